@@ -1,0 +1,75 @@
+// What compiling one version of one module produces: the code to evaluate and everything the runtime
+// needs to decide what a change does (functions, bindings, effects, imports, exports).
+
+import type { PositionMap } from './position-map.js';
+
+/** A static import or re-export source of the module, in source order. */
+export interface Dependency {
+  readonly specifier: string;
+  /** Offset of the specifier in the transpiled JavaScript (PositionMap.sourceOfJs gives the place). */
+  readonly jsOffset: number;
+}
+
+/** What an imported local name reads: export `name` of dependency `dep` (`*` = the namespace). */
+export interface ImportRef {
+  readonly dep: number;
+  readonly name: string;
+  /** Offset of the import specifier in the transpiled JavaScript. */
+  readonly jsOffset: number;
+}
+
+/** Where an export name comes from. */
+export type ExportSource =
+  | { readonly kind: 'local'; readonly local: string }
+  | { readonly kind: 'reexport'; readonly dep: number; readonly name: string };
+
+/** A top-level function (declaration, or `const f = () => ...`): code, swapped through layers. */
+export interface FunctionDecl {
+  readonly name: string;
+  /** Normalized JavaScript text, to tell a changed body from an unchanged one. */
+  readonly text: string;
+}
+
+/**
+ * A top-level statement that runs: a binding initializer (state) or an effect. Items keep their `key`
+ * across versions; the runtime runs an item again only when the rules in docs/semantics.md say so.
+ */
+export interface Item {
+  readonly key: string;
+  readonly kind: 'binding' | 'effect';
+  /** Names the item declares (bindings only). */
+  readonly names: readonly string[];
+  readonly text: string;
+  /** Local bindings the item reads while it runs (not inside nested functions). */
+  readonly localDeps: readonly string[];
+  /** Imported names the item reads while it runs. */
+  readonly importDeps: readonly string[];
+  /** Contains a top-level `await`. */
+  readonly isAsync: boolean;
+  /** Offset of the statement in the transpiled JavaScript. */
+  readonly jsOffset: number;
+}
+
+/** One compiled version of a module. */
+export interface CompiledModule {
+  /** Body for the host's `compileFunction`, taking `params`; returns `[functions, items]`. */
+  readonly code: string;
+  readonly params: readonly string[];
+  readonly dependencies: readonly Dependency[];
+  /** Local name -> what it imports. */
+  readonly imports: ReadonlyMap<string, ImportRef>;
+  readonly exports: ReadonlyMap<string, ExportSource>;
+  /** Dependencies re-exported with `export * from`. */
+  readonly starExports: readonly number[];
+  readonly functions: readonly FunctionDecl[];
+  readonly items: readonly Item[];
+  /** True if the module uses `import.meta.hot` (and so accepts its own updates explicitly). */
+  readonly usesHot: boolean;
+  readonly positions: PositionMap;
+}
+
+/** Names of the parameters of every compiled module function, in order; deps follow as `__imago_d<N>`. */
+export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_rt', '__imago_meta'] as const;
+
+/** Global timer functions a module's own references are routed through, to tie timers to statements. */
+export const TRACKED_GLOBALS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'] as const;

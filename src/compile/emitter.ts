@@ -1,0 +1,71 @@
+// Builds emitted code from slices of the transpiled JavaScript with replacements applied, recording the
+// segments that PositionMap needs to point any emitted position back at the source.
+
+/** Replace the JavaScript text in [start, end) with `text`. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+export class Emitter {
+  #out = '';
+  readonly #segments: number[] = [];
+  readonly #edits: Edit[];
+
+  /** `edits` must not overlap; they are applied wherever a copied slice covers them. */
+  constructor(private readonly js: string, edits: Edit[]) {
+    this.#edits = edits.slice().sort((a, b) => a.start - b.start);
+  }
+
+  /** Appends generated text that has no source. */
+  insert(text: string): this {
+    this.#out += text;
+    return this;
+  }
+
+  /** Appends the JavaScript in [start, end), with the edits inside it applied. */
+  copy(start: number, end: number): this {
+    let at = start;
+    for (const edit of this.#editsWithin(start, end)) {
+      this.#verbatim(at, edit.start);
+      this.#segments.push(this.#out.length, edit.start, 0);
+      this.#out += edit.text;
+      at = edit.end;
+    }
+    this.#verbatim(at, end);
+    return this;
+  }
+
+  /** The emitted text of [start, end) alone, without appending it (for change detection keys). */
+  sliceText(start: number, end: number): string {
+    return this.js.slice(start, end);
+  }
+
+  get code(): string {
+    return this.#out;
+  }
+
+  get segments(): readonly number[] {
+    return this.#segments;
+  }
+
+  #verbatim(from: number, to: number): void {
+    if (to <= from) return;
+    this.#segments.push(this.#out.length, from, to - from);
+    this.#out += this.js.slice(from, to);
+  }
+
+  *#editsWithin(start: number, end: number): Generator<Edit> {
+    let lo = 0;
+    let hi = this.#edits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#edits[mid]!.start < start) lo = mid + 1; else hi = mid;
+    }
+    for (let i = lo; i < this.#edits.length && this.#edits[i]!.start < end; i++) {
+      const edit = this.#edits[i]!;
+      if (edit.end <= end) yield edit;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Which identifiers refer to module-scope bindings: eslint-scope's analysis over oxc's ESTree output.
+// We rewrite exactly those references, so shadowing, closures and hoisting follow JavaScript's own rules.
+
+import { analyze } from 'eslint-scope';
+import type * as ESTree from 'estree';
+import type { AstNode } from './ast.js';
+
+/** One use of a module-scope binding. */
+export interface ModuleReference {
+  readonly start: number;
+  readonly end: number;
+  readonly isWrite: boolean;
+  /** Evaluated when the enclosing top-level statement runs (not inside a nested function). */
+  readonly immediate: boolean;
+}
+
+/** A binding declared at module scope. */
+export interface ModuleVariable {
+  readonly name: string;
+  /** eslint-scope's definition type: 'ImportBinding', 'FunctionName', 'ClassName', 'Variable'. */
+  readonly defType: string;
+  /** The node whose declaration made the binding (VariableDeclaration for variables). */
+  readonly declaration: AstNode | null;
+  readonly references: readonly ModuleReference[];
+}
+
+export interface ModuleScope {
+  readonly variables: readonly ModuleVariable[];
+  /** Names read or written that resolve to no binding at all (globals). */
+  readonly globals: ReadonlySet<string>;
+}
+
+const skipKeys = new Set(['start', 'end', 'range', 'type', 'loc']);
+
+function childKeys(node: ESTree.Node): string[] {
+  const record = node as unknown as Record<string, unknown>;
+  return Object.keys(record).filter((k) => !skipKeys.has(k) && typeof record[k] === 'object' && record[k] !== null);
+}
+
+/** Analyzes a parsed module (oxc AST with `range`). */
+export function analyzeScope(program: AstNode): ModuleScope {
+  const manager = analyze(program as unknown as ESTree.Program, { ecmaVersion: 2024, sourceType: 'module', fallback: childKeys });
+  const moduleScope = manager.scopes.find((s) => s.type === 'module');
+  if (!moduleScope) throw new Error('imago: eslint-scope found no module scope');
+  const variables: ModuleVariable[] = moduleScope.variables.map((v) => {
+    const def = v.defs[0];
+    return {
+      name: v.name,
+      defType: def ? def.type : 'Variable',
+      declaration: def && def.parent ? (def.parent as unknown as AstNode) : null,
+      references: v.references.map((r) => {
+        const id = r.identifier as unknown as AstNode;
+        return { start: id.start, end: id.end, isWrite: r.isWrite(), immediate: r.from.variableScope === moduleScope };
+      }),
+    };
+  });
+  const globals = new Set(manager.globalScope?.through.map((r) => r.identifier.name) ?? []);
+  return { variables, globals };
+}

@@ -1,0 +1,43 @@
+// TypeScript -> JavaScript with a source map, through oxc-transform (ARCHITECTURE.md fact 8: 0.11 ms for
+// a 100-line file, 5-50x faster than the alternatives).
+
+import { transformSync } from 'oxc-transform';
+import { diagnosticAt, type Diagnostic } from './diagnostic.js';
+
+/** The source map oxc returns (version 3, `mappings` still encoded). */
+export interface RawSourceMap {
+  readonly version: number;
+  readonly sources: string[];
+  readonly names: string[];
+  readonly mappings: string;
+}
+
+export type TranspileResult =
+  | { readonly ok: true; readonly code: string; readonly map: RawSourceMap | null }
+  | { readonly ok: false; readonly errors: Diagnostic[] };
+
+const LANGS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
+  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.jsx': 'jsx',
+};
+
+/** The oxc language of a file name, by its extension (TypeScript when unknown). */
+export function languageOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
+  const dot = file.lastIndexOf('.');
+  return LANGS[dot < 0 ? '' : file.slice(dot)] ?? 'ts';
+}
+
+/** Transpiles one module. `file` is used for messages only. */
+export function transpile(file: string, source: string): TranspileResult {
+  const lang = languageOf(file);
+  const result = transformSync(file, source, { lang, sourceType: 'module', sourcemap: true });
+  const errors = result.errors.filter((e) => e.severity === 'Error');
+  if (errors.length > 0) {
+    return {
+      ok: false,
+      errors: errors.map((e) => diagnosticAt(file, source, e.labels[0]?.start ?? 0,
+        e.helpMessage ? `${e.message} (${e.helpMessage})` : e.message, 'IMAGO_PARSE')),
+    };
+  }
+  const map = result.map ? { version: result.map.version, sources: result.map.sources, names: result.map.names, mappings: result.map.mappings } : null;
+  return { ok: true, code: result.code, map };
+}
