@@ -1,0 +1,89 @@
+// Command-line parsing for `imago`: strict, with one-line errors that say what to do.
+
+export interface RunArgs {
+  readonly command: 'run';
+  readonly entry: string;
+  readonly events: string | undefined;
+  readonly tickMs: number;
+  readonly debounceMs: number;
+  readonly watch: boolean;
+  readonly root: string | undefined;
+}
+
+export type ParsedArgs =
+  | RunArgs
+  | { readonly command: 'help'; readonly topic: 'main' | 'run' }
+  | { readonly command: 'version' }
+  | { readonly command: 'error'; readonly message: string };
+
+export const MAIN_HELP = `imago: a live, image-based environment for TypeScript programs
+
+Usage:
+  imago run [options] <entry.ts>   run a program and apply every edit to it while it runs
+  imago --help                     this help
+  imago --version                  the version
+
+Run 'imago run --help' for the options of run.
+`;
+
+export const RUN_HELP = `Usage: imago run [options] <entry.ts>
+
+Loads <entry.ts> and the project files it imports through imago's loader, runs it, watches the
+project, and applies each edit to the running process as one atomic change: functions swap, module
+state survives, changed top-level statements run again. A change that fails to parse, resolve or
+evaluate is rejected whole and the previous version keeps running.
+
+If the entry exports start(), tick(dt) and stop(), imago drives them: start() once, tick(dt) every
+--tick-ms milliseconds (dt in seconds), stop() on Ctrl-C or SIGTERM. Changes land between ticks.
+
+Options:
+  --events <file>      append one JSON object per line for each event (ready, reload, load, error)
+  --tick-ms <n>        tick period in milliseconds (default 16)
+  --debounce-ms <n>    quiet time after the last file event before the edits apply (default 3)
+  --root <dir>         project root (default: nearest folder above the entry with a package.json)
+  --no-watch           run without watching for edits
+  -h, --help           this help
+
+imago's own lines go to stderr, prefixed [imago]; the program's output passes through untouched.
+`;
+
+function number(flag: string, value: string | undefined, min: number): number | string {
+  if (value === undefined) return `${flag} needs a number`;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) return `${flag} takes a number >= ${min}, got '${value}'`;
+  return n;
+}
+
+/** Parses `argv` (without node and the script). */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help', topic: 'main' };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
+  let entry: string | undefined;
+  let events: string | undefined;
+  let tickMs = 16;
+  let debounceMs = 3;
+  let watch = true;
+  let root: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : rest[++i]);
+    switch (flag) {
+      case '-h': case '--help': return { command: 'help', topic: 'run' };
+      case '--events': events = value(); if (!events) return { command: 'error', message: '--events needs a file path' }; break;
+      case '--root': root = value(); if (!root) return { command: 'error', message: '--root needs a folder' }; break;
+      case '--tick-ms': { const n = number('--tick-ms', value(), 1); if (typeof n === 'string') return { command: 'error', message: n }; tickMs = n; break; }
+      case '--debounce-ms': { const n = number('--debounce-ms', value(), 0); if (typeof n === 'string') return { command: 'error', message: n }; debounceMs = n; break; }
+      case '--no-watch': watch = false; break;
+      default:
+        if (arg.startsWith('-')) return { command: 'error', message: `unknown option '${arg}' for 'imago run'; see 'imago run --help'` };
+        if (entry !== undefined) return { command: 'error', message: `one entry file only, got '${entry}' and '${arg}'` };
+        entry = arg;
+    }
+  }
+  if (entry === undefined) return { command: 'error', message: "'imago run' needs an entry file, e.g. 'imago run src/main.ts'" };
+  return { command: 'run', entry, events, tickMs, debounceMs, watch, root };
+}

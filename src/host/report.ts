@@ -1,0 +1,42 @@
+// imago's own lines on stderr, all prefixed `[imago]`; the program's output passes through untouched.
+
+import { formatDiagnostic, type Diagnostic } from '../compile/diagnostic.js';
+import type { ChangeSummary } from '../runtime/events.js';
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `~2 functions, +1 binding`: what a change did, in the reload line. */
+export function describeSummary(s: ChangeSummary): string {
+  const parts: string[] = [];
+  const f = s.functions;
+  if (f.changed) parts.push(`~${plural(f.changed, 'function')}`);
+  if (f.added) parts.push(`+${plural(f.added, 'function')}`);
+  if (f.removed) parts.push(`-${plural(f.removed, 'function')}`);
+  const b = s.bindings;
+  if (b.added) parts.push(`+${plural(b.added, 'binding')}`);
+  if (b.reevaluated) parts.push(`${plural(b.reevaluated, 'binding')} re-evaluated`);
+  if (b.removed) parts.push(`-${plural(b.removed, 'binding')}`);
+  if (s.effects.run) parts.push(`${plural(s.effects.run, 'statement')} run`);
+  if (s.effects.removed) parts.push(`-${plural(s.effects.removed, 'statement')}`);
+  if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
+  if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
+  return parts.length > 0 ? parts.join(', ') : 'no code to swap';
+}
+
+/** Indents a diagnostic under an imago line. */
+export function indentDiagnostic(d: Diagnostic): string {
+  return formatDiagnostic(d).split('\n').map((l) => `  ${l}`).join('\n');
+}
+
+/** Writes imago lines to a stream. */
+export class Reporter {
+  constructor(private readonly write: (text: string) => void) {}
+
+  line(message: string): void {
+    this.write(`[imago] ${message}\n`);
+  }
+
+  diagnostics(errors: readonly Diagnostic[]): void {
+    for (const d of errors) this.write(`${indentDiagnostic(d)}\n`);
+  }
+}

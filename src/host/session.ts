@@ -1,0 +1,135 @@
+// A live session: loads the entry into an image, drives its lifecycle, watches the project and applies
+// each debounced batch of edits as one change, reporting every outcome on stderr and in the events file.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { formatDiagnostic } from '../compile/diagnostic.js';
+import { assertNever, type ImageEvent } from '../runtime/events.js';
+import { Image } from '../runtime/image.js';
+import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
+import { createNodeHost } from './node-host.js';
+import { describeSummary, Reporter } from './report.js';
+import { installStackMapper } from './stack-traces.js';
+import { watchTree } from './watcher.js';
+
+export interface SessionOptions {
+  /** Absolute path of the entry file. */
+  readonly entry: string;
+  /** Absolute path of the project root. */
+  readonly root: string;
+  /** Append events as JSON lines to this file. */
+  readonly eventsFile?: string;
+  readonly tickMs: number;
+  /** Quiet time after the last file event before a change is applied. */
+  readonly debounceMs: number;
+  readonly watch: boolean;
+  readonly stderr: (text: string) => void;
+}
+
+export interface Session {
+  readonly image: Image;
+  /** Stops the program (its `stop()`, then every statement's resources) and the watcher. */
+  close(): Promise<void>;
+}
+
+/** Starts a session. Resolves once the first load was attempted (it may have been rejected). */
+export async function startSession(options: SessionOptions): Promise<Session> {
+  // ARCHITECTURE.md fact 3: a safety net against V8's compilation cache keeping every version alive.
+  v8.setFlagsFromString('--no-compilation-cache');
+  const host = createNodeHost();
+  const out = new Reporter(options.stderr);
+  const emit = (event: ImageEvent): void => {
+    if (options.eventsFile) fs.appendFileSync(options.eventsFile, `${JSON.stringify(event)}\n`);
+  };
+  let lifecycle: Lifecycle | null = null;
+  let started = false;
+
+  const image: Image = new Image({
+    host, root: options.root, entry: options.entry,
+    onEvent: (event) => {
+      emit(event);
+      switch (event.kind) {
+        case 'reload':
+          if (event.ok) {
+            out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)})`);
+            if (lifecycle?.paused) { lifecycle.resume(); out.line('tick resumed'); }
+          } else {
+            out.line(`rejected change to ${event.files.join(', ')} (${event.phase}); the previous version keeps running`);
+            out.diagnostics(event.errors);
+          }
+          break;
+        case 'load':
+          out.line(`cannot start ${event.files.join(', ')} (${event.phase}); waiting for a fix`);
+          out.diagnostics(event.errors);
+          break;
+        case 'ready': case 'error': break;
+        default: assertNever(event);
+      }
+    },
+    onWarning: (message, errors) => {
+      out.line(message);
+      if (errors) out.diagnostics(errors);
+    },
+    safePoint: () => lifecycle?.safePoint() ?? Promise.resolve(),
+  });
+  const unmapStacks = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
+
+  const reportRuntime = (source: 'uncaught' | LifecycleHook, error: unknown): void => {
+    const d = image.locate(error);
+    const stack = error instanceof Error && error.stack ? error.stack : String(error);
+    const what = source === 'uncaught' ? 'uncaught error' : `${source}() threw`;
+    const then = source === 'tick' ? 'ticking is paused until the next change' : 'the program keeps running';
+    out.line(`${what} (${then}):`);
+    options.stderr(`${stack.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    if (d.frame) options.stderr(`${formatDiagnostic(d).split('\n').slice(1).map((l) => `  ${l}`).join('\n')}\n`);
+    emit({ kind: 'error', source, message: d.message, errors: d.file ? [d] : [] });
+  };
+  const onUncaught = (error: unknown): void => reportRuntime('uncaught', error);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+
+  const begin = async (): Promise<void> => {
+    started = true;
+    lifecycle = new Lifecycle({ host, exports: () => image.entry, tickMs: options.tickMs, onError: reportRuntime });
+    if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
+    const ms = performance.now();
+    emit({ kind: 'ready', ms, files: image.files });
+    out.line(`running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`);
+  };
+
+  // Debounced batches: every file event within `debounceMs` of the previous one joins the same change.
+  const batch = new Set<string>();
+  let timer: unknown = null;
+  const flush = (): void => {
+    timer = null;
+    const files = [...batch];
+    batch.clear();
+    void image.change(files).then(async (r) => {
+      if (!started && r.kind === 'applied') await begin();
+    });
+  };
+  const watcher = options.watch
+    ? watchTree(options.root, (file) => {
+      batch.add(file);
+      if (timer !== null) host.timers.clearTimeout(timer);
+      timer = host.timers.setTimeout(flush, options.debounceMs);
+    }, (message) => out.line(message))
+    : null;
+
+  const first = await image.load();
+  if (first.kind === 'applied') await begin();
+
+  return {
+    image,
+    async close() {
+      watcher?.close();
+      if (timer !== null) host.timers.clearTimeout(timer);
+      await lifecycle?.stop();
+      image.dispose();
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+      unmapStacks();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Stack traces that point into the TypeScript source. Node's own source-map support does not cover
+// code from vm.compileFunction (checked on Node 20.20), so imago maps frames of its compiled modules
+// itself. This is the one global hook imago installs; `install` returns its disposer.
+
+type FrameMapper = (filename: string, line: number, column: number) => string | null;
+
+const mappers = new Set<FrameMapper>();
+let previous: ((error: Error, frames: NodeJS.CallSite[]) => unknown) | undefined;
+let installed = false;
+
+function mapFrame(frame: NodeJS.CallSite): string {
+  const text = frame.toString();
+  const file = frame.getFileName();
+  const line = frame.getLineNumber();
+  const column = frame.getColumnNumber();
+  if (!file || line === null || column === null) return text;
+  for (const mapper of mappers) {
+    const mapped = mapper(file, line, column);
+    if (mapped) return text.replace(`${file}:${line}:${column}`, mapped);
+  }
+  return text;
+}
+
+function prepare(error: Error, frames: NodeJS.CallSite[]): string {
+  const head = (() => {
+    try { return Error.prototype.toString.call(error); } catch { return 'Error'; }
+  })();
+  return [head, ...frames.map((f) => `    at ${mapFrame(f)}`)].join('\n');
+}
+
+/** Maps stack frames through `mapper` (one per image) until the returned disposer is called. */
+export function installStackMapper(mapper: FrameMapper): () => void {
+  mappers.add(mapper);
+  if (!installed) {
+    previous = Error.prepareStackTrace;
+    Error.prepareStackTrace = prepare;
+    installed = true;
+  }
+  return () => {
+    mappers.delete(mapper);
+    if (mappers.size === 0 && installed && Error.prepareStackTrace === prepare) {
+      if (previous) Error.prepareStackTrace = previous;
+      else delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+      installed = false;
+    }
+  };
+}

@@ -1,0 +1,39 @@
+// The shared state of one image that the phases of a change work on. One per image: several images can
+// live in one process (tests do this), so nothing here is a module-level singleton.
+
+import type { Diagnostic } from '../compile/diagnostic.js';
+import type { PositionMap } from '../compile/position-map.js';
+import type { Host } from './host.js';
+import type { ModuleRecord } from './module-record.js';
+import type { TimerTracker } from './owner.js';
+
+/** Where a piece of compiled code came from, for mapping stack frames. */
+export interface CodeOrigin {
+  readonly record: ModuleRecord;
+  readonly source: string;
+  readonly positions: PositionMap;
+}
+
+export interface ImageContext {
+  readonly host: Host;
+  readonly root: string;
+  readonly entry: string;
+  readonly modules: Map<string, ModuleRecord>;
+  /** Modules the program starts from: the entry and any project file loaded by `import()`. */
+  readonly roots: Set<string>;
+  readonly tracker: TimerTracker;
+  /** Compiled filename (`/abs/file.ts?vN`) -> origin. */
+  readonly origins: Map<string, CodeOrigin>;
+  /** Platform namespaces by `dir\0specifier`. */
+  readonly platform: Map<string, object>;
+  /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
+  warn(message: string, errors?: readonly Diagnostic[]): void;
+  /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */
+  moduleGlobals(record: ModuleRecord): { rt: object; meta: object };
+}
+
+/** A project-relative path for messages. */
+export function relativePath(ctx: Pick<ImageContext, 'host' | 'root'>, path: string): string {
+  const rel = ctx.host.paths.relative(ctx.root, path);
+  return rel.startsWith('..') ? path : rel;
+}

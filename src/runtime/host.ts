@@ -1,0 +1,40 @@
+// What the runtime needs from the platform. The runtime imports no `node:` module: the Node host
+// (src/host/node-host.ts) implements this, and tests may pass their own.
+
+/** The real timer functions of the platform (captured before any user code runs). */
+export interface Timers {
+  setTimeout(fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+  setInterval(fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+  setImmediate(fn: (...args: unknown[]) => void, ...args: unknown[]): unknown;
+  clearTimeout(handle: unknown): void;
+  clearInterval(handle: unknown): void;
+  clearImmediate(handle: unknown): void;
+}
+
+/** Pure path operations (POSIX semantics on POSIX hosts). */
+export interface Paths {
+  dirname(path: string): string;
+  resolve(...parts: string[]): string;
+  relative(from: string, to: string): string;
+  isAbsolute(path: string): boolean;
+}
+
+export type CompiledFunction = (...args: unknown[]) => unknown;
+
+export interface Host {
+  /** The file's text, or null if it does not exist. */
+  readFile(path: string): Promise<string | null>;
+  isFile(path: string): boolean;
+  /** Compiles a function body without leaking old code (ARCHITECTURE.md fact 3: vm.compileFunction). */
+  compileFunction(code: string, params: readonly string[], filename: string): CompiledFunction;
+  /**
+   * Loads a package or builtin through the platform's own loader, once; it is never swapped.
+   * Resolves relative to `fromFile`. Rejects with a message that names the specifier.
+   */
+  importPlatform(specifier: string, fromFile: string): Promise<object>;
+  /** `file://` URL of an absolute path. */
+  fileUrl(path: string): string;
+  readonly paths: Paths;
+  readonly timers: Timers;
+  now(): number;
+}

@@ -1,0 +1,216 @@
+// An image: one running program whose modules change while it runs. Changes are transactions
+// (prepare off to the side, commit at a safe point), applied one at a time in the order they came.
+
+import type { Diagnostic } from '../compile/diagnostic.js';
+import { commitChange, unloadModule } from './commit.js';
+import { relativePath, type CodeOrigin, type ImageContext } from './context.js';
+import { messageOf } from './errors.js';
+import type { ChangeSummary, ImageEvent, Phase } from './events.js';
+import { createHotContext } from './hot.js';
+import type { Host } from './host.js';
+import { locateError, mapPosition } from './locate.js';
+import type { ModuleRecord } from './module-record.js';
+import { TimerTracker } from './owner.js';
+import { prepareChange } from './prepare.js';
+import { resolveSpecifier } from './resolve.js';
+
+export interface ImageOptions {
+  readonly host: Host;
+  /** Absolute path of the project root; paths in events are relative to it. */
+  readonly root: string;
+  /** Absolute path of the entry module. */
+  readonly entry: string;
+  /** Receives every event (ready is the session's to send). */
+  readonly onEvent?: (event: ImageEvent) => void;
+  /** Receives warnings that belong to no change. */
+  readonly onWarning?: (message: string, errors?: readonly Diagnostic[]) => void;
+  /** Awaited before each commit: changes land only at safe points (between ticks). */
+  readonly safePoint?: () => Promise<void>;
+}
+
+/** What applying a change did. */
+export type ChangeResult =
+  | { readonly kind: 'applied'; readonly files: readonly string[]; readonly ms: number; readonly applyMs: number; readonly summary: ChangeSummary }
+  | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
+  | { readonly kind: 'unchanged' };
+
+export class Image {
+  readonly #ctx: ImageContext;
+  readonly #options: ImageOptions;
+  /** Files whose text on disk may differ from the applied version, with the generation they were seen. */
+  readonly #pending = new Map<string, number>();
+  readonly #globals = new WeakMap<ModuleRecord, { rt: object; meta: object }>();
+  #generation = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #loaded = false;
+
+  constructor(options: ImageOptions) {
+    this.#options = options;
+    const tracker = new TimerTracker(options.host.timers);
+    this.#ctx = {
+      host: options.host, root: options.root, entry: options.entry,
+      modules: new Map(), roots: new Set([options.entry]), tracker, origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      warn: (message, errors) => options.onWarning?.(message, errors),
+      moduleGlobals: (record) => this.#moduleGlobals(record),
+    };
+  }
+
+  /** True once the entry and its imports have been evaluated. */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /** The entry module's exports (live), or null before it loaded. */
+  get entry(): Record<string, unknown> | null {
+    return this.#ctx.modules.get(this.#options.entry)?.view ?? null;
+  }
+
+  /** Loads the entry and everything it imports, as the first change. */
+  load(): Promise<ChangeResult> {
+    return this.change([this.#options.entry]);
+  }
+
+  /** Applies the current text of `paths` (absolute) and of any earlier rejected edit, as one change. */
+  change(paths: readonly string[]): Promise<ChangeResult> {
+    const generation = ++this.#generation;
+    for (const p of paths) this.#pending.set(p, generation);
+    const run = this.#queue.then(() => this.#apply(generation));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The live exports of a loaded module (path absolute or relative to the root), or null. */
+  exportsOf(path: string): Record<string, unknown> | null {
+    const abs = this.#options.host.paths.resolve(this.#options.root, path);
+    return this.#ctx.modules.get(abs)?.view ?? null;
+  }
+
+  /** Project-relative paths of the loaded modules. */
+  get files(): string[] {
+    return [...this.#ctx.modules.values()].map((r) => r.rel);
+  }
+
+  /** Maps a stack frame position in compiled code to `file:line:column` in the source, or null. */
+  mapFrame(filename: string, line: number, column: number): string | null {
+    const hit = this.#ctx.origins.has(filename) ? mapPosition(this.#ctx, filename, line, column) : null;
+    return hit ? `${this.#options.host.paths.resolve(this.#options.root, hit.rel)}:${hit.pos.line}:${hit.pos.column}` : null;
+  }
+
+  /** A diagnostic for an error thrown by the program (its first frame in a project file). */
+  locate(error: unknown): Diagnostic {
+    return locateError(this.#ctx, error);
+  }
+
+  /** The current layer object of every module (tests assert they are in V8's fast mode). */
+  layers(): object[] {
+    return [...this.#ctx.modules.values()].map((r) => Object.getPrototypeOf(r.chain.pin) as object);
+  }
+
+  /** Unloads every module: releases timers and runs dispose callbacks. */
+  dispose(): void {
+    for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record);
+  }
+
+  async #apply(generation: number): Promise<ChangeResult> {
+    const { host } = this.#options;
+    const t0 = host.now();
+    const candidates = [...this.#pending.keys()].filter((p) => this.#ctx.modules.has(p) || this.#ctx.roots.has(p));
+    for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
+    if (candidates.length === 0) return { kind: 'unchanged' };
+    const rel = candidates.map((p) => relativePath(this.#ctx, p));
+    const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
+      const ms = host.now() - t0;
+      this.#options.onEvent?.(this.#loaded
+        ? { kind: 'reload', ok: false, phase, files: rel, ms, errors }
+        : { kind: 'load', ok: false, phase, files: rel, errors });
+      return { kind: 'rejected', phase, files: rel, ms, errors };
+    };
+    const prepared = await prepareChange(this.#ctx, candidates);
+    if (!prepared.ok) return reject(prepared.phase, prepared.errors);
+    if (prepared.change.prepared.size === 0 && prepared.change.unloaded.length === 0) {
+      for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p);
+      return { kind: 'unchanged' };
+    }
+    const tReady = host.now();
+    if (this.#options.safePoint) await this.#options.safePoint();
+    const tSafe = host.now();
+    const committed = await commitChange(this.#ctx, prepared.change);
+    if (!committed.ok) return reject(committed.phase, committed.errors);
+    for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p);
+    const ms = host.now() - t0;
+    const applyMs = (tReady - t0) + (host.now() - tSafe);
+    const wasLoaded = this.#loaded;
+    this.#loaded = true;
+    if (wasLoaded) {
+      this.#options.onEvent?.({ kind: 'reload', ok: true, files: committed.files, ms, applyMs, summary: committed.summary });
+      this.#runAcceptors(new Set(committed.files));
+    }
+    return { kind: 'applied', files: committed.files, ms, applyMs, summary: committed.summary };
+  }
+
+  #runAcceptors(updated: ReadonlySet<string>): void {
+    for (const record of this.#ctx.modules.values()) {
+      const version = record.version;
+      if (!version) continue;
+      for (const owner of [...record.owners.values(), record.moduleOwner]) {
+        for (const acceptor of owner.acceptors) {
+          let value: unknown;
+          if (acceptor.deps === null) {
+            if (!updated.has(record.rel)) continue;
+            value = record.view;
+          } else {
+            const views = acceptor.deps.map((spec) => {
+              const index = version.compiled.dependencies.findIndex((d) => d.specifier === spec);
+              const t = index >= 0 ? version.targets[index] : undefined;
+              return t?.kind === 'project' && updated.has(t.record.rel) ? t.record.view : null;
+            });
+            if (views.every((v) => v === null)) continue;
+            value = acceptor.many ? views : views[0];
+          }
+          try { acceptor.callback(value); } catch (e: unknown) {
+            this.#ctx.warn(`an import.meta.hot.accept callback in ${record.rel} threw: ${messageOf(e)}`, [locateError(this.#ctx, e, record.rel)]);
+          }
+        }
+      }
+    }
+  }
+
+  #moduleGlobals(record: ModuleRecord): { rt: object; meta: object } {
+    const known = this.#globals.get(record);
+    if (known) return known;
+    const { host } = this.#options;
+    const tracker = this.#ctx.tracker;
+    const rt = { ...tracker.functions, import: (specifier: unknown) => this.#dynamicImport(record, String(specifier)) };
+    const meta = {
+      url: host.fileUrl(record.id),
+      filename: record.id,
+      dirname: host.paths.dirname(record.id),
+      hot: createHotContext(record, tracker, (m) => this.#ctx.warn(m)),
+      resolve: (specifier: string): string => {
+        const res = resolveSpecifier(host, specifier, record.id);
+        return res.kind === 'project' ? host.fileUrl(res.path) : specifier;
+      },
+    };
+    const globals = { rt, meta };
+    this.#globals.set(record, globals);
+    return globals;
+  }
+
+  /** `import(x)` in project code: project files join the image (as roots); packages load through the host. */
+  async #dynamicImport(record: ModuleRecord, specifier: string): Promise<object> {
+    const res = resolveSpecifier(this.#options.host, specifier, record.id);
+    if (res.kind === 'platform') return this.#options.host.importPlatform(specifier, record.id);
+    if (res.kind === 'missing') throw new Error(`Cannot find module '${specifier}' imported from ${record.rel}`);
+    const known = this.#ctx.modules.get(res.path);
+    if (known) return known.view;
+    this.#ctx.roots.add(res.path);
+    const result = await this.change([res.path]);
+    const loaded = this.#ctx.modules.get(res.path);
+    if (result.kind === 'rejected' || !loaded) {
+      this.#ctx.roots.delete(res.path);
+      const first = result.kind === 'rejected' ? result.errors[0] : undefined;
+      throw new Error(`imago could not load ${specifier} from ${record.rel}${first ? `: ${first.file}:${first.line}:${first.column} ${first.message}` : ''}`);
+    }
+    return loaded.view;
+  }
+}

@@ -1,0 +1,101 @@
+// Exile's host loop for a live image: an entry that exports `start()`, `tick(dt)` and `stop()` is driven
+// by imago, and changes are applied between ticks, never during one. Exports are read on every tick,
+// so a changed `tick` takes effect at the next one.
+
+import type { Host } from './host.js';
+
+export type LifecycleHook = 'start' | 'tick' | 'stop';
+
+export interface LifecycleOptions {
+  readonly host: Host;
+  /** The entry's live exports. */
+  readonly exports: () => Record<string, unknown> | null;
+  readonly tickMs: number;
+  /** Called when a hook throws; a throwing tick pauses ticking until `resume()`. */
+  readonly onError: (hook: LifecycleHook, error: unknown) => void;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+export class Lifecycle {
+  #timer: unknown = null;
+  #inFlight: Promise<unknown> | null = null;
+  #paused = false;
+  #last = 0;
+
+  constructor(private readonly options: LifecycleOptions) {}
+
+  /** True when the entry exports a `tick` function. */
+  get drives(): boolean {
+    return typeof this.options.exports()?.['tick'] === 'function';
+  }
+
+  /** True after a tick threw, until the next successful change. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Calls `start()` if exported, then ticks every `tickMs` while `tick` is exported. */
+  async start(): Promise<void> {
+    const start = this.options.exports()?.['start'];
+    if (typeof start === 'function') {
+      try {
+        const r: unknown = start();
+        if (isPromise(r)) await r;
+      } catch (e: unknown) {
+        this.options.onError('start', e);
+      }
+    }
+    this.#last = this.options.host.now();
+    this.#timer = this.options.host.timers.setInterval(() => this.#tick(), this.options.tickMs);
+  }
+
+  /** Resumes ticking after a tick threw. */
+  resume(): void {
+    this.#paused = false;
+  }
+
+  /** Resolves when no tick is running: the moment a change may land. */
+  safePoint(): Promise<void> {
+    return this.#inFlight ? this.#inFlight.then(() => undefined, () => undefined) : Promise.resolve();
+  }
+
+  /** Stops ticking and calls `stop()` if exported. */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) this.options.host.timers.clearInterval(this.#timer);
+    this.#timer = null;
+    await this.safePoint();
+    const stop = this.options.exports()?.['stop'];
+    if (typeof stop !== 'function') return;
+    try {
+      const r: unknown = stop();
+      if (isPromise(r)) await r;
+    } catch (e: unknown) {
+      this.options.onError('stop', e);
+    }
+  }
+
+  #tick(): void {
+    if (this.#paused || this.#inFlight) return;
+    const tick = this.options.exports()?.['tick'];
+    if (typeof tick !== 'function') return;
+    const now = this.options.host.now();
+    const dt = (now - this.#last) / 1000;
+    this.#last = now;
+    try {
+      const r: unknown = tick(dt);
+      if (isPromise(r)) {
+        this.#inFlight = r.then(() => { this.#inFlight = null; }, (e: unknown) => {
+          this.#inFlight = null;
+          this.#paused = true;
+          this.options.onError('tick', e);
+        });
+      }
+    } catch (e: unknown) {
+      this.#paused = true;
+      this.options.onError('tick', e);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// A module's life in the image: the records that persist across versions (state, call layers,
+// trampolines, export view, hot data, statement owners) and the current version.
+
+import type { CompiledModule } from '../compile/compiled-module.js';
+import type { CompiledFunction } from './host.js';
+import { createLayerChain, type LayerChain } from './layer.js';
+import { Owner } from './owner.js';
+
+/** A resolved dependency of a module version. */
+export type DependencyTarget =
+  | { readonly kind: 'project'; readonly record: ModuleRecord }
+  | { readonly kind: 'platform'; readonly specifier: string; readonly namespace: object };
+
+/** One evaluated version of a module. */
+export interface LiveVersion {
+  readonly number: number;
+  readonly source: string;
+  readonly compiled: CompiledModule;
+  readonly targets: readonly DependencyTarget[];
+  /** The layer: this version's top-level functions. */
+  readonly functions: Record<string, unknown>;
+  /** One runnable closure per item of `compiled.items`. */
+  readonly items: ReadonlyArray<() => unknown>;
+  /** The name this version's code was compiled under (stack traces show it). */
+  readonly filename: string;
+}
+
+/** Prototype of every module view: no Object.prototype members, tagged like a namespace object. */
+const VIEW_PROTO: object = Object.create(null, { [Symbol.toStringTag]: { value: 'Module' } }) as object;
+
+export class ModuleRecord {
+  /** Top-level bindings' values; outlives every version. */
+  readonly state: Record<string, unknown> = {};
+  readonly chain: LayerChain = createLayerChain();
+  readonly trampolines: Record<string, CompiledFunction> = {};
+  /** What importers see: a stable object whose properties follow the current exports. */
+  readonly view: Record<string, unknown> = Object.create(VIEW_PROTO) as Record<string, unknown>;
+  /** `import.meta.hot.data`. */
+  readonly hotData: Record<string, unknown> = {};
+  /** Owner of each item's last run, by item key. */
+  owners = new Map<string, Owner>();
+  /** Owns `hot.dispose`/`hot.prune` callbacks registered outside any statement run. */
+  readonly moduleOwner = new Owner('module');
+  version: LiveVersion | null = null;
+  versions = 0;
+  /** Set once the module left the image. */
+  removed = false;
+
+  constructor(
+    /** Absolute path. */
+    readonly id: string,
+    /** Path relative to the project root, as the user sees it. */
+    readonly rel: string,
+  ) {}
+}

@@ -1,0 +1,185 @@
+// The first half of a change: read, compile, resolve and link every affected module, off to the side.
+// Nothing here touches the running program; any failure rejects the whole change with diagnostics.
+
+import { compileModule } from '../compile/compile-module.js';
+import type { CompiledModule } from '../compile/compiled-module.js';
+import { codeFrame } from '../compile/source-text.js';
+import type { Diagnostic } from '../compile/diagnostic.js';
+import { relativePath, type ImageContext } from './context.js';
+import type { Phase } from './events.js';
+import { messageOf } from './errors.js';
+import { ModuleRecord, type DependencyTarget } from './module-record.js';
+import { extensionOf, resolveSpecifier } from './resolve.js';
+
+/** A module that gets a new version in this change. */
+export interface PreparedModule {
+  readonly record: ModuleRecord;
+  readonly source: string;
+  readonly compiled: CompiledModule;
+  readonly targets: readonly DependencyTarget[];
+}
+
+export interface PreparedChange {
+  /** New versions, by module id. */
+  readonly prepared: ReadonlyMap<string, PreparedModule>;
+  /** Every module of the new program, dependencies before dependents. */
+  readonly order: readonly ModuleRecord[];
+  /** Modules no longer reachable from the entry. */
+  readonly unloaded: readonly ModuleRecord[];
+}
+
+export type PrepareOutcome =
+  | { readonly ok: true; readonly change: PreparedChange }
+  | { readonly ok: false; readonly phase: Phase; readonly errors: Diagnostic[] };
+
+/** The source and compiled form a record will have after the change. */
+function versionAfter(record: ModuleRecord, prepared: ReadonlyMap<string, PreparedModule>): { compiled: CompiledModule; targets: readonly DependencyTarget[]; source: string } | null {
+  const p = prepared.get(record.id);
+  if (p) return p;
+  return record.version;
+}
+
+/** Wraps JSON as a module with a default export, so data files hot-swap like code. */
+function moduleSource(path: string, text: string): string {
+  return extensionOf(path) === '.json' ? `export default ${text.trim() || 'null'};\n` : text;
+}
+
+/** Prepares a change of the files `paths` (absolute). The entry is prepared when it is not loaded yet. */
+export async function prepareChange(ctx: ImageContext, paths: readonly string[]): Promise<PrepareOutcome> {
+  const prepared = new Map<string, PreparedModule>();
+  const fresh = new Map<string, ModuleRecord>();
+  const deleted = new Set<string>();
+  const parseErrors: Diagnostic[] = [];
+  const resolveErrors: Diagnostic[] = [];
+  const queue = [...paths];
+  const recordFor = (id: string): ModuleRecord => {
+    const known = ctx.modules.get(id) ?? fresh.get(id);
+    if (known) return known;
+    const record = new ModuleRecord(id, relativePath(ctx, id));
+    fresh.set(id, record);
+    return record;
+  };
+
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (prepared.has(id) || deleted.has(id)) continue;
+    const existing = ctx.modules.get(id);
+    const text = await ctx.host.readFile(id);
+    if (text === null) { deleted.add(id); continue; }
+    if (existing?.version && existing.version.source === text) continue;
+    const record = recordFor(id);
+    const source = moduleSource(id, text);
+    const result = compileModule(record.rel, source);
+    if (!result.ok) { parseErrors.push(...result.errors); continue; }
+    const compiled = result.module;
+    const targets: DependencyTarget[] = [];
+    for (const dep of compiled.dependencies) {
+      const where = (message: string): Diagnostic => {
+        const pos = compiled.positions.sourceOfJs(dep.jsOffset);
+        return { file: record.rel, line: pos.line, column: pos.column, message, code: 'IMAGO_RESOLVE', frame: codeFrame(source, pos.line, pos.column) };
+      };
+      const res = resolveSpecifier(ctx.host, dep.specifier, id);
+      if (res.kind === 'missing') {
+        const tried = res.tried.slice(0, 4).map((t) => relativePath(ctx, t)).join(', ');
+        resolveErrors.push(where(`cannot find '${dep.specifier}' (tried ${tried}); check the path, or create the file`));
+      } else if (res.kind === 'project') {
+        if (deleted.has(res.path)) { resolveErrors.push(where(`'${dep.specifier}' was deleted`)); continue; }
+        const target = recordFor(res.path);
+        targets.push({ kind: 'project', record: target });
+        if (!target.version && !prepared.has(res.path)) queue.push(res.path);
+      } else {
+        const key = `${ctx.host.paths.dirname(id)}\0${dep.specifier}`;
+        let namespace = ctx.platform.get(key);
+        if (!namespace) {
+          try {
+            namespace = await ctx.host.importPlatform(dep.specifier, id);
+            ctx.platform.set(key, namespace);
+          } catch (e: unknown) {
+            resolveErrors.push(where(`cannot load package '${dep.specifier}': ${messageOf(e)}`));
+            continue;
+          }
+        }
+        targets.push({ kind: 'platform', specifier: dep.specifier, namespace });
+      }
+    }
+    prepared.set(id, { record, source, compiled, targets });
+  }
+  if (parseErrors.length > 0) return { ok: false, phase: 'parse', errors: parseErrors };
+  if (resolveErrors.length > 0) return { ok: false, phase: 'resolve', errors: resolveErrors };
+
+  const entry = ctx.modules.get(ctx.entry) ?? fresh.get(ctx.entry);
+  if (!entry || (!entry.version && !prepared.has(entry.id))) {
+    const why = deleted.has(ctx.entry) ? 'was deleted' : 'could not be loaded';
+    return { ok: false, phase: 'read', errors: [{ file: relativePath(ctx, ctx.entry), line: 1, column: 1, message: `the entry file ${why}; restore it to continue`, code: 'IMAGO_ENTRY' }] };
+  }
+
+  // The new graph, dependencies first; a deleted file still imported is an error at the import.
+  const order: ModuleRecord[] = [];
+  const state = new Map<ModuleRecord, 'visiting' | 'done'>();
+  const linkErrors: Diagnostic[] = [];
+  const visit = (record: ModuleRecord): void => {
+    if (state.has(record)) return;
+    state.set(record, 'visiting');
+    const version = versionAfter(record, prepared);
+    version?.targets.forEach((t, i) => {
+      if (t.kind !== 'project') return;
+      if (deleted.has(t.record.id) || !versionAfter(t.record, prepared)) {
+        const dep = version.compiled.dependencies[i]!;
+        const pos = version.compiled.positions.sourceOfJs(dep.jsOffset);
+        linkErrors.push({ file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_RESOLVE',
+          message: `'${dep.specifier}' no longer exists; restore it or remove the import`, frame: codeFrame(version.source, pos.line, pos.column) });
+        return;
+      }
+      visit(t.record);
+    });
+    state.set(record, 'done');
+    order.push(record);
+  };
+  visit(entry);
+  for (const root of ctx.roots) {
+    const record = ctx.modules.get(root) ?? fresh.get(root);
+    if (record && (record.version || prepared.has(root))) visit(record);
+  }
+  if (linkErrors.length > 0) return { ok: false, phase: 'resolve', errors: linkErrors };
+
+  // Every imported name must be exported by the module it comes from, as ESM linking requires.
+  const names = new Map<ModuleRecord, Set<string>>();
+  const exportNames = (record: ModuleRecord, seen = new Set<ModuleRecord>()): Set<string> => {
+    const known = names.get(record);
+    if (known) return known;
+    const out = new Set<string>();
+    const version = versionAfter(record, prepared);
+    if (!version || seen.has(record)) return out;
+    seen.add(record);
+    for (const name of version.compiled.exports.keys()) out.add(name);
+    for (const dep of version.compiled.starExports) {
+      const t = version.targets[dep];
+      if (t?.kind === 'project') for (const n of exportNames(t.record, seen)) if (n !== 'default') out.add(n);
+    }
+    names.set(record, out);
+    return out;
+  };
+  for (const record of order) {
+    const version = versionAfter(record, prepared)!;
+    const affected = prepared.has(record.id) || version.targets.some((t) => t.kind === 'project' && prepared.has(t.record.id));
+    if (!affected) continue;
+    const check = (dep: number, name: string, jsOffset: number): void => {
+      const t = version.targets[dep];
+      if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;
+      const pos = version.compiled.positions.sourceOfJs(jsOffset);
+      const available = [...exportNames(t.record)].sort().join(', ') || 'nothing';
+      linkErrors.push({ file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_LINK',
+        message: `${t.record.rel} has no export named '${name}' (it exports ${available})`, frame: codeFrame(version.source, pos.line, pos.column) });
+    };
+    for (const ref of version.compiled.imports.values()) check(ref.dep, ref.name, ref.jsOffset);
+    for (const src of version.compiled.exports.values()) {
+      if (src.kind === 'reexport') check(src.dep, src.name, version.compiled.dependencies[src.dep]!.jsOffset);
+    }
+  }
+  if (linkErrors.length > 0) return { ok: false, phase: 'link', errors: linkErrors };
+
+  const reachable = new Set(order);
+  const unloaded = [...ctx.modules.values()].filter((r) => !reachable.has(r));
+  const live = new Map([...prepared].filter(([, p]) => reachable.has(p.record)));
+  return { ok: true, change: { prepared: live, order, unloaded } };
+}
