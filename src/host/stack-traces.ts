@@ -2,13 +2,14 @@
 // code from vm.compileFunction (checked on Node 20.20), so imago maps frames of its compiled modules
 // itself. This is the one global hook imago installs; `install` returns its disposer.
 
-type FrameMapper = (filename: string, line: number, column: number) => string | null;
+/** A frame's source location, null when not the mapper's, or false for frames imago adds (trampolines). */
+type FrameMapper = (filename: string, line: number, column: number) => string | null | false;
 
 const mappers = new Set<FrameMapper>();
 let previous: ((error: Error, frames: NodeJS.CallSite[]) => unknown) | undefined;
 let installed = false;
 
-function mapFrame(frame: NodeJS.CallSite): string {
+function mapFrame(frame: NodeJS.CallSite): string | null {
   const text = frame.toString();
   const file = frame.getFileName();
   const line = frame.getLineNumber();
@@ -16,6 +17,7 @@ function mapFrame(frame: NodeJS.CallSite): string {
   if (!file || line === null || column === null) return text;
   for (const mapper of mappers) {
     const mapped = mapper(file, line, column);
+    if (mapped === false) return null;
     if (mapped) return text.replace(`${file}:${line}:${column}`, mapped);
   }
   return text;
@@ -25,7 +27,12 @@ function prepare(error: Error, frames: NodeJS.CallSite[]): string {
   const head = (() => {
     try { return Error.prototype.toString.call(error); } catch { return 'Error'; }
   })();
-  return [head, ...frames.map((f) => `    at ${mapFrame(f)}`)].join('\n');
+  const lines = [head];
+  for (const f of frames) {
+    const mapped = mapFrame(f);
+    if (mapped !== null) lines.push(`    at ${mapped}`);
+  }
+  return lines.join('\n');
 }
 
 /** Maps stack frames through `mapper` (one per image) until the returned disposer is called. */

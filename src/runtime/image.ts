@@ -90,8 +90,9 @@ export class Image {
     return [...this.#ctx.modules.values()].map((r) => r.rel);
   }
 
-  /** Maps a stack frame position in compiled code to `file:line:column` in the source, or null. */
-  mapFrame(filename: string, line: number, column: number): string | null {
+  /** Maps a stack frame in compiled code to `file:line:column` in the source; false hides imago's own frames. */
+  mapFrame(filename: string, line: number, column: number): string | null | false {
+    if (filename.endsWith('?trampolines') || filename.endsWith('?exports')) return false;
     const hit = this.#ctx.origins.has(filename) ? mapPosition(this.#ctx, filename, line, column) : null;
     return hit ? `${this.#options.host.paths.resolve(this.#options.root, hit.rel)}:${hit.pos.line}:${hit.pos.column}` : null;
   }

@@ -1,0 +1,123 @@
+// The rewriter, one syntax form at a time: what each construct compiles to, compared in full.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileModule } from '../src/compile/compile-module.js';
+import type { CompiledModule } from '../src/compile/compiled-module.js';
+
+function compile(source: string): CompiledModule {
+  const r = compileModule('m.ts', source);
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'));
+  return r.module;
+}
+
+/** The emitted layer and item lines only (the fixed prologue and epilogue are left out). */
+function body(source: string): string {
+  return compile(source).code.split('\n')
+    .filter((l) => l && !l.startsWith('"use strict"') && !l.startsWith('const __imago_F = {') && l !== '};'
+      && !l.startsWith('const __imago_I = [') && l !== '];' && !l.startsWith('return ['))
+    .join('\n');
+}
+
+describe('compile: functions', () => {
+  it('puts a function declaration in the layer; calls go through the layer, values through the trampoline', () => {
+    assert.equal(body('function f(a: number): number { return a + 1; }\nconst g = f;\nf(2);\n'),
+      '"f": function f(a) {\n\treturn a + 1;\n},\nfunction () { __imago_S.g = __imago_T.f; },\nfunction () { __imago_M.f(2); },');
+  });
+  it('treats `const f = () => ...` as a function, and `let f = () => ...` as state', () => {
+    const m = compile('const f = (x: number) => x * 2;\nlet g = () => 1;\n');
+    assert.deepEqual(m.functions.map((f) => f.name), ['f'], 'only the const arrow is code');
+    assert.deepEqual(m.items.map((i) => i.key), ['b:g'], 'the let arrow is a binding');
+  });
+  it('compiles export default function forms under the name default', () => {
+    assert.deepEqual(compile('export default function () { return 1; }\n').functions.map((f) => f.name), ['default']);
+    assert.deepEqual(compile('export default () => 2;\n').functions.map((f) => f.name), ['default']);
+    const named = compile('export default function main() { return 1; }\n');
+    assert.deepEqual([...named.exports], [['default', { kind: 'local', local: 'main' }]]);
+  });
+  it('rejects reassigning a top-level function, naming the place', () => {
+    const r = compileModule('m.ts', 'function f() {}\nf = () => {};\n');
+    assert.equal(r.ok, false, 'a write to a function binding must be rejected');
+    if (!r.ok) assert.match(`${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`, /^2:1 imago cannot reassign the top-level function f/);
+  });
+});
+
+describe('compile: state and effects', () => {
+  it('rewrites reads and writes of bindings to the state record, inside functions too', () => {
+    assert.equal(body('let n = 0;\nn++;\nexport function inc(): number { return ++n; }\n'),
+      '"inc": function inc() {\n\treturn ++__imago_S.n;\n},\nfunction () { __imago_S.n = 0; },\nfunction () { __imago_S.n++; },');
+  });
+  it('expands shorthand properties', () => {
+    assert.equal(body('const a = 1;\nconsole.log({ a });\n'),
+      'function () { __imago_S.a = 1; },\nfunction () { console.log({ a: __imago_S.a }); },');
+  });
+  it('assigns destructuring declarations as one item with every name', () => {
+    const m = compile('const { a, b: [c] } = { a: 1, b: [2] };\n');
+    assert.deepEqual(m.items.map((i) => i.key), ['b:a,c']);
+    assert.match(m.code, /\(\{ a: __imago_S\.a, b: \[__imago_S\.c\] \} = \{/);
+  });
+  it('splits declarators into items and records what each reads while it runs', () => {
+    const m = compile('const SIZE = 3, grid = new Array(SIZE);\nconst later = () => SIZE;\nlet f = () => grid;\n');
+    assert.deepEqual(m.items.map((i) => [i.key, i.localDeps]), [['b:SIZE', []], ['b:grid', ['SIZE']], ['b:f', []]],
+      'reads inside nested functions are not dependencies');
+  });
+  it('gives identical effects distinct keys', () => {
+    assert.deepEqual(compile('console.log(1);\nconsole.log(1);\n').items.map((i) => i.key), ['e:console.log(1);', 'e:console.log(1);#2']);
+  });
+  it('turns a var nested in a top-level loop into module state', () => {
+    assert.equal(body('for (var i = 0; i < 2; i++) {}\n'), 'function () { for ( __imago_S.i = 0; __imago_S.i < 2; __imago_S.i++) {} },');
+  });
+  it('marks statements with top-level await as async', () => {
+    const m = compile('const x = await Promise.resolve(1);\nasync function f() { await 1; }\n');
+    assert.deepEqual(m.items.map((i) => i.isAsync), [true]);
+    assert.match(m.code, /async function \(\) \{ __imago_S\.x = await Promise\.resolve\(1\); \}/);
+  });
+  it('compiles a class declaration to an assignment of a class expression', () => {
+    assert.equal(body('class C { m(): number { return 1; } }\n'), 'function () { __imago_S.C = class C {\n\tm() {\n\t\treturn 1;\n\t}\n}; },');
+  });
+  it('routes the module\'s own timer calls through the runtime', () => {
+    assert.match(compile('setInterval(() => {}, 5);\n').code, /const setInterval = __imago_rt\.setInterval;/);
+    assert.doesNotMatch(compile('const setInterval = 1;\n').code, /__imago_rt\.setInterval/, 'a local binding named setInterval is left alone');
+  });
+});
+
+describe('compile: imports and exports', () => {
+  it('reads imported names through the dependency view', () => {
+    const m = compile("import d, { a as b } from './x.ts';\nimport * as ns from 'node:path';\nexport function f() { return d + b + ns.sep; }\n");
+    assert.match(m.code, /return __imago_d0\.default \+ __imago_d0\.a \+ __imago_d1\.sep;/);
+    assert.deepEqual(m.dependencies.map((d) => d.specifier), ['./x.ts', 'node:path']);
+  });
+  it('drops imports only used as types', () => {
+    assert.deepEqual(compile("import { type T, U } from './t.ts';\nlet x: T | U | undefined;\n").dependencies, []);
+  });
+  it('records every export form', () => {
+    const m = compile("import { q } from './q.ts';\nexport const a = 1;\nlet b = 2;\nexport { b as c, q };\nexport * from './s.ts';\nexport * as ns from './n.ts';\nexport { z } from './z.ts';\nexport default a + 1;\n");
+    assert.deepEqual(Object.fromEntries(m.exports), {
+      a: { kind: 'local', local: 'a' }, c: { kind: 'local', local: 'b' }, q: { kind: 'reexport', dep: 0, name: 'q' },
+      ns: { kind: 'reexport', dep: 2, name: '*' }, z: { kind: 'reexport', dep: 3, name: 'z' }, default: { kind: 'local', local: 'default' },
+    });
+    assert.deepEqual(m.starExports, [1]);
+  });
+  it('rewrites import.meta and dynamic import()', () => {
+    assert.equal(body("const u = import.meta.url;\nconst p = import('./x.ts');\n"),
+      'function () { __imago_S.u = __imago_meta.url; },\nfunction () { __imago_S.p = __imago_rt.import("./x.ts"); },');
+  });
+});
+
+describe('compile: errors and positions', () => {
+  it('reports a syntax error at its TypeScript line and column with a code frame', () => {
+    const r = compileModule('m.ts', "type T = number;\nconst a: T = 1;\nexport function f(): string { return 'x' +; }\n");
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const e = r.errors[0]!;
+    assert.deepEqual([e.file, e.line, e.column], ['m.ts', 3, 43]);
+    assert.match(e.frame ?? '', />\s+3 \| export function f/);
+  });
+  it('maps emitted positions back to the TypeScript source', () => {
+    const m = compile('interface P { x: number }\n\nexport function boom(p: P): number {\n  if (p.x > 1) throw new Error("bad");\n  return p.x;\n}\n');
+    const lines = m.code.split('\n');
+    const line = lines.findIndex((l) => l.includes('throw new Error')) + 1;
+    const column = lines[line - 1]!.indexOf('throw') + 1;
+    assert.deepEqual(m.positions.source(line, column), { line: 4, column: 16 }, 'the throw is at 4:16 in the .ts file');
+  });
+});
