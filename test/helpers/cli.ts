@@ -1,0 +1,66 @@
+// Drives the real `imago` command in a child process, as a user would.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './project.js';
+
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/imago.js');
+
+export interface Event { readonly kind: string; readonly ok?: boolean; readonly phase?: string; readonly [k: string]: unknown }
+
+export class CliRun {
+  readonly lines: string[] = [];
+  stderr = '';
+  exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  readonly #child: ChildProcess;
+  #buffer = '';
+
+  constructor(readonly dir: string, args: readonly string[], readonly eventsFile = path.join(dir, '.events.ndjson')) {
+    this.#child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    this.#child.stdout!.on('data', (d: Buffer) => {
+      this.#buffer += d.toString();
+      const parts = this.#buffer.split('\n');
+      this.#buffer = parts.pop()!;
+      this.lines.push(...parts);
+    });
+    this.#child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.#child.on('exit', (code, signal) => { this.exit = { code, signal }; });
+  }
+
+  /** Starts `imago run --events <file> ...args`. */
+  static run(dir: string, args: readonly string[]): CliRun {
+    const events = path.join(dir, '.events.ndjson');
+    return new CliRun(dir, ['run', '--events', events, ...args], events);
+  }
+
+  events(): Event[] {
+    try {
+      return fs.readFileSync(this.eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+    } catch { return []; }
+  }
+
+  reloads(): Event[] {
+    return this.events().filter((e) => e.kind === 'reload');
+  }
+
+  async until<T>(what: string, check: () => T | null | undefined | false, ms = 8000): Promise<T> {
+    return waitFor(what, () => {
+      if (this.exit) throw new Error(`imago exited (${JSON.stringify(this.exit)}) while waiting for ${what}; stderr:\n${this.stderr}`);
+      return check();
+    }, ms).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\nlast stdout: ${this.lines.slice(-5).join(' | ')}\nstderr:\n${this.stderr.slice(-1500)}`);
+    });
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.exit) this.#child.kill(signal);
+    return waitFor('imago to exit', () => this.exit, 5000).catch((e: unknown) => { this.#child.kill('SIGKILL'); throw e; });
+  }
+
+  kill(): void {
+    if (!this.exit) this.#child.kill('SIGKILL');
+  }
+}

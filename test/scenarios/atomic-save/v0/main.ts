@@ -1,0 +1,2 @@
+export function probe(): string { return 'r0'; }
+setInterval(() => console.log(probe()), 15);

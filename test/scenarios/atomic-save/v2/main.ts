@@ -1,0 +1,2 @@
+export function probe(): string { return 'r2'; }
+setInterval(() => console.log(probe()), 15);

@@ -1,0 +1,2 @@
+export function probe(): string { return 'never' +; }
+setInterval(() => console.log(probe()), 15);

@@ -1,0 +1,2 @@
+import { callA } from './b.ts';
+setInterval(() => console.log(callA()), 15);

@@ -1,0 +1,1 @@
+export function v(): string { return 'lib-v1'; }

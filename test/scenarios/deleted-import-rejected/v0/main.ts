@@ -1,0 +1,2 @@
+import { v } from './lib.js';
+setInterval(() => console.log(v()), 15);

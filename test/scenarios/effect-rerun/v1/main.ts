@@ -1,0 +1,2 @@
+console.log('boot');
+setInterval(() => console.log('interval-b'), 15);

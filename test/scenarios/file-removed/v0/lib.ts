@@ -1,0 +1,2 @@
+export const from = 'lib';
+setInterval(() => console.log('lib-timer'), 15);

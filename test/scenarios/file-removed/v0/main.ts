@@ -1,0 +1,2 @@
+import { from } from './lib.ts';
+setInterval(() => console.log('main ' + from), 15);

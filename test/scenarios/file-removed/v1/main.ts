@@ -1,0 +1,1 @@
+setInterval(() => console.log('main alone'), 15);
