@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { Host, Timers } from '../runtime/host.js';
@@ -22,6 +23,10 @@ function captureTimers(): Timers {
 
 /** Creates the host that runs images in this Node process. */
 export function createNodeHost(): Host {
+  // ARCHITECTURE.md fact 3, and measured here: with V8's compilation cache on, two compilations of the
+  // same text share cached code and feedback, so identical code in a second image (or a version that
+  // returns to an earlier text) ran 8x slower (bench/steady-state.ts). Off for the whole process.
+  v8.setFlagsFromString('--no-compilation-cache');
   const timers = captureTimers();
   return {
     async readFile(file) {

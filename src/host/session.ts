@@ -3,7 +3,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import { assertNever, type ImageEvent } from '../runtime/events.js';
 import { Image } from '../runtime/image.js';
@@ -35,8 +34,6 @@ export interface Session {
 
 /** Starts a session. Resolves once the first load was attempted (it may have been rejected). */
 export async function startSession(options: SessionOptions): Promise<Session> {
-  // ARCHITECTURE.md fact 3: a safety net against V8's compilation cache keeping every version alive.
-  v8.setFlagsFromString('--no-compilation-cache');
   const host = createNodeHost();
   const out = new Reporter(options.stderr);
   const emit = (event: ImageEvent): void => {

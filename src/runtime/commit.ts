@@ -22,6 +22,7 @@ interface Undo {
   readonly record: ModuleRecord;
   readonly layer: object | null;
   readonly view: PropertyDescriptorMap;
+  viewKeys?: Map<string, string>;
   state: Record<string, unknown> | null;
 }
 
@@ -99,6 +100,10 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       if (u.layer) installLayer(u.record.chain.pin, u.layer);
       for (const name of Object.keys(u.record.view)) if (!(name in u.view)) delete u.record.view[name];
       Object.defineProperties(u.record.view, u.view);
+      if (u.viewKeys) {
+        u.record.viewKeys.clear();
+        for (const [k, v] of u.viewKeys) u.record.viewKeys.set(k, v);
+      }
       if (u.state) {
         for (const key of Object.keys(u.record.state)) u.record.state[key] = u.state[key];
       }
@@ -162,17 +167,36 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
         return t?.kind === 'project' && versions.has(t.record);
       });
       if (!touched) continue;
-      if (!versions.has(record)) undo.push({ record, layer: null, view: Object.getOwnPropertyDescriptors(record.view), state: null });
       const entries = viewEntries(version, record, starNames);
-      const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(entries), ['__imago_S', ...version.targets.map((_, i) => `__imago_d${i}`)], `${record.id}?exports`),
-        [record.state, ...version.targets.map(viewOf)]) as PropertyDescriptorMap;
+      const keyOf = ([, access]: [string, ViewAccess]): string => {
+        const target = (dep: number): string => {
+          const t = version.targets[dep];
+          return t?.kind === 'project' ? t.record.id : `platform:${t?.specifier ?? ''}`;
+        };
+        switch (access.kind) {
+          case 'value': return `value:${String((access.value as { name?: string } | undefined)?.name)}`;
+          case 'state': return `state:${access.local}`;
+          case 'forward': return `forward:${target(access.dep)}:${access.name}`;
+          case 'namespace': return `namespace:${target(access.dep)}`;
+        }
+      };
+      const changed = entries.filter((e) => record.viewKeys.get(e[0]) !== keyOf(e) || !(e[0] in record.view));
       const wanted = new Set(entries.map(([n]) => n));
-      for (const name of Object.keys(record.view)) if (!wanted.has(name)) delete record.view[name];
-      for (const [name, access] of entries) {
+      const stale = Object.keys(record.view).filter((n) => !wanted.has(n));
+      if (changed.length === 0 && stale.length === 0) continue;
+      if (!versions.has(record)) undo.push({ record, layer: null, view: Object.getOwnPropertyDescriptors(record.view), state: null });
+      const viewUndo = undo.find((x) => x.record === record)!;
+      viewUndo.viewKeys ??= new Map(record.viewKeys);
+      const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(changed), ['__imago_S', ...version.targets.map((_, i) => `__imago_d${i}`)], `${record.id}?exports`),
+        [record.state, ...version.targets.map(viewOf)]) as PropertyDescriptorMap;
+      for (const name of stale) { delete record.view[name]; record.viewKeys.delete(name); }
+      for (const entry of changed) {
+        const [name, access] = entry;
         const desc = access.kind === 'value'
           ? { value: access.value, enumerable: true, configurable: true, writable: false }
           : { ...getters[name], enumerable: true, configurable: true };
         Object.defineProperty(record.view, name, desc);
+        record.viewKeys.set(name, keyOf(entry));
       }
     }
   } catch (e: unknown) {

@@ -25,16 +25,29 @@ export interface LiveVersion {
   readonly filename: string;
 }
 
-/** Prototype of every module view: no Object.prototype members, tagged like a namespace object. */
-const VIEW_PROTO: object = Object.create(null, { [Symbol.toStringTag]: { value: 'Module' } }) as object;
+/**
+ * A fresh prototype for one object. Objects with different prototypes never share a hidden class, so a
+ * function stored in one module's view stays a constant V8 can inline: with one shared prototype, views
+ * of two modules exporting the same names shared maps and cross-module calls ran 8x slower
+ * (bench/steady-state.ts).
+ */
+function ownPrototype(tag?: string): object {
+  return Object.create(null, tag ? { [Symbol.toStringTag]: { value: tag } } : {}) as object;
+}
 
 export class ModuleRecord {
   /** Top-level bindings' values; outlives every version. */
-  readonly state: Record<string, unknown> = {};
+  readonly state: Record<string, unknown> = Object.create(ownPrototype()) as Record<string, unknown>;
   readonly chain: LayerChain = createLayerChain();
   readonly trampolines: Record<string, CompiledFunction> = {};
   /** What importers see: a stable object whose properties follow the current exports. */
-  readonly view: Record<string, unknown> = Object.create(VIEW_PROTO) as Record<string, unknown>;
+  readonly view: Record<string, unknown> = Object.create(ownPrototype('Module')) as Record<string, unknown>;
+  /**
+   * What each view property currently reads (`state:x`, `forward:<target>:y`, ...). A property is only
+   * redefined when this changes: redefining an unchanged property churns the view's hidden class and
+   * left cross-module calls 8x slower after 10 swaps (bench/steady-state.ts).
+   */
+  readonly viewKeys = new Map<string, string>();
   /** `import.meta.hot.data`. */
   readonly hotData: Record<string, unknown> = {};
   /** Owner of each item's last run, by item key. */

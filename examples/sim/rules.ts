@@ -1,0 +1,22 @@
+// The rules of the simulation: EDIT THIS FILE while `npm run demo` runs.
+// Try: make critters drift right (`return 6 * dt;`), change FIELD, or let them live longer.
+// The running critters keep their positions, ages and energy; only the rules change.
+
+import type { Critter } from './world.ts';
+
+export const FIELD = 48;
+
+/** How far a critter moves this tick. */
+export function move(c: Critter, dt: number): number {
+  return Math.sin(c.age * 1.5 + c.id) * 9 * dt;
+}
+
+/** Energy a critter spends this tick. */
+export function metabolism(c: Critter, dt: number): number {
+  return (0.4 + c.age * 0.01) * dt;
+}
+
+/** Whether a new critter is born this tick. */
+export function shouldSpawn(population: number): boolean {
+  return population < 10 && Math.random() < 0.02;
+}
