@@ -46,3 +46,35 @@ describe('imago command', () => {
     } finally { p.remove(); }
   });
 });
+
+describe('the bundled demo', () => {
+  it('runs, takes an edit of rules.ts and render.ts, and keeps its critters and clock', async () => {
+    const { CliRun } = await import('./helpers/cli.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const demo = path.resolve(path.dirname(CLI), '../examples/sim');
+    const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
+    const p = tempProject(files);
+    const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+    try {
+      await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
+      const render = files['render.ts']!.replace('return `|${cells', 'return `v2 |${cells');
+      p.write({ 'render.ts': render, 'rules.ts': files['rules.ts']!.replace('Math.sin(c.age * 1.5 + c.id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0') });
+      const line = await cli.until('a frame drawn by the new render.ts', () => cli.lines.find((l) => l.startsWith('v2 |')));
+      const time = Number(/t=([\d.]+)s/.exec(line)![1]);
+      assert.ok(time > 0.4, `the simulation clock kept running across the edit (t=${time})`);
+      assert.equal(cli.lines.filter((l) => l.startsWith('simulation started')).length, 1, 'start() ran once');
+      const frozen = await cli.until('two frames with the new rules', () => {
+        const frames = cli.lines.filter((l) => l.startsWith('v2 |')).slice(1);
+        return frames.length >= 2 ? frames : null;
+      });
+      const field = (l: string): string => l.slice(0, l.indexOf('| t='));
+      assert.equal(field(frozen[1]!).replace(/[a-z]/g, (c) => c.toUpperCase()), field(frozen[0]!).replace(/[a-z]/g, (c) => c.toUpperCase()), 'move() returns 0 and nobody is born: the field stands still');
+      await cli.stop('SIGINT');
+      assert.ok(cli.lines.some((l) => /^simulation stopped after/.test(l)), 'stop() ran on Ctrl-C');
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+});
