@@ -108,8 +108,10 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
   if (resolveErrors.length > 0) return { ok: false, phase: 'resolve', errors: resolveErrors };
 
   const entry = ctx.modules.get(ctx.entry) ?? fresh.get(ctx.entry);
-  if (!entry || (!entry.version && !prepared.has(entry.id))) {
-    const why = deleted.has(ctx.entry) ? 'was deleted' : 'could not be loaded';
+  if (!entry || deleted.has(ctx.entry) || (!entry.version && !prepared.has(entry.id))) {
+    const why = deleted.has(ctx.entry)
+      ? `was deleted${entry?.version ? '; the program keeps running its last version' : ''}`
+      : 'could not be loaded';
     return { ok: false, phase: 'read', errors: [{ file: relativePath(ctx, ctx.entry), line: 1, column: 1, message: `the entry file ${why}; restore it to continue`, code: 'IMAGO_ENTRY' }] };
   }
 
