@@ -72,12 +72,43 @@ describe('compile: state and effects', () => {
     assert.deepEqual(m.items.map((i) => i.isAsync), [true]);
     assert.match(m.code, /async function \(\) \{ __imago_S\.x = await Promise\.resolve\(1\); \}/);
   });
-  it('compiles a class declaration to an assignment of a class expression', () => {
-    assert.equal(body('class C { m(): number { return 1; } }\n'), 'function () { __imago_S.C = class C {\n\tm() {\n\t\treturn 1;\n\t}\n}; },');
-  });
   it('routes the module\'s own timer calls through the runtime', () => {
     assert.match(compile('setInterval(() => {}, 5);\n').code, /const setInterval = __imago_rt\.setInterval;/);
     assert.doesNotMatch(compile('const setInterval = 1;\n').code, /__imago_rt\.setInterval/, 'a local binding named setInterval is left alone');
+  });
+});
+
+describe('compile: classes and enums', () => {
+  it('defines a class under its stable identity, with static members as separate items', () => {
+    assert.equal(body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
+      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}); },\n'
+      + 'function () { __imago_rt.defineStatic(__imago_S.C, "n", (function () { return 1; }).call(__imago_S.C)); },\n'
+      + 'function () { (function () {\n\t\t__imago_S.C.n++;\n\t}).call(__imago_S.C); },');
+    assert.deepEqual(compile('class C { static n = 1; static { C.n++; } }\n').items.map((i) => [i.key, i.kind]),
+      [['c:C', 'class'], ['s:C.n', 'binding'], ['e:static C static {\n\t\tC.n++;\n\t}', 'effect']]);
+  });
+  it('turns #private names into stable symbols, in every form', () => {
+    const m = compile('class P { #n = 1; static #s = 2; #m(): number { return 1; } get n(): number { return this.#n + this.#m() + P.#s; } has(o: object): boolean { return #n in o; } peek(o?: P): number | undefined { return o?.#n; } }\n');
+    assert.match(m.code, /const __imago_p0 = __imago_rt\.privateName\("P#n"\);/);
+    assert.match(m.code, /\[__imago_p0\] = 1;/, 'a field');
+    assert.match(m.code, /\[__imago_p2\]\(\) \{/, 'a method');
+    assert.match(m.code, /return this\[__imago_p0\] \+ this\[__imago_p2\]\(\) \+ __imago_S\.P\[__imago_p1\];/, 'reads');
+    assert.match(m.code, /return __imago_p0 in o;/, 'a brand check');
+    assert.match(m.code, /return o\?\.\[__imago_p0\];/, 'optional chaining');
+    assert.match(m.code, /defineStatic\(__imago_S\.P, __imago_p1,/, 'a static private field');
+  });
+  it('gives nested and anonymous classes their own private names', () => {
+    const m = compile('function Mix<T extends new (...a: any[]) => object>(B: T) { return class extends B { #t = 1; t(): number { return this.#t; } }; }\n');
+    assert.match(m.code, /privateName\("Mix\/class#t"\)/);
+  });
+  it('treats const X = class and export default class as classes', () => {
+    assert.deepEqual([...compile('export const X = class { a = 1; };\nexport default class { b = 2; }\n').classes.keys()], ['X', 'default']);
+  });
+  it('recognizes TypeScript enums and merges them into their identity', () => {
+    const m = compile('enum Color { Red, Green = 5 }\n');
+    assert.deepEqual([...m.enums], ['Color']);
+    assert.match(m.code, /__imago_S\.Color = __imago_rt\.defineEnum\("Color", \(function\(Color\) \{/);
+    assert.match(m.code, /\}\)\(\{\}\)\); \},/);
   });
 });
 

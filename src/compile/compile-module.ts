@@ -12,6 +12,7 @@ import {
 import type { Diagnostic } from './diagnostic.js';
 import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
+import { enumFunction, rewritePrivateNames, staticKeyText, staticMembers } from './classes.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
 import { transpile } from './transpile.js';
@@ -23,7 +24,8 @@ export type CompileResult =
 /** A top-level declaration or statement, before emission. */
 type TopItem =
   | { kind: 'function'; name: string; node: AstNode; idStart?: number }
-  | { kind: 'binding'; names: string[]; declKind: string; id: AstNode | null; value: AstNode | null; node: AstNode }
+  | { kind: 'binding'; names: string[]; declKind: string; id: AstNode | null; value: AstNode | null; node: AstNode; enumFn?: AstNode }
+  | { kind: 'class'; name: string; node: AstNode; idStart?: number }
   | { kind: 'effect'; node: AstNode };
 
 const S = MODULE_PARAMS[0];
@@ -126,7 +128,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
       if (exported) rawExports.set(name, { kind: 'local', local: name });
     } else if (decl.type === 'ClassDeclaration') {
       const name = nameOf(child(decl, 'id')) ?? 'default';
-      top.push({ kind: 'binding', names: [name], declKind: 'class', id: null, value: decl, node: decl });
+      top.push({ kind: 'class', name, node: decl });
       if (exported) rawExports.set(name, { kind: 'local', local: name });
     } else if (decl.type === 'VariableDeclaration') {
       const declKind = text(decl, 'kind') ?? 'let';
@@ -134,10 +136,13 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
         const id = child(d, 'id');
         const init = child(d, 'init') ?? null;
         const names = patternNames(id);
+        const enumFn = (declKind === 'var' || declKind === 'let') && id?.type === 'Identifier' ? enumFunction(d, names[0]!) : null;
         if (declKind === 'const' && id?.type === 'Identifier' && isFunctionValue(init ?? undefined)) {
           top.push({ kind: 'function', name: names[0]!, node: init!, idStart: id.start });
+        } else if (declKind === 'const' && id?.type === 'Identifier' && init?.type === 'ClassExpression') {
+          top.push({ kind: 'class', name: names[0]!, node: init, idStart: id.start });
         } else {
-          top.push({ kind: 'binding', names, declKind, id: id ?? null, value: init, node: d });
+          top.push({ kind: 'binding', names, declKind, id: id ?? null, value: init, node: d, ...(enumFn ? { enumFn } : {}) });
         }
         if (exported) for (const n of names) rawExports.set(n, { kind: 'local', local: n });
       }
@@ -185,6 +190,9 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
         if (decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') {
           addDeclaration(decl, false);
           rawExports.set('default', { kind: 'local', local: nameOf(child(decl, 'id')) ?? 'default' });
+        } else if (decl.type === 'ClassExpression') {
+          top.push({ kind: 'class', name: 'default', node: decl });
+          rawExports.set('default', { kind: 'local', local: 'default' });
         } else if (isFunctionValue(decl)) {
           top.push({ kind: 'function', name: 'default', node: decl });
           rawExports.set('default', { kind: 'local', local: 'default' });
@@ -254,7 +262,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
 
   const kinds = new Map<string, 'import' | 'function' | 'state'>();
   for (const v of scope.variables) kinds.set(v.name, v.defType === 'ImportBinding' ? 'import' : functionNames.has(v.name) ? 'function' : 'state');
-  const declarationIds = new Set(top.flatMap((t) => (t.kind === 'function' && t.idStart !== undefined ? [t.idStart] : [])));
+  const declarationIds = new Set(top.flatMap((t) => ((t.kind === 'function' || t.kind === 'class') && t.idStart !== undefined ? [t.idStart] : [])));
   const inRemoved = (at: number): boolean => declarationIds.has(at) || removed.some(([a, b]) => at >= a && at < b);
 
   const referenceText = (v: ModuleVariable, isWrite: boolean, start: number): string => {
@@ -293,9 +301,28 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
     return { local: [...local], imported: [...imported] };
   };
 
+  // Live classes: stable private names, static members out of the body, self references to the identity.
+  const classItems = top.filter((t): t is Extract<TopItem, { kind: 'class' }> => t.kind === 'class');
+  const topLevelNames = new Map<AstNode, string>();
+  for (const stmt of children(program, 'body')) {
+    const t = top.find((x) => x.node.start >= stmt.start && x.node.end <= stmt.end);
+    if (t && t.kind !== 'effect') topLevelNames.set(stmt, t.kind === 'binding' ? t.names[0] ?? 'binding' : t.name);
+  }
+  for (const c of classItems) topLevelNames.set(c.node, c.name);
+  const privates = rewritePrivateNames(program, js, topLevelNames);
+  edits.push(...privates.edits);
+  for (const c of classItems) {
+    for (const self of scope.classSelfReferences) {
+      if (self.classStart !== c.node.start) continue;
+      for (const r of self.references) edits.push({ start: r.start, end: r.end, text: member(S, c.name) });
+    }
+    for (const m of staticMembers(c.node)) edits.push({ start: m.node.start, end: m.node.end, text: '' });
+  }
+
   const globals = TRACKED_GLOBALS.filter((g) => scope.globals.has(g));
   const emitter = new Emitter(js, edits);
   emitter.insert('"use strict";\n');
+  emitter.insert(privates.prologue);
   if (globals.length > 0) emitter.insert(`const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n`);
   const functions: FunctionDecl[] = [];
   emitter.insert('const __imago_F = {\n');
@@ -307,8 +334,13 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   emitter.insert('};\nconst __imago_I = [\n');
   const items: Item[] = [];
   const seen = new Map<string, number>();
+  const pushItem = (item: Item): void => { items.push(item); };
   for (const item of top) {
     if (item.kind === 'function') continue;
+    if (item.kind === 'class') {
+      emitClass(emitter, js, item.name, item.node, privates.symbolFor, readsWithin, pushItem);
+      continue;
+    }
     const node = item.node;
     const isAsync = hasTopLevelAwait(node);
     emitter.insert(isAsync ? 'async function () { ' : 'function () { ');
@@ -319,11 +351,9 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
       emitter.copy(node.start, node.end);
     } else {
       const value = item.value;
-      if (item.declKind === 'class') {
-        itemText = js.slice(value!.start, value!.end);
-        const heritage = child(value!, 'superClass');
-        if (heritage) reads = readsWithin(heritage.start, heritage.end);
-        emitter.insert(`${member(S, item.names[0]!)} = `).copy(value!.start, value!.end).insert(';');
+      if (item.enumFn) {
+        itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
+        emitter.insert(`${member(S, item.names[0]!)} = ${RT}.defineEnum(${JSON.stringify(item.names[0])}, (`).copy(item.enumFn.start, item.enumFn.end).insert(')({}));');
       } else {
         itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
         if (value) reads = readsWithin(value.start, value.end);
@@ -361,10 +391,48 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   }
 
   return {
+    classes: new Map(classItems.map((c) => [c.name, c.node.start])),
+    enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
     params: [...MODULE_PARAMS, ...dependencies.map((_, i) => dependencyParam(i))],
     dependencies, imports, exports, starExports, functions, items,
     usesHot: js.includes('import.meta.hot'),
     positions: new PositionMap(emitter.code, emitter.segments, js, map),
   };
+}
+
+/**
+ * Emits a top-level class: one item that (re)defines it under its stable identity, run for every new
+ * version of the module, then one item per static field (state: kept unless its initializer changed)
+ * and per static block (an effect: re-run when its text changed), with `this` the class.
+ */
+function emitClass(
+  emitter: Emitter, js: string, name: string, node: AstNode,
+  symbolFor: (classStart: number, name: string) => string | undefined,
+  readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
+  push: (item: Item) => void,
+): void {
+  const cls = member(S, name);
+  const heritage = child(node, 'superClass');
+  const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
+  emitter.insert(`function () { ${cls} = ${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
+  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync: false, jsOffset: node.start });
+  for (const m of staticMembers(node)) {
+    if (m.kind === 'block') {
+      const brace = js.indexOf('{', m.node.start);
+      emitter.insert('function () { (function () ').copy(brace, m.node.end).insert(`).call(${cls}); },\n`);
+      push({ key: `e:static ${name} ${js.slice(m.node.start, m.node.end)}`, kind: 'effect', names: [], text: js.slice(m.node.start, m.node.end), localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
+      continue;
+    }
+    const keyText = staticKeyText(js, m);
+    emitter.insert(`function () { ${RT}.defineStatic(${cls}, `);
+    if (m.computed) emitter.copy(m.key.start, m.key.end);
+    else if (m.key.type === 'PrivateIdentifier') emitter.insert(symbolFor(node.start, text(m.key, 'name')!) ?? 'undefined');
+    else emitter.insert(JSON.stringify(nameOf(m.key) ?? js.slice(m.key.start, m.key.end)));
+    emitter.insert(', (function () { return ');
+    if (m.value) emitter.copy(m.value.start, m.value.end); else emitter.insert('undefined');
+    emitter.insert(`; }).call(${cls})); },\n`);
+    const reads = m.value ? readsWithin(m.value.start, m.value.end) : { local: [], imported: [] };
+    push({ key: `s:${name}.${keyText}`, kind: 'binding', names: [], text: js.slice(m.node.start, m.node.end), localDeps: reads.local, importDeps: reads.imported, isAsync: false, jsOffset: m.node.start });
+  }
 }

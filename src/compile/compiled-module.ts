@@ -36,8 +36,12 @@ export interface FunctionDecl {
  */
 export interface Item {
   readonly key: string;
-  readonly kind: 'binding' | 'effect';
-  /** Names the item declares (bindings only). */
+  /**
+   * binding: state, re-run when its text or what it reads changed. effect: re-run when its text changed.
+   * class: a class definition, run for every new version of its module (the class keeps its identity).
+   */
+  readonly kind: 'binding' | 'effect' | 'class';
+  /** Names the item declares (bindings and classes). */
   readonly names: readonly string[];
   readonly text: string;
   /** Local bindings the item reads while it runs (not inside nested functions). */
@@ -65,6 +69,10 @@ export interface CompiledModule {
   readonly items: readonly Item[];
   /** True if the module uses `import.meta.hot` (and so accepts its own updates explicitly). */
   readonly usesHot: boolean;
+  /** Top-level classes and where each is declared (JavaScript offset). */
+  readonly classes: ReadonlyMap<string, number>;
+  /** Top-level TypeScript enums. */
+  readonly enums: ReadonlySet<string>;
   readonly positions: PositionMap;
 }
 

@@ -13,7 +13,7 @@ export class Emitter {
   readonly #segments: number[] = [];
   readonly #edits: Edit[];
 
-  /** `edits` must not overlap; they are applied wherever a copied slice covers them. */
+  /** Edits are applied wherever a copied slice covers them; an edit inside an earlier one is dropped. */
   constructor(private readonly js: string, edits: Edit[]) {
     this.#edits = edits.slice().sort((a, b) => a.start - b.start);
   }
@@ -28,6 +28,7 @@ export class Emitter {
   copy(start: number, end: number): this {
     let at = start;
     for (const edit of this.#editsWithin(start, end)) {
+      if (edit.start < at) continue; // nested inside an edit already applied (a removed member, say)
       this.#verbatim(at, edit.start);
       this.#segments.push(this.#out.length, edit.start, 0);
       this.#out += edit.text;

@@ -24,8 +24,16 @@ export interface ModuleVariable {
   readonly references: readonly ModuleReference[];
 }
 
+/** References to a class's own name inside its body (they bind to the class, not the module binding). */
+export interface ClassSelfReferences {
+  readonly classStart: number;
+  readonly name: string;
+  readonly references: readonly ModuleReference[];
+}
+
 export interface ModuleScope {
   readonly variables: readonly ModuleVariable[];
+  readonly classSelfReferences: readonly ClassSelfReferences[];
   /** Names read or written that resolve to no binding at all (globals). */
   readonly globals: ReadonlySet<string>;
 }
@@ -42,18 +50,32 @@ export function analyzeScope(program: AstNode): ModuleScope {
   const manager = analyze(program as unknown as ESTree.Program, { ecmaVersion: 2024, sourceType: 'module', fallback: childKeys });
   const moduleScope = manager.scopes.find((s) => s.type === 'module');
   if (!moduleScope) throw new Error('imago: eslint-scope found no module scope');
+  // Static field initializers and static blocks run when the class is defined: their reads count as
+  // immediate for a top-level class, like the module's own statements.
+  const runsWithModule = (scope: typeof moduleScope): boolean => {
+    const vs = scope.variableScope;
+    if (vs === moduleScope) return true;
+    return (vs.type === 'class-field-initializer' || vs.type === 'class-static-block') && vs.upper?.variableScope === moduleScope;
+  };
+  const toReference = (r: (typeof moduleScope.references)[number]): ModuleReference => {
+    const id = r.identifier as unknown as AstNode;
+    return { start: id.start, end: id.end, isWrite: r.isWrite(), immediate: runsWithModule(r.from) };
+  };
+  const classSelfReferences: ClassSelfReferences[] = [];
+  for (const scope of manager.scopes) {
+    if (scope.type !== 'class') continue;
+    const block = scope.block as unknown as AstNode;
+    for (const v of scope.variables) classSelfReferences.push({ classStart: block.start, name: v.name, references: v.references.map(toReference) });
+  }
   const variables: ModuleVariable[] = moduleScope.variables.map((v) => {
     const def = v.defs[0];
     return {
       name: v.name,
       defType: def ? def.type : 'Variable',
       declaration: def && def.parent ? (def.parent as unknown as AstNode) : null,
-      references: v.references.map((r) => {
-        const id = r.identifier as unknown as AstNode;
-        return { start: id.start, end: id.end, isWrite: r.isWrite(), immediate: r.from.variableScope === moduleScope };
-      }),
+      references: v.references.map(toReference),
     };
   });
   const globals = new Set(manager.globalScope?.through.map((r) => r.identifier.name) ?? []);
-  return { variables, globals };
+  return { variables, classSelfReferences, globals };
 }

@@ -3,7 +3,7 @@
 import { formatDiagnostic, type Diagnostic } from '../compile/diagnostic.js';
 import type { ChangeSummary } from '../runtime/events.js';
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /** `~2 functions, +1 binding`: what a change did, in the reload line. */
 export function describeSummary(s: ChangeSummary): string {
@@ -18,6 +18,11 @@ export function describeSummary(s: ChangeSummary): string {
   if (b.removed) parts.push(`-${plural(b.removed, 'binding')}`);
   if (s.effects.run) parts.push(`${plural(s.effects.run, 'statement')} run`);
   if (s.effects.removed) parts.push(`-${plural(s.effects.removed, 'statement')}`);
+  const c = s.classes;
+  if (c.changed) parts.push(`~${plural(c.changed, 'class', 'classes')}`);
+  if (c.added) parts.push(`+${plural(c.added, 'class', 'classes')}`);
+  if (c.removed) parts.push(`-${plural(c.removed, 'class', 'classes')}`);
+  parts.push(...s.enums);
   if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
   if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
   return parts.length > 0 ? parts.join(', ') : 'no code to swap';

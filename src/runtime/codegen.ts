@@ -7,8 +7,12 @@ import type { CompiledFunction } from './host.js';
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const key = (name: string): string => JSON.stringify(name);
 const member = (obj: string, name: string): string => (IDENT.test(name) ? `${obj}.${name}` : `${obj}[${key(name)}]`);
-/** A function name usable in a function expression, or a neutral one. */
-const fnName = (name: string): string => (IDENT.test(name) && name !== 'default' ? name : '');
+/** True when `name` can name a function expression. */
+export function trampolineNameOk(name: string): boolean {
+  return IDENT.test(name) && name !== 'default';
+}
+
+const fnName = (name: string): string => (trampolineNameOk(name) ? name : '');
 
 /**
  * Source of a function returning `{ name: trampoline }` for `names`. A trampoline forwards calls and

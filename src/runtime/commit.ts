@@ -5,7 +5,8 @@ import type { Diagnostic } from '../compile/diagnostic.js';
 import type { Item } from '../compile/compiled-module.js';
 import { callGenerated, trampolineSource, viewAccessorSource, type ViewAccess } from './codegen.js';
 import type { ImageContext } from './context.js';
-import { ImagoError, messageOf } from './errors.js';
+import { ChangeRejection, ImagoError, messageOf } from './errors.js';
+import { codeFrame } from '../compile/source-text.js';
 import type { ChangeSummary, Phase } from './events.js';
 import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
@@ -91,11 +92,18 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     bindings: { added: 0, reevaluated: 0, removed: 0 },
     effects: { run: 0, removed: 0 },
     modules: { added: 0, removed: change.unloaded.length },
+    classes: { changed: 0, added: 0, removed: 0 },
+    enums: [] as string[],
   };
+  const journal: Array<() => void> = [];
+  ctx.journal = journal;
+  ctx.notes = [];
 
   let current = '';
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
+    ctx.journal = null;
     for (let i = ran.length - 1; i >= 0; i--) disposeOwner(ran[i]!, ctx.host.timers, {});
+    for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
     for (const u of undo) {
       if (u.layer) installLayer(u.record.chain.pin, u.layer);
       for (const name of Object.keys(u.record.view)) if (!(name in u.view)) delete u.record.view[name];
@@ -108,7 +116,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
         for (const key of Object.keys(u.record.state)) u.record.state[key] = u.state[key];
       }
     }
-    const errors: Diagnostic[] = [locateError(ctx, error, current)];
+    const errors: Diagnostic[] = error instanceof ChangeRejection ? [...error.diagnostics] : [locateError(ctx, error, current)];
     // Statements whose resources were released for their replacement start again in their old code.
     for (const r of replaced) {
       if (!r.held) continue;
@@ -140,6 +148,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       const functions = out[0] as Record<string, unknown>;
       const items = out[1] as Array<() => unknown>;
       const old = record.version;
+      checkClassesKept(ctx, record, old, next, journal);
       for (const f of old?.compiled.functions ?? []) {
         if (!(f.name in functions)) functions[f.name] = removedFunction(f.name, record.rel);
       }
@@ -227,6 +236,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
         const before = oldItems.get(item.key);
         let run: boolean;
         if (item.kind === 'effect') run = next !== undefined && !before;
+        else if (item.kind === 'class') run = next !== undefined;
         else {
           run = (next !== undefined && (!before || before.text !== item.text))
             || item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`))
@@ -249,6 +259,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
         if (item.kind === 'binding') {
           for (const n of item.names) reevaluated.add(`${record.id}\0${n}`);
           if (before) summary.bindings.reevaluated++; else summary.bindings.added++;
+        } else if (item.kind === 'class') {
+          if (!before) summary.classes.added++; else if (before.text !== item.text) summary.classes.changed++;
         } else summary.effects.run++;
       }
       if (owners.size > 0) staged.set(record, owners);
@@ -262,7 +274,9 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     const newKeys = new Set(version.compiled.items.map((it) => it.key));
     for (const it of record.version?.compiled.items ?? []) {
       if (newKeys.has(it.key)) continue;
-      if (it.kind === 'binding') summary.bindings.removed++; else summary.effects.removed++;
+      if (it.kind === 'binding') summary.bindings.removed++;
+      else if (it.kind === 'class') summary.classes.removed++;
+      else summary.effects.removed++;
       const owner = record.owners.get(it.key);
       if (owner) {
         for (const e of disposeOwner(owner, ctx.host.timers, record.hotData)) ctx.warn(`a dispose callback of ${record.rel} threw: ${messageOf(e)}`);
@@ -279,6 +293,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   }
   for (const [record, owners] of staged) for (const [key, owner] of owners) record.owners.set(key, owner);
   for (const record of change.unloaded) unloadModule(ctx, record);
+  ctx.journal = null;
+  summary.enums.push(...ctx.notes);
   return { ok: true, summary, files: [...versions.keys()].map((r) => r.rel) };
 }
 
@@ -294,4 +310,32 @@ export function unloadModule(ctx: ImageContext, record: ModuleRecord): void {
   record.removed = true;
   ctx.modules.delete(record.id);
   for (const key of [...ctx.origins.keys()]) if (ctx.origins.get(key)!.record === record) ctx.origins.delete(key);
+}
+
+/**
+ * A class that becomes something else (a function, an enum, a plain binding) while instances of it are
+ * alive would leave those instances with a prototype chain nobody maintains: the change is rejected.
+ */
+function checkClassesKept(ctx: ImageContext, record: ModuleRecord, old: LiveVersion | null, next: PreparedModule, journal: Array<() => void>): void {
+  if (!old) return;
+  for (const name of old.compiled.classes.keys()) {
+    if (next.compiled.classes.has(name)) continue;
+    const identity = record.classes.get(name);
+    const item = next.compiled.items.find((it) => it.names.includes(name));
+    const isFunction = next.compiled.functions.some((f) => f.name === name);
+    if (!identity || (!item && !isFunction)) continue;
+    const what = isFunction ? 'a function' : next.compiled.enums.has(name) ? 'an enum' : 'a plain binding';
+    const count = ctx.host.countInstances ? ctx.host.countInstances(identity.constructor.prototype) : null;
+    if (count === 0) {
+      record.classes.delete(name);
+      journal.push(() => record.classes.set(name, identity));
+      continue;
+    }
+    const pos = item ? next.compiled.positions.sourceOfJs(item.jsOffset) : { line: 1, column: 1 };
+    const alive = count === null ? 'instances of it may be alive (this host cannot count them)' : `${count} instance${count === 1 ? ' is' : 's are'} alive`;
+    throw new ChangeRejection([{
+      file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_CLASS_KIND', frame: codeFrame(next.source, pos.line, pos.column),
+      message: `class ${name} became ${what}, but ${alive}; keep ${name} a class (its instances then get the new methods), or let its instances go first`,
+    }]);
+  }
 }

@@ -26,6 +26,13 @@ export interface ImageContext {
   readonly origins: Map<string, CodeOrigin>;
   /** Platform namespaces by `dir\0specifier`. */
   readonly platform: Map<string, object>;
+  /**
+   * Undo steps recorded while a change is being committed (class layers, enum members), run in reverse
+   * if it is rejected; null outside a commit.
+   */
+  journal: Array<() => void> | null;
+  /** Notes for the reload line gathered during a commit (changed enum values). */
+  notes: string[];
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
   warn(message: string, errors?: readonly Diagnostic[]): void;
   /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */

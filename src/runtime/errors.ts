@@ -1,5 +1,7 @@
 // The runtime's error class: a stable code, a message that says what happened and what to do.
 
+import type { Diagnostic } from '../compile/diagnostic.js';
+
 export type ImagoErrorCode =
   | 'IMAGO_REMOVED'      // calling a function that a change removed
   | 'IMAGO_ENTRY'        // the entry file is missing or unreadable
@@ -16,4 +18,12 @@ export class ImagoError extends Error {
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Thrown inside a commit to reject the change with diagnostics that already say where and why. */
+export class ChangeRejection extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join('; '));
+    this.name = 'ChangeRejection';
+  }
 }

@@ -10,6 +10,10 @@ export interface ChangeSummary {
   readonly functions: { readonly changed: number; readonly added: number; readonly removed: number };
   readonly bindings: { readonly added: number; readonly reevaluated: number; readonly removed: number };
   readonly effects: { readonly run: number; readonly removed: number };
+  /** Classes redefined with a changed body (changed), defined for the first time (added), gone (removed). */
+  readonly classes: { readonly changed: number; readonly added: number; readonly removed: number };
+  /** Enum members whose value changed, was added or removed, e.g. `Color.Red 0→1`. */
+  readonly enums: readonly string[];
   readonly modules: { readonly added: number; readonly removed: number };
 }
 

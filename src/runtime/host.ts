@@ -34,6 +34,11 @@ export interface Host {
   importPlatform(specifier: string, fromFile: string): Promise<object>;
   /** `file://` URL of an absolute path. */
   fileUrl(path: string): string;
+  /**
+   * How many live objects have `prototype` in their prototype chain (a heap walk, paid only when asked:
+   * ARCHITECTURE.md fact 5). Null when the host cannot tell.
+   */
+  countInstances?(prototype: object): number | null;
   readonly paths: Paths;
   readonly timers: Timers;
   now(): number;

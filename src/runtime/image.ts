@@ -6,12 +6,12 @@ import { commitChange, unloadModule } from './commit.js';
 import { relativePath, type CodeOrigin, type ImageContext } from './context.js';
 import { messageOf } from './errors.js';
 import type { ChangeSummary, ImageEvent, Phase } from './events.js';
-import { createHotContext } from './hot.js';
 import type { Host } from './host.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { TimerTracker } from './owner.js';
 import { prepareChange } from './prepare.js';
+import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { resolveSpecifier } from './resolve.js';
 
 export interface ImageOptions {
@@ -39,7 +39,7 @@ export class Image {
   readonly #options: ImageOptions;
   /** Files whose text on disk may differ from the applied version, with the generation they were seen. */
   readonly #pending = new Map<string, number>();
-  readonly #globals = new WeakMap<ModuleRecord, { rt: object; meta: object }>();
+  readonly #globals = new WeakMap<ModuleRecord, ModuleGlobals>();
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #loaded = false;
@@ -49,7 +49,7 @@ export class Image {
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      modules: new Map(), roots: new Set([options.entry]), tracker, journal: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
@@ -104,7 +104,14 @@ export class Image {
 
   /** The current layer object of every module (tests assert they are in V8's fast mode). */
   layers(): object[] {
-    return [...this.#ctx.modules.values()].map((r) => Object.getPrototypeOf(r.chain.pin) as object);
+    const out: object[] = [];
+    for (const r of this.#ctx.modules.values()) {
+      out.push(Object.getPrototypeOf(r.chain.pin) as object);
+      for (const c of r.classes.values()) {
+        out.push(Object.getPrototypeOf(c.constructor.prototype) as object, Object.getPrototypeOf(c.constructor) as object, Object.getPrototypeOf(c.pin) as object);
+      }
+    }
+    return out;
   }
 
   /** Unloads every module: releases timers and runs dispose callbacks. */
@@ -176,23 +183,10 @@ export class Image {
     }
   }
 
-  #moduleGlobals(record: ModuleRecord): { rt: object; meta: object } {
+  #moduleGlobals(record: ModuleRecord): ModuleGlobals {
     const known = this.#globals.get(record);
     if (known) return known;
-    const { host } = this.#options;
-    const tracker = this.#ctx.tracker;
-    const rt = { ...tracker.functions, import: (specifier: unknown) => this.#dynamicImport(record, String(specifier)) };
-    const meta = {
-      url: host.fileUrl(record.id),
-      filename: record.id,
-      dirname: host.paths.dirname(record.id),
-      hot: createHotContext(record, tracker, (m) => this.#ctx.warn(m)),
-      resolve: (specifier: string): string => {
-        const res = resolveSpecifier(host, specifier, record.id);
-        return res.kind === 'project' ? host.fileUrl(res.path) : specifier;
-      },
-    };
-    const globals = { rt, meta };
+    const globals = createModuleGlobals(this.#ctx, record, (specifier) => this.#dynamicImport(record, specifier));
     this.#globals.set(record, globals);
     return globals;
   }

@@ -2,6 +2,7 @@
 // trampolines, export view, hot data, statement owners) and the current version.
 
 import type { CompiledModule } from '../compile/compiled-module.js';
+import type { ClassIdentity } from './class-identity.js';
 import type { CompiledFunction } from './host.js';
 import { createLayerChain, type LayerChain } from './layer.js';
 import { Owner } from './owner.js';
@@ -48,6 +49,10 @@ export class ModuleRecord {
    * left cross-module calls 8x slower after 10 swaps (bench/steady-state.ts).
    */
   readonly viewKeys = new Map<string, string>();
+  /** Live classes of the module, by name; kept when a class is removed, so a restored class is the same. */
+  readonly classes = new Map<string, ClassIdentity>();
+  /** Stable symbols for `#private` names, by `Class#name` (ARCHITECTURE.md fact 4). */
+  readonly privateNames = new Map<string, symbol>();
   /** `import.meta.hot.data`. */
   readonly hotData: Record<string, unknown> = {};
   /** Owner of each item's last run, by item key. */

@@ -1,0 +1,73 @@
+// Live classes (the Sanable engine's "vptr jamming", done the JavaScript way). A class keeps one
+// constructor object for its whole life: every module sees it, `instanceof` holds for instances made
+// before and after any number of edits, and it works as a Map key. Each version of the class body is a
+// layer: `K.prototype -> Impl_vN.prototype -> Base.prototype` for methods and accessors, `K -> Impl_vN ->
+// Base` for statics. Swapping a layer is one prototype change on a stable object, never a change to the
+// instances (ARCHITECTURE.md fact 1: setPrototypeOf on instances is 11-22x slower forever).
+
+import { trampolineNameOk } from './codegen.js';
+import type { CompiledFunction, Host } from './host.js';
+import { installLayer } from './layer.js';
+
+type Constructor = abstract new (...args: never[]) => object;
+
+/** The stable parts of one class. */
+export interface ClassIdentity {
+  readonly name: string;
+  /** The constructor every module sees. */
+  readonly constructor: CompiledFunction & { prototype: object };
+  /** `holder.impl` is the current version's class: `new K()` constructs through it. */
+  readonly pin: object;
+  /** The version currently installed. */
+  impl: Constructor;
+}
+
+/** Source of the stable constructor: `new K(...)` runs the current version's constructor and fields. */
+function constructorSource(name: string): string {
+  const fn = trampolineNameOk(name) ? name : 'Class';
+  return `"use strict";
+return function ${fn}(...args) {
+  if (new.target === undefined) throw new TypeError("Class constructor ${fn} cannot be invoked without 'new'");
+  return Reflect.construct(__imago_H.impl, args, new.target);
+};`;
+}
+
+/** Creates the identity of a class the first time it is defined. */
+export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor): ClassIdentity {
+  const pin = Object.create(Object.prototype) as object;
+  const holder = Object.create(pin) as { impl: Constructor };
+  const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
+  const constructor = make(holder) as ClassIdentity['constructor'];
+  Object.defineProperty(constructor, 'prototype', { writable: false });
+  const identity: ClassIdentity = { name, constructor, pin, impl };
+  installVersion(identity, impl);
+  return identity;
+}
+
+/** The layers currently installed for a class, to restore them if a change is rejected. */
+export interface InstalledLayers {
+  readonly methods: object;
+  readonly statics: object;
+  readonly impl: Constructor;
+}
+
+export function installedLayers(identity: ClassIdentity): InstalledLayers {
+  return {
+    methods: Object.getPrototypeOf(identity.constructor.prototype) as object,
+    statics: Object.getPrototypeOf(identity.constructor) as object,
+    impl: identity.impl,
+  };
+}
+
+/** Installs a version (or puts back earlier layers): methods, statics and the constructor to run. */
+export function installVersion(identity: ClassIdentity, impl: Constructor, layers?: InstalledLayers): void {
+  installLayer(identity.constructor.prototype, layers?.methods ?? impl.prototype);
+  installLayer(identity.constructor, layers?.statics ?? impl);
+  installLayer(identity.pin, { impl: layers?.impl ?? impl });
+  identity.impl = layers?.impl ?? impl;
+}
+
+/** Defines a static field like a class field definition does (own, writable, enumerable). */
+export function defineStatic(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}

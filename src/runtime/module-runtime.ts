@@ -1,0 +1,69 @@
+// What compiled module code calls into (`__imago_rt`) and sees as `import.meta`, one pair per module,
+// kept for the module's life so `import.meta` and `import.meta.hot.data` keep their identity.
+
+import { createClassIdentity, defineStatic, installedLayers, installVersion } from './class-identity.js';
+import type { ImageContext } from './context.js';
+import { mergeEnum } from './enums.js';
+import { createHotContext } from './hot.js';
+import type { ModuleRecord } from './module-record.js';
+import { resolveSpecifier } from './resolve.js';
+
+type Constructor = abstract new (...args: never[]) => object;
+
+export interface ModuleGlobals {
+  readonly rt: object;
+  readonly meta: object;
+}
+
+export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dynamicImport: (specifier: string) => Promise<object>): ModuleGlobals {
+  const { host, tracker } = ctx;
+  const rt = {
+    ...tracker.functions,
+    import: (specifier: unknown) => dynamicImport(String(specifier)),
+    privateName(key: string): symbol {
+      let sym = record.privateNames.get(key);
+      if (!sym) { sym = Symbol(key.slice(key.indexOf('#'))); record.privateNames.set(key, sym); }
+      return sym;
+    },
+    defineClass(name: string, impl: Constructor): unknown {
+      const identity = record.classes.get(name);
+      if (!identity) {
+        const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl);
+        record.classes.set(name, created);
+        ctx.journal?.push(() => { record.classes.delete(name); });
+        return created.constructor;
+      }
+      const before = installedLayers(identity);
+      ctx.journal?.push(() => installVersion(identity, before.impl, before));
+      installVersion(identity, impl);
+      return identity.constructor;
+    },
+    defineStatic,
+    defineEnum(name: string, next: Record<string, unknown>): Record<string, unknown> {
+      const current = record.state[name];
+      if (typeof current !== 'object' || current === null) return next;
+      const target = current as Record<string, unknown>;
+      const saved = { ...target };
+      const changes = mergeEnum(name, target, next);
+      if (changes.length > 0) {
+        ctx.journal?.push(() => {
+          for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
+          Object.assign(target, saved);
+        });
+        ctx.notes.push(...changes);
+      }
+      return target;
+    },
+  };
+  const meta = {
+    url: host.fileUrl(record.id),
+    filename: record.id,
+    dirname: host.paths.dirname(record.id),
+    hot: createHotContext(record, tracker, (m) => ctx.warn(m)),
+    resolve: (specifier: string): string => {
+      const res = resolveSpecifier(host, specifier, record.id);
+      return res.kind === 'project' ? host.fileUrl(res.path) : specifier;
+    },
+  };
+  return { rt, meta };
+}

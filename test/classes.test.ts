@@ -1,0 +1,190 @@
+// Live classes in-process: identity, behaviour of existing instances, inheritance, statics, private
+// names, enums, rejection. Real files in a temp project, changes applied through the API.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { createImage, type ChangeResult, type LiveImage } from '../src/index.js';
+import { tempProject, type TempProject } from './helpers/project.js';
+
+const open: Array<{ image: LiveImage; project: TempProject }> = [];
+after(() => { for (const o of open) { o.image.dispose(); o.project.remove(); } });
+
+type Api = Record<string, unknown>;
+type Live = { image: LiveImage; project: TempProject; api: () => Api; edit: (files: Record<string, string | null>) => Promise<ChangeResult> };
+
+async function start(files: Record<string, string>): Promise<Live> {
+  const project = tempProject(files);
+  const image = createImage({ entry: project.path('main.ts'), root: project.dir });
+  open.push({ image, project });
+  const r = await image.load();
+  assert.equal(r.kind, 'applied', `first load should apply: ${JSON.stringify(r)}`);
+  return {
+    image, project, api: () => image.entry!,
+    edit: async (edits) => {
+      project.write(edits);
+      return image.change(Object.keys(edits).map((f) => project.path(f)));
+    },
+  };
+}
+
+const fn = (api: Api, name: string): ((...a: unknown[]) => unknown) => api[name] as (...a: unknown[]) => unknown;
+type Obj = Record<string, (...a: unknown[]) => unknown> & Record<string, unknown>;
+
+describe('class identity', () => {
+  it('keeps one constructor: instanceof, Map and WeakMap keys, importers, across edits', async () => {
+    const v = (n: number): string => `export class C { v(): number { return ${n}; } }\nexport const old = new C();\nexport const byClass = new Map<unknown, string>([[C, 'found']]);\nexport const weak = new WeakMap<object, number>([[C, 1]]);\n`;
+    const { api, edit, project, image } = await start({ 'lib.ts': v(1), 'main.ts': "export * from './lib.ts';\nimport { C } from './lib.ts';\nexport const seenByImporter = C;\n" });
+    const C = api()['C'] as new () => Obj;
+    for (let n = 2; n <= 4; n++) {
+      const r = await edit({ 'lib.ts': v(n) });
+      assert.equal(r.kind, 'applied');
+      assert.equal(api()['C'], C, 'the class object is the same after each edit');
+    }
+    const old = api()['old'] as Obj;
+    assert.equal(old.v!(), 4, 'an instance made before the edits runs the newest method');
+    assert.ok(old instanceof C && new C() instanceof C, 'instanceof holds for old and new instances');
+    assert.equal((api()['byClass'] as Map<unknown, string>).get(C), 'found');
+    assert.equal((api()['weak'] as WeakMap<object, number>).get(C), 1);
+    assert.equal(api()['seenByImporter'], C, 'the importer sees the same class');
+    assert.equal(old.constructor, C);
+    assert.equal(C.name, 'C');
+    assert.throws(() => (C as unknown as () => void)(), /Class constructor C cannot be invoked without 'new'/);
+    void project; void image;
+  });
+});
+
+describe('class behaviour', () => {
+  it('gives existing instances new, added and removed methods, accessors and statics', async () => {
+    const { api, edit } = await start({ 'main.ts': "export class K { static kind(): string { return 's1'; } get label(): string { return 'g1'; } a(): string { return 'a1'; } gone(): string { return 'x'; } }\nexport const k = new K();\n" });
+    await edit({ 'main.ts': "export class K { static kind(): string { return 's2'; } get label(): string { return 'g2'; } set label(v: string) { this.stored = v; } stored = ''; a(): string { return 'a2'; } b(): string { return 'b2'; } }\nexport const k = new K();\n" });
+    const k = api()['k'] as Obj;
+    const K = api()['K'] as Obj;
+    assert.deepEqual([K.kind!(), k['label'], k.a!(), k.b!()], ['s2', 'g2', 'a2', 'b2']);
+    assert.equal(k['gone'], undefined, 'a removed method is gone from old instances');
+    (k as Record<string, unknown>)['label'] = 'set';
+    assert.equal(k['stored'], 'set', 'an added setter works on an old instance');
+  });
+
+  it('reaches the current superclass through super, and re-parents on a changed extends', async () => {
+    const src = (baseBody: string, ext: string): string => `export class A { who(): string { return 'A'; } }\nexport class Base { greet(): string { return '${baseBody}'; } who(): string { return 'Base'; } }\nexport class D extends ${ext} { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n`;
+    const { api, edit } = await start({ 'main.ts': src('base1', 'Base') });
+    await edit({ 'main.ts': src('base2', 'Base') });
+    assert.equal((api()['d'] as Obj).greet!(), 'd:base2');
+    await edit({ 'main.ts': `export class A { who(): string { return 'A'; } greet(): string { return 'a'; } }\nexport class Base { greet(): string { return 'base2'; } who(): string { return 'Base'; } }\nexport class D extends A { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n` });
+    const d = api()['d'] as Obj;
+    assert.deepEqual([d.greet!(), d.who!(), d instanceof (api()['A'] as new () => object), d instanceof (api()['Base'] as new () => object)], ['d:a', 'A', true, false]);
+  });
+
+  it('keeps a subclass in an unedited module working when its base changes', async () => {
+    const { api, edit } = await start({
+      'base.ts': 'export abstract class Shape { abstract area(): number; describe(): string { return `area ${this.area()}`; } }\n',
+      'main.ts': "import { Shape } from './base.ts';\nexport class Sq extends Shape { constructor(private side: number) { super(); } area(): number { return this.side ** 2; } }\nexport const s = new Sq(3);\n",
+    });
+    await edit({ 'base.ts': 'export abstract class Shape { abstract area(): number; describe(): string { return `area=${this.area()}!`; } }\n' });
+    assert.equal((api()['s'] as Obj).describe!(), 'area=9!');
+  });
+
+  it('follows a mixin whose function changed', async () => {
+    const src = (t: string): string => `type Ctor = new (...a: any[]) => object;\nfunction Tagged<T extends Ctor>(B: T) { return class extends B { #t = '${t}'; tag(): string { return this.#t + '${t}'; } }; }\nclass Plain {}\nexport class M extends Tagged(Plain) {}\nexport const m = new M();\n`;
+    const { api, edit } = await start({ 'main.ts': src('1') });
+    await edit({ 'main.ts': src('2') });
+    assert.equal((api()['m'] as Obj).tag!(), '12', 'the old instance runs the new mixin method and keeps its private field');
+  });
+
+  it('applies a changed constructor or field initializer to new instances only', async () => {
+    const src = (tag: string, hp: number): string => `export class P { tag: string; hp = ${hp}; constructor() { this.tag = '${tag}'; } }\nexport const old = new P();\nexport function make(): P { return new P(); }\n`;
+    const { api, edit } = await start({ 'main.ts': src('a', 10) });
+    await edit({ 'main.ts': src('b', 20) });
+    const old = api()['old'] as Obj;
+    const made = fn(api(), 'make')() as Obj;
+    assert.deepEqual([old['tag'], old['hp'], made['tag'], made['hp']], ['a', 10, 'b', 20]);
+  });
+
+  it('keeps static fields unless their initializer changed; re-runs a changed static block', async () => {
+    const src = (init: number, block: string): string => `export const log: string[] = [];\nexport class K { static count = ${init}; static other = 1; static { log.push('${block}'); } static bump(): void { K.count++; K.other++; } }\nK.bump();\n`;
+    const { api, edit } = await start({ 'main.ts': src(0, 'b1') });
+    await edit({ 'main.ts': src(0, 'b2') });
+    const K = api()['K'] as Obj;
+    assert.deepEqual([K['count'], K['other']], [1, 2], 'kept: neither initializer changed');
+    assert.deepEqual(api()['log'], ['b1', 'b2'], 'the changed static block ran again');
+    await edit({ 'main.ts': src(100, 'b2') });
+    assert.deepEqual([K['count'], K['other']], [100, 2], 'count re-initialized, other kept');
+  });
+
+  it('works across versions with #private fields and methods, both ways', async () => {
+    const src = (mul: number, bump: number): string => `export class P { #n = 100; #bump(): number { return ${bump}; } get n(): number { return this.#n * ${mul} + this.#bump(); } has(o: object): boolean { return #n in o; } reader(): () => number { return () => this.#n; } }\nexport const p = new P();\nexport const oldReader = p.reader();\nexport function make(): P { return new P(); }\n`;
+    const { api, edit } = await start({ 'main.ts': src(1, 1) });
+    const oldReader = api()['oldReader'] as () => number;
+    const P = api()['P'] as Obj;
+    const makeOld = fn(api(), 'make');
+    await edit({ 'main.ts': src(2, 2) });
+    const p = api()['p'] as Obj;
+    assert.deepEqual([p['n'], p.has!(p), p.has!({})], [202, true, false], 'the old instance with new methods');
+    const fresh = makeOld() as Obj;
+    assert.ok(fresh instanceof (P as unknown as new () => object));
+    assert.equal(oldReader.call(fresh), 100, 'an old closure reads #n of an instance made after the edit');
+  });
+
+  it('constructs subclasses of built-ins', async () => {
+    const { api, edit } = await start({ 'main.ts': "export class AppError extends Error { code = 'E1'; }\nexport function make(): AppError { return new AppError('m'); }\n" });
+    await edit({ 'main.ts': "export class AppError extends Error { code = 'E2'; describe(): string { return this.code + ':' + this.message; } }\nexport function make(): AppError { return new AppError('m'); }\n" });
+    const e = fn(api(), 'make')() as Obj;
+    assert.ok(e instanceof Error);
+    assert.equal(e.describe!(), 'E2:m');
+  });
+});
+
+describe('class rejection', () => {
+  it('rejects turning a class into a function while instances are alive, and keeps the class working', async () => {
+    const { api, edit } = await start({ 'main.ts': "export class Player { hp(): number { return 1; } }\nexport const players = [new Player(), new Player()];\n" });
+    const r = await edit({ 'main.ts': "export function Player(): number { return 0; }\nexport const players = [new Player(), new Player()];\n" });
+    assert.equal(r.kind, 'rejected');
+    if (r.kind === 'rejected') {
+      assert.equal(r.phase, 'instantiate');
+      assert.match(r.errors[0]!.message, /class Player became a function, but 2 instances are alive; keep Player a class/);
+      assert.deepEqual([r.errors[0]!.file, r.errors[0]!.line], ['main.ts', 1]);
+    }
+    assert.equal(((api()['players'] as Obj[])[0]!).hp!(), 1, 'the old class keeps working');
+  });
+
+  it('allows it when no instance is alive', async () => {
+    const { api, edit } = await start({ 'main.ts': "export class Tool { use(): string { return 'x'; } }\n" });
+    const r = await edit({ 'main.ts': "export function Tool(): string { return 'fn'; }\n" });
+    assert.equal(r.kind, 'applied');
+    assert.equal(fn(api(), 'Tool')(), 'fn');
+  });
+
+  it('restores the previous class version when a later statement of the change throws', async () => {
+    const { api, edit } = await start({ 'main.ts': "export class C { v(): number { return 1; } }\nexport const c = new C();\n" });
+    const r = await edit({ 'main.ts': "export class C { v(): number { return 2; } }\nexport const c = new C();\nthrow new Error('later');\n" });
+    assert.equal(r.kind, 'rejected');
+    assert.equal((api()['c'] as Obj).v!(), 1, 'the old methods are back');
+  });
+});
+
+describe('enums', () => {
+  it('keeps the enum object, matches members by name and reports changed values', async () => {
+    const { api, edit } = await start({ 'main.ts': 'export enum Color { Red, Green, Blue }\nexport const stored = Color.Green;\n' });
+    const Color = api()['Color'] as Record<string, unknown>;
+    const r = await edit({ 'main.ts': 'export enum Color { Red, Blue, Green, Black = 10 }\nexport const stored = Color.Green;\n' });
+    assert.equal(r.kind, 'applied');
+    assert.equal(api()['Color'], Color, 'the same enum object');
+    assert.deepEqual([Color['Green'], Color['Blue'], Color[2], Color['Black']], [2, 1, 'Green', 10]);
+    if (r.kind === 'applied') assert.deepEqual(r.summary.enums, ['Color.Blue 2→1', 'Color.Green 1→2', 'Color.Black added (10)']);
+  });
+});
+
+describe('class layers', () => {
+  it('keeps every class layer in fast mode after 10 edits', async () => {
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const hasFast = vm.runInThisContext('(o) => %HasFastProperties(o)') as (o: object) => boolean;
+    const src = (n: number): string => `export class Base { b(): number { return ${n}; } static s(): number { return ${n}; } }\nexport class E extends Base { #x = ${n}; x(): number { return this.#x; } get y(): number { return ${n}; } static t(): number { return ${n}; } }\nexport const e = new E();\n`;
+    const { image, edit } = await start({ 'main.ts': src(0) });
+    for (let n = 1; n <= 10; n++) assert.equal((await edit({ 'main.ts': src(n) })).kind, 'applied');
+    const layers = image.layers();
+    assert.ok(layers.length >= 7, 'module layer plus three per class');
+    for (const layer of layers) assert.ok(hasFast(layer), 'a class layer was left in dictionary mode');
+  });
+});
