@@ -1,5 +1,6 @@
 // Hot code speed after swaps: the same loops timed before the first swap and after 10 swaps of the
-// module they call (every swap installs a fresh layer with fresh closures of every function). Also
+// module they call (every swap installs a fresh layer with fresh closures of every function, and a new
+// version of the class whose 100k live instances runBodies calls methods on). Also
 // the cost of imago's indirections against the same code loaded natively by Node.
 
 import { pathToFileURL } from 'node:url';
@@ -13,17 +14,22 @@ export const ents: E[] = [];
 for (let i = 0; i < 10000; i++) ents.push({ x: i, v: (i % 7) - 3 });
 export function update(e: E, dt: number): void { e.x += e.v * dt; if (e.x < 0 || e.x > 1e6) e.v = -e.v; }
 `;
-const sim = (k: number): string => `${STEP}${ENTITIES}export function runLocal(n: number): number { let acc = 1; for (let i = 0; i < n; i++) acc = step(acc, i); return acc; }
+const BODIES = (k: number): string => `export class Body { x = 0; v = 1; #m = 2; step(dt: number): void { this.x += this.v * dt * this.#m; if (this.x > 1e6) this.x = 0; } energy(): number { return this.v * this.v * this.#m; } version(): number { return ${k}; } }
+export const bodies: Body[] = [];
+for (let i = 0; i < 100000; i++) bodies.push(new Body());
+`;
+const sim = (k: number): string => `${STEP}${ENTITIES}${BODIES(k)}export function runLocal(n: number): number { let acc = 1; for (let i = 0; i < n; i++) acc = step(acc, i); return acc; }
 export function other(): number { return ${k}; }\n`;
-const main = (k: number): string => `import { step, ents, update } from './sim.ts';
+const main = (k: number): string => `import { step, ents, update, bodies } from './sim.ts';
 export { runLocal } from './sim.ts';
 export function runImported(n: number): number { let acc = 1; for (let i = 0; i < n; i++) acc = step(acc, i); return acc; }
 export function runEntities(frames: number): number { for (let f = 0; f < frames; f++) for (const e of ents) update(e, 0.016); return ents.length; }
+export function runBodies(frames: number): number { let e = 0; for (let f = 0; f < frames; f++) for (const b of bodies) { b.step(0.016); e += b.energy(); } return e; }
 export function tag(): number { return ${k}; }\n`;
-const strip = (ts: string): string => ts.replace(/: number/g, '').replace(/: void/g, '').replace(/: E\[\]/g, '').replace(/\(e: E, dt\)/g, '(e, dt)').replace(/export interface E \{[^}]*\}\n/, '').replaceAll("'./sim.ts'", "'./sim.mjs'");
+const strip = (ts: string): string => ts.replace(/: number/g, '').replace(/: void/g, '').replace(/: E\[\]/g, '').replace(/: Body\[\]/g, '').replace(/\(dt: number\)/g, '(dt)').replace(/\(e: E, dt\)/g, '(e, dt)').replace(/export interface E \{[^}]*\}\n/, '').replaceAll("'./sim.ts'", "'./sim.mjs'");
 
 type Api = Record<string, (n: number) => number>;
-const WORK: Array<[string, number]> = [['runLocal', 5e6], ['runImported', 5e6], ['runEntities', 100]];
+const WORK: Array<[string, number]> = [['runLocal', 5e6], ['runImported', 5e6], ['runEntities', 300], ['runBodies', 30]];
 
 /** Median ms per run of each workload for each api, measured in interleaved rounds (same noise for all). */
 function timeInterleaved(apis: readonly Api[], rounds: number): Array<Record<string, number>> {
@@ -78,12 +84,13 @@ export async function measureSteadyState(rounds = 21): Promise<SteadyResult> {
 
 export function reportSteadyState(r: SteadyResult): string[] {
   const lines = [
-    'steady state after 10 swaps (median ms per run; ratio = swapped image / identical never-swapped image in the same interleaved rounds; goal <= 1.03):',
+    'steady state after 10 swaps (median ms per run). swap effect = (swapped / control after) / (swapped / control before),',
+    'where control is an identical image never swapped, timed in the same interleaved rounds; goal <= 1.03:',
   ];
   for (const [fn] of WORK) {
     const ratioBefore = r.before[fn]! / r.controlBefore[fn]!;
     const ratioAfter = r.after[fn]! / r.controlAfter[fn]!;
-    lines.push(`  ${fn.padEnd(12)} before swaps ${fmt(r.before[fn]!)} ms (ratio ${fmt(ratioBefore, 3)})  after 10 swaps ${fmt(r.after[fn]!)} ms (ratio ${fmt(ratioAfter, 3)})  imago/native Node ${fmt(r.controlBefore[fn]! / r.native[fn]!, 2)}x`);
+    lines.push(`  ${fn.padEnd(12)} before ${fmt(r.before[fn]!)} ms, after 10 swaps ${fmt(r.after[fn]!)} ms: swap effect ${fmt(ratioAfter / ratioBefore, 3)}   imago/native Node ${fmt(r.controlBefore[fn]! / r.native[fn]!, 2)}x`);
   }
   return lines;
 }

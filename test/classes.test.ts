@@ -51,6 +51,10 @@ describe('class identity', () => {
     assert.equal(old.constructor, C);
     assert.equal(C.name, 'C');
     assert.throws(() => (C as unknown as () => void)(), /Class constructor C cannot be invoked without 'new'/);
+    const many = Array.from({ length: 50 }, () => new C());
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const sameMap = vm.runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    assert.ok(sameMap(many[0]!, many[49]!), 'instances of one version share a hidden class');
     void project; void image;
   });
 });

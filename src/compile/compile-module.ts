@@ -328,7 +328,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   emitter.insert('const __imago_F = {\n');
   for (const item of top) {
     if (item.kind !== 'function') continue;
-    functions.push({ name: item.name, text: js.slice(item.node.start, item.node.end) });
+    functions.push({ name: item.name, text: js.slice(item.node.start, item.node.end), jsOffset: item.idStart ?? item.node.start });
     emitter.insert(`${JSON.stringify(item.name)}: `).copy(item.node.start, item.node.end).insert(',\n');
   }
   emitter.insert('};\nconst __imago_I = [\n');

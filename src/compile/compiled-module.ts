@@ -28,6 +28,8 @@ export interface FunctionDecl {
   readonly name: string;
   /** Normalized JavaScript text, to tell a changed body from an unchanged one. */
   readonly text: string;
+  /** Offset of the function in the transpiled JavaScript. */
+  readonly jsOffset: number;
 }
 
 /**

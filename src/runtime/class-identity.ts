@@ -22,13 +22,20 @@ export interface ClassIdentity {
   impl: Constructor;
 }
 
-/** Source of the stable constructor: `new K(...)` runs the current version's constructor and fields. */
+/**
+ * Source of the stable constructor: `new K(...)` runs the current version's constructor and fields.
+ * K is a *derived* class that returns the object `Reflect.construct` made: a derived constructor never
+ * allocates a receiver of its own, so V8 caches one initial map per (version, K) and every instance of a
+ * version shares a hidden class. A plain `function K` made a new map for every instance (175x slower
+ * method calls in bench/steady-state.ts).
+ */
 function constructorSource(name: string): string {
-  const fn = trampolineNameOk(name) ? name : 'Class';
+  const id = trampolineNameOk(name) ? name : 'Class';
   return `"use strict";
-return function ${fn}(...args) {
-  if (new.target === undefined) throw new TypeError("Class constructor ${fn} cannot be invoked without 'new'");
-  return Reflect.construct(__imago_H.impl, args, new.target);
+return class ${id} extends Object {
+  constructor(...args) {
+    return Reflect.construct(__imago_H.impl, args, new.target);
+  }
 };`;
 }
 
@@ -38,7 +45,6 @@ export function createClassIdentity(host: Host, name: string, filename: string, 
   const holder = Object.create(pin) as { impl: Constructor };
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const constructor = make(holder) as ClassIdentity['constructor'];
-  Object.defineProperty(constructor, 'prototype', { writable: false });
   const identity: ClassIdentity = { name, constructor, pin, impl };
   installVersion(identity, impl);
   return identity;

@@ -322,7 +322,8 @@ function checkClassesKept(ctx: ImageContext, record: ModuleRecord, old: LiveVers
     if (next.compiled.classes.has(name)) continue;
     const identity = record.classes.get(name);
     const item = next.compiled.items.find((it) => it.names.includes(name));
-    const isFunction = next.compiled.functions.some((f) => f.name === name);
+    const fn = next.compiled.functions.find((f) => f.name === name);
+    const isFunction = fn !== undefined;
     if (!identity || (!item && !isFunction)) continue;
     const what = isFunction ? 'a function' : next.compiled.enums.has(name) ? 'an enum' : 'a plain binding';
     const count = ctx.host.countInstances ? ctx.host.countInstances(identity.constructor.prototype) : null;
@@ -331,7 +332,7 @@ function checkClassesKept(ctx: ImageContext, record: ModuleRecord, old: LiveVers
       journal.push(() => record.classes.set(name, identity));
       continue;
     }
-    const pos = item ? next.compiled.positions.sourceOfJs(item.jsOffset) : { line: 1, column: 1 };
+    const pos = next.compiled.positions.sourceOfJs(item?.jsOffset ?? fn?.jsOffset ?? 0);
     const alive = count === null ? 'instances of it may be alive (this host cannot count them)' : `${count} instance${count === 1 ? ' is' : 's are'} alive`;
     throw new ChangeRejection([{
       file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_CLASS_KIND', frame: codeFrame(next.source, pos.line, pos.column),
