@@ -99,11 +99,12 @@ describe('class behaviour', () => {
 
   it('applies a changed constructor or field initializer to new instances only', async () => {
     const src = (tag: string, hp: number): string => `export class P { tag: string; hp = ${hp}; constructor() { this.tag = '${tag}'; } }\nexport const old = new P();\nexport function make(): P { return new P(); }\n`;
-    const { api, edit } = await start({ 'main.ts': src('a', 10) });
+    const { api, edit, image } = await start({ 'main.ts': src('a', 10) });
     await edit({ 'main.ts': src('b', 20) });
     const old = api()['old'] as Obj;
     const made = fn(api(), 'make')() as Obj;
     assert.deepEqual([old['tag'], old['hp'], made['tag'], made['hp']], ['a', 10, 'b', 20]);
+    assert.deepEqual(image.classFields('main.ts', 'P'), [{ name: 'tag', initializer: null }, { name: 'hp', initializer: '20' }], 'the class knows the fields of its installed version');
   });
 
   it('keeps static fields unless their initializer changed; re-runs a changed static block', async () => {

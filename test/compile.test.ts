@@ -101,6 +101,12 @@ describe('compile: classes and enums', () => {
     const m = compile('function Mix<T extends new (...a: any[]) => object>(B: T) { return class extends B { #t = 1; t(): number { return this.#t; } }; }\n');
     assert.match(m.code, /privateName\("Mix\/class#t"\)/);
   });
+  it('records the instance fields each class version declares, parameter properties included', () => {
+    const m = compile('class P { hp = 10; armor: number; #s = this.hp; static n = 1; constructor(public q: number) {} }\n');
+    assert.deepEqual(m.classes.get('P')!.fields, [
+      { name: 'q', initializer: null }, { name: 'hp', initializer: '10' }, { name: 'armor', initializer: null }, { name: '#s', initializer: 'this.hp' },
+    ]);
+  });
   it('treats const X = class and export default class as classes', () => {
     assert.deepEqual([...compile('export const X = class { a = 1; };\nexport default class { b = 2; }\n').classes.keys()], ['X', 'default']);
   });

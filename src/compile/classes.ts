@@ -26,6 +26,20 @@ export function staticMembers(cls: AstNode): StaticMember[] {
   return out;
 }
 
+/** The instance fields a class declares, in order (oxc turns parameter properties into fields). */
+export function instanceFields(js: string, cls: AstNode): Array<{ name: string; initializer: string | null }> {
+  const out: Array<{ name: string; initializer: string | null }> = [];
+  for (const m of children(child(cls, 'body')!, 'body')) {
+    if ((m.type !== 'PropertyDefinition' && m.type !== 'AccessorProperty') || m['static'] === true) continue;
+    const key = child(m, 'key')!;
+    const name = m['computed'] === true ? `[${js.slice(key.start, key.end)}]`
+      : key.type === 'PrivateIdentifier' ? `#${text(key, 'name') ?? ''}` : nameOf(key) ?? js.slice(key.start, key.end);
+    const value = child(m, 'value');
+    out.push({ name, initializer: value ? js.slice(value.start, value.end) : null });
+  }
+  return out;
+}
+
 /** The name a static member is kept under across versions, e.g. `count`, `#secret`, `[computed]`. */
 export function staticKeyText(js: string, member: Extract<StaticMember, { kind: 'field' }>): string {
   if (member.computed) return `[${js.slice(member.key.start, member.key.end)}]`;

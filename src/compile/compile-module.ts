@@ -12,7 +12,7 @@ import {
 import type { Diagnostic } from './diagnostic.js';
 import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
-import { enumFunction, rewritePrivateNames, staticKeyText, staticMembers } from './classes.js';
+import { enumFunction, instanceFields, rewritePrivateNames, staticKeyText, staticMembers } from './classes.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
 import { transpile } from './transpile.js';
@@ -391,7 +391,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   }
 
   return {
-    classes: new Map(classItems.map((c) => [c.name, c.node.start])),
+    classes: new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node) }])),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
     params: [...MODULE_PARAMS, ...dependencies.map((_, i) => dependencyParam(i))],

@@ -56,6 +56,21 @@ export interface Item {
   readonly jsOffset: number;
 }
 
+/** An instance field a class declares (parameter properties included), as this version declares it. */
+export interface FieldDecl {
+  /** `hp`, `#secret`, or `[expr]` for a computed key. */
+  readonly name: string;
+  /** The initializer's JavaScript text, or null for a field declared without one. */
+  readonly initializer: string | null;
+}
+
+/** What a version of a top-level class declares: the base for migrating live instances' fields. */
+export interface ClassInfo {
+  /** Offset of the class in the transpiled JavaScript. */
+  readonly jsOffset: number;
+  readonly fields: readonly FieldDecl[];
+}
+
 /** One compiled version of a module. */
 export interface CompiledModule {
   /** Body for the host's `compileFunction`, taking `params`; returns `[functions, items]`. */
@@ -71,8 +86,8 @@ export interface CompiledModule {
   readonly items: readonly Item[];
   /** True if the module uses `import.meta.hot` (and so accepts its own updates explicitly). */
   readonly usesHot: boolean;
-  /** Top-level classes and where each is declared (JavaScript offset). */
-  readonly classes: ReadonlyMap<string, number>;
+  /** Top-level classes by name. */
+  readonly classes: ReadonlyMap<string, ClassInfo>;
   /** Top-level TypeScript enums. */
   readonly enums: ReadonlySet<string>;
   readonly positions: PositionMap;

@@ -5,6 +5,7 @@
 // Base` for statics. Swapping a layer is one prototype change on a stable object, never a change to the
 // instances (ARCHITECTURE.md fact 1: setPrototypeOf on instances is 11-22x slower forever).
 
+import type { FieldDecl } from '../compile/compiled-module.js';
 import { trampolineNameOk } from './codegen.js';
 import type { CompiledFunction, Host } from './host.js';
 import { installLayer } from './layer.js';
@@ -20,6 +21,8 @@ export interface ClassIdentity {
   readonly pin: object;
   /** The version currently installed. */
   impl: Constructor;
+  /** The instance fields the installed version declares (the live data layout issue migrates by these). */
+  fields: readonly FieldDecl[];
 }
 
 /**
@@ -40,12 +43,12 @@ return class ${id} extends Object {
 }
 
 /** Creates the identity of a class the first time it is defined. */
-export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor): ClassIdentity {
+export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor, fields: readonly FieldDecl[]): ClassIdentity {
   const pin = Object.create(Object.prototype) as object;
   const holder = Object.create(pin) as { impl: Constructor };
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const constructor = make(holder) as ClassIdentity['constructor'];
-  const identity: ClassIdentity = { name, constructor, pin, impl };
+  const identity: ClassIdentity = { name, constructor, pin, impl, fields };
   installVersion(identity, impl);
   return identity;
 }

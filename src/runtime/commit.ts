@@ -97,11 +97,13 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   };
   const journal: Array<() => void> = [];
   ctx.journal = journal;
+  ctx.compiling = new Map([...change.prepared.values()].map((p) => [p.record, p.compiled]));
   ctx.notes = [];
 
   let current = '';
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
     ctx.journal = null;
+    ctx.compiling = null;
     for (let i = ran.length - 1; i >= 0; i--) disposeOwner(ran[i]!, ctx.host.timers, {});
     for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
     for (const u of undo) {
@@ -294,6 +296,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   for (const [record, owners] of staged) for (const [key, owner] of owners) record.owners.set(key, owner);
   for (const record of change.unloaded) unloadModule(ctx, record);
   ctx.journal = null;
+  ctx.compiling = null;
   summary.enums.push(...ctx.notes);
   return { ok: true, summary, files: [...versions.keys()].map((r) => r.rel) };
 }

@@ -2,6 +2,7 @@
 // live in one process (tests do this), so nothing here is a module-level singleton.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CompiledModule } from '../compile/compiled-module.js';
 import type { PositionMap } from '../compile/position-map.js';
 import type { Host } from './host.js';
 import type { ModuleRecord } from './module-record.js';
@@ -31,6 +32,8 @@ export interface ImageContext {
    * if it is rejected; null outside a commit.
    */
   journal: Array<() => void> | null;
+  /** The versions being committed, by module (null outside a commit). */
+  compiling: ReadonlyMap<ModuleRecord, CompiledModule> | null;
   /** Notes for the reload line gathered during a commit (changed enum values). */
   notes: string[];
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */

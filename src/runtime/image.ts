@@ -49,7 +49,7 @@ export class Image {
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, journal: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      modules: new Map(), roots: new Set([options.entry]), tracker, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
@@ -83,6 +83,12 @@ export class Image {
   exportsOf(path: string): Record<string, unknown> | null {
     const abs = this.#options.host.paths.resolve(this.#options.root, path);
     return this.#ctx.modules.get(abs)?.view ?? null;
+  }
+
+  /** The instance fields the installed version of class `name` in module `path` declares, or null. */
+  classFields(path: string, name: string): ReadonlyArray<{ readonly name: string; readonly initializer: string | null }> | null {
+    const abs = this.#options.host.paths.resolve(this.#options.root, path);
+    return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
   }
 
   /** Project-relative paths of the loaded modules. */

@@ -27,15 +27,18 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
     },
     defineClass(name: string, impl: Constructor): unknown {
       const identity = record.classes.get(name);
+      const fields = ctx.compiling?.get(record)?.classes.get(name)?.fields ?? record.version?.compiled.classes.get(name)?.fields ?? [];
       if (!identity) {
-        const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl);
+        const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl, fields);
         record.classes.set(name, created);
         ctx.journal?.push(() => { record.classes.delete(name); });
         return created.constructor;
       }
       const before = installedLayers(identity);
-      ctx.journal?.push(() => installVersion(identity, before.impl, before));
+      const beforeFields = identity.fields;
+      ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; });
       installVersion(identity, impl);
+      identity.fields = fields;
       return identity.constructor;
     },
     defineStatic,
