@@ -4,15 +4,17 @@
 // outlives the code that made it (docs/semantics.md).
 
 import { parseSync } from 'oxc-parser';
-import { child, children, isFunctionNode, nameOf, text, walk, type AstNode } from './ast.js';
+import { child, children, isFunctionNode, nameOf, walk, type AstNode } from './ast.js';
+import { instanceFields, rewritePrivateNames, staticMembers } from './classes.js';
 import {
-  MODULE_PARAMS, TRACKED_GLOBALS,
-  type CompiledModule, type Dependency, type ExportSource, type FunctionDecl, type ImportRef, type Item,
+  MODULE_PARAMS, TRACKED_GLOBALS, type CompiledModule, type ExportSource, type FunctionDecl, type Item,
 } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
+import { emitClass } from './emit-class.js';
+import { dependencyParam, member, META, M, RT, S, T } from './emit-names.js';
 import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
-import { enumFunction, instanceFields, rewritePrivateNames, staticKeyText, staticMembers } from './classes.js';
+import { classifyTopLevel, CompileFailure, type TopItem } from './top-level.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
 import { transpile } from './transpile.js';
@@ -20,55 +22,6 @@ import { transpile } from './transpile.js';
 export type CompileResult =
   | { readonly ok: true; readonly module: CompiledModule }
   | { readonly ok: false; readonly errors: Diagnostic[] };
-
-/** A top-level declaration or statement, before emission. */
-type TopItem =
-  | { kind: 'function'; name: string; node: AstNode; idStart?: number }
-  | { kind: 'binding'; names: string[]; declKind: string; id: AstNode | null; value: AstNode | null; node: AstNode; enumFn?: AstNode }
-  | { kind: 'class'; name: string; node: AstNode; idStart?: number }
-  | { kind: 'effect'; node: AstNode };
-
-const S = MODULE_PARAMS[0];
-const M = MODULE_PARAMS[1];
-const T = MODULE_PARAMS[2];
-const RT = MODULE_PARAMS[3];
-const META = MODULE_PARAMS[4];
-const IDENT = /^[A-Za-z_$][\w$]*$/;
-
-/** `obj.name`, or `obj["name"]` where the name is not an identifier. */
-function member(obj: string, name: string): string {
-  return IDENT.test(name) ? `${obj}.${name}` : `${obj}[${JSON.stringify(name)}]`;
-}
-
-/** Parameter name of dependency `index` in the compiled function. */
-export function dependencyParam(index: number): string {
-  return `__imago_d${index}`;
-}
-
-class CompileFailure extends Error {
-  constructor(readonly jsOffset: number, message: string) {
-    super(message);
-  }
-}
-
-/** Names bound by a declaration pattern (Identifier, ObjectPattern, ArrayPattern, defaults, rest). */
-function patternNames(node: AstNode | undefined, out: string[] = []): string[] {
-  if (!node) return out;
-  switch (node.type) {
-    case 'Identifier': out.push(text(node, 'name') ?? ''); break;
-    case 'ObjectPattern':
-      for (const p of children(node, 'properties')) patternNames(p.type === 'RestElement' ? child(p, 'argument') : child(p, 'value'), out);
-      break;
-    case 'ArrayPattern': for (const e of children(node, 'elements')) patternNames(e, out); break;
-    case 'AssignmentPattern': patternNames(child(node, 'left'), out); break;
-    case 'RestElement': patternNames(child(node, 'argument'), out); break;
-  }
-  return out;
-}
-
-function isFunctionValue(node: AstNode | undefined): boolean {
-  return !!node && (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression');
-}
 
 /** True if the statement awaits at module level (not inside a nested function). */
 function hasTopLevelAwait(stmt: AstNode): boolean {
@@ -104,114 +57,7 @@ export function compileModule(file: string, source: string): CompileResult {
 }
 
 function compileProgram(program: AstNode, js: string, map: ConstructorParameters<typeof PositionMap>[3]): CompiledModule {
-  const dependencies: Dependency[] = [];
-  const depIndex = new Map<string, number>();
-  const imports = new Map<string, ImportRef>();
-  const rawExports = new Map<string, ExportSource>();
-  const starExports: number[] = [];
-  const top: TopItem[] = [];
-  const removed: Array<[number, number]> = [];
-
-  const addDep = (source: AstNode): number => {
-    const spec = String(source['value']);
-    const known = depIndex.get(spec);
-    if (known !== undefined) return known;
-    dependencies.push({ specifier: spec, jsOffset: source.start });
-    depIndex.set(spec, dependencies.length - 1);
-    return dependencies.length - 1;
-  };
-
-  const addDeclaration = (decl: AstNode, exported: boolean): void => {
-    if (decl.type === 'FunctionDeclaration') {
-      const name = nameOf(child(decl, 'id')) ?? 'default';
-      top.push({ kind: 'function', name, node: decl });
-      if (exported) rawExports.set(name, { kind: 'local', local: name });
-    } else if (decl.type === 'ClassDeclaration') {
-      const name = nameOf(child(decl, 'id')) ?? 'default';
-      top.push({ kind: 'class', name, node: decl });
-      if (exported) rawExports.set(name, { kind: 'local', local: name });
-    } else if (decl.type === 'VariableDeclaration') {
-      const declKind = text(decl, 'kind') ?? 'let';
-      for (const d of children(decl, 'declarations')) {
-        const id = child(d, 'id');
-        const init = child(d, 'init') ?? null;
-        const names = patternNames(id);
-        const enumFn = (declKind === 'var' || declKind === 'let') && id?.type === 'Identifier' ? enumFunction(d, names[0]!) : null;
-        if (declKind === 'const' && id?.type === 'Identifier' && isFunctionValue(init ?? undefined)) {
-          top.push({ kind: 'function', name: names[0]!, node: init!, idStart: id.start });
-        } else if (declKind === 'const' && id?.type === 'Identifier' && init?.type === 'ClassExpression') {
-          top.push({ kind: 'class', name: names[0]!, node: init, idStart: id.start });
-        } else {
-          top.push({ kind: 'binding', names, declKind, id: id ?? null, value: init, node: d, ...(enumFn ? { enumFn } : {}) });
-        }
-        if (exported) for (const n of names) rawExports.set(n, { kind: 'local', local: n });
-      }
-    } else {
-      throw new CompileFailure(decl.start, `imago cannot compile a top-level ${decl.type}`);
-    }
-  };
-
-  for (const stmt of children(program, 'body')) {
-    switch (stmt.type) {
-      case 'ImportDeclaration': {
-        removed.push([stmt.start, stmt.end]);
-        const dep = addDep(child(stmt, 'source')!);
-        for (const spec of children(stmt, 'specifiers')) {
-          const local = nameOf(child(spec, 'local'))!;
-          const name = spec.type === 'ImportDefaultSpecifier' ? 'default'
-            : spec.type === 'ImportNamespaceSpecifier' ? '*' : nameOf(child(spec, 'imported'))!;
-          imports.set(local, { dep, name, jsOffset: spec.start });
-        }
-        break;
-      }
-      case 'ExportNamedDeclaration': {
-        const decl = child(stmt, 'declaration');
-        if (decl) { addDeclaration(decl, true); break; }
-        removed.push([stmt.start, stmt.end]);
-        const source = child(stmt, 'source');
-        const dep = source ? addDep(source) : -1;
-        for (const spec of children(stmt, 'specifiers')) {
-          const local = nameOf(child(spec, 'local'))!;
-          const exported = nameOf(child(spec, 'exported'))!;
-          rawExports.set(exported, dep >= 0 ? { kind: 'reexport', dep, name: local } : { kind: 'local', local });
-        }
-        break;
-      }
-      case 'ExportAllDeclaration': {
-        removed.push([stmt.start, stmt.end]);
-        const dep = addDep(child(stmt, 'source')!);
-        const exported = nameOf(child(stmt, 'exported'));
-        if (exported) rawExports.set(exported, { kind: 'reexport', dep, name: '*' });
-        else starExports.push(dep);
-        break;
-      }
-      case 'ExportDefaultDeclaration': {
-        const decl = child(stmt, 'declaration')!;
-        if (decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') {
-          addDeclaration(decl, false);
-          rawExports.set('default', { kind: 'local', local: nameOf(child(decl, 'id')) ?? 'default' });
-        } else if (decl.type === 'ClassExpression') {
-          top.push({ kind: 'class', name: 'default', node: decl });
-          rawExports.set('default', { kind: 'local', local: 'default' });
-        } else if (isFunctionValue(decl)) {
-          top.push({ kind: 'function', name: 'default', node: decl });
-          rawExports.set('default', { kind: 'local', local: 'default' });
-        } else {
-          top.push({ kind: 'binding', names: ['default'], declKind: 'default', id: null, value: decl, node: stmt });
-          rawExports.set('default', { kind: 'local', local: 'default' });
-        }
-        break;
-      }
-      case 'FunctionDeclaration':
-      case 'ClassDeclaration':
-      case 'VariableDeclaration':
-        addDeclaration(stmt, false);
-        break;
-      default:
-        top.push({ kind: 'effect', node: stmt });
-    }
-  }
-
+  const { dependencies, imports, rawExports, starExports, top, removed } = classifyTopLevel(program);
   const functionNames = new Set(top.flatMap((t) => (t.kind === 'function' ? [t.name] : [])));
   const scope = analyzeScope(program);
   const edits: Edit[] = [];
@@ -399,40 +245,4 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
     usesHot: js.includes('import.meta.hot'),
     positions: new PositionMap(emitter.code, emitter.segments, js, map),
   };
-}
-
-/**
- * Emits a top-level class: one item that (re)defines it under its stable identity, run for every new
- * version of the module, then one item per static field (state: kept unless its initializer changed)
- * and per static block (an effect: re-run when its text changed), with `this` the class.
- */
-function emitClass(
-  emitter: Emitter, js: string, name: string, node: AstNode,
-  symbolFor: (classStart: number, name: string) => string | undefined,
-  readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
-  push: (item: Item) => void,
-): void {
-  const cls = member(S, name);
-  const heritage = child(node, 'superClass');
-  const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
-  emitter.insert(`function () { ${cls} = ${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
-  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync: false, jsOffset: node.start });
-  for (const m of staticMembers(node)) {
-    if (m.kind === 'block') {
-      const brace = js.indexOf('{', m.node.start);
-      emitter.insert('function () { (function () ').copy(brace, m.node.end).insert(`).call(${cls}); },\n`);
-      push({ key: `e:static ${name} ${js.slice(m.node.start, m.node.end)}`, kind: 'effect', names: [], text: js.slice(m.node.start, m.node.end), localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
-      continue;
-    }
-    const keyText = staticKeyText(js, m);
-    emitter.insert(`function () { ${RT}.defineStatic(${cls}, `);
-    if (m.computed) emitter.copy(m.key.start, m.key.end);
-    else if (m.key.type === 'PrivateIdentifier') emitter.insert(symbolFor(node.start, text(m.key, 'name')!) ?? 'undefined');
-    else emitter.insert(JSON.stringify(nameOf(m.key) ?? js.slice(m.key.start, m.key.end)));
-    emitter.insert(', (function () { return ');
-    if (m.value) emitter.copy(m.value.start, m.value.end); else emitter.insert('undefined');
-    emitter.insert(`; }).call(${cls})); },\n`);
-    const reads = m.value ? readsWithin(m.value.start, m.value.end) : { local: [], imported: [] };
-    push({ key: `s:${name}.${keyText}`, kind: 'binding', names: [], text: js.slice(m.node.start, m.node.end), localDeps: reads.local, importDeps: reads.imported, isAsync: false, jsOffset: m.node.start });
-  }
 }

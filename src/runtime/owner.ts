@@ -60,7 +60,7 @@ export class TimerTracker {
   readonly #owners = new WeakMap<object, Owner>();
   readonly functions: Timers;
 
-  constructor(private readonly real: Timers) {
+  constructor(real: Timers) {
     const self = this;
     const track = (kind: TimerKind, create: (cb: Callback, ...rest: unknown[]) => unknown) =>
       function tracked(cb: Callback, ...rest: unknown[]): unknown {

@@ -1,0 +1,44 @@
+// Emits a top-level class as items: its definition under the stable identity, its static fields
+// (state) and its static blocks (effects).
+
+import { child, nameOf, text, type AstNode } from './ast.js';
+import { staticKeyText, staticMembers } from './classes.js';
+import type { Item } from './compiled-module.js';
+import { member, RT, S } from './emit-names.js';
+import type { Emitter } from './emitter.js';
+
+/**
+ * Emits a top-level class: one item that (re)defines it under its stable identity, run for every new
+ * version of the module, then one item per static field (state: kept unless its initializer changed)
+ * and per static block (an effect: re-run when its text changed), with `this` the class.
+ */
+export function emitClass(
+  emitter: Emitter, js: string, name: string, node: AstNode,
+  symbolFor: (classStart: number, name: string) => string | undefined,
+  readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
+  push: (item: Item) => void,
+): void {
+  const cls = member(S, name);
+  const heritage = child(node, 'superClass');
+  const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
+  emitter.insert(`function () { ${cls} = ${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
+  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync: false, jsOffset: node.start });
+  for (const m of staticMembers(node)) {
+    if (m.kind === 'block') {
+      const brace = js.indexOf('{', m.node.start);
+      emitter.insert('function () { (function () ').copy(brace, m.node.end).insert(`).call(${cls}); },\n`);
+      push({ key: `e:static ${name} ${js.slice(m.node.start, m.node.end)}`, kind: 'effect', names: [], text: js.slice(m.node.start, m.node.end), localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
+      continue;
+    }
+    const keyText = staticKeyText(js, m);
+    emitter.insert(`function () { ${RT}.defineStatic(${cls}, `);
+    if (m.computed) emitter.copy(m.key.start, m.key.end);
+    else if (m.key.type === 'PrivateIdentifier') emitter.insert(symbolFor(node.start, text(m.key, 'name')!) ?? 'undefined');
+    else emitter.insert(JSON.stringify(nameOf(m.key) ?? js.slice(m.key.start, m.key.end)));
+    emitter.insert(', (function () { return ');
+    if (m.value) emitter.copy(m.value.start, m.value.end); else emitter.insert('undefined');
+    emitter.insert(`; }).call(${cls})); },\n`);
+    const reads = m.value ? readsWithin(m.value.start, m.value.end) : { local: [], imported: [] };
+    push({ key: `s:${name}.${keyText}`, kind: 'binding', names: [], text: js.slice(m.node.start, m.node.end), localDeps: reads.local, importDeps: reads.imported, isAsync: false, jsOffset: m.node.start });
+  }
+}

@@ -1,0 +1,20 @@
+// Names the emitted code uses for the module's records, and how it spells property accesses.
+
+import { MODULE_PARAMS } from './compiled-module.js';
+
+export const S = MODULE_PARAMS[0];
+export const M = MODULE_PARAMS[1];
+export const T = MODULE_PARAMS[2];
+export const RT = MODULE_PARAMS[3];
+export const META = MODULE_PARAMS[4];
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/** `obj.name`, or `obj["name"]` where the name is not an identifier. */
+export function member(obj: string, name: string): string {
+  return IDENT.test(name) ? `${obj}.${name}` : `${obj}[${JSON.stringify(name)}]`;
+}
+
+/** Parameter name of dependency `index` in the compiled function. */
+export function dependencyParam(index: number): string {
+  return `__imago_d${index}`;
+}
