@@ -64,6 +64,12 @@ describe('compile: state and effects', () => {
   it('gives identical effects distinct keys', () => {
     assert.deepEqual(compile('console.log(1);\nconsole.log(1);\n').items.map((i) => i.key), ['e:console.log(1);', 'e:console.log(1);#2']);
   });
+  it('keeps a var without initializer nested in a top-level block valid', () => {
+    assert.equal(body('if (true) { var a; var b = 1, c; }\n'), 'function () { if (true) {\n\t void 0;\n\t __imago_S.b = 1, void 0;\n} },');
+  });
+  it('tracks reads in destructuring defaults', () => {
+    assert.deepEqual(compile('const SPEED = 1;\nconst [e = SPEED] = [];\n').items.map((i) => i.localDeps), [[], ['SPEED']]);
+  });
   it('turns a var nested in a top-level loop into module state', () => {
     assert.equal(body('for (var i = 0; i < 2; i++) {}\n'), 'function () { for ( __imago_S.i = 0; __imago_S.i < 2; __imago_S.i++) {} },');
   });
@@ -82,8 +88,8 @@ describe('compile: classes and enums', () => {
   it('defines a class under its stable identity, with static members as separate items', () => {
     assert.equal(body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
       'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}); },\n'
-      + 'function () { __imago_rt.defineStatic(__imago_S.C, "n", (function () { return 1; }).call(__imago_S.C)); },\n'
-      + 'function () { (function () {\n\t\t__imago_S.C.n++;\n\t}).call(__imago_S.C); },');
+      + 'function () { __imago_rt.defineStatic(__imago_S.C, "n", ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() { return 1; } }).__imago_static.call(__imago_S.C)); },\n'
+      + 'function () { ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() {\n\t\t__imago_S.C.n++;\n\t} }).__imago_static.call(__imago_S.C); },');
     assert.deepEqual(compile('class C { static n = 1; static { C.n++; } }\n').items.map((i) => [i.key, i.kind]),
       [['c:C', 'class'], ['s:C.n', 'binding'], ['e:static C static {\n\t\tC.n++;\n\t}', 'effect']]);
   });
@@ -96,6 +102,9 @@ describe('compile: classes and enums', () => {
     assert.match(m.code, /return __imago_p0 in o;/, 'a brand check');
     assert.match(m.code, /return o\?\.\[__imago_p0\];/, 'optional chaining');
     assert.match(m.code, /defineStatic\(__imago_S\.P, __imago_p1,/, 'a static private field');
+  });
+  it('expands a class\'s own name in a shorthand property', () => {
+    assert.match(compile('class A { static make() { return { A }; } }\n').code, /return \{ A: __imago_S\.A \};/);
   });
   it('gives nested and anonymous classes their own private names', () => {
     const m = compile('function Mix<T extends new (...a: any[]) => object>(B: T) { return class extends B { #t = 1; t(): number { return this.#t; } }; }\n');

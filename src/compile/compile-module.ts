@@ -101,6 +101,8 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
             throw new CompileFailure(node.start, 'imago cannot keep a destructuring `var` nested in a top-level block as module state; declare it at the top level with let');
           }
           edits.push({ start: node.start, end: node.start + 3, text: '' });
+          // `var a;` declares without assigning: nothing is left to run but a harmless `void 0`.
+          for (const d of children(node, 'declarations')) if (!child(d, 'init') && !inLoopHead) edits.push({ start: d.start, end: d.end, text: 'void 0' });
         }
         break;
     }
@@ -160,7 +162,9 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   for (const c of classItems) {
     for (const self of scope.classSelfReferences) {
       if (self.classStart !== c.node.start) continue;
-      for (const r of self.references) edits.push({ start: r.start, end: r.end, text: member(S, c.name) });
+      for (const r of self.references) {
+        edits.push({ start: r.start, end: r.end, text: shorthands.has(r.start) ? `${c.name}: ${member(S, c.name)}` : member(S, c.name) });
+      }
     }
     for (const m of staticMembers(c.node)) edits.push({ start: m.node.start, end: m.node.end, text: '' });
   }
@@ -184,7 +188,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   for (const item of top) {
     if (item.kind === 'function') continue;
     if (item.kind === 'class') {
-      emitClass(emitter, js, item.name, item.node, privates.symbolFor, readsWithin, pushItem);
+      emitClass(emitter, js, item.name, item.node, hasTopLevelAwait(item.node), privates.symbolFor, readsWithin, pushItem);
       continue;
     }
     const node = item.node;
@@ -203,6 +207,10 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
       } else {
         itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
         if (value) reads = readsWithin(value.start, value.end);
+        if (item.id && item.id.type !== 'Identifier') {
+          const inPattern = readsWithin(item.id.start, item.id.end);
+          reads = { local: [...new Set([...reads.local, ...inPattern.local])], imported: [...new Set([...reads.imported, ...inPattern.imported])] };
+        }
         if (item.id && item.id.type !== 'Identifier') {
           emitter.insert('(').copy(item.id.start, item.id.end).insert(' = ').copy(value!.start, value!.end).insert(');');
         } else {

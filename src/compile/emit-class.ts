@@ -13,7 +13,7 @@ import type { Emitter } from './emitter.js';
  * and per static block (an effect: re-run when its text changed), with `this` the class.
  */
 export function emitClass(
-  emitter: Emitter, js: string, name: string, node: AstNode,
+  emitter: Emitter, js: string, name: string, node: AstNode, isAsync: boolean,
   symbolFor: (classStart: number, name: string) => string | undefined,
   readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
   push: (item: Item) => void,
@@ -21,13 +21,20 @@ export function emitClass(
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
   const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
-  emitter.insert(`function () { ${cls} = ${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
-  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync: false, jsOffset: node.start });
+  emitter.insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
+  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync, jsOffset: node.start });
+  // Static initializers and blocks run as a method whose home object inherits from the superclass, so
+  // `super.x` in them reaches the superclass (K -> Impl -> Base) and `this` is the class.
+  const asStatic = `({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(${cls})), __imago_static() `;
+  const blocks = new Map<string, number>();
   for (const m of staticMembers(node)) {
     if (m.kind === 'block') {
       const brace = js.indexOf('{', m.node.start);
-      emitter.insert('function () { (function () ').copy(brace, m.node.end).insert(`).call(${cls}); },\n`);
-      push({ key: `e:static ${name} ${js.slice(m.node.start, m.node.end)}`, kind: 'effect', names: [], text: js.slice(m.node.start, m.node.end), localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
+      const text = js.slice(m.node.start, m.node.end);
+      const n = (blocks.get(text) ?? 0) + 1;
+      blocks.set(text, n);
+      emitter.insert(`function () { ${asStatic}`).copy(brace, m.node.end).insert(` }).__imago_static.call(${cls}); },\n`);
+      push({ key: `e:static ${name} ${text}${n > 1 ? `#${n}` : ''}`, kind: 'effect', names: [], text, localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
       continue;
     }
     const keyText = staticKeyText(js, m);
@@ -35,9 +42,9 @@ export function emitClass(
     if (m.computed) emitter.copy(m.key.start, m.key.end);
     else if (m.key.type === 'PrivateIdentifier') emitter.insert(symbolFor(node.start, text(m.key, 'name')!) ?? 'undefined');
     else emitter.insert(JSON.stringify(nameOf(m.key) ?? js.slice(m.key.start, m.key.end)));
-    emitter.insert(', (function () { return ');
+    emitter.insert(`, ${asStatic}{ return `);
     if (m.value) emitter.copy(m.value.start, m.value.end); else emitter.insert('undefined');
-    emitter.insert(`; }).call(${cls})); },\n`);
+    emitter.insert(`; } }).__imago_static.call(${cls})); },\n`);
     const reads = m.value ? readsWithin(m.value.start, m.value.end) : { local: [], imported: [] };
     push({ key: `s:${name}.${keyText}`, kind: 'binding', names: [], text: js.slice(m.node.start, m.node.end), localDeps: reads.local, importDeps: reads.imported, isAsync: false, jsOffset: m.node.start });
   }

@@ -32,6 +32,11 @@ export function createNodeHost(): Host {
   return {
     async readFile(file) {
       try {
+        const text = await fs.promises.readFile(file, 'utf8');
+        if (text.length > 0) return text;
+        // Editors and tools truncate a file before writing it: an empty read may be a half-written
+        // save. Read once more a moment later; a file that stays empty is empty.
+        await new Promise((r) => timers.setTimeout(r, 25));
         return await fs.promises.readFile(file, 'utf8');
       } catch (e: unknown) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;

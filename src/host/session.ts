@@ -102,8 +102,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     timer = null;
     const files = [...batch];
     batch.clear();
-    void image.change(files).then(async (r) => {
-      if (!started && r.kind === 'applied') await begin();
+    image.change(files).then(async (r) => {
+      if (r.kind === 'applied') {
+        for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
+        if (!started) await begin();
+      }
+    }).catch((e: unknown) => {
+      out.line(`internal error while applying a change (please report it): ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     });
   };
   const watcher = options.watch
@@ -115,7 +120,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     : null;
 
   const first = await image.load();
-  if (first.kind === 'applied') await begin();
+  if (first.kind === 'applied') {
+    for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
+    await begin();
+  }
 
   return {
     image,

@@ -1,33 +1,46 @@
 // Watches the project's source files: one non-recursive fs.watch per folder (node_modules, .git and
-// hidden folders left out), so saves in place and editors' atomic saves by rename both arrive.
+// hidden folders left out), so saves in place and editors' atomic saves by rename both arrive. A folder
+// that is moved away and replaced (a branch switch) is watched again under its path.
 
 import fs from 'node:fs';
 import path from 'node:path';
 
 const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|jsx|json)$/;
-const SKIP = new Set(['node_modules', '.git', 'dist', 'coverage']);
+const SKIP = new Set(['node_modules', '.git']);
 
 export interface Watcher {
+  /** Also watches `dir` (not its subfolders): for modules loaded from outside the root. */
+  watchFolder(dir: string): void;
   close(): void;
 }
+
+const isDirectory = (p: string): boolean => {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+};
 
 /** Calls `onFile(absolutePath)` for every source file created, changed, renamed or deleted below `root`. */
 export function watchTree(root: string, onFile: (file: string) => void, onError: (message: string) => void): Watcher {
   const watchers = new Map<string, fs.FSWatcher>();
+  const drop = (dir: string): void => {
+    for (const [d, w] of watchers) {
+      if (d === dir || d.startsWith(`${dir}${path.sep}`)) { w.close(); watchers.delete(d); }
+    }
+  };
   const add = (dir: string): void => {
     if (watchers.has(dir)) return;
     let w: fs.FSWatcher;
     try {
-      w = fs.watch(dir, { persistent: true }, (_event, name) => {
+      w = fs.watch(dir, { persistent: true }, (event, name) => {
         if (!name) return;
-        const file = path.join(dir, name.toString());
-        if (SOURCE.test(file)) { onFile(file); return; }
-        if (!name.toString().startsWith('.') && !SKIP.has(name.toString())) {
-          try { if (fs.statSync(file).isDirectory()) addTree(file); } catch { /* gone again: nothing to watch */ }
-        }
+        const entry = path.join(dir, name.toString());
+        if (SOURCE.test(entry)) { onFile(entry); return; }
+        if (name.toString().startsWith('.') || SKIP.has(name.toString())) return;
+        // A folder appeared, vanished or was replaced (a rename): watch what is there now.
+        if (event === 'rename') drop(entry);
+        if (!watchers.has(entry) && isDirectory(entry)) addTree(entry);
       });
     } catch (e: unknown) {
-      onError(`cannot watch ${dir}: ${(e as Error).message}`);
+      onError(`cannot watch ${dir}: ${(e as Error).message}; edits there will not apply`);
       return;
     }
     w.on('error', () => { w.close(); watchers.delete(dir); });
@@ -42,5 +55,8 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
     }
   };
   addTree(root);
-  return { close: () => { for (const w of watchers.values()) w.close(); watchers.clear(); } };
+  return {
+    watchFolder: (dir) => { if (isDirectory(dir)) add(dir); },
+    close: () => { for (const w of watchers.values()) w.close(); watchers.clear(); },
+  };
 }

@@ -2,8 +2,12 @@
 // matching members by name, and says which values changed (a renumbered member changes the meaning of
 // numbers already stored in live data).
 
-/** Merges `next` (the enum as the new version builds it) into `current`; returns the changes. */
-export function mergeEnum(name: string, current: Record<string, unknown>, next: Record<string, unknown>): string[] {
+/**
+ * Merges `next` (the enum as the new version of its declaration builds it) into `current`; returns the
+ * changes. Only keys the previous declaration made (`previousKeys`) are removed, so members a merged
+ * `namespace` added survive.
+ */
+export function mergeEnum(name: string, current: Record<string, unknown>, next: Record<string, unknown>, previousKeys: readonly string[]): string[] {
   const changes: string[] = [];
   const members = (e: Record<string, unknown>): Map<string, unknown> => {
     const out = new Map<string, unknown>();
@@ -14,7 +18,8 @@ export function mergeEnum(name: string, current: Record<string, unknown>, next: 
     }
     return out;
   };
-  const before = members(current);
+  const own = new Set(previousKeys);
+  const before = new Map([...members(current)].filter(([k]) => own.has(k)));
   const after = members(next);
   for (const [k, v] of after) {
     if (!before.has(k)) changes.push(`${name}.${k} added (${JSON.stringify(v)})`);
@@ -22,7 +27,7 @@ export function mergeEnum(name: string, current: Record<string, unknown>, next: 
   }
   for (const k of before.keys()) if (!after.has(k)) changes.push(`${name}.${k} removed`);
   if (changes.length === 0) return changes;
-  for (const key of Object.keys(current)) if (!(key in next)) delete current[key];
+  for (const key of previousKeys) if (!(key in next)) delete current[key];
   Object.assign(current, next);
   return changes;
 }

@@ -91,6 +91,11 @@ export class Image {
     return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
   }
 
+  /** Absolute paths of the loaded modules. */
+  get paths(): string[] {
+    return [...this.#ctx.modules.keys()];
+  }
+
   /** Project-relative paths of the loaded modules. */
   get files(): string[] {
     return [...this.#ctx.modules.values()].map((r) => r.rel);

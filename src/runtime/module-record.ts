@@ -51,6 +51,8 @@ export class ModuleRecord {
   readonly viewKeys = new Map<string, string>();
   /** Live classes of the module, by name; kept when a class is removed, so a restored class is the same. */
   readonly classes = new Map<string, ClassIdentity>();
+  /** Keys (members and reverse mappings) each enum's own declaration made last time, by enum name. */
+  readonly enumMembers = new Map<string, string[]>();
   /** Stable symbols for `#private` names, by `Class#name` (ARCHITECTURE.md fact 4). */
   readonly privateNames = new Map<string, symbol>();
   /** `import.meta.hot.data`. */

@@ -41,17 +41,30 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       identity.fields = fields;
       return identity.constructor;
     },
-    defineStatic,
+    defineStatic(target: object, key: PropertyKey, value: unknown): void {
+      const before = Object.getOwnPropertyDescriptor(target, key);
+      ctx.journal?.push(() => {
+        if (before) Object.defineProperty(target, key, before);
+        else delete (target as Record<PropertyKey, unknown>)[key];
+      });
+      defineStatic(target, key, value);
+    },
     defineEnum(name: string, next: Record<string, unknown>): Record<string, unknown> {
       const current = record.state[name];
-      if (typeof current !== 'object' || current === null) return next;
+      if (typeof current !== 'object' || current === null) {
+        record.enumMembers.set(name, Object.keys(next));
+        return next;
+      }
       const target = current as Record<string, unknown>;
       const saved = { ...target };
-      const changes = mergeEnum(name, target, next);
+      const changes = mergeEnum(name, target, next, record.enumMembers.get(name) ?? Object.keys(target));
+      const previousMembers = record.enumMembers.get(name);
+      record.enumMembers.set(name, Object.keys(next));
       if (changes.length > 0) {
         ctx.journal?.push(() => {
           for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
           Object.assign(target, saved);
+          if (previousMembers) record.enumMembers.set(name, previousMembers); else record.enumMembers.delete(name);
         });
         ctx.notes.push(...changes);
       }

@@ -146,25 +146,25 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
 
   // Every imported name must be exported by the module it comes from, as ESM linking requires.
   const names = new Map<ModuleRecord, Set<string>>();
-  const exportNames = (record: ModuleRecord, seen = new Set<ModuleRecord>()): Set<string> => {
-    const known = names.get(record);
-    if (known) return known;
-    const out = new Set<string>();
+  /** Export names after the change, through `export *` (cycle-safe: only complete sets are cached). */
+  const collect = (record: ModuleRecord, seen: Set<ModuleRecord>, out: Set<string>, top: boolean): void => {
     const version = versionAfter(record, prepared);
-    if (!version || seen.has(record)) return out;
+    if (!version || seen.has(record)) return;
     seen.add(record);
-    for (const name of version.compiled.exports.keys()) out.add(name);
+    for (const name of version.compiled.exports.keys()) if (top || name !== 'default') out.add(name);
     for (const dep of version.compiled.starExports) {
       const t = version.targets[dep];
-      if (t?.kind === 'project') for (const n of exportNames(t.record, seen)) if (n !== 'default') out.add(n);
+      if (t?.kind === 'project') collect(t.record, seen, out, false);
     }
-    names.set(record, out);
+  };
+  const exportNames = (record: ModuleRecord): Set<string> => {
+    let out = names.get(record);
+    if (!out) { out = new Set(); collect(record, new Set(), out, true); names.set(record, out); }
     return out;
   };
   for (const record of order) {
+    // Every module is checked: a name can vanish from under an import through a chain of `export *`.
     const version = versionAfter(record, prepared)!;
-    const affected = prepared.has(record.id) || version.targets.some((t) => t.kind === 'project' && prepared.has(t.record.id));
-    if (!affected) continue;
     const check = (dep: number, name: string, jsOffset: number): void => {
       const t = version.targets[dep];
       if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;

@@ -1,0 +1,173 @@
+// The evaluation step of a commit: in dependency order, release what removed statements own, then run
+// the statements and initializers the rules select (docs/semantics.md), each under its own owner.
+
+import type { Item } from '../compile/compiled-module.js';
+import type { ImageContext } from './context.js';
+import { messageOf } from './errors.js';
+import { locateError } from './locate.js';
+import type { LiveVersion, ModuleRecord } from './module-record.js';
+import { disposeOwner, Owner } from './owner.js';
+import type { PreparedChange } from './prepare.js';
+
+/** An old statement's owner released because the statement ran again or went away. */
+export interface Replaced {
+  readonly record: ModuleRecord;
+  readonly key: string;
+  readonly owner: Owner;
+  /** It had timers or dispose callbacks, so releasing them was visible. */
+  readonly held: boolean;
+}
+
+/** What evaluation did, for the commit to keep or undo. */
+export interface Evaluation {
+  readonly ran: Owner[];
+  readonly replaced: Replaced[];
+  /** New owners by module and item key, installed at commit. */
+  readonly staged: Map<ModuleRecord, Map<string, Owner>>;
+  readonly counts: { bindingsAdded: number; bindingsReevaluated: number; effectsRun: number; classesAdded: number; classesChanged: number };
+  /** The module being evaluated (for errors with no project frame). */
+  current: string;
+  /** Set when a top-level await outlasted the settle window: the rest runs after the commit. */
+  background: Promise<void> | null;
+}
+
+/**
+ * How long a change waits for a statement with top-level `await` before it commits and lets the rest
+ * run in the background: a `while (true) await sleep(16)` main loop must not hold every later change.
+ */
+export const SETTLE_MS = 500;
+
+export function newEvaluation(): Evaluation {
+  return {
+    ran: [], replaced: [], staged: new Map(), current: '', background: null,
+    counts: { bindingsAdded: 0, bindingsReevaluated: 0, effectsRun: 0, classesAdded: 0, classesChanged: 0 },
+  };
+}
+
+type Step = { readonly record: ModuleRecord; readonly version: LiveVersion; readonly index: number; readonly item: Item; readonly before: Item | undefined };
+
+/** Runs the evaluation of `change`; throws what a statement threw (the caller rolls back). */
+export async function evaluateChange(ctx: ImageContext, change: PreparedChange, versions: ReadonlyMap<ModuleRecord, LiveVersion>, ev: Evaluation): Promise<void> {
+  const reevaluated = new Set<string>();
+  // What each module ran before this change: the background part of a change runs after the commit.
+  const previous = new Map(change.order.map((r) => [r, r.version]));
+  const versionOf = (r: ModuleRecord): LiveVersion | null => versions.get(r) ?? r.version;
+
+  /** The module and local binding an export name comes from, through re-exports and `export *`. */
+  const origin = (record: ModuleRecord, name: string, seen = new Set<ModuleRecord>()): { record: ModuleRecord; local: string } | null => {
+    const version = versionOf(record);
+    if (!version || seen.has(record)) return null;
+    seen.add(record);
+    const src = version.compiled.exports.get(name);
+    if (src?.kind === 'local') return { record, local: src.local };
+    if (src?.kind === 'reexport') {
+      const t = version.targets[src.dep];
+      return t?.kind === 'project' && src.name !== '*' ? origin(t.record, src.name, seen) : null;
+    }
+    for (const dep of version.compiled.starExports) {
+      const t = version.targets[dep];
+      const found = t?.kind === 'project' && name !== 'default' ? origin(t.record, name, seen) : null;
+      if (found) return found;
+    }
+    return null;
+  };
+  const importChanged = (version: LiveVersion, item: Item): boolean => item.importDeps.some((local) => {
+    const ref = version.compiled.imports.get(local);
+    const t = ref ? version.targets[ref.dep] : undefined;
+    if (!ref || t?.kind !== 'project') return false;
+    if (ref.name === '*') return [...reevaluated].some((k) => k.startsWith(`${t.record.id}\0`));
+    const from = origin(t.record, ref.name);
+    return from !== null && reevaluated.has(`${from.record.id}\0${from.local}`);
+  });
+
+  const selected = (record: ModuleRecord, version: LiveVersion, isNew: boolean, oldItems: ReadonlyMap<string, Item>, index: number): Step | null => {
+    const item = version.compiled.items[index]!;
+    const before = oldItems.get(item.key);
+    let run: boolean;
+    if (item.kind === 'effect') run = isNew && !before;
+    else if (item.kind === 'class') run = isNew;
+    else {
+      run = (isNew && (!before || before.text !== item.text))
+        || item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`))
+        || importChanged(version, item);
+    }
+    return run ? { record, version, index, item, before } : null;
+  };
+
+  const release = (record: ModuleRecord, key: string): void => {
+    const previous = record.owners.get(key);
+    if (!previous) return;
+    ev.replaced.push({ record, key, owner: previous, held: previous.holdsResources });
+    const errors = disposeOwner(previous, ctx.host.timers, record.hotData);
+    if (errors.length > 0) throw errors[0];
+  };
+
+  const runStep = (step: Step, inBackground: boolean): unknown => {
+    const { record, item } = step;
+    release(record, item.key);
+    const owner = new Owner(`${record.rel}:${item.key}`);
+    if (inBackground) record.owners.set(item.key, owner);
+    else {
+      ev.ran.push(owner);
+      let owners = ev.staged.get(record);
+      if (!owners) { owners = new Map(); ev.staged.set(record, owners); }
+      owners.set(item.key, owner);
+    }
+    return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
+  };
+
+  const account = (step: Step): void => {
+    const { record, item, before } = step;
+    if (item.kind === 'binding') {
+      for (const n of item.names) reevaluated.add(`${record.id}\0${n}`);
+      if (before) ev.counts.bindingsReevaluated++; else ev.counts.bindingsAdded++;
+    } else if (item.kind === 'class') {
+      if (!before) ev.counts.classesAdded++; else if (before.text !== item.text) ev.counts.classesChanged++;
+    } else ev.counts.effectsRun++;
+  };
+
+  /** Runs modules from `m` (item `i` on), waiting at most SETTLE_MS for an awaiting statement unless in background. */
+  const run = async (m: number, i: number, inBackground: boolean): Promise<void> => {
+    for (let mi = m; mi < change.order.length; mi++) {
+      const record = change.order[mi]!;
+      const next = versions.get(record);
+      const version = next ?? previous.get(record)!;
+      ev.current = record.rel;
+      const old = next ? previous.get(record) ?? null : version;
+      const oldItems = new Map<string, Item>((old?.compiled.items ?? []).map((it) => [it.key, it]));
+      if (next && !(mi === m && i > 0)) {
+        // Statements that are gone (an edited statement is a new text) release what they own first.
+        const keys = new Set(next.compiled.items.map((it) => it.key));
+        for (const it of old?.compiled.items ?? []) if (!keys.has(it.key)) release(record, it.key);
+      }
+      for (let ii = mi === m ? i : 0; ii < version.compiled.items.length; ii++) {
+        const step = selected(record, version, next !== undefined, oldItems, ii);
+        if (!step) continue;
+        const result = runStep(step, inBackground);
+        if (step.item.isAsync) {
+          const promise = Promise.resolve(result);
+          if (inBackground) await promise;
+          else {
+            let settled = false;
+            let failure: { error: unknown } | null = null;
+            const watched = promise.then(() => { settled = true; }, (e: unknown) => { settled = true; failure = { error: e }; });
+            let timer: unknown = null;
+            await Promise.race([watched, new Promise<void>((r) => { timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS); })]);
+            ctx.host.timers.clearTimeout(timer);
+            if (failure) throw (failure as { error: unknown }).error;
+            if (!settled) {
+              account(step);
+              ev.background = promise.then(() => run(mi, ii + 1, true)).catch((e: unknown) => {
+                ctx.warn(`a top-level await in ${record.rel} failed after its change was committed: ${messageOf(e)}`, [locateError(ctx, e, record.rel)]);
+              });
+              ctx.warn(`${record.rel}: a top-level await is still pending after ${SETTLE_MS} ms; the change is committed and the rest of the module runs when it settles`);
+              return;
+            }
+          }
+        }
+        account(step);
+      }
+    }
+  };
+  await run(0, 0, false);
+}
