@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSession } from '../host/session.js';
-import { MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
+import { WorkerTypeGate } from '../check/type-gate.js';
+import { formatDiagnostic } from '../compile/diagnostic.js';
+import { CHECK_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
 
 function fail(message: string): never {
   process.stderr.write(`imago: ${message}\n`);
@@ -30,7 +32,7 @@ async function run(args: RunArgs): Promise<void> {
   }
   const session = await startSession({
     entry, root, eventsFile: args.events ? path.resolve(args.events) : undefined,
-    tickMs: args.tickMs, debounceMs: args.debounceMs, watch: args.watch,
+    tickMs: args.tickMs, debounceMs: args.debounceMs, watch: args.watch, typecheck: args.typecheck,
     stderr: (text) => process.stderr.write(text),
   });
   let stopping = false;
@@ -47,9 +49,42 @@ async function run(args: RunArgs): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** The entry `imago check` checks when none is named. */
+function defaultEntry(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { main?: unknown };
+    if (typeof pkg.main === 'string' && /\.(ts|tsx|mts)$/.test(pkg.main) && fs.existsSync(pkg.main)) return pkg.main;
+  } catch { /* no package.json: try the usual places */ }
+  for (const candidate of ['src/main.ts', 'main.ts', 'src/index.ts', 'index.ts']) if (fs.existsSync(candidate)) return candidate;
+  fail("no entry file: name one, as in 'imago check src/main.ts'");
+}
+
+async function check(entryArg: string, rootArg: string | undefined): Promise<void> {
+  const entry = path.resolve(entryArg || defaultEntry());
+  if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) fail(`entry file '${entryArg}' not found (looked at ${entry})`);
+  const root = rootArg ? path.resolve(rootArg) : findRoot(path.dirname(entry));
+  const t0 = performance.now();
+  const { gate, files, config, configErrors } = await WorkerTypeGate.open({ root, entry });
+  const result = await gate.check([], true);
+  gate.close();
+  const errors = [...configErrors, ...result.errors];
+  for (const notice of result.notices) process.stdout.write(`note: ${notice}\n`);
+  for (const d of errors) process.stdout.write(`${formatDiagnostic(d)}\n\n`);
+  const ms = performance.now() - t0;
+  const where = `${files} file${files === 1 ? '' : 's'}, ${config}`;
+  if (errors.length > 0) {
+    const inFiles = new Set(errors.map((d) => d.file)).size;
+    process.stdout.write(`Found ${errors.length} error${errors.length === 1 ? '' : 's'} in ${inFiles} file${inFiles === 1 ? '' : 's'} (${where}; ${ms.toFixed(0)} ms).\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`No type errors (${where}; ${ms.toFixed(0)} ms).\n`);
+  process.exit(0);
+}
+
 const parsed = parseArgs(process.argv.slice(2));
 switch (parsed.command) {
-  case 'help': process.stdout.write(parsed.topic === 'run' ? RUN_HELP : MAIN_HELP); break;
+  case 'help': process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : MAIN_HELP); break;
+  case 'check': await check(parsed.entry, parsed.root); break;
   case 'version': {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`imago ${pkg.version}\n`);

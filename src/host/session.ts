@@ -7,6 +7,9 @@ import { formatDiagnostic } from '../compile/diagnostic.js';
 import { assertNever, type ImageEvent } from '../runtime/events.js';
 import { Image } from '../runtime/image.js';
 import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
+import type { TypecheckMode } from '../runtime/type-gate.js';
+import { BackgroundCheck } from '../check/background-check.js';
+import { WorkerTypeGate } from '../check/type-gate.js';
 import { createNodeHost } from './node-host.js';
 import { describeSummary, Reporter } from './report.js';
 import { installStackMapper } from './stack-traces.js';
@@ -23,6 +26,7 @@ export interface SessionOptions {
   /** Quiet time after the last file event before a change is applied. */
   readonly debounceMs: number;
   readonly watch: boolean;
+  readonly typecheck: TypecheckMode;
   readonly stderr: (text: string) => void;
 }
 
@@ -41,6 +45,19 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   };
   let lifecycle: Lifecycle | null = null;
   let started = false;
+  let background: BackgroundCheck | null = null;
+
+  // The type gate starts before the first load: the first load is gated too.
+  const opened = options.typecheck === 'off' ? null : await WorkerTypeGate.open({ root: options.root, entry: options.entry }).catch((e: unknown) => {
+    out.line(`${(e as Error).message}; running without type checking (--typecheck=off)`);
+    return null;
+  });
+  if (opened) {
+    out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${opened.files} files)`);
+    out.diagnostics(opened.configErrors);
+  }
+  const typecheckNote = (t: { ms: number; files: number } | undefined): string =>
+    t ? `; ${t.files} file${t.files === 1 ? '' : 's'} type-checked in ${t.ms.toFixed(1)} ms` : '';
 
   const image: Image = new Image({
     host, root: options.root, entry: options.entry,
@@ -49,7 +66,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       switch (event.kind) {
         case 'reload':
           if (event.ok) {
-            out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)})`);
+            out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`);
+            if (event.typecheck && event.typecheck.errors.length > 0) {
+              out.line(`type errors (applied anyway: --typecheck=${options.typecheck}):`);
+              out.diagnostics(event.typecheck.errors);
+            }
+            background?.schedule();
             if (lifecycle?.paused) { lifecycle.resume(); out.line('tick resumed'); }
           } else {
             out.line(`rejected change to ${event.files.join(', ')} (${event.phase}); the previous version keeps running`);
@@ -59,8 +81,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         case 'load':
           out.line(`cannot start ${event.files.join(', ')} (${event.phase}); waiting for a fix`);
           out.diagnostics(event.errors);
+          if (event.phase === 'typecheck') out.line('to run it despite type errors, start it with --typecheck=warn');
           break;
-        case 'ready': case 'error': break;
+        case 'ready': case 'error': case 'typecheck': break;
         default: assertNever(event);
       }
     },
@@ -69,7 +92,18 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       if (errors) out.diagnostics(errors);
     },
     safePoint: () => lifecycle?.safePoint() ?? Promise.resolve(),
+    ...(opened ? { typeGate: opened.gate, typecheck: options.typecheck } : {}),
   });
+  if (opened) {
+    background = new BackgroundCheck({ root: options.root, entry: options.entry }, host.timers, (report) => {
+      emit({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors });
+      if (report.errors.length === 0) out.line('the whole program type-checks again');
+      else {
+        out.line(`type errors elsewhere in the program (not blocking; found by the background check of ${report.files} files):`);
+        out.diagnostics(report.errors);
+      }
+    }, (message) => out.line(message));
+  }
   const unmapStacks = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
 
   const reportRuntime = (source: 'uncaught' | LifecycleHook, error: unknown): void => {
@@ -132,6 +166,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       if (timer !== null) host.timers.clearTimeout(timer);
       await lifecycle?.stop();
       image.dispose();
+      opened?.gate.close();
+      background?.close();
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onUncaught);
       unmapStacks();

@@ -5,6 +5,13 @@ import type { Diagnostic } from '../compile/diagnostic.js';
 /** Where a rejected change failed. */
 export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate';
 
+/** What the type check of a change found. */
+export interface TypecheckReport {
+  readonly ms: number;
+  readonly files: number;
+  readonly errors: readonly Diagnostic[];
+}
+
 /** What a change did, counted. */
 export interface ChangeSummary {
   readonly functions: { readonly changed: number; readonly added: number; readonly removed: number };
@@ -22,11 +29,21 @@ export type ImageEvent =
   | { readonly kind: 'load'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly errors: readonly Diagnostic[] }
   | {
     readonly kind: 'reload'; readonly ok: true; readonly files: readonly string[]; readonly ms: number;
-    /** Time from the change being read to its commit (parse, resolve, evaluate, install). */
+    /** Time from the change being read to its commit (parse, resolve, evaluate, install), type check aside. */
     readonly applyMs: number; readonly summary: ChangeSummary;
+    /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
+    readonly typecheck?: TypecheckReport;
   }
   | { readonly kind: 'reload'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
-  | { readonly kind: 'error'; readonly source: 'uncaught' | 'tick' | 'start' | 'stop' | 'hot'; readonly message: string; readonly errors: readonly Diagnostic[] };
+  | { readonly kind: 'error'; readonly source: 'uncaught' | 'tick' | 'start' | 'stop' | 'hot'; readonly message: string; readonly errors: readonly Diagnostic[] }
+  /** The background check of the whole program: errors outside what a change's gate checked. */
+  | { readonly kind: 'typecheck'; readonly ok: boolean; readonly ms: number; readonly files: number; readonly errors: readonly Diagnostic[] };
+
+/** A summary of a change that swapped nothing (a types-only edit). */
+export const EMPTY_SUMMARY: ChangeSummary = {
+  functions: { changed: 0, added: 0, removed: 0 }, bindings: { added: 0, reevaluated: 0, removed: 0 },
+  effects: { run: 0, removed: 0 }, modules: { added: 0, removed: 0 }, classes: { changed: 0, added: 0, removed: 0 }, enums: [],
+};
 
 /** Exhaustiveness guard for switches over tagged unions. */
 export function assertNever(value: never): never {

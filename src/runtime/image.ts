@@ -5,7 +5,7 @@ import type { Diagnostic } from '../compile/diagnostic.js';
 import { commitChange, unloadModule } from './commit.js';
 import { relativePath, type CodeOrigin, type ImageContext } from './context.js';
 import { messageOf } from './errors.js';
-import type { ChangeSummary, ImageEvent, Phase } from './events.js';
+import { EMPTY_SUMMARY, type ChangeSummary, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { Host } from './host.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
@@ -13,6 +13,7 @@ import { TimerTracker } from './owner.js';
 import { prepareChange } from './prepare.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { resolveSpecifier } from './resolve.js';
+import type { TypecheckMode, TypeGate } from './type-gate.js';
 
 export interface ImageOptions {
   readonly host: Host;
@@ -26,11 +27,15 @@ export interface ImageOptions {
   readonly onWarning?: (message: string, errors?: readonly Diagnostic[]) => void;
   /** Awaited before each commit: changes land only at safe points (between ticks). */
   readonly safePoint?: () => Promise<void>;
+  /** Checks each change's types before it is applied. */
+  readonly typeGate?: TypeGate;
+  /** What a type error does (default: gate when a type gate is given). */
+  readonly typecheck?: TypecheckMode;
 }
 
 /** What applying a change did. */
 export type ChangeResult =
-  | { readonly kind: 'applied'; readonly files: readonly string[]; readonly ms: number; readonly applyMs: number; readonly summary: ChangeSummary }
+  | { readonly kind: 'applied'; readonly files: readonly string[]; readonly ms: number; readonly applyMs: number; readonly summary: ChangeSummary; readonly typecheck?: TypecheckReport }
   | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
   | { readonly kind: 'unchanged' };
 
@@ -131,9 +136,13 @@ export class Image {
   }
 
   async #apply(generation: number): Promise<ChangeResult> {
-    const { host } = this.#options;
+    const { host, typeGate } = this.#options;
+    const mode: TypecheckMode = typeGate ? this.#options.typecheck ?? 'gate' : 'off';
     const t0 = host.now();
-    const candidates = [...this.#pending.keys()].filter((p) => this.#ctx.modules.has(p) || this.#ctx.roots.has(p));
+    const inProgram = (p: string): boolean => this.#ctx.modules.has(p) || this.#ctx.roots.has(p);
+    const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && typeGate!.knows(p);
+    const candidates = [...this.#pending.keys()].filter((p) => inProgram(p) || typesOnly(p));
+    const clearPending = (): void => { for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p); };
     for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
@@ -144,27 +153,36 @@ export class Image {
         : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
-    const prepared = await prepareChange(this.#ctx, candidates);
+    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram));
     if (!prepared.ok) return reject(prepared.phase, prepared.errors);
-    if (prepared.change.prepared.size === 0 && prepared.change.unloaded.length === 0) {
-      for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p);
-      return { kind: 'unchanged' };
+    const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
+    const typeFiles = candidates.filter((p) => !inProgram(p));
+    if (!swaps && typeFiles.length === 0) { clearPending(); return { kind: 'unchanged' }; }
+    const tChecked = host.now();
+    let typecheck: TypecheckReport | undefined;
+    if (mode !== 'off') {
+      const checked = await typeGate!.check(candidates, !this.#loaded);
+      for (const notice of checked.notices) this.#ctx.warn(notice);
+      typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors };
+      if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
+    const checkMs = host.now() - tChecked;
     const tReady = host.now();
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
-    const committed = await commitChange(this.#ctx, prepared.change);
+    const committed = swaps ? await commitChange(this.#ctx, prepared.change) : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
-    for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p);
+    clearPending();
     const ms = host.now() - t0;
-    const applyMs = (tReady - t0) + (host.now() - tSafe);
+    const applyMs = (tReady - t0 - checkMs) + (host.now() - tSafe);
+    const files = committed.files;
     const wasLoaded = this.#loaded;
     this.#loaded = true;
     if (wasLoaded) {
-      this.#options.onEvent?.({ kind: 'reload', ok: true, files: committed.files, ms, applyMs, summary: committed.summary });
+      this.#options.onEvent?.({ kind: 'reload', ok: true, files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) });
       this.#runAcceptors(new Set(committed.files));
     }
-    return { kind: 'applied', files: committed.files, ms, applyMs, summary: committed.summary };
+    return { kind: 'applied', files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) };
   }
 
   #runAcceptors(updated: ReadonlySet<string>): void {

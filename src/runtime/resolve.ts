@@ -30,7 +30,7 @@ export function extensionOf(path: string): string {
  * Resolves `specifier` imported by `fromFile`: written with `.ts`, with `.js` (the `.ts` source behind
  * it, as tsc's ESM style writes it), without extension, or naming a folder with an `index` file.
  */
-export function resolveSpecifier(host: Host, specifier: string, fromFile: string): Resolution {
+export function resolveSpecifier(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, fromFile: string): Resolution {
   if (!isProjectSpecifier(specifier)) return { kind: 'platform' };
   const raw = specifier.startsWith('file:') ? decodeURIComponent(new URL(specifier).pathname) : specifier;
   const base = host.paths.resolve(host.paths.dirname(fromFile), raw);

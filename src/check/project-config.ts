@@ -1,0 +1,63 @@
+// The TypeScript project imago checks: the program's own files (the entry and everything it imports),
+// under the project's tsconfig.json when it has one, else strict defaults that accept every import style
+// imago's loader accepts. Served through the checker's virtual file system: nothing is written to disk.
+
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ProjectConfig {
+  /** Where the virtual tsconfig.json lives (a path that does not exist on disk). */
+  readonly path: string;
+  readonly text: string;
+  /** The project's own tsconfig.json, if any. */
+  readonly userConfig: string | null;
+  /** Files imago adds: Node's types when the project has none, and the types of `import.meta.hot`. */
+  readonly extraFiles: readonly string[];
+}
+
+/** Defaults with no tsconfig.json: strict, and every specifier form imago resolves (.ts, .js, none, folder). */
+export const DEFAULT_OPTIONS = {
+  strict: true,
+  target: 'ES2022',
+  lib: ['ES2023'],
+  module: 'esnext',
+  moduleResolution: 'bundler',
+  allowImportingTsExtensions: true,
+  resolveJsonModule: true,
+  esModuleInterop: true,
+  allowJs: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: [],
+} as const;
+
+/** The nearest tsconfig.json from the entry's folder up to the root. */
+function findUserConfig(root: string, entry: string): string | null {
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'tsconfig.json');
+    if (fs.existsSync(candidate)) return candidate;
+    if (dir === root || path.dirname(dir) === dir || !dir.startsWith(root)) return null;
+  }
+}
+
+/** True when @types/node can be found from the project (then its version is the one to use). */
+function projectHasNodeTypes(root: string): boolean {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'node_modules', '@types', 'node', 'index.d.ts'))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+export function projectConfig(root: string, entry: string): ProjectConfig {
+  const userConfig = findUserConfig(root, entry);
+  const require = createRequire(import.meta.url);
+  const extraFiles: string[] = [];
+  if (!projectHasNodeTypes(root)) extraFiles.push(require.resolve('@types/node/index.d.ts'));
+  extraFiles.push(fileURLToPath(new URL('../../../types/hot.d.ts', import.meta.url)));
+  const config = userConfig
+    ? { extends: userConfig, compilerOptions: { noEmit: true }, files: [entry, ...extraFiles], include: [] }
+    : { compilerOptions: DEFAULT_OPTIONS, files: [entry, ...extraFiles] };
+  return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
+}

@@ -1,0 +1,30 @@
+// Messages between the type gate (main thread) and its checker worker. One tagged union each way.
+
+import type { Diagnostic } from '../compile/diagnostic.js';
+
+export interface CheckerSetup {
+  /** Project root (absolute). */
+  readonly root: string;
+  /** Entry file (absolute). */
+  readonly entry: string;
+}
+
+export type ToChecker =
+  | { readonly kind: 'open'; readonly setup: CheckerSetup }
+  /** Check after `changed` files changed: those files, and their dependents where their API changed. */
+  | { readonly kind: 'check'; readonly id: number; readonly changed: readonly string[]; readonly all: boolean }
+  | { readonly kind: 'close' };
+
+export type FromChecker =
+  | { readonly kind: 'opened'; readonly ms: number; readonly files: number; readonly config: string; readonly errors: readonly Diagnostic[] }
+  | {
+    readonly kind: 'checked'; readonly id: number; readonly ms: number;
+    /** Files whose diagnostics were collected. */
+    readonly checked: number;
+    /** Every project file of the program now (absolute). */
+    readonly files: readonly string[];
+    readonly errors: readonly Diagnostic[];
+    /** Problems reported once and not gated (a package without type declarations). */
+    readonly notices: readonly string[];
+  }
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string };

@@ -1,0 +1,23 @@
+// The seam for type checking changes (the check layer implements it; the runtime only asks).
+
+import type { Diagnostic } from '../compile/diagnostic.js';
+
+/** gate: a change with type errors is rejected; warn: applied, errors reported; off: not checked. */
+export type TypecheckMode = 'gate' | 'warn' | 'off';
+
+export interface TypeGateResult {
+  readonly errors: readonly Diagnostic[];
+  /** Said once and not gated (a package without type declarations). */
+  readonly notices: readonly string[];
+  /** How many files were checked. */
+  readonly checked: number;
+  readonly ms: number;
+}
+
+export interface TypeGate {
+  /** Checks the program after `changed` (absolute paths) changed on disk; `all` checks every file. */
+  check(changed: readonly string[], all: boolean): Promise<TypeGateResult>;
+  /** True for a file of the checked program (including files only imported for their types). */
+  knows(file: string): boolean;
+  close(): void;
+}
