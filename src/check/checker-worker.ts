@@ -27,6 +27,8 @@ interface State {
   known: Set<string>;
   /** True until the first check after opening: the snapshot is new. */
   fresh: boolean;
+  /** The import graph covers every project file (built after the first reply, or when first needed). */
+  graphReady: boolean;
 }
 
 let state: State | null = null;
@@ -58,10 +60,9 @@ function open(setup: CheckerSetup): FromChecker {
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
   const project = snapshot.getProject(config.path);
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
-  state = { setup, config, api, snapshot, project, graph: new ImportGraph(), noticed: new Set(), known: new Set(), fresh: true };
+  state = { setup, config, api, snapshot, project, graph: new ImportGraph(), noticed: new Set(), known: new Set(), fresh: true, graphReady: false };
   const files = programFiles(state);
   state.known = new Set(files);
-  for (const f of files) state.graph.update(f);
   const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
   return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors };
 }
@@ -88,16 +89,26 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   }
   s.fresh = false;
   const known = new Set(programFiles(s));
-  const apiChanged = new Map<string, boolean>();
-  for (const f of changed) apiChanged.set(f, s.graph.update(f));
-  // Files new to the program (a new import) are checked and analyzed too.
-  for (const f of known) if (!apiChanged.has(f) && (all || !s.known.has(f))) apiChanged.set(f, s.graph.update(f));
-  s.known = known;
-  const scope: string[] = all ? [...known] : [...s.graph.scope(apiChanged)].filter((f) => known.has(f));
-  const raw: TsDiagnostic[] = [];
   const program = s.project.program;
-  for (const f of scope) raw.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
-  if (all) raw.push(...program.getGlobalDiagnostics());
+  const raw: TsDiagnostic[] = [];
+  let scope: string[];
+  if (all) {
+    // The whole program in two calls (a call per file costs a round trip to the checker each).
+    scope = [...known];
+    for (const d of [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics(), ...program.getGlobalDiagnostics()]) {
+      if (!d.fileName || known.has(d.fileName)) raw.push(d);
+    }
+    for (const f of changed) if (s.graphReady) s.graph.update(f);
+  } else {
+    if (!s.graphReady) buildGraph(s, known);
+    const apiChanged = new Map<string, boolean>();
+    for (const f of changed) apiChanged.set(f, s.graph.update(f));
+    // Files new to the program (a new import) are checked and analyzed too.
+    for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, s.graph.update(f));
+    scope = [...s.graph.scope(apiChanged)].filter((f) => known.has(f));
+    for (const f of scope) raw.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
+  }
+  s.known = known;
   const notices: string[] = [];
   const gated = raw.filter((d) => {
     if (d.code !== NO_DECLARATIONS) return true;
@@ -107,6 +118,12 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
   const checked = scope.length;
   return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
+}
+
+/** Analyzes every project file's imports and declarations (~0.7 ms a file, mostly oxc's AST transfer). */
+function buildGraph(s: State, files: Iterable<string>): void {
+  for (const f of files) s.graph.update(f);
+  s.graphReady = true;
 }
 
 port.on('message', (message: ToChecker) => {
@@ -120,6 +137,8 @@ port.on('message', (message: ToChecker) => {
       try { send(check(message.id, message.changed, message.all)); } catch (e: unknown) {
         send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e) });
       }
+      // The import graph is only needed to scope later edits: build it after the answer is on its way.
+      if (state && !state.graphReady) buildGraph(state, state.known);
       break;
     case 'close':
       state?.api.close();

@@ -1,0 +1,2 @@
+export function probe(): string { return 42; }
+setInterval(() => console.log(probe()), 15);

@@ -1,0 +1,2 @@
+export function probe(): string { return 'o1'; }
+setInterval(() => console.log(probe()), 15);

@@ -1,0 +1,2 @@
+export function probe(): string { return 'w1'; }
+setInterval(() => console.log(probe()), 15);

@@ -1,0 +1,111 @@
+// The type gate in-process: scoping by declaration hashes, files new to the program, re-export chains,
+// packages without types; and through the CLI: imago check, rapid edits coalesced.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { WorkerTypeGate } from '../src/check/type-gate.js';
+import { CLI, CliRun } from './helpers/cli.js';
+import { sleep, tempProject, type TempProject } from './helpers/project.js';
+
+const cleanup: Array<() => void> = [];
+after(() => { for (const c of cleanup) c(); });
+
+async function gateFor(files: Record<string, string>): Promise<{ gate: WorkerTypeGate; p: TempProject }> {
+  const p = tempProject(files);
+  const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
+  cleanup.push(() => { gate.close(); p.remove(); });
+  const first = await gate.check([], true);
+  assert.deepEqual(first.errors, [], 'the project starts clean');
+  return { gate, p };
+}
+
+describe('type gate scoping', () => {
+  const files = {
+    'core.ts': 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 1; }\n',
+    'mid.ts': "export * from './core.ts';\n",
+    'user.ts': "import { heal, type Entity } from './mid.ts';\nexport const e: Entity = { hp: 1 };\nexport const h: number = heal(e);\n",
+    'other.ts': 'export const unrelated: number = 1;\n',
+    'main.ts': "import './user.ts';\nimport './other.ts';\n",
+  };
+
+  it('checks only the edited file after a body edit', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'core.ts': 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 2; }\n' });
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.deepEqual([r.checked, r.errors.length], [1, 0]);
+  });
+
+  it('checks importers, through re-exports, after an API change, and finds what broke', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.ok(r.checked >= 3 && r.checked < 5, `core, mid and user are checked, other is not (${r.checked})`);
+    assert.deepEqual(r.errors.map((e) => `${e.file}:${e.line} ${e.code}`), ['user.ts:2 TS2322']);
+  });
+
+  it('checks files that enter the program with a change', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'extra.ts': "export const x: number = 'no';\n", 'main.ts': "import './user.ts';\nimport './other.ts';\nimport './extra.ts';\n" });
+    const r = await gate.check([p.path('main.ts')], false);
+    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['extra.ts TS2322']);
+    assert.ok(gate.knows(p.path('extra.ts')));
+  });
+
+  it('reports a package without type declarations once, as a notice, not as errors', async () => {
+    const p = tempProject({
+      'node_modules/untyped/package.json': '{ "name": "untyped", "main": "index.js" }', 'node_modules/untyped/index.js': 'exports.v = 1;\n',
+      'a.ts': "import u from 'untyped';\nexport const a = u;\n", 'main.ts': "import u from 'untyped';\nimport { a } from './a.ts';\nexport const b = [u, a];\n",
+    });
+    const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
+    cleanup.push(() => { gate.close(); p.remove(); });
+    const r = await gate.check([], true);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.notices.length, 1, `one notice: ${r.notices.join(' | ')}`);
+    assert.match(r.notices[0]!, /Could not find a declaration file for module 'untyped'/);
+    const again = await gate.check([p.path('a.ts')], false);
+    assert.deepEqual(again.notices, [], 'not repeated');
+  });
+});
+
+describe('imago check', () => {
+  const run = (cwd: string, args: string[]): { code: number | null; out: string } => {
+    const r = spawnSync(process.execPath, [CLI, 'check', ...args], { cwd, encoding: 'utf8', timeout: 30000 });
+    return { code: r.status, out: r.stdout + r.stderr };
+  };
+  it('prints errors like tsc and exits 1', () => {
+    const p = tempProject({ 'main.ts': "import { f } from './lib.ts';\nexport const n: number = f();\n", 'lib.ts': "export function f(): string { return 'x'; }\n" });
+    cleanup.push(() => p.remove());
+    const r = run(p.dir, ['main.ts']);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^main\.ts:2:14 TS2322: Type 'string' is not assignable to type 'number'\.\n  1 \| import.*\n> 2 \| export const n/m);
+    assert.match(r.out, /Found 1 error in 1 file \(2 files, imago defaults \(no tsconfig\.json\); \d+ ms\)\./);
+  });
+  it('exits 0 for a clean program, finding the entry itself', () => {
+    const p = tempProject({ 'src/main.ts': "export const ok: string = process.platform;\n" });
+    cleanup.push(() => p.remove());
+    const r = run(p.dir, []);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /No type errors \(1 file, imago defaults/);
+  });
+});
+
+describe('rapid edits', () => {
+  it('coalesces edits saved while a change is checked: the last text wins, never out of order', async () => {
+    const v = (n: number): string => `export function probe(): string { return 'n${n}'; }\nsetInterval(() => console.log(probe()), 5);\n`;
+    const p = tempProject({ 'main.ts': v(0) });
+    cleanup.push(() => p.remove());
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
+      for (let n = 1; n <= 8; n++) { fs.writeFileSync(p.path('main.ts'), v(n)); await sleep(2); }
+      await cli.until('the last version', () => cli.lines.includes('n8'));
+      await sleep(100);
+      const seen = cli.lines.map((l) => Number(l.slice(1)));
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `versions never go back: ${seen.join(',')}`);
+      assert.equal(seen.at(-1), 8, 'the last saved text runs');
+      assert.ok(cli.reloads().length < 8, `edits were coalesced into fewer changes (${cli.reloads().length})`);
+    } finally { cli.kill(); }
+  });
+});
