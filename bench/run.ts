@@ -9,7 +9,10 @@ import { measureTypecheck, reportTypecheck } from './typecheck.js';
 
 const only = process.argv[2];
 console.log(`imago bench: node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${new Date().toISOString()}`);
-if (!only || only === 'latency') for (const l of reportLatency(await measureLatency(20))) console.log(l);
+if (!only || only === 'latency') {
+  for (const l of reportLatency(await measureLatency(20), 'with the type gate (default)')) console.log(l);
+  for (const l of reportLatency(await measureLatency(20, ['--typecheck', 'off']), 'with --typecheck=off')) console.log(l);
+}
 if (!only || only === 'steady') for (const l of reportSteadyState(await measureSteadyState())) console.log(l);
 if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));
 if (!only || only === 'typecheck') for (const l of reportTypecheck(await measureTypecheck())) console.log(l);

@@ -29,7 +29,7 @@ export type ImageEvent =
   | { readonly kind: 'load'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly errors: readonly Diagnostic[] }
   | {
     readonly kind: 'reload'; readonly ok: true; readonly files: readonly string[]; readonly ms: number;
-    /** Time from the change being read to its commit (parse, resolve, evaluate, install), type check aside. */
+    /** imago's own work on the change: prepare (read, parse, resolve, link) plus commit, type check aside. */
     readonly applyMs: number; readonly summary: ChangeSummary;
     /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
     readonly typecheck?: TypecheckReport;

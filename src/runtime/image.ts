@@ -153,28 +153,36 @@ export class Image {
         : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
+    // The type check and compiling are independent: both run at once, and both must pass.
+    const checking = mode === 'off' ? null : typeGate!.check(candidates, !this.#loaded);
+    const tPrepare = host.now();
     const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram));
-    if (!prepared.ok) return reject(prepared.phase, prepared.errors);
+    const prepareMs = host.now() - tPrepare;
+    if (!prepared.ok) {
+      await checking?.catch(() => undefined);
+      return reject(prepared.phase, prepared.errors);
+    }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
-    if (!swaps && typeFiles.length === 0) { clearPending(); return { kind: 'unchanged' }; }
-    const tChecked = host.now();
+    if (!swaps && typeFiles.length === 0) {
+      await checking?.catch(() => undefined);
+      clearPending();
+      return { kind: 'unchanged' };
+    }
     let typecheck: TypecheckReport | undefined;
-    if (mode !== 'off') {
-      const checked = await typeGate!.check(candidates, !this.#loaded);
+    if (checking) {
+      const checked = await checking;
       for (const notice of checked.notices) this.#ctx.warn(notice);
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
-    const checkMs = host.now() - tChecked;
-    const tReady = host.now();
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
     const committed = swaps ? await commitChange(this.#ctx, prepared.change) : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
     clearPending();
     const ms = host.now() - t0;
-    const applyMs = (tReady - t0 - checkMs) + (host.now() - tSafe);
+    const applyMs = prepareMs + (host.now() - tSafe);
     const files = committed.files;
     const wasLoaded = this.#loaded;
     this.#loaded = true;
