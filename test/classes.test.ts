@@ -2,32 +2,12 @@
 // names, enums, rejection. Real files in a temp project, changes applied through the API.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createImage, type ChangeResult, type LiveImage } from '../src/index.js';
-import { tempProject, type TempProject } from './helpers/project.js';
+import { startImage, type Api } from './helpers/image.js';
 
-const open: Array<{ image: LiveImage; project: TempProject }> = [];
-after(() => { for (const o of open) { o.image.dispose(); o.project.remove(); } });
-
-type Api = Record<string, unknown>;
-type Live = { image: LiveImage; project: TempProject; api: () => Api; edit: (files: Record<string, string | null>) => Promise<ChangeResult> };
-
-async function start(files: Record<string, string>): Promise<Live> {
-  const project = tempProject(files);
-  const image = createImage({ entry: project.path('main.ts'), root: project.dir });
-  open.push({ image, project });
-  const r = await image.load();
-  assert.equal(r.kind, 'applied', `first load should apply: ${JSON.stringify(r)}`);
-  return {
-    image, project, api: () => image.entry!,
-    edit: async (edits) => {
-      project.write(edits);
-      return image.change(Object.keys(edits).map((f) => project.path(f)));
-    },
-  };
-}
+const start = startImage;
 
 const fn = (api: Api, name: string): ((...a: unknown[]) => unknown) => api[name] as (...a: unknown[]) => unknown;
 type Obj = Record<string, (...a: unknown[]) => unknown> & Record<string, unknown>;

@@ -3,30 +3,19 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createImage, type ChangeResult, type LiveImage } from '../src/index.js';
-import { sleep, tempProject, type TempProject } from './helpers/project.js';
-
-const open: Array<{ image: LiveImage; project: TempProject }> = [];
-after(() => { for (const o of open) { o.image.dispose(); o.project.remove(); } });
+import type { LiveImage } from '../src/index.js';
+import { applyEdit, call, startImage } from './helpers/image.js';
+import { sleep, type TempProject } from './helpers/project.js';
 
 async function start(files: Record<string, string>, entry = 'main.ts'): Promise<{ image: LiveImage; project: TempProject; exports: () => Record<string, unknown> }> {
-  const project = tempProject(files);
-  const image = createImage({ entry: project.path(entry), root: project.dir });
-  open.push({ image, project });
-  const r = await image.load();
-  assert.equal(r.kind, 'applied', `first load should apply: ${JSON.stringify(r)}`);
-  return { image, project, exports: () => image.entry! };
+  const live = await startImage(files, entry);
+  return { image: live.image, project: live.project, exports: live.api };
 }
 
-async function edit(image: LiveImage, project: TempProject, files: Record<string, string | null>): Promise<ChangeResult> {
-  project.write(files);
-  return image.change(Object.keys(files).map((f) => project.path(f)));
-}
-
-const call = (exports: Record<string, unknown>, name: string, ...args: unknown[]): unknown => (exports[name] as (...a: unknown[]) => unknown)(...args);
+const edit = applyEdit;
 
 describe('functions', () => {
   it('reaches the new body through every saved reference', async () => {
@@ -248,10 +237,11 @@ describe('layers and errors', () => {
   });
 
   it('maps stack traces of project code to the TypeScript source', async () => {
-    const { exports } = await start({ 'main.ts': 'type P = { x: number };\n\nexport function boom(p: P): number {\n  if (p.x > 0) throw new Error("bad");\n  return 0;\n}\n' });
+    const live = await start({ 'main.ts': 'type P = { x: number };\n\nexport function boom(p: P): number {\n  if (p.x > 0) throw new Error("bad");\n  return 0;\n}\n' });
+    const exports = live.exports;
     let stack = '';
     try { call(exports(), 'boom', { x: 1 }); } catch (e: unknown) { stack = (e as Error).stack ?? ''; }
-    const file = fs.realpathSync(path.dirname(open.at(-1)!.project.path('main.ts')));
+    const file = fs.realpathSync(path.dirname(live.project.path('main.ts')));
     assert.ok(stack.includes(`${file}/main.ts:4:22`), `expected main.ts:4:22 (the new Error) in\n${stack}`);
   });
 });

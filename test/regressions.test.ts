@@ -3,27 +3,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { createImage, createNodeHost, type ChangeResult, type LiveImage } from '../src/index.js';
+import { describe, it } from 'node:test';
+import { createNodeHost } from '../src/index.js';
+import { call, startImage } from './helpers/image.js';
 import { watchTree } from '../src/host/watcher.js';
-import { sleep, tempProject, waitFor, type TempProject } from './helpers/project.js';
+import { sleep, tempProject, waitFor } from './helpers/project.js';
 
-const open: Array<{ image: LiveImage; project: TempProject }> = [];
-after(() => { for (const o of open) { o.image.dispose(); o.project.remove(); } });
-
-type Api = Record<string, unknown>;
-async function start(files: Record<string, string>): Promise<{ api: () => Api; image: LiveImage; edit: (f: Record<string, string | null>) => Promise<ChangeResult> }> {
-  const project = tempProject(files);
-  const image = createImage({ entry: project.path('main.ts'), root: project.dir });
-  open.push({ image, project });
-  const r = await image.load();
-  assert.equal(r.kind, 'applied', `first load should apply: ${JSON.stringify(r)}`);
-  return {
-    image, api: () => image.entry!,
-    edit: async (edits) => { project.write(edits); return image.change(Object.keys(edits).map((f) => project.path(f))); },
-  };
-}
-const call = (api: Api, name: string, ...args: unknown[]): unknown => (api[name] as (...a: unknown[]) => unknown)(...args);
+const start = startImage;
 
 describe('review regressions', () => {
   it('releases an edited statement\'s resources before its new text runs', async () => {
