@@ -24,11 +24,14 @@ interface FileFacts {
 export class ImportGraph {
   readonly #facts = new Map<string, FileFacts>();
 
-  /** Reads and analyzes `file` again; returns true if its API (declaration hash) changed. */
-  update(file: string): boolean {
+  /**
+   * Analyzes `file` again, from `known` text when given (the text the checker saw), else from disk;
+   * returns true if its API (declaration hash) changed.
+   */
+  update(file: string, known?: string): boolean {
     const before = this.#facts.get(file);
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch {
+    try { text = known ?? fs.readFileSync(file, 'utf8'); } catch {
       this.#facts.delete(file);
       return before !== undefined;
     }
