@@ -8,7 +8,8 @@ import { parentPort } from 'node:worker_threads';
 import { API, type Diagnostic as TsDiagnostic, type Project, type Snapshot } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { ImportGraph } from './import-graph.js';
-import { projectConfig, type ProjectConfig } from './project-config.js';
+import { aliasesOf, projectConfig, type ProjectConfig } from './project-config.js';
+import type { PathAliases } from '../runtime/resolve.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
 
@@ -29,6 +30,7 @@ interface State {
   fresh: boolean;
   /** The import graph covers every project file (built after the first reply, or when first needed). */
   graphReady: boolean;
+  readonly aliases: PathAliases | null;
   /** Texts of the files as the first whole check saw them, for building the graph after answering. */
   firstTexts: Map<string, string> | null;
 }
@@ -62,11 +64,12 @@ function open(setup: CheckerSetup): FromChecker {
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
   const project = snapshot.getProject(config.path);
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
-  state = { setup, config, api, snapshot, project, graph: new ImportGraph(), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null };
+  const aliases = aliasesOf(project.compilerOptions as Parameters<typeof aliasesOf>[0], setup.root);
+  state = { setup, config, api, snapshot, project, aliases, graph: new ImportGraph(aliases), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null };
   const files = programFiles(state);
   state.known = new Set(files);
   const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
-  return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors };
+  return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors, aliases };
 }
 
 function check(id: number, changed: readonly string[], all: boolean): FromChecker {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSync } from 'oxc-parser';
 import { isolatedDeclarationSync } from 'oxc-transform';
-import { resolveSpecifier } from '../runtime/resolve.js';
+import { resolveSpecifier, type PathAliases } from '../runtime/resolve.js';
 
 const host = {
   isFile: (f: string): boolean => { try { return fs.statSync(f).isFile(); } catch { return false; } },
@@ -24,6 +24,8 @@ interface FileFacts {
 export class ImportGraph {
   readonly #facts = new Map<string, FileFacts>();
 
+  constructor(private readonly aliases: PathAliases | null = null) {}
+
   /**
    * Analyzes `file` again, from `known` text when given (the text the checker saw), else from disk;
    * returns true if its API (declaration hash) changed.
@@ -37,7 +39,7 @@ export class ImportGraph {
     }
     const parsed = parseSync(file, text, { sourceType: 'module' });
     const resolve = (spec: string): string | null => {
-      const r = resolveSpecifier(host, spec, file);
+      const r = resolveSpecifier(host, spec, file, this.aliases);
       return r.kind === 'project' ? r.path : null;
     };
     const imports = new Set<string>();

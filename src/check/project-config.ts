@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API } from 'typescript/unstable/sync';
+import type { PathAliases } from '../runtime/resolve.js';
 
 export interface ProjectConfig {
   /** Where the virtual tsconfig.json lives (a path that does not exist on disk). */
@@ -60,4 +62,26 @@ export function projectConfig(root: string, entry: string): ProjectConfig {
     ? { extends: userConfig, compilerOptions: { noEmit: true }, files: [entry, ...extraFiles], include: [] }
     : { compilerOptions: DEFAULT_OPTIONS, files: [entry, ...extraFiles] };
   return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
+}
+
+/** The `paths` aliases in effect for a project, as TypeScript resolved its configuration. */
+export function aliasesOf(options: { paths?: Record<string, string[]>; baseUrl?: string; pathsBasePath?: string }, root: string): PathAliases | null {
+  if (!options.paths || Object.keys(options.paths).length === 0) return null;
+  return { base: options.baseUrl ?? options.pathsBasePath ?? root, paths: options.paths };
+}
+
+/**
+ * Reads the project's `paths` without the type gate (`--typecheck=off`): one short-lived checker
+ * process, only when the project has a tsconfig.json.
+ */
+export function readAliases(root: string, entry: string): PathAliases | null {
+  const user = findUserConfig(root, entry);
+  if (!user) return null;
+  const api = new API({ cwd: root });
+  try {
+    const project = api.updateSnapshot({ openProjects: [user] }).getProject(user);
+    return project ? aliasesOf(project.compilerOptions as Parameters<typeof aliasesOf>[0], root) : null;
+  } finally {
+    api.close();
+  }
 }

@@ -1,6 +1,7 @@
 // Messages between the type gate (main thread) and its checker worker. One tagged union each way.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { PathAliases } from '../runtime/resolve.js';
 
 export interface CheckerSetup {
   /** Project root (absolute). */
@@ -16,7 +17,11 @@ export type ToChecker =
   | { readonly kind: 'close' };
 
 export type FromChecker =
-  | { readonly kind: 'opened'; readonly ms: number; readonly files: number; readonly config: string; readonly errors: readonly Diagnostic[] }
+  | {
+    readonly kind: 'opened'; readonly ms: number; readonly files: number; readonly config: string; readonly errors: readonly Diagnostic[];
+    /** The project's tsconfig `paths`, for the loader to resolve the same way. */
+    readonly aliases: PathAliases | null;
+  }
   | {
     readonly kind: 'checked'; readonly id: number; readonly ms: number;
     /** Files whose diagnostics were collected. */

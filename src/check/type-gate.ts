@@ -3,6 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { PathAliases } from '../runtime/resolve.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 
@@ -13,6 +14,7 @@ export interface OpenedGate {
   /** Which configuration is in force (the project's tsconfig.json, or imago's defaults). */
   readonly config: string;
   readonly configErrors: readonly Diagnostic[];
+  readonly aliases: PathAliases | null;
 }
 
 export class WorkerTypeGate implements TypeGate {
@@ -36,7 +38,7 @@ export class WorkerTypeGate implements TypeGate {
         if (m.kind === 'opened') {
           worker.off('message', onFirst);
           worker.on('message', (msg: FromChecker) => gate.#receive(msg));
-          resolve({ gate, ms: m.ms, files: m.files, config: m.config, configErrors: m.errors });
+          resolve({ gate, ms: m.ms, files: m.files, config: m.config, configErrors: m.errors, aliases: m.aliases });
         } else if (m.kind === 'failed') {
           worker.off('message', onFirst);
           void worker.terminate();

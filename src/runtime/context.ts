@@ -7,6 +7,7 @@ import type { PositionMap } from '../compile/position-map.js';
 import type { Host } from './host.js';
 import type { ModuleRecord } from './module-record.js';
 import type { TimerTracker } from './owner.js';
+import type { PathAliases } from './resolve.js';
 
 /** Where a piece of compiled code came from, for mapping stack frames. */
 export interface CodeOrigin {
@@ -25,6 +26,8 @@ export interface ImageContext {
   readonly tracker: TimerTracker;
   /** Compiled filename (`/abs/file.ts?vN`) -> origin. */
   readonly origins: Map<string, CodeOrigin>;
+  /** tsconfig `paths`, resolved like the type checker resolves them. */
+  readonly aliases: PathAliases | null;
   /** Platform namespaces by `dir\0specifier`. */
   readonly platform: Map<string, object>;
   /**

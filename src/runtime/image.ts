@@ -12,7 +12,7 @@ import type { ModuleRecord } from './module-record.js';
 import { TimerTracker } from './owner.js';
 import { prepareChange } from './prepare.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
-import { resolveSpecifier } from './resolve.js';
+import { resolveSpecifier, type PathAliases } from './resolve.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
 
 export interface ImageOptions {
@@ -31,6 +31,8 @@ export interface ImageOptions {
   readonly typeGate?: TypeGate;
   /** What a type error does (default: gate when a type gate is given). */
   readonly typecheck?: TypecheckMode;
+  /** tsconfig `paths` aliases for bare specifiers. */
+  readonly aliases?: PathAliases | null;
 }
 
 /** What applying a change did. */
@@ -54,7 +56,7 @@ export class Image {
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
@@ -230,7 +232,7 @@ export class Image {
 
   /** `import(x)` in project code: project files join the image (as roots); packages load through the host. */
   async #dynamicImport(record: ModuleRecord, specifier: string): Promise<object> {
-    const res = resolveSpecifier(this.#options.host, specifier, record.id);
+    const res = resolveSpecifier(this.#options.host, specifier, record.id, this.#ctx.aliases);
     if (res.kind === 'platform') return this.#options.host.importPlatform(specifier, record.id);
     if (res.kind === 'missing') throw new Error(`Cannot find module '${specifier}' imported from ${record.rel}`);
     const known = this.#ctx.modules.get(res.path);

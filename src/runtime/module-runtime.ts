@@ -77,7 +77,7 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
     dirname: host.paths.dirname(record.id),
     hot: createHotContext(record, tracker, (m) => ctx.warn(m)),
     resolve: (specifier: string): string => {
-      const res = resolveSpecifier(host, specifier, record.id);
+      const res = resolveSpecifier(host, specifier, record.id, ctx.aliases);
       return res.kind === 'project' ? host.fileUrl(res.path) : specifier;
     },
   };

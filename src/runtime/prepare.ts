@@ -78,7 +78,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
         const pos = compiled.positions.sourceOfJs(dep.jsOffset);
         return { file: record.rel, line: pos.line, column: pos.column, message, code: 'IMAGO_RESOLVE', frame: codeFrame(source, pos.line, pos.column) };
       };
-      const res = resolveSpecifier(ctx.host, dep.specifier, id);
+      const res = resolveSpecifier(ctx.host, dep.specifier, id, ctx.aliases);
       if (res.kind === 'missing') {
         const tried = res.tried.slice(0, 4).map((t) => relativePath(ctx, t)).join(', ');
         resolveErrors.push(where(`cannot find '${dep.specifier}' (tried ${tried}); check the path, or create the file`));

@@ -8,6 +8,12 @@ export type Resolution =
   | { readonly kind: 'platform' }
   | { readonly kind: 'missing'; readonly tried: readonly string[] };
 
+/** tsconfig `paths`, with the folder their targets are relative to (`baseUrl`, else the tsconfig's folder). */
+export interface PathAliases {
+  readonly base: string;
+  readonly paths: Readonly<Record<string, readonly string[]>>;
+}
+
 const TS_FOR_JS: Record<string, readonly string[]> = {
   '.js': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'], '.jsx': ['.tsx'],
 };
@@ -30,10 +36,14 @@ export function extensionOf(path: string): string {
  * Resolves `specifier` imported by `fromFile`: written with `.ts`, with `.js` (the `.ts` source behind
  * it, as tsc's ESM style writes it), without extension, or naming a folder with an `index` file.
  */
-export function resolveSpecifier(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, fromFile: string): Resolution {
-  if (!isProjectSpecifier(specifier)) return { kind: 'platform' };
+export function resolveSpecifier(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, fromFile: string, aliases?: PathAliases | null): Resolution {
+  if (!isProjectSpecifier(specifier)) return aliases ? resolveAlias(host, specifier, aliases) : { kind: 'platform' };
   const raw = specifier.startsWith('file:') ? decodeURIComponent(new URL(specifier).pathname) : specifier;
-  const base = host.paths.resolve(host.paths.dirname(fromFile), raw);
+  return resolvePath(host, host.paths.resolve(host.paths.dirname(fromFile), raw));
+}
+
+/** The project file an absolute path names, by the same rules as a relative specifier. */
+function resolvePath(host: Pick<Host, 'isFile' | 'paths'>, base: string): Resolution {
   if (base.includes('/node_modules/')) return { kind: 'platform' };
   const ext = extensionOf(base);
   const stem = ext ? base.slice(0, -ext.length) : base;
@@ -46,4 +56,31 @@ export function resolveSpecifier(host: Pick<Host, 'isFile' | 'paths'>, specifier
   }
   for (const c of candidates) if (host.isFile(c)) return { kind: 'project', path: c };
   return { kind: 'missing', tried: candidates };
+}
+
+/**
+ * A bare specifier through tsconfig `paths` (`"@lib/*": ["src/lib/*"]`): the first target that names a
+ * project file wins; a specifier no pattern matches, or whose targets name no file, is a package.
+ */
+function resolveAlias(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, aliases: PathAliases): Resolution {
+  const tried: string[] = [];
+  for (const [pattern, targets] of Object.entries(aliases.paths)) {
+    const star = pattern.indexOf('*');
+    let captured: string | null = null;
+    if (star < 0) captured = pattern === specifier ? '' : null;
+    else {
+      const prefix = pattern.slice(0, star);
+      const suffix = pattern.slice(star + 1);
+      if (specifier.startsWith(prefix) && specifier.endsWith(suffix) && specifier.length >= prefix.length + suffix.length) {
+        captured = specifier.slice(prefix.length, specifier.length - suffix.length);
+      }
+    }
+    if (captured === null) continue;
+    for (const target of targets) {
+      const r = resolvePath(host, host.paths.resolve(aliases.base, target.replace('*', captured)));
+      if (r.kind === 'project') return r;
+      if (r.kind === 'missing') tried.push(...r.tried);
+    }
+  }
+  return tried.length > 0 ? { kind: 'missing', tried } : { kind: 'platform' };
 }

@@ -1,0 +1,2 @@
+import { version } from '@lib/version';
+setInterval(() => console.log(version()), 15);
