@@ -151,6 +151,12 @@ describe('compile: imports and exports', () => {
 });
 
 describe('compile: errors and positions', () => {
+  it('rejects decorators and accessor fields with the place and what to do', () => {
+    const dec = compileModule('m.ts', 'function d(_t: unknown, _k: string): void {}\nclass K {\n  @d m(): void {}\n}\n');
+    assert.ok(!dec.ok && dec.errors[0]!.line === 3 && /cannot run decorators yet/.test(dec.errors[0]!.message), 'a decorator is rejected at 3:3');
+    const acc = compileModule('m.ts', 'class K {\n  accessor x = 1;\n}\n');
+    assert.ok(!acc.ok && acc.errors[0]!.line === 2 && /cannot run `accessor` fields yet/.test(acc.errors[0]!.message), 'an accessor field is rejected at 2:3');
+  });
   it('reports a syntax error at its TypeScript line and column with a code frame', () => {
     const r = compileModule('m.ts', "type T = number;\nconst a: T = 1;\nexport function f(): string { return 'x' +; }\n");
     assert.equal(r.ok, false);

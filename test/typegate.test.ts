@@ -53,6 +53,31 @@ describe('type gate scoping', () => {
     assert.ok(gate.knows(p.path('extra.ts')));
   });
 
+  it('keeps finding the errors of a rejected change when the same text is checked again', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    assert.equal((await gate.check([p.path('core.ts')], false)).errors.length, 1);
+    const again = await gate.check([p.path('core.ts')], false);
+    assert.deepEqual(again.errors.map((e) => e.file), ['user.ts'], 'saving again does not slip past the error');
+    const elsewhere = await gate.check([p.path('other.ts')], false);
+    assert.equal(elsewhere.errors.length, 1, 'nor does saving another file');
+  });
+
+  it('survives the death of TypeScript\'s process: this process lives on, a fresh checker takes over', async () => {
+    const { gate, p } = await gateFor(files);
+    const childrenOf = (pid: number): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout
+      .split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    const typescript = childrenOf(process.pid).flatMap(childrenOf);
+    assert.ok(typescript.length > 0, 'the checker process runs TypeScript as its own child');
+    for (const pid of typescript) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    await sleep(100);
+    const first = await gate.check([p.path('core.ts')], false).then(() => 'answered', () => 'failed');
+    assert.ok(first === 'failed' || first === 'answered', 'the check that meets the dead process settles');
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.deepEqual(r.errors.map((e) => e.file), ['user.ts'], 'the next check works and finds the error');
+  });
+
   it('reports a package without type declarations once, as a notice, not as errors', async () => {
     const p = tempProject({
       'node_modules/untyped/package.json': '{ "name": "untyped", "main": "index.js" }', 'node_modules/untyped/index.js': 'exports.v = 1;\n',

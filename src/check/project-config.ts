@@ -52,15 +52,20 @@ function projectHasNodeTypes(root: string): boolean {
   }
 }
 
-export function projectConfig(root: string, entry: string): ProjectConfig {
+/**
+ * The project's config for the program of `entry`. `ambient` are the declaration files the project's own
+ * tsconfig includes (globals.d.ts and the like): kept, since the program is the entry's import graph.
+ */
+export function projectConfig(root: string, entry: string, ambient: readonly string[] = []): ProjectConfig {
   const userConfig = findUserConfig(root, entry);
   const require = createRequire(import.meta.url);
   const extraFiles: string[] = [];
-  if (!projectHasNodeTypes(root)) extraFiles.push(require.resolve('@types/node/index.d.ts'));
+  const projectNodeTypes = projectHasNodeTypes(root);
+  if (!projectNodeTypes) extraFiles.push(require.resolve('@types/node/index.d.ts'));
   extraFiles.push(fileURLToPath(new URL('../../../types/hot.d.ts', import.meta.url)));
   const config = userConfig
-    ? { extends: userConfig, compilerOptions: { noEmit: true }, files: [entry, ...extraFiles], include: [] }
-    : { compilerOptions: DEFAULT_OPTIONS, files: [entry, ...extraFiles] };
+    ? { extends: userConfig, compilerOptions: { noEmit: true }, files: [entry, ...extraFiles, ...ambient], include: [] }
+    : { compilerOptions: { ...DEFAULT_OPTIONS, types: projectNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
   return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
 }
 
@@ -74,6 +79,14 @@ export function aliasesOf(options: { paths?: Record<string, string[]>; baseUrl?:
  * Reads the project's `paths` without the type gate (`--typecheck=off`): one short-lived checker
  * process, only when the project has a tsconfig.json.
  */
+/** The `.d.ts` files a project's tsconfig.json includes, as TypeScript expands `include` and `files`. */
+export function ambientDeclarations(api: API, root: string, entry: string): string[] {
+  const user = findUserConfig(root, entry);
+  if (!user) return [];
+  const parsed = api.parseConfigFile(user) as { fileNames?: readonly string[] };
+  return (parsed.fileNames ?? []).filter((f) => f.endsWith('.d.ts') && !f.includes('/node_modules/'));
+}
+
 export function readAliases(root: string, entry: string): PathAliases | null {
   const user = findUserConfig(root, entry);
   if (!user) return null;

@@ -1,7 +1,9 @@
-// The main-thread side of the type gate: a checker worker, asked with messages, so checking never
-// blocks the program's event loop.
+// The program's side of the type gate: a checker in a child process, asked with messages, so checking
+// never blocks the program's event loop and a crash of the checker never takes the program down. A
+// checker that fails (its process or TypeScript's died) is replaced by a fresh one at the next check.
 
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PathAliases } from '../runtime/resolve.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
@@ -17,48 +19,70 @@ export interface OpenedGate {
   readonly aliases: PathAliases | null;
 }
 
+type Opened = Extract<FromChecker, { kind: 'opened' }>;
+
+type Worker = ChildProcess;
+
+/** Starts a checker process and waits until it has loaded the project. */
+function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
+  const worker = fork(fileURLToPath(new URL('./checker-process.js', import.meta.url)), [], {
+    serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  // The checker keeps the program alive only while it is asked something (see #hold).
+  worker.unref();
+  return new Promise((resolve, reject) => {
+    const onFirst = (m: FromChecker): void => {
+      worker.off('message', onFirst);
+      worker.channel?.unref();
+      if (m.kind === 'opened') resolve({ worker, opened: m });
+      else {
+        worker.kill();
+        reject(new Error(`the type checker could not start: ${m.kind === 'failed' ? m.message : m.kind}`));
+      }
+    };
+    worker.on('message', onFirst);
+    worker.once('error', reject);
+    const open: ToChecker = { kind: 'open', setup };
+    worker.send(open);
+  });
+}
+
 export class WorkerTypeGate implements TypeGate {
-  readonly #worker: Worker;
+  #worker: Worker | null;
+  readonly #setup: CheckerSetup;
   readonly #pending = new Map<number, { resolve: (r: TypeGateResult) => void; reject: (e: Error) => void }>();
   readonly #files = new Set<string>();
   #next = 0;
   #closed = false;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
+  private constructor(worker: Worker, setup: CheckerSetup) {
+    this.#worker = null;
+    this.#setup = setup;
+    this.#attach(worker);
   }
 
   /** Starts a checker for the program of `setup.entry` and waits until it has loaded the project. */
-  static open(setup: CheckerSetup): Promise<OpenedGate> {
-    const worker = new Worker(new URL('./checker-worker.js', import.meta.url));
-    worker.unref();
-    const gate = new WorkerTypeGate(worker);
-    return new Promise((resolve, reject) => {
-      const onFirst = (m: FromChecker): void => {
-        if (m.kind === 'opened') {
-          worker.off('message', onFirst);
-          worker.on('message', (msg: FromChecker) => gate.#receive(msg));
-          resolve({ gate, ms: m.ms, files: m.files, config: m.config, configErrors: m.errors, aliases: m.aliases });
-        } else if (m.kind === 'failed') {
-          worker.off('message', onFirst);
-          void worker.terminate();
-          reject(new Error(`the type checker could not start: ${m.message}`));
-        }
-      };
-      worker.on('message', onFirst);
-      worker.on('error', (e) => { reject(e); gate.#failAll(e); });
-      const open: ToChecker = { kind: 'open', setup };
-      worker.postMessage(open);
-    });
+  static async open(setup: CheckerSetup): Promise<OpenedGate> {
+    const { worker, opened } = await startWorker(setup);
+    const gate = new WorkerTypeGate(worker, setup);
+    return { gate, ms: opened.ms, files: opened.files, config: opened.config, configErrors: opened.errors, aliases: opened.aliases };
   }
 
-  check(changed: readonly string[], all: boolean): Promise<TypeGateResult> {
-    if (this.#closed) return Promise.reject(new Error('the type checker was closed'));
+  async check(changed: readonly string[], all: boolean): Promise<TypeGateResult> {
+    if (this.#closed) throw new Error('the type checker was closed');
+    let wholeProgram = all;
+    if (!this.#worker) {
+      // The last checker failed: a new one reads everything fresh, so it checks the whole program.
+      this.#attach((await startWorker(this.#setup)).worker);
+      wholeProgram = true;
+    }
+    const worker = this.#worker!;
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const message: ToChecker = { kind: 'check', id, changed: [...changed], all };
-      this.#worker.postMessage(message);
+      this.#hold();
+      const message: ToChecker = { kind: 'check', id, changed: [...changed], all: wholeProgram };
+      worker.send(message);
     });
   }
 
@@ -69,9 +93,28 @@ export class WorkerTypeGate implements TypeGate {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const close: ToChecker = { kind: 'close' };
-    this.#worker.postMessage(close);
+    if (this.#worker) {
+      const close: ToChecker = { kind: 'close' };
+      if (this.#worker.connected) this.#worker.send(close);
+    }
     this.#failAll(new Error('the type checker was closed'));
+  }
+
+  #attach(worker: Worker): void {
+    this.#worker = worker;
+    worker.on('message', (m: FromChecker) => this.#receive(m));
+    const lost = (why: string): void => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      this.#failAll(new Error(why));
+    };
+    worker.on('error', (e) => lost(`the checker process failed: ${e.message}`));
+    worker.on('exit', (code, signal) => { if (!this.#closed) lost(`the checker process exited (${signal ?? `code ${code}`})`); });
+  }
+
+  /** A question to the checker keeps the process alive until it is answered; an idle checker does not. */
+  #hold(): void {
+    if (this.#pending.size > 0) this.#worker?.channel?.ref(); else this.#worker?.channel?.unref();
   }
 
   #receive(m: FromChecker): void {
@@ -79,7 +122,15 @@ export class WorkerTypeGate implements TypeGate {
     const waiting = this.#pending.get(m.id);
     if (!waiting) return;
     this.#pending.delete(m.id);
-    if (m.kind === 'failed') { waiting.reject(new Error(m.message)); return; }
+    this.#hold();
+    if (m.kind === 'failed') {
+      // Whatever broke (TypeScript's process died, a protocol error), a fresh checker is the way back.
+      const worker = this.#worker;
+      this.#worker = null;
+      worker?.kill();
+      waiting.reject(new Error(m.message));
+      return;
+    }
     this.#files.clear();
     for (const f of m.files) this.#files.add(f);
     waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms });
@@ -88,5 +139,6 @@ export class WorkerTypeGate implements TypeGate {
   #failAll(error: Error): void {
     for (const w of this.#pending.values()) w.reject(error);
     this.#pending.clear();
+    this.#hold();
   }
 }

@@ -86,6 +86,10 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
           if (id?.type === 'Identifier') shorthands.add(id.start);
         }
         break;
+      case 'Decorator':
+        throw new CompileFailure(node.start, 'imago cannot run decorators yet: Node 20 does not support them and the transpiler does not lower them; call the decorator as a function instead (x = dec(x))');
+      case 'AccessorProperty':
+        throw new CompileFailure(node.start, 'imago cannot run `accessor` fields yet: Node 20 does not support them; write a getter and setter over a private field instead');
       case 'MetaProperty':
         if (nameOf(child(node, 'meta')) === 'import') edits.push({ start: node.start, end: node.end, text: META });
         break;

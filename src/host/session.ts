@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import { assertNever, type ImageEvent } from '../runtime/events.js';
-import { Image } from '../runtime/image.js';
+import { Image, type ChangeResult } from '../runtime/image.js';
 import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { BackgroundCheck } from '../check/background-check.js';
@@ -127,6 +127,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
 
+  /** Type errors of a first load that went ahead under --typecheck=warn. */
+  const reportLoadTypeErrors = (r: ChangeResult): void => {
+    if (r.kind !== 'applied' || !r.typecheck || r.typecheck.errors.length === 0) return;
+    out.line(`type errors (running anyway: --typecheck=${options.typecheck}):`);
+    out.diagnostics(r.typecheck.errors);
+  };
+
   const begin = async (): Promise<void> => {
     started = true;
     lifecycle = new Lifecycle({ host, exports: () => image.entry, tickMs: options.tickMs, onError: reportRuntime });
@@ -146,7 +153,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     image.change(files).then(async (r) => {
       if (r.kind === 'applied') {
         for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
-        if (!started) await begin();
+        if (!started) { reportLoadTypeErrors(r); await begin(); }
       }
     }).catch((e: unknown) => {
       out.line(`internal error while applying a change (please report it): ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
@@ -161,6 +168,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     : null;
 
   const first = await image.load();
+  reportLoadTypeErrors(first);
   if (first.kind === 'applied') {
     for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
     await begin();

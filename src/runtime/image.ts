@@ -50,6 +50,8 @@ export class Image {
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #loaded = false;
+  /** The last change was rejected by the type check. */
+  #typesFailing = false;
 
   constructor(options: ImageOptions) {
     this.#options = options;
@@ -143,37 +145,50 @@ export class Image {
     const t0 = host.now();
     const inProgram = (p: string): boolean => this.#ctx.modules.has(p) || this.#ctx.roots.has(p);
     const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && typeGate!.knows(p);
-    const candidates = [...this.#pending.keys()].filter((p) => inProgram(p) || typesOnly(p));
+    // The checker hears of every file touched (a file created after an import of it failed, say), even
+    // those that are not candidates for this change.
+    const touched = [...this.#pending.keys()];
+    // While the program fails its type check, any touched source file may be the fix (a deleted type
+    // file restored): check again with it.
+    const candidates = touched.filter((p) => inProgram(p) || typesOnly(p) || (this.#typesFailing && mode !== 'off'));
     const clearPending = (): void => { for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p); };
     for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
+      this.#typesFailing = phase === 'typecheck';
       this.#options.onEvent?.(this.#loaded
         ? { kind: 'reload', ok: false, phase, files: rel, ms, errors }
         : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // The type check and compiling are independent: both run at once, and both must pass.
-    const checking = mode === 'off' ? null : typeGate!.check(candidates, !this.#loaded);
+    const checking = mode === 'off' ? null : typeGate!.check(touched, !this.#loaded).then(
+      (r) => ({ ok: true as const, r }),
+      (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }));
     const tPrepare = host.now();
     const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram));
     const prepareMs = host.now() - tPrepare;
     if (!prepared.ok) {
-      await checking?.catch(() => undefined);
+      await checking;
       return reject(prepared.phase, prepared.errors);
     }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
     if (!swaps && typeFiles.length === 0) {
-      await checking?.catch(() => undefined);
+      await checking;
       clearPending();
       return { kind: 'unchanged' };
     }
     let typecheck: TypecheckReport | undefined;
     if (checking) {
-      const checked = await checking;
+      const outcome = await checking;
+      if (!outcome.ok) {
+        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHECKER',
+          message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off` }]);
+      }
+      const checked = outcome.r;
       for (const notice of checked.notices) this.#ctx.warn(notice);
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
@@ -183,6 +198,7 @@ export class Image {
     const committed = swaps ? await commitChange(this.#ctx, prepared.change) : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
     clearPending();
+    this.#typesFailing = false;
     const ms = host.now() - t0;
     const applyMs = prepareMs + (host.now() - tSafe);
     const files = committed.files;

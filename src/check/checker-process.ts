@@ -1,14 +1,15 @@
-// The checker: a worker thread that owns TypeScript 7's native checker through its synchronous API (a Go
+// The checker: a child process that owns TypeScript 7's native checker through its synchronous API (a Go
 // process behind pipes; ARCHITECTURE.md fact 7: 3 ms for one edited file, 32 ms for a type felt by 30
-// files). The sync calls block this thread only: the program's event loop never waits on them.
+// files). The sync calls block this process only: the program's event loop never waits on them. A
+// process rather than a worker thread: when TypeScript's process dies, the sync client can take its
+// host down with it (a segfault, seen in a worker), and that must never be the user's program.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { parentPort } from 'node:worker_threads';
 import { API, type Diagnostic as TsDiagnostic, type Project, type Snapshot } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { ImportGraph } from './import-graph.js';
-import { aliasesOf, projectConfig, type ProjectConfig } from './project-config.js';
+import { aliasesOf, ambientDeclarations, projectConfig, type ProjectConfig } from './project-config.js';
 import type { PathAliases } from '../runtime/resolve.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
@@ -31,14 +32,15 @@ interface State {
   /** The import graph covers every project file (built after the first reply, or when first needed). */
   graphReady: boolean;
   readonly aliases: PathAliases | null;
+  /** The files a failed check covered: checked again with every change until a check passes. */
+  failedScope: Set<string>;
   /** Texts of the files as the first whole check saw them, for building the graph after answering. */
   firstTexts: Map<string, string> | null;
 }
 
 let state: State | null = null;
-const port = parentPort;
-if (!port) throw new Error('imago: checker-worker.js runs as a worker thread');
-const send = (message: FromChecker): void => port.postMessage(message);
+if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
+const send = (message: FromChecker): void => { process.send!(message); };
 
 const rel = (root: string) => (file: string): string => {
   const r = path.relative(root, file);
@@ -53,7 +55,9 @@ function programFiles(s: State): string[] {
 
 function open(setup: CheckerSetup): FromChecker {
   const t0 = performance.now();
-  const config = projectConfig(setup.root, setup.entry);
+  // The virtual tsconfig depends on what the project's own config includes, which the API reads: the
+  // file-system callback serves whatever `config` holds when the checker asks.
+  let config: ProjectConfig = projectConfig(setup.root, setup.entry);
   const api = new API({
     cwd: setup.root,
     fs: {
@@ -61,11 +65,12 @@ function open(setup: CheckerSetup): FromChecker {
       fileExists: (f) => (f === config.path ? true : undefined),
     },
   });
+  config = projectConfig(setup.root, setup.entry, ambientDeclarations(api, setup.root, setup.entry));
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
   const project = snapshot.getProject(config.path);
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
   const aliases = aliasesOf(project.compilerOptions as Parameters<typeof aliasesOf>[0], setup.root);
-  state = { setup, config, api, snapshot, project, aliases, graph: new ImportGraph(aliases), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null };
+  state = { setup, config, api, snapshot, project, aliases, graph: new ImportGraph(aliases), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null, failedScope: new Set() };
   const files = programFiles(state);
   state.known = new Set(files);
   const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
@@ -76,18 +81,20 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const s = state;
   if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
   const t0 = performance.now();
-  if (all && changed.length === 0 && !s.fresh) {
-    // A whole-program check from the background: whatever changed on disk since, read it again.
+  if (all && !s.fresh) {
+    // A whole-program check (the background check, or a first load retried): read everything again.
     s.snapshot.dispose();
     s.snapshot = s.api.updateSnapshot({ fileChanges: { invalidateAll: true } });
     const project = s.snapshot.getProject(s.config.path);
     if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project' };
     s.project = project;
   } else if (changed.length > 0) {
+    // Every file touched since the last check, known to the program or not: a file created (or
+    // restored) after an import of it failed must reach the checker too.
     const present = changed.filter((f) => fs.existsSync(f));
     const deleted = changed.filter((f) => !fs.existsSync(f));
     s.snapshot.dispose();
-    s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: present, deleted } });
+    s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted } });
     const project = s.snapshot.getProject(s.config.path);
     if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project after a change' };
     s.project = project;
@@ -116,7 +123,9 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
     for (const f of changed) apiChanged.set(f, s.graph.update(f));
     // Files new to the program (a new import) are checked and analyzed too.
     for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, s.graph.update(f));
-    scope = [...s.graph.scope(apiChanged)].filter((f) => known.has(f));
+    // A scope that failed stays in scope until a check passes: saving again (or touching another file)
+    // must not slip past errors the last check found.
+    scope = [...new Set([...s.graph.scope(apiChanged), ...s.failedScope])].filter((f) => known.has(f));
     for (const f of scope) raw.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
   }
   s.known = known;
@@ -127,6 +136,7 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
     return false;
   });
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
+  if (!all || s.failedScope.size === 0) s.failedScope = errors.length > 0 ? new Set(scope) : new Set();
   const checked = scope.length;
   return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
 }
@@ -138,7 +148,7 @@ function buildGraph(s: State, files: Iterable<string>): void {
   s.firstTexts = null;
 }
 
-port.on('message', (message: ToChecker) => {
+process.on('message', (message: ToChecker) => {
   switch (message.kind) {
     case 'open':
       try { send(open(message.setup)); } catch (e: unknown) {
@@ -155,7 +165,7 @@ port.on('message', (message: ToChecker) => {
     case 'close':
       state?.api.close();
       state = null;
-      port.close();
+      process.disconnect();
       break;
   }
 });

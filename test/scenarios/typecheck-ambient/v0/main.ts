@@ -1,0 +1,3 @@
+const settings: Settings = { speed: 3 };
+export function probe(): string { return 'ambient ' + settings.speed; }
+setInterval(() => console.log(probe()), 15);

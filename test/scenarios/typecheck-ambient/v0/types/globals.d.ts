@@ -1,0 +1,1 @@
+interface Settings { readonly speed: number }

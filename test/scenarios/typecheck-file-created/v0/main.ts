@@ -1,0 +1,2 @@
+export function probe(): string { return 'alone'; }
+setInterval(() => console.log(probe()), 15);

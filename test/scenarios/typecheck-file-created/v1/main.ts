@@ -1,0 +1,3 @@
+import { extra } from './extra.ts';
+export function probe(): string { return extra(); }
+setInterval(() => console.log(probe()), 15);

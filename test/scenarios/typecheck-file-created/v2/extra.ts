@@ -1,0 +1,1 @@
+export function extra(): string { return 'created later'; }

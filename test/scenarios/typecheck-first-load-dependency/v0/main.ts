@@ -1,0 +1,2 @@
+import { size } from './lib.ts';
+setInterval(() => console.log('size ' + size()), 15);

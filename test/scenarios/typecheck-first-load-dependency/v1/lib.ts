@@ -1,0 +1,1 @@
+export function size(): number { return 1 + 1; }

@@ -1,0 +1,2 @@
+export function probe(): string { return 'own types ' + typeof process.platform; }
+setInterval(() => console.log(probe()), 15);
