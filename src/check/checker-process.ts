@@ -9,7 +9,7 @@ import path from 'node:path';
 import { API, type Diagnostic as TsDiagnostic, type Project, type Snapshot } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { ImportGraph } from './import-graph.js';
-import { aliasesOf, ambientDeclarations, projectConfig, type ProjectConfig } from './project-config.js';
+import { ambientDeclarations, projectConfig, settingsOf, type ProjectConfig } from './project-config.js';
 import type { PathAliases } from '../runtime/resolve.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
@@ -69,12 +69,13 @@ function open(setup: CheckerSetup): FromChecker {
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
   const project = snapshot.getProject(config.path);
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
-  const aliases = aliasesOf(project.compilerOptions as Parameters<typeof aliasesOf>[0], setup.root);
+  const settings = settingsOf(project.compilerOptions as Parameters<typeof settingsOf>[0], setup.root);
+  const aliases = settings.aliases;
   state = { setup, config, api, snapshot, project, aliases, graph: new ImportGraph(aliases), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null, failedScope: new Set() };
   const files = programFiles(state);
   state.known = new Set(files);
   const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
-  return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors, aliases };
+  return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors, settings };
 }
 
 function check(id: number, changed: readonly string[], all: boolean): FromChecker {

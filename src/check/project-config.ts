@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API } from 'typescript/unstable/sync';
+import type { CompileOptions } from '../compile/transpile.js';
 import type { PathAliases } from '../runtime/resolve.js';
 
 export interface ProjectConfig {
@@ -69,15 +70,32 @@ export function projectConfig(root: string, entry: string, ambient: readonly str
   return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
 }
 
+/** What the loader needs from a project's resolved compiler options. */
+export interface ProjectSettings {
+  readonly aliases: PathAliases | null;
+  readonly compile: CompileOptions;
+}
+
+type ResolvedOptions = { paths?: Record<string, string[]>; baseUrl?: string; pathsBasePath?: string; useDefineForClassFields?: boolean; target?: number };
+
+/** ES2022 in TypeScript's ScriptTarget: from it on, useDefineForClassFields defaults to true. */
+const TARGET_ES2022 = 9;
+
+/** The loader's settings from compiler options as TypeScript resolved them. */
+export function settingsOf(options: ResolvedOptions, root: string): ProjectSettings {
+  const useDefine = options.useDefineForClassFields ?? (options.target === undefined || options.target >= TARGET_ES2022);
+  return { aliases: aliasesOf(options, root), compile: { useDefineForClassFields: useDefine } };
+}
+
 /** The `paths` aliases in effect for a project, as TypeScript resolved its configuration. */
-export function aliasesOf(options: { paths?: Record<string, string[]>; baseUrl?: string; pathsBasePath?: string }, root: string): PathAliases | null {
+export function aliasesOf(options: ResolvedOptions, root: string): PathAliases | null {
   if (!options.paths || Object.keys(options.paths).length === 0) return null;
   return { base: options.baseUrl ?? options.pathsBasePath ?? root, paths: options.paths };
 }
 
 /**
- * Reads the project's `paths` without the type gate (`--typecheck=off`): one short-lived checker
- * process, only when the project has a tsconfig.json.
+ * Reads the project's `paths` and class-field semantics without the type gate (`--typecheck=off`): one
+ * short-lived checker process, only when the project has a tsconfig.json.
  */
 /** The `.d.ts` files a project's tsconfig.json includes, as TypeScript expands `include` and `files`. */
 export function ambientDeclarations(api: API, root: string, entry: string): string[] {
@@ -87,13 +105,13 @@ export function ambientDeclarations(api: API, root: string, entry: string): stri
   return (parsed.fileNames ?? []).filter((f) => f.endsWith('.d.ts') && !f.includes('/node_modules/'));
 }
 
-export function readAliases(root: string, entry: string): PathAliases | null {
+export function readSettings(root: string, entry: string): ProjectSettings {
   const user = findUserConfig(root, entry);
-  if (!user) return null;
+  if (!user) return { aliases: null, compile: {} };
   const api = new API({ cwd: root });
   try {
     const project = api.updateSnapshot({ openProjects: [user] }).getProject(user);
-    return project ? aliasesOf(project.compilerOptions as Parameters<typeof aliasesOf>[0], root) : null;
+    return project ? settingsOf(project.compilerOptions as ResolvedOptions, root) : { aliases: null, compile: {} };
   } finally {
     api.close();
   }

@@ -1,7 +1,7 @@
 // Messages between the type gate (main thread) and its checker worker. One tagged union each way.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
-import type { PathAliases } from '../runtime/resolve.js';
+import type { ProjectSettings } from './project-config.js';
 
 export interface CheckerSetup {
   /** Project root (absolute). */
@@ -19,8 +19,8 @@ export type ToChecker =
 export type FromChecker =
   | {
     readonly kind: 'opened'; readonly ms: number; readonly files: number; readonly config: string; readonly errors: readonly Diagnostic[];
-    /** The project's tsconfig `paths`, for the loader to resolve the same way. */
-    readonly aliases: PathAliases | null;
+    /** The project's tsconfig `paths` and class-field semantics, for the loader to follow. */
+    readonly settings: ProjectSettings;
   }
   | {
     readonly kind: 'checked'; readonly id: number; readonly ms: number;

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../compile/diagnostic.js';
-import type { PathAliases } from '../runtime/resolve.js';
+import type { ProjectSettings } from './project-config.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 
@@ -16,7 +16,7 @@ export interface OpenedGate {
   /** Which configuration is in force (the project's tsconfig.json, or imago's defaults). */
   readonly config: string;
   readonly configErrors: readonly Diagnostic[];
-  readonly aliases: PathAliases | null;
+  readonly settings: ProjectSettings;
 }
 
 type Opened = Extract<FromChecker, { kind: 'opened' }>;
@@ -65,7 +65,7 @@ export class WorkerTypeGate implements TypeGate {
   static async open(setup: CheckerSetup): Promise<OpenedGate> {
     const { worker, opened } = await startWorker(setup);
     const gate = new WorkerTypeGate(worker, setup);
-    return { gate, ms: opened.ms, files: opened.files, config: opened.config, configErrors: opened.errors, aliases: opened.aliases };
+    return { gate, ms: opened.ms, files: opened.files, config: opened.config, configErrors: opened.errors, settings: opened.settings };
   }
 
   async check(changed: readonly string[], all: boolean): Promise<TypeGateResult> {

@@ -17,7 +17,7 @@ import { PositionMap } from './position-map.js';
 import { classifyTopLevel, CompileFailure, type TopItem } from './top-level.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
-import { transpile } from './transpile.js';
+import { transpile, type CompileOptions } from './transpile.js';
 
 export type CompileResult =
   | { readonly ok: true; readonly module: CompiledModule }
@@ -36,8 +36,8 @@ function hasTopLevelAwait(stmt: AstNode): boolean {
 }
 
 /** Compiles `source` (the text of `file`, a project-relative path used in messages). */
-export function compileModule(file: string, source: string): CompileResult {
-  const t = transpile(file, source);
+export function compileModule(file: string, source: string, options: CompileOptions = {}): CompileResult {
+  const t = transpile(file, source, options);
   if (!t.ok) return t;
   const js = t.code;
   const parsed = parseSync('module.js', js, { sourceType: 'module', range: true, preserveParens: false });

@@ -12,6 +12,15 @@ export interface RawSourceMap {
   readonly mappings: string;
 }
 
+/** Project settings that change what TypeScript compiles to. */
+export interface CompileOptions {
+  /**
+   * tsconfig `useDefineForClassFields: false` (the default below target ES2022): fields declared without
+   * an initializer are not defined on instances (so a value a base constructor set survives).
+   */
+  readonly useDefineForClassFields?: boolean;
+}
+
 export type TranspileResult =
   | { readonly ok: true; readonly code: string; readonly map: RawSourceMap | null }
   | { readonly ok: false; readonly errors: Diagnostic[] };
@@ -27,9 +36,10 @@ export function languageOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
 }
 
 /** Transpiles one module. `file` is used for messages only. */
-export function transpile(file: string, source: string): TranspileResult {
+export function transpile(file: string, source: string, options: CompileOptions = {}): TranspileResult {
   const lang = languageOf(file);
-  const result = transformSync(file, source, { lang, sourceType: 'module', sourcemap: true });
+  const typescript = options.useDefineForClassFields === false ? { removeClassFieldsWithoutInitializer: true } : {};
+  const result = transformSync(file, source, { lang, sourceType: 'module', sourcemap: true, typescript });
   const errors = result.errors.filter((e) => e.severity === 'Error');
   if (errors.length > 0) {
     return {

@@ -10,7 +10,7 @@ import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { BackgroundCheck } from '../check/background-check.js';
 import { WorkerTypeGate } from '../check/type-gate.js';
-import { readAliases } from '../check/project-config.js';
+import { readSettings } from '../check/project-config.js';
 import { createNodeHost } from './node-host.js';
 import { describeSummary, Reporter } from './report.js';
 import { installStackMapper } from './stack-traces.js';
@@ -94,11 +94,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     },
     safePoint: () => lifecycle?.safePoint() ?? Promise.resolve(),
     ...(opened ? { typeGate: opened.gate, typecheck: options.typecheck } : {}),
-    aliases: opened ? opened.aliases : (() => {
-      try { return readAliases(options.root, options.entry); } catch (e: unknown) {
-        out.line(`cannot read the paths of tsconfig.json (${(e as Error).message}); aliased imports will not resolve`);
-        return null;
-      }
+    ...(() => {
+      const settings = opened ? opened.settings : (() => {
+        try { return readSettings(options.root, options.entry); } catch (e: unknown) {
+          out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
+          return { aliases: null, compile: {} };
+        }
+      })();
+      return { aliases: settings.aliases, compileOptions: settings.compile };
     })(),
   });
   if (opened) {

@@ -3,6 +3,7 @@
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
+import type { CompileOptions } from '../compile/transpile.js';
 import type { PositionMap } from '../compile/position-map.js';
 import type { Host } from './host.js';
 import type { ModuleRecord } from './module-record.js';
@@ -26,6 +27,8 @@ export interface ImageContext {
   readonly tracker: TimerTracker;
   /** Compiled filename (`/abs/file.ts?vN`) -> origin. */
   readonly origins: Map<string, CodeOrigin>;
+  /** Project settings for compiling modules (class-field semantics). */
+  readonly compileOptions: CompileOptions;
   /** tsconfig `paths`, resolved like the type checker resolves them. */
   readonly aliases: PathAliases | null;
   /** Platform namespaces by `dir\0specifier`. */

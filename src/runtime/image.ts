@@ -2,6 +2,7 @@
 // (prepare off to the side, commit at a safe point), applied one at a time in the order they came.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CompileOptions } from '../compile/transpile.js';
 import { commitChange, unloadModule } from './commit.js';
 import { relativePath, type CodeOrigin, type ImageContext } from './context.js';
 import { messageOf } from './errors.js';
@@ -33,6 +34,8 @@ export interface ImageOptions {
   readonly typecheck?: TypecheckMode;
   /** tsconfig `paths` aliases for bare specifiers. */
   readonly aliases?: PathAliases | null;
+  /** Project settings for compiling modules. */
+  readonly compileOptions?: CompileOptions;
 }
 
 /** What applying a change did. */
@@ -58,7 +61,7 @@ export class Image {
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, compileOptions: options.compileOptions ?? {}, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };

@@ -69,7 +69,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     if (existing?.version && existing.version.source === text) continue;
     const record = recordFor(id);
     const source = moduleSource(id, text);
-    const result = compileModule(record.rel, source);
+    const result = compileModule(record.rel, source, ctx.compileOptions);
     if (!result.ok) { parseErrors.push(...result.errors); continue; }
     const compiled = result.module;
     const targets: DependencyTarget[] = [];
