@@ -45,6 +45,13 @@ describe('type gate scoping', () => {
     assert.deepEqual(r.errors.map((e) => `${e.file}:${e.line} ${e.code}`), ['user.ts:2 TS2322']);
   });
 
+  it('counts a type-position import() as an import', async () => {
+    const { gate, p } = await gateFor({ ...files, 'other.ts': "export const unrelated: import('./core.ts').Entity = { hp: 1 };\n" });
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.deepEqual(r.errors.map((e) => e.file).sort(), ['other.ts', 'user.ts']);
+  });
+
   it('checks files that enter the program with a change', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'extra.ts': "export const x: number = 'no';\n", 'main.ts': "import './user.ts';\nimport './other.ts';\nimport './extra.ts';\n" });

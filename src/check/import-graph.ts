@@ -45,6 +45,9 @@ export class ImportGraph {
     const imports = new Set<string>();
     const reexports = new Set<string>();
     for (const i of parsed.module.staticImports) { const r = resolve(i.moduleRequest.value); if (r) imports.add(r); }
+    // `import('./x.ts')` in code and in type positions (`let c: import('./x.ts').C`): an edge either way.
+    // Matching the text may find one in a comment or a string; that only adds a file to check.
+    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) { const r = resolve(m[1]!); if (r) imports.add(r); }
     for (const e of parsed.module.staticExports) {
       for (const entry of e.entries) {
         const spec = entry.moduleRequest?.value;
