@@ -10,7 +10,7 @@ import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { BackgroundCheck } from '../check/background-check.js';
 import { WorkerTypeGate } from '../check/type-gate.js';
-import { readSettings } from '../check/project-config.js';
+import { readSettings, type ProjectSettings } from '../check/project-config.js';
 import { createNodeHost } from './node-host.js';
 import { describeSummary, Reporter } from './report.js';
 import { installStackMapper } from './stack-traces.js';
@@ -57,6 +57,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${opened.files} files)`);
     out.diagnostics(opened.configErrors);
   }
+  // tsconfig paths and class-field semantics: from the checker, or read once when it is off.
+  const settings = opened ? opened.settings : ((): ProjectSettings => {
+    try { return readSettings(options.root, options.entry); } catch (e: unknown) {
+      out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
+      return { aliases: null, compile: {} };
+    }
+  })();
   const typecheckNote = (t: { ms: number; files: number } | undefined): string =>
     t ? `; ${t.files} file${t.files === 1 ? '' : 's'} type-checked in ${t.ms.toFixed(1)} ms` : '';
 
@@ -94,15 +101,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     },
     safePoint: () => lifecycle?.safePoint() ?? Promise.resolve(),
     ...(opened ? { typeGate: opened.gate, typecheck: options.typecheck } : {}),
-    ...(() => {
-      const settings = opened ? opened.settings : (() => {
-        try { return readSettings(options.root, options.entry); } catch (e: unknown) {
-          out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
-          return { aliases: null, compile: {} };
-        }
-      })();
-      return { aliases: settings.aliases, compileOptions: settings.compile };
-    })(),
+    aliases: settings.aliases,
+    compileOptions: settings.compile,
   });
   if (opened) {
     background = new BackgroundCheck({ root: options.root, entry: options.entry }, host.timers, (report) => {
