@@ -128,9 +128,10 @@ describe('compile: classes and enums', () => {
 });
 
 describe('compile: imports and exports', () => {
-  it('reads imported names through the dependency view', () => {
+  it('reads imported names through the module\'s links, by local name', () => {
     const m = compile("import d, { a as b } from './x.ts';\nimport * as ns from 'node:path';\nexport function f() { return d + b + ns.sep; }\n");
-    assert.match(m.code, /return __imago_d0\.default \+ __imago_d0\.a \+ __imago_d1\.sep;/);
+    assert.match(m.code, /return __imago_L\.d \+ __imago_L\.b \+ __imago_L\.ns\.sep;/);
+    assert.deepEqual([...m.imports].map(([local, ref]) => [local, ref.dep, ref.name]), [['d', 0, 'default'], ['b', 0, 'a'], ['ns', 1, '*']]);
     assert.deepEqual(m.dependencies.map((d) => d.specifier), ['./x.ts', 'node:path']);
   });
   it('drops imports only used as types', () => {

@@ -93,6 +93,23 @@ describe('review regressions', () => {
   });
 });
 
+describe('end-to-end review regressions', () => {
+  it('lets a closure made before an edit follow a redirected import, and a function moved to another file', async () => {
+    const files = {
+      'en.ts': "export function greet(): string { return 'english'; }\n",
+      'fr.ts': "export function greet(): string { return 'french'; }\n",
+      'main.ts': "import { greet } from './en.ts';\nimport './fr.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n",
+    };
+    const { api, edit } = await start(files);
+    const saved = (api()['saved'] as Array<() => string>)[0]!;
+    assert.equal(saved(), 'english');
+    await edit({ 'main.ts': "import { greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n" });
+    assert.equal(saved(), 'french', 'the old closure reads the import as it is now');
+    await edit({ 'en.ts': 'export {};\n', 'fr.ts': "export function hello(): string { return 'moved'; }\n", 'main.ts': "import { hello as greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n" });
+    assert.equal(saved(), 'moved', 'and follows a function moved and renamed');
+  });
+});
+
 describe('host regressions', () => {
   it('watches a folder again after it is moved away and replaced', async () => {
     const p = tempProject({ 'lib/a.ts': 'export {};\n' });

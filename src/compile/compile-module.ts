@@ -11,7 +11,7 @@ import {
 } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
-import { dependencyParam, member, META, M, RT, S, T } from './emit-names.js';
+import { L, member, META, M, RT, S, T } from './emit-names.js';
 import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
 import { classifyTopLevel, CompileFailure, type TopItem } from './top-level.js';
@@ -119,10 +119,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
 
   const referenceText = (v: ModuleVariable, isWrite: boolean, start: number): string => {
     const kind = kinds.get(v.name);
-    if (kind === 'import') {
-      const ref = imports.get(v.name)!;
-      return ref.name === '*' ? dependencyParam(ref.dep) : member(dependencyParam(ref.dep), ref.name);
-    }
+    if (kind === 'import') return member(L, v.name);
     if (kind === 'function') {
       if (isWrite) throw new CompileFailure(start, `imago cannot reassign the top-level function ${v.name}; declare it with let if it must change at run time`);
       return callees.has(start) ? member(M, v.name) : member(T, v.name);
@@ -252,7 +249,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
     classes: new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node) }])),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
-    params: [...MODULE_PARAMS, ...dependencies.map((_, i) => dependencyParam(i))],
+    params: [...MODULE_PARAMS],
     dependencies, imports, exports, starExports, functions, items,
     usesHot: js.includes('import.meta.hot'),
     positions: new PositionMap(emitter.code, emitter.segments, js, map),

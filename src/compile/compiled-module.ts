@@ -93,8 +93,12 @@ export interface CompiledModule {
   readonly positions: PositionMap;
 }
 
-/** Names of the parameters of every compiled module function, in order; deps follow as `__imago_d<N>`. */
-export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_rt', '__imago_meta'] as const;
+/**
+ * Parameters of every compiled module function, in order: state, calls (layer), trampolines, links
+ * (imported names, by local name: stable across versions, so closures made before an edit follow a
+ * redirected import), the module's runtime helpers and `import.meta`.
+ */
+export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_L', '__imago_rt', '__imago_meta'] as const;
 
 /** Global timer functions a module's own references are routed through, to tie timers to statements. */
 export const TRACKED_GLOBALS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'] as const;

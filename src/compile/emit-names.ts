@@ -5,8 +5,9 @@ import { MODULE_PARAMS } from './compiled-module.js';
 export const S = MODULE_PARAMS[0];
 export const M = MODULE_PARAMS[1];
 export const T = MODULE_PARAMS[2];
-export const RT = MODULE_PARAMS[3];
-export const META = MODULE_PARAMS[4];
+export const L = MODULE_PARAMS[3];
+export const RT = MODULE_PARAMS[4];
+export const META = MODULE_PARAMS[5];
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `obj.name`, or `obj["name"]` where the name is not an identifier. */

@@ -35,8 +35,8 @@ export type ViewAccess =
   | { readonly kind: 'namespace'; readonly dep: number };
 
 /**
- * Source of a function `(S, ...deps) => descriptors` for the accessor exports of a module view. Values
- * (function trampolines) are plain data properties and need no code.
+ * Source of a function `(S, ...deps) => descriptors` for the accessors of a module's view or links.
+ * Values (function trampolines) are plain data properties and need no code.
  */
 export function viewAccessorSource(entries: ReadonlyArray<readonly [string, ViewAccess]>): string {
   const getters: string[] = [];

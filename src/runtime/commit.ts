@@ -8,7 +8,7 @@ import type { ImageContext } from './context.js';
 import { ChangeRejection, ImagoError, messageOf } from './errors.js';
 import { evaluateChange, newEvaluation, type Evaluation } from './evaluate.js';
 import type { ChangeSummary, Phase } from './events.js';
-import { restoreView, updateView, viewOf, type ViewUndo } from './export-view.js';
+import { restoreView, updateLinks, updateView, type ViewUndo } from './export-view.js';
 import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
@@ -45,7 +45,7 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
   ctx.origins.set(filename, { record, source: next.source, positions: next.compiled.positions });
   const fn = ctx.host.compileFunction(next.compiled.code, next.compiled.params, filename);
   const { rt, meta } = ctx.moduleGlobals(record);
-  const out = fn(record.state, record.chain.calls, record.trampolines, rt, meta, ...next.targets.map(viewOf));
+  const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta);
   if (!Array.isArray(out) || out.length !== 2) throw new ImagoError('IMAGO_INTERNAL', `compiled ${record.rel} returned no layer; please report this`);
   const functions = out[0] as Record<string, unknown>;
   const items = out[1] as Array<() => unknown>;
@@ -113,6 +113,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       else layers.push({ record, layer: Object.getPrototypeOf(record.chain.pin) as object });
       installLayer(record.chain.pin, version.functions);
       versions.set(record, version);
+      const links = updateLinks(ctx, record, version);
+      if (links) views.push(links);
     }
     // A view changes with its module's version, and with any module it re-exports with `export *`.
     const touched = new Set<ModuleRecord>();

@@ -115,7 +115,7 @@ export class Image {
 
   /** Maps a stack frame in compiled code to `file:line:column` in the source; false hides imago's own frames. */
   mapFrame(filename: string, line: number, column: number): string | null | false {
-    if (filename.endsWith('?trampolines') || filename.endsWith('?exports')) return false;
+    if (filename.endsWith('?trampolines') || filename.endsWith('?exports') || filename.endsWith('?imports')) return false;
     const hit = this.#ctx.origins.has(filename) ? mapPosition(this.#ctx, filename, line, column) : null;
     return hit ? `${this.#options.host.paths.resolve(this.#options.root, hit.rel)}:${hit.pos.line}:${hit.pos.column}` : null;
   }

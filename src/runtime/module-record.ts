@@ -49,6 +49,13 @@ export class ModuleRecord {
    * left cross-module calls 8x slower after 10 swaps (bench/steady-state.ts).
    */
   readonly viewKeys = new Map<string, string>();
+  /**
+   * The module's imported names, by local name: getters onto the current targets. Compiled code reads
+   * imports through it, so a closure made before an edit follows an import redirected by the edit.
+   */
+  readonly links: Record<string, unknown> = Object.create(ownPrototype()) as Record<string, unknown>;
+  /** What each link currently reads, like `viewKeys`. */
+  readonly linkKeys = new Map<string, string>();
   /** Live classes of the module, by name; kept when a class is removed, so a restored class is the same. */
   readonly classes = new Map<string, ClassIdentity>();
   /** Keys (members and reverse mappings) each enum's own declaration made last time, by enum name. */
