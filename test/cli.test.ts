@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
-import { tempProject } from './helpers/project.js';
+import { tempProject, waitFor } from './helpers/project.js';
 
 function imago(args: string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 20000 });
@@ -76,5 +76,37 @@ describe('the bundled demo', () => {
       cli.kill();
       p.remove();
     }
+  });
+});
+
+describe('exits', () => {
+  const runUntilExit = async (files: Record<string, string>, args: string[], signal?: NodeJS.Signals): Promise<{ code: number | null; lines: string[]; stderr: string }> => {
+    const { CliRun } = await import('./helpers/cli.js');
+    const p = tempProject(files);
+    const cli = new CliRun(p.dir, ['run', ...args, 'main.ts']);
+    try {
+      if (signal) {
+        await cli.until('the program to print', () => cli.lines.length > 0, 20000);
+        await cli.stop(signal);
+      } else await waitFor('imago to exit', () => cli.exit, 20000);
+      return { code: cli.exit!.code, lines: cli.lines, stderr: cli.stderr };
+    } finally { cli.kill(); p.remove(); }
+  };
+
+  it('exits 1 when the program cannot start under --no-watch', async () => {
+    const r = await runUntilExit({ 'main.ts': "throw new Error('boot fail');\n" }, ['--no-watch', '--typecheck', 'off']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot start main\.ts \(evaluate\); not waiting for a fix \(--no-watch\)/);
+  });
+
+  it('exits 1 when stop() throws, and says so', async () => {
+    const r = await runUntilExit({ 'main.ts': "export function tick(): void { console.log('t'); }\nexport function stop(): void { throw new Error('stop failed'); }\n" }, [], 'SIGTERM');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /stop\(\) threw \(imago exits with code 1\)/);
+  });
+
+  it('leaves the exit to a program that handles the signal itself', async () => {
+    const r = await runUntilExit({ 'main.ts': "console.log('up');\nprocess.on('SIGINT', () => { console.log('flushing'); setTimeout(() => { console.log('flushed'); process.exit(7); }, 100); });\nsetInterval(() => {}, 1000);\n" }, [], 'SIGINT');
+    assert.deepEqual([r.code, r.lines.includes('flushed')], [7, true]);
   });
 });

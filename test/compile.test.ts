@@ -166,6 +166,10 @@ describe('compile: errors and positions', () => {
     assert.deepEqual([e.file, e.line, e.column], ['m.ts', 3, 43]);
     assert.match(e.frame ?? '', />\s+3 \| export function f/);
   });
+  it('places a syntax error right in a file with non-ASCII text', () => {
+    const r = compileModule('m.ts', "const s = 'äöü';\nconst t = 1 +;\n");
+    assert.ok(!r.ok && r.errors[0]!.line === 2 && r.errors[0]!.column === 14, `2:14, not shifted by the bytes of äöü: ${JSON.stringify(!r.ok && r.errors[0])}`);
+  });
   it('maps emitted positions back to the TypeScript source', () => {
     const m = compile('interface P { x: number }\n\nexport function boom(p: P): number {\n  if (p.x > 1) throw new Error("bad");\n  return p.x;\n}\n');
     const lines = m.code.split('\n');

@@ -221,6 +221,16 @@ describe('imports', () => {
     assert.equal(call(exports(), 'speed'), 4);
   });
 
+  it('rejects broken JSON at its place in the file', async () => {
+    const { image, project } = await start({ 'data.json': '{ "speed": 3 }', 'main.ts': "import data from './data.json';\nexport const d = data;\n" });
+    const r = await edit(image, project, { 'data.json': '{ "speed": 7, "name": "x"' });
+    assert.equal(r.kind, 'rejected');
+    if (r.kind === 'rejected') {
+      assert.deepEqual([r.phase, r.errors[0]!.file, r.errors[0]!.line], ['parse', 'data.json', 1]);
+      assert.doesNotMatch(r.errors[0]!.frame ?? '', /export default/, 'the frame shows the file, not imago\'s wrapper');
+    }
+  });
+
   it('loads project files imported dynamically into the image', async () => {
     const { exports } = await start({ 'later.ts': 'export const x = 42;\n', 'main.ts': "export async function get(): Promise<number> { return (await import('./later.ts')).x; }\n" });
     assert.equal(await call(exports(), 'get'), 42);

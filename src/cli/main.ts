@@ -35,12 +35,20 @@ async function run(args: RunArgs): Promise<void> {
     tickMs: args.tickMs, debounceMs: args.debounceMs, watch: args.watch, typecheck: args.typecheck,
     stderr: (text) => process.stderr.write(text),
   });
+  if (!args.watch && !session.started) {
+    await session.close();
+    process.exit(1);
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stderr.write(`[imago] ${signal}: stopping\n`);
-    session.close().then(() => process.exit(0), (e: unknown) => {
+    // A program with its own handler for the signal decides when to exit; imago only runs stop().
+    const programHandles = process.listenerCount(signal) > 1;
+    process.stderr.write(`[imago] ${signal}: stopping${programHandles ? ' (the program handles the signal and exits itself)' : ''}\n`);
+    session.close().then(() => {
+      if (!programHandles) process.exit(session.stopFailed ? 1 : signal === 'SIGINT' ? 130 : 143);
+    }, (e: unknown) => {
       process.stderr.write(`[imago] stopping failed: ${(e as Error).message}\n`);
       process.exit(1);
     });

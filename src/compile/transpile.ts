@@ -35,6 +35,13 @@ export function languageOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
   return LANGS[dot < 0 ? '' : file.slice(dot)] ?? 'ts';
 }
 
+/** The UTF-16 offset of a UTF-8 byte offset into `source` (oxc-transform reports errors in bytes). */
+export function utf16Offset(source: string, byteOffset: number): number {
+  if (!/[^\x00-\x7f]/.test(source)) return byteOffset;
+  const bytes = new TextEncoder().encode(source);
+  return new TextDecoder().decode(bytes.subarray(0, Math.min(byteOffset, bytes.length))).length;
+}
+
 /** Transpiles one module. `file` is used for messages only. */
 export function transpile(file: string, source: string, options: CompileOptions = {}): TranspileResult {
   const lang = languageOf(file);
@@ -44,7 +51,7 @@ export function transpile(file: string, source: string, options: CompileOptions 
   if (errors.length > 0) {
     return {
       ok: false,
-      errors: errors.map((e) => diagnosticAt(file, source, e.labels[0]?.start ?? 0,
+      errors: errors.map((e) => diagnosticAt(file, source, utf16Offset(source, e.labels[0]?.start ?? 0),
         e.helpMessage ? `${e.message} (${e.helpMessage})` : e.message, 'IMAGO_PARSE')),
     };
   }

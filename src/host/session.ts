@@ -33,6 +33,10 @@ export interface SessionOptions {
 
 export interface Session {
   readonly image: Image;
+  /** True once the program started (its first load applied). */
+  readonly started: boolean;
+  /** True if the program's stop() threw when the session closed. */
+  readonly stopFailed: boolean;
   /** Stops the program (its `stop()`, then every statement's resources) and the watcher. */
   close(): Promise<void>;
 }
@@ -46,6 +50,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   };
   let lifecycle: Lifecycle | null = null;
   let started = false;
+  let stopFailed = false;
   let background: BackgroundCheck | null = null;
 
   // The type gate starts before the first load: the first load is gated too.
@@ -87,9 +92,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           }
           break;
         case 'load':
-          out.line(`cannot start ${event.files.join(', ')} (${event.phase}); waiting for a fix`);
+          out.line(`cannot start ${event.files.join(', ')} (${event.phase}); ${options.watch ? 'waiting for a fix' : 'not waiting for a fix (--no-watch)'}`);
           out.diagnostics(event.errors);
-          if (event.phase === 'typecheck') out.line('to run it despite type errors, start it with --typecheck=warn');
+          if (event.phase === 'typecheck' && event.errors.some((d) => d.code?.startsWith('TS'))) out.line('to run it despite type errors, start it with --typecheck=warn');
           break;
         case 'ready': case 'error': case 'typecheck': break;
         default: assertNever(event);
@@ -119,8 +124,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const reportRuntime = (source: 'uncaught' | LifecycleHook, error: unknown): void => {
     const d = image.locate(error);
     const stack = error instanceof Error && error.stack ? error.stack : String(error);
+    if (source === 'stop') stopFailed = true;
     const what = source === 'uncaught' ? 'uncaught error' : `${source}() threw`;
-    const then = source === 'tick' ? 'ticking is paused until the next change' : 'the program keeps running';
+    const then = source === 'tick' ? 'ticking is paused until the next change' : source === 'stop' ? 'imago exits with code 1' : 'the program keeps running';
     out.line(`${what} (${then}):`);
     options.stderr(`${stack.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
     if (d.frame) options.stderr(`${formatDiagnostic(d).split('\n').slice(1).map((l) => `  ${l}`).join('\n')}\n`);
@@ -179,6 +185,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   return {
     image,
+    get started() { return started; },
+    get stopFailed() { return stopFailed; },
     async close() {
       watcher?.close();
       if (timer !== null) host.timers.clearTimeout(timer);

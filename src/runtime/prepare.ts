@@ -4,7 +4,7 @@
 import { compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { codeFrame } from '../compile/source-text.js';
-import type { Diagnostic } from '../compile/diagnostic.js';
+import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
 import { relativePath, type ImageContext } from './context.js';
 import type { Phase } from './events.js';
 import { messageOf } from './errors.js';
@@ -44,6 +44,18 @@ function moduleSource(path: string, text: string): string {
   return extensionOf(path) === '.json' ? `export default ${text.trim() || 'null'};\n` : text;
 }
 
+/** A JSON file's syntax error, placed in the file itself, or null when it parses. */
+function jsonProblem(rel: string, text: string): Diagnostic | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e: unknown) {
+    const message = messageOf(e);
+    const at = /at position (\d+)/.exec(message);
+    return diagnosticAt(rel, text, at ? Number(at[1]) : 0, message.replace(/^JSON\.parse: /, ''), 'IMAGO_PARSE');
+  }
+}
+
 /** Prepares a change of the files `paths` (absolute). The entry is prepared when it is not loaded yet. */
 export async function prepareChange(ctx: ImageContext, paths: readonly string[]): Promise<PrepareOutcome> {
   const prepared = new Map<string, PreparedModule>();
@@ -68,6 +80,8 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     if (text === null) { deleted.add(id); continue; }
     if (existing?.version && existing.version.source === text) continue;
     const record = recordFor(id);
+    const jsonError = extensionOf(id) === '.json' ? jsonProblem(record.rel, text) : null;
+    if (jsonError) { parseErrors.push(jsonError); continue; }
     const source = moduleSource(id, text);
     const result = compileModule(record.rel, source, ctx.compileOptions);
     if (!result.ok) { parseErrors.push(...result.errors); continue; }
