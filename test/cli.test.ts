@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
-import { tempProject, waitFor } from './helpers/project.js';
+import { sleep, tempProject, waitFor } from './helpers/project.js';
 
 function imago(args: string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 20000 });
@@ -86,7 +86,8 @@ describe('exits', () => {
     const cli = new CliRun(p.dir, ['run', ...args, 'main.ts']);
     try {
       if (signal) {
-        await cli.until('the program to print', () => cli.lines.length > 0, 20000);
+        await cli.until('the program to run', () => cli.lines.length > 0 && cli.stderr.includes('[imago] running'), 20000);
+        await sleep(50);
         await cli.stop(signal);
       } else await waitFor('imago to exit', () => cli.exit, 20000);
       return { code: cli.exit!.code, lines: cli.lines, stderr: cli.stderr };

@@ -39,6 +39,12 @@ export class BackgroundCheck {
     this.#timer = this.timers.setTimeout(() => { this.#timer = null; void this.#run(); }, DELAY_MS);
   }
 
+  /** The configuration changed: the next run starts a fresh checker. */
+  restart(): void {
+    void this.#gate?.then((g) => g.restart(), () => undefined);
+    this.schedule();
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#timer !== null) this.timers.clearTimeout(this.#timer);

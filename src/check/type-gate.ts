@@ -86,6 +86,13 @@ export class WorkerTypeGate implements TypeGate {
     });
   }
 
+  /** Replaces the checker with a fresh one at the next check (its configuration changed). */
+  restart(): void {
+    const worker = this.#worker;
+    this.#worker = null;
+    worker?.kill();
+  }
+
   knows(file: string): boolean {
     return this.#files.has(file);
   }

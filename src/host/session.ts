@@ -52,6 +52,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   let started = false;
   let stopFailed = false;
   let background: BackgroundCheck | null = null;
+  /** Type errors the last reload already reported (under warn): not repeated as "elsewhere". */
+  let warned = new Set<string>();
 
   // The type gate starts before the first load: the first load is gated too.
   const opened = options.typecheck === 'off' ? null : await WorkerTypeGate.open({ root: options.root, entry: options.entry }).catch((e: unknown) => {
@@ -59,7 +61,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     return null;
   });
   if (opened) {
-    out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${opened.files} files)`);
+    out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${opened.files} file${opened.files === 1 ? '' : 's'})`);
     out.diagnostics(opened.configErrors);
   }
   // tsconfig paths and class-field semantics: from the checker, or read once when it is off.
@@ -84,6 +86,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
               out.line(`type errors (applied anyway: --typecheck=${options.typecheck}):`);
               out.diagnostics(event.typecheck.errors);
             }
+            warned = new Set((event.typecheck?.errors ?? []).map((d) => formatDiagnostic(d)));
             background?.schedule();
             if (lifecycle?.paused) { lifecycle.resume(); out.line('tick resumed'); }
           } else {
@@ -112,29 +115,31 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   if (opened) {
     background = new BackgroundCheck({ root: options.root, entry: options.entry }, host.timers, (report) => {
       emit({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors });
+      const elsewhere = report.errors.filter((d) => !warned.has(formatDiagnostic(d)));
       if (report.errors.length === 0) out.line('the whole program type-checks again');
-      else {
+      else if (elsewhere.length > 0) {
         out.line(`type errors elsewhere in the program (not blocking; found by the background check of ${report.files} files):`);
-        out.diagnostics(report.errors);
+        out.diagnostics(elsewhere);
       }
     }, (message) => out.line(message));
   }
   const unmapStacks = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
 
-  const reportRuntime = (source: 'uncaught' | LifecycleHook, error: unknown): void => {
+  const reportRuntime = (source: 'uncaught' | 'rejection' | LifecycleHook, error: unknown): void => {
     const d = image.locate(error);
     const stack = error instanceof Error && error.stack ? error.stack : String(error);
     if (source === 'stop') stopFailed = true;
-    const what = source === 'uncaught' ? 'uncaught error' : `${source}() threw`;
+    const what = source === 'uncaught' ? 'uncaught error' : source === 'rejection' ? 'unhandled promise rejection' : `${source}() threw`;
     const then = source === 'tick' ? 'ticking is paused until the next change' : source === 'stop' ? 'imago exits with code 1' : 'the program keeps running';
     out.line(`${what} (${then}):`);
     options.stderr(`${stack.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
     if (d.frame) options.stderr(`${formatDiagnostic(d).split('\n').slice(1).map((l) => `  ${l}`).join('\n')}\n`);
-    emit({ kind: 'error', source, message: d.message, errors: d.file ? [d] : [] });
+    emit({ kind: 'error', source: source === 'rejection' ? 'uncaught' : source, message: d.message, errors: d.file ? [d] : [] });
   };
   const onUncaught = (error: unknown): void => reportRuntime('uncaught', error);
+  const onRejection = (error: unknown): void => reportRuntime('rejection', error);
   process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
+  process.on('unhandledRejection', onRejection);
 
   /** Type errors of a first load that went ahead under --typecheck=warn. */
   const reportLoadTypeErrors = (r: ChangeResult): void => {
@@ -170,6 +175,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   };
   const watcher = options.watch
     ? watchTree(options.root, (file) => {
+      if (opened && path.basename(file) === 'tsconfig.json') {
+        // The checker's configuration changed: a fresh checker checks the whole program next time.
+        opened.gate.restart();
+        background?.restart();
+        out.line(`${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`);
+      }
       batch.add(file);
       if (timer !== null) host.timers.clearTimeout(timer);
       timer = host.timers.setTimeout(flush, options.debounceMs);
@@ -195,7 +206,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       opened?.gate.close();
       background?.close();
       process.off('uncaughtException', onUncaught);
-      process.off('unhandledRejection', onUncaught);
+      process.off('unhandledRejection', onRejection);
       unmapStacks();
     },
   };

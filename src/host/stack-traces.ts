@@ -3,6 +3,11 @@
 // itself. This is the one global hook imago installs; `install` returns its disposer.
 
 /** A frame's source location, null when not the mapper's, or false for frames imago adds (trampolines). */
+import { fileURLToPath } from 'node:url';
+
+/** imago's own compiled code: its frames are left out of the program's stack traces. */
+const OWN_CODE = fileURLToPath(new URL('../', import.meta.url));
+
 type FrameMapper = (filename: string, line: number, column: number) => string | null | false;
 
 const mappers = new Set<FrameMapper>();
@@ -15,6 +20,7 @@ function mapFrame(frame: NodeJS.CallSite): string | null {
   const line = frame.getLineNumber();
   const column = frame.getColumnNumber();
   if (!file || line === null || column === null) return text;
+  if (file.startsWith(OWN_CODE) || file.startsWith(`file://${OWN_CODE}`)) return null;
   for (const mapper of mappers) {
     const mapped = mapper(file, line, column);
     if (mapped === false) return null;

@@ -57,7 +57,7 @@ export class CliRun {
   /** Sends a signal and waits for the process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.exit) this.#child.kill(signal);
-    return waitFor('imago to exit', () => this.exit, 5000).catch((e: unknown) => { this.#child.kill('SIGKILL'); throw e; });
+    return waitFor('imago to exit', () => this.exit, 15000).catch((e: unknown) => { this.#child.kill('SIGKILL'); throw e; });
   }
 
   kill(): void {
