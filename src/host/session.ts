@@ -150,7 +150,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   const begin = async (): Promise<void> => {
     started = true;
-    lifecycle = new Lifecycle({ host, exports: () => image.entry, tickMs: options.tickMs, onError: reportRuntime });
+    lifecycle = new Lifecycle({ host, exports: () => image.entry, tickMs: options.tickMs, onError: reportRuntime, onNotice: (m) => out.line(m) });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     const ms = performance.now();
     emit({ kind: 'ready', ms, files: image.files });

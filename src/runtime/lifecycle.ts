@@ -13,6 +13,8 @@ export interface LifecycleOptions {
   readonly tickMs: number;
   /** Called when a hook throws; a throwing tick pauses ticking until `resume()`. */
   readonly onError: (hook: LifecycleHook, error: unknown) => void;
+  /** Told when ticking stops or resumes because the entry stopped or started exporting `tick`. */
+  readonly onNotice?: (message: string) => void;
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
@@ -24,6 +26,8 @@ export class Lifecycle {
   #inFlight: Promise<unknown> | null = null;
   #paused = false;
   #last = 0;
+  #hadTick = false;
+  #missing = false;
 
   constructor(private readonly options: LifecycleOptions) {}
 
@@ -80,7 +84,18 @@ export class Lifecycle {
   #tick(): void {
     if (this.#paused || this.#inFlight) return;
     const tick = this.options.exports()?.['tick'];
-    if (typeof tick !== 'function') return;
+    if (typeof tick !== 'function') {
+      if (this.#hadTick && !this.#missing) {
+        this.#missing = true;
+        this.options.onNotice?.('the entry no longer exports tick(); ticking waits until it does again');
+      }
+      return;
+    }
+    if (this.#missing) {
+      this.#missing = false;
+      this.options.onNotice?.('tick() is exported again; ticking resumes');
+    }
+    this.#hadTick = true;
     const now = this.options.host.now();
     const dt = (now - this.#last) / 1000;
     this.#last = now;
