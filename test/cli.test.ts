@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
 import { sleep, tempProject, waitFor } from './helpers/project.js';
@@ -48,6 +49,13 @@ describe('imago command', () => {
 });
 
 describe('the bundled demo', () => {
+  it('type-checks where it lives, as npm run demo runs it', () => {
+    const root = path.resolve(path.dirname(CLI), '..');
+    const r = spawnSync(process.execPath, [CLI, 'check', 'examples/sim/main.ts'], { cwd: root, encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, `imago check examples/sim/main.ts from the repository root:\n${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /No type errors \(4 files, .*examples\/sim\/tsconfig\.json/);
+  });
+
   it('runs, takes an edit of rules.ts and render.ts, and keeps its critters and clock', async () => {
     const { CliRun } = await import('./helpers/cli.js');
     const fs = await import('node:fs');
