@@ -251,7 +251,6 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
     code: emitter.code,
     params: [...MODULE_PARAMS],
     dependencies, imports, exports, starExports, functions, items,
-    usesHot: js.includes('import.meta.hot'),
     positions: new PositionMap(emitter.code, emitter.segments, js, map),
   };
 }

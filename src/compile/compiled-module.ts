@@ -84,8 +84,6 @@ export interface CompiledModule {
   readonly starExports: readonly number[];
   readonly functions: readonly FunctionDecl[];
   readonly items: readonly Item[];
-  /** True if the module uses `import.meta.hot` (and so accepts its own updates explicitly). */
-  readonly usesHot: boolean;
   /** Top-level classes by name. */
   readonly classes: ReadonlyMap<string, ClassInfo>;
   /** Top-level TypeScript enums. */

@@ -8,14 +8,11 @@ export const T = MODULE_PARAMS[2];
 export const L = MODULE_PARAMS[3];
 export const RT = MODULE_PARAMS[4];
 export const META = MODULE_PARAMS[5];
-const IDENT = /^[A-Za-z_$][\w$]*$/;
+/** A JavaScript identifier (ASCII). */
+export const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `obj.name`, or `obj["name"]` where the name is not an identifier. */
 export function member(obj: string, name: string): string {
   return IDENT.test(name) ? `${obj}.${name}` : `${obj}[${JSON.stringify(name)}]`;
 }
 
-/** Parameter name of dependency `index` in the compiled function. */
-export function dependencyParam(index: number): string {
-  return `__imago_d${index}`;
-}

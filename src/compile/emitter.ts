@@ -38,10 +38,6 @@ export class Emitter {
     return this;
   }
 
-  /** The emitted text of [start, end) alone, without appending it (for change detection keys). */
-  sliceText(start: number, end: number): string {
-    return this.js.slice(start, end);
-  }
 
   get code(): string {
     return this.#out;

@@ -1,5 +1,4 @@
 export { compileModule, type CompileResult } from './compile-module.js';
-export { dependencyParam } from './emit-names.js';
 export * from './compiled-module.js';
 export { formatDiagnostic, diagnosticAt, type Diagnostic } from './diagnostic.js';
 export { codeFrame, type SourcePosition } from './source-text.js';

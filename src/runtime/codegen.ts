@@ -1,12 +1,11 @@
-// Small generated functions: trampolines (stable identities for escaping function references) and export
-// view accessors. Each is its own function literal, so each gets its own feedback vector: accessors made
+// Small generated functions: trampolines (stable identities for escaping function references) and the
+// accessors of export views and links. Each is its own function literal, so each gets its own feedback vector: accessors made
 // by one shared closure would share feedback and go megamorphic.
 
+import { IDENT, member } from '../compile/emit-names.js';
 import type { CompiledFunction } from './host.js';
 
-const IDENT = /^[A-Za-z_$][\w$]*$/;
 const key = (name: string): string => JSON.stringify(name);
-const member = (obj: string, name: string): string => (IDENT.test(name) ? `${obj}.${name}` : `${obj}[${key(name)}]`);
 /** True when `name` can name a function expression. */
 export function trampolineNameOk(name: string): boolean {
   return IDENT.test(name) && name !== 'default';
