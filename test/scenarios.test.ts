@@ -27,6 +27,8 @@ interface Generation {
 interface Scenario {
   description: string;
   flags?: string[];
+  /** Flags for node itself, before the CLI (`--allow-natives-syntax` to look at hidden classes). */
+  nodeFlags?: string[];
   entry?: string;
   start?: { expect: Pattern };
   startRejected?: { stderr: Pattern };
@@ -56,7 +58,7 @@ function readTree(dir: string, base = dir, out: Record<string, string> = {}): Re
 
 async function runScenario(name: string, sc: Scenario): Promise<void> {
   const project = tempProject(readTree(path.join(root, name, 'v0')));
-  const cli = CliRun.run(project.dir, [...(sc.flags ?? []), sc.entry ?? 'main.ts']);
+  const cli = CliRun.run(project.dir, [...(sc.flags ?? []), sc.entry ?? 'main.ts'], sc.nodeFlags ?? []);
   try {
     let awaitingReady = false;
     if (sc.startRejected) {

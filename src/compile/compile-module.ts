@@ -11,6 +11,7 @@ import {
 } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
+import { classLayouts } from './layout.js';
 import { L, member, META, M, RT, S, T } from './emit-names.js';
 import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
@@ -49,14 +50,14 @@ export function compileModule(file: string, source: string, options: CompileOpti
   };
   if (firstError) return { ok: false, errors: [diag(firstError.labels[0]?.start ?? 0, firstError.message)] };
   try {
-    return { ok: true, module: compileProgram(parsed.program as unknown as AstNode, js, t.map) };
+    return { ok: true, module: compileProgram(file, source, parsed.program as unknown as AstNode, js, t.map) };
   } catch (e: unknown) {
     if (e instanceof CompileFailure) return { ok: false, errors: [diag(e.jsOffset, e.message)] };
     throw e;
   }
 }
 
-function compileProgram(program: AstNode, js: string, map: ConstructorParameters<typeof PositionMap>[3]): CompiledModule {
+function compileProgram(file: string, source: string, program: AstNode, js: string, map: ConstructorParameters<typeof PositionMap>[3]): CompiledModule {
   const { dependencies, imports, rawExports, starExports, top, removed } = classifyTopLevel(program);
   const functionNames = new Set(top.flatMap((t) => (t.kind === 'function' ? [t.name] : [])));
   const scope = analyzeScope(program);
@@ -246,7 +247,7 @@ function compileProgram(program: AstNode, js: string, map: ConstructorParameters
   }
 
   return {
-    classes: new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node) }])),
+    classes: classLayouts(file, source, new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node) }]))),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
     params: [...MODULE_PARAMS],

@@ -2,6 +2,7 @@
 // needs to decide what a change does (functions, bindings, effects, imports, exports).
 
 import type { PositionMap } from './position-map.js';
+import type { TypeShape } from './type-shape.js';
 
 /** A static import or re-export source of the module, in source order. */
 export interface Dependency {
@@ -58,17 +59,28 @@ export interface Item {
 
 /** An instance field a class declares (parameter properties included), as this version declares it. */
 export interface FieldDecl {
-  /** `hp`, `#secret`, or `[expr]` for a computed key. */
+  /** `hp` or `#secret` (fields with computed keys are not part of the layout). */
   readonly name: string;
   /** The initializer's JavaScript text, or null for a field declared without one. */
   readonly initializer: string | null;
+  /** The checkable part of the field's type: written, or inferred from a plain initializer. */
+  readonly type: TypeShape;
+  /** The type as written (whitespace collapsed), or as inferred; '' when neither. */
+  readonly typeText: string;
+  /** `/** @renamed old *\/` on the field: its value comes from the old field of that name. */
+  readonly renamedFrom: string | null;
+  /** Offset of the field in the TypeScript source. */
+  readonly sourceOffset: number;
 }
 
 /** What a version of a top-level class declares: the base for migrating live instances' fields. */
 export interface ClassInfo {
   /** Offset of the class in the transpiled JavaScript. */
   readonly jsOffset: number;
+  /** Instance fields in the order a new instance gets them. */
   readonly fields: readonly FieldDecl[];
+  /** The class declares `static migrateInstance(instance, old, fromVersion)`. */
+  readonly migrateHook: boolean;
 }
 
 /** One compiled version of a module. */

@@ -1,11 +1,27 @@
 // Emits a top-level class as items: its definition under the stable identity, its static fields
 // (state) and its static blocks (effects).
 
-import { child, nameOf, text, type AstNode } from './ast.js';
+import { child, children, nameOf, text, type AstNode } from './ast.js';
 import { staticKeyText, staticMembers } from './classes.js';
 import type { Item } from './compiled-module.js';
 import { member, RT, S } from './emit-names.js';
 import type { Emitter } from './emitter.js';
+
+/**
+ * Emits `, { hp() { return (10); }, ... }`: each instance field initializer again, as a method to call
+ * with an existing instance as `this` when a change adds the field to live instances.
+ */
+function emitFieldInitializers(emitter: Emitter, node: AstNode, symbolFor: (classStart: number, name: string) => string | undefined): void {
+  emitter.insert(', {');
+  for (const m of children(child(node, 'body')!, 'body')) {
+    const value = child(m, 'value');
+    const key = child(m, 'key');
+    if (m.type !== 'PropertyDefinition' || m['static'] === true || m['computed'] === true || !value || !key) continue;
+    const keyText = key.type === 'PrivateIdentifier' ? `[${symbolFor(node.start, text(key, 'name')!) ?? 'undefined'}]` : JSON.stringify(nameOf(key) ?? '');
+    emitter.insert(` ${keyText}() { return (`).copy(value.start, value.end).insert('); },');
+  }
+  emitter.insert(' }');
+}
 
 /**
  * Emits a top-level class: one item that (re)defines it under its stable identity, run for every new
@@ -21,7 +37,9 @@ export function emitClass(
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
   const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
-  emitter.insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end).insert('); },\n');
+  emitter.insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end);
+  emitFieldInitializers(emitter, node, symbolFor);
+  emitter.insert('); },\n');
   push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync, jsOffset: node.start });
   // Static initializers and blocks run as a method whose home object inherits from the superclass, so
   // `super.x` in them reaches the superclass (K -> Impl -> Base) and `this` is the class.

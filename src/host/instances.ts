@@ -6,8 +6,8 @@ import inspector from 'node:inspector';
 
 type Post = (method: string, params?: object) => Record<string, unknown>;
 
-/** Returns a function counting the live objects that have `prototype` in their chain (prototypes aside). */
-export function createInstanceCounter(): (prototype: object) => number {
+/** Returns a function finding the live objects that have `prototype` in their chain (prototypes aside). */
+export function createInstanceFinder(): (prototype: object) => object[] {
   let post: Post | null = null;
   const connect = (): Post => {
     const session = new inspector.Session();
@@ -32,11 +32,16 @@ export function createInstanceCounter(): (prototype: object) => number {
     try {
       const proto = post('Runtime.evaluate', { expression: `globalThis.${key}`, objectGroup: 'imago' })['result'] as { objectId: string };
       const found = post('Runtime.queryObjects', { prototypeObjectId: proto.objectId, objectGroup: 'imago' })['objects'] as { objectId: string };
-      const counted = post('Runtime.callFunctionOn', {
-        objectId: found.objectId, returnByValue: true,
-        functionDeclaration: 'function () { return this.filter((o) => !(Object.prototype.hasOwnProperty.call(o, "constructor") && typeof o.constructor === "function" && o.constructor.prototype === o)).length; }',
-      })['result'] as { value: number };
-      return counted.value;
+      // Hand the array over to this side through the same global, then release the inspector's handles.
+      post('Runtime.callFunctionOn', { objectId: found.objectId, functionDeclaration: `function () { globalThis.${key} = this; }` });
+      const all = g[key] as object[];
+      const out: object[] = [];
+      for (const o of all) {
+        const own = Object.getOwnPropertyDescriptor(o, 'constructor');
+        const isPrototype = own !== undefined && typeof own.value === 'function' && (own.value as { prototype?: unknown }).prototype === o;
+        if (!isPrototype) out.push(o);
+      }
+      return out;
     } finally {
       delete g[key];
       post('Runtime.releaseObjectGroup', { objectGroup: 'imago' });

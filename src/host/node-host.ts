@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { Host, Timers } from '../runtime/host.js';
-import { createInstanceCounter } from './instances.js';
+import { createInstanceFinder } from './instances.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
 function captureTimers(): Timers {
@@ -55,7 +55,7 @@ export function createNodeHost(): Host {
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(fromFile).href);
       return (await import(url)) as object;
     },
-    countInstances: createInstanceCounter(),
+    findInstances: createInstanceFinder(),
     fileUrl: (file) => pathToFileURL(file).href,
     paths: { dirname: path.dirname, resolve: path.resolve, relative: path.relative, isAbsolute: path.isAbsolute },
     timers,

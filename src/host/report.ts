@@ -1,7 +1,7 @@
 // imago's own lines on stderr, all prefixed `[imago]`; the program's output passes through untouched.
 
 import { formatDiagnostic, type Diagnostic } from '../compile/diagnostic.js';
-import type { ChangeSummary } from '../runtime/events.js';
+import type { ChangeSummary, LayoutReport } from '../runtime/events.js';
 
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
@@ -23,9 +23,27 @@ export function describeSummary(s: ChangeSummary): string {
   if (c.added) parts.push(`+${plural(c.added, 'class', 'classes')}`);
   if (c.removed) parts.push(`-${plural(c.removed, 'class', 'classes')}`);
   parts.push(...s.enums);
+  for (const l of s.layouts) parts.push(describeLayout(l));
   if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
   if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
   return parts.length > 0 ? parts.join(', ') : 'no code to swap';
+}
+
+/** `Player: +armor (10,000 instances), -legacyId, hp→health (renamed)`: what a layout change did. */
+export function describeLayout(l: LayoutReport): string {
+  const items = [
+    ...l.added.map((f) => `+${f}`),
+    ...l.removed.map((f) => `-${f}`),
+    ...l.renamed.map((r) => `${r.from}→${r.to} (renamed)`),
+    ...l.retyped.map((r) => `${r.field}: ${r.from}→${r.to}${r.converted ? ` (${r.converted.toLocaleString('en-US')} converted)` : ''}`),
+  ];
+  const count = `(${plural(l.instances, 'instance').replace(/^\d+/, l.instances.toLocaleString('en-US'))})`;
+  if (items.length === 0) items.push('layout');
+  items[0] = `${items[0]} ${count}`;
+  if (l.hook) items.push('migrateInstance ran');
+  for (const u of l.unmarkedRenames) items.push(`${u.removed} removed, ${u.added} added — mark a rename to keep values`);
+  if (l.unchecked.length > 0) items.push(`values of ${l.unchecked.join(', ')} kept unchecked (imago cannot check their types)`);
+  return `${l.class}: ${items.join(', ')}`;
 }
 
 /** Indents a diagnostic under an imago line. */

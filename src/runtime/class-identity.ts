@@ -23,6 +23,8 @@ export interface ClassIdentity {
   impl: Constructor;
   /** The instance fields the installed version declares (the live data layout issue migrates by these). */
   fields: readonly FieldDecl[];
+  /** Counts layout changes (1 for the first layout): what a `migrateInstance` hook is told it migrates from. */
+  layoutVersion: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export function createClassIdentity(host: Host, name: string, filename: string, 
   const holder = Object.create(pin) as { impl: Constructor };
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const constructor = make(holder) as ClassIdentity['constructor'];
-  const identity: ClassIdentity = { name, constructor, pin, impl, fields };
+  const identity: ClassIdentity = { name, constructor, pin, impl, fields, layoutVersion: 1 };
   installVersion(identity, impl);
   return identity;
 }

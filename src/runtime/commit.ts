@@ -13,6 +13,7 @@ import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
+import { migrateLayouts, type MigrationResult } from './migrate.js';
 import type { PreparedChange, PreparedModule } from './prepare.js';
 
 export type CommitOutcome =
@@ -73,7 +74,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   ctx.journal = journal;
   ctx.compiling = new Map([...change.prepared.values()].map((p) => [p.record, p.compiled]));
   ctx.notes = [];
-  const finish = (): void => { ctx.journal = null; ctx.compiling = null; };
+  ctx.layoutChanges = [];
+  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; };
 
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
     finish();
@@ -142,6 +144,15 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     return rollback('evaluate', e);
   }
 
+  // Migrate live instances to new data layouts, last: it undoes its own work if it fails, and nothing
+  // after it can throw.
+  let migration: MigrationResult | null;
+  try {
+    migration = migrateLayouts(ctx, ctx.layoutChanges, (record) => change.prepared.get(record.id)?.source ?? record.version?.source ?? '');
+  } catch (e: unknown) {
+    return rollback('migrate', e);
+  }
+
   // Commit: nothing below runs user code except disposers of removed statements and modules.
   const summary = {
     functions,
@@ -150,6 +161,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     modules: { added: modulesAdded, removed: change.unloaded.length },
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: 0 },
     enums: [...ctx.notes],
+    layouts: migration?.reports ?? [],
+    ...(migration ? { migrationMs: migration.ms } : {}),
   };
   for (const [record, version] of versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));
@@ -205,7 +218,7 @@ function checkClassesKept(ctx: ImageContext, record: ModuleRecord, old: LiveVers
     const fn = next.compiled.functions.find((f) => f.name === name);
     if (!identity || (!item && !fn)) continue;
     const what = fn ? 'a function' : next.compiled.enums.has(name) ? 'an enum' : 'a plain binding';
-    const count = ctx.host.countInstances ? ctx.host.countInstances(identity.constructor.prototype) : null;
+    const count = ctx.host.findInstances?.(identity.constructor.prototype)?.length ?? null;
     if (count === 0) {
       record.classes.delete(name);
       journal.push(() => record.classes.set(name, identity));

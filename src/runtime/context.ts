@@ -6,6 +6,7 @@ import type { CompiledModule } from '../compile/compiled-module.js';
 import type { CompileOptions } from '../compile/transpile.js';
 import type { PositionMap } from '../compile/position-map.js';
 import type { Host } from './host.js';
+import type { LayoutChange } from './migrate.js';
 import type { ModuleRecord } from './module-record.js';
 import type { TimerTracker } from './owner.js';
 import type { PathAliases } from './resolve.js';
@@ -42,6 +43,8 @@ export interface ImageContext {
   compiling: ReadonlyMap<ModuleRecord, CompiledModule> | null;
   /** Notes for the reload line gathered during a commit (changed enum values). */
   notes: string[];
+  /** Classes redefined during a commit, whose instances may need migrating (null outside a commit). */
+  layoutChanges: LayoutChange[] | null;
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
   warn(message: string, errors?: readonly Diagnostic[]): void;
   /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */

@@ -3,7 +3,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 
 /** Where a rejected change failed. */
-export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate';
+export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate';
 
 /** What the type check of a change found. */
 export interface TypecheckReport {
@@ -22,6 +22,29 @@ export interface ChangeSummary {
   /** Enum members whose value changed, was added or removed, e.g. `Color.Red 0→1`. */
   readonly enums: readonly string[];
   readonly modules: { readonly added: number; readonly removed: number };
+  /** Classes whose live instances were migrated to a new data layout. */
+  readonly layouts: readonly LayoutReport[];
+  /** Time to find and migrate the instances (in `applyMs` too), when a layout changed. */
+  readonly migrationMs?: number;
+}
+
+/** What a change did to the live instances of one class. */
+export interface LayoutReport {
+  readonly class: string;
+  readonly file: string;
+  /** Instances migrated, subclass instances included. */
+  readonly instances: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly renamed: ReadonlyArray<{ readonly from: string; readonly to: string }>;
+  /** Fields whose type changed; `converted` counts values a standard conversion changed. */
+  readonly retyped: ReadonlyArray<{ readonly field: string; readonly from: string; readonly to: string; readonly converted: number }>;
+  /** Retyped or added fields whose type imago cannot check values against (the type gate checks the code). */
+  readonly unchecked: readonly string[];
+  /** A field removed and one of the same type added without a `@renamed` marker: values were not kept. */
+  readonly unmarkedRenames: ReadonlyArray<{ readonly removed: string; readonly added: string }>;
+  /** The class's `migrateInstance` hook ran for each instance. */
+  readonly hook: boolean;
 }
 
 export type ImageEvent =
@@ -42,7 +65,7 @@ export type ImageEvent =
 /** A summary of a change that swapped nothing (a types-only edit). */
 export const EMPTY_SUMMARY: ChangeSummary = {
   functions: { changed: 0, added: 0, removed: 0 }, bindings: { added: 0, reevaluated: 0, removed: 0 },
-  effects: { run: 0, removed: 0 }, modules: { added: 0, removed: 0 }, classes: { changed: 0, added: 0, removed: 0 }, enums: [],
+  effects: { run: 0, removed: 0 }, modules: { added: 0, removed: 0 }, classes: { changed: 0, added: 0, removed: 0 }, enums: [], layouts: [],
 };
 
 /** Exhaustiveness guard for switches over tagged unions. */

@@ -35,10 +35,10 @@ export interface Host {
   /** `file://` URL of an absolute path. */
   fileUrl(path: string): string;
   /**
-   * How many live objects have `prototype` in their prototype chain (a heap walk, paid only when asked:
-   * ARCHITECTURE.md fact 5). Null when the host cannot tell.
+   * The live objects that have `prototype` in their prototype chain, prototypes aside (a heap walk, paid
+   * only when asked: ARCHITECTURE.md fact 5). Null when the host cannot find them.
    */
-  countInstances?(prototype: object): number | null;
+  findInstances?(prototype: object): object[] | null;
   readonly paths: Paths;
   readonly timers: Timers;
   now(): number;

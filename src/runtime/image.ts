@@ -61,7 +61,8 @@ export class Image {
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, compileOptions: options.compileOptions ?? {}, journal: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, compileOptions: options.compileOptions ?? {}, journal: null,
+      layoutChanges: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };

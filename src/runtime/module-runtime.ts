@@ -5,7 +5,7 @@ import { createClassIdentity, defineStatic, installedLayers, installVersion } fr
 import type { ImageContext } from './context.js';
 import { mergeEnum } from './enums.js';
 import { createHotContext } from './hot.js';
-import type { ModuleRecord } from './module-record.js';
+import { privateKey, type ModuleRecord } from './module-record.js';
 import { resolveSpecifier } from './resolve.js';
 
 type Constructor = abstract new (...args: never[]) => object;
@@ -20,14 +20,13 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
   const rt = {
     ...tracker.functions,
     import: (specifier: unknown) => dynamicImport(String(specifier)),
-    privateName(key: string): symbol {
-      let sym = record.privateNames.get(key);
-      if (!sym) { sym = Symbol(key.slice(key.indexOf('#'))); record.privateNames.set(key, sym); }
-      return sym;
-    },
-    defineClass(name: string, impl: Constructor): unknown {
+    privateName: (key: string): symbol => privateKey(record, key),
+    defineClass(name: string, impl: Constructor, initializers: Record<PropertyKey, () => unknown>): unknown {
       const identity = record.classes.get(name);
-      const fields = ctx.compiling?.get(record)?.classes.get(name)?.fields ?? record.version?.compiled.classes.get(name)?.fields ?? [];
+      const info = ctx.compiling?.get(record)?.classes.get(name) ?? record.version?.compiled.classes.get(name);
+      const fields = info?.fields ?? [];
+      // `super.x` in an initializer run for a live instance reaches the superclass, as in the class body.
+      Object.setPrototypeOf(initializers, Object.getPrototypeOf(impl.prototype) as object | null);
       if (!identity) {
         const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl, fields);
         record.classes.set(name, created);
@@ -38,6 +37,7 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       const beforeFields = identity.fields;
       ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; });
       installVersion(identity, impl);
+      if (info && ctx.layoutChanges) ctx.layoutChanges.push({ record, identity, old: beforeFields, next: info, initializers });
       identity.fields = fields;
       return identity.constructor;
     },

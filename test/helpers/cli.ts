@@ -17,8 +17,8 @@ export class CliRun {
   readonly #child: ChildProcess;
   #buffer = '';
 
-  constructor(readonly dir: string, args: readonly string[], readonly eventsFile = path.join(dir, '.events.ndjson')) {
-    this.#child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  constructor(readonly dir: string, args: readonly string[], readonly eventsFile = path.join(dir, '.events.ndjson'), nodeArgs: readonly string[] = []) {
+    this.#child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     this.#child.stdout!.on('data', (d: Buffer) => {
       this.#buffer += d.toString();
       const parts = this.#buffer.split('\n');
@@ -30,9 +30,9 @@ export class CliRun {
   }
 
   /** Starts `imago run --events <file> ...args`. */
-  static run(dir: string, args: readonly string[]): CliRun {
+  static run(dir: string, args: readonly string[], nodeArgs: readonly string[] = []): CliRun {
     const events = path.join(dir, '.events.ndjson');
-    return new CliRun(dir, ['run', '--events', events, ...args], events);
+    return new CliRun(dir, ['run', '--events', events, ...args], events, nodeArgs);
   }
 
   events(): Event[] {

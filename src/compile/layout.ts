@@ -1,0 +1,117 @@
+// The data layout of each top-level class, per version: its instance fields in the order a new instance
+// gets them, with their TypeScript types (which the JavaScript has lost) and rename markers. The live
+// data layout engine (src/runtime/migrate.ts) diffs two of these to migrate instances that already exist.
+
+import { parseSync } from 'oxc-parser';
+import { child, children, nameOf, text, type AstNode } from './ast.js';
+import type { ClassInfo, FieldDecl } from './compiled-module.js';
+import { shapeOfInitializer, shapeOfType, shapeText, unionOf, type TypeShape } from './type-shape.js';
+import { languageOf } from './transpile.js';
+
+/** The hook a class declares to migrate its instances: `static migrateInstance(instance, old, fromVersion)`. */
+export const MIGRATE_HOOK = 'migrateInstance';
+
+const RENAMED = /@renamed\s+(#?[A-Za-z_$][\w$]*)/;
+
+interface TsField {
+  readonly type: TypeShape;
+  readonly typeText: string;
+  readonly renamedFrom: string | null;
+  readonly start: number;
+  readonly param: boolean;
+}
+
+type Comment = { readonly value: string; readonly start: number; readonly end: number };
+
+function keyName(key: AstNode | undefined): string | null {
+  if (!key) return null;
+  if (key.type === 'PrivateIdentifier') return `#${text(key, 'name') ?? ''}`;
+  return nameOf(key) ?? null;
+}
+
+/** The top-level classes and type aliases of a TypeScript module, by name. */
+function declarations(program: AstNode): { classes: Map<string, AstNode>; aliases: Map<string, AstNode> } {
+  const classes = new Map<string, AstNode>();
+  const aliases = new Map<string, AstNode>();
+  for (let stmt of children(program, 'body')) {
+    if (stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration') stmt = child(stmt, 'declaration') ?? stmt;
+    const name = nameOf(child(stmt, 'id'));
+    if (!name) continue;
+    if (stmt.type === 'ClassDeclaration') classes.set(name, stmt);
+    else if (stmt.type === 'TSTypeAliasDeclaration' && !child(stmt, 'typeParameters')) aliases.set(name, stmt);
+  }
+  return { classes, aliases };
+}
+
+/** The fields a TypeScript class declares (not `declare` ones), with their types and markers. */
+function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, AstNode>, comments: readonly Comment[]): Map<string, TsField> {
+  const out = new Map<string, TsField>();
+  let previousEnd = child(cls, 'body')?.start ?? cls.start;
+  const markerBefore = (start: number): string | null => {
+    for (const c of comments) if (c.start >= previousEnd && c.end <= start) { const m = RENAMED.exec(c.value); if (m) return m[1]!; }
+    return null;
+  };
+  const typed = (annotation: AstNode | undefined, value: AstNode | undefined, optional: boolean): Pick<TsField, 'type' | 'typeText'> => {
+    const node = child(annotation ?? cls, 'typeAnnotation');
+    let type = node ? shapeOfType(node, aliases) : shapeOfInitializer(value);
+    let typeText = node ? source.slice(node.start, node.end).replace(/\s+/g, ' ') : type.kind === 'opaque' ? '' : shapeText(type);
+    if (optional) { type = unionOf([type, { kind: 'primitive', name: 'undefined' }]); typeText = typeText ? `${typeText} | undefined` : ''; }
+    return { type, typeText };
+  };
+  for (const m of children(child(cls, 'body')!, 'body')) {
+    if (m.type === 'MethodDefinition' && m['kind'] === 'constructor') {
+      for (const p of children(child(m, 'value')!, 'params')) {
+        if (p.type !== 'TSParameterProperty') continue;
+        const param = child(p, 'parameter')!;
+        const id = param.type === 'AssignmentPattern' ? child(param, 'left') : param;
+        const name = nameOf(id);
+        if (!name || !id) continue;
+        out.set(name, { ...typed(child(id, 'typeAnnotation'), child(param, 'right'), id['optional'] === true), renamedFrom: markerBefore(p.start), start: p.start, param: true });
+        previousEnd = p.end;
+      }
+    }
+    if (m.type === 'PropertyDefinition' && m['static'] !== true && m['declare'] !== true && m['computed'] !== true) {
+      const name = keyName(child(m, 'key'));
+      if (name) out.set(name, { ...typed(child(m, 'typeAnnotation'), child(m, 'value'), m['optional'] === true), renamedFrom: markerBefore(m.start), start: m.start, param: false });
+    }
+    previousEnd = m.end;
+  }
+  return out;
+}
+
+function hasMigrateHook(cls: AstNode): boolean {
+  return children(child(cls, 'body')!, 'body').some((m) => m.type === 'MethodDefinition' && m['static'] === true && m['computed'] !== true && keyName(child(m, 'key')) === MIGRATE_HOOK);
+}
+
+/**
+ * The layouts of the module's top-level classes: `jsFields` (from the JavaScript, in the order instances
+ * get them) joined with what the TypeScript source says about each field. Fields TypeScript declares
+ * that the JavaScript does not define up front (parameter properties, or fields without an initializer
+ * under `useDefineForClassFields: false`) follow, as the constructor assigns them.
+ */
+export function classLayouts(file: string, source: string, jsClasses: ReadonlyMap<string, { jsOffset: number; fields: ReadonlyArray<{ name: string; initializer: string | null }> }>): Map<string, ClassInfo> {
+  const out = new Map<string, ClassInfo>();
+  if (jsClasses.size === 0) return out;
+  const parsed = parseSync(`module.${languageOf(file)}`, source, { sourceType: 'module', lang: languageOf(file) });
+  const program = parsed.program as unknown as AstNode;
+  const comments = (parsed.comments as readonly Comment[]).filter((c) => c.value.includes('@renamed'));
+  const { classes, aliases } = declarations(program);
+  for (const [name, js] of jsClasses) {
+    const cls = classes.get(name);
+    const ts = cls ? tsFields(source, cls, aliases, comments) : new Map<string, TsField>();
+    const fields: FieldDecl[] = [];
+    const seen = new Set<string>();
+    const add = (fieldName: string, initializer: string | null): void => {
+      const info = ts.get(fieldName);
+      seen.add(fieldName);
+      fields.push({
+        name: fieldName, initializer, type: info?.type ?? { kind: 'opaque' }, typeText: info?.typeText ?? '',
+        renamedFrom: info?.renamedFrom ?? null, sourceOffset: info?.start ?? cls?.start ?? 0,
+      });
+    };
+    for (const f of js.fields) if (!f.name.startsWith('[')) add(f.name, f.initializer);
+    for (const param of [true, false]) for (const [fieldName, info] of ts) if (info.param === param && !seen.has(fieldName)) add(fieldName, null);
+    out.set(name, { jsOffset: js.jsOffset, fields, migrateHook: cls ? hasMigrateHook(cls) : false });
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+class P {
+  id = 0;
+  hp = 10;
+  armor: number = (() => { if (this.id === 4999) throw new Error(`bad id ${this.id}`); this.hp = 0; return 1; })();
+}
+const ps: P[] = [];
+for (let i = 0; i < 10000; i++) ps.push(Object.assign(new P(), { id: i }));
+function label(): string { return 'L2'; }
+export function probe(): string {
+  return `${label()} ${ps.filter((p) => 'armor' in p).length} ${ps.reduce((s, p) => s + p.hp, 0)} ${JSON.stringify(ps[4999])}`;
+}
+setInterval(() => console.log(probe()), 20);
