@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { measureHeap, reportHeap } from './heap.js';
+import { measureLayout, reportLayout } from './layout.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureSteadyState, reportSteadyState } from './steady-state.js';
 import { measureTypecheck, reportTypecheck } from './typecheck.js';
@@ -16,3 +17,4 @@ if (!only || only === 'latency') {
 if (!only || only === 'steady') for (const l of reportSteadyState(await measureSteadyState())) console.log(l);
 if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));
 if (!only || only === 'typecheck') for (const l of reportTypecheck(await measureTypecheck())) console.log(l);
+if (!only || only === 'layout') for (const l of reportLayout(await measureLayout())) console.log(l);

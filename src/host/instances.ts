@@ -37,6 +37,7 @@ export function createInstanceFinder(): (prototype: object) => object[] {
       const all = g[key] as object[];
       const out: object[] = [];
       for (const o of all) {
+        if (!Object.hasOwn(o, 'constructor')) { out.push(o); continue; }
         const own = Object.getOwnPropertyDescriptor(o, 'constructor');
         const isPrototype = own !== undefined && typeof own.value === 'function' && (own.value as { prototype?: unknown }).prototype === o;
         if (!isPrototype) out.push(o);

@@ -162,7 +162,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: 0 },
     enums: [...ctx.notes],
     layouts: migration?.reports ?? [],
-    ...(migration ? { migrationMs: migration.ms } : {}),
+    ...(migration ? { migration: { ms: migration.ms, discoveryMs: migration.discoveryMs, instances: migration.instances } } : {}),
   };
   for (const [record, version] of versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));

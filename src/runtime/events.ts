@@ -24,8 +24,8 @@ export interface ChangeSummary {
   readonly modules: { readonly added: number; readonly removed: number };
   /** Classes whose live instances were migrated to a new data layout. */
   readonly layouts: readonly LayoutReport[];
-  /** Time to find and migrate the instances (in `applyMs` too), when a layout changed. */
-  readonly migrationMs?: number;
+  /** When a layout changed: instances found and migrated, and the time it took (part of `applyMs`). */
+  readonly migration?: { readonly instances: number; readonly discoveryMs: number; readonly ms: number };
 }
 
 /** What a change did to the live instances of one class. */

@@ -67,12 +67,14 @@ interface Plan {
   readonly assignable: (key: PropertyKey) => boolean;
   /** For instances whose own keys are exactly `expected` (the usual case): the tail to rebuild. */
   readonly expected: readonly PropertyKey[] | null;
-  readonly fastTail: { readonly from: number; readonly deleteKeys: readonly PropertyKey[]; readonly addKeys: readonly PropertyKey[] } | null;
+  readonly fastTail: { readonly from: number; readonly deleteKeys: readonly PropertyKey[]; readonly addKeys: readonly PropertyKey[]; readonly plainAdds: boolean } | null;
 }
 
 export interface MigrationResult {
   readonly reports: LayoutReport[];
   readonly instances: number;
+  /** Finding the instances, then migrating them. */
+  readonly discoveryMs: number;
   readonly ms: number;
 }
 
@@ -128,12 +130,18 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     for (const o of found) instances.push(o);
   }
 
+  const discoveryMs = now() - started;
   const classes = classesByPrototype(ctx);
   const plans = new Map<object | null, Plan>();
+  let lastProto: object | null = null;
+  let lastPlan: Plan | null = null;
   const planOf = (o: object): Plan => {
     const proto = Object.getPrototypeOf(o) as object | null;
+    if (proto === lastProto && lastPlan) return lastPlan;
     let plan = plans.get(proto);
     if (!plan) { plan = makePlan(proto, classes, steps); plans.set(proto, plan); }
+    lastProto = proto;
+    lastPlan = plan;
     return plan;
   };
 
@@ -152,7 +160,10 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
   }
 
   computePhase(instances, planOf, steps);
-  for (const o of instances) settle(o as Obj, planOf(o));
+  // Instances whose plan only appends fields at the end already have the layout of a new instance.
+  if ([...plans.values()].some((p) => p.removed.size > 0 || (p.fastTail !== null && p.fastTail.deleteKeys.length > 0))) {
+    for (const o of instances) settle(o as Obj, planOf(o));
+  }
 
   const ms = now() - started;
   const reports: LayoutReport[] = [];
@@ -170,7 +181,7 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
       hook: step.hook !== null,
     });
   }
-  return { reports, instances: instances.length, ms };
+  return { reports, instances: instances.length, discoveryMs, ms };
 }
 
 function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
@@ -255,7 +266,8 @@ function makePlan(proto: object | null, classes: ReturnType<typeof classesByProt
   const target = targetOrder(full, plan);
   let from = 0;
   while (from < full.length && full[from] === target[from]) from++;
-  return { ...plan, fastTail: { from, deleteKeys: full.slice(from).reverse(), addKeys: target.slice(from) } };
+  const addKeys = target.slice(from);
+  return { ...plan, fastTail: { from, deleteKeys: full.slice(from).reverse(), addKeys, plainAdds: addKeys.every((k) => declared.has(k) && assignable(k)) } };
 }
 
 /** Phase 1: everything that may throw or misfit, undone for all instances if anything does. */
@@ -264,12 +276,13 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
   const restores = new Map<object, Array<readonly [PropertyKey, unknown]>>();
   const snapshots = new Map<object, Map<PropertyKey, unknown>>();
   let done = 0;
-  let partial: PropertyKey[] = [];
+  // How many of its plan's added keys the instance being computed has so far (they come in plan order).
+  let partial = 0;
   const undo = (): void => {
     for (let i = 0; i <= done && i < instances.length; i++) {
       const o = instances[i] as Obj;
-      const added = i === done ? partial : planOf(o).addedKeys;
-      for (let j = added.length - 1; j >= 0; j--) Reflect.deleteProperty(o, added[j]!);
+      const added = planOf(o).addedKeys;
+      for (let j = (i === done ? partial : added.length) - 1; j >= 0; j--) Reflect.deleteProperty(o, added[j]!);
       const restore = restores.get(o);
       if (restore) for (let j = restore.length - 1; j >= 0; j--) o[restore[j]![0]] = restore[j]![1];
       const snapshot = snapshots.get(o);
@@ -285,7 +298,7 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
     for (; done < instances.length; done++) {
       const o = instances[done] as Obj;
       const plan = planOf(o);
-      partial = [];
+      partial = 0;
       if (plan.steps.length === 0) continue;
       if (!Object.isExtensible(o)) {
         const step = plan.steps[0]!;
@@ -332,13 +345,14 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           }
           if (plan.assignable(a.key)) o[a.key] = value;
           else Object.defineProperty(o, a.key, { value, writable: true, enumerable: true, configurable: true });
-          partial.push(a.key);
+          partial++;
         }
         if (step.hook) {
           try { step.hook.call(step.change.identity.constructor, o, old!, step.change.identity.layoutVersion); } catch (e: unknown) {
             throw reject(step.change, null, `${name}.migrateInstance threw for ${nth()} (no instance was changed): ${threw(e)}`);
           }
-          for (const t of [...step.added, ...step.retyped]) if (t.check && !fits(o[t.key], t.shape)) miss(step, t, o[t.key], 'migrateInstance left there');
+          for (const t of step.added) if (t.check && !fits(o[t.key], t.shape)) miss(step, t, o[t.key], 'migrateInstance left there');
+          for (const t of step.retyped) if (t.check && !fits(o[t.key], t.shape)) miss(step, t, o[t.key], 'migrateInstance left there');
         }
       }
     }
@@ -399,14 +413,15 @@ function targetOrder(current: readonly PropertyKey[], plan: Pick<Plan, 'removed'
 
 /** Phase 2: removed fields go, the rest fall into layout order, deleting only ever the last property. */
 function settle(o: Obj, plan: Plan): void {
-  if (plan.steps.length === 0) return;
+  const fastTail = plan.fastTail;
+  if (plan.steps.length === 0 || !fastTail) return;
   const keys = Reflect.ownKeys(o);
   const expected = plan.expected;
-  let deleteKeys: readonly PropertyKey[];
-  let addKeys: readonly PropertyKey[];
-  if (expected && plan.fastTail && keys.length === expected.length && keys.every((k, i) => k === expected[i])) {
-    ({ deleteKeys, addKeys } = plan.fastTail);
-  } else {
+  let standard = expected !== null && keys.length === expected.length;
+  for (let i = 0; standard && i < keys.length; i++) if (keys[i] !== expected![i]) standard = false;
+  let deleteKeys = fastTail.deleteKeys;
+  let addKeys = fastTail.addKeys;
+  if (!standard) {
     const current = insertionOrder(keys, plan.rank);
     const target = targetOrder(current, plan);
     let from = 0;
@@ -415,12 +430,29 @@ function settle(o: Obj, plan: Plan): void {
     addKeys = target.slice(from);
   }
   if (deleteKeys.length === 0) return;
-  const saved: Array<PropertyDescriptor | unknown> = addKeys.map((k) => (plan.declared.has(k) ? o[k] : Object.getOwnPropertyDescriptor(o, k)));
-  for (const k of deleteKeys) Reflect.deleteProperty(o, k);
-  addKeys.forEach((k, i) => {
+  const n = addKeys.length;
+  // Declared fields are plain data properties (class fields define them so); others keep their descriptor.
+  if (standard) {
+    const a0 = n > 0 ? o[addKeys[0]!] : undefined;
+    const a1 = n > 1 ? o[addKeys[1]!] : undefined;
+    if (n <= 2 && fastTail.plainAdds) {
+      for (let i = 0; i < deleteKeys.length; i++) Reflect.deleteProperty(o, deleteKeys[i]!);
+      if (n > 0) o[addKeys[0]!] = a0;
+      if (n > 1) o[addKeys[1]!] = a1;
+      return;
+    }
+  }
+  const saved: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = addKeys[i]!;
+    saved[i] = plan.declared.has(k) ? o[k] : Object.getOwnPropertyDescriptor(o, k);
+  }
+  for (let i = 0; i < deleteKeys.length; i++) Reflect.deleteProperty(o, deleteKeys[i]!);
+  for (let i = 0; i < n; i++) {
+    const k = addKeys[i]!;
     const v = saved[i];
     if (!plan.declared.has(k)) Reflect.defineProperty(o, k, v as PropertyDescriptor);
     else if (plan.assignable(k)) o[k] = v;
     else Reflect.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  });
+  }
 }
