@@ -87,7 +87,7 @@ describe('compile: state and effects', () => {
 describe('compile: classes and enums', () => {
   it('defines a class under its stable identity, with static members as separate items', () => {
     assert.equal(body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
-      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}); },\n'
+      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}, { }); },\n'
       + 'function () { __imago_rt.defineStatic(__imago_S.C, "n", ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() { return 1; } }).__imago_static.call(__imago_S.C)); },\n'
       + 'function () { ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() {\n\t\t__imago_S.C.n++;\n\t} }).__imago_static.call(__imago_S.C); },');
     assert.deepEqual(compile('class C { static n = 1; static { C.n++; } }\n').items.map((i) => [i.key, i.kind]),
@@ -112,12 +112,15 @@ describe('compile: classes and enums', () => {
   });
   it('records the instance fields each class version declares, parameter properties included', () => {
     const m = compile('class P { hp = 10; armor: number; #s = this.hp; static n = 1; constructor(public q: number) {} }\n');
-    assert.deepEqual(m.classes.get('P')!.fields, [
-      { name: 'q', initializer: null }, { name: 'hp', initializer: '10' }, { name: 'armor', initializer: null }, { name: '#s', initializer: 'this.hp' },
+    assert.deepEqual(m.classes.get('P')!.fields.map((f) => ({ name: f.name, initializer: f.initializer, type: f.typeText })), [
+      { name: 'q', initializer: null, type: 'number' }, { name: 'hp', initializer: '10', type: 'number' }, { name: 'armor', initializer: null, type: 'number' }, { name: '#s', initializer: 'this.hp', type: '' },
     ]);
+    assert.match(m.code, /\}, \{ "hp"\(\) \{ return \(10\); \}, \[__imago_p0\]\(\) \{ return \(this\.hp\); \}, \}\); \},/, 'initializers again, to run for live instances');
   });
   it('treats const X = class and export default class as classes', () => {
-    assert.deepEqual([...compile('export const X = class { a = 1; };\nexport default class { b = 2; }\n').classes.keys()], ['X', 'default']);
+    const m = compile('export const X = class { a: string | number = 1; };\nexport default class { b: bigint = 2n; }\n');
+    assert.deepEqual([...m.classes.keys()], ['X', 'default']);
+    assert.deepEqual([...m.classes.values()].map((c) => c.fields[0]!.typeText), ['string | number', 'bigint'], 'their field types are known too');
   });
   it('recognizes TypeScript enums and merges them into their identity', () => {
     const m = compile('enum Color { Red, Green = 5 }\n');

@@ -34,8 +34,17 @@ function declarations(program: AstNode): { classes: Map<string, AstNode>; aliase
   const classes = new Map<string, AstNode>();
   const aliases = new Map<string, AstNode>();
   for (let stmt of children(program, 'body')) {
-    if (stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration') stmt = child(stmt, 'declaration') ?? stmt;
-    const name = nameOf(child(stmt, 'id'));
+    const isDefault = stmt.type === 'ExportDefaultDeclaration';
+    if (stmt.type === 'ExportNamedDeclaration' || isDefault) stmt = child(stmt, 'declaration') ?? stmt;
+    if (stmt.type === 'VariableDeclaration') {
+      for (const d of children(stmt, 'declarations')) {
+        const id = nameOf(child(d, 'id'));
+        const init = child(d, 'init');
+        if (id && init?.type === 'ClassExpression') classes.set(id, init);
+      }
+      continue;
+    }
+    const name = nameOf(child(stmt, 'id')) ?? (isDefault && stmt.type === 'ClassDeclaration' ? 'default' : undefined);
     if (!name) continue;
     if (stmt.type === 'ClassDeclaration') classes.set(name, stmt);
     else if (stmt.type === 'TSTypeAliasDeclaration' && !child(stmt, 'typeParameters')) aliases.set(name, stmt);
