@@ -49,6 +49,8 @@ interface Step {
   readonly added: ReadonlyArray<FieldTarget & { readonly fromKey: PropertyKey | null; readonly init: (() => unknown) | null }>;
   readonly removedKeys: readonly PropertyKey[];
   readonly hook: ((instance: object, old: object, fromVersion: number) => void) | null;
+  /** The hook or an initializer that mentions `this` may write any field: keep every own property to put back. */
+  readonly snapshot: boolean;
   readonly oldKeys: ReadonlyArray<readonly [string, PropertyKey]>;
   readonly report: { instances: number; converted: Map<string, number> };
   readonly misfits: Map<string, Misfit>;
@@ -197,16 +199,17 @@ function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
     return { decl, key: fieldKey(record, identity.name, decl.name), shape, check: checkable(shape) };
   };
   const hookValue = Object.hasOwn(identity.impl, 'migrateInstance') && change.next.migrateHook ? (identity.impl as unknown as Obj)['migrateInstance'] : null;
+  const added = diff.added.map((a) => {
+    const t = target(a.field);
+    const init = Object.hasOwn(change.initializers, t.key) ? change.initializers[t.key as string]! : null;
+    return { ...t, fromKey: a.from ? fieldKey(record, identity.name, a.from.name) : null, init: a.from ? null : init };
+  });
+  const hook = typeof hookValue === 'function' ? hookValue as Step['hook'] : null;
   return {
-    change, diff,
+    change, diff, added, hook,
+    snapshot: hook !== null || added.some((a) => a.init !== null && /\bthis\b/.test(a.decl.initializer ?? '')),
     retyped: diff.retyped.map((r) => ({ ...target(r.field), was: r.was })),
-    added: diff.added.map((a) => {
-      const t = target(a.field);
-      const init = Object.hasOwn(change.initializers, t.key) ? change.initializers[t.key as string]! : null;
-      return { ...t, fromKey: a.from ? fieldKey(record, identity.name, a.from.name) : null, init: a.from ? null : init };
-    }),
     removedKeys: [...diff.removed.map((f) => fieldKey(record, identity.name, f.name)), ...diff.added.flatMap((a) => (a.from ? [fieldKey(record, identity.name, a.from.name)] : []))],
-    hook: typeof hookValue === 'function' ? hookValue as Step['hook'] : null,
     oldKeys: change.old.map((f) => [f.name, fieldKey(record, identity.name, f.name)] as const),
     report: { instances: 0, converted: new Map() },
     misfits: new Map(),
@@ -272,7 +275,7 @@ function makePlan(proto: object | null, classes: ReturnType<typeof classesByProt
 
 /** Phase 1: everything that may throw or misfit, undone for all instances if anything does. */
 function computePhase(instances: readonly object[], planOf: (o: object) => Plan, steps: ReadonlyMap<ClassIdentity, Step>): void {
-  // Values a conversion replaced, and every own property of instances a hook was given.
+  // Values a conversion replaced, and every own property of instances a hook or a `this` initializer saw.
   const restores = new Map<object, Array<readonly [PropertyKey, unknown]>>();
   const snapshots = new Map<object, Map<PropertyKey, unknown>>();
   let done = 0;
@@ -312,8 +315,8 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           old = Object.create(null) as Obj;
           for (const [field, key] of step.oldKeys) if (Object.hasOwn(o, key)) old[field] = o[key];
           Object.freeze(old);
-          if (!snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
         }
+        if (step.snapshot && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
         for (const r of step.retyped) {
           if (!r.check || !Object.hasOwn(o, r.key)) continue;
           const value = o[r.key];
