@@ -88,6 +88,9 @@ describe('values against types', () => {
     assert.ok(fits(new Date(), shape('Date')) && !fits({}, shape('Date')));
     assert.ok(fits({ any: 1 }, shape('{ a: number }')) && !fits(1, shape('{ a: number }')), 'an object type checks objectness only');
     assert.ok(fits(5, shape('SomeInterface')), 'a type imago cannot see into accepts any value');
+    const local = layoutOf('interface Event { t: number }\nimport type { Map } from "./types.ts";\nclass P { e: Event | null = null; m?: Map; }').fields;
+    assert.deepEqual(local.map((f) => f.type.kind), ['union', 'union']);
+    assert.ok(local.every((f) => f.type.kind === 'union' && f.type.members[0]!.kind === 'opaque'), 'a local interface or type-only import is not the global class of that name');
   });
   it('converts exactly or not at all', () => {
     assert.deepEqual(convert(7, shape('string')), { value: '7' });
@@ -148,5 +151,18 @@ p.hp = 42;\n`;
     r = await edit({ 'base.ts': 'export class Base { id = 1; tag = "t"; }\n' });
     assert.equal(r.kind, 'applied');
     assert.deepEqual([api()['s'], api()['b']].map((o) => JSON.stringify(o)), ['{"id":1,"tag":"t","speed":2,"armor":11}', '{"id":1,"tag":"t"}']);
+  });
+
+  it('keeps a field a subclass stops overriding, and puts back a property the program set that a rejected change declared', async () => {
+    const v0 = 'export class Base { x = 1; }\nexport class Sub extends Base { override x = 2; y = 3; }\nexport const s = new Sub();\n';
+    const { api, edit } = await startImage({ 'main.ts': v0 });
+    let r = await edit({ 'main.ts': v0.replace('override x = 2; ', '') });
+    assert.equal(r.kind, 'applied');
+    assert.equal(JSON.stringify(api()['s']), '{"x":2,"y":3}', 'Base still declares x: the value stays');
+    const v1 = 'export class P { a = 1; }\nexport const p = new P();\n(p as unknown as Record<string, string>)["b"] = "keep";\n';
+    const second = await startImage({ 'main.ts': v1 });
+    r = await second.edit({ 'main.ts': v1.replace('a = 1;', 'a = 1; b = 2; c: number = (() => { throw new Error("no"); })();') });
+    assert.ok(r.kind === 'rejected' && r.phase === 'migrate');
+    assert.equal(JSON.stringify(second.api()['p']), '{"a":1,"b":"keep"}');
   });
 });

@@ -36,6 +36,13 @@ function declarations(program: AstNode): { classes: Map<string, AstNode>; aliase
   for (let stmt of children(program, 'body')) {
     const isDefault = stmt.type === 'ExportDefaultDeclaration';
     if (stmt.type === 'ExportNamedDeclaration' || isDefault) stmt = child(stmt, 'declaration') ?? stmt;
+    if (stmt.type === 'ImportDeclaration') {
+      for (const s of children(stmt, 'specifiers')) {
+        const local = nameOf(child(s, 'local'));
+        if (local && (stmt['importKind'] === 'type' || s['importKind'] === 'type')) aliases.set(local, s);
+      }
+      continue;
+    }
     if (stmt.type === 'VariableDeclaration') {
       for (const d of children(stmt, 'declarations')) {
         const id = nameOf(child(d, 'id'));
@@ -47,7 +54,7 @@ function declarations(program: AstNode): { classes: Map<string, AstNode>; aliase
     const name = nameOf(child(stmt, 'id')) ?? (isDefault && stmt.type === 'ClassDeclaration' ? 'default' : undefined);
     if (!name) continue;
     if (stmt.type === 'ClassDeclaration') classes.set(name, stmt);
-    else if (stmt.type === 'TSTypeAliasDeclaration' && !child(stmt, 'typeParameters')) aliases.set(name, stmt);
+    else if (stmt.type === 'TSTypeAliasDeclaration' || stmt.type === 'TSInterfaceDeclaration') aliases.set(name, stmt);
   }
   return { classes, aliases };
 }

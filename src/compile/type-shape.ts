@@ -50,8 +50,9 @@ function literalShape(node: AstNode | undefined): TypeShape {
 }
 
 /**
- * The shape of a TypeScript type node. `aliases` are the module's own `type X = ...` declarations,
- * followed to a depth of 8 (deeper, or recursive, aliases are opaque).
+ * The shape of a TypeScript type node. `aliases` are the module's own type declarations by name: a
+ * `type X = ...` is followed to a depth of 8 (deeper, or recursive, aliases are opaque); any other
+ * node there (an interface, a generic alias, a type-only import) names a type that is opaque.
  */
 export function shapeOfType(node: AstNode | undefined, aliases: ReadonlyMap<string, AstNode>, depth = 0): TypeShape {
   if (!node || depth > 8) return OPAQUE;
@@ -70,7 +71,9 @@ export function shapeOfType(node: AstNode | undefined, aliases: ReadonlyMap<stri
       const args = children(child(node, 'typeArguments') ?? node, 'params');
       if ((name === 'Array' || name === 'ReadonlyArray') && args.length === 1) return { kind: 'array', element: shapeOfType(args[0], aliases, depth + 1) };
       const alias = aliases.get(name);
-      if (alias) return shapeOfType(child(alias, 'typeAnnotation'), aliases, depth + 1);
+      // An interface, a generic alias or a type-only import: a type, never a class to check against.
+      if (alias?.type === 'TSTypeAliasDeclaration' && !child(alias, 'typeParameters')) return shapeOfType(child(alias, 'typeAnnotation'), aliases, depth + 1);
+      if (alias) return OPAQUE;
       return { kind: 'ref', name };
     }
     default: return OPAQUE;

@@ -249,6 +249,8 @@ function makePlan(proto: object | null, classes: ReturnType<typeof classesByProt
   const rank = new Map<PropertyKey, number>();
   for (const k of [...oldOrder, ...addedKeys]) if (!rank.has(k)) rank.set(k, rank.size);
   const declared = new Set(newOrder);
+  // A field one class stops declaring while another class of the chain still declares it stays.
+  for (const k of declared) removed.delete(k);
   const assignCache = new Map<PropertyKey, boolean>();
   const assignable = (key: PropertyKey): boolean => {
     let ok = assignCache.get(key);
@@ -292,7 +294,7 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
       if (!snapshot) continue;
       const keys = Reflect.ownKeys(o);
       for (let j = keys.length - 1; j >= 0; j--) if (!snapshot.has(keys[j]!)) Reflect.deleteProperty(o, keys[j]!);
-      for (const [key, value] of snapshot) if (!Object.is(o[key], value)) o[key] = value;
+      for (const [key, value] of snapshot) if (!Object.hasOwn(o, key) || !Object.is(o[key], value)) o[key] = value;
     }
   };
   const nth = (): string => `instance ${(done + 1).toLocaleString('en-US')} of ${instances.length.toLocaleString('en-US')}`;
@@ -307,6 +309,7 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
         const step = plan.steps[0]!;
         throw reject(step.change, null, `${nth()} of ${step.change.identity.name} is frozen, sealed or not extensible, so its fields cannot change (no instance was changed); let it go first, or keep the old layout`);
       }
+      if (plan.steps.some((s) => s.snapshot) && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
       for (const step of plan.steps) {
         const name = step.change.identity.name;
         step.report.instances++;
@@ -316,7 +319,6 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           for (const [field, key] of step.oldKeys) if (Object.hasOwn(o, key)) old[field] = o[key];
           Object.freeze(old);
         }
-        if (step.snapshot && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
         for (const r of step.retyped) {
           if (!r.check || !Object.hasOwn(o, r.key)) continue;
           const value = o[r.key];
@@ -345,6 +347,12 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
             try { value = a.init.call(o); } catch (e: unknown) {
               throw reject(step.change, a.decl, `the initializer of ${name}.${a.decl.name} threw for ${nth()} (no instance was changed): ${threw(e)}`);
             }
+          }
+          if (Object.hasOwn(o, a.key)) {
+            // An own property of that name the program set: undo deletes the added key, then puts this back.
+            let list = restores.get(o);
+            if (!list) { list = []; restores.set(o, list); }
+            list.push([a.key, o[a.key]]);
           }
           if (plan.assignable(a.key)) o[a.key] = value;
           else Object.defineProperty(o, a.key, { value, writable: true, enumerable: true, configurable: true });
@@ -440,8 +448,8 @@ function settle(o: Obj, plan: Plan): void {
     const a1 = n > 1 ? o[addKeys[1]!] : undefined;
     if (n <= 2 && fastTail.plainAdds) {
       for (let i = 0; i < deleteKeys.length; i++) Reflect.deleteProperty(o, deleteKeys[i]!);
-      if (n > 0) o[addKeys[0]!] = a0;
-      if (n > 1) o[addKeys[1]!] = a1;
+      if (n > 0) Reflect.set(o, addKeys[0]!, a0);
+      if (n > 1) Reflect.set(o, addKeys[1]!, a1);
       return;
     }
   }
@@ -455,7 +463,7 @@ function settle(o: Obj, plan: Plan): void {
     const k = addKeys[i]!;
     const v = saved[i];
     if (!plan.declared.has(k)) Reflect.defineProperty(o, k, v as PropertyDescriptor);
-    else if (plan.assignable(k)) o[k] = v;
+    else if (plan.assignable(k)) Reflect.set(o, k, v);
     else Reflect.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   }
 }
