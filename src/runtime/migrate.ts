@@ -18,6 +18,7 @@ import { ChangeRejection, messageOf } from './errors.js';
 import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff, type LayoutDiff } from './layout-diff.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
+import { settle, targetOrder, type OrderPlan } from './layout-order.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
 /** A class whose layout a commit redefined, recorded by `defineClass`. */
@@ -57,19 +58,9 @@ interface Step {
 }
 
 /** What happens to instances whose nearest prototype is one object: computed once per prototype. */
-interface Plan {
+interface Plan extends OrderPlan {
   readonly steps: readonly Step[];
-  /** Declared keys of the whole chain, root class first: before (with added keys appended) and after. */
-  readonly rank: ReadonlyMap<PropertyKey, number>;
-  readonly newOrder: readonly PropertyKey[];
-  readonly declared: ReadonlySet<PropertyKey>;
-  readonly removed: ReadonlySet<PropertyKey>;
   readonly addedKeys: readonly PropertyKey[];
-  /** Keys that plain assignment defines (no setter or read-only property of that name up the chain). */
-  readonly assignable: (key: PropertyKey) => boolean;
-  /** For instances whose own keys are exactly `expected` (the usual case): the tail to rebuild. */
-  readonly expected: readonly PropertyKey[] | null;
-  readonly fastTail: { readonly from: number; readonly deleteKeys: readonly PropertyKey[]; readonly addKeys: readonly PropertyKey[]; readonly plainAdds: boolean } | null;
 }
 
 export interface MigrationResult {
@@ -79,8 +70,6 @@ export interface MigrationResult {
   readonly discoveryMs: number;
   readonly ms: number;
 }
-
-const INDEX = /^(?:0|[1-9]\d*)$/;
 
 function fieldKey(record: ModuleRecord, className: string, name: string): PropertyKey {
   return name.startsWith('#') ? privateKey(record, `${className}${name}`) : name;
@@ -164,7 +153,7 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
   computePhase(instances, planOf, steps);
   // Instances whose plan only appends fields at the end already have the layout of a new instance.
   if ([...plans.values()].some((p) => p.removed.size > 0 || (p.fastTail !== null && p.fastTail.deleteKeys.length > 0))) {
-    for (const o of instances) settle(o as Obj, planOf(o));
+    for (const o of instances) { const plan = planOf(o); if (plan.steps.length > 0) settle(o as Obj, plan); }
   }
 
   const ms = now() - started;
@@ -280,6 +269,10 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
   // Values a conversion replaced, and every own property of instances a hook or a `this` initializer saw.
   const restores = new Map<object, Array<readonly [PropertyKey, unknown]>>();
   const snapshots = new Map<object, Map<PropertyKey, unknown>>();
+  const remember = (o: object, key: PropertyKey, value: unknown): void => {
+    const list = restores.get(o);
+    if (list) list.push([key, value]); else restores.set(o, [[key, value]]);
+  };
   let done = 0;
   // How many of its plan's added keys the instance being computed has so far (they come in plan order).
   let partial = 0;
@@ -325,9 +318,7 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           if (fits(value, r.shape)) continue;
           const converted = convert(value, r.shape);
           if (converted) {
-            let list = restores.get(o);
-            if (!list) { list = []; restores.set(o, list); }
-            list.push([r.key, value]);
+            remember(o, r.key, value);
             o[r.key] = converted.value;
             step.report.converted.set(r.decl.name, (step.report.converted.get(r.decl.name) ?? 0) + 1);
           } else if (!step.hook) miss(step, r, value, 'has no exact conversion');
@@ -350,9 +341,7 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           }
           if (Object.hasOwn(o, a.key)) {
             // An own property of that name the program set: undo deletes the added key, then puts this back.
-            let list = restores.get(o);
-            if (!list) { list = []; restores.set(o, list); }
-            list.push([a.key, o[a.key]]);
+            remember(o, a.key, o[a.key]);
           }
           if (plan.assignable(a.key)) o[a.key] = value;
           else Object.defineProperty(o, a.key, { value, writable: true, enumerable: true, configurable: true });
@@ -389,81 +378,4 @@ function misfitDiagnostic(step: Step, m: Misfit): Diagnostic {
 function miss(step: Step, target: FieldTarget, value: unknown, reason: string): void {
   const m = step.misfits.get(target.decl.name);
   if (m) m.count++; else step.misfits.set(target.decl.name, { count: 1, example: value, target, reason });
-}
-
-/** Own keys in the order they were added: Reflect.ownKeys lists strings before symbols, so symbols are merged back by declared rank. */
-function insertionOrder(keys: readonly PropertyKey[], rank: ReadonlyMap<PropertyKey, number>): PropertyKey[] {
-  const strings: PropertyKey[] = [];
-  const symbols: PropertyKey[] = [];
-  for (const k of keys) {
-    if (typeof k === 'symbol') symbols.push(k);
-    else if (!INDEX.test(String(k))) strings.push(k);
-  }
-  if (symbols.length === 0) return strings;
-  const out: PropertyKey[] = [];
-  let s = 0;
-  let y = 0;
-  while (s < strings.length && y < symbols.length) {
-    const rs = rank.get(strings[s]!);
-    const ry = rank.get(symbols[y]!);
-    if (ry !== undefined && (rs === undefined || ry < rs)) out.push(symbols[y++]!); else out.push(strings[s++]!);
-  }
-  while (s < strings.length) out.push(strings[s++]!);
-  while (y < symbols.length) out.push(symbols[y++]!);
-  return out;
-}
-
-/** The order a migrated instance's keys take: leading undeclared keys, declared fields in layout order, the rest. */
-function targetOrder(current: readonly PropertyKey[], plan: Pick<Plan, 'removed' | 'declared' | 'newOrder'>): PropertyKey[] {
-  const kept = current.filter((k) => !plan.removed.has(k));
-  const first = kept.findIndex((k) => plan.declared.has(k));
-  if (first < 0) return kept;
-  const present = new Set(kept);
-  return [...kept.slice(0, first), ...plan.newOrder.filter((k) => present.has(k)), ...kept.slice(first).filter((k) => !plan.declared.has(k))];
-}
-
-/** Phase 2: removed fields go, the rest fall into layout order, deleting only ever the last property. */
-function settle(o: Obj, plan: Plan): void {
-  const fastTail = plan.fastTail;
-  if (plan.steps.length === 0 || !fastTail) return;
-  const keys = Reflect.ownKeys(o);
-  const expected = plan.expected;
-  let standard = expected !== null && keys.length === expected.length;
-  for (let i = 0; standard && i < keys.length; i++) if (keys[i] !== expected![i]) standard = false;
-  let deleteKeys = fastTail.deleteKeys;
-  let addKeys = fastTail.addKeys;
-  if (!standard) {
-    const current = insertionOrder(keys, plan.rank);
-    const target = targetOrder(current, plan);
-    let from = 0;
-    while (from < current.length && current[from] === target[from]) from++;
-    deleteKeys = current.slice(from).reverse();
-    addKeys = target.slice(from);
-  }
-  if (deleteKeys.length === 0) return;
-  const n = addKeys.length;
-  // Declared fields are plain data properties (class fields define them so); others keep their descriptor.
-  if (standard) {
-    const a0 = n > 0 ? o[addKeys[0]!] : undefined;
-    const a1 = n > 1 ? o[addKeys[1]!] : undefined;
-    if (n <= 2 && fastTail.plainAdds) {
-      for (let i = 0; i < deleteKeys.length; i++) Reflect.deleteProperty(o, deleteKeys[i]!);
-      if (n > 0) Reflect.set(o, addKeys[0]!, a0);
-      if (n > 1) Reflect.set(o, addKeys[1]!, a1);
-      return;
-    }
-  }
-  const saved: unknown[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = addKeys[i]!;
-    saved[i] = plan.declared.has(k) ? o[k] : Object.getOwnPropertyDescriptor(o, k);
-  }
-  for (let i = 0; i < deleteKeys.length; i++) Reflect.deleteProperty(o, deleteKeys[i]!);
-  for (let i = 0; i < n; i++) {
-    const k = addKeys[i]!;
-    const v = saved[i];
-    if (!plan.declared.has(k)) Reflect.defineProperty(o, k, v as PropertyDescriptor);
-    else if (plan.assignable(k)) Reflect.set(o, k, v);
-    else Reflect.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  }
 }
