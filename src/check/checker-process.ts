@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
 import { API, type Diagnostic as TsDiagnostic, type Project, type Snapshot } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { ImportGraph } from './import-graph.js';
@@ -50,7 +51,7 @@ const rel = (root: string) => (file: string): string => {
 /** Project files of the program (not the standard library, not packages, not imago's own types). */
 function programFiles(s: State): string[] {
   const extra = new Set(s.config.extraFiles);
-  return s.project.program.getSourceFileNames().filter((f) => !f.includes('/node_modules/') && !extra.has(f) && !/\/lib\.[\w.]+\.d\.ts$/.test(f));
+  return s.project.program.getSourceFileNames().filter((f) => !f.includes('/node_modules/') && !f.startsWith(IMAGO_SOURCES) && !extra.has(f) && !/\/lib\.[\w.]+\.d\.ts$/.test(f));
 }
 
 function open(setup: CheckerSetup): FromChecker {
@@ -60,10 +61,7 @@ function open(setup: CheckerSetup): FromChecker {
   let config: ProjectConfig = projectConfig(setup.root, setup.entry);
   const api = new API({
     cwd: setup.root,
-    fs: {
-      readFile: (f) => (f === config.path ? config.text : undefined),
-      fileExists: (f) => (f === config.path ? true : undefined),
-    },
+    fs: checkerFileSystem(virtualImagoPackage(setup.root), () => config),
   });
   config = projectConfig(setup.root, setup.entry, ambientDeclarations(api, setup.root, setup.entry));
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });

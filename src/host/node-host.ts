@@ -7,6 +7,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { Host, Timers } from '../runtime/host.js';
+import { IMAGO_STORE } from '../runtime/resolve.js';
+import { setStoreDebug } from '../store/store-core.js';
 import { createInstanceFinder } from './instances.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
@@ -28,6 +30,7 @@ export function createNodeHost(): Host {
   // same text share cached code and feedback, so identical code in a second image (or a version that
   // returns to an earlier text) ran 8x slower (bench/steady-state.ts). Off for the whole process.
   v8.setFlagsFromString('--no-compilation-cache');
+  setStoreDebug(Boolean(process.env['IMAGO_DEBUG']));
   const timers = captureTimers();
   return {
     async readFile(file) {
@@ -52,6 +55,8 @@ export function createNodeHost(): Host {
       return vm.compileFunction(code, [...params], { filename }) as (...args: unknown[]) => unknown;
     },
     async importPlatform(specifier, fromFile) {
+      // The program's stores must be the ones this imago migrates: always its own copy of the module.
+      if (specifier === IMAGO_STORE) return (await import(new URL('../store/index.js', import.meta.url).href)) as object;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(fromFile).href);
       return (await import(url)) as object;
     },

@@ -29,7 +29,7 @@ export function describeSummary(s: ChangeSummary): string {
   return parts.length > 0 ? parts.join(', ') : 'no code to swap';
 }
 
-/** `Player: +armor (10,000 instances), -legacyId, hp→health (renamed)`: what a layout change did. */
+/** `Player: +armor (10,000 instances, 5,000 rows in 1 store), -legacyId, hp→health (renamed)`: what a layout change did. */
 export function describeLayout(l: LayoutReport): string {
   const items = [
     ...l.added.map((f) => `+${f}`),
@@ -37,7 +37,10 @@ export function describeLayout(l: LayoutReport): string {
     ...l.renamed.map((r) => `${r.from}→${r.to} (renamed)`),
     ...l.retyped.map((r) => `${r.field}: ${r.from}→${r.to}${r.converted ? ` (${r.converted.toLocaleString('en-US')} converted)` : ''}`),
   ];
-  const count = `(${plural(l.instances, 'instance').replace(/^\d+/, l.instances.toLocaleString('en-US'))})`;
+  const counted = (n: number, word: string): string => plural(n, word).replace(/^\d+/, n.toLocaleString('en-US'));
+  const counts = l.stores > 0 ? [`${counted(l.rows, 'row')} in ${plural(l.stores, 'store')}`] : [];
+  if (l.instances > 0 || counts.length === 0) counts.unshift(counted(l.instances, 'instance'));
+  const count = `(${counts.join(', ')})`;
   if (items.length === 0) items.push('layout');
   items[0] = `${items[0]} ${count}`;
   if (l.hook) items.push('migrateInstance ran');

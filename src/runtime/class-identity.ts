@@ -25,6 +25,10 @@ export interface ClassIdentity {
   fields: readonly FieldDecl[];
   /** Counts layout changes (1 for the first layout): what a `migrateInstance` hook is told it migrates from. */
   layoutVersion: number;
+  /** `{ field() { return initializer; } }` of the installed version (stores fill new rows and columns with it). */
+  initializers: Readonly<Record<PropertyKey, () => unknown>>;
+  /** False until the first `new` of the class or a subclass: until then no heap walk looks for instances. */
+  constructed(): boolean;
 }
 
 /**
@@ -39,18 +43,20 @@ function constructorSource(name: string): string {
   return `"use strict";
 return class ${id} extends Object {
   constructor(...args) {
+    __imago_H.made = true;
     return Reflect.construct(__imago_H.impl, args, new.target);
   }
 };`;
 }
 
 /** Creates the identity of a class the first time it is defined. */
-export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor, fields: readonly FieldDecl[]): ClassIdentity {
+export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor, fields: readonly FieldDecl[], initializers: ClassIdentity['initializers']): ClassIdentity {
   const pin = Object.create(Object.prototype) as object;
-  const holder = Object.create(pin) as { impl: Constructor };
+  const holder = Object.create(pin) as { impl: Constructor; made: boolean };
+  holder.made = false;
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const constructor = make(holder) as ClassIdentity['constructor'];
-  const identity: ClassIdentity = { name, constructor, pin, impl, fields, layoutVersion: 1 };
+  const identity: ClassIdentity = { name, constructor, pin, impl, fields, layoutVersion: 1, initializers, constructed: () => holder.made };
   installVersion(identity, impl);
   return identity;
 }

@@ -34,6 +34,9 @@ export interface LayoutReport {
   readonly file: string;
   /** Instances migrated, subclass instances included. */
   readonly instances: number;
+  /** Rows migrated in handle stores of the class or a subclass, and how many stores held them. */
+  readonly rows: number;
+  readonly stores: number;
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly renamed: ReadonlyArray<{ readonly from: string; readonly to: string }>;

@@ -19,6 +19,7 @@ import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff, type LayoutDiff } from './layout-diff.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { settle, targetOrder, type OrderPlan } from './layout-order.js';
+import { installStores, stageStores } from './store-migration.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
 /** A class whose layout a commit redefined, recorded by `defineClass`. */
@@ -53,7 +54,7 @@ interface Step {
   /** The hook or an initializer that mentions `this` may write any field: keep every own property to put back. */
   readonly snapshot: boolean;
   readonly oldKeys: ReadonlyArray<readonly [string, PropertyKey]>;
-  readonly report: { instances: number; converted: Map<string, number> };
+  readonly report: { instances: number; rows: number; stores: number; converted: Map<string, number> };
   readonly misfits: Map<string, Misfit>;
 }
 
@@ -116,6 +117,8 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
   const tops = identities.filter((a) => !identities.some((b) => b !== a && b.constructor.prototype !== a.constructor.prototype && Object.prototype.isPrototypeOf.call(b.constructor.prototype, a.constructor.prototype)));
   const instances: object[] = [];
   for (const identity of tops) {
+    // A class never constructed (one that only lays out a store, say) has no instances to walk the heap for.
+    if (!identity.constructed()) continue;
     const found = find ? find.call(ctx.host, identity.constructor.prototype) : null;
     if (found === null) throw reject(steps.get(identity)!.change, null, `the layout of ${identity.name} changed, but this host cannot find its live instances; restart the program to apply this change`);
     for (const o of found) instances.push(o);
@@ -150,7 +153,15 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     }
   }
 
+  // Stores first: they are built off to the side, so an instance failure below just drops them.
+  const staged = stageStores({
+    changed: new Map([...steps].map(([identity, step]) => [identity, { identity, record: step.change.record, hook: step.hook, report: step.report }])),
+    classOf: (p) => classes.get(p),
+    lookup: (record, name) => lookupIn(record, name),
+    diagnostic: (record, offset, message) => diagnosticAt(record.rel, sourceOf(record), offset, message, 'IMAGO_LAYOUT'),
+  });
   computePhase(instances, planOf, steps);
+  installStores(staged);
   // Instances whose plan only appends fields at the end already have the layout of a new instance.
   if ([...plans.values()].some((p) => p.removed.size > 0 || (p.fastTail !== null && p.fastTail.deleteKeys.length > 0))) {
     for (const o of instances) { const plan = planOf(o); if (plan.steps.length > 0) settle(o as Obj, plan); }
@@ -162,7 +173,7 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     const { change, diff } = step;
     change.identity.layoutVersion++;
     reports.push({
-      class: change.identity.name, file: change.record.rel, instances: step.report.instances,
+      class: change.identity.name, file: change.record.rel, instances: step.report.instances, rows: step.report.rows, stores: step.report.stores,
       added: diff.added.filter((a) => !a.from).map((a) => a.field.name),
       removed: diff.removed.map((f) => f.name),
       renamed: diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
@@ -177,14 +188,8 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
 
 function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
   const { record, identity } = change;
-  const lookup = (name: string): unknown => {
-    const local = record.classes.get(name);
-    if (local) return local.constructor;
-    if (Object.hasOwn(record.links, name)) return record.links[name];
-    return (globalThis as Obj)[name];
-  };
   const target = (decl: FieldDecl): FieldTarget => {
-    const shape = resolveShape(decl.type, lookup);
+    const shape = resolveShape(decl.type, (name) => lookupIn(record, name));
     return { decl, key: fieldKey(record, identity.name, decl.name), shape, check: checkable(shape) };
   };
   const hookValue = Object.hasOwn(identity.impl, 'migrateInstance') && change.next.migrateHook ? (identity.impl as unknown as Obj)['migrateInstance'] : null;
@@ -200,9 +205,17 @@ function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
     retyped: diff.retyped.map((r) => ({ ...target(r.field), was: r.was })),
     removedKeys: [...diff.removed.map((f) => fieldKey(record, identity.name, f.name)), ...diff.added.flatMap((a) => (a.from ? [fieldKey(record, identity.name, a.from.name)] : []))],
     oldKeys: change.old.map((f) => [f.name, fieldKey(record, identity.name, f.name)] as const),
-    report: { instances: 0, converted: new Map() },
+    report: { instances: 0, rows: 0, stores: 0, converted: new Map() },
     misfits: new Map(),
   };
+}
+
+/** What a type name in `record` names at run time: its class, an imported binding, or a global. */
+function lookupIn(record: ModuleRecord, name: string): unknown {
+  const local = record.classes.get(name);
+  if (local) return local.constructor;
+  if (Object.hasOwn(record.links, name)) return record.links[name];
+  return (globalThis as Obj)[name];
 }
 
 /** Every live class of the image by its stable prototype, with the fields its installed version declares. */

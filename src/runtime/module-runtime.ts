@@ -7,6 +7,7 @@ import { mergeEnum } from './enums.js';
 import { createHotContext } from './hot.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { resolveSpecifier } from './resolve.js';
+import { registerClassLayout } from '../store/schema.js';
 
 type Constructor = abstract new (...args: never[]) => object;
 
@@ -28,17 +29,20 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       // `super.x` in an initializer run for a live instance reaches the superclass, as in the class body.
       Object.setPrototypeOf(initializers, Object.getPrototypeOf(impl.prototype) as object | null);
       if (!identity) {
-        const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl, fields);
+        const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl, fields, initializers);
+        registerClassLayout(created.constructor.prototype, { name, prototype: created.constructor.prototype, fields: () => created.fields, initializers: () => created.initializers });
         record.classes.set(name, created);
         ctx.journal?.push(() => { record.classes.delete(name); });
         return created.constructor;
       }
       const before = installedLayers(identity);
       const beforeFields = identity.fields;
-      ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; });
+      const beforeInitializers = identity.initializers;
+      ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; identity.initializers = beforeInitializers; });
       installVersion(identity, impl);
       if (info && ctx.layoutChanges) ctx.layoutChanges.push({ record, identity, old: beforeFields, next: info, initializers });
       identity.fields = fields;
+      identity.initializers = initializers;
       return identity.constructor;
     },
     defineStatic(target: object, key: PropertyKey, value: unknown): void {

@@ -1,0 +1,66 @@
+// Generational handles (the first seed: "everything has to be either an index or a handle"). A handle is
+// one number: the slot index in the low 24 bits, and above them a stamp = store tag (13 bits) and the
+// slot's generation (16 bits). A slot keeps the stamp of the row living in it and moves to the next
+// generation when the row is removed, so one comparison rejects a stale handle and a handle of another
+// store. A slot whose generation is spent is retired, never reused: a stale handle never reads a row.
+
+declare const handleOf: unique symbol;
+
+/** A row of a store of `T`: a number, but only a store hands one out. */
+export type Handle<T = unknown> = number & { readonly [handleOf]: T };
+
+export const INDEX_BITS = 24;
+export const MAX_SLOTS = 2 ** INDEX_BITS;
+export const INDEX_SPAN = 2 ** INDEX_BITS;
+export const GENERATIONS = 2 ** 16;
+const TAGS = 2 ** 13;
+
+export function makeHandle(slot: number, stamp: number): number {
+  return stamp * INDEX_SPAN + slot;
+}
+
+/** The stamp of a handle (a non-integer or negative number gives a value no slot holds). */
+export function stampOf(handle: number): number {
+  return Math.floor(handle / INDEX_SPAN);
+}
+
+export function slotOf(handle: number): number {
+  return handle - Math.floor(handle / INDEX_SPAN) * INDEX_SPAN;
+}
+
+export function tagOfStamp(stamp: number): number {
+  return Math.floor(stamp / GENERATIONS);
+}
+
+export function generationOfStamp(stamp: number): number {
+  return stamp % GENERATIONS;
+}
+
+/** Names of the stores alive by tag, for "this handle belongs to another store" messages. */
+const tags = new Map<number, WeakRef<{ readonly name: string }>>();
+let nextTag = 1;
+
+/** A tag no live store uses (tags are reused once a store is collected; 8,191 may be alive at once). */
+export function takeTag(owner: { readonly name: string }, wanted?: number): number {
+  if (wanted !== undefined) {
+    const holder = tags.get(wanted)?.deref();
+    if (holder && holder !== owner) throw new Error(`cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`);
+    tags.set(wanted, new WeakRef(owner));
+    return wanted;
+  }
+  for (let tried = 0; tried < TAGS - 1; tried++) {
+    const tag = nextTag;
+    nextTag = nextTag + 1 >= TAGS ? 1 : nextTag + 1;
+    if (!tags.get(tag)?.deref()) { tags.set(tag, new WeakRef(owner)); return tag; }
+  }
+  throw new Error(`more than ${TAGS - 1} stores are alive at once; handles cannot tell them apart`);
+}
+
+export function releaseTag(tag: number, owner: object): void {
+  if (tags.get(tag)?.deref() === owner) tags.delete(tag);
+}
+
+/** The name of the live store that uses `tag`, if any. */
+export function storeNameOfTag(tag: number): string | null {
+  return tags.get(tag)?.deref()?.name ?? null;
+}

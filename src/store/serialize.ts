@@ -1,0 +1,98 @@
+// A store as raw bytes plus a description of its layout: what an image file writes, and what it reads
+// back. Numeric columns and slot tables are copied as bytes (little-endian, as the platform's typed
+// arrays are); plain columns are handed over as arrays of values for the image writer to encode.
+// Restoring keeps every saved handle valid: slots, generations and the store's tag come back as saved.
+
+import { ELEMENTS, isElementKind } from './elements.js';
+import { releaseTag, takeTag } from './handle.js';
+import type { Column } from './row-view.js';
+import type { ColumnKind } from './schema.js';
+import { StoreError } from './errors.js';
+import type { StoreCore, StoreLayout } from './store-core.js';
+
+export const STORE_FORMAT = 'imago-store/1';
+
+export interface StoreImage {
+  readonly format: typeof STORE_FORMAT;
+  readonly class: string;
+  readonly layout: StoreLayout;
+  readonly tag: number;
+  readonly size: number;
+  readonly slotsUsed: number;
+  readonly freeCount: number;
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly kind: ColumnKind; readonly type: string }>;
+  /** Slot stamps, free slots, then the layout's two tables: each its first `slotsUsed` entries as bytes. */
+  readonly tables: readonly Uint8Array[];
+  /** Per field: the bytes of a numeric column's used part, or a plain column's values. */
+  readonly columns: ReadonlyArray<Uint8Array | readonly unknown[]>;
+}
+
+const bytesOf = (a: ArrayBufferView, count: number, width: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, count * width).slice();
+
+export function saveStore(store: StoreCore): StoreImage {
+  const used = store.slotsUsed;
+  const length = store.columnLength();
+  return {
+    format: STORE_FORMAT,
+    class: store.className,
+    layout: store.layout,
+    tag: store.tag,
+    size: store.size,
+    slotsUsed: used,
+    freeCount: store.freeCount,
+    fields: store.specs.map((s) => ({ name: s.name, kind: s.kind, type: s.decl.typeText })),
+    tables: [bytesOf(store.stamps, used, 4), bytesOf(store.free, used, 4), ...store.tables().map((t) => bytesOf(t, used, 4))],
+    columns: store.columns.map((c, j) => {
+      const kind = store.specs[j]!.kind;
+      return kind === 'value' ? (c as unknown[]).slice(0, length) : bytesOf(c as ArrayBufferView, length, ELEMENTS[kind].bytes);
+    }),
+  };
+}
+
+function fail(store: StoreCore, problem: string): never {
+  throw new StoreError(`cannot restore ${store.name}: ${problem}; nothing was changed`);
+}
+
+/** Replaces the store's rows with the image's. Throws (changing nothing) when the image does not fit. */
+export function restoreStore(store: StoreCore, image: StoreImage): void {
+  if (typeof image !== 'object' || image === null || image.format !== STORE_FORMAT) fail(store, `not a store image (format ${JSON.stringify((image as { format?: unknown } | null)?.format)}, expected ${STORE_FORMAT})`);
+  if (image.class !== store.className) fail(store, `the image holds rows of ${image.class}`);
+  if (image.layout !== store.layout) fail(store, `the image is of the ${image.layout} layout, this store is ${store.layout}`);
+  const saved = image.fields.map((f) => `${f.name}: ${f.kind}`).join(', ');
+  const current = store.specs.map((s) => `${s.name}: ${s.kind}`).join(', ');
+  if (saved !== current) fail(store, `its columns were { ${saved} } and are now { ${current} } (a layout migration on load comes with image files)`);
+  const { size, slotsUsed: used, freeCount } = image;
+  const count = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 2 ** 24;
+  if (!count(size) || !count(used) || !count(freeCount) || size > used || freeCount > used || size + freeCount > used) fail(store, `its counts do not add up (size ${String(size)}, slots ${String(used)}, free ${String(freeCount)})`);
+  if (image.tables.length !== 2 + store.tables().length || image.tables.some((t) => !(t instanceof Uint8Array) || t.byteLength !== used * 4)) fail(store, `its slot tables are not ${used} entries each`);
+  const length = store.layout === 'packed' ? size : used;
+  image.columns.forEach((c, j) => {
+    const kind = image.fields[j]!.kind;
+    const ok = kind === 'value' ? Array.isArray(c) && c.length === length : isElementKind(kind) && c instanceof Uint8Array && c.byteLength === length * ELEMENTS[kind].bytes;
+    if (!ok) fail(store, `column ${image.fields[j]!.name} does not hold ${length} values`);
+  });
+  if (image.columns.length !== image.fields.length) fail(store, `it has ${image.columns.length} columns for ${image.fields.length} fields`);
+
+  const capacity = Math.max(store.capacity, used, 1);
+  const fill = <A extends ArrayBufferView>(into: A, bytes: Uint8Array): A => { new Uint8Array(into.buffer).set(bytes); return into; };
+  const [stampBytes, freeBytes, ...own] = image.tables;
+  const columns: Column[] = image.columns.map((c, j) => {
+    const kind = image.fields[j]!.kind;
+    return kind === 'value' ? (c as readonly unknown[]).slice() : fill(new ELEMENTS[kind].make(capacity), c as Uint8Array);
+  });
+  // Everything checked: from here on nothing throws but the tag, taken first.
+  if (image.tag !== store.tag) {
+    const before = store.tag;
+    store.tag = takeTag(store, image.tag);
+    releaseTag(before, store);
+  }
+  store.capacity = capacity;
+  store.stamps = fill(new Uint32Array(capacity), stampBytes!);
+  store.free = fill(new Int32Array(capacity), freeBytes!);
+  store.setTables(own.map((t) => fill(new Int32Array(capacity), t)));
+  store.size = size;
+  store.slotsUsed = used;
+  store.freeCount = freeCount;
+  store.removedAt.clear();
+  store.install(store.specs, columns);
+}

@@ -1,0 +1,66 @@
+// The stable layout: a row never moves (its column index is its slot), and a removed row's slot is a
+// hole the next add reuses. Handles need no extra table; a pass over the store goes through the list of
+// live slots, kept dense (removal swaps the last entry into the gap).
+
+import { INDEX_SPAN } from './handle.js';
+import { StoreCore } from './store-core.js';
+
+export class StableStore extends StoreCore {
+  readonly layout = 'stable' as const;
+  /** Live slots in packed order. */
+  live: Int32Array = new Int32Array(this.capacity);
+  /** Slot -> its position in `live`. */
+  livePos: Int32Array = new Int32Array(this.capacity);
+
+  row(handle: number): number {
+    const stamp = Math.floor(handle / INDEX_SPAN);
+    const slot = handle - stamp * INDEX_SPAN;
+    if (this.stamps[slot] !== stamp) this.stale(handle);
+    return slot;
+  }
+
+  rowAt(k: number): number {
+    return this.live[k]!;
+  }
+
+  columnLength(): number {
+    return this.slotsUsed;
+  }
+
+  protected slotAt(row: number): number {
+    return row;
+  }
+
+  protected attach(slot: number): number {
+    this.live[this.size] = slot;
+    this.livePos[slot] = this.size;
+    return slot;
+  }
+
+  protected detach(slot: number): void {
+    const at = this.livePos[slot]!;
+    const lastSlot = this.live[this.size - 1]!;
+    this.live[at] = lastSlot;
+    this.livePos[lastSlot] = at;
+    // Let go of the values a hole held in plain columns.
+    for (const c of this.columns) if (Array.isArray(c)) c[slot] = undefined;
+  }
+
+  tables(): readonly Int32Array[] {
+    return [this.live, this.livePos];
+  }
+
+  setTables([live, pos]: readonly Int32Array[]): void {
+    this.live = live!;
+    this.livePos = pos!;
+  }
+
+  protected growTables(capacity: number): void {
+    const live = new Int32Array(capacity);
+    live.set(this.live);
+    this.live = live;
+    const pos = new Int32Array(capacity);
+    pos.set(this.livePos);
+    this.livePos = pos;
+  }
+}

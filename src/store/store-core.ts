@@ -1,0 +1,285 @@
+// What both store layouts share: columns, slots with generations, growth, defaults for new rows, checked
+// handles. A layout (packed.ts, stable.ts) decides where a slot's row lives and what a removal moves.
+
+import { acceptsUndefined } from '../compile/type-shape.js';
+import { ELEMENTS, type NumericColumn } from './elements.js';
+import { GENERATIONS, MAX_SLOTS, generationOfStamp, makeHandle, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
+import { StoreError } from './errors.js';
+import { restoreStore, saveStore, type StoreImage } from './serialize.js';
+import { makeRowView, type Column, type RowView } from './row-view.js';
+import { columnsOf, isConstantInitializer, type ColumnSpec } from './schema.js';
+
+export type Values = Readonly<Record<string, unknown>>;
+
+/** How a column gets its value in a new row whose `add` did not give one. */
+type Default =
+  | { readonly kind: 'constant'; readonly value: unknown }
+  | { readonly kind: 'init'; readonly init: () => unknown }
+  | { readonly kind: 'none' };
+
+export type StoreLayout = 'packed' | 'stable';
+
+let debug = false;
+
+/** With IMAGO_DEBUG set, a store keeps where each row was removed, and says so for a stale handle. */
+export function setStoreDebug(on: boolean): void {
+  debug = on;
+}
+
+/** Every live store, so a layout change finds the stores of its class. */
+const liveStores = new Set<WeakRef<StoreCore>>();
+
+/** The stores alive whose class is `prototype`'s class or a subclass of it. */
+export function storesOf(prototype: object): StoreCore[] {
+  const out: StoreCore[] = [];
+  for (const ref of liveStores) {
+    const store = ref.deref();
+    if (!store) { liveStores.delete(ref); continue; }
+    const p = store.prototype;
+    if (p === prototype || Object.prototype.isPrototypeOf.call(prototype, p)) out.push(store);
+  }
+  return out;
+}
+
+export abstract class StoreCore {
+  abstract readonly layout: StoreLayout;
+  /** `Store<Particle>`, or `particles (Store<Particle>)` when named. */
+  readonly name: string;
+  readonly className: string;
+  readonly prototype: object;
+  specs: readonly ColumnSpec[] = [];
+  columns: Column[] = [];
+  /** Columns by field name (what `get`, `set` and `column` read). */
+  cols: Record<string, Column> = {};
+  defaults: Default[] = [];
+  view: RowView;
+  size = 0;
+  capacity: number;
+  /** Slot -> stamp (tag and generation) of the row living there, or of the next one when free; 0 when retired. */
+  stamps: Uint32Array;
+  /** Free slots, reused last-in first-out. */
+  free: Int32Array;
+  freeCount = 0;
+  /** Slots ever used (the high-water mark). */
+  slotsUsed = 0;
+  tag: number;
+  readonly removedAt = new Map<number, string>();
+
+  constructor(cls: { readonly name: string; readonly prototype: object }, options: { readonly capacity?: number; readonly name?: string }) {
+    this.className = cls.name;
+    this.prototype = cls.prototype;
+    this.name = options.name ? `${options.name} (Store<${cls.name}>)` : `Store<${cls.name}>`;
+    const capacity = options.capacity ?? 16;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_SLOTS) throw new StoreError(`${this.name}: capacity must be an integer from 1 to ${MAX_SLOTS}, not ${String(capacity)}`);
+    this.capacity = capacity;
+    this.stamps = new Uint32Array(capacity);
+    this.free = new Int32Array(capacity);
+    this.tag = takeTag(this);
+    this.view = makeRowView(this.prototype, [], []);
+    this.install(columnsOf(this.prototype), null);
+    liveStores.add(new WeakRef(this));
+  }
+
+  /** Column index `row` of a live handle; throws for a stale, foreign or made-up one. */
+  abstract row(handle: number): number;
+  /** The row at position `k` of packed order (0 <= k < size). */
+  abstract rowAt(k: number): number;
+  /** How long plain columns are (rows beyond `size` are holes in the stable layout). */
+  abstract columnLength(): number;
+  protected abstract attach(slot: number): number;
+  protected abstract detach(slot: number): void;
+  protected abstract slotAt(row: number): number;
+  protected abstract growTables(capacity: number): void;
+  /** The layout's own slot tables (for saving and restoring). */
+  abstract tables(): readonly Int32Array[];
+  abstract setTables(tables: readonly Int32Array[]): void;
+
+  /** Puts in new columns (a layout change, or the first layout when `columns` is null). Cannot throw. */
+  install(specs: readonly ColumnSpec[], columns: Column[] | null): void {
+    const length = this.columnLength();
+    this.specs = specs;
+    this.columns = columns ?? specs.map((s) => (s.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[s.kind].make(this.capacity)));
+    const cols: Record<string, Column> = {};
+    specs.forEach((s, j) => { cols[s.name] = this.columns[j]!; });
+    this.cols = cols;
+    this.view = makeRowView(this.prototype, specs, this.columns);
+    this.defaults = specs.map((s): Default => {
+      const init = Object.hasOwn(s.owner.initializers(), s.name) ? s.owner.initializers()[s.name] : undefined;
+      if (!init || s.decl.initializer === null) return { kind: 'none' };
+      if (isConstantInitializer(s.decl)) {
+        try { return { kind: 'constant', value: init.call(this.view) }; } catch { return { kind: 'init', init }; }
+      }
+      return { kind: 'init', init };
+    });
+  }
+
+  add(values?: Values): number {
+    if (values !== undefined) this.checkFields(values, 'add');
+    if (this.freeCount === 0 && this.slotsUsed === this.capacity) this.grow(this.capacity * 2);
+    const slot = this.freeCount > 0 ? this.free[--this.freeCount]! : this.slotsUsed++;
+    const row = this.attach(slot);
+    this.size++;
+    try {
+      const { specs, columns, defaults } = this;
+      for (let j = 0; j < specs.length; j++) {
+        const name = specs[j]!.name;
+        let value = values?.[name];
+        if (value === undefined && !(values !== undefined && Object.hasOwn(values, name))) value = this.defaultFor(j, defaults[j]!, row);
+        (columns[j] as unknown[])[row] = value;
+      }
+    } catch (e: unknown) {
+      this.release(slot, false);
+      throw e;
+    }
+    return makeHandle(slot, this.stamps[slot]!);
+  }
+
+  private defaultFor(j: number, d: Default, row: number): unknown {
+    if (d.kind === 'constant') return d.value;
+    const spec = this.specs[j]!;
+    if (d.kind === 'init') {
+      this.view.row = row;
+      try { return d.init.call(this.view); } catch (e: unknown) {
+        throw new StoreError(`${this.name}.add: the initializer of ${spec.owner.name}.${spec.name} threw (no row was added): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
+    if (spec.kind === 'value' && acceptsUndefined(spec.decl.type)) return undefined;
+    throw new StoreError(`${this.name}.add: no value for ${spec.name}, and ${spec.owner.name}.${spec.name} has no initializer (no row was added); pass ${spec.name}, or give the field an initializer`);
+  }
+
+  remove(handle: number): void {
+    const slot = slotOf(handle);
+    this.row(handle);
+    this.release(slot, true);
+  }
+
+  /** Frees a slot: its row goes, its generation moves on (or the slot retires when generations run out). */
+  private release(slot: number, record: boolean): void {
+    this.detach(slot);
+    this.size--;
+    const stamp = this.stamps[slot]!;
+    if (generationOfStamp(stamp) + 1 < GENERATIONS) {
+      this.stamps[slot] = stamp + 1;
+      this.free[this.freeCount++] = slot;
+    } else {
+      this.stamps[slot] = 0;
+    }
+    if (debug && record) this.removedAt.set(slot, removalSite());
+  }
+
+  has(handle: number): boolean {
+    const stamp = stampOf(handle);
+    return stamp > 0 && this.stamps[slotOf(handle)] === stamp;
+  }
+
+  get(handle: number, field: string): unknown {
+    const column = this.cols[field];
+    if (column === undefined) this.unknownField(field, 'get');
+    return column![this.row(handle)];
+  }
+
+  set(handle: number, field: string, value: unknown): void {
+    const column = this.cols[field];
+    if (column === undefined) this.unknownField(field, 'set');
+    (column as unknown[])[this.row(handle)] = value;
+  }
+
+  column(field: string): Column {
+    const column = this.cols[field];
+    if (column === undefined) this.unknownField(field, 'column');
+    return column!;
+  }
+
+  /** The handle of the row at column index `row`. */
+  handleAt(row: number): number {
+    const slot = this.slotAt(row);
+    return makeHandle(slot, this.stamps[slot]!);
+  }
+
+  each(fn: (row: number) => void): void {
+    for (let k = 0; k < this.size; k++) {
+      const row = this.rowAt(k);
+      const slot = this.slotAt(row);
+      fn(row);
+      // The current row was removed: the row moved into its place has not been visited yet.
+      if (k < this.size && this.slotAt(this.rowAt(k)) !== slot) k--;
+    }
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    let k = 0;
+    let last = -1;
+    return {
+      next: (): IteratorResult<number> => {
+        if (last >= 0 && k < this.size && this.handleAt(this.rowAt(k)) === last) k++;
+        if (k >= this.size) return { done: true, value: undefined };
+        last = this.handleAt(this.rowAt(k));
+        return { done: false, value: last };
+      },
+    };
+  }
+
+  save(): StoreImage {
+    return saveStore(this);
+  }
+
+  restore(image: StoreImage): void {
+    restoreStore(this, image);
+  }
+
+  protected grow(capacity: number): void {
+    if (capacity > MAX_SLOTS) {
+      if (this.capacity >= MAX_SLOTS) throw new StoreError(`${this.name} is full: ${MAX_SLOTS.toLocaleString('en-US')} rows is the most a store holds`);
+      capacity = MAX_SLOTS;
+    }
+    this.columns = this.columns.map((c) => {
+      if (Array.isArray(c)) return c;
+      const next = new (c.constructor as new (n: number) => NumericColumn)(capacity);
+      next.set(c);
+      return next;
+    });
+    const stamps = new Uint32Array(capacity);
+    stamps.set(this.stamps);
+    this.stamps = stamps;
+    const free = new Int32Array(capacity);
+    free.set(this.free);
+    this.free = free;
+    this.growTables(capacity);
+    this.capacity = capacity;
+    this.install(this.specs, this.columns);
+  }
+
+  protected checkFields(values: Values, what: string): void {
+    for (const key in values) if (!Object.hasOwn(this.cols, key)) this.unknownField(key, what);
+  }
+
+  protected unknownField(field: string, what: string): never {
+    const known = this.specs.map((s) => s.name).join(', ');
+    throw new StoreError(`${this.name}.${what}: ${this.className} has no field ${JSON.stringify(field)} (its columns: ${known || 'none'})`);
+  }
+
+  /** Throws the error a bad handle deserves. */
+  protected stale(handle: number): never {
+    const stamp = stampOf(handle);
+    const slot = slotOf(handle);
+    const what = `${this.name}: handle ${String(handle)}`;
+    if (typeof handle !== 'number' || !Number.isInteger(handle) || handle < 0 || stamp === 0) throw new StoreError(`${what} is not a handle (a store hands out handles from add)`);
+    const tag = tagOfStamp(stamp);
+    if (tag !== this.tag) {
+      const other = storeNameOfTag(tag);
+      throw new StoreError(`${what} belongs to ${other ?? 'another store'}, not to this one`);
+    }
+    if (slot >= this.slotsUsed) throw new StoreError(`${what} names row ${slot}, which this store never had`);
+    const now = this.stamps[slot]!;
+    const where = this.removedAt.get(slot);
+    const site = where ? `; it was removed ${where}` : debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
+    throw new StoreError(`${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`);
+  }
+}
+
+/** The first stack frame outside the store, for "removed at" messages. */
+function removalSite(): string {
+  const lines = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  const user = lines.find((l) => !l.includes('/store/'));
+  return user ?? lines[0] ?? 'at an unknown place';
+}
