@@ -75,7 +75,8 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   ctx.compiling = new Map([...change.prepared.values()].map((p) => [p.record, p.compiled]));
   ctx.notes = [];
   ctx.layoutChanges = [];
-  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; };
+  ctx.sourceOf = (record) => change.prepared.get(record.id)?.source ?? record.version?.source ?? '';
+  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; ctx.sourceOf = null; };
 
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
     finish();
@@ -84,6 +85,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     for (const { record, layer } of layers) installLayer(record.chain.pin, layer);
     for (let i = views.length - 1; i >= 0; i--) restoreView(views[i]!);
     for (const [record, saved] of states) for (const key of Object.keys(record.state)) record.state[key] = saved[key];
+    if (error instanceof ChangeRejection && error.phase) phase = error.phase;
     const errors: Diagnostic[] = error instanceof ChangeRejection ? [...error.diagnostics] : [locateError(ctx, error, ev.current)];
     // Statements whose resources were released for their replacement start again in their old code.
     for (const r of ev.replaced) {
@@ -148,7 +150,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   // after it can throw.
   let migration: MigrationResult | null;
   try {
-    migration = migrateLayouts(ctx, ctx.layoutChanges, (record) => change.prepared.get(record.id)?.source ?? record.version?.source ?? '');
+    migration = migrateLayouts(ctx, ctx.layoutChanges);
   } catch (e: unknown) {
     return rollback('migrate', e);
   }

@@ -45,6 +45,8 @@ export interface ImageContext {
   notes: string[];
   /** Classes redefined during a commit, whose instances may need migrating (null outside a commit). */
   layoutChanges: LayoutChange[] | null;
+  /** The source text of each module's version being committed, for messages (null outside a commit). */
+  sourceOf: ((record: ModuleRecord) => string) | null;
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
   warn(message: string, errors?: readonly Diagnostic[]): void;
   /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */

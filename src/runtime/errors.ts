@@ -22,7 +22,8 @@ export function messageOf(error: unknown): string {
 
 /** Thrown inside a commit to reject the change with diagnostics that already say where and why. */
 export class ChangeRejection extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
+  /** `phase`: where the change was rejected, when not where it was caught (a store migrated as its class is defined). */
+  constructor(readonly diagnostics: Diagnostic[], readonly phase?: 'migrate') {
     super(diagnostics.map((d) => d.message).join('; '));
     this.name = 'ChangeRejection';
   }

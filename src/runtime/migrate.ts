@@ -19,6 +19,7 @@ import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff, type LayoutDiff } from './layout-diff.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { settle, targetOrder, type OrderPlan } from './layout-order.js';
+import { isRowView } from '../store/row-view.js';
 import { installStores, stageStores } from './store-migration.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
@@ -30,6 +31,8 @@ export interface LayoutChange {
   readonly next: ClassInfo;
   /** `{ field() { return initializer; } }` of the new version, called with an instance as `this`. */
   readonly initializers: Readonly<Record<PropertyKey, () => unknown>>;
+  /** Rows of the class's stores migrated when it was defined (store-migration.ts). */
+  readonly stores: { rows: number; stores: number; readonly converted: Map<string, number> };
 }
 
 type Obj = Record<PropertyKey, unknown>;
@@ -79,6 +82,31 @@ function fieldKey(record: ModuleRecord, className: string, name: string): Proper
 /** The source of each module's new version, for messages (set for the length of one migration). */
 let sourceOf: (record: ModuleRecord) => string = () => '';
 
+const hookOf = (identity: ClassIdentity, info: ClassInfo): Step['hook'] => {
+  const value = Object.hasOwn(identity.impl, 'migrateInstance') && info.migrateHook ? (identity.impl as unknown as Obj)['migrateInstance'] : null;
+  return typeof value === 'function' ? value as Step['hook'] : null;
+};
+
+/**
+ * Migrates the live stores of a class as its new version is defined, so the statements after it in the
+ * change already see the new columns. Journaled: a rejected change puts every store back.
+ */
+export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
+  const classes = classesByPrototype(ctx);
+  const sources = ctx.sourceOf ?? (() => '');
+  const staged = stageStores({
+    changed: new Map([[change.identity, { identity: change.identity, record: change.record, hook: hookOf(change.identity, change.next), report: change.stores }]]),
+    classOf: (p) => classes.get(p),
+    lookup: (record, name) => lookupIn(record, name),
+    diagnostic: (record, offset, message) => diagnosticAt(record.rel, sources(record), offset, message, 'IMAGO_LAYOUT'),
+  });
+  for (const s of staged) {
+    const saved = s.store.snapshot();
+    ctx.journal?.push(() => s.store.restoreSnapshot(saved));
+  }
+  installStores(staged);
+}
+
 function diagnostic(change: LayoutChange, field: FieldDecl | null, message: string): Diagnostic {
   return diagnosticAt(change.record.rel, sourceOf(change.record), field?.sourceOffset ?? 0, message, 'IMAGO_LAYOUT');
 }
@@ -90,8 +118,8 @@ function reject(change: LayoutChange, field: FieldDecl | null, message: string):
 const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** Migrates the live instances of every class in `changes` whose layout changed. Throws ChangeRejection, having undone its work. */
-export function migrateLayouts(ctx: ImageContext, changes: readonly LayoutChange[], sources: (record: ModuleRecord) => string): MigrationResult | null {
-  sourceOf = sources;
+export function migrateLayouts(ctx: ImageContext, changes: readonly LayoutChange[]): MigrationResult | null {
+  sourceOf = ctx.sourceOf ?? (() => '');
   try {
     return migrate(ctx, changes);
   } finally {
@@ -121,7 +149,7 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     if (!identity.constructed()) continue;
     const found = find ? find.call(ctx.host, identity.constructor.prototype) : null;
     if (found === null) throw reject(steps.get(identity)!.change, null, `the layout of ${identity.name} changed, but this host cannot find its live instances; restart the program to apply this change`);
-    for (const o of found) instances.push(o);
+    for (const o of found) if (!isRowView(o)) instances.push(o);
   }
 
   const discoveryMs = now() - started;
@@ -153,15 +181,7 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     }
   }
 
-  // Stores first: they are built off to the side, so an instance failure below just drops them.
-  const staged = stageStores({
-    changed: new Map([...steps].map(([identity, step]) => [identity, { identity, record: step.change.record, hook: step.hook, report: step.report }])),
-    classOf: (p) => classes.get(p),
-    lookup: (record, name) => lookupIn(record, name),
-    diagnostic: (record, offset, message) => diagnosticAt(record.rel, sourceOf(record), offset, message, 'IMAGO_LAYOUT'),
-  });
   computePhase(instances, planOf, steps);
-  installStores(staged);
   // Instances whose plan only appends fields at the end already have the layout of a new instance.
   if ([...plans.values()].some((p) => p.removed.size > 0 || (p.fastTail !== null && p.fastTail.deleteKeys.length > 0))) {
     for (const o of instances) { const plan = planOf(o); if (plan.steps.length > 0) settle(o as Obj, plan); }
@@ -178,7 +198,8 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
       removed: diff.removed.map((f) => f.name),
       renamed: diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
       retyped: step.retyped.map((r) => ({ field: r.decl.name, from: r.was.typeText || '(inferred)', to: r.decl.typeText || '(inferred)', converted: step.report.converted.get(r.decl.name) ?? 0 })),
-      unchecked: [...step.retyped, ...step.added.filter((a) => a.fromKey !== null)].filter((t) => !t.check && t.decl.typeText !== '').map((t) => t.decl.name),
+      // Store columns are checked by element type; only instances can hold values imago could not check.
+      unchecked: step.report.instances === 0 ? [] : [...step.retyped, ...step.added.filter((a) => a.fromKey !== null)].filter((t) => !t.check && t.decl.typeText !== '').map((t) => t.decl.name),
       unmarkedRenames: diff.unmarked.map((u) => ({ ...u })),
       hook: step.hook !== null,
     });
@@ -192,20 +213,19 @@ function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
     const shape = resolveShape(decl.type, (name) => lookupIn(record, name));
     return { decl, key: fieldKey(record, identity.name, decl.name), shape, check: checkable(shape) };
   };
-  const hookValue = Object.hasOwn(identity.impl, 'migrateInstance') && change.next.migrateHook ? (identity.impl as unknown as Obj)['migrateInstance'] : null;
   const added = diff.added.map((a) => {
     const t = target(a.field);
     const init = Object.hasOwn(change.initializers, t.key) ? change.initializers[t.key as string]! : null;
     return { ...t, fromKey: a.from ? fieldKey(record, identity.name, a.from.name) : null, init: a.from ? null : init };
   });
-  const hook = typeof hookValue === 'function' ? hookValue as Step['hook'] : null;
+  const hook = hookOf(identity, change.next);
   return {
     change, diff, added, hook,
     snapshot: hook !== null || added.some((a) => a.init !== null && /\bthis\b/.test(a.decl.initializer ?? '')),
     retyped: diff.retyped.map((r) => ({ ...target(r.field), was: r.was })),
     removedKeys: [...diff.removed.map((f) => fieldKey(record, identity.name, f.name)), ...diff.added.flatMap((a) => (a.from ? [fieldKey(record, identity.name, a.from.name)] : []))],
     oldKeys: change.old.map((f) => [f.name, fieldKey(record, identity.name, f.name)] as const),
-    report: { instances: 0, rows: 0, stores: 0, converted: new Map() },
+    report: { instances: 0, rows: change.stores.rows, stores: change.stores.stores, converted: new Map(change.stores.converted) },
     misfits: new Map(),
   };
 }

@@ -4,6 +4,7 @@
 import { createClassIdentity, defineStatic, installedLayers, installVersion } from './class-identity.js';
 import type { ImageContext } from './context.js';
 import { mergeEnum } from './enums.js';
+import { migrateStoresOf, type LayoutChange } from './migrate.js';
 import { createHotContext } from './hot.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { resolveSpecifier } from './resolve.js';
@@ -40,9 +41,14 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       const beforeInitializers = identity.initializers;
       ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; identity.initializers = beforeInitializers; });
       installVersion(identity, impl);
-      if (info && ctx.layoutChanges) ctx.layoutChanges.push({ record, identity, old: beforeFields, next: info, initializers });
       identity.fields = fields;
       identity.initializers = initializers;
+      if (info && ctx.layoutChanges) {
+        const change: LayoutChange = { record, identity, old: beforeFields, next: info, initializers, stores: { rows: 0, stores: 0, converted: new Map() } };
+        ctx.layoutChanges.push(change);
+        // Stores take the new layout here: the rest of the change already reads and adds rows with it.
+        migrateStoresOf(ctx, change);
+      }
       return identity.constructor;
     },
     defineStatic(target: object, key: PropertyKey, value: unknown): void {

@@ -101,7 +101,7 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   const recordOf = (spec: ColumnSpec): ModuleRecord | null => sc.classOf(spec.owner.prototype)?.record ?? null;
   const reject = (spec: ColumnSpec | null, message: string): ChangeRejection => {
     const record = (spec ? recordOf(spec) : null) ?? chain[0]?.record;
-    return new ChangeRejection(record ? [sc.diagnostic(record, spec?.decl.sourceOffset ?? 0, message)] : []);
+    return new ChangeRejection(record ? [sc.diagnostic(record, spec?.decl.sourceOffset ?? 0, message)] : [], 'migrate');
   };
   const targets: Target[] = next.map((spec) => {
     if (spec.kind !== 'value') return { spec, shape: null, checked: true };
@@ -191,7 +191,7 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   });
 
   if (hooks.length > 0) runHooks(store, hooks, rows, { old, next, targets, columns, reject, miss, sourceOf, pending });
-  if (misfits.size > 0) throw new ChangeRejection([...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, rows.length, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)));
+  if (misfits.size > 0) throw new ChangeRejection([...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, rows.length, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)), 'migrate');
 
   for (const c of chain) {
     c.report.rows += rows.length;

@@ -1,8 +1,10 @@
 // Generational handles (the first seed: "everything has to be either an index or a handle"). A handle is
 // one number: the slot index in the low 24 bits, and above them a stamp = store tag (13 bits) and the
 // slot's generation (16 bits). A slot keeps the stamp of the row living in it and moves to the next
-// generation when the row is removed, so one comparison rejects a stale handle and a handle of another
-// store. A slot whose generation is spent is retired, never reused: a stale handle never reads a row.
+// generation when the row is removed (flagged FREE until reused), so one comparison rejects a stale
+// handle and a handle of another store. A slot whose generation is spent is retired, never reused: a stale handle never reads a row.
+
+import { StoreError } from './errors.js';
 
 declare const handleOf: unique symbol;
 
@@ -13,6 +15,8 @@ export const INDEX_BITS = 24;
 export const MAX_SLOTS = 2 ** INDEX_BITS;
 export const INDEX_SPAN = 2 ** INDEX_BITS;
 export const GENERATIONS = 2 ** 16;
+/** Added to the stamp of a free slot, so no handle (stamps stay below 2^29) matches it. */
+export const FREE = 2 ** 31;
 const TAGS = 2 ** 13;
 
 export function makeHandle(slot: number, stamp: number): number {
@@ -44,7 +48,7 @@ let nextTag = 1;
 export function takeTag(owner: { readonly name: string }, wanted?: number): number {
   if (wanted !== undefined) {
     const holder = tags.get(wanted)?.deref();
-    if (holder && holder !== owner) throw new Error(`cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`);
+    if (holder && holder !== owner) throw new StoreError(`cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`);
     tags.set(wanted, new WeakRef(owner));
     return wanted;
   }
@@ -53,7 +57,7 @@ export function takeTag(owner: { readonly name: string }, wanted?: number): numb
     nextTag = nextTag + 1 >= TAGS ? 1 : nextTag + 1;
     if (!tags.get(tag)?.deref()) { tags.set(tag, new WeakRef(owner)); return tag; }
   }
-  throw new Error(`more than ${TAGS - 1} stores are alive at once; handles cannot tell them apart`);
+  throw new StoreError(`more than ${TAGS - 1} stores are alive at once; handles cannot tell them apart`);
 }
 
 export function releaseTag(tag: number, owner: object): void {

@@ -10,6 +10,14 @@ export interface RowView {
   row: number;
 }
 
+/** Views and their accessor layers: they inherit from a class's prototype but are not its instances. */
+const views = new WeakSet<object>();
+
+/** True for a row view (or its accessor layer): never migrated as an instance. */
+export function isRowView(o: object): boolean {
+  return views.has(o);
+}
+
 /** `check(j, value, row)` sees every value written through the view before it is stored. */
 export function makeRowView(prototype: object, specs: readonly ColumnSpec[], columns: readonly Column[], check?: (j: number, value: unknown, row: number) => void): RowView {
   const accessors = Object.create(prototype) as object;
@@ -27,6 +35,8 @@ export function makeRowView(prototype: object, specs: readonly ColumnSpec[], col
   });
   const view = Object.create(accessors) as RowView;
   view.row = 0;
+  views.add(accessors);
+  views.add(view);
   return view;
 }
 

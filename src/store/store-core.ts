@@ -3,7 +3,7 @@
 
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, type NumericColumn } from './elements.js';
-import { GENERATIONS, MAX_SLOTS, generationOfStamp, makeHandle, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
+import { FREE, GENERATIONS, MAX_SLOTS, generationOfStamp, makeHandle, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
 import { StoreError } from './errors.js';
 import { restoreStore, saveStore, type StoreImage } from './serialize.js';
 import { makeRowView, type Column, type RowView } from './row-view.js';
@@ -18,6 +18,21 @@ type Default =
   | { readonly kind: 'none' };
 
 export type StoreLayout = 'packed' | 'stable';
+
+export interface StoreSnapshot {
+  readonly specs: readonly ColumnSpec[];
+  readonly columns: Column[];
+  readonly cols: Record<string, Column>;
+  readonly defaults: Default[];
+  readonly view: RowView;
+  readonly size: number;
+  readonly capacity: number;
+  readonly slotsUsed: number;
+  readonly freeCount: number;
+  readonly stamps: Uint32Array;
+  readonly free: Int32Array;
+  readonly tables: readonly Int32Array[];
+}
 
 let debug = false;
 
@@ -55,7 +70,7 @@ export abstract class StoreCore {
   view: RowView;
   size = 0;
   capacity: number;
-  /** Slot -> stamp (tag and generation) of the row living there, or of the next one when free; 0 when retired. */
+  /** Slot -> stamp (tag and generation) of the row living there; of the next one plus FREE when free; 0 when retired. */
   stamps: Uint32Array;
   /** Free slots, reused last-in first-out. */
   free: Int32Array;
@@ -116,7 +131,14 @@ export abstract class StoreCore {
   add(values?: Values): number {
     if (values !== undefined) this.checkFields(values, 'add');
     if (this.freeCount === 0 && this.slotsUsed === this.capacity) this.grow(this.capacity * 2);
-    const slot = this.freeCount > 0 ? this.free[--this.freeCount]! : this.slotsUsed++;
+    let slot: number;
+    if (this.freeCount > 0) {
+      slot = this.free[--this.freeCount]!;
+      this.stamps[slot] = this.stamps[slot]! - FREE;
+    } else {
+      slot = this.slotsUsed++;
+      this.stamps[slot] = this.tag * GENERATIONS;
+    }
     const row = this.attach(slot);
     this.size++;
     try {
@@ -159,7 +181,7 @@ export abstract class StoreCore {
     this.size--;
     const stamp = this.stamps[slot]!;
     if (generationOfStamp(stamp) + 1 < GENERATIONS) {
-      this.stamps[slot] = stamp + 1;
+      this.stamps[slot] = stamp + 1 + FREE;
       this.free[this.freeCount++] = slot;
     } else {
       this.stamps[slot] = 0;
@@ -219,6 +241,20 @@ export abstract class StoreCore {
     };
   }
 
+  /** Everything a rejected change must put back (slot tables copied: the change may add or remove rows). */
+  snapshot(): StoreSnapshot {
+    return {
+      specs: this.specs, columns: this.columns, cols: this.cols, defaults: this.defaults, view: this.view, size: this.size, capacity: this.capacity, slotsUsed: this.slotsUsed, freeCount: this.freeCount,
+      stamps: this.stamps.slice(), free: this.free.slice(), tables: this.tables().map((t) => t.slice()),
+    };
+  }
+
+  restoreSnapshot(s: StoreSnapshot): void {
+    // Put back as they were, defaults too: the class's old initializers may not be back yet.
+    Object.assign(this, { specs: s.specs, columns: s.columns, cols: s.cols, defaults: s.defaults, view: s.view, size: s.size, capacity: s.capacity, slotsUsed: s.slotsUsed, freeCount: s.freeCount, stamps: s.stamps, free: s.free });
+    this.setTables(s.tables);
+  }
+
   save(): StoreImage {
     return saveStore(this);
   }
@@ -271,6 +307,7 @@ export abstract class StoreCore {
     }
     if (slot >= this.slotsUsed) throw new StoreError(`${what} names row ${slot}, which this store never had`);
     const now = this.stamps[slot]!;
+    if (now === stamp + FREE) throw new StoreError(`${what} names a free slot (${slot}): a handle from before a restore, or a made-up number`);
     const where = this.removedAt.get(slot);
     const site = where ? `; it was removed ${where}` : debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
     throw new StoreError(`${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`);

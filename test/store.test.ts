@@ -1,0 +1,251 @@
+// The store contract, run against both layouts: rows, handles (stale, foreign, made up), iteration,
+// growth, defaults, save/restore, and a random churn checked against a plain Map.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FieldDecl } from '../src/compile/compiled-module.js';
+import type { TypeShape } from '../src/compile/type-shape.js';
+import { createStore, StoreError, type Handle, type Store, type StoreLayout } from '../src/store/index.js';
+import { registerClassLayout } from '../src/store/schema.js';
+import { setStoreDebug } from '../src/store/store-core.js';
+
+const SHAPES: Record<string, TypeShape> = {
+  number: { kind: 'primitive', name: 'number' },
+  string: { kind: 'primitive', name: 'string' },
+  'string | undefined': { kind: 'union', members: [{ kind: 'primitive', name: 'string' }, { kind: 'primitive', name: 'undefined' }] },
+};
+
+/** A class whose layout is registered as imago registers a compiled class's. */
+function declare<T extends object>(name: string, fields: ReadonlyArray<readonly [string, string, unknown?]>): new () => T {
+  const cls = { [name]: class {} }[name]!;
+  const decls: FieldDecl[] = fields.map(([field, typeText, init]) => ({
+    name: field, initializer: init === undefined ? null : JSON.stringify(init), type: SHAPES[typeText] ?? { kind: 'opaque' }, typeText, renamedFrom: null, sourceOffset: 0,
+  }));
+  const initializers = Object.fromEntries(fields.filter((f) => f[2] !== undefined).map(([field, , init]) => [field, () => init]));
+  registerClassLayout(cls.prototype, { name, prototype: cls.prototype, fields: () => decls, initializers: () => initializers });
+  return cls as unknown as new () => T;
+}
+
+interface Body { x: number; y: number; hp: number; label: string; note: string | undefined }
+const Body = declare<Body>('Body', [['x', 'f32', 0], ['y', 'number', 0], ['hp', 'i32', 100], ['label', 'string'], ['note', 'string | undefined']]);
+
+const staleError = (pattern: RegExp) => (e: unknown): boolean => e instanceof StoreError && pattern.test(e.message);
+
+for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayout[]) {
+  describe(`store contract: ${layout} layout`, () => {
+    const make = (capacity = 4): Store<Body> => createStore(Body, { layout, capacity });
+
+    it('adds rows with given values and initializer defaults; get, set, has, size', () => {
+      const s = make();
+      const a = s.add({ x: 1.5, label: 'a' });
+      const b = s.add({ label: 'b', hp: 7 });
+      assert.equal(s.size, 2);
+      assert.equal(s.layout, layout);
+      assert.deepEqual([s.get(a, 'x'), s.get(a, 'y'), s.get(a, 'hp'), s.get(a, 'label'), s.get(a, 'note')], [1.5, 0, 100, 'a', undefined]);
+      assert.deepEqual([s.get(b, 'hp'), s.get(b, 'label')], [7, 'b']);
+      s.set(b, 'y', 2.25);
+      assert.equal(s.get(b, 'y'), 2.25);
+      assert.ok(s.has(a) && s.has(b));
+      assert.notEqual(a, b);
+    });
+
+    it('keeps numeric fields in typed columns of their element type and the rest in arrays', () => {
+      const s = make();
+      s.add({ label: 'a' });
+      assert.ok(s.column('x') instanceof Float32Array);
+      assert.ok(s.column('y') instanceof Float64Array);
+      assert.ok(s.column('hp') instanceof Int32Array);
+      assert.ok(Array.isArray(s.column('label')));
+      const h = s.add({ x: 0.1, label: 'f' });
+      assert.equal(s.get(h, 'x'), Math.fround(0.1));
+    });
+
+    it('a removed row is gone: its handle is stale everywhere, the other rows keep their values', () => {
+      const s = make();
+      const hs = [0, 1, 2, 3].map((i) => s.add({ x: i, label: `r${i}` }));
+      s.remove(hs[1]!);
+      assert.equal(s.size, 3);
+      assert.equal(s.has(hs[1]!), false);
+      assert.throws(() => s.get(hs[1]!, 'x'), staleError(/handle \d+ is stale: its row \(slot 1, generation 0\) was removed/));
+      assert.throws(() => s.set(hs[1]!, 'x', 1), StoreError);
+      assert.throws(() => s.remove(hs[1]!), StoreError);
+      for (const i of [0, 2, 3]) assert.deepEqual([s.get(hs[i]!, 'x'), s.get(hs[i]!, 'label')], [i, `r${i}`]);
+    });
+
+    it('reuses a slot under a new generation: the old handle stays stale and never reads the new row', () => {
+      const s = make();
+      const old = s.add({ label: 'old' });
+      s.remove(old);
+      const next = s.add({ label: 'new' });
+      assert.notEqual(next, old);
+      assert.equal(s.has(old), false);
+      assert.throws(() => s.get(old, 'label'), StoreError);
+      assert.equal(s.get(next, 'label'), 'new');
+    });
+
+    it('rejects a handle of another store, naming that store', () => {
+      const s = make();
+      const other = createStore(Body, { layout, name: 'enemies' });
+      const foreign = other.add({ label: 'e' });
+      s.add({ label: 'mine' });
+      assert.equal(s.has(foreign), false);
+      assert.throws(() => s.get(foreign, 'label'), staleError(/belongs to enemies \(Store<Body>\), not to this one/));
+    });
+
+    it('rejects numbers no store handed out', () => {
+      const s = make();
+      s.add({ label: 'a' });
+      for (const n of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
+        assert.equal(s.has(n as Handle<Body>), false);
+        assert.throws(() => s.get(n as Handle<Body>, 'x'), StoreError, String(n));
+      }
+    });
+
+    it('says which field is unknown, and adds nothing when a value is missing or unknown', () => {
+      const s = make();
+      assert.throws(() => s.add({ label: 'a', bogus: 1 } as never), staleError(/Body has no field "bogus" \(its columns: x, y, hp, label, note\)/));
+      assert.throws(() => s.add({ x: 1 }), staleError(/no value for label, and Body\.label has no initializer \(no row was added\)/));
+      assert.equal(s.size, 0);
+      const h = s.add({ label: 'ok' });
+      assert.throws(() => s.get(h, 'nope' as never), staleError(/has no field "nope"/));
+      assert.equal(s.size, 1);
+    });
+
+    it('grows past its capacity without losing rows or handles', () => {
+      const s = make(2);
+      const hs = Array.from({ length: 100 }, (_, i) => s.add({ x: i, hp: i, label: String(i) }));
+      assert.equal(s.size, 100);
+      hs.forEach((h, i) => assert.deepEqual([s.get(h, 'x'), s.get(h, 'hp'), s.get(h, 'label')], [i, i, String(i)]));
+    });
+
+    it('iterates live rows once each in packed order; each() survives removing the row it is given', () => {
+      const s = make();
+      const hs = Array.from({ length: 10 }, (_, i) => s.add({ hp: i, label: String(i) }));
+      s.remove(hs[3]!);
+      s.remove(hs[7]!);
+      const seen: number[] = [];
+      for (let k = 0; k < s.size; k++) seen.push(s.get(s.handleAt(s.rowAt(k)), 'hp'));
+      assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
+      assert.deepEqual([...s].map((h) => s.get(h, 'hp')), seen);
+      const visited: number[] = [];
+      const hp = s.column('hp');
+      s.each((row) => {
+        visited.push(hp[row]!);
+        if (hp[row]! % 2 === 0) s.remove(s.handleAt(row));
+      });
+      assert.deepEqual([...visited].sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
+      assert.deepEqual([...s].map((h) => s.get(h, 'hp')).sort((a, b) => a - b), [1, 5, 9]);
+      for (const h of s) s.remove(h);
+      assert.equal(s.size, 0);
+    });
+
+    it('matches a Map through 20,000 random adds, removes and sets', () => {
+      const s = make(1);
+      const model = new Map<Handle<Body>, { hp: number; label: string }>();
+      const dead: Handle<Body>[] = [];
+      let seed = 7;
+      const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+      for (let i = 0; i < 20000; i++) {
+        const live = [...model.keys()];
+        const op = rand(10);
+        if (op < 5 || live.length === 0) {
+          const h = s.add({ hp: i, label: `l${i}` });
+          model.set(h, { hp: i, label: `l${i}` });
+        } else if (op < 8) {
+          const h = live[rand(live.length)]!;
+          s.remove(h);
+          model.delete(h);
+          dead.push(h);
+        } else {
+          const h = live[rand(live.length)]!;
+          s.set(h, 'hp', -i);
+          model.get(h)!.hp = -i;
+        }
+      }
+      assert.equal(s.size, model.size);
+      for (const [h, v] of model) assert.deepEqual([s.get(h, 'hp'), s.get(h, 'label')], [v.hp, v.label]);
+      for (const h of dead) assert.equal(s.has(h), false);
+      assert.deepEqual(new Set(s), new Set(model.keys()));
+    });
+
+    it('retires a slot whose generations are spent instead of reusing it', () => {
+      const s = make(1);
+      let h = s.add({ label: 'g' });
+      const first = h;
+      for (let i = 0; i < 65535; i++) { s.remove(h); h = s.add({ label: 'g' }); }
+      s.remove(h);
+      assert.throws(() => s.get(h, 'label'), staleError(/was removed and the slot retired/));
+      const fresh = s.add({ label: 'fresh' });
+      assert.equal(s.has(first), false);
+      assert.equal(s.get(fresh, 'label'), 'fresh');
+    });
+
+    it('says where a row was removed when debugging is on', () => {
+      setStoreDebug(true);
+      try {
+        const s = make();
+        const h = s.add({ label: 'a' });
+        s.remove(h);
+        assert.throws(() => s.get(h, 'label'), staleError(/it was removed at .*store\.test\.js/));
+      } finally {
+        setStoreDebug(false);
+      }
+      const s = make();
+      const h = s.add({ label: 'a' });
+      s.remove(h);
+      assert.throws(() => s.get(h, 'label'), staleError(/set IMAGO_DEBUG=1 to learn where it was removed/));
+    });
+
+    it('saves its columns as bytes with a layout description and restores them with handles valid', () => {
+      const s = make();
+      const hs = Array.from({ length: 6 }, (_, i) => s.add({ x: i / 2, hp: 10 - i, label: `r${i}` }));
+      s.remove(hs[2]!);
+      const image = s.save();
+      assert.deepEqual(image.fields.map((f) => `${f.name}:${f.kind}`), ['x:f32', 'y:f64', 'hp:i32', 'label:value', 'note:value']);
+      assert.ok(image.columns[0] instanceof Uint8Array);
+      assert.equal((image.columns[0] as Uint8Array).byteLength, (layout === 'packed' ? 5 : 6) * 4);
+      s.remove(hs[0]!);
+      s.set(hs[1]!, 'label', 'changed');
+      const extra = s.add({ label: 'extra' });
+      s.restore(image);
+      assert.equal(s.size, 5);
+      for (const i of [0, 1, 3, 4, 5]) assert.deepEqual([s.get(hs[i]!, 'x'), s.get(hs[i]!, 'hp'), s.get(hs[i]!, 'label')], [i / 2, 10 - i, `r${i}`]);
+      assert.equal(s.has(hs[2]!), false);
+      // Handed out after the save: its slot is free in the image, so it is refused, not read.
+      assert.equal(s.has(extra), false);
+      assert.throws(() => s.get(extra, 'label'), StoreError);
+      const after = s.add({ label: 'after' });
+      assert.equal(s.get(after, 'label'), 'after');
+      assert.equal(s.has(hs[2]!), false);
+    });
+
+    it('refuses an image that does not fit, changing nothing', () => {
+      const s = make();
+      const h = s.add({ label: 'keep' });
+      const image = s.save();
+      const bad = [
+        [{ ...image, format: 'other' }, /not a store image/],
+        [{ ...image, layout: layout === 'packed' ? 'stable' : 'packed' }, /layout/],
+        [{ ...image, fields: image.fields.slice(1) }, /its columns were/],
+        [{ ...image, size: 5 }, /counts do not add up/],
+        [{ ...image, tables: image.tables.map((t) => t.slice(1)) }, /slot tables/],
+        [{ ...image, columns: image.columns.map((c) => (c instanceof Uint8Array ? c.slice(1) : c)) }, /column x does not hold 1 values/],
+      ] as const;
+      for (const [img, pattern] of bad) {
+        assert.throws(() => s.restore(img as never), staleError(pattern));
+        assert.equal(s.get(h, 'label'), 'keep');
+      }
+      const other = createStore(Body, { layout });
+      assert.throws(() => other.restore(image), staleError(/carry tag \d+, which Store<Body> uses in this process/));
+    });
+  });
+}
+
+describe('createStore', () => {
+  it('refuses a class imago did not compile and an unknown layout', () => {
+    class Plain { x = 0; }
+    assert.throws(() => createStore(Plain), staleError(/createStore\(Plain\): Plain is not a class imago compiled/));
+    assert.throws(() => createStore(Body, { layout: 'sparse' as never }), staleError(/layout must be 'packed' or 'stable', not "sparse"/));
+    assert.throws(() => createStore(Body, { capacity: 0 }), staleError(/capacity must be an integer/));
+  });
+});
