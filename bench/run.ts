@@ -6,6 +6,7 @@ import { measureHeap, reportHeap } from './heap.js';
 import { measureLayout, reportLayout } from './layout.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureSteadyState, reportSteadyState } from './steady-state.js';
+import { measureStore, reportStore } from './store.js';
 import { measureTypecheck, reportTypecheck } from './typecheck.js';
 
 const only = process.argv[2];
@@ -18,3 +19,4 @@ if (!only || only === 'steady') for (const l of reportSteadyState(await measureS
 if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));
 if (!only || only === 'typecheck') for (const l of reportTypecheck(await measureTypecheck())) console.log(l);
 if (!only || only === 'layout') for (const l of reportLayout(await measureLayout())) console.log(l);
+if (!only || only === 'store') for (const l of reportStore(await measureStore())) console.log(l);

@@ -67,7 +67,7 @@ describe('the bundled demo', () => {
     try {
       await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
       const render = files['render.ts']!.replace('return `|${cells', 'return `v2 |${cells');
-      p.write({ 'render.ts': render, 'rules.ts': files['rules.ts']!.replace('Math.sin(c.age * 1.5 + c.id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0') });
+      p.write({ 'render.ts': render, 'rules.ts': files['rules.ts']!.replace('Math.sin(age * 1.5 + id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0') });
       const line = await cli.until('a frame drawn by the new render.ts', () => cli.lines.find((l) => l.startsWith('v2 |')));
       const time = Number(/t=([\d.]+)s/.exec(line)![1]);
       assert.ok(time > 0.4, `the simulation clock kept running across the edit (t=${time})`);
@@ -80,6 +80,35 @@ describe('the bundled demo', () => {
       assert.equal(field(frozen[1]!).replace(/[a-z]/g, (c) => c.toUpperCase()), field(frozen[0]!).replace(/[a-z]/g, (c) => c.toUpperCase()), 'move() returns 0 and nobody is born: the field stands still');
       await cli.stop('SIGINT');
       assert.ok(cli.lines.some((l) => /^simulation stopped after/.test(l)), 'stop() ran on Ctrl-C');
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+});
+
+describe('the bundled demo, its data edited', () => {
+  it('takes a field added to the Critter class: every live critter gets the new column, nothing restarts', async () => {
+    const { CliRun } = await import('./helpers/cli.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const demo = path.resolve(path.dirname(CLI), '../examples/sim');
+    const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
+    const p = tempProject(files);
+    const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+    try {
+      await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
+      const world = files['world.ts']!.replace('  age: f32 = 0;\n', "  age: f32 = 0;\n  mark = '+';\n");
+      const render = files['render.ts']!
+        .replace('return `|${cells', 'return `v3 |${cells')
+        .replace("cells[at] = energy[row]! > 3 ? name[row]!.toUpperCase() : name[row]!;", "cells[at] = critters.column('mark')[row]! + name[row]!.slice(0, 0);");
+      assert.notEqual(world, files['world.ts']);
+      p.write({ 'world.ts': world, 'render.ts': render });
+      const line = await cli.until('a frame drawn with the new column', () => cli.lines.find((l) => l.startsWith('v3 |')));
+      assert.match(cli.stderr, /Critter: \+mark \(\d+ rows? in 1 store\)/);
+      assert.match(line, /^v3 \|[.+]*\+[.+]*\| t=/, 'every critter shows the mark its new column got from the initializer');
+      assert.ok(Number(/t=([\d.]+)s/.exec(line)![1]) > 0.4, 'the clock kept running');
+      assert.equal(cli.lines.filter((l) => l.startsWith('simulation started')).length, 1, 'start() ran once');
     } finally {
       cli.kill();
       p.remove();

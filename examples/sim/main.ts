@@ -1,5 +1,6 @@
 // A small live simulation driven by imago: start() once, tick(dt) every 16 ms, stop() on Ctrl-C.
-// Run it with `npm run demo`, then edit examples/sim/rules.ts (or render.ts) and save.
+// Run it with `npm run demo`, then edit examples/sim/rules.ts (or render.ts, or the Critter class in
+// world.ts) and save.
 
 import { critters, removeDead, spawn } from './world.ts';
 import { FIELD, metabolism, move, shouldSpawn } from './rules.ts';
@@ -22,19 +23,24 @@ export function start(): void {
 
 export function tick(dt: number): void {
   time += dt;
-  for (const c of critters) {
-    c.age += dt;
-    c.x = wrap(c.x + move(c, dt));
-    c.energy -= metabolism(c, dt);
+  // A pass over the store: its rows are dense, so this is a loop over typed arrays.
+  const id = critters.column('id');
+  const x = critters.column('x');
+  const energy = critters.column('energy');
+  const age = critters.column('age');
+  for (let row = 0; row < critters.size; row++) {
+    age[row] = age[row]! + dt;
+    x[row] = wrap(x[row]! + move(age[row]!, id[row]!, dt));
+    energy[row] = energy[row]! - metabolism(age[row]!, dt);
   }
   died += removeDead();
-  if (shouldSpawn(critters.length)) { spawn(Math.random() * FIELD); born++; }
+  if (shouldSpawn(critters.size)) { spawn(Math.random() * FIELD); born++; }
   if (time - lastFrame >= 0.5) {
     lastFrame = time;
-    console.log(render(critters, time));
+    console.log(render(time));
   }
 }
 
 export function stop(): void {
-  console.log(`simulation stopped after ${time.toFixed(1)} s: ${born} born, ${died} died, ${critters.length} alive`);
+  console.log(`simulation stopped after ${time.toFixed(1)} s: ${born} born, ${died} died, ${critters.size} alive`);
 }

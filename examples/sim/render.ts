@@ -1,13 +1,16 @@
 // One status line per frame: the field with each critter as a letter.
 
-import type { Critter } from './world.ts';
+import { critters } from './world.ts';
 import { FIELD } from './rules.ts';
 
-export function render(critters: readonly Critter[], time: number): string {
+export function render(time: number): string {
   const cells = new Array<string>(FIELD).fill('.');
-  for (const c of critters) {
-    const at = Math.min(FIELD - 1, Math.max(0, Math.floor(c.x)));
-    cells[at] = c.energy > 3 ? c.name.toUpperCase() : c.name;
+  const x = critters.column('x');
+  const energy = critters.column('energy');
+  const name = critters.column('name');
+  for (let row = 0; row < critters.size; row++) {
+    const at = Math.min(FIELD - 1, Math.max(0, Math.floor(x[row]!)));
+    cells[at] = energy[row]! > 3 ? name[row]!.toUpperCase() : name[row]!;
   }
-  return `|${cells.join('')}| t=${time.toFixed(1)}s n=${critters.length}`;
+  return `|${cells.join('')}| t=${time.toFixed(1)}s n=${critters.size}`;
 }

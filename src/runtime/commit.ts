@@ -76,7 +76,9 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   ctx.notes = [];
   ctx.layoutChanges = [];
   ctx.sourceOf = (record) => change.prepared.get(record.id)?.source ?? record.version?.source ?? '';
-  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; ctx.sourceOf = null; };
+  const scope = { open: true };
+  ctx.commitScope = scope;
+  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; ctx.sourceOf = null; scope.open = false; ctx.commitScope = null; };
 
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
     finish();
@@ -164,7 +166,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: 0 },
     enums: [...ctx.notes],
     layouts: migration?.reports ?? [],
-    ...(migration ? { migration: { ms: migration.ms, discoveryMs: migration.discoveryMs, instances: migration.instances } } : {}),
+    ...(migration ? { migration: { ms: migration.ms, discoveryMs: migration.discoveryMs, instances: migration.instances, rows: migration.rows, storesMs: migration.storesMs } } : {}),
   };
   for (const [record, version] of versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));

@@ -45,6 +45,8 @@ export interface ImageContext {
   notes: string[];
   /** Classes redefined during a commit, whose instances may need migrating (null outside a commit). */
   layoutChanges: LayoutChange[] | null;
+  /** Open while a commit runs (closed when it is applied or rejected): what store snapshots share tables with. */
+  commitScope: { open: boolean } | null;
   /** The source text of each module's version being committed, for messages (null outside a commit). */
   sourceOf: ((record: ModuleRecord) => string) | null;
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */

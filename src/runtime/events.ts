@@ -24,8 +24,11 @@ export interface ChangeSummary {
   readonly modules: { readonly added: number; readonly removed: number };
   /** Classes whose live instances were migrated to a new data layout. */
   readonly layouts: readonly LayoutReport[];
-  /** When a layout changed: instances found and migrated, and the time it took (part of `applyMs`). */
-  readonly migration?: { readonly instances: number; readonly discoveryMs: number; readonly ms: number };
+  /**
+   * When a layout changed: instances found and migrated and the time it took; store rows migrated and the
+   * time their columns took (each part of `applyMs`).
+   */
+  readonly migration?: { readonly instances: number; readonly discoveryMs: number; readonly ms: number; readonly rows: number; readonly storesMs: number };
 }
 
 /** What a change did to the live instances of one class. */

@@ -62,7 +62,7 @@ export class Image {
     this.#ctx = {
       host: options.host, root: options.root, entry: options.entry,
       modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, compileOptions: options.compileOptions ?? {}, journal: null,
-      layoutChanges: null, sourceOf: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      layoutChanges: null, sourceOf: null, commitScope: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };

@@ -32,7 +32,7 @@ export interface LayoutChange {
   /** `{ field() { return initializer; } }` of the new version, called with an instance as `this`. */
   readonly initializers: Readonly<Record<PropertyKey, () => unknown>>;
   /** Rows of the class's stores migrated when it was defined (store-migration.ts). */
-  readonly stores: { rows: number; stores: number; readonly converted: Map<string, number> };
+  readonly stores: { rows: number; stores: number; ms: number; readonly converted: Map<string, number> };
 }
 
 type Obj = Record<PropertyKey, unknown>;
@@ -73,6 +73,9 @@ export interface MigrationResult {
   /** Finding the instances, then migrating them. */
   readonly discoveryMs: number;
   readonly ms: number;
+  /** Store rows migrated (as their classes were defined) and the time that took. */
+  readonly rows: number;
+  readonly storesMs: number;
 }
 
 function fieldKey(record: ModuleRecord, className: string, name: string): PropertyKey {
@@ -92,6 +95,7 @@ const hookOf = (identity: ClassIdentity, info: ClassInfo): Step['hook'] => {
  * change already see the new columns. Journaled: a rejected change puts every store back.
  */
 export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
+  const started = ctx.host.now();
   const classes = classesByPrototype(ctx);
   const sources = ctx.sourceOf ?? (() => '');
   const staged = stageStores({
@@ -101,10 +105,11 @@ export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
     diagnostic: (record, offset, message) => diagnosticAt(record.rel, sources(record), offset, message, 'IMAGO_LAYOUT'),
   });
   for (const s of staged) {
-    const saved = s.store.snapshot();
+    const saved = s.store.snapshot(ctx.commitScope ?? { open: false });
     ctx.journal?.push(() => s.store.restoreSnapshot(saved));
   }
   installStores(staged);
+  change.stores.ms += ctx.host.now() - started;
 }
 
 function diagnostic(change: LayoutChange, field: FieldDecl | null, message: string): Diagnostic {
@@ -204,7 +209,8 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
       hook: step.hook !== null,
     });
   }
-  return { reports, instances: instances.length, discoveryMs, ms };
+  const changed = [...steps.values()];
+  return { reports, instances: instances.length, discoveryMs, ms, rows: changed.reduce((n, s) => n + s.change.stores.rows, 0), storesMs: changed.reduce((n, s) => n + s.change.stores.ms, 0) };
 }
 
 function makeStep(change: LayoutChange, diff: LayoutDiff): Step {

@@ -44,7 +44,7 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       identity.fields = fields;
       identity.initializers = initializers;
       if (info && ctx.layoutChanges) {
-        const change: LayoutChange = { record, identity, old: beforeFields, next: info, initializers, stores: { rows: 0, stores: 0, converted: new Map() } };
+        const change: LayoutChange = { record, identity, old: beforeFields, next: info, initializers, stores: { rows: 0, stores: 0, ms: 0, converted: new Map() } };
         ctx.layoutChanges.push(change);
         // Stores take the new layout here: the rest of the change already reads and adds rows with it.
         migrateStoresOf(ctx, change);

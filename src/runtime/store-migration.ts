@@ -111,8 +111,13 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   });
 
   const length = store.columnLength();
-  const rows: number[] = [];
-  for (let k = 0; k < store.size; k++) rows.push(store.rowAt(k));
+  // The live rows, listed only for the passes that go row by row (a literal fills a whole column).
+  const count = store.size;
+  let listed: Int32Array | null = null;
+  const rowList = (): Int32Array => {
+    if (!listed) { listed = new Int32Array(count); for (let k = 0; k < count; k++) listed[k] = store.rowAt(k); }
+    return listed;
+  };
   const mentionsThis = (d: FieldDecl): boolean => /\bthis\b/.test(d.initializer ?? '');
   const copyAll = hooks.length > 0 || next.some((s) => !sourceOf.has(s.name) && mentionsThis(s.decl));
   const misfits = new Map<string, Misfit>();
@@ -163,7 +168,7 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
       const was = old[from]!;
       const source = store.columns[from] as unknown[];
       let count = 0;
-      for (const row of rows) {
+      for (const row of rowList()) {
         const value = source[row];
         const fit = spec.kind === 'value' ? (!target.checked || fits(value, target.shape!) ? { value } : convert(value, target.shape!)) : toElement(spec.kind, value);
         if (fit) {
@@ -176,25 +181,25 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
       if (count > 0) converted.set(spec.name, count);
     } else if (how === 'constant') {
       const value = initializerOf(spec)!.call(view);
-      if (spec.kind === 'value') { for (const row of rows) column[row] = value; } else (column as unknown as { fill(v: number): void }).fill(value as number);
+      if (spec.kind === 'value') { for (const row of rowList()) column[row] = value; } else (column as unknown as { fill(v: number): void }).fill(value as number);
     } else if (how === 'init') {
       const init = initializerOf(spec)!;
-      for (const row of rows) {
+      for (const row of rowList()) {
         view.row = row;
         try { column[row] = init.call(view); } catch (e: unknown) {
           throw reject(spec, `the initializer of ${spec.owner.name}.${spec.name} threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`);
         }
       }
     } else if (how === 'empty' && hooks.length === 0 && !(spec.kind === 'value' && acceptsUndefined(spec.decl.type))) {
-      throw reject(spec, `${spec.owner.name}.${spec.name} is added to the ${plural(rows.length, 'row')} of ${store.name} but has no initializer, and ${spec.decl.typeText || 'its type'} does not allow undefined; give it an initializer (${spec.name}: ${spec.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${spec.owner.name}`);
+      throw reject(spec, `${spec.owner.name}.${spec.name} is added to the ${plural(count, 'row')} of ${store.name} but has no initializer, and ${spec.decl.typeText || 'its type'} does not allow undefined; give it an initializer (${spec.name}: ${spec.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${spec.owner.name}`);
     }
   });
 
-  if (hooks.length > 0) runHooks(store, hooks, rows, { old, next, targets, columns, reject, miss, sourceOf, pending });
-  if (misfits.size > 0) throw new ChangeRejection([...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, rows.length, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)), 'migrate');
+  if (hooks.length > 0) runHooks(store, hooks, rowList(), { old, next, targets, columns, reject, miss, sourceOf, pending });
+  if (misfits.size > 0) throw new ChangeRejection([...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, count, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)), 'migrate');
 
   for (const c of chain) {
-    c.report.rows += rows.length;
+    c.report.rows += count;
     c.report.stores++;
     for (const [field, n] of converted) c.report.converted.set(field, (c.report.converted.get(field) ?? 0) + n);
   }
@@ -213,7 +218,7 @@ interface HookPass {
 }
 
 /** Each changed class's `migrateInstance(row, old, fromVersion)` for every row; what it writes is checked. */
-function runHooks(store: StoreCore, hooks: readonly ChangedClass[], rows: readonly number[], pass: HookPass): void {
+function runHooks(store: StoreCore, hooks: readonly ChangedClass[], rows: Int32Array, pass: HookPass): void {
   const { old, next, targets, columns } = pass;
   const wasOf = (spec: ColumnSpec): ColumnSpec | null => { const j = pass.sourceOf.get(spec.name); return j === undefined ? null : old[j]!; };
   // Typed arrays round or wrap what is written to them: check a value before it is stored.

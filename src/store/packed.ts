@@ -2,8 +2,10 @@
 // loop over typed arrays. Removing a row moves the last row into the hole; a handle reaches its row
 // through one more table (slot -> row), so handles stay valid when rows move.
 
-import { INDEX_SPAN } from './handle.js';
 import { StoreCore } from './store-core.js';
+
+/** 2^24 (INDEX_SPAN in handle.ts), local: a module's own constant folds into row(), an imported one is a load. */
+const SPAN = 16777216;
 
 export class PackedStore extends StoreCore {
   readonly layout = 'packed' as const;
@@ -13,8 +15,8 @@ export class PackedStore extends StoreCore {
   slotOfRow: Int32Array = new Int32Array(this.capacity);
 
   row(handle: number): number {
-    const stamp = Math.floor(handle / INDEX_SPAN);
-    const slot = handle - stamp * INDEX_SPAN;
+    const stamp = Math.floor(handle / SPAN);
+    const slot = handle - stamp * SPAN;
     if (this.stamps[slot] !== stamp) this.stale(handle);
     return this.rowOfSlot[slot]!;
   }

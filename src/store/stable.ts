@@ -2,8 +2,10 @@
 // hole the next add reuses. Handles need no extra table; a pass over the store goes through the list of
 // live slots, kept dense (removal swaps the last entry into the gap).
 
-import { INDEX_SPAN } from './handle.js';
 import { StoreCore } from './store-core.js';
+
+/** 2^24 (INDEX_SPAN in handle.ts), local: a module's own constant folds into row(), an imported one is a load. */
+const SPAN = 16777216;
 
 export class StableStore extends StoreCore {
   readonly layout = 'stable' as const;
@@ -13,8 +15,8 @@ export class StableStore extends StoreCore {
   livePos: Int32Array = new Int32Array(this.capacity);
 
   row(handle: number): number {
-    const stamp = Math.floor(handle / INDEX_SPAN);
-    const slot = handle - stamp * INDEX_SPAN;
+    const stamp = Math.floor(handle / SPAN);
+    const slot = handle - stamp * SPAN;
     if (this.stamps[slot] !== stamp) this.stale(handle);
     return slot;
   }

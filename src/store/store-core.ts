@@ -79,6 +79,8 @@ export abstract class StoreCore {
   slotsUsed = 0;
   tag: number;
   readonly removedAt = new Map<number, string>();
+  /** The change whose snapshot shares the slot tables (see snapshot). */
+  private sharedWith: { readonly open: boolean } | null = null;
 
   constructor(cls: { readonly name: string; readonly prototype: object }, options: { readonly capacity?: number; readonly name?: string }) {
     this.className = cls.name;
@@ -130,6 +132,7 @@ export abstract class StoreCore {
 
   add(values?: Values): number {
     if (values !== undefined) this.checkFields(values, 'add');
+    if (this.sharedWith !== null) this.unshare();
     if (this.freeCount === 0 && this.slotsUsed === this.capacity) this.grow(this.capacity * 2);
     let slot: number;
     if (this.freeCount > 0) {
@@ -172,6 +175,7 @@ export abstract class StoreCore {
   remove(handle: number): void {
     const slot = slotOf(handle);
     this.row(handle);
+    if (this.sharedWith !== null) this.unshare();
     this.release(slot, true);
   }
 
@@ -241,11 +245,15 @@ export abstract class StoreCore {
     };
   }
 
-  /** Everything a rejected change must put back (slot tables copied: the change may add or remove rows). */
-  snapshot(): StoreSnapshot {
+  /**
+   * Everything a rejected change must put back. The slot tables are shared with the snapshot while
+   * `scope` is open, and copied only if the change adds or removes rows before it closes.
+   */
+  snapshot(scope: { readonly open: boolean }): StoreSnapshot {
+    this.sharedWith = scope;
     return {
-      specs: this.specs, columns: this.columns, cols: this.cols, defaults: this.defaults, view: this.view, size: this.size, capacity: this.capacity, slotsUsed: this.slotsUsed, freeCount: this.freeCount,
-      stamps: this.stamps.slice(), free: this.free.slice(), tables: this.tables().map((t) => t.slice()),
+      specs: this.specs, columns: this.columns, cols: this.cols, defaults: this.defaults, view: this.view, size: this.size,
+      capacity: this.capacity, slotsUsed: this.slotsUsed, freeCount: this.freeCount, stamps: this.stamps, free: this.free, tables: this.tables(),
     };
   }
 
@@ -253,6 +261,17 @@ export abstract class StoreCore {
     // Put back as they were, defaults too: the class's old initializers may not be back yet.
     Object.assign(this, { specs: s.specs, columns: s.columns, cols: s.cols, defaults: s.defaults, view: s.view, size: s.size, capacity: s.capacity, slotsUsed: s.slotsUsed, freeCount: s.freeCount, stamps: s.stamps, free: s.free });
     this.setTables(s.tables);
+    this.sharedWith = null;
+  }
+
+  /** Before the slot tables change: copies them if an open change's snapshot shares them. */
+  protected unshare(): void {
+    if (this.sharedWith?.open) {
+      this.stamps = this.stamps.slice();
+      this.free = this.free.slice();
+      this.setTables(this.tables().map((t) => t.slice()));
+    }
+    this.sharedWith = null;
   }
 
   save(): StoreImage {
