@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldDecl } from '../src/compile/compiled-module.js';
 import type { TypeShape } from '../src/compile/type-shape.js';
-import { createStore, StoreError, type Handle, type Store, type StoreLayout } from '../src/store/index.js';
+import { createStore, Store, StoreError, type Handle, type StoreLayout } from '../src/store/index.js';
 import { registerClassLayout } from '../src/store/schema.js';
 import { setStoreDebug } from '../src/store/store-core.js';
 
@@ -242,6 +242,13 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
 }
 
 describe('createStore', () => {
+  it('is also `new Store(Class)`', () => {
+    const s = new Store(Body, { layout: 'stable' });
+    const h = s.add({ label: 'n' });
+    assert.equal(s.layout, 'stable');
+    assert.equal(s.get(h, 'label'), 'n');
+  });
+
   it('refuses a class imago did not compile and an unknown layout', () => {
     class Plain { x = 0; }
     assert.throws(() => createStore(Plain), staleError(/createStore\(Plain\): Plain is not a class imago compiled/));

@@ -99,3 +99,8 @@ export function createStore<C extends abstract new (...args: never[]) => object>
   const store = new make(cls as unknown as { name: string; prototype: object }, options);
   return store as unknown as Store<InstanceType<C>>;
 }
+
+/** `new Store(Particle, options)`: the same as `createStore(Particle, options)`. */
+export const Store = function Store(cls: abstract new (...args: never[]) => object, options?: StoreOptions) {
+  return createStore(cls, options);
+} as unknown as new <C extends abstract new (...args: never[]) => object>(cls: C, options?: StoreOptions) => Store<InstanceType<C>>;
