@@ -20,7 +20,7 @@ import { diffLayout, isEmptyDiff, type LayoutDiff } from './layout-diff.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { settle, targetOrder, type OrderPlan } from './layout-order.js';
 import { isRowView } from '../store/row-view.js';
-import { installStores, stageStores } from './store-migration.js';
+import { classesByPrototype, hookOf, lookupIn, type MigrationHook } from './class-lookup.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
 /** A class whose layout a commit redefined, recorded by `defineClass`. */
@@ -53,7 +53,7 @@ interface Step {
   readonly retyped: ReadonlyArray<FieldTarget & { readonly was: FieldDecl }>;
   readonly added: ReadonlyArray<FieldTarget & { readonly fromKey: PropertyKey | null; readonly init: (() => unknown) | null }>;
   readonly removedKeys: readonly PropertyKey[];
-  readonly hook: ((instance: object, old: object, fromVersion: number) => void) | null;
+  readonly hook: MigrationHook | null;
   /** The hook or an initializer that mentions `this` may write any field: keep every own property to put back. */
   readonly snapshot: boolean;
   readonly oldKeys: ReadonlyArray<readonly [string, PropertyKey]>;
@@ -84,33 +84,6 @@ function fieldKey(record: ModuleRecord, className: string, name: string): Proper
 
 /** The source of each module's new version, for messages (set for the length of one migration). */
 let sourceOf: (record: ModuleRecord) => string = () => '';
-
-const hookOf = (identity: ClassIdentity, info: ClassInfo): Step['hook'] => {
-  const value = Object.hasOwn(identity.impl, 'migrateInstance') && info.migrateHook ? (identity.impl as unknown as Obj)['migrateInstance'] : null;
-  return typeof value === 'function' ? value as Step['hook'] : null;
-};
-
-/**
- * Migrates the live stores of a class as its new version is defined, so the statements after it in the
- * change already see the new columns. Journaled: a rejected change puts every store back.
- */
-export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
-  const started = ctx.host.now();
-  const classes = classesByPrototype(ctx);
-  const sources = ctx.sourceOf ?? (() => '');
-  const staged = stageStores({
-    changed: new Map([[change.identity, { identity: change.identity, record: change.record, hook: hookOf(change.identity, change.next), report: change.stores }]]),
-    classOf: (p) => classes.get(p),
-    lookup: (record, name) => lookupIn(record, name),
-    diagnostic: (record, offset, message) => diagnosticAt(record.rel, sources(record), offset, message, 'IMAGO_LAYOUT'),
-  });
-  for (const s of staged) {
-    const saved = s.store.snapshot(ctx.commitScope ?? { open: false });
-    ctx.journal?.push(() => s.store.restoreSnapshot(saved));
-  }
-  installStores(staged);
-  change.stores.ms += ctx.host.now() - started;
-}
 
 function diagnostic(change: LayoutChange, field: FieldDecl | null, message: string): Diagnostic {
   return diagnosticAt(change.record.rel, sourceOf(change.record), field?.sourceOffset ?? 0, message, 'IMAGO_LAYOUT');
@@ -234,23 +207,6 @@ function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
     report: { instances: 0, rows: change.stores.rows, stores: change.stores.stores, converted: new Map(change.stores.converted) },
     misfits: new Map(),
   };
-}
-
-/** What a type name in `record` names at run time: its class, an imported binding, or a global. */
-function lookupIn(record: ModuleRecord, name: string): unknown {
-  const local = record.classes.get(name);
-  if (local) return local.constructor;
-  if (Object.hasOwn(record.links, name)) return record.links[name];
-  return (globalThis as Obj)[name];
-}
-
-/** Every live class of the image by its stable prototype, with the fields its installed version declares. */
-function classesByPrototype(ctx: ImageContext): Map<object, { identity: ClassIdentity; record: ModuleRecord }> {
-  const out = new Map<object, { identity: ClassIdentity; record: ModuleRecord }>();
-  const add = (record: ModuleRecord): void => { for (const identity of record.classes.values()) out.set(identity.constructor.prototype, { identity, record }); };
-  for (const record of ctx.modules.values()) add(record);
-  if (ctx.compiling) for (const record of ctx.compiling.keys()) add(record);
-  return out;
 }
 
 function makePlan(proto: object | null, classes: ReturnType<typeof classesByPrototype>, steps: ReadonlyMap<ClassIdentity, Step>): Plan {

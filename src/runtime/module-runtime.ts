@@ -4,7 +4,8 @@
 import { createClassIdentity, defineStatic, installedLayers, installVersion } from './class-identity.js';
 import type { ImageContext } from './context.js';
 import { mergeEnum } from './enums.js';
-import { migrateStoresOf, type LayoutChange } from './migrate.js';
+import type { LayoutChange } from './migrate.js';
+import { migrateStoresOf } from './store-migration.js';
 import { createHotContext } from './hot.js';
 import { privateKey, type ModuleRecord } from './module-record.js';
 import { resolveSpecifier } from './resolve.js';

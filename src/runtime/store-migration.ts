@@ -5,25 +5,27 @@
 // fills a new column in one pass, and rows never move, so every handle stays valid.
 
 import type { FieldDecl } from '../compile/compiled-module.js';
-import type { Diagnostic } from '../compile/diagnostic.js';
+import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, elementMisfit, fitsElement, toElement, widens, type ElementKind } from '../store/elements.js';
 import { makeRowView, rowValues, type Column } from '../store/row-view.js';
 import { columnsOf, isConstantInitializer, type ColumnSpec } from '../store/schema.js';
 import { storesOf, type StoreCore } from '../store/store-core.js';
 import type { ClassIdentity } from './class-identity.js';
+import { classesByPrototype, hookOf, lookupIn, type MigrationHook } from './class-lookup.js';
+import type { ImageContext } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import { diffLayout } from './layout-diff.js';
+import type { LayoutChange } from './migrate.js';
 import type { ModuleRecord } from './module-record.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
-type Hook = (instance: object, old: object, fromVersion: number) => void;
 
 /** What the instance migration knows about one changed class. */
 export interface ChangedClass {
   readonly identity: ClassIdentity;
   readonly record: ModuleRecord;
-  readonly hook: Hook | null;
+  readonly hook: MigrationHook | null;
   readonly report: { rows: number; stores: number; readonly converted: Map<string, number> };
 }
 
@@ -255,4 +257,26 @@ function misfitDiagnostic(sc: StoreContext, store: StoreCore, m: Misfit, rows: n
   const fix = hook ? `make migrateInstance give ${field} a value of type ${to}` : `add static migrateInstance(instance, old) to ${cls} to convert them (it runs for rows too), or keep the old type`;
   return sc.diagnostic(record, m.spec.decl.sourceOffset,
     `${cls}.${field} ${types}: ${plural(m.count, 'value')} in the ${plural(rows, 'row')} of ${store.name} ${m.count === 1 ? 'does' : 'do'} not fit (for example ${describeValue(m.example)}, which ${m.reason}); nothing was changed; ${fix}`);
+}
+
+/**
+ * Migrates the live stores of a class as its new version is defined, so the statements after it in the
+ * change already see the new columns. Journaled: a rejected change puts every store back.
+ */
+export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
+  const started = ctx.host.now();
+  const classes = classesByPrototype(ctx);
+  const sources = ctx.sourceOf ?? (() => '');
+  const staged = stageStores({
+    changed: new Map([[change.identity, { identity: change.identity, record: change.record, hook: hookOf(change.identity, change.next), report: change.stores }]]),
+    classOf: (p) => classes.get(p),
+    lookup: (record, name) => lookupIn(record, name),
+    diagnostic: (record, offset, message) => diagnosticAt(record.rel, sources(record), offset, message, 'IMAGO_LAYOUT'),
+  });
+  for (const s of staged) {
+    const saved = s.store.snapshot(ctx.commitScope ?? { open: false });
+    ctx.journal?.push(() => s.store.restoreSnapshot(saved));
+  }
+  installStores(staged);
+  change.stores.ms += ctx.host.now() - started;
 }
