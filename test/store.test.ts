@@ -72,6 +72,19 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       for (const i of [0, 2, 3]) assert.deepEqual([s.get(hs[i]!, 'x'), s.get(hs[i]!, 'label')], [i, `r${i}`]);
     });
 
+    it('refuses handleAt for a removed row or a made-up index', () => {
+      const s = make();
+      const a = s.add({ label: 'a' });
+      s.add({ label: 'b' });
+      const row = s.row(a);
+      s.remove(a);
+      if (layout === 'stable') assert.throws(() => s.handleAt(row), staleError(/no live row there/));
+      assert.throws(() => s.handleAt(5), StoreError);
+      assert.throws(() => s.handleAt(-1), StoreError);
+      assert.throws(() => s.handleAt(0.5), StoreError);
+      assert.equal(s.size, 1);
+    });
+
     it('reuses a slot under a new generation: the old handle stays stale and never reads the new row', () => {
       const s = make();
       const old = s.add({ label: 'old' });
@@ -95,10 +108,16 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
     it('rejects numbers no store handed out', () => {
       const s = make();
       s.add({ label: 'a' });
-      for (const n of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
+      const other = s.add({ label: 'b' });
+      // Small integers name unused slots (stamp 0): never a row, even one in range.
+      for (const n of [0, 1, 5, 15, -1, 1.5, Number.NaN, 2 ** 60, 2 ** 55]) {
         assert.equal(s.has(n as Handle<Body>), false);
         assert.throws(() => s.get(n as Handle<Body>, 'x'), StoreError, String(n));
+        assert.throws(() => s.remove(n as Handle<Body>), StoreError, String(n));
       }
+      assert.equal(s.size, 2);
+      assert.equal(s.get(other, 'label'), 'b');
+      assert.throws(() => s.handleAt(7), staleError(/handleAt\(7\): no live row there/));
     });
 
     it('says which field is unknown, and adds nothing when a value is missing or unknown', () => {
@@ -137,6 +156,18 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       assert.deepEqual([...s].map((h) => s.get(h, 'hp')).sort((a, b) => a - b), [1, 5, 9]);
       for (const h of s) s.remove(h);
       assert.equal(s.size, 0);
+    });
+
+    it('each() visits a row added into the slot the current row just freed', () => {
+      const s = make();
+      for (const label of ['a', 'b', 'c']) s.add({ label });
+      const seen: string[] = [];
+      const labels = (): unknown[] => s.column('label');
+      s.each((row) => {
+        seen.push(labels()[row] as string);
+        if (labels()[row] === 'c') { s.remove(s.handleAt(row)); s.add({ label: 'd' }); }
+      });
+      assert.deepEqual(seen.sort(), ['a', 'b', 'c', 'd']);
     });
 
     it('matches a Map through 20,000 random adds, removes and sets', () => {
@@ -230,11 +261,23 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
         [{ ...image, size: 5 }, /counts do not add up/],
         [{ ...image, tables: image.tables.map((t) => t.slice(1)) }, /slot tables/],
         [{ ...image, columns: image.columns.map((c) => (c instanceof Uint8Array ? c.slice(1) : c)) }, /column x does not hold 1 values/],
+        [{ ...image, columns: [...image.columns, []] }, /6 columns for 5 fields/],
+        [{ ...image, tag: 0 }, /tag 0 is not a store tag/],
+        [{ ...image, tag: image.tag === 1 ? 2 : 1 }, /slot 0 holds stamp \d+, not one of tag/],
+        [{ ...image, size: 0, freeCount: 0, columns: image.columns.map((c) => (layout === 'packed' ? c.slice(0, 0) : c)) }, /its slots hold 1 rows, but its size is 0/],
+        [{ ...image, tables: [image.tables[0]!, image.tables[1]!, new Uint8Array(4).fill(255), new Uint8Array(4).fill(255)] }, /(do not name each other|is not a live slot listed once)/],
       ] as const;
       for (const [img, pattern] of bad) {
         assert.throws(() => s.restore(img as never), staleError(pattern));
         assert.equal(s.get(h, 'label'), 'keep');
       }
+      const holed = make();
+      holed.remove(holed.add({ label: 'x' }));
+      holed.add({ label: 'y' });
+      const withFree = holed.save();
+      const bytes = new Uint8Array(withFree.tables[0]!);
+      new DataView(bytes.buffer).setUint32(0, new DataView(bytes.buffer).getUint32(0, true) - 2 ** 31, true);
+      assert.throws(() => holed.restore({ ...withFree, tables: [bytes, ...withFree.tables.slice(1)] }), StoreError, 'a free slot marked live');
       const other = createStore(Body, { layout });
       assert.throws(() => other.restore(image), staleError(/carry tag \d+, which Store<Body> uses in this process/));
     });

@@ -8,7 +8,7 @@ import type { FieldDecl } from '../compile/compiled-module.js';
 import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, elementMisfit, fitsElement, toElement, widens, type ElementKind } from '../store/elements.js';
-import { makeRowView, rowValues, type Column } from '../store/row-view.js';
+import { makeRowView, ROW, rowValues, type Column } from '../store/row-view.js';
 import { columnsOf, isConstantInitializer, type ColumnSpec } from '../store/schema.js';
 import { storesOf, type StoreCore } from '../store/store-core.js';
 import type { ClassIdentity } from './class-identity.js';
@@ -90,7 +90,8 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     if (from !== undefined && oldAt.has(from)) sourceOf.set(spec.name, oldAt.get(from)!);
   }
   const unchanged = next.length === old.length && next.every((s, j) => s.name === old[j]!.name && s.kind === old[j]!.kind && s.decl.typeText === old[j]!.decl.typeText);
-  if (unchanged) return null;
+  // Same columns: only the defaults for new rows may have changed (an edited initializer).
+  if (unchanged) return { store, specs: next, columns: store.columns.slice() };
 
   // The changed classes of the store's chain, base first: their hooks run, their reports count the rows.
   const chain: ChangedClass[] = [];
@@ -128,8 +129,17 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     if (m) m.count++; else misfits.set(spec.name, { count: 1, example: value, reason, spec, was });
   };
   const converted = new Map<string, number>();
-  // Typed values that do not convert, left for a hook to set: `column:row` -> the old value.
-  const pending = new Map<string, unknown>();
+  // Typed values a hook must set (they do not convert, or the column has no initializer): column -> row -> old value.
+  const pending = new Map<number, Map<number, unknown>>();
+  const leave = (j: number, row: number, value: unknown): void => {
+    let rows = pending.get(j);
+    if (!rows) pending.set(j, rows = new Map());
+    rows.set(row, value);
+  };
+  // A typed column stores what it is given rounded or wrapped: check first.
+  const checkTyped = (spec: ColumnSpec, value: unknown, source: string): void => {
+    if (spec.kind !== 'value' && !fitsElement(spec.kind, value)) miss(spec, null, value, `${source} (it ${elementMisfit(spec.kind, value)})`);
+  };
 
   // How each new column gets its values, decided once.
   type How = 'keep' | 'copy' | 'widen' | 'convert' | 'constant' | 'init' | 'empty';
@@ -178,20 +188,28 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
           column[row] = fit.value;
         } else if (hooks.length === 0) miss(spec, was, value, spec.kind === 'value' ? 'has no exact conversion' : elementMisfit(spec.kind, value));
         else if (spec.kind === 'value') column[row] = value;
-        else pending.set(`${j}:${row}`, value);
+        else leave(j, row, value);
       }
       if (count > 0) converted.set(spec.name, count);
     } else if (how === 'constant') {
       const value = initializerOf(spec)!.call(view);
+      if (spec.kind !== 'value' && !fitsElement(spec.kind, value)) {
+        throw reject(spec, `${spec.owner.name}.${spec.name}: its initializer gives ${describeValue(value)}, which ${elementMisfit(spec.kind, value)}; nothing was changed; give it a value of type ${spec.decl.typeText}`);
+      }
       if (spec.kind === 'value') { for (const row of rowList()) column[row] = value; } else (column as unknown as { fill(v: number): void }).fill(value as number);
     } else if (how === 'init') {
       const init = initializerOf(spec)!;
       for (const row of rowList()) {
-        view.row = row;
-        try { column[row] = init.call(view); } catch (e: unknown) {
+        view[ROW] = row;
+        let value: unknown;
+        try { value = init.call(view); } catch (e: unknown) {
           throw reject(spec, `the initializer of ${spec.owner.name}.${spec.name} threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`);
         }
+        checkTyped(spec, value, 'its initializer gave');
+        column[row] = value;
       }
+    } else if (how === 'empty' && hooks.length > 0 && spec.kind !== 'value') {
+      for (const row of rowList()) leave(j, row, undefined);
     } else if (how === 'empty' && hooks.length === 0 && !(spec.kind === 'value' && acceptsUndefined(spec.decl.type))) {
       throw reject(spec, `${spec.owner.name}.${spec.name} is added to the ${plural(count, 'row')} of ${store.name} but has no initializer, and ${spec.decl.typeText || 'its type'} does not allow undefined; give it an initializer (${spec.name}: ${spec.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${spec.owner.name}`);
     }
@@ -216,7 +234,7 @@ interface HookPass {
   readonly reject: (spec: ColumnSpec | null, message: string) => ChangeRejection;
   readonly miss: (spec: ColumnSpec, was: ColumnSpec | null, value: unknown, reason: string) => void;
   readonly sourceOf: ReadonlyMap<string, number>;
-  readonly pending: Map<string, unknown>;
+  readonly pending: Map<number, Map<number, unknown>>;
 }
 
 /** Each changed class's `migrateInstance(row, old, fromVersion)` for every row; what it writes is checked. */
@@ -226,20 +244,23 @@ function runHooks(store: StoreCore, hooks: readonly ChangedClass[], rows: Int32A
   // Typed arrays round or wrap what is written to them: check a value before it is stored.
   const view = makeRowView(store.prototype, next, columns, (j, value, row) => {
     const spec = next[j]!;
-    pass.pending.delete(`${j}:${row}`);
+    pass.pending.get(j)?.delete(row);
     if (spec.kind !== 'value' && !fitsElement(spec.kind, value)) pass.miss(spec, wasOf(spec), value, `migrateInstance wrote (it ${elementMisfit(spec.kind as ElementKind, value)})`);
   });
   for (const hook of hooks) {
     for (const row of rows) {
-      view.row = row;
+      view[ROW] = row;
       try { hook.hook!.call(hook.identity.constructor, view, rowValues(old, store.columns, row), hook.identity.layoutVersion); } catch (e: unknown) {
         throw pass.reject(null, `${hook.identity.name}.migrateInstance threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`);
       }
     }
   }
-  for (const [at, value] of pass.pending) {
-    const spec = next[Number(at.slice(0, at.indexOf(':')))]!;
-    pass.miss(spec, wasOf(spec), value, `${elementMisfit(spec.kind as ElementKind, value)}, and migrateInstance did not set it`);
+  for (const [j, rows] of pass.pending) {
+    const spec = next[j]!;
+    for (const value of rows.values()) {
+      const why = value === undefined ? 'has no initializer' : elementMisfit(spec.kind as ElementKind, value);
+      pass.miss(spec, wasOf(spec), value, `${why}, and migrateInstance did not set it`);
+    }
   }
   next.forEach((spec, j) => {
     const t = targets[j]!;

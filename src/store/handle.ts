@@ -15,6 +15,9 @@ export const INDEX_BITS = 24;
 export const MAX_SLOTS = 2 ** INDEX_BITS;
 export const INDEX_SPAN = 2 ** INDEX_BITS;
 export const GENERATIONS = 2 ** 16;
+/** The stamps a live row can have: tag 1 and up (an unused or retired slot holds 0), no FREE bit. */
+export const MIN_STAMP = GENERATIONS;
+export const MAX_STAMP = 2 ** 29 - 1;
 /** Added to the stamp of a free slot, so no handle (stamps stay below 2^29) matches it. */
 export const FREE = 2 ** 31;
 const TAGS = 2 ** 13;

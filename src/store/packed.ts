@@ -6,6 +6,9 @@ import { StoreCore } from './store-core.js';
 
 /** 2^24 (INDEX_SPAN in handle.ts), local: a module's own constant folds into row(), an imported one is a load. */
 const SPAN = 16777216;
+/** Stamps a handle can carry (tag 1 and up, no FREE bit): unused and retired slots hold 0, free ones FREE + stamp. */
+const MIN_STAMP = 65536;
+const MAX_STAMP = 536870911;
 
 export class PackedStore extends StoreCore {
   readonly layout = 'packed' as const;
@@ -17,7 +20,7 @@ export class PackedStore extends StoreCore {
   row(handle: number): number {
     const stamp = Math.floor(handle / SPAN);
     const slot = handle - stamp * SPAN;
-    if (this.stamps[slot] !== stamp) this.stale(handle);
+    if (this.stamps[slot] !== stamp || stamp < MIN_STAMP || stamp > MAX_STAMP) this.stale(handle);
     return this.rowOfSlot[slot]!;
   }
 
@@ -27,6 +30,10 @@ export class PackedStore extends StoreCore {
 
   columnLength(): number {
     return this.size;
+  }
+
+  protected isLiveRow(row: number): boolean {
+    return Number.isInteger(row) && row >= 0 && row < this.size;
   }
 
   protected slotAt(row: number): number {
@@ -58,6 +65,16 @@ export class PackedStore extends StoreCore {
       const c = columns[j]!;
       if (Array.isArray(c) && c.length > last) c.length = last;
     }
+  }
+
+  checkTables(stamps: Uint32Array, [rows, slots]: readonly Int32Array[], size: number, used: number): string | null {
+    for (let slot = 0; slot < used; slot++) {
+      const stamp = stamps[slot]!;
+      if (stamp < MIN_STAMP || stamp > MAX_STAMP) continue;
+      const row = rows![slot]!;
+      if (!(row >= 0 && row < size) || slots![row] !== slot) return `slot ${slot} and row ${row} do not name each other`;
+    }
+    return null;
   }
 
   tables(): readonly Int32Array[] {

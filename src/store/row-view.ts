@@ -6,8 +6,11 @@ import type { ColumnSpec } from './schema.js';
 
 export type Column = import('./elements.js').NumericColumn | unknown[];
 
+/** Where a view keeps the index of its row: a symbol, so a field may be called `row`. */
+export const ROW: unique symbol = Symbol('imago.row');
+
 export interface RowView {
-  row: number;
+  [ROW]: number;
 }
 
 /** Views and their accessor layers: they inherit from a class's prototype but are not its instances. */
@@ -24,17 +27,17 @@ export function makeRowView(prototype: object, specs: readonly ColumnSpec[], col
   specs.forEach((spec, j) => {
     const column = columns[j]!;
     Object.defineProperty(accessors, spec.name, {
-      get(this: RowView) { return column[this.row]; },
+      get(this: RowView) { return column[this[ROW]]; },
       set(this: RowView, value: unknown) {
-        check?.(j, value, this.row);
-        (column as unknown[])[this.row] = value;
+        check?.(j, value, this[ROW]);
+        (column as unknown[])[this[ROW]] = value;
       },
       enumerable: true,
       configurable: true,
     });
   });
   const view = Object.create(accessors) as RowView;
-  view.row = 0;
+  view[ROW] = 0;
   views.add(accessors);
   views.add(view);
   return view;

@@ -6,6 +6,9 @@ import { StoreCore } from './store-core.js';
 
 /** 2^24 (INDEX_SPAN in handle.ts), local: a module's own constant folds into row(), an imported one is a load. */
 const SPAN = 16777216;
+/** Stamps a handle can carry (tag 1 and up, no FREE bit): unused and retired slots hold 0, free ones FREE + stamp. */
+const MIN_STAMP = 65536;
+const MAX_STAMP = 536870911;
 
 export class StableStore extends StoreCore {
   readonly layout = 'stable' as const;
@@ -17,7 +20,7 @@ export class StableStore extends StoreCore {
   row(handle: number): number {
     const stamp = Math.floor(handle / SPAN);
     const slot = handle - stamp * SPAN;
-    if (this.stamps[slot] !== stamp) this.stale(handle);
+    if (this.stamps[slot] !== stamp || stamp < MIN_STAMP || stamp > MAX_STAMP) this.stale(handle);
     return slot;
   }
 
@@ -27,6 +30,12 @@ export class StableStore extends StoreCore {
 
   columnLength(): number {
     return this.slotsUsed;
+  }
+
+  protected isLiveRow(row: number): boolean {
+    if (!Number.isInteger(row) || row < 0 || row >= this.slotsUsed) return false;
+    const stamp = this.stamps[row]!;
+    return stamp >= MIN_STAMP && stamp <= MAX_STAMP;
   }
 
   protected slotAt(row: number): number {
@@ -46,6 +55,15 @@ export class StableStore extends StoreCore {
     this.livePos[lastSlot] = at;
     // Let go of the values a hole held in plain columns.
     for (const c of this.columns) if (Array.isArray(c)) c[slot] = undefined;
+  }
+
+  checkTables(stamps: Uint32Array, [live, pos]: readonly Int32Array[], size: number, used: number): string | null {
+    for (let k = 0; k < size; k++) {
+      const slot = live![k]!;
+      const stamp = slot >= 0 && slot < used ? stamps[slot]! : 0;
+      if (stamp < MIN_STAMP || stamp > MAX_STAMP || pos![slot] !== k) return `live-list entry ${k} (${slot}) is not a live slot listed once`;
+    }
+    return null;
   }
 
   tables(): readonly Int32Array[] {

@@ -3,10 +3,10 @@
 
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, type NumericColumn } from './elements.js';
-import { FREE, GENERATIONS, MAX_SLOTS, generationOfStamp, makeHandle, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
+import { FREE, GENERATIONS, MAX_STAMP, MIN_STAMP, MAX_SLOTS, generationOfStamp, makeHandle, releaseTag, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
 import { StoreError } from './errors.js';
 import { restoreStore, saveStore, type StoreImage } from './serialize.js';
-import { makeRowView, type Column, type RowView } from './row-view.js';
+import { makeRowView, ROW, type Column, type RowView } from './row-view.js';
 import { columnsOf, isConstantInitializer, type ColumnSpec } from './schema.js';
 
 export type Values = Readonly<Record<string, unknown>>;
@@ -20,6 +20,7 @@ type Default =
 export type StoreLayout = 'packed' | 'stable';
 
 export interface StoreSnapshot {
+  readonly tag: number;
   readonly specs: readonly ColumnSpec[];
   readonly columns: Column[];
   readonly cols: Record<string, Column>;
@@ -79,8 +80,8 @@ export abstract class StoreCore {
   slotsUsed = 0;
   tag: number;
   readonly removedAt = new Map<number, string>();
-  /** The change whose snapshot shares the slot tables (see snapshot). */
-  private sharedWith: { readonly open: boolean } | null = null;
+  /** The change whose snapshot shares the slot tables and some columns (see snapshot). */
+  private sharedWith: { readonly scope: { readonly open: boolean }; readonly columns: ReadonlySet<Column> } | null = null;
 
   constructor(cls: { readonly name: string; readonly prototype: object }, options: { readonly capacity?: number; readonly name?: string }) {
     this.className = cls.name;
@@ -106,7 +107,10 @@ export abstract class StoreCore {
   protected abstract attach(slot: number): number;
   protected abstract detach(slot: number): void;
   protected abstract slotAt(row: number): number;
+  protected abstract isLiveRow(row: number): boolean;
   protected abstract growTables(capacity: number): void;
+  /** What is wrong with a saved image's layout tables given its stamps (null when they agree). */
+  abstract checkTables(stamps: Uint32Array, tables: readonly Int32Array[], size: number, used: number): string | null;
   /** The layout's own slot tables (for saving and restoring). */
   abstract tables(): readonly Int32Array[];
   abstract setTables(tables: readonly Int32Array[]): void;
@@ -115,11 +119,7 @@ export abstract class StoreCore {
   install(specs: readonly ColumnSpec[], columns: Column[] | null): void {
     const length = this.columnLength();
     this.specs = specs;
-    this.columns = columns ?? specs.map((s) => (s.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[s.kind].make(this.capacity)));
-    const cols: Record<string, Column> = {};
-    specs.forEach((s, j) => { cols[s.name] = this.columns[j]!; });
-    this.cols = cols;
-    this.view = makeRowView(this.prototype, specs, this.columns);
+    this.setColumns(columns ?? specs.map((s) => (s.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[s.kind].make(this.capacity))));
     this.defaults = specs.map((s): Default => {
       const init = Object.hasOwn(s.owner.initializers(), s.name) ? s.owner.initializers()[s.name] : undefined;
       if (!init || s.decl.initializer === null) return { kind: 'none' };
@@ -128,6 +128,15 @@ export abstract class StoreCore {
       }
       return { kind: 'init', init };
     });
+  }
+
+  /** New column objects for the current specs (what `get`, `set`, `column` and the view read). */
+  protected setColumns(columns: Column[]): void {
+    this.columns = columns;
+    const cols: Record<string, Column> = {};
+    this.specs.forEach((s, j) => { cols[s.name] = columns[j]!; });
+    this.cols = cols;
+    this.view = makeRowView(this.prototype, this.specs, columns);
   }
 
   add(values?: Values): number {
@@ -163,7 +172,7 @@ export abstract class StoreCore {
     if (d.kind === 'constant') return d.value;
     const spec = this.specs[j]!;
     if (d.kind === 'init') {
-      this.view.row = row;
+      this.view[ROW] = row;
       try { return d.init.call(this.view); } catch (e: unknown) {
         throw new StoreError(`${this.name}.add: the initializer of ${spec.owner.name}.${spec.name} threw (no row was added): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
@@ -195,7 +204,7 @@ export abstract class StoreCore {
 
   has(handle: number): boolean {
     const stamp = stampOf(handle);
-    return stamp > 0 && this.stamps[slotOf(handle)] === stamp;
+    return stamp >= MIN_STAMP && stamp <= MAX_STAMP && this.stamps[slotOf(handle)] === stamp;
   }
 
   get(handle: number, field: string): unknown {
@@ -216,8 +225,9 @@ export abstract class StoreCore {
     return column!;
   }
 
-  /** The handle of the row at column index `row`. */
+  /** The handle of the live row at column index `row`; throws for a hole or an index out of range. */
   handleAt(row: number): number {
+    if (!this.isLiveRow(row)) throw new StoreError(`${this.name}.handleAt(${String(row)}): no live row there (${this.size.toLocaleString('en-US')} rows; a column index comes from rowAt, row or each)`);
     const slot = this.slotAt(row);
     return makeHandle(slot, this.stamps[slot]!);
   }
@@ -226,9 +236,10 @@ export abstract class StoreCore {
     for (let k = 0; k < this.size; k++) {
       const row = this.rowAt(k);
       const slot = this.slotAt(row);
+      const stamp = this.stamps[slot];
       fn(row);
-      // The current row was removed: the row moved into its place has not been visited yet.
-      if (k < this.size && this.slotAt(this.rowAt(k)) !== slot) k--;
+      // The current row was removed: the row now at k (moved there, or added into the freed slot) is new.
+      if (k < this.size && (this.slotAt(this.rowAt(k)) !== slot || this.stamps[slot] !== stamp)) k--;
     }
   }
 
@@ -250,8 +261,9 @@ export abstract class StoreCore {
    * `scope` is open, and copied only if the change adds or removes rows before it closes.
    */
   snapshot(scope: { readonly open: boolean }): StoreSnapshot {
-    this.sharedWith = scope;
+    this.sharedWith = { scope, columns: new Set(this.columns) };
     return {
+      tag: this.tag,
       specs: this.specs, columns: this.columns, cols: this.cols, defaults: this.defaults, view: this.view, size: this.size,
       capacity: this.capacity, slotsUsed: this.slotsUsed, freeCount: this.freeCount, stamps: this.stamps, free: this.free, tables: this.tables(),
     };
@@ -259,19 +271,28 @@ export abstract class StoreCore {
 
   restoreSnapshot(s: StoreSnapshot): void {
     // Put back as they were, defaults too: the class's old initializers may not be back yet.
+    if (s.tag !== this.tag) {
+      const taken = this.tag;
+      this.tag = takeTag(this, s.tag);
+      releaseTag(taken, this);
+    }
     Object.assign(this, { specs: s.specs, columns: s.columns, cols: s.cols, defaults: s.defaults, view: s.view, size: s.size, capacity: s.capacity, slotsUsed: s.slotsUsed, freeCount: s.freeCount, stamps: s.stamps, free: s.free });
     this.setTables(s.tables);
     this.sharedWith = null;
   }
 
-  /** Before the slot tables change: copies them if an open change's snapshot shares them. */
+  /**
+   * Before rows are added or removed: copies the slot tables, and the columns kept as they were, if an
+   * open change's snapshot shares them (a removal moves rows within columns).
+   */
   protected unshare(): void {
-    if (this.sharedWith?.open) {
-      this.stamps = this.stamps.slice();
-      this.free = this.free.slice();
-      this.setTables(this.tables().map((t) => t.slice()));
-    }
+    const shared = this.sharedWith;
     this.sharedWith = null;
+    if (!shared?.scope.open) return;
+    this.stamps = this.stamps.slice();
+    this.free = this.free.slice();
+    this.setTables(this.tables().map((t) => t.slice()));
+    this.setColumns(this.columns.map((c) => (shared.columns.has(c) ? c.slice() : c)));
   }
 
   save(): StoreImage {
