@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldDecl } from '../src/compile/compiled-module.js';
 import type { TypeShape } from '../src/compile/type-shape.js';
-import { createStore, Store, StoreError, type Handle, type StoreLayout } from '../src/store/index.js';
+import { createStore, Store, StoreError, type Handle, type StoreImage, type StoreLayout } from '../src/store/index.js';
 import { registerClassLayout } from '../src/store/schema.js';
-import { setStoreDebug } from '../src/store/store-core.js';
+import { setStoreDebug, type StoreCore } from '../src/store/store-core.js';
 
 const SHAPES: Record<string, TypeShape> = {
   number: { kind: 'primitive', name: 'number' },
@@ -283,6 +283,42 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
     });
   });
 }
+
+/** The image with its handles moved to another store tag (as if saved by another process). */
+function retag(image: StoreImage, tag: number): StoreImage {
+  const stamps = new Uint32Array(image.tables[0]!.slice().buffer);
+  for (let i = 0; i < stamps.length; i++) {
+    const s = stamps[i]!;
+    if (s === 0) continue;
+    const free = s >= 2 ** 31 ? 2 ** 31 : 0;
+    stamps[i] = free + tag * 65536 + ((s - free) % 65536);
+  }
+  return { ...image, tag, tables: [new Uint8Array(stamps.buffer), ...image.tables.slice(1)] };
+}
+
+describe('store snapshots (what a rejected change puts back)', () => {
+  it('takes back rows, tables and the tag a restore inside the change brought in', () => {
+    const s = createStore(Body, { capacity: 2 });
+    const a = s.add({ label: 'a' });
+    const core = s as unknown as StoreCore;
+    const scope = { open: true };
+    const snap = core.snapshot(scope);
+    const tag = core.tag;
+    const image = retag(s.save(), 4000);
+    s.restore(image);
+    assert.equal(core.tag, 4000);
+    s.add({ label: 'b' });
+    s.add({ label: 'c' });
+    core.restoreSnapshot(snap);
+    scope.open = false;
+    assert.equal(core.tag, tag);
+    assert.equal(s.size, 1);
+    assert.equal(s.get(a, 'label'), 'a');
+    const d = s.add({ label: 'd' });
+    assert.equal(s.get(d, 'label'), 'd');
+    assert.equal(s.get(a, 'label'), 'a');
+  });
+});
 
 describe('createStore', () => {
   it('is also `new Store(Class)`', () => {
