@@ -48,6 +48,24 @@ describe('imago command', () => {
   });
 });
 
+/** A copy of the demo's sources in a temp project, run by the CLI until its first frame. */
+async function startDemo(): Promise<{ files: Record<string, string>; p: ReturnType<typeof tempProject>; cli: import('./helpers/cli.js').CliRun }> {
+  const { CliRun } = await import('./helpers/cli.js');
+  const fs = await import('node:fs');
+  const demo = path.resolve(path.dirname(CLI), '../examples/sim');
+  const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
+  const p = tempProject(files);
+  const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+  try {
+    await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
+  } catch (e: unknown) {
+    cli.kill();
+    p.remove();
+    throw e;
+  }
+  return { files, p, cli };
+}
+
 describe('the bundled demo', () => {
   it('type-checks where it lives, as npm run demo runs it', () => {
     const root = path.resolve(path.dirname(CLI), '..');
@@ -57,15 +75,8 @@ describe('the bundled demo', () => {
   });
 
   it('runs, takes an edit of rules.ts and render.ts, and keeps its critters and clock', async () => {
-    const { CliRun } = await import('./helpers/cli.js');
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    const demo = path.resolve(path.dirname(CLI), '../examples/sim');
-    const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
-    const p = tempProject(files);
-    const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+    const { files, p, cli } = await startDemo();
     try {
-      await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
       const render = files['render.ts']!.replace('return `|${cells', 'return `v2 |${cells');
       p.write({ 'render.ts': render, 'rules.ts': files['rules.ts']!.replace('Math.sin(age * 1.5 + id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0') });
       const line = await cli.until('a frame drawn by the new render.ts', () => cli.lines.find((l) => l.startsWith('v2 |')));
@@ -89,15 +100,8 @@ describe('the bundled demo', () => {
 
 describe('the bundled demo, its data edited', () => {
   it('takes a field added to the Critter class: every live critter gets the new column, nothing restarts', async () => {
-    const { CliRun } = await import('./helpers/cli.js');
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    const demo = path.resolve(path.dirname(CLI), '../examples/sim');
-    const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
-    const p = tempProject(files);
-    const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+    const { files, p, cli } = await startDemo();
     try {
-      await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
       const world = files['world.ts']!.replace('  age: f32 = 0;\n', "  age: f32 = 0;\n  mark = '+';\n");
       const render = files['render.ts']!
         .replace('return `|${cells', 'return `v3 |${cells')

@@ -85,13 +85,4 @@ export class PackedStore extends StoreCore {
     this.rowOfSlot = rows!;
     this.slotOfRow = slots!;
   }
-
-  protected growTables(capacity: number): void {
-    const rows = new Int32Array(capacity);
-    rows.set(this.rowOfSlot);
-    this.rowOfSlot = rows;
-    const slots = new Int32Array(capacity);
-    slots.set(this.slotOfRow);
-    this.slotOfRow = slots;
-  }
 }

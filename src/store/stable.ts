@@ -74,13 +74,4 @@ export class StableStore extends StoreCore {
     this.live = live!;
     this.livePos = pos!;
   }
-
-  protected growTables(capacity: number): void {
-    const live = new Int32Array(capacity);
-    live.set(this.live);
-    this.live = live;
-    const pos = new Int32Array(capacity);
-    pos.set(this.livePos);
-    this.livePos = pos;
-  }
 }

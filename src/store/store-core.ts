@@ -108,7 +108,6 @@ export abstract class StoreCore {
   protected abstract detach(slot: number): void;
   protected abstract slotAt(row: number): number;
   protected abstract isLiveRow(row: number): boolean;
-  protected abstract growTables(capacity: number): void;
   /** What is wrong with a saved image's layout tables given its stamps (null when they agree). */
   abstract checkTables(stamps: Uint32Array, tables: readonly Int32Array[], size: number, used: number): string | null;
   /** The layout's own slot tables (for saving and restoring). */
@@ -308,21 +307,12 @@ export abstract class StoreCore {
       if (this.capacity >= MAX_SLOTS) throw new StoreError(`${this.name} is full: ${MAX_SLOTS.toLocaleString('en-US')} rows is the most a store holds`);
       capacity = MAX_SLOTS;
     }
-    this.columns = this.columns.map((c) => {
-      if (Array.isArray(c)) return c;
-      const next = new (c.constructor as new (n: number) => NumericColumn)(capacity);
-      next.set(c);
-      return next;
-    });
-    const stamps = new Uint32Array(capacity);
-    stamps.set(this.stamps);
-    this.stamps = stamps;
-    const free = new Int32Array(capacity);
-    free.set(this.free);
-    this.free = free;
-    this.growTables(capacity);
+    this.stamps = enlarged(this.stamps, capacity);
+    this.free = enlarged(this.free, capacity);
+    this.setTables(this.tables().map((t) => enlarged(t, capacity)));
     this.capacity = capacity;
-    this.install(this.specs, this.columns);
+    // Same specs and defaults: only the typed columns are new objects.
+    this.setColumns(this.columns.map((c) => (Array.isArray(c) ? c : enlarged(c, capacity))));
   }
 
   protected checkFields(values: Values, what: string): void {
@@ -352,6 +342,13 @@ export abstract class StoreCore {
     const site = where ? `; it was removed ${where}` : debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
     throw new StoreError(`${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`);
   }
+}
+
+/** A copy of a typed array with room for `capacity` entries. */
+function enlarged<A extends NumericColumn>(a: A, capacity: number): A {
+  const out = new (a.constructor as new (n: number) => A)(capacity);
+  out.set(a);
+  return out;
 }
 
 /** The first stack frame outside the store, for "removed at" messages. */
