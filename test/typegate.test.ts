@@ -70,6 +70,37 @@ describe('type gate scoping', () => {
     assert.equal(elsewhere.errors.length, 1, 'nor does saving another file');
   });
 
+  it('answers a change with the check begun as its file was saved, when nothing was saved since', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    gate.checkAhead([p.path('core.ts')]);
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.equal(r.early, true, 'the check begun on save answers');
+    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['user.ts TS2322'], 'and it found what the edit broke');
+  });
+
+  it('checks again when another save came after the early check, or other files are asked about', async () => {
+    const { gate, p } = await gateFor(files);
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    gate.checkAhead([p.path('core.ts')]);
+    p.write({ 'user.ts': "import { heal, type Entity } from './mid.ts';\nexport const e: Entity = { hp: 'x' };\nexport const h: number = heal(e);\n" });
+    gate.checkAhead([p.path('core.ts'), p.path('user.ts')]);
+    const r = await gate.check([p.path('core.ts'), p.path('user.ts')], false);
+    assert.equal(r.early, undefined, 'a save during the early check makes its answer stale');
+    assert.deepEqual(r.errors, [], 'the fresh check sees both saves');
+    gate.checkAhead([p.path('other.ts')]);
+    const other = await gate.check([p.path('core.ts')], false);
+    assert.equal(other.early, undefined, 'an early check of other files does not answer');
+  });
+
+  it('checks a project whose tsconfig.json sets outDir and no rootDir (TypeScript 7 would take the virtual config\'s folder for it)', async () => {
+    const tsconfig = JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', rewriteRelativeImportExtensions: true, outDir: 'out', types: [] }, files: ['main.ts'] });
+    const { gate, p } = await gateFor({ ...files, 'tsconfig.json': tsconfig, 'package.json': '{"type":"module"}' });
+    p.write({ 'other.ts': "export const unrelated: number = 'x';\n" });
+    const r = await gate.check([p.path('other.ts')], false);
+    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['other.ts TS2322'], 'only the real error, no TS6059 about rootDir');
+  });
+
   it('survives the death of TypeScript\'s process: this process lives on, a fresh checker takes over', async () => {
     const { gate, p } = await gateFor(files);
     const childrenOf = (pid: number): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout

@@ -32,6 +32,17 @@ export class BackgroundCheck {
     private readonly onFailure: (message: string) => void,
   ) {}
 
+  /**
+   * Starts its checker now rather than at the first change: the memory it takes is there from the
+   * program's start (not a jump at the first edit), and the first background check does not wait for it.
+   */
+  start(): void {
+    if (this.#closed || this.#gate) return;
+    const gate = WorkerTypeGate.open(this.setup).then((o) => o.gate);
+    gate.catch(() => undefined); // a failure is reported by the first run, which awaits the same promise
+    this.#gate = gate;
+  }
+
   /** Checks the whole program a moment after the last call. */
   schedule(): void {
     if (this.#closed) return;

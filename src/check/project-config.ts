@@ -64,8 +64,10 @@ export function projectConfig(root: string, entry: string, ambient: readonly str
   const projectNodeTypes = projectHasNodeTypes(root);
   if (!projectNodeTypes) extraFiles.push(require.resolve('@types/node/index.d.ts'));
   extraFiles.push(fileURLToPath(new URL('../../../types/hot.d.ts', import.meta.url)));
+  // Nothing is emitted, so the project's rootDir has no say: with an outDir and no rootDir, TypeScript 7 would
+  // take the virtual config's own folder for it and refuse every source file as outside it.
   const config = userConfig
-    ? { extends: userConfig, compilerOptions: { noEmit: true }, files: [entry, ...extraFiles, ...ambient], include: [] }
+    ? { extends: userConfig, compilerOptions: { noEmit: true, rootDir: path.parse(root).root }, files: [entry, ...extraFiles, ...ambient], include: [] }
     : { compilerOptions: { ...DEFAULT_OPTIONS, types: projectNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
   return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
 }

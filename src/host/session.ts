@@ -71,8 +71,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       return { aliases: null, compile: {} };
     }
   })();
-  const typecheckNote = (t: { ms: number; files: number } | undefined): string =>
-    t ? `; ${t.files} file${t.files === 1 ? '' : 's'} type-checked in ${t.ms.toFixed(1)} ms` : '';
+  const typecheckNote = (t: { ms: number; files: number; early?: boolean } | undefined): string =>
+    t ? `; ${t.files} file${t.files === 1 ? '' : 's'} type-checked in ${t.ms.toFixed(1)} ms${t.early ? ', begun on save' : ''}` : '';
 
   const image: Image = new Image({
     host, root: options.root, entry: options.entry,
@@ -154,6 +154,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     const ms = performance.now();
     emit({ kind: 'ready', ms, files: image.files });
+    background?.start();
     out.line(`running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`);
   };
 
@@ -182,6 +183,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         out.line(`${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`);
       }
       batch.add(file);
+      // The type check of this batch starts now, while the batch waits to go quiet (see checkAhead).
+      if (started && options.typecheck !== 'off') opened?.gate.checkAhead([...batch]);
       if (timer !== null) host.timers.clearTimeout(timer);
       timer = host.timers.setTimeout(flush, options.debounceMs);
     }, (message) => out.line(message))

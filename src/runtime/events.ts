@@ -10,6 +10,8 @@ export interface TypecheckReport {
   readonly ms: number;
   readonly files: number;
   readonly errors: readonly Diagnostic[];
+  /** The check began as the file was saved, before the change was applied (while edits settled). */
+  readonly early?: boolean;
 }
 
 /** What a change did, counted. */

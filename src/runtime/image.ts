@@ -194,7 +194,7 @@ export class Image {
       }
       const checked = outcome.r;
       for (const notice of checked.notices) this.#ctx.warn(notice);
-      typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors };
+      typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
     if (this.#options.safePoint) await this.#options.safePoint();

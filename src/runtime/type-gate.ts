@@ -12,6 +12,8 @@ export interface TypeGateResult {
   /** How many files were checked. */
   readonly checked: number;
   readonly ms: number;
+  /** Begun as the file was saved, before the change asked (TypeGate implementations may check ahead). */
+  readonly early?: boolean;
 }
 
 export interface TypeGate {
