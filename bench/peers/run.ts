@@ -1,0 +1,139 @@
+// `npm run bench:peers [-- options]`: imago and the tools users would pick instead, on the same sample
+// program in the same run. Writes docs/benchmarks.md (bench/peers/README.md explains the method).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTool, type RunResult } from './measure.js';
+import { renderReport, type RunInfo } from './report.js';
+import { missingFor, TOOLS, versionOf, type Places, type Tool } from './tools.js';
+
+const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] [--setup ms,ms] [--edits n] [--many n] [--out file] [--json file]
+  --quick        6 edits per run, no many-edit run, SETUP_MS 0 and 2000 (the default; a few minutes)
+  --full         20 edits per run, then 1,000 more for tools that keep the program's process (SETUP_MS=0 only)
+  --tools        which tools, by id: ${TOOLS.map((t) => t.id).join(', ')}
+  --setup        the SETUP_MS values to run
+  --edits, --many  override the mode's counts
+  --out          where the markdown goes (default docs/benchmarks.md)
+  --json         also write the raw results there`;
+
+interface Options {
+  readonly mode: 'quick' | 'full';
+  readonly tools: readonly Tool[];
+  readonly setups: readonly number[];
+  readonly edits: number;
+  readonly many: number;
+  readonly out: string;
+  readonly json: string | null;
+}
+
+class UsageError extends Error {}
+
+function count(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isInteger(value) || value < 0) throw new UsageError(`${flag} needs a whole number >= 0, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  return value;
+}
+
+function parseArgs(argv: readonly string[], repo: string): Options {
+  let mode: Options['mode'] = 'quick';
+  let ids: string[] | null = null;
+  let setups = [0, 2000];
+  let edits: number | null = null;
+  let many: number | null = null;
+  let out = path.join(repo, 'docs', 'benchmarks.md');
+  let json: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--quick' || flag === '--full') mode = flag === '--full' ? 'full' : 'quick';
+    else if (flag === '--tools') ids = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--setup') setups = value().split(',').map((s) => count('--setup', s.trim()));
+    else if (flag === '--edits') edits = count('--edits', value());
+    else if (flag === '--many') many = count('--many', value());
+    else if (flag === '--out') out = path.resolve(value());
+    else if (flag === '--json') json = path.resolve(value());
+    else throw new UsageError(`unknown option '${flag}'`);
+  }
+  const tools = ids === null ? TOOLS : ids.map((id) => {
+    const tool = TOOLS.find((t) => t.id === id);
+    if (!tool) throw new UsageError(`no tool '${id}'; the tools are ${TOOLS.map((t) => t.id).join(', ')}`);
+    return tool;
+  });
+  return {
+    mode, tools, setups, out, json,
+    edits: edits ?? (mode === 'full' ? 20 : 6),
+    many: many ?? (mode === 'full' ? 1000 : 0),
+  };
+}
+
+function imagoVersion(repo: string): string {
+  const version = (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
+    return `${version} (${commit}${dirty ? ' with uncommitted changes' : ''})`;
+  } catch {
+    return version;
+  }
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`;
+}
+
+async function main(): Promise<void> {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const places: Places = { repo, peers: path.join(repo, 'bench', 'peers') };
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2), repo);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench:peers: ${error.message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const runs: RunResult[] = [];
+  for (const setupMs of options.setups) {
+    for (const tool of options.tools) {
+      const missing = missingFor(tool, places);
+      if (missing) {
+        console.log(`${tool.name}: skipped, ${missing}`);
+        runs.push({ kind: 'skipped', tool: tool.name, setupMs, reason: missing });
+        continue;
+      }
+      console.log(`${tool.name}, SETUP_MS=${setupMs}`);
+      const many = setupMs === 0 ? options.many : 0;
+      const run = await runTool(places, tool, `${tool.id}-${setupMs}`, { setupMs, edits: options.edits, many, log: (m) => console.log(m) });
+      if (run.kind === 'failed') console.log(`  failed: ${run.reason}\n    ${run.output.slice(-5).join('\n    ')}`);
+      runs.push(run);
+    }
+  }
+  const packages = [...new Set(options.tools.flatMap((t) => t.packages))].sort();
+  const info: RunInfo = {
+    date: new Date().toISOString().slice(0, 10),
+    mode: options.mode === 'full' && options.edits === 20 && options.many === 1000 ? 'full mode' : `${options.mode} mode: ${options.edits} edits, ${options.many} many-edit run`,
+    command: `npm run bench:peers${options.mode === 'full' ? ' -- --full' : ''}`,
+    machine: machine(),
+    node: process.version,
+    imago: imagoVersion(repo),
+    versions: packages.map((name) => ({ name, version: versionOf(places, name) })),
+    edits: options.edits,
+    many: options.many,
+  };
+  const restartTools = new Set(options.tools.filter((t) => t.kind === 'restart').map((t) => t.name));
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  fs.writeFileSync(options.out, renderReport(info, runs, restartTools));
+  if (options.json) fs.writeFileSync(options.json, JSON.stringify({ info, runs }, null, 2));
+  console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
+}
+
+await main();

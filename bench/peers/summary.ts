@@ -1,0 +1,57 @@
+// Figures of one run (tool x SETUP_MS) from its raw results: medians, misses, the longest gap, memory.
+
+import type { EditResult, RunResult } from './measure.js';
+
+export interface Summary {
+  readonly tool: string;
+  readonly setupMs: number;
+  readonly edits: number;
+  readonly medianMs: number | null;
+  readonly medianInPlaceMs: number | null;
+  readonly medianRenameMs: number | null;
+  readonly missedInPlace: number;
+  readonly missedRename: number;
+  /** Edits that showed. */
+  readonly taken: number;
+  /** Edits that showed with the state kept. */
+  readonly stateKept: number;
+  readonly longestGapMs: number | null;
+  readonly medianGapMs: number | null;
+  /** Edits after which lines of older code still came. */
+  readonly oldCodeAfter: number;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const effects = (edits: readonly EditResult[]): number[] => edits.flatMap((e) => (e.effectMs === null ? [] : [e.effectMs]));
+
+export function summarize(run: Extract<RunResult, { kind: 'ran' }>): Summary {
+  const inPlace = run.edits.filter((e) => e.save === 'in place');
+  const renamed = run.edits.filter((e) => e.save === 'rename');
+  const gaps = run.edits.flatMap((e) => (e.gapMs === null ? [] : [e.gapMs]));
+  return {
+    tool: run.tool,
+    setupMs: run.setupMs,
+    edits: run.edits.length,
+    medianMs: median(effects(run.edits)),
+    medianInPlaceMs: median(effects(inPlace)),
+    medianRenameMs: median(effects(renamed)),
+    missedInPlace: inPlace.filter((e) => e.effectMs === null).length,
+    missedRename: renamed.filter((e) => e.effectMs === null).length,
+    taken: run.edits.filter((e) => e.effectMs !== null).length,
+    stateKept: run.edits.filter((e) => e.stateKept === true).length,
+    longestGapMs: gaps.length === 0 ? null : Math.max(...gaps),
+    medianGapMs: median(gaps),
+    oldCodeAfter: run.edits.filter((e) => e.oldCodeAfter).length,
+  };
+}
+
+/** Growth of the process tree's memory over the many-edit run, in bytes, or null when there was none. */
+export function manyGrowth(run: Extract<RunResult, { kind: 'ran' }>): number | null {
+  return run.many === null ? null : run.many.rssAfter - run.rssBefore;
+}
