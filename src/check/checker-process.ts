@@ -39,6 +39,11 @@ interface State {
   firstTexts: Map<string, string> | null;
 }
 
+// TypeScript's process is Go: with Go's default GOGC=100 its heap settles at twice what it keeps alive
+// (52 -> 84 MB over 1,000 checks of the peer benchmark's program); at 50 it settles at 67 MB, with no
+// change in the time of a check (median 3.7 ms either way). A GOGC the user set is kept.
+process.env['GOGC'] ??= '50';
+
 let state: State | null = null;
 if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
 const send = (message: FromChecker): void => { process.send!(message); };

@@ -161,6 +161,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   // Debounced batches: every file event within `debounceMs` of the previous one joins the same change.
   const batch = new Set<string>();
   let timer: unknown = null;
+  let aheadQueued = false;
   const flush = (): void => {
     timer = null;
     const files = [...batch];
@@ -183,8 +184,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         out.line(`${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`);
       }
       batch.add(file);
-      // The type check of this batch starts now, while the batch waits to go quiet (see checkAhead).
-      if (started && options.typecheck !== 'off') opened?.gate.checkAhead([...batch]);
+      // The type check of this batch starts now, while the batch waits to go quiet (see checkAhead):
+      // after the other events read with this one (a save in place is a truncate and a write).
+      if (started && opened && options.typecheck !== 'off' && !aheadQueued) {
+        aheadQueued = true;
+        setImmediate(() => { aheadQueued = false; if (batch.size > 0) opened.gate.checkAhead([...batch]); });
+      }
       if (timer !== null) host.timers.clearTimeout(timer);
       timer = host.timers.setTimeout(flush, options.debounceMs);
     }, (message) => out.line(message))
