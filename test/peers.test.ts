@@ -54,7 +54,7 @@ describe('peer benchmark driver', () => {
   it('refuses an unknown tool or a bad count, naming what it accepts', () => {
     const tool = runDriver(['--tools', 'webpack']);
     assert.equal(tool.status, 2);
-    assert.match(tool.stderr, /no tool 'webpack'; the tools are imago, node-tsx, .*dynohot/);
+    assert.match(tool.stderr, /no tool 'webpack'; the tools are imago, imago-unchecked, node-tsx, .*dynohot/);
     const count = runDriver(['--edits', 'many']);
     assert.equal(count.status, 2);
     assert.match(count.stderr, /--edits needs a whole number >= 0, got 'many'/);

@@ -73,6 +73,8 @@ const GAP_TAIL_MS = 100;
 /** Many-edit runs stop after this many edits in a row that never showed. */
 const MISSES_TO_STOP = 5;
 
+const leafOf = (tool: Tool, version: string): string => leafSource(version, tool.accept === 'leaf');
+
 /** A fresh copy of the sample program for one run, with the accept line the tool asks for. */
 export function prepareWorkFolder(places: Places, tool: Tool, id: string): string {
   const work = path.join(places.peers, '.work', id);
@@ -80,7 +82,7 @@ export function prepareWorkFolder(places: Places, tool: Tool, id: string): strin
   const sample = path.join(places.peers, 'sample');
   // out/ is what an earlier `tsc` wrote into the sample folder by hand: each run builds its own.
   fs.cpSync(sample, work, { recursive: true, filter: (src) => src !== path.join(sample, 'out') });
-  fs.writeFileSync(path.join(work, LEAF), leafSource('v0', tool.accept === 'leaf'));
+  fs.writeFileSync(path.join(work, LEAF), leafOf(tool, 'v0'));
   if (tool.accept === 'entry') {
     fs.appendFileSync(path.join(work, 'main.ts'), '\n// This tool\'s way to take updates: run this module again (the dispose above stops the old loop).\nimport.meta.hot?.accept();\n');
   }
@@ -129,7 +131,7 @@ async function editOnce(session: ToolSession, leaf: string, version: string, kin
   await sleep(SETTLE_MS);
   const since = session.lines.length;
   const last = session.lines.at(-1) ?? null;
-  save(leaf, leafSource(version, tool.accept === 'leaf'), kind);
+  save(leaf, leafOf(tool, version), kind);
   const written = performance.now();
   const line = await session.waitFor((l) => l.version === version, effectTimeout(setupMs), since);
   if (!line) return { save: kind, effectMs: null, stateKept: null, gapMs: null, oldCodeAfter: false };
@@ -162,7 +164,7 @@ async function breakAndFix(session: ToolSession, leaf: string, tool: Tool, setup
   const now = performance.now();
   const killed = session.ended || !session.lines.some((l) => l.at > now - 500);
   const since = session.lines.length;
-  save(leaf, leafSource('fixed', tool.accept === 'leaf'), 'in place');
+  save(leaf, leafOf(tool, 'fixed'), 'in place');
   const written = performance.now();
   const line = await session.waitFor((l) => l.version === 'fixed', effectTimeout(setupMs), since);
   return { killed, recoverMs: line ? line.at - written : null };
@@ -177,7 +179,7 @@ async function editMany(session: ToolSession, leaf: string, tool: Tool, options:
     attempted = i;
     const version = `m${i}`;
     const since = session.lines.length;
-    save(leaf, leafSource(version, tool.accept === 'leaf'), 'in place');
+    save(leaf, leafOf(tool, version), 'in place');
     const line = await session.waitFor((l) => l.version === version, effectTimeout(options.setupMs), since);
     if (line) { taken++; missesInRow = 0; } else missesInRow++;
     if (missesInRow >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits in a row did not show`; break; }

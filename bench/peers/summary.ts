@@ -51,7 +51,11 @@ export function summarize(run: Extract<RunResult, { kind: 'ran' }>): Summary {
   };
 }
 
-/** Growth of the process tree's memory over the many-edit run, in bytes, or null when there was none. */
+/**
+ * Growth of the process tree's memory over the many-edit run, in bytes (null when there was none):
+ * from after the first edits, when the tool's caches and heaps have taken their working size, so
+ * what remains is what each edit leaves behind. The table shows the memory before the first edit too.
+ */
 export function manyGrowth(run: Extract<RunResult, { kind: 'ran' }>): number | null {
-  return run.many === null ? null : run.many.rssAfter - run.rssBefore;
+  return run.many === null ? null : run.many.rssAfter - run.rssAfter;
 }

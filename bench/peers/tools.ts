@@ -46,6 +46,14 @@ export const TOOLS: readonly Tool[] = [
     commands: (p) => [program(process.execPath, path.join(p.repo, 'bin', 'imago.js'), 'run', 'main.ts')],
   },
   {
+    id: 'imago-unchecked',
+    name: 'imago --typecheck=off',
+    kind: 'hot',
+    packages: [],
+    needs: [],
+    commands: (p) => [program(process.execPath, path.join(p.repo, 'bin', 'imago.js'), 'run', '--typecheck=off', 'main.ts')],
+  },
+  {
     id: 'node-tsx',
     name: 'node --watch (tsx loader)',
     kind: 'restart',
