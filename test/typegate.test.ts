@@ -6,6 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { WorkerTypeGate } from '../src/check/type-gate.js';
+import { textHash } from '../src/compile/text-hash.js';
+import { createImage } from '../src/index.js';
+import type { TypeGate } from '../src/runtime/type-gate.js';
 import { CLI, CliRun } from './helpers/cli.js';
 import { sleep, tempProject, type TempProject } from './helpers/project.js';
 
@@ -77,6 +80,20 @@ describe('type gate scoping', () => {
     const r = await gate.check([p.path('core.ts')], false);
     assert.equal(r.early, true, 'the check begun on save answers');
     assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['user.ts TS2322'], 'and it found what the edit broke');
+    assert.equal(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')), 'it says which text it checked');
+  });
+
+  it('says it saw the older text when a save came after the early check read the file', async () => {
+    const { gate, p } = await gateFor(files);
+    const clean = 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 3; }\n';
+    p.write({ 'core.ts': clean });
+    gate.checkAhead([p.path('core.ts')]);
+    await sleep(300); // the checker has read core.ts; the next save's event never reaches this gate
+    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
+    const r = await gate.check([p.path('core.ts')], false);
+    assert.equal(r.early, true);
+    assert.equal(r.seen?.[p.path('core.ts')], textHash(clean), 'the answer is for the clean text, and says so: the image checks again');
+    assert.notEqual(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')));
   });
 
   it('checks again when another save came after the early check, or other files are asked about', async () => {
@@ -169,6 +186,78 @@ describe('rapid edits', () => {
       for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `versions never go back: ${seen.join(',')}`);
       assert.equal(seen.at(-1), 8, 'the last saved text runs');
       assert.ok(cli.reloads().length < 8, `edits were coalesced into fewer changes (${cli.reloads().length})`);
+    } finally { cli.kill(); }
+  });
+});
+
+describe('a check and a compile that read different texts', () => {
+  /** A gate that says it saw `stale` text for the first `lies` checks after the load, the real text after. */
+  const lyingGate = (lies: number): { gate: TypeGate; asked: () => number } => {
+    let asked = 0;
+    let loaded = false;
+    return {
+      asked: () => asked,
+      gate: {
+        check: async (changed, all) => {
+          if (!all) asked++;
+          const lie = loaded && asked <= lies;
+          loaded = true;
+          const seen = Object.fromEntries(changed.map((f) => [f, textHash(lie ? 'stale' : fs.readFileSync(f, 'utf8'))]));
+          return { errors: [], notices: [], checked: changed.length, ms: 0, seen };
+        },
+        knows: () => false,
+        close: () => undefined,
+      },
+    };
+  };
+
+  it('reads and checks again until both saw the same text', async () => {
+    const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
+    const { gate, asked } = lyingGate(1);
+    const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
+    cleanup.push(() => { image.dispose(); p.remove(); });
+    assert.equal((await image.load()).kind, 'applied');
+    p.write({ 'main.ts': 'export const v: number = 2;\n' });
+    const r = await image.change([p.path('main.ts')]);
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal(asked(), 2, 'checked a second time after the texts differed');
+    assert.equal(image.entry?.['v'], 2);
+  });
+
+  it('gives up after three tries, rejecting the change with the reason, and keeps the old version', async () => {
+    const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
+    const { gate, asked } = lyingGate(Infinity);
+    const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
+    cleanup.push(() => { image.dispose(); p.remove(); });
+    assert.equal((await image.load()).kind, 'applied');
+    p.write({ 'main.ts': 'export const v: number = 2;\n' });
+    const r = await image.change([p.path('main.ts')]);
+    assert.equal(r.kind, 'rejected');
+    if (r.kind !== 'rejected') return;
+    assert.equal(r.errors[0]?.code, 'IMAGO_CHANGING');
+    assert.match(r.errors[0]?.message ?? '', /kept changing while they were checked \(3 tries\); the next save applies them/);
+    assert.equal(asked(), 3);
+    assert.equal(image.entry?.['v'], 1, 'the old version runs on');
+  });
+});
+
+describe('the early check in a running program', () => {
+  it('says the check began on save, for saves in place and by rename', async () => {
+    const v = (n: number): string => `export function probe(): string { return 'n${n}'; }\nsetInterval(() => console.log(probe()), 5);\n`;
+    const p = tempProject({ 'main.ts': v(0) });
+    cleanup.push(() => p.remove());
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
+      fs.writeFileSync(p.path('main.ts'), v(1));
+      await cli.until('the edit saved in place', () => cli.lines.includes('n1'));
+      fs.writeFileSync(p.path('.main.ts.saving'), v(2));
+      fs.renameSync(p.path('.main.ts.saving'), p.path('main.ts'));
+      await cli.until('the edit saved by rename', () => cli.lines.includes('n2'));
+      await sleep(50);
+      const reloads = cli.stderr.split('\n').filter((l) => l.includes('reloaded main.ts'));
+      assert.equal(reloads.length, 2, cli.stderr);
+      for (const line of reloads) assert.match(line, /type-checked in [\d.]+ ms, begun on save\)/);
     } finally { cli.kill(); }
   });
 });

@@ -14,6 +14,7 @@ import { ambientDeclarations, projectConfig, settingsOf, type ProjectConfig } fr
 import type { PathAliases } from '../runtime/resolve.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
+import { textHash } from '../compile/text-hash.js';
 
 /** TS7016: a package without type declarations. Reported once as a notice, not as an error per import. */
 const NO_DECLARATIONS = 7016;
@@ -45,6 +46,8 @@ interface State {
 process.env['GOGC'] ??= '50';
 
 let state: State | null = null;
+/** The texts of the files a check was asked about, read here and served to TypeScript (see `seen`). */
+const served = new Map<string, string>();
 if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
 const send = (message: FromChecker): void => { process.send!(message); };
 
@@ -66,7 +69,7 @@ function open(setup: CheckerSetup): FromChecker {
   let config: ProjectConfig = projectConfig(setup.root, setup.entry);
   const api = new API({
     cwd: setup.root,
-    fs: checkerFileSystem(virtualImagoPackage(setup.root), () => config),
+    fs: checkerFileSystem(virtualImagoPackage(setup.root), () => config, served),
   });
   config = projectConfig(setup.root, setup.entry, ambientDeclarations(api, setup.root, setup.entry));
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
@@ -95,8 +98,13 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   } else if (changed.length > 0) {
     // Every file touched since the last check, known to the program or not: a file created (or
     // restored) after an import of it failed must reach the checker too.
-    const present = changed.filter((f) => fs.existsSync(f));
-    const deleted = changed.filter((f) => !fs.existsSync(f));
+    // Read here and served to TypeScript, so the answer can say which text it checked (its `seen`).
+    served.clear();
+    for (const f of changed) {
+      try { served.set(f, fs.readFileSync(f, 'utf8')); } catch { /* deleted, or not a file */ }
+    }
+    const present = changed.filter((f) => served.has(f));
+    const deleted = changed.filter((f) => !served.has(f) && !fs.existsSync(f));
     s.snapshot.dispose();
     s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted } });
     const project = s.snapshot.getProject(s.config.path);
@@ -124,7 +132,7 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   } else {
     if (!s.graphReady) buildGraph(s, [...known].filter((f) => !changed.includes(f)));
     const apiChanged = new Map<string, boolean>();
-    for (const f of changed) apiChanged.set(f, s.graph.update(f));
+    for (const f of changed) apiChanged.set(f, s.graph.update(f, served.get(f)));
     // Files new to the program (a new import) are checked and analyzed too.
     for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, s.graph.update(f));
     // A scope that failed stays in scope until a check passes: saving again (or touching another file)
@@ -142,7 +150,9 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
   if (!all || s.failedScope.size === 0) s.failedScope = errors.length > 0 ? new Set(scope) : new Set();
   const checked = scope.length;
-  return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
+  const seen = Object.fromEntries([...served].map(([f, text]) => [f, textHash(text)]));
+  served.clear();
+  return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known], seen };
 }
 
 /** Analyzes every project file's imports and declarations (~0.7 ms a file, mostly oxc's AST transfer). */
@@ -167,7 +177,7 @@ process.on('message', (message: ToChecker) => {
       if (state && !state.graphReady) buildGraph(state, state.known);
       break;
     case 'close':
-      state?.api.close();
+      try { state?.api.close(); } catch { /* TypeScript's process is gone already: nothing is left to close */ }
       state = null;
       process.disconnect();
       break;

@@ -31,5 +31,7 @@ export type FromChecker =
     readonly errors: readonly Diagnostic[];
     /** Problems reported once and not gated (a package without type declarations). */
     readonly notices: readonly string[];
+    /** textHash of the text TypeScript was given for each changed file it could read. */
+    readonly seen: Readonly<Record<string, string>>;
   }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

@@ -57,7 +57,7 @@ export class WorkerTypeGate implements TypeGate {
   #next = 0;
   #closed = false;
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
-  #ahead: { readonly key: string; readonly result: Promise<TypeGateResult>; stale: boolean } | null = null;
+  #ahead: { readonly key: string; readonly result: Promise<TypeGateResult>; stale: boolean; done: boolean } | null = null;
 
   private constructor(worker: Worker, setup: CheckerSetup) {
     this.#worker = null;
@@ -77,15 +77,22 @@ export class WorkerTypeGate implements TypeGate {
    * batch to go quiet: the check of the change that follows takes this answer when it asks about the
    * same files and no file event came in between (the checker read them after the last event). It
    * takes the debounce out of the time to effect. Another event while it runs makes it stale: no second
-   * check is started then (a burst of events must not queue a check each).
+   * check is started then (a burst of events must not queue a check each); one that is answered and was
+   * never asked for (the batch touched no file of the program) gives way to the next. The answer says
+   * which texts it saw (`seen`), and the image checks again if it compiled others (a save that came
+   * between the checker's read and the compiler's, whose event had not arrived yet).
    */
   checkAhead(changed: readonly string[]): void {
-    if (this.#ahead) { this.#ahead.stale = true; return; }
+    if (this.#ahead && !this.#ahead.done) { this.#ahead.stale = true; return; }
+    this.#ahead = null;
     if (this.#closed || !this.#worker) return;
     const result = this.#ask(changed, false);
-    const ahead = { key: keyOf(changed, false), result, stale: false };
+    const ahead = { key: keyOf(changed, false), result, stale: false, done: false };
     this.#ahead = ahead;
-    const settle = (): void => { if (this.#ahead === ahead && ahead.stale) this.#ahead = null; };
+    const settle = (): void => {
+      ahead.done = true;
+      if (this.#ahead === ahead && ahead.stale) this.#ahead = null;
+    };
     result.then(settle, settle);
   }
 
@@ -118,7 +125,10 @@ export class WorkerTypeGate implements TypeGate {
   restart(): void {
     const worker = this.#worker;
     this.#worker = null;
+    this.#ahead = null;
     worker?.kill();
+    // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
+    this.#failAll(new Error('the checker restarted because its configuration changed'));
   }
 
   knows(file: string): boolean {
@@ -168,7 +178,7 @@ export class WorkerTypeGate implements TypeGate {
     }
     this.#files.clear();
     for (const f of m.files) this.#files.add(f);
-    waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms });
+    waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms, seen: m.seen });
   }
 
   #failAll(error: Error): void {

@@ -154,7 +154,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     const ms = performance.now();
     emit({ kind: 'ready', ms, files: image.files });
-    background?.start();
+    if (options.watch) background?.start();
     out.line(`running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`);
   };
 

@@ -44,6 +44,16 @@ export type ChangeResult =
   | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
   | { readonly kind: 'unchanged' };
 
+/** Times a change is read and checked again when its files changed between the check and compiling. */
+const MAX_ATTEMPTS = 3;
+
+/** True when every file both the checker and the compiler read had the same text for both. */
+function sameTexts(seen: Readonly<Record<string, string>> | undefined, read: ReadonlyMap<string, string>): boolean {
+  if (!seen) return true;
+  for (const [file, hash] of read) if (seen[file] !== undefined && seen[file] !== hash) return false;
+  return true;
+}
+
 export class Image {
   readonly #ctx: ImageContext;
   readonly #options: ImageOptions;
@@ -143,7 +153,7 @@ export class Image {
     for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record);
   }
 
-  async #apply(generation: number): Promise<ChangeResult> {
+  async #apply(generation: number, attempt = 1): Promise<ChangeResult> {
     const { host, typeGate } = this.#options;
     const mode: TypecheckMode = typeGate ? this.#options.typecheck ?? 'gate' : 'off';
     const t0 = host.now();
@@ -193,6 +203,13 @@ export class Image {
           message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off` }]);
       }
       const checked = outcome.r;
+      // The checker and the compiler read the files apart: a save between the two reads (the check may
+      // have begun as the file was saved) means the checked text is not the one compiled. Both again.
+      if (!sameTexts(checked.seen, prepared.change.read)) {
+        if (attempt < MAX_ATTEMPTS) return this.#apply(generation, attempt + 1);
+        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHANGING',
+          message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them` }]);
+      }
       for (const notice of checked.notices) this.#ctx.warn(notice);
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);

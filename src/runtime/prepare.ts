@@ -1,6 +1,7 @@
 // The first half of a change: read, compile, resolve and link every affected module, off to the side.
 // Nothing here touches the running program; any failure rejects the whole change with diagnostics.
 
+import { textHash } from '../compile/text-hash.js';
 import { compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { codeFrame } from '../compile/source-text.js';
@@ -26,6 +27,8 @@ export interface PreparedChange {
   readonly order: readonly ModuleRecord[];
   /** Modules no longer reachable from the entry. */
   readonly unloaded: readonly ModuleRecord[];
+  /** The fingerprint (textHash) of every file text this change read, compiled or found unchanged. */
+  readonly read: ReadonlyMap<string, string>;
 }
 
 export type PrepareOutcome =
@@ -64,6 +67,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
   const parseErrors: Diagnostic[] = [];
   const resolveErrors: Diagnostic[] = [];
   const queue = [...paths];
+  const read = new Map<string, string>();
   const recordFor = (id: string): ModuleRecord => {
     const known = ctx.modules.get(id) ?? fresh.get(id);
     if (known) return known;
@@ -78,6 +82,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     const existing = ctx.modules.get(id);
     const text = await ctx.host.readFile(id);
     if (text === null) { deleted.add(id); continue; }
+    read.set(id, textHash(text));
     if (existing?.version && existing.version.source === text) continue;
     const record = recordFor(id);
     const jsonError = extensionOf(id) === '.json' ? jsonProblem(record.rel, text) : null;
@@ -197,5 +202,5 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
   const reachable = new Set(order);
   const unloaded = [...ctx.modules.values()].filter((r) => !reachable.has(r));
   const live = new Map([...prepared].filter(([, p]) => reachable.has(p.record)));
-  return { ok: true, change: { prepared: live, order, unloaded } };
+  return { ok: true, change: { prepared: live, order, unloaded, read } };
 }

@@ -14,6 +14,8 @@ export interface TypeGateResult {
   readonly ms: number;
   /** Begun as the file was saved, before the change asked (TypeGate implementations may check ahead). */
   readonly early?: boolean;
+  /** textHash of the text the checker saw of each changed file it read, by absolute path. */
+  readonly seen?: Readonly<Record<string, string>>;
 }
 
 export interface TypeGate {
