@@ -13,6 +13,8 @@ import { longestGap } from '../bench/peers/measure.js';
 import { median } from '../bench/peers/summary.js';
 
 const DRIVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bench/peers/run.js');
+/** Its own work folder, so a bench:peers run going on at the same time keeps its own. */
+const WORK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/peers/.work', `test-${process.pid}`);
 
 function runDriver(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
@@ -26,7 +28,7 @@ describe('peer benchmark driver', () => {
     try {
       const out = path.join(dir, 'benchmarks.md');
       const json = path.join(dir, 'runs.json');
-      const r = runDriver(['--tools', 'imago', '--setup', '0', '--edits', '2', '--out', out, '--json', json]);
+      const r = runDriver(['--tools', 'imago', '--setup', '0', '--edits', '2', '--out', out, '--json', json, '--work', WORK]);
       assert.equal(r.status, 0, `the driver exits 0\n${r.stdout}\n${r.stderr}`);
       const { runs } = JSON.parse(fs.readFileSync(json, 'utf8')) as { runs: RunResult[] };
       assert.equal(runs.length, 1, 'one run: one tool at one SETUP_MS');
@@ -48,6 +50,7 @@ describe('peer benchmark driver', () => {
       assert.match(table, /imago keeps state on every edit and survives the syntax error \| yes \|/, 'the goals are checked');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(WORK, { recursive: true, force: true });
     }
   });
 

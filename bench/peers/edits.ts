@@ -1,6 +1,9 @@
 // How the driver edits the sample's leaf module: saved in place (truncate and write, as most editors
 // do) or saved by rename (write a temporary file beside it, then rename it over, as vim, JetBrains IDEs
-// and many "atomic save" settings do). Either way the write is durable (fsync) before the clock starts.
+// and many "atomic save" settings do). The clock starts when the new text is in the file for every
+// process (the write or the rename returned); the save is then made durable (fsync) as an editor's
+// is, off the driver's event loop so lines keep being read and stamped on time. No watcher waits for
+// the disk, so the flush is not counted.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,16 +28,23 @@ export function brokenLeafSource(): string {
   return `export function marker(): string {\n  return 'broken' +;\n}\n`;
 }
 
-export function save(file: string, text: string, kind: SaveKind): void {
+/** Saves `text` into `file`; resolves, once the save is durable, with performance.now() of the moment it was visible. */
+export async function save(file: string, text: string, kind: SaveKind): Promise<number> {
   if (kind === 'in place') {
-    const fd = fs.openSync(file, 'w');
-    try { fs.writeSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-    return;
+    const handle = await fs.promises.open(file, 'w');
+    try {
+      await handle.write(text);
+      const visible = performance.now();
+      await handle.sync();
+      return visible;
+    } finally { await handle.close(); }
   }
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.saving`);
-  const fd = fs.openSync(temporary, 'w');
-  try { fs.writeSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  fs.renameSync(temporary, file);
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+  const handle = await fs.promises.open(temporary, 'w');
+  try { await handle.write(text); await handle.sync(); } finally { await handle.close(); }
+  await fs.promises.rename(temporary, file);
+  const visible = performance.now();
+  const dir = await fs.promises.open(path.dirname(file), 'r');
+  try { await dir.sync(); } finally { await dir.close(); }
+  return visible;
 }

@@ -77,7 +77,7 @@ const leafOf = (tool: Tool, version: string): string => leafSource(version, tool
 
 /** A fresh copy of the sample program for one run, with the accept line the tool asks for. */
 export function prepareWorkFolder(places: Places, tool: Tool, id: string): string {
-  const work = path.join(places.peers, '.work', id);
+  const work = path.join(places.work, id);
   fs.rmSync(work, { recursive: true, force: true });
   const sample = path.join(places.peers, 'sample');
   // out/ is what an earlier `tsc` wrote into the sample folder by hand: each run builds its own.
@@ -96,14 +96,18 @@ export async function runTool(places: Places, tool: Tool, id: string, options: R
   delete env['NODE_TEST_CONTEXT']; // set when the driver runs under node --test; it would change how child Node processes report
   if (tool.prepare) {
     const command = tool.prepare(places);
-    const built = spawnSync(command.file, command.args, { cwd: work, env, encoding: 'utf8' });
+    const built = spawnSync(command.file, command.args, { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
     if (built.status !== 0) return { kind: 'failed', tool: tool.name, setupMs, reason: 'its first build failed', output: [built.stdout, built.stderr] };
   }
   const t0 = performance.now();
   const session = new ToolSession(tool.commands(places), work, env);
   try {
-    const first = await session.waitFor(() => true, 60_000 + setupMs);
-    if (!first) return { kind: 'failed', tool: tool.name, setupMs, reason: 'the program printed no status line within a minute', output: session.other };
+    const startLimit = 60_000 + setupMs;
+    const first = await session.waitFor(() => true, startLimit);
+    if (!first) {
+      const reason = session.ended ? 'it ended before the program printed a status line' : `the program printed no status line within ${startLimit / 1000} s`;
+      return { kind: 'failed', tool: tool.name, setupMs, reason, output: session.other };
+    }
     const startMs = first.at - t0;
     await sleep(WARM_UP_MS);
     const rssBefore = session.treeRss();
@@ -131,8 +135,7 @@ async function editOnce(session: ToolSession, leaf: string, version: string, kin
   await sleep(SETTLE_MS);
   const since = session.lines.length;
   const last = session.lines.at(-1) ?? null;
-  save(leaf, leafOf(tool, version), kind);
-  const written = performance.now();
+  const written = await save(leaf, leafOf(tool, version), kind);
   const line = await session.waitFor((l) => l.version === version, effectTimeout(setupMs), since);
   if (!line) return { save: kind, effectMs: null, stateKept: null, gapMs: null, oldCodeAfter: false };
   await sleep(SETTLE_MS);
@@ -158,14 +161,13 @@ export function longestGap(lines: readonly StatusLine[], from: number, until: nu
 
 async function breakAndFix(session: ToolSession, leaf: string, tool: Tool, setupMs: number): Promise<SyntaxResult> {
   await sleep(SETTLE_MS);
-  save(leaf, brokenLeafSource(), 'in place');
+  await save(leaf, brokenLeafSource(), 'in place');
   // Time to restart and fail, or to reject the edit; then is the program still printing?
   await sleep(1500 + setupMs);
   const now = performance.now();
   const killed = session.ended || !session.lines.some((l) => l.at > now - 500);
   const since = session.lines.length;
-  save(leaf, leafOf(tool, 'fixed'), 'in place');
-  const written = performance.now();
+  const written = await save(leaf, leafOf(tool, 'fixed'), 'in place');
   const line = await session.waitFor((l) => l.version === 'fixed', effectTimeout(setupMs), since);
   return { killed, recoverMs: line ? line.at - written : null };
 }
@@ -179,7 +181,7 @@ async function editMany(session: ToolSession, leaf: string, tool: Tool, options:
     attempted = i;
     const version = `m${i}`;
     const since = session.lines.length;
-    save(leaf, leafOf(tool, version), 'in place');
+    await save(leaf, leafOf(tool, version), 'in place');
     const line = await session.waitFor((l) => l.version === version, effectTimeout(options.setupMs), since);
     if (line) { taken++; missesInRow = 0; } else missesInRow++;
     if (missesInRow >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits in a row did not show`; break; }

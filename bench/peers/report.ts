@@ -29,7 +29,7 @@ function manyCell(run: Ran, restart: boolean): string {
 }
 
 function row(run: RunResult, restartTools: ReadonlySet<string>): string {
-  if (run.kind !== 'ran') return `| ${run.tool} | ${run.kind}: ${run.reason} | | | | | | | | |`;
+  if (run.kind !== 'ran') return `| ${run.tool} | ${run.kind}: ${run.reason} |${' |'.repeat(9)}`;
   const s = summarize(run);
   const missed = s.missedInPlace + s.missedRename === 0 ? '0' : `${s.missedInPlace + s.missedRename} (${s.missedInPlace} in place, ${s.missedRename} renamed)`;
   const kept = `${s.stateKept}/${s.edits}`;
@@ -107,7 +107,8 @@ function notes(runs: readonly RunResult[]): string[] {
     if (run.kind === 'failed') lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) failed: ${run.reason}. Its last output:\n\n  \`\`\`\n${run.output.slice(-8).map((l) => `  ${l}`).join('\n')}\n  \`\`\``);
     if (run.kind === 'ran') {
       const deaf = deafFrom(run);
-      if (deaf) lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` after edit ${deaf.index} (saved ${deaf.save === 'rename' ? 'by rename' : 'in place'}): that edit, every later one and the fix never showed, and the syntax error was never seen either.`);
+      const unseen = run.syntax.killed ? '' : ' (so its "keeps running" after the syntax error means the error was not seen)';
+      if (deaf) lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` at edit ${deaf.index} (saved ${deaf.save === 'rename' ? 'by rename' : 'in place'}): that edit, every later one and the fix never showed${unseen}.`);
     }
     if (run.kind === 'ran' && run.many?.stopped) lines.push(`- ${run.tool}: the many-edit run stopped after ${run.many.attempted} edits: ${run.many.stopped}.`);
   }

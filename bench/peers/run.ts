@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool, type RunResult } from './measure.js';
+import { stopAll } from './session.js';
 import { renderReport, type RunInfo } from './report.js';
 import { missingFor, TOOLS, versionOf, type Places, type Tool } from './tools.js';
 
@@ -16,6 +17,7 @@ const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] 
   --tools        which tools, by id: ${TOOLS.map((t) => t.id).join(', ')}
   --setup        the SETUP_MS values to run
   --edits, --many  override the mode's counts
+  --work         where each run's copy of the sample goes (default bench/peers/.work)
   --out          where the markdown goes (default docs/benchmarks.md)
   --json         also write the raw results there`;
 
@@ -27,6 +29,7 @@ interface Options {
   readonly many: number;
   readonly out: string;
   readonly json: string | null;
+  readonly work: string | null;
 }
 
 class UsageError extends Error {}
@@ -45,6 +48,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
   let many: number | null = null;
   let out = path.join(repo, 'docs', 'benchmarks.md');
   let json: string | null = null;
+  let work: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -59,6 +63,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
     else if (flag === '--many') many = count('--many', value());
     else if (flag === '--out') out = path.resolve(value());
     else if (flag === '--json') json = path.resolve(value());
+    else if (flag === '--work') work = path.resolve(value());
     else throw new UsageError(`unknown option '${flag}'`);
   }
   const tools = ids === null ? TOOLS : ids.map((id) => {
@@ -67,7 +72,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
     return tool;
   });
   return {
-    mode, tools, setups, out, json,
+    mode, tools, setups, out, json, work,
     edits: edits ?? (mode === 'full' ? 20 : 6),
     many: many ?? (mode === 'full' ? 1000 : 0),
   };
@@ -89,9 +94,13 @@ function machine(): string {
   return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`;
 }
 
+// Interrupted (Ctrl-C, or a test's timeout): stop every tool first, since each leads its own process group.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)); });
+}
+
 async function main(): Promise<void> {
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const places: Places = { repo, peers: path.join(repo, 'bench', 'peers') };
   let options: Options;
   try {
     options = parseArgs(process.argv.slice(2), repo);
@@ -101,6 +110,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const peers = path.join(repo, 'bench', 'peers');
+  const places: Places = { repo, peers, work: options.work ?? path.join(peers, '.work') };
   const runs: RunResult[] = [];
   for (const setupMs of options.setups) {
     for (const tool of options.tools) {

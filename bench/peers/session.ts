@@ -26,12 +26,20 @@ const KEPT_OTHER = 40;
 
 type Waiter = { readonly test: (line: StatusLine) => boolean; readonly resolve: (line: StatusLine | null) => void };
 
+/** Sessions still running, stopped by stopAll() when the driver is interrupted. */
+const running = new Set<ToolSession>();
+
+/** Stops every session still running (the driver got SIGINT or SIGTERM): no tool outlives the driver. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
 export class ToolSession {
   readonly lines: StatusLine[] = [];
   readonly other: string[] = [];
   private readonly children: ChildProcess[] = [];
   private waiters: Waiter[] = [];
-  private exits = 0;
+  private readonly exited = new Set<ChildProcess>();
 
   constructor(commands: readonly Command[], cwd: string, env: NodeJS.ProcessEnv) {
     for (const command of commands) {
@@ -40,17 +48,19 @@ export class ToolSession {
       this.children.push(child);
       this.read(child.stdout, command.program);
       this.read(child.stderr, false);
-      child.on('exit', () => { this.exits++; });
-      child.on('error', (error) => { this.keep(`${command.file}: ${error.message}`); this.exits++; });
+      child.on('exit', () => this.end(child));
+      child.on('error', (error) => { this.keep(`${command.file}: ${error.message}`); this.end(child); });
     }
+    running.add(this);
   }
 
   /** True when every process the session started has ended. */
-  get ended(): boolean { return this.exits >= this.children.length; }
+  get ended(): boolean { return this.exited.size >= this.children.length; }
 
   /** The first status line from now on (or from `since`, an index into lines) that passes `test`, or null after `timeoutMs`. */
   waitFor(test: (line: StatusLine) => boolean, timeoutMs: number, since = this.lines.length): Promise<StatusLine | null> {
     for (let i = since; i < this.lines.length; i++) if (test(this.lines[i]!)) return Promise.resolve(this.lines[i]!);
+    if (this.ended) return Promise.resolve(null);
     return new Promise((resolve) => {
       const waiter: Waiter = {
         test,
@@ -61,7 +71,11 @@ export class ToolSession {
     });
   }
 
-  /** Resident memory of every process the session started and of all their descendants, in bytes. */
+  /**
+   * Memory of every process the session started and of all their descendants, in bytes: each one's
+   * proportional set size (PSS), so pages they share (Node's own code, libraries) count once in all,
+   * not once per process. RSS where the kernel has no smaps_rollup.
+   */
   treeRss(): number {
     const roots = this.children.map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
     return sumRss(descendantsOf(roots));
@@ -69,10 +83,16 @@ export class ToolSession {
 
   /** Stops every process tree: SIGTERM, then SIGKILL to what is left after a second. */
   async stop(): Promise<void> {
+    running.delete(this);
     for (const child of this.children) signalGroup(child, 'SIGTERM');
     const deadline = Date.now() + 1000;
     while (!this.ended && Date.now() < deadline) await sleep(20);
     for (const child of this.children) signalGroup(child, 'SIGKILL');
+  }
+
+  private end(child: ChildProcess): void {
+    this.exited.add(child);
+    if (this.ended) for (const waiter of [...this.waiters]) waiter.resolve(null);
   }
 
   private read(stream: NodeJS.ReadableStream | null, program: boolean): void {
@@ -146,10 +166,15 @@ function parentOf(pid: number): number | null {
 function sumRss(pids: readonly number[]): number {
   let bytes = 0;
   for (const pid of pids) {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (match) bytes += Number(match[1]) * 1024;
-    } catch { /* the process ended while it was read */ }
+    const pss = /^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`));
+    const rss = pss ? null : /VmRSS:\s+(\d+) kB/.exec(readOr(`/proc/${pid}/status`));
+    const kb = pss?.[1] ?? rss?.[1];
+    if (kb !== undefined) bytes += Number(kb) * 1024;
   }
   return bytes;
+}
+
+/** The file's text, or '' when the process ended while it was read. */
+function readOr(file: string): string {
+  try { return fs.readFileSync(file, 'utf8'); } catch { return ''; }
 }

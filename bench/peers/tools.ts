@@ -9,6 +9,8 @@ export interface Places {
   readonly repo: string;
   /** bench/peers: its node_modules holds every other tool. */
   readonly peers: string;
+  /** Where each run's copy of the sample goes (bench/peers/.work unless --work says otherwise). */
+  readonly work: string;
 }
 
 export interface Tool {
