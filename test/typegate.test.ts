@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
 import { WorkerTypeGate } from '../src/check/type-gate.js';
 import { textHash } from '../src/compile/text-hash.js';
 import { createImage } from '../src/index.js';
@@ -96,14 +97,14 @@ describe('type gate scoping', () => {
     assert.notEqual(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')));
   });
 
-  it('checks again when another save came after the early check, or other files are asked about', async () => {
+  it('checks afresh when the change asks about other files than the early check', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
     gate.checkAhead([p.path('core.ts')]);
     p.write({ 'user.ts': "import { heal, type Entity } from './mid.ts';\nexport const e: Entity = { hp: 'x' };\nexport const h: number = heal(e);\n" });
     gate.checkAhead([p.path('core.ts'), p.path('user.ts')]);
     const r = await gate.check([p.path('core.ts'), p.path('user.ts')], false);
-    assert.equal(r.early, undefined, 'a save during the early check makes its answer stale');
+    assert.equal(r.early, undefined, 'the early check was of core.ts alone');
     assert.deepEqual(r.errors, [], 'the fresh check sees both saves');
     gate.checkAhead([p.path('other.ts')]);
     const other = await gate.check([p.path('core.ts')], false);
@@ -259,5 +260,27 @@ describe('the early check in a running program', () => {
       assert.equal(reloads.length, 2, cli.stderr);
       for (const line of reloads) assert.match(line, /type-checked in [\d.]+ ms, begun on save\)/);
     } finally { cli.kill(); }
+  });
+});
+
+describe('the background check', () => {
+  it('runs its checker and TypeScript\'s process at nice 10, below the program and the gate', async () => {
+    const p = tempProject({ 'main.ts': "export const x: number = 'no';\n" });
+    const reports: BackgroundReport[] = [];
+    const check = new BackgroundCheck({ root: p.dir, entry: p.path('main.ts') }, globalThis, (r) => reports.push(r), (m) => assert.fail(m));
+    cleanup.push(() => { check.close(); p.remove(); });
+    check.schedule();
+    const until = Date.now() + 20000;
+    while (reports.length === 0 && Date.now() < until) await sleep(50);
+    assert.deepEqual(reports[0]?.errors.map((e) => e.code), ['TS2322'], 'it checked the whole program');
+    const childrenOf = (pid: number): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout
+      .split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    const niceOf = (pid: number): number => {
+      try { return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]); } catch { return NaN; } // ps itself, ended
+    };
+    const checker = childrenOf(process.pid).filter((pid) => niceOf(pid) === 10);
+    assert.equal(checker.length, 1, 'one checker process of this test runs at nice 10');
+    const typescript = childrenOf(checker[0]!);
+    assert.ok(typescript.length > 0 && typescript.every((pid) => niceOf(pid) === 10), 'and TypeScript\'s process under it too');
   });
 });

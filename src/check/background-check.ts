@@ -32,17 +32,6 @@ export class BackgroundCheck {
     private readonly onFailure: (message: string) => void,
   ) {}
 
-  /**
-   * Starts its checker now rather than at the first change: the memory it takes is there from the
-   * program's start (not a jump at the first edit), and the first background check does not wait for it.
-   */
-  start(): void {
-    if (this.#closed || this.#gate) return;
-    const gate = WorkerTypeGate.open(this.setup).then((o) => o.gate);
-    gate.catch(() => undefined); // a failure is reported by the first run, which awaits the same promise
-    this.#gate = gate;
-  }
-
   /** Checks the whole program a moment after the last call. */
   schedule(): void {
     if (this.#closed) return;
@@ -66,7 +55,7 @@ export class BackgroundCheck {
     if (this.#running) { this.#again = true; return; }
     this.#running = true;
     try {
-      this.#gate ??= WorkerTypeGate.open(this.setup).then((o) => o.gate);
+      this.#gate ??= WorkerTypeGate.open({ ...this.setup, background: true }).then((o) => o.gate);
       const gate = await this.#gate;
       if (this.#closed) return;
       const result = await gate.check([], true);

@@ -8,6 +8,11 @@ export interface CheckerSetup {
   readonly root: string;
   /** Entry file (absolute). */
   readonly entry: string;
+  /**
+   * A checker nobody waits for (the background check): it runs at a low priority (nice 10, and
+   * TypeScript's process with it), so it never takes the CPU from the program or from the gate.
+   */
+  readonly background?: boolean;
 }
 
 export type ToChecker =

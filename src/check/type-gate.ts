@@ -57,7 +57,7 @@ export class WorkerTypeGate implements TypeGate {
   #next = 0;
   #closed = false;
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
-  #ahead: { readonly key: string; readonly result: Promise<TypeGateResult>; stale: boolean; done: boolean } | null = null;
+  #ahead: { readonly key: string; readonly result: Promise<TypeGateResult>; done: boolean } | null = null;
 
   private constructor(worker: Worker, setup: CheckerSetup) {
     this.#worker = null;
@@ -75,31 +75,26 @@ export class WorkerTypeGate implements TypeGate {
   /**
    * Starts checking `changed` as soon as a file event arrives, while the watcher still waits for the
    * batch to go quiet: the check of the change that follows takes this answer when it asks about the
-   * same files and no file event came in between (the checker read them after the last event). It
-   * takes the debounce out of the time to effect. Another event while it runs makes it stale: no second
-   * check is started then (a burst of events must not queue a check each); one that is answered and was
-   * never asked for (the batch touched no file of the program) gives way to the next. The answer says
-   * which texts it saw (`seen`), and the image checks again if it compiled others (a save that came
-   * between the checker's read and the compiler's, whose event had not arrived yet).
+   * same files. It takes the debounce out of the time to effect. The answer says which texts it saw
+   * (`seen`), and the image reads and checks again if it compiled others (a save that came after the
+   * checker read the file), so further events while it runs start nothing (a burst of events must not
+   * queue a check each). An answer nobody asked for (the batch touched no file of the program) gives
+   * way to the next.
    */
   checkAhead(changed: readonly string[]): void {
-    if (this.#ahead && !this.#ahead.done) { this.#ahead.stale = true; return; }
+    if (this.#ahead && !this.#ahead.done) return;
     this.#ahead = null;
     if (this.#closed || !this.#worker) return;
-    const result = this.#ask(changed, false);
-    const ahead = { key: keyOf(changed, false), result, stale: false, done: false };
+    const ahead = { key: keyOf(changed, false), result: this.#ask(changed, false), done: false };
+    const settle = (): void => { ahead.done = true; };
+    ahead.result.then(settle, settle);
     this.#ahead = ahead;
-    const settle = (): void => {
-      ahead.done = true;
-      if (this.#ahead === ahead && ahead.stale) this.#ahead = null;
-    };
-    result.then(settle, settle);
   }
 
   check(changed: readonly string[], all: boolean): Promise<TypeGateResult> {
     const ahead = this.#ahead;
     this.#ahead = null;
-    if (ahead && !ahead.stale && ahead.key === keyOf(changed, all)) return ahead.result.then((r) => ({ ...r, early: true }));
+    if (ahead && ahead.key === keyOf(changed, all)) return ahead.result.then((r) => ({ ...r, early: true }));
     return this.#ask(changed, all);
   }
 

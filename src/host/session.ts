@@ -154,7 +154,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     const ms = performance.now();
     emit({ kind: 'ready', ms, files: image.files });
-    if (options.watch) background?.start();
     out.line(`running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`);
   };
 
@@ -188,7 +187,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       // after the other events read with this one (a save in place is a truncate and a write).
       if (started && opened && options.typecheck !== 'off' && !aheadQueued) {
         aheadQueued = true;
-        setImmediate(() => { aheadQueued = false; if (batch.size > 0) opened.gate.checkAhead([...batch]); });
+        host.timers.setImmediate(() => { aheadQueued = false; if (batch.size > 0) opened.gate.checkAhead([...batch]); });
       }
       if (timer !== null) host.timers.clearTimeout(timer);
       timer = host.timers.setTimeout(flush, options.debounceMs);
