@@ -172,14 +172,20 @@ describe('imago check', () => {
   });
 });
 
+/** A program printing `n<version>` every 5 ms, run by the CLI until its first line; `v(n)` is its text at version n. */
+async function startProbe(): Promise<{ v: (n: number) => string; p: TempProject; cli: CliRun }> {
+  const v = (n: number): string => `export function probe(): string { return 'n${n}'; }\nsetInterval(() => console.log(probe()), 5);\n`;
+  const p = tempProject({ 'main.ts': v(0) });
+  cleanup.push(() => p.remove());
+  const cli = CliRun.run(p.dir, ['main.ts']);
+  await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
+  return { v, p, cli };
+}
+
 describe('rapid edits', () => {
   it('coalesces edits saved while a change is checked: the last text wins, never out of order', async () => {
-    const v = (n: number): string => `export function probe(): string { return 'n${n}'; }\nsetInterval(() => console.log(probe()), 5);\n`;
-    const p = tempProject({ 'main.ts': v(0) });
-    cleanup.push(() => p.remove());
-    const cli = CliRun.run(p.dir, ['main.ts']);
+    const { v, p, cli } = await startProbe();
     try {
-      await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
       for (let n = 1; n <= 8; n++) { fs.writeFileSync(p.path('main.ts'), v(n)); await sleep(2); }
       await cli.until('the last version', () => cli.lines.includes('n8'));
       await sleep(100);
@@ -244,12 +250,8 @@ describe('a check and a compile that read different texts', () => {
 
 describe('the early check in a running program', () => {
   it('says the check began on save, for saves in place and by rename', async () => {
-    const v = (n: number): string => `export function probe(): string { return 'n${n}'; }\nsetInterval(() => console.log(probe()), 5);\n`;
-    const p = tempProject({ 'main.ts': v(0) });
-    cleanup.push(() => p.remove());
-    const cli = CliRun.run(p.dir, ['main.ts']);
+    const { v, p, cli } = await startProbe();
     try {
-      await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
       fs.writeFileSync(p.path('main.ts'), v(1));
       await cli.until('the edit saved in place', () => cli.lines.includes('n1'));
       fs.writeFileSync(p.path('.main.ts.saving'), v(2));
