@@ -70,8 +70,9 @@ export function effectTimeout(setupMs: number): number {
 const WARM_UP_MS = 1000;
 const SETTLE_MS = 200;
 const GAP_TAIL_MS = 100;
-/** Many-edit runs stop after this many edits in a row that never showed. */
-const MISSES_TO_STOP = 5;
+/** Many-edit runs stop after this many edits in a row that never showed, or this many in all (each costs a timeout). */
+const MISSES_IN_ROW_TO_STOP = 5;
+const MISSES_TO_STOP = 20;
 
 const leafOf = (tool: Tool, version: string): string => leafSource(version, tool.accept === 'leaf');
 
@@ -184,7 +185,8 @@ async function editMany(session: ToolSession, leaf: string, tool: Tool, options:
     await save(leaf, leafOf(tool, version), 'in place');
     const line = await session.waitFor((l) => l.version === version, effectTimeout(options.setupMs), since);
     if (line) { taken++; missesInRow = 0; } else missesInRow++;
-    if (missesInRow >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits in a row did not show`; break; }
+    if (missesInRow >= MISSES_IN_ROW_TO_STOP) { stopped = `${MISSES_IN_ROW_TO_STOP} edits in a row did not show`; break; }
+    if (i - taken >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits did not show`; break; }
     if (session.ended) { stopped = 'the tool ended'; break; }
     if (i % 100 === 0) options.log(`  ${i} of ${options.many} edits (${taken} shown)`);
     await sleep(20);
