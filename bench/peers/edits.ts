@@ -28,23 +28,33 @@ export function brokenLeafSource(): string {
   return `export function marker(): string {\n  return 'broken' +;\n}\n`;
 }
 
-/** Saves `text` into `file`; resolves, once the save is durable, with performance.now() of the moment it was visible. */
+/**
+ * Saves `text` into `file`; resolves, once the save is durable, with performance.now() taken right
+ * after the call that made the new text visible (synchronous, so no turn of the event loop sits
+ * between the two). The fsyncs run on libuv's threads: the loop keeps reading the tool's lines.
+ */
 export async function save(file: string, text: string, kind: SaveKind): Promise<number> {
   if (kind === 'in place') {
-    const handle = await fs.promises.open(file, 'w');
-    try {
-      await handle.write(text);
-      const visible = performance.now();
-      await handle.sync();
-      return visible;
-    } finally { await handle.close(); }
+    const fd = fs.openSync(file, 'w');
+    let visible: number;
+    try { fs.writeSync(fd, text); visible = performance.now(); } catch (error) { fs.closeSync(fd); throw error; }
+    await syncAndClose(fd);
+    return visible;
   }
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.saving`);
-  const handle = await fs.promises.open(temporary, 'w');
-  try { await handle.write(text); await handle.sync(); } finally { await handle.close(); }
-  await fs.promises.rename(temporary, file);
+  const fd = fs.openSync(temporary, 'w');
+  try { fs.writeSync(fd, text); } catch (error) { fs.closeSync(fd); throw error; }
+  await syncAndClose(fd);
+  fs.renameSync(temporary, file);
   const visible = performance.now();
-  const dir = await fs.promises.open(path.dirname(file), 'r');
-  try { await dir.sync(); } finally { await dir.close(); }
+  await syncAndClose(fs.openSync(path.dirname(file), 'r'));
   return visible;
+}
+
+async function syncAndClose(fd: number): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
