@@ -19,7 +19,7 @@ const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] 
   --edits, --many  override the mode's counts
   --work         where each run's copy of the sample goes (default bench/peers/.work)
   --out          where the markdown goes (default docs/benchmarks.md)
-  --json         also write the raw results there`;
+  --json         where the raw results go (default <work>/last-run.json)`;
 
 interface Options {
   readonly mode: 'quick' | 'full';
@@ -143,7 +143,8 @@ async function main(): Promise<void> {
   const restartTools = new Set(options.tools.filter((t) => t.kind === 'restart').map((t) => t.name));
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, renderReport(info, runs, restartTools));
-  if (options.json) fs.writeFileSync(options.json, JSON.stringify({ info, runs }, null, 2));
+  fs.mkdirSync(places.work, { recursive: true });
+  fs.writeFileSync(options.json ?? path.join(places.work, 'last-run.json'), JSON.stringify({ info, runs }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 
