@@ -48,6 +48,9 @@ describe('peer benchmark driver', () => {
       const table = fs.readFileSync(out, 'utf8');
       assert.match(table, /^\| imago \| \d+ ms \| \*\*[\d.]+ ms\*\* \|/m, 'the table has imago\'s row');
       assert.match(table, /imago keeps state on every edit and survives the syntax error \| yes \|/, 'the goals are checked');
+      const again = path.join(dir, 'again.md');
+      assert.equal(runDriver(['--from', json, '--out', again]).status, 0);
+      assert.equal(fs.readFileSync(again, 'utf8'), table, '--from writes the same table from the saved results');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(WORK, { recursive: true, force: true });

@@ -105,24 +105,27 @@ function notes(runs: readonly RunResult[]): string[] {
   for (const run of runs) {
     if (run.kind === 'skipped') lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) was skipped: ${run.reason}.`);
     if (run.kind === 'failed') lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) failed: ${run.reason}. Its last output:\n\n  \`\`\`\n${run.output.slice(-8).map((l) => `  ${l}`).join('\n')}\n  \`\`\``);
-    if (run.kind === 'ran') {
-      const deaf = deafFrom(run);
+    const deaf = run.kind === 'ran' ? deafFrom(run) : null;
+    if (run.kind === 'ran' && deaf) {
       const unseen = run.syntax.killed ? '' : ' (so its "keeps running" after the syntax error means the error was not seen)';
-      if (deaf) lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` at edit ${deaf.index} (saved ${deaf.save === 'rename' ? 'by rename' : 'in place'}): that edit, every later one and the fix never showed${unseen}.`);
+      const before = run.edits[deaf.index - 2];
+      const after = before?.save === 'rename' && before.effectMs !== null ? `, after it took edit ${before.index}, saved by rename` : '';
+      lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` at edit ${deaf.index}${after}: that edit, every later one and the fix never showed${unseen}.`);
     }
     if (run.kind === 'ran' && run.many?.stopped) lines.push(`- ${run.tool}: the many-edit run stopped after ${run.many.attempted} edits: ${run.many.stopped}.`);
   }
   return lines;
 }
 
-export function renderReport(info: RunInfo, runs: readonly RunResult[], restartTools: ReadonlySet<string>): string {
+/** `raw` is where the results themselves are, relative to the page. */
+export function renderReport(info: RunInfo, runs: readonly RunResult[], restartTools: ReadonlySet<string>, raw: string): string {
   const setups = [...new Set(runs.map((r) => r.setupMs))].sort((a, b) => a - b);
   const goals = verdicts(runs, restartTools);
   const noteLines = notes(runs);
   return [
     '# imago beside the tools users pick instead',
     '',
-    `Written by \`${info.command}\` on ${info.date} (${info.mode}); run it again to refresh this page, do not edit it by hand.`,
+    `Written by \`${info.command}\` on ${info.date} (${info.mode}); run it again to refresh this page, do not edit it by hand. Every edit's figures: [${raw}](${raw}).`,
     'How the figures are taken, and what each column means: [bench/peers/README.md](../bench/peers/README.md).',
     '',
     `- Machine: ${info.machine}`,

@@ -19,7 +19,8 @@ const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] 
   --edits, --many  override the mode's counts
   --work         where each run's copy of the sample goes (default bench/peers/.work)
   --out          where the markdown goes (default docs/benchmarks.md)
-  --json         where the raw results go (default <work>/last-run.json)`;
+  --json         where the raw results go (default: beside the markdown, as .json)
+  --from file    write the markdown again from raw results saved by --json, without running anything`;
 
 interface Options {
   readonly mode: 'quick' | 'full';
@@ -30,6 +31,7 @@ interface Options {
   readonly out: string;
   readonly json: string | null;
   readonly work: string | null;
+  readonly from: string | null;
 }
 
 class UsageError extends Error {}
@@ -49,6 +51,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
   let out = path.join(repo, 'docs', 'benchmarks.md');
   let json: string | null = null;
   let work: string | null = null;
+  let from: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -64,6 +67,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
     else if (flag === '--out') out = path.resolve(value());
     else if (flag === '--json') json = path.resolve(value());
     else if (flag === '--work') work = path.resolve(value());
+    else if (flag === '--from') from = path.resolve(value());
     else throw new UsageError(`unknown option '${flag}'`);
   }
   const tools = ids === null ? TOOLS : ids.map((id) => {
@@ -72,7 +76,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
     return tool;
   });
   return {
-    mode, tools, setups, out, json, work,
+    mode, tools, setups, out, json, work, from,
     edits: edits ?? (mode === 'full' ? 20 : 6),
     many: many ?? (mode === 'full' ? 1000 : 0),
   };
@@ -110,6 +114,12 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (options.from) {
+    const saved = JSON.parse(fs.readFileSync(options.from, 'utf8')) as { info: RunInfo; runs: RunResult[]; restartTools: string[] };
+    fs.writeFileSync(options.out, renderReport(saved.info, saved.runs, new Set(saved.restartTools), path.relative(path.dirname(options.out), options.from)));
+    console.log(`wrote ${options.out} from ${options.from}`);
+    return;
+  }
   const peers = path.join(repo, 'bench', 'peers');
   const places: Places = { repo, peers, work: options.work ?? path.join(peers, '.work') };
   const runs: RunResult[] = [];
@@ -142,9 +152,9 @@ async function main(): Promise<void> {
   };
   const restartTools = new Set(options.tools.filter((t) => t.kind === 'restart').map((t) => t.name));
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
-  fs.writeFileSync(options.out, renderReport(info, runs, restartTools));
-  fs.mkdirSync(places.work, { recursive: true });
-  fs.writeFileSync(options.json ?? path.join(places.work, 'last-run.json'), JSON.stringify({ info, runs }, null, 2));
+  const json = options.json ?? options.out.replace(/\.md$/, '') + '.json';
+  fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json)));
+  fs.writeFileSync(json, JSON.stringify({ info, runs, restartTools: [...restartTools] }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 
