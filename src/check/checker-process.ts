@@ -15,9 +15,9 @@ import { ambientDeclarations, projectConfig, settingsOf, type ProjectConfig } fr
 import type { PathAliases } from '../runtime/resolve.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
-import { textHash } from '../compile/text-hash.js';
+import { DELETED, textHash } from '../compile/text-hash.js';
 
-/** The niceness of a background checker: the CPU goes to the program and the gate first. */
+/** How much nicer than imago a background checker runs: the CPU goes to the program and the gate first. */
 const BACKGROUND_NICE = 10;
 
 /** TS7016: a package without type declarations. Reported once as a notice, not as an error per import. */
@@ -69,7 +69,10 @@ function programFiles(s: State): string[] {
 function open(setup: CheckerSetup): FromChecker {
   // It starts with the first change and checks after each one: at normal priority, on 2 cores, it took
   // the CPU from the gate's check of the next edit and from the program's ticks.
-  if (setup.background) os.setPriority(BACKGROUND_NICE);
+  if (setup.background) {
+    // Lowering one's own priority is always allowed; where it is not supported, the check runs as is.
+    try { os.setPriority(Math.min(19, os.getPriority() + BACKGROUND_NICE)); } catch { /* runs at the program's priority */ }
+  }
   const t0 = performance.now();
   // The virtual tsconfig depends on what the project's own config includes, which the API reads: the
   // file-system callback serves whatever `config` holds when the checker asks.
@@ -95,6 +98,12 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const s = state;
   if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
   const t0 = performance.now();
+  const opening = all && s.fresh;
+  // Read here and served to TypeScript, so the answer can say which text it checked (its `seen`).
+  served.clear();
+  for (const f of changed) {
+    try { served.set(f, fs.readFileSync(f, 'utf8')); } catch { /* deleted, or not a file */ }
+  }
   if (all && !s.fresh) {
     // A whole-program check (the background check, or a first load retried): read everything again.
     s.snapshot.dispose();
@@ -105,11 +114,6 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   } else if (changed.length > 0) {
     // Every file touched since the last check, known to the program or not: a file created (or
     // restored) after an import of it failed must reach the checker too.
-    // Read here and served to TypeScript, so the answer can say which text it checked (its `seen`).
-    served.clear();
-    for (const f of changed) {
-      try { served.set(f, fs.readFileSync(f, 'utf8')); } catch { /* deleted, or not a file */ }
-    }
     const present = changed.filter((f) => served.has(f));
     const deleted = changed.filter((f) => !served.has(f) && !fs.existsSync(f));
     s.snapshot.dispose();
@@ -157,8 +161,8 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
   if (!all || s.failedScope.size === 0) s.failedScope = errors.length > 0 ? new Set(scope) : new Set();
   const checked = scope.length;
-  const seen = Object.fromEntries([...served].map(([f, text]) => [f, textHash(text)]));
-  served.clear();
+  // A fresh snapshot read its files when it was opened, not from `served`: it cannot say which it saw.
+  const seen = opening ? {} : Object.fromEntries(changed.map((f) => [f, served.has(f) ? textHash(served.get(f)!) : DELETED]));
   return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known], seen };
 }
 
@@ -179,6 +183,8 @@ process.on('message', (message: ToChecker) => {
     case 'check':
       try { send(check(message.id, message.changed, message.all)); } catch (e: unknown) {
         send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e) });
+      } finally {
+        served.clear();
       }
       // The import graph is only needed to scope later edits: build it after the answer is on its way.
       if (state && !state.graphReady) buildGraph(state, state.known);

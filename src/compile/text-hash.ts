@@ -12,3 +12,6 @@ export function textHash(text: string): string {
   }
   return `${(a >>> 0).toString(16).padStart(8, '0')}${((b ^ text.length) >>> 0).toString(16).padStart(8, '0')}`;
 }
+
+/** What stands for a file that was not there when it was read. */
+export const DELETED = 'deleted';

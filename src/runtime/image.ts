@@ -190,27 +190,29 @@ export class Image {
     }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
+    const outcome = await checking;
+    // The checker and the compiler read the files apart: a save between the two reads (the check may
+    // have begun as the file was saved) means the checked text is not the one compiled. Both again,
+    // even when nothing is to be swapped: the checker must not keep a text the program does not run.
+    if (outcome?.ok) {
+      for (const notice of outcome.r.notices) this.#ctx.warn(notice);
+      if (!sameTexts(outcome.r.seen, prepared.change.read)) {
+        if (attempt < MAX_ATTEMPTS) return this.#apply(generation, attempt + 1);
+        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHANGING',
+          message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them` }]);
+      }
+    }
     if (!swaps && typeFiles.length === 0) {
-      await checking;
       clearPending();
       return { kind: 'unchanged' };
     }
     let typecheck: TypecheckReport | undefined;
-    if (checking) {
-      const outcome = await checking;
+    if (outcome) {
       if (!outcome.ok) {
         return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHECKER',
           message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off` }]);
       }
       const checked = outcome.r;
-      // The checker and the compiler read the files apart: a save between the two reads (the check may
-      // have begun as the file was saved) means the checked text is not the one compiled. Both again.
-      if (!sameTexts(checked.seen, prepared.change.read)) {
-        if (attempt < MAX_ATTEMPTS) return this.#apply(generation, attempt + 1);
-        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHANGING',
-          message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them` }]);
-      }
-      for (const notice of checked.notices) this.#ctx.warn(notice);
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }

@@ -1,7 +1,7 @@
 // The first half of a change: read, compile, resolve and link every affected module, off to the side.
 // Nothing here touches the running program; any failure rejects the whole change with diagnostics.
 
-import { textHash } from '../compile/text-hash.js';
+import { DELETED, textHash } from '../compile/text-hash.js';
 import { compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { codeFrame } from '../compile/source-text.js';
@@ -27,7 +27,7 @@ export interface PreparedChange {
   readonly order: readonly ModuleRecord[];
   /** Modules no longer reachable from the entry. */
   readonly unloaded: readonly ModuleRecord[];
-  /** The fingerprint (textHash) of every file text this change read, compiled or found unchanged. */
+  /** The fingerprint (textHash) of every file text this change read, compiled or found unchanged; DELETED when gone. */
   readonly read: ReadonlyMap<string, string>;
 }
 
@@ -81,8 +81,8 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     if (prepared.has(id) || deleted.has(id)) continue;
     const existing = ctx.modules.get(id);
     const text = await ctx.host.readFile(id);
+    read.set(id, text === null ? DELETED : textHash(text));
     if (text === null) { deleted.add(id); continue; }
-    read.set(id, textHash(text));
     if (existing?.version && existing.version.source === text) continue;
     const record = recordFor(id);
     const jsonError = extensionOf(id) === '.json' ? jsonProblem(record.rel, text) : null;
