@@ -185,9 +185,9 @@ async function editMany(session: ToolSession, leaf: string, tool: Tool, options:
     await save(leaf, leafOf(tool, version), 'in place');
     const line = await session.waitFor((l) => l.version === version, effectTimeout(options.setupMs), since);
     if (line) { taken++; missesInRow = 0; } else missesInRow++;
+    if (session.ended) { stopped = 'the tool ended'; break; }
     if (missesInRow >= MISSES_IN_ROW_TO_STOP) { stopped = `${MISSES_IN_ROW_TO_STOP} edits in a row did not show`; break; }
     if (i - taken >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits did not show`; break; }
-    if (session.ended) { stopped = 'the tool ended'; break; }
     if (i % 100 === 0) options.log(`  ${i} of ${options.many} edits (${taken} shown)`);
     await sleep(20);
   }

@@ -43,7 +43,7 @@ function table(runs: readonly RunResult[], setupMs: number, restartTools: Readon
   return [
     `### SETUP_MS=${setupMs}`,
     '',
-    '| tool | start | edit → effect (median) | in place / by rename | edits missed | state kept | longest output gap | RSS before → after the edits | after the many-edit run | syntax error | the fix |',
+    '| tool | start | edit → effect (median) | in place / by rename | edits missed | state kept | longest output gap | memory (PSS) before → after the edits | after the many-edit run | syntax error | the fix |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.filter((r) => r.setupMs === setupMs).map((r) => row(r, restartTools)),
     '',
@@ -83,7 +83,7 @@ function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>)
     const growth = manyGrowth(run);
     if (growth !== null && run.many !== null) {
       out.push({
-        goal: `imago's RSS grows < 5 MB over ${run.many.attempted} edits (from after the first ${imago.edits})`,
+        goal: `imago's memory (PSS) grows < 5 MB over ${run.many.attempted} edits (from after the first ${imago.edits})`,
         held: growth < 5 * 2 ** 20,
         figures: `${mb(run.rssAfter)} → ${mb(run.many.rssAfter)}: ${mb(growth)}, ${(growth / run.many.attempted / 1024).toFixed(1)} KB per edit (${mb(run.rssBefore)} before the first edit)`,
       });

@@ -12,7 +12,7 @@ import { renderReport, type RunInfo } from './report.js';
 import { missingFor, TOOLS, versionOf, type Places, type Tool } from './tools.js';
 
 const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] [--setup ms,ms] [--edits n] [--many n] [--out file] [--json file]
-  --quick        6 edits per run, no many-edit run, SETUP_MS 0 and 2000 (the default; a few minutes)
+  --quick        4 edits per run, no many-edit run, SETUP_MS 0 and 2000 (the default; about 6 minutes)
   --full         20 edits per run, then 1,000 more for tools that keep the program's process (SETUP_MS=0 only)
   --tools        which tools, by id: ${TOOLS.map((t) => t.id).join(', ')}
   --setup        the SETUP_MS values to run
@@ -77,7 +77,7 @@ function parseArgs(argv: readonly string[], repo: string): Options {
   });
   return {
     mode, tools, setups, out, json, work, from,
-    edits: edits ?? (mode === 'full' ? 20 : 6),
+    edits: edits ?? (mode === 'full' ? 20 : 4),
     many: many ?? (mode === 'full' ? 1000 : 0),
   };
 }
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   }
   if (options.from) {
     const saved = JSON.parse(fs.readFileSync(options.from, 'utf8')) as { info: RunInfo; runs: RunResult[]; restartTools: string[] };
+    fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, renderReport(saved.info, saved.runs, new Set(saved.restartTools), path.relative(path.dirname(options.out), options.from)));
     console.log(`wrote ${options.out} from ${options.from}`);
     return;
