@@ -7,5 +7,11 @@ export function quantile(values: readonly number[], q: number): number {
   return s[i]!;
 }
 
-export const median = (values: readonly number[]): number => quantile(values, 0.5);
+/** The middle value (the mean of the two middle ones for an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  if (s.length === 0) return NaN;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 export const fmt = (n: number, digits = 2): string => n.toFixed(digits);

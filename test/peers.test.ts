@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { RunResult } from '../bench/peers/measure.js';
 import { longestGap } from '../bench/peers/measure.js';
-import { median } from '../bench/peers/summary.js';
+import { median } from '../bench/stats.js';
 
 const DRIVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bench/peers/run.js');
 /** Its own work folder, so a bench:peers run going on at the same time keeps its own. */
@@ -71,6 +71,6 @@ describe('peer benchmark driver', () => {
     assert.equal(longestGap(lines, 0, 40), 26, 'the gap from 4 to 30');
     assert.equal(longestGap(lines, 0, 100), 58, 'the gap from 32 to 90 once it is in the window');
     assert.equal(longestGap(lines, 3, 40), 2, 'from the fourth line on');
-    assert.deepEqual([median([3, 1, 2]), median([4, 1, 3, 2]), median([])], [2, 2.5, null]);
+    assert.deepEqual([median([3, 1, 2]), median([4, 1, 3, 2]), median([])], [2, 2.5, NaN]);
   });
 });

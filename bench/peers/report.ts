@@ -50,6 +50,10 @@ function table(runs: readonly RunResult[], setupMs: number, restartTools: Readon
   ];
 }
 
+/** The summary with the lowest median edit-to-effect, or null for none. */
+const fastest = (list: readonly Summary[]): Summary | null =>
+  list.reduce<Summary | null>((b, s) => (b === null || s.medianMs! < b.medianMs! ? s : b), null);
+
 interface Verdict { readonly goal: string; readonly held: boolean | null; readonly figures: string }
 
 function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>): Verdict[] {
@@ -61,14 +65,14 @@ function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>)
     const imago = here.find((s) => s.tool === 'imago');
     if (!imago || imago.medianMs === null) continue;
     const others = here.filter((s) => !s.tool.startsWith('imago') && s.medianMs !== null);
-    const best = others.reduce<Summary | null>((b, s) => (b === null || s.medianMs! < b.medianMs! ? s : b), null);
+    const best = fastest(others);
     out.push({
       goal: `SETUP_MS=${setupMs}: imago's median edit-to-effect (type check included) is the lowest`,
       held: best === null ? null : imago.medianMs <= best.medianMs!,
       figures: best === null ? `imago ${ms(imago.medianMs)}; no other tool measured` : `imago ${ms(imago.medianMs)}; next best ${best.tool} ${ms(best.medianMs)} (${(best.medianMs! / imago.medianMs).toFixed(2)}x imago's)`,
     });
     const restarts = here.filter((s) => restartTools.has(s.tool) && s.medianMs !== null);
-    const bestRestart = restarts.reduce<Summary | null>((b, s) => (b === null || s.medianMs! < b.medianMs! ? s : b), null);
+    const bestRestart = fastest(restarts);
     if (setupMs >= 2000 && bestRestart) {
       const ratio = bestRestart.medianMs! / imago.medianMs;
       out.push({ goal: `SETUP_MS=${setupMs}: imago is >= 50x faster to effect than the best restart-based tool`, held: ratio >= 50, figures: `${bestRestart.tool} ${ms(bestRestart.medianMs)} / imago ${ms(imago.medianMs)} = ${ratio.toFixed(0)}x` });

@@ -1,5 +1,6 @@
 // Figures of one run (tool x SETUP_MS) from its raw results: medians, misses, the longest gap, memory.
 
+import { median } from '../stats.js';
 import type { EditResult, RunResult } from './measure.js';
 
 export interface Summary {
@@ -21,12 +22,7 @@ export interface Summary {
   readonly oldCodeAfter: number;
 }
 
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+const medianOf = (values: readonly number[]): number | null => (values.length === 0 ? null : median(values));
 
 const effects = (edits: readonly EditResult[]): number[] => edits.flatMap((e) => (e.effectMs === null ? [] : [e.effectMs]));
 
@@ -38,15 +34,15 @@ export function summarize(run: Extract<RunResult, { kind: 'ran' }>): Summary {
     tool: run.tool,
     setupMs: run.setupMs,
     edits: run.edits.length,
-    medianMs: median(effects(run.edits)),
-    medianInPlaceMs: median(effects(inPlace)),
-    medianRenameMs: median(effects(renamed)),
+    medianMs: medianOf(effects(run.edits)),
+    medianInPlaceMs: medianOf(effects(inPlace)),
+    medianRenameMs: medianOf(effects(renamed)),
     missedInPlace: inPlace.filter((e) => e.effectMs === null).length,
     missedRename: renamed.filter((e) => e.effectMs === null).length,
     taken: run.edits.filter((e) => e.effectMs !== null).length,
     stateKept: run.edits.filter((e) => e.stateKept === true).length,
     longestGapMs: gaps.length === 0 ? null : Math.max(...gaps),
-    medianGapMs: median(gaps),
+    medianGapMs: medianOf(gaps),
     oldCodeAfter: run.edits.filter((e) => e.oldCodeAfter).length,
   };
 }

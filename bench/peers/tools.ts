@@ -36,6 +36,7 @@ export interface Tool {
 
 const bin = (places: Places, name: string): string => path.join(places.peers, 'node_modules', '.bin', name);
 const program = (file: string, ...args: string[]): Command => ({ file, args, program: true });
+const imago = (places: Places, ...flags: string[]): Command => program(process.execPath, path.join(places.repo, 'bin', 'imago.js'), 'run', ...flags, 'main.ts');
 const tscOf = (places: Places): string => path.join(places.peers, 'node_modules', 'typescript', 'bin', 'tsc');
 
 export const TOOLS: readonly Tool[] = [
@@ -45,7 +46,7 @@ export const TOOLS: readonly Tool[] = [
     kind: 'hot',
     packages: [],
     needs: [],
-    commands: (p) => [program(process.execPath, path.join(p.repo, 'bin', 'imago.js'), 'run', 'main.ts')],
+    commands: (p) => [imago(p)],
   },
   {
     id: 'imago-unchecked',
@@ -53,7 +54,7 @@ export const TOOLS: readonly Tool[] = [
     kind: 'hot',
     packages: [],
     needs: [],
-    commands: (p) => [program(process.execPath, path.join(p.repo, 'bin', 'imago.js'), 'run', '--typecheck=off', 'main.ts')],
+    commands: (p) => [imago(p, '--typecheck=off')],
   },
   {
     id: 'node-tsx',
