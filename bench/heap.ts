@@ -12,7 +12,12 @@ function moduleText(k: number): string {
   return `export let counter = 0;\nexport const table: number[] = [1, 2, 3];\n${fns.join('\n')}\nexport function version(): number { return ${k}; }\n`;
 }
 
-export interface HeapResult { readonly reloads: number; readonly growthMb: number; readonly moduleKb: number; readonly msPerReload: number }
+export interface HeapResult {
+  readonly reloads: number;
+  readonly growthMb: number;
+  readonly moduleKb: number;
+  readonly msPerReload: number;
+}
 
 const gc = (): void => {
   const g = (globalThis as { gc?: () => void }).gc;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempProject, waitFor, sleep } from '../test/helpers/project.js';
+import { sleep, tempProject, waitFor } from '../test/helpers/project.js';
 import { fmt, median, quantile } from './stats.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/imago.js');
@@ -22,7 +22,8 @@ const leaf = (i: number): string => `export function version(): string { return 
 export async function measureLatency(edits = 20, flags: readonly string[] = []): Promise<LatencyResult> {
   const project = tempProject({
     'leaf.ts': leaf(0),
-    'main.ts': "import { version } from './leaf.ts';\nlet last = '';\nsetInterval(() => { const v = version(); if (v !== last) { last = v; console.log(v); } }, 1);\n",
+    'main.ts':
+      "import { version } from './leaf.ts';\nlet last = '';\nsetInterval(() => { const v = version(); if (v !== last) { last = v; console.log(v); } }, 1);\n",
   });
   const events = project.path('.events.ndjson');
   const child = spawn(process.execPath, [CLI, 'run', '--events', events, ...flags, 'main.ts'], { cwd: project.dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +50,10 @@ export async function measureLatency(edits = 20, flags: readonly string[] = []):
       const at = await waitFor(`v${i} to print`, () => seen.get(`v${i}`), 10000);
       effectMs.push(at - t0);
     }
-    const reloads = fs.readFileSync(events, 'utf8').split('\n').filter(Boolean)
+    const reloads = fs
+      .readFileSync(events, 'utf8')
+      .split('\n')
+      .filter(Boolean)
       .map((l) => JSON.parse(l) as { kind: string; ok?: boolean; applyMs?: number; typecheck?: { ms: number } })
       .filter((e) => e.kind === 'reload' && e.ok);
     return { effectMs, applyMs: reloads.map((e) => e.applyMs ?? NaN), checkMs: reloads.flatMap((e) => (e.typecheck ? [e.typecheck.ms] : [])) };
@@ -65,6 +69,7 @@ export function reportLatency(r: LatencyResult, label: string): string[] {
     `edit-to-effect ${label} (durable write -> the new code's first output line), ${r.effectMs.length} edits: median ${fmt(median(r.effectMs))} ms, p95 ${fmt(quantile(r.effectMs, 0.95))} ms (goal: median <= 10 ms)`,
     `  imago's prepare+commit: median ${fmt(median(r.applyMs))} ms, p95 ${fmt(quantile(r.applyMs, 0.95))} ms (goal <= 3 ms); the rest is the file watcher, the 3 ms debounce and the 1 ms print timer`,
   ];
-  if (r.checkMs.length > 0) lines.push(`  type check (in parallel with prepare): median ${fmt(median(r.checkMs))} ms, p95 ${fmt(quantile(r.checkMs, 0.95))} ms`);
+  if (r.checkMs.length > 0)
+    lines.push(`  type check (in parallel with prepare): median ${fmt(median(r.checkMs))} ms, p95 ${fmt(quantile(r.checkMs, 0.95))} ms`);
   return lines;
 }

@@ -7,7 +7,7 @@ import { tempProject } from '../test/helpers/project.js';
 import { fmt, median } from './stats.js';
 
 const N = 1_000_000;
-const HEAP_MB = Number(process.env["IMAGO_BENCH_HEAP_MB"] ?? 400);
+const HEAP_MB = Number(process.env['IMAGO_BENCH_HEAP_MB'] ?? 400);
 
 const program = (fields: string): string => `
 export class P { ${fields} }
@@ -39,7 +39,13 @@ const STEPS: ReadonlyArray<{ name: string; fields: string }> = [
   { name: 'rename a field (hp -> health)', fields: 'x = 0; y = 0; vx = 1.5; vy = -0.5; /** @renamed hp */ health = 100; armor = 3;' },
 ];
 
-export interface LayoutStep { readonly name: string; readonly instances: number; readonly discoveryMs: number; readonly migrateMs: number; readonly applyMs: number }
+export interface LayoutStep {
+  readonly name: string;
+  readonly instances: number;
+  readonly discoveryMs: number;
+  readonly migrateMs: number;
+  readonly applyMs: number;
+}
 export interface LayoutResult {
   readonly heapMb: number;
   readonly steps: readonly LayoutStep[];
@@ -49,7 +55,11 @@ export interface LayoutResult {
 }
 
 const hasFastProperties = ((): ((o: object) => boolean) | null => {
-  try { return new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean; } catch { return null; }
+  try {
+    return new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  } catch {
+    return null;
+  }
 })();
 
 export async function measureLayout(rounds = 7): Promise<LayoutResult> {
@@ -71,11 +81,22 @@ export async function measureLayout(rounds = 7): Promise<LayoutResult> {
     const api = image.exportsOf(file) as { ps: object[]; fresh: () => object[]; run: (o: readonly object[], p: number) => number };
     const migrated = api.ps;
     const made = api.fresh();
-    for (let k = 0; k < 3; k++) { api.run(migrated, 1); api.run(made, 1); }
+    for (let k = 0; k < 3; k++) {
+      api.run(migrated, 1);
+      api.run(made, 1);
+    }
     const a: number[] = [];
     const b: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const [objs, out] of (r % 2 ? [[made, b], [migrated, a]] : [[migrated, a], [made, b]]) as Array<[object[], number[]]>) {
+      for (const [objs, out] of (r % 2
+        ? [
+            [made, b],
+            [migrated, a],
+          ]
+        : [
+            [migrated, a],
+            [made, b],
+          ]) as Array<[object[], number[]]>) {
         const t = performance.now();
         api.run(objs, 3);
         out.push(((performance.now() - t) * 1e6) / (3 * objs.length));
@@ -90,10 +111,16 @@ export async function measureLayout(rounds = 7): Promise<LayoutResult> {
 }
 
 export function reportLayout(r: LayoutResult): string[] {
-  const lines = [`live data layout: ${(r.steps[0]?.instances ?? 0).toLocaleString('en-US')} instances in a ${fmt(r.heapMb, 0)} MB heap (goal: whole migration <= 500 ms)`];
+  const lines = [
+    `live data layout: ${(r.steps[0]?.instances ?? 0).toLocaleString('en-US')} instances in a ${fmt(r.heapMb, 0)} MB heap (goal: whole migration <= 500 ms)`,
+  ];
   for (const s of r.steps) {
-    lines.push(`  ${s.name.padEnd(32)} find ${fmt(s.discoveryMs, 0).padStart(5)} ms + migrate ${fmt(s.migrateMs, 0).padStart(4)} ms = ${fmt(s.discoveryMs + s.migrateMs, 0)} ms (whole change ${fmt(s.applyMs, 0)} ms)`);
+    lines.push(
+      `  ${s.name.padEnd(32)} find ${fmt(s.discoveryMs, 0).padStart(5)} ms + migrate ${fmt(s.migrateMs, 0).padStart(4)} ms = ${fmt(s.discoveryMs + s.migrateMs, 0)} ms (whole change ${fmt(s.applyMs, 0)} ms)`,
+    );
   }
-  lines.push(`  hot loop after the three migrations: migrated ${fmt(r.migratedNs)} ns/object, fresh ${fmt(r.freshNs)} ns/object: ratio ${fmt(r.migratedNs / r.freshNs)} (goal <= 1.15); fast properties: ${r.fast === null ? 'unknown (run with --allow-natives-syntax)' : r.fast}`);
+  lines.push(
+    `  hot loop after the three migrations: migrated ${fmt(r.migratedNs)} ns/object, fresh ${fmt(r.freshNs)} ns/object: ratio ${fmt(r.migratedNs / r.freshNs)} (goal <= 1.15); fast properties: ${r.fast === null ? 'unknown (run with --allow-natives-syntax)' : r.fast}`,
+  );
   return lines;
 }

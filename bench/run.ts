@@ -3,8 +3,8 @@
 
 import os from 'node:os';
 import { measureHeap, reportHeap } from './heap.js';
-import { measureLayout, reportLayout } from './layout.js';
 import { measureLatency, reportLatency } from './latency.js';
+import { measureLayout, reportLayout } from './layout.js';
 import { measureSteadyState, reportSteadyState } from './steady-state.js';
 import { measureStore, reportStore } from './store.js';
 import { measureTypecheck, reportTypecheck } from './typecheck.js';

@@ -14,11 +14,15 @@ export const ents: E[] = [];
 for (let i = 0; i < 10000; i++) ents.push({ x: i, v: (i % 7) - 3 });
 export function update(e: E, dt: number): void { e.x += e.v * dt; if (e.x < 0 || e.x > 1e6) e.v = -e.v; }
 `;
-const BODIES = (k: number): string => `export class Body { x = 0; v = 1; #m = 2; step(dt: number): void { this.x += this.v * dt * this.#m; if (this.x > 1e6) this.x = 0; } energy(): number { return this.v * this.v * this.#m; } version(): number { return ${k}; } }
+const BODIES = (
+  k: number,
+): string => `export class Body { x = 0; v = 1; #m = 2; step(dt: number): void { this.x += this.v * dt * this.#m; if (this.x > 1e6) this.x = 0; } energy(): number { return this.v * this.v * this.#m; } version(): number { return ${k}; } }
 export const bodies: Body[] = [];
 for (let i = 0; i < 100000; i++) bodies.push(new Body());
 `;
-const sim = (k: number): string => `${STEP}${ENTITIES}${BODIES(k)}export function runLocal(n: number): number { let acc = 1; for (let i = 0; i < n; i++) acc = step(acc, i); return acc; }
+const sim = (
+  k: number,
+): string => `${STEP}${ENTITIES}${BODIES(k)}export function runLocal(n: number): number { let acc = 1; for (let i = 0; i < n; i++) acc = step(acc, i); return acc; }
 export function other(): number { return ${k}; }\n`;
 const main = (k: number): string => `import { step, ents, update, bodies } from './sim.ts';
 export { runLocal } from './sim.ts';
@@ -26,10 +30,24 @@ export function runImported(n: number): number { let acc = 1; for (let i = 0; i 
 export function runEntities(frames: number): number { for (let f = 0; f < frames; f++) for (const e of ents) update(e, 0.016); return ents.length; }
 export function runBodies(frames: number): number { let e = 0; for (let f = 0; f < frames; f++) for (const b of bodies) { b.step(0.016); e += b.energy(); } return e; }
 export function tag(): number { return ${k}; }\n`;
-const strip = (ts: string): string => ts.replace(/: number/g, '').replace(/: void/g, '').replace(/: E\[\]/g, '').replace(/: Body\[\]/g, '').replace(/\(dt: number\)/g, '(dt)').replace(/\(e: E, dt\)/g, '(e, dt)').replace(/export interface E \{[^}]*\}\n/, '').replaceAll("'./sim.ts'", "'./sim.mjs'");
+const strip = (ts: string): string =>
+  ts
+    .replace(/: number/g, '')
+    .replace(/: void/g, '')
+    .replace(/: E\[\]/g, '')
+    .replace(/: Body\[\]/g, '')
+    .replace(/\(dt: number\)/g, '(dt)')
+    .replace(/\(e: E, dt\)/g, '(e, dt)')
+    .replace(/export interface E \{[^}]*\}\n/, '')
+    .replaceAll("'./sim.ts'", "'./sim.mjs'");
 
 type Api = Record<string, (n: number) => number>;
-const WORK: Array<[string, number]> = [['runLocal', 5e6], ['runImported', 5e6], ['runEntities', 300], ['runBodies', 30]];
+const WORK: Array<[string, number]> = [
+  ['runLocal', 5e6],
+  ['runImported', 5e6],
+  ['runEntities', 300],
+  ['runBodies', 30],
+];
 
 /**
  * Fastest ms per run of each workload for each api, over interleaved rounds (same noise for all). The
@@ -37,33 +55,51 @@ const WORK: Array<[string, number]> = [['runLocal', 5e6], ['runImported', 5e6], 
  * truest measure of the code's speed.
  */
 function timeInterleaved(apis: readonly Api[], rounds: number): Array<Record<string, number>> {
-  const out = apis.map(() => ({} as Record<string, number>));
+  const out = apis.map(() => ({}) as Record<string, number>);
   for (const [fn, n] of WORK) {
     for (const api of apis) for (let i = 0; i < 5; i++) api[fn]!(n);
     const samples = apis.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? apis.map((_, i) => i) : apis.map((_, i) => apis.length - 1 - i);
-      for (const i of order) { const t = performance.now(); apis[i]![fn]!(n); samples[i]!.push(performance.now() - t); }
+      for (const i of order) {
+        const t = performance.now();
+        apis[i]![fn]!(n);
+        samples[i]!.push(performance.now() - t);
+      }
     }
-    apis.forEach((_, i) => { out[i]![fn] = Math.min(...samples[i]!); });
+    apis.forEach((_, i) => {
+      out[i]![fn] = Math.min(...samples[i]!);
+    });
   }
   return out;
 }
 
 export interface SteadyResult {
   /** Swapped image before its first swap, and a never-swapped control image in the same rounds. */
-  readonly before: Record<string, number>; readonly controlBefore: Record<string, number>;
-  readonly after: Record<string, number>; readonly controlAfter: Record<string, number>;
+  readonly before: Record<string, number>;
+  readonly controlBefore: Record<string, number>;
+  readonly after: Record<string, number>;
+  readonly controlAfter: Record<string, number>;
   readonly native: Record<string, number>;
 }
 
-async function loadImage(files: Record<string, string>): Promise<{ api: Api; close: () => void; project: ReturnType<typeof tempProject>; image: ReturnType<typeof createImage> }> {
+async function loadImage(
+  files: Record<string, string>,
+): Promise<{ api: Api; close: () => void; project: ReturnType<typeof tempProject>; image: ReturnType<typeof createImage> }> {
   const project = tempProject(files);
   const image = createImage({ entry: project.path('main.ts') });
   const r = await image.load();
   if (r.kind !== 'applied') throw new Error(`bench program did not load: ${JSON.stringify(r)}`);
   const api: Api = Object.fromEntries(WORK.map(([fn]) => [fn, (n: number) => (image.entry![fn] as (n: number) => number)(n)]));
-  return { api, project, image, close: () => { image.dispose(); project.remove(); } };
+  return {
+    api,
+    project,
+    image,
+    close: () => {
+      image.dispose();
+      project.remove();
+    },
+  };
 }
 
 export async function measureSteadyState(rounds = 31): Promise<SteadyResult> {
@@ -94,7 +130,9 @@ export function reportSteadyState(r: SteadyResult): string[] {
   for (const [fn] of WORK) {
     const ratioBefore = r.before[fn]! / r.controlBefore[fn]!;
     const ratioAfter = r.after[fn]! / r.controlAfter[fn]!;
-    lines.push(`  ${fn.padEnd(12)} before ${fmt(r.before[fn]!)} ms, after 10 swaps ${fmt(r.after[fn]!)} ms: swap effect ${fmt(ratioAfter / ratioBefore, 3)}   imago/native Node ${fmt(r.controlBefore[fn]! / r.native[fn]!, 2)}x`);
+    lines.push(
+      `  ${fn.padEnd(12)} before ${fmt(r.before[fn]!)} ms, after 10 swaps ${fmt(r.after[fn]!)} ms: swap effect ${fmt(ratioAfter / ratioBefore, 3)}   imago/native Node ${fmt(r.controlBefore[fn]! / r.native[fn]!, 2)}x`,
+    );
   }
   return lines;
 }

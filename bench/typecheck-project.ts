@@ -38,8 +38,15 @@ function moduleText(i: number): string {
     ...deps.map((d) => `export type Wrapped_${name}_${d} = Item_${d} & { wrapped: true };`),
   ];
   for (let f = 0; f < 12; f++) {
-    lines.push('', `export function helper${f}_${name}(xs: readonly number[]): { sum: number; max: number } {`,
-      '  let sum = 0;', '  let max = -Infinity;', '  for (const x of xs) { sum += x; if (x > max) max = x; }', '  return { sum, max };', '}');
+    lines.push(
+      '',
+      `export function helper${f}_${name}(xs: readonly number[]): { sum: number; max: number } {`,
+      '  let sum = 0;',
+      '  let max = -Infinity;',
+      '  for (const x of xs) { sum += x; if (x > max) max = x; }',
+      '  return { sum, max };',
+      '}',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -24,11 +24,17 @@ export interface TypecheckResult {
 async function watchLoop<T>(work: () => Promise<T>): Promise<{ value: T; maxBlockMs: number }> {
   let last = performance.now();
   let max = 0;
-  const timer = setInterval(() => { const now = performance.now(); max = Math.max(max, now - last - 1); last = now; }, 1);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last - 1);
+    last = now;
+  }, 1);
   try {
     const value = await work();
     return { value, maxBlockMs: max };
-  } finally { clearInterval(timer); }
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export async function measureTypecheck(rounds = 10): Promise<TypecheckResult> {
@@ -54,13 +60,15 @@ export async function measureTypecheck(rounds = 10): Promise<TypecheckResult> {
       let bodyFiles = 0;
       for (let k = 0; k < rounds; k++) {
         const r = await edit(files.body, 'if (pred(it)) return it;', 'if (pred(it) && it.id >= 0) return it;');
-        body.push(r.ms); bodyFiles = r.files;
+        body.push(r.ms);
+        bodyFiles = r.files;
       }
       const decl: number[] = [];
       let declFiles = 0;
       for (let k = 0; k < rounds; k++) {
         const r = await edit(files.core, 'hp: number = 100;', 'hp: number | undefined = 100;');
-        decl.push(r.ms); declFiles = Math.max(declFiles, r.files);
+        decl.push(r.ms);
+        declFiles = Math.max(declFiles, r.files);
       }
       return { bodyMs: body, bodyFiles, declMs: decl, declFiles };
     });

@@ -5,16 +5,16 @@ import { createNodeHost } from './host/node-host.js';
 import { installStackMapper } from './host/stack-traces.js';
 import { Image, type ImageOptions } from './runtime/image.js';
 
-export { Image, type ChangeResult, type ImageOptions } from './runtime/image.js';
-export type { ImageEvent, ChangeSummary, Phase } from './runtime/events.js';
+export { compileModule } from './compile/compile-module.js';
+export { type Diagnostic, formatDiagnostic } from './compile/diagnostic.js';
+export { createNodeHost } from './host/node-host.js';
+export { type Session, type SessionOptions, startSession } from './host/session.js';
+export { ImagoError } from './runtime/errors.js';
+export type { ChangeSummary, ImageEvent, Phase } from './runtime/events.js';
 export type { Host } from './runtime/host.js';
 export type { HotContext } from './runtime/hot.js';
-export { ImagoError } from './runtime/errors.js';
+export { type ChangeResult, Image, type ImageOptions } from './runtime/image.js';
 export { Lifecycle } from './runtime/lifecycle.js';
-export { createNodeHost } from './host/node-host.js';
-export { startSession, type Session, type SessionOptions } from './host/session.js';
-export { compileModule } from './compile/compile-module.js';
-export { formatDiagnostic, type Diagnostic } from './compile/diagnostic.js';
 
 export interface CreateImageOptions extends Partial<Omit<ImageOptions, 'entry' | 'root'>> {
   /** The entry file (absolute, or relative to the working directory). */
@@ -47,5 +47,10 @@ export function createImage(options: CreateImageOptions): LiveImage {
   const image = new Image({ ...options, host: options.host ?? createNodeHost(), entry, root });
   const unmap = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
   const dispose = image.dispose.bind(image);
-  return Object.assign(image, { dispose: () => { dispose(); unmap(); } });
+  return Object.assign(image, {
+    dispose: () => {
+      dispose();
+      unmap();
+    },
+  });
 }

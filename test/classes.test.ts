@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { startImage, type Api } from './helpers/image.js';
+import { type Api, startImage } from './helpers/image.js';
 
 const start = startImage;
 
@@ -14,8 +14,12 @@ type Obj = Record<string, (...a: unknown[]) => unknown> & Record<string, unknown
 
 describe('class identity', () => {
   it('keeps one constructor: instanceof, Map and WeakMap keys, importers, across edits', async () => {
-    const v = (n: number): string => `export class C { v(): number { return ${n}; } }\nexport const old = new C();\nexport const byClass = new Map<unknown, string>([[C, 'found']]);\nexport const weak = new WeakMap<object, number>([[C, 1]]);\n`;
-    const { api, edit, project, image } = await start({ 'lib.ts': v(1), 'main.ts': "export * from './lib.ts';\nimport { C } from './lib.ts';\nexport const seenByImporter = C;\n" });
+    const v = (n: number): string =>
+      `export class C { v(): number { return ${n}; } }\nexport const old = new C();\nexport const byClass = new Map<unknown, string>([[C, 'found']]);\nexport const weak = new WeakMap<object, number>([[C, 1]]);\n`;
+    const { api, edit, project, image } = await start({
+      'lib.ts': v(1),
+      'main.ts': "export * from './lib.ts';\nimport { C } from './lib.ts';\nexport const seenByImporter = C;\n",
+    });
     const C = api()['C'] as new () => Obj;
     for (let n = 2; n <= 4; n++) {
       const r = await edit({ 'lib.ts': v(n) });
@@ -35,14 +39,21 @@ describe('class identity', () => {
     v8.setFlagsFromString('--allow-natives-syntax');
     const sameMap = vm.runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
     assert.ok(sameMap(many[0]!, many[49]!), 'instances of one version share a hidden class');
-    void project; void image;
+    void project;
+    void image;
   });
 });
 
 describe('class behaviour', () => {
   it('gives existing instances new, added and removed methods, accessors and statics', async () => {
-    const { api, edit } = await start({ 'main.ts': "export class K { static kind(): string { return 's1'; } get label(): string { return 'g1'; } a(): string { return 'a1'; } gone(): string { return 'x'; } }\nexport const k = new K();\n" });
-    await edit({ 'main.ts': "export class K { static kind(): string { return 's2'; } get label(): string { return 'g2'; } set label(v: string) { this.stored = v; } stored = ''; a(): string { return 'a2'; } b(): string { return 'b2'; } }\nexport const k = new K();\n" });
+    const { api, edit } = await start({
+      'main.ts':
+        "export class K { static kind(): string { return 's1'; } get label(): string { return 'g1'; } a(): string { return 'a1'; } gone(): string { return 'x'; } }\nexport const k = new K();\n",
+    });
+    await edit({
+      'main.ts':
+        "export class K { static kind(): string { return 's2'; } get label(): string { return 'g2'; } set label(v: string) { this.stored = v; } stored = ''; a(): string { return 'a2'; } b(): string { return 'b2'; } }\nexport const k = new K();\n",
+    });
     const k = api()['k'] as Obj;
     const K = api()['K'] as Obj;
     assert.deepEqual([K.kind!(), k['label'], k.a!(), k.b!()], ['s2', 'g2', 'a2', 'b2']);
@@ -52,43 +63,60 @@ describe('class behaviour', () => {
   });
 
   it('reaches the current superclass through super, and re-parents on a changed extends', async () => {
-    const src = (baseBody: string, ext: string): string => `export class A { who(): string { return 'A'; } }\nexport class Base { greet(): string { return '${baseBody}'; } who(): string { return 'Base'; } }\nexport class D extends ${ext} { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n`;
+    const src = (baseBody: string, ext: string): string =>
+      `export class A { who(): string { return 'A'; } }\nexport class Base { greet(): string { return '${baseBody}'; } who(): string { return 'Base'; } }\nexport class D extends ${ext} { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n`;
     const { api, edit } = await start({ 'main.ts': src('base1', 'Base') });
     await edit({ 'main.ts': src('base2', 'Base') });
     assert.equal((api()['d'] as Obj).greet!(), 'd:base2');
-    await edit({ 'main.ts': `export class A { who(): string { return 'A'; } greet(): string { return 'a'; } }\nexport class Base { greet(): string { return 'base2'; } who(): string { return 'Base'; } }\nexport class D extends A { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n` });
+    await edit({
+      'main.ts': `export class A { who(): string { return 'A'; } greet(): string { return 'a'; } }\nexport class Base { greet(): string { return 'base2'; } who(): string { return 'Base'; } }\nexport class D extends A { greet(): string { return 'd:' + super.greet(); } }\nexport const d = new D();\n`,
+    });
     const d = api()['d'] as Obj;
-    assert.deepEqual([d.greet!(), d.who!(), d instanceof (api()['A'] as new () => object), d instanceof (api()['Base'] as new () => object)], ['d:a', 'A', true, false]);
+    assert.deepEqual(
+      [d.greet!(), d.who!(), d instanceof (api()['A'] as new () => object), d instanceof (api()['Base'] as new () => object)],
+      ['d:a', 'A', true, false],
+    );
   });
 
   it('keeps a subclass in an unedited module working when its base changes', async () => {
     const { api, edit } = await start({
       'base.ts': 'export abstract class Shape { abstract area(): number; describe(): string { return `area ${this.area()}`; } }\n',
-      'main.ts': "import { Shape } from './base.ts';\nexport class Sq extends Shape { constructor(private side: number) { super(); } area(): number { return this.side ** 2; } }\nexport const s = new Sq(3);\n",
+      'main.ts':
+        "import { Shape } from './base.ts';\nexport class Sq extends Shape { constructor(private side: number) { super(); } area(): number { return this.side ** 2; } }\nexport const s = new Sq(3);\n",
     });
     await edit({ 'base.ts': 'export abstract class Shape { abstract area(): number; describe(): string { return `area=${this.area()}!`; } }\n' });
     assert.equal((api()['s'] as Obj).describe!(), 'area=9!');
   });
 
   it('follows a mixin whose function changed', async () => {
-    const src = (t: string): string => `type Ctor = new (...a: any[]) => object;\nfunction Tagged<T extends Ctor>(B: T) { return class extends B { #t = '${t}'; tag(): string { return this.#t + '${t}'; } }; }\nclass Plain {}\nexport class M extends Tagged(Plain) {}\nexport const m = new M();\n`;
+    const src = (t: string): string =>
+      `type Ctor = new (...a: any[]) => object;\nfunction Tagged<T extends Ctor>(B: T) { return class extends B { #t = '${t}'; tag(): string { return this.#t + '${t}'; } }; }\nclass Plain {}\nexport class M extends Tagged(Plain) {}\nexport const m = new M();\n`;
     const { api, edit } = await start({ 'main.ts': src('1') });
     await edit({ 'main.ts': src('2') });
     assert.equal((api()['m'] as Obj).tag!(), '12', 'the old instance runs the new mixin method and keeps its private field');
   });
 
   it('applies a changed constructor or field initializer to new instances only', async () => {
-    const src = (tag: string, hp: number): string => `export class P { tag: string; hp = ${hp}; constructor() { this.tag = '${tag}'; } }\nexport const old = new P();\nexport function make(): P { return new P(); }\n`;
+    const src = (tag: string, hp: number): string =>
+      `export class P { tag: string; hp = ${hp}; constructor() { this.tag = '${tag}'; } }\nexport const old = new P();\nexport function make(): P { return new P(); }\n`;
     const { api, edit, image } = await start({ 'main.ts': src('a', 10) });
     await edit({ 'main.ts': src('b', 20) });
     const old = api()['old'] as Obj;
     const made = fn(api(), 'make')() as Obj;
     assert.deepEqual([old['tag'], old['hp'], made['tag'], made['hp']], ['a', 10, 'b', 20]);
-    assert.deepEqual(image.classFields('main.ts', 'P')?.map((f) => ({ name: f.name, initializer: f.initializer })), [{ name: 'tag', initializer: null }, { name: 'hp', initializer: '20' }], 'the class knows the fields of its installed version');
+    assert.deepEqual(
+      image.classFields('main.ts', 'P')?.map((f) => ({ name: f.name, initializer: f.initializer })),
+      [
+        { name: 'tag', initializer: null },
+        { name: 'hp', initializer: '20' },
+      ],
+      'the class knows the fields of its installed version',
+    );
   });
 
   it('keeps static fields unless their initializer changed; re-runs a changed static block', async () => {
-    const src = (init: number, block: string): string => `export const log: string[] = [];\nexport class K { static count = ${init}; static other = 1; static { log.push('${block}'); } static bump(): void { K.count++; K.other++; } }\nK.bump();\n`;
+    const src = (init: number, block: string): string =>
+      `export const log: string[] = [];\nexport class K { static count = ${init}; static other = 1; static { log.push('${block}'); } static bump(): void { K.count++; K.other++; } }\nK.bump();\n`;
     const { api, edit } = await start({ 'main.ts': src(0, 'b1') });
     await edit({ 'main.ts': src(0, 'b2') });
     const K = api()['K'] as Obj;
@@ -99,7 +127,8 @@ describe('class behaviour', () => {
   });
 
   it('works across versions with #private fields and methods, both ways', async () => {
-    const src = (mul: number, bump: number): string => `export class P { #n = 100; #bump(): number { return ${bump}; } get n(): number { return this.#n * ${mul} + this.#bump(); } has(o: object): boolean { return #n in o; } reader(): () => number { return () => this.#n; } }\nexport const p = new P();\nexport const oldReader = p.reader();\nexport function make(): P { return new P(); }\n`;
+    const src = (mul: number, bump: number): string =>
+      `export class P { #n = 100; #bump(): number { return ${bump}; } get n(): number { return this.#n * ${mul} + this.#bump(); } has(o: object): boolean { return #n in o; } reader(): () => number { return () => this.#n; } }\nexport const p = new P();\nexport const oldReader = p.reader();\nexport function make(): P { return new P(); }\n`;
     const { api, edit } = await start({ 'main.ts': src(1, 1) });
     const oldReader = api()['oldReader'] as () => number;
     const P = api()['P'] as Obj;
@@ -113,8 +142,13 @@ describe('class behaviour', () => {
   });
 
   it('constructs subclasses of built-ins', async () => {
-    const { api, edit } = await start({ 'main.ts': "export class AppError extends Error { code = 'E1'; }\nexport function make(): AppError { return new AppError('m'); }\n" });
-    await edit({ 'main.ts': "export class AppError extends Error { code = 'E2'; describe(): string { return this.code + ':' + this.message; } }\nexport function make(): AppError { return new AppError('m'); }\n" });
+    const { api, edit } = await start({
+      'main.ts': "export class AppError extends Error { code = 'E1'; }\nexport function make(): AppError { return new AppError('m'); }\n",
+    });
+    await edit({
+      'main.ts':
+        "export class AppError extends Error { code = 'E2'; describe(): string { return this.code + ':' + this.message; } }\nexport function make(): AppError { return new AppError('m'); }\n",
+    });
     const e = fn(api(), 'make')() as Obj;
     assert.ok(e instanceof Error);
     assert.equal(e.describe!(), 'E2:m');
@@ -123,15 +157,17 @@ describe('class behaviour', () => {
 
 describe('class rejection', () => {
   it('rejects turning a class into a function while instances are alive, and keeps the class working', async () => {
-    const { api, edit } = await start({ 'main.ts': "export class Player { hp(): number { return 1; } }\nexport const players = [new Player(), new Player()];\n" });
-    const r = await edit({ 'main.ts': "export function Player(): number { return 0; }\nexport const players = [new Player(), new Player()];\n" });
+    const { api, edit } = await start({
+      'main.ts': 'export class Player { hp(): number { return 1; } }\nexport const players = [new Player(), new Player()];\n',
+    });
+    const r = await edit({ 'main.ts': 'export function Player(): number { return 0; }\nexport const players = [new Player(), new Player()];\n' });
     assert.equal(r.kind, 'rejected');
     if (r.kind === 'rejected') {
       assert.equal(r.phase, 'instantiate');
       assert.match(r.errors[0]!.message, /class Player became a function, but 2 instances are alive; keep Player a class/);
       assert.deepEqual([r.errors[0]!.file, r.errors[0]!.line], ['main.ts', 1]);
     }
-    assert.equal(((api()['players'] as Obj[])[0]!).hp!(), 1, 'the old class keeps working');
+    assert.equal((api()['players'] as Obj[])[0]!.hp!(), 1, 'the old class keeps working');
   });
 
   it('allows it when no instance is alive', async () => {
@@ -142,7 +178,7 @@ describe('class rejection', () => {
   });
 
   it('restores the previous class version when a later statement of the change throws', async () => {
-    const { api, edit } = await start({ 'main.ts': "export class C { v(): number { return 1; } }\nexport const c = new C();\n" });
+    const { api, edit } = await start({ 'main.ts': 'export class C { v(): number { return 1; } }\nexport const c = new C();\n' });
     const r = await edit({ 'main.ts': "export class C { v(): number { return 2; } }\nexport const c = new C();\nthrow new Error('later');\n" });
     assert.equal(r.kind, 'rejected');
     assert.equal((api()['c'] as Obj).v!(), 1, 'the old methods are back');
@@ -165,7 +201,8 @@ describe('class layers', () => {
   it('keeps every class layer in fast mode after 10 edits', async () => {
     v8.setFlagsFromString('--allow-natives-syntax');
     const hasFast = vm.runInThisContext('(o) => %HasFastProperties(o)') as (o: object) => boolean;
-    const src = (n: number): string => `export class Base { b(): number { return ${n}; } static s(): number { return ${n}; } }\nexport class E extends Base { #x = ${n}; x(): number { return this.#x; } get y(): number { return ${n}; } static t(): number { return ${n}; } }\nexport const e = new E();\n`;
+    const src = (n: number): string =>
+      `export class Base { b(): number { return ${n}; } static s(): number { return ${n}; } }\nexport class E extends Base { #x = ${n}; x(): number { return this.#x; } get y(): number { return ${n}; } static t(): number { return ${n}; } }\nexport const e = new E();\n`;
     const { image, edit } = await start({ 'main.ts': src(0) });
     for (let n = 1; n <= 10; n++) assert.equal((await edit({ 'main.ts': src(n) })).kind, 'applied');
     const layers = image.layers();

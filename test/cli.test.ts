@@ -36,7 +36,8 @@ describe('imago command', () => {
     assert.match(r.stderr, pattern);
   };
 
-  it('rejects a bad flag with one line and exit 2', () => oneLineError(['run', '--frobnicate', 'main.ts'], /^imago: unknown option '--frobnicate' for 'imago run'; see 'imago run --help'/));
+  it('rejects a bad flag with one line and exit 2', () =>
+    oneLineError(['run', '--frobnicate', 'main.ts'], /^imago: unknown option '--frobnicate' for 'imago run'; see 'imago run --help'/));
   it('rejects a bad number with one line and exit 2', () => oneLineError(['run', '--tick-ms', 'fast', 'main.ts'], /--tick-ms takes a number >= 1, got 'fast'/));
   it('rejects an unknown command', () => oneLineError(['go'], /unknown command 'go'/));
   it('asks for an entry file', () => oneLineError(['run'], /needs an entry file/));
@@ -44,7 +45,9 @@ describe('imago command', () => {
     const p = tempProject({});
     try {
       oneLineError(['run', 'nope.ts'], new RegExp(`entry file 'nope\\.ts' not found \\(looked at ${p.dir}/nope\\.ts\\)`), p.dir);
-    } finally { p.remove(); }
+    } finally {
+      p.remove();
+    }
   });
 });
 
@@ -53,7 +56,12 @@ async function startDemo(): Promise<{ files: Record<string, string>; p: ReturnTy
   const { CliRun } = await import('./helpers/cli.js');
   const fs = await import('node:fs');
   const demo = path.resolve(path.dirname(CLI), '../examples/sim');
-  const files = Object.fromEntries(fs.readdirSync(demo).filter((f) => f.endsWith('.ts')).map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]));
+  const files = Object.fromEntries(
+    fs
+      .readdirSync(demo)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]),
+  );
   const p = tempProject(files);
   const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
   try {
@@ -78,7 +86,10 @@ describe('the bundled demo', () => {
     const { files, p, cli } = await startDemo();
     try {
       const render = files['render.ts']!.replace('return `|${cells', 'return `v2 |${cells');
-      p.write({ 'render.ts': render, 'rules.ts': files['rules.ts']!.replace('Math.sin(age * 1.5 + id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0') });
+      p.write({
+        'render.ts': render,
+        'rules.ts': files['rules.ts']!.replace('Math.sin(age * 1.5 + id) * 9 * dt', '0').replace('population < 10 && Math.random() < 0.02', 'population < 0'),
+      });
       const line = await cli.until('a frame drawn by the new render.ts', () => cli.lines.find((l) => l.startsWith('v2 |')));
       const time = Number(/t=([\d.]+)s/.exec(line)![1]);
       assert.ok(time > 0.4, `the simulation clock kept running across the edit (t=${time})`);
@@ -88,9 +99,16 @@ describe('the bundled demo', () => {
         return frames.length >= 2 ? frames : null;
       });
       const field = (l: string): string => l.slice(0, l.indexOf('| t='));
-      assert.equal(field(frozen[1]!).replace(/[a-z]/g, (c) => c.toUpperCase()), field(frozen[0]!).replace(/[a-z]/g, (c) => c.toUpperCase()), 'move() returns 0 and nobody is born: the field stands still');
+      assert.equal(
+        field(frozen[1]!).replace(/[a-z]/g, (c) => c.toUpperCase()),
+        field(frozen[0]!).replace(/[a-z]/g, (c) => c.toUpperCase()),
+        'move() returns 0 and nobody is born: the field stands still',
+      );
       await cli.stop('SIGINT');
-      assert.ok(cli.lines.some((l) => /^simulation stopped after/.test(l)), 'stop() ran on Ctrl-C');
+      assert.ok(
+        cli.lines.some((l) => /^simulation stopped after/.test(l)),
+        'stop() ran on Ctrl-C',
+      );
     } finally {
       cli.kill();
       p.remove();
@@ -103,9 +121,10 @@ describe('the bundled demo, its data edited', () => {
     const { files, p, cli } = await startDemo();
     try {
       const world = files['world.ts']!.replace('  age: f32 = 0;\n', "  age: f32 = 0;\n  mark = '+';\n");
-      const render = files['render.ts']!
-        .replace('return `|${cells', 'return `v3 |${cells')
-        .replace("cells[at] = energy[row]! > 3 ? name[row]!.toUpperCase() : name[row]!;", "cells[at] = critters.column('mark')[row]! + name[row]!.slice(0, 0);");
+      const render = files['render.ts']!.replace('return `|${cells', 'return `v3 |${cells').replace(
+        'cells[at] = energy[row]! > 3 ? name[row]!.toUpperCase() : name[row]!;',
+        "cells[at] = critters.column('mark')[row]! + name[row]!.slice(0, 0);",
+      );
       assert.notEqual(world, files['world.ts']);
       p.write({ 'world.ts': world, 'render.ts': render });
       const line = await cli.until('a frame drawn with the new column', () => cli.lines.find((l) => l.startsWith('v3 |')));
@@ -121,7 +140,11 @@ describe('the bundled demo, its data edited', () => {
 });
 
 describe('exits', () => {
-  const runUntilExit = async (files: Record<string, string>, args: string[], signal?: NodeJS.Signals): Promise<{ code: number | null; lines: string[]; stderr: string }> => {
+  const runUntilExit = async (
+    files: Record<string, string>,
+    args: string[],
+    signal?: NodeJS.Signals,
+  ): Promise<{ code: number | null; lines: string[]; stderr: string }> => {
     const { CliRun } = await import('./helpers/cli.js');
     const p = tempProject(files);
     const cli = new CliRun(p.dir, ['run', ...args, 'main.ts']);
@@ -132,7 +155,10 @@ describe('exits', () => {
         await cli.stop(signal);
       } else await waitFor('imago to exit', () => cli.exit, 20000);
       return { code: cli.exit!.code, lines: cli.lines, stderr: cli.stderr };
-    } finally { cli.kill(); p.remove(); }
+    } finally {
+      cli.kill();
+      p.remove();
+    }
   };
 
   it('exits 1 when the program cannot start under --no-watch', async () => {
@@ -142,13 +168,24 @@ describe('exits', () => {
   });
 
   it('exits 1 when stop() throws, and says so', async () => {
-    const r = await runUntilExit({ 'main.ts': "export function tick(): void { console.log('t'); }\nexport function stop(): void { throw new Error('stop failed'); }\n" }, [], 'SIGTERM');
+    const r = await runUntilExit(
+      { 'main.ts': "export function tick(): void { console.log('t'); }\nexport function stop(): void { throw new Error('stop failed'); }\n" },
+      [],
+      'SIGTERM',
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /stop\(\) threw \(imago exits with code 1\)/);
   });
 
   it('leaves the exit to a program that handles the signal itself', async () => {
-    const r = await runUntilExit({ 'main.ts': "console.log('up');\nprocess.on('SIGINT', () => { console.log('flushing'); setTimeout(() => { console.log('flushed'); process.exit(7); }, 100); });\nsetInterval(() => {}, 1000);\n" }, [], 'SIGINT');
+    const r = await runUntilExit(
+      {
+        'main.ts':
+          "console.log('up');\nprocess.on('SIGINT', () => { console.log('flushing'); setTimeout(() => { console.log('flushed'); process.exit(7); }, 100); });\nsetInterval(() => {}, 1000);\n",
+      },
+      [],
+      'SIGINT',
+    );
     assert.deepEqual([r.code, r.lines.includes('flushed')], [7, true]);
   });
 });

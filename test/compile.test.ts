@@ -13,25 +13,50 @@ function compile(source: string): CompiledModule {
 
 /** The emitted layer and item lines only (the fixed prologue and epilogue are left out). */
 function body(source: string): string {
-  return compile(source).code.split('\n')
-    .filter((l) => l && !l.startsWith('"use strict"') && !l.startsWith('const __imago_F = {') && l !== '};'
-      && !l.startsWith('const __imago_I = [') && l !== '];' && !l.startsWith('return ['))
+  return compile(source)
+    .code.split('\n')
+    .filter(
+      (l) =>
+        l &&
+        !l.startsWith('"use strict"') &&
+        !l.startsWith('const __imago_F = {') &&
+        l !== '};' &&
+        !l.startsWith('const __imago_I = [') &&
+        l !== '];' &&
+        !l.startsWith('return ['),
+    )
     .join('\n');
 }
 
 describe('compile: functions', () => {
   it('puts a function declaration in the layer; calls go through the layer, values through the trampoline', () => {
-    assert.equal(body('function f(a: number): number { return a + 1; }\nconst g = f;\nf(2);\n'),
-      '"f": function f(a) {\n\treturn a + 1;\n},\nfunction () { __imago_S.g = __imago_T.f; },\nfunction () { __imago_M.f(2); },');
+    assert.equal(
+      body('function f(a: number): number { return a + 1; }\nconst g = f;\nf(2);\n'),
+      '"f": function f(a) {\n\treturn a + 1;\n},\nfunction () { __imago_S.g = __imago_T.f; },\nfunction () { __imago_M.f(2); },',
+    );
   });
   it('treats `const f = () => ...` as a function, and `let f = () => ...` as state', () => {
     const m = compile('const f = (x: number) => x * 2;\nlet g = () => 1;\n');
-    assert.deepEqual(m.functions.map((f) => f.name), ['f'], 'only the const arrow is code');
-    assert.deepEqual(m.items.map((i) => i.key), ['b:g'], 'the let arrow is a binding');
+    assert.deepEqual(
+      m.functions.map((f) => f.name),
+      ['f'],
+      'only the const arrow is code',
+    );
+    assert.deepEqual(
+      m.items.map((i) => i.key),
+      ['b:g'],
+      'the let arrow is a binding',
+    );
   });
   it('compiles export default function forms under the name default', () => {
-    assert.deepEqual(compile('export default function () { return 1; }\n').functions.map((f) => f.name), ['default']);
-    assert.deepEqual(compile('export default () => 2;\n').functions.map((f) => f.name), ['default']);
+    assert.deepEqual(
+      compile('export default function () { return 1; }\n').functions.map((f) => f.name),
+      ['default'],
+    );
+    assert.deepEqual(
+      compile('export default () => 2;\n').functions.map((f) => f.name),
+      ['default'],
+    );
     const named = compile('export default function main() { return 1; }\n');
     assert.deepEqual([...named.exports], [['default', { kind: 'local', local: 'main' }]]);
   });
@@ -44,41 +69,61 @@ describe('compile: functions', () => {
 
 describe('compile: state and effects', () => {
   it('rewrites reads and writes of bindings to the state record, inside functions too', () => {
-    assert.equal(body('let n = 0;\nn++;\nexport function inc(): number { return ++n; }\n'),
-      '"inc": function inc() {\n\treturn ++__imago_S.n;\n},\nfunction () { __imago_S.n = 0; },\nfunction () { __imago_S.n++; },');
+    assert.equal(
+      body('let n = 0;\nn++;\nexport function inc(): number { return ++n; }\n'),
+      '"inc": function inc() {\n\treturn ++__imago_S.n;\n},\nfunction () { __imago_S.n = 0; },\nfunction () { __imago_S.n++; },',
+    );
   });
   it('expands shorthand properties', () => {
-    assert.equal(body('const a = 1;\nconsole.log({ a });\n'),
-      'function () { __imago_S.a = 1; },\nfunction () { console.log({ a: __imago_S.a }); },');
+    assert.equal(body('const a = 1;\nconsole.log({ a });\n'), 'function () { __imago_S.a = 1; },\nfunction () { console.log({ a: __imago_S.a }); },');
   });
   it('assigns destructuring declarations as one item with every name', () => {
     const m = compile('const { a, b: [c] } = { a: 1, b: [2] };\n');
-    assert.deepEqual(m.items.map((i) => i.key), ['b:a,c']);
+    assert.deepEqual(
+      m.items.map((i) => i.key),
+      ['b:a,c'],
+    );
     assert.match(m.code, /\(\{ a: __imago_S\.a, b: \[__imago_S\.c\] \} = \{/);
   });
   it('splits declarators into items and records what each reads while it runs', () => {
     const m = compile('const SIZE = 3, grid = new Array(SIZE);\nconst later = () => SIZE;\nlet f = () => grid;\n');
-    assert.deepEqual(m.items.map((i) => [i.key, i.localDeps]), [['b:SIZE', []], ['b:grid', ['SIZE']], ['b:f', []]],
-      'reads inside nested functions are not dependencies');
+    assert.deepEqual(
+      m.items.map((i) => [i.key, i.localDeps]),
+      [
+        ['b:SIZE', []],
+        ['b:grid', ['SIZE']],
+        ['b:f', []],
+      ],
+      'reads inside nested functions are not dependencies',
+    );
   });
   it('gives identical effects distinct keys', () => {
-    assert.deepEqual(compile('console.log(1);\nconsole.log(1);\n').items.map((i) => i.key), ['e:console.log(1);', 'e:console.log(1);#2']);
+    assert.deepEqual(
+      compile('console.log(1);\nconsole.log(1);\n').items.map((i) => i.key),
+      ['e:console.log(1);', 'e:console.log(1);#2'],
+    );
   });
   it('keeps a var without initializer nested in a top-level block valid', () => {
     assert.equal(body('if (true) { var a; var b = 1, c; }\n'), 'function () { if (true) {\n\t void 0;\n\t __imago_S.b = 1, void 0;\n} },');
   });
   it('tracks reads in destructuring defaults', () => {
-    assert.deepEqual(compile('const SPEED = 1;\nconst [e = SPEED] = [];\n').items.map((i) => i.localDeps), [[], ['SPEED']]);
+    assert.deepEqual(
+      compile('const SPEED = 1;\nconst [e = SPEED] = [];\n').items.map((i) => i.localDeps),
+      [[], ['SPEED']],
+    );
   });
   it('turns a var nested in a top-level loop into module state', () => {
     assert.equal(body('for (var i = 0; i < 2; i++) {}\n'), 'function () { for ( __imago_S.i = 0; __imago_S.i < 2; __imago_S.i++) {} },');
   });
   it('marks statements with top-level await as async', () => {
     const m = compile('const x = await Promise.resolve(1);\nasync function f() { await 1; }\n');
-    assert.deepEqual(m.items.map((i) => i.isAsync), [true]);
+    assert.deepEqual(
+      m.items.map((i) => i.isAsync),
+      [true],
+    );
     assert.match(m.code, /async function \(\) \{ __imago_S\.x = await Promise\.resolve\(1\); \}/);
   });
-  it('routes the module\'s own timer calls through the runtime', () => {
+  it("routes the module's own timer calls through the runtime", () => {
     assert.match(compile('setInterval(() => {}, 5);\n').code, /const setInterval = __imago_rt\.setInterval;/);
     assert.doesNotMatch(compile('const setInterval = 1;\n').code, /__imago_rt\.setInterval/, 'a local binding named setInterval is left alone');
   });
@@ -86,15 +131,25 @@ describe('compile: state and effects', () => {
 
 describe('compile: classes and enums', () => {
   it('defines a class under its stable identity, with static members as separate items', () => {
-    assert.equal(body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
-      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}, { }); },\n'
-      + 'function () { __imago_rt.defineStatic(__imago_S.C, "n", ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() { return 1; } }).__imago_static.call(__imago_S.C)); },\n'
-      + 'function () { ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() {\n\t\t__imago_S.C.n++;\n\t} }).__imago_static.call(__imago_S.C); },');
-    assert.deepEqual(compile('class C { static n = 1; static { C.n++; } }\n').items.map((i) => [i.key, i.kind]),
-      [['c:C', 'class'], ['s:C.n', 'binding'], ['e:static C static {\n\t\tC.n++;\n\t}', 'effect']]);
+    assert.equal(
+      body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
+      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() {\n\t\treturn __imago_S.C.n;\n\t}\n}, { }); },\n' +
+        'function () { __imago_rt.defineStatic(__imago_S.C, "n", ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() { return 1; } }).__imago_static.call(__imago_S.C)); },\n' +
+        'function () { ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() {\n\t\t__imago_S.C.n++;\n\t} }).__imago_static.call(__imago_S.C); },',
+    );
+    assert.deepEqual(
+      compile('class C { static n = 1; static { C.n++; } }\n').items.map((i) => [i.key, i.kind]),
+      [
+        ['c:C', 'class'],
+        ['s:C.n', 'binding'],
+        ['e:static C static {\n\t\tC.n++;\n\t}', 'effect'],
+      ],
+    );
   });
   it('turns #private names into stable symbols, in every form', () => {
-    const m = compile('class P { #n = 1; static #s = 2; #m(): number { return 1; } get n(): number { return this.#n + this.#m() + P.#s; } has(o: object): boolean { return #n in o; } peek(o?: P): number | undefined { return o?.#n; } }\n');
+    const m = compile(
+      'class P { #n = 1; static #s = 2; #m(): number { return 1; } get n(): number { return this.#n + this.#m() + P.#s; } has(o: object): boolean { return #n in o; } peek(o?: P): number | undefined { return o?.#n; } }\n',
+    );
     assert.match(m.code, /const __imago_p0 = __imago_rt\.privateName\("P#n"\);/);
     assert.match(m.code, /\[__imago_p0\] = 1;/, 'a field');
     assert.match(m.code, /\[__imago_p2\]\(\) \{/, 'a method');
@@ -103,7 +158,7 @@ describe('compile: classes and enums', () => {
     assert.match(m.code, /return o\?\.\[__imago_p0\];/, 'optional chaining');
     assert.match(m.code, /defineStatic\(__imago_S\.P, __imago_p1,/, 'a static private field');
   });
-  it('expands a class\'s own name in a shorthand property', () => {
+  it("expands a class's own name in a shorthand property", () => {
     assert.match(compile('class A { static make() { return { A }; } }\n').code, /return \{ A: __imago_S\.A \};/);
   });
   it('gives nested and anonymous classes their own private names', () => {
@@ -112,15 +167,29 @@ describe('compile: classes and enums', () => {
   });
   it('records the instance fields each class version declares, parameter properties included', () => {
     const m = compile('class P { hp = 10; armor: number; #s = this.hp; static n = 1; constructor(public q: number) {} }\n');
-    assert.deepEqual(m.classes.get('P')!.fields.map((f) => ({ name: f.name, initializer: f.initializer, type: f.typeText })), [
-      { name: 'q', initializer: null, type: 'number' }, { name: 'hp', initializer: '10', type: 'number' }, { name: 'armor', initializer: null, type: 'number' }, { name: '#s', initializer: 'this.hp', type: '' },
-    ]);
-    assert.match(m.code, /\}, \{ "hp"\(\) \{ return \(10\); \}, \[__imago_p0\]\(\) \{ return \(this\.hp\); \}, \}\); \},/, 'initializers again, to run for live instances');
+    assert.deepEqual(
+      m.classes.get('P')!.fields.map((f) => ({ name: f.name, initializer: f.initializer, type: f.typeText })),
+      [
+        { name: 'q', initializer: null, type: 'number' },
+        { name: 'hp', initializer: '10', type: 'number' },
+        { name: 'armor', initializer: null, type: 'number' },
+        { name: '#s', initializer: 'this.hp', type: '' },
+      ],
+    );
+    assert.match(
+      m.code,
+      /\}, \{ "hp"\(\) \{ return \(10\); \}, \[__imago_p0\]\(\) \{ return \(this\.hp\); \}, \}\); \},/,
+      'initializers again, to run for live instances',
+    );
   });
   it('treats const X = class and export default class as classes', () => {
     const m = compile('export const X = class { a: string | number = 1; };\nexport default class { b: bigint = 2n; }\n');
     assert.deepEqual([...m.classes.keys()], ['X', 'default']);
-    assert.deepEqual([...m.classes.values()].map((c) => c.fields[0]!.typeText), ['string | number', 'bigint'], 'their field types are known too');
+    assert.deepEqual(
+      [...m.classes.values()].map((c) => c.fields[0]!.typeText),
+      ['string | number', 'bigint'],
+      'their field types are known too',
+    );
   });
   it('recognizes TypeScript enums and merges them into their identity', () => {
     const m = compile('enum Color { Red, Green = 5 }\n');
@@ -131,26 +200,44 @@ describe('compile: classes and enums', () => {
 });
 
 describe('compile: imports and exports', () => {
-  it('reads imported names through the module\'s links, by local name', () => {
+  it("reads imported names through the module's links, by local name", () => {
     const m = compile("import d, { a as b } from './x.ts';\nimport * as ns from 'node:path';\nexport function f() { return d + b + ns.sep; }\n");
     assert.match(m.code, /return __imago_L\.d \+ __imago_L\.b \+ __imago_L\.ns\.sep;/);
-    assert.deepEqual([...m.imports].map(([local, ref]) => [local, ref.dep, ref.name]), [['d', 0, 'default'], ['b', 0, 'a'], ['ns', 1, '*']]);
-    assert.deepEqual(m.dependencies.map((d) => d.specifier), ['./x.ts', 'node:path']);
+    assert.deepEqual(
+      [...m.imports].map(([local, ref]) => [local, ref.dep, ref.name]),
+      [
+        ['d', 0, 'default'],
+        ['b', 0, 'a'],
+        ['ns', 1, '*'],
+      ],
+    );
+    assert.deepEqual(
+      m.dependencies.map((d) => d.specifier),
+      ['./x.ts', 'node:path'],
+    );
   });
   it('drops imports only used as types', () => {
     assert.deepEqual(compile("import { type T, U } from './t.ts';\nlet x: T | U | undefined;\n").dependencies, []);
   });
   it('records every export form', () => {
-    const m = compile("import { q } from './q.ts';\nexport const a = 1;\nlet b = 2;\nexport { b as c, q };\nexport * from './s.ts';\nexport * as ns from './n.ts';\nexport { z } from './z.ts';\nexport default a + 1;\n");
+    const m = compile(
+      "import { q } from './q.ts';\nexport const a = 1;\nlet b = 2;\nexport { b as c, q };\nexport * from './s.ts';\nexport * as ns from './n.ts';\nexport { z } from './z.ts';\nexport default a + 1;\n",
+    );
     assert.deepEqual(Object.fromEntries(m.exports), {
-      a: { kind: 'local', local: 'a' }, c: { kind: 'local', local: 'b' }, q: { kind: 'reexport', dep: 0, name: 'q' },
-      ns: { kind: 'reexport', dep: 2, name: '*' }, z: { kind: 'reexport', dep: 3, name: 'z' }, default: { kind: 'local', local: 'default' },
+      a: { kind: 'local', local: 'a' },
+      c: { kind: 'local', local: 'b' },
+      q: { kind: 'reexport', dep: 0, name: 'q' },
+      ns: { kind: 'reexport', dep: 2, name: '*' },
+      z: { kind: 'reexport', dep: 3, name: 'z' },
+      default: { kind: 'local', local: 'default' },
     });
     assert.deepEqual(m.starExports, [1]);
   });
   it('rewrites import.meta and dynamic import()', () => {
-    assert.equal(body("const u = import.meta.url;\nconst p = import('./x.ts');\n"),
-      'function () { __imago_S.u = __imago_meta.url; },\nfunction () { __imago_S.p = __imago_rt.import("./x.ts"); },');
+    assert.equal(
+      body("const u = import.meta.url;\nconst p = import('./x.ts');\n"),
+      'function () { __imago_S.u = __imago_meta.url; },\nfunction () { __imago_S.p = __imago_rt.import("./x.ts"); },',
+    );
   });
 });
 

@@ -10,7 +10,10 @@ import type { LiveImage } from '../src/index.js';
 import { applyEdit, call, startImage } from './helpers/image.js';
 import { sleep, type TempProject } from './helpers/project.js';
 
-async function start(files: Record<string, string>, entry = 'main.ts'): Promise<{ image: LiveImage; project: TempProject; exports: () => Record<string, unknown> }> {
+async function start(
+  files: Record<string, string>,
+  entry = 'main.ts',
+): Promise<{ image: LiveImage; project: TempProject; exports: () => Record<string, unknown> }> {
   const live = await startImage(files, entry);
   return { image: live.image, project: live.project, exports: live.api };
 }
@@ -24,7 +27,9 @@ describe('functions', () => {
     });
     const saved = exports()['saved'] as Array<() => string>;
     const fromOutside = exports()['f'] as () => string;
-    await edit(image, project, { 'main.ts': "export function f(): string { return 'b'; }\nexport const saved = [f];\nexport const byMap = new Map([['k', f]]);\n" });
+    await edit(image, project, {
+      'main.ts': "export function f(): string { return 'b'; }\nexport const saved = [f];\nexport const byMap = new Map([['k', f]]);\n",
+    });
     assert.equal(saved[0]!(), 'b', 'a reference saved in an array reaches the new body');
     assert.equal(fromOutside(), 'b', 'a reference held outside the image reaches the new body');
     assert.equal((exports()['byMap'] as Map<string, () => string>).get('k')!(), 'b');
@@ -32,7 +37,9 @@ describe('functions', () => {
   });
 
   it('throws an error naming the function and file when a removed function is called', async () => {
-    const { image, project, exports } = await start({ 'main.ts': 'export function gone(): number { return 1; }\nexport function keep(): number { return 2; }\n' });
+    const { image, project, exports } = await start({
+      'main.ts': 'export function gone(): number { return 1; }\nexport function keep(): number { return 2; }\n',
+    });
     const gone = exports()['gone'] as () => number;
     const r = await edit(image, project, { 'main.ts': 'export function keep(): number { return 3; }\n' });
     assert.equal(r.kind, 'applied');
@@ -42,16 +49,20 @@ describe('functions', () => {
 
   it('makes added functions callable at once, also as arrow consts', async () => {
     const { image, project, exports } = await start({ 'main.ts': 'export function a(): number { return 1; }\n' });
-    await edit(image, project, { 'main.ts': 'export function a(): number { return b() + c(); }\nfunction b(): number { return 10; }\nconst c = (): number => 100;\n' });
+    await edit(image, project, {
+      'main.ts': 'export function a(): number { return b() + c(); }\nfunction b(): number { return 10; }\nconst c = (): number => 100;\n',
+    });
     assert.equal(call(exports(), 'a'), 110);
   });
 });
 
 describe('module state', () => {
   it('keeps values unless the initializer changed or reads a re-evaluated binding', async () => {
-    const v = (size: number, label: string): string => `export let count = 0;\nexport function bump(): number { return ++count; }\nexport const SIZE = ${size};\nexport const grid: number[] = new Array(SIZE).fill(0);\nexport const label = '${label}';\n`;
+    const v = (size: number, label: string): string =>
+      `export let count = 0;\nexport function bump(): number { return ++count; }\nexport const SIZE = ${size};\nexport const grid: number[] = new Array(SIZE).fill(0);\nexport const label = '${label}';\n`;
     const { image, project, exports } = await start({ 'main.ts': v(3, 'x') });
-    call(exports(), 'bump'); call(exports(), 'bump');
+    call(exports(), 'bump');
+    call(exports(), 'bump');
     const grid = exports()['grid'];
     await edit(image, project, { 'main.ts': v(3, 'y') });
     assert.equal(exports()['count'], 2, 'count kept: its initializer did not change');
@@ -100,10 +111,10 @@ describe('effects', () => {
 
   it('keeps timers chained from a statement owned by it, and clears them when it is removed', async () => {
     const { image, project, exports } = await start({
-      'main.ts': "export let n = 0;\nfunction loop(): void { n++; setTimeout(loop, 2); }\nloop();\n",
+      'main.ts': 'export let n = 0;\nfunction loop(): void { n++; setTimeout(loop, 2); }\nloop();\n',
     });
     await sleep(30);
-    await edit(image, project, { 'main.ts': "export let n = 0;\nfunction loop(): void { n++; setTimeout(loop, 2); }\n" });
+    await edit(image, project, { 'main.ts': 'export let n = 0;\nfunction loop(): void { n++; setTimeout(loop, 2); }\n' });
     const n = exports()['n'] as number;
     await sleep(30);
     assert.equal(exports()['n'], n, 'the setTimeout chain stopped with the statement that started it');
@@ -111,9 +122,13 @@ describe('effects', () => {
 
   it('offers import.meta.hot: data kept, dispose before re-run, accept after a change', async () => {
     const { image, project, exports } = await start({
-      'main.ts': "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot.dispose(() => events.push('dispose1'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 1; }\n",
+      'main.ts':
+        "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot.dispose(() => events.push('dispose1'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 1; }\n",
     });
-    await edit(image, project, { 'main.ts': "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot.dispose(() => events.push('dispose2'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 2; }\n" });
+    await edit(image, project, {
+      'main.ts':
+        "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot.dispose(() => events.push('dispose2'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 2; }\n",
+    });
     assert.deepEqual(exports()['events'], ['dispose1', 'accepted']);
   });
 });
@@ -122,7 +137,10 @@ describe('atomic changes', () => {
   it('rejects a change whose statement throws, restoring functions, state and timers', async () => {
     const v1 = "export let state = 1;\nexport function f(): string { return 'f1'; }\nexport let ticks = 0;\nsetInterval(() => { ticks++; }, 2);\n";
     const { image, project, exports } = await start({ 'main.ts': v1 });
-    const r = await edit(image, project, { 'main.ts': "export let state = 2;\nexport function f(): string { return 'f2'; }\nexport let ticks = 0;\nsetInterval(() => { ticks += 1000; }, 2);\nthrow new Error('boom');\n" });
+    const r = await edit(image, project, {
+      'main.ts':
+        "export let state = 2;\nexport function f(): string { return 'f2'; }\nexport let ticks = 0;\nsetInterval(() => { ticks += 1000; }, 2);\nthrow new Error('boom');\n",
+    });
     assert.equal(r.kind, 'rejected');
     if (r.kind !== 'rejected') return;
     assert.equal(r.phase, 'evaluate');
@@ -140,7 +158,10 @@ describe('atomic changes', () => {
       'lib.ts': "export function part(): string { return 'L1'; }\n",
       'main.ts': "import { part } from './lib.ts';\nexport function probe(): string { return part() + ' M1'; }\n",
     });
-    const bad = await edit(image, project, { 'lib.ts': "export function part(): string { return 'L2'; }\n", 'main.ts': "import { part } from './lib.ts';\nexport function probe(): string { return part() + ' M2' +; }\n" });
+    const bad = await edit(image, project, {
+      'lib.ts': "export function part(): string { return 'L2'; }\n",
+      'main.ts': "import { part } from './lib.ts';\nexport function probe(): string { return part() + ' M2' +; }\n",
+    });
     assert.equal(bad.kind, 'rejected');
     assert.equal(call(exports(), 'probe'), 'L1 M1', 'neither file applied');
     const good = await edit(image, project, { 'main.ts': "import { part } from './lib.ts';\nexport function probe(): string { return part() + ' M3'; }\n" });
@@ -170,15 +191,20 @@ describe('atomic changes', () => {
 describe('imports', () => {
   it('resolves .ts, .js (to the .ts behind it), extensionless and index.ts specifiers', async () => {
     const { exports } = await start({
-      'a.ts': 'export const a = 1;\n', 'b.ts': 'export const b = 2;\n', 'c.ts': 'export const c = 3;\n', 'dir/index.ts': 'export const d = 4;\n',
-      'main.ts': "import { a } from './a.ts';\nimport { b } from './b.js';\nimport { c } from './c';\nimport { d } from './dir';\nexport const sum = a + b + c + d;\n",
+      'a.ts': 'export const a = 1;\n',
+      'b.ts': 'export const b = 2;\n',
+      'c.ts': 'export const c = 3;\n',
+      'dir/index.ts': 'export const d = 4;\n',
+      'main.ts':
+        "import { a } from './a.ts';\nimport { b } from './b.js';\nimport { c } from './c';\nimport { d } from './dir';\nexport const sum = a + b + c + d;\n",
     });
     assert.equal(exports()['sum'], 10);
   });
 
   it('gives live bindings across a cycle', async () => {
     const { exports } = await start({
-      'a.ts': "import { fromB } from './b.ts';\nexport function fromA(): string { return 'A'; }\nexport let counter = 0;\nexport function bump(): void { counter++; }\nexport function viaB(): string { return fromB(); }\n",
+      'a.ts':
+        "import { fromB } from './b.ts';\nexport function fromA(): string { return 'A'; }\nexport let counter = 0;\nexport function bump(): void { counter++; }\nexport function viaB(): string { return fromB(); }\n",
       'b.ts': "import { fromA, counter } from './a.ts';\nexport function fromB(): string { return 'B' + fromA() + counter; }\n",
       'main.ts': "export { viaB, bump } from './a.ts';\n",
     });
@@ -193,10 +219,14 @@ describe('imports', () => {
       'node_modules/esm-pkg/index.js': 'export const loaded = (globalThis.__esmLoads = (globalThis.__esmLoads ?? 0) + 1);\n',
       'node_modules/cjs-pkg/package.json': '{ "name": "cjs-pkg", "main": "index.js" }',
       'node_modules/cjs-pkg/index.js': 'exports.kind = "cjs";\n',
-      'main.ts': "import { loaded } from 'esm-pkg';\nimport cjs from 'cjs-pkg';\nimport { sep } from 'node:path';\nexport function info(): string { return loaded + cjs.kind + sep; }\n",
+      'main.ts':
+        "import { loaded } from 'esm-pkg';\nimport cjs from 'cjs-pkg';\nimport { sep } from 'node:path';\nexport function info(): string { return loaded + cjs.kind + sep; }\n",
     });
     assert.equal(call(exports(), 'info'), '1cjs/');
-    await edit(image, project, { 'main.ts': "import { loaded } from 'esm-pkg';\nimport cjs from 'cjs-pkg';\nimport { sep } from 'node:path';\nexport function info(): string { return 'v2 ' + loaded + cjs.kind + sep; }\n" });
+    await edit(image, project, {
+      'main.ts':
+        "import { loaded } from 'esm-pkg';\nimport cjs from 'cjs-pkg';\nimport { sep } from 'node:path';\nexport function info(): string { return 'v2 ' + loaded + cjs.kind + sep; }\n",
+    });
     assert.equal(call(exports(), 'info'), 'v2 1cjs/', 'the package was not loaded again');
   });
 
@@ -210,12 +240,15 @@ describe('imports', () => {
     const g = globalThis as Record<string, unknown>;
     const seen = g['__tickerN'];
     await sleep(20);
-    assert.equal(g['__tickerN'], seen, 'the removed module\'s interval stopped');
+    assert.equal(g['__tickerN'], seen, "the removed module's interval stopped");
     assert.deepEqual(image.files, ['main.ts']);
   });
 
   it('imports JSON project files as default exports, swapped on change', async () => {
-    const { image, project, exports } = await start({ 'data.json': '{ "speed": 3 }', 'main.ts': "import data from './data.json';\nexport function speed(): number { return data.speed; }\n" });
+    const { image, project, exports } = await start({
+      'data.json': '{ "speed": 3 }',
+      'main.ts': "import data from './data.json';\nexport function speed(): number { return data.speed; }\n",
+    });
     assert.equal(call(exports(), 'speed'), 3);
     await edit(image, project, { 'data.json': '{ "speed": 4 }' });
     assert.equal(call(exports(), 'speed'), 4);
@@ -227,12 +260,15 @@ describe('imports', () => {
     assert.equal(r.kind, 'rejected');
     if (r.kind === 'rejected') {
       assert.deepEqual([r.phase, r.errors[0]!.file, r.errors[0]!.line], ['parse', 'data.json', 1]);
-      assert.doesNotMatch(r.errors[0]!.frame ?? '', /export default/, 'the frame shows the file, not imago\'s wrapper');
+      assert.doesNotMatch(r.errors[0]!.frame ?? '', /export default/, "the frame shows the file, not imago's wrapper");
     }
   });
 
   it('loads project files imported dynamically into the image', async () => {
-    const { exports } = await start({ 'later.ts': 'export const x = 42;\n', 'main.ts': "export async function get(): Promise<number> { return (await import('./later.ts')).x; }\n" });
+    const { exports } = await start({
+      'later.ts': 'export const x = 42;\n',
+      'main.ts': "export async function get(): Promise<number> { return (await import('./later.ts')).x; }\n",
+    });
     assert.equal(await call(exports(), 'get'), 42);
   });
 });
@@ -242,15 +278,22 @@ describe('layers and errors', () => {
     v8.setFlagsFromString('--allow-natives-syntax');
     const hasFast = vm.runInThisContext('(o) => %HasFastProperties(o)') as (o: object) => boolean;
     const { image, project } = await start({ 'main.ts': 'export function f(): number { return 0; }\nexport function g(): number { return 0; }\n' });
-    for (let i = 1; i <= 10; i++) await edit(image, project, { 'main.ts': `export function f(): number { return ${i}; }\nexport function g(): number { return ${i}; }\n` });
+    for (let i = 1; i <= 10; i++)
+      await edit(image, project, { 'main.ts': `export function f(): number { return ${i}; }\nexport function g(): number { return ${i}; }\n` });
     for (const layer of image.layers()) assert.ok(hasFast(layer), 'a layer was left in dictionary mode (fact 1: 14x slower calls)');
   });
 
   it('maps stack traces of project code to the TypeScript source', async () => {
-    const live = await start({ 'main.ts': 'type P = { x: number };\n\nexport function boom(p: P): number {\n  if (p.x > 0) throw new Error("bad");\n  return 0;\n}\n' });
+    const live = await start({
+      'main.ts': 'type P = { x: number };\n\nexport function boom(p: P): number {\n  if (p.x > 0) throw new Error("bad");\n  return 0;\n}\n',
+    });
     const exports = live.exports;
     let stack = '';
-    try { call(exports(), 'boom', { x: 1 }); } catch (e: unknown) { stack = (e as Error).stack ?? ''; }
+    try {
+      call(exports(), 'boom', { x: 1 });
+    } catch (e: unknown) {
+      stack = (e as Error).stack ?? '';
+    }
     const file = fs.realpathSync(path.dirname(live.project.path('main.ts')));
     assert.ok(stack.includes(`${file}/main.ts:4:22`), `expected main.ts:4:22 (the new Error) in\n${stack}`);
   });

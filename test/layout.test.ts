@@ -18,7 +18,8 @@ function layoutOf(source: string, name = 'P'): ClassInfo {
   return info;
 }
 
-const described = (info: ClassInfo): string[] => info.fields.map((f) => `${f.name}:${f.typeText}${f.renamedFrom ? `<-${f.renamedFrom}` : ''}${f.initializer ? '=' : ''}`);
+const described = (info: ClassInfo): string[] =>
+  info.fields.map((f) => `${f.name}:${f.typeText}${f.renamedFrom ? `<-${f.renamedFrom}` : ''}${f.initializer ? '=' : ''}`);
 
 describe('class layouts from the source', () => {
   it('records fields in instance order with their types: parameter properties, optional, private, inferred, aliases', () => {
@@ -36,7 +37,15 @@ export class P {
   constructor(public x: number, private readonly y = 2) {}
   static migrateInstance(): void {}
 }`);
-    assert.deepEqual(described(info), ['x:number', 'y:number', 'hp:Hp=', 'name:string<-legacyName=', 'tags:string[] | undefined', '#secret:\'a\' | \'b\'=', 'pos:Vec=']);
+    assert.deepEqual(described(info), [
+      'x:number',
+      'y:number',
+      'hp:Hp=',
+      'name:string<-legacyName=',
+      'tags:string[] | undefined',
+      "#secret:'a' | 'b'=",
+      'pos:Vec=',
+    ]);
     const hp = info.fields.find((f) => f.name === 'hp')!;
     assert.equal(shapeText(hp.type), 'number | string', 'a local type alias is followed');
     assert.equal(info.migrateHook, true);
@@ -46,22 +55,46 @@ export class P {
   it('keeps fields without initializer out of the instance order under useDefineForClassFields: false, after those defined up front', () => {
     const r = compileModule('m.ts', 'class P { a: number; b = 1; constructor() { this.a = 2; } }', { useDefineForClassFields: false });
     assert.ok(r.ok);
-    assert.deepEqual(r.module.classes.get('P')!.fields.map((f) => f.name), ['b', 'a']);
+    assert.deepEqual(
+      r.module.classes.get('P')!.fields.map((f) => f.name),
+      ['b', 'a'],
+    );
   });
 });
 
 const field = (name: string, typeText: string, extra: Partial<FieldDecl> = {}): FieldDecl => ({
-  name, initializer: null, typeText, type: { kind: 'opaque' }, renamedFrom: null, sourceOffset: 0, ...extra,
+  name,
+  initializer: null,
+  typeText,
+  type: { kind: 'opaque' },
+  renamedFrom: null,
+  sourceOffset: 0,
+  ...extra,
 });
 
 describe('layout diff', () => {
   it('adds, removes, renames by marker and retypes', () => {
-    const r = diffLayout('P', [field('hp', 'number'), field('legacy', 'number'), field('tag', 'string')],
-      [field('health', 'number', { renamedFrom: 'hp' }), field('tag', 'string | number'), field('armor', 'number')]);
+    const r = diffLayout(
+      'P',
+      [field('hp', 'number'), field('legacy', 'number'), field('tag', 'string')],
+      [field('health', 'number', { renamedFrom: 'hp' }), field('tag', 'string | number'), field('armor', 'number')],
+    );
     assert.ok(r.ok);
-    assert.deepEqual(r.diff.added.map((a) => [a.field.name, a.from?.name ?? null]), [['health', 'hp'], ['armor', null]]);
-    assert.deepEqual(r.diff.removed.map((f) => f.name), ['legacy']);
-    assert.deepEqual(r.diff.retyped.map((t) => t.field.name), ['tag']);
+    assert.deepEqual(
+      r.diff.added.map((a) => [a.field.name, a.from?.name ?? null]),
+      [
+        ['health', 'hp'],
+        ['armor', null],
+      ],
+    );
+    assert.deepEqual(
+      r.diff.removed.map((f) => f.name),
+      ['legacy'],
+    );
+    assert.deepEqual(
+      r.diff.retyped.map((t) => t.field.name),
+      ['tag'],
+    );
     assert.deepEqual(r.diff.unmarked, [{ removed: 'legacy', added: 'armor' }], 'a same-type remove + add is pointed out, not assumed');
   });
 
@@ -89,8 +122,14 @@ describe('values against types', () => {
     assert.ok(fits({ any: 1 }, shape('{ a: number }')) && !fits(1, shape('{ a: number }')), 'an object type checks objectness only');
     assert.ok(fits(5, shape('SomeInterface')), 'a type imago cannot see into accepts any value');
     const local = layoutOf('interface Event { t: number }\nimport type { Map } from "./types.ts";\nclass P { e: Event | null = null; m?: Map; }').fields;
-    assert.deepEqual(local.map((f) => f.type.kind), ['union', 'union']);
-    assert.ok(local.every((f) => f.type.kind === 'union' && f.type.members[0]!.kind === 'opaque'), 'a local interface or type-only import is not the global class of that name');
+    assert.deepEqual(
+      local.map((f) => f.type.kind),
+      ['union', 'union'],
+    );
+    assert.ok(
+      local.every((f) => f.type.kind === 'union' && f.type.members[0]!.kind === 'opaque'),
+      'a local interface or type-only import is not the global class of that name',
+    );
   });
   it('converts exactly or not at all', () => {
     assert.deepEqual(convert(7, shape('string')), { value: '7' });
@@ -130,27 +169,45 @@ p.hp = 42;\n`;
     assert.equal(r.kind, 'rejected');
     assert.ok(r.kind === 'rejected' && r.phase === 'migrate' && /frozen, sealed or not extensible/.test(r.errors[0]!.message), JSON.stringify(r));
     assert.equal(api()['version'], 1);
-    assert.deepEqual((api()['ps'] as Obj[]).map((o) => Object.keys(o).join()), ['a', 'a'], 'the extensible instance did not get b either');
+    assert.deepEqual(
+      (api()['ps'] as Obj[]).map((o) => Object.keys(o).join()),
+      ['a', 'a'],
+      'the extensible instance did not get b either',
+    );
   });
 
   it('checks what migrateInstance leaves against the new types', async () => {
     const v0 = 'export class P { n = 1; }\nexport const p = new P();\n';
     const { api, edit } = await startImage({ 'main.ts': v0 });
-    const r = await edit({ 'main.ts': 'export class P { n = 1; label: string = "x"; static migrateInstance(p: P): void { (p as unknown as Record<string, unknown>)["label"] = 5; } }\nexport const p = new P();\n' });
-    assert.ok(r.kind === 'rejected' && /P\.label `string`: 1 live value of 1 does not fit \(for example 5, which migrateInstance left there\)/.test(r.errors[0]!.message), JSON.stringify(r));
+    const r = await edit({
+      'main.ts':
+        'export class P { n = 1; label: string = "x"; static migrateInstance(p: P): void { (p as unknown as Record<string, unknown>)["label"] = 5; } }\nexport const p = new P();\n',
+    });
+    assert.ok(
+      r.kind === 'rejected' &&
+        /P\.label `string`: 1 live value of 1 does not fit \(for example 5, which migrateInstance left there\)/.test(r.errors[0]!.message),
+      JSON.stringify(r),
+    );
     assert.deepEqual(Object.keys(api()['p'] as Obj), ['n']);
   });
 
   it('migrates subclass instances when only the subclass changed, and instances of a class in another module', async () => {
     const base = 'export class Base { id = 1; }\n';
-    const main = (extra: string): string => `import { Base } from './base.ts';\nexport class Sub extends Base { ${extra} }\nexport const s = new Sub();\nexport const b = new Base();\n`;
+    const main = (extra: string): string =>
+      `import { Base } from './base.ts';\nexport class Sub extends Base { ${extra} }\nexport const s = new Sub();\nexport const b = new Base();\n`;
     const { api, edit } = await startImage({ 'base.ts': base, 'main.ts': main('speed = 2;') });
     let r = await edit({ 'main.ts': main('speed = 2; armor = this.id + 10;') });
     assert.equal(r.kind, 'applied');
-    assert.deepEqual([api()['s'], api()['b']].map((o) => JSON.stringify(o)), ['{"id":1,"speed":2,"armor":11}', '{"id":1}']);
+    assert.deepEqual(
+      [api()['s'], api()['b']].map((o) => JSON.stringify(o)),
+      ['{"id":1,"speed":2,"armor":11}', '{"id":1}'],
+    );
     r = await edit({ 'base.ts': 'export class Base { id = 1; tag = "t"; }\n' });
     assert.equal(r.kind, 'applied');
-    assert.deepEqual([api()['s'], api()['b']].map((o) => JSON.stringify(o)), ['{"id":1,"tag":"t","speed":2,"armor":11}', '{"id":1,"tag":"t"}']);
+    assert.deepEqual(
+      [api()['s'], api()['b']].map((o) => JSON.stringify(o)),
+      ['{"id":1,"tag":"t","speed":2,"armor":11}', '{"id":1,"tag":"t"}'],
+    );
   });
 
   it('keeps a field a subclass stops overriding, and puts back a property the program set that a rejected change declared', async () => {

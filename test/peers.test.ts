@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../bench/peers/measure.js';
 import { longestGap } from '../bench/peers/measure.js';
 import { median } from '../bench/stats.js';
@@ -35,7 +35,11 @@ describe('peer benchmark driver', () => {
       const run = runs[0]!;
       assert.equal(run.kind, 'ran', `imago ran: ${JSON.stringify(run)}`);
       if (run.kind !== 'ran') return;
-      assert.deepEqual(run.edits.map((e) => e.save), ['in place', 'rename'], 'the first edit is saved in place, the second by rename');
+      assert.deepEqual(
+        run.edits.map((e) => e.save),
+        ['in place', 'rename'],
+        'the first edit is saved in place, the second by rename',
+      );
       for (const edit of run.edits) {
         assert.ok(edit.effectMs !== null && edit.effectMs > 0 && edit.effectMs < 5000, `edit ${edit.index} showed (${edit.effectMs} ms)`);
         assert.equal(edit.stateKept, true, `edit ${edit.index} kept the state`);
@@ -46,7 +50,7 @@ describe('peer benchmark driver', () => {
       assert.ok(run.syntax.recoverMs !== null, 'the fix shows');
       assert.ok(run.rssBefore > 0 && run.rssAfter > 0, 'memory of the process tree was read');
       const table = fs.readFileSync(out, 'utf8');
-      assert.match(table, /^\| imago \| \d+ ms \| \*\*[\d.]+ ms\*\* \|/m, 'the table has imago\'s row');
+      assert.match(table, /^\| imago \| \d+ ms \| \*\*[\d.]+ ms\*\* \|/m, "the table has imago's row");
       assert.match(table, /imago keeps state on every edit and survives the syntax error \| yes \|/, 'the goals are checked');
       const again = path.join(dir, 'again.md');
       assert.equal(runDriver(['--from', json, '--out', again]).status, 0);

@@ -4,16 +4,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { watchTree } from '../src/host/watcher.js';
 import { createNodeHost } from '../src/index.js';
 import { call, startImage } from './helpers/image.js';
-import { watchTree } from '../src/host/watcher.js';
 import { sleep, tempProject, waitFor } from './helpers/project.js';
 
 const start = startImage;
 
 describe('review regressions', () => {
-  it('releases an edited statement\'s resources before its new text runs', async () => {
-    const v = (arg: string): string => `export const held = new Set<string>();\nfunction claim(k: string, _n?: number): void { if (held.has(k)) throw new Error('still held'); held.add(k); import.meta.hot.dispose(() => { held.delete(k); }); }\nclaim(${arg});\n`;
+  it("releases an edited statement's resources before its new text runs", async () => {
+    const v = (arg: string): string =>
+      `export const held = new Set<string>();\nfunction claim(k: string, _n?: number): void { if (held.has(k)) throw new Error('still held'); held.add(k); import.meta.hot.dispose(() => { held.delete(k); }); }\nclaim(${arg});\n`;
     const { edit, api } = await start({ 'main.ts': v("'port'") });
     const r = await edit({ 'main.ts': v("'port', 2") });
     assert.equal(r.kind, 'applied', `the old claim is released first: ${JSON.stringify(r)}`);
@@ -21,13 +22,19 @@ describe('review regressions', () => {
   });
 
   it('runs static initializers and blocks with super reaching the superclass', async () => {
-    const { api } = await start({ 'main.ts': "class B { static f(): string { return 'b'; } }\nexport class D extends B { static y = super.f(); static z: string; static { this.z = super.f() + '!'; } }\n" });
+    const { api } = await start({
+      'main.ts':
+        "class B { static f(): string { return 'b'; } }\nexport class D extends B { static y = super.f(); static z: string; static { this.z = super.f() + '!'; } }\n",
+    });
     const D = api()['D'] as Record<string, unknown>;
     assert.deepEqual([D['y'], D['z']], ['b', 'b!']);
   });
 
   it('gives functions named like Object.prototype members their own identity', async () => {
-    const { api } = await start({ 'lib.ts': "export function toString(): string { return 'mine'; }\nexport function valueOf(): number { return 42; }\n", 'main.ts': "import { toString, valueOf } from './lib.ts';\nexport const both = toString() + valueOf();\n" });
+    const { api } = await start({
+      'lib.ts': "export function toString(): string { return 'mine'; }\nexport function valueOf(): number { return 42; }\n",
+      'main.ts': "import { toString, valueOf } from './lib.ts';\nexport const both = toString() + valueOf();\n",
+    });
     assert.equal(api()['both'], 'mine42');
   });
 
@@ -40,14 +47,20 @@ describe('review regressions', () => {
   });
 
   it('puts back state of other modules that a rejected statement changed', async () => {
-    const { api, edit } = await start({ 'c.ts': 'export let n = 0;\nexport function inc(): void { n++; }\n', 'main.ts': "import { inc, n } from './c.ts';\nexport function read(): number { return n; }\n" });
-    const r = await edit({ 'main.ts': "import { inc, n } from './c.ts';\nexport function read(): number { return n; }\ninc();\nthrow new Error('after inc');\n" });
+    const { api, edit } = await start({
+      'c.ts': 'export let n = 0;\nexport function inc(): void { n++; }\n',
+      'main.ts': "import { inc, n } from './c.ts';\nexport function read(): number { return n; }\n",
+    });
+    const r = await edit({
+      'main.ts': "import { inc, n } from './c.ts';\nexport function read(): number { return n; }\ninc();\nthrow new Error('after inc');\n",
+    });
     assert.equal(r.kind, 'rejected');
     assert.equal(call(api(), 'read'), 0, 'c.ts n is back to 0');
   });
 
   it('commits a change whose top-level await never settles, and keeps applying later changes', async () => {
-    const loop = (v: number): string => `export let n = 0;\nlet running = true;\nexport function halt(): void { running = false; }\nexport function v(): number { return ${v}; }\nwhile (running) { n++; await new Promise((r) => setTimeout(r, 5)); }\n`;
+    const loop = (v: number): string =>
+      `export let n = 0;\nlet running = true;\nexport function halt(): void { running = false; }\nexport function v(): number { return ${v}; }\nwhile (running) { n++; await new Promise((r) => setTimeout(r, 5)); }\n`;
     const { api, edit } = await start({ 'main.ts': loop(1) });
     const n0 = api()['n'] as number;
     await sleep(40);
@@ -59,7 +72,8 @@ describe('review regressions', () => {
   });
 
   it('keeps members a namespace merged into an enum', async () => {
-    const v = (members: string): string => `export enum Color { ${members} }\nexport namespace Color { export function parse(s: string): number { return s.length; } }\n`;
+    const v = (members: string): string =>
+      `export enum Color { ${members} }\nexport namespace Color { export function parse(s: string): number { return s.length; } }\n`;
     const { api, edit } = await start({ 'main.ts': v('Red, Green') });
     await edit({ 'main.ts': v('Red, Green, Blue') });
     const Color = api()['Color'] as Record<string, unknown>;
@@ -69,8 +83,11 @@ describe('review regressions', () => {
 
   it('follows export * chains, in views and in link checks', async () => {
     const { api, edit } = await start({
-      'c.ts': 'export const x = 1;\n', 'b.ts': "export * from './c.ts';\n", 'a.ts': "export * from './b.ts';\n",
-      'main.ts': "import * as a from './a.ts';\nimport { x } from './b.ts';\nexport function names(): string { return Object.keys(a).sort().join(','); }\nexport const seen = x;\n",
+      'c.ts': 'export const x = 1;\n',
+      'b.ts': "export * from './c.ts';\n",
+      'a.ts': "export * from './b.ts';\n",
+      'main.ts':
+        "import * as a from './a.ts';\nimport { x } from './b.ts';\nexport function names(): string { return Object.keys(a).sort().join(','); }\nexport const seen = x;\n",
     });
     await edit({ 'c.ts': 'export const x = 1;\nexport const y = 2;\n' });
     assert.equal(call(api(), 'names'), 'x,y', 'a name added two stars away is visible');
@@ -79,14 +96,20 @@ describe('review regressions', () => {
   });
 
   it('resolves names through an export * cycle', async () => {
-    const { api } = await start({ 'a.ts': "export * from './b.ts';\nexport const fromA = 'A';\n", 'b.ts': "export * from './a.ts';\nexport const fromB = 'B';\n", 'main.ts': "import { fromA, fromB } from './b.ts';\nexport const both = fromA + fromB;\n" });
+    const { api } = await start({
+      'a.ts': "export * from './b.ts';\nexport const fromA = 'A';\n",
+      'b.ts': "export * from './a.ts';\nexport const fromB = 'B';\n",
+      'main.ts': "import { fromA, fromB } from './b.ts';\nexport const both = fromA + fromB;\n",
+    });
     assert.equal(api()['both'], 'AB');
   });
 
   it('re-evaluates dependents through a named re-export and a namespace import', async () => {
     const { api, edit } = await start({
-      'cfg.ts': 'export const SPEED = 1;\n', 'idx.ts': "export { SPEED } from './cfg.ts';\n",
-      'main.ts': "import { SPEED } from './idx.ts';\nimport * as cfg from './cfg.ts';\nexport const viaReexport = SPEED * 2;\nexport const viaNamespace = cfg.SPEED * 3;\n",
+      'cfg.ts': 'export const SPEED = 1;\n',
+      'idx.ts': "export { SPEED } from './cfg.ts';\n",
+      'main.ts':
+        "import { SPEED } from './idx.ts';\nimport * as cfg from './cfg.ts';\nexport const viaReexport = SPEED * 2;\nexport const viaNamespace = cfg.SPEED * 3;\n",
     });
     await edit({ 'cfg.ts': 'export const SPEED = 5;\n' });
     assert.deepEqual([api()['viaReexport'], api()['viaNamespace']], [10, 15]);
@@ -98,14 +121,23 @@ describe('end-to-end review regressions', () => {
     const files = {
       'en.ts': "export function greet(): string { return 'english'; }\n",
       'fr.ts': "export function greet(): string { return 'french'; }\n",
-      'main.ts': "import { greet } from './en.ts';\nimport './fr.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n",
+      'main.ts':
+        "import { greet } from './en.ts';\nimport './fr.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n",
     };
     const { api, edit } = await start(files);
     const saved = (api()['saved'] as Array<() => string>)[0]!;
     assert.equal(saved(), 'english');
-    await edit({ 'main.ts': "import { greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n" });
+    await edit({
+      'main.ts':
+        "import { greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n",
+    });
     assert.equal(saved(), 'french', 'the old closure reads the import as it is now');
-    await edit({ 'en.ts': 'export {};\n', 'fr.ts': "export function hello(): string { return 'moved'; }\n", 'main.ts': "import { hello as greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n" });
+    await edit({
+      'en.ts': 'export {};\n',
+      'fr.ts': "export function hello(): string { return 'moved'; }\n",
+      'main.ts':
+        "import { hello as greet } from './fr.ts';\nimport './en.ts';\nexport const closure = (): string => greet();\nexport const saved: Array<() => string> = [];\nsaved.push(() => greet());\n",
+    });
     assert.equal(saved(), 'moved', 'and follows a function moved and renamed');
   });
 });
@@ -114,7 +146,11 @@ describe('host regressions', () => {
   it('watches a folder again after it is moved away and replaced', async () => {
     const p = tempProject({ 'lib/a.ts': 'export {};\n' });
     const seen: string[] = [];
-    const w = watchTree(p.dir, (f) => seen.push(f), (m) => assert.fail(m));
+    const w = watchTree(
+      p.dir,
+      (f) => seen.push(f),
+      (m) => assert.fail(m),
+    );
     try {
       fs.renameSync(p.path('lib'), p.path('old'));
       fs.mkdirSync(p.path('lib'));
@@ -134,6 +170,8 @@ describe('host regressions', () => {
       const reading = host.readFile(p.path('x.ts'));
       setTimeout(() => fs.writeFileSync(p.path('x.ts'), 'export const a = 1;\n'), 5);
       assert.equal(await reading, 'export const a = 1;\n');
-    } finally { p.remove(); }
+    } finally {
+      p.remove();
+    }
   });
 });

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CliRun } from './helpers/cli.js';
 import { sleep, tempProject } from './helpers/project.js';
 
@@ -51,7 +51,8 @@ function readTree(dir: string, base = dir, out: Record<string, string> = {}): Re
   if (!fs.existsSync(dir)) return out;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) readTree(p, base, out); else out[path.relative(base, p)] = fs.readFileSync(p, 'utf8');
+    if (e.isDirectory()) readTree(p, base, out);
+    else out[path.relative(base, p)] = fs.readFileSync(p, 'utf8');
   }
   return out;
 }

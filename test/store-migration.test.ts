@@ -30,7 +30,13 @@ describe('store columns across changes', () => {
     assert.equal(a().s.size, 3);
     assert.deepEqual(values(a(), 'x'), [1, 2, 3]);
     assert.deepEqual(values(a(), 'name'), ['n', 'n', 'n']);
-    assert.deepEqual(a().s.save().fields.map((f) => f.name), ['x', 'name'], 'the added column is gone');
+    assert.deepEqual(
+      a()
+        .s.save()
+        .fields.map((f) => f.name),
+      ['x', 'name'],
+      'the added column is gone',
+    );
   });
 
   it('takes an edited initializer for new rows, with no layout change', async () => {
@@ -46,16 +52,35 @@ describe('store columns across changes', () => {
   it('checks what an initializer gives a typed column before storing it (it would be rounded or wrapped)', async () => {
     const { api, edit } = await startImage({ 'main.ts': program('x = 0;') });
     const constant = await edit({ 'main.ts': program('x = 0; small: u8 = 300;') });
-    assert.ok(constant.kind === 'rejected' && /U\.small: its initializer gives 300, which is outside u8 \(0 to 255\); nothing was changed/.test(constant.errors[0]!.message), JSON.stringify(constant));
+    assert.ok(
+      constant.kind === 'rejected' &&
+        /U\.small: its initializer gives 300, which is outside u8 \(0 to 255\); nothing was changed/.test(constant.errors[0]!.message),
+      JSON.stringify(constant),
+    );
     const perRow = await edit({ 'main.ts': program('x = 0; neg: u8 = this.x - 2;') });
-    assert.ok(perRow.kind === 'rejected' && /U\.neg `u8`: 1 value in the 3 rows of Store<U> does not fit \(for example -1, which its initializer gave \(it is outside u8/.test(perRow.errors[0]!.message), JSON.stringify(perRow));
-    assert.deepEqual((api() as unknown as Api).s.save().fields.map((f) => f.name), ['x']);
+    assert.ok(
+      perRow.kind === 'rejected' &&
+        /U\.neg `u8`: 1 value in the 3 rows of Store<U> does not fit \(for example -1, which its initializer gave \(it is outside u8/.test(
+          perRow.errors[0]!.message,
+        ),
+      JSON.stringify(perRow),
+    );
+    assert.deepEqual(
+      (api() as unknown as Api).s.save().fields.map((f) => f.name),
+      ['x'],
+    );
   });
 
   it('rejects an added typed column that neither an initializer nor migrateInstance fills', async () => {
     const { api, edit } = await startImage({ 'main.ts': program('x = 0;') });
     const r = await edit({ 'main.ts': program('x = 0; level!: i32; static migrateInstance(): void {}') });
-    assert.ok(r.kind === 'rejected' && /U\.level `i32`: 3 values in the 3 rows of Store<U> do not fit \(for example undefined, which has no initializer, and migrateInstance did not set it\)/.test(r.errors[0]!.message), JSON.stringify(r));
+    assert.ok(
+      r.kind === 'rejected' &&
+        /U\.level `i32`: 3 values in the 3 rows of Store<U> do not fit \(for example undefined, which has no initializer, and migrateInstance did not set it\)/.test(
+          r.errors[0]!.message,
+        ),
+      JSON.stringify(r),
+    );
     const ok = await edit({ 'main.ts': program('x = 0; level!: i32; static migrateInstance(row: U): void { row.level = row.x * 10; }') });
     assert.equal(ok.kind, 'applied', JSON.stringify(ok));
     assert.deepEqual(values(api() as unknown as Api, 'level'), [10, 20, 30]);

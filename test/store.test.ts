@@ -5,31 +5,57 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldDecl } from '../src/compile/compiled-module.js';
 import type { TypeShape } from '../src/compile/type-shape.js';
-import { createStore, Store, StoreError, type Handle, type StoreImage, type StoreLayout } from '../src/store/index.js';
+import { createStore, type Handle, Store, StoreError, type StoreImage, type StoreLayout } from '../src/store/index.js';
 import { registerClassLayout } from '../src/store/schema.js';
-import { setStoreDebug, type StoreCore } from '../src/store/store-core.js';
+import { type StoreCore, setStoreDebug } from '../src/store/store-core.js';
 
 const SHAPES: Record<string, TypeShape> = {
   number: { kind: 'primitive', name: 'number' },
   string: { kind: 'primitive', name: 'string' },
-  'string | undefined': { kind: 'union', members: [{ kind: 'primitive', name: 'string' }, { kind: 'primitive', name: 'undefined' }] },
+  'string | undefined': {
+    kind: 'union',
+    members: [
+      { kind: 'primitive', name: 'string' },
+      { kind: 'primitive', name: 'undefined' },
+    ],
+  },
 };
 
 /** A class whose layout is registered as imago registers a compiled class's. */
 function declare<T extends object>(name: string, fields: ReadonlyArray<readonly [string, string, unknown?]>): new () => T {
   const cls = { [name]: class {} }[name]!;
   const decls: FieldDecl[] = fields.map(([field, typeText, init]) => ({
-    name: field, initializer: init === undefined ? null : JSON.stringify(init), type: SHAPES[typeText] ?? { kind: 'opaque' }, typeText, renamedFrom: null, sourceOffset: 0,
+    name: field,
+    initializer: init === undefined ? null : JSON.stringify(init),
+    type: SHAPES[typeText] ?? { kind: 'opaque' },
+    typeText,
+    renamedFrom: null,
+    sourceOffset: 0,
   }));
   const initializers = Object.fromEntries(fields.filter((f) => f[2] !== undefined).map(([field, , init]) => [field, () => init]));
   registerClassLayout(cls.prototype, { name, prototype: cls.prototype, fields: () => decls, initializers: () => initializers });
   return cls as unknown as new () => T;
 }
 
-interface Body { x: number; y: number; hp: number; label: string; note: string | undefined }
-const Body = declare<Body>('Body', [['x', 'f32', 0], ['y', 'number', 0], ['hp', 'i32', 100], ['label', 'string'], ['note', 'string | undefined']]);
+interface Body {
+  x: number;
+  y: number;
+  hp: number;
+  label: string;
+  note: string | undefined;
+}
+const Body = declare<Body>('Body', [
+  ['x', 'f32', 0],
+  ['y', 'number', 0],
+  ['hp', 'i32', 100],
+  ['label', 'string'],
+  ['note', 'string | undefined'],
+]);
 
-const staleError = (pattern: RegExp) => (e: unknown): boolean => e instanceof StoreError && pattern.test(e.message);
+const staleError =
+  (pattern: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof StoreError && pattern.test(e.message);
 
 for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayout[]) {
   describe(`store contract: ${layout} layout`, () => {
@@ -134,7 +160,7 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       const s = make(2);
       const hs = Array.from({ length: 100 }, (_, i) => s.add({ x: i, hp: i, label: String(i) }));
       assert.equal(s.size, 100);
-      hs.forEach((h, i) => assert.deepEqual([s.get(h, 'x'), s.get(h, 'hp'), s.get(h, 'label')], [i, i, String(i)]));
+      for (const [i, h] of hs.entries()) assert.deepEqual([s.get(h, 'x'), s.get(h, 'hp'), s.get(h, 'label')], [i, i, String(i)]);
     });
 
     it('iterates live rows once each in packed order; each() survives removing the row it is given', () => {
@@ -144,16 +170,28 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       s.remove(hs[7]!);
       const seen: number[] = [];
       for (let k = 0; k < s.size; k++) seen.push(s.get(s.handleAt(s.rowAt(k)), 'hp'));
-      assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
-      assert.deepEqual([...s].map((h) => s.get(h, 'hp')), seen);
+      assert.deepEqual(
+        [...seen].sort((a, b) => a - b),
+        [0, 1, 2, 4, 5, 6, 8, 9],
+      );
+      assert.deepEqual(
+        [...s].map((h) => s.get(h, 'hp')),
+        seen,
+      );
       const visited: number[] = [];
       const hp = s.column('hp');
       s.each((row) => {
         visited.push(hp[row]!);
         if (hp[row]! % 2 === 0) s.remove(s.handleAt(row));
       });
-      assert.deepEqual([...visited].sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
-      assert.deepEqual([...s].map((h) => s.get(h, 'hp')).sort((a, b) => a - b), [1, 5, 9]);
+      assert.deepEqual(
+        [...visited].sort((a, b) => a - b),
+        [0, 1, 2, 4, 5, 6, 8, 9],
+      );
+      assert.deepEqual(
+        [...s].map((h) => s.get(h, 'hp')).sort((a, b) => a - b),
+        [1, 5, 9],
+      );
       for (const h of s) s.remove(h);
       assert.equal(s.size, 0);
     });
@@ -165,7 +203,10 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       const labels = (): unknown[] => s.column('label');
       s.each((row) => {
         seen.push(labels()[row] as string);
-        if (labels()[row] === 'c') { s.remove(s.handleAt(row)); s.add({ label: 'd' }); }
+        if (labels()[row] === 'c') {
+          s.remove(s.handleAt(row));
+          s.add({ label: 'd' });
+        }
       });
       assert.deepEqual(seen.sort(), ['a', 'b', 'c', 'd']);
     });
@@ -175,7 +216,10 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       const model = new Map<Handle<Body>, { hp: number; label: string }>();
       const dead: Handle<Body>[] = [];
       let seed = 7;
-      const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+      const rand = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
       for (let i = 0; i < 20000; i++) {
         const live = [...model.keys()];
         const op = rand(10);
@@ -203,7 +247,10 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       const s = make(1);
       let h = s.add({ label: 'g' });
       const first = h;
-      for (let i = 0; i < 65535; i++) { s.remove(h); h = s.add({ label: 'g' }); }
+      for (let i = 0; i < 65535; i++) {
+        s.remove(h);
+        h = s.add({ label: 'g' });
+      }
       s.remove(h);
       assert.throws(() => s.get(h, 'label'), staleError(/was removed and the slot retired/));
       const fresh = s.add({ label: 'fresh' });
@@ -232,7 +279,10 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       const hs = Array.from({ length: 6 }, (_, i) => s.add({ x: i / 2, hp: 10 - i, label: `r${i}` }));
       s.remove(hs[2]!);
       const image = s.save();
-      assert.deepEqual(image.fields.map((f) => `${f.name}:${f.kind}`), ['x:f32', 'y:f64', 'hp:i32', 'label:value', 'note:value']);
+      assert.deepEqual(
+        image.fields.map((f) => `${f.name}:${f.kind}`),
+        ['x:f32', 'y:f64', 'hp:i32', 'label:value', 'note:value'],
+      );
       assert.ok(image.columns[0] instanceof Uint8Array);
       assert.equal((image.columns[0] as Uint8Array).byteLength, (layout === 'packed' ? 5 : 6) * 4);
       s.remove(hs[0]!);
@@ -264,8 +314,14 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
         [{ ...image, columns: [...image.columns, []] }, /6 columns for 5 fields/],
         [{ ...image, tag: 0 }, /tag 0 is not a store tag/],
         [{ ...image, tag: image.tag === 1 ? 2 : 1 }, /slot 0 holds stamp \d+, not one of tag/],
-        [{ ...image, size: 0, freeCount: 0, columns: image.columns.map((c) => (layout === 'packed' ? c.slice(0, 0) : c)) }, /its slots hold 1 rows, but its size is 0/],
-        [{ ...image, tables: [image.tables[0]!, image.tables[1]!, new Uint8Array(4).fill(255), new Uint8Array(4).fill(255)] }, /(do not name each other|is not a live slot listed once)/],
+        [
+          { ...image, size: 0, freeCount: 0, columns: image.columns.map((c) => (layout === 'packed' ? c.slice(0, 0) : c)) },
+          /its slots hold 1 rows, but its size is 0/,
+        ],
+        [
+          { ...image, tables: [image.tables[0]!, image.tables[1]!, new Uint8Array(4).fill(255), new Uint8Array(4).fill(255)] },
+          /(do not name each other|is not a live slot listed once)/,
+        ],
       ] as const;
       for (const [img, pattern] of bad) {
         assert.throws(() => s.restore(img as never), staleError(pattern));
@@ -329,7 +385,9 @@ describe('createStore', () => {
   });
 
   it('refuses a class imago did not compile and an unknown layout', () => {
-    class Plain { x = 0; }
+    class Plain {
+      x = 0;
+    }
     assert.throws(() => createStore(Plain), staleError(/createStore\(Plain\): Plain is not a class imago compiled/));
     assert.throws(() => createStore(Body, { layout: 'sparse' as never }), staleError(/layout must be 'packed' or 'stable', not "sparse"/));
     assert.throws(() => createStore(Body, { capacity: 0 }), staleError(/capacity must be an integer/));

@@ -12,15 +12,20 @@ import { textHash } from '../src/compile/text-hash.js';
 import { createImage } from '../src/index.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
 import { CLI, CliRun } from './helpers/cli.js';
-import { sleep, tempProject, type TempProject } from './helpers/project.js';
+import { sleep, type TempProject, tempProject } from './helpers/project.js';
 
 const cleanup: Array<() => void> = [];
-after(() => { for (const c of cleanup) c(); });
+after(() => {
+  for (const c of cleanup) c();
+});
 
 async function gateFor(files: Record<string, string>): Promise<{ gate: WorkerTypeGate; p: TempProject }> {
   const p = tempProject(files);
   const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
-  cleanup.push(() => { gate.close(); p.remove(); });
+  cleanup.push(() => {
+    gate.close();
+    p.remove();
+  });
   const first = await gate.check([], true);
   assert.deepEqual(first.errors, [], 'the project starts clean');
   return { gate, p };
@@ -36,7 +41,6 @@ const files = {
 };
 
 describe('type gate scoping', () => {
-
   it('checks only the edited file after a body edit', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 2; }\n' });
@@ -49,7 +53,10 @@ describe('type gate scoping', () => {
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
     const r = await gate.check([p.path('core.ts')], false);
     assert.ok(r.checked >= 3 && r.checked < 5, `core, mid and user are checked, other is not (${r.checked})`);
-    assert.deepEqual(r.errors.map((e) => `${e.file}:${e.line} ${e.code}`), ['user.ts:2 TS2322']);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.file}:${e.line} ${e.code}`),
+      ['user.ts:2 TS2322'],
+    );
   });
 
   it('counts a type-position import() as an import', async () => {
@@ -63,7 +70,10 @@ describe('type gate scoping', () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'extra.ts': "export const x: number = 'no';\n", 'main.ts': "import './user.ts';\nimport './other.ts';\nimport './extra.ts';\n" });
     const r = await gate.check([p.path('main.ts')], false);
-    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['extra.ts TS2322']);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.file} ${e.code}`),
+      ['extra.ts TS2322'],
+    );
     assert.ok(gate.knows(p.path('extra.ts')));
   });
 
@@ -72,7 +82,11 @@ describe('type gate scoping', () => {
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
     assert.equal((await gate.check([p.path('core.ts')], false)).errors.length, 1);
     const again = await gate.check([p.path('core.ts')], false);
-    assert.deepEqual(again.errors.map((e) => e.file), ['user.ts'], 'saving again does not slip past the error');
+    assert.deepEqual(
+      again.errors.map((e) => e.file),
+      ['user.ts'],
+      'saving again does not slip past the error',
+    );
     const elsewhere = await gate.check([p.path('other.ts')], false);
     assert.equal(elsewhere.errors.length, 1, 'nor does saving another file');
   });
@@ -83,7 +97,11 @@ describe('type gate scoping', () => {
     gate.checkAhead([p.path('core.ts')]);
     const r = await gate.check([p.path('core.ts')], false);
     assert.equal(r.early, true, 'the check begun on save answers');
-    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['user.ts TS2322'], 'and it found what the edit broke');
+    assert.deepEqual(
+      r.errors.map((e) => `${e.file} ${e.code}`),
+      ['user.ts TS2322'],
+      'and it found what the edit broke',
+    );
     assert.equal(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')), 'it says which text it checked');
   });
 
@@ -114,36 +132,64 @@ describe('type gate scoping', () => {
     assert.equal(other.early, undefined, 'an early check of other files does not answer');
   });
 
-  it('checks a project whose tsconfig.json sets outDir and no rootDir (TypeScript 7 would take the virtual config\'s folder for it)', async () => {
-    const tsconfig = JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', rewriteRelativeImportExtensions: true, outDir: 'out', types: [] }, files: ['main.ts'] });
+  it("checks a project whose tsconfig.json sets outDir and no rootDir (TypeScript 7 would take the virtual config's folder for it)", async () => {
+    const tsconfig = JSON.stringify({
+      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', rewriteRelativeImportExtensions: true, outDir: 'out', types: [] },
+      files: ['main.ts'],
+    });
     const { gate, p } = await gateFor({ ...files, 'tsconfig.json': tsconfig, 'package.json': '{"type":"module"}' });
     p.write({ 'other.ts': "export const unrelated: number = 'x';\n" });
     const r = await gate.check([p.path('other.ts')], false);
-    assert.deepEqual(r.errors.map((e) => `${e.file} ${e.code}`), ['other.ts TS2322'], 'only the real error, no TS6059 about rootDir');
+    assert.deepEqual(
+      r.errors.map((e) => `${e.file} ${e.code}`),
+      ['other.ts TS2322'],
+      'only the real error, no TS6059 about rootDir',
+    );
   });
 
-  it('survives the death of TypeScript\'s process: this process lives on, a fresh checker takes over', async () => {
+  it("survives the death of TypeScript's process: this process lives on, a fresh checker takes over", async () => {
     const { gate, p } = await gateFor(files);
-    const childrenOf = (pid: number): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout
-      .split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    const childrenOf = (pid: number): number[] =>
+      spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0);
     const typescript = childrenOf(process.pid).flatMap(childrenOf);
     assert.ok(typescript.length > 0, 'the checker process runs TypeScript as its own child');
-    for (const pid of typescript) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    for (const pid of typescript) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
     await sleep(100);
-    const first = await gate.check([p.path('core.ts')], false).then(() => 'answered', () => 'failed');
+    const first = await gate.check([p.path('core.ts')], false).then(
+      () => 'answered',
+      () => 'failed',
+    );
     assert.ok(first === 'failed' || first === 'answered', 'the check that meets the dead process settles');
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
     const r = await gate.check([p.path('core.ts')], false);
-    assert.deepEqual(r.errors.map((e) => e.file), ['user.ts'], 'the next check works and finds the error');
+    assert.deepEqual(
+      r.errors.map((e) => e.file),
+      ['user.ts'],
+      'the next check works and finds the error',
+    );
   });
 
   it('reports a package without type declarations once, as a notice, not as errors', async () => {
     const p = tempProject({
-      'node_modules/untyped/package.json': '{ "name": "untyped", "main": "index.js" }', 'node_modules/untyped/index.js': 'exports.v = 1;\n',
-      'a.ts': "import u from 'untyped';\nexport const a = u;\n", 'main.ts': "import u from 'untyped';\nimport { a } from './a.ts';\nexport const b = [u, a];\n",
+      'node_modules/untyped/package.json': '{ "name": "untyped", "main": "index.js" }',
+      'node_modules/untyped/index.js': 'exports.v = 1;\n',
+      'a.ts': "import u from 'untyped';\nexport const a = u;\n",
+      'main.ts': "import u from 'untyped';\nimport { a } from './a.ts';\nexport const b = [u, a];\n",
     });
     const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
-    cleanup.push(() => { gate.close(); p.remove(); });
+    cleanup.push(() => {
+      gate.close();
+      p.remove();
+    });
     const r = await gate.check([], true);
     assert.deepEqual(r.errors, []);
     assert.equal(r.notices.length, 1, `one notice: ${r.notices.join(' | ')}`);
@@ -159,15 +205,18 @@ describe('imago check', () => {
     return { code: r.status, out: r.stdout + r.stderr };
   };
   it('prints errors like tsc and exits 1', () => {
-    const p = tempProject({ 'main.ts': "import { f } from './lib.ts';\nexport const n: number = f();\n", 'lib.ts': "export function f(): string { return 'x'; }\n" });
+    const p = tempProject({
+      'main.ts': "import { f } from './lib.ts';\nexport const n: number = f();\n",
+      'lib.ts': "export function f(): string { return 'x'; }\n",
+    });
     cleanup.push(() => p.remove());
     const r = run(p.dir, ['main.ts']);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^main\.ts:2:14 TS2322: Type 'string' is not assignable to type 'number'\.\n  1 \| import.*\n> 2 \| export const n/m);
+    assert.match(r.out, /^main\.ts:2:14 TS2322: Type 'string' is not assignable to type 'number'\.\n {2}1 \| import.*\n> 2 \| export const n/m);
     assert.match(r.out, /Found 1 error in 1 file \(2 files, imago defaults \(no tsconfig\.json\); \d+ ms\)\./);
   });
   it('exits 0 for a clean program, finding the entry itself', () => {
-    const p = tempProject({ 'src/main.ts': "export const ok: string = process.platform;\n" });
+    const p = tempProject({ 'src/main.ts': 'export const ok: string = process.platform;\n' });
     cleanup.push(() => p.remove());
     const r = run(p.dir, []);
     assert.equal(r.code, 0, r.out);
@@ -189,14 +238,19 @@ describe('rapid edits', () => {
   it('coalesces edits saved while a change is checked: the last text wins, never out of order', async () => {
     const { v, p, cli } = await startProbe();
     try {
-      for (let n = 1; n <= 8; n++) { fs.writeFileSync(p.path('main.ts'), v(n)); await sleep(2); }
+      for (let n = 1; n <= 8; n++) {
+        fs.writeFileSync(p.path('main.ts'), v(n));
+        await sleep(2);
+      }
       await cli.until('the last version', () => cli.lines.includes('n8'));
       await sleep(100);
       const seen = cli.lines.map((l) => Number(l.slice(1)));
       for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `versions never go back: ${seen.join(',')}`);
       assert.equal(seen.at(-1), 8, 'the last saved text runs');
       assert.ok(cli.reloads().length < 8, `edits were coalesced into fewer changes (${cli.reloads().length})`);
-    } finally { cli.kill(); }
+    } finally {
+      cli.kill();
+    }
   });
 });
 
@@ -241,7 +295,10 @@ describe('a check and a compile that read different texts', () => {
     const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
     const { gate, asked } = lyingGate(1);
     const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
-    cleanup.push(() => { image.dispose(); p.remove(); });
+    cleanup.push(() => {
+      image.dispose();
+      p.remove();
+    });
     assert.equal((await image.load()).kind, 'applied');
     p.write({ 'main.ts': 'export const v: number = 2;\n' });
     const r = await image.change([p.path('main.ts')]);
@@ -254,7 +311,10 @@ describe('a check and a compile that read different texts', () => {
     const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
     const { gate, asked } = lyingGate(Infinity);
     const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
-    cleanup.push(() => { image.dispose(); p.remove(); });
+    cleanup.push(() => {
+      image.dispose();
+      p.remove();
+    });
     assert.equal((await image.load()).kind, 'applied');
     p.write({ 'main.ts': 'export const v: number = 2;\n' });
     const r = await image.change([p.path('main.ts')]);
@@ -280,29 +340,50 @@ describe('the early check in a running program', () => {
       const reloads = cli.stderr.split('\n').filter((l) => l.includes('reloaded main.ts'));
       assert.equal(reloads.length, 2, cli.stderr);
       for (const line of reloads) assert.match(line, /type-checked in [\d.]+ ms, begun on save\)/);
-    } finally { cli.kill(); }
+    } finally {
+      cli.kill();
+    }
   });
 });
 
 describe('the background check', () => {
-  it('runs its checker and TypeScript\'s process 10 nicer than imago, below the program and the gate', async () => {
+  it("runs its checker and TypeScript's process 10 nicer than imago, below the program and the gate", async () => {
     const p = tempProject({ 'main.ts': "export const x: number = 'no';\n" });
     const reports: BackgroundReport[] = [];
-    const check = new BackgroundCheck({ root: p.dir, entry: p.path('main.ts') }, globalThis, (r) => reports.push(r), (m) => assert.fail(m));
-    cleanup.push(() => { check.close(); p.remove(); });
+    const check = new BackgroundCheck(
+      { root: p.dir, entry: p.path('main.ts') },
+      globalThis,
+      (r) => reports.push(r),
+      (m) => assert.fail(m),
+    );
+    cleanup.push(() => {
+      check.close();
+      p.remove();
+    });
     check.schedule();
     const until = Date.now() + 20000;
     while (reports.length === 0 && Date.now() < until) await sleep(50);
-    assert.deepEqual(reports[0]?.errors.map((e) => e.code), ['TS2322'], 'it checked the whole program');
-    const childrenOf = (pid: number): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout
-      .split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    assert.deepEqual(
+      reports[0]?.errors.map((e) => e.code),
+      ['TS2322'],
+      'it checked the whole program',
+    );
+    const childrenOf = (pid: number): number[] =>
+      spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0);
     const niceOf = (pid: number): number => {
-      try { return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]); } catch { return NaN; } // ps itself, ended
+      try {
+        return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      } catch {
+        return NaN;
+      } // ps itself, ended
     };
     const lowered = Math.min(19, os.getPriority() + 10);
     const checker = childrenOf(process.pid).filter((pid) => niceOf(pid) === lowered);
     assert.equal(checker.length, 1, `one checker process of this test runs 10 nicer than the test (at ${lowered})`);
     const typescript = childrenOf(checker[0]!);
-    assert.ok(typescript.length > 0 && typescript.every((pid) => niceOf(pid) === lowered), 'and TypeScript\'s process under it too');
+    assert.ok(typescript.length > 0 && typescript.every((pid) => niceOf(pid) === lowered), "and TypeScript's process under it too");
   });
 });

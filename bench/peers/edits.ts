@@ -14,7 +14,7 @@ export const LEAF = 'marker.ts';
 
 /** The leaf module with `version` as its marker; `accept` adds the import.meta.hot.accept() a tool asks for. */
 export function leafSource(version: string, accept: boolean): string {
-  const hot = accept ? '\n// This tool\'s way to take an update of this module without running its importers again.\nimport.meta.hot?.accept();\n' : '';
+  const hot = accept ? "\n// This tool's way to take an update of this module without running its importers again.\nimport.meta.hot?.accept();\n" : '';
   return `// The leaf module the benchmark driver edits: it rewrites the string below on every edit.
 
 export function marker(): string {
@@ -37,13 +37,24 @@ export async function save(file: string, text: string, kind: SaveKind): Promise<
   if (kind === 'in place') {
     const fd = fs.openSync(file, 'w');
     let visible: number;
-    try { fs.writeSync(fd, text); visible = performance.now(); } catch (error) { fs.closeSync(fd); throw error; }
+    try {
+      fs.writeSync(fd, text);
+      visible = performance.now();
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
     await syncAndClose(fd);
     return visible;
   }
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.saving`);
   const fd = fs.openSync(temporary, 'w');
-  try { fs.writeSync(fd, text); } catch (error) { fs.closeSync(fd); throw error; }
+  try {
+    fs.writeSync(fd, text);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
   await syncAndClose(fd);
   fs.renameSync(temporary, file);
   const visible = performance.now();

@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { brokenLeafSource, LEAF, leafSource, save, type SaveKind } from './edits.js';
-import { sleep, ToolSession, type StatusLine } from './session.js';
+import { brokenLeafSource, LEAF, leafSource, type SaveKind, save } from './edits.js';
+import { type StatusLine, sleep, ToolSession } from './session.js';
 import type { Places, Tool } from './tools.js';
 
 export interface RunOptions {
@@ -85,7 +85,10 @@ export function prepareWorkFolder(places: Places, tool: Tool, id: string): strin
   fs.cpSync(sample, work, { recursive: true, filter: (src) => src !== path.join(sample, 'out') });
   fs.writeFileSync(path.join(work, LEAF), leafOf(tool, 'v0'));
   if (tool.accept === 'entry') {
-    fs.appendFileSync(path.join(work, 'main.ts'), '\n// This tool\'s way to take updates: run this module again (the dispose above stops the old loop).\nimport.meta.hot?.accept();\n');
+    fs.appendFileSync(
+      path.join(work, 'main.ts'),
+      "\n// This tool's way to take updates: run this module again (the dispose above stops the old loop).\nimport.meta.hot?.accept();\n",
+    );
   }
   return work;
 }
@@ -122,10 +125,10 @@ export async function runTool(places: Places, tool: Tool, id: string, options: R
     await sleep(500);
     const rssAfter = session.treeRss();
     const syntax = await breakAndFix(session, leaf, tool, setupMs);
-    options.log(`  syntax error: ${syntax.killed ? 'killed' : 'kept running'}; fix ${syntax.recoverMs === null ? 'did not recover' : `recovered in ${syntax.recoverMs.toFixed(1)} ms`}`);
-    const many = options.many > 0 && tool.kind === 'hot' && syntax.recoverMs !== null
-      ? await editMany(session, leaf, tool, options)
-      : null;
+    options.log(
+      `  syntax error: ${syntax.killed ? 'killed' : 'kept running'}; fix ${syntax.recoverMs === null ? 'did not recover' : `recovered in ${syntax.recoverMs.toFixed(1)} ms`}`,
+    );
+    const many = options.many > 0 && tool.kind === 'hot' && syntax.recoverMs !== null ? await editMany(session, leaf, tool, options) : null;
     return { kind: 'ran', tool: tool.name, setupMs, startMs, edits, rssBefore, rssAfter, syntax, many, output: session.other };
   } finally {
     await session.stop();
@@ -184,10 +187,22 @@ async function editMany(session: ToolSession, leaf: string, tool: Tool, options:
     const since = session.lines.length;
     await save(leaf, leafOf(tool, version), 'in place');
     const line = await session.waitFor((l) => l.version === version, effectTimeout(options.setupMs), since);
-    if (line) { taken++; missesInRow = 0; } else missesInRow++;
-    if (session.ended) { stopped = 'the tool ended'; break; }
-    if (missesInRow >= MISSES_IN_ROW_TO_STOP) { stopped = `${MISSES_IN_ROW_TO_STOP} edits in a row did not show`; break; }
-    if (i - taken >= MISSES_TO_STOP) { stopped = `${MISSES_TO_STOP} edits did not show`; break; }
+    if (line) {
+      taken++;
+      missesInRow = 0;
+    } else missesInRow++;
+    if (session.ended) {
+      stopped = 'the tool ended';
+      break;
+    }
+    if (missesInRow >= MISSES_IN_ROW_TO_STOP) {
+      stopped = `${MISSES_IN_ROW_TO_STOP} edits in a row did not show`;
+      break;
+    }
+    if (i - taken >= MISSES_TO_STOP) {
+      stopped = `${MISSES_TO_STOP} edits did not show`;
+      break;
+    }
     if (i % 100 === 0) options.log(`  ${i} of ${options.many} edits (${taken} shown)`);
     await sleep(20);
   }

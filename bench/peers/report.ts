@@ -2,7 +2,7 @@
 // goals checked against the figures, and every skip, failure and oddity with its reason.
 
 import type { EditResult, RunResult } from './measure.js';
-import { manyGrowth, summarize, type Summary } from './summary.js';
+import { manyGrowth, type Summary, summarize } from './summary.js';
 
 export interface RunInfo {
   readonly date: string;
@@ -51,10 +51,13 @@ function table(runs: readonly RunResult[], setupMs: number, restartTools: Readon
 }
 
 /** The summary with the lowest median edit-to-effect, or null for none. */
-const fastest = (list: readonly Summary[]): Summary | null =>
-  list.reduce<Summary | null>((b, s) => (b === null || s.medianMs! < b.medianMs! ? s : b), null);
+const fastest = (list: readonly Summary[]): Summary | null => list.reduce<Summary | null>((b, s) => (b === null || s.medianMs! < b.medianMs! ? s : b), null);
 
-interface Verdict { readonly goal: string; readonly held: boolean | null; readonly figures: string }
+interface Verdict {
+  readonly goal: string;
+  readonly held: boolean | null;
+  readonly figures: string;
+}
 
 function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>): Verdict[] {
   const ran = runs.filter((r): r is Ran => r.kind === 'ran');
@@ -69,13 +72,20 @@ function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>)
     out.push({
       goal: `SETUP_MS=${setupMs}: imago's median edit-to-effect (type check included) is the lowest`,
       held: best === null ? null : imago.medianMs <= best.medianMs!,
-      figures: best === null ? `imago ${ms(imago.medianMs)}; no other tool measured` : `imago ${ms(imago.medianMs)}; next best ${best.tool} ${ms(best.medianMs)} (${(best.medianMs! / imago.medianMs).toFixed(2)}x imago's)`,
+      figures:
+        best === null
+          ? `imago ${ms(imago.medianMs)}; no other tool measured`
+          : `imago ${ms(imago.medianMs)}; next best ${best.tool} ${ms(best.medianMs)} (${(best.medianMs! / imago.medianMs).toFixed(2)}x imago's)`,
     });
     const restarts = here.filter((s) => restartTools.has(s.tool) && s.medianMs !== null);
     const bestRestart = fastest(restarts);
     if (setupMs >= 2000 && bestRestart) {
       const ratio = bestRestart.medianMs! / imago.medianMs;
-      out.push({ goal: `SETUP_MS=${setupMs}: imago is >= 50x faster to effect than the best restart-based tool`, held: ratio >= 50, figures: `${bestRestart.tool} ${ms(bestRestart.medianMs)} / imago ${ms(imago.medianMs)} = ${ratio.toFixed(0)}x` });
+      out.push({
+        goal: `SETUP_MS=${setupMs}: imago is >= 50x faster to effect than the best restart-based tool`,
+        held: ratio >= 50,
+        figures: `${bestRestart.tool} ${ms(bestRestart.medianMs)} / imago ${ms(imago.medianMs)} = ${ratio.toFixed(0)}x`,
+      });
     }
     const run = ran.find((r) => r.tool === 'imago' && r.setupMs === setupMs)!;
     out.push({
@@ -83,7 +93,11 @@ function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>)
       held: imago.stateKept === imago.edits && !run.syntax.killed && run.syntax.recoverMs !== null,
       figures: `state kept on ${imago.stateKept}/${imago.edits} edits; syntax error: ${run.syntax.killed ? 'program stopped' : 'kept running'}; fix ${run.syntax.recoverMs === null ? 'did not recover' : `shown in ${ms(run.syntax.recoverMs)}`}`,
     });
-    out.push({ goal: `SETUP_MS=${setupMs}: imago's largest output gap around a swap is <= 20 ms`, held: imago.longestGapMs !== null && imago.longestGapMs <= 20, figures: `${ms(imago.longestGapMs)} (median ${ms(imago.medianGapMs)})` });
+    out.push({
+      goal: `SETUP_MS=${setupMs}: imago's largest output gap around a swap is <= 20 ms`,
+      held: imago.longestGapMs !== null && imago.longestGapMs <= 20,
+      figures: `${ms(imago.longestGapMs)} (median ${ms(imago.medianGapMs)})`,
+    });
     const growth = manyGrowth(run);
     if (growth !== null && run.many !== null) {
       out.push({
@@ -100,7 +114,7 @@ function verdicts(runs: readonly RunResult[], restartTools: ReadonlySet<string>)
 function deafFrom(run: Ran): EditResult | null {
   if (run.syntax.recoverMs !== null) return null;
   let first: EditResult | null = null;
-  for (const edit of run.edits) first = edit.effectMs === null ? first ?? edit : null;
+  for (const edit of run.edits) first = edit.effectMs === null ? (first ?? edit) : null;
   return first;
 }
 
@@ -108,13 +122,21 @@ function notes(runs: readonly RunResult[]): string[] {
   const lines: string[] = [];
   for (const run of runs) {
     if (run.kind === 'skipped') lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) was skipped: ${run.reason}.`);
-    if (run.kind === 'failed') lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) failed: ${run.reason}. Its last output:\n\n  \`\`\`\n${run.output.slice(-8).map((l) => `  ${l}`).join('\n')}\n  \`\`\``);
+    if (run.kind === 'failed')
+      lines.push(
+        `- ${run.tool} (SETUP_MS=${run.setupMs}) failed: ${run.reason}. Its last output:\n\n  \`\`\`\n${run.output
+          .slice(-8)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n  \`\`\``,
+      );
     const deaf = run.kind === 'ran' ? deafFrom(run) : null;
     if (run.kind === 'ran' && deaf) {
       const unseen = run.syntax.killed ? '' : ' (so its "keeps running" after the syntax error means the error was not seen)';
       const before = run.edits[deaf.index - 2];
       const after = before?.save === 'rename' && before.effectMs !== null ? `, after it took edit ${before.index}, saved by rename` : '';
-      lines.push(`- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` at edit ${deaf.index}${after}: that edit, every later one and the fix never showed${unseen}.`);
+      lines.push(
+        `- ${run.tool} (SETUP_MS=${run.setupMs}) stopped seeing \`marker.ts\` at edit ${deaf.index}${after}: that edit, every later one and the fix never showed${unseen}.`,
+      );
     }
     if (run.kind === 'ran' && run.many?.stopped) lines.push(`- ${run.tool}: the many-edit run stopped after ${run.many.attempted} edits: ${run.many.stopped}.`);
   }

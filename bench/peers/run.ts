@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runTool, type RunResult } from './measure.js';
+import { type RunResult, runTool } from './measure.js';
+import { type RunInfo, renderReport } from './report.js';
 import { stopAll } from './session.js';
-import { renderReport, type RunInfo } from './report.js';
-import { missingFor, TOOLS, versionOf, type Places, type Tool } from './tools.js';
+import { missingFor, type Places, TOOLS, type Tool, versionOf } from './tools.js';
 
 const USAGE = `usage: npm run bench:peers -- [--quick | --full] [--tools id,id] [--setup ms,ms] [--edits n] [--many n] [--out file] [--json file]
   --quick        4 edits per run, no many-edit run, SETUP_MS 0 and 2000 (the default; about 6 minutes)
@@ -38,7 +38,8 @@ class UsageError extends Error {}
 
 function count(flag: string, text: string | undefined): number {
   const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < 0) throw new UsageError(`${flag} needs a whole number >= 0, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  if (text === undefined || !Number.isInteger(value) || value < 0)
+    throw new UsageError(`${flag} needs a whole number >= 0, got ${text === undefined ? 'nothing' : `'${text}'`}`);
   return value;
 }
 
@@ -60,8 +61,15 @@ function parseArgs(argv: readonly string[], repo: string): Options {
       return next;
     };
     if (flag === '--quick' || flag === '--full') mode = flag === '--full' ? 'full' : 'quick';
-    else if (flag === '--tools') ids = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (flag === '--setup') setups = value().split(',').map((s) => count('--setup', s.trim()));
+    else if (flag === '--tools')
+      ids = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    else if (flag === '--setup')
+      setups = value()
+        .split(',')
+        .map((s) => count('--setup', s.trim()));
     else if (flag === '--edits') edits = count('--edits', value());
     else if (flag === '--many') many = count('--many', value());
     else if (flag === '--out') out = path.resolve(value());
@@ -70,13 +78,22 @@ function parseArgs(argv: readonly string[], repo: string): Options {
     else if (flag === '--from') from = path.resolve(value());
     else throw new UsageError(`unknown option '${flag}'`);
   }
-  const tools = ids === null ? TOOLS : ids.map((id) => {
-    const tool = TOOLS.find((t) => t.id === id);
-    if (!tool) throw new UsageError(`no tool '${id}'; the tools are ${TOOLS.map((t) => t.id).join(', ')}`);
-    return tool;
-  });
+  const tools =
+    ids === null
+      ? TOOLS
+      : ids.map((id) => {
+          const tool = TOOLS.find((t) => t.id === id);
+          if (!tool) throw new UsageError(`no tool '${id}'; the tools are ${TOOLS.map((t) => t.id).join(', ')}`);
+          return tool;
+        });
   return {
-    mode, tools, setups, out, json, work, from,
+    mode,
+    tools,
+    setups,
+    out,
+    json,
+    work,
+    from,
     edits: edits ?? (mode === 'full' ? 20 : 4),
     many: many ?? (mode === 'full' ? 1000 : 0),
   };
@@ -100,7 +117,9 @@ function machine(): string {
 
 // Interrupted (Ctrl-C, or a test's timeout): stop every tool first, since each leads its own process group.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)); });
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
 }
 
 async function main(): Promise<void> {
@@ -142,7 +161,10 @@ async function main(): Promise<void> {
   const packages = [...new Set(options.tools.flatMap((t) => t.packages))].sort();
   const info: RunInfo = {
     date: new Date().toISOString().slice(0, 10),
-    mode: options.mode === 'full' && options.edits === 20 && options.many === 1000 ? 'full mode' : `${options.mode} mode: ${options.edits} edits, ${options.many} many-edit run`,
+    mode:
+      options.mode === 'full' && options.edits === 20 && options.many === 1000
+        ? 'full mode'
+        : `${options.mode} mode: ${options.edits} edits, ${options.many} many-edit run`,
     command: `npm run bench:peers${options.mode === 'full' ? ' -- --full' : ''}`,
     machine: machine(),
     node: process.version,
@@ -153,7 +175,7 @@ async function main(): Promise<void> {
   };
   const restartTools = new Set(options.tools.filter((t) => t.kind === 'restart').map((t) => t.name));
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
-  const json = options.json ?? options.out.replace(/\.md$/, '') + '.json';
+  const json = options.json ?? `${options.out.replace(/\.md$/, '')}.json`;
   fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json)));
   fs.writeFileSync(json, JSON.stringify({ info, runs, restartTools: [...restartTools] }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);

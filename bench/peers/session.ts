@@ -1,7 +1,7 @@
 // One tool running the sample program: its processes, the status lines they print (each stamped with the
 // time the driver read it) and the memory of their process trees.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 /** A status line of the sample program: `tick <n> <marker> state <id> ...`. */
@@ -49,13 +49,18 @@ export class ToolSession {
       this.read(child.stdout, command.program);
       this.read(child.stderr, false);
       child.on('exit', () => this.end(child));
-      child.on('error', (error) => { this.keep(`${command.file}: ${error.message}`); this.end(child); });
+      child.on('error', (error) => {
+        this.keep(`${command.file}: ${error.message}`);
+        this.end(child);
+      });
     }
     running.add(this);
   }
 
   /** True when every process the session started has ended. */
-  get ended(): boolean { return this.exited.size >= this.children.length; }
+  get ended(): boolean {
+    return this.exited.size >= this.children.length;
+  }
 
   /** The first status line from now on (or from `since`, an index into lines) that passes `test`, or null after `timeoutMs`. */
   waitFor(test: (line: StatusLine) => boolean, timeoutMs: number, since = this.lines.length): Promise<StatusLine | null> {
@@ -64,7 +69,11 @@ export class ToolSession {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         test,
-        resolve: (line) => { clearTimeout(timer); this.waiters = this.waiters.filter((w) => w !== waiter); resolve(line); },
+        resolve: (line) => {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(line);
+        },
       };
       const timer = setTimeout(() => waiter.resolve(null), timeoutMs);
       this.waiters.push(waiter);
@@ -109,7 +118,10 @@ export class ToolSession {
 
   private take(text: string, at: number, program: boolean): void {
     const match = program ? STATUS.exec(text) : null;
-    if (!match) { this.keep(text); return; }
+    if (!match) {
+      this.keep(text);
+      return;
+    }
     const line: StatusLine = { at, tick: Number(match[1]), version: match[2]!, state: match[3]! };
     this.lines.push(line);
     for (const waiter of [...this.waiters]) if (waiter.test(line)) waiter.resolve(line);
@@ -124,7 +136,11 @@ export class ToolSession {
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
-  try { process.kill(-child.pid, signal); } catch { /* the group has already ended */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* the group has already ended */
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -176,5 +192,9 @@ function sumRss(pids: readonly number[]): number {
 
 /** The file's text, or '' when the process ended while it was read. */
 function readOr(file: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -36,23 +36,35 @@ export class BackgroundCheck {
   schedule(): void {
     if (this.#closed) return;
     if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
-    this.#timer = this.timers.setTimeout(() => { this.#timer = null; void this.#run(); }, DELAY_MS);
+    this.#timer = this.timers.setTimeout(() => {
+      this.#timer = null;
+      void this.#run();
+    }, DELAY_MS);
   }
 
   /** The configuration changed: the next run starts a fresh checker. */
   restart(): void {
-    void this.#gate?.then((g) => g.restart(), () => undefined);
+    void this.#gate?.then(
+      (g) => g.restart(),
+      () => undefined,
+    );
     this.schedule();
   }
 
   close(): void {
     this.#closed = true;
     if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
-    void this.#gate?.then((g) => g.close(), () => undefined);
+    void this.#gate?.then(
+      (g) => g.close(),
+      () => undefined,
+    );
   }
 
   async #run(): Promise<void> {
-    if (this.#running) { this.#again = true; return; }
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
     this.#running = true;
     try {
       this.#gate ??= WorkerTypeGate.open({ ...this.setup, background: true }).then((o) => o.gate);
@@ -68,7 +80,10 @@ export class BackgroundCheck {
       if (!this.#closed) this.onFailure(`the background type check failed: ${(e as Error).message}`);
     } finally {
       this.#running = false;
-      if (this.#again && !this.#closed) { this.#again = false; this.schedule(); }
+      if (this.#again && !this.#closed) {
+        this.#again = false;
+        this.schedule();
+      }
     }
   }
 }

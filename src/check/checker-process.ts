@@ -7,15 +7,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
-import { API, type Diagnostic as TsDiagnostic, type Project, type Snapshot } from 'typescript/unstable/sync';
+import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
-import { ImportGraph } from './import-graph.js';
-import { ambientDeclarations, projectConfig, settingsOf, type ProjectConfig } from './project-config.js';
+import { DELETED, textHash } from '../compile/text-hash.js';
 import type { PathAliases } from '../runtime/resolve.js';
+import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
+import { ImportGraph } from './import-graph.js';
+import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
-import { DELETED, textHash } from '../compile/text-hash.js';
 
 /** How much nicer than imago a background checker runs: the CPU goes to the program and the gate first. */
 const BACKGROUND_NICE = 10;
@@ -53,17 +53,23 @@ let state: State | null = null;
 /** The texts of the files a check was asked about, read here and served to TypeScript (see `seen`). */
 const served = new Map<string, string>();
 if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
-const send = (message: FromChecker): void => { process.send!(message); };
-
-const rel = (root: string) => (file: string): string => {
-  const r = path.relative(root, file);
-  return r.startsWith('..') ? file : r;
+const send = (message: FromChecker): void => {
+  process.send!(message);
 };
+
+const rel =
+  (root: string) =>
+  (file: string): string => {
+    const r = path.relative(root, file);
+    return r.startsWith('..') ? file : r;
+  };
 
 /** Project files of the program (not the standard library, not packages, not imago's own types). */
 function programFiles(s: State): string[] {
   const extra = new Set(s.config.extraFiles);
-  return s.project.program.getSourceFileNames().filter((f) => !f.includes('/node_modules/') && !f.startsWith(IMAGO_SOURCES) && !extra.has(f) && !/\/lib\.[\w.]+\.d\.ts$/.test(f));
+  return s.project.program
+    .getSourceFileNames()
+    .filter((f) => !f.includes('/node_modules/') && !f.startsWith(IMAGO_SOURCES) && !extra.has(f) && !/\/lib\.[\w.]+\.d\.ts$/.test(f));
 }
 
 function open(setup: CheckerSetup): FromChecker {
@@ -71,7 +77,11 @@ function open(setup: CheckerSetup): FromChecker {
   // the CPU from the gate's check of the next edit and from the program's ticks.
   if (setup.background) {
     // Lowering one's own priority is always allowed; where it is not supported, the check runs as is.
-    try { os.setPriority(Math.min(19, os.getPriority() + BACKGROUND_NICE)); } catch { /* runs at the program's priority */ }
+    try {
+      os.setPriority(Math.min(19, os.getPriority() + BACKGROUND_NICE));
+    } catch {
+      /* runs at the program's priority */
+    }
   }
   const t0 = performance.now();
   // The virtual tsconfig depends on what the project's own config includes, which the API reads: the
@@ -87,11 +97,32 @@ function open(setup: CheckerSetup): FromChecker {
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
   const settings = settingsOf(project.compilerOptions as Parameters<typeof settingsOf>[0], setup.root);
   const aliases = settings.aliases;
-  state = { setup, config, api, snapshot, project, aliases, graph: new ImportGraph(aliases), noticed: new Set(), known: new Set(), fresh: true, graphReady: false, firstTexts: null, failedScope: new Set() };
+  state = {
+    setup,
+    config,
+    api,
+    snapshot,
+    project,
+    aliases,
+    graph: new ImportGraph(aliases),
+    noticed: new Set(),
+    known: new Set(),
+    fresh: true,
+    graphReady: false,
+    firstTexts: null,
+    failedScope: new Set(),
+  };
   const files = programFiles(state);
   state.known = new Set(files);
   const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
-  return { kind: 'opened', ms: performance.now() - t0, files: files.length, config: config.userConfig ?? 'imago defaults (no tsconfig.json)', errors, settings };
+  return {
+    kind: 'opened',
+    ms: performance.now() - t0,
+    files: files.length,
+    config: config.userConfig ?? 'imago defaults (no tsconfig.json)',
+    errors,
+    settings,
+  };
 }
 
 function check(id: number, changed: readonly string[], all: boolean): FromChecker {
@@ -102,7 +133,11 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   // Read here and served to TypeScript, so the answer can say which text it checked (its `seen`).
   served.clear();
   for (const f of changed) {
-    try { served.set(f, fs.readFileSync(f, 'utf8')); } catch { /* deleted, or not a file */ }
+    try {
+      served.set(f, fs.readFileSync(f, 'utf8'));
+    } catch {
+      /* deleted, or not a file */
+    }
   }
   if (all && !s.fresh) {
     // A whole-program check (the background check, or a first load retried): read everything again.
@@ -117,7 +152,9 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
     const present = changed.filter((f) => served.has(f));
     const deleted = changed.filter((f) => !served.has(f) && !fs.existsSync(f));
     s.snapshot.dispose();
-    s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted } });
+    s.snapshot = s.api.updateSnapshot({
+      fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted },
+    });
     const project = s.snapshot.getProject(s.config.path);
     if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project after a change' };
     s.project = project;
@@ -138,10 +175,20 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
       // Keep the texts checked now (~2 ms for 200 files): the graph built after answering must describe
       // what the checker saw, not an edit saved since.
       s.firstTexts = new Map();
-      for (const f of known) { try { s.firstTexts.set(f, fs.readFileSync(f, 'utf8')); } catch { /* deleted meanwhile: analyzed from disk later */ } }
+      for (const f of known) {
+        try {
+          s.firstTexts.set(f, fs.readFileSync(f, 'utf8'));
+        } catch {
+          /* deleted meanwhile: analyzed from disk later */
+        }
+      }
     }
   } else {
-    if (!s.graphReady) buildGraph(s, [...known].filter((f) => !changed.includes(f)));
+    if (!s.graphReady)
+      buildGraph(
+        s,
+        [...known].filter((f) => !changed.includes(f)),
+      );
     const apiChanged = new Map<string, boolean>();
     for (const f of changed) apiChanged.set(f, s.graph.update(f, served.get(f)));
     // Files new to the program (a new import) are checked and analyzed too.
@@ -155,7 +202,10 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const notices: string[] = [];
   const gated = raw.filter((d) => {
     if (d.code !== NO_DECLARATIONS) return true;
-    if (!s.noticed.has(d.text)) { s.noticed.add(d.text); notices.push(`${d.text} (TS${d.code}; imago reports this once and does not block changes on it)`); }
+    if (!s.noticed.has(d.text)) {
+      s.noticed.add(d.text);
+      notices.push(`${d.text} (TS${d.code}; imago reports this once and does not block changes on it)`);
+    }
     return false;
   });
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
@@ -176,12 +226,16 @@ function buildGraph(s: State, files: Iterable<string>): void {
 process.on('message', (message: ToChecker) => {
   switch (message.kind) {
     case 'open':
-      try { send(open(message.setup)); } catch (e: unknown) {
+      try {
+        send(open(message.setup));
+      } catch (e: unknown) {
         send({ kind: 'failed', id: -1, message: e instanceof Error ? e.message : String(e) });
       }
       break;
     case 'check':
-      try { send(check(message.id, message.changed, message.all)); } catch (e: unknown) {
+      try {
+        send(check(message.id, message.changed, message.all));
+      } catch (e: unknown) {
         send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e) });
       } finally {
         served.clear();
@@ -190,7 +244,11 @@ process.on('message', (message: ToChecker) => {
       if (state && !state.graphReady) buildGraph(state, state.known);
       break;
     case 'close':
-      try { state?.api.close(); } catch { /* TypeScript's process is gone already: nothing is left to close */ }
+      try {
+        state?.api.close();
+      } catch {
+        /* TypeScript's process is gone already: nothing is left to close */
+      }
       state = null;
       process.disconnect();
       break;

@@ -32,8 +32,12 @@ export function virtualImagoPackage(root: string): VirtualFiles {
  * File-system callbacks for the checker: `config`, the virtual package and the texts in `served` (the
  * changed files, read once by the checker process so it knows what TypeScript saw), else the real disk.
  */
-export function checkerFileSystem(virtual: VirtualFiles, config: () => { readonly path: string; readonly text: string }, served: ReadonlyMap<string, string> = new Map()): FileSystem {
-  const file = (f: string): string | undefined => (f === config().path ? config().text : virtual.files.get(f) ?? served.get(f));
+export function checkerFileSystem(
+  virtual: VirtualFiles,
+  config: () => { readonly path: string; readonly text: string },
+  served: ReadonlyMap<string, string> = new Map(),
+): FileSystem {
+  const file = (f: string): string | undefined => (f === config().path ? config().text : (virtual.files.get(f) ?? served.get(f)));
   return {
     readFile: (f) => file(f),
     fileExists: (f) => (file(f) !== undefined ? true : undefined),

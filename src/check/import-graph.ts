@@ -6,10 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSync } from 'oxc-parser';
 import { isolatedDeclarationSync } from 'oxc-transform';
-import { resolveSpecifier, type PathAliases } from '../runtime/resolve.js';
+import { type PathAliases, resolveSpecifier } from '../runtime/resolve.js';
 
 const host = {
-  isFile: (f: string): boolean => { try { return fs.statSync(f).isFile(); } catch { return false; } },
+  isFile: (f: string): boolean => {
+    try {
+      return fs.statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  },
   paths: { dirname: path.dirname, resolve: path.resolve, relative: path.relative, isAbsolute: path.isAbsolute },
 };
 
@@ -33,7 +39,9 @@ export class ImportGraph {
   update(file: string, known?: string): boolean {
     const before = this.#facts.get(file);
     let text: string;
-    try { text = known ?? fs.readFileSync(file, 'utf8'); } catch {
+    try {
+      text = known ?? fs.readFileSync(file, 'utf8');
+    } catch {
       this.#facts.delete(file);
       return before !== undefined;
     }
@@ -44,15 +52,24 @@ export class ImportGraph {
     };
     const imports = new Set<string>();
     const reexports = new Set<string>();
-    for (const i of parsed.module.staticImports) { const r = resolve(i.moduleRequest.value); if (r) imports.add(r); }
+    for (const i of parsed.module.staticImports) {
+      const r = resolve(i.moduleRequest.value);
+      if (r) imports.add(r);
+    }
     // `import('./x.ts')` in code and in type positions (`let c: import('./x.ts').C`): an edge either way.
     // Matching the text may find one in a comment or a string; that only adds a file to check.
-    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) { const r = resolve(m[1]!); if (r) imports.add(r); }
+    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const r = resolve(m[1]!);
+      if (r) imports.add(r);
+    }
     for (const e of parsed.module.staticExports) {
       for (const entry of e.entries) {
         const spec = entry.moduleRequest?.value;
         const r = spec ? resolve(spec) : null;
-        if (r) { imports.add(r); reexports.add(r); }
+        if (r) {
+          imports.add(r);
+          reexports.add(r);
+        }
       }
     }
     const decl = isolatedDeclarationSync(file, text, {});
@@ -72,7 +89,10 @@ export class ImportGraph {
       for (const [importer, facts] of this.#facts) {
         if (!facts.imports.has(file)) continue;
         out.add(importer);
-        if (facts.reexports.has(file) && !seen.has(importer)) { seen.add(importer); queue.push(importer); }
+        if (facts.reexports.has(file) && !seen.has(importer)) {
+          seen.add(importer);
+          queue.push(importer);
+        }
       }
     }
     return out;

@@ -23,20 +23,26 @@ export type ToChecker =
 
 export type FromChecker =
   | {
-    readonly kind: 'opened'; readonly ms: number; readonly files: number; readonly config: string; readonly errors: readonly Diagnostic[];
-    /** The project's tsconfig `paths` and class-field semantics, for the loader to follow. */
-    readonly settings: ProjectSettings;
-  }
+      readonly kind: 'opened';
+      readonly ms: number;
+      readonly files: number;
+      readonly config: string;
+      readonly errors: readonly Diagnostic[];
+      /** The project's tsconfig `paths` and class-field semantics, for the loader to follow. */
+      readonly settings: ProjectSettings;
+    }
   | {
-    readonly kind: 'checked'; readonly id: number; readonly ms: number;
-    /** Files whose diagnostics were collected. */
-    readonly checked: number;
-    /** Every project file of the program now (absolute). */
-    readonly files: readonly string[];
-    readonly errors: readonly Diagnostic[];
-    /** Problems reported once and not gated (a package without type declarations). */
-    readonly notices: readonly string[];
-    /** textHash of the text TypeScript was given for each changed file it could read. */
-    readonly seen: Readonly<Record<string, string>>;
-  }
+      readonly kind: 'checked';
+      readonly id: number;
+      readonly ms: number;
+      /** Files whose diagnostics were collected. */
+      readonly checked: number;
+      /** Every project file of the program now (absolute). */
+      readonly files: readonly string[];
+      readonly errors: readonly Diagnostic[];
+      /** Problems reported once and not gated (a package without type declarations). */
+      readonly notices: readonly string[];
+      /** textHash of the text TypeScript was given for each changed file it could read. */
+      readonly seen: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

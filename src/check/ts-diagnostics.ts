@@ -3,8 +3,8 @@
 
 import fs from 'node:fs';
 import type { Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
-import { codeFrame, lineStarts, positionAt } from '../compile/source-text.js';
 import type { Diagnostic } from '../compile/diagnostic.js';
+import { codeFrame, lineStarts, positionAt } from '../compile/source-text.js';
 
 /** Category of an error in the TypeScript 7 API (DiagnosticCategory.Error). */
 const ERROR = 1;
@@ -23,7 +23,9 @@ export function convertDiagnostics(list: readonly TsDiagnostic[], rel: (file: st
       try {
         const text = fs.readFileSync(file, 'utf8');
         texts.set(file, { text, starts: lineStarts(text) });
-      } catch { texts.set(file, null); }
+      } catch {
+        texts.set(file, null);
+      }
     }
     return texts.get(file) ?? null;
   };
@@ -32,10 +34,20 @@ export function convertDiagnostics(list: readonly TsDiagnostic[], rel: (file: st
     if (d.category !== ERROR) continue;
     const message = flatten(d);
     const code = `TS${d.code}`;
-    if (!d.fileName) { out.push({ file: '', line: 1, column: 1, message, code }); continue; }
+    if (!d.fileName) {
+      out.push({ file: '', line: 1, column: 1, message, code });
+      continue;
+    }
     const src = source(d.fileName);
     const pos = src ? positionAt(src.starts, d.pos) : { line: 1, column: 1 };
-    out.push({ file: rel(d.fileName), line: pos.line, column: pos.column, message, code, ...(src ? { frame: codeFrame(src.text, pos.line, pos.column) } : {}) });
+    out.push({
+      file: rel(d.fileName),
+      line: pos.line,
+      column: pos.column,
+      message,
+      code,
+      ...(src ? { frame: codeFrame(src.text, pos.line, pos.column) } : {}),
+    });
   }
   return out;
 }

@@ -2,11 +2,11 @@
 // never blocks the program's event loop and a crash of the checker never takes the program down. A
 // checker that fails (its process or TypeScript's died) is replaced by a fresh one at the next check.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../compile/diagnostic.js';
-import type { ProjectSettings } from './project-config.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
+import type { ProjectSettings } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 
 export interface OpenedGate {
@@ -28,7 +28,8 @@ const keyOf = (changed: readonly string[], all: boolean): string => `${all}\n${[
 /** Starts a checker process and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
   const worker = fork(fileURLToPath(new URL('./checker-process.js', import.meta.url)), [], {
-    serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   // The checker keeps the program alive only while it is asked something (see #hold).
   worker.unref();
@@ -86,7 +87,9 @@ export class WorkerTypeGate implements TypeGate {
     this.#ahead = null;
     if (this.#closed || !this.#worker) return;
     const ahead = { key: keyOf(changed, false), result: this.#ask(changed, false), done: false };
-    const settle = (): void => { ahead.done = true; };
+    const settle = (): void => {
+      ahead.done = true;
+    };
     ahead.result.then(settle, settle);
     this.#ahead = ahead;
   }
@@ -149,12 +152,15 @@ export class WorkerTypeGate implements TypeGate {
       this.#failAll(new Error(why));
     };
     worker.on('error', (e) => lost(`the checker process failed: ${e.message}`));
-    worker.on('exit', (code, signal) => { if (!this.#closed) lost(`the checker process exited (${signal ?? `code ${code}`})`); });
+    worker.on('exit', (code, signal) => {
+      if (!this.#closed) lost(`the checker process exited (${signal ?? `code ${code}`})`);
+    });
   }
 
   /** A question to the checker keeps the process alive until it is answered; an idle checker does not. */
   #hold(): void {
-    if (this.#pending.size > 0) this.#worker?.channel?.ref(); else this.#worker?.channel?.unref();
+    if (this.#pending.size > 0) this.#worker?.channel?.ref();
+    else this.#worker?.channel?.unref();
   }
 
   #receive(m: FromChecker): void {

@@ -92,15 +92,36 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const value = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : rest[++i]);
     switch (flag) {
-      case '-h': case '--help': return { command: 'help', topic: 'run' };
-      case '--events': events = value(); if (!events) return { command: 'error', message: '--events needs a file path' }; break;
-      case '--root': root = value(); if (!root) return { command: 'error', message: '--root needs a folder' }; break;
-      case '--tick-ms': { const n = number('--tick-ms', value(), 1); if (typeof n === 'string') return { command: 'error', message: n }; tickMs = n; break; }
-      case '--debounce-ms': { const n = number('--debounce-ms', value(), 0); if (typeof n === 'string') return { command: 'error', message: n }; debounceMs = n; break; }
-      case '--no-watch': watch = false; break;
+      case '-h':
+      case '--help':
+        return { command: 'help', topic: 'run' };
+      case '--events':
+        events = value();
+        if (!events) return { command: 'error', message: '--events needs a file path' };
+        break;
+      case '--root':
+        root = value();
+        if (!root) return { command: 'error', message: '--root needs a folder' };
+        break;
+      case '--tick-ms': {
+        const n = number('--tick-ms', value(), 1);
+        if (typeof n === 'string') return { command: 'error', message: n };
+        tickMs = n;
+        break;
+      }
+      case '--debounce-ms': {
+        const n = number('--debounce-ms', value(), 0);
+        if (typeof n === 'string') return { command: 'error', message: n };
+        debounceMs = n;
+        break;
+      }
+      case '--no-watch':
+        watch = false;
+        break;
       case '--typecheck': {
         const mode = value();
-        if (mode !== 'gate' && mode !== 'warn' && mode !== 'off') return { command: 'error', message: `--typecheck takes gate, warn or off, got '${mode ?? ''}'` };
+        if (mode !== 'gate' && mode !== 'warn' && mode !== 'off')
+          return { command: 'error', message: `--typecheck takes gate, warn or off, got '${mode ?? ''}'` };
         typecheck = mode;
         break;
       }

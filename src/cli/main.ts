@@ -2,9 +2,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSession } from '../host/session.js';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
+import { startSession } from '../host/session.js';
 import { CHECK_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
 
 function fail(message: string): never {
@@ -23,16 +23,29 @@ function findRoot(dir: string): string {
 async function run(args: RunArgs): Promise<void> {
   const entry = path.resolve(args.entry);
   let stat: fs.Stats;
-  try { stat = fs.statSync(entry); } catch { fail(`entry file '${args.entry}' not found (looked at ${entry})`); }
+  try {
+    stat = fs.statSync(entry);
+  } catch {
+    fail(`entry file '${args.entry}' not found (looked at ${entry})`);
+  }
   if (!stat.isFile()) fail(`entry '${args.entry}' is not a file`);
   const root = args.root ? path.resolve(args.root) : findRoot(path.dirname(entry));
   if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
   if (args.events) {
-    try { fs.appendFileSync(path.resolve(args.events), ''); } catch (e: unknown) { fail(`cannot write the events file '${args.events}': ${(e as Error).message}`); }
+    try {
+      fs.appendFileSync(path.resolve(args.events), '');
+    } catch (e: unknown) {
+      fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
+    }
   }
   const session = await startSession({
-    entry, root, eventsFile: args.events ? path.resolve(args.events) : undefined,
-    tickMs: args.tickMs, debounceMs: args.debounceMs, watch: args.watch, typecheck: args.typecheck,
+    entry,
+    root,
+    eventsFile: args.events ? path.resolve(args.events) : undefined,
+    tickMs: args.tickMs,
+    debounceMs: args.debounceMs,
+    watch: args.watch,
+    typecheck: args.typecheck,
     stderr: (text) => process.stderr.write(text),
   });
   if (!args.watch && !session.started) {
@@ -46,12 +59,15 @@ async function run(args: RunArgs): Promise<void> {
     // A program with its own handler for the signal decides when to exit; imago only runs stop().
     const programHandles = process.listenerCount(signal) > 1;
     process.stderr.write(`[imago] ${signal}: stopping${programHandles ? ' (the program handles the signal and exits itself)' : ''}\n`);
-    session.close().then(() => {
-      if (!programHandles) process.exit(session.stopFailed ? 1 : signal === 'SIGINT' ? 130 : 143);
-    }, (e: unknown) => {
-      process.stderr.write(`[imago] stopping failed: ${(e as Error).message}\n`);
-      process.exit(1);
-    });
+    session.close().then(
+      () => {
+        if (!programHandles) process.exit(session.stopFailed ? 1 : signal === 'SIGINT' ? 130 : 143);
+      },
+      (e: unknown) => {
+        process.stderr.write(`[imago] stopping failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -62,7 +78,9 @@ function defaultEntry(): string {
   try {
     const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { main?: unknown };
     if (typeof pkg.main === 'string' && /\.(ts|tsx|mts)$/.test(pkg.main) && fs.existsSync(pkg.main)) return pkg.main;
-  } catch { /* no package.json: try the usual places */ }
+  } catch {
+    /* no package.json: try the usual places */
+  }
   for (const candidate of ['src/main.ts', 'main.ts', 'src/index.ts', 'index.ts']) if (fs.existsSync(candidate)) return candidate;
   fail("no entry file: name one, as in 'imago check src/main.ts'");
 }
@@ -82,7 +100,9 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   const where = `${files} file${files === 1 ? '' : 's'}, ${config}`;
   if (errors.length > 0) {
     const inFiles = new Set(errors.map((d) => d.file)).size;
-    process.stdout.write(`Found ${errors.length} error${errors.length === 1 ? '' : 's'} in ${inFiles} file${inFiles === 1 ? '' : 's'} (${where}; ${ms.toFixed(0)} ms).\n`);
+    process.stdout.write(
+      `Found ${errors.length} error${errors.length === 1 ? '' : 's'} in ${inFiles} file${inFiles === 1 ? '' : 's'} (${where}; ${ms.toFixed(0)} ms).\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`No type errors (${where}; ${ms.toFixed(0)} ms).\n`);
@@ -91,14 +111,21 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
 
 const parsed = parseArgs(process.argv.slice(2));
 switch (parsed.command) {
-  case 'help': process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : MAIN_HELP); break;
-  case 'check': await check(parsed.entry, parsed.root); break;
+  case 'help':
+    process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : MAIN_HELP);
+    break;
+  case 'check':
+    await check(parsed.entry, parsed.root);
+    break;
   case 'version': {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`imago ${pkg.version}\n`);
     break;
   }
-  case 'error': fail(parsed.message);
-  // falls through: fail() never returns
-  case 'run': await run(parsed); break;
+  case 'error':
+    fail(parsed.message);
+    break;
+  case 'run':
+    await run(parsed);
+    break;
 }

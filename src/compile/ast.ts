@@ -11,8 +11,12 @@ export interface AstNode {
 
 /** True when `value` looks like an AST node. */
 export function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
-    && typeof (value as { start?: unknown }).start === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    typeof (value as { start?: unknown }).start === 'number'
+  );
 }
 
 /** The child node under `key`, or undefined. */
@@ -34,6 +38,7 @@ export function text(node: AstNode, key: string): string | undefined {
 }
 
 /** Calls `visit` for every node below `root` (pre-order); `visit` returns false to skip a subtree. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing visits every subtree
 export function walk(root: AstNode, visit: (node: AstNode, parent: AstNode | null) => boolean | void): void {
   const stack: Array<[AstNode, AstNode | null]> = [[root, null]];
   while (stack.length > 0) {

@@ -3,7 +3,7 @@
 // and static blocks leave the class body to become state items, and a class's references to its own
 // name reach its stable identity rather than the version being defined.
 
-import { child, children, isNode, nameOf, text, type AstNode } from './ast.js';
+import { type AstNode, child, children, isNode, nameOf, text } from './ast.js';
 import type { Edit } from './emitter.js';
 
 /** A static member taken out of a top-level class body. */
@@ -32,8 +32,12 @@ export function instanceFields(js: string, cls: AstNode): Array<{ name: string; 
   for (const m of children(child(cls, 'body')!, 'body')) {
     if ((m.type !== 'PropertyDefinition' && m.type !== 'AccessorProperty') || m['static'] === true) continue;
     const key = child(m, 'key')!;
-    const name = m['computed'] === true ? `[${js.slice(key.start, key.end)}]`
-      : key.type === 'PrivateIdentifier' ? `#${text(key, 'name') ?? ''}` : nameOf(key) ?? js.slice(key.start, key.end);
+    const name =
+      m['computed'] === true
+        ? `[${js.slice(key.start, key.end)}]`
+        : key.type === 'PrivateIdentifier'
+          ? `#${text(key, 'name') ?? ''}`
+          : (nameOf(key) ?? js.slice(key.start, key.end));
     const value = child(m, 'value');
     out.push({ name, initializer: value ? js.slice(value.start, value.end) : null });
   }
@@ -67,7 +71,10 @@ export function rewritePrivateNames(program: AstNode, js: string, topLevelNames:
   const symbolVar = (label: string, name: string): string => {
     const key = `${label}#${name}`;
     let v = vars.get(key);
-    if (!v) { v = `__imago_p${vars.size}`; vars.set(key, v); }
+    if (!v) {
+      v = `__imago_p${vars.size}`;
+      vars.set(key, v);
+    }
     return v;
   };
   type Frame = { readonly start: number; readonly names: Map<string, string> };
@@ -119,9 +126,11 @@ export function rewritePrivateNames(program: AstNode, js: string, topLevelNames:
     for (const k of Object.keys(node)) visitValue(node[k], stack, label);
   };
   const visitValue = (value: unknown, stack: Frame[], label: string): void => {
-    if (Array.isArray(value)) { for (const v of value) if (isNode(v)) visit(v, stack, label); } else if (isNode(value)) visit(value, stack, label);
+    if (Array.isArray(value)) {
+      for (const v of value) if (isNode(v)) visit(v, stack, label);
+    } else if (isNode(value)) visit(value, stack, label);
   };
-  children(program, 'body').forEach((stmt, i) => visit(stmt, [], topLevelNames.get(stmt) ?? `statement${i}`));
+  for (const [i, stmt] of children(program, 'body').entries()) visit(stmt, [], topLevelNames.get(stmt) ?? `statement${i}`);
   const prologue = [...vars].map(([key, v]) => `const ${v} = __imago_rt.privateName(${JSON.stringify(key)});\n`).join('');
   return { edits, prologue, symbolFor: (classStart, name) => byClass.get(classStart)?.get(name) };
 }

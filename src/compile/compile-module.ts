@@ -4,25 +4,21 @@
 // outlives the code that made it (docs/semantics.md).
 
 import { parseSync } from 'oxc-parser';
-import { child, children, isFunctionNode, nameOf, walk, type AstNode } from './ast.js';
+import { type AstNode, child, children, isFunctionNode, nameOf, walk } from './ast.js';
 import { instanceFields, rewritePrivateNames, staticMembers } from './classes.js';
-import {
-  MODULE_PARAMS, TRACKED_GLOBALS, type CompiledModule, type ExportSource, type FunctionDecl, type Item,
-} from './compiled-module.js';
+import { type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
+import { L, M, META, member, RT, S, T } from './emit-names.js';
+import { type Edit, Emitter } from './emitter.js';
 import { classLayouts } from './layout.js';
-import { L, member, META, M, RT, S, T } from './emit-names.js';
-import { Emitter, type Edit } from './emitter.js';
 import { PositionMap } from './position-map.js';
-import { classifyTopLevel, CompileFailure, type TopItem } from './top-level.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
-import { transpile, type CompileOptions } from './transpile.js';
+import { CompileFailure, classifyTopLevel, type TopItem } from './top-level.js';
+import { type CompileOptions, transpile } from './transpile.js';
 
-export type CompileResult =
-  | { readonly ok: true; readonly module: CompiledModule }
-  | { readonly ok: false; readonly errors: Diagnostic[] };
+export type CompileResult = { readonly ok: true; readonly module: CompiledModule } | { readonly ok: false; readonly errors: Diagnostic[] };
 
 /** True if the statement awaits at module level (not inside a nested function). */
 function hasTopLevelAwait(stmt: AstNode): boolean {
@@ -70,7 +66,8 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
 
   walk(program, (node, parent) => {
     switch (node.type) {
-      case 'CallExpression': case 'NewExpression': {
+      case 'CallExpression':
+      case 'NewExpression': {
         const callee = child(node, 'callee');
         if (node.type === 'CallExpression' && callee?.type === 'Identifier') callees.add(callee.start);
         break;
@@ -88,9 +85,15 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
         }
         break;
       case 'Decorator':
-        throw new CompileFailure(node.start, 'imago cannot run decorators yet: Node 20 does not support them and the transpiler does not lower them; call the decorator as a function instead (x = dec(x))');
+        throw new CompileFailure(
+          node.start,
+          'imago cannot run decorators yet: Node 20 does not support them and the transpiler does not lower them; call the decorator as a function instead (x = dec(x))',
+        );
       case 'AccessorProperty':
-        throw new CompileFailure(node.start, 'imago cannot run `accessor` fields yet: Node 20 does not support them; write a getter and setter over a private field instead');
+        throw new CompileFailure(
+          node.start,
+          'imago cannot run `accessor` fields yet: Node 20 does not support them; write a getter and setter over a private field instead',
+        );
       case 'MetaProperty':
         if (nameOf(child(node, 'meta')) === 'import') edits.push({ start: node.start, end: node.end, text: META });
         break;
@@ -101,9 +104,15 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
         // A `var` nested in a top-level block or loop binds at module scope: it becomes a plain assignment.
         if (moduleVarDecls.has(node) && !topLevelStatements.has(node) && parent?.type !== 'ExportNamedDeclaration') {
           const first = children(node, 'declarations')[0];
-          const inLoopHead = parent !== null && (parent.type === 'ForStatement' || parent.type === 'ForInStatement' || parent.type === 'ForOfStatement') && child(parent, parent.type === 'ForStatement' ? 'init' : 'left') === node;
+          const inLoopHead =
+            parent !== null &&
+            (parent.type === 'ForStatement' || parent.type === 'ForInStatement' || parent.type === 'ForOfStatement') &&
+            child(parent, parent.type === 'ForStatement' ? 'init' : 'left') === node;
           if (!inLoopHead && child(first ?? node, 'id')?.type !== 'Identifier') {
-            throw new CompileFailure(node.start, 'imago cannot keep a destructuring `var` nested in a top-level block as module state; declare it at the top level with let');
+            throw new CompileFailure(
+              node.start,
+              'imago cannot keep a destructuring `var` nested in a top-level block as module state; declare it at the top level with let',
+            );
           }
           edits.push({ start: node.start, end: node.start + 3, text: '' });
           // `var a;` declares without assigning: nothing is left to run but a harmless `void 0`.
@@ -156,7 +165,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   const topLevelNames = new Map<AstNode, string>();
   for (const stmt of children(program, 'body')) {
     const t = top.find((x) => x.node.start >= stmt.start && x.node.end <= stmt.end);
-    if (t && t.kind !== 'effect') topLevelNames.set(stmt, t.kind === 'binding' ? t.names[0] ?? 'binding' : t.name);
+    if (t && t.kind !== 'effect') topLevelNames.set(stmt, t.kind === 'binding' ? (t.names[0] ?? 'binding') : t.name);
   }
   for (const c of classItems) topLevelNames.set(c.node, c.name);
   const privates = rewritePrivateNames(program, js, topLevelNames);
@@ -181,12 +190,17 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   for (const item of top) {
     if (item.kind !== 'function') continue;
     functions.push({ name: item.name, text: js.slice(item.node.start, item.node.end), jsOffset: item.idStart ?? item.node.start });
-    emitter.insert(`${JSON.stringify(item.name)}: `).copy(item.node.start, item.node.end).insert(',\n');
+    emitter
+      .insert(`${JSON.stringify(item.name)}: `)
+      .copy(item.node.start, item.node.end)
+      .insert(',\n');
   }
   emitter.insert('};\nconst __imago_I = [\n');
   const items: Item[] = [];
   const seen = new Map<string, number>();
-  const pushItem = (item: Item): void => { items.push(item); };
+  const pushItem = (item: Item): void => {
+    items.push(item);
+  };
   for (const item of top) {
     if (item.kind === 'function') continue;
     if (item.kind === 'class') {
@@ -205,7 +219,10 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       const value = item.value;
       if (item.enumFn) {
         itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
-        emitter.insert(`${member(S, item.names[0]!)} = ${RT}.defineEnum(${JSON.stringify(item.names[0])}, (`).copy(item.enumFn.start, item.enumFn.end).insert(')({}));');
+        emitter
+          .insert(`${member(S, item.names[0]!)} = ${RT}.defineEnum(${JSON.stringify(item.names[0])}, (`)
+          .copy(item.enumFn.start, item.enumFn.end)
+          .insert(')({}));');
       } else {
         itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
         if (value) reads = readsWithin(value.start, value.end);
@@ -217,7 +234,8 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
           emitter.insert('(').copy(item.id.start, item.id.end).insert(' = ').copy(value!.start, value!.end).insert(');');
         } else {
           emitter.insert(`${member(S, item.names[0]!)} = `);
-          if (value) emitter.copy(value.start, value.end); else emitter.insert('undefined');
+          if (value) emitter.copy(value.start, value.end);
+          else emitter.insert('undefined');
           emitter.insert(';');
         }
       }
@@ -230,8 +248,14 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       if (n > 1) key += `#${n}`;
     }
     items.push({
-      key, kind: item.kind, names: item.kind === 'binding' ? item.names : [], text: itemText,
-      localDeps: reads.local, importDeps: reads.imported, isAsync, jsOffset: node.start,
+      key,
+      kind: item.kind,
+      names: item.kind === 'binding' ? item.names : [],
+      text: itemText,
+      localDeps: reads.local,
+      importDeps: reads.imported,
+      isAsync,
+      jsOffset: node.start,
     });
   }
   emitter.insert('];\nreturn [__imago_F, __imago_I];\n');
@@ -240,7 +264,10 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   for (const [name, src] of rawExports) {
     if (src.kind === 'local' && src.local !== 'default' && !functionNames.has(src.local)) {
       const ref = imports.get(src.local);
-      if (ref) { exports.set(name, { kind: 'reexport', dep: ref.dep, name: ref.name }); continue; }
+      if (ref) {
+        exports.set(name, { kind: 'reexport', dep: ref.dep, name: ref.name });
+        continue;
+      }
       if (!kinds.has(src.local)) throw new CompileFailure(0, `export ${name} names ${src.local}, which this module does not declare`);
     }
     exports.set(name, src);
@@ -251,7 +278,12 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
     params: [...MODULE_PARAMS],
-    dependencies, imports, exports, starExports, functions, items,
+    dependencies,
+    imports,
+    exports,
+    starExports,
+    functions,
+    items,
     positions: new PositionMap(emitter.code, emitter.segments, js, map),
   };
 }

@@ -20,9 +20,7 @@ export interface ImportRef {
 }
 
 /** Where an export name comes from. */
-export type ExportSource =
-  | { readonly kind: 'local'; readonly local: string }
-  | { readonly kind: 'reexport'; readonly dep: number; readonly name: string };
+export type ExportSource = { readonly kind: 'local'; readonly local: string } | { readonly kind: 'reexport'; readonly dep: number; readonly name: string };
 
 /** A top-level function (declaration, or `const f = () => ...`): code, swapped through layers. */
 export interface FunctionDecl {

@@ -1,7 +1,7 @@
 // Emits a top-level class as items: its definition under the stable identity, its static fields
 // (state) and its static blocks (effects).
 
-import { child, children, nameOf, text, type AstNode } from './ast.js';
+import { type AstNode, child, children, nameOf, text } from './ast.js';
 import { staticKeyText, staticMembers } from './classes.js';
 import type { Item } from './compiled-module.js';
 import { member, RT, S } from './emit-names.js';
@@ -29,7 +29,11 @@ function emitFieldInitializers(emitter: Emitter, node: AstNode, symbolFor: (clas
  * and per static block (an effect: re-run when its text changed), with `this` the class.
  */
 export function emitClass(
-  emitter: Emitter, js: string, name: string, node: AstNode, isAsync: boolean,
+  emitter: Emitter,
+  js: string,
+  name: string,
+  node: AstNode,
+  isAsync: boolean,
   symbolFor: (classStart: number, name: string) => string | undefined,
   readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
   push: (item: Item) => void,
@@ -37,10 +41,21 @@ export function emitClass(
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
   const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
-  emitter.insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end);
+  emitter
+    .insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `)
+    .copy(node.start, node.end);
   emitFieldInitializers(emitter, node, symbolFor);
   emitter.insert('); },\n');
-  push({ key: `c:${name}`, kind: 'class', names: [name], text: js.slice(node.start, node.end), localDeps: heritageReads.local, importDeps: heritageReads.imported, isAsync, jsOffset: node.start });
+  push({
+    key: `c:${name}`,
+    kind: 'class',
+    names: [name],
+    text: js.slice(node.start, node.end),
+    localDeps: heritageReads.local,
+    importDeps: heritageReads.imported,
+    isAsync,
+    jsOffset: node.start,
+  });
   // Static initializers and blocks run as a method whose home object inherits from the superclass, so
   // `super.x` in them reaches the superclass (K -> Impl -> Base) and `this` is the class.
   const asStatic = `({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(${cls})), __imago_static() `;
@@ -52,7 +67,16 @@ export function emitClass(
       const n = (blocks.get(text) ?? 0) + 1;
       blocks.set(text, n);
       emitter.insert(`function () { ${asStatic}`).copy(brace, m.node.end).insert(` }).__imago_static.call(${cls}); },\n`);
-      push({ key: `e:static ${name} ${text}${n > 1 ? `#${n}` : ''}`, kind: 'effect', names: [], text, localDeps: [], importDeps: [], isAsync: false, jsOffset: m.node.start });
+      push({
+        key: `e:static ${name} ${text}${n > 1 ? `#${n}` : ''}`,
+        kind: 'effect',
+        names: [],
+        text,
+        localDeps: [],
+        importDeps: [],
+        isAsync: false,
+        jsOffset: m.node.start,
+      });
       continue;
     }
     const keyText = staticKeyText(js, m);
@@ -61,9 +85,19 @@ export function emitClass(
     else if (m.key.type === 'PrivateIdentifier') emitter.insert(symbolFor(node.start, text(m.key, 'name')!) ?? 'undefined');
     else emitter.insert(JSON.stringify(nameOf(m.key) ?? js.slice(m.key.start, m.key.end)));
     emitter.insert(`, ${asStatic}{ return `);
-    if (m.value) emitter.copy(m.value.start, m.value.end); else emitter.insert('undefined');
+    if (m.value) emitter.copy(m.value.start, m.value.end);
+    else emitter.insert('undefined');
     emitter.insert(`; } }).__imago_static.call(${cls})); },\n`);
     const reads = m.value ? readsWithin(m.value.start, m.value.end) : { local: [], imported: [] };
-    push({ key: `s:${name}.${keyText}`, kind: 'binding', names: [], text: js.slice(m.node.start, m.node.end), localDeps: reads.local, importDeps: reads.imported, isAsync: false, jsOffset: m.node.start });
+    push({
+      key: `s:${name}.${keyText}`,
+      kind: 'binding',
+      names: [],
+      text: js.slice(m.node.start, m.node.end),
+      localDeps: reads.local,
+      importDeps: reads.imported,
+      isAsync: false,
+      jsOffset: m.node.start,
+    });
   }
 }

@@ -15,4 +15,3 @@ export const IDENT = /^[A-Za-z_$][\w$]*$/;
 export function member(obj: string, name: string): string {
   return IDENT.test(name) ? `${obj}.${name}` : `${obj}[${JSON.stringify(name)}]`;
 }
-

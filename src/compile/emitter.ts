@@ -14,7 +14,10 @@ export class Emitter {
   readonly #edits: Edit[];
 
   /** Edits are applied wherever a copied slice covers them; an edit inside an earlier one is dropped. */
-  constructor(private readonly js: string, edits: Edit[]) {
+  constructor(
+    private readonly js: string,
+    edits: Edit[],
+  ) {
     this.#edits = edits.slice().sort((a, b) => a.start - b.start);
   }
 
@@ -38,7 +41,6 @@ export class Emitter {
     return this;
   }
 
-
   get code(): string {
     return this.#out;
   }
@@ -58,7 +60,8 @@ export class Emitter {
     let hi = this.#edits.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.#edits[mid]!.start < start) lo = mid + 1; else hi = mid;
+      if (this.#edits[mid]!.start < start) lo = mid + 1;
+      else hi = mid;
     }
     for (let i = lo; i < this.#edits.length && this.#edits[i]!.start < end; i++) {
       const edit = this.#edits[i]!;

@@ -3,10 +3,10 @@
 // data layout engine (src/runtime/migrate.ts) diffs two of these to migrate instances that already exist.
 
 import { parseSync } from 'oxc-parser';
-import { child, children, nameOf, text, type AstNode } from './ast.js';
+import { type AstNode, child, children, nameOf, text } from './ast.js';
 import type { ClassInfo, FieldDecl } from './compiled-module.js';
-import { shapeOfInitializer, shapeOfType, shapeText, unionOf, type TypeShape } from './type-shape.js';
 import { languageOf } from './transpile.js';
+import { shapeOfInitializer, shapeOfType, shapeText, type TypeShape, unionOf } from './type-shape.js';
 
 /** The hook a class declares to migrate its instances: `static migrateInstance(instance, old, fromVersion)`. */
 export const MIGRATE_HOOK = 'migrateInstance';
@@ -64,14 +64,21 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
   const out = new Map<string, TsField>();
   let previousEnd = child(cls, 'body')?.start ?? cls.start;
   const markerBefore = (start: number): string | null => {
-    for (const c of comments) if (c.start >= previousEnd && c.end <= start) { const m = RENAMED.exec(c.value); if (m) return m[1]!; }
+    for (const c of comments)
+      if (c.start >= previousEnd && c.end <= start) {
+        const m = RENAMED.exec(c.value);
+        if (m) return m[1]!;
+      }
     return null;
   };
   const typed = (annotation: AstNode | undefined, value: AstNode | undefined, optional: boolean): Pick<TsField, 'type' | 'typeText'> => {
     const node = child(annotation ?? cls, 'typeAnnotation');
     let type = node ? shapeOfType(node, aliases) : shapeOfInitializer(value);
     let typeText = node ? source.slice(node.start, node.end).replace(/\s+/g, ' ') : type.kind === 'opaque' ? '' : shapeText(type);
-    if (optional) { type = unionOf([type, { kind: 'primitive', name: 'undefined' }]); typeText = typeText ? `${typeText} | undefined` : ''; }
+    if (optional) {
+      type = unionOf([type, { kind: 'primitive', name: 'undefined' }]);
+      typeText = typeText ? `${typeText} | undefined` : '';
+    }
     return { type, typeText };
   };
   for (const m of children(child(cls, 'body')!, 'body')) {
@@ -82,13 +89,24 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
         const id = param.type === 'AssignmentPattern' ? child(param, 'left') : param;
         const name = nameOf(id);
         if (!name || !id) continue;
-        out.set(name, { ...typed(child(id, 'typeAnnotation'), child(param, 'right'), id['optional'] === true), renamedFrom: markerBefore(p.start), start: p.start, param: true });
+        out.set(name, {
+          ...typed(child(id, 'typeAnnotation'), child(param, 'right'), id['optional'] === true),
+          renamedFrom: markerBefore(p.start),
+          start: p.start,
+          param: true,
+        });
         previousEnd = p.end;
       }
     }
     if (m.type === 'PropertyDefinition' && m['static'] !== true && m['declare'] !== true && m['computed'] !== true) {
       const name = keyName(child(m, 'key'));
-      if (name) out.set(name, { ...typed(child(m, 'typeAnnotation'), child(m, 'value'), m['optional'] === true), renamedFrom: markerBefore(m.start), start: m.start, param: false });
+      if (name)
+        out.set(name, {
+          ...typed(child(m, 'typeAnnotation'), child(m, 'value'), m['optional'] === true),
+          renamedFrom: markerBefore(m.start),
+          start: m.start,
+          param: false,
+        });
     }
     previousEnd = m.end;
   }
@@ -96,7 +114,9 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
 }
 
 function hasMigrateHook(cls: AstNode): boolean {
-  return children(child(cls, 'body')!, 'body').some((m) => m.type === 'MethodDefinition' && m['static'] === true && m['computed'] !== true && keyName(child(m, 'key')) === MIGRATE_HOOK);
+  return children(child(cls, 'body')!, 'body').some(
+    (m) => m.type === 'MethodDefinition' && m['static'] === true && m['computed'] !== true && keyName(child(m, 'key')) === MIGRATE_HOOK,
+  );
 }
 
 /**
@@ -105,7 +125,11 @@ function hasMigrateHook(cls: AstNode): boolean {
  * that the JavaScript does not define up front (parameter properties, or fields without an initializer
  * under `useDefineForClassFields: false`) follow, as the constructor assigns them.
  */
-export function classLayouts(file: string, source: string, jsClasses: ReadonlyMap<string, { jsOffset: number; fields: ReadonlyArray<{ name: string; initializer: string | null }> }>): Map<string, ClassInfo> {
+export function classLayouts(
+  file: string,
+  source: string,
+  jsClasses: ReadonlyMap<string, { jsOffset: number; fields: ReadonlyArray<{ name: string; initializer: string | null }> }>,
+): Map<string, ClassInfo> {
   const out = new Map<string, ClassInfo>();
   if (jsClasses.size === 0) return out;
   const parsed = parseSync(`module.${languageOf(file)}`, source, { sourceType: 'module', lang: languageOf(file) });
@@ -121,8 +145,12 @@ export function classLayouts(file: string, source: string, jsClasses: ReadonlyMa
       const info = ts.get(fieldName);
       seen.add(fieldName);
       fields.push({
-        name: fieldName, initializer, type: info?.type ?? { kind: 'opaque' }, typeText: info?.typeText ?? '',
-        renamedFrom: info?.renamedFrom ?? null, sourceOffset: info?.start ?? cls?.start ?? 0,
+        name: fieldName,
+        initializer,
+        type: info?.type ?? { kind: 'opaque' },
+        typeText: info?.typeText ?? '',
+        renamedFrom: info?.renamedFrom ?? null,
+        sourceOffset: info?.start ?? cls?.start ?? 0,
       });
     };
     for (const f of js.fields) if (!f.name.startsWith('[')) add(f.name, f.initializer);

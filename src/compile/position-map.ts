@@ -2,7 +2,7 @@
 // transpiled JavaScript (through the segments the emitter recorded), then JavaScript -> TypeScript
 // (through oxc's source map). Built lazily: nothing is decoded until a stack trace or rejection needs it.
 
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { lineStarts, offsetAt, positionAt, type SourcePosition } from './source-text.js';
 import type { RawSourceMap } from './transpile.js';
 
@@ -29,7 +29,10 @@ export class PositionMap {
     let best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (segs[mid * 3]! <= at) { best = mid; lo = mid + 1; } else hi = mid - 1;
+      if (segs[mid * 3]! <= at) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     if (best < 0) return segs.length > 0 ? segs[1]! : 0;
     const start = segs[best * 3]!;

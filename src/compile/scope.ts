@@ -72,7 +72,7 @@ export function analyzeScope(program: AstNode): ModuleScope {
     return {
       name: v.name,
       defType: def ? def.type : 'Variable',
-      declaration: def && def.parent ? (def.parent as unknown as AstNode) : null,
+      declaration: def?.parent ? (def.parent as unknown as AstNode) : null,
       references: v.references.map(toReference),
     };
   });

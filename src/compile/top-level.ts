@@ -1,7 +1,7 @@
 // The first pass over a module: what each top-level statement is (function, class, binding, effect),
 // what the module imports and exports, and which statements are links to remove from the code.
 
-import { child, children, nameOf, text, type AstNode } from './ast.js';
+import { type AstNode, child, children, nameOf, text } from './ast.js';
 import { enumFunction } from './classes.js';
 import type { Dependency, ExportSource, ImportRef } from './compiled-module.js';
 
@@ -14,7 +14,10 @@ export type TopItem =
 
 /** A construct imago cannot compile, at a JavaScript offset. */
 export class CompileFailure extends Error {
-  constructor(readonly jsOffset: number, message: string) {
+  constructor(
+    readonly jsOffset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -23,13 +26,21 @@ export class CompileFailure extends Error {
 export function patternNames(node: AstNode | undefined, out: string[] = []): string[] {
   if (!node) return out;
   switch (node.type) {
-    case 'Identifier': out.push(text(node, 'name') ?? ''); break;
+    case 'Identifier':
+      out.push(text(node, 'name') ?? '');
+      break;
     case 'ObjectPattern':
       for (const p of children(node, 'properties')) patternNames(p.type === 'RestElement' ? child(p, 'argument') : child(p, 'value'), out);
       break;
-    case 'ArrayPattern': for (const e of children(node, 'elements')) patternNames(e, out); break;
-    case 'AssignmentPattern': patternNames(child(node, 'left'), out); break;
-    case 'RestElement': patternNames(child(node, 'argument'), out); break;
+    case 'ArrayPattern':
+      for (const e of children(node, 'elements')) patternNames(e, out);
+      break;
+    case 'AssignmentPattern':
+      patternNames(child(node, 'left'), out);
+      break;
+    case 'RestElement':
+      patternNames(child(node, 'argument'), out);
+      break;
   }
   return out;
 }
@@ -106,15 +117,17 @@ export function classifyTopLevel(program: AstNode): TopLevel {
         const dep = addDep(child(stmt, 'source')!);
         for (const spec of children(stmt, 'specifiers')) {
           const local = nameOf(child(spec, 'local'))!;
-          const name = spec.type === 'ImportDefaultSpecifier' ? 'default'
-            : spec.type === 'ImportNamespaceSpecifier' ? '*' : nameOf(child(spec, 'imported'))!;
+          const name = spec.type === 'ImportDefaultSpecifier' ? 'default' : spec.type === 'ImportNamespaceSpecifier' ? '*' : nameOf(child(spec, 'imported'))!;
           imports.set(local, { dep, name, jsOffset: spec.start });
         }
         break;
       }
       case 'ExportNamedDeclaration': {
         const decl = child(stmt, 'declaration');
-        if (decl) { addDeclaration(decl, true); break; }
+        if (decl) {
+          addDeclaration(decl, true);
+          break;
+        }
         removed.push([stmt.start, stmt.end]);
         const source = child(stmt, 'source');
         const dep = source ? addDep(source) : -1;

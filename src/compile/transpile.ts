@@ -2,7 +2,7 @@
 // a 100-line file, 5-50x faster than the alternatives).
 
 import { transformSync } from 'oxc-transform';
-import { diagnosticAt, type Diagnostic } from './diagnostic.js';
+import { type Diagnostic, diagnosticAt } from './diagnostic.js';
 
 /** The source map oxc returns (version 3, `mappings` still encoded). */
 export interface RawSourceMap {
@@ -26,7 +26,13 @@ export type TranspileResult =
   | { readonly ok: false; readonly errors: Diagnostic[] };
 
 const LANGS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
-  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.jsx': 'jsx',
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.jsx': 'jsx',
 };
 
 /** The oxc language of a file name, by its extension (TypeScript when unknown). */
@@ -37,6 +43,7 @@ export function languageOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
 
 /** The UTF-16 offset of a UTF-8 byte offset into `source` (oxc-transform reports errors in bytes). */
 export function utf16Offset(source: string, byteOffset: number): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range spans ASCII, control characters included
   if (!/[^\x00-\x7f]/.test(source)) return byteOffset;
   const bytes = new TextEncoder().encode(source);
   return new TextDecoder().decode(bytes.subarray(0, Math.min(byteOffset, bytes.length))).length;
@@ -51,8 +58,9 @@ export function transpile(file: string, source: string, options: CompileOptions 
   if (errors.length > 0) {
     return {
       ok: false,
-      errors: errors.map((e) => diagnosticAt(file, source, utf16Offset(source, e.labels[0]?.start ?? 0),
-        e.helpMessage ? `${e.message} (${e.helpMessage})` : e.message, 'IMAGO_PARSE')),
+      errors: errors.map((e) =>
+        diagnosticAt(file, source, utf16Offset(source, e.labels[0]?.start ?? 0), e.helpMessage ? `${e.message} (${e.helpMessage})` : e.message, 'IMAGO_PARSE'),
+      ),
     };
   }
   const map = result.map ? { version: result.map.version, sources: result.map.sources, names: result.map.names, mappings: result.map.mappings } : null;

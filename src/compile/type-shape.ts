@@ -2,7 +2,7 @@
 // unions, arrays and class types. Everything else (interfaces, mapped and conditional types, generics
 // imago cannot see through) is `opaque`: the type gate checks the code, but live values are not checked.
 
-import { child, children, nameOf, type AstNode } from './ast.js';
+import { type AstNode, child, children, nameOf } from './ast.js';
 
 export type TypeShape =
   | { readonly kind: 'any' }
@@ -20,11 +20,21 @@ const OPAQUE: TypeShape = { kind: 'opaque' };
 const prim = (name: Extract<TypeShape, { kind: 'primitive' }>['name']): TypeShape => ({ kind: 'primitive', name });
 
 const KEYWORDS: Record<string, TypeShape> = {
-  TSAnyKeyword: ANY, TSUnknownKeyword: ANY, TSNeverKeyword: { kind: 'never' },
-  TSNumberKeyword: prim('number'), TSStringKeyword: prim('string'), TSBooleanKeyword: prim('boolean'),
-  TSBigIntKeyword: prim('bigint'), TSSymbolKeyword: prim('symbol'), TSUndefinedKeyword: prim('undefined'),
-  TSVoidKeyword: prim('undefined'), TSNullKeyword: prim('null'), TSObjectKeyword: prim('object'),
-  TSTypeLiteral: prim('object'), TSFunctionType: prim('function'), TSConstructorType: prim('function'),
+  TSAnyKeyword: ANY,
+  TSUnknownKeyword: ANY,
+  TSNeverKeyword: { kind: 'never' },
+  TSNumberKeyword: prim('number'),
+  TSStringKeyword: prim('string'),
+  TSBooleanKeyword: prim('boolean'),
+  TSBigIntKeyword: prim('bigint'),
+  TSSymbolKeyword: prim('symbol'),
+  TSUndefinedKeyword: prim('undefined'),
+  TSVoidKeyword: prim('undefined'),
+  TSNullKeyword: prim('null'),
+  TSObjectKeyword: prim('object'),
+  TSTypeLiteral: prim('object'),
+  TSFunctionType: prim('function'),
+  TSConstructorType: prim('function'),
   TSTemplateLiteralType: prim('string'),
 };
 
@@ -59,12 +69,18 @@ export function shapeOfType(node: AstNode | undefined, aliases: ReadonlyMap<stri
   const keyword = KEYWORDS[node.type];
   if (keyword) return keyword;
   switch (node.type) {
-    case 'TSParenthesizedType': return shapeOfType(child(node, 'typeAnnotation'), aliases, depth);
-    case 'TSTypeOperator': return node['operator'] === 'readonly' ? shapeOfType(child(node, 'typeAnnotation'), aliases, depth) : OPAQUE;
-    case 'TSLiteralType': return literalShape(child(node, 'literal'));
-    case 'TSUnionType': return unionOf(children(node, 'types').map((t) => shapeOfType(t, aliases, depth + 1)));
-    case 'TSArrayType': return { kind: 'array', element: shapeOfType(child(node, 'elementType'), aliases, depth + 1) };
-    case 'TSTupleType': return { kind: 'array', element: ANY };
+    case 'TSParenthesizedType':
+      return shapeOfType(child(node, 'typeAnnotation'), aliases, depth);
+    case 'TSTypeOperator':
+      return node['operator'] === 'readonly' ? shapeOfType(child(node, 'typeAnnotation'), aliases, depth) : OPAQUE;
+    case 'TSLiteralType':
+      return literalShape(child(node, 'literal'));
+    case 'TSUnionType':
+      return unionOf(children(node, 'types').map((t) => shapeOfType(t, aliases, depth + 1)));
+    case 'TSArrayType':
+      return { kind: 'array', element: shapeOfType(child(node, 'elementType'), aliases, depth + 1) };
+    case 'TSTupleType':
+      return { kind: 'array', element: ANY };
     case 'TSTypeReference': {
       const name = nameOf(child(node, 'typeName'));
       if (!name) return OPAQUE;
@@ -76,7 +92,8 @@ export function shapeOfType(node: AstNode | undefined, aliases: ReadonlyMap<stri
       if (alias) return OPAQUE;
       return { kind: 'ref', name };
     }
-    default: return OPAQUE;
+    default:
+      return OPAQUE;
   }
 }
 
@@ -89,8 +106,14 @@ export function shapeOfInitializer(node: AstNode | undefined): TypeShape {
       const v = node['value'];
       return typeof v === 'number' ? prim('number') : typeof v === 'string' ? prim('string') : typeof v === 'boolean' ? prim('boolean') : OPAQUE;
     }
-    case 'TemplateLiteral': return prim('string');
-    case 'UnaryExpression': return node['operator'] === '-' || node['operator'] === '+' ? shapeOfInitializer(child(node, 'argument')) : node['operator'] === '!' ? prim('boolean') : OPAQUE;
+    case 'TemplateLiteral':
+      return prim('string');
+    case 'UnaryExpression':
+      return node['operator'] === '-' || node['operator'] === '+'
+        ? shapeOfInitializer(child(node, 'argument'))
+        : node['operator'] === '!'
+          ? prim('boolean')
+          : OPAQUE;
     case 'NewExpression': {
       const name = nameOf(child(node, 'callee'));
       return name && children(node, 'typeArguments').length === 0 ? { kind: 'ref', name } : OPAQUE;
@@ -98,46 +121,62 @@ export function shapeOfInitializer(node: AstNode | undefined): TypeShape {
     case 'ArrayExpression': {
       const elements = children(node, 'elements').map(shapeOfInitializer);
       const first = elements[0];
-      if (!first || first.kind !== 'primitive') return OPAQUE;
+      if (first?.kind !== 'primitive') return OPAQUE;
       return elements.every((e) => e.kind === 'primitive' && e.name === first.name) ? { kind: 'array', element: first } : OPAQUE;
     }
-    default: return OPAQUE;
+    default:
+      return OPAQUE;
   }
 }
 
 /** True when `undefined` is a value of the shape (an optional field, `T | undefined`, `unknown`). */
 export function acceptsUndefined(shape: TypeShape): boolean {
   switch (shape.kind) {
-    case 'any': return true;
-    case 'primitive': return shape.name === 'undefined';
-    case 'union': return shape.members.some(acceptsUndefined);
-    default: return false;
+    case 'any':
+      return true;
+    case 'primitive':
+      return shape.name === 'undefined';
+    case 'union':
+      return shape.members.some(acceptsUndefined);
+    default:
+      return false;
   }
 }
 
 /** A short text for the shape, as TypeScript would write it. */
 export function shapeText(shape: TypeShape): string {
   switch (shape.kind) {
-    case 'any': return 'unknown';
-    case 'never': return 'never';
-    case 'opaque': return '(unchecked)';
-    case 'primitive': return shape.name;
-    case 'literal': return shape.bigint ? `${shape.value}n` : JSON.stringify(shape.value);
-    case 'union': return shape.members.map(shapeText).join(' | ');
+    case 'any':
+      return 'unknown';
+    case 'never':
+      return 'never';
+    case 'opaque':
+      return '(unchecked)';
+    case 'primitive':
+      return shape.name;
+    case 'literal':
+      return shape.bigint ? `${shape.value}n` : JSON.stringify(shape.value);
+    case 'union':
+      return shape.members.map(shapeText).join(' | ');
     case 'array': {
       const inner = shapeText(shape.element);
       return shape.element.kind === 'union' ? `(${inner})[]` : `${inner}[]`;
     }
-    case 'ref': return shape.name;
+    case 'ref':
+      return shape.name;
   }
 }
 
 /** True if the shape says anything imago can check (it is not opaque anywhere that matters). */
 export function isCheckable(shape: TypeShape): boolean {
   switch (shape.kind) {
-    case 'opaque': return false;
-    case 'union': return shape.members.every(isCheckable);
-    case 'array': return isCheckable(shape.element);
-    default: return true;
+    case 'opaque':
+      return false;
+    case 'union':
+      return shape.members.every(isCheckable);
+    case 'array':
+      return isCheckable(shape.element);
+    default:
+      return true;
   }
 }

@@ -16,7 +16,10 @@ export function createInstanceFinder(): (prototype: object) => object[] {
     const p: Post = (method, params) => {
       let result: Record<string, unknown> | undefined;
       let failure: Error | null = null;
-      session.post(method, params ?? {}, (err, res) => { failure = err; result = res as Record<string, unknown>; });
+      session.post(method, params ?? {}, (err, res) => {
+        failure = err;
+        result = res as Record<string, unknown>;
+      });
       if (failure) throw failure;
       if (!result) throw new Error(`imago: the inspector did not answer ${method} synchronously`);
       return result;
@@ -37,7 +40,10 @@ export function createInstanceFinder(): (prototype: object) => object[] {
       const all = g[key] as object[];
       const out: object[] = [];
       for (const o of all) {
-        if (!Object.hasOwn(o, 'constructor')) { out.push(o); continue; }
+        if (!Object.hasOwn(o, 'constructor')) {
+          out.push(o);
+          continue;
+        }
         const own = Object.getOwnPropertyDescriptor(o, 'constructor');
         const isPrototype = own !== undefined && typeof own.value === 'function' && (own.value as { prototype?: unknown }).prototype === o;
         if (!isPrototype) out.push(o);

@@ -47,7 +47,11 @@ export function createNodeHost(): Host {
       }
     },
     isFile(file) {
-      try { return fs.statSync(file).isFile(); } catch { return false; }
+      try {
+        return fs.statSync(file).isFile();
+      } catch {
+        return false;
+      }
     },
     compileFunction(code, params, filename) {
       // vm.compileFunction frees old code once unreachable; vm.Script and new Function keep every

@@ -1,6 +1,6 @@
 // imago's own lines on stderr, all prefixed `[imago]`; the program's output passes through untouched.
 
-import { formatDiagnostic, type Diagnostic } from '../compile/diagnostic.js';
+import { type Diagnostic, formatDiagnostic } from '../compile/diagnostic.js';
 import type { ChangeSummary, LayoutReport } from '../runtime/events.js';
 
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
@@ -51,7 +51,10 @@ export function describeLayout(l: LayoutReport): string {
 
 /** Indents a diagnostic under an imago line. */
 export function indentDiagnostic(d: Diagnostic): string {
-  return formatDiagnostic(d).split('\n').map((l) => `  ${l}`).join('\n');
+  return formatDiagnostic(d)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 /** Writes imago lines to a stream. */

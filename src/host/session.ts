@@ -3,14 +3,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { BackgroundCheck } from '../check/background-check.js';
+import { type ProjectSettings, readSettings } from '../check/project-config.js';
+import { WorkerTypeGate } from '../check/type-gate.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import { assertNever, type ImageEvent } from '../runtime/events.js';
-import { Image, type ChangeResult } from '../runtime/image.js';
+import { type ChangeResult, Image } from '../runtime/image.js';
 import { Lifecycle, type LifecycleHook } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
-import { BackgroundCheck } from '../check/background-check.js';
-import { WorkerTypeGate } from '../check/type-gate.js';
-import { readSettings, type ProjectSettings } from '../check/project-config.js';
 import { createNodeHost } from './node-host.js';
 import { describeSummary, Reporter } from './report.js';
 import { installStackMapper } from './stack-traces.js';
@@ -56,26 +56,35 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   let warned = new Set<string>();
 
   // The type gate starts before the first load: the first load is gated too.
-  const opened = options.typecheck === 'off' ? null : await WorkerTypeGate.open({ root: options.root, entry: options.entry }).catch((e: unknown) => {
-    out.line(`${(e as Error).message}; running without type checking (--typecheck=off)`);
-    return null;
-  });
+  const opened =
+    options.typecheck === 'off'
+      ? null
+      : await WorkerTypeGate.open({ root: options.root, entry: options.entry }).catch((e: unknown) => {
+          out.line(`${(e as Error).message}; running without type checking (--typecheck=off)`);
+          return null;
+        });
   if (opened) {
     out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${opened.files} file${opened.files === 1 ? '' : 's'})`);
     out.diagnostics(opened.configErrors);
   }
   // tsconfig paths and class-field semantics: from the checker, or read once when it is off.
-  const settings = opened ? opened.settings : ((): ProjectSettings => {
-    try { return readSettings(options.root, options.entry); } catch (e: unknown) {
-      out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
-      return { aliases: null, compile: {} };
-    }
-  })();
+  const settings = opened
+    ? opened.settings
+    : ((): ProjectSettings => {
+        try {
+          return readSettings(options.root, options.entry);
+        } catch (e: unknown) {
+          out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
+          return { aliases: null, compile: {} };
+        }
+      })();
   const typecheckNote = (t: { ms: number; files: number; early?: boolean } | undefined): string =>
     t ? `; ${t.files} file${t.files === 1 ? '' : 's'} type-checked in ${t.ms.toFixed(1)} ms${t.early ? ', begun on save' : ''}` : '';
 
   const image: Image = new Image({
-    host, root: options.root, entry: options.entry,
+    host,
+    root: options.root,
+    entry: options.entry,
     onEvent: (event) => {
       emit(event);
       switch (event.kind) {
@@ -88,7 +97,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
             }
             warned = new Set((event.typecheck?.errors ?? []).map((d) => formatDiagnostic(d)));
             background?.schedule();
-            if (lifecycle?.paused) { lifecycle.resume(); out.line('tick resumed'); }
+            if (lifecycle?.paused) {
+              lifecycle.resume();
+              out.line('tick resumed');
+            }
           } else {
             out.line(`rejected change to ${event.files.join(', ')} (${event.phase}); the previous version keeps running`);
             out.diagnostics(event.errors);
@@ -97,10 +109,15 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         case 'load':
           out.line(`cannot start ${event.files.join(', ')} (${event.phase}); ${options.watch ? 'waiting for a fix' : 'not waiting for a fix (--no-watch)'}`);
           out.diagnostics(event.errors);
-          if (event.phase === 'typecheck' && event.errors.some((d) => d.code?.startsWith('TS'))) out.line('to run it despite type errors, start it with --typecheck=warn');
+          if (event.phase === 'typecheck' && event.errors.some((d) => d.code?.startsWith('TS')))
+            out.line('to run it despite type errors, start it with --typecheck=warn');
           break;
-        case 'ready': case 'error': case 'typecheck': break;
-        default: assertNever(event);
+        case 'ready':
+        case 'error':
+        case 'typecheck':
+          break;
+        default:
+          assertNever(event);
       }
     },
     onWarning: (message, errors) => {
@@ -113,15 +130,20 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     compileOptions: settings.compile,
   });
   if (opened) {
-    background = new BackgroundCheck({ root: options.root, entry: options.entry }, host.timers, (report) => {
-      emit({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors });
-      const elsewhere = report.errors.filter((d) => !warned.has(formatDiagnostic(d)));
-      if (report.errors.length === 0) out.line('the whole program type-checks again');
-      else if (elsewhere.length > 0) {
-        out.line(`type errors elsewhere in the program (not blocking; found by the background check of ${report.files} files):`);
-        out.diagnostics(elsewhere);
-      }
-    }, (message) => out.line(message));
+    background = new BackgroundCheck(
+      { root: options.root, entry: options.entry },
+      host.timers,
+      (report) => {
+        emit({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors });
+        const elsewhere = report.errors.filter((d) => !warned.has(formatDiagnostic(d)));
+        if (report.errors.length === 0) out.line('the whole program type-checks again');
+        else if (elsewhere.length > 0) {
+          out.line(`type errors elsewhere in the program (not blocking; found by the background check of ${report.files} files):`);
+          out.diagnostics(elsewhere);
+        }
+      },
+      (message) => out.line(message),
+    );
   }
   const unmapStacks = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
 
@@ -132,8 +154,20 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     const what = source === 'uncaught' ? 'uncaught error' : source === 'rejection' ? 'unhandled promise rejection' : `${source}() threw`;
     const then = source === 'tick' ? 'ticking is paused until the next change' : source === 'stop' ? 'imago exits with code 1' : 'the program keeps running';
     out.line(`${what} (${then}):`);
-    options.stderr(`${stack.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
-    if (d.frame) options.stderr(`${formatDiagnostic(d).split('\n').slice(1).map((l) => `  ${l}`).join('\n')}\n`);
+    options.stderr(
+      `${stack
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    );
+    if (d.frame)
+      options.stderr(
+        `${formatDiagnostic(d)
+          .split('\n')
+          .slice(1)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+      );
     emit({ kind: 'error', source: source === 'rejection' ? 'uncaught' : source, message: d.message, errors: d.file ? [d] : [] });
   };
   const onUncaught = (error: unknown): void => reportRuntime('uncaught', error);
@@ -154,7 +188,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     const ms = performance.now();
     emit({ kind: 'ready', ms, files: image.files });
-    out.line(`running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`);
+    out.line(
+      `running ${path.relative(options.root, options.entry)} (${image.files.length} module${image.files.length === 1 ? '' : 's'}) in ${ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
+    );
   };
 
   // Debounced batches: every file event within `debounceMs` of the previous one joins the same change.
@@ -165,33 +201,48 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     timer = null;
     const files = [...batch];
     batch.clear();
-    image.change(files).then(async (r) => {
-      if (r.kind === 'applied') {
-        for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
-        if (!started) { reportLoadTypeErrors(r); await begin(); }
-      }
-    }).catch((e: unknown) => {
-      out.line(`internal error while applying a change (please report it): ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    });
+    image
+      .change(files)
+      .then(async (r) => {
+        if (r.kind === 'applied') {
+          for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
+          if (!started) {
+            reportLoadTypeErrors(r);
+            await begin();
+          }
+        }
+      })
+      .catch((e: unknown) => {
+        out.line(`internal error while applying a change (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      });
   };
   const watcher = options.watch
-    ? watchTree(options.root, (file) => {
-      if (opened && path.basename(file) === 'tsconfig.json') {
-        // The checker's configuration changed: a fresh checker checks the whole program next time.
-        opened.gate.restart();
-        background?.restart();
-        out.line(`${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`);
-      }
-      batch.add(file);
-      // The type check of this batch starts now, while the batch waits to go quiet (see checkAhead):
-      // after the other events read with this one (a save in place is a truncate and a write).
-      if (started && opened && options.typecheck !== 'off' && !aheadQueued) {
-        aheadQueued = true;
-        host.timers.setImmediate(() => { aheadQueued = false; if (batch.size > 0) opened.gate.checkAhead([...batch]); });
-      }
-      if (timer !== null) host.timers.clearTimeout(timer);
-      timer = host.timers.setTimeout(flush, options.debounceMs);
-    }, (message) => out.line(message))
+    ? watchTree(
+        options.root,
+        (file) => {
+          if (opened && path.basename(file) === 'tsconfig.json') {
+            // The checker's configuration changed: a fresh checker checks the whole program next time.
+            opened.gate.restart();
+            background?.restart();
+            out.line(
+              `${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`,
+            );
+          }
+          batch.add(file);
+          // The type check of this batch starts now, while the batch waits to go quiet (see checkAhead):
+          // after the other events read with this one (a save in place is a truncate and a write).
+          if (started && opened && options.typecheck !== 'off' && !aheadQueued) {
+            aheadQueued = true;
+            host.timers.setImmediate(() => {
+              aheadQueued = false;
+              if (batch.size > 0) opened.gate.checkAhead([...batch]);
+            });
+          }
+          if (timer !== null) host.timers.clearTimeout(timer);
+          timer = host.timers.setTimeout(flush, options.debounceMs);
+        },
+        (message) => out.line(message),
+      )
     : null;
 
   const first = await image.load();
@@ -203,8 +254,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   return {
     image,
-    get started() { return started; },
-    get stopFailed() { return stopFailed; },
+    get started() {
+      return started;
+    },
+    get stopFailed() {
+      return stopFailed;
+    },
     async close() {
       watcher?.close();
       if (timer !== null) host.timers.clearTimeout(timer);

@@ -31,7 +31,11 @@ function mapFrame(frame: NodeJS.CallSite): string | null {
 
 function prepare(error: Error, frames: NodeJS.CallSite[]): string {
   const head = (() => {
-    try { return Error.prototype.toString.call(error); } catch { return 'Error'; }
+    try {
+      return Error.prototype.toString.call(error);
+    } catch {
+      return 'Error';
+    }
   })();
   const lines = [head];
   for (const f of frames) {

@@ -15,7 +15,11 @@ export interface Watcher {
 }
 
 const isDirectory = (p: string): boolean => {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };
 
 /** Calls `onFile(absolutePath)` for every source file created, changed, renamed or deleted below `root`. */
@@ -23,7 +27,10 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
   const watchers = new Map<string, fs.FSWatcher>();
   const drop = (dir: string): void => {
     for (const [d, w] of watchers) {
-      if (d === dir || d.startsWith(`${dir}${path.sep}`)) { w.close(); watchers.delete(d); }
+      if (d === dir || d.startsWith(`${dir}${path.sep}`)) {
+        w.close();
+        watchers.delete(d);
+      }
     }
   };
   const add = (dir: string): void => {
@@ -33,7 +40,10 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
       w = fs.watch(dir, { persistent: true }, (event, name) => {
         if (!name) return;
         const entry = path.join(dir, name.toString());
-        if (SOURCE.test(entry)) { onFile(entry); return; }
+        if (SOURCE.test(entry)) {
+          onFile(entry);
+          return;
+        }
         if (name.toString().startsWith('.') || SKIP.has(name.toString())) return;
         // A folder appeared, vanished or was replaced (a rename): watch what is there now.
         if (event === 'rename') drop(entry);
@@ -43,20 +53,32 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
       onError(`cannot watch ${dir}: ${(e as Error).message}; edits there will not apply`);
       return;
     }
-    w.on('error', () => { w.close(); watchers.delete(dir); });
+    w.on('error', () => {
+      w.close();
+      watchers.delete(dir);
+    });
     watchers.set(dir, w);
   };
   const addTree = (dir: string): void => {
     add(dir);
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       if (e.isDirectory() && !e.name.startsWith('.') && !SKIP.has(e.name)) addTree(path.join(dir, e.name));
     }
   };
   addTree(root);
   return {
-    watchFolder: (dir) => { if (isDirectory(dir)) add(dir); },
-    close: () => { for (const w of watchers.values()) w.close(); watchers.clear(); },
+    watchFolder: (dir) => {
+      if (isDirectory(dir)) add(dir);
+    },
+    close: () => {
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+    },
   };
 }

@@ -50,13 +50,20 @@ return class ${id} extends Object {
 }
 
 /** Creates the identity of a class the first time it is defined. */
-export function createClassIdentity(host: Host, name: string, filename: string, impl: Constructor, fields: readonly FieldDecl[], initializers: ClassIdentity['initializers']): ClassIdentity {
+export function createClassIdentity(
+  host: Host,
+  name: string,
+  filename: string,
+  impl: Constructor,
+  fields: readonly FieldDecl[],
+  initializers: ClassIdentity['initializers'],
+): ClassIdentity {
   const pin = Object.create(Object.prototype) as object;
   const holder = Object.create(pin) as { impl: Constructor; made: boolean };
   holder.made = false;
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
-  const constructor = make(holder) as ClassIdentity['constructor'];
-  const identity: ClassIdentity = { name, constructor, pin, impl, fields, layoutVersion: 1, initializers, constructed: () => holder.made };
+  const stable = make(holder) as ClassIdentity['constructor'];
+  const identity: ClassIdentity = { name, constructor: stable, pin, impl, fields, layoutVersion: 1, initializers, constructed: () => holder.made };
   installVersion(identity, impl);
   return identity;
 }

@@ -10,8 +10,9 @@ export type MigrationHook = (instance: object, old: object, fromVersion: number)
 
 /** The class's `static migrateInstance`, when the installed version declares one. */
 export function hookOf(identity: ClassIdentity, info: ClassInfo): MigrationHook | null {
-  const value = Object.hasOwn(identity.impl, 'migrateInstance') && info.migrateHook ? (identity.impl as unknown as Record<string, unknown>)['migrateInstance'] : null;
-  return typeof value === 'function' ? value as MigrationHook : null;
+  const value =
+    Object.hasOwn(identity.impl, 'migrateInstance') && info.migrateHook ? (identity.impl as unknown as Record<string, unknown>)['migrateInstance'] : null;
+  return typeof value === 'function' ? (value as MigrationHook) : null;
 }
 
 /** What a type name in `record` names at run time: its class, an imported binding, or a global. */
@@ -25,7 +26,9 @@ export function lookupIn(record: ModuleRecord, name: string): unknown {
 /** Every live class of the image by its stable prototype, with the fields its installed version declares. */
 export function classesByPrototype(ctx: ImageContext): Map<object, { identity: ClassIdentity; record: ModuleRecord }> {
   const out = new Map<object, { identity: ClassIdentity; record: ModuleRecord }>();
-  const add = (record: ModuleRecord): void => { for (const identity of record.classes.values()) out.set(identity.constructor.prototype, { identity, record }); };
+  const add = (record: ModuleRecord): void => {
+    for (const identity of record.classes.values()) out.set(identity.constructor.prototype, { identity, record });
+  };
   for (const record of ctx.modules.values()) add(record);
   if (ctx.compiling) for (const record of ctx.compiling.keys()) add(record);
   return out;

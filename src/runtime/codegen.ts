@@ -42,10 +42,17 @@ export function viewAccessorSource(entries: ReadonlyArray<readonly [string, View
   for (const [name, access] of entries) {
     let body: string;
     switch (access.kind) {
-      case 'value': continue;
-      case 'state': body = member('__imago_S', access.local); break;
-      case 'forward': body = member(`__imago_d${access.dep}`, access.name); break;
-      case 'namespace': body = `__imago_d${access.dep}`; break;
+      case 'value':
+        continue;
+      case 'state':
+        body = member('__imago_S', access.local);
+        break;
+      case 'forward':
+        body = member(`__imago_d${access.dep}`, access.name);
+        break;
+      case 'namespace':
+        body = `__imago_d${access.dep}`;
+        break;
     }
     getters.push(`get ${key(name)}() { return ${body}; }`);
   }

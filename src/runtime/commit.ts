@@ -6,14 +6,14 @@ import { codeFrame } from '../compile/source-text.js';
 import { callGenerated, trampolineSource } from './codegen.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, ImagoError, messageOf } from './errors.js';
-import { evaluateChange, newEvaluation, type Evaluation } from './evaluate.js';
+import { type Evaluation, evaluateChange, newEvaluation } from './evaluate.js';
 import type { ChangeSummary, Phase } from './events.js';
 import { restoreView, updateLinks, updateView, type ViewUndo } from './export-view.js';
 import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
+import { type MigrationResult, migrateLayouts } from './migrate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
-import { migrateLayouts, type MigrationResult } from './migrate.js';
 import type { PreparedChange, PreparedModule } from './prepare.js';
 
 export type CommitOutcome =
@@ -23,7 +23,10 @@ export type CommitOutcome =
 /** A function that throws for a function a change removed (saved references and old closures reach it). */
 function removedFunction(name: string, rel: string): () => never {
   return function removed(): never {
-    throw new ImagoError('IMAGO_REMOVED', `${name}() was removed from ${rel}; a saved reference or an older closure still calls it. Restore the function in ${rel}, or stop calling it.`);
+    throw new ImagoError(
+      'IMAGO_REMOVED',
+      `${name}() was removed from ${rel}; a saved reference or an older closure still calls it. Restore the function in ${rel}, or stop calling it.`,
+    );
   };
 }
 
@@ -33,7 +36,8 @@ function countFunctions(old: LiveVersion | null, next: PreparedModule): ChangeSu
   let added = 0;
   for (const f of next.compiled.functions) {
     const text = before.get(f.name);
-    if (text === undefined) added++; else if (text !== f.text) changed++;
+    if (text === undefined) added++;
+    else if (text !== f.text) changed++;
     before.delete(f.name);
   }
   return { changed, added, removed: before.size };
@@ -78,7 +82,14 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   ctx.sourceOf = (record) => change.prepared.get(record.id)?.source ?? record.version?.source ?? '';
   const scope = { open: true };
   ctx.commitScope = scope;
-  const finish = (): void => { ctx.journal = null; ctx.compiling = null; ctx.layoutChanges = null; ctx.sourceOf = null; scope.open = false; ctx.commitScope = null; };
+  const finish = (): void => {
+    ctx.journal = null;
+    ctx.compiling = null;
+    ctx.layoutChanges = null;
+    ctx.sourceOf = null;
+    scope.open = false;
+    ctx.commitScope = null;
+  };
 
   const rollback = (phase: Phase, error: unknown): CommitOutcome => {
     finish();
@@ -97,7 +108,9 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       if (!old || index < 0) continue;
       const owner = new Owner(r.owner.label);
       r.record.owners.set(r.key, owner);
-      try { ctx.tracker.runOwned(owner, old.items[index]!); } catch (e: unknown) {
+      try {
+        ctx.tracker.runOwned(owner, old.items[index]!);
+      } catch (e: unknown) {
         errors.push({ ...locateError(ctx, e, r.record.rel), message: `while restarting the previous version of this statement: ${messageOf(e)}` });
       }
     }
@@ -114,7 +127,9 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       checkClassesKept(ctx, record, record.version, next, journal);
       const version = instantiate(ctx, record, next);
       const f = countFunctions(record.version, next);
-      functions.changed += f.changed; functions.added += f.added; functions.removed += f.removed;
+      functions.changed += f.changed;
+      functions.added += f.added;
+      functions.removed += f.removed;
       if (!record.version) modulesAdded++;
       else layers.push({ record, layer: Object.getPrototypeOf(record.chain.pin) as object });
       installLayer(record.chain.pin, version.functions);
@@ -166,7 +181,17 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: 0 },
     enums: [...ctx.notes],
     layouts: migration?.reports ?? [],
-    ...(migration ? { migration: { ms: migration.ms, discoveryMs: migration.discoveryMs, instances: migration.instances, rows: migration.rows, storesMs: migration.storesMs } } : {}),
+    ...(migration
+      ? {
+          migration: {
+            ms: migration.ms,
+            discoveryMs: migration.discoveryMs,
+            instances: migration.instances,
+            rows: migration.rows,
+            storesMs: migration.storesMs,
+          },
+        }
+      : {}),
   };
   for (const [record, version] of versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));
@@ -230,9 +255,15 @@ function checkClassesKept(ctx: ImageContext, record: ModuleRecord, old: LiveVers
     }
     const pos = next.compiled.positions.sourceOfJs(item?.jsOffset ?? fn?.jsOffset ?? 0);
     const alive = count === null ? 'instances of it may be alive (this host cannot count them)' : `${count} instance${count === 1 ? ' is' : 's are'} alive`;
-    throw new ChangeRejection([{
-      file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_CLASS_KIND', frame: codeFrame(next.source, pos.line, pos.column),
-      message: `class ${name} became ${what}, but ${alive}; keep ${name} a class (its instances then get the new methods), or let its instances go first`,
-    }]);
+    throw new ChangeRejection([
+      {
+        file: record.rel,
+        line: pos.line,
+        column: pos.column,
+        code: 'IMAGO_CLASS_KIND',
+        frame: codeFrame(next.source, pos.line, pos.column),
+        message: `class ${name} became ${what}, but ${alive}; keep ${name} a class (its instances then get the new methods), or let its instances go first`,
+      },
+    ]);
   }
 }

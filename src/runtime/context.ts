@@ -1,10 +1,10 @@
 // The shared state of one image that the phases of a change work on. One per image: several images can
 // live in one process (tests do this), so nothing here is a module-level singleton.
 
-import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
-import type { CompileOptions } from '../compile/transpile.js';
+import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PositionMap } from '../compile/position-map.js';
+import type { CompileOptions } from '../compile/transpile.js';
 import type { Host } from './host.js';
 import type { LayoutChange } from './migrate.js';
 import type { ModuleRecord } from './module-record.js';

@@ -3,12 +3,15 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 
 export type ImagoErrorCode =
-  | 'IMAGO_REMOVED'      // calling a function that a change removed
-  | 'IMAGO_ENTRY'        // the entry file is missing or unreadable
-  | 'IMAGO_INTERNAL';    // a bug in imago: the message asks for a report
+  | 'IMAGO_REMOVED' // calling a function that a change removed
+  | 'IMAGO_ENTRY' // the entry file is missing or unreadable
+  | 'IMAGO_INTERNAL'; // a bug in imago: the message asks for a report
 
 export class ImagoError extends Error {
-  constructor(readonly code: ImagoErrorCode, message: string) {
+  constructor(
+    readonly code: ImagoErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ImagoError';
   }
@@ -23,7 +26,10 @@ export function messageOf(error: unknown): string {
 /** Thrown inside a commit to reject the change with diagnostics that already say where and why. */
 export class ChangeRejection extends Error {
   /** `phase`: where the change was rejected, when not where it was caught (a store migrated as its class is defined). */
-  constructor(readonly diagnostics: Diagnostic[], readonly phase?: 'migrate') {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly phase?: 'migrate',
+  ) {
     super(diagnostics.map((d) => d.message).join('; '));
     this.name = 'ChangeRejection';
   }

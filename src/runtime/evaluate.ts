@@ -39,7 +39,11 @@ export const SETTLE_MS = 500;
 
 export function newEvaluation(): Evaluation {
   return {
-    ran: [], replaced: [], staged: new Map(), current: '', background: null,
+    ran: [],
+    replaced: [],
+    staged: new Map(),
+    current: '',
+    background: null,
     counts: { bindingsAdded: 0, bindingsReevaluated: 0, effectsRun: 0, classesAdded: 0, classesChanged: 0 },
   };
 }
@@ -47,7 +51,12 @@ export function newEvaluation(): Evaluation {
 type Step = { readonly record: ModuleRecord; readonly version: LiveVersion; readonly index: number; readonly item: Item; readonly before: Item | undefined };
 
 /** Runs the evaluation of `change`; throws what a statement threw (the caller rolls back). */
-export async function evaluateChange(ctx: ImageContext, change: PreparedChange, versions: ReadonlyMap<ModuleRecord, LiveVersion>, ev: Evaluation): Promise<void> {
+export async function evaluateChange(
+  ctx: ImageContext,
+  change: PreparedChange,
+  versions: ReadonlyMap<ModuleRecord, LiveVersion>,
+  ev: Evaluation,
+): Promise<void> {
   const reevaluated = new Set<string>();
   // What each module ran before this change: the background part of a change runs after the commit.
   const previous = new Map(change.order.map((r) => [r, r.version]));
@@ -71,14 +80,15 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
     }
     return null;
   };
-  const importChanged = (version: LiveVersion, item: Item): boolean => item.importDeps.some((local) => {
-    const ref = version.compiled.imports.get(local);
-    const t = ref ? version.targets[ref.dep] : undefined;
-    if (!ref || t?.kind !== 'project') return false;
-    if (ref.name === '*') return [...reevaluated].some((k) => k.startsWith(`${t.record.id}\0`));
-    const from = origin(t.record, ref.name);
-    return from !== null && reevaluated.has(`${from.record.id}\0${from.local}`);
-  });
+  const importChanged = (version: LiveVersion, item: Item): boolean =>
+    item.importDeps.some((local) => {
+      const ref = version.compiled.imports.get(local);
+      const t = ref ? version.targets[ref.dep] : undefined;
+      if (!ref || t?.kind !== 'project') return false;
+      if (ref.name === '*') return [...reevaluated].some((k) => k.startsWith(`${t.record.id}\0`));
+      const from = origin(t.record, ref.name);
+      return from !== null && reevaluated.has(`${from.record.id}\0${from.local}`);
+    });
 
   const selected = (record: ModuleRecord, version: LiveVersion, isNew: boolean, oldItems: ReadonlyMap<string, Item>, index: number): Step | null => {
     const item = version.compiled.items[index]!;
@@ -87,9 +97,8 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
     if (item.kind === 'effect') run = isNew && !before;
     else if (item.kind === 'class') run = isNew;
     else {
-      run = (isNew && (!before || before.text !== item.text))
-        || item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`))
-        || importChanged(version, item);
+      run =
+        (isNew && (!before || before.text !== item.text)) || item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) || importChanged(version, item);
     }
     return run ? { record, version, index, item, before } : null;
   };
@@ -110,7 +119,10 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
     else {
       ev.ran.push(owner);
       let owners = ev.staged.get(record);
-      if (!owners) { owners = new Map(); ev.staged.set(record, owners); }
+      if (!owners) {
+        owners = new Map();
+        ev.staged.set(record, owners);
+      }
       owners.set(item.key, owner);
     }
     return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
@@ -120,9 +132,11 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
     const { record, item, before } = step;
     if (item.kind === 'binding') {
       for (const n of item.names) reevaluated.add(`${record.id}\0${n}`);
-      if (before) ev.counts.bindingsReevaluated++; else ev.counts.bindingsAdded++;
+      if (before) ev.counts.bindingsReevaluated++;
+      else ev.counts.bindingsAdded++;
     } else if (item.kind === 'class') {
-      if (!before) ev.counts.classesAdded++; else if (before.text !== item.text) ev.counts.classesChanged++;
+      if (!before) ev.counts.classesAdded++;
+      else if (before.text !== item.text) ev.counts.classesChanged++;
     } else ev.counts.effectsRun++;
   };
 
@@ -133,7 +147,7 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
       const next = versions.get(record);
       const version = next ?? previous.get(record)!;
       ev.current = record.rel;
-      const old = next ? previous.get(record) ?? null : version;
+      const old = next ? (previous.get(record) ?? null) : version;
       const oldItems = new Map<string, Item>((old?.compiled.items ?? []).map((it) => [it.key, it]));
       if (next && !(mi === m && i > 0)) {
         // Statements that are gone (an edited statement is a new text) release what they own first.
@@ -150,17 +164,34 @@ export async function evaluateChange(ctx: ImageContext, change: PreparedChange, 
           else {
             let settled = false;
             let failure: { error: unknown } | null = null;
-            const watched = promise.then(() => { settled = true; }, (e: unknown) => { settled = true; failure = { error: e }; });
+            const watched = promise.then(
+              () => {
+                settled = true;
+              },
+              (e: unknown) => {
+                settled = true;
+                failure = { error: e };
+              },
+            );
             let timer: unknown = null;
-            await Promise.race([watched, new Promise<void>((r) => { timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS); })]);
+            await Promise.race([
+              watched,
+              new Promise<void>((r) => {
+                timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS);
+              }),
+            ]);
             ctx.host.timers.clearTimeout(timer);
             if (failure) throw (failure as { error: unknown }).error;
             if (!settled) {
               account(step);
-              ev.background = promise.then(() => run(mi, ii + 1, true)).catch((e: unknown) => {
-                ctx.warn(`a top-level await in ${record.rel} failed after its change was committed: ${messageOf(e)}`, [locateError(ctx, e, record.rel)]);
-              });
-              ctx.warn(`${record.rel}: a top-level await is still pending after ${SETTLE_MS} ms; the change is committed and the rest of the module runs when it settles`);
+              ev.background = promise
+                .then(() => run(mi, ii + 1, true))
+                .catch((e: unknown) => {
+                  ctx.warn(`a top-level await in ${record.rel} failed after its change was committed: ${messageOf(e)}`, [locateError(ctx, e, record.rel)]);
+                });
+              ctx.warn(
+                `${record.rel}: a top-level await is still pending after ${SETTLE_MS} ms; the change is committed and the rest of the module runs when it settles`,
+              );
               return;
             }
           }

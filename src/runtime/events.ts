@@ -59,21 +59,42 @@ export type ImageEvent =
   | { readonly kind: 'ready'; readonly ms: number; readonly files: readonly string[] }
   | { readonly kind: 'load'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly errors: readonly Diagnostic[] }
   | {
-    readonly kind: 'reload'; readonly ok: true; readonly files: readonly string[]; readonly ms: number;
-    /** imago's own work on the change: prepare (read, parse, resolve, link) plus commit, type check aside. */
-    readonly applyMs: number; readonly summary: ChangeSummary;
-    /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
-    readonly typecheck?: TypecheckReport;
-  }
-  | { readonly kind: 'reload'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
-  | { readonly kind: 'error'; readonly source: 'uncaught' | 'tick' | 'start' | 'stop' | 'hot'; readonly message: string; readonly errors: readonly Diagnostic[] }
+      readonly kind: 'reload';
+      readonly ok: true;
+      readonly files: readonly string[];
+      readonly ms: number;
+      /** imago's own work on the change: prepare (read, parse, resolve, link) plus commit, type check aside. */
+      readonly applyMs: number;
+      readonly summary: ChangeSummary;
+      /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
+      readonly typecheck?: TypecheckReport;
+    }
+  | {
+      readonly kind: 'reload';
+      readonly ok: false;
+      readonly phase: Phase;
+      readonly files: readonly string[];
+      readonly ms: number;
+      readonly errors: readonly Diagnostic[];
+    }
+  | {
+      readonly kind: 'error';
+      readonly source: 'uncaught' | 'tick' | 'start' | 'stop' | 'hot';
+      readonly message: string;
+      readonly errors: readonly Diagnostic[];
+    }
   /** The background check of the whole program: errors outside what a change's gate checked. */
   | { readonly kind: 'typecheck'; readonly ok: boolean; readonly ms: number; readonly files: number; readonly errors: readonly Diagnostic[] };
 
 /** A summary of a change that swapped nothing (a types-only edit). */
 export const EMPTY_SUMMARY: ChangeSummary = {
-  functions: { changed: 0, added: 0, removed: 0 }, bindings: { added: 0, reevaluated: 0, removed: 0 },
-  effects: { run: 0, removed: 0 }, modules: { added: 0, removed: 0 }, classes: { changed: 0, added: 0, removed: 0 }, enums: [], layouts: [],
+  functions: { changed: 0, added: 0, removed: 0 },
+  bindings: { added: 0, reevaluated: 0, removed: 0 },
+  effects: { run: 0, removed: 0 },
+  modules: { added: 0, removed: 0 },
+  classes: { changed: 0, added: 0, removed: 0 },
+  enums: [],
+  layouts: [],
 };
 
 /** Exhaustiveness guard for switches over tagged unions. */

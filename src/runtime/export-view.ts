@@ -4,7 +4,7 @@
 // property is redefined only when what it reads changed (redefining churns the hidden class: 8x slower
 // cross-module calls).
 
-import { callGenerated, viewAccessorSource, type ViewAccess } from './codegen.js';
+import { callGenerated, type ViewAccess, viewAccessorSource } from './codegen.js';
 import type { ImageContext } from './context.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 
@@ -41,10 +41,14 @@ function accessKey(version: Pick<LiveVersion, 'targets'>, access: ViewAccess): s
     return t?.kind === 'project' ? t.record.id : `platform:${t?.specifier ?? ''}`;
   };
   switch (access.kind) {
-    case 'value': return `value:${String((access.value as { name?: string } | undefined)?.name)}`;
-    case 'state': return `state:${access.local}`;
-    case 'forward': return `forward:${target(access.dep)}:${access.name}`;
-    case 'namespace': return `namespace:${target(access.dep)}`;
+    case 'value':
+      return `value:${String((access.value as { name?: string } | undefined)?.name)}`;
+    case 'state':
+      return `state:${access.local}`;
+    case 'forward':
+      return `forward:${target(access.dep)}:${access.name}`;
+    case 'namespace':
+      return `namespace:${target(access.dep)}`;
   }
 }
 
@@ -57,21 +61,34 @@ export interface ViewUndo {
 }
 
 /** Brings `target` in line with `entries`; returns how to undo it, or null when nothing changed. */
-function syncAccessors(ctx: ImageContext, record: ModuleRecord, version: LiveVersion, target: Record<string, unknown>,
-  keys: Map<string, string>, entries: Array<[string, ViewAccess]>, label: string): ViewUndo | null {
+function syncAccessors(
+  ctx: ImageContext,
+  record: ModuleRecord,
+  version: LiveVersion,
+  target: Record<string, unknown>,
+  keys: Map<string, string>,
+  entries: Array<[string, ViewAccess]>,
+  label: string,
+): ViewUndo | null {
   const changed = entries.filter(([name, access]) => keys.get(name) !== accessKey(version, access) || !Object.hasOwn(target, name));
   const wanted = new Set(entries.map(([n]) => n));
   const stale = Object.keys(target).filter((n) => !wanted.has(n));
   if (changed.length === 0 && stale.length === 0) return null;
   const undo: ViewUndo = { target, keys, descriptors: Object.getOwnPropertyDescriptors(target), savedKeys: new Map(keys) };
   const params = ['__imago_S', ...version.targets.map((_, i) => `__imago_d${i}`)];
-  const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(changed), params, `${record.id}?${label}`),
-    [record.state, ...version.targets.map(viewOf)]) as PropertyDescriptorMap;
-  for (const name of stale) { delete target[name]; keys.delete(name); }
+  const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(changed), params, `${record.id}?${label}`), [
+    record.state,
+    ...version.targets.map(viewOf),
+  ]) as PropertyDescriptorMap;
+  for (const name of stale) {
+    delete target[name];
+    keys.delete(name);
+  }
   for (const [name, access] of changed) {
-    const desc = access.kind === 'value'
-      ? { value: access.value, enumerable: true, configurable: true, writable: false }
-      : { ...getters[name], enumerable: true, configurable: true };
+    const desc =
+      access.kind === 'value'
+        ? { value: access.value, enumerable: true, configurable: true, writable: false }
+        : { ...getters[name], enumerable: true, configurable: true };
     Object.defineProperty(target, name, desc);
     keys.set(name, accessKey(version, access));
   }
@@ -85,8 +102,10 @@ export function updateView(ctx: ImageContext, record: ModuleRecord, version: Liv
 
 /** Points `record.links` at what `version` imports. */
 export function updateLinks(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): ViewUndo | null {
-  const entries: Array<[string, ViewAccess]> = [...version.compiled.imports].map(([local, ref]) =>
-    [local, ref.name === '*' ? { kind: 'namespace', dep: ref.dep } : { kind: 'forward', dep: ref.dep, name: ref.name }]);
+  const entries: Array<[string, ViewAccess]> = [...version.compiled.imports].map(([local, ref]) => [
+    local,
+    ref.name === '*' ? { kind: 'namespace', dep: ref.dep } : { kind: 'forward', dep: ref.dep, name: ref.name },
+  ]);
   return syncAccessors(ctx, record, version, record.links, record.linkKeys, entries, 'imports');
 }
 

@@ -24,9 +24,15 @@ export interface HotContext {
 export function createHotContext(record: ModuleRecord, tracker: TimerTracker, warn: (message: string) => void): HotContext {
   const owner = () => tracker.current ?? record.moduleOwner;
   return {
-    get data() { return record.hotData; },
-    dispose(cb) { owner().disposers.push(cb); },
-    prune(cb) { record.moduleOwner.disposers.push(cb); },
+    get data() {
+      return record.hotData;
+    },
+    dispose(cb) {
+      owner().disposers.push(cb);
+    },
+    prune(cb) {
+      record.moduleOwner.disposers.push(cb);
+    },
     accept(deps, cb) {
       let acceptor: Acceptor | null = null;
       if (typeof deps === 'function') acceptor = { deps: null, many: false, callback: deps as (v: unknown) => void };
@@ -35,7 +41,9 @@ export function createHotContext(record: ModuleRecord, tracker: TimerTracker, wa
       if (acceptor) owner().acceptors.push(acceptor);
     },
     invalidate(message) {
-      warn(`${record.rel} called import.meta.hot.invalidate(${message ? JSON.stringify(message) : ''}); imago keeps the process running: edit the file to re-run its changed statements`);
+      warn(
+        `${record.rel} called import.meta.hot.invalidate(${message ? JSON.stringify(message) : ''}); imago keeps the process running: edit the file to re-run its changed statements`,
+      );
     },
   };
 }

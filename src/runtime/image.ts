@@ -4,16 +4,16 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
 import { commitChange, unloadModule } from './commit.js';
-import { relativePath, type CodeOrigin, type ImageContext } from './context.js';
+import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
-import { EMPTY_SUMMARY, type ChangeSummary, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
+import { type ChangeSummary, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { Host } from './host.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
+import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
 import { prepareChange } from './prepare.js';
-import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
-import { resolveSpecifier, type PathAliases } from './resolve.js';
+import { type PathAliases, resolveSpecifier } from './resolve.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
 
 export interface ImageOptions {
@@ -40,7 +40,14 @@ export interface ImageOptions {
 
 /** What applying a change did. */
 export type ChangeResult =
-  | { readonly kind: 'applied'; readonly files: readonly string[]; readonly ms: number; readonly applyMs: number; readonly summary: ChangeSummary; readonly typecheck?: TypecheckReport }
+  | {
+      readonly kind: 'applied';
+      readonly files: readonly string[];
+      readonly ms: number;
+      readonly applyMs: number;
+      readonly summary: ChangeSummary;
+      readonly typecheck?: TypecheckReport;
+    }
   | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
   | { readonly kind: 'unchanged' };
 
@@ -70,9 +77,22 @@ export class Image {
     this.#options = options;
     const tracker = new TimerTracker(options.host.timers);
     this.#ctx = {
-      host: options.host, root: options.root, entry: options.entry,
-      modules: new Map(), roots: new Set([options.entry]), tracker, aliases: options.aliases ?? null, compileOptions: options.compileOptions ?? {}, journal: null,
-      layoutChanges: null, sourceOf: null, commitScope: null, compiling: null, notes: [], origins: new Map<string, CodeOrigin>(), platform: new Map(),
+      host: options.host,
+      root: options.root,
+      entry: options.entry,
+      modules: new Map(),
+      roots: new Set([options.entry]),
+      tracker,
+      aliases: options.aliases ?? null,
+      compileOptions: options.compileOptions ?? {},
+      journal: null,
+      layoutChanges: null,
+      sourceOf: null,
+      commitScope: null,
+      compiling: null,
+      notes: [],
+      origins: new Map<string, CodeOrigin>(),
+      platform: new Map(),
       warn: (message, errors) => options.onWarning?.(message, errors),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
@@ -142,7 +162,11 @@ export class Image {
     for (const r of this.#ctx.modules.values()) {
       out.push(Object.getPrototypeOf(r.chain.pin) as object);
       for (const c of r.classes.values()) {
-        out.push(Object.getPrototypeOf(c.constructor.prototype) as object, Object.getPrototypeOf(c.constructor) as object, Object.getPrototypeOf(c.pin) as object);
+        out.push(
+          Object.getPrototypeOf(c.constructor.prototype) as object,
+          Object.getPrototypeOf(c.constructor) as object,
+          Object.getPrototypeOf(c.pin) as object,
+        );
       }
     }
     return out;
@@ -155,7 +179,7 @@ export class Image {
 
   async #apply(generation: number, attempt = 1): Promise<ChangeResult> {
     const { host, typeGate } = this.#options;
-    const mode: TypecheckMode = typeGate ? this.#options.typecheck ?? 'gate' : 'off';
+    const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
     const inProgram = (p: string): boolean => this.#ctx.modules.has(p) || this.#ctx.roots.has(p);
     const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && typeGate!.knows(p);
@@ -165,22 +189,28 @@ export class Image {
     // While the program fails its type check, any touched source file may be the fix (a deleted type
     // file restored): check again with it.
     const candidates = touched.filter((p) => inProgram(p) || typesOnly(p) || (this.#typesFailing && mode !== 'off'));
-    const clearPending = (): void => { for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p); };
+    const clearPending = (): void => {
+      for (const [p, g] of this.#pending) if (g <= generation) this.#pending.delete(p);
+    };
     for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
-      this.#options.onEvent?.(this.#loaded
-        ? { kind: 'reload', ok: false, phase, files: rel, ms, errors }
-        : { kind: 'load', ok: false, phase, files: rel, errors });
+      this.#options.onEvent?.(
+        this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors },
+      );
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // The type check and compiling are independent: both run at once, and both must pass.
-    const checking = mode === 'off' ? null : typeGate!.check(touched, !this.#loaded).then(
-      (r) => ({ ok: true as const, r }),
-      (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }));
+    const checking =
+      mode === 'off'
+        ? null
+        : typeGate!.check(touched, !this.#loaded).then(
+            (r) => ({ ok: true as const, r }),
+            (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }),
+          );
     const tPrepare = host.now();
     const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram));
     const prepareMs = host.now() - tPrepare;
@@ -198,8 +228,15 @@ export class Image {
       for (const notice of outcome.r.notices) this.#ctx.warn(notice);
       if (!sameTexts(outcome.r.seen, prepared.change.read)) {
         if (attempt < MAX_ATTEMPTS) return this.#apply(generation, attempt + 1);
-        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHANGING',
-          message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them` }]);
+        return reject('typecheck', [
+          {
+            file: rel[0] ?? '',
+            line: 1,
+            column: 1,
+            code: 'IMAGO_CHANGING',
+            message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them`,
+          },
+        ]);
       }
     }
     if (!swaps && typeFiles.length === 0) {
@@ -209,8 +246,15 @@ export class Image {
     let typecheck: TypecheckReport | undefined;
     if (outcome) {
       if (!outcome.ok) {
-        return reject('typecheck', [{ file: rel[0] ?? '', line: 1, column: 1, code: 'IMAGO_CHECKER',
-          message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off` }]);
+        return reject('typecheck', [
+          {
+            file: rel[0] ?? '',
+            line: 1,
+            column: 1,
+            code: 'IMAGO_CHECKER',
+            message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off`,
+          },
+        ]);
       }
       const checked = outcome.r;
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
@@ -218,7 +262,9 @@ export class Image {
     }
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
-    const committed = swaps ? await commitChange(this.#ctx, prepared.change) : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
+    const committed = swaps
+      ? await commitChange(this.#ctx, prepared.change)
+      : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
     clearPending();
     this.#typesFailing = false;
@@ -253,7 +299,9 @@ export class Image {
             if (views.every((v) => v === null)) continue;
             value = acceptor.many ? views : views[0];
           }
-          try { acceptor.callback(value); } catch (e: unknown) {
+          try {
+            acceptor.callback(value);
+          } catch (e: unknown) {
             this.#ctx.warn(`an import.meta.hot.accept callback in ${record.rel} threw: ${messageOf(e)}`, [locateError(this.#ctx, e, record.rel)]);
           }
         }

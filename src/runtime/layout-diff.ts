@@ -15,9 +15,7 @@ export interface LayoutDiff {
   readonly unmarked: ReadonlyArray<{ readonly removed: string; readonly added: string }>;
 }
 
-export type DiffResult =
-  | { readonly ok: true; readonly diff: LayoutDiff }
-  | { readonly ok: false; readonly field: FieldDecl; readonly message: string };
+export type DiffResult = { readonly ok: true; readonly diff: LayoutDiff } | { readonly ok: false; readonly field: FieldDecl; readonly message: string };
 
 /** True when the diff asks nothing of live instances. */
 export function isEmptyDiff(d: LayoutDiff): boolean {
@@ -39,10 +37,16 @@ export function diffLayout(className: string, old: readonly FieldDecl[], next: r
     const fromName = field.renamedFrom;
     // A marker whose old field is gone from the old layout has done its work (or names nothing): the
     // field is new and starts from its initializer.
-    const from = fromName ? before.get(fromName) ?? null : null;
+    const from = fromName ? (before.get(fromName) ?? null) : null;
     if (from && fromName) {
-      if (after.has(fromName)) return { ok: false, field, message: `${className}.${field.name} is marked @renamed ${fromName}, but ${className} still declares ${fromName}; remove ${fromName} or the marker` };
-      if (movedAway.has(fromName)) return { ok: false, field, message: `two fields of ${className} are marked @renamed ${fromName}; a value can move to one field only` };
+      if (after.has(fromName))
+        return {
+          ok: false,
+          field,
+          message: `${className}.${field.name} is marked @renamed ${fromName}, but ${className} still declares ${fromName}; remove ${fromName} or the marker`,
+        };
+      if (movedAway.has(fromName))
+        return { ok: false, field, message: `two fields of ${className} are marked @renamed ${fromName}; a value can move to one field only` };
       movedAway.add(fromName);
     }
     added.push({ field, from });
@@ -52,7 +56,10 @@ export function diffLayout(className: string, old: readonly FieldDecl[], next: r
   const taken = new Set<string>();
   for (const r of removed) {
     const match = added.find((a) => !a.from && !taken.has(a.field.name) && a.field.typeText !== '' && a.field.typeText === r.typeText);
-    if (match) { taken.add(match.field.name); unmarked.push({ removed: r.name, added: match.field.name }); }
+    if (match) {
+      taken.add(match.field.name);
+      unmarked.push({ removed: r.name, added: match.field.name });
+    }
   }
   return { ok: true, diff: { added, removed, retyped, unmarked } };
 }

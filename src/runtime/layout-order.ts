@@ -16,7 +16,12 @@ export interface OrderPlan {
   readonly assignable: (key: PropertyKey) => boolean;
   /** For instances whose own keys are exactly `expected` (the usual case): the tail to rebuild. */
   readonly expected: readonly PropertyKey[] | null;
-  readonly fastTail: { readonly from: number; readonly deleteKeys: readonly PropertyKey[]; readonly addKeys: readonly PropertyKey[]; readonly plainAdds: boolean } | null;
+  readonly fastTail: {
+    readonly from: number;
+    readonly deleteKeys: readonly PropertyKey[];
+    readonly addKeys: readonly PropertyKey[];
+    readonly plainAdds: boolean;
+  } | null;
 }
 
 /** Own keys in the order they were added: Reflect.ownKeys lists strings before symbols, so symbols are merged back by declared rank. */
@@ -34,7 +39,8 @@ export function insertionOrder(keys: readonly PropertyKey[], rank: ReadonlyMap<P
   while (s < strings.length && y < symbols.length) {
     const rs = rank.get(strings[s]!);
     const ry = rank.get(symbols[y]!);
-    if (ry !== undefined && (rs === undefined || ry < rs)) out.push(symbols[y++]!); else out.push(strings[s++]!);
+    if (ry !== undefined && (rs === undefined || ry < rs)) out.push(symbols[y++]!);
+    else out.push(strings[s++]!);
   }
   while (s < strings.length) out.push(strings[s++]!);
   while (y < symbols.length) out.push(symbols[y++]!);

@@ -63,7 +63,12 @@ export class Lifecycle {
 
   /** Resolves when no tick is running: the moment a change may land. */
   safePoint(): Promise<void> {
-    return this.#inFlight ? this.#inFlight.then(() => undefined, () => undefined) : Promise.resolve();
+    return this.#inFlight
+      ? this.#inFlight.then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
   }
 
   /** Stops ticking and calls `stop()` if exported. */
@@ -102,11 +107,16 @@ export class Lifecycle {
     try {
       const r: unknown = tick(dt);
       if (isPromise(r)) {
-        this.#inFlight = r.then(() => { this.#inFlight = null; }, (e: unknown) => {
-          this.#inFlight = null;
-          this.#paused = true;
-          this.options.onError('tick', e);
-        });
+        this.#inFlight = r.then(
+          () => {
+            this.#inFlight = null;
+          },
+          (e: unknown) => {
+            this.#inFlight = null;
+            this.#paused = true;
+            this.options.onError('tick', e);
+          },
+        );
       }
     } catch (e: unknown) {
       this.#paused = true;

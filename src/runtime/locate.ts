@@ -30,7 +30,14 @@ export function locateError(ctx: ImageContext, error: unknown, fallbackFile = ''
   for (const m of stack.matchAll(FRAME)) {
     const hit = mapPosition(ctx, m[1]!, Number(m[2]), Number(m[3]));
     if (!hit) continue;
-    return { file: hit.rel, line: hit.pos.line, column: hit.pos.column, message, code: 'IMAGO_EVALUATE', frame: codeFrame(hit.source, hit.pos.line, hit.pos.column) };
+    return {
+      file: hit.rel,
+      line: hit.pos.line,
+      column: hit.pos.column,
+      message,
+      code: 'IMAGO_EVALUATE',
+      frame: codeFrame(hit.source, hit.pos.line, hit.pos.column),
+    };
   }
   return { file: fallbackFile, line: 1, column: 1, message, code: 'IMAGO_EVALUATE' };
 }

@@ -10,17 +10,17 @@
 //    so the tail after the first difference is deleted from the end and added again in the new order.
 
 import type { ClassInfo, FieldDecl } from '../compile/compiled-module.js';
-import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
+import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { acceptsUndefined } from '../compile/type-shape.js';
+import { isRowView } from '../store/row-view.js';
 import type { ClassIdentity } from './class-identity.js';
+import { classesByPrototype, hookOf, lookupIn, type MigrationHook } from './class-lookup.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff, type LayoutDiff } from './layout-diff.js';
-import { privateKey, type ModuleRecord } from './module-record.js';
-import { settle, targetOrder, type OrderPlan } from './layout-order.js';
-import { isRowView } from '../store/row-view.js';
-import { classesByPrototype, hookOf, lookupIn, type MigrationHook } from './class-lookup.js';
+import { type OrderPlan, settle, targetOrder } from './layout-order.js';
+import { type ModuleRecord, privateKey } from './module-record.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
 
 /** A class whose layout a commit redefined, recorded by `defineClass`. */
@@ -44,7 +44,12 @@ interface FieldTarget {
   readonly check: boolean;
 }
 
-interface Misfit { count: number; example: unknown; readonly target: FieldTarget; readonly reason: string }
+interface Misfit {
+  count: number;
+  example: unknown;
+  readonly target: FieldTarget;
+  readonly reason: string;
+}
 
 /** One changed class, as applied to instances of it and of its subclasses. */
 interface Step {
@@ -120,13 +125,26 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
   // Discovery: one heap walk per changed class that has no changed ancestor (its results hold theirs).
   const find = ctx.host.findInstances;
   const identities = [...steps.keys()];
-  const tops = identities.filter((a) => !identities.some((b) => b !== a && b.constructor.prototype !== a.constructor.prototype && Object.prototype.isPrototypeOf.call(b.constructor.prototype, a.constructor.prototype)));
+  const tops = identities.filter(
+    (a) =>
+      !identities.some(
+        (b) =>
+          b !== a &&
+          b.constructor.prototype !== a.constructor.prototype &&
+          Object.prototype.isPrototypeOf.call(b.constructor.prototype, a.constructor.prototype),
+      ),
+  );
   const instances: object[] = [];
   for (const identity of tops) {
     // A class never constructed (one that only lays out a store, say) has no instances to walk the heap for.
     if (!identity.constructed()) continue;
     const found = find ? find.call(ctx.host, identity.constructor.prototype) : null;
-    if (found === null) throw reject(steps.get(identity)!.change, null, `the layout of ${identity.name} changed, but this host cannot find its live instances; restart the program to apply this change`);
+    if (found === null)
+      throw reject(
+        steps.get(identity)!.change,
+        null,
+        `the layout of ${identity.name} changed, but this host cannot find its live instances; restart the program to apply this change`,
+      );
     for (const o of found) if (!isRowView(o)) instances.push(o);
   }
 
@@ -139,7 +157,10 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     const proto = Object.getPrototypeOf(o) as object | null;
     if (proto === lastProto && lastPlan) return lastPlan;
     let plan = plans.get(proto);
-    if (!plan) { plan = makePlan(proto, classes, steps); plans.set(proto, plan); }
+    if (!plan) {
+      plan = makePlan(proto, classes, steps);
+      plans.set(proto, plan);
+    }
     lastProto = proto;
     lastPlan = plan;
     return plan;
@@ -153,7 +174,11 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
       for (const a of step.added) {
         if (a.fromKey === null && !a.init && !acceptsUndefined(a.decl.type)) {
           const type = a.decl.typeText || 'its type';
-          throw reject(step.change, a.decl, `${step.change.identity.name}.${a.decl.name} is added to live instances but has no initializer, and ${type} does not allow undefined; give it an initializer (${a.decl.name}: ${a.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${step.change.identity.name}`);
+          throw reject(
+            step.change,
+            a.decl,
+            `${step.change.identity.name}.${a.decl.name} is added to live instances but has no initializer, and ${type} does not allow undefined; give it an initializer (${a.decl.name}: ${a.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${step.change.identity.name}`,
+          );
         }
       }
     }
@@ -162,7 +187,10 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
   computePhase(instances, planOf, steps);
   // Instances whose plan only appends fields at the end already have the layout of a new instance.
   if ([...plans.values()].some((p) => p.removed.size > 0 || (p.fastTail !== null && p.fastTail.deleteKeys.length > 0))) {
-    for (const o of instances) { const plan = planOf(o); if (plan.steps.length > 0) settle(o as Obj, plan); }
+    for (const o of instances) {
+      const plan = planOf(o);
+      if (plan.steps.length > 0) settle(o as Obj, plan);
+    }
   }
 
   const ms = now() - started;
@@ -171,19 +199,38 @@ function migrate(ctx: ImageContext, changes: readonly LayoutChange[]): Migration
     const { change, diff } = step;
     change.identity.layoutVersion++;
     reports.push({
-      class: change.identity.name, file: change.record.rel, instances: step.report.instances, rows: step.report.rows, stores: step.report.stores,
+      class: change.identity.name,
+      file: change.record.rel,
+      instances: step.report.instances,
+      rows: step.report.rows,
+      stores: step.report.stores,
       added: diff.added.filter((a) => !a.from).map((a) => a.field.name),
       removed: diff.removed.map((f) => f.name),
       renamed: diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
-      retyped: step.retyped.map((r) => ({ field: r.decl.name, from: r.was.typeText || '(inferred)', to: r.decl.typeText || '(inferred)', converted: step.report.converted.get(r.decl.name) ?? 0 })),
+      retyped: step.retyped.map((r) => ({
+        field: r.decl.name,
+        from: r.was.typeText || '(inferred)',
+        to: r.decl.typeText || '(inferred)',
+        converted: step.report.converted.get(r.decl.name) ?? 0,
+      })),
       // Store columns are checked by element type; only instances can hold values imago could not check.
-      unchecked: step.report.instances === 0 ? [] : [...step.retyped, ...step.added.filter((a) => a.fromKey !== null)].filter((t) => !t.check && t.decl.typeText !== '').map((t) => t.decl.name),
+      unchecked:
+        step.report.instances === 0
+          ? []
+          : [...step.retyped, ...step.added.filter((a) => a.fromKey !== null)].filter((t) => !t.check && t.decl.typeText !== '').map((t) => t.decl.name),
       unmarkedRenames: diff.unmarked.map((u) => ({ ...u })),
       hook: step.hook !== null,
     });
   }
   const changed = [...steps.values()];
-  return { reports, instances: instances.length, discoveryMs, ms, rows: changed.reduce((n, s) => n + s.change.stores.rows, 0), storesMs: changed.reduce((n, s) => n + s.change.stores.ms, 0) };
+  return {
+    reports,
+    instances: instances.length,
+    discoveryMs,
+    ms,
+    rows: changed.reduce((n, s) => n + s.change.stores.rows, 0),
+    storesMs: changed.reduce((n, s) => n + s.change.stores.ms, 0),
+  };
 }
 
 function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
@@ -199,10 +246,16 @@ function makeStep(change: LayoutChange, diff: LayoutDiff): Step {
   });
   const hook = hookOf(identity, change.next);
   return {
-    change, diff, added, hook,
+    change,
+    diff,
+    added,
+    hook,
     snapshot: hook !== null || added.some((a) => a.init !== null && /\bthis\b/.test(a.decl.initializer ?? '')),
     retyped: diff.retyped.map((r) => ({ ...target(r.field), was: r.was })),
-    removedKeys: [...diff.removed.map((f) => fieldKey(record, identity.name, f.name)), ...diff.added.flatMap((a) => (a.from ? [fieldKey(record, identity.name, a.from.name)] : []))],
+    removedKeys: [
+      ...diff.removed.map((f) => fieldKey(record, identity.name, f.name)),
+      ...diff.added.flatMap((a) => (a.from ? [fieldKey(record, identity.name, a.from.name)] : [])),
+    ],
     oldKeys: change.old.map((f) => [f.name, fieldKey(record, identity.name, f.name)] as const),
     report: { instances: 0, rows: change.stores.rows, stores: change.stores.stores, converted: new Map(change.stores.converted) },
     misfits: new Map(),
@@ -224,7 +277,10 @@ function makePlan(proto: object | null, classes: ReturnType<typeof classesByProt
     const step = steps.get(identity);
     const keysOf = (fields: readonly FieldDecl[]): PropertyKey[] => fields.map((f) => fieldKey(record, identity.name, f.name));
     newOrder.push(...keysOf(identity.fields));
-    if (!step) { oldOrder.push(...keysOf(identity.fields)); continue; }
+    if (!step) {
+      oldOrder.push(...keysOf(identity.fields));
+      continue;
+    }
     oldOrder.push(...step.oldKeys.map(([, k]) => k));
     planSteps.push(step);
     for (const a of step.added) addedKeys.push(a.key);
@@ -242,7 +298,10 @@ function makePlan(proto: object | null, classes: ReturnType<typeof classesByProt
       ok = true;
       for (let p = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
         const d = Object.getOwnPropertyDescriptor(p, key);
-        if (d) { ok = 'value' in d && d.writable === true; break; }
+        if (d) {
+          ok = 'value' in d && d.writable === true;
+          break;
+        }
       }
       assignCache.set(key, ok);
     }
@@ -266,7 +325,8 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
   const snapshots = new Map<object, Map<PropertyKey, unknown>>();
   const remember = (o: object, key: PropertyKey, value: unknown): void => {
     const list = restores.get(o);
-    if (list) list.push([key, value]); else restores.set(o, [[key, value]]);
+    if (list) list.push([key, value]);
+    else restores.set(o, [[key, value]]);
   };
   let done = 0;
   // How many of its plan's added keys the instance being computed has so far (they come in plan order).
@@ -295,7 +355,11 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
       if (plan.steps.length === 0) continue;
       if (!Object.isExtensible(o)) {
         const step = plan.steps[0]!;
-        throw reject(step.change, null, `${nth()} of ${step.change.identity.name} is frozen, sealed or not extensible, so its fields cannot change (no instance was changed); let it go first, or keep the old layout`);
+        throw reject(
+          step.change,
+          null,
+          `${nth()} of ${step.change.identity.name} is frozen, sealed or not extensible, so its fields cannot change (no instance was changed); let it go first, or keep the old layout`,
+        );
       }
       if (plan.steps.some((s) => s.snapshot) && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
       for (const step of plan.steps) {
@@ -330,7 +394,9 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
               } else if (!step.hook) miss(step, a, value, 'has no exact conversion');
             }
           } else if (a.init) {
-            try { value = a.init.call(o); } catch (e: unknown) {
+            try {
+              value = a.init.call(o);
+            } catch (e: unknown) {
               throw reject(step.change, a.decl, `the initializer of ${name}.${a.decl.name} threw for ${nth()} (no instance was changed): ${threw(e)}`);
             }
           }
@@ -343,7 +409,9 @@ function computePhase(instances: readonly object[], planOf: (o: object) => Plan,
           partial++;
         }
         if (step.hook) {
-          try { step.hook.call(step.change.identity.constructor, o, old!, step.change.identity.layoutVersion); } catch (e: unknown) {
+          try {
+            step.hook.call(step.change.identity.constructor, o, old!, step.change.identity.layoutVersion);
+          } catch (e: unknown) {
             throw reject(step.change, null, `${name}.migrateInstance threw for ${nth()} (no instance was changed): ${threw(e)}`);
           }
           for (const t of step.added) if (t.check && !fits(o[t.key], t.shape)) miss(step, t, o[t.key], 'migrateInstance left there');
@@ -365,12 +433,18 @@ function misfitDiagnostic(step: Step, m: Misfit): Diagnostic {
   const field = m.target.decl;
   const retype = step.retyped.find((r) => r.key === m.target.key);
   const types = retype ? `\`${retype.was.typeText || '(inferred)'}\` -> \`${field.typeText}\`` : `\`${field.typeText}\``;
-  const fix = step.hook ? `make migrateInstance give ${field.name} a value of type ${field.typeText}` : `add static migrateInstance(instance, old) to ${cls} to convert them, or keep the old type`;
-  return diagnostic(step.change, field,
-    `${cls}.${field.name} ${types}: ${plural(m.count, 'live value')} of ${step.report.instances.toLocaleString('en-US')} ${m.count === 1 ? 'does' : 'do'} not fit (for example ${describeValue(m.example)}, which ${m.reason}); nothing was changed; ${fix}`);
+  const fix = step.hook
+    ? `make migrateInstance give ${field.name} a value of type ${field.typeText}`
+    : `add static migrateInstance(instance, old) to ${cls} to convert them, or keep the old type`;
+  return diagnostic(
+    step.change,
+    field,
+    `${cls}.${field.name} ${types}: ${plural(m.count, 'live value')} of ${step.report.instances.toLocaleString('en-US')} ${m.count === 1 ? 'does' : 'do'} not fit (for example ${describeValue(m.example)}, which ${m.reason}); nothing was changed; ${fix}`,
+  );
 }
 
 function miss(step: Step, target: FieldTarget, value: unknown, reason: string): void {
   const m = step.misfits.get(target.decl.name);
-  if (m) m.count++; else step.misfits.set(target.decl.name, { count: 1, example: value, target, reason });
+  if (m) m.count++;
+  else step.misfits.set(target.decl.name, { count: 1, example: value, target, reason });
 }

@@ -84,6 +84,9 @@ export class ModuleRecord {
 /** The stable symbol for `#name` of a top-level class, by `Class#name` (made on first use). */
 export function privateKey(record: ModuleRecord, key: string): symbol {
   let sym = record.privateNames.get(key);
-  if (!sym) { sym = Symbol(key.slice(key.indexOf('#'))); record.privateNames.set(key, sym); }
+  if (!sym) {
+    sym = Symbol(key.slice(key.indexOf('#')));
+    record.privateNames.set(key, sym);
+  }
   return sym;
 }

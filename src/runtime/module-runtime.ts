@@ -1,15 +1,15 @@
 // What compiled module code calls into (`__imago_rt`) and sees as `import.meta`, one pair per module,
 // kept for the module's life so `import.meta` and `import.meta.hot.data` keep their identity.
 
+import { registerClassLayout } from '../store/schema.js';
 import { createClassIdentity, defineStatic, installedLayers, installVersion } from './class-identity.js';
 import type { ImageContext } from './context.js';
 import { mergeEnum } from './enums.js';
-import type { LayoutChange } from './migrate.js';
-import { migrateStoresOf } from './store-migration.js';
 import { createHotContext } from './hot.js';
-import { privateKey, type ModuleRecord } from './module-record.js';
+import type { LayoutChange } from './migrate.js';
+import { type ModuleRecord, privateKey } from './module-record.js';
 import { resolveSpecifier } from './resolve.js';
-import { registerClassLayout } from '../store/schema.js';
+import { migrateStoresOf } from './store-migration.js';
 
 type Constructor = abstract new (...args: never[]) => object;
 
@@ -32,20 +32,38 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       Object.setPrototypeOf(initializers, Object.getPrototypeOf(impl.prototype) as object | null);
       if (!identity) {
         const created = createClassIdentity(host, name, `${record.id}?class=${name}`, impl, fields, initializers);
-        registerClassLayout(created.constructor.prototype, { name, prototype: created.constructor.prototype, fields: () => created.fields, initializers: () => created.initializers });
+        registerClassLayout(created.constructor.prototype, {
+          name,
+          prototype: created.constructor.prototype,
+          fields: () => created.fields,
+          initializers: () => created.initializers,
+        });
         record.classes.set(name, created);
-        ctx.journal?.push(() => { record.classes.delete(name); });
+        ctx.journal?.push(() => {
+          record.classes.delete(name);
+        });
         return created.constructor;
       }
       const before = installedLayers(identity);
       const beforeFields = identity.fields;
       const beforeInitializers = identity.initializers;
-      ctx.journal?.push(() => { installVersion(identity, before.impl, before); identity.fields = beforeFields; identity.initializers = beforeInitializers; });
+      ctx.journal?.push(() => {
+        installVersion(identity, before.impl, before);
+        identity.fields = beforeFields;
+        identity.initializers = beforeInitializers;
+      });
       installVersion(identity, impl);
       identity.fields = fields;
       identity.initializers = initializers;
       if (info && ctx.layoutChanges) {
-        const change: LayoutChange = { record, identity, old: beforeFields, next: info, initializers, stores: { rows: 0, stores: 0, ms: 0, converted: new Map() } };
+        const change: LayoutChange = {
+          record,
+          identity,
+          old: beforeFields,
+          next: info,
+          initializers,
+          stores: { rows: 0, stores: 0, ms: 0, converted: new Map() },
+        };
         ctx.layoutChanges.push(change);
         // Stores take the new layout here: the rest of the change already reads and adds rows with it.
         migrateStoresOf(ctx, change);
@@ -75,7 +93,8 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
         ctx.journal?.push(() => {
           for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
           Object.assign(target, saved);
-          if (previousMembers) record.enumMembers.set(name, previousMembers); else record.enumMembers.delete(name);
+          if (previousMembers) record.enumMembers.set(name, previousMembers);
+          else record.enumMembers.delete(name);
         });
         ctx.notes.push(...changes);
       }

@@ -41,7 +41,11 @@ export function disposeOwner(owner: Owner, timers: Timers, data: Record<string, 
   }
   owner.timers.clear();
   for (let i = owner.disposers.length - 1; i >= 0; i--) {
-    try { owner.disposers[i]!(data); } catch (e: unknown) { errors.push(e); }
+    try {
+      owner.disposers[i]!(data);
+    } catch (e: unknown) {
+      errors.push(e);
+    }
   }
   owner.disposers.length = 0;
   owner.acceptors.length = 0;
@@ -71,17 +75,23 @@ export class TimerTracker {
           if (kind !== 'interval') owner.timers.delete(handle);
           const previous = self.current;
           self.current = owner;
-          try { cb(...args); } finally { self.current = previous; }
+          try {
+            cb(...args);
+          } finally {
+            self.current = previous;
+          }
         };
         handle = create(run, ...rest);
         owner.timers.set(handle, kind);
         if (typeof handle === 'object' && handle !== null) self.#owners.set(handle, owner);
         return handle;
       };
-    const untrack = (clear: (h: unknown) => void) => (handle: unknown): void => {
-      if (typeof handle === 'object' && handle !== null) this.#owners.get(handle)?.timers.delete(handle);
-      clear(handle);
-    };
+    const untrack =
+      (clear: (h: unknown) => void) =>
+      (handle: unknown): void => {
+        if (typeof handle === 'object' && handle !== null) this.#owners.get(handle)?.timers.delete(handle);
+        clear(handle);
+      };
     this.functions = {
       setTimeout: track('timeout', (cb, ...rest) => real.setTimeout(cb, ...(rest as [number?, ...unknown[]]))),
       setInterval: track('interval', (cb, ...rest) => real.setInterval(cb, ...(rest as [number?, ...unknown[]]))),
@@ -96,6 +106,10 @@ export class TimerTracker {
   runOwned<T>(owner: Owner, fn: () => T): T {
     const previous = this.current;
     this.current = owner;
-    try { return fn(); } finally { this.current = previous; }
+    try {
+      return fn();
+    } finally {
+      this.current = previous;
+    }
   }
 }

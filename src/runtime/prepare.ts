@@ -1,15 +1,15 @@
 // The first half of a change: read, compile, resolve and link every affected module, off to the side.
 // Nothing here touches the running program; any failure rejects the whole change with diagnostics.
 
-import { DELETED, textHash } from '../compile/text-hash.js';
 import { compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
+import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { codeFrame } from '../compile/source-text.js';
-import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
-import { relativePath, type ImageContext } from './context.js';
-import type { Phase } from './events.js';
+import { DELETED, textHash } from '../compile/text-hash.js';
+import { type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
-import { ModuleRecord, type DependencyTarget } from './module-record.js';
+import type { Phase } from './events.js';
+import { type DependencyTarget, ModuleRecord } from './module-record.js';
 import { extensionOf, resolveSpecifier } from './resolve.js';
 
 /** A module that gets a new version in this change. */
@@ -36,7 +36,10 @@ export type PrepareOutcome =
   | { readonly ok: false; readonly phase: Phase; readonly errors: Diagnostic[] };
 
 /** The source and compiled form a record will have after the change. */
-function versionAfter(record: ModuleRecord, prepared: ReadonlyMap<string, PreparedModule>): { compiled: CompiledModule; targets: readonly DependencyTarget[]; source: string } | null {
+function versionAfter(
+  record: ModuleRecord,
+  prepared: ReadonlyMap<string, PreparedModule>,
+): { compiled: CompiledModule; targets: readonly DependencyTarget[]; source: string } | null {
   const p = prepared.get(record.id);
   if (p) return p;
   return record.version;
@@ -82,14 +85,23 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     const existing = ctx.modules.get(id);
     const text = await ctx.host.readFile(id);
     read.set(id, text === null ? DELETED : textHash(text));
-    if (text === null) { deleted.add(id); continue; }
+    if (text === null) {
+      deleted.add(id);
+      continue;
+    }
     if (existing?.version && existing.version.source === text) continue;
     const record = recordFor(id);
     const jsonError = extensionOf(id) === '.json' ? jsonProblem(record.rel, text) : null;
-    if (jsonError) { parseErrors.push(jsonError); continue; }
+    if (jsonError) {
+      parseErrors.push(jsonError);
+      continue;
+    }
     const source = moduleSource(id, text);
     const result = compileModule(record.rel, source, ctx.compileOptions);
-    if (!result.ok) { parseErrors.push(...result.errors); continue; }
+    if (!result.ok) {
+      parseErrors.push(...result.errors);
+      continue;
+    }
     const compiled = result.module;
     const targets: DependencyTarget[] = [];
     for (const dep of compiled.dependencies) {
@@ -99,10 +111,16 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
       };
       const res = resolveSpecifier(ctx.host, dep.specifier, id, ctx.aliases);
       if (res.kind === 'missing') {
-        const tried = res.tried.slice(0, 4).map((t) => relativePath(ctx, t)).join(', ');
+        const tried = res.tried
+          .slice(0, 4)
+          .map((t) => relativePath(ctx, t))
+          .join(', ');
         resolveErrors.push(where(`cannot find '${dep.specifier}' (tried ${tried}); check the path, or create the file`));
       } else if (res.kind === 'project') {
-        if (deleted.has(res.path)) { resolveErrors.push(where(`'${dep.specifier}' was deleted`)); continue; }
+        if (deleted.has(res.path)) {
+          resolveErrors.push(where(`'${dep.specifier}' was deleted`));
+          continue;
+        }
         const target = recordFor(res.path);
         targets.push({ kind: 'project', record: target });
         if (!target.version && !prepared.has(res.path)) queue.push(res.path);
@@ -128,10 +146,12 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
 
   const entry = ctx.modules.get(ctx.entry) ?? fresh.get(ctx.entry);
   if (!entry || deleted.has(ctx.entry) || (!entry.version && !prepared.has(entry.id))) {
-    const why = deleted.has(ctx.entry)
-      ? `was deleted${entry?.version ? '; the program keeps running its last version' : ''}`
-      : 'could not be loaded';
-    return { ok: false, phase: 'read', errors: [{ file: relativePath(ctx, ctx.entry), line: 1, column: 1, message: `the entry file ${why}; restore it to continue`, code: 'IMAGO_ENTRY' }] };
+    const why = deleted.has(ctx.entry) ? `was deleted${entry?.version ? '; the program keeps running its last version' : ''}` : 'could not be loaded';
+    return {
+      ok: false,
+      phase: 'read',
+      errors: [{ file: relativePath(ctx, ctx.entry), line: 1, column: 1, message: `the entry file ${why}; restore it to continue`, code: 'IMAGO_ENTRY' }],
+    };
   }
 
   // The new graph, dependencies first; a deleted file still imported is an error at the import.
@@ -147,8 +167,14 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
       if (deleted.has(t.record.id) || !versionAfter(t.record, prepared)) {
         const dep = version.compiled.dependencies[i]!;
         const pos = version.compiled.positions.sourceOfJs(dep.jsOffset);
-        linkErrors.push({ file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_RESOLVE',
-          message: `'${dep.specifier}' no longer exists; restore it or remove the import`, frame: codeFrame(version.source, pos.line, pos.column) });
+        linkErrors.push({
+          file: record.rel,
+          line: pos.line,
+          column: pos.column,
+          code: 'IMAGO_RESOLVE',
+          message: `'${dep.specifier}' no longer exists; restore it or remove the import`,
+          frame: codeFrame(version.source, pos.line, pos.column),
+        });
         return;
       }
       visit(t.record);
@@ -178,7 +204,11 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
   };
   const exportNames = (record: ModuleRecord): Set<string> => {
     let out = names.get(record);
-    if (!out) { out = new Set(); collect(record, new Set(), out, true); names.set(record, out); }
+    if (!out) {
+      out = new Set();
+      collect(record, new Set(), out, true);
+      names.set(record, out);
+    }
     return out;
   };
   for (const record of order) {
@@ -189,8 +219,14 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
       if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;
       const pos = version.compiled.positions.sourceOfJs(jsOffset);
       const available = [...exportNames(t.record)].sort().join(', ') || 'nothing';
-      linkErrors.push({ file: record.rel, line: pos.line, column: pos.column, code: 'IMAGO_LINK',
-        message: `${t.record.rel} has no export named '${name}' (it exports ${available})`, frame: codeFrame(version.source, pos.line, pos.column) });
+      linkErrors.push({
+        file: record.rel,
+        line: pos.line,
+        column: pos.column,
+        code: 'IMAGO_LINK',
+        message: `${t.record.rel} has no export named '${name}' (it exports ${available})`,
+        frame: codeFrame(version.source, pos.line, pos.column),
+      });
     };
     for (const ref of version.compiled.imports.values()) check(ref.dep, ref.name, ref.jsOffset);
     for (const src of version.compiled.exports.values()) {

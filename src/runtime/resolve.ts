@@ -15,7 +15,10 @@ export interface PathAliases {
 }
 
 const TS_FOR_JS: Record<string, readonly string[]> = {
-  '.js': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'], '.jsx': ['.tsx'],
+  '.js': ['.ts', '.tsx'],
+  '.mjs': ['.mts'],
+  '.cjs': ['.cts'],
+  '.jsx': ['.tsx'],
 };
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.js', '.mjs', '.jsx', '.json'];
 
@@ -24,8 +27,14 @@ export const IMAGO_STORE = 'imago/store';
 
 /** True for a specifier that names a project file rather than a package. */
 export function isProjectSpecifier(specifier: string): boolean {
-  return specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..'
-    || specifier.startsWith('/') || specifier.startsWith('file:');
+  return (
+    specifier.startsWith('./') ||
+    specifier.startsWith('../') ||
+    specifier === '.' ||
+    specifier === '..' ||
+    specifier.startsWith('/') ||
+    specifier.startsWith('file:')
+  );
 }
 
 /** File extension of `path` ('' when none). */

@@ -5,12 +5,12 @@
 // fills a new column in one pass, and rows never move, so every handle stays valid.
 
 import type { FieldDecl } from '../compile/compiled-module.js';
-import { diagnosticAt, type Diagnostic } from '../compile/diagnostic.js';
+import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { acceptsUndefined } from '../compile/type-shape.js';
-import { ELEMENTS, elementMisfit, fitsElement, toElement, widens, type ElementKind } from '../store/elements.js';
-import { makeRowView, ROW, rowValues, type Column } from '../store/row-view.js';
-import { columnsOf, isConstantInitializer, type ColumnSpec } from '../store/schema.js';
-import { storesOf, type StoreCore } from '../store/store-core.js';
+import { ELEMENTS, type ElementKind, elementMisfit, fitsElement, toElement, widens } from '../store/elements.js';
+import { type Column, makeRowView, ROW, rowValues } from '../store/row-view.js';
+import { type ColumnSpec, columnsOf, isConstantInitializer } from '../store/schema.js';
+import { type StoreCore, storesOf } from '../store/store-core.js';
 import type { ClassIdentity } from './class-identity.js';
 import { classesByPrototype, hookOf, lookupIn, type MigrationHook } from './class-lookup.js';
 import type { ImageContext } from './context.js';
@@ -19,7 +19,6 @@ import { diffLayout } from './layout-diff.js';
 import type { LayoutChange } from './migrate.js';
 import type { ModuleRecord } from './module-record.js';
 import { checkable, convert, describeValue, fits, resolveShape, type ValueShape } from './value-fit.js';
-
 
 /** What the instance migration knows about one changed class. */
 export interface ChangedClass {
@@ -44,7 +43,13 @@ export interface StagedStore {
   readonly columns: Column[];
 }
 
-interface Misfit { count: number; example: unknown; reason: string; readonly spec: ColumnSpec; readonly was: ColumnSpec | null }
+interface Misfit {
+  count: number;
+  example: unknown;
+  reason: string;
+  readonly spec: ColumnSpec;
+  readonly was: ColumnSpec | null;
+}
 
 /** A value check for a column: typed columns by element, plain columns by the field's type shape. */
 interface Target {
@@ -80,7 +85,11 @@ export function installStores(staged: readonly StagedStore[]): void {
 function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   const old = store.specs;
   const next = columnsOf(store.prototype);
-  const result = diffLayout(store.className, old.map((s) => s.decl), next.map((s) => s.decl));
+  const result = diffLayout(
+    store.className,
+    old.map((s) => s.decl),
+    next.map((s) => s.decl),
+  );
   if (!result.ok) return null; // the class's own step rejects the change with this message
   const oldAt = new Map(old.map((s, j) => [s.name, j]));
   const sourceOf = new Map<string, number>();
@@ -89,7 +98,8 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     const from = added ? added.from?.name : spec.name;
     if (from !== undefined && oldAt.has(from)) sourceOf.set(spec.name, oldAt.get(from)!);
   }
-  const unchanged = next.length === old.length && next.every((s, j) => s.name === old[j]!.name && s.kind === old[j]!.kind && s.decl.typeText === old[j]!.decl.typeText);
+  const unchanged =
+    next.length === old.length && next.every((s, j) => s.name === old[j]!.name && s.kind === old[j]!.kind && s.decl.typeText === old[j]!.decl.typeText);
   // Same columns: only the defaults for new rows may have changed (an edited initializer).
   if (unchanged) return { store, specs: next, columns: store.columns.slice() };
 
@@ -118,7 +128,10 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   const count = store.size;
   let listed: Int32Array | null = null;
   const rowList = (): Int32Array => {
-    if (!listed) { listed = new Int32Array(count); for (let k = 0; k < count; k++) listed[k] = store.rowAt(k); }
+    if (!listed) {
+      listed = new Int32Array(count);
+      for (let k = 0; k < count; k++) listed[k] = store.rowAt(k);
+    }
     return listed;
   };
   const mentionsThis = (d: FieldDecl): boolean => /\bthis\b/.test(d.initializer ?? '');
@@ -126,14 +139,15 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
   const misfits = new Map<string, Misfit>();
   const miss = (spec: ColumnSpec, was: ColumnSpec | null, value: unknown, reason: string): void => {
     const m = misfits.get(spec.name);
-    if (m) m.count++; else misfits.set(spec.name, { count: 1, example: value, reason, spec, was });
+    if (m) m.count++;
+    else misfits.set(spec.name, { count: 1, example: value, reason, spec, was });
   };
   const converted = new Map<string, number>();
   // Typed values a hook must set (they do not convert, or the column has no initializer): column -> row -> old value.
   const pending = new Map<number, Map<number, unknown>>();
   const leave = (j: number, row: number, value: unknown): void => {
-    let rows = pending.get(j);
-    if (!rows) pending.set(j, rows = new Map());
+    const rows = pending.get(j) ?? new Map<number, unknown>();
+    pending.set(j, rows);
     rows.set(row, value);
   };
   // A typed column stores what it is given rounded or wrapped: check first.
@@ -159,14 +173,17 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     const from = sourceOf.get(spec.name);
     const source = from === undefined ? null : store.columns[from]!;
     switch (hows[j]) {
-      case 'keep': return source!;
-      case 'copy': return source!.slice();
+      case 'keep':
+        return source!;
+      case 'copy':
+        return source!.slice();
       case 'widen': {
         const out = new ELEMENTS[spec.kind as ElementKind].make(store.capacity);
         out.set(source as ArrayLike<number>);
         return out;
       }
-      default: return spec.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[spec.kind].make(store.capacity);
+      default:
+        return spec.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[spec.kind].make(store.capacity);
     }
   });
   const view = makeRowView(store.prototype, next, columns);
@@ -182,7 +199,8 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
       let count = 0;
       for (const row of rowList()) {
         const value = source[row];
-        const fit = spec.kind === 'value' ? (!target.checked || fits(value, target.shape!) ? { value } : convert(value, target.shape!)) : toElement(spec.kind, value);
+        const fit =
+          spec.kind === 'value' ? (!target.checked || fits(value, target.shape!) ? { value } : convert(value, target.shape!)) : toElement(spec.kind, value);
         if (fit) {
           if (!Object.is(fit.value, value)) count++;
           column[row] = fit.value;
@@ -194,16 +212,26 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     } else if (how === 'constant') {
       const value = initializerOf(spec)!.call(view);
       if (spec.kind !== 'value' && !fitsElement(spec.kind, value)) {
-        throw reject(spec, `${spec.owner.name}.${spec.name}: its initializer gives ${describeValue(value)}, which ${elementMisfit(spec.kind, value)}; nothing was changed; give it a value of type ${spec.decl.typeText}`);
+        throw reject(
+          spec,
+          `${spec.owner.name}.${spec.name}: its initializer gives ${describeValue(value)}, which ${elementMisfit(spec.kind, value)}; nothing was changed; give it a value of type ${spec.decl.typeText}`,
+        );
       }
-      if (spec.kind === 'value') { for (const row of rowList()) column[row] = value; } else (column as unknown as { fill(v: number): void }).fill(value as number);
+      if (spec.kind === 'value') {
+        for (const row of rowList()) column[row] = value;
+      } else (column as unknown as { fill(v: number): void }).fill(value as number);
     } else if (how === 'init') {
       const init = initializerOf(spec)!;
       for (const row of rowList()) {
         view[ROW] = row;
         let value: unknown;
-        try { value = init.call(view); } catch (e: unknown) {
-          throw reject(spec, `the initializer of ${spec.owner.name}.${spec.name} threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`);
+        try {
+          value = init.call(view);
+        } catch (e: unknown) {
+          throw reject(
+            spec,
+            `the initializer of ${spec.owner.name}.${spec.name} threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`,
+          );
         }
         checkTyped(spec, value, 'its initializer gave');
         column[row] = value;
@@ -211,12 +239,19 @@ function stageStore(sc: StoreContext, store: StoreCore): StagedStore | null {
     } else if (how === 'empty' && hooks.length > 0 && spec.kind !== 'value') {
       for (const row of rowList()) leave(j, row, undefined);
     } else if (how === 'empty' && hooks.length === 0 && !(spec.kind === 'value' && acceptsUndefined(spec.decl.type))) {
-      throw reject(spec, `${spec.owner.name}.${spec.name} is added to the ${plural(count, 'row')} of ${store.name} but has no initializer, and ${spec.decl.typeText || 'its type'} does not allow undefined; give it an initializer (${spec.name}: ${spec.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${spec.owner.name}`);
+      throw reject(
+        spec,
+        `${spec.owner.name}.${spec.name} is added to the ${plural(count, 'row')} of ${store.name} but has no initializer, and ${spec.decl.typeText || 'its type'} does not allow undefined; give it an initializer (${spec.name}: ${spec.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${spec.owner.name}`,
+      );
     }
   });
 
   if (hooks.length > 0) runHooks(store, hooks, rowList(), { old, next, targets, columns, reject, miss, sourceOf, pending });
-  if (misfits.size > 0) throw new ChangeRejection([...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, count, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)), 'migrate');
+  if (misfits.size > 0)
+    throw new ChangeRejection(
+      [...misfits.values()].map((m) => misfitDiagnostic(sc, store, m, count, hooks.length > 0, recordOf(m.spec) ?? chain[0]!.record)),
+      'migrate',
+    );
 
   for (const c of chain) {
     c.report.rows += count;
@@ -240,18 +275,27 @@ interface HookPass {
 /** Each changed class's `migrateInstance(row, old, fromVersion)` for every row; what it writes is checked. */
 function runHooks(store: StoreCore, hooks: readonly ChangedClass[], rows: Int32Array, pass: HookPass): void {
   const { old, next, targets, columns } = pass;
-  const wasOf = (spec: ColumnSpec): ColumnSpec | null => { const j = pass.sourceOf.get(spec.name); return j === undefined ? null : old[j]!; };
+  const wasOf = (spec: ColumnSpec): ColumnSpec | null => {
+    const j = pass.sourceOf.get(spec.name);
+    return j === undefined ? null : old[j]!;
+  };
   // Typed arrays round or wrap what is written to them: check a value before it is stored.
   const view = makeRowView(store.prototype, next, columns, (j, value, row) => {
     const spec = next[j]!;
     pass.pending.get(j)?.delete(row);
-    if (spec.kind !== 'value' && !fitsElement(spec.kind, value)) pass.miss(spec, wasOf(spec), value, `migrateInstance wrote (it ${elementMisfit(spec.kind as ElementKind, value)})`);
+    if (spec.kind !== 'value' && !fitsElement(spec.kind, value))
+      pass.miss(spec, wasOf(spec), value, `migrateInstance wrote (it ${elementMisfit(spec.kind as ElementKind, value)})`);
   });
   for (const hook of hooks) {
     for (const row of rows) {
       view[ROW] = row;
-      try { hook.hook!.call(hook.identity.constructor, view, rowValues(old, store.columns, row), hook.identity.layoutVersion); } catch (e: unknown) {
-        throw pass.reject(null, `${hook.identity.name}.migrateInstance threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`);
+      try {
+        hook.hook!.call(hook.identity.constructor, view, rowValues(old, store.columns, row), hook.identity.layoutVersion);
+      } catch (e: unknown) {
+        throw pass.reject(
+          null,
+          `${hook.identity.name}.migrateInstance threw for row ${row} of ${store.name} (nothing was changed): ${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`,
+        );
       }
     }
   }
@@ -275,9 +319,14 @@ function misfitDiagnostic(sc: StoreContext, store: StoreCore, m: Misfit, rows: n
   const field = m.spec.name;
   const to = m.spec.decl.typeText || m.spec.kind;
   const types = m.was ? `\`${m.was.decl.typeText || m.was.kind}\` -> \`${to}\`` : `\`${to}\``;
-  const fix = hook ? `make migrateInstance give ${field} a value of type ${to}` : `add static migrateInstance(instance, old) to ${cls} to convert them (it runs for rows too), or keep the old type`;
-  return sc.diagnostic(record, m.spec.decl.sourceOffset,
-    `${cls}.${field} ${types}: ${plural(m.count, 'value')} in the ${plural(rows, 'row')} of ${store.name} ${m.count === 1 ? 'does' : 'do'} not fit (for example ${describeValue(m.example)}, which ${m.reason}); nothing was changed; ${fix}`);
+  const fix = hook
+    ? `make migrateInstance give ${field} a value of type ${to}`
+    : `add static migrateInstance(instance, old) to ${cls} to convert them (it runs for rows too), or keep the old type`;
+  return sc.diagnostic(
+    record,
+    m.spec.decl.sourceOffset,
+    `${cls}.${field} ${types}: ${plural(m.count, 'value')} in the ${plural(rows, 'row')} of ${store.name} ${m.count === 1 ? 'does' : 'do'} not fit (for example ${describeValue(m.example)}, which ${m.reason}); nothing was changed; ${fix}`,
+  );
 }
 
 /**
@@ -289,7 +338,9 @@ export function migrateStoresOf(ctx: ImageContext, change: LayoutChange): void {
   const classes = classesByPrototype(ctx);
   const sources = ctx.sourceOf ?? (() => '');
   const staged = stageStores({
-    changed: new Map([[change.identity, { identity: change.identity, record: change.record, hook: hookOf(change.identity, change.next), report: change.stores }]]),
+    changed: new Map([
+      [change.identity, { identity: change.identity, record: change.record, hook: hookOf(change.identity, change.next), report: change.stores }],
+    ]),
     classOf: (p) => classes.get(p),
     lookup: (record, name) => lookupIn(record, name),
     diagnostic: (record, offset, message) => diagnosticAt(record.rel, sources(record), offset, message, 'IMAGO_LAYOUT'),

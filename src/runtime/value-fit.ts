@@ -14,15 +14,18 @@ export type ValueShape =
 /** Resolves `ref` shapes with `lookup` (a class, an imported class, a global constructor); others become opaque. */
 export function resolveShape(shape: TypeShape, lookup: (name: string) => unknown): ValueShape {
   switch (shape.kind) {
-    case 'union': return { kind: 'union', members: shape.members.map((m) => resolveShape(m, lookup)) };
-    case 'array': return { kind: 'array', element: resolveShape(shape.element, lookup) };
+    case 'union':
+      return { kind: 'union', members: shape.members.map((m) => resolveShape(m, lookup)) };
+    case 'array':
+      return { kind: 'array', element: resolveShape(shape.element, lookup) };
     case 'ref': {
       const value = lookup(shape.name);
       return typeof value === 'function' && typeof (value as { prototype?: unknown }).prototype === 'object'
         ? { kind: 'instance', name: shape.name, constructor: value as abstract new (...args: never[]) => unknown }
         : { kind: 'opaque' };
     }
-    default: return shape;
+    default:
+      return shape;
   }
 }
 
@@ -37,18 +40,28 @@ export function checkable(shape: ValueShape): boolean {
 /** True if `value` is a value of the shape (opaque parts accept anything). */
 export function fits(value: unknown, shape: ValueShape): boolean {
   switch (shape.kind) {
-    case 'any': case 'opaque': return true;
-    case 'never': return false;
+    case 'any':
+    case 'opaque':
+      return true;
+    case 'never':
+      return false;
     case 'primitive':
       switch (shape.name) {
-        case 'null': return value === null;
-        case 'object': return (typeof value === 'object' && value !== null) || typeof value === 'function';
-        default: return typeof value === shape.name;
+        case 'null':
+          return value === null;
+        case 'object':
+          return (typeof value === 'object' && value !== null) || typeof value === 'function';
+        default:
+          return typeof value === shape.name;
       }
-    case 'literal': return shape.bigint ? typeof value === 'bigint' && String(value) === shape.value : value === shape.value;
-    case 'union': return shape.members.some((m) => fits(value, m));
-    case 'array': return Array.isArray(value) && value.every((v: unknown) => fits(v, shape.element));
-    case 'instance': return value instanceof shape.constructor;
+    case 'literal':
+      return shape.bigint ? typeof value === 'bigint' && String(value) === shape.value : value === shape.value;
+    case 'union':
+      return shape.members.some((m) => fits(value, m));
+    case 'array':
+      return Array.isArray(value) && value.every((v: unknown) => fits(v, shape.element));
+    case 'instance':
+      return value instanceof shape.constructor;
   }
 }
 
@@ -70,7 +83,8 @@ function convertTo(value: unknown, kind: string): { value: unknown } | undefined
       return undefined;
     case 'boolean':
       return value === 'true' ? { value: true } : value === 'false' ? { value: false } : undefined;
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 

@@ -7,7 +7,9 @@ export type NumericColumn = Float64Array | Float32Array | Int32Array | Uint32Arr
 
 type NumericConstructor = new (length: number) => NumericColumn;
 
-export const ELEMENTS: Readonly<Record<ElementKind, { readonly make: NumericConstructor; readonly bytes: number; readonly min: number; readonly max: number; readonly integer: boolean }>> = {
+export const ELEMENTS: Readonly<
+  Record<ElementKind, { readonly make: NumericConstructor; readonly bytes: number; readonly min: number; readonly max: number; readonly integer: boolean }>
+> = {
   f64: { make: Float64Array, bytes: 8, min: -Infinity, max: Infinity, integer: false },
   f32: { make: Float32Array, bytes: 4, min: -Infinity, max: Infinity, integer: false },
   i32: { make: Int32Array, bytes: 4, min: -(2 ** 31), max: 2 ** 31 - 1, integer: true },

@@ -51,14 +51,20 @@ let nextTag = 1;
 export function takeTag(owner: { readonly name: string }, wanted?: number): number {
   if (wanted !== undefined) {
     const holder = tags.get(wanted)?.deref();
-    if (holder && holder !== owner) throw new StoreError(`cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`);
+    if (holder && holder !== owner)
+      throw new StoreError(
+        `cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`,
+      );
     tags.set(wanted, new WeakRef(owner));
     return wanted;
   }
   for (let tried = 0; tried < TAGS - 1; tried++) {
     const tag = nextTag;
     nextTag = nextTag + 1 >= TAGS ? 1 : nextTag + 1;
-    if (!tags.get(tag)?.deref()) { tags.set(tag, new WeakRef(owner)); return tag; }
+    if (!tags.get(tag)?.deref()) {
+      tags.set(tag, new WeakRef(owner));
+      return tag;
+    }
   }
   throw new StoreError(`more than ${TAGS - 1} stores are alive at once; handles cannot tell them apart`);
 }

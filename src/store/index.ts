@@ -4,19 +4,19 @@
 // atomic change that migrates the class's instances.
 
 import type { NumericColumn } from './elements.js';
+import { StoreError } from './errors.js';
 import type { Handle } from './handle.js';
 import { PackedStore } from './packed.js';
 import { layoutSourceOf } from './schema.js';
 import type { StoreImage } from './serialize.js';
 import { StableStore } from './stable.js';
-import { StoreError } from './errors.js';
 import type { StoreCore, StoreLayout } from './store-core.js';
 
+export type { ElementKind, NumericColumn } from './elements.js';
+export { StoreError } from './errors.js';
 export type { Handle } from './handle.js';
-export type { NumericColumn, ElementKind } from './elements.js';
 export type { StoreImage } from './serialize.js';
 export type { StoreLayout } from './store-core.js';
-export { StoreError } from './errors.js';
 
 /** Column element types: a field written `x: f32` is stored in a Float32Array. Plain `number` is f64. */
 export type f64 = number;
@@ -91,7 +91,9 @@ const LAYOUTS: Layouts = { packed: PackedStore, stable: StableStore };
 export function createStore<C extends abstract new (...args: never[]) => object>(cls: C, options: StoreOptions = {}): Store<InstanceType<C>> {
   const name = typeof cls === 'function' ? cls.name || 'an anonymous class' : String(cls);
   if (typeof cls !== 'function' || typeof cls.prototype !== 'object' || !layoutSourceOf(cls.prototype as object)) {
-    throw new StoreError(`createStore(${name}): ${name} is not a class imago compiled; declare it at the top level of a module of the program that \`imago run\` runs`);
+    throw new StoreError(
+      `createStore(${name}): ${name} is not a class imago compiled; declare it at the top level of a module of the program that \`imago run\` runs`,
+    );
   }
   const layout = options.layout ?? 'packed';
   const make = Object.hasOwn(LAYOUTS, layout) ? LAYOUTS[layout] : undefined;
@@ -103,4 +105,7 @@ export function createStore<C extends abstract new (...args: never[]) => object>
 /** `new Store(Particle, options)`: the same as `createStore(Particle, options)`. */
 export const Store = function Store(cls: abstract new (...args: never[]) => object, options?: StoreOptions) {
   return createStore(cls, options);
-} as unknown as new <C extends abstract new (...args: never[]) => object>(cls: C, options?: StoreOptions) => Store<InstanceType<C>>;
+} as unknown as new <C extends abstract new (...args: never[]) => object>(
+  cls: C,
+  options?: StoreOptions,
+) => Store<InstanceType<C>>;

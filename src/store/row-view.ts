@@ -22,12 +22,19 @@ export function isRowView(o: object): boolean {
 }
 
 /** `check(j, value, row)` sees every value written through the view before it is stored. */
-export function makeRowView(prototype: object, specs: readonly ColumnSpec[], columns: readonly Column[], check?: (j: number, value: unknown, row: number) => void): RowView {
+export function makeRowView(
+  prototype: object,
+  specs: readonly ColumnSpec[],
+  columns: readonly Column[],
+  check?: (j: number, value: unknown, row: number) => void,
+): RowView {
   const accessors = Object.create(prototype) as object;
   specs.forEach((spec, j) => {
     const column = columns[j]!;
     Object.defineProperty(accessors, spec.name, {
-      get(this: RowView) { return column[this[ROW]]; },
+      get(this: RowView) {
+        return column[this[ROW]];
+      },
       set(this: RowView, value: unknown) {
         check?.(j, value, this[ROW]);
         (column as unknown[])[this[ROW]] = value;

@@ -3,7 +3,7 @@
 // it defines; a store asks for the layout of its class when it is created and when the class changes.
 
 import type { FieldDecl } from '../compile/compiled-module.js';
-import { isElementKind, type ElementKind } from './elements.js';
+import { type ElementKind, isElementKind } from './elements.js';
 
 /** What imago knows about one class's own fields, current version. */
 export interface ClassLayoutSource {
@@ -67,7 +67,10 @@ export function columnsOf(prototype: object): ColumnSpec[] {
       if (decl.name.startsWith('#')) continue;
       const spec: ColumnSpec = { name: decl.name, kind: columnKind(decl), decl, owner };
       const i = at.get(decl.name);
-      if (i === undefined) { at.set(decl.name, out.length); out.push(spec); } else out[i] = spec;
+      if (i === undefined) {
+        at.set(decl.name, out.length);
+        out.push(spec);
+      } else out[i] = spec;
     }
   }
   return out;

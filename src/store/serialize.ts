@@ -4,10 +4,10 @@
 // Restoring keeps every saved handle valid: slots, generations and the store's tag come back as saved.
 
 import { ELEMENTS, isElementKind } from './elements.js';
+import { StoreError } from './errors.js';
 import { FREE, MAX_STAMP, MIN_STAMP, releaseTag, tagOfStamp, takeTag } from './handle.js';
 import type { Column } from './row-view.js';
 import type { ColumnKind } from './schema.js';
-import { StoreError } from './errors.js';
 import type { StoreCore, StoreLayout } from './store-core.js';
 
 export const STORE_FORMAT = 'imago-store/1';
@@ -66,14 +66,16 @@ function checkSlots(store: StoreCore, image: StoreImage): string | null {
     if (stamp === 0) continue;
     const bare = stamp >= FREE ? stamp - FREE : stamp;
     if (bare < MIN_STAMP || bare > MAX_STAMP || tagOfStamp(bare) !== image.tag) return `slot ${slot} holds stamp ${stamp}, not one of tag ${image.tag}`;
-    if (stamp >= FREE) freeSlots++; else live++;
+    if (stamp >= FREE) freeSlots++;
+    else live++;
   }
   if (live !== image.size) return `its slots hold ${live} rows, but its size is ${image.size}`;
   if (freeSlots !== image.freeCount) return `${freeSlots} of its slots are free, but its free list has ${image.freeCount}`;
   const listed = new Set<number>();
   for (let k = 0; k < image.freeCount; k++) {
     const slot = free[k]!;
-    if (!(slot >= 0 && slot < image.slotsUsed) || stamps[slot]! < FREE || listed.has(slot)) return `free-list entry ${k} (${slot}) is not a free slot listed once`;
+    if (!(slot >= 0 && slot < image.slotsUsed) || stamps[slot]! < FREE || listed.has(slot))
+      return `free-list entry ${k} (${slot}) is not a free slot listed once`;
     listed.add(slot);
   }
   return store.checkTables(stamps, image.tables.slice(2).map(int32s), image.size, image.slotsUsed);
@@ -85,7 +87,8 @@ function fail(store: StoreCore, problem: string): never {
 
 /** Replaces the store's rows with the image's. Throws (changing nothing) when the image does not fit. */
 export function restoreStore(store: StoreCore, image: StoreImage): void {
-  if (typeof image !== 'object' || image === null || image.format !== STORE_FORMAT) fail(store, `not a store image (format ${JSON.stringify((image as { format?: unknown } | null)?.format)}, expected ${STORE_FORMAT})`);
+  if (typeof image !== 'object' || image === null || image.format !== STORE_FORMAT)
+    fail(store, `not a store image (format ${JSON.stringify((image as { format?: unknown } | null)?.format)}, expected ${STORE_FORMAT})`);
   if (!Array.isArray(image.fields) || !Array.isArray(image.tables) || !Array.isArray(image.columns)) fail(store, 'its fields, tables or columns are not lists');
   if (image.class !== store.className) fail(store, `the image holds rows of ${image.class}`);
   if (image.layout !== store.layout) fail(store, `the image is of the ${image.layout} layout, this store is ${store.layout}`);
@@ -94,21 +97,29 @@ export function restoreStore(store: StoreCore, image: StoreImage): void {
   if (saved !== current) fail(store, `its columns were { ${saved} } and are now { ${current} } (a layout migration on load comes with image files)`);
   const { size, slotsUsed: used, freeCount } = image;
   const count = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 2 ** 24;
-  if (!count(size) || !count(used) || !count(freeCount) || size > used || freeCount > used || size + freeCount > used) fail(store, `its counts do not add up (size ${String(size)}, slots ${String(used)}, free ${String(freeCount)})`);
-  if (image.tables.length !== 2 + store.tables().length || image.tables.some((t) => !(t instanceof Uint8Array) || t.byteLength !== used * 4)) fail(store, `its slot tables are not ${used} entries each`);
+  if (!count(size) || !count(used) || !count(freeCount) || size > used || freeCount > used || size + freeCount > used)
+    fail(store, `its counts do not add up (size ${String(size)}, slots ${String(used)}, free ${String(freeCount)})`);
+  if (image.tables.length !== 2 + store.tables().length || image.tables.some((t) => !(t instanceof Uint8Array) || t.byteLength !== used * 4))
+    fail(store, `its slot tables are not ${used} entries each`);
   if (!Number.isInteger(image.tag) || image.tag < 1 || image.tag >= 2 ** 13) fail(store, `its tag ${String(image.tag)} is not a store tag (1 to 8191)`);
   if (image.columns.length !== image.fields.length) fail(store, `it has ${image.columns.length} columns for ${image.fields.length} fields`);
   const length = store.layout === 'packed' ? size : used;
   image.columns.forEach((c, j) => {
     const kind = image.fields[j]!.kind;
-    const ok = kind === 'value' ? Array.isArray(c) && c.length === length : isElementKind(kind) && c instanceof Uint8Array && c.byteLength === length * ELEMENTS[kind].bytes;
+    const ok =
+      kind === 'value'
+        ? Array.isArray(c) && c.length === length
+        : isElementKind(kind) && c instanceof Uint8Array && c.byteLength === length * ELEMENTS[kind].bytes;
     if (!ok) fail(store, `column ${image.fields[j]!.name} does not hold ${length} values`);
   });
   const problem = checkSlots(store, image);
   if (problem) fail(store, problem);
 
   const capacity = Math.max(store.capacity, used, 1);
-  const fill = <A extends ArrayBufferView>(into: A, bytes: Uint8Array): A => { new Uint8Array(into.buffer).set(bytes); return into; };
+  const fill = <A extends ArrayBufferView>(into: A, bytes: Uint8Array): A => {
+    new Uint8Array(into.buffer).set(bytes);
+    return into;
+  };
   const [stampBytes, freeBytes, ...own] = image.tables;
   const columns: Column[] = image.columns.map((c, j) => {
     const kind = image.fields[j]!.kind;

@@ -3,19 +3,30 @@
 
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, type NumericColumn } from './elements.js';
-import { FREE, GENERATIONS, MAX_STAMP, MIN_STAMP, MAX_SLOTS, generationOfStamp, makeHandle, releaseTag, slotOf, stampOf, storeNameOfTag, tagOfStamp, takeTag } from './handle.js';
 import { StoreError } from './errors.js';
-import { restoreStore, saveStore, type StoreImage } from './serialize.js';
-import { makeRowView, ROW, type Column, type RowView } from './row-view.js';
-import { columnsOf, isConstantInitializer, type ColumnSpec } from './schema.js';
+import {
+  FREE,
+  GENERATIONS,
+  generationOfStamp,
+  MAX_SLOTS,
+  MAX_STAMP,
+  MIN_STAMP,
+  makeHandle,
+  releaseTag,
+  slotOf,
+  stampOf,
+  storeNameOfTag,
+  tagOfStamp,
+  takeTag,
+} from './handle.js';
+import { type Column, makeRowView, ROW, type RowView } from './row-view.js';
+import { type ColumnSpec, columnsOf, isConstantInitializer } from './schema.js';
+import { restoreStore, type StoreImage, saveStore } from './serialize.js';
 
 export type Values = Readonly<Record<string, unknown>>;
 
 /** How a column gets its value in a new row whose `add` did not give one. */
-type Default =
-  | { readonly kind: 'constant'; readonly value: unknown }
-  | { readonly kind: 'init'; readonly init: () => unknown }
-  | { readonly kind: 'none' };
+type Default = { readonly kind: 'constant'; readonly value: unknown } | { readonly kind: 'init'; readonly init: () => unknown } | { readonly kind: 'none' };
 
 export type StoreLayout = 'packed' | 'stable';
 
@@ -50,7 +61,10 @@ export function storesOf(prototype: object): StoreCore[] {
   const out: StoreCore[] = [];
   for (const ref of liveStores) {
     const store = ref.deref();
-    if (!store) { liveStores.delete(ref); continue; }
+    if (!store) {
+      liveStores.delete(ref);
+      continue;
+    }
     const p = store.prototype;
     if (p === prototype || Object.prototype.isPrototypeOf.call(prototype, p)) out.push(store);
   }
@@ -88,7 +102,8 @@ export abstract class StoreCore {
     this.prototype = cls.prototype;
     this.name = options.name ? `${options.name} (Store<${cls.name}>)` : `Store<${cls.name}>`;
     const capacity = options.capacity ?? 16;
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_SLOTS) throw new StoreError(`${this.name}: capacity must be an integer from 1 to ${MAX_SLOTS}, not ${String(capacity)}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_SLOTS)
+      throw new StoreError(`${this.name}: capacity must be an integer from 1 to ${MAX_SLOTS}, not ${String(capacity)}`);
     this.capacity = capacity;
     this.stamps = new Uint32Array(capacity);
     this.free = new Int32Array(capacity);
@@ -123,7 +138,11 @@ export abstract class StoreCore {
       const init = Object.hasOwn(s.owner.initializers(), s.name) ? s.owner.initializers()[s.name] : undefined;
       if (!init || s.decl.initializer === null) return { kind: 'none' };
       if (isConstantInitializer(s.decl)) {
-        try { return { kind: 'constant', value: init.call(this.view) }; } catch { return { kind: 'init', init }; }
+        try {
+          return { kind: 'constant', value: init.call(this.view) };
+        } catch {
+          return { kind: 'init', init };
+        }
       }
       return { kind: 'init', init };
     });
@@ -133,7 +152,9 @@ export abstract class StoreCore {
   protected setColumns(columns: Column[]): void {
     this.columns = columns;
     const cols: Record<string, Column> = {};
-    this.specs.forEach((s, j) => { cols[s.name] = columns[j]!; });
+    this.specs.forEach((s, j) => {
+      cols[s.name] = columns[j]!;
+    });
     this.cols = cols;
     this.view = makeRowView(this.prototype, this.specs, columns);
   }
@@ -172,12 +193,19 @@ export abstract class StoreCore {
     const spec = this.specs[j]!;
     if (d.kind === 'init') {
       this.view[ROW] = row;
-      try { return d.init.call(this.view); } catch (e: unknown) {
-        throw new StoreError(`${this.name}.add: the initializer of ${spec.owner.name}.${spec.name} threw (no row was added): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      try {
+        return d.init.call(this.view);
+      } catch (e: unknown) {
+        throw new StoreError(
+          `${this.name}.add: the initializer of ${spec.owner.name}.${spec.name} threw (no row was added): ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
       }
     }
     if (spec.kind === 'value' && acceptsUndefined(spec.decl.type)) return undefined;
-    throw new StoreError(`${this.name}.add: no value for ${spec.name}, and ${spec.owner.name}.${spec.name} has no initializer (no row was added); pass ${spec.name}, or give the field an initializer`);
+    throw new StoreError(
+      `${this.name}.add: no value for ${spec.name}, and ${spec.owner.name}.${spec.name} has no initializer (no row was added); pass ${spec.name}, or give the field an initializer`,
+    );
   }
 
   remove(handle: number): void {
@@ -226,7 +254,10 @@ export abstract class StoreCore {
 
   /** The handle of the live row at column index `row`; throws for a hole or an index out of range. */
   handleAt(row: number): number {
-    if (!this.isLiveRow(row)) throw new StoreError(`${this.name}.handleAt(${String(row)}): no live row there (${this.size.toLocaleString('en-US')} rows; a column index comes from rowAt, row or each)`);
+    if (!this.isLiveRow(row))
+      throw new StoreError(
+        `${this.name}.handleAt(${String(row)}): no live row there (${this.size.toLocaleString('en-US')} rows; a column index comes from rowAt, row or each)`,
+      );
     const slot = this.slotAt(row);
     return makeHandle(slot, this.stamps[slot]!);
   }
@@ -263,8 +294,18 @@ export abstract class StoreCore {
     this.sharedWith = { scope, columns: new Set(this.columns) };
     return {
       tag: this.tag,
-      specs: this.specs, columns: this.columns, cols: this.cols, defaults: this.defaults, view: this.view, size: this.size,
-      capacity: this.capacity, slotsUsed: this.slotsUsed, freeCount: this.freeCount, stamps: this.stamps, free: this.free, tables: this.tables(),
+      specs: this.specs,
+      columns: this.columns,
+      cols: this.cols,
+      defaults: this.defaults,
+      view: this.view,
+      size: this.size,
+      capacity: this.capacity,
+      slotsUsed: this.slotsUsed,
+      freeCount: this.freeCount,
+      stamps: this.stamps,
+      free: this.free,
+      tables: this.tables(),
     };
   }
 
@@ -275,7 +316,19 @@ export abstract class StoreCore {
       this.tag = takeTag(this, s.tag);
       releaseTag(taken, this);
     }
-    Object.assign(this, { specs: s.specs, columns: s.columns, cols: s.cols, defaults: s.defaults, view: s.view, size: s.size, capacity: s.capacity, slotsUsed: s.slotsUsed, freeCount: s.freeCount, stamps: s.stamps, free: s.free });
+    Object.assign(this, {
+      specs: s.specs,
+      columns: s.columns,
+      cols: s.cols,
+      defaults: s.defaults,
+      view: s.view,
+      size: s.size,
+      capacity: s.capacity,
+      slotsUsed: s.slotsUsed,
+      freeCount: s.freeCount,
+      stamps: s.stamps,
+      free: s.free,
+    });
     this.setTables(s.tables);
     this.sharedWith = null;
   }
@@ -329,7 +382,8 @@ export abstract class StoreCore {
     const stamp = stampOf(handle);
     const slot = slotOf(handle);
     const what = `${this.name}: handle ${String(handle)}`;
-    if (typeof handle !== 'number' || !Number.isInteger(handle) || handle < 0 || stamp === 0) throw new StoreError(`${what} is not a handle (a store hands out handles from add)`);
+    if (typeof handle !== 'number' || !Number.isInteger(handle) || handle < 0 || stamp === 0)
+      throw new StoreError(`${what} is not a handle (a store hands out handles from add)`);
     const tag = tagOfStamp(stamp);
     if (tag !== this.tag) {
       const other = storeNameOfTag(tag);
@@ -340,7 +394,9 @@ export abstract class StoreCore {
     if (now === stamp + FREE) throw new StoreError(`${what} names a free slot (${slot}): a handle from before a restore, or a made-up number`);
     const where = this.removedAt.get(slot);
     const site = where ? `; it was removed ${where}` : debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
-    throw new StoreError(`${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`);
+    throw new StoreError(
+      `${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`,
+    );
   }
 }
 
@@ -353,7 +409,10 @@ function enlarged<A extends NumericColumn>(a: A, capacity: number): A {
 
 /** The first stack frame outside the store, for "removed at" messages. */
 function removalSite(): string {
-  const lines = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  const lines = (new Error().stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim());
   const user = lines.find((l) => !l.includes('/store/'));
   return user ?? lines[0] ?? 'at an unknown place';
 }

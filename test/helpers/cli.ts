@@ -1,6 +1,6 @@
 // Drives the real `imago` command in a child process, as a user would.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,12 @@ import { waitFor } from './project.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/imago.js');
 
-export interface Event { readonly kind: string; readonly ok?: boolean; readonly phase?: string; readonly [k: string]: unknown }
+export interface Event {
+  readonly kind: string;
+  readonly ok?: boolean;
+  readonly phase?: string;
+  readonly [k: string]: unknown;
+}
 
 export class CliRun {
   readonly lines: string[] = [];
@@ -17,7 +22,12 @@ export class CliRun {
   readonly #child: ChildProcess;
   #buffer = '';
 
-  constructor(readonly dir: string, args: readonly string[], readonly eventsFile = path.join(dir, '.events.ndjson'), nodeArgs: readonly string[] = []) {
+  constructor(
+    readonly dir: string,
+    args: readonly string[],
+    readonly eventsFile = path.join(dir, '.events.ndjson'),
+    nodeArgs: readonly string[] = [],
+  ) {
     this.#child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     this.#child.stdout!.on('data', (d: Buffer) => {
       this.#buffer += d.toString();
@@ -25,8 +35,12 @@ export class CliRun {
       this.#buffer = parts.pop()!;
       this.lines.push(...parts);
     });
-    this.#child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.#child.on('exit', (code, signal) => { this.exit = { code, signal }; });
+    this.#child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.#child.on('exit', (code, signal) => {
+      this.exit = { code, signal };
+    });
   }
 
   /** Starts `imago run --events <file> ...args`. */
@@ -37,8 +51,14 @@ export class CliRun {
 
   events(): Event[] {
     try {
-      return fs.readFileSync(this.eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-    } catch { return []; }
+      return fs
+        .readFileSync(this.eventsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Event);
+    } catch {
+      return [];
+    }
   }
 
   reloads(): Event[] {
@@ -46,10 +66,14 @@ export class CliRun {
   }
 
   async until<T>(what: string, check: () => T | null | undefined | false, ms = 8000): Promise<T> {
-    return waitFor(what, () => {
-      if (this.exit) throw new Error(`imago exited (${JSON.stringify(this.exit)}) while waiting for ${what}; stderr:\n${this.stderr}`);
-      return check();
-    }, ms).catch((e: unknown) => {
+    return waitFor(
+      what,
+      () => {
+        if (this.exit) throw new Error(`imago exited (${JSON.stringify(this.exit)}) while waiting for ${what}; stderr:\n${this.stderr}`);
+        return check();
+      },
+      ms,
+    ).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\nlast stdout: ${this.lines.slice(-5).join(' | ')}\nstderr:\n${this.stderr.slice(-1500)}`);
     });
   }
@@ -57,7 +81,10 @@ export class CliRun {
   /** Sends a signal and waits for the process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.exit) this.#child.kill(signal);
-    return waitFor('imago to exit', () => this.exit, 15000).catch((e: unknown) => { this.#child.kill('SIGKILL'); throw e; });
+    return waitFor('imago to exit', () => this.exit, 15000).catch((e: unknown) => {
+      this.#child.kill('SIGKILL');
+      throw e;
+    });
   }
 
   kill(): void {

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { createImage, type ChangeResult, type LiveImage } from '../../src/index.js';
-import { tempProject, type TempProject } from './project.js';
+import { type ChangeResult, createImage, type LiveImage } from '../../src/index.js';
+import { type TempProject, tempProject } from './project.js';
 
 export type Api = Record<string, unknown>;
 
@@ -17,7 +17,12 @@ export interface LiveProject {
 }
 
 const open: LiveProject[] = [];
-after(() => { for (const o of open) { o.image.dispose(); o.project.remove(); } });
+after(() => {
+  for (const o of open) {
+    o.image.dispose();
+    o.project.remove();
+  }
+});
 
 /** Writes `files` and applies them to `image` as one change. */
 export function applyEdit(image: LiveImage, project: TempProject, files: Record<string, string | null>): Promise<ChangeResult> {

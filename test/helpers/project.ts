@@ -17,9 +17,15 @@ export function tempProject(files: Record<string, string>): TempProject {
   const write = (map: Record<string, string | null>, atomic = false): void => {
     for (const [rel, text] of Object.entries(map)) {
       const p = path.join(dir, rel);
-      if (text === null) { fs.rmSync(p, { force: true }); continue; }
+      if (text === null) {
+        fs.rmSync(p, { force: true });
+        continue;
+      }
       fs.mkdirSync(path.dirname(p), { recursive: true });
-      if (!atomic) { fs.writeFileSync(p, text); continue; }
+      if (!atomic) {
+        fs.writeFileSync(p, text);
+        continue;
+      }
       const tmp = path.join(path.dirname(p), `.${path.basename(p)}.swp`);
       fs.writeFileSync(tmp, text);
       fs.renameSync(tmp, p);
