@@ -44,7 +44,7 @@ export interface LiveImage extends Image {
 export function createImage(options: CreateImageOptions): LiveImage {
   const entry = path.resolve(options.entry);
   const root = path.resolve(options.root ?? path.dirname(entry));
-  const image = new Image({ ...options, host: options.host ?? createNodeHost(), entry, root });
+  const image = new Image({ debug: Boolean(process.env['IMAGO_DEBUG']), ...options, host: options.host ?? createNodeHost(), entry, root });
   const unmap = installStackMapper((file, line, column) => image.mapFrame(file, line, column));
   const dispose = image.dispose.bind(image);
   return Object.assign(image, {

@@ -169,7 +169,7 @@ describe('host regressions', () => {
       const host = createNodeHost();
       const reading = host.readFile(p.path('x.ts'));
       setTimeout(() => fs.writeFileSync(p.path('x.ts'), 'export const a = 1;\n'), 5);
-      assert.equal(await reading, 'export const a = 1;\n');
+      assert.deepEqual(await reading, { kind: 'text', text: 'export const a = 1;\n' });
     } finally {
       p.remove();
     }

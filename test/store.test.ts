@@ -5,9 +5,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldDecl } from '../src/compile/compiled-module.js';
 import type { TypeShape } from '../src/compile/type-shape.js';
-import { createStore, type Handle, Store, StoreError, type StoreImage, type StoreLayout } from '../src/store/index.js';
-import { registerClassLayout } from '../src/store/schema.js';
-import { type StoreCore, setStoreDebug } from '../src/store/store-core.js';
+import { createStoreApi } from '../src/store/api.js';
+import * as outside from '../src/store/index.js';
+import { type Handle, StoreError, type StoreImage, type StoreLayout } from '../src/store/index.js';
+import { StoreRegistry } from '../src/store/registry.js';
+import type { ClassLayoutSource } from '../src/store/schema.js';
+import type { StoreCore } from '../src/store/store-core.js';
 
 const SHAPES: Record<string, TypeShape> = {
   number: { kind: 'primitive', name: 'number' },
@@ -21,6 +24,13 @@ const SHAPES: Record<string, TypeShape> = {
   },
 };
 
+/** Class layouts by prototype, as an image's class registry answers for the classes it compiled. */
+const layouts = new Map<object, ClassLayoutSource>();
+const registry = new StoreRegistry<StoreCore>({ layoutOf: (p) => layouts.get(p) });
+const debugRegistry = new StoreRegistry<StoreCore>({ layoutOf: (p) => layouts.get(p), debug: true });
+const { createStore, Store } = createStoreApi(registry);
+type Store<T> = outside.Store<T>;
+
 /** A class whose layout is registered as imago registers a compiled class's. */
 function declare<T extends object>(name: string, fields: ReadonlyArray<readonly [string, string, unknown?]>): new () => T {
   const cls = { [name]: class {} }[name]!;
@@ -33,7 +43,7 @@ function declare<T extends object>(name: string, fields: ReadonlyArray<readonly 
     sourceOffset: 0,
   }));
   const initializers = Object.fromEntries(fields.filter((f) => f[2] !== undefined).map(([field, , init]) => [field, () => init]));
-  registerClassLayout(cls.prototype, { name, prototype: cls.prototype, fields: () => decls, initializers: () => initializers });
+  layouts.set(cls.prototype, { name, prototype: cls.prototype, fields: decls, initializers });
   return cls as unknown as new () => T;
 }
 
@@ -259,15 +269,10 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
     });
 
     it('says where a row was removed when debugging is on', () => {
-      setStoreDebug(true);
-      try {
-        const s = make();
-        const h = s.add({ label: 'a' });
-        s.remove(h);
-        assert.throws(() => s.get(h, 'label'), staleError(/it was removed at .*store\.test\.js/));
-      } finally {
-        setStoreDebug(false);
-      }
+      const debugging = createStoreApi(debugRegistry).createStore(Body, { layout });
+      const d = debugging.add({ label: 'a' });
+      debugging.remove(d);
+      assert.throws(() => debugging.get(d, 'label'), staleError(/it was removed at .*store\.test\.js/));
       const s = make();
       const h = s.add({ label: 'a' });
       s.remove(h);
@@ -335,7 +340,7 @@ for (const layout of ['packed', 'stable'] as const satisfies readonly StoreLayou
       new DataView(bytes.buffer).setUint32(0, new DataView(bytes.buffer).getUint32(0, true) - 2 ** 31, true);
       assert.throws(() => holed.restore({ ...withFree, tables: [bytes, ...withFree.tables.slice(1)] }), StoreError, 'a free slot marked live');
       const other = createStore(Body, { layout });
-      assert.throws(() => other.restore(image), staleError(/carry tag \d+, which Store<Body> uses in this process/));
+      assert.throws(() => other.restore(image), staleError(/carry tag \d+, which Store<Body> uses in this image/));
     });
   });
 }
@@ -382,6 +387,22 @@ describe('createStore', () => {
     const h = s.add({ label: 'n' });
     assert.equal(s.layout, 'stable');
     assert.equal(s.get(h, 'label'), 'n');
+  });
+
+  it('says that stores live in a program imago runs, when imported outside one', () => {
+    assert.throws(() => outside.createStore(Body), staleError(/createStore\(Body\): stores live in a program that imago runs/));
+    assert.throws(() => new outside.Store(Body), staleError(/stores live in a program that imago runs/));
+  });
+
+  it('keeps the stores of two registries (two images) apart', () => {
+    const other = createStoreApi(new StoreRegistry<StoreCore>({ layoutOf: (p) => layouts.get(p) })).createStore(Body, { name: 'theirs' });
+    const mine = createStore(Body, { name: 'mine' });
+    const h = mine.add({ label: 'a' });
+    const theirs = other.add({ label: 'b' });
+    assert.ok(!registry.list().some((s) => s.name.startsWith('theirs')), 'a registry lists only its own stores');
+    assert.ok(registry.list().some((s) => s.name.startsWith('mine')));
+    assert.equal(other.get(theirs, 'label'), 'b');
+    assert.equal(mine.get(h, 'label'), 'a');
   });
 
   it('refuses a class imago did not compile and an unknown layout', () => {

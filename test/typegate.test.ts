@@ -8,8 +8,7 @@ import os from 'node:os';
 import { after, describe, it } from 'node:test';
 import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
 import { WorkerTypeGate } from '../src/check/type-gate.js';
-import { textHash } from '../src/compile/text-hash.js';
-import { createImage } from '../src/index.js';
+import { createImage, createNodeHost } from '../src/index.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
 import { CLI, CliRun } from './helpers/cli.js';
 import { sleep, type TempProject, tempProject } from './helpers/project.js';
@@ -19,6 +18,11 @@ after(() => {
   for (const c of cleanup) c();
 });
 
+/** The texts of `paths` as they are on disk now (null for a deleted file): what a change would give the gate. */
+function texts(...paths: string[]): Map<string, string | null> {
+  return new Map(paths.map((f) => [f, fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null]));
+}
+
 async function gateFor(files: Record<string, string>): Promise<{ gate: WorkerTypeGate; p: TempProject }> {
   const p = tempProject(files);
   const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
@@ -26,7 +30,7 @@ async function gateFor(files: Record<string, string>): Promise<{ gate: WorkerTyp
     gate.close();
     p.remove();
   });
-  const first = await gate.check([], true);
+  const first = await gate.check(new Map(), true);
   assert.deepEqual(first.errors, [], 'the project starts clean');
   return { gate, p };
 }
@@ -44,14 +48,14 @@ describe('type gate scoping', () => {
   it('checks only the edited file after a body edit', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 2; }\n' });
-    const r = await gate.check([p.path('core.ts')], false);
+    const r = await gate.check(texts(p.path('core.ts')), false);
     assert.deepEqual([r.checked, r.errors.length], [1, 0]);
   });
 
   it('checks importers, through re-exports, after an API change, and finds what broke', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    const r = await gate.check([p.path('core.ts')], false);
+    const r = await gate.check(texts(p.path('core.ts')), false);
     assert.ok(r.checked >= 3 && r.checked < 5, `core, mid and user are checked, other is not (${r.checked})`);
     assert.deepEqual(
       r.errors.map((e) => `${e.file}:${e.line} ${e.code}`),
@@ -62,14 +66,14 @@ describe('type gate scoping', () => {
   it('counts a type-position import() as an import', async () => {
     const { gate, p } = await gateFor({ ...files, 'other.ts': "export const unrelated: import('./core.ts').Entity = { hp: 1 };\n" });
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    const r = await gate.check([p.path('core.ts')], false);
+    const r = await gate.check(texts(p.path('core.ts')), false);
     assert.deepEqual(r.errors.map((e) => e.file).sort(), ['other.ts', 'user.ts']);
   });
 
   it('checks files that enter the program with a change', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'extra.ts': "export const x: number = 'no';\n", 'main.ts': "import './user.ts';\nimport './other.ts';\nimport './extra.ts';\n" });
-    const r = await gate.check([p.path('main.ts')], false);
+    const r = await gate.check(texts(p.path('main.ts')), false);
     assert.deepEqual(
       r.errors.map((e) => `${e.file} ${e.code}`),
       ['extra.ts TS2322'],
@@ -80,56 +84,64 @@ describe('type gate scoping', () => {
   it('keeps finding the errors of a rejected change when the same text is checked again', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    assert.equal((await gate.check([p.path('core.ts')], false)).errors.length, 1);
-    const again = await gate.check([p.path('core.ts')], false);
+    assert.equal((await gate.check(texts(p.path('core.ts')), false)).errors.length, 1);
+    const again = await gate.check(texts(p.path('core.ts')), false);
     assert.deepEqual(
       again.errors.map((e) => e.file),
       ['user.ts'],
       'saving again does not slip past the error',
     );
-    const elsewhere = await gate.check([p.path('other.ts')], false);
+    const elsewhere = await gate.check(texts(p.path('other.ts')), false);
     assert.equal(elsewhere.errors.length, 1, 'nor does saving another file');
   });
 
-  it('answers a change with the check begun as its file was saved, when nothing was saved since', async () => {
+  it('answers a change with the check begun as its file was saved, when it gives the same snapshot', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    gate.checkAhead([p.path('core.ts')]);
-    const r = await gate.check([p.path('core.ts')], false);
+    const saved = texts(p.path('core.ts'));
+    gate.checkAhead(saved);
+    const r = await gate.check(saved, false);
     assert.equal(r.early, true, 'the check begun on save answers');
     assert.deepEqual(
       r.errors.map((e) => `${e.file} ${e.code}`),
       ['user.ts TS2322'],
       'and it found what the edit broke',
     );
-    assert.equal(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')), 'it says which text it checked');
   });
 
-  it('says it saw the older text when a save came after the early check read the file', async () => {
+  it('checks the texts it is given, not what is on disk', async () => {
     const { gate, p } = await gateFor(files);
-    const clean = 'export interface Entity { hp: number }\nexport function heal(e: Entity): number { return e.hp + 3; }\n';
-    p.write({ 'core.ts': clean });
-    gate.checkAhead([p.path('core.ts')]);
-    await sleep(300); // the checker has read core.ts; the next save's event never reaches this gate
-    p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    const r = await gate.check([p.path('core.ts')], false);
-    assert.equal(r.early, true);
-    assert.equal(r.seen?.[p.path('core.ts')], textHash(clean), 'the answer is for the clean text, and says so: the image checks again');
-    assert.notEqual(r.seen?.[p.path('core.ts')], textHash(fs.readFileSync(p.path('core.ts'), 'utf8')));
+    const broken = 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n';
+    // The disk keeps the clean text: the change compiles `broken`, so the check must be of `broken`.
+    const r = await gate.check(new Map([[p.path('core.ts'), broken]]), false);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.file} ${e.code}`),
+      ['user.ts TS2322'],
+      'the error of the given text is found',
+    );
+    const clean = await gate.check(texts(p.path('core.ts')), false);
+    assert.deepEqual(clean.errors, [], 'and the disk text, given next, is clean');
+    const gone = await gate.check(new Map([[p.path('other.ts'), null]]), false);
+    assert.deepEqual(
+      gone.errors.map((e) => `${e.file} ${e.message}`),
+      ["main.ts Cannot find module or type declarations for side-effect import of './other.ts'."],
+      'a file given as deleted is gone for the checker, though it is on disk',
+    );
   });
 
-  it('checks afresh when the change asks about other files than the early check', async () => {
+  it('checks afresh when the change gives another snapshot than the early check', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    gate.checkAhead([p.path('core.ts')]);
+    gate.checkAhead(texts(p.path('core.ts')));
     p.write({ 'user.ts': "import { heal, type Entity } from './mid.ts';\nexport const e: Entity = { hp: 'x' };\nexport const h: number = heal(e);\n" });
-    gate.checkAhead([p.path('core.ts'), p.path('user.ts')]);
-    const r = await gate.check([p.path('core.ts'), p.path('user.ts')], false);
-    assert.equal(r.early, undefined, 'the early check was of core.ts alone');
+    const both = texts(p.path('core.ts'), p.path('user.ts'));
+    gate.checkAhead(both);
+    const r = await gate.check(both, false);
+    assert.equal(r.early, undefined, 'the early check was of core.ts alone, and still running when both were read');
     assert.deepEqual(r.errors, [], 'the fresh check sees both saves');
-    gate.checkAhead([p.path('other.ts')]);
-    const other = await gate.check([p.path('core.ts')], false);
-    assert.equal(other.early, undefined, 'an early check of other files does not answer');
+    gate.checkAhead(texts(p.path('other.ts')));
+    const other = await gate.check(texts(p.path('core.ts')), false);
+    assert.equal(other.early, undefined, 'an early check of another snapshot does not answer');
   });
 
   it("checks a project whose tsconfig.json sets outDir and no rootDir (TypeScript 7 would take the virtual config's folder for it)", async () => {
@@ -139,7 +151,7 @@ describe('type gate scoping', () => {
     });
     const { gate, p } = await gateFor({ ...files, 'tsconfig.json': tsconfig, 'package.json': '{"type":"module"}' });
     p.write({ 'other.ts': "export const unrelated: number = 'x';\n" });
-    const r = await gate.check([p.path('other.ts')], false);
+    const r = await gate.check(texts(p.path('other.ts')), false);
     assert.deepEqual(
       r.errors.map((e) => `${e.file} ${e.code}`),
       ['other.ts TS2322'],
@@ -164,13 +176,13 @@ describe('type gate scoping', () => {
       }
     }
     await sleep(100);
-    const first = await gate.check([p.path('core.ts')], false).then(
+    const first = await gate.check(texts(p.path('core.ts')), false).then(
       () => 'answered',
       () => 'failed',
     );
     assert.ok(first === 'failed' || first === 'answered', 'the check that meets the dead process settles');
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    const r = await gate.check([p.path('core.ts')], false);
+    const r = await gate.check(texts(p.path('core.ts')), false);
     assert.deepEqual(
       r.errors.map((e) => e.file),
       ['user.ts'],
@@ -190,11 +202,11 @@ describe('type gate scoping', () => {
       gate.close();
       p.remove();
     });
-    const r = await gate.check([], true);
+    const r = await gate.check(new Map(), true);
     assert.deepEqual(r.errors, []);
     assert.equal(r.notices.length, 1, `one notice: ${r.notices.join(' | ')}`);
     assert.match(r.notices[0]!, /Could not find a declaration file for module 'untyped'/);
-    const again = await gate.check([p.path('a.ts')], false);
+    const again = await gate.check(texts(p.path('a.ts')), false);
     assert.deepEqual(again.notices, [], 'not repeated');
   });
 });
@@ -254,7 +266,7 @@ describe('rapid edits', () => {
   });
 });
 
-describe('a check and a compile that read different texts', () => {
+describe('one read of each file per change', () => {
   it('checks again even when the compiled text is the running one, so the checker does not keep the other', async () => {
     const { gate, p } = await gateFor(files);
     const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
@@ -262,7 +274,7 @@ describe('a check and a compile that read different texts', () => {
     assert.equal((await image.load()).kind, 'applied');
     const original = fs.readFileSync(p.path('core.ts'), 'utf8');
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });
-    gate.checkAhead([p.path('core.ts')]);
+    gate.checkAhead(texts(p.path('core.ts')));
     await sleep(300); // the early check read the broken text; then the save is undone
     p.write({ 'core.ts': original });
     assert.equal((await image.change([p.path('core.ts')])).kind, 'unchanged');
@@ -271,19 +283,15 @@ describe('a check and a compile that read different texts', () => {
     assert.equal(r.kind, 'applied', `a valid edit applies: the checker holds core.ts as it runs, not the undone text (${JSON.stringify(r)})`);
   });
 
-  /** A gate that says it saw `stale` text for the first `lies` checks after the load, the real text after. */
-  const lyingGate = (lies: number): { gate: TypeGate; asked: () => number } => {
-    let asked = 0;
-    let loaded = false;
+  /** A gate that records the texts it is asked about. */
+  const recordingGate = (): { gate: TypeGate; asked: Array<ReadonlyMap<string, string | null>> } => {
+    const asked: Array<ReadonlyMap<string, string | null>> = [];
     return {
-      asked: () => asked,
+      asked,
       gate: {
-        check: async (changed, all) => {
-          if (!all) asked++;
-          const lie = loaded && asked <= lies;
-          loaded = true;
-          const seen = Object.fromEntries(changed.map((f) => [f, textHash(lie ? 'stale' : fs.readFileSync(f, 'utf8'))]));
-          return { errors: [], notices: [], checked: changed.length, ms: 0, seen };
+        check: async (given) => {
+          asked.push(given);
+          return { errors: [], notices: [], checked: given.size, ms: 0 };
         },
         knows: () => false,
         close: () => undefined,
@@ -291,25 +299,35 @@ describe('a check and a compile that read different texts', () => {
     };
   };
 
-  it('reads and checks again until both saw the same text', async () => {
+  it('reads each touched file once, and gives the type checker the bytes it compiles', async () => {
     const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
-    const { gate, asked } = lyingGate(1);
-    const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
+    const { gate, asked } = recordingGate();
+    const host = createNodeHost();
+    const reads: string[] = [];
+    const counting = {
+      ...host,
+      readFile: (f: string) => {
+        reads.push(f);
+        return host.readFile(f);
+      },
+    };
+    const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate, host: counting });
     cleanup.push(() => {
       image.dispose();
       p.remove();
     });
     assert.equal((await image.load()).kind, 'applied');
+    reads.length = 0;
     p.write({ 'main.ts': 'export const v: number = 2;\n' });
-    const r = await image.change([p.path('main.ts')]);
-    assert.equal(r.kind, 'applied', JSON.stringify(r));
-    assert.equal(asked(), 2, 'checked a second time after the texts differed');
+    assert.equal((await image.change([p.path('main.ts')])).kind, 'applied');
+    assert.deepEqual(reads, [p.path('main.ts')], 'main.ts was read once for the check and the compile together');
+    assert.equal(asked.at(-1)?.get(p.path('main.ts')), 'export const v: number = 2;\n', 'the checker was given the text that runs');
     assert.equal(image.entry?.['v'], 2);
   });
 
-  it('gives up after three tries, rejecting the change with the reason, and keeps the old version', async () => {
+  it('applies the snapshot it is given, whatever the disk holds by then', async () => {
     const p = tempProject({ 'main.ts': 'export const v: number = 1;\n' });
-    const { gate, asked } = lyingGate(Infinity);
+    const { gate, asked } = recordingGate();
     const image = createImage({ entry: p.path('main.ts'), root: p.dir, typeGate: gate });
     cleanup.push(() => {
       image.dispose();
@@ -317,13 +335,13 @@ describe('a check and a compile that read different texts', () => {
     });
     assert.equal((await image.load()).kind, 'applied');
     p.write({ 'main.ts': 'export const v: number = 2;\n' });
-    const r = await image.change([p.path('main.ts')]);
-    assert.equal(r.kind, 'rejected');
-    if (r.kind !== 'rejected') return;
-    assert.equal(r.errors[0]?.code, 'IMAGO_CHANGING');
-    assert.match(r.errors[0]?.message ?? '', /kept changing while they were checked \(3 tries\); the next save applies them/);
-    assert.equal(asked(), 3);
-    assert.equal(image.entry?.['v'], 1, 'the old version runs on');
+    const sources = await image.snapshot([p.path('main.ts')]);
+    p.write({ 'main.ts': 'export const v: number = 3;\n' });
+    assert.equal((await image.change([p.path('main.ts')], { sources })).kind, 'applied');
+    assert.equal(image.entry?.['v'], 2, 'the snapshot runs');
+    assert.equal(asked.at(-1), sources.texts, 'and is what was checked');
+    assert.equal((await image.change([p.path('main.ts')])).kind, 'applied');
+    assert.equal(image.entry?.['v'], 3, 'the next change reads the disk');
   });
 });
 

@@ -70,7 +70,7 @@ export class BackgroundCheck {
       this.#gate ??= WorkerTypeGate.open({ ...this.setup, background: true }).then((o) => o.gate);
       const gate = await this.#gate;
       if (this.#closed) return;
-      const result = await gate.check([], true);
+      const result = await gate.check(new Map(), true);
       const key = result.errors.map((d) => formatDiagnostic(d)).join('\n');
       if (key !== this.#last) {
         this.#last = key;

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
-import { DELETED, textHash } from '../compile/text-hash.js';
 import type { PathAliases } from '../runtime/resolve.js';
 import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
 import { ImportGraph } from './import-graph.js';
@@ -50,8 +49,8 @@ interface State {
 process.env['GOGC'] ??= '50';
 
 let state: State | null = null;
-/** The texts of the files a check was asked about, read here and served to TypeScript (see `seen`). */
-const served = new Map<string, string>();
+/** The texts of the files a check was asked about, as the question gave them: served to TypeScript. */
+const served = new Map<string, string | null>();
 if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
 const send = (message: FromChecker): void => {
   process.send!(message);
@@ -125,20 +124,15 @@ function open(setup: CheckerSetup): FromChecker {
   };
 }
 
-function check(id: number, changed: readonly string[], all: boolean): FromChecker {
+function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
   const s = state;
   if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
   const t0 = performance.now();
-  const opening = all && s.fresh;
-  // Read here and served to TypeScript, so the answer can say which text it checked (its `seen`).
+  // The changed files' texts come with the question (the image read them once, for the compiler too):
+  // served to TypeScript instead of the disk, so the check is of exactly what the change compiles.
   served.clear();
-  for (const f of changed) {
-    try {
-      served.set(f, fs.readFileSync(f, 'utf8'));
-    } catch {
-      /* deleted, or not a file */
-    }
-  }
+  for (const [f, text] of texts) served.set(f, text);
+  const changed = texts.map(([f]) => f);
   if (all && !s.fresh) {
     // A whole-program check (the background check, or a first load retried): read everything again.
     s.snapshot.dispose();
@@ -149,8 +143,8 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   } else if (changed.length > 0) {
     // Every file touched since the last check, known to the program or not: a file created (or
     // restored) after an import of it failed must reach the checker too.
-    const present = changed.filter((f) => served.has(f));
-    const deleted = changed.filter((f) => !served.has(f) && !fs.existsSync(f));
+    const present = changed.filter((f) => typeof served.get(f) === 'string');
+    const deleted = texts.filter(([, text]) => text === null).map(([f]) => f);
     s.snapshot.dispose();
     s.snapshot = s.api.updateSnapshot({
       fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted },
@@ -170,7 +164,7 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
     for (const d of [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics(), ...program.getGlobalDiagnostics()]) {
       if (!d.fileName || known.has(d.fileName)) raw.push(d);
     }
-    for (const f of changed) if (s.graphReady) s.graph.update(f);
+    for (const f of changed) if (s.graphReady) s.graph.update(f, served.get(f));
     if (!s.graphReady && !s.firstTexts) {
       // Keep the texts checked now (~2 ms for 200 files): the graph built after answering must describe
       // what the checker saw, not an edit saved since.
@@ -211,9 +205,7 @@ function check(id: number, changed: readonly string[], all: boolean): FromChecke
   const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
   if (!all || s.failedScope.size === 0) s.failedScope = errors.length > 0 ? new Set(scope) : new Set();
   const checked = scope.length;
-  // A fresh snapshot read its files when it was opened, not from `served`: it cannot say which it saw.
-  const seen = opening ? {} : Object.fromEntries(changed.map((f) => [f, served.has(f) ? textHash(served.get(f)!) : DELETED]));
-  return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known], seen };
+  return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
 }
 
 /** Analyzes every project file's imports and declarations (~0.7 ms a file, mostly oxc's AST transfer). */

@@ -30,18 +30,26 @@ export function virtualImagoPackage(root: string): VirtualFiles {
 
 /**
  * File-system callbacks for the checker: `config`, the virtual package and the texts in `served` (the
- * changed files, read once by the checker process so it knows what TypeScript saw), else the real disk.
+ * changed files as the change gave them, null for a file it deleted), else the real disk.
  */
 export function checkerFileSystem(
   virtual: VirtualFiles,
   config: () => { readonly path: string; readonly text: string },
-  served: ReadonlyMap<string, string> = new Map(),
+  served: ReadonlyMap<string, string | null> = new Map(),
 ): FileSystem {
-  const file = (f: string): string | undefined => (f === config().path ? config().text : (virtual.files.get(f) ?? served.get(f)));
+  /** A file's text (null: deleted), or undefined to read it from the disk. */
+  const file = (f: string): string | null | undefined => {
+    if (f === config().path) return config().text;
+    if (served.has(f)) return served.get(f);
+    return virtual.files.get(f);
+  };
   return {
     readFile: (f) => file(f),
-    fileExists: (f) => (file(f) !== undefined ? true : undefined),
+    fileExists: (f) => {
+      const text = file(f);
+      return text === undefined ? undefined : text !== null;
+    },
     directoryExists: (d) => (virtual.dirs.has(d) ? true : undefined),
-    realpath: (f) => (file(f) !== undefined || virtual.dirs.has(f) ? f : undefined),
+    realpath: (f) => (typeof file(f) === 'string' || virtual.dirs.has(f) ? f : undefined),
   };
 }

@@ -33,13 +33,14 @@ export class ImportGraph {
   constructor(private readonly aliases: PathAliases | null = null) {}
 
   /**
-   * Analyzes `file` again, from `known` text when given (the text the checker saw), else from disk;
-   * returns true if its API (declaration hash) changed.
+   * Analyzes `file` again, from `known` text when given (the text the checker saw; null: deleted), else
+   * from disk; returns true if its API (declaration hash) changed.
    */
-  update(file: string, known?: string): boolean {
+  update(file: string, known?: string | null): boolean {
     const before = this.#facts.get(file);
     let text: string;
     try {
+      if (known === null) throw new Error('deleted');
       text = known ?? fs.readFileSync(file, 'utf8');
     } catch {
       this.#facts.delete(file);

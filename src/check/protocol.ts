@@ -17,8 +17,11 @@ export interface CheckerSetup {
 
 export type ToChecker =
   | { readonly kind: 'open'; readonly setup: CheckerSetup }
-  /** Check after `changed` files changed: those files, and their dependents where their API changed. */
-  | { readonly kind: 'check'; readonly id: number; readonly changed: readonly string[]; readonly all: boolean }
+  /**
+   * Check after `changed` files changed (absolute path and the text to check, null when deleted): those
+   * files, and their dependents where their API changed. The texts are what the change compiles.
+   */
+  | { readonly kind: 'check'; readonly id: number; readonly changed: ReadonlyArray<readonly [string, string | null]>; readonly all: boolean }
   | { readonly kind: 'close' };
 
 export type FromChecker =
@@ -42,7 +45,5 @@ export type FromChecker =
       readonly errors: readonly Diagnostic[];
       /** Problems reported once and not gated (a package without type declarations). */
       readonly notices: readonly string[];
-      /** textHash of the text TypeScript was given for each changed file it could read. */
-      readonly seen: Readonly<Record<string, string>>;
     }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

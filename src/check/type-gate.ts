@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CheckedTexts } from '../runtime/sources.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
 import type { ProjectSettings } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
@@ -22,8 +23,6 @@ export interface OpenedGate {
 type Opened = Extract<FromChecker, { kind: 'opened' }>;
 
 type Worker = ChildProcess;
-
-const keyOf = (changed: readonly string[], all: boolean): string => `${all}\n${[...changed].sort().join('\n')}`;
 
 /** Starts a checker process and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
@@ -58,7 +57,7 @@ export class WorkerTypeGate implements TypeGate {
   #next = 0;
   #closed = false;
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
-  #ahead: { readonly key: string; readonly result: Promise<TypeGateResult>; done: boolean } | null = null;
+  #ahead: { readonly texts: CheckedTexts; readonly result: Promise<TypeGateResult>; done: boolean } | null = null;
 
   private constructor(worker: Worker, setup: CheckerSetup) {
     this.#worker = null;
@@ -74,19 +73,16 @@ export class WorkerTypeGate implements TypeGate {
   }
 
   /**
-   * Starts checking `changed` as soon as a file event arrives, while the watcher still waits for the
-   * batch to go quiet: the check of the change that follows takes this answer when it asks about the
-   * same files. It takes the debounce out of the time to effect. The answer says which texts it saw
-   * (`seen`), and the image reads and checks again if it compiled others (a save that came after the
-   * checker read the file), so further events while it runs start nothing (a burst of events must not
-   * queue a check each). An answer nobody asked for (the batch touched no file of the program) gives
-   * way to the next.
+   * Starts checking `texts` (read as a file event arrived) while the watcher still waits for the batch
+   * to go quiet: the change that follows, given the same snapshot, takes this answer instead of asking
+   * again. It takes the debounce out of the time to effect. Further events while it runs start nothing
+   * (a burst of events must not queue a check each); an answer nobody asked for gives way to the next.
    */
-  checkAhead(changed: readonly string[]): void {
+  checkAhead(texts: CheckedTexts): void {
     if (this.#ahead && !this.#ahead.done) return;
     this.#ahead = null;
     if (this.#closed || !this.#worker) return;
-    const ahead = { key: keyOf(changed, false), result: this.#ask(changed, false), done: false };
+    const ahead = { texts, result: this.#ask(texts, false), done: false };
     const settle = (): void => {
       ahead.done = true;
     };
@@ -94,14 +90,14 @@ export class WorkerTypeGate implements TypeGate {
     this.#ahead = ahead;
   }
 
-  check(changed: readonly string[], all: boolean): Promise<TypeGateResult> {
+  check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
     const ahead = this.#ahead;
     this.#ahead = null;
-    if (ahead && ahead.key === keyOf(changed, all)) return ahead.result.then((r) => ({ ...r, early: true }));
-    return this.#ask(changed, all);
+    if (ahead && ahead.texts === texts && !all) return ahead.result.then((r) => ({ ...r, early: true }));
+    return this.#ask(texts, all);
   }
 
-  async #ask(changed: readonly string[], all: boolean): Promise<TypeGateResult> {
+  async #ask(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
     if (this.#closed) throw new Error('the type checker was closed');
     let wholeProgram = all;
     if (!this.#worker) {
@@ -114,7 +110,7 @@ export class WorkerTypeGate implements TypeGate {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
-      const message: ToChecker = { kind: 'check', id, changed: [...changed], all: wholeProgram };
+      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram };
       worker.send(message);
     });
   }
@@ -179,7 +175,7 @@ export class WorkerTypeGate implements TypeGate {
     }
     this.#files.clear();
     for (const f of m.files) this.#files.add(f);
-    waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms, seen: m.seen });
+    waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms });
   }
 
   #failAll(error: Error): void {

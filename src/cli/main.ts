@@ -91,7 +91,7 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   const root = rootArg ? path.resolve(rootArg) : findRoot(path.dirname(entry));
   const t0 = performance.now();
   const { gate, files, config, configErrors } = await WorkerTypeGate.open({ root, entry });
-  const result = await gate.check([], true);
+  const result = await gate.check(new Map(), true);
   gate.close();
   const errors = [...configErrors, ...result.errors];
   for (const notice of result.notices) process.stdout.write(`note: ${notice}\n`);

@@ -6,9 +6,7 @@ import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
-import type { Host, Timers } from '../runtime/host.js';
-import { IMAGO_STORE } from '../runtime/resolve.js';
-import { setStoreDebug } from '../store/store-core.js';
+import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { createInstanceFinder } from './instances.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
@@ -24,27 +22,39 @@ function captureTimers(): Timers {
   };
 }
 
+/** One read of a file, its failures as values: missing (ENOENT, ENOTDIR), or unreadable with the cause. */
+async function readText(file: string): Promise<FileRead> {
+  try {
+    return { kind: 'text', text: await fs.promises.readFile(file, 'utf8') };
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    const messages: Record<string, string> = {
+      EISDIR: 'it is a folder',
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      ELOOP: 'too many levels of symbolic links',
+      EIO: 'an input/output error',
+    };
+    return { kind: 'unreadable', code, message: messages[code] ?? (e instanceof Error ? e.message : String(e)) };
+  }
+}
+
 /** Creates the host that runs images in this Node process. */
 export function createNodeHost(): Host {
   // ARCHITECTURE.md fact 3, and measured here: with V8's compilation cache on, two compilations of the
   // same text share cached code and feedback, so identical code in a second image (or a version that
   // returns to an earlier text) ran 8x slower (bench/steady-state.ts). Off for the whole process.
   v8.setFlagsFromString('--no-compilation-cache');
-  setStoreDebug(Boolean(process.env['IMAGO_DEBUG']));
   const timers = captureTimers();
   return {
     async readFile(file) {
-      try {
-        const text = await fs.promises.readFile(file, 'utf8');
-        if (text.length > 0) return text;
-        // Editors and tools truncate a file before writing it: an empty read may be a half-written
-        // save. Read once more a moment later; a file that stays empty is empty.
-        await new Promise((r) => timers.setTimeout(r, 25));
-        return await fs.promises.readFile(file, 'utf8');
-      } catch (e: unknown) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
-        throw e;
-      }
+      const text = await readText(file);
+      if (text.kind !== 'text' || text.text.length > 0) return text;
+      // Editors and tools truncate a file before writing it: an empty read may be a half-written
+      // save. Read once more a moment later; a file that stays empty is empty.
+      await new Promise((r) => timers.setTimeout(r, 25));
+      return readText(file);
     },
     isFile(file) {
       try {
@@ -59,8 +69,6 @@ export function createNodeHost(): Host {
       return vm.compileFunction(code, [...params], { filename }) as (...args: unknown[]) => unknown;
     },
     async importPlatform(specifier, fromFile) {
-      // The program's stores must be the ones this imago migrates: always its own copy of the module.
-      if (specifier === IMAGO_STORE) return (await import(new URL('../store/index.js', import.meta.url).href)) as object;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(fromFile).href);
       return (await import(url)) as object;
     },

@@ -1,9 +1,9 @@
 // imago's own lines on stderr, all prefixed `[imago]`; the program's output passes through untouched.
+// What a change did, in words.
 
 import { type Diagnostic, formatDiagnostic } from '../compile/diagnostic.js';
 import type { ChangeSummary, LayoutReport } from '../runtime/events.js';
-
-const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+import { plural } from '../runtime/words.js';
 
 /** `~2 functions, +1 binding`: what a change did, in the reload line. */
 export function describeSummary(s: ChangeSummary): string {
@@ -35,11 +35,11 @@ export function describeLayout(l: LayoutReport): string {
     ...l.added.map((f) => `+${f}`),
     ...l.removed.map((f) => `-${f}`),
     ...l.renamed.map((r) => `${r.from}→${r.to} (renamed)`),
+    ...l.moved.map((m) => (m.to === l.class ? `${m.field} moved from ${m.from}` : `${m.field} moved to ${m.to}`)),
     ...l.retyped.map((r) => `${r.field}: ${r.from}→${r.to}${r.converted ? ` (${r.converted.toLocaleString('en-US')} converted)` : ''}`),
   ];
-  const counted = (n: number, word: string): string => plural(n, word).replace(/^\d+/, n.toLocaleString('en-US'));
-  const counts = l.stores > 0 ? [`${counted(l.rows, 'row')} in ${plural(l.stores, 'store')}`] : [];
-  if (l.instances > 0 || counts.length === 0) counts.unshift(counted(l.instances, 'instance'));
+  const counts = l.stores > 0 ? [`${plural(l.rows, 'row')} in ${plural(l.stores, 'store')}`] : [];
+  if (l.instances > 0 || counts.length === 0) counts.unshift(plural(l.instances, 'instance'));
   const count = `(${counts.join(', ')})`;
   if (items.length === 0) items.push('layout');
   items[0] = `${items[0]} ${count}`;
@@ -59,7 +59,7 @@ export function indentDiagnostic(d: Diagnostic): string {
 
 /** Writes imago lines to a stream. */
 export class Reporter {
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(readonly write: (text: string) => void) {}
 
   line(message: string): void {
     this.write(`[imago] ${message}\n`);

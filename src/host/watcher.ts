@@ -53,9 +53,12 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
       onError(`cannot watch ${dir}: ${(e as Error).message}; edits there will not apply`);
       return;
     }
-    w.on('error', () => {
+    w.on('error', (e: Error) => {
       w.close();
       watchers.delete(dir);
+      // A folder deleted or moved away ends its watch: that is what a rename of the folder is, and its
+      // parent's watch sees the folder come back. Anything else stops edits there from applying.
+      if (isDirectory(dir)) onError(`watching ${dir} failed (${e.message}); edits there will not apply until imago restarts`);
     });
     watchers.set(dir, w);
   };

@@ -17,6 +17,8 @@ export interface ClassIdentity {
   readonly name: string;
   /** The constructor every module sees. */
   readonly constructor: CompiledFunction & { prototype: object };
+  /** `constructor.prototype`: stable for the class's life (what instances inherit from). */
+  readonly prototype: object;
   /** `holder.impl` is the current version's class: `new K()` constructs through it. */
   readonly pin: object;
   /** The version currently installed. */
@@ -63,7 +65,17 @@ export function createClassIdentity(
   holder.made = false;
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const stable = make(holder) as ClassIdentity['constructor'];
-  const identity: ClassIdentity = { name, constructor: stable, pin, impl, fields, layoutVersion: 1, initializers, constructed: () => holder.made };
+  const identity: ClassIdentity = {
+    name,
+    constructor: stable,
+    prototype: stable.prototype,
+    pin,
+    impl,
+    fields,
+    layoutVersion: 1,
+    initializers,
+    constructed: () => holder.made,
+  };
   installVersion(identity, impl);
   return identity;
 }

@@ -3,7 +3,6 @@
 
 import type { ClassInfo } from '../compile/compiled-module.js';
 import type { ClassIdentity } from './class-identity.js';
-import type { ImageContext } from './context.js';
 import type { ModuleRecord } from './module-record.js';
 
 export type MigrationHook = (instance: object, old: object, fromVersion: number) => void;
@@ -21,15 +20,4 @@ export function lookupIn(record: ModuleRecord, name: string): unknown {
   if (local) return local.constructor;
   if (Object.hasOwn(record.links, name)) return record.links[name];
   return (globalThis as Record<string, unknown>)[name];
-}
-
-/** Every live class of the image by its stable prototype, with the fields its installed version declares. */
-export function classesByPrototype(ctx: ImageContext): Map<object, { identity: ClassIdentity; record: ModuleRecord }> {
-  const out = new Map<object, { identity: ClassIdentity; record: ModuleRecord }>();
-  const add = (record: ModuleRecord): void => {
-    for (const identity of record.classes.values()) out.set(identity.constructor.prototype, { identity, record });
-  };
-  for (const record of ctx.modules.values()) add(record);
-  if (ctx.compiling) for (const record of ctx.compiling.keys()) add(record);
-  return out;
 }

@@ -1,15 +1,18 @@
 // The shared state of one image that the phases of a change work on. One per image: several images can
 // live in one process (tests do this), so nothing here is a module-level singleton.
 
-import type { CompiledModule } from '../compile/compiled-module.js';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PositionMap } from '../compile/position-map.js';
 import type { CompileOptions } from '../compile/transpile.js';
+import type { StoreApi } from '../store/api.js';
+import type { StoreRegistry } from '../store/registry.js';
+import type { StoreCore } from '../store/store-core.js';
+import type { ClassRegistry } from './class-registry.js';
 import type { Host } from './host.js';
-import type { LayoutChange } from './migrate.js';
 import type { ModuleRecord } from './module-record.js';
 import type { TimerTracker } from './owner.js';
 import type { PathAliases } from './resolve.js';
+import type { Transaction } from './transaction.js';
 
 /** Where a piece of compiled code came from, for mapping stack frames. */
 export interface CodeOrigin {
@@ -35,20 +38,16 @@ export interface ImageContext {
   /** Platform namespaces by `dir\0specifier`. */
   readonly platform: Map<string, object>;
   /**
-   * Undo steps recorded while a change is being committed (class layers, enum members), run in reverse
-   * if it is rejected; null outside a commit.
+   * The transaction being applied, for the services compiled code calls while it runs (defining a class,
+   * a static, an enum). Set and cleared only by `withTransaction`.
    */
-  journal: Array<() => void> | null;
-  /** The versions being committed, by module (null outside a commit). */
-  compiling: ReadonlyMap<ModuleRecord, CompiledModule> | null;
-  /** Notes for the reload line gathered during a commit (changed enum values). */
-  notes: string[];
-  /** Classes redefined during a commit, whose instances may need migrating (null outside a commit). */
-  layoutChanges: LayoutChange[] | null;
-  /** Open while a commit runs (closed when it is applied or rejected): what store snapshots share tables with. */
-  commitScope: { open: boolean } | null;
-  /** The source text of each module's version being committed, for messages (null outside a commit). */
-  sourceOf: ((record: ModuleRecord) => string) | null;
+  transaction: Transaction | null;
+  /** The image's classes by stable prototype. */
+  readonly classes: ClassRegistry;
+  /** The image's handle stores and their tags. */
+  readonly stores: StoreRegistry<StoreCore>;
+  /** What the program's `imago/store` imports: the image's own store API. */
+  readonly storeApi: StoreApi;
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
   warn(message: string, errors?: readonly Diagnostic[]): void;
   /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */
@@ -59,4 +58,15 @@ export interface ImageContext {
 export function relativePath(ctx: Pick<ImageContext, 'host' | 'root'>, path: string): string {
   const rel = ctx.host.paths.relative(ctx.root, path);
   return rel.startsWith('..') ? path : rel;
+}
+
+/** Runs `fn` with `tx` as the image's current transaction, and clears it however `fn` ends. */
+export async function withTransaction<T>(ctx: ImageContext, tx: Transaction, fn: () => Promise<T>): Promise<T> {
+  const outer = ctx.transaction;
+  ctx.transaction = tx;
+  try {
+    return await fn();
+  } finally {
+    ctx.transaction = outer;
+  }
 }

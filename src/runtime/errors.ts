@@ -1,6 +1,7 @@
 // The runtime's error class: a stable code, a message that says what happened and what to do.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { Phase } from './events.js';
 
 export type ImagoErrorCode =
   | 'IMAGO_REMOVED' // calling a function that a change removed
@@ -23,12 +24,11 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-/** Thrown inside a commit to reject the change with diagnostics that already say where and why. */
+/** Thrown inside a transaction to reject it with diagnostics that already say where and why, and in which phase. */
 export class ChangeRejection extends Error {
-  /** `phase`: where the change was rejected, when not where it was caught (a store migrated as its class is defined). */
   constructor(
+    readonly phase: Phase,
     readonly diagnostics: Diagnostic[],
-    readonly phase?: 'migrate',
   ) {
     super(diagnostics.map((d) => d.message).join('; '));
     this.name = 'ChangeRejection';

@@ -45,6 +45,8 @@ export interface LayoutReport {
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly renamed: ReadonlyArray<{ readonly from: string; readonly to: string }>;
+  /** Fields this change moved between this class and another of its chain: values kept. */
+  readonly moved: ReadonlyArray<{ readonly field: string; readonly from: string; readonly to: string }>;
   /** Fields whose type changed; `converted` counts values a standard conversion changed. */
   readonly retyped: ReadonlyArray<{ readonly field: string; readonly from: string; readonly to: string; readonly converted: number }>;
   /** Retyped or added fields whose type imago cannot check values against (the type gate checks the code). */
@@ -83,6 +85,8 @@ export type ImageEvent =
       readonly message: string;
       readonly errors: readonly Diagnostic[];
     }
+  /** Something the user must see that belongs to no change (a throwing dispose callback, say). */
+  | { readonly kind: 'warning'; readonly message: string; readonly errors: readonly Diagnostic[] }
   /** The background check of the whole program: errors outside what a change's gate checked. */
   | { readonly kind: 'typecheck'; readonly ok: boolean; readonly ms: number; readonly files: number; readonly errors: readonly Diagnostic[] };
 

@@ -5,6 +5,7 @@
 // cross-module calls).
 
 import { callGenerated, type ViewAccess, viewAccessorSource } from './codegen.js';
+import { generatedName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 
@@ -68,7 +69,7 @@ function syncAccessors(
   target: Record<string, unknown>,
   keys: Map<string, string>,
   entries: Array<[string, ViewAccess]>,
-  label: string,
+  label: 'exports' | 'imports',
 ): ViewUndo | null {
   const changed = entries.filter(([name, access]) => keys.get(name) !== accessKey(version, access) || !Object.hasOwn(target, name));
   const wanted = new Set(entries.map(([n]) => n));
@@ -76,7 +77,7 @@ function syncAccessors(
   if (changed.length === 0 && stale.length === 0) return null;
   const undo: ViewUndo = { target, keys, descriptors: Object.getOwnPropertyDescriptors(target), savedKeys: new Map(keys) };
   const params = ['__imago_S', ...version.targets.map((_, i) => `__imago_d${i}`)];
-  const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(changed), params, `${record.id}?${label}`), [
+  const getters = callGenerated(ctx.host.compileFunction(viewAccessorSource(changed), params, generatedName(record.id, label)), [
     record.state,
     ...version.targets.map(viewOf),
   ]) as PropertyDescriptorMap;

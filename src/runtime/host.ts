@@ -21,9 +21,15 @@ export interface Paths {
 
 export type CompiledFunction = (...args: unknown[]) => unknown;
 
+/** What reading a file gave: its text, nothing there, or why it cannot be read (ELOOP, EACCES, EISDIR, EIO...). */
+export type FileRead =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly code: string; readonly message: string };
+
 export interface Host {
-  /** The file's text, or null if it does not exist. */
-  readFile(path: string): Promise<string | null>;
+  /** The file's text as UTF-8; never throws (a failure is `unreadable`, with the cause). */
+  readFile(path: string): Promise<FileRead>;
   isFile(path: string): boolean;
   /** Compiles a function body without leaking old code (ARCHITECTURE.md fact 3: vm.compileFunction). */
   compileFunction(code: string, params: readonly string[], filename: string): CompiledFunction;

@@ -1,19 +1,28 @@
 // An image: one running program whose modules change while it runs. Changes are transactions
-// (prepare off to the side, commit at a safe point), applied one at a time in the order they came.
+// (prepare off to the side, commit at a safe point), applied one at a time in the order they came. What
+// happens is published as events to whoever subscribed (the session's reporter, the events file, later
+// the control channel and the inspector).
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
+import { createStoreApi } from '../store/api.js';
+import { StoreRegistry } from '../store/registry.js';
+import type { StoreCore } from '../store/store-core.js';
+import { runAcceptors } from './acceptors.js';
+import { ClassRegistry } from './class-registry.js';
 import { commitChange, unloadModule } from './commit.js';
+import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
-import { messageOf } from './errors.js';
 import { type ChangeSummary, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { Host } from './host.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
-import { prepareChange } from './prepare.js';
+import { loadPlatform } from './platform.js';
+import { prepareChange, unreadable } from './prepare.js';
 import { type PathAliases, resolveSpecifier } from './resolve.js';
+import { SourceSnapshot } from './sources.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
 
 export interface ImageOptions {
@@ -22,10 +31,6 @@ export interface ImageOptions {
   readonly root: string;
   /** Absolute path of the entry module. */
   readonly entry: string;
-  /** Receives every event (ready is the session's to send). */
-  readonly onEvent?: (event: ImageEvent) => void;
-  /** Receives warnings that belong to no change. */
-  readonly onWarning?: (message: string, errors?: readonly Diagnostic[]) => void;
   /** Awaited before each commit: changes land only at safe points (between ticks). */
   readonly safePoint?: () => Promise<void>;
   /** Checks each change's types before it is applied. */
@@ -36,6 +41,8 @@ export interface ImageOptions {
   readonly aliases?: PathAliases | null;
   /** Project settings for compiling modules. */
   readonly compileOptions?: CompileOptions;
+  /** Stores keep where each row was removed, for stale-handle messages (IMAGO_DEBUG). */
+  readonly debug?: boolean;
 }
 
 /** What applying a change did. */
@@ -51,15 +58,13 @@ export type ChangeResult =
   | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
   | { readonly kind: 'unchanged' };
 
-/** Times a change is read and checked again when its files changed between the check and compiling. */
-const MAX_ATTEMPTS = 3;
-
-/** True when every file both the checker and the compiler read had the same text for both. */
-function sameTexts(seen: Readonly<Record<string, string>> | undefined, read: ReadonlyMap<string, string>): boolean {
-  if (!seen) return true;
-  for (const [file, hash] of read) if (seen[file] !== undefined && seen[file] !== hash) return false;
-  return true;
+/** How a change is asked for. */
+export interface ChangeOptions {
+  /** The texts to apply, read when the edit was saved (else the change reads them as it begins). */
+  readonly sources?: SourceSnapshot;
 }
+
+export type ImageListener = (event: ImageEvent) => void;
 
 export class Image {
   readonly #ctx: ImageContext;
@@ -67,6 +72,7 @@ export class Image {
   /** Files whose text on disk may differ from the applied version, with the generation they were seen. */
   readonly #pending = new Map<string, number>();
   readonly #globals = new WeakMap<ModuleRecord, ModuleGlobals>();
+  readonly #listeners = new Set<ImageListener>();
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #loaded = false;
@@ -76,6 +82,8 @@ export class Image {
   constructor(options: ImageOptions) {
     this.#options = options;
     const tracker = new TimerTracker(options.host.timers);
+    const classes = new ClassRegistry();
+    const stores = new StoreRegistry<StoreCore>({ layoutOf: classes.layoutOf, debug: options.debug ?? false });
     this.#ctx = {
       host: options.host,
       root: options.root,
@@ -85,17 +93,44 @@ export class Image {
       tracker,
       aliases: options.aliases ?? null,
       compileOptions: options.compileOptions ?? {},
-      journal: null,
-      layoutChanges: null,
-      sourceOf: null,
-      commitScope: null,
-      compiling: null,
-      notes: [],
       origins: new Map<string, CodeOrigin>(),
       platform: new Map(),
-      warn: (message, errors) => options.onWarning?.(message, errors),
+      transaction: null,
+      classes,
+      stores,
+      storeApi: createStoreApi(stores),
+      warn: (message, errors) => this.publish({ kind: 'warning', message, errors: errors ?? [] }),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
+  }
+
+  /**
+   * Calls `listener` with every event from now on; returns the function that stops it.
+   *
+   * @example
+   * const stop = image.subscribe((e) => { if (e.kind === 'reload') console.log(e.files); });
+   * // ...
+   * stop();
+   */
+  subscribe(listener: ImageListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Sends `event` to every subscriber (the session publishes `ready`, `error` and `typecheck` here too). */
+  publish(event: ImageEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (e: unknown) {
+        // A subscriber's bug must not break the change that published: it surfaces as an uncaught error.
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
   }
 
   /** True once the entry and its imports have been evaluated. */
@@ -113,11 +148,16 @@ export class Image {
     return this.change([this.#options.entry]);
   }
 
+  /** Reads `paths` (absolute) once, for a change to apply (and for its type check to begin early). */
+  snapshot(paths: Iterable<string>): Promise<SourceSnapshot> {
+    return SourceSnapshot.take(this.#options.host, paths);
+  }
+
   /** Applies the current text of `paths` (absolute) and of any earlier rejected edit, as one change. */
-  change(paths: readonly string[]): Promise<ChangeResult> {
+  change(paths: readonly string[], options: ChangeOptions = {}): Promise<ChangeResult> {
     const generation = ++this.#generation;
     for (const p of paths) this.#pending.set(p, generation);
-    const run = this.#queue.then(() => this.#apply(generation));
+    const run = this.#queue.then(() => this.#apply(generation, options.sources));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -134,6 +174,11 @@ export class Image {
     return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
   }
 
+  /** The live handle stores of this image (another image's stores are never here). */
+  stores(): ReadonlyArray<{ readonly name: string; readonly className: string; readonly size: number; readonly tag: number }> {
+    return this.#ctx.stores.list();
+  }
+
   /** Absolute paths of the loaded modules. */
   get paths(): string[] {
     return [...this.#ctx.modules.keys()];
@@ -146,7 +191,9 @@ export class Image {
 
   /** Maps a stack frame in compiled code to `file:line:column` in the source; false hides imago's own frames. */
   mapFrame(filename: string, line: number, column: number): string | null | false {
-    if (filename.endsWith('?trampolines') || filename.endsWith('?exports') || filename.endsWith('?imports')) return false;
+    const name = parseCompiledName(filename);
+    // imago's generated code (class constructors, trampolines, views): not the program's frames.
+    if (name?.kind === 'generated') return false;
     const hit = this.#ctx.origins.has(filename) ? mapPosition(this.#ctx, filename, line, column) : null;
     return hit ? `${this.#options.host.paths.resolve(this.#options.root, hit.rel)}:${hit.pos.line}:${hit.pos.column}` : null;
   }
@@ -162,11 +209,7 @@ export class Image {
     for (const r of this.#ctx.modules.values()) {
       out.push(Object.getPrototypeOf(r.chain.pin) as object);
       for (const c of r.classes.values()) {
-        out.push(
-          Object.getPrototypeOf(c.constructor.prototype) as object,
-          Object.getPrototypeOf(c.constructor) as object,
-          Object.getPrototypeOf(c.pin) as object,
-        );
+        out.push(Object.getPrototypeOf(c.prototype) as object, Object.getPrototypeOf(c.constructor) as object, Object.getPrototypeOf(c.pin) as object);
       }
     }
     return out;
@@ -177,7 +220,7 @@ export class Image {
     for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record);
   }
 
-  async #apply(generation: number, attempt = 1): Promise<ChangeResult> {
+  async #apply(generation: number, given: SourceSnapshot | undefined): Promise<ChangeResult> {
     const { host, typeGate } = this.#options;
     const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
@@ -198,21 +241,27 @@ export class Image {
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
-      this.#options.onEvent?.(
-        this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors },
-      );
+      this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
+    // One read of each touched file: the type checker and the compiler get the same bytes.
+    const sources = given?.covers(touched) ? given : await SourceSnapshot.take(host, touched);
+    const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
+    if (cannotRead.length > 0)
+      return reject(
+        'read',
+        cannotRead.map((u) => unreadable(this.#ctx, u.path, u)),
+      );
     // The type check and compiling are independent: both run at once, and both must pass.
     const checking =
       mode === 'off'
         ? null
-        : typeGate!.check(touched, !this.#loaded).then(
+        : typeGate!.check(sources.texts, !this.#loaded).then(
             (r) => ({ ok: true as const, r }),
             (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }),
           );
     const tPrepare = host.now();
-    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram));
+    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram), sources);
     const prepareMs = host.now() - tPrepare;
     if (!prepared.ok) {
       await checking;
@@ -221,24 +270,7 @@ export class Image {
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
     const outcome = await checking;
-    // The checker and the compiler read the files apart: a save between the two reads (the check may
-    // have begun as the file was saved) means the checked text is not the one compiled. Both again,
-    // even when nothing is to be swapped: the checker must not keep a text the program does not run.
-    if (outcome?.ok) {
-      for (const notice of outcome.r.notices) this.#ctx.warn(notice);
-      if (!sameTexts(outcome.r.seen, prepared.change.read)) {
-        if (attempt < MAX_ATTEMPTS) return this.#apply(generation, attempt + 1);
-        return reject('typecheck', [
-          {
-            file: rel[0] ?? '',
-            line: 1,
-            column: 1,
-            code: 'IMAGO_CHANGING',
-            message: `the files kept changing while they were checked (${MAX_ATTEMPTS} tries); the next save applies them`,
-          },
-        ]);
-      }
-    }
+    if (outcome?.ok) for (const notice of outcome.r.notices) this.#ctx.warn(notice);
     if (!swaps && typeFiles.length === 0) {
       clearPending();
       return { kind: 'unchanged' };
@@ -274,39 +306,10 @@ export class Image {
     const wasLoaded = this.#loaded;
     this.#loaded = true;
     if (wasLoaded) {
-      this.#options.onEvent?.({ kind: 'reload', ok: true, files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) });
-      this.#runAcceptors(new Set(committed.files));
+      this.publish({ kind: 'reload', ok: true, files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) });
+      runAcceptors(this.#ctx, new Set(committed.files));
     }
     return { kind: 'applied', files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) };
-  }
-
-  #runAcceptors(updated: ReadonlySet<string>): void {
-    for (const record of this.#ctx.modules.values()) {
-      const version = record.version;
-      if (!version) continue;
-      for (const owner of [...record.owners.values(), record.moduleOwner]) {
-        for (const acceptor of owner.acceptors) {
-          let value: unknown;
-          if (acceptor.deps === null) {
-            if (!updated.has(record.rel)) continue;
-            value = record.view;
-          } else {
-            const views = acceptor.deps.map((spec) => {
-              const index = version.compiled.dependencies.findIndex((d) => d.specifier === spec);
-              const t = index >= 0 ? version.targets[index] : undefined;
-              return t?.kind === 'project' && updated.has(t.record.rel) ? t.record.view : null;
-            });
-            if (views.every((v) => v === null)) continue;
-            value = acceptor.many ? views : views[0];
-          }
-          try {
-            acceptor.callback(value);
-          } catch (e: unknown) {
-            this.#ctx.warn(`an import.meta.hot.accept callback in ${record.rel} threw: ${messageOf(e)}`, [locateError(this.#ctx, e, record.rel)]);
-          }
-        }
-      }
-    }
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {
@@ -320,7 +323,7 @@ export class Image {
   /** `import(x)` in project code: project files join the image (as roots); packages load through the host. */
   async #dynamicImport(record: ModuleRecord, specifier: string): Promise<object> {
     const res = resolveSpecifier(this.#options.host, specifier, record.id, this.#ctx.aliases);
-    if (res.kind === 'platform') return this.#options.host.importPlatform(specifier, record.id);
+    if (res.kind === 'platform') return loadPlatform(this.#ctx, specifier, record.id);
     if (res.kind === 'missing') throw new Error(`Cannot find module '${specifier}' imported from ${record.rel}`);
     const known = this.#ctx.modules.get(res.path);
     if (known) return known.view;

@@ -3,10 +3,9 @@
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { codeFrame, type SourcePosition } from '../compile/source-text.js';
+import { parseCompiledName, STACK_LOCATION } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { messageOf } from './errors.js';
-
-const FRAME = /(\/[^\s():]+?(?:\?v\d+)?):(\d+):(\d+)/g;
 
 /** The source position of an emitted position in compiled file `filename`, or null if not ours. */
 export function mapPosition(ctx: ImageContext, filename: string, line: number, column: number): { rel: string; pos: SourcePosition; source: string } | null {
@@ -15,9 +14,9 @@ export function mapPosition(ctx: ImageContext, filename: string, line: number, c
   // Already mapped by the host's stack hook: the newest compiled version of that file has the source.
   let newest: { n: number; source: string; rel: string } | null = null;
   for (const [key, o] of ctx.origins) {
-    if (!key.startsWith(`${filename}?v`)) continue;
-    const n = Number(key.slice(filename.length + 2));
-    if (!newest || n > newest.n) newest = { n, source: o.source, rel: o.record.rel };
+    const name = parseCompiledName(key);
+    if (name?.kind !== 'version' || name.id !== filename) continue;
+    if (!newest || name.version > newest.n) newest = { n: name.version, source: o.source, rel: o.record.rel };
   }
   return newest ? { rel: newest.rel, pos: { line, column }, source: newest.source } : null;
 }
@@ -27,7 +26,7 @@ export function locateError(ctx: ImageContext, error: unknown, fallbackFile = ''
   const name = error instanceof Error ? error.name : 'Error';
   const message = `${name}: ${messageOf(error)}`;
   const stack = error instanceof Error ? String(error.stack ?? '') : '';
-  for (const m of stack.matchAll(FRAME)) {
+  for (const m of stack.matchAll(STACK_LOCATION)) {
     const hit = mapPosition(ctx, m[1]!, Number(m[2]), Number(m[3]));
     if (!hit) continue;
     return {

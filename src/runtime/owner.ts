@@ -22,6 +22,8 @@ export class Owner {
   readonly timers = new Map<unknown, TimerKind>();
   readonly disposers: DisposeCallback[] = [];
   readonly acceptors: Acceptor[] = [];
+  /** Static fields its run defined (`[class, key]`): removed with the statement. */
+  readonly statics: Array<readonly [object, PropertyKey]> = [];
 
   constructor(readonly label: string) {}
 

@@ -5,12 +5,13 @@ import { compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { codeFrame } from '../compile/source-text.js';
-import { DELETED, textHash } from '../compile/text-hash.js';
 import { type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
 import type { Phase } from './events.js';
 import { type DependencyTarget, ModuleRecord } from './module-record.js';
+import { loadPlatform } from './platform.js';
 import { extensionOf, resolveSpecifier } from './resolve.js';
+import type { SourceSnapshot } from './sources.js';
 
 /** A module that gets a new version in this change. */
 export interface PreparedModule {
@@ -27,8 +28,6 @@ export interface PreparedChange {
   readonly order: readonly ModuleRecord[];
   /** Modules no longer reachable from the entry. */
   readonly unloaded: readonly ModuleRecord[];
-  /** The fingerprint (textHash) of every file text this change read, compiled or found unchanged; DELETED when gone. */
-  readonly read: ReadonlyMap<string, string>;
 }
 
 export type PrepareOutcome =
@@ -43,6 +42,25 @@ function versionAfter(
   const p = prepared.get(record.id);
   if (p) return p;
   return record.version;
+}
+
+/** The rejection of a file that cannot be read: which file, why, and what to do. */
+export function unreadable(ctx: ImageContext, path: string, read: { readonly code: string; readonly message: string }): Diagnostic {
+  const fix =
+    read.code === 'EISDIR'
+      ? 'a folder is where the file was; put the file back'
+      : read.code === 'EACCES' || read.code === 'EPERM'
+        ? 'give imago permission to read it'
+        : read.code === 'ELOOP'
+          ? 'the path is a loop of symbolic links; point the link at a file'
+          : 'check the file and save it again';
+  return {
+    file: relativePath(ctx, path),
+    line: 1,
+    column: 1,
+    code: 'IMAGO_READ',
+    message: `cannot read ${relativePath(ctx, path)}: ${read.message} (${read.code}); ${fix}`,
+  };
 }
 
 /** Wraps JSON as a module with a default export, so data files hot-swap like code. */
@@ -62,15 +80,18 @@ function jsonProblem(rel: string, text: string): Diagnostic | null {
   }
 }
 
-/** Prepares a change of the files `paths` (absolute). The entry is prepared when it is not loaded yet. */
-export async function prepareChange(ctx: ImageContext, paths: readonly string[]): Promise<PrepareOutcome> {
+/**
+ * Prepares a change of the files `paths` (absolute), with their texts from `sources` (files new to the
+ * program are read into it as they are reached). The entry is prepared when it is not loaded yet.
+ */
+export async function prepareChange(ctx: ImageContext, paths: readonly string[], sources: SourceSnapshot): Promise<PrepareOutcome> {
   const prepared = new Map<string, PreparedModule>();
   const fresh = new Map<string, ModuleRecord>();
   const deleted = new Set<string>();
   const parseErrors: Diagnostic[] = [];
   const resolveErrors: Diagnostic[] = [];
+  const readErrors: Diagnostic[] = [];
   const queue = [...paths];
-  const read = new Map<string, string>();
   const recordFor = (id: string): ModuleRecord => {
     const known = ctx.modules.get(id) ?? fresh.get(id);
     if (known) return known;
@@ -83,13 +104,17 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
     const id = queue.shift()!;
     if (prepared.has(id) || deleted.has(id)) continue;
     const existing = ctx.modules.get(id);
-    const text = await ctx.host.readFile(id);
-    read.set(id, text === null ? DELETED : textHash(text));
-    if (text === null) {
+    const read = await sources.read(id);
+    if (read.kind === 'missing') {
       deleted.add(id);
       continue;
     }
-    if (existing?.version && existing.version.source === text) continue;
+    if (read.kind === 'unreadable') {
+      readErrors.push(unreadable(ctx, id, read));
+      continue;
+    }
+    const text = read.text;
+    if (existing?.version && existing.version.source === moduleSource(id, text)) continue;
     const record = recordFor(id);
     const jsonError = extensionOf(id) === '.json' ? jsonProblem(record.rel, text) : null;
     if (jsonError) {
@@ -125,22 +150,19 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
         targets.push({ kind: 'project', record: target });
         if (!target.version && !prepared.has(res.path)) queue.push(res.path);
       } else {
-        const key = `${ctx.host.paths.dirname(id)}\0${dep.specifier}`;
-        let namespace = ctx.platform.get(key);
-        if (!namespace) {
-          try {
-            namespace = await ctx.host.importPlatform(dep.specifier, id);
-            ctx.platform.set(key, namespace);
-          } catch (e: unknown) {
-            resolveErrors.push(where(`cannot load package '${dep.specifier}': ${messageOf(e)}`));
-            continue;
-          }
+        let namespace: object;
+        try {
+          namespace = await loadPlatform(ctx, dep.specifier, id);
+        } catch (e: unknown) {
+          resolveErrors.push(where(`cannot load package '${dep.specifier}': ${messageOf(e)}`));
+          continue;
         }
         targets.push({ kind: 'platform', specifier: dep.specifier, namespace });
       }
     }
     prepared.set(id, { record, source, compiled, targets });
   }
+  if (readErrors.length > 0) return { ok: false, phase: 'read', errors: readErrors };
   if (parseErrors.length > 0) return { ok: false, phase: 'parse', errors: parseErrors };
   if (resolveErrors.length > 0) return { ok: false, phase: 'resolve', errors: resolveErrors };
 
@@ -238,5 +260,5 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[])
   const reachable = new Set(order);
   const unloaded = [...ctx.modules.values()].filter((r) => !reachable.has(r));
   const live = new Map([...prepared].filter(([, p]) => reachable.has(p.record)));
-  return { ok: true, change: { prepared: live, order, unloaded, read } };
+  return { ok: true, change: { prepared: live, order, unloaded } };
 }

@@ -1,6 +1,7 @@
 // The seam for type checking changes (the check layer implements it; the runtime only asks).
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CheckedTexts } from './sources.js';
 
 /** gate: a change with type errors is rejected; warn: applied, errors reported; off: not checked. */
 export type TypecheckMode = 'gate' | 'warn' | 'off';
@@ -14,13 +15,14 @@ export interface TypeGateResult {
   readonly ms: number;
   /** Begun as the file was saved, before the change asked (TypeGate implementations may check ahead). */
   readonly early?: boolean;
-  /** textHash of the text the checker saw of each changed file it read, by absolute path. */
-  readonly seen?: Readonly<Record<string, string>>;
 }
 
 export interface TypeGate {
-  /** Checks the program after `changed` (absolute paths) changed on disk; `all` checks every file. */
-  check(changed: readonly string[], all: boolean): Promise<TypeGateResult>;
+  /**
+   * Checks the program with `texts` (absolute path -> text, null when deleted) as the changed files'
+   * contents: the same bytes the change compiles. `all` checks every file.
+   */
+  check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult>;
   /** True for a file of the checked program (including files only imported for their types). */
   knows(file: string): boolean;
   close(): void;

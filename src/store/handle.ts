@@ -4,8 +4,6 @@
 // generation when the row is removed (flagged FREE until reused), so one comparison rejects a stale
 // handle and a handle of another store. A slot whose generation is spent is retired, never reused: a stale handle never reads a row.
 
-import { StoreError } from './errors.js';
-
 declare const handleOf: unique symbol;
 
 /** A row of a store of `T`: a number, but only a store hands one out. */
@@ -20,7 +18,6 @@ export const MIN_STAMP = GENERATIONS;
 export const MAX_STAMP = 2 ** 29 - 1;
 /** Added to the stamp of a free slot, so no handle (stamps stay below 2^29) matches it. */
 export const FREE = 2 ** 31;
-const TAGS = 2 ** 13;
 
 export function makeHandle(slot: number, stamp: number): number {
   return stamp * INDEX_SPAN + slot;
@@ -41,39 +38,4 @@ export function tagOfStamp(stamp: number): number {
 
 export function generationOfStamp(stamp: number): number {
   return stamp % GENERATIONS;
-}
-
-/** Names of the stores alive by tag, for "this handle belongs to another store" messages. */
-const tags = new Map<number, WeakRef<{ readonly name: string }>>();
-let nextTag = 1;
-
-/** A tag no live store uses (tags are reused once a store is collected; 8,191 may be alive at once). */
-export function takeTag(owner: { readonly name: string }, wanted?: number): number {
-  if (wanted !== undefined) {
-    const holder = tags.get(wanted)?.deref();
-    if (holder && holder !== owner)
-      throw new StoreError(
-        `cannot restore ${owner.name}: its saved handles carry tag ${wanted}, which ${holder.name} uses in this process; restore it before creating that store`,
-      );
-    tags.set(wanted, new WeakRef(owner));
-    return wanted;
-  }
-  for (let tried = 0; tried < TAGS - 1; tried++) {
-    const tag = nextTag;
-    nextTag = nextTag + 1 >= TAGS ? 1 : nextTag + 1;
-    if (!tags.get(tag)?.deref()) {
-      tags.set(tag, new WeakRef(owner));
-      return tag;
-    }
-  }
-  throw new StoreError(`more than ${TAGS - 1} stores are alive at once; handles cannot tell them apart`);
-}
-
-export function releaseTag(tag: number, owner: object): void {
-  if (tags.get(tag)?.deref() === owner) tags.delete(tag);
-}
-
-/** The name of the live store that uses `tag`, if any. */
-export function storeNameOfTag(tag: number): string | null {
-  return tags.get(tag)?.deref()?.name ?? null;
 }

@@ -2,16 +2,18 @@
 // typed-array columns, other fields plain columns; rows are reached by generational handles; when the
 // class's fields change in the source, imago rearranges the columns of every live store in the same
 // atomic change that migrates the class's instances.
+//
+// A program run by imago gets its image's own copy of this API (store/api.ts: each image has its own
+// stores and handle tags). Imported outside imago, createStore has no classes to lay stores out by and
+// says so.
 
 import type { NumericColumn } from './elements.js';
 import { StoreError } from './errors.js';
 import type { Handle } from './handle.js';
-import { PackedStore } from './packed.js';
-import { layoutSourceOf } from './schema.js';
 import type { StoreImage } from './serialize.js';
-import { StableStore } from './stable.js';
-import type { StoreCore, StoreLayout } from './store-core.js';
+import type { StoreLayout } from './store-core.js';
 
+export type { StoreApi } from './api.js';
 export type { ElementKind, NumericColumn } from './elements.js';
 export { StoreError } from './errors.js';
 export type { Handle } from './handle.js';
@@ -81,31 +83,32 @@ export interface StoreOptions {
   readonly name?: string;
 }
 
-type Layouts = { readonly [L in StoreLayout]: new (cls: { name: string; prototype: object }, options: StoreOptions) => StoreCore };
-const LAYOUTS: Layouts = { packed: PackedStore, stable: StableStore };
+type AnyClass = abstract new (...args: never[]) => object;
+
+function outsideImago(cls: unknown): never {
+  const name = typeof cls === 'function' ? cls.name || 'an anonymous class' : String(cls);
+  throw new StoreError(
+    `createStore(${name}): stores live in a program that imago runs (imago run <entry.ts>); this copy of imago/store was loaded outside one`,
+  );
+}
 
 /**
  * A store of rows laid out like instances of `cls`, a top-level class of the program imago runs. Its
  * public fields are the columns, in declaration order (inherited fields first).
+ *
+ * @example
+ * class Particle { x: f32 = 0; y: f32 = 0; }
+ * const particles = createStore(Particle, { capacity: 1024 });
+ * const h = particles.add({ x: 1 });
  */
-export function createStore<C extends abstract new (...args: never[]) => object>(cls: C, options: StoreOptions = {}): Store<InstanceType<C>> {
-  const name = typeof cls === 'function' ? cls.name || 'an anonymous class' : String(cls);
-  if (typeof cls !== 'function' || typeof cls.prototype !== 'object' || !layoutSourceOf(cls.prototype as object)) {
-    throw new StoreError(
-      `createStore(${name}): ${name} is not a class imago compiled; declare it at the top level of a module of the program that \`imago run\` runs`,
-    );
-  }
-  const layout = options.layout ?? 'packed';
-  const make = Object.hasOwn(LAYOUTS, layout) ? LAYOUTS[layout] : undefined;
-  if (!make) throw new StoreError(`createStore(${name}): layout must be 'packed' or 'stable', not ${JSON.stringify(layout)}`);
-  const store = new make(cls as unknown as { name: string; prototype: object }, options);
-  return store as unknown as Store<InstanceType<C>>;
+export function createStore<C extends AnyClass>(cls: C, _options?: StoreOptions): Store<InstanceType<C>> {
+  return outsideImago(cls);
 }
 
 /** `new Store(Particle, options)`: the same as `createStore(Particle, options)`. */
-export const Store = function Store(cls: abstract new (...args: never[]) => object, options?: StoreOptions) {
-  return createStore(cls, options);
-} as unknown as new <C extends abstract new (...args: never[]) => object>(
+export const Store = function Store(cls: AnyClass) {
+  return outsideImago(cls);
+} as unknown as new <C extends AnyClass>(
   cls: C,
   options?: StoreOptions,
 ) => Store<InstanceType<C>>;

@@ -13,16 +13,14 @@ export interface RowView {
   [ROW]: number;
 }
 
-/** Views and their accessor layers: they inherit from a class's prototype but are not its instances. */
-const views = new WeakSet<object>();
-
-/** True for a row view (or its accessor layer): never migrated as an instance. */
-export function isRowView(o: object): boolean {
-  return views.has(o);
+/** Where views are marked as views (their image's StoreRegistry): they are never migrated as instances. */
+export interface ViewMarker {
+  markView(o: object): void;
 }
 
 /** `check(j, value, row)` sees every value written through the view before it is stored. */
 export function makeRowView(
+  marker: ViewMarker,
   prototype: object,
   specs: readonly ColumnSpec[],
   columns: readonly Column[],
@@ -45,8 +43,8 @@ export function makeRowView(
   });
   const view = Object.create(accessors) as RowView;
   view[ROW] = 0;
-  views.add(accessors);
-  views.add(view);
+  marker.markView(accessors);
+  marker.markView(view);
   return view;
 }
 

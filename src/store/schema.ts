@@ -1,6 +1,7 @@
 // The columns of a store, read from the data layout imago knows for a class (its fields in layout order,
-// inherited fields first, with their written types and initializers). The runtime registers each class
-// it defines; a store asks for the layout of its class when it is created and when the class changes.
+// inherited fields first, with their written types and initializers). The image's class registry answers
+// for each class it defines (StoreRegistry.layoutOf); a store asks when it is created and when the class
+// changes.
 
 import type { FieldDecl } from '../compile/compiled-module.js';
 import { type ElementKind, isElementKind } from './elements.js';
@@ -11,9 +12,9 @@ export interface ClassLayoutSource {
   /** The class's stable prototype. */
   readonly prototype: object;
   /** Own instance fields of the installed version, in layout order. */
-  fields(): readonly FieldDecl[];
+  readonly fields: readonly FieldDecl[];
   /** `{ field() { return initializer; } }` of the installed version, called with a row as `this`. */
-  initializers(): Readonly<Record<PropertyKey, () => unknown>>;
+  readonly initializers: Readonly<Record<PropertyKey, () => unknown>>;
 }
 
 export type ColumnKind = ElementKind | 'value';
@@ -24,18 +25,17 @@ export interface ColumnSpec {
   readonly decl: FieldDecl;
   /** The class that declares the field. */
   readonly owner: ClassLayoutSource;
+  /**
+   * The declaring version's initializer, taken when the spec was made: a column a change stops declaring
+   * keeps its defaults until the change settles (migration.ts).
+   */
+  readonly initializer: (() => unknown) | null;
+  /** No longer declared: kept until the change that dropped it settles, filled with undefined or 0 meanwhile. */
+  readonly retired?: boolean;
 }
 
-/** Layout sources by the stable prototype of their class. */
-const sources = new WeakMap<object, ClassLayoutSource>();
-
-export function registerClassLayout(prototype: object, source: ClassLayoutSource): void {
-  sources.set(prototype, source);
-}
-
-export function layoutSourceOf(prototype: object): ClassLayoutSource | undefined {
-  return sources.get(prototype);
-}
+/** The layout source of each class of a prototype chain, by stable prototype. */
+export type LayoutLookup = (prototype: object) => ClassLayoutSource | undefined;
 
 /** The column a field becomes: `f32` & co. (from 'imago/store') typed, `number` f64, the rest plain. */
 export function columnKind(decl: FieldDecl): ColumnKind {
@@ -46,10 +46,10 @@ export function columnKind(decl: FieldDecl): ColumnKind {
 }
 
 /** The classes of `prototype`'s chain that imago defined, base first. */
-export function layoutChain(prototype: object): ClassLayoutSource[] {
+export function layoutChain(prototype: object, layoutOf: LayoutLookup): ClassLayoutSource[] {
   const chain: ClassLayoutSource[] = [];
   for (let p: object | null = prototype; p !== null; p = Object.getPrototypeOf(p) as object | null) {
-    const s = sources.get(p);
+    const s = layoutOf(p);
     if (s) chain.unshift(s);
   }
   return chain;
@@ -59,13 +59,14 @@ export function layoutChain(prototype: object): ClassLayoutSource[] {
  * The columns of a store of the class whose prototype is `prototype`: every public field of the chain, a
  * subclass's redeclaration taking the place of the base's. Private (`#x`) fields are not columns.
  */
-export function columnsOf(prototype: object): ColumnSpec[] {
+export function columnsOf(prototype: object, layoutOf: LayoutLookup): ColumnSpec[] {
   const out: ColumnSpec[] = [];
   const at = new Map<string, number>();
-  for (const owner of layoutChain(prototype)) {
-    for (const decl of owner.fields()) {
+  for (const owner of layoutChain(prototype, layoutOf)) {
+    for (const decl of owner.fields) {
       if (decl.name.startsWith('#')) continue;
-      const spec: ColumnSpec = { name: decl.name, kind: columnKind(decl), decl, owner };
+      const init = decl.initializer !== null && Object.hasOwn(owner.initializers, decl.name) ? owner.initializers[decl.name]! : null;
+      const spec: ColumnSpec = { name: decl.name, kind: columnKind(decl), decl, owner, initializer: init };
       const i = at.get(decl.name);
       if (i === undefined) {
         at.set(decl.name, out.length);

@@ -5,7 +5,7 @@
 
 import { ELEMENTS, isElementKind } from './elements.js';
 import { StoreError } from './errors.js';
-import { FREE, MAX_STAMP, MIN_STAMP, releaseTag, tagOfStamp, takeTag } from './handle.js';
+import { FREE, MAX_STAMP, MIN_STAMP, tagOfStamp } from './handle.js';
 import type { Column } from './row-view.js';
 import type { ColumnKind } from './schema.js';
 import type { StoreCore, StoreLayout } from './store-core.js';
@@ -128,8 +128,8 @@ export function restoreStore(store: StoreCore, image: StoreImage): void {
   // Everything checked: from here on nothing throws but the tag, taken first.
   if (image.tag !== store.tag) {
     const before = store.tag;
-    store.tag = takeTag(store, image.tag);
-    releaseTag(before, store);
+    store.tag = store.registry.takeTag(store, image.tag);
+    store.registry.releaseTag(before, store);
   }
   store.capacity = capacity;
   store.stamps = fill(new Uint32Array(capacity), stampBytes!);

@@ -4,21 +4,8 @@
 import { acceptsUndefined } from '../compile/type-shape.js';
 import { ELEMENTS, type NumericColumn } from './elements.js';
 import { StoreError } from './errors.js';
-import {
-  FREE,
-  GENERATIONS,
-  generationOfStamp,
-  MAX_SLOTS,
-  MAX_STAMP,
-  MIN_STAMP,
-  makeHandle,
-  releaseTag,
-  slotOf,
-  stampOf,
-  storeNameOfTag,
-  tagOfStamp,
-  takeTag,
-} from './handle.js';
+import { FREE, GENERATIONS, generationOfStamp, MAX_SLOTS, MAX_STAMP, MIN_STAMP, makeHandle, slotOf, stampOf, tagOfStamp } from './handle.js';
+import type { StoreRegistry } from './registry.js';
 import { type Column, makeRowView, ROW, type RowView } from './row-view.js';
 import { type ColumnSpec, columnsOf, isConstantInitializer } from './schema.js';
 import { restoreStore, type StoreImage, saveStore } from './serialize.js';
@@ -44,31 +31,6 @@ export interface StoreSnapshot {
   readonly stamps: Uint32Array;
   readonly free: Int32Array;
   readonly tables: readonly Int32Array[];
-}
-
-let debug = false;
-
-/** With IMAGO_DEBUG set, a store keeps where each row was removed, and says so for a stale handle. */
-export function setStoreDebug(on: boolean): void {
-  debug = on;
-}
-
-/** Every live store, so a layout change finds the stores of its class. */
-const liveStores = new Set<WeakRef<StoreCore>>();
-
-/** The stores alive whose class is `prototype`'s class or a subclass of it. */
-export function storesOf(prototype: object): StoreCore[] {
-  const out: StoreCore[] = [];
-  for (const ref of liveStores) {
-    const store = ref.deref();
-    if (!store) {
-      liveStores.delete(ref);
-      continue;
-    }
-    const p = store.prototype;
-    if (p === prototype || Object.prototype.isPrototypeOf.call(prototype, p)) out.push(store);
-  }
-  return out;
 }
 
 export abstract class StoreCore {
@@ -97,7 +59,12 @@ export abstract class StoreCore {
   /** The change whose snapshot shares the slot tables and some columns (see snapshot). */
   private sharedWith: { readonly scope: { readonly open: boolean }; readonly columns: ReadonlySet<Column> } | null = null;
 
-  constructor(cls: { readonly name: string; readonly prototype: object }, options: { readonly capacity?: number; readonly name?: string }) {
+  constructor(
+    /** The registry of the image the store belongs to. */
+    readonly registry: StoreRegistry<StoreCore>,
+    cls: { readonly name: string; readonly prototype: object },
+    options: { readonly capacity?: number; readonly name?: string },
+  ) {
     this.className = cls.name;
     this.prototype = cls.prototype;
     this.name = options.name ? `${options.name} (Store<${cls.name}>)` : `Store<${cls.name}>`;
@@ -107,10 +74,10 @@ export abstract class StoreCore {
     this.capacity = capacity;
     this.stamps = new Uint32Array(capacity);
     this.free = new Int32Array(capacity);
-    this.tag = takeTag(this);
-    this.view = makeRowView(this.prototype, [], []);
-    this.install(columnsOf(this.prototype), null);
-    liveStores.add(new WeakRef(this));
+    this.tag = registry.takeTag(this);
+    this.view = makeRowView(registry, this.prototype, [], []);
+    this.install(columnsOf(this.prototype, registry.layoutOf), null);
+    registry.add(this);
   }
 
   /** Column index `row` of a live handle; throws for a stale, foreign or made-up one. */
@@ -135,8 +102,9 @@ export abstract class StoreCore {
     this.specs = specs;
     this.setColumns(columns ?? specs.map((s) => (s.kind === 'value' ? new Array<unknown>(length).fill(undefined) : new ELEMENTS[s.kind].make(this.capacity))));
     this.defaults = specs.map((s): Default => {
-      const init = Object.hasOwn(s.owner.initializers(), s.name) ? s.owner.initializers()[s.name] : undefined;
-      if (!init || s.decl.initializer === null) return { kind: 'none' };
+      if (s.retired) return { kind: 'constant', value: s.kind === 'value' ? undefined : 0 };
+      const init = s.initializer;
+      if (!init) return { kind: 'none' };
       if (isConstantInitializer(s.decl)) {
         try {
           return { kind: 'constant', value: init.call(this.view) };
@@ -156,7 +124,7 @@ export abstract class StoreCore {
       cols[s.name] = columns[j]!;
     });
     this.cols = cols;
-    this.view = makeRowView(this.prototype, this.specs, columns);
+    this.view = makeRowView(this.registry, this.prototype, this.specs, columns);
   }
 
   add(values?: Values): number {
@@ -226,7 +194,7 @@ export abstract class StoreCore {
     } else {
       this.stamps[slot] = 0;
     }
-    if (debug && record) this.removedAt.set(slot, removalSite());
+    if (this.registry.debug && record) this.removedAt.set(slot, removalSite());
   }
 
   has(handle: number): boolean {
@@ -313,8 +281,8 @@ export abstract class StoreCore {
     // Put back as they were, defaults too: the class's old initializers may not be back yet.
     if (s.tag !== this.tag) {
       const taken = this.tag;
-      this.tag = takeTag(this, s.tag);
-      releaseTag(taken, this);
+      this.tag = this.registry.takeTag(this, s.tag);
+      this.registry.releaseTag(taken, this);
     }
     Object.assign(this, {
       specs: s.specs,
@@ -386,14 +354,14 @@ export abstract class StoreCore {
       throw new StoreError(`${what} is not a handle (a store hands out handles from add)`);
     const tag = tagOfStamp(stamp);
     if (tag !== this.tag) {
-      const other = storeNameOfTag(tag);
+      const other = this.registry.storeNameOfTag(tag);
       throw new StoreError(`${what} belongs to ${other ?? 'another store'}, not to this one`);
     }
     if (slot >= this.slotsUsed) throw new StoreError(`${what} names row ${slot}, which this store never had`);
     const now = this.stamps[slot]!;
     if (now === stamp + FREE) throw new StoreError(`${what} names a free slot (${slot}): a handle from before a restore, or a made-up number`);
     const where = this.removedAt.get(slot);
-    const site = where ? `; it was removed ${where}` : debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
+    const site = where ? `; it was removed ${where}` : this.registry.debug ? '' : ' (set IMAGO_DEBUG=1 to learn where it was removed)';
     throw new StoreError(
       `${what} is stale: its row (slot ${slot}, generation ${generationOfStamp(stamp)}) was removed${now === 0 ? ' and the slot retired' : ''}${site}`,
     );

@@ -1,0 +1,123 @@
+// Turns file events into changes: every event within `debounceMs` of the previous one joins the same
+// batch, applied to the image as one change. The batch's files are read as the first events come in
+// (after the others read with them: a save in place is a truncate and a write), and that snapshot is
+// type-checked at once, while the batch waits to go quiet, and compiled. When events came after it was
+// read, the files are read again: the same texts keep the snapshot (and its check); other texts make a
+// new snapshot, checked and compiled. Either way the checker and the compiler get the same bytes.
+
+import type { Timers } from '../runtime/host.js';
+import type { ChangeResult, Image } from '../runtime/image.js';
+import type { CheckedTexts, SourceSnapshot } from '../runtime/sources.js';
+
+export interface BatcherOptions {
+  readonly image: Image;
+  readonly debounceMs: number;
+  readonly timers: Timers;
+  /** Starts the type check of a snapshot early, when that is wanted now (the gate's checkAhead). */
+  readonly checkAhead?: ((texts: CheckedTexts) => void) | null;
+  /** Told the outcome of each change it started. */
+  readonly onResult?: (result: ChangeResult) => void;
+  /** Told of a failure of imago itself while applying a change. */
+  readonly onInternalError: (message: string) => void;
+}
+
+/** A snapshot read for the batch, valid while no event came after it was begun. */
+interface Early {
+  readonly events: number;
+  readonly files: ReadonlySet<string>;
+  readonly sources: Promise<SourceSnapshot>;
+}
+
+export class Batcher {
+  readonly #options: BatcherOptions;
+  readonly #batch = new Set<string>();
+  #timer: unknown = null;
+  #events = 0;
+  #early: Early | null = null;
+  /** The newest early read, until the next one begins (it may still be read after its batch flushed). */
+  #latest: Promise<SourceSnapshot> | null = null;
+  #earlyQueued = false;
+  #disposed = false;
+  /** Resolves when the last batch was handed to the image: batches reach it in the order they were flushed. */
+  #handedOver: Promise<void> = Promise.resolve();
+
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+  }
+
+  /** A file (absolute path) was created, changed, renamed or deleted. */
+  add(file: string): void {
+    if (this.#disposed) return;
+    this.#events++;
+    this.#batch.add(file);
+    const { timers, checkAhead } = this.#options;
+    if (checkAhead && !this.#earlyQueued) {
+      this.#earlyQueued = true;
+      timers.setImmediate(() => {
+        this.#earlyQueued = false;
+        if (!this.#disposed && this.#batch.size > 0) this.#readEarly(checkAhead);
+      });
+    }
+    if (this.#timer !== null) timers.clearTimeout(this.#timer);
+    this.#timer = timers.setTimeout(() => this.#flush(), this.#options.debounceMs);
+  }
+
+  /** Stops taking events; a batch not yet applied is dropped. */
+  dispose(): void {
+    this.#disposed = true;
+    if (this.#timer !== null) this.#options.timers.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#batch.clear();
+  }
+
+  #readEarly(checkAhead: (texts: CheckedTexts) => void): void {
+    const events = this.#events;
+    const files = new Set(this.#batch);
+    const sources = this.#options.image.snapshot(files);
+    this.#early = { events, files, sources };
+    this.#latest = sources;
+    sources.then(
+      (s) => {
+        // Check it now, while the batch waits to go quiet: if an event came since, the change reads
+        // again and keeps this snapshot (and this check) only when the texts are the same.
+        if (!this.#disposed && this.#latest === sources) checkAhead(s.texts);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The early snapshot if it still holds the batch's texts, else a new one (null: let the change read). */
+  async #confirm(early: Early, files: readonly string[], events: number): Promise<SourceSnapshot | undefined> {
+    const taken = await early.sources.catch(() => undefined);
+    if (!taken || early.events === events) return taken;
+    const now = await this.#options.image.snapshot(files);
+    return now.sameAs(taken, files) ? taken : now;
+  }
+
+  #flush(): void {
+    this.#timer = null;
+    const files = [...this.#batch];
+    this.#batch.clear();
+    const early = this.#early;
+    this.#early = null;
+    const events = this.#events;
+    const { image } = this.#options;
+    const handed = this.#handedOver.then(async () => {
+      const sources = early && files.every((f) => early.files.has(f)) ? await this.#confirm(early, files, events) : undefined;
+      return { result: image.change(files, sources ? { sources } : {}) };
+    });
+    this.#handedOver = handed.then(
+      () => undefined,
+      () => undefined,
+    );
+    handed
+      .then(({ result }) => result)
+      .then(
+        (r) => this.#options.onResult?.(r),
+        (e: unknown) =>
+          this.#options.onInternalError(
+            `internal error while applying a change (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+          ),
+      );
+  }
+}

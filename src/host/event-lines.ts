@@ -1,0 +1,69 @@
+// The session's reporter: subscribes to an image and says on stderr what each event means. Runtime
+// errors are said by the part that caught them (runtime-errors.ts), which has their stack.
+
+import { formatDiagnostic } from '../compile/diagnostic.js';
+import { assertNever } from '../runtime/events.js';
+import type { Image } from '../runtime/image.js';
+import type { TypecheckMode } from '../runtime/type-gate.js';
+import { plural } from '../runtime/words.js';
+import { describeSummary, type Reporter } from './report.js';
+
+export interface EventLinesOptions {
+  readonly typecheck: TypecheckMode;
+  readonly watch: boolean;
+  /** The entry, as the ready line names it. */
+  readonly entry: string;
+}
+
+/** Prints every event of `image` through `out`; returns the disposer. */
+export function printEvents(image: Image, out: Reporter, options: EventLinesOptions): () => void {
+  /** Type errors the last reload already reported (under warn): not repeated as "elsewhere". */
+  let warned = new Set<string>();
+  const typecheckNote = (t: { ms: number; files: number; early?: boolean } | undefined): string =>
+    t ? `; ${plural(t.files, 'file')} type-checked in ${t.ms.toFixed(1)} ms${t.early ? ', begun on save' : ''}` : '';
+  return image.subscribe((event) => {
+    switch (event.kind) {
+      case 'reload':
+        if (event.ok) {
+          out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`);
+          if (event.typecheck && event.typecheck.errors.length > 0) {
+            out.line(`type errors (applied anyway: --typecheck=${options.typecheck}):`);
+            out.diagnostics(event.typecheck.errors);
+          }
+          warned = new Set((event.typecheck?.errors ?? []).map((d) => formatDiagnostic(d)));
+        } else {
+          out.line(`rejected change to ${event.files.join(', ')} (${event.phase}); the previous version keeps running`);
+          out.diagnostics(event.errors);
+        }
+        break;
+      case 'load':
+        out.line(`cannot start ${event.files.join(', ')} (${event.phase}); ${options.watch ? 'waiting for a fix' : 'not waiting for a fix (--no-watch)'}`);
+        out.diagnostics(event.errors);
+        if (event.phase === 'typecheck' && event.errors.some((d) => d.code?.startsWith('TS')))
+          out.line('to run it despite type errors, start it with --typecheck=warn');
+        break;
+      case 'ready':
+        out.line(
+          `running ${options.entry} (${plural(event.files.length, 'module')}) in ${event.ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
+        );
+        break;
+      case 'typecheck': {
+        const elsewhere = event.errors.filter((d) => !warned.has(formatDiagnostic(d)));
+        if (event.errors.length === 0) out.line('the whole program type-checks again');
+        else if (elsewhere.length > 0) {
+          out.line(`type errors elsewhere in the program (not blocking; found by the background check of ${event.files} files):`);
+          out.diagnostics(elsewhere);
+        }
+        break;
+      }
+      case 'warning':
+        out.line(event.message);
+        out.diagnostics(event.errors);
+        break;
+      case 'error':
+        break;
+      default:
+        assertNever(event);
+    }
+  });
+}

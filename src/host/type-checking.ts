@@ -1,0 +1,77 @@
+// The session's type checking: the gate (a checker process that answers for each change, started before
+// the first load so that load is gated too), the project settings it read (tsconfig `paths`, class-field
+// semantics), and the background check of the whole program after each applied change.
+
+import { BackgroundCheck } from '../check/background-check.js';
+import { type ProjectSettings, readSettings } from '../check/project-config.js';
+import { type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
+import type { Timers } from '../runtime/host.js';
+import type { Image } from '../runtime/image.js';
+import type { TypecheckMode } from '../runtime/type-gate.js';
+import { plural } from '../runtime/words.js';
+import type { Reporter } from './report.js';
+
+export interface TypeChecking {
+  /** The gate, or null when checking is off (or the checker could not start). */
+  readonly opened: OpenedGate | null;
+  readonly settings: ProjectSettings;
+  /** Starts the background check of the whole program after each change `image` applies. */
+  attach(image: Image, timers: Timers): void;
+  /** tsconfig.json changed: the next change and the next background check start fresh checkers. */
+  restart(): void;
+  close(): void;
+}
+
+/** Opens the type gate for the program of `entry` (unless `mode` is off) and reads the project settings. */
+export async function openTypeChecking(root: string, entry: string, mode: TypecheckMode, out: Reporter): Promise<TypeChecking> {
+  const opened =
+    mode === 'off'
+      ? null
+      : await WorkerTypeGate.open({ root, entry }).catch((e: unknown) => {
+          out.line(`${(e as Error).message}; running without type checking (--typecheck=off)`);
+          return null;
+        });
+  if (opened) {
+    out.line(`type checker ready in ${opened.ms.toFixed(0)} ms (${opened.config}, ${plural(opened.files, 'file')})`);
+    out.diagnostics(opened.configErrors);
+  }
+  // tsconfig paths and class-field semantics: from the checker, or read once when it is off.
+  const settings = opened
+    ? opened.settings
+    : ((): ProjectSettings => {
+        try {
+          return readSettings(root, entry);
+        } catch (e: unknown) {
+          out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
+          return { aliases: null, compile: {} };
+        }
+      })();
+  let background: BackgroundCheck | null = null;
+  let unsubscribe: (() => void) | null = null;
+  return {
+    opened,
+    settings,
+    attach(image, timers) {
+      if (!opened) return;
+      const check = new BackgroundCheck(
+        { root, entry },
+        timers,
+        (report) => image.publish({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors }),
+        (message) => out.line(message),
+      );
+      background = check;
+      unsubscribe = image.subscribe((event) => {
+        if (event.kind === 'reload' && event.ok) check.schedule();
+      });
+    },
+    restart() {
+      opened?.gate.restart();
+      background?.restart();
+    },
+    close() {
+      unsubscribe?.();
+      opened?.gate.close();
+      background?.close();
+    },
+  };
+}

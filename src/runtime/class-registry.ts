@@ -1,0 +1,47 @@
+// The live classes of one image by their stable prototype: what the migration engine walks prototype
+// chains with, what the image's stores are laid out by (StoreRegistry.layoutOf), and what an image lists
+// as its classes. One per image.
+
+import type { ClassIdentity } from './class-identity.js';
+import type { ModuleRecord } from './module-record.js';
+
+/** A class of the image and the module that defines it. */
+export interface ClassEntry {
+  readonly identity: ClassIdentity;
+  readonly record: ModuleRecord;
+}
+
+export class ClassRegistry {
+  readonly #byPrototype = new Map<object, ClassEntry>();
+
+  add(entry: ClassEntry): void {
+    this.#byPrototype.set(entry.identity.prototype, entry);
+  }
+
+  remove(identity: ClassIdentity): void {
+    this.#byPrototype.delete(identity.prototype);
+  }
+
+  /** The class whose stable prototype is `prototype`. */
+  get(prototype: object): ClassEntry | undefined {
+    return this.#byPrototype.get(prototype);
+  }
+
+  /** The classes of `prototype`'s chain that the image defined, base first. */
+  chainOf(prototype: object | null): ClassEntry[] {
+    const chain: ClassEntry[] = [];
+    for (let p = prototype; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+      const c = this.#byPrototype.get(p);
+      if (c) chain.unshift(c);
+    }
+    return chain;
+  }
+
+  /** Every class of the image. */
+  list(): ClassEntry[] {
+    return [...this.#byPrototype.values()];
+  }
+
+  /** The layout of a class by its stable prototype (a ClassIdentity is a store's ClassLayoutSource). */
+  readonly layoutOf = (prototype: object): ClassIdentity | undefined => this.#byPrototype.get(prototype)?.identity;
+}

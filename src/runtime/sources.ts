@@ -1,0 +1,63 @@
+// The texts one change works on, read once: the files it touched are read when the change begins (or
+// when its type check begins, as the file is saved), and the same bytes go to the type checker and the
+// compiler. Files new to the program that the change imports are read into the same snapshot as the
+// compiler reaches them. A file that cannot be read is a value here, and a `read` rejection later.
+
+import type { FileRead, Host } from './host.js';
+
+/** What the type checker is given: each touched file's text, or null when it was deleted. */
+export type CheckedTexts = ReadonlyMap<string, string | null>;
+
+export class SourceSnapshot {
+  readonly #reads: Map<string, FileRead>;
+  readonly #host: Pick<Host, 'readFile'>;
+  /** The touched files' texts as the type checker gets them (unreadable files aside). */
+  readonly texts: CheckedTexts;
+
+  private constructor(host: Pick<Host, 'readFile'>, reads: Map<string, FileRead>) {
+    this.#host = host;
+    this.#reads = reads;
+    const texts = new Map<string, string | null>();
+    for (const [path, r] of reads) if (r.kind !== 'unreadable') texts.set(path, r.kind === 'text' ? r.text : null);
+    this.texts = texts;
+  }
+
+  /** Reads `paths` (absolute) once each, all at once. */
+  static async take(host: Pick<Host, 'readFile'>, paths: Iterable<string>): Promise<SourceSnapshot> {
+    const list = [...new Set(paths)];
+    const reads = await Promise.all(list.map((p) => host.readFile(p)));
+    return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])));
+  }
+
+  /** True when every path of `paths` was read when the snapshot was taken. */
+  covers(paths: Iterable<string>): boolean {
+    for (const p of paths) if (!this.texts.has(p) && this.#reads.get(p)?.kind !== 'unreadable') return false;
+    return true;
+  }
+
+  /** True when `other` read the same for every path of `paths` (the same text, or the same absence). */
+  sameAs(other: SourceSnapshot, paths: Iterable<string>): boolean {
+    for (const p of paths) {
+      const a = this.#reads.get(p);
+      const b = other.#reads.get(p);
+      if (!a || !b || a.kind !== b.kind || (a.kind === 'text' && b.kind === 'text' && a.text !== b.text)) return false;
+    }
+    return true;
+  }
+
+  /** What the snapshot holds for `path`, reading it now if it holds nothing (a file new to the program). */
+  async read(path: string): Promise<FileRead> {
+    const known = this.#reads.get(path);
+    if (known) return known;
+    const read = await this.#host.readFile(path);
+    this.#reads.set(path, read);
+    return read;
+  }
+
+  /** The touched files that could not be read, with why. */
+  unreadable(): Array<{ readonly path: string; readonly code: string; readonly message: string }> {
+    const out: Array<{ path: string; code: string; message: string }> = [];
+    for (const [path, r] of this.#reads) if (r.kind === 'unreadable') out.push({ path, code: r.code, message: r.message });
+    return out;
+  }
+}
