@@ -1,6 +1,6 @@
 // Command-line parsing for `imago`: strict, with one-line errors that say what to do.
 
-export type TypecheckMode = 'gate' | 'warn' | 'off';
+import type { TypecheckMode } from '../runtime/type-gate.js';
 
 export interface RunArgs {
   readonly command: 'run';

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
-import { startSession } from '../host/session.js';
+import { guardOutput } from '../host/output-guard.js';
+import { type Session, startSession } from '../host/session.js';
+import { plural } from '../runtime/words.js';
 import { CHECK_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
 
 function fail(message: string): never {
@@ -19,6 +21,9 @@ function findRoot(dir: string): string {
     if (path.dirname(d) === d) return dir;
   }
 }
+
+/** Exit codes after a signal are 128 + its number, as shells report them. */
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 async function run(args: RunArgs): Promise<void> {
   const entry = path.resolve(args.entry);
@@ -38,7 +43,13 @@ async function run(args: RunArgs): Promise<void> {
       fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
     }
   }
-  const session = await startSession({
+  let session: Session | null = null;
+  const output = guardOutput((which, e) => {
+    // The program runs on without its reader; the events file (if any) says so, imago's stderr may be gone.
+    const message = `the reader of imago's ${which} went away (${(e as NodeJS.ErrnoException).code ?? e.message}); ${which === 'stdout' ? "the program's output is dropped" : "imago's own lines are dropped"} and the program keeps running`;
+    session?.image.publish({ kind: 'warning', message, errors: [] });
+  });
+  session = await startSession({
     entry,
     root,
     eventsFile: args.events ? path.resolve(args.events) : undefined,
@@ -46,31 +57,31 @@ async function run(args: RunArgs): Promise<void> {
     debounceMs: args.debounceMs,
     watch: args.watch,
     typecheck: args.typecheck,
-    stderr: (text) => process.stderr.write(text),
+    stderr: output.stderr,
   });
-  if (!args.watch && !session.started) {
-    await session.close();
+  const live = session;
+  if (!args.watch && !live.started) {
+    await live.close();
     process.exit(1);
   }
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: keyof typeof SIGNAL_NUMBERS): void => {
     if (stopping) process.exit(130);
     stopping = true;
     // A program with its own handler for the signal decides when to exit; imago only runs stop().
     const programHandles = process.listenerCount(signal) > 1;
-    process.stderr.write(`[imago] ${signal}: stopping${programHandles ? ' (the program handles the signal and exits itself)' : ''}\n`);
-    session.close().then(
+    output.stderr(`[imago] ${signal}: stopping${programHandles ? ' (the program handles the signal and exits itself)' : ''}\n`);
+    live.close().then(
       () => {
-        if (!programHandles) process.exit(session.stopFailed ? 1 : signal === 'SIGINT' ? 130 : 143);
+        if (!programHandles) process.exit(live.stopFailed ? 1 : 128 + SIGNAL_NUMBERS[signal]);
       },
       (e: unknown) => {
-        process.stderr.write(`[imago] stopping failed: ${(e as Error).message}\n`);
+        output.stderr(`[imago] stopping failed: ${(e as Error).message}\n`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 }
 
 /** The entry `imago check` checks when none is named. */
@@ -97,12 +108,10 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   for (const notice of result.notices) process.stdout.write(`note: ${notice}\n`);
   for (const d of errors) process.stdout.write(`${formatDiagnostic(d)}\n\n`);
   const ms = performance.now() - t0;
-  const where = `${files} file${files === 1 ? '' : 's'}, ${config}`;
+  const where = `${plural(files, 'file')}, ${config}`;
   if (errors.length > 0) {
     const inFiles = new Set(errors.map((d) => d.file)).size;
-    process.stdout.write(
-      `Found ${errors.length} error${errors.length === 1 ? '' : 's'} in ${inFiles} file${inFiles === 1 ? '' : 's'} (${where}; ${ms.toFixed(0)} ms).\n`,
-    );
+    process.stdout.write(`Found ${plural(errors.length, 'error')} in ${plural(inFiles, 'file')} (${where}; ${ms.toFixed(0)} ms).\n`);
     process.exit(1);
   }
   process.stdout.write(`No type errors (${where}; ${ms.toFixed(0)} ms).\n`);
