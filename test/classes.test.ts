@@ -126,6 +126,23 @@ describe('class behaviour', () => {
     assert.deepEqual([K['count'], K['other']], [100, 2], 'count re-initialized, other kept');
   });
 
+  it('takes a removed static field off the class, and keeps one a new statement defines again', async () => {
+    const src = (statics: string): string => `export class K { ${statics} }\n`;
+    const { api, edit } = await start({ 'main.ts': src('static a = 1; static b = 2; static #c = 3; static c(): number { return K.#c; }') });
+    const K = api()['K'] as Obj;
+    assert.deepEqual([K['a'], K['b'], K.c!()], [1, 2, 3]);
+    const r = await edit({ 'main.ts': src('static a = 1; static c(): number { return 0; }') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal(Object.hasOwn(K, 'b'), false, 'b is gone from the class');
+    assert.equal('b' in K, false);
+    assert.equal(Object.getOwnPropertySymbols(K).length, 0, 'so is the private static');
+    assert.equal(K['a'], 1, 'a is kept');
+    await edit({ 'main.ts': src('static a = 10; static b = 20; static c(): number { return 0; }') });
+    assert.deepEqual([K['a'], K['b']], [10, 20], 'statics added back, a re-initialized');
+    await edit({ 'main.ts': src('static a: number = 10; static b = 20; static c(): number { return 0; }') });
+    assert.equal(K['a'], 10, 'a statement edited (a new statement) defines a again: it stays');
+  });
+
   it('works across versions with #private fields and methods, both ways', async () => {
     const src = (mul: number, bump: number): string =>
       `export class P { #n = 100; #bump(): number { return ${bump}; } get n(): number { return this.#n * ${mul} + this.#bump(); } has(o: object): boolean { return #n in o; } reader(): () => number { return () => this.#n; } }\nexport const p = new P();\nexport const oldReader = p.reader();\nexport function make(): P { return new P(); }\n`;

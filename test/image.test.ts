@@ -2,6 +2,7 @@
 // through the API, time driven by hand where timers matter.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -282,6 +283,46 @@ describe('imports', () => {
   });
 });
 
+describe('events', () => {
+  it('sends each event to every subscriber until it unsubscribes', async () => {
+    const { image, project } = await start({ 'main.ts': 'export const v = 1;\n' });
+    const seen: string[] = [];
+    const stop = image.subscribe((e) => seen.push(e.kind === 'reload' ? `reload:${e.ok}` : e.kind));
+    const other: string[] = [];
+    image.subscribe((e) => other.push(e.kind));
+    assert.equal((await edit(image, project, { 'main.ts': 'export const v = 2;\n' })).kind, 'applied');
+    assert.equal((await edit(image, project, { 'main.ts': 'export const v = ;\n' })).kind, 'rejected');
+    image.publish({ kind: 'warning', message: 'hello', errors: [] });
+    assert.deepEqual(seen, ['reload:true', 'reload:false', 'warning']);
+    stop();
+    await edit(image, project, { 'main.ts': 'export const v = 3;\n' });
+    assert.equal(seen.length, 3, 'nothing after it unsubscribed');
+    assert.equal(other.length, 4, 'the other subscriber still hears');
+  });
+
+  it('surfaces a throwing subscriber as an uncaught error, and the change it heard of still applies', () => {
+    // In a process of its own: the test runner claims uncaught errors in its own.
+    const script = `
+      import { createImage } from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
+      import { createMemoryHost } from ${JSON.stringify(new URL('../src/host/memory-host.js', import.meta.url).href)};
+      const host = createMemoryHost({ files: { '/p/main.ts': 'export const v = 1;\\n' } });
+      const image = createImage({ entry: '/p/main.ts', root: '/p', host });
+      let uncaught = 0;
+      process.on('uncaughtException', (e) => { if (e.message === 'subscriber bug') uncaught++; });
+      await image.load();
+      image.subscribe(() => { throw new Error('subscriber bug'); });
+      host.write({ '/p/main.ts': 'export const v = 2;\\n' });
+      const r = await image.change(['/p/main.ts']);
+      await new Promise((r) => setImmediate(r));
+      console.log(JSON.stringify({ kind: r.kind, v: image.entry.v, uncaught }));
+      image.dispose();
+    `;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(JSON.parse(out.stdout), { kind: 'applied', v: 2, uncaught: 1 });
+  });
+});
+
 describe('layers and errors', () => {
   it('keeps every installed layer in V8 fast mode after many swaps', async () => {
     v8.setFlagsFromString('--allow-natives-syntax');
@@ -290,6 +331,22 @@ describe('layers and errors', () => {
     for (let i = 1; i <= 10; i++)
       await edit(image, project, { 'main.ts': `export function f(): number { return ${i}; }\nexport function g(): number { return ${i}; }\n` });
     for (const layer of image.layers()) assert.ok(hasFast(layer), 'a layer was left in dictionary mode (fact 1: 14x slower calls)');
+  });
+
+  it("hides imago's own frames (class constructors, trampolines) from the program's stack traces", async () => {
+    const { exports } = await start({
+      'main.ts':
+        'export class K {\n  constructor(n: number) {\n    if (n > 0) throw new Error("no");\n  }\n}\nexport class Sub extends K {}\nexport function make(): K {\n  return new Sub(1);\n}\n',
+    });
+    let stack = '';
+    try {
+      call(exports(), 'make');
+    } catch (e: unknown) {
+      stack = (e as Error).stack ?? '';
+    }
+    assert.match(stack, /main\.ts:3:/, `the throw is shown in main.ts:\n${stack}`);
+    assert.match(stack, /main\.ts:8:/, 'and the call in make()');
+    assert.doesNotMatch(stack, /\?class=|\?trampolines|\?v\d/, `no generated frame is shown:\n${stack}`);
   });
 
   it('maps stack traces of project code to the TypeScript source', async () => {

@@ -1,10 +1,11 @@
 // Edge cases found in review: each test pins one behaviour that once went wrong.
 
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { watchTree } from '../src/host/watcher.js';
+import { type WatchFolder, watchTree } from '../src/host/watcher.js';
 import { createNodeHost } from '../src/index.js';
 import { call, startImage } from './helpers/image.js';
 import { sleep, tempProject, waitFor } from './helpers/project.js';
@@ -157,6 +158,32 @@ describe('host regressions', () => {
       await sleep(50);
       fs.writeFileSync(p.path('lib/b.ts'), 'export {};\n');
       await waitFor('an event for the new lib/b.ts', () => seen.includes(path.join(p.dir, 'lib', 'b.ts')), 3000);
+    } finally {
+      w.close();
+      p.remove();
+    }
+  });
+
+  it('reports a watch that fails, naming the folder, instead of dropping it', () => {
+    const p = tempProject({ 'lib/a.ts': 'export {};\n' });
+    const watchers: Array<EventEmitter & { close(): void }> = [];
+    const fake: WatchFolder = () => {
+      const w = Object.assign(new EventEmitter(), { close: () => undefined });
+      watchers.push(w);
+      return w as unknown as fs.FSWatcher;
+    };
+    const errors: string[] = [];
+    const w = watchTree(
+      p.dir,
+      () => undefined,
+      (m) => errors.push(m),
+      fake,
+    );
+    try {
+      assert.equal(watchers.length, 2, 'the root and lib/ are watched');
+      watchers[1]!.emit('error', new Error('EMFILE: too many open files'));
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]!, /^watching .*lib failed \(EMFILE: too many open files\); edits there will not apply until imago restarts$/);
     } finally {
       w.close();
       p.remove();

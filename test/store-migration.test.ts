@@ -93,3 +93,24 @@ describe('store columns across changes', () => {
     assert.deepEqual(values(api() as unknown as Api, 'col'), [2, 3, 4]);
   });
 });
+
+describe('stores of two images in one process', () => {
+  it('stay apart: each image lists its own, with its own tags, and a layout change reaches only its own', async () => {
+    const files = { 'main.ts': program('x = 0;') };
+    const one = await startImage(files);
+    const two = await startImage(files);
+    const first = (one.api() as unknown as Api).s;
+    const second = (two.api() as unknown as Api).s;
+    assert.deepEqual(
+      one.image.stores().map((s) => s.name),
+      ['Store<U>'],
+    );
+    assert.equal(one.image.stores()[0], first as unknown, 'the first image lists its own store');
+    assert.equal(two.image.stores()[0], second as unknown, 'the second image its own');
+    assert.equal(one.image.stores()[0]!.tag, two.image.stores()[0]!.tag, 'each image hands out its own tags (both start at 1)');
+    const r = await one.edit({ 'main.ts': program('x = 0; armor = 2;') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.deepEqual(values(one.api() as unknown as Api, 'armor'), [2, 2, 2], 'the edited image migrated its store');
+    assert.throws(() => second.get((two.api() as unknown as Api).hs[0]!, 'armor' as never), /has no field "armor"/, "the other image's store kept its columns");
+  });
+});

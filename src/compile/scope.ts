@@ -38,7 +38,7 @@ export interface ModuleScope {
   readonly globals: ReadonlySet<string>;
 }
 
-const skipKeys = new Set(['start', 'end', 'range', 'type', 'loc']);
+const skipKeys: ReadonlySet<string> = new Set(['start', 'end', 'range', 'type', 'loc']);
 
 function childKeys(node: ESTree.Node): string[] {
   const record = node as unknown as Record<string, unknown>;

@@ -56,7 +56,8 @@ export class Batcher {
     this.#events++;
     this.#batch.add(file);
     const { timers, checkAhead } = this.#options;
-    if (checkAhead && !this.#earlyQueued) {
+    // One early read per batch: later events of the batch are confirmed when it is applied (#confirm).
+    if (checkAhead && !this.#earlyQueued && !this.#early) {
       this.#earlyQueued = true;
       timers.setImmediate(() => {
         this.#earlyQueued = false;

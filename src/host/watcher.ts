@@ -22,8 +22,11 @@ const isDirectory = (p: string): boolean => {
   }
 };
 
+/** How a folder is watched (fs.watch; tests hand in their own). */
+export type WatchFolder = (dir: string, options: { persistent: boolean }, listener: (event: string, name: string | Buffer | null) => void) => fs.FSWatcher;
+
 /** Calls `onFile(absolutePath)` for every source file created, changed, renamed or deleted below `root`. */
-export function watchTree(root: string, onFile: (file: string) => void, onError: (message: string) => void): Watcher {
+export function watchTree(root: string, onFile: (file: string) => void, onError: (message: string) => void, watch: WatchFolder = fs.watch): Watcher {
   const watchers = new Map<string, fs.FSWatcher>();
   const drop = (dir: string): void => {
     for (const [d, w] of watchers) {
@@ -37,7 +40,7 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
     if (watchers.has(dir)) return;
     let w: fs.FSWatcher;
     try {
-      w = fs.watch(dir, { persistent: true }, (event, name) => {
+      w = watch(dir, { persistent: true }, (event, name) => {
         if (!name) return;
         const entry = path.join(dir, name.toString());
         if (SOURCE.test(entry)) {

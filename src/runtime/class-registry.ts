@@ -13,6 +13,8 @@ export interface ClassEntry {
 
 export class ClassRegistry {
   readonly #byPrototype = new Map<object, ClassEntry>();
+  /** Objects imago made that inherit from a class's prototype but are no instances (initializer tables). */
+  readonly #internal = new WeakSet<object>();
 
   add(entry: ClassEntry): void {
     this.#byPrototype.set(entry.identity.prototype, entry);
@@ -35,6 +37,15 @@ export class ClassRegistry {
       if (c) chain.unshift(c);
     }
     return chain;
+  }
+
+  /** Marks an object of imago's own that inherits from a class's prototype: never migrated as an instance. */
+  markInternal(o: object): void {
+    this.#internal.add(o);
+  }
+
+  isInternal(o: object): boolean {
+    return this.#internal.has(o);
   }
 
   /** Every class of the image. */

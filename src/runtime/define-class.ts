@@ -25,8 +25,10 @@ export function defineClass(
   impl: Constructor,
   initializers: Record<PropertyKey, () => unknown>,
 ): unknown {
-  // `super.x` in an initializer run for a live instance reaches the superclass, as in the class body.
+  // `super.x` in an initializer run for a live instance reaches the superclass, as in the class body. The
+  // table then inherits from the superclass's prototype: a heap walk finds it, and it is no instance.
   Object.setPrototypeOf(initializers, parentOf(impl));
+  ctx.classes.markInternal(initializers);
   if (ctx.transaction) return define(ctx, ctx.transaction, record, name, impl, initializers);
   // Outside a change (the rest of a module that awaited at top level runs after its change committed):
   // a transaction of its own, settled at once, rolled back if it throws.

@@ -8,7 +8,7 @@
 import type { FieldDecl } from '../compile/compiled-module.js';
 import { type ColumnSpec, columnsOf } from '../store/schema.js';
 import type { StoreCore } from '../store/store-core.js';
-import { type ChainLayout, declaredLayout, type LayoutField } from './chain-layout.js';
+import { type ChainLayout, declaredLayout, fieldKey, type LayoutField } from './chain-layout.js';
 import type { ClassIdentity } from './class-identity.js';
 import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff } from './layout-diff.js';
@@ -54,7 +54,7 @@ export function findAffected(env: MigrationEnv, identity: ClassIdentity, walk: b
   // A class never constructed (one that only lays out stores, say) has no instances to walk the heap for.
   if (walk && identity.constructed()) {
     const found = ctx.host.findInstances ? ctx.host.findInstances(identity.prototype) : null;
-    objects = found === null ? null : found.filter((o) => !ctx.stores.isRowView(o));
+    objects = found === null ? null : found.filter((o) => !ctx.stores.isRowView(o) && !ctx.classes.isInternal(o));
   }
   const stores = ctx.stores.storesOf(identity.prototype);
   const log = tx.layouts;
@@ -100,13 +100,14 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     initialized: new Set(),
     unchecked: new Set(),
   };
-  const ownAdded = new Set(own.diff.added.filter((a) => !a.from).map((a) => a.field.name));
+  // The fields the class added, by the key they live under (a subclass may still declare the same key).
+  const ownAdded = new Set(own.diff.added.filter((a) => !a.from).map((a) => fieldKey(step.record, step.identity.name, a.field.name)));
   const account = (plan: LayoutPlan, objects: boolean): void => {
     for (const t of plan.fields) {
       // Store columns are checked by element type; only instances can hold values imago could not check.
       if (objects && (t.source.kind === 'retyped' || t.source.kind === 'renamed') && !t.checked && t.field.decl.typeText !== '')
         entry.unchecked.add(t.field.name);
-      if (t.field.owner !== step.identity || !ownAdded.has(t.field.name)) continue;
+      if (!ownAdded.has(t.field.key)) continue;
       if (t.source.kind === 'kept' || t.source.kind === 'retyped') entry.keptByName.add(t.field.name);
       else entry.initialized.add(t.field.name);
     }
@@ -278,7 +279,8 @@ function markMoves(reports: LayoutReport[], steps: readonly StepLog[]): void {
       const into = reports[i]!;
       const move = { field, from: from.class, to: into.class };
       reports[j] = { ...from, removed: from.removed.filter((f) => f !== field), moved: [...from.moved, move] };
-      reports[i] = { ...into, added: into.added.filter((f) => f !== field), moved: [...into.moved, move] };
+      // Instances that held it from nowhere got it from its initializer: for them it was added.
+      reports[i] = { ...into, added: to.initialized.has(field) ? into.added : into.added.filter((f) => f !== field), moved: [...into.moved, move] };
     }
   });
 }

@@ -27,8 +27,15 @@ export class CliRun {
     args: readonly string[],
     readonly eventsFile = path.join(dir, '.events.ndjson'),
     nodeArgs: readonly string[] = [],
+    /** As another user, say (`uid`, `gid`). */
+    spawnOptions: { readonly uid?: number; readonly gid?: number } = {},
   ) {
-    this.#child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    this.#child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+      ...spawnOptions,
+    });
     this.#child.stdout!.on('data', (d: Buffer) => {
       this.#buffer += d.toString();
       const parts = this.#buffer.split('\n');

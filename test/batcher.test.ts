@@ -1,0 +1,109 @@
+// The batcher alone, on the memory host with a clock driven by hand: events become changes, the batch is
+// read once as it begins and its check starts then, a save after that read is not lost, and a disposed
+// batcher applies nothing.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Batcher } from '../src/host/batcher.js';
+import { createImage, type ImageEvent } from '../src/index.js';
+import type { CheckedTexts } from '../src/runtime/sources.js';
+import type { TypeGate } from '../src/runtime/type-gate.js';
+import { memoryProject } from './helpers/image.js';
+
+/** Lets promises settle (reads, changes) without moving the clock. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+};
+
+async function setup(): Promise<{
+  batcher: Batcher;
+  write: (text: string) => void;
+  file: string;
+  advance: (ms: number) => Promise<void>;
+  api: () => Record<string, unknown>;
+  reloads: ImageEvent[];
+  checked: CheckedTexts[];
+  ahead: CheckedTexts[];
+}> {
+  const { project, host } = memoryProject({ 'main.ts': 'export const v = 0;\n' }, { manualClock: true });
+  const checked: CheckedTexts[] = [];
+  const gate: TypeGate = {
+    check: async (texts) => {
+      checked.push(texts);
+      return { errors: [], notices: [], checked: texts.size, ms: 0 };
+    },
+    knows: () => false,
+    close: () => undefined,
+  };
+  const image = createImage({ entry: project.path('main.ts'), root: project.dir, host, typeGate: gate });
+  assert.equal((await image.load()).kind, 'applied');
+  const reloads: ImageEvent[] = [];
+  image.subscribe((e) => {
+    if (e.kind === 'reload') reloads.push(e);
+  });
+  const ahead: CheckedTexts[] = [];
+  const batcher = new Batcher({ image, debounceMs: 3, timers: host.timers, checkAhead: (t) => ahead.push(t), onInternalError: (m) => assert.fail(m) });
+  const file = project.path('main.ts');
+  return {
+    batcher,
+    file,
+    write: (text) => host.write({ [file]: text }),
+    advance: async (ms) => {
+      host.clock!.advance(ms);
+      await settle();
+    },
+    api: () => image.entry!,
+    reloads,
+    checked,
+    ahead,
+  };
+}
+
+describe('the batcher', () => {
+  it('applies the events of one quiet period as one change, its texts read once and checked as they were read', async () => {
+    const s = await setup();
+    s.write('export const v = 1;\n');
+    s.batcher.add(s.file);
+    s.batcher.add(s.file);
+    await s.advance(0);
+    assert.equal(s.ahead.length, 1, 'the check began as the batch was read');
+    await s.advance(3);
+    assert.equal(s.reloads.length, 1, 'one change');
+    assert.equal(s.api()['v'], 1);
+    assert.equal(s.checked.at(-1), s.ahead[0], 'the change was checked with the snapshot read early: the same bytes');
+  });
+
+  it('reads again when a save came after its early read, and applies the newer text', async () => {
+    const s = await setup();
+    s.write('export const v = 1;\n');
+    s.batcher.add(s.file);
+    await s.advance(0);
+    s.write('export const v = 2;\n');
+    s.batcher.add(s.file);
+    await s.advance(3);
+    assert.equal(s.api()['v'], 2, 'the later save is what runs');
+    assert.equal(s.checked.at(-1)?.get(s.file), 'export const v = 2;\n', 'and what was checked');
+  });
+
+  it('keeps the early snapshot when the text read again is the same', async () => {
+    const s = await setup();
+    s.write('export const v = 3;\n');
+    s.batcher.add(s.file);
+    await s.advance(0);
+    s.batcher.add(s.file);
+    await s.advance(3);
+    assert.equal(s.api()['v'], 3);
+    assert.equal(s.checked.at(-1), s.ahead[0], 'the early check answered');
+  });
+
+  it('applies nothing once disposed', async () => {
+    const s = await setup();
+    s.write('export const v = 4;\n');
+    s.batcher.add(s.file);
+    s.batcher.dispose();
+    await s.advance(10);
+    assert.equal(s.reloads.length, 0);
+    assert.equal(s.api()['v'], 0);
+  });
+});

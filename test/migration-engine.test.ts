@@ -1,0 +1,222 @@
+// The migration engine: fields matched by key across a class hierarchy (moved up, moved down, a class
+// re-parented), objects the new version makes during the change left alone, instances and store rows
+// migrated together and put back together, and the engine driven outside a commit.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileModule } from '../src/compile/compile-module.js';
+import { createMemoryHost } from '../src/host/memory-host.js';
+import type { ChangeResult } from '../src/index.js';
+import { createClassIdentity } from '../src/runtime/class-identity.js';
+import { ClassRegistry } from '../src/runtime/class-registry.js';
+import { findAffected, migrateStep, settleLayouts } from '../src/runtime/migration.js';
+import { ModuleRecord } from '../src/runtime/module-record.js';
+import { Transaction } from '../src/runtime/transaction.js';
+import { StoreRegistry } from '../src/store/registry.js';
+import type { StoreCore } from '../src/store/store-core.js';
+import { call, startImage } from './helpers/image.js';
+
+const summaryOf = (r: ChangeResult) => {
+  assert.equal(r.kind, 'applied', JSON.stringify(r));
+  return r.kind === 'applied' ? r.summary : null!;
+};
+
+/** A base class, a subclass, one instance of each, and a way to read their fields. */
+const hierarchy = (base: string, sub: string): string => `export class Base { ${base} }
+export class Sub extends Base { ${sub} }
+export const b = new Base();
+export const s = new Sub();
+export function fresh(): string[] { return Object.keys(new Sub()); }
+`;
+
+describe('fields matched by name across a hierarchy', () => {
+  it('keeps the values of a field moved up into the superclass, and initializes it where no one held it', async () => {
+    const { api, edit } = await startImage({ 'main.ts': hierarchy('a = 1;', 'x = 1; c = 3;') });
+    (api()['s'] as Record<string, number>)['x'] = 5;
+    const summary = summaryOf(await edit({ 'main.ts': hierarchy('a = 1; x = 0;', 'c = 3;') }));
+    const s = api()['s'] as Record<string, number>;
+    const b = api()['b'] as Record<string, number>;
+    assert.equal(s['x'], 5, "the subclass instance's value stayed");
+    assert.equal(b['x'], 0, 'the base instance got the initializer');
+    assert.deepEqual(Object.keys(s), call(api(), 'fresh'), 'the subclass instance has the fields in the order a new one has them');
+    const moved = summary.layouts.flatMap((l) => l.moved.map((m) => `${l.class}: ${m.field} ${m.from}->${m.to}`));
+    assert.deepEqual(moved.sort(), ['Base: x Sub->Base', 'Sub: x Sub->Base'], 'both classes report the move');
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.added, l.removed]),
+      [
+        ['Base', ['x'], []],
+        ['Sub', [], []],
+      ],
+      'the base added x for its own instances; the subclass lost nothing',
+    );
+  });
+
+  it('keeps the values of a field moved down into a subclass, and drops it from base instances', async () => {
+    const { api, edit } = await startImage({ 'main.ts': hierarchy('a = 1; x = 0;', 'c = 3;') });
+    (api()['s'] as Record<string, number>)['x'] = 5;
+    (api()['b'] as Record<string, number>)['x'] = 7;
+    const summary = summaryOf(await edit({ 'main.ts': hierarchy('a = 1;', 'x = 1; c = 3;') }));
+    const s = api()['s'] as Record<string, number>;
+    const b = api()['b'] as Record<string, number>;
+    assert.equal(s['x'], 5, 'the value moved down with the field');
+    assert.equal('x' in b, false, 'the base instance no longer has x');
+    assert.deepEqual(Object.keys(s), call(api(), 'fresh'));
+    assert.deepEqual(Object.keys(b), ['a']);
+    assert.deepEqual(summary.layouts.find((l) => l.class === 'Sub')?.moved, [{ field: 'x', from: 'Base', to: 'Sub' }]);
+  });
+
+  it('moves a field up without an initializer when every instance holding the class already has it', async () => {
+    const v = (base: string, sub: string): string => `export class Base { ${base} }
+export class Sub extends Base { ${sub} }
+export const s = new Sub();
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('a = 1;', 'x: number = 4;') });
+    const r = await edit({ 'main.ts': v('a = 1; x!: number;', '') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal((api()['s'] as Record<string, number>)['x'], 4);
+  });
+
+  it('refuses a field moved up without an initializer when a base instance would have no value', async () => {
+    const { api, edit } = await startImage({ 'main.ts': hierarchy('a = 1;', 'x: number = 4;') });
+    const r = await edit({ 'main.ts': hierarchy('a = 1; x!: number;', '') });
+    assert.equal(r.kind, 'rejected');
+    assert.ok(
+      r.kind === 'rejected' && r.phase === 'migrate' && /Base\.x is added to live instances but has no initializer/.test(r.errors[0]!.message),
+      JSON.stringify(r),
+    );
+    assert.equal((api()['s'] as Record<string, number>)['x'], 4, 'nothing changed');
+    assert.equal('x' in (api()['b'] as object), false);
+  });
+
+  it('re-parents a class: fields of the old parent go, those of the new one come with their initializers', async () => {
+    const v = (parent: string): string => `export class A { a = 1; }
+export class B { b = 2; }
+export class Sub extends ${parent} { c = 3; }
+export const s = new Sub();
+export function isB(): boolean { return s instanceof B; }
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('A') });
+    summaryOf(await edit({ 'main.ts': v('B') }));
+    assert.deepEqual({ ...(api()['s'] as object) }, { b: 2, c: 3 });
+    assert.equal(call(api(), 'isB'), true);
+  });
+
+  it('moves a column of a store from a subclass up to its superclass with its values', async () => {
+    const v = (base: string, sub: string): string => `import { createStore } from 'imago/store';
+export class Base { ${base} }
+export class Sub extends Base { ${sub} }
+export const rows = createStore(Sub);
+export const h = rows.add({ a: 1, x: 9 } as never);
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('a = 0;', 'x = 0;') });
+    const r = await edit({ 'main.ts': v('a = 0; x = 0;', '') });
+    summaryOf(r);
+    const rows = api()['rows'] as { get(h: unknown, f: string): unknown; column(f: string): unknown };
+    assert.equal(rows.get(api()['h'], 'x'), 9, 'the row kept x');
+    assert.equal(rows.get(api()['h'], 'a'), 1);
+  });
+});
+
+describe('objects the new version makes during the change', () => {
+  it('are not migrated as old: a re-run static initializer makes an instance of the new layout', async () => {
+    const v = (fields: string, shared: string): string => `export class C { ${fields} static shared = ${shared}; }
+export const kept = new C();
+kept.a = 7;
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('a = 1;', 'new C()') });
+    const r = await edit({ 'main.ts': v('/** @renamed a */ b = 1; c = this.b * 2;', 'new C() as C').replace('kept.a = 7;\n', '') });
+    const summary = summaryOf(r);
+    const kept = api()['kept'] as Record<string, number>;
+    const shared = (api()['C'] as { shared: Record<string, number> }).shared;
+    assert.deepEqual({ ...kept }, { b: 7, c: 14 }, 'the old instance was migrated');
+    assert.deepEqual({ ...shared }, { b: 1, c: 2 }, 'the instance the new static made has the new layout, untouched by the migration');
+    assert.equal(summary.migration?.instances, 2, 'the old instances: kept and the old shared one');
+  });
+});
+
+describe('instances and store rows change together', () => {
+  it('puts back both when a statement after the class throws', async () => {
+    const v = (fields: string, tail = ''): string => `import { createStore } from 'imago/store';
+export class P { ${fields} }
+export const one = new P();
+export const rows = createStore(P);
+export const h = rows.add({});
+${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v('hp = 1;') });
+    const r = await edit({ 'main.ts': v('hp = 1; armor = 2;', 'throw new Error("late");\n') });
+    assert.equal(r.kind, 'rejected');
+    assert.equal(r.kind === 'rejected' && r.phase, 'evaluate');
+    assert.deepEqual({ ...(api()['one'] as object) }, { hp: 1 }, 'the instance is as it was');
+    const rows = api()['rows'] as { get(h: unknown, f: string): unknown };
+    assert.throws(() => rows.get(api()['h'], 'armor'), /has no field "armor"/, 'the store has its old columns');
+  });
+
+  it('lets statements after the class in the same change use the new fields of instances and rows', async () => {
+    const v = (fields: string, tail = ''): string => `import { createStore } from 'imago/store';
+export class P { ${fields} }
+export const one = new P();
+export const rows = createStore(P);
+export const h = rows.add({});
+${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v('hp = 1;') });
+    const r = await edit({ 'main.ts': v('hp = 1; armor = 2;', 'export const seen = [one.armor, rows.get(h, "armor"), rows.add({ armor: 5 })];\n') });
+    summaryOf(r);
+    const seen = api()['seen'] as unknown[];
+    assert.deepEqual(seen.slice(0, 2), [2, 2]);
+  });
+});
+
+describe('the engine outside a commit', () => {
+  it('migrates instances and settles them with a transaction of its own, and rolls back', () => {
+    const host = createMemoryHost();
+    const classes = new ClassRegistry();
+    const stores = new StoreRegistry<StoreCore>({ layoutOf: classes.layoutOf });
+    const record = new ModuleRecord('/m.ts', 'm.ts');
+    const compiled = (src: string) => {
+      const r = compileModule('m.ts', src);
+      assert.ok(r.ok);
+      return r.module.classes.get('P')!;
+    };
+    const v1 = compiled('class P { hp = 1; legacy = 0; }');
+    const v2 = compiled('class P { /** @renamed hp */ health = 1; armor = 3; }');
+    class Impl1 {
+      hp = 1;
+      legacy = 0;
+    }
+    class Impl2 {
+      health = 1;
+      armor = 3;
+    }
+    const identity = createClassIdentity(host, 'P', '/m.ts?class=P', Impl1, v1.fields, {});
+    classes.add({ identity, record });
+    record.classes.set('P', identity);
+    const P = identity.constructor as unknown as new () => Record<string, number>;
+    const a = new P();
+    a['hp'] = 40;
+    const ctx = { host, classes, stores };
+    const run = (fail: boolean): Transaction => {
+      const tx = new Transaction();
+      const env = { ctx, tx };
+      const affected = findAffected(env, identity, true);
+      const before = { fields: identity.fields, impl: identity.impl };
+      identity.fields = v2.fields;
+      identity.initializers = { armor: () => 3 };
+      identity.impl = Impl2;
+      tx.onUndo(() => {
+        identity.fields = before.fields;
+        identity.impl = before.impl;
+      });
+      migrateStep(env, { identity, record, old: v1.fields, info: v2, hook: null }, false, affected);
+      if (fail) tx.rollback();
+      return tx;
+    };
+    run(true);
+    assert.deepEqual({ ...a }, { hp: 40, legacy: 0 }, 'a rolled-back transaction leaves the instance as it was');
+    const tx = run(false);
+    const result = settleLayouts({ ctx, tx });
+    tx.close();
+    assert.deepEqual({ ...a }, { health: 40, armor: 3 }, 'migrated and settled');
+    assert.equal(result?.instances, 1);
+    assert.deepEqual(result?.reports[0]?.renamed, [{ from: 'hp', to: 'health' }]);
+  });
+});

@@ -1,0 +1,150 @@
+// What happens around the program: files that cannot be read (a symlink loop, a folder where a file
+// was, no permission), and the reader of imago's output going away. Through the real CLI.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createImage } from '../src/index.js';
+import { CLI, CliRun, type Event } from './helpers/cli.js';
+import { memoryProject } from './helpers/image.js';
+import { sleep, tempProject, waitFor } from './helpers/project.js';
+
+const cleanup: Array<() => void> = [];
+after(() => {
+  for (const c of cleanup) c();
+});
+
+const lib = (n: number): string => `export function part(): string { return 'p${n}'; }\n`;
+const main = "import { part } from './lib.ts';\nsetInterval(() => console.log(part()), 10);\n";
+
+/** Starts imago on a project of main.ts and lib.ts and waits for its first line. */
+async function startLib(args: readonly string[] = ['--typecheck', 'off']): Promise<{ cli: CliRun; p: ReturnType<typeof tempProject> }> {
+  const p = tempProject({ 'main.ts': main, 'lib.ts': lib(1) });
+  const cli = CliRun.run(p.dir, [...args, 'main.ts']);
+  cleanup.push(() => {
+    cli.kill();
+    p.remove();
+  });
+  await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
+  return { cli, p };
+}
+
+const lastReload = (cli: CliRun): Event | undefined => cli.reloads().at(-1);
+
+describe('files that cannot be read', () => {
+  it('rejects a symlink loop where a module was, as a read error naming the file and the cause; restoring it applies', async () => {
+    const { cli, p } = await startLib();
+    fs.rmSync(p.path('lib.ts'));
+    fs.symlinkSync('lib.ts', p.path('lib.ts'));
+    const r = await cli.until('the rejection', () => lastReload(cli));
+    assert.equal(r.ok, false);
+    assert.equal(r.phase, 'read');
+    const d = (r['errors'] as Array<{ file: string; code: string; message: string }>)[0]!;
+    assert.equal(d.file, 'lib.ts');
+    assert.equal(d.code, 'IMAGO_READ');
+    assert.match(d.message, /cannot read lib\.ts: too many levels of symbolic links \(ELOOP\); the path is a loop of symbolic links/);
+    assert.match(cli.stderr, /rejected change to lib\.ts \(read\); the previous version keeps running/);
+    assert.doesNotMatch(cli.stderr, /internal error/);
+    fs.rmSync(p.path('lib.ts'));
+    fs.writeFileSync(p.path('lib.ts'), lib(2));
+    await cli.until('the restored module', () => cli.lines.includes('p2'));
+  });
+
+  it('rejects a folder where a module was, as a read error', async () => {
+    const { cli, p } = await startLib();
+    fs.rmSync(p.path('lib.ts'));
+    fs.mkdirSync(p.path('lib.ts'));
+    const r = await cli.until('the rejection', () => lastReload(cli));
+    assert.equal(r.phase, 'read');
+    assert.match(JSON.stringify(r['errors']), /cannot read lib\.ts: it is a folder \(EISDIR\); a folder is where the file was/);
+    assert.ok(
+      cli.lines.slice(-3).every((l) => l === 'p1'),
+      'the previous version keeps running',
+    );
+  });
+
+  it('rejects a module it may not read, as a read error (run as an unprivileged user when root)', async () => {
+    const p = tempProject({ 'main.ts': main, 'lib.ts': lib(1) });
+    fs.chmodSync(p.dir, 0o777);
+    const asRoot = process.getuid?.() === 0;
+    const events = path.join(p.dir, '.events.ndjson');
+    const cli = new CliRun(p.dir, ['run', '--events', events, '--typecheck', 'off', 'main.ts'], events, [], asRoot ? { uid: 65534, gid: 65534 } : {});
+    cleanup.push(() => {
+      cli.kill();
+      p.remove();
+    });
+    await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
+    fs.chmodSync(p.path('lib.ts'), 0o000);
+    fs.appendFileSync(p.path('lib.ts'), '\n');
+    const r = await cli.until('the rejection', () => lastReload(cli));
+    assert.equal(r.phase, 'read');
+    assert.match(JSON.stringify(r['errors']), /cannot read lib\.ts: permission denied \(EACCES\); give imago permission to read it/);
+    fs.chmodSync(p.path('lib.ts'), 0o644);
+    fs.writeFileSync(p.path('lib.ts'), lib(3));
+    await cli.until('the readable module', () => cli.lines.includes('p3'));
+  });
+
+  it('rejects an unreadable file in-process too, with the cause the host gives', async () => {
+    const { project, host } = memoryProject({ 'main.ts': "import { part } from './lib.ts';\nexport const v = part();\n", 'lib.ts': lib(1) });
+    const image = createImage({ entry: project.path('main.ts'), root: project.dir, host });
+    cleanup.push(() => image.dispose());
+    assert.equal((await image.load()).kind, 'applied');
+    host.breakFile(project.path('lib.ts'), 'EIO', 'an input/output error');
+    const r = await image.change([project.path('lib.ts')]);
+    assert.ok(r.kind === 'rejected' && r.phase === 'read', JSON.stringify(r));
+    assert.match(r.kind === 'rejected' ? r.errors[0]!.message : '', /cannot read lib\.ts: an input\/output error \(EIO\); check the file and save it again/);
+  });
+});
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe('when the reader of its output goes away', () => {
+  it('keeps the program running without spinning, applies edits, says so in the events file, and stops on SIGTERM', async () => {
+    const p = tempProject({ 'main.ts': "export function probe(): string { return 'a'; }\nsetInterval(() => console.log(probe()), 20);\n" });
+    const events = path.join(p.dir, '.events.ndjson');
+    // The reader is a pipe this test closes (a parent that died, `| head -1`).
+    const child = spawn(process.execPath, [CLI, 'run', '--typecheck', 'off', '--events', events, 'main.ts'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup.push(() => {
+      child.kill('SIGKILL');
+      p.remove();
+    });
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor('the first line', () => out.includes('a'), 20000);
+    child.stdout.destroy();
+    child.stderr.destroy();
+    await sleep(300);
+    fs.writeFileSync(p.path('main.ts'), "export function probe(): string { return 'b'; }\nsetInterval(() => console.log(probe()), 20);\n");
+    const read = (): Array<Record<string, unknown>> =>
+      fs
+        .readFileSync(events, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor('the edit applied', () => read().some((e) => e['kind'] === 'reload' && e['ok'] === true), 10000);
+    const before = cpuSeconds(child.pid!);
+    await sleep(2000);
+    const used = cpuSeconds(child.pid!) - before;
+    assert.ok(used < 1, `imago used ${used.toFixed(2)} s of CPU in 2 s with nobody reading its output (spinning would be ~2 s)`);
+    assert.ok(
+      read().some((e) => e['kind'] === 'warning' && /the reader of imago's stdout went away/.test(String(e['message']))),
+      'the events file says the output is dropped',
+    );
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    await waitFor('imago to exit', () => exited, 5000);
+    assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
+  });
+});
