@@ -135,13 +135,15 @@ kept.a = 7;
 });
 
 describe('instances and store rows change together', () => {
-  it('puts back both when a statement after the class throws', async () => {
-    const v = (fields: string, tail = ''): string => `import { createStore } from 'imago/store';
+  /** One instance of P and one row of a store of P, then `tail`. */
+  const v = (fields: string, tail = ''): string => `import { createStore } from 'imago/store';
 export class P { ${fields} }
 export const one = new P();
 export const rows = createStore(P);
 export const h = rows.add({});
 ${tail}`;
+
+  it('puts back both when a statement after the class throws', async () => {
     const { api, edit } = await startImage({ 'main.ts': v('hp = 1;') });
     const r = await edit({ 'main.ts': v('hp = 1; armor = 2;', 'throw new Error("late");\n') });
     assert.equal(r.kind, 'rejected');
@@ -152,12 +154,6 @@ ${tail}`;
   });
 
   it('lets statements after the class in the same change use the new fields of instances and rows', async () => {
-    const v = (fields: string, tail = ''): string => `import { createStore } from 'imago/store';
-export class P { ${fields} }
-export const one = new P();
-export const rows = createStore(P);
-export const h = rows.add({});
-${tail}`;
     const { api, edit } = await startImage({ 'main.ts': v('hp = 1;') });
     const r = await edit({ 'main.ts': v('hp = 1; armor = 2;', 'export const seen = [one.armor, rows.get(h, "armor"), rows.add({ armor: 5 })];\n') });
     summaryOf(r);

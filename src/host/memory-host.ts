@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { createInstanceFinder } from './instances.js';
+import { captureTimers } from './node-host.js';
 
 /** A clock moved by `advance`: timers run in time order, immediates first, when their time comes. */
 export class ManualClock {
@@ -78,15 +79,7 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
   const files = new Map<string, string>(Object.entries(options.files ?? {}));
   const broken = new Map<string, { code: string; message: string }>();
   const clock = options.manualClock ? new ManualClock() : null;
-  const g = globalThis;
-  const timers: Timers = clock?.timers ?? {
-    setTimeout: g.setTimeout.bind(g) as Timers['setTimeout'],
-    setInterval: g.setInterval.bind(g) as Timers['setInterval'],
-    setImmediate: g.setImmediate.bind(g) as Timers['setImmediate'],
-    clearTimeout: g.clearTimeout.bind(g) as Timers['clearTimeout'],
-    clearInterval: g.clearInterval.bind(g) as Timers['clearInterval'],
-    clearImmediate: g.clearImmediate.bind(g) as Timers['clearImmediate'],
-  };
+  const timers: Timers = clock?.timers ?? captureTimers();
   return {
     async readFile(file): Promise<FileRead> {
       const problem = broken.get(file);

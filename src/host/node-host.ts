@@ -10,7 +10,7 @@ import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { createInstanceFinder } from './instances.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
-function captureTimers(): Timers {
+export function captureTimers(): Timers {
   const g = globalThis;
   return {
     setTimeout: g.setTimeout.bind(g) as Timers['setTimeout'],
