@@ -34,7 +34,16 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
     if (list) list.push([key, value]);
     else restores.set(o, [[key, value]]);
   };
-  const added = new Map<object, PropertyKey[]>();
+  // The keys an instance gets, in order: the plan's fields that are defined afresh (not kept or retyped).
+  const definedKeys = new Map<LayoutPlan, PropertyKey[]>();
+  const definedBy = (plan: LayoutPlan): PropertyKey[] => {
+    let keys = definedKeys.get(plan);
+    if (!keys) {
+      keys = plan.changes.filter((t) => t.source.kind !== 'retyped').map((t) => t.field.key);
+      definedKeys.set(plan, keys);
+    }
+    return keys;
+  };
   const converted = new Map<string, number>();
   const misfits = new Map<LayoutPlan, Misfits>();
   const miss = (plan: LayoutPlan, target: FieldPlan, value: unknown, reason: string): void => {
@@ -43,11 +52,16 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
     m.add(target, value, reason);
   };
   let done = 0;
+  // How many of its plan's defined keys the instance being computed has so far.
+  let partial = 0;
   const undo = (): void => {
     for (let i = Math.min(done, objects.length - 1); i >= 0; i--) {
       const o = objects[i] as Obj;
-      const keys = added.get(o);
-      if (keys) for (let j = keys.length - 1; j >= 0; j--) Reflect.deleteProperty(o, keys[j]!);
+      const plan = planOf(o);
+      if (plan.changes.length > 0 || plan.step.hook) {
+        const keys = definedBy(plan);
+        for (let j = (i === done ? partial : keys.length) - 1; j >= 0; j--) Reflect.deleteProperty(o, keys[j]!);
+      }
       const restore = restores.get(o);
       if (restore) for (let j = restore.length - 1; j >= 0; j--) o[restore[j]![0]] = restore[j]![1];
       const snapshot = snapshots.get(o);
@@ -66,6 +80,7 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
       const plan = planOf(o);
       const { step } = plan;
       const name = step.identity.name;
+      partial = 0;
       if (plan.changes.length === 0 && !step.hook) continue;
       if (!Object.isExtensible(o)) {
         throw layoutRejection(
@@ -124,9 +139,7 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
         if (Object.hasOwn(o, field.key)) remember(o, field.key, o[field.key]);
         if (assignable(o, field.key)) o[field.key] = value;
         else Object.defineProperty(o, field.key, { value, writable: true, enumerable: true, configurable: true });
-        const keys = added.get(o);
-        if (keys) keys.push(field.key);
-        else added.set(o, [field.key]);
+        partial++;
       }
       if (step.hook) {
         try {
@@ -143,6 +156,7 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
     throw e;
   }
   done = objects.length;
+  partial = 0;
   return { instances: objects.length, converted, undo };
 }
 

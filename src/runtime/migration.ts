@@ -122,30 +122,42 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
 
   const objects = affected.objects ?? [];
   if (changed && objects.length > 0) {
+    // Instances grouped by nearest prototype (one plan each); the last one looked up is kept at hand,
+    // since instances of one class come in runs.
+    const byProto = new Map<object | null, object[]>();
+    let lastProto: object | null | undefined;
+    let lastList: object[] = [];
+    for (const o of objects) {
+      const proto = Object.getPrototypeOf(o) as object | null;
+      if (proto !== lastProto) {
+        lastProto = proto;
+        lastList = byProto.get(proto) ?? [];
+        byProto.set(proto, lastList);
+      }
+      lastList.push(o);
+    }
     const plans = new Map<object | null, LayoutPlan>();
-    const population = 'live instances';
+    for (const proto of byProto.keys()) {
+      const declared = declaredLayout(ctx.classes, proto);
+      const plan = planLayout(env, step, log.held.get(proto) ?? declared, declared, 'live instances');
+      plans.set(proto, plan);
+      account(plan, true);
+    }
+    let planProto: object | null | undefined;
+    let planAtHand: LayoutPlan | undefined;
     const planOf = (o: object): LayoutPlan => {
       const proto = Object.getPrototypeOf(o) as object | null;
-      let plan = plans.get(proto);
-      if (!plan) {
-        plan = planLayout(env, step, log.held.get(proto) ?? declaredLayout(ctx.classes, proto), declaredLayout(ctx.classes, proto), population);
-        plans.set(proto, plan);
-        account(plan, true);
+      if (proto !== planProto) {
+        planProto = proto;
+        planAtHand = plans.get(proto)!;
       }
-      return plan;
+      return planAtHand!;
     };
     const pass = migrateObjects(env, objects, planOf);
     tx.onUndo(pass.undo);
     entry.instances += pass.instances;
     count(pass.converted);
     // What the objects of each prototype hold now: their fields so far, with the added ones after them.
-    const byProto = new Map<object | null, object[]>();
-    for (const o of objects) {
-      const proto = Object.getPrototypeOf(o) as object | null;
-      const list = byProto.get(proto);
-      if (list) list.push(o);
-      else byProto.set(proto, [o]);
-    }
     for (const [proto, list] of byProto) {
       const plan = plans.get(proto)!;
       log.held.set(
