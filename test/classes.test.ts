@@ -227,3 +227,26 @@ describe('class layers', () => {
     for (const layer of layers) assert.ok(hasFast(layer), 'a class layer was left in dictionary mode');
   });
 });
+
+describe('statics across rejected and removed declarations', () => {
+  it('restarts an old static field that held a timer when its change is rolled back, with no second error', async () => {
+    const v = (ms: number, tail = ''): string => `export class K { static timer = setInterval(() => {}, ${ms}); }
+  export function timer(): unknown { return K.timer; }
+  ${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v(1000) });
+    const before = (api()['timer'] as () => unknown)();
+    const r = await edit({ 'main.ts': v(2000, 'throw new Error("late");\n') });
+    assert.equal(r.kind, 'rejected');
+    const after = (api()['timer'] as () => unknown)();
+    assert.equal(r.kind === 'rejected' ? r.errors.length : -1, 1, 'only the error of the change itself');
+    assert.notEqual(after, before, 'the restarted static holds the timer it started again, not the cleared one');
+  });
+  it('keeps a static the new code sets itself after its declaration was removed', async () => {
+    const { api, edit } = await startImage({ 'main.ts': `export class K { static count = 1; }\nexport function count(): unknown { return K.count; }\n` });
+    const r = await edit({
+      'main.ts': `export class K { declare static count: number; }\nK.count = 5;\nexport function count(): unknown { return K.count; }\n`,
+    });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal((api()['count'] as () => unknown)(), 5);
+  });
+});

@@ -216,3 +216,98 @@ describe('the engine outside a commit', () => {
     assert.deepEqual(result?.reports[0]?.renamed, [{ from: 'hp', to: 'health' }]);
   });
 });
+
+describe('engine regressions found in review', () => {
+  it('gives a field moved down the values of old instances, and its initializer to a subclass instance made during the change', async () => {
+    const sub = (fields: string) => `import { Base, factories } from './base.ts';
+  export class Sub extends Base { ${fields} }
+  factories.push(() => new Sub());
+  `;
+    const { image, edit } = await startImage({
+      'base.ts': `export class Base { a = 1; x = 5; }
+  export const factories: Array<() => Base> = [];
+  `,
+      'sub.ts': sub('c = 3;'),
+      'main.ts': `import { factories } from './base.ts';
+  import './sub.ts';
+  export const old = factories.map((f) => f());
+  `,
+    });
+    // x moves down from Base to Sub; a statement of base.ts after class Base makes a Sub (through the factory sub.ts registered).
+    const r = await edit({
+      'base.ts': `export class Base { a = 1; }
+  export const factories: Array<() => Base> = [];
+  export const between = factories.map((f) => f());
+  `,
+      'sub.ts': sub('x = 5; c = 3;'),
+    });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    const old = (image.entry!['old'] as object[])[0]!;
+    const between = (image.exportsOf('base.ts')!['between'] as object[])[0]!;
+    assert.deepEqual({ ...old }, { a: 1, x: 5, c: 3 }, 'the old Sub kept x');
+    assert.deepEqual(Object.keys(between).sort(), ['a', 'c', 'x'], 'a Sub has every field Sub declares');
+  });
+  it('puts everything back even when a statement re-parented a migrated instance before the change failed', async () => {
+    const v = (fields: string, tail = '') => `export class P { ${fields} }
+  export class Q { q = 1; }
+  export const one = new P();
+  export function fresh(): object { return { ...new P() }; }
+  ${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v('hp = 1;') });
+    let outcome: unknown;
+    try {
+      const r = await edit({ 'main.ts': v('hp = 1; armor = 2;', 'Object.setPrototypeOf(one, Q.prototype);\nthrow new Error("late");\n') });
+      outcome = r.kind === 'rejected' ? { phase: r.phase, errors: r.errors.map((e) => e.message) } : r;
+    } catch (e) {
+      outcome = `change() threw: ${(e as Error).message}`;
+    }
+    assert.deepEqual(outcome, { phase: 'evaluate', errors: ['Error: late'] }, 'rejected for what the statement threw, nothing else');
+    assert.deepEqual((api()['fresh'] as () => object)(), { hp: 1 }, 'P is back at its old version');
+  });
+  it('puts back an earlier class step of the same change when a later one fails: instances, stores, versions', async () => {
+    const v = (base: string, sub: string) => `import { createStore } from 'imago/store';
+  export class Base { ${base} }
+  export class Sub extends Base { ${sub} }
+  export const b = new Base();
+  export const s = new Sub();
+  export const rows = createStore(Sub);
+  export const h = rows.add({});
+  export function fresh(): object { return { ...new Sub() }; }
+  `;
+    const { api, edit, image } = await startImage({ 'main.ts': v('a = 1; z = 9;', 'c: number = 3;') });
+    (api()['s'] as Record<string, unknown>)['c'] = 4;
+    const r = await edit({ 'main.ts': v('a = 1; y = 2;', 'c: boolean = true;') });
+    assert.equal(r.kind, 'rejected', JSON.stringify(r));
+    assert.deepEqual({ ...(api()['b'] as object) }, { a: 1, z: 9 });
+    assert.deepEqual({ ...(api()['s'] as object) }, { a: 1, z: 9, c: 4 });
+    const rows = api()['rows'] as { get(h: unknown, f: string): unknown };
+    assert.equal(rows.get(api()['h'], 'z'), 9);
+    assert.throws(() => rows.get(api()['h'], 'y'));
+    assert.deepEqual((api()['fresh'] as () => object)(), { a: 1, z: 9, c: 3 });
+    assert.deepEqual(
+      image.classFields('main.ts', 'Base')?.map((f) => f.name),
+      ['a', 'z'],
+    );
+    // and the next change migrates as if nothing happened
+    const r2 = await edit({ 'main.ts': v('a = 1; y = 2;', 'c: number = 3;') });
+    assert.equal(r2.kind, 'applied', JSON.stringify(r2));
+    assert.deepEqual({ ...(api()['s'] as object) }, { a: 1, y: 2, c: 4 });
+    assert.equal(rows.get(api()['h'], 'y'), 2);
+    assert.throws(() => rows.get(api()['h'], 'z'));
+  });
+  it('renames a private field with subclass instances holding private fields of their own', async () => {
+    const v = (fields: string, get: string) => `export class P { ${fields} get v(): number { return ${get}; } set v(n: number) { ${get} = n; } }
+  export class S extends P { #z = 1; q = 2; get z() { return this.#z; } }
+  export const p = new P();
+  export const s = new S();
+  `;
+    const { api, edit } = await startImage({ 'main.ts': v('#a = 1; b = 2;', 'this.#a') });
+    (api()['p'] as { v: number }).v = 10;
+    (api()['s'] as { v: number }).v = 20;
+    const r = await edit({ 'main.ts': v('/** @renamed #a */ #c = 1; b = 2; d = 4;', 'this.#c') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal((api()['p'] as { v: number }).v, 10);
+    assert.equal((api()['s'] as { v: number }).v, 20);
+    assert.equal((api()['s'] as { z: number }).z, 1);
+  });
+});

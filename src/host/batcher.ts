@@ -23,8 +23,6 @@ export interface BatcherOptions {
 
 /** A snapshot read for the batch, valid while no event came after it was begun. */
 interface Early {
-  /** Reads are numbered as they begin: a change never gets texts read before those of the change before it. */
-  readonly read: number;
   readonly events: number;
   readonly files: ReadonlySet<string>;
   readonly sources: Promise<SourceSnapshot>;
@@ -42,9 +40,6 @@ export class Batcher {
   #disposed = false;
   /** Resolves when the last batch was handed to the image: batches reach it in the order they were flushed. */
   #handedOver: Promise<void> = Promise.resolve();
-  /** Reads begun so far, and the number of the read whose texts the last change got. */
-  #reads = 0;
-  #lastHanded = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
@@ -80,7 +75,7 @@ export class Batcher {
     const events = this.#events;
     const files = new Set(this.#batch);
     const sources = this.#options.image.snapshot(files);
-    this.#early = { read: ++this.#reads, events, files, sources };
+    this.#early = { events, files, sources };
     this.#latest = sources;
     sources.then(
       (s) => {
@@ -93,22 +88,13 @@ export class Batcher {
   }
 
   /**
-   * The early snapshot if it still holds the batch's texts, else a new one (undefined: let the change
-   * read). Run in flush order: an early read begun before the read the previous change got is read again,
-   * so texts never go back to an older save.
+   * The early snapshot when no event came after it was read; else the files read again, keeping the
+   * early snapshot (and its check) when the texts are the same. Undefined: the change reads them. (The
+   * image itself never applies a snapshot read before the one the change before it took.)
    */
   async #confirm(early: Early | null, files: readonly string[], events: number): Promise<SourceSnapshot | undefined> {
     const taken = early && files.every((f) => early.files.has(f)) ? await early.sources.catch(() => undefined) : undefined;
-    if (!early || !taken) {
-      // The change reads as it begins, after every earlier change.
-      this.#lastHanded = ++this.#reads;
-      return undefined;
-    }
-    if (early.events === events && early.read > this.#lastHanded) {
-      this.#lastHanded = early.read;
-      return taken;
-    }
-    this.#lastHanded = ++this.#reads;
+    if (!early || !taken || early.events === events) return taken;
     const now = await this.#options.image.snapshot(files);
     return now.sameAs(taken, files) ? taken : now;
   }

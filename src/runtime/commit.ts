@@ -25,19 +25,23 @@ export type CommitOutcome =
 /** Versions of a module whose code stack traces may still show; older ones are forgotten. */
 const KEPT_ORIGINS = 8;
 
+/** How the transactional part of a commit ended. */
+type Attempt = { readonly kind: 'committed'; readonly outcome: CommitOutcome } | { readonly kind: 'failed'; readonly phase: Phase; readonly error: unknown };
+
 /** Instantiates, installs and evaluates a prepared change; undoes all of it if anything throws. */
 export async function commitChange(ctx: ImageContext, change: PreparedChange): Promise<CommitOutcome> {
   const tx = new Transaction(new Map([...change.prepared.values()].map((p) => [p.record, { source: p.source, compiled: p.compiled }])));
   const ev: Evaluation = newEvaluation();
-  return withTransaction(ctx, tx, async () => {
+  const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
     let made: Instantiated;
     try {
       made = installVersions(ctx, tx, change, (rel) => {
         ev.current = rel;
       });
     } catch (e: unknown) {
-      return rollback(ctx, tx, ev, 'instantiate', e);
+      return { kind: 'failed', phase: 'instantiate', error: e };
     }
+    retireStatics(tx, made);
     // Evaluate: every module's bindings are saved first, since a statement may change another module's state.
     for (const record of change.order) {
       const saved = { ...record.state };
@@ -48,21 +52,45 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     try {
       await evaluateChange(ctx, change, made.versions, ev);
     } catch (e: unknown) {
-      return rollback(ctx, tx, ev, 'evaluate', e);
+      return { kind: 'failed', phase: 'evaluate', error: e };
     }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });
     const summary = summarize(tx, ev, made, change, migration);
     tx.close();
     finish(ctx, ev, made, change);
-    return { ok: true, summary, files: [...made.versions.keys()].map((r) => r.rel) };
+    return { kind: 'committed', outcome: { ok: true, summary, files: [...made.versions.keys()].map((r) => r.rel) } };
   });
+  // Rolled back outside the transaction: statements restarted in their old code are no part of it.
+  return attempt.kind === 'committed' ? attempt.outcome : rollback(ctx, tx, ev, attempt.phase, attempt.error);
+}
+
+/**
+ * Static fields of statements the change removes leave their class before the change's code runs: the
+ * new code may set one again (`K.count = 5` after `declare static count: number`), and that stays.
+ */
+function retireStatics(tx: Transaction, made: Instantiated): void {
+  for (const [record, version] of made.versions) {
+    const newKeys = new Set(version.compiled.items.map((it) => it.key));
+    for (const it of record.version?.compiled.items ?? []) {
+      if (newKeys.has(it.key)) continue;
+      for (const [target, key] of record.owners.get(it.key)?.statics ?? []) {
+        const before = Object.getOwnPropertyDescriptor(target, key);
+        if (!before?.configurable) continue;
+        Reflect.deleteProperty(target, key);
+        tx.onUndo(() => Object.defineProperty(target, key, before));
+      }
+    }
+  }
 }
 
 function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Phase, error: unknown): CommitOutcome {
   for (let i = ev.ran.length - 1; i >= 0; i--) disposeOwner(ev.ran[i]!, ctx.host.timers, {});
-  tx.rollback();
+  const undoErrors = tx.rollback();
   const errors: Diagnostic[] = error instanceof ChangeRejection ? [...error.diagnostics] : [locateError(ctx, error, ev.current)];
+  for (const e of undoErrors) {
+    errors.push({ file: ev.current, line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `while undoing the change: ${messageOf(e)}; please report this` });
+  }
   // Statements whose resources were released for their replacement start again in their old code.
   for (const r of ev.replaced) {
     if (!r.held) continue;
@@ -115,16 +143,6 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
 
 /** After the point of no return: statements that are gone release what they own, versions are recorded. */
 function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: PreparedChange): void {
-  // Static fields this change defined again stay; those of removed statements go.
-  const redefined = new Map<object, Set<PropertyKey>>();
-  for (const owners of ev.staged.values()) {
-    for (const owner of owners.values()) {
-      for (const [target, key] of owner.statics) {
-        const keys = redefined.get(target) ?? new Set<PropertyKey>();
-        redefined.set(target, keys.add(key));
-      }
-    }
-  }
   for (const [record, version] of made.versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));
     for (const it of record.version?.compiled.items ?? []) {
@@ -132,7 +150,6 @@ function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: P
       const owner = record.owners.get(it.key);
       if (!owner) continue;
       for (const e of disposeOwner(owner, ctx.host.timers, record.hotData)) ctx.warn(`a dispose callback of ${record.rel} threw: ${messageOf(e)}`);
-      for (const [target, key] of owner.statics) if (!redefined.get(target)?.has(key)) Reflect.deleteProperty(target, key);
       record.owners.delete(it.key);
     }
     record.version = version;

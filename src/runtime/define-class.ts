@@ -43,7 +43,8 @@ export function defineClass(
       );
     return made;
   } catch (e: unknown) {
-    tx.rollback();
+    for (const undoError of tx.rollback())
+      ctx.warn(`while undoing the redefinition of class ${name} in ${record.rel}: ${String(undoError)}; please report this`);
     throw e;
   }
 }

@@ -78,6 +78,9 @@ export class Image {
   #loaded = false;
   /** The last change was rejected by the type check. */
   #typesFailing = false;
+  /** Snapshots begun so far, and the number of the newest whose texts a change took. */
+  #reads = 0;
+  #taken = 0;
 
   constructor(options: ImageOptions) {
     this.#options = options;
@@ -150,7 +153,7 @@ export class Image {
 
   /** Reads `paths` (absolute) once, for a change to apply (and for its type check to begin early). */
   snapshot(paths: Iterable<string>): Promise<SourceSnapshot> {
-    return SourceSnapshot.take(this.#options.host, paths);
+    return SourceSnapshot.take(this.#options.host, paths, ++this.#reads);
   }
 
   /** Applies the current text of `paths` (absolute) and of any earlier rejected edit, as one change. */
@@ -245,7 +248,7 @@ export class Image {
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
-    const sources = given?.covers(touched) ? given : await SourceSnapshot.take(host, touched);
+    const sources = await this.#sourcesFor(touched, given);
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(
@@ -310,6 +313,22 @@ export class Image {
       runAcceptors(this.#ctx, new Set(committed.files));
     }
     return { kind: 'applied', files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) };
+  }
+
+  /**
+   * The texts a change applies: the snapshot it was given if it covers every touched file and was read
+   * after the one the last change took (texts never go back to an older save), else a read now, which
+   * keeps the given snapshot (and the type check begun with it) when the texts are the same.
+   */
+  async #sourcesFor(touched: readonly string[], given: SourceSnapshot | undefined): Promise<SourceSnapshot> {
+    const usable = given?.covers(touched) ? given : undefined;
+    if (usable && usable.sequence > this.#taken) {
+      this.#taken = usable.sequence;
+      return usable;
+    }
+    const now = await this.snapshot(touched);
+    this.#taken = now.sequence;
+    return usable && now.sameAs(usable, touched) ? usable : now;
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {

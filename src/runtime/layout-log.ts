@@ -25,14 +25,23 @@ export interface StepLog {
   readonly unchecked: Set<string>;
 }
 
+/**
+ * Instances a transaction migrated that share a nearest prototype and hold the same fields: those of
+ * their chain when they were first found (none dropped yet), then what each step added, in order.
+ * Objects of the same prototype made during the transaction (by a class not yet redefined) hold other
+ * fields: they form a group of their own when a later step finds them.
+ */
+export interface HeldGroup {
+  readonly prototype: object | null;
+  held: LayoutField[];
+  readonly objects: object[];
+  /** Built when a later step must tell this group's objects from others of the same prototype. */
+  members: Set<object> | null;
+}
+
 export class LayoutLog {
-  /**
-   * What the objects with each nearest prototype hold by now: the fields of their chain before the
-   * transaction (none dropped yet) and the fields its steps added, in the order they got them.
-   */
-  readonly held = new Map<object | null, LayoutField[]>();
-  /** Instances migrated, by nearest prototype, one list per step (settled when the transaction closes). */
-  readonly objects = new Map<object | null, object[][]>();
+  /** The groups of migrated instances, by nearest prototype (settled when the transaction closes). */
+  readonly groups = new Map<object | null, HeldGroup[]>();
   /** Stores whose columns a step changed (their retired columns go when the transaction settles). */
   readonly stores = new Set<StoreCore>();
   readonly steps: StepLog[] = [];

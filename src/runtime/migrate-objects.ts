@@ -24,8 +24,15 @@ export interface ObjectPass {
   undo(): void;
 }
 
-/** Runs the plans of one class step on `objects`; throws a ChangeRejection after putting them all back. */
-export function migrateObjects(env: MigrationEnv, objects: readonly object[], planOf: (o: object) => LayoutPlan): ObjectPass {
+/** Instances that share one plan. */
+export interface PlannedObjects {
+  readonly objects: readonly object[];
+  readonly plan: LayoutPlan;
+}
+
+/** Runs the plans of one class step on each group's objects; throws a ChangeRejection after putting them all back. */
+export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObjects[]): ObjectPass {
+  const total = groups.reduce((n, g) => n + g.objects.length, 0);
   // Values a conversion replaced, and every own property of instances a hook or a `this` initializer saw.
   const restores = new Map<object, Array<readonly [PropertyKey, unknown]>>();
   const snapshots = new Map<object, Map<PropertyKey, unknown>>();
@@ -34,16 +41,6 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
     if (list) list.push([key, value]);
     else restores.set(o, [[key, value]]);
   };
-  // The keys an instance gets, in order: the plan's fields that are defined afresh (not kept or retyped).
-  const definedKeys = new Map<LayoutPlan, PropertyKey[]>();
-  const definedBy = (plan: LayoutPlan): PropertyKey[] => {
-    let keys = definedKeys.get(plan);
-    if (!keys) {
-      keys = plan.changes.filter((t) => t.source.kind !== 'retyped').map((t) => t.field.key);
-      definedKeys.set(plan, keys);
-    }
-    return keys;
-  };
   const converted = new Map<string, number>();
   const misfits = new Map<LayoutPlan, Misfits>();
   const miss = (plan: LayoutPlan, target: FieldPlan, value: unknown, reason: string): void => {
@@ -51,113 +48,131 @@ export function migrateObjects(env: MigrationEnv, objects: readonly object[], pl
     misfits.set(plan, m);
     m.add(target, value, reason);
   };
-  let done = 0;
-  // How many of its plan's defined keys the instance being computed has so far.
+  // Where the pass is: group `g`, object `i` of it, `count` objects before it in all; and how many of its
+  // plan's defined keys the object being computed has so far.
+  let g = 0;
+  let i = 0;
+  let count = 0;
   let partial = 0;
+  let finished = false;
   const undo = (): void => {
-    for (let i = Math.min(done, objects.length - 1); i >= 0; i--) {
-      const o = objects[i] as Obj;
-      const plan = planOf(o);
-      if (plan.changes.length > 0 || plan.step.hook) {
-        const keys = definedBy(plan);
-        for (let j = (i === done ? partial : keys.length) - 1; j >= 0; j--) Reflect.deleteProperty(o, keys[j]!);
+    for (let gi = finished ? groups.length - 1 : g; gi >= 0; gi--) {
+      const { objects, plan } = groups[gi]!;
+      const keys = definedBy(plan);
+      const last = !finished && gi === g ? i : objects.length - 1;
+      for (let k = Math.min(last, objects.length - 1); k >= 0; k--) {
+        const o = objects[k] as Obj;
+        if (plan.changes.length > 0 || plan.step.hook) {
+          for (let j = (!finished && gi === g && k === i ? partial : keys.length) - 1; j >= 0; j--) Reflect.deleteProperty(o, keys[j]!);
+        }
+        const restore = restores.get(o);
+        if (restore) for (let j = restore.length - 1; j >= 0; j--) o[restore[j]![0]] = restore[j]![1];
+        const snapshot = snapshots.get(o);
+        if (!snapshot) continue;
+        const own = Reflect.ownKeys(o);
+        for (let j = own.length - 1; j >= 0; j--) if (!snapshot.has(own[j]!)) Reflect.deleteProperty(o, own[j]!);
+        for (const [key, value] of snapshot) if (!Object.hasOwn(o, key) || !Object.is(o[key], value)) o[key] = value;
       }
-      const restore = restores.get(o);
-      if (restore) for (let j = restore.length - 1; j >= 0; j--) o[restore[j]![0]] = restore[j]![1];
-      const snapshot = snapshots.get(o);
-      if (!snapshot) continue;
-      const own = Reflect.ownKeys(o);
-      for (let j = own.length - 1; j >= 0; j--) if (!snapshot.has(own[j]!)) Reflect.deleteProperty(o, own[j]!);
-      for (const [key, value] of snapshot) if (!Object.hasOwn(o, key) || !Object.is(o[key], value)) o[key] = value;
     }
   };
-  const nth = (): string => `instance ${(done + 1).toLocaleString('en-US')} of ${objects.length.toLocaleString('en-US')}`;
+  const nth = (): string => `instance ${(count + 1).toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
   const threw = (e: unknown): string => `${e instanceof Error ? `${e.name}: ` : ''}${messageOf(e)}`;
   const assignable = assignability();
   try {
-    for (; done < objects.length; done++) {
-      const o = objects[done] as Obj;
-      const plan = planOf(o);
+    for (g = 0; g < groups.length; g++) {
+      const { objects, plan } = groups[g]!;
       const { step } = plan;
       const name = step.identity.name;
-      partial = 0;
-      if (plan.changes.length === 0 && !step.hook) continue;
-      if (!Object.isExtensible(o)) {
-        throw layoutRejection(
-          env,
-          step,
-          null,
-          null,
-          `${nth()} of ${name} is frozen, sealed or not extensible, so its fields cannot change (no instance was changed); let it go first, or keep the old layout`,
-        );
-      }
-      if (needsSnapshot(plan) && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
-      let old: Obj | null = null;
-      if (step.hook) {
-        old = Object.create(null) as Obj;
-        for (const f of plan.held) if (Object.hasOwn(o, f.key) && (f.owner === step.identity || !(f.name in old))) old[f.name] = o[f.key];
-        Object.freeze(old);
-      }
-      for (const target of plan.changes) {
-        const { field, source } = target;
-        if (source.kind === 'retyped') {
-          if (!target.checked || !Object.hasOwn(o, field.key)) continue;
-          const value = o[field.key];
-          if (fits(value, target.shape)) continue;
-          const c = convert(value, target.shape);
-          if (c) {
-            remember(o, field.key, value);
-            o[field.key] = c.value;
-            converted.set(field.name, (converted.get(field.name) ?? 0) + 1);
-          } else if (!step.hook) miss(plan, target, value, 'has no exact conversion');
-          continue;
+      const snapshotting = needsSnapshot(plan);
+      for (i = 0; i < objects.length; i++, count++) {
+        const o = objects[i] as Obj;
+        partial = 0;
+        if (plan.changes.length === 0 && !step.hook) continue;
+        if (!Object.isExtensible(o)) {
+          throw layoutRejection(
+            env,
+            step,
+            null,
+            null,
+            `${nth()} of ${name} is frozen, sealed or not extensible, so its fields cannot change (no instance was changed); let it go first, or keep the old layout`,
+          );
         }
-        let value: unknown;
-        if (source.kind === 'renamed') {
-          value = o[source.from.key];
-          if (target.checked && !fits(value, target.shape)) {
+        if (snapshotting && !snapshots.has(o)) snapshots.set(o, new Map(Reflect.ownKeys(o).map((k) => [k, o[k]])));
+        let old: Obj | null = null;
+        if (step.hook) {
+          old = Object.create(null) as Obj;
+          for (const f of plan.held) if (Object.hasOwn(o, f.key) && (f.owner === step.identity || !(f.name in old))) old[f.name] = o[f.key];
+          Object.freeze(old);
+        }
+        for (const target of plan.changes) {
+          const { field, source } = target;
+          if (source.kind === 'retyped') {
+            if (!target.checked || !Object.hasOwn(o, field.key)) continue;
+            const value = o[field.key];
+            if (fits(value, target.shape)) continue;
             const c = convert(value, target.shape);
             if (c) {
-              value = c.value;
+              remember(o, field.key, value);
+              o[field.key] = c.value;
               converted.set(field.name, (converted.get(field.name) ?? 0) + 1);
             } else if (!step.hook) miss(plan, target, value, 'has no exact conversion');
+            continue;
           }
-        } else if (source.kind === 'initializer') {
+          let value: unknown;
+          if (source.kind === 'renamed') {
+            value = o[source.from.key];
+            if (target.checked && !fits(value, target.shape)) {
+              const c = convert(value, target.shape);
+              if (c) {
+                value = c.value;
+                converted.set(field.name, (converted.get(field.name) ?? 0) + 1);
+              } else if (!step.hook) miss(plan, target, value, 'has no exact conversion');
+            }
+          } else if (source.kind === 'initializer') {
+            try {
+              value = source.init.call(o);
+            } catch (e: unknown) {
+              throw layoutRejection(
+                env,
+                step,
+                field.owner,
+                field.decl,
+                `the initializer of ${field.owner.name}.${field.name} threw for ${nth()} (no instance was changed): ${threw(e)}`,
+              );
+            }
+          }
+          // An own property of that name the program set: undo deletes the added key, then puts this back.
+          if (Object.hasOwn(o, field.key)) remember(o, field.key, o[field.key]);
+          if (assignable(o, field.key)) o[field.key] = value;
+          else Object.defineProperty(o, field.key, { value, writable: true, enumerable: true, configurable: true });
+          partial++;
+        }
+        if (step.hook) {
           try {
-            value = source.init.call(o);
+            step.hook.call(step.identity.constructor, o, old!, step.identity.layoutVersion);
           } catch (e: unknown) {
-            throw layoutRejection(
-              env,
-              step,
-              field.owner,
-              field.decl,
-              `the initializer of ${field.owner.name}.${field.name} threw for ${nth()} (no instance was changed): ${threw(e)}`,
-            );
+            throw layoutRejection(env, step, null, null, `${name}.migrateInstance threw for ${nth()} (no instance was changed): ${threw(e)}`);
           }
+          for (const t of plan.changes) if (t.checked && !fits(o[t.field.key], t.shape)) miss(plan, t, o[t.field.key], 'migrateInstance left there');
         }
-        // An own property of that name the program set: undo deletes the added key, then puts this back.
-        if (Object.hasOwn(o, field.key)) remember(o, field.key, o[field.key]);
-        if (assignable(o, field.key)) o[field.key] = value;
-        else Object.defineProperty(o, field.key, { value, writable: true, enumerable: true, configurable: true });
-        partial++;
-      }
-      if (step.hook) {
-        try {
-          step.hook.call(step.identity.constructor, o, old!, step.identity.layoutVersion);
-        } catch (e: unknown) {
-          throw layoutRejection(env, step, null, null, `${name}.migrateInstance threw for ${nth()} (no instance was changed): ${threw(e)}`);
-        }
-        for (const t of plan.changes) if (t.checked && !fits(o[t.field.key], t.shape)) miss(plan, t, o[t.field.key], 'migrateInstance left there');
       }
     }
-    for (const [plan, m] of misfits) if (m.size > 0) throw m.rejection(env, plan, { kind: 'instances', count: objects.length });
+    // Past the last object: a misfit found now puts back every object of every group.
+    g = groups.length - 1;
+    i = (groups[g]?.objects.length ?? 0) - 1;
+    partial = groups[g] ? definedBy(groups[g]!.plan).length : 0;
+    for (const [plan, m] of misfits) if (m.size > 0) throw m.rejection(env, plan, { kind: 'instances', count: total });
   } catch (e: unknown) {
     undo();
     throw e;
   }
-  done = objects.length;
-  partial = 0;
-  return { instances: objects.length, converted, undo };
+  finished = true;
+  return { instances: total, converted, undo };
+}
+
+/** The keys an instance gets, in order: the plan's fields that are defined afresh (not kept or retyped). */
+function definedBy(plan: LayoutPlan): PropertyKey[] {
+  return plan.changes.filter((t) => t.source.kind !== 'retyped').map((t) => t.field.key);
 }
 
 /** A hook, or an initializer that mentions `this`, may write any field: every own property is kept to put back. */

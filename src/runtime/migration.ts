@@ -12,16 +12,26 @@ import { type ChainLayout, declaredLayout, fieldKey, type LayoutField } from './
 import type { ClassIdentity } from './class-identity.js';
 import type { LayoutReport } from './events.js';
 import { diffLayout, isEmptyDiff } from './layout-diff.js';
-import type { StepLog } from './layout-log.js';
+import type { HeldGroup, StepLog } from './layout-log.js';
 import { type ClassStep, type LayoutPlan, layoutRejection, type MigrationEnv, planLayout } from './layout-plan.js';
 import { migrateColumns } from './migrate-columns.js';
 import { migrateObjects, settleObjects } from './migrate-objects.js';
 import { plural } from './words.js';
 
+/** Live instances that share a nearest prototype and hold the same fields. */
+export interface AffectedGroup {
+  readonly prototype: object | null;
+  /** What they hold now. */
+  readonly held: ChainLayout;
+  readonly objects: object[];
+  /** The group of this transaction they belong to, when an earlier step migrated them. */
+  readonly from: HeldGroup | null;
+}
+
 /** What a class step may touch, found before the class's new version is installed. */
 export interface Affected {
-  /** Live instances of the class and its subclasses (row views aside); null when the host cannot find them. */
-  readonly objects: readonly object[] | null;
+  /** Live instances of the class and its subclasses (row views aside), grouped; null when the host cannot find them. */
+  readonly groups: readonly AffectedGroup[] | null;
   /** Live stores of the class and its subclasses. */
   readonly stores: readonly StoreCore[];
 }
@@ -50,22 +60,61 @@ export function layoutChanges(old: readonly FieldDecl[], next: readonly FieldDec
 export function findAffected(env: MigrationEnv, identity: ClassIdentity, walk: boolean): Affected {
   const { ctx, tx } = env;
   const started = ctx.host.now();
-  let objects: object[] | null = [];
+  let groups: AffectedGroup[] | null = [];
   // A class never constructed (one that only lays out stores, say) has no instances to walk the heap for.
   if (walk && identity.constructed()) {
     const found = ctx.host.findInstances ? ctx.host.findInstances(identity.prototype) : null;
-    objects = found === null ? null : found.filter((o) => !ctx.stores.isRowView(o) && !ctx.classes.isInternal(o));
+    groups = found === null ? null : groupObjects(ctx, tx.layouts.groups, found);
   }
   const stores = ctx.stores.storesOf(identity.prototype);
-  const log = tx.layouts;
-  const note = (proto: object | null): void => {
-    if (!log.held.has(proto)) log.held.set(proto, declaredLayout(ctx.classes, proto));
-  };
-  for (const o of objects ?? []) note(Object.getPrototypeOf(o) as object | null);
   const ms = ctx.host.now() - started;
-  log.discoveryMs += ms;
-  log.ms += ms;
-  return { objects, stores };
+  tx.layouts.discoveryMs += ms;
+  tx.layouts.ms += ms;
+  return { groups, stores };
+}
+
+/**
+ * Groups found objects by nearest prototype and by what they hold: objects an earlier step of the
+ * transaction migrated hold what their group says; others hold what their chain declares now.
+ */
+function groupObjects(ctx: MigrationEnv['ctx'], log: ReadonlyMap<object | null, HeldGroup[]>, found: readonly object[]): AffectedGroup[] {
+  const byProto = new Map<object | null, object[]>();
+  // Instances of one class come in runs: the last list looked up is kept at hand.
+  let lastProto: object | null | undefined;
+  let lastList: object[] = [];
+  for (const o of found) {
+    if (ctx.stores.isRowView(o) || ctx.classes.isInternal(o)) continue;
+    const proto = Object.getPrototypeOf(o) as object | null;
+    if (proto !== lastProto) {
+      lastProto = proto;
+      lastList = byProto.get(proto) ?? [];
+      byProto.set(proto, lastList);
+    }
+    lastList.push(o);
+  }
+  const out: AffectedGroup[] = [];
+  for (const [prototype, objects] of byProto) {
+    const earlier = log.get(prototype);
+    if (!earlier) {
+      out.push({ prototype, held: declaredLayout(ctx.classes, prototype), objects, from: null });
+      continue;
+    }
+    const rest: object[] = [];
+    const members = new Map<HeldGroup, object[]>();
+    for (const group of earlier) group.members ??= new Set(group.objects);
+    for (const o of objects) {
+      const group = earlier.find((g) => g.members!.has(o));
+      if (!group) rest.push(o);
+      else {
+        const list = members.get(group);
+        if (list) list.push(o);
+        else members.set(group, [o]);
+      }
+    }
+    for (const [group, list] of members) out.push({ prototype, held: group.held, objects: list, from: group });
+    if (rest.length > 0) out.push({ prototype, held: declaredLayout(ctx.classes, prototype), objects: rest, from: null });
+  }
+  return out;
 }
 
 /**
@@ -80,7 +129,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
   const own = diffLayout(step.identity.name, step.old, step.info.fields);
   if (!own.ok) throw layoutRejection(env, step, step.identity, own.field, own.message);
   const changed = !isEmptyDiff(own.diff) || parentChanged;
-  if (changed && affected.objects === null) {
+  if (changed && affected.groups === null) {
     throw layoutRejection(
       env,
       step,
@@ -120,56 +169,42 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
   for (const store of affected.stores) migrateStore(env, step, store, changed, entry, account, count);
   log.storesMs += ctx.host.now() - storesStarted;
 
-  const objects = affected.objects ?? [];
-  if (changed && objects.length > 0) {
-    // Instances grouped by nearest prototype (one plan each); the last one looked up is kept at hand,
-    // since instances of one class come in runs.
-    const byProto = new Map<object | null, object[]>();
-    let lastProto: object | null | undefined;
-    let lastList: object[] = [];
-    for (const o of objects) {
-      const proto = Object.getPrototypeOf(o) as object | null;
-      if (proto !== lastProto) {
-        lastProto = proto;
-        lastList = byProto.get(proto) ?? [];
-        byProto.set(proto, lastList);
-      }
-      lastList.push(o);
-    }
-    const plans = new Map<object | null, LayoutPlan>();
-    for (const proto of byProto.keys()) {
-      const declared = declaredLayout(ctx.classes, proto);
-      const plan = planLayout(env, step, log.held.get(proto) ?? declared, declared, 'live instances');
-      plans.set(proto, plan);
+  const groups = affected.groups ?? [];
+  if (changed && groups.length > 0) {
+    const planned = groups.map((group) => {
+      const plan = planLayout(env, step, group.held, declaredLayout(ctx.classes, group.prototype), 'live instances');
       account(plan, true);
-    }
-    let planProto: object | null | undefined;
-    let planAtHand: LayoutPlan | undefined;
-    const planOf = (o: object): LayoutPlan => {
-      const proto = Object.getPrototypeOf(o) as object | null;
-      if (proto !== planProto) {
-        planProto = proto;
-        planAtHand = plans.get(proto)!;
-      }
-      return planAtHand!;
-    };
-    const pass = migrateObjects(env, objects, planOf);
+      return { group, plan };
+    });
+    const pass = migrateObjects(
+      env,
+      planned.map(({ group, plan }) => ({ objects: group.objects, plan })),
+    );
     tx.onUndo(pass.undo);
     entry.instances += pass.instances;
     count(pass.converted);
-    // What the objects of each prototype hold now: their fields so far, with the added ones after them.
-    for (const [proto, list] of byProto) {
-      const plan = plans.get(proto)!;
-      log.held.set(
-        proto,
-        heldAfter(
-          plan.held,
-          plan.fields.map((t) => t.field),
-        ),
+    // What each group holds now: its fields so far, with the added ones after them.
+    for (const { group, plan } of planned) {
+      const held = heldAfter(
+        plan.held,
+        plan.fields.map((t) => t.field),
       );
-      const lists = log.objects.get(proto);
-      if (lists) lists.push(list);
-      else log.objects.set(proto, [list]);
+      const from = group.from;
+      if (from) {
+        const before = from.held;
+        from.held = held;
+        tx.onUndo(() => {
+          from.held = before;
+        });
+        continue;
+      }
+      const made: HeldGroup = { prototype: group.prototype, held, objects: group.objects, members: null };
+      const list = log.groups.get(group.prototype) ?? [];
+      log.groups.set(group.prototype, list);
+      list.push(made);
+      tx.onUndo(() => {
+        list.splice(list.indexOf(made), 1);
+      });
     }
   }
   if (changed) {
@@ -228,9 +263,9 @@ export function settleLayouts(env: MigrationEnv): MigrationResult | null {
   const { ctx, tx } = env;
   const log = tx.layouts;
   const started = ctx.host.now();
-  for (const [proto, lists] of log.objects) {
-    const objects = lists.length === 1 ? lists[0]! : new Set(lists.flat());
-    settleObjects(objects, proto, log.held.get(proto) ?? [], declaredLayout(ctx.classes, proto));
+  for (const [proto, groups] of log.groups) {
+    const declared = declaredLayout(ctx.classes, proto);
+    for (const group of groups) settleObjects(group.objects, proto, group.held, declared);
   }
   for (const store of log.stores) {
     const final = columnsOf(store.prototype, ctx.stores.layoutOf);
@@ -244,15 +279,11 @@ export function settleLayouts(env: MigrationEnv): MigrationResult | null {
   if (log.steps.length === 0) return null;
   const reports = log.steps.map((s) => report(s));
   markMoves(reports, log.steps);
-  const instances = new Set<object>();
-  let counted = 0;
-  for (const lists of log.objects.values()) {
-    if (lists.length === 1) counted += lists[0]!.length;
-    else for (const o of lists.flat()) instances.add(o);
-  }
+  let instances = 0;
+  for (const groups of log.groups.values()) for (const group of groups) instances += group.objects.length;
   return {
     reports,
-    instances: counted + instances.size,
+    instances,
     discoveryMs: log.discoveryMs,
     ms: log.ms,
     rows: log.steps.reduce((n, s) => n + s.rows, 0),

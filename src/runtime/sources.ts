@@ -14,7 +14,12 @@ export class SourceSnapshot {
   /** The touched files' texts as the type checker gets them (unreadable files aside). */
   readonly texts: CheckedTexts;
 
-  private constructor(host: Pick<Host, 'readFile'>, reads: Map<string, FileRead>) {
+  private constructor(
+    host: Pick<Host, 'readFile'>,
+    reads: Map<string, FileRead>,
+    /** Reads of one image are numbered as they begin: a change never applies texts older than the last one's. */
+    readonly sequence: number,
+  ) {
     this.#host = host;
     this.#reads = reads;
     const texts = new Map<string, string | null>();
@@ -22,11 +27,11 @@ export class SourceSnapshot {
     this.texts = texts;
   }
 
-  /** Reads `paths` (absolute) once each, all at once. */
-  static async take(host: Pick<Host, 'readFile'>, paths: Iterable<string>): Promise<SourceSnapshot> {
+  /** Reads `paths` (absolute) once each, all at once; `sequence` numbers the read among its image's. */
+  static async take(host: Pick<Host, 'readFile'>, paths: Iterable<string>, sequence: number): Promise<SourceSnapshot> {
     const list = [...new Set(paths)];
     const reads = await Promise.all(list.map((p) => host.readFile(p)));
-    return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])));
+    return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])), sequence);
   }
 
   /** True when every path of `paths` was read when the snapshot was taken. */

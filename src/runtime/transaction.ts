@@ -55,10 +55,21 @@ export class Transaction {
     this.#journal.length = 0;
   }
 
-  /** Undoes every recorded step, newest first, and closes. */
-  rollback(): void {
+  /**
+   * Undoes every recorded step, newest first, and closes. A step that throws does not stop the others
+   * (half an undo would leave the image in neither version): what they threw is returned.
+   */
+  rollback(): unknown[] {
     this.#open = false;
-    for (let i = this.#journal.length - 1; i >= 0; i--) this.#journal[i]!();
+    const errors: unknown[] = [];
+    for (let i = this.#journal.length - 1; i >= 0; i--) {
+      try {
+        this.#journal[i]!();
+      } catch (e: unknown) {
+        errors.push(e);
+      }
+    }
     this.#journal.length = 0;
+    return errors;
   }
 }
