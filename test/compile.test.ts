@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileModule } from '../src/compile/compile-module.js';
 import type { CompiledModule } from '../src/compile/compiled-module.js';
+import { codeFrame } from '../src/compile/source-text.js';
 
 function compile(source: string): CompiledModule {
   const r = compileModule('m.ts', source);
@@ -266,5 +267,11 @@ describe('compile: errors and positions', () => {
     const line = lines.findIndex((l) => l.includes('throw new Error')) + 1;
     const column = lines[line - 1]!.indexOf('throw') + 1;
     assert.deepEqual(m.positions.source(line, column), { line: 4, column: 16 }, 'the throw is at 4:16 in the .ts file');
+  });
+  it('shows control characters of a broken file as control pictures, never raw, in a code frame', () => {
+    const frame = codeFrame('const a = 1;\nconst \u001b[2Jb = \u0007;\n', 2, 7);
+    assert.equal(frame.includes('\u001b'), false, 'no escape sequence reaches the terminal');
+    assert.match(frame, /> 2 \| const \u241b\[2Jb = \u2407;/);
+    assert.match(frame, /\| {7}\^/, 'the caret column is unchanged');
   });
 });

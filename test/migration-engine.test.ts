@@ -96,8 +96,13 @@ export const s = new Sub();
 export function isB(): boolean { return s instanceof B; }
 `;
     const { api, edit } = await startImage({ 'main.ts': v('A') });
-    summaryOf(await edit({ 'main.ts': v('B') }));
+    const summary = summaryOf(await edit({ 'main.ts': v('B') }));
     assert.deepEqual({ ...(api()['s'] as object) }, { b: 2, c: 3 });
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.added, l.removed]),
+      [['Sub', ['b'], ['a']]],
+      'the reload line says what the instances gained and lost',
+    );
     assert.equal(call(api(), 'isB'), true);
   });
 
@@ -114,6 +119,65 @@ export const h = rows.add({ a: 1, x: 9 } as never);
     const rows = api()['rows'] as { get(h: unknown, f: string): unknown; column(f: string): unknown };
     assert.equal(rows.get(api()['h'], 'x'), 9, 'the row kept x');
     assert.equal(rows.get(api()['h'], 'a'), 1);
+  });
+});
+
+describe('when a class migrates', () => {
+  it('waits for the statements of the change when an initializer reads a binding declared after the class', async () => {
+    const { api, edit } = await startImage({ 'main.ts': 'export class Item { price = 1; }\nexport const item = new Item();\nitem.price = 5;\n' });
+    const r = await edit({
+      'main.ts':
+        'export class Item { price = 1; withTax: number = this.price * RATE; }\nexport const item = new Item();\nitem.price = 5;\nconst RATE = 1.2;\nexport const fresh = new Item();\n',
+    });
+    summaryOf(r);
+    assert.equal((api()['item'] as Record<string, number>)['withTax'], 6, 'the live item saw RATE as the change set it');
+  });
+
+  it('waits for them too when migrateInstance reads such a binding, and puts everything back when it then throws', async () => {
+    const v = (hook: string, tail: string): string => `export class P { w = 0; static migrateInstance(p: P, old: Record<string, unknown>): void { ${hook} } }
+export const p = new P();
+${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v('', '') });
+    summaryOf(await edit({ 'main.ts': v('p.w = FACTOR * 2;', 'const FACTOR = 3;\n').replace('w = 0;', 'w = 0; extra = 1;') }));
+    assert.equal((api()['p'] as Record<string, number>)['w'], 6);
+    const r = await edit({ 'main.ts': v('if (FAIL) throw new Error("no");', 'const FAIL = true;\n').replace('w = 0;', 'w = 0; more = 2;') });
+    assert.ok(r.kind === 'rejected' && r.phase === 'migrate' && /P\.migrateInstance threw/.test(r.errors[0]!.message), JSON.stringify(r));
+    assert.deepEqual({ ...(api()['p'] as object) }, { w: 6, extra: 1 }, 'as it was');
+  });
+
+  it('runs as the class is defined otherwise, so later statements of the change see the new fields', async () => {
+    const { api, edit } = await startImage({ 'main.ts': 'const BASE = 2;\nexport class P { a = 1; }\nexport const p = new P();\n' });
+    summaryOf(await edit({ 'main.ts': 'const BASE = 2;\nexport class P { a = 1; b = BASE; }\nexport const p = new P();\nexport const seen = (p as P).b;\n' }));
+    assert.equal(api()['seen'], 2);
+  });
+});
+
+describe('renames across a hierarchy', () => {
+  it('moves a value up and renames it in one change, and says so', async () => {
+    const v = (a: string, b: string): string => `export class A { ${a} }\nexport class B extends A { ${b} }\nexport const x = new B();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('a = 1;', 'b = 2;') });
+    (api()['x'] as Record<string, number>)['b'] = 20;
+    const summary = summaryOf(await edit({ 'main.ts': v('a = 1; /** @renamed b */ beta = 2;', '') }));
+    assert.deepEqual({ ...(api()['x'] as object) }, { a: 1, beta: 20 });
+    const a = summary.layouts.find((l) => l.class === 'A')!;
+    assert.deepEqual([a.added, a.renamed], [[], [{ from: 'b', to: 'beta' }]], 'A renamed b to beta, added nothing');
+    assert.deepEqual(a.moved, [{ field: 'b', from: 'B', to: 'A' }]);
+  });
+
+  it('reports a rename that changed the type, with the values it converted', async () => {
+    const v = (fields: string): string => `export class P { ${fields} }\nexport const p = new P();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('b: number = 21;') });
+    const summary = summaryOf(await edit({ 'main.ts': v('/** @renamed b */ bee: string = "";') }));
+    assert.equal((api()['p'] as Record<string, unknown>)['bee'], '21');
+    assert.deepEqual(summary.layouts[0]!.retyped, [{ field: 'bee', from: 'number', to: 'string', converted: 1 }]);
+  });
+
+  it('counts values that do not fit across the instances of a class and of its subclasses', async () => {
+    const v = (type: string): string =>
+      `export class Q { v: ${type} = 5 as never; }\nexport class R extends Q {}\nexport const all = [new Q(), new Q(), new R(), new R()];\n`;
+    const { edit } = await startImage({ 'main.ts': v('number') });
+    const r = await edit({ 'main.ts': v('boolean') });
+    assert.ok(r.kind === 'rejected' && /4 live values of 4 do not fit/.test(r.errors[0]!.message), JSON.stringify(r));
   });
 });
 

@@ -2,7 +2,7 @@
 // was, no permission), and the reader of imago's output going away. Through the real CLI.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -32,13 +32,18 @@ async function startLib(args: readonly string[] = ['--typecheck', 'off']): Promi
 }
 
 const lastReload = (cli: CliRun): Event | undefined => cli.reloads().at(-1);
+/** The last reload event once it is a read rejection (the delete before a replacement may come first). */
+const readRejection = (cli: CliRun): Event | undefined => {
+  const r = lastReload(cli);
+  return r?.phase === 'read' ? r : undefined;
+};
 
 describe('files that cannot be read', () => {
   it('rejects a symlink loop where a module was, as a read error naming the file and the cause; restoring it applies', async () => {
     const { cli, p } = await startLib();
     fs.rmSync(p.path('lib.ts'));
     fs.symlinkSync('lib.ts', p.path('lib.ts'));
-    const r = await cli.until('the rejection', () => lastReload(cli));
+    const r = await cli.until('the rejection', () => readRejection(cli));
     assert.equal(r.ok, false);
     assert.equal(r.phase, 'read');
     const d = (r['errors'] as Array<{ file: string; code: string; message: string }>)[0]!;
@@ -56,13 +61,32 @@ describe('files that cannot be read', () => {
     const { cli, p } = await startLib();
     fs.rmSync(p.path('lib.ts'));
     fs.mkdirSync(p.path('lib.ts'));
-    const r = await cli.until('the rejection', () => lastReload(cli));
+    const r = await cli.until('the rejection', () => readRejection(cli));
     assert.equal(r.phase, 'read');
     assert.match(JSON.stringify(r['errors']), /cannot read lib\.ts: it is a folder \(EISDIR\); a folder is where the file was/);
     assert.ok(
       cli.lines.slice(-3).every((l) => l === 'p1'),
       'the previous version keeps running',
     );
+  });
+
+  it('rejects a named pipe or a device where a module was without waiting on it, goes on applying edits, and stops on SIGTERM', async () => {
+    const { cli, p } = await startLib();
+    fs.rmSync(p.path('lib.ts'));
+    spawnSync('mkfifo', [p.path('lib.ts')]);
+    const r = await cli.until('the rejection', () => readRejection(cli));
+    assert.equal(r.phase, 'read');
+    assert.match(JSON.stringify(r['errors']), /cannot read lib\.ts: it is not a regular file \(a named pipe\) \(ENOTREG\); a module must be a regular file/);
+    fs.rmSync(p.path('lib.ts'));
+    fs.symlinkSync('/dev/zero', p.path('lib.ts'));
+    await cli.until('the device rejected', () => /a character device/.test(JSON.stringify(lastReload(cli)?.['errors'] ?? '')));
+    fs.rmSync(p.path('lib.ts'));
+    fs.writeFileSync(p.path('lib.ts'), lib(4));
+    await cli.until('the restored module', () => cli.lines.includes('p4'));
+    const t0 = Date.now();
+    const exit = await cli.stop('SIGTERM');
+    assert.equal(exit.code, 143);
+    assert.ok(Date.now() - t0 < 2000, 'stopped within 2 s');
   });
 
   it('rejects a module it may not read, as a read error (run as an unprivileged user when root)', async () => {
@@ -78,7 +102,7 @@ describe('files that cannot be read', () => {
     await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
     fs.chmodSync(p.path('lib.ts'), 0o000);
     fs.appendFileSync(p.path('lib.ts'), '\n');
-    const r = await cli.until('the rejection', () => lastReload(cli));
+    const r = await cli.until('the rejection', () => readRejection(cli));
     assert.equal(r.phase, 'read');
     assert.match(JSON.stringify(r['errors']), /cannot read lib\.ts: permission denied \(EACCES\); give imago permission to read it/);
     fs.chmodSync(p.path('lib.ts'), 0o644);

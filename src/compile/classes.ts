@@ -44,6 +44,17 @@ export function instanceFields(js: string, cls: AstNode): Array<{ name: string; 
   return out;
 }
 
+/** The ranges of a class whose code a migration runs for live instances: instance field initializers and `static migrateInstance`. */
+export function migrationCode(cls: AstNode): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const m of children(child(cls, 'body')!, 'body')) {
+    const value = child(m, 'value');
+    if ((m.type === 'PropertyDefinition' || m.type === 'AccessorProperty') && m['static'] !== true && value) out.push({ start: value.start, end: value.end });
+    if (m.type === 'MethodDefinition' && m['static'] === true && nameOf(child(m, 'key')!) === 'migrateInstance') out.push({ start: m.start, end: m.end });
+  }
+  return out;
+}
+
 /** The name a static member is kept under across versions, e.g. `count`, `#secret`, `[computed]`. */
 export function staticKeyText(js: string, member: Extract<StaticMember, { kind: 'field' }>): string {
   if (member.computed) return `[${js.slice(member.key.start, member.key.end)}]`;

@@ -5,7 +5,7 @@
 
 import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, isFunctionNode, nameOf, walk } from './ast.js';
-import { instanceFields, rewritePrivateNames, staticMembers } from './classes.js';
+import { instanceFields, migrationCode, rewritePrivateNames, staticMembers } from './classes.js';
 import { type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
@@ -148,6 +148,14 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   // Which module-scope names each statement reads while it runs.
   const immediateReads: Array<{ at: number; name: string }> = [];
   for (const v of scope.variables) for (const r of v.references) if (r.immediate && !r.isWrite) immediateReads.push({ at: r.start, name: v.name });
+  // Every read of a module-scope name, nested functions included (what a migration hook may read).
+  const allReads: Array<{ at: number; name: string }> = [];
+  for (const v of scope.variables) for (const r of v.references) if (!r.isWrite) allReads.push({ at: r.start, name: v.name });
+  const namesReadWithin = (ranges: ReadonlyArray<{ start: number; end: number }>): string[] => {
+    const names = new Set<string>();
+    for (const r of allReads) if (ranges.some((g) => r.at >= g.start && r.at < g.end) && kinds.get(r.name) === 'state') names.add(r.name);
+    return [...names];
+  };
   const readsWithin = (start: number, end: number): { local: string[]; imported: string[] } => {
     const local = new Set<string>();
     const imported = new Set<string>();
@@ -274,7 +282,13 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   }
 
   return {
-    classes: classLayouts(file, source, new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node) }]))),
+    classes: classLayouts(
+      file,
+      source,
+      new Map(
+        classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), migrationReads: namesReadWithin(migrationCode(c.node)) }]),
+      ),
+    ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,
     params: [...MODULE_PARAMS],

@@ -79,6 +79,11 @@ export interface ClassInfo {
   readonly fields: readonly FieldDecl[];
   /** The class declares `static migrateInstance(instance, old, fromVersion)`. */
   readonly migrateHook: boolean;
+  /**
+   * Module-scope names its instance field initializers and its `migrateInstance` read: a migration that
+   * runs them for live instances must wait for those the change evaluates after the class.
+   */
+  readonly migrationReads: readonly string[];
 }
 
 /** One compiled version of a module. */

@@ -1,6 +1,6 @@
 // A problem found in a source file, with the place and a code frame: what every rejection carries.
 
-import { codeFrame, lineStarts, positionAt } from './source-text.js';
+import { codeFrame, lineStarts, positionAt, printable } from './source-text.js';
 
 /** One problem at one place; `file` is relative to the project root when it reaches the user. */
 export interface Diagnostic {
@@ -20,8 +20,8 @@ export function diagnosticAt(file: string, source: string, offset: number, messa
   return { file, line: pos.line, column: pos.column, message, code, frame: codeFrame(source, pos.line, pos.column) };
 }
 
-/** `file:line:column message` followed by the code frame: how imago prints a diagnostic. */
+/** `file:line:column message` followed by the code frame: how imago prints a diagnostic (no raw control characters). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${d.file}:${d.line}:${d.column} ${d.code ? `${d.code}: ` : ''}${d.message}`;
+  const head = printable(`${d.file}:${d.line}:${d.column} ${d.code ? `${d.code}: ` : ''}${d.message}`);
   return d.frame ? `${head}\n${d.frame}` : head;
 }

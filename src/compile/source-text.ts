@@ -42,7 +42,7 @@ export function codeFrame(source: string, line: number, column: number, context 
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const body = (lines[n - 1] ?? '').replace(/\r$/, '');
+    const body = printable((lines[n - 1] ?? '').replace(/\r$/, ''));
     const mark = n === line ? '>' : ' ';
     out.push(`${mark} ${String(n).padStart(width)} | ${body}`);
     if (n === line) {
@@ -51,4 +51,13 @@ export function codeFrame(source: string, line: number, column: number, context 
     }
   }
   return out.join('\n');
+}
+
+/**
+ * A line as a terminal can show it: control characters (an escape sequence in a broken file would reach
+ * the terminal and act) become their Unicode control pictures (␛ for ESC), one column each.
+ */
+export function printable(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
 }

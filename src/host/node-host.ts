@@ -22,10 +22,29 @@ export function captureTimers(): Timers {
   };
 }
 
-/** One read of a file, its failures as values: missing (ENOENT, ENOTDIR), or unreadable with the cause. */
+/** Source files larger than this are refused rather than read (a log or a device is not a module). */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One read of a file, its failures as values: missing (ENOENT, ENOTDIR), or unreadable with the cause.
+ * Opened without blocking and checked before it is read: opening a FIFO for reading waits for a writer
+ * (it held a thread of Node's pool forever, and with it every later change and the process's exit), and
+ * a device such as /dev/zero never ends.
+ */
 async function readText(file: string): Promise<FileRead> {
+  let handle: fs.promises.FileHandle | null = null;
   try {
-    return { kind: 'text', text: await fs.promises.readFile(file, 'utf8') };
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = await handle.stat();
+    if (stat.isDirectory()) return { kind: 'unreadable', code: 'EISDIR', message: 'it is a folder' };
+    if (!stat.isFile()) return { kind: 'unreadable', code: 'ENOTREG', message: `it is not a regular file (${kindOf(stat)})` };
+    if (stat.size > MAX_SOURCE_BYTES)
+      return {
+        kind: 'unreadable',
+        code: 'EFBIG',
+        message: `it is ${(stat.size / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MB imago reads`,
+      };
+    return { kind: 'text', text: await handle.readFile('utf8') };
   } catch (e: unknown) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
@@ -37,7 +56,19 @@ async function readText(file: string): Promise<FileRead> {
       EIO: 'an input/output error',
     };
     return { kind: 'unreadable', code, message: messages[code] ?? (e instanceof Error ? e.message : String(e)) };
+  } finally {
+    // A read-only descriptor that fails to close has nothing to lose; the read's outcome stands.
+    await handle?.close().catch(() => undefined);
   }
+}
+
+/** What a file that is not a regular file is, for messages. */
+function kindOf(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
 
 /** Creates the host that runs images in this Node process. */

@@ -2,6 +2,7 @@
 // the objects of each prototype hold by now, which instances and stores were migrated, and per class
 // step what the reload line reports.
 
+import type { ColumnSpec } from '../store/schema.js';
 import type { StoreCore } from '../store/store-core.js';
 import type { LayoutField } from './chain-layout.js';
 import type { LayoutDiff } from './layout-diff.js';
@@ -23,6 +24,14 @@ export interface StepLog {
   readonly initialized: Set<string>;
   /** Retyped or renamed fields of instances whose values imago cannot check (the type gate checks the code). */
   readonly unchecked: Set<string>;
+  /** Fields whose value came from a field of another name (`@renamed`), by new name. */
+  readonly renamed: Map<string, string>;
+  /** Renamed fields whose type changed too: the old type text, by new name. */
+  readonly retypedByRename: Map<string, string>;
+  /** Fields of another class of the chain the objects got (a new parent's). */
+  readonly gained: Set<string>;
+  /** Fields of another class of the chain the objects lost (an old parent's). */
+  readonly lost: Set<string>;
 }
 
 /**
@@ -33,6 +42,8 @@ export interface StepLog {
  */
 export interface HeldGroup {
   readonly prototype: object | null;
+  /** What they held when the transaction found them. */
+  readonly before: readonly LayoutField[];
   held: LayoutField[];
   readonly objects: object[];
   /** Built when a later step must tell this group's objects from others of the same prototype. */
@@ -42,8 +53,12 @@ export interface HeldGroup {
 export class LayoutLog {
   /** The groups of migrated instances, by nearest prototype (settled when the transaction closes). */
   readonly groups = new Map<object | null, HeldGroup[]>();
+  /** Class steps that wait until the change's statements ran (their initializers read later bindings). */
+  readonly deferred: Array<() => void> = [];
   /** Stores whose columns a step changed (their retired columns go when the transaction settles). */
   readonly stores = new Set<StoreCore>();
+  /** Each store's columns before the transaction: what a hook is given as a row's `old`. */
+  readonly storesBefore = new Map<StoreCore, readonly ColumnSpec[]>();
   readonly steps: StepLog[] = [];
   /** Heap walks that found instances. */
   discoveryMs = 0;

@@ -47,13 +47,20 @@ export function insertionOrder(keys: readonly PropertyKey[], rank: ReadonlyMap<P
   return out;
 }
 
-/** The order a migrated instance's keys take: leading undeclared keys, declared fields in layout order, the rest. */
+/**
+ * The order a migrated instance's keys take: undeclared keys the program added before its first field
+ * (declared or being removed) stay first, then the declared fields in layout order, then the rest.
+ */
 export function targetOrder(current: readonly PropertyKey[], plan: Pick<OrderPlan, 'removed' | 'declared' | 'newOrder'>): PropertyKey[] {
+  const first = current.findIndex((k) => plan.declared.has(k) || plan.removed.has(k));
   const kept = current.filter((k) => !plan.removed.has(k));
-  const first = kept.findIndex((k) => plan.declared.has(k));
   if (first < 0) return kept;
   const present = new Set(kept);
-  return [...kept.slice(0, first), ...plan.newOrder.filter((k) => present.has(k)), ...kept.slice(first).filter((k) => !plan.declared.has(k))];
+  return [
+    ...current.slice(0, first),
+    ...plan.newOrder.filter((k) => present.has(k)),
+    ...current.slice(first).filter((k) => !plan.declared.has(k) && !plan.removed.has(k)),
+  ];
 }
 
 /** Phase 2: removed fields go, the rest fall into layout order, deleting only ever the last property. */

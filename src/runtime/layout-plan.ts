@@ -111,8 +111,9 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
     const from = fromKey === null ? undefined : heldByKey.get(fromKey);
     // A marker whose old field is no longer held has done its work (or names nothing): the field is new.
     if (from && fromKey !== null) {
-      if (declaredKeys.has(fromKey)) {
-        const still = declared.find((f) => f.key === fromKey)!;
+      const still = declared.find((f) => f.key === fromKey);
+      // Declared still, unless by a class this transaction redefines without it (it is defined later in the change).
+      if (still && !droppedLater(env, step, still)) {
         throw layoutRejection(
           env,
           step,
@@ -144,6 +145,14 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
   }
   const dropped = held.filter((f) => !declaredKeys.has(f.key));
   return { step, held, fields, changes: fields.filter((f) => f.source.kind !== 'kept'), dropped };
+}
+
+/** True when the class declaring `field` is redefined by this transaction without it (its step comes later). */
+function droppedLater(env: MigrationEnv, step: ClassStep, field: LayoutField): boolean {
+  if (field.owner === step.identity) return false;
+  const record = recordOf(env, field.owner, step);
+  const next = env.tx.compiledOf(record)?.classes.get(field.owner.name);
+  return next !== undefined && !next.fields.some((f) => fieldKey(record, field.owner.name, f.name) === field.key);
 }
 
 /** The shape values of `field` must have, resolved as the module that declares it sees type names. */

@@ -29,7 +29,13 @@ type How = 'keep' | 'copy' | 'widen' | 'convert' | 'constant' | 'init' | 'empty'
  * Builds `store`'s columns for `plan` (held: its current specs; declared: `declared`, the columns its
  * class declares now). Throws a ChangeRejection; changes nothing.
  */
-export function migrateColumns(env: MigrationEnv, store: StoreCore, plan: LayoutPlan, declared: readonly ColumnSpec[]): ColumnPass {
+export function migrateColumns(
+  env: MigrationEnv,
+  store: StoreCore,
+  plan: LayoutPlan,
+  declared: readonly ColumnSpec[],
+  before: readonly ColumnSpec[],
+): ColumnPass {
   const { step } = plan;
   const old = store.specs;
   const oldAt = new Map(old.map((s, j) => [s.name, j]));
@@ -157,13 +163,16 @@ export function migrateColumns(env: MigrationEnv, store: StoreCore, plan: Layout
     }
   });
 
-  if (hook) runHook(store, plan, rowList(), { old, specs, declared: declared.length, columns, miss, sourceOf, pending, reject });
+  if (hook) runHook(store, plan, rowList(), { old, before, specs, declared: declared.length, columns, miss, sourceOf, pending, reject });
   if (misfits.size > 0) throw misfits.rejection(env, plan, { kind: 'rows', count, store: store.name });
   return { specs, columns, converted };
 }
 
 interface HookPass {
+  /** The store's columns now (before this step). */
   readonly old: readonly ColumnSpec[];
+  /** The store's columns before the transaction: which of them are old. */
+  readonly before: readonly ColumnSpec[];
   readonly specs: readonly ColumnSpec[];
   readonly declared: number;
   readonly columns: Column[];
@@ -175,7 +184,13 @@ interface HookPass {
 
 /** The class's `migrateInstance(row, old, fromVersion)` for every row; what it writes is checked. */
 function runHook(store: StoreCore, plan: LayoutPlan, rows: Int32Array, pass: HookPass): void {
-  const { old, specs, columns } = pass;
+  const { before, specs, columns } = pass;
+  // A row's old values: the columns it had before the transaction, read where they are now (rows may
+  // have moved since; a column an earlier step of the change added is not old).
+  const had = new Set(before.map((s) => s.name));
+  const oldAt = pass.old.flatMap((s, j) => (had.has(s.name) ? [j] : []));
+  const oldSpecs = oldAt.map((j) => pass.old[j]!);
+  const oldColumns = oldAt.map((j) => store.columns[j]!);
   const { step } = plan;
   const targets = new Map<string, FieldPlan>(plan.fields.map((t) => [t.field.name, t]));
   // Typed arrays round or wrap what is written to them: check a value before it is stored.
@@ -188,7 +203,7 @@ function runHook(store: StoreCore, plan: LayoutPlan, rows: Int32Array, pass: Hoo
   for (const row of rows) {
     view[ROW] = row;
     try {
-      step.hook!.call(step.identity.constructor, view, rowValues(old, store.columns, row), step.identity.layoutVersion);
+      step.hook!.call(step.identity.constructor, view, rowValues(oldSpecs, oldColumns, row), step.identity.layoutVersion);
     } catch (e: unknown) {
       throw pass.reject(
         null,

@@ -28,6 +28,8 @@ export interface ObjectPass {
 export interface PlannedObjects {
   readonly objects: readonly object[];
   readonly plan: LayoutPlan;
+  /** What they held before the transaction: the `old` a hook is given (fields an earlier step added are not old). */
+  readonly before: ChainLayout;
 }
 
 /** Runs the plans of one class step on each group's objects; throws a ChangeRejection after putting them all back. */
@@ -42,11 +44,12 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
     else restores.set(o, [[key, value]]);
   };
   const converted = new Map<string, number>();
-  const misfits = new Map<LayoutPlan, Misfits>();
+  // One count per field for the whole class step, whatever the prototypes of its instances.
+  const misfits = new Misfits();
+  let misfitPlan: LayoutPlan | null = null;
   const miss = (plan: LayoutPlan, target: FieldPlan, value: unknown, reason: string): void => {
-    const m = misfits.get(plan) ?? new Misfits();
-    misfits.set(plan, m);
-    m.add(target, value, reason);
+    misfitPlan ??= plan;
+    misfits.add(target, value, reason);
   };
   // Where the pass is: group `g`, object `i` of it, `count` objects before it in all; and how many of its
   // plan's defined keys the object being computed has so far.
@@ -80,7 +83,7 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
   const assignable = assignability();
   try {
     for (g = 0; g < groups.length; g++) {
-      const { objects, plan } = groups[g]!;
+      const { objects, plan, before } = groups[g]!;
       const { step } = plan;
       const name = step.identity.name;
       const snapshotting = needsSnapshot(plan);
@@ -101,7 +104,7 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
         let old: Obj | null = null;
         if (step.hook) {
           old = Object.create(null) as Obj;
-          for (const f of plan.held) if (Object.hasOwn(o, f.key) && (f.owner === step.identity || !(f.name in old))) old[f.name] = o[f.key];
+          for (const f of before) if (Object.hasOwn(o, f.key) && (f.owner === step.identity || !(f.name in old))) old[f.name] = o[f.key];
           Object.freeze(old);
         }
         for (const target of plan.changes) {
@@ -161,7 +164,7 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
     g = groups.length - 1;
     i = (groups[g]?.objects.length ?? 0) - 1;
     partial = groups[g] ? definedBy(groups[g]!.plan).length : 0;
-    for (const [plan, m] of misfits) if (m.size > 0) throw m.rejection(env, plan, { kind: 'instances', count: total });
+    if (misfitPlan && misfits.size > 0) throw misfits.rejection(env, misfitPlan, { kind: 'instances', count: total });
   } catch (e: unknown) {
     undo();
     throw e;

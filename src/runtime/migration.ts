@@ -23,6 +23,8 @@ export interface AffectedGroup {
   readonly prototype: object | null;
   /** What they hold now. */
   readonly held: ChainLayout;
+  /** What they held before the transaction. */
+  readonly before: ChainLayout;
   readonly objects: object[];
   /** The group of this transaction they belong to, when an earlier step migrated them. */
   readonly from: HeldGroup | null;
@@ -96,7 +98,8 @@ function groupObjects(ctx: MigrationEnv['ctx'], log: ReadonlyMap<object | null, 
   for (const [prototype, objects] of byProto) {
     const earlier = log.get(prototype);
     if (!earlier) {
-      out.push({ prototype, held: declaredLayout(ctx.classes, prototype), objects, from: null });
+      const held = declaredLayout(ctx.classes, prototype);
+      out.push({ prototype, held, before: held, objects, from: null });
       continue;
     }
     const rest: object[] = [];
@@ -111,8 +114,11 @@ function groupObjects(ctx: MigrationEnv['ctx'], log: ReadonlyMap<object | null, 
         else members.set(group, [o]);
       }
     }
-    for (const [group, list] of members) out.push({ prototype, held: group.held, objects: list, from: group });
-    if (rest.length > 0) out.push({ prototype, held: declaredLayout(ctx.classes, prototype), objects: rest, from: null });
+    for (const [group, list] of members) out.push({ prototype, held: group.held, before: group.before, objects: list, from: group });
+    if (rest.length > 0) {
+      const held = declaredLayout(ctx.classes, prototype);
+      out.push({ prototype, held, before: held, objects: rest, from: null });
+    }
   }
   return out;
 }
@@ -148,6 +154,10 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     keptByName: new Set(),
     initialized: new Set(),
     unchecked: new Set(),
+    renamed: new Map(),
+    retypedByRename: new Map(),
+    gained: new Set(),
+    lost: new Set(),
   };
   // The fields the class added, by the key they live under (a subclass may still declare the same key).
   const ownAdded = new Set(own.diff.added.filter((a) => !a.from).map((a) => fieldKey(step.record, step.identity.name, a.field.name)));
@@ -156,10 +166,21 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
       // Store columns are checked by element type; only instances can hold values imago could not check.
       if (objects && (t.source.kind === 'retyped' || t.source.kind === 'renamed') && !t.checked && t.field.decl.typeText !== '')
         entry.unchecked.add(t.field.name);
-      if (!ownAdded.has(t.field.key)) continue;
+      if (t.source.kind === 'renamed') {
+        entry.renamed.set(t.field.name, t.source.from.name);
+        if (t.source.from.decl.typeText !== t.field.decl.typeText) entry.retypedByRename.set(t.field.name, t.source.from.decl.typeText);
+      }
+      if (!ownAdded.has(t.field.key)) {
+        // A field of another class of the chain (a new parent's) that the objects did not hold.
+        if (t.field.owner !== step.identity && t.source.kind !== 'kept' && t.source.kind !== 'retyped' && t.source.kind !== 'renamed')
+          entry.gained.add(t.field.name);
+        continue;
+      }
       if (t.source.kind === 'kept' || t.source.kind === 'retyped') entry.keptByName.add(t.field.name);
-      else entry.initialized.add(t.field.name);
+      else if (t.source.kind !== 'renamed') entry.initialized.add(t.field.name);
     }
+    // Fields of another class of the chain the objects no longer get though it still declares them (an old parent's).
+    for (const f of plan.dropped) if (f.owner !== step.identity && f.owner.fields.some((d) => d.name === f.name)) entry.lost.add(f.name);
   };
   const count = (converted: ReadonlyMap<string, number>): void => {
     for (const [f, n] of converted) entry.converted.set(f, (entry.converted.get(f) ?? 0) + n);
@@ -178,7 +199,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     });
     const pass = migrateObjects(
       env,
-      planned.map(({ group, plan }) => ({ objects: group.objects, plan })),
+      planned.map(({ group, plan }) => ({ objects: group.objects, plan, before: group.before })),
     );
     tx.onUndo(pass.undo);
     entry.instances += pass.instances;
@@ -198,7 +219,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
         });
         continue;
       }
-      const made: HeldGroup = { prototype: group.prototype, held, objects: group.objects, members: null };
+      const made: HeldGroup = { prototype: group.prototype, before: group.before, held, objects: group.objects, members: null };
       const list = log.groups.get(group.prototype) ?? [];
       log.groups.set(group.prototype, list);
       list.push(made);
@@ -242,7 +263,8 @@ function migrateStore(
   const population = `the ${plural(store.size, 'row')} of ${store.name}`;
   // A class whose layout did not change runs no hook: its store only takes the new defaults.
   const plan = planLayout(env, changed ? step : { ...step, hook: null }, store.specs.map(asField), declared.map(asField), population);
-  const pass = migrateColumns(env, store, plan, declared);
+  if (!tx.layouts.storesBefore.has(store)) tx.layouts.storesBefore.set(store, store.specs);
+  const pass = migrateColumns(env, store, plan, declared, tx.layouts.storesBefore.get(store)!);
   const saved = store.snapshot(tx);
   tx.onUndo(() => store.restoreSnapshot(saved));
   store.install(pass.specs, pass.columns);
@@ -293,7 +315,17 @@ export function settleLayouts(env: MigrationEnv): MigrationResult | null {
 
 function report(s: StepLog): LayoutReport {
   const { step, diff } = s;
-  const retyped = diff.retyped.map((r) => ({ field: r.field.name, from: r.was.typeText || '(inferred)', to: r.field.typeText || '(inferred)' }));
+  const typeOf = (text: string): string => text || '(inferred)';
+  const renamedHere = new Set(diff.added.flatMap((a) => (a.from ? [a.field.name] : [])));
+  // Renamed from a field another class of the chain declared (the value moved with the marker).
+  const renamedAcross = diff.added.filter((a) => !a.from && s.renamed.has(a.field.name) && !s.initialized.has(a.field.name));
+  const retyped = [
+    ...diff.retyped.map((r) => ({ field: r.field.name, from: typeOf(r.was.typeText), to: typeOf(r.field.typeText) })),
+    ...step.info.fields.flatMap((f) => {
+      const was = s.retypedByRename.get(f.name);
+      return was === undefined ? [] : [{ field: f.name, from: typeOf(was), to: typeOf(f.typeText) }];
+    }),
+  ];
   return {
     class: step.identity.name,
     file: step.record.rel,
@@ -301,9 +333,17 @@ function report(s: StepLog): LayoutReport {
     rows: s.rows,
     stores: s.stores,
     // A field whose values every instance and row already held (another class of the chain declared it) was not added to them.
-    added: diff.added.filter((a) => !a.from && (s.initialized.has(a.field.name) || !s.keptByName.has(a.field.name))).map((a) => a.field.name),
-    removed: diff.removed.map((f) => f.name),
-    renamed: diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
+    added: [
+      ...diff.added
+        .filter((a) => !a.from && !renamedAcross.includes(a) && (s.initialized.has(a.field.name) || !s.keptByName.has(a.field.name)))
+        .map((a) => a.field.name),
+      ...s.gained,
+    ],
+    removed: [...diff.removed.map((f) => f.name), ...s.lost],
+    renamed: [
+      ...diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
+      ...renamedAcross.filter((a) => !renamedHere.has(a.field.name)).map((a) => ({ from: s.renamed.get(a.field.name)!, to: a.field.name })),
+    ],
     retyped: retyped.map((r) => ({ ...r, converted: s.converted.get(r.field) ?? 0 })),
     moved: [],
     unchecked: [...s.unchecked],
@@ -324,6 +364,15 @@ function markMoves(reports: LayoutReport[], steps: readonly StepLog[]): void {
       reports[j] = { ...from, removed: from.removed.filter((f) => f !== field), moved: [...from.moved, move] };
       // Instances that held it from nowhere got it from its initializer: for them it was added.
       reports[i] = { ...into, added: to.initialized.has(field) ? into.added : into.added.filter((f) => f !== field), moved: [...into.moved, move] };
+    }
+    // Renamed from a field another class stopped declaring: the value moved there under its new name.
+    for (const rename of reports[i]!.renamed) {
+      const j = reports.findIndex((r, k) => k !== i && r.removed.includes(rename.from));
+      if (j < 0) continue;
+      const from = reports[j]!;
+      const move = { field: rename.from, from: from.class, to: reports[i]!.class };
+      reports[j] = { ...from, removed: from.removed.filter((f) => f !== rename.from), moved: [...from.moved, move] };
+      reports[i] = { ...reports[i]!, moved: [...reports[i]!.moved, move] };
     }
   });
 }

@@ -53,7 +53,11 @@ export function unreadable(ctx: ImageContext, path: string, read: { readonly cod
         ? 'give imago permission to read it'
         : read.code === 'ELOOP'
           ? 'the path is a loop of symbolic links; point the link at a file'
-          : 'check the file and save it again';
+          : read.code === 'ENOTREG'
+            ? 'a module must be a regular file; put the file back'
+            : read.code === 'EFBIG'
+              ? 'split it, or load the data at run time (fs.readFile) instead of importing it'
+              : 'check the file and save it again';
   return {
     file: relativePath(ctx, path),
     line: 1,
