@@ -123,29 +123,56 @@ export const h = rows.add({ a: 1, x: 9 } as never);
 });
 
 describe('when a class migrates', () => {
-  it('waits for the statements of the change when an initializer reads a binding declared after the class', async () => {
+  it('refuses an added field whose initializer reads a binding the change sets after the class, saying what to move', async () => {
     const { api, edit } = await startImage({ 'main.ts': 'export class Item { price = 1; }\nexport const item = new Item();\nitem.price = 5;\n' });
     const r = await edit({
-      'main.ts':
-        'export class Item { price = 1; withTax: number = this.price * RATE; }\nexport const item = new Item();\nitem.price = 5;\nconst RATE = 1.2;\nexport const fresh = new Item();\n',
+      'main.ts': 'export class Item { price = 1; withTax: number = this.price * RATE; }\nexport const item = new Item();\nitem.price = 5;\nconst RATE = 1.2;\n',
     });
-    summaryOf(r);
-    assert.equal((api()['item'] as Record<string, number>)['withTax'], 6, 'the live item saw RATE as the change set it');
+    assert.ok(
+      r.kind === 'rejected' &&
+        r.phase === 'migrate' &&
+        /the initializer of Item\.withTax reads RATE, which main\.ts sets only after class Item in this change: .*declare RATE above class Item/.test(
+          r.errors[0]!.message,
+        ),
+      JSON.stringify(r),
+    );
+    assert.deepEqual({ ...(api()['item'] as object) }, { price: 5 }, 'nothing changed');
+    const ok = await edit({
+      'main.ts': 'const RATE = 1.2;\nexport class Item { price = 1; withTax: number = this.price * RATE; }\nexport const item = new Item();\nitem.price = 5;\n',
+    });
+    summaryOf(ok);
+    assert.equal((api()['item'] as Record<string, number>)['withTax'], 6, 'declared above the class, it is set in time');
   });
 
-  it('waits for them too when migrateInstance reads such a binding, and puts everything back when it then throws', async () => {
-    const v = (hook: string, tail: string): string => `export class P { w = 0; static migrateInstance(p: P, old: Record<string, unknown>): void { ${hook} } }
-export const p = new P();
-${tail}`;
-    const { api, edit } = await startImage({ 'main.ts': v('', '') });
-    summaryOf(await edit({ 'main.ts': v('p.w = FACTOR * 2;', 'const FACTOR = 3;\n').replace('w = 0;', 'w = 0; extra = 1;') }));
-    assert.equal((api()['p'] as Record<string, number>)['w'], 6);
-    const r = await edit({ 'main.ts': v('if (FAIL) throw new Error("no");', 'const FAIL = true;\n').replace('w = 0;', 'w = 0; more = 2;') });
-    assert.ok(r.kind === 'rejected' && r.phase === 'migrate' && /P\.migrateInstance threw/.test(r.errors[0]!.message), JSON.stringify(r));
-    assert.deepEqual({ ...(api()['p'] as object) }, { w: 6, extra: 1 }, 'as it was');
+  it('sees a binding declared after the class that the change leaves as it was', async () => {
+    const { api, edit } = await startImage({
+      'main.ts': 'export class Item { price = 1; }\nexport const item = new Item();\nitem.price = 5;\nconst RATE = 2;\n',
+    });
+    summaryOf(
+      await edit({
+        'main.ts': 'export class Item { price = 1; withTax: number = this.price * RATE; }\nexport const item = new Item();\nitem.price = 5;\nconst RATE = 2;\n',
+      }),
+    );
+    assert.equal((api()['item'] as Record<string, number>)['withTax'], 10);
   });
 
-  it('runs as the class is defined otherwise, so later statements of the change see the new fields', async () => {
+  it('follows reads through the module functions an initializer calls, and refuses a hook that reads such a binding', async () => {
+    const v = (cls: string, tail: string): string => `${cls}\nexport const item = new Item();\n${tail}`;
+    const { edit } = await startImage({ 'main.ts': v('export class Item { price = 1; }', 'const RATE = 1;\nfunction rate(): number { return RATE; }\n') });
+    const viaFunction = await edit({
+      'main.ts': v('export class Item { price = 1; tax: number = this.price * rate(); }', 'const RATE = 2;\nfunction rate(): number { return RATE; }\n'),
+    });
+    assert.ok(viaFunction.kind === 'rejected' && /Item\.tax reads RATE/.test(viaFunction.errors[0]!.message), JSON.stringify(viaFunction));
+    const hook = await edit({
+      'main.ts': v(
+        'export class Item { price = 1; w = 0; static migrateInstance(i: Item): void { i.w = FACTOR; } }',
+        'const RATE = 1;\nfunction rate(): number { return RATE; }\nconst FACTOR = 3;\n',
+      ),
+    });
+    assert.ok(hook.kind === 'rejected' && /Item\.migrateInstance reads FACTOR/.test(hook.errors[0]!.message), JSON.stringify(hook));
+  });
+
+  it('runs as the class is defined, so later statements of the change see the new fields', async () => {
     const { api, edit } = await startImage({ 'main.ts': 'const BASE = 2;\nexport class P { a = 1; }\nexport const p = new P();\n' });
     summaryOf(await edit({ 'main.ts': 'const BASE = 2;\nexport class P { a = 1; b = BASE; }\nexport const p = new P();\nexport const seen = (p as P).b;\n' }));
     assert.equal(api()['seen'], 2);
@@ -373,5 +400,191 @@ describe('engine regressions found in review', () => {
     assert.equal((api()['p'] as { v: number }).v, 10);
     assert.equal((api()['s'] as { v: number }).v, 20);
     assert.equal((api()['s'] as { z: number }).z, 1);
+  });
+});
+
+describe('review: renames across classes', () => {
+  const v = (p: string, c: string, tail = '') => `export class P { ${p} }\nexport class C extends P { ${c} }\nexport const c = new C();\n${tail}`;
+  it('droppedLater: a marker on P naming a field C drops in the same change', async () => {
+    const { api, edit } = await startImage({ 'main.ts': v('x = 0;', 'b = 1;') });
+    (api()['c'] as Record<string, number>)['b'] = 5;
+    const r = await edit({ 'main.ts': v('x = 0; /** @renamed b */ a = 0;', '') });
+    const summary = summaryOf(r);
+    assert.deepEqual({ ...(api()['c'] as object) }, { x: 0, a: 5 });
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.added, l.removed, l.renamed, l.moved]),
+      [
+        ['P', [], [], [{ from: 'b', to: 'a' }], [{ field: 'b', from: 'C', to: 'P' }]],
+        ['C', [], [], [], [{ field: 'b', from: 'C', to: 'P' }]],
+      ],
+    );
+  });
+  it('report: the same rename when P also has instances of its own (which get the initializer)', async () => {
+    const { api, edit } = await startImage({ 'main.ts': v('x = 0;', 'b = 1;', 'export const p = new P();\n') });
+    (api()['c'] as Record<string, number>)['b'] = 5;
+    const r = await edit({ 'main.ts': v('x = 0; /** @renamed b */ a = 0;', '', 'export const p = new P();\n') });
+    const summary = summaryOf(r);
+    assert.deepEqual({ ...(api()['c'] as object) }, { x: 0, a: 5 });
+    assert.deepEqual({ ...(api()['p'] as object) }, { x: 0, a: 0 });
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.added, l.removed, l.renamed, l.moved]),
+      [
+        ['P', ['a'], [], [{ from: 'b', to: 'a' }], [{ field: 'b', from: 'C', to: 'P' }]],
+        ['C', [], [], [], [{ field: 'b', from: 'C', to: 'P' }]],
+      ],
+    );
+  });
+});
+
+describe('review: markMoves with unrelated classes', () => {
+  it('a rename inside one class is not a move from an unrelated class that removes a field of the same name', async () => {
+    const v = (p: string, q: string) => `export class P { ${p} }\nexport class Q { ${q} }\nexport const p = new P();\nexport const q = new Q();\n`;
+    const { edit } = await startImage({ 'main.ts': v('hp = 1;', 'hp = 2; z = 0;') });
+    const summary = summaryOf(await edit({ 'main.ts': v('/** @renamed hp */ health = 1;', 'z = 0;') }));
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.removed, l.renamed, l.moved]),
+      [
+        ['P', [], [{ from: 'hp', to: 'health' }], []],
+        ['Q', ['hp'], [], []],
+      ],
+    );
+  });
+});
+
+describe('review: undo of a pass over several groups', () => {
+  it('puts back every group when an initializer throws partway through the second group', async () => {
+    const v = (base: string) => `export class Base { a = 1; flag = false; ${base} }
+export class Sub extends Base { c = 3; }
+export const all: Base[] = [new Base(), new Base(), new Sub(), new Sub(), new Sub()];
+all[3]!.flag = true;
+(all[2] as unknown as Record<string, unknown>).y = 'own';
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('') });
+    const snap = () => (api()['all'] as object[]).map((o) => Object.entries(o));
+    const before = snap();
+    const r = await edit({
+      'main.ts': v('x = 5; y: number = this.flag ? (() => { throw new Error("boom"); })() : 2; z = 9;').replace(
+        "all[3]!.flag = true;\n(all[2] as unknown as Record<string, unknown>).y = 'own';\n",
+        '',
+      ),
+    });
+    assert.equal(r.kind, 'rejected', JSON.stringify(r));
+    assert.deepEqual(snap(), before);
+  });
+});
+
+describe('review: rollback restarts', () => {
+  it('a static whose initializer holds a timer restarts in its old code when the change fails', async () => {
+    const v = (ms: number, tail: string) => `export class K { static t = setInterval(() => {}, ${ms}); static n = ${ms}; }\n${tail}`;
+    const { api, edit } = await startImage({ 'main.ts': v(100000, '') });
+    const r = await edit({ 'main.ts': v(200000, 'throw new Error("late");\n') });
+    assert.ok(r.kind === 'rejected');
+    assert.deepEqual(r.kind === 'rejected' && r.errors.map((e) => e.message), ['Error: late']);
+    const K = api()['K'] as { t: unknown; n: number };
+    assert.equal(K.n, 100000);
+    assert.ok(K.t);
+  });
+  it('a removed static is gone before the new code runs, and back after a rollback', async () => {
+    const { api, edit } = await startImage({ 'main.ts': 'export class K { static count = 1; }\n' });
+    const r = await edit({ 'main.ts': 'export class K { declare static count: number; }\nexport const seen = K.count;\nK.count = 5;\n' });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.deepEqual([api()['seen'], (api()['K'] as { count: number }).count], [undefined, 5]);
+    const r2 = await edit({ 'main.ts': 'export class K { static other = 1; }\nexport const seen = 2;\nthrow new Error("x");\n' });
+    assert.equal(r2.kind, 'rejected');
+    assert.equal((api()['K'] as { count: number }).count, 5);
+  });
+});
+
+describe('review: markMoves picks the class by name only', () => {
+  it('a field moved up from Sub is not reported as moved from an unrelated class that drops a field of that name', async () => {
+    const v = (q: string, p: string, s: string) =>
+      `export class Q { ${q} }\nexport class P { ${p} }\nexport class Sub extends P { ${s} }\nexport const q = new Q();\nexport const s = new Sub();\n`;
+    const { edit } = await startImage({ 'main.ts': v('x = 1; k = 0;', 'a = 1;', 'x = 2;') });
+    const summary = summaryOf(await edit({ 'main.ts': v('k = 0;', 'a = 1; x = 0;', '') }));
+    assert.deepEqual(
+      summary.layouts.map((l) => [l.class, l.removed, l.moved.map((m) => `${m.field}:${m.from}->${m.to}`)]),
+      [
+        ['Q', ['x'], []],
+        ['P', [], ['x:Sub->P']],
+        ['Sub', [], ['x:Sub->P']],
+      ],
+    );
+  });
+});
+
+describe('review: hook old', () => {
+  it('a subclass hook gets the fields held before the change, not those the superclass step added', async () => {
+    const v = (base: string, sub: string) => `export class Base { a = 1; ${base} }
+export class Sub extends Base { c = 3; ${sub} static migrateInstance(s: Sub, old: Record<string, unknown>): void { (globalThis as Record<string, unknown>).__old = Object.keys(old); } }
+export const s = new Sub();
+`;
+    const { edit } = await startImage({ 'main.ts': v('', '') });
+    const r = await edit({ 'main.ts': v('y = 2;', 'd = 4;') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.deepEqual((globalThis as Record<string, unknown>).__old, ['a', 'c']);
+  });
+});
+
+describe('review: hook old values', () => {
+  it('old holds the value from before the change, not one an earlier step of the change converted', async () => {
+    const v = (t: string, init: string, sub: string) => `export class Base { n: ${t} = ${init}; }
+export class Sub extends Base { c = 3; ${sub} static migrateInstance(s: Sub, old: Record<string, unknown>): void { (globalThis as Record<string, unknown>).__oldN = old['n']; } }
+export const s = new Sub();
+s.n = 5 as never;
+`;
+    const { edit } = await startImage({ 'main.ts': v('number', '0', '') });
+    const r = await edit({ 'main.ts': v('string', "''", 'd = 4;').replace('s.n = 5 as never;\n', '') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal((globalThis as Record<string, unknown>).__oldN, 5);
+  });
+});
+
+describe('review: droppedLater and a second marker', () => {
+  it('a value named by markers in two classes of the chain moves to one field only', async () => {
+    const v = (p: string, c: string) => `export class P { ${p} }\nexport class C extends P { ${c} }\nexport const c = new C();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('x = 0;', 'b = 1;') });
+    (api()['c'] as Record<string, number>)['b'] = 5;
+    const r = await edit({ 'main.ts': v('x = 0; /** @renamed b */ a = 0;', '/** @renamed b */ bb = 0;') });
+    assert.ok(
+      r.kind === 'rejected' && /renamed b/.test(r.errors[0]!.message),
+      `expected a rejection, got ${r.kind}: ${JSON.stringify({ ...(api()['c'] as object) })}`,
+    );
+  });
+});
+
+describe('review: deferral from a closure in an initializer', () => {
+  it('an arrow-function field that mentions a later binding does not make the change overwrite what its statements set', async () => {
+    const v = (w: string, b: string, tail: string) => `export class Widget { id = 0; onClick = (): string => PREFIX + this.id; ${w} }
+export class Button extends Widget { label = ''; ${b} }
+export const btn = new Button();
+${tail}const PREFIX = 'btn-';
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('', '', '') });
+    const r = await edit({ 'main.ts': v('size = 1;', "color = 'red';", "btn.color = 'blue';\n") });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.equal((api()['btn'] as Record<string, unknown>)['color'], 'blue');
+  });
+});
+
+describe('review: snapshot order', () => {
+  it('an older snapshot handed to a later change never takes the text back', async () => {
+    const { api, image, project } = await startImage({ 'main.ts': 'export const v = 1;\n' });
+    project.write({ 'main.ts': 'export const v = 2;\n' });
+    const older = await image.snapshot([project.path('main.ts')]);
+    project.write({ 'main.ts': 'export const v = 3;\n' });
+    const newer = await image.snapshot([project.path('main.ts')]);
+    await image.change([project.path('main.ts')], { sources: newer });
+    assert.equal(api()['v'], 3);
+    await image.change([project.path('main.ts')], { sources: older });
+    assert.equal(api()['v'], 3);
+    // Begun in the other order but finishing reversed
+    project.write({ 'main.ts': 'export const v = 4;\n' });
+    const p1 = image.snapshot([project.path('main.ts')]);
+    const p2 = image.snapshot([project.path('main.ts')]);
+    const [s1, s2] = await Promise.all([p1, p2]);
+    await image.change([project.path('main.ts')], { sources: s2 });
+    project.write({ 'main.ts': 'export const v = 5;\n' });
+    await image.change([project.path('main.ts')], { sources: s1 });
+    assert.equal(api()['v'], 5);
   });
 });

@@ -44,15 +44,26 @@ export function instanceFields(js: string, cls: AstNode): Array<{ name: string; 
   return out;
 }
 
-/** The ranges of a class whose code a migration runs for live instances: instance field initializers and `static migrateInstance`. */
-export function migrationCode(cls: AstNode): Array<{ start: number; end: number }> {
-  const out: Array<{ start: number; end: number }> = [];
+/** What a migration runs of a class for live instances: each instance field's initializer, and `static migrateInstance`. */
+export interface MigrationCode {
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly start: number; readonly end: number }>;
+  readonly hook: { readonly start: number; readonly end: number } | null;
+}
+
+export function migrationCode(js: string, cls: AstNode): MigrationCode {
+  const fields: Array<{ name: string; start: number; end: number }> = [];
+  let hook: { start: number; end: number } | null = null;
   for (const m of children(child(cls, 'body')!, 'body')) {
     const value = child(m, 'value');
-    if ((m.type === 'PropertyDefinition' || m.type === 'AccessorProperty') && m['static'] !== true && value) out.push({ start: value.start, end: value.end });
-    if (m.type === 'MethodDefinition' && m['static'] === true && nameOf(child(m, 'key')!) === 'migrateInstance') out.push({ start: m.start, end: m.end });
+    if ((m.type === 'PropertyDefinition' || m.type === 'AccessorProperty') && m['static'] !== true && value) {
+      const key = child(m, 'key')!;
+      if (m['computed'] === true) continue;
+      const name = key.type === 'PrivateIdentifier' ? `#${text(key, 'name') ?? ''}` : (nameOf(key) ?? js.slice(key.start, key.end));
+      fields.push({ name, start: value.start, end: value.end });
+    }
+    if (m.type === 'MethodDefinition' && m['static'] === true && nameOf(child(m, 'key')!) === 'migrateInstance') hook = { start: m.start, end: m.end };
   }
-  return out;
+  return { fields, hook };
 }
 
 /** The name a static member is kept under across versions, e.g. `count`, `#secret`, `[computed]`. */

@@ -148,13 +148,40 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   // Which module-scope names each statement reads while it runs.
   const immediateReads: Array<{ at: number; name: string }> = [];
   for (const v of scope.variables) for (const r of v.references) if (r.immediate && !r.isWrite) immediateReads.push({ at: r.start, name: v.name });
-  // Every read of a module-scope name, nested functions included (what a migration hook may read).
+  // Every read of a module-scope name, nested functions included: what a migration may read when it runs
+  // field initializers and migrateInstance for live instances, through the module's functions too.
   const allReads: Array<{ at: number; name: string }> = [];
   for (const v of scope.variables) for (const r of v.references) if (!r.isWrite) allReads.push({ at: r.start, name: v.name });
-  const namesReadWithin = (ranges: ReadonlyArray<{ start: number; end: number }>): string[] => {
-    const names = new Set<string>();
-    for (const r of allReads) if (ranges.some((g) => r.at >= g.start && r.at < g.end) && kinds.get(r.name) === 'state') names.add(r.name);
-    return [...names];
+  const readsIn = (start: number, end: number): { state: Set<string>; functions: Set<string> } => {
+    const out = { state: new Set<string>(), functions: new Set<string>() };
+    for (const r of allReads) {
+      if (r.at < start || r.at >= end) continue;
+      const kind = kinds.get(r.name);
+      if (kind === 'state') out.state.add(r.name);
+      else if (kind === 'function') out.functions.add(r.name);
+    }
+    return out;
+  };
+  const functionReads = new Map(top.flatMap((t) => (t.kind === 'function' ? [[t.name, readsIn(t.node.start, t.node.end)] as const] : [])));
+  const stateReadsIn = (start: number, end: number): string[] => {
+    const { state, functions } = readsIn(start, end);
+    const queue = [...functions];
+    for (const seen = new Set<string>(); queue.length > 0; ) {
+      const name = queue.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const reads = functionReads.get(name);
+      for (const n of reads?.state ?? []) state.add(n);
+      queue.push(...(reads?.functions ?? []));
+    }
+    return [...state];
+  };
+  const migrationReads = (cls: AstNode): { initializerReads: Map<string, string[]>; hookReads: string[] } => {
+    const code = migrationCode(js, cls);
+    return {
+      initializerReads: new Map(code.fields.map((f) => [f.name, stateReadsIn(f.start, f.end)])),
+      hookReads: code.hook ? stateReadsIn(code.hook.start, code.hook.end) : [],
+    };
   };
   const readsWithin = (start: number, end: number): { local: string[]; imported: string[] } => {
     const local = new Set<string>();
@@ -285,9 +312,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
     classes: classLayouts(
       file,
       source,
-      new Map(
-        classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), migrationReads: namesReadWithin(migrationCode(c.node)) }]),
-      ),
+      new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), ...migrationReads(c.node) }])),
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     code: emitter.code,

@@ -80,10 +80,12 @@ export interface ClassInfo {
   /** The class declares `static migrateInstance(instance, old, fromVersion)`. */
   readonly migrateHook: boolean;
   /**
-   * Module-scope names its instance field initializers and its `migrateInstance` read: a migration that
-   * runs them for live instances must wait for those the change evaluates after the class.
+   * Module-scope bindings each instance field's initializer reads (directly, or through the module's
+   * functions it calls), by field name; and those `migrateInstance` reads. A migration runs them for live
+   * instances as the class is defined: bindings the change evaluates later are not set yet.
    */
-  readonly migrationReads: readonly string[];
+  readonly initializerReads: ReadonlyMap<string, readonly string[]>;
+  readonly hookReads: readonly string[];
 }
 
 /** One compiled version of a module. */

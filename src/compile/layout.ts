@@ -128,7 +128,15 @@ function hasMigrateHook(cls: AstNode): boolean {
 export function classLayouts(
   file: string,
   source: string,
-  jsClasses: ReadonlyMap<string, { jsOffset: number; fields: ReadonlyArray<{ name: string; initializer: string | null }>; migrationReads: readonly string[] }>,
+  jsClasses: ReadonlyMap<
+    string,
+    {
+      jsOffset: number;
+      fields: ReadonlyArray<{ name: string; initializer: string | null }>;
+      initializerReads: ReadonlyMap<string, readonly string[]>;
+      hookReads: readonly string[];
+    }
+  >,
 ): Map<string, ClassInfo> {
   const out = new Map<string, ClassInfo>();
   if (jsClasses.size === 0) return out;
@@ -155,7 +163,13 @@ export function classLayouts(
     };
     for (const f of js.fields) if (!f.name.startsWith('[')) add(f.name, f.initializer);
     for (const param of [true, false]) for (const [fieldName, info] of ts) if (info.param === param && !seen.has(fieldName)) add(fieldName, null);
-    out.set(name, { jsOffset: js.jsOffset, fields, migrateHook: cls ? hasMigrateHook(cls) : false, migrationReads: js.migrationReads });
+    out.set(name, {
+      jsOffset: js.jsOffset,
+      fields,
+      migrateHook: cls ? hasMigrateHook(cls) : false,
+      initializerReads: js.initializerReads,
+      hookReads: js.hookReads,
+    });
   }
   return out;
 }

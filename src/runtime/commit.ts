@@ -54,11 +54,6 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     } catch (e: unknown) {
       return { kind: 'failed', phase: 'evaluate', error: e };
     }
-    try {
-      for (const run of tx.layouts.deferred) run();
-    } catch (e: unknown) {
-      return { kind: 'failed', phase: 'migrate', error: e };
-    }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });
     const summary = summarize(tx, ev, made, change, migration);

@@ -35,7 +35,6 @@ export function defineClass(
   const tx = new Transaction();
   try {
     const made = define(ctx, tx, record, name, impl, initializers);
-    for (const run of tx.layouts.deferred) run();
     const result = settleLayouts({ ctx, tx });
     tx.close();
     if (result)
@@ -86,20 +85,21 @@ function define(
     identity.fields = beforeFields;
     identity.initializers = beforeInitializers;
   });
-  if (info) {
-    const step = { identity, record, old: beforeFields, info, hook: hookOf(identity, info) };
-    // Initializers and the hook see the module as the change leaves it: when they read a binding the
-    // module declares after the class, the migration waits until the change's statements ran.
-    if (readsLaterBindings(tx, record, name, info.migrationReads)) tx.layouts.deferred.push(() => migrateStep(env, step, parentChanged, affected));
-    else migrateStep(env, step, parentChanged, affected);
-  }
+  if (info)
+    migrateStep(env, { identity, record, old: beforeFields, info, hook: hookOf(identity, info), unset: unsetAfter(tx, record, name) }, parentChanged, affected);
   return identity.constructor;
 }
 
-/** True when a name in `reads` is declared by a statement of the module's new version after class `name`. */
-function readsLaterBindings(tx: Transaction, record: ModuleRecord, name: string, reads: readonly string[]): boolean {
-  if (reads.length === 0) return false;
+/**
+ * The bindings the module's new version declares after class `name` that this change sets anew (a new
+ * statement, or one whose text changed): a migration run as the class is defined would read them unset.
+ */
+function unsetAfter(tx: Transaction, record: ModuleRecord, name: string): ReadonlySet<string> {
   const items = tx.compiledOf(record)?.items ?? [];
   const at = items.findIndex((it) => it.kind === 'class' && it.names.includes(name));
-  return at >= 0 && items.slice(at + 1).some((it) => it.names.some((n) => reads.includes(n)));
+  const before = new Map((record.version?.compiled.items ?? []).map((it) => [it.key, it.text]));
+  const out = new Set<string>();
+  if (at < 0) return out;
+  for (const it of items.slice(at + 1)) if (before.get(it.key) !== it.text) for (const n of it.names) out.add(n);
+  return out;
 }

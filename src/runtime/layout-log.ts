@@ -2,7 +2,7 @@
 // the objects of each prototype hold by now, which instances and stores were migrated, and per class
 // step what the reload line reports.
 
-import type { ColumnSpec } from '../store/schema.js';
+import type { ClassLayoutSource, ColumnSpec } from '../store/schema.js';
 import type { StoreCore } from '../store/store-core.js';
 import type { LayoutField } from './chain-layout.js';
 import type { LayoutDiff } from './layout-diff.js';
@@ -18,14 +18,17 @@ export interface StepLog {
   stores: number;
   /** Values a standard conversion changed, by field name. */
   readonly converted: Map<string, number>;
-  /** Fields the class added that some instance or row already held (declared by another class of its chain): their values stayed. */
-  readonly keptByName: Set<string>;
+  /**
+   * Fields the class added that some instance or row already held (declared by another class of its
+   * chain): their values stayed. With the class that declared the field they held.
+   */
+  readonly keptByName: Map<string, ClassLayoutSource>;
   /** Fields the class added that some instance or row got from an initializer, as undefined, or from the hook. */
   readonly initialized: Set<string>;
   /** Retyped or renamed fields of instances whose values imago cannot check (the type gate checks the code). */
   readonly unchecked: Set<string>;
-  /** Fields whose value came from a field of another name (`@renamed`), by new name. */
-  readonly renamed: Map<string, string>;
+  /** Fields whose value came from a field of another name (`@renamed`), by new name: the old name and its class. */
+  readonly renamed: Map<string, { readonly from: string; readonly owner: ClassLayoutSource }>;
   /** Renamed fields whose type changed too: the old type text, by new name. */
   readonly retypedByRename: Map<string, string>;
   /** Fields of another class of the chain the objects got (a new parent's). */
@@ -51,10 +54,10 @@ export interface HeldGroup {
 }
 
 export class LayoutLog {
+  /** What each step's pass over instances replaced (a hook's `old` is what instances held before the change). */
+  readonly passes: Array<{ original(o: object, key: PropertyKey): { readonly value: unknown } | undefined }> = [];
   /** The groups of migrated instances, by nearest prototype (settled when the transaction closes). */
   readonly groups = new Map<object | null, HeldGroup[]>();
-  /** Class steps that wait until the change's statements ran (their initializers read later bindings). */
-  readonly deferred: Array<() => void> = [];
   /** Stores whose columns a step changed (their retired columns go when the transaction settles). */
   readonly stores = new Set<StoreCore>();
   /** Each store's columns before the transaction: what a hook is given as a row's `old`. */

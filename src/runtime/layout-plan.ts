@@ -32,6 +32,8 @@ export interface ClassStep {
   readonly info: ClassInfo;
   /** Its `static migrateInstance`, if it declares one. */
   readonly hook: MigrationHook | null;
+  /** Module bindings the change has not set yet (declared after the class, new or edited): initializers and the hook must not read them. */
+  readonly unset?: ReadonlySet<string>;
 }
 
 /** What the migration engine works with: the image and the transaction. */
@@ -113,13 +115,23 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
     if (from && fromKey !== null) {
       const still = declared.find((f) => f.key === fromKey);
       // Declared still, unless by a class this transaction redefines without it (it is defined later in the change).
-      if (still && !droppedLater(env, step, still)) {
+      const later = still ? laterVersionOf(env, step, still) : 'dropped';
+      if (later === 'kept') {
         throw layoutRejection(
           env,
           step,
           field.owner,
           field.decl,
-          `${name}.${field.name} is marked @renamed ${fromName}, but ${still.owner.name} still declares ${fromName}; remove ${fromName} or the marker`,
+          `${name}.${field.name} is marked @renamed ${fromName}, but ${still!.owner.name} still declares ${fromName}; remove ${fromName} or the marker`,
+        );
+      }
+      if (later !== 'dropped') {
+        throw layoutRejection(
+          env,
+          step,
+          field.owner,
+          field.decl,
+          `${name}.${field.name} and ${still!.owner.name}.${later.by} are both marked @renamed ${fromName}; a value can move to one field only`,
         );
       }
       if (renamedAway.has(fromKey))
@@ -143,16 +155,57 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
       );
     }
   }
+  checkReads(env, step, fields);
   const dropped = held.filter((f) => !declaredKeys.has(f.key));
   return { step, held, fields, changes: fields.filter((f) => f.source.kind !== 'kept'), dropped };
 }
 
-/** True when the class declaring `field` is redefined by this transaction without it (its step comes later). */
-function droppedLater(env: MigrationEnv, step: ClassStep, field: LayoutField): boolean {
-  if (field.owner === step.identity) return false;
+/**
+ * A migration runs the class's initializers (for fields it adds) and its hook for live instances as the
+ * class is defined, before the statements after it: one that reads a binding the change sets only there
+ * would read it unset (undefined, or its previous value). Rejected, saying what to move.
+ */
+function checkReads(env: MigrationEnv, step: ClassStep, fields: readonly FieldPlan[]): void {
+  const unset = step.unset;
+  if (!unset || unset.size === 0) return;
+  const name = step.identity.name;
+  const where = `${step.record.rel} sets only after class ${name} in this change`;
+  for (const t of fields) {
+    if (t.source.kind !== 'initializer' || t.field.owner !== step.identity) continue;
+    const read = step.info.initializerReads.get(t.field.name)?.find((n) => unset.has(n));
+    if (read === undefined) continue;
+    throw layoutRejection(
+      env,
+      step,
+      t.field.owner,
+      t.field.decl,
+      `the initializer of ${name}.${t.field.name} reads ${read}, which ${where}: live instances get ${t.field.name} as the class is defined, before ${read} is set; declare ${read} above class ${name} (or save ${read} first, then the field)`,
+    );
+  }
+  const read = step.hook ? step.info.hookReads.find((n) => unset.has(n)) : undefined;
+  if (read !== undefined) {
+    throw layoutRejection(
+      env,
+      step,
+      null,
+      null,
+      `${name}.migrateInstance reads ${read}, which ${where}: the hook runs as the class is defined, before ${read} is set; declare ${read} above class ${name} (or save ${read} first, then the hook)`,
+    );
+  }
+}
+
+/**
+ * What the version of the class declaring `field` that this transaction installs (its step comes later)
+ * does with it: keeps it, drops it, or drops it for a field of its own marked `@renamed` from it.
+ */
+function laterVersionOf(env: MigrationEnv, step: ClassStep, field: LayoutField): 'kept' | 'dropped' | { readonly by: string } {
+  if (field.owner === step.identity) return 'kept';
   const record = recordOf(env, field.owner, step);
   const next = env.tx.compiledOf(record)?.classes.get(field.owner.name);
-  return next !== undefined && !next.fields.some((f) => fieldKey(record, field.owner.name, f.name) === field.key);
+  const keyOf = (name: string): PropertyKey => fieldKey(record, field.owner.name, name);
+  if (!next || next.fields.some((f) => keyOf(f.name) === field.key)) return 'kept';
+  const claim = next.fields.find((f) => f.renamedFrom !== null && keyOf(f.renamedFrom) === field.key);
+  return claim ? { by: claim.name } : 'dropped';
 }
 
 /** The shape values of `field` must have, resolved as the module that declares it sees type names. */

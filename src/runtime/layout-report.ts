@@ -15,9 +15,10 @@ export function layoutReports(steps: readonly StepLog[]): LayoutReport[] {
 function report(s: StepLog): LayoutReport {
   const { step, diff } = s;
   const typeOf = (text: string): string => text || '(inferred)';
-  const renamedHere = new Set(diff.added.flatMap((a) => (a.from ? [a.field.name] : [])));
   // Renamed from a field another class of the chain declared (the value moved with the marker).
-  const renamedAcross = diff.added.filter((a) => !a.from && s.renamed.has(a.field.name) && !s.initialized.has(a.field.name));
+  const renamedAcross = diff.added.filter(
+    (a) => !a.from && s.renamed.get(a.field.name)?.owner !== undefined && s.renamed.get(a.field.name)?.owner !== step.identity,
+  );
   const retyped = [
     ...diff.retyped.map((r) => ({ field: r.field.name, from: typeOf(r.was.typeText), to: typeOf(r.field.typeText) })),
     ...step.info.fields.flatMap((f) => {
@@ -34,14 +35,14 @@ function report(s: StepLog): LayoutReport {
     // A field whose values every instance and row already held (another class of the chain declared it) was not added to them.
     added: [
       ...diff.added
-        .filter((a) => !a.from && !renamedAcross.includes(a) && (s.initialized.has(a.field.name) || !s.keptByName.has(a.field.name)))
+        .filter((a) => !a.from && (s.initialized.has(a.field.name) || (!renamedAcross.includes(a) && !s.keptByName.has(a.field.name))))
         .map((a) => a.field.name),
       ...s.gained,
     ],
     removed: [...diff.removed.map((f) => f.name), ...s.lost],
     renamed: [
       ...diff.added.flatMap((a) => (a.from ? [{ from: a.from.name, to: a.field.name }] : [])),
-      ...renamedAcross.filter((a) => !renamedHere.has(a.field.name)).map((a) => ({ from: s.renamed.get(a.field.name)!, to: a.field.name })),
+      ...renamedAcross.map((a) => ({ from: s.renamed.get(a.field.name)!.from, to: a.field.name })),
     ],
     retyped: retyped.map((r) => ({ ...r, converted: s.converted.get(r.field) ?? 0 })),
     moved: [],
@@ -51,27 +52,23 @@ function report(s: StepLog): LayoutReport {
   };
 }
 
-/** A field one class of a change stops declaring and another starts declaring, values kept: a move. */
+/**
+ * A field one class of a change stops declaring and another class of the same chain starts declaring,
+ * values kept (under the same name, or renamed with a marker): a move, said by both classes.
+ */
 function markMoves(reports: LayoutReport[], steps: readonly StepLog[]): void {
+  const move = (i: number, owner: unknown, field: string, keepAdded: boolean): void => {
+    const j = steps.findIndex((s, k) => k !== i && s.step.identity === owner);
+    if (j < 0) return;
+    const from = reports[j]!;
+    const into = reports[i]!;
+    const moved = { field, from: from.class, to: into.class };
+    reports[j] = { ...from, removed: from.removed.filter((f) => f !== field), moved: [...from.moved, moved] };
+    reports[i] = { ...into, added: keepAdded ? into.added : into.added.filter((f) => f !== field), moved: [...into.moved, moved] };
+  };
   steps.forEach((to, i) => {
-    for (const field of to.keptByName) {
-      const j = reports.findIndex((r, k) => k !== i && r.removed.includes(field));
-      if (j < 0) continue;
-      const from = reports[j]!;
-      const into = reports[i]!;
-      const move = { field, from: from.class, to: into.class };
-      reports[j] = { ...from, removed: from.removed.filter((f) => f !== field), moved: [...from.moved, move] };
-      // Instances that held it from nowhere got it from its initializer: for them it was added.
-      reports[i] = { ...into, added: to.initialized.has(field) ? into.added : into.added.filter((f) => f !== field), moved: [...into.moved, move] };
-    }
-    // Renamed from a field another class stopped declaring: the value moved there under its new name.
-    for (const rename of reports[i]!.renamed) {
-      const j = reports.findIndex((r, k) => k !== i && r.removed.includes(rename.from));
-      if (j < 0) continue;
-      const from = reports[j]!;
-      const move = { field: rename.from, from: from.class, to: reports[i]!.class };
-      reports[j] = { ...from, removed: from.removed.filter((f) => f !== rename.from), moved: [...from.moved, move] };
-      reports[i] = { ...reports[i]!, moved: [...reports[i]!.moved, move] };
-    }
+    // Instances that held it from nowhere got it from its initializer: for them it was added.
+    for (const [field, owner] of to.keptByName) move(i, owner, field, to.initialized.has(field));
+    for (const rename of to.renamed.values()) if (rename.owner !== to.step.identity) move(i, rename.owner, rename.from, true);
   });
 }

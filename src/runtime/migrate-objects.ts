@@ -22,7 +22,12 @@ export interface ObjectPass {
   readonly converted: ReadonlyMap<string, number>;
   /** Puts every instance back as it was before the pass. */
   undo(): void;
+  /** The value `key` of `o` had before the pass replaced it (a conversion), if it did. */
+  original(o: object, key: PropertyKey): { readonly value: unknown } | undefined;
 }
+
+/** What earlier passes of the transaction replaced: a hook's `old` holds values as they were before the change. */
+export type Originals = (o: object, key: PropertyKey) => { readonly value: unknown } | undefined;
 
 /** Instances that share one plan. */
 export interface PlannedObjects {
@@ -33,7 +38,7 @@ export interface PlannedObjects {
 }
 
 /** Runs the plans of one class step on each group's objects; throws a ChangeRejection after putting them all back. */
-export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObjects[]): ObjectPass {
+export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObjects[], originals: Originals = () => undefined): ObjectPass {
   const total = groups.reduce((n, g) => n + g.objects.length, 0);
   // Values a conversion replaced, and every own property of instances a hook or a `this` initializer saw.
   const restores = new Map<object, Array<readonly [PropertyKey, unknown]>>();
@@ -104,7 +109,10 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
         let old: Obj | null = null;
         if (step.hook) {
           old = Object.create(null) as Obj;
-          for (const f of before) if (Object.hasOwn(o, f.key) && (f.owner === step.identity || !(f.name in old))) old[f.name] = o[f.key];
+          for (const f of before) {
+            if (!Object.hasOwn(o, f.key) || (f.owner !== step.identity && f.name in old)) continue;
+            old[f.name] = (originals(o, f.key) ?? { value: o[f.key] }).value;
+          }
           Object.freeze(old);
         }
         for (const target of plan.changes) {
@@ -170,7 +178,11 @@ export function migrateObjects(env: MigrationEnv, groups: readonly PlannedObject
     throw e;
   }
   finished = true;
-  return { instances: total, converted, undo };
+  const original = (o: object, key: PropertyKey): { value: unknown } | undefined => {
+    const entry = restores.get(o)?.find(([k]) => k === key);
+    return entry ? { value: entry[1] } : undefined;
+  };
+  return { instances: total, converted, undo, original };
 }
 
 /** The keys an instance gets, in order: the plan's fields that are defined afresh (not kept or retyped). */

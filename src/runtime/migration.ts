@@ -152,7 +152,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     rows: 0,
     stores: 0,
     converted: new Map(),
-    keptByName: new Set(),
+    keptByName: new Map(),
     initialized: new Set(),
     unchecked: new Set(),
     renamed: new Map(),
@@ -168,7 +168,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
       if (objects && (t.source.kind === 'retyped' || t.source.kind === 'renamed') && !t.checked && t.field.decl.typeText !== '')
         entry.unchecked.add(t.field.name);
       if (t.source.kind === 'renamed') {
-        entry.renamed.set(t.field.name, t.source.from.name);
+        entry.renamed.set(t.field.name, { from: t.source.from.name, owner: t.source.from.owner });
         if (t.source.from.decl.typeText !== t.field.decl.typeText) entry.retypedByRename.set(t.field.name, t.source.from.decl.typeText);
       }
       if (!ownAdded.has(t.field.key)) {
@@ -177,7 +177,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
           entry.gained.add(t.field.name);
         continue;
       }
-      if (t.source.kind === 'kept' || t.source.kind === 'retyped') entry.keptByName.add(t.field.name);
+      if (t.source.kind === 'kept' || t.source.kind === 'retyped') entry.keptByName.set(t.field.name, t.source.from.owner);
       else if (t.source.kind !== 'renamed') entry.initialized.add(t.field.name);
     }
     // Fields of another class of the chain the objects no longer get though it still declares them (an old parent's).
@@ -201,8 +201,19 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     const pass = migrateObjects(
       env,
       planned.map(({ group, plan }) => ({ objects: group.objects, plan, before: group.before })),
+      (o, key) => {
+        for (const earlier of log.passes) {
+          const found = earlier.original(o, key);
+          if (found) return found;
+        }
+        return undefined;
+      },
     );
     tx.onUndo(pass.undo);
+    log.passes.push(pass);
+    tx.onUndo(() => {
+      log.passes.pop();
+    });
     entry.instances += pass.instances;
     count(pass.converted);
     // What each group holds now: its fields so far, with the added ones after them.
