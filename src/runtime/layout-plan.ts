@@ -91,10 +91,11 @@ export function layoutRejection(env: MigrationEnv, step: ClassStep, owner: Class
 
 /**
  * Plans `step` for the objects or rows with one prototype: `held` is what they hold, `declared` what
- * their chain declares now, `population` names them for messages ("live instances", "the 3 rows of
+ * their chain declares now, `population` names them for messages, only when one is made ("live
+ * instances", "the 3 rows of
  * Store<P>"). Throws a ChangeRejection for a marker that cannot apply or a field with no value to get.
  */
-export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout, declared: ChainLayout, population: string): LayoutPlan {
+export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout, declared: ChainLayout, population: () => string): LayoutPlan {
   const heldByKey = new Map<PropertyKey, LayoutField>(held.map((f) => [f.key, f]));
   const declaredKeys = new Set(declared.map((f) => f.key));
   const name = step.identity.name;
@@ -151,7 +152,7 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
         step,
         field.owner,
         field.decl,
-        `${owner}.${field.name} is added to ${population} but has no initializer, and ${type} does not allow undefined; give it an initializer (${field.name}: ${field.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${name}`,
+        `${owner}.${field.name} is added to ${population()} but has no initializer, and ${type} does not allow undefined; give it an initializer (${field.name}: ${field.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${name}`,
       );
     }
   }
