@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Batcher } from '../src/host/batcher.js';
 import { createImage, type ImageEvent } from '../src/index.js';
 import type { CheckedTexts } from '../src/runtime/sources.js';
-import type { TypeGate, TypeGateResult } from '../src/runtime/type-gate.js';
+import type { TypeGate } from '../src/runtime/type-gate.js';
 import { memoryProject } from './helpers/image.js';
 
 /** Lets promises settle (reads, changes) without moving the clock. */
@@ -16,7 +16,13 @@ const settle = async (): Promise<void> => {
   await new Promise((r) => setImmediate(r));
 };
 
-async function setup(): Promise<{
+interface SetupOptions {
+  readonly files?: Record<string, string>;
+  /** Runs before each type check answers (to hold a check, say). */
+  readonly beforeAnswer?: () => Promise<void>;
+}
+
+async function setup(options: SetupOptions = {}): Promise<{
   batcher: Batcher;
   write: (text: string) => void;
   file: string;
@@ -25,12 +31,16 @@ async function setup(): Promise<{
   reloads: ImageEvent[];
   checked: CheckedTexts[];
   ahead: CheckedTexts[];
+  path: (rel: string) => string;
+  writeFiles: (files: Record<string, string>) => void;
+  applied: unknown[];
 }> {
-  const { project, host } = memoryProject({ 'main.ts': 'export const v = 0;\n' }, { manualClock: true });
+  const { project, host } = memoryProject(options.files ?? { 'main.ts': 'export const v = 0;\n' }, { manualClock: true });
   const checked: CheckedTexts[] = [];
   const gate: TypeGate = {
     check: async (texts) => {
       checked.push(texts);
+      await options.beforeAnswer?.();
       return { errors: [], notices: [], checked: texts.size, ms: 0 };
     },
     knows: () => false,
@@ -39,8 +49,10 @@ async function setup(): Promise<{
   const image = createImage({ entry: project.path('main.ts'), root: project.dir, host, typeGate: gate });
   assert.equal((await image.load()).kind, 'applied');
   const reloads: ImageEvent[] = [];
+  const applied: unknown[] = [];
   image.subscribe((e) => {
     if (e.kind === 'reload') reloads.push(e);
+    if (e.kind === 'reload' && e.ok) applied.push(image.entry!['v']);
   });
   const ahead: CheckedTexts[] = [];
   const batcher = new Batcher({ image, debounceMs: 3, timers: host.timers, checkAhead: (t) => ahead.push(t), onInternalError: (m) => assert.fail(m) });
@@ -57,6 +69,9 @@ async function setup(): Promise<{
     reloads,
     checked,
     ahead,
+    path: (rel) => project.path(rel),
+    writeFiles: (files) => project.write(files),
+    applied,
   };
 }
 
@@ -108,65 +123,47 @@ describe('the batcher', () => {
   });
 
   it('never applies older text than the change before it, whatever order reads and checks finish in', async () => {
-    const { project, host } = memoryProject(
-      { 'main.ts': "import { w } from './b.ts';\nexport const v = 0; export const ww = w;\n", 'b.ts': 'export const w = 0;\n' },
-      { manualClock: true },
-    );
-    const box: { hold: (() => void) | null } = { hold: null };
-    let blocking = false;
-    const gate: TypeGate = {
-      check: async (texts: CheckedTexts): Promise<TypeGateResult> => {
-        if (blocking)
-          await new Promise<void>((r) => {
-            box.hold = r;
-          });
-        return { errors: [], notices: [], checked: texts.size, ms: 0 };
-      },
-      knows: () => false,
-      close: () => undefined,
-    };
-    const image = createImage({ entry: project.path('main.ts'), root: project.dir, host, typeGate: gate });
-    assert.equal((await image.load()).kind, 'applied');
-    const applied: unknown[] = [];
-    image.subscribe((e) => {
-      if (e.kind === 'reload' && e.ok) applied.push(image.entry!['v']);
+    const box: { hold: (() => void) | null; blocking: boolean } = { hold: null, blocking: false };
+    const s = await setup({
+      files: { 'main.ts': "import { w } from './b.ts';\nexport const v = 0; export const ww = w;\n", 'b.ts': 'export const w = 0;\n' },
+      beforeAnswer: () =>
+        box.blocking
+          ? new Promise<void>((r) => {
+              box.hold = r;
+            })
+          : Promise.resolve(),
     });
-    const batcher = new Batcher({ image, debounceMs: 3, timers: host.timers, checkAhead: () => undefined, onInternalError: (m) => assert.fail(m) });
-    const main = project.path('main.ts');
-    const b = project.path('b.ts');
+    const [main, b] = [s.path('main.ts'), s.path('b.ts')];
     const src = (v: number): string => `import { w } from './b.ts';\nexport const v = ${v}; export const ww = w;\n`;
-    const advance = async (ms: number) => {
-      host.clock!.advance(ms);
-      await settle();
-    };
-
     // change 0: slow (its type check takes a while)
-    blocking = true;
-    host.write({ [main]: src(1) });
-    batcher.add(main);
-    await advance(0);
-    await advance(3);
+    box.blocking = true;
+    s.write(src(1));
+    s.batcher.add(main);
+    await s.advance(0);
+    await s.advance(3);
     assert.ok(box.hold, 'change 0 is being checked');
     const release0 = box.hold!;
-    blocking = false;
+    box.blocking = false;
     // batch 1: main saved, early read of {main}; then b saved too (not in the early read)
-    host.write({ [main]: src(2) });
-    batcher.add(main);
-    await advance(0);
-    host.write({ [b]: 'export const w = 1;\n' });
-    batcher.add(b);
-    await advance(3); // flush 1: the change will read when it begins (after change 0)
+    s.write(src(2));
+    s.batcher.add(main);
+    await s.advance(0);
+    s.writeFiles({ 'b.ts': 'export const w = 1;\n' });
+    s.batcher.add(b);
+    await s.advance(3); // flush 1: the change will read when it begins (after change 0)
     // batch 2: main saved again, read early, flushed
-    host.write({ [main]: src(3) });
-    batcher.add(main);
-    await advance(0);
-    await advance(3); // flush 2: hands the early snapshot (v = 3)
+    s.write(src(3));
+    s.batcher.add(main);
+    await s.advance(0);
+    await s.advance(3); // flush 2: hands the early snapshot (v = 3)
     // a later save (its batch comes later)
-    host.write({ [main]: src(4) });
+    s.write(src(4));
     release0();
-    await advance(0);
+    await s.advance(0);
     await settle();
     await settle();
+    const { applied } = s;
+    assert.ok(applied.length >= 2, `changes applied: ${JSON.stringify(applied)}`);
     for (let i = 1; i < applied.length; i++) assert.ok((applied[i] as number) >= (applied[i - 1] as number), `applied ${JSON.stringify(applied)}`);
   });
 });
