@@ -131,7 +131,7 @@ describe('effects', () => {
     });
     await edit(image, project, {
       'main.ts':
-        "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot.dispose(() => events.push('dispose2'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 2; }\n",
+        "export const events: string[] = [];\nimport.meta.hot.data.runs = (import.meta.hot.data.runs ?? 0) + 1;\nimport.meta.hot['dispose'](() => events.push('dispose2'));\nimport.meta.hot.accept(() => events.push('accepted'));\nexport function v() { return 2; }\n",
     });
     assert.deepEqual(exports()['events'], ['dispose1', 'accepted']);
   });

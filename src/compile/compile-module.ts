@@ -10,6 +10,7 @@ import { type CompiledModule, type ExportSource, type FunctionDecl, type Item, M
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
 import { L, M, META, member, RT, S, T } from './emit-names.js';
+import { emitLate, maskedText, planSites, siteInfos } from './emit-sites.js';
 import { type Edit, Emitter } from './emitter.js';
 import { classLayouts } from './layout.js';
 import { PositionMap } from './position-map.js';
@@ -215,11 +216,15 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
     for (const m of staticMembers(c.node)) edits.push({ start: m.node.start, end: m.node.end, text: '' });
   }
 
+  // Closures below the top level that follow edits (closure-sites.ts): their cells and prologues.
+  const baseEdits = [...edits];
+  const sites = planSites(js, top, scope.functions);
+  edits.push(...sites.edits);
   const globals = TRACKED_GLOBALS.filter((g) => scope.globals.has(g));
+  const prologue = `${privates.prologue}${globals.length > 0 ? `const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n` : ''}${sites.cellsDecl}`;
   const emitter = new Emitter(js, edits);
   emitter.insert('"use strict";\n');
-  emitter.insert(privates.prologue);
-  if (globals.length > 0) emitter.insert(`const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n`);
+  emitter.insert(prologue);
   const functions: FunctionDecl[] = [];
   emitter.insert('const __imago_F = {\n');
   for (const item of top) {
@@ -232,6 +237,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   }
   emitter.insert('};\nconst __imago_I = [\n');
   const items: Item[] = [];
+  const itemKeys = new Map<TopItem, string>();
   const seen = new Map<string, number>();
   const pushItem = (item: Item): void => {
     items.push(item);
@@ -247,8 +253,10 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
     emitter.insert(isAsync ? 'async function () { ' : 'function () { ');
     let itemText: string;
     let reads: { local: string[]; imported: string[] } = { local: [], imported: [] };
+    // A following closure's body is left out of the text: an edit only there changes the closure, not the statement.
+    const own = sites.byItem.get(item) ?? [];
     if (item.kind === 'effect') {
-      itemText = js.slice(node.start, node.end);
+      itemText = maskedText(js, node.start, node.end, own);
       emitter.copy(node.start, node.end);
     } else {
       const value = item.value;
@@ -259,7 +267,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
           .copy(item.enumFn.start, item.enumFn.end)
           .insert(')({}));');
       } else {
-        itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
+        itemText = `${item.declKind} ${maskedText(js, node.start, node.end, own)}`;
         if (value) reads = readsWithin(value.start, value.end);
         if (item.id && item.id.type !== 'Identifier') {
           const inPattern = readsWithin(item.id.start, item.id.end);
@@ -282,6 +290,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       seen.set(key, n);
       if (n > 1) key += `#${n}`;
     }
+    itemKeys.set(item, key);
     items.push({
       key,
       kind: item.kind,
@@ -315,6 +324,12 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), ...migrationReads(c.node) }])),
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
+    sites: siteInfos(js, sites, (item) => {
+      if (item.kind === 'function') return { key: `f:${item.name}`, name: `${item.name}()` };
+      if (item.kind === 'class') return { key: `c:${item.name}`, name: `class ${item.name}` };
+      return { key: itemKeys.get(item) ?? '', name: item.kind === 'binding' ? item.names.join(', ') : 'a top-level statement' };
+    }),
+    late: emitLate(js, baseEdits, sites, prologue, shorthands, map),
     code: emitter.code,
     params: [...MODULE_PARAMS],
     dependencies,

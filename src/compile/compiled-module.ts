@@ -88,6 +88,32 @@ export interface ClassInfo {
   readonly hookReads: readonly string[];
 }
 
+/** A function below the top level that may outlive its call (compile/closure-sites.ts). */
+export interface ClosureSite {
+  /** Its counterpart in another version has the same key. */
+  readonly key: string;
+  /** Its cell in this version (the `__imago_Z` array), or null when edits cannot reach closures made by it. */
+  readonly index: number | null;
+  /** Why edits cannot reach closures made by it, when they cannot. */
+  readonly why: string | null;
+  /** Its code as this version compiles it: a different text is a different body. */
+  readonly text: string;
+  /** How messages name it and what makes it: `the function passed to setInterval`, `start()`. */
+  readonly label: string;
+  readonly owner: string;
+  /** Offset of the function in the transpiled JavaScript. */
+  readonly jsOffset: number;
+  /** The variables of enclosing functions it uses. */
+  readonly captures: readonly string[];
+  /** The parameters a closure made by it passes on (a rest parameter passes every other argument). */
+  readonly arity: number;
+  readonly rest: boolean;
+  /** Its closures are made whenever the code around it runs (a class method, a field): they count as made. */
+  readonly alwaysMade: boolean;
+  /** A class method: its closures are the class's methods, reached through the class (a change reaches those). */
+  readonly method: boolean;
+}
+
 /** One compiled version of a module. */
 export interface CompiledModule {
   /** Body for the host's `compileFunction`, taking `params`; returns `[functions, items]`. */
@@ -106,14 +132,21 @@ export interface CompiledModule {
   /** Top-level TypeScript enums. */
   readonly enums: ReadonlySet<string>;
   readonly positions: PositionMap;
+  /** The functions below the top level that may outlive their call, by cell index where they follow edits. */
+  readonly sites: readonly ClosureSite[];
+  /**
+   * Body of a function taking MODULE_PARAMS that returns each following site's body as a late body,
+   * `function (env, ...params)` indexed like the cells; compiled only when a change redirects closures.
+   */
+  readonly late: { readonly code: string; readonly positions: PositionMap } | null;
 }
 
 /**
  * Parameters of every compiled module function, in order: state, calls (layer), trampolines, links
  * (imported names, by local name: stable across versions, so closures made before an edit follow a
- * redirected import), the module's runtime helpers and `import.meta`.
+ * redirected import), the module's runtime helpers, `import.meta`, and the version's closure cells.
  */
-export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_L', '__imago_rt', '__imago_meta'] as const;
+export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_L', '__imago_rt', '__imago_meta', '__imago_Z'] as const;
 
 /** Global timer functions a module's own references are routed through, to tie timers to statements. */
 export const TRACKED_GLOBALS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'] as const;

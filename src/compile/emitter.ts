@@ -1,12 +1,17 @@
 // Builds emitted code from slices of the transpiled JavaScript with replacements applied, recording the
 // segments that PositionMap needs to point any emitted position back at the source.
 
-/** Replace the JavaScript text in [start, end) with `text`. */
+/** Replace the JavaScript text in [start, end) with `text` (start === end: an insertion). */
 export interface Edit {
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  /** An insertion that closes what the copied code opened (`); }`): applied at the very end of a copy too. */
+  readonly tail?: boolean;
 }
+
+/** Edits in order: by start, an insertion before an edit that starts at the same place. */
+const byStart = (a: Edit, b: Edit): number => a.start - b.start || Number(a.end !== a.start) - Number(b.end !== b.start);
 
 export class Emitter {
   #out = '';
@@ -18,7 +23,7 @@ export class Emitter {
     private readonly js: string,
     edits: Edit[],
   ) {
-    this.#edits = edits.slice().sort((a, b) => a.start - b.start);
+    this.#edits = edits.slice().sort(byStart);
   }
 
   /** Appends generated text that has no source. */
@@ -27,10 +32,15 @@ export class Emitter {
     return this;
   }
 
-  /** Appends the JavaScript in [start, end), with the edits inside it applied. */
-  copy(start: number, end: number): this {
+  /** Appends the JavaScript in [start, end), with the edits inside it applied (and `extra` ones, for this copy only). */
+  copy(start: number, end: number, extra: readonly Edit[] = []): this {
     let at = start;
-    for (const edit of this.#editsWithin(start, end)) {
+    const within = [...this.#editsWithin(start, end)];
+    const edits =
+      extra.length === 0
+        ? within
+        : [...within, ...extra.filter((e) => e.start >= start && (e.start < end || (e.tail === true && e.start === end)) && e.end <= end)].sort(byStart);
+    for (const edit of edits) {
       if (edit.start < at) continue; // nested inside an edit already applied (a removed member, say)
       this.#verbatim(at, edit.start);
       this.#segments.push(this.#out.length, edit.start, 0);
@@ -63,9 +73,9 @@ export class Emitter {
       if (this.#edits[mid]!.start < start) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.#edits.length && this.#edits[i]!.start < end; i++) {
+    for (let i = lo; i < this.#edits.length && this.#edits[i]!.start <= end; i++) {
       const edit = this.#edits[i]!;
-      if (edit.end <= end) yield edit;
+      if (edit.end <= end && (edit.start < end || edit.tail === true)) yield edit;
     }
   }
 }

@@ -31,11 +31,31 @@ export interface ClassSelfReferences {
   readonly references: readonly ModuleReference[];
 }
 
+/** A variable of an enclosing function or block that a nested function uses (it is captured). */
+export interface Capture {
+  readonly name: string;
+  /** Never assigned after its declaration (a `const`, a class, an import): its value can be copied. */
+  readonly constant: boolean;
+}
+
+/** What a nested function uses of the scopes around it (not the module's, not globals). */
+export interface FunctionScopeInfo {
+  readonly captures: readonly Capture[];
+  /** Its references to the captured variables (its nested functions' included), by position. */
+  readonly captureRefs: ReadonlyArray<ModuleReference & { readonly name: string }>;
+  /** It reads `arguments` (its own, or an enclosing function's through an arrow). */
+  readonly usesArguments: boolean;
+  /** The classes (by start offset) whose own name it uses from inside their body. */
+  readonly classNames: readonly number[];
+}
+
 export interface ModuleScope {
   readonly variables: readonly ModuleVariable[];
   readonly classSelfReferences: readonly ClassSelfReferences[];
   /** Names read or written that resolve to no binding at all (globals). */
   readonly globals: ReadonlySet<string>;
+  /** Every function below the top level, by its node's start offset. */
+  readonly functions: ReadonlyMap<number, FunctionScopeInfo>;
 }
 
 const skipKeys: ReadonlySet<string> = new Set(['start', 'end', 'range', 'type', 'loc']);
@@ -77,5 +97,36 @@ export function analyzeScope(program: AstNode): ModuleScope {
     };
   });
   const globals = new Set(manager.globalScope?.through.map((r) => r.identifier.name) ?? []);
-  return { variables, classSelfReferences, globals };
+  const functions = new Map<number, FunctionScopeInfo>();
+  for (const scope of manager.scopes) {
+    if (scope.type !== 'function' || scope.upper === null || scope.upper === manager.globalScope) continue;
+    const block = scope.block as unknown as AstNode;
+    const captured = new Map<string, Capture>();
+    const captureRefs: Array<ModuleReference & { name: string }> = [];
+    const classNames = new Set<number>();
+    let usesArguments = (scope.variables.find((v) => v.name === 'arguments')?.references.length ?? 0) > 0;
+    for (const r of scope.through) {
+      const v = r.resolved;
+      if (!v || v.scope === moduleScope || v.scope.type === 'global') continue;
+      // A class's own name inside its body: for a top-level class, its references are rewritten to the
+      // class's stable identity; inside a nested class it is noted.
+      if (v.scope.type === 'class') {
+        classNames.add((v.scope.block as unknown as AstNode).start);
+        continue;
+      }
+      if (v.name === 'arguments' && v.defs.length === 0) {
+        usesArguments = true;
+        continue;
+      }
+      captureRefs.push({ ...toReference(r), name: v.name });
+      if (captured.has(v.name)) continue;
+      const def = v.defs[0];
+      const declKind = (def?.parent as { kind?: string } | null | undefined)?.kind;
+      const writes = v.references.some((x) => x.isWrite() && !(x.init === true));
+      const constant = !writes && (declKind === 'const' || def?.type === 'ClassName' || def?.type === 'ImportBinding');
+      captured.set(v.name, { name: v.name, constant });
+    }
+    functions.set(block.start, { captures: [...captured.values()], captureRefs, usesArguments, classNames: [...classNames] });
+  }
+  return { variables, classSelfReferences, globals, functions };
 }

@@ -6,7 +6,7 @@ import { assertNever } from '../runtime/events.js';
 import type { Image } from '../runtime/image.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { plural } from '../runtime/words.js';
-import { describeSummary, type Reporter } from './report.js';
+import { describeKeptClosures, describeSummary, type Reporter } from './report.js';
 
 export interface EventLinesOptions {
   readonly typecheck: TypecheckMode;
@@ -26,6 +26,8 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
       case 'reload':
         if (event.ok) {
           out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`);
+          const kept = describeKeptClosures(event.summary);
+          if (kept) out.line(kept);
           if (event.typecheck && event.typecheck.errors.length > 0) {
             out.line(`type errors (applied anyway: --typecheck=${options.typecheck}):`);
             out.diagnostics(event.typecheck.errors);

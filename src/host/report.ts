@@ -23,6 +23,7 @@ export function describeSummary(s: ChangeSummary): string {
   if (c.added) parts.push(`+${plural(c.added, 'class', 'classes')}`);
   if (c.removed) parts.push(`-${plural(c.removed, 'class', 'classes')}`);
   parts.push(...s.enums);
+  if (s.closures?.followed) parts.push(`~${plural(s.closures.followed, 'closure')} made before`);
   for (const l of s.layouts) parts.push(describeLayout(l));
   if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
   if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
@@ -47,6 +48,15 @@ export function describeLayout(l: LayoutReport): string {
   for (const u of l.unmarkedRenames) items.push(`${u.removed} removed, ${u.added} added — mark a rename to keep values`);
   if (l.unchecked.length > 0) items.push(`values of ${l.unchecked.join(', ')} kept unchecked (imago cannot check their types)`);
   return `${l.class}: ${items.join(', ')}`;
+}
+
+/** `closures made by the old start() keep their old body: main.ts:3:15 (...)`, or null when none do. */
+export function describeKeptClosures(s: ChangeSummary): string | null {
+  const kept = s.closures?.kept ?? [];
+  const first = kept[0];
+  if (!first) return null;
+  const more = kept.length > 1 ? `, and ${plural(kept.length - 1, 'other place')}` : '';
+  return `closures made by the old ${first.madeBy} keep their old body: ${first.closure} at ${first.file}:${first.line}:${first.column} (${first.reason})${more}`;
 }
 
 /** Indents a diagnostic under an imago line. */

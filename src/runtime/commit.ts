@@ -4,11 +4,12 @@
 // everything the transaction recorded.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import { applyClosures } from './closure-cells.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type ImageContext, withTransaction } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import { type Evaluation, evaluateChange, newEvaluation } from './evaluate.js';
-import type { ChangeSummary, Phase } from './events.js';
+import type { ChangeSummary, ClosureReport, Phase } from './events.js';
 import { type Instantiated, installVersions, removedFunction } from './instantiate.js';
 import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
@@ -127,6 +128,7 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: removed.classes },
     enums: [...tx.notes],
     layouts: migration?.reports ?? [],
+    ...closureSummary(made),
     ...(migration
       ? {
           migration: {
@@ -139,6 +141,17 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
         }
       : {}),
   };
+}
+
+/** What a change does to closures made by older code, for the reload line and the event. */
+function closureSummary(made: Instantiated): Pick<ChangeSummary, 'closures'> {
+  let followed = 0;
+  const kept: Array<ClosureReport> = [];
+  for (const { record, plan } of made.closures) {
+    followed += new Set(plan.redirects.filter((r) => r.cell.m === 1 && !r.cell.site.method).map((r) => r.site.key)).size;
+    for (const k of plan.kept) kept.push({ file: record.rel, line: k.line, column: k.column, closure: k.site.label, madeBy: k.site.owner, reason: k.reason });
+  }
+  return followed > 0 || kept.length > 0 ? { closures: { followed, kept } } : {};
 }
 
 /** After the point of no return: statements that are gone release what they own, versions are recorded. */
@@ -158,10 +171,13 @@ function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: P
     for (const key of [...ctx.origins.keys()]) {
       const origin = ctx.origins.get(key)!;
       const name = parseCompiledName(key);
-      if (origin.record === record && name?.kind === 'version' && name.version <= version.number - KEPT_ORIGINS) ctx.origins.delete(key);
+      // Late bodies stay mapped: closures made long ago may still run them.
+      if (origin.record === record && name?.kind === 'version' && !name.late && name.version <= version.number - KEPT_ORIGINS) ctx.origins.delete(key);
     }
   }
   for (const [record, owners] of ev.staged) for (const [key, owner] of owners) record.owners.set(key, owner);
+  // Closures made by older versions run the new bodies from now on.
+  for (const { record, version, plan, late } of made.closures) applyClosures(record, version.compiled, version.cells, plan, late);
   for (const record of change.unloaded) unloadModule(ctx, record);
 }
 

@@ -7,12 +7,17 @@
 export type GeneratedKind = 'class' | 'trampolines' | 'exports' | 'imports';
 
 export type CompiledName =
-  | { readonly kind: 'version'; readonly id: string; readonly version: number }
+  | { readonly kind: 'version'; readonly id: string; readonly version: number; readonly late: boolean }
   | { readonly kind: 'generated'; readonly id: string; readonly part: GeneratedKind };
 
 /** The name version `n` of module `id` is compiled under. */
 export function versionName(id: string, n: number): string {
   return `${id}?v${n}`;
+}
+
+/** The name the late bodies of version `n`'s closure sites are compiled under (mapped like the version). */
+export function lateName(id: string, n: number): string {
+  return `${id}?v${n}.late`;
 }
 
 /** The name a class's stable constructor is compiled under. */
@@ -25,17 +30,17 @@ export function generatedName(id: string, part: Exclude<GeneratedKind, 'class'>)
   return `${id}?${part}`;
 }
 
-const VERSION = /^(.*)\?v(\d+)$/;
+const VERSION = /^(.*)\?v(\d+)(\.late)?$/;
 const GENERATED = /^(.*)\?(class=.*|trampolines|exports|imports)$/;
 
 /** What a compiled name names, or null for any other file. */
 export function parseCompiledName(filename: string): CompiledName | null {
   const v = VERSION.exec(filename);
-  if (v) return { kind: 'version', id: v[1]!, version: Number(v[2]) };
+  if (v) return { kind: 'version', id: v[1]!, version: Number(v[2]), late: v[3] !== undefined };
   const g = GENERATED.exec(filename);
   if (g) return { kind: 'generated', id: g[1]!, part: g[2]!.startsWith('class=') ? 'class' : (g[2] as GeneratedKind) };
   return null;
 }
 
 /** `file:line:column` references in a stack trace, compiled names included. */
-export const STACK_LOCATION = /(\/[^\s():]+?(?:\?(?:v\d+|class=[^\s():]*|trampolines|exports|imports))?):(\d+):(\d+)/g;
+export const STACK_LOCATION = /(\/[^\s():]+?(?:\?(?:v\d+(?:\.late)?|class=[^\s():]*|trampolines|exports|imports))?):(\d+):(\d+)/g;

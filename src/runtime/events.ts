@@ -31,6 +31,23 @@ export interface ChangeSummary {
    * time their columns took (each part of `applyMs`).
    */
   readonly migration?: { readonly instances: number; readonly discoveryMs: number; readonly ms: number; readonly rows: number; readonly storesMs: number };
+  /**
+   * Closures made by older code whose site's body changed: `followed` counts the sites whose closures now
+   * run the new body; `kept` lists those whose closures keep the body they had, and why.
+   */
+  readonly closures?: { readonly followed: number; readonly kept: readonly ClosureReport[] };
+}
+
+/** A place whose closures, made before a change, keep their body. */
+export interface ClosureReport {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** `the function passed to setInterval`, `handler`. */
+  readonly closure: string;
+  /** What made them: `start()`, `class Player`, `a top-level statement`. */
+  readonly madeBy: string;
+  readonly reason: string;
 }
 
 /** What a change did to the live instances of one class. */

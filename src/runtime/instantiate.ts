@@ -3,8 +3,9 @@
 // import links follow. Each step is recorded on the transaction to be undone if the change is rejected.
 
 import { codeFrame } from '../compile/source-text.js';
+import { type ClosurePlan, cellsFor, type LateBody, planClosures } from './closure-cells.js';
 import { callGenerated, trampolineSource } from './codegen.js';
-import { generatedName, versionName } from './compiled-names.js';
+import { generatedName, lateName, versionName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, ImagoError } from './errors.js';
 import type { ChangeSummary } from './events.js';
@@ -19,6 +20,8 @@ export interface Instantiated {
   readonly versions: Map<ModuleRecord, LiveVersion>;
   readonly functions: { changed: number; added: number; removed: number };
   readonly modulesAdded: number;
+  /** What the change does to closures made by older versions, per module (applied when it commits). */
+  readonly closures: Array<{ readonly record: ModuleRecord; readonly version: LiveVersion; readonly plan: ClosurePlan; readonly late: readonly LateBody[] }>;
 }
 
 /** A function that throws for a function a change removed (saved references and old closures reach it). */
@@ -51,7 +54,8 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
   ctx.origins.set(filename, { record, source: next.source, positions: next.compiled.positions });
   const fn = ctx.host.compileFunction(next.compiled.code, next.compiled.params, filename);
   const { rt, meta } = ctx.moduleGlobals(record);
-  const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta);
+  const cells = cellsFor(record, next.compiled);
+  const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta, cells);
   if (!Array.isArray(out) || out.length !== 2) throw new ImagoError('IMAGO_INTERNAL', `compiled ${record.rel} returned no layer; please report this`);
   const functions = out[0] as Record<string, unknown>;
   const items = out[1] as Array<() => unknown>;
@@ -65,7 +69,23 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
     ]);
     for (const name of missing) record.trampolines[name] = made[name] as LiveVersion['items'][number];
   }
-  return { number, source: next.source, compiled: next.compiled, targets: next.targets, functions, items, filename };
+  return { number, source: next.source, compiled: next.compiled, targets: next.targets, functions, items, filename, cells };
+}
+
+/**
+ * The late bodies of a version's closure sites (what closures made by older versions run), compiled
+ * only when a change gives some of them to older closures.
+ */
+function lateBodies(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): LateBody[] {
+  const late = version.compiled.late;
+  if (!late) return [];
+  const filename = lateName(record.id, version.number);
+  ctx.origins.set(filename, { record, source: version.source, positions: late.positions });
+  const fn = ctx.host.compileFunction(late.code, version.compiled.params, filename);
+  const { rt, meta } = ctx.moduleGlobals(record);
+  const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta, version.cells);
+  if (!Array.isArray(out)) throw new ImagoError('IMAGO_INTERNAL', `the closure bodies of ${record.rel} did not compile to a list; please report this`);
+  return out as LateBody[];
 }
 
 /**
@@ -76,6 +96,7 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
 export function installVersions(ctx: ImageContext, tx: Transaction, change: PreparedChange, current: (rel: string) => void): Instantiated {
   const versions = new Map<ModuleRecord, LiveVersion>();
   const functions = { changed: 0, added: 0, removed: 0 };
+  const closures: Instantiated['closures'] = [];
   let modulesAdded = 0;
   for (const record of change.order) {
     const next = change.prepared.get(record.id);
@@ -94,6 +115,8 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     }
     installLayer(record.chain.pin, version.functions);
     versions.set(record, version);
+    const plan = planClosures(record, version.compiled, version.cells);
+    closures.push({ record, version, plan, late: plan.redirects.length > 0 ? lateBodies(ctx, record, version) : [] });
     const links = updateLinks(ctx, record, version);
     if (links) tx.onUndo(() => restoreView(links));
   }
@@ -111,7 +134,7 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     const undo = updateView(ctx, record, version);
     if (undo) tx.onUndo(() => restoreView(undo));
   }
-  return { versions, functions, modulesAdded };
+  return { versions, functions, modulesAdded, closures };
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import type { CompiledModule } from '../compile/compiled-module.js';
 import type { ClassIdentity } from './class-identity.js';
+import type { ClosureCell, SiteEntry } from './closure-cells.js';
 import type { CompiledFunction } from './host.js';
 import { createLayerChain, type LayerChain } from './layer.js';
 import { Owner } from './owner.js';
@@ -24,6 +25,8 @@ export interface LiveVersion {
   readonly items: ReadonlyArray<() => unknown>;
   /** The name this version's code was compiled under (stack traces show it). */
   readonly filename: string;
+  /** The cells of its closure sites (closure-cells.ts). */
+  readonly cells: readonly ClosureCell[];
 }
 
 /**
@@ -62,6 +65,8 @@ export class ModuleRecord {
   readonly enumMembers = new Map<string, string[]>();
   /** Stable symbols for `#private` names, by `Class#name` (ARCHITECTURE.md fact 4). */
   readonly privateNames = new Map<string, symbol>();
+  /** Closure sites across versions, by key (closure-cells.ts). */
+  readonly closures = new Map<string, SiteEntry>();
   /** `import.meta.hot.data`. */
   readonly hotData: Record<string, unknown> = {};
   /** Owner of each item's last run, by item key. */
