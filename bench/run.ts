@@ -2,6 +2,7 @@
 // shared and noisy, so speed targets live here and never in timed unit tests.
 
 import os from 'node:os';
+import { measureClosures, reportClosures } from './closures.js';
 import { measureHeap, reportHeap } from './heap.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureLayout, reportLayout } from './layout.js';
@@ -16,6 +17,7 @@ if (!only || only === 'latency') {
   for (const l of reportLatency(await measureLatency(20, ['--typecheck', 'off']), 'with --typecheck=off')) console.log(l);
 }
 if (!only || only === 'steady') for (const l of reportSteadyState(await measureSteadyState())) console.log(l);
+if (!only || only === 'steady' || only === 'closures') for (const l of reportClosures(await measureClosures())) console.log(l);
 if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));
 if (!only || only === 'typecheck') for (const l of reportTypecheck(await measureTypecheck())) console.log(l);
 if (!only || only === 'layout') for (const l of reportLayout(await measureLayout())) console.log(l);

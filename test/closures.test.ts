@@ -82,6 +82,24 @@ export const old = new Button();
     assert.equal((api()['old'] as { onClick(): string }).onClick(), 'two b');
   });
 
+  it('keep their own captured variables when the same text captures other variables in another version', async () => {
+    // v1's closure reads the module's k; v2's closure, the same text, reads make()'s own k.
+    const v = (local: string, body: string): string =>
+      `const k = 5;\nexport const fs: Array<() => number> = [];\nexport function make(): void { ${local} fs.push(() => ${body}); }\nmake();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('', 'k + 1') });
+    applied(await edit({ 'main.ts': v('const k = 1;', 'k + 1') }));
+    call(api(), 'make');
+    const fs = api()['fs'] as Array<() => number>;
+    assert.deepEqual(
+      fs.map((f) => f()),
+      [6, 2],
+    );
+    const summary = applied(await edit({ 'main.ts': v('const k = 1;', 'k + 2') }));
+    assert.equal(fs[1]!(), 3, 'the closure v2 made reads its own k through the new body');
+    assert.equal(fs[0]!(), 6, "v1's closure has no k of its own: it keeps its body");
+    assert.equal(summary.closures?.kept[0]?.reason, "it reads 'k', which the closures made before do not have");
+  });
+
   it('find their counterpart when closures are added or removed elsewhere in the function', async () => {
     const v = (extra: string, word: string): string => `export const handlers: Record<string, () => string> = {};
 function on(name: string, f: () => string): void { handlers[name] = f; }

@@ -135,7 +135,7 @@ describe('compile: classes and enums', () => {
   it('defines a class under its stable identity, with static members as separate items', () => {
     assert.equal(
       body('class C { static n = 1; static { C.n++; } m(): number { return C.n; } }\n'),
-      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() { if (__imago_c0.r !== null) return __imago_c0.r.call(this, {  }); \n\t\treturn __imago_S.C.n;\n\t}\n}, { }); },\n' +
+      'function () { __imago_S.C = __imago_rt.defineClass("C", class C {\n\t\n\t\n\tm() { if (__imago_c0.r !== null) return __imago_c0.r.call(this, null); \n\t\treturn __imago_S.C.n;\n\t}\n}, { }); },\n' +
         'function () { __imago_rt.defineStatic(__imago_S.C, "n", ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() { return 1; } }).__imago_static.call(__imago_S.C)); },\n' +
         'function () { ({ __proto__: Object.getPrototypeOf(Object.getPrototypeOf(__imago_S.C)), __imago_static() {\n\t\t__imago_S.C.n++;\n\t} }).__imago_static.call(__imago_S.C); },',
     );

@@ -251,15 +251,14 @@ export function siteEdits(site: Site, context: SiteContext): Edit[] {
   const cell = context.cellOf(site);
   if (!cell) return [];
   const edits: Edit[] = [];
-  const env = site.info.captures
-    .map((c) =>
-      c.constant
-        ? `get ${c.name}() { return ${context.ref(c.name)}; }`
-        : `get ${c.name}() { return ${context.ref(c.name)}; }, set ${c.name}(v) { ${context.ref(c.name)} = v; }`,
-    )
-    .join(', ');
+  // The captured variables reach a newer body through the cell's env class (closure-cells.ts), whose
+  // accessors call this function: case 2j reads capture j, case 2j+1 writes it.
+  const cases = site.info.captures
+    .map((c, j) => `case ${2 * j}: return ${context.ref(c.name)}; case ${2 * j + 1}: ${context.ref(c.name)} = __imago_v; return;`)
+    .join(' ');
+  const env = cases === '' ? 'null' : `new ${cell}.E((__imago_i, __imago_v) => { switch (__imago_i) { ${cases} } })`;
   const args = site.params.map((p) => (p.rest ? `...${p.name}` : p.name)).join(', ');
-  const prologue = `if (${cell}.r !== null) return ${cell}.r.call(this, { ${env} }${args ? `, ${args}` : ''});`;
+  const prologue = `if (${cell}.r !== null) return ${cell}.r.call(this, ${env}${args ? `, ${args}` : ''});`;
   const body = child(site.node, 'body')!;
   if (body.type === 'BlockStatement') edits.push({ start: body.start + 1, end: body.start + 1, text: ` ${prologue} ` });
   else {

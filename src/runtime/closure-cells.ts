@@ -8,8 +8,37 @@
 import type { ClosureSite, CompiledModule } from '../compile/compiled-module.js';
 import type { ModuleRecord } from './module-record.js';
 
-/** The late body of a site: `this`, the captured variables, the arguments. */
-export type LateBody = (this: unknown, env: object, ...args: unknown[]) => unknown;
+/** The late body of a site: `this`, the captured variables (null when it captures none), the arguments. */
+export type LateBody = (this: unknown, env: object | null, ...args: unknown[]) => unknown;
+
+/** Reads (even `i`) or writes (odd `i`) captured variable `i >> 1` of one closure. */
+export type EnvAccess = (i: number, v?: unknown) => unknown;
+
+/**
+ * The class of the envs a site's closures pass to a newer body: one accessor per captured variable,
+ * on the prototype, calling the closure's access function. Made once per cell, so a newer body reads
+ * `env.count` through a monomorphic accessor, and a call on the slow path allocates one small object
+ * and one function (measured: ~6 ns a call, against ~600 ns for an object literal of accessors).
+ */
+export type EnvClass = new (access: EnvAccess) => object;
+
+function envClass(captures: readonly string[]): EnvClass {
+  class Env {
+    constructor(readonly __imago_a: EnvAccess) {}
+  }
+  captures.forEach((name, j) => {
+    Object.defineProperty(Env.prototype, name, {
+      get(this: Env): unknown {
+        return this.__imago_a(2 * j);
+      },
+      set(this: Env, v: unknown): void {
+        this.__imago_a(2 * j + 1, v);
+      },
+      configurable: true,
+    });
+  });
+  return Env;
+}
 
 /** One site's cell, shared by the versions whose body for it is the same. */
 export class ClosureCell {
@@ -17,12 +46,15 @@ export class ClosureCell {
   r: LateBody | null = null;
   /** Set once a closure of it was made (its made-flag, or always for methods and fields). */
   m: number;
+  /** The class of the envs its closures pass to a newer body. */
+  readonly E: EnvClass;
 
   constructor(
     /** The site as compiled when the cell was made. */
     readonly site: ClosureSite,
   ) {
     this.m = site.alwaysMade ? 1 : 0;
+    this.E = envClass(site.captures);
   }
 }
 
@@ -44,10 +76,15 @@ export function cellsFor(record: ModuleRecord, compiled: CompiledModule): Closur
   for (const site of compiled.sites) {
     if (site.index === null) continue;
     const entry = record.closures.get(site.key);
-    cells[site.index] = entry && entry.text === site.text && entry.latest ? entry.latest : new ClosureCell(site);
+    // The same text can capture other variables (a name that was a local is now the module's): a cell's
+    // env class is made for its captures, so only a site with the same captures shares it.
+    const same = entry?.latest && entry.text === site.text && sameList(entry.latest.site.captures, site.captures) ? entry.latest : null;
+    cells[site.index] = same ?? new ClosureCell(site);
   }
   return cells;
 }
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A closure site whose closures made before a change keep their body, and why. */
 export interface KeptSite {
