@@ -100,6 +100,26 @@ export const old = new Button();
     assert.equal(summary.closures?.kept[0]?.reason, "it reads 'k', which the closures made before do not have");
   });
 
+  it('follow when their body is an expression in parentheses (an object literal, a sequence, after a comment)', async () => {
+    const v = (n: number): string => `export const fs: Array<() => unknown> = [];
+export function add(): void {
+  fs.push(() => ({ n: ${n} }));
+  fs.push(() => (void 0, ${n}));
+  fs.push(() => /* the answer */ (((${n}))));
+  fs.push(async () => ({ n: ${n} }));
+}
+add();
+`;
+    const { api, edit } = await startImage({ 'main.ts': v(1) });
+    const fs = api()['fs'] as Array<() => unknown>;
+    applied(await edit({ 'main.ts': v(2) }));
+    assert.deepEqual(
+      fs.slice(0, 3).map((f) => f()),
+      [{ n: 2 }, 2, 2],
+    );
+    assert.deepEqual(await fs[3]!(), { n: 2 });
+  });
+
   it('find their counterpart when closures are added or removed elsewhere in the function', async () => {
     const v = (extra: string, word: string): string => `export const handlers: Record<string, () => string> = {};
 function on(name: string, f: () => string): void { handlers[name] = f; }

@@ -54,6 +54,40 @@ export interface Site {
   readonly statementStart: number | null;
   /** Sites nested in this one. */
   readonly nested: Site[];
+  /** An arrow's expression body with the parentheses around it (`=> ({ ok: true })`), where its prologue wraps it. */
+  readonly expressionBody: { readonly start: number; readonly end: number } | null;
+}
+
+/**
+ * An arrow's expression body with the parentheses around it: the parser's node leaves them out, and a
+ * block put inside them (`=> ({ if (...) ...; return ({ ok: true }); })`) would not parse.
+ */
+function expressionBody(js: string, node: AstNode): { start: number; end: number } | null {
+  const body = child(node, 'body');
+  if (!body || body.type === 'BlockStatement') return null;
+  let start = body.start;
+  let end = body.end;
+  const skipBack = (i: number): number => {
+    for (;;) {
+      while (i > 0 && /\s/.test(js[i - 1]!)) i--;
+      if (!js.startsWith('*/', i - 2)) return i;
+      i = js.lastIndexOf('/*', i - 2);
+    }
+  };
+  const skipForward = (i: number): number => {
+    for (;;) {
+      while (i < node.end && /\s/.test(js[i]!)) i++;
+      if (!js.startsWith('/*', i)) return i;
+      i = js.indexOf('*/', i + 2) + 2;
+    }
+  };
+  for (;;) {
+    const before = skipBack(start);
+    const after = skipForward(end);
+    if (js[before - 1] !== '(' || js[after] !== ')' || after >= node.end) return { start, end };
+    start = before - 1;
+    end = after + 1;
+  }
 }
 
 /** Whether a function node can outlive the call expression it appears in. */
@@ -188,6 +222,7 @@ export function findSites(
         method: parent?.type === 'MethodDefinition',
         statementStart: parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition' ? null : statement,
         nested,
+        expressionBody: node.type === 'ArrowFunctionExpression' ? expressionBody(js, node) : null,
       };
       const inner = new Map<string, number>();
       for (const key of ['params', 'body']) {
@@ -259,8 +294,8 @@ export function siteEdits(site: Site, context: SiteContext): Edit[] {
   const env = cases === '' ? 'null' : `new ${cell}.E((__imago_i, __imago_v) => { switch (__imago_i) { ${cases} } })`;
   const args = site.params.map((p) => (p.rest ? `...${p.name}` : p.name)).join(', ');
   const prologue = `if (${cell}.r !== null) return ${cell}.r.call(this, ${env}${args ? `, ${args}` : ''});`;
-  const body = child(site.node, 'body')!;
-  if (body.type === 'BlockStatement') edits.push({ start: body.start + 1, end: body.start + 1, text: ` ${prologue} ` });
+  const body = site.expressionBody ?? child(site.node, 'body')!;
+  if (!site.expressionBody) edits.push({ start: body.start + 1, end: body.start + 1, text: ` ${prologue} ` });
   else {
     edits.push({ start: body.start, end: body.start, text: `{ ${prologue} return (` });
     edits.push({ start: body.end, end: body.end, text: '); }', tail: true });
