@@ -18,7 +18,7 @@ for (let i = 0; i < 1000; i++) data.push((i * 7919) % 1000);
 const systems: Array<(e: E) => void> = [];
 export function register(): void {
   const dt = 0.016;
-  systems.push((e) => { e.x += e.v * dt * ${k + 1}; if (e.x < 0 || e.x > 1e6) e.v = -e.v; });
+  systems.push((e) => { e.x += e.v * dt * (1 + ${k} * 0); if (e.x < 0 || e.x > 1e6) e.v = -e.v; });
 }
 register();
 export function runMap(n: number): number {
@@ -32,7 +32,7 @@ export function runSort(n: number): number {
   return s;
 }
 export function runForEach(frames: number): number {
-  for (let f = 0; f < frames; f++) ents.forEach((e) => { e.x += e.v * 0.016 * ${k + 1}; if (e.x < 0 || e.x > 1e6) e.v = -e.v; });
+  for (let f = 0; f < frames; f++) ents.forEach((e) => { e.x += e.v * 0.016 * (1 + ${k} * 0); if (e.x < 0 || e.x > 1e6) e.v = -e.v; });
   return ents[0]!.x;
 }
 export function runSystems(frames: number): number {
@@ -127,6 +127,9 @@ export async function measureClosures(rounds = 21): Promise<ClosuresResult> {
       project.write({ 'loops.ts': loops(k) });
       const c = await image.change([project.path('loops.ts')]);
       if (c.kind !== 'applied') throw new Error(`edit ${k} was not applied: ${JSON.stringify(c)}`);
+      // The registered callback's place is given the new body (its text changes, its arithmetic does not:
+      // the loops before and after the edits do the same work).
+      if ((c.summary.closures?.followed ?? 0) < 1) throw new Error(`edit ${k} did not reach the registered callback: ${JSON.stringify(c.summary)}`);
       for (const [fn] of ALL) imago[fn]!(1);
     }
     // Guards: every loop runs the edited closure (the same answer as native Node at the same text), and
