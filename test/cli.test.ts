@@ -167,6 +167,18 @@ describe('exits', () => {
     assert.match(r.stderr, /cannot start main\.ts \(evaluate\); not waiting for a fix \(--no-watch\)/);
   });
 
+  it("names the program's code in errors, never imago's compiled names", async () => {
+    const r = await runUntilExit(
+      {
+        'main.ts': "const store = {} as { add(n: number): void };\nsetTimeout(() => { store.add(1); }, 5);\nconsole.log(new Error('trace').stack);\n",
+      },
+      ['--no-watch', '--typecheck', 'off'],
+    );
+    assert.match(r.stderr, /TypeError: store\.add is not a function\n\s+at \/.*main\.ts:2:26/);
+    assert.match(r.lines.join('\n'), /Error: trace\n\s+at \/.*main\.ts:3:13/, 'a frame of a top-level statement reads as Node shows top-level code');
+    assert.doesNotMatch(`${r.stderr}${r.lines.join('\n')}`, /__imago/);
+  });
+
   it('exits 1 when stop() throws, and says so', async () => {
     const r = await runUntilExit(
       { 'main.ts': "export function tick(): void { console.log('t'); }\nexport function stop(): void { throw new Error('stop failed'); }\n" },

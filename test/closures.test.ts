@@ -173,7 +173,7 @@ describe('closures that cannot follow', () => {
           file: 'main.ts',
           line: 4,
           closure: 'the function returned',
-          madeBy: 'start()',
+          madeBy: 'the old start()',
           reason: "it reads 'scale', which the closures made before do not have",
         },
       ],

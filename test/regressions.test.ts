@@ -143,6 +143,23 @@ describe('end-to-end review regressions', () => {
   });
 });
 
+describe('a rejected change undone by hand', () => {
+  it('says the files are the running version again, with a reload that swaps nothing', async () => {
+    const good = 'export function f(): number { return 1; }\n';
+    const { edit, image } = await start({ 'main.ts': good });
+    const events: string[] = [];
+    const stop = image.subscribe((e) => {
+      if (e.kind === 'reload') events.push(e.ok ? 'ok' : `rejected ${e.phase}`);
+    });
+    assert.equal((await edit({ 'main.ts': 'export function f(): number { return 1 +; }\n' })).kind, 'rejected');
+    const back = await edit({ 'main.ts': good });
+    assert.equal(back.kind, 'applied');
+    assert.equal((await edit({ 'main.ts': good })).kind, 'unchanged', 'said once');
+    stop();
+    assert.deepEqual(events, ['rejected parse', 'ok']);
+  });
+});
+
 describe('host regressions', () => {
   it('watches a folder again after it is moved away and replaced', async () => {
     const p = tempProject({ 'lib/a.ts': 'export {};\n' });

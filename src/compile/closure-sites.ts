@@ -1,21 +1,24 @@
 // Closure sites: the functions a module creates below its top level (arrows, function expressions,
-// nested declarations, object and class methods) that can outlive the call that made them. A closure
-// made by an old version runs the body of its counterpart in the current version, with its own captured
-// variables: each site gets a cell per version, and a prologue that, once a change has given the cell a
-// newer body, calls that body with the closure's arguments and an object over its captured variables.
+// nested declarations, object methods, methods of classes declared in functions). A closure made by an
+// old version runs the body of its counterpart in the current version, with its own captured variables:
+// each site has a cell per version, and a prologue that, once a change has given the cell a newer body,
+// calls that body with the closure's arguments and an env over its captured variables.
 //
-// Counterparts are matched by key: the enclosing top-level function, class member or statement, then
-// for each level of nesting the site's place in the code it sits in (`setInterval(...)[0]`,
-// `app.get('/users')[1]`, `=handler`, `.onClick`, `return`) and its rank among sites of that place in
-// the same enclosing function. Closures added or removed elsewhere in the function do not shift it.
+// A site is named by its owner (the top-level function, class member, binding or statement), then for
+// each level of nesting by its place (closure-places.ts) and its rank among sites of that place in the
+// same enclosing function. The runtime matches old sites to new ones by these names
+// (runtime/closure-match.ts).
 //
-// Not late-bound (they cannot outlive the call they are made in, or their body cannot run elsewhere):
-// the first argument of an array method (`map`, `forEach`, `sort`...), an IIFE, a Promise executor;
-// generators; functions that read `arguments`, `super` or `new.target`; destructured parameters.
+// Transient sites (no cell, never reported): functions that cannot outlive the call they are made in
+// (the first argument of an array method, `Array.from`'s second, an IIFE, a Promise executor) and class
+// constructors (the class's stable constructor runs the current one). Sites that cannot follow an edit
+// (reading `arguments`, `super` or `new.target`, accessors, naming a class declared in a function) have
+// a cell for their made-flag only: a change to them is reported, not applied.
 
 import { type AstNode, child, children, isFunctionNode, nameOf, text } from './ast.js';
+import { expressionBody, placeOf } from './closure-places.js';
 import type { Edit } from './emitter.js';
-import type { FunctionScopeInfo } from './scope.js';
+import type { Capture, FunctionScopeInfo } from './scope.js';
 
 /** Array methods (and Promise, IIFEs) that call a function argument before they return and keep no reference to it. */
 const CALLS_AND_DROPS: ReadonlySet<string> = new Set([
@@ -35,62 +38,49 @@ const CALLS_AND_DROPS: ReadonlySet<string> = new Set([
   'toSorted',
 ]);
 
-/** One function below the top level that may outlive its call. */
+/** A parameter as a closure passes it on to a newer body. */
+export interface SiteParam {
+  /** Its own name, or `__imago_pN` for a parameter that destructures (the body unpacks it). */
+  readonly name: string;
+  readonly rest: boolean;
+  /** The destructuring pattern, or null for a plain name. */
+  readonly pattern: AstNode | null;
+}
+
+/** One function below the top level. */
 export interface Site {
   readonly node: AstNode;
-  /** Relative to its owner (`/setInterval()[0]#1`); the owner's key is put in front. */
+  /** The path of the function it is in, relative to its owner ('' at the owner's level). */
+  readonly parentPath: string;
+  /** Its place (closure-places.ts) and its rank among sites of that place in the same function. */
+  readonly place: string;
+  readonly rank: number;
+  /** `${parentPath}/${place}#${rank}`; the owner's key is put in front. */
   readonly path: string;
-  /** How the reload line names it: `the function passed to setInterval`. */
+  /** How messages name it: `the function passed to setInterval()`. */
   readonly label: string;
-  /** Follows edits (has a prologue and a cell); else why not. */
+  /** It cannot outlive the call it is made in, or is a class constructor: no cell, never reported. */
+  readonly transient: boolean;
+  /** Follows edits (has a prologue); else why not. */
   readonly why: string | null;
   readonly info: FunctionScopeInfo;
-  /** The forwarded parameters: names, the last one maybe a rest. */
-  readonly params: ReadonlyArray<{ readonly name: string; readonly rest: boolean }>;
+  readonly params: readonly SiteParam[];
   readonly isAsync: boolean;
-  /** A class method (its cell counts as made: the class makes it). */
+  readonly generator: boolean;
+  readonly arrow: boolean;
+  /** Reads `this` (its own, or through arrows inside it). */
+  readonly usesThis: boolean;
+  /** A method or field of a top-level class: the class updates its instances, so it is not reported. */
   readonly method: boolean;
   /** The innermost statement in a block around it, where its made-flag goes (null: counts as made). */
   readonly statementStart: number | null;
   /** Sites nested in this one. */
   readonly nested: Site[];
-  /** An arrow's expression body with the parentheses around it (`=> ({ ok: true })`), where its prologue wraps it. */
+  /** An arrow's expression body with the parentheses and comments after `=>`, where its prologue wraps it. */
   readonly expressionBody: { readonly start: number; readonly end: number } | null;
 }
 
-/**
- * An arrow's expression body with the parentheses around it: the parser's node leaves them out, and a
- * block put inside them (`=> ({ if (...) ...; return ({ ok: true }); })`) would not parse.
- */
-function expressionBody(js: string, node: AstNode): { start: number; end: number } | null {
-  const body = child(node, 'body');
-  if (!body || body.type === 'BlockStatement') return null;
-  let start = body.start;
-  let end = body.end;
-  const skipBack = (i: number): number => {
-    for (;;) {
-      while (i > 0 && /\s/.test(js[i - 1]!)) i--;
-      if (!js.startsWith('*/', i - 2)) return i;
-      i = js.lastIndexOf('/*', i - 2);
-    }
-  };
-  const skipForward = (i: number): number => {
-    for (;;) {
-      while (i < node.end && /\s/.test(js[i]!)) i++;
-      if (!js.startsWith('/*', i)) return i;
-      i = js.indexOf('*/', i + 2) + 2;
-    }
-  };
-  for (;;) {
-    const before = skipBack(start);
-    const after = skipForward(end);
-    if (js[before - 1] !== '(' || js[after] !== ')' || after >= node.end) return { start, end };
-    start = before - 1;
-    end = after + 1;
-  }
-}
-
-/** Whether a function node can outlive the call expression it appears in. */
+/** Whether a function node cannot outlive the call expression it appears in. */
 function callsAndDrops(node: AstNode, parent: AstNode | null): boolean {
   if (!parent) return false;
   if (parent.type === 'CallExpression' && child(parent, 'callee') === node) return true;
@@ -104,88 +94,60 @@ function callsAndDrops(node: AstNode, parent: AstNode | null): boolean {
   return args[0] === node && name !== undefined && CALLS_AND_DROPS.has(name);
 }
 
-/** A short, stable description of where a function sits (the key part of its place). */
-function placeOf(js: string, node: AstNode, parent: AstNode | null): { key: string; label: string } {
-  const squeeze = (a: number, b: number): string => js.slice(a, b).replace(/\s+/g, '');
-  if (!parent) return { key: node.type, label: 'a function' };
-  switch (parent.type) {
-    case 'CallExpression':
-    case 'NewExpression': {
-      const callee = child(parent, 'callee')!;
-      const args = children(parent, 'arguments');
-      const strings = args.filter((a) => a.type === 'Literal' && typeof a['value'] === 'string').map((a) => squeeze(a.start, a.end));
-      const calleeText = squeeze(callee.start, callee.end);
-      return { key: `${calleeText}(${strings.join(',')})[${args.indexOf(node)}]`, label: `the function passed to ${calleeText}(${strings.join(', ')})` };
-    }
-    case 'VariableDeclarator': {
-      const name = squeeze(child(parent, 'id')!.start, child(parent, 'id')!.end);
-      return { key: `=${name}`, label: name };
-    }
-    case 'Property': {
-      const name = squeeze(child(parent, 'key')!.start, child(parent, 'key')!.end);
-      return { key: `.${name}`, label: `the method ${name}` };
-    }
-    case 'MethodDefinition':
-    case 'PropertyDefinition': {
-      const name = squeeze(child(parent, 'key')!.start, child(parent, 'key')!.end);
-      const prefix = parent['static'] === true ? 'static ' : '';
-      return parent.type === 'MethodDefinition' ? { key: `${prefix}${name}`, label: `${name}()` } : { key: `${prefix}field ${name}`, label: name };
-    }
-    case 'AssignmentExpression': {
-      const left = squeeze(child(parent, 'left')!.start, child(parent, 'left')!.end);
-      return { key: `${left}=`, label: left };
-    }
-    case 'ReturnStatement':
-      return { key: 'return', label: 'the function returned' };
-    case 'ArrowFunctionExpression':
-      return { key: '=>', label: 'the function returned' };
-    default:
-      if (node.type === 'FunctionDeclaration') {
-        const name = text(child(node, 'id') ?? node, 'name') ?? 'function';
-        return { key: `function ${name}`, label: `${name}()` };
-      }
-      return { key: parent.type, label: 'a function' };
-  }
+/** The child nodes of `node` under `key`. */
+function kidsOf(node: AstNode, key: string): AstNode[] {
+  const v = node[key];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is AstNode => typeof x === 'object' && x !== null && 'type' in x);
+}
+
+/** Calls `look` on every node of a function's own code (not inside nested non-arrow functions or class bodies). */
+function ownCode(node: AstNode, look: (n: AstNode) => void): void {
+  const visit = (n: AstNode, top: boolean): void => {
+    if (!top && (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ClassBody')) return;
+    look(n);
+    for (const key of Object.keys(n)) if (key !== 'range') for (const k of kidsOf(n, key)) visit(k, false);
+  };
+  visit(node, true);
 }
 
 /** Why a change to this function's body cannot reach closures made before it (null: it can). */
-function whyNot(node: AstNode, info: FunctionScopeInfo, params: AstNode[]): string | null {
-  if (node['generator'] === true) return 'it is a generator';
+function whyNot(node: AstNode, info: FunctionScopeInfo, params: readonly SiteParam[]): string | null {
   if (info.usesArguments) return 'it reads `arguments`';
   let lexical: string | null = null;
-  const look = (n: AstNode, top: boolean): void => {
-    if (lexical) return;
-    if (!top && (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ClassBody')) return;
-    if (n.type === 'Super') lexical = 'it uses `super`';
-    else if (n.type === 'MetaProperty' && nameOf(child(n, 'meta')) === 'new') lexical = 'it reads `new.target`';
-    for (const key of Object.keys(n)) {
-      if (key === 'range') continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) if (typeof c === 'object' && c !== null && 'type' in c) look(c as AstNode, false);
-      if (typeof v === 'object' && v !== null && 'type' in v && !Array.isArray(v)) look(v as AstNode, false);
-    }
-  };
-  look(node, true);
+  ownCode(node, (n) => {
+    if (n.type === 'Super') lexical ??= 'it uses `super`';
+    else if (n.type === 'MetaProperty' && nameOf(child(n, 'meta')) === 'new') lexical ??= 'it reads `new.target`';
+  });
   if (lexical) return lexical;
-  for (const p of params) {
-    const plain =
-      p.type === 'Identifier' ||
-      (p.type === 'AssignmentPattern' && child(p, 'left')?.type === 'Identifier') ||
-      (p.type === 'RestElement' && child(p, 'argument')?.type === 'Identifier');
-    if (!plain) return 'it destructures its parameters';
-  }
+  const patterns = params.flatMap((p) => (p.pattern ? [p.pattern] : []));
+  if (patterns.length > 0 && info.paramsRedeclared) return 'its body declares again a name its parameters destructure';
+  const makesCode = (n: AstNode): boolean =>
+    isFunctionNode(n) || n.type === 'ClassBody' || Object.keys(n).some((k) => k !== 'range' && kidsOf(n, k).some(makesCode));
+  if (patterns.some(makesCode)) return 'a function is made in its parameter list';
   return null;
 }
 
-function paramNames(params: AstNode[]): Array<{ name: string; rest: boolean }> {
-  return params.map((p) => {
-    const id = p.type === 'AssignmentPattern' ? child(p, 'left') : p.type === 'RestElement' ? child(p, 'argument') : p;
-    return { name: text(id ?? p, 'name') ?? '', rest: p.type === 'RestElement' };
+function usesThis(node: AstNode): boolean {
+  let found = false;
+  ownCode(node, (n) => {
+    if (n.type === 'ThisExpression') found = true;
+  });
+  return found;
+}
+
+function siteParams(params: readonly AstNode[]): SiteParam[] {
+  return params.map((p, i) => {
+    const rest = p.type === 'RestElement';
+    const inner = rest ? child(p, 'argument') : p.type === 'AssignmentPattern' ? child(p, 'left') : p;
+    if (inner?.type === 'Identifier') return { name: text(inner, 'name') ?? '', rest, pattern: null };
+    return { name: `__imago_p${i}`, rest, pattern: inner ?? p };
   });
 }
 
+const NO_INFO: FunctionScopeInfo = { captures: [], captureRefs: [], usesArguments: false, classNames: [], paramsRedeclared: false };
+
 /**
- * Finds the sites below `root` (a top-level function, class member body, or statement), with paths
+ * Finds the sites below `root` (a top-level function, class, binding value or statement), with paths
  * relative to it. `functions` is the scope analysis by function start.
  */
 export function findSites(
@@ -195,70 +157,69 @@ export function findSites(
   options: { readonly skipRoot: boolean; readonly rootStatement: number | null; readonly topLevelClasses: ReadonlySet<number> },
 ): Site[] {
   const out: Site[] = [];
-  const visit = (node: AstNode, parent: AstNode | null, statement: number | null, into: Site[], counters: Map<string, number>, prefix: string): void => {
+  const ancestors: AstNode[] = [];
+  const visit = (node: AstNode, statement: number | null, into: Site[], counters: Map<string, number>, prefix: string): void => {
+    const parent = ancestors.at(-1) ?? null;
     if (isFunctionNode(node) && !(options.skipRoot && node === root)) {
-      const params = children(node, 'params');
-      const info = functions.get(node.start) ?? { captures: [], captureRefs: [], usesArguments: false, classNames: [] };
-      const place = placeOf(js, node, parent);
-      const n = (counters.get(place.key) ?? 0) + 1;
-      counters.set(place.key, n);
-      const path = `${prefix}/${place.key}#${n}`;
-      const accessor = parent?.type === 'MethodDefinition' && parent['kind'] !== 'method';
-      const getterOrSetter = parent?.type === 'Property' && parent['kind'] !== 'init';
+      const info = functions.get(node.start) ?? NO_INFO;
+      const place = placeOf(js, node, ancestors);
+      const rank = (counters.get(place.key) ?? 0) + 1;
+      counters.set(place.key, rank);
+      const path = `${prefix}/${place.key}#${rank}`;
+      const member = parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition';
+      // MethodDefinition < ClassBody < the class.
+      const ofTopLevelClass = member && options.topLevelClasses.has(ancestors.at(-3)?.start ?? -1);
+      const isConstructor = parent?.type === 'MethodDefinition' && parent['kind'] === 'constructor';
+      const accessor =
+        (parent?.type === 'MethodDefinition' && parent['kind'] !== 'method' && !isConstructor) || (parent?.type === 'Property' && parent['kind'] !== 'init');
+      const params = siteParams(children(node, 'params'));
       const nested: Site[] = [];
-      const site: Site = {
+      into.push({
         node,
+        parentPath: prefix,
+        place: place.key,
+        rank,
         path,
         label: place.label,
-        why:
-          accessor || getterOrSetter
-            ? 'it is an accessor'
-            : info.classNames.some((c) => !options.topLevelClasses.has(c))
-              ? 'it names a class declared inside a function'
-              : whyNot(node, info, params),
+        transient: isConstructor || callsAndDrops(node, parent),
+        why: accessor
+          ? 'it is an accessor'
+          : info.classNames.some((c) => !options.topLevelClasses.has(c))
+            ? 'it names a class declared inside a function'
+            : whyNot(node, info, params),
         info,
-        params: paramNames(params),
+        params,
         isAsync: node['async'] === true,
-        method: parent?.type === 'MethodDefinition',
-        statementStart: parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition' ? null : statement,
+        generator: node['generator'] === true,
+        arrow: node.type === 'ArrowFunctionExpression',
+        usesThis: usesThis(node),
+        method: ofTopLevelClass,
+        statementStart: ofTopLevelClass ? null : statement,
         nested,
         expressionBody: node.type === 'ArrowFunctionExpression' ? expressionBody(js, node) : null,
-      };
+      });
+      ancestors.push(node);
       const inner = new Map<string, number>();
-      for (const key of ['params', 'body']) {
-        const v = node[key];
-        const kids = Array.isArray(v)
-          ? (v as unknown[]).filter((x): x is AstNode => typeof x === 'object' && x !== null && 'type' in x)
-          : v
-            ? [v as AstNode]
-            : [];
-        for (const k of kids)
-          visit(k, node, node.type === 'ArrowFunctionExpression' && key === 'body' && k.type !== 'BlockStatement' ? null : statement, nested, inner, path);
-      }
-      // A constructor is no site (the class's stable constructor runs the current one); what it makes is.
-      const isConstructor = parent?.type === 'MethodDefinition' && parent['kind'] === 'constructor';
-      if (isConstructor || callsAndDrops(node, parent)) into.push(...nested);
-      else into.push(site);
+      // In parameters and expression bodies there is no statement to put a made-flag before.
+      for (const k of kidsOf(node, 'params')) visit(k, null, nested, inner, path);
+      for (const k of kidsOf(node, 'body')) visit(k, k.type === 'BlockStatement' ? statement : null, nested, inner, path);
+      ancestors.pop();
       return;
     }
+    ancestors.push(node);
     for (const key of Object.keys(node)) {
       if (key === 'range') continue;
-      const v = node[key];
-      const kids = Array.isArray(v)
-        ? (v as unknown[]).filter((x): x is AstNode => typeof x === 'object' && x !== null && 'type' in x)
-        : typeof v === 'object' && v !== null && 'type' in v
-          ? [v as AstNode]
-          : [];
-      for (const k of kids) {
+      for (const k of kidsOf(node, key)) {
         // The innermost statement directly in a block: where a made-flag can go before it.
         const inBlock =
           node.type === 'BlockStatement' || node.type === 'Program' || node.type === 'StaticBlock' || (node.type === 'SwitchCase' && key === 'consequent');
         const isStatement = /Statement$|Declaration$/.test(k.type) && k.type !== 'FunctionDeclaration';
-        visit(k, node, inBlock && isStatement ? k.start : statement, into, counters, prefix);
+        visit(k, inBlock && isStatement ? k.start : statement, into, counters, prefix);
       }
     }
+    ancestors.pop();
   };
-  visit(root, null, options.rootStatement, out, new Map(), '');
+  visit(root, options.rootStatement, out, new Map(), '');
   return out;
 }
 
@@ -275,39 +236,55 @@ export function flattenSites(sites: readonly Site[]): Site[] {
 
 /** How a site's code is written in one context: the module itself, or the late body of an enclosing site. */
 export interface SiteContext {
-  /** The cell variable of a site (by its index in the version), or null when the site does not follow. */
+  /** The cell variable of a site (by its index in the version), or null when it has none. */
   cellOf(site: Site): string | null;
   /** How a captured variable is read in this context (`count`, or `__imago_env.count` in a late body). */
-  ref(name: string): string;
+  ref(capture: Capture): string;
+  /** The code of the JavaScript in [start, end) as this context writes it. */
+  code(start: number, end: number): string;
 }
 
-/** The edits that give `site` its prologue (and its made-flag), in `context`. */
+/** The edits that give `site` its made-flag and, when it follows edits, its prologue, in `context`. */
 export function siteEdits(site: Site, context: SiteContext): Edit[] {
   const cell = context.cellOf(site);
   if (!cell) return [];
   const edits: Edit[] = [];
-  // The captured variables reach a newer body through the cell's env class (closure-cells.ts), whose
-  // accessors call this function: case 2j reads capture j, case 2j+1 writes it.
+  if (site.statementStart !== null) edits.push({ start: site.statementStart, end: site.statementStart, text: `${cell}.m = 1; ` });
+  if (site.why !== null) return edits;
+  // The captured variables reach a newer body through the cell's env class (runtime/closure-cells.ts),
+  // whose accessors call this function: case 2j reads capture j, case 2j+1 writes it.
   const cases = site.info.captures
-    .map((c, j) => `case ${2 * j}: return ${context.ref(c.name)}; case ${2 * j + 1}: ${context.ref(c.name)} = __imago_v; return;`)
+    .map((c, j) => `case ${2 * j}: return ${context.ref(c)}; case ${2 * j + 1}: ${context.ref(c)} = __imago_v; return;`)
     .join(' ');
   const env = cases === '' ? 'null' : `new ${cell}.E((__imago_i, __imago_v) => { switch (__imago_i) { ${cases} } })`;
   const args = site.params.map((p) => (p.rest ? `...${p.name}` : p.name)).join(', ');
-  const prologue = `if (${cell}.r !== null) return ${cell}.r.call(this, ${env}${args ? `, ${args}` : ''});`;
-  const body = site.expressionBody ?? child(site.node, 'body')!;
-  if (!site.expressionBody) edits.push({ start: body.start + 1, end: body.start + 1, text: ` ${prologue} ` });
-  else {
-    edits.push({ start: body.start, end: body.start, text: `{ ${prologue} return (` });
-    edits.push({ start: body.end, end: body.end, text: '); }', tail: true });
+  const call = `${cell}.r.call(this, ${env}${args ? `, ${args}` : ''})`;
+  let head = `if (${cell}.r !== null) return ${site.generator ? `yield* ${call}` : call};`;
+  // A destructuring parameter: the list takes a plain name, which the body unpacks after the prologue.
+  for (const p of site.params) {
+    if (!p.pattern) continue;
+    head += ` let ${context.code(p.pattern.start, p.pattern.end)} = ${p.name};`;
+    edits.push({ start: p.pattern.start, end: p.pattern.end, text: p.name });
   }
-  if (site.statementStart !== null) edits.push({ start: site.statementStart, end: site.statementStart, text: `${cell}.m = 1; ` });
+  if (site.expressionBody) {
+    edits.push({ start: site.expressionBody.start, end: site.expressionBody.start, text: ` { ${head} return (` });
+    edits.push({ start: site.expressionBody.end, end: site.expressionBody.end, text: '); }', tail: true });
+  } else {
+    const body = child(site.node, 'body')!;
+    edits.push({ start: body.start + 1, end: body.start + 1, text: ` ${head} ` });
+  }
   return edits;
 }
 
+/** A reference followed by a call or a template (`f(...)`, `` f`...` ``, `f?.(...)`): read as a plain function, not a method of the env. */
+const CALLED = /\s*(?:\(|`|\?\.\s*\()/y;
+
 /** The edits that make `site`'s body a late body: captured variables read through `__imago_env`. */
-export function envEdits(site: Site, shorthands: ReadonlySet<number>): Edit[] {
+export function envEdits(js: string, site: Site, shorthands: ReadonlySet<number>): Edit[] {
   return site.info.captureRefs.map((r) => {
     const through = `__imago_env.${r.name}`;
-    return { start: r.start, end: r.end, text: shorthands.has(r.start) ? `${r.name}: ${through}` : through };
+    if (shorthands.has(r.start)) return { start: r.start, end: r.end, text: `${r.name}: ${through}` };
+    CALLED.lastIndex = r.end;
+    return { start: r.start, end: r.end, text: CALLED.test(js) ? `(0, ${through})` : through };
   });
 }

@@ -218,7 +218,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
 
   // Closures below the top level that follow edits (closure-sites.ts): their cells and prologues.
   const baseEdits = [...edits];
-  const sites = planSites(js, top, scope.functions);
+  const sites = planSites(js, top, scope.functions, baseEdits);
   edits.push(...sites.edits);
   const globals = TRACKED_GLOBALS.filter((g) => scope.globals.has(g));
   const prologue = `${privates.prologue}${globals.length > 0 ? `const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n` : ''}${sites.cellsDecl}`;
@@ -245,7 +245,10 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   for (const item of top) {
     if (item.kind === 'function') continue;
     if (item.kind === 'class') {
-      emitClass(emitter, js, item.name, item.node, hasTopLevelAwait(item.node), privates.symbolFor, readsWithin, pushItem);
+      const own = sites.byItem.get(item) ?? [];
+      emitClass(emitter, js, item.name, item.node, hasTopLevelAwait(item.node), privates.symbolFor, readsWithin, pushItem, (start, end) =>
+        maskedText(js, start, end, own),
+      );
       continue;
     }
     const node = item.node;
@@ -267,7 +270,8 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
           .copy(item.enumFn.start, item.enumFn.end)
           .insert(')({}));');
       } else {
-        itemText = `${item.declKind} ${maskedText(js, node.start, node.end, own)}`;
+        // A binding's initializer runs again whenever its text changed, closures included: its value may be what one returned.
+        itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
         if (value) reads = readsWithin(value.start, value.end);
         if (item.id && item.id.type !== 'Identifier') {
           const inPattern = readsWithin(item.id.start, item.id.end);
@@ -304,6 +308,8 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
   }
   emitter.insert('];\nreturn [__imago_F, __imago_I];\n');
 
+  const late = emitLate(js, baseEdits, sites, prologue, shorthands, map);
+  const positions = new PositionMap(emitter.code, emitter.segments, js, map);
   const exports = new Map<string, ExportSource>();
   for (const [name, src] of rawExports) {
     if (src.kind === 'local' && src.local !== 'default' && !functionNames.has(src.local)) {
@@ -324,12 +330,19 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), ...migrationReads(c.node) }])),
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
-    sites: siteInfos(js, sites, (item) => {
-      if (item.kind === 'function') return { key: `f:${item.name}`, name: `${item.name}()` };
-      if (item.kind === 'class') return { key: `c:${item.name}`, name: `class ${item.name}` };
-      return { key: itemKeys.get(item) ?? '', name: item.kind === 'binding' ? item.names.join(', ') : 'a top-level statement' };
-    }),
-    late: emitLate(js, baseEdits, sites, prologue, shorthands, map),
+    sites: siteInfos(
+      js,
+      sites,
+      late,
+      (item) => {
+        if (item.kind === 'function') return { key: `f:${item.name}`, name: `the old ${item.name}()` };
+        if (item.kind === 'class') return { key: `c:${item.name}`, name: `the old class ${item.name}` };
+        if (item.kind === 'binding') return { key: itemKeys.get(item) ?? '', name: `the old initializer of ${item.names.join(', ')}` };
+        return { key: itemKeys.get(item) ?? '', name: `the top-level statement at line ${positions.sourceAtOrAfter(item.node.start).line}` };
+      },
+      (at) => positions.sourceAtOrAfter(at),
+    ),
+    late: late ? { code: late.code, positions: late.positions } : null,
     code: emitter.code,
     params: [...MODULE_PARAMS],
     dependencies,
@@ -338,6 +351,6 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
     starExports,
     functions,
     items,
-    positions: new PositionMap(emitter.code, emitter.segments, js, map),
+    positions,
   };
 }

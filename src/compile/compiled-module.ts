@@ -88,30 +88,49 @@ export interface ClassInfo {
   readonly hookReads: readonly string[];
 }
 
-/** A function below the top level that may outlive its call (compile/closure-sites.ts). */
+/** A function below the top level (compile/closure-sites.ts). */
 export interface ClosureSite {
-  /** Its counterpart in another version has the same key. */
+  /** Its counterpart in another version has the same key, or is matched to it (runtime/closure-match.ts). */
   readonly key: string;
-  /** Its cell in this version (the `__imago_Z` array), or null when edits cannot reach closures made by it. */
+  /** The key of the function it is in (its owner's key at the first level). */
+  readonly parent: string;
+  /** The key of the top-level item it is in: `f:name`, `c:Class`, a binding's or a statement's item key. */
+  readonly ownerKey: string;
+  /** Its place in the code around it, and its rank among sites of that place in the same function. */
+  readonly place: string;
+  readonly rank: number;
+  /** 1 for a function directly in its owner, 2 for one in such a function, ... */
+  readonly depth: number;
+  /** Its cell in this version (the `__imago_Z` array), or null for a transient site. */
   readonly index: number | null;
+  /** It cannot outlive the call it is made in (or is a constructor): no cell, never reported. */
+  readonly transient: boolean;
   /** Why edits cannot reach closures made by it, when they cannot. */
   readonly why: string | null;
-  /** Its code as this version compiles it: a different text is a different body. */
+  /** Its code as this version compiles it (its late body when it has one): a different text is a different body. */
   readonly text: string;
-  /** How messages name it and what makes it: `the function passed to setInterval`, `start()`. */
+  /** How messages name it and what makes it: `the function passed to setInterval()`, `the old start()`. */
   readonly label: string;
   readonly owner: string;
-  /** Offset of the function in the transpiled JavaScript. */
-  readonly jsOffset: number;
-  /** The variables of enclosing functions it uses. */
+  /** Where it is in the TypeScript source (1-based). */
+  readonly line: number;
+  readonly column: number;
+  /** The variables of enclosing functions it uses, and what declares each (`let n = 0`, `parameter label`). */
   readonly captures: readonly string[];
+  readonly declarations: readonly string[];
   /** The parameters a closure made by it passes on (a rest parameter passes every other argument). */
   readonly arity: number;
   readonly rest: boolean;
+  readonly arrow: boolean;
+  readonly generator: boolean;
+  /** Reads `this`: an arrow's is the one it captured, a function's the one it is called with. */
+  readonly usesThis: boolean;
   /** Its closures are made whenever the code around it runs (a class method, a field): they count as made. */
   readonly alwaysMade: boolean;
-  /** A class method: its closures are the class's methods, reached through the class (a change reaches those). */
+  /** A method or field of a top-level class: the class updates its instances, so it is not reported. */
   readonly method: boolean;
+  /** Passed straight to setTimeout, setInterval or setImmediate by its owner: a statement that runs again stops it. */
+  readonly timer: boolean;
 }
 
 /** One compiled version of a module. */
@@ -136,7 +155,8 @@ export interface CompiledModule {
   readonly sites: readonly ClosureSite[];
   /**
    * Body of a function taking MODULE_PARAMS that returns each following site's body as a late body,
-   * `function (env, ...params)` indexed like the cells; compiled only when a change redirects closures.
+   * `function (env, ...params)` indexed like the cells (null for a site that does not follow);
+   * compiled only when a change redirects closures.
    */
   readonly late: { readonly code: string; readonly positions: PositionMap } | null;
 }

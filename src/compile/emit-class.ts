@@ -26,7 +26,8 @@ function emitFieldInitializers(emitter: Emitter, node: AstNode, symbolFor: (clas
 /**
  * Emits a top-level class: one item that (re)defines it under its stable identity, run for every new
  * version of the module, then one item per static field (state: kept unless its initializer changed)
- * and per static block (an effect: re-run when its text changed), with `this` the class.
+ * and per static block (an effect: re-run when its text changed, closures that follow edits left out), with
+ * `this` the class.
  */
 export function emitClass(
   emitter: Emitter,
@@ -37,6 +38,8 @@ export function emitClass(
   symbolFor: (classStart: number, name: string) => string | undefined,
   readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
   push: (item: Item) => void,
+  /** The text of [start, end) with the bodies of following closures left out (emit-sites.ts). */
+  masked: (start: number, end: number) => string,
 ): void {
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
@@ -63,7 +66,8 @@ export function emitClass(
   for (const m of staticMembers(node)) {
     if (m.kind === 'block') {
       const brace = js.indexOf('{', m.node.start);
-      const text = js.slice(m.node.start, m.node.end);
+      // A block whose only change is inside a closure it passes does not run again (the closure follows).
+      const text = masked(m.node.start, m.node.end);
       const n = (blocks.get(text) ?? 0) + 1;
       blocks.set(text, n);
       emitter.insert(`function () { ${asStatic}`).copy(brace, m.node.end).insert(` }).__imago_static.call(${cls}); },\n`);

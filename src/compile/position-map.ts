@@ -2,7 +2,7 @@
 // transpiled JavaScript (through the segments the emitter recorded), then JavaScript -> TypeScript
 // (through oxc's source map). Built lazily: nothing is decoded until a stack trace or rejection needs it.
 
-import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { lineStarts, offsetAt, positionAt, type SourcePosition } from './source-text.js';
 import type { RawSourceMap } from './transpile.js';
 
@@ -51,6 +51,20 @@ export class PositionMap {
     this.#trace ??= new TraceMap({ ...this.map, version: 3, file: null, sources: this.map.sources.length ? this.map.sources : ['source'] });
     const orig = originalPositionFor(this.#trace, { line: pos.line, column: pos.column - 1 });
     if (orig.line === null || orig.column === null) return pos;
+    return { line: orig.line, column: orig.column + 1 };
+  }
+
+  /**
+   * The TypeScript position of the first mapped token at or after a JavaScript offset on its line (a
+   * function's `(` has no mapping of its own; its first parameter or its body has), else as sourceOfJs.
+   */
+  sourceAtOrAfter(jsOffset: number): SourcePosition {
+    this.#jsStarts ??= lineStarts(this.js);
+    const pos = positionAt(this.#jsStarts, jsOffset);
+    if (!this.map) return pos;
+    this.#trace ??= new TraceMap({ ...this.map, version: 3, file: null, sources: this.map.sources.length ? this.map.sources : ['source'] });
+    const orig = originalPositionFor(this.#trace, { line: pos.line, column: pos.column - 1, bias: LEAST_UPPER_BOUND });
+    if (orig.line === null || orig.column === null) return this.sourceOfJs(jsOffset);
     return { line: orig.line, column: orig.column + 1 };
   }
 

@@ -34,8 +34,11 @@ export interface ClassSelfReferences {
 /** A variable of an enclosing function or block that a nested function uses (it is captured). */
 export interface Capture {
   readonly name: string;
-  /** Never assigned after its declaration (a `const`, a class, an import): its value can be copied. */
-  readonly constant: boolean;
+  /** Where the variable is declared (its name's start): two captures are the same variable when equal. */
+  readonly declStart: number;
+  /** What declares it: `const`/`let`/`var` with its declarator, a parameter, or the name alone (a function, a class, a catch). */
+  readonly declKind: string;
+  readonly declRange: { readonly start: number; readonly end: number };
 }
 
 /** What a nested function uses of the scopes around it (not the module's, not globals). */
@@ -47,6 +50,8 @@ export interface FunctionScopeInfo {
   readonly usesArguments: boolean;
   /** The classes (by start offset) whose own name it uses from inside their body. */
   readonly classNames: readonly number[];
+  /** A name its parameters declare is declared again in its body (`var x` or `function x`). */
+  readonly paramsRedeclared: boolean;
 }
 
 export interface ModuleScope {
@@ -63,6 +68,25 @@ const skipKeys: ReadonlySet<string> = new Set(['start', 'end', 'range', 'type', 
 function childKeys(node: ESTree.Node): string[] {
   const record = node as unknown as Record<string, unknown>;
   return Object.keys(record).filter((k) => !skipKeys.has(k) && typeof record[k] === 'object' && record[k] !== null);
+}
+
+type Variable = NonNullable<ReturnType<typeof analyze>['globalScope']>['variables'][number];
+
+/** A captured variable and what declares it. */
+function captureOf(v: Variable): Capture {
+  const def = v.defs[0];
+  const id = (def?.name ?? v.identifiers[0]) as unknown as AstNode | undefined;
+  const declStart = id?.start ?? -1;
+  const whole = { start: declStart, end: id?.end ?? -1 };
+  if (!def) return { name: v.name, declStart, declKind: 'variable', declRange: whole };
+  const node = def.node as unknown as AstNode;
+  if (def.type === 'Variable') return { name: v.name, declStart, declKind: (def.parent as { kind?: string } | null)?.kind ?? 'var', declRange: node };
+  if (def.type === 'Parameter') {
+    const params = (node['params'] as AstNode[] | undefined) ?? [];
+    const param = params.find((p) => p.start <= declStart && declStart < p.end);
+    return { name: v.name, declStart, declKind: 'parameter', declRange: param ?? whole };
+  }
+  return { name: v.name, declStart, declKind: def.type, declRange: whole };
 }
 
 /** Analyzes a parsed module (oxc AST with `range`). */
@@ -120,13 +144,10 @@ export function analyzeScope(program: AstNode): ModuleScope {
       }
       captureRefs.push({ ...toReference(r), name: v.name });
       if (captured.has(v.name)) continue;
-      const def = v.defs[0];
-      const declKind = (def?.parent as { kind?: string } | null | undefined)?.kind;
-      const writes = v.references.some((x) => x.isWrite() && !(x.init === true));
-      const constant = !writes && (declKind === 'const' || def?.type === 'ClassName' || def?.type === 'ImportBinding');
-      captured.set(v.name, { name: v.name, constant });
+      captured.set(v.name, captureOf(v));
     }
-    functions.set(block.start, { captures: [...captured.values()], captureRefs, usesArguments, classNames: [...classNames] });
+    const paramsRedeclared = scope.variables.some((v) => v.defs.some((d) => d.type === 'Parameter') && v.defs.some((d) => d.type !== 'Parameter'));
+    functions.set(block.start, { captures: [...captured.values()], captureRefs, usesArguments, classNames: [...classNames], paramsRedeclared });
   }
   return { variables, classSelfReferences, globals, functions };
 }

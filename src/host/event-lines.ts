@@ -26,8 +26,9 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
       case 'reload':
         if (event.ok) {
           out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`);
-          const kept = describeKeptClosures(event.summary);
+          const [kept, ...places] = describeKeptClosures(event.summary);
           if (kept) out.line(kept);
+          for (const p of places) out.write(`${p}\n`);
           if (event.typecheck && event.typecheck.errors.length > 0) {
             out.line(`type errors (applied anyway: --typecheck=${options.typecheck}):`);
             out.diagnostics(event.typecheck.errors);

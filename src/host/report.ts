@@ -23,7 +23,7 @@ export function describeSummary(s: ChangeSummary): string {
   if (c.added) parts.push(`+${plural(c.added, 'class', 'classes')}`);
   if (c.removed) parts.push(`-${plural(c.removed, 'class', 'classes')}`);
   parts.push(...s.enums);
-  if (s.closures?.followed) parts.push(`~${plural(s.closures.followed, 'closure')} made before`);
+  if (s.closures?.followed) parts.push(`old closures at ${plural(s.closures.followed, 'place')} run the new body`);
   for (const l of s.layouts) parts.push(describeLayout(l));
   if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
   if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
@@ -50,13 +50,23 @@ export function describeLayout(l: LayoutReport): string {
   return `${l.class}: ${items.join(', ')}`;
 }
 
-/** `closures made by the old start() keep their old body: main.ts:3:15 (...)`, or null when none do. */
-export function describeKeptClosures(s: ChangeSummary): string | null {
+/** Places shown under the kept-closures line; the rest are counted (the `--events` record lists all). */
+const SHOWN_PLACES = 5;
+
+/**
+ * `closures made by the old start() keep their old body until they are made again:` and a line per place
+ * (`  main.ts:3:15 the function passed to setInterval(): it reads 'n', ...`), or [] when none do.
+ */
+export function describeKeptClosures(s: ChangeSummary): string[] {
   const kept = s.closures?.kept ?? [];
-  const first = kept[0];
-  if (!first) return null;
-  const more = kept.length > 1 ? `, and ${plural(kept.length - 1, 'other place')}` : '';
-  return `closures made by the old ${first.madeBy} keep their old body: ${first.closure} at ${first.file}:${first.line}:${first.column} (${first.reason})${more}`;
+  if (kept.length === 0) return [];
+  const makers = new Set(kept.map((k) => k.madeBy));
+  const by = makers.size === 1 ? kept[0]!.madeBy : 'older code';
+  const lines = [`closures made by ${by} keep their old body until they are made again:`];
+  for (const k of kept.slice(0, SHOWN_PLACES))
+    lines.push(`  ${k.file}:${k.line}:${k.column} ${k.closure}${makers.size > 1 ? ` (made by ${k.madeBy})` : ''}: ${k.reason}`);
+  if (kept.length > SHOWN_PLACES) lines.push(`  and ${plural(kept.length - SHOWN_PLACES, 'more place')} (the --events record lists them all)`);
+  return lines;
 }
 
 /** Indents a diagnostic under an imago line. */

@@ -4,6 +4,7 @@
 
 /** A frame's source location, null when not the mapper's, or false for frames imago adds (trampolines). */
 import { fileURLToPath } from 'node:url';
+import { withoutCompiledNames } from '../runtime/compiled-names.js';
 
 /** imago's own compiled code: its frames are left out of the program's stack traces. */
 const OWN_CODE = fileURLToPath(new URL('../', import.meta.url));
@@ -13,6 +14,9 @@ type FrameMapper = (filename: string, line: number, column: number) => string | 
 const mappers = new Set<FrameMapper>();
 let previous: ((error: Error, frames: NodeJS.CallSite[]) => unknown) | undefined;
 let installed = false;
+
+/** A mapped frame's function name, when it is one of imago's (a statement is `__imago_I`): left out, as Node shows top-level code. */
+const COMPILED_FUNCTION = /^(?:async )?(?:[\w$]+\.)?__imago_\w+ \((.*)\)$/;
 
 function mapFrame(frame: NodeJS.CallSite): string | null {
   const text = frame.toString();
@@ -24,12 +28,20 @@ function mapFrame(frame: NodeJS.CallSite): string | null {
   for (const mapper of mappers) {
     const mapped = mapper(file, line, column);
     if (mapped === false) return null;
-    if (mapped) return text.replace(`${file}:${line}:${column}`, mapped);
+    if (mapped) return text.replace(`${file}:${line}:${column}`, mapped).replace(COMPILED_FUNCTION, '$1');
   }
   return text;
 }
 
 function prepare(error: Error, frames: NodeJS.CallSite[]): string {
+  // V8 writes the failing expression into some messages: imago's compiled names are left out of them.
+  if (typeof error.message === 'string' && error.message.includes('__imago_')) {
+    try {
+      error.message = withoutCompiledNames(error.message);
+    } catch {
+      /* a frozen error keeps its message */
+    }
+  }
   const head = (() => {
     try {
       return Error.prototype.toString.call(error);

@@ -1,11 +1,12 @@
-// Closures made by old code run the new code (compile/closure-sites.ts). Each following site of a module
-// version has a cell; its closures check `cell.r` on every call and, once a change has set it, call the
-// body of their counterpart in the newer version with their own captured variables. A cell is shared by
-// the versions in which the site's body did not change, so cells grow with edits to a site's body, not
-// with versions or closures; the module keeps them by weak reference (a cell lives as long as closures
-// of its version do). Nothing is registered per closure made.
+// Closures made by old code run the new code (compile/closure-sites.ts). Each site of a module version
+// that can be reported has a cell; the closures of a following site check `cell.r` on every call and,
+// once a change has set it, call the body of their counterpart in the newer version with their own
+// captured variables. A cell is shared by the versions in which the site's body did not change, so cells
+// grow with edits to a site's body, not with versions or closures; the module keeps them by weak
+// reference (a cell lives as long as closures of its version do). Nothing is registered per closure made.
 
 import type { ClosureSite, CompiledModule } from '../compile/compiled-module.js';
+import { matchSites } from './closure-match.js';
 import type { ModuleRecord } from './module-record.js';
 
 /** The late body of a site: `this`, the captured variables (null when it captures none), the arguments. */
@@ -58,16 +59,30 @@ export class ClosureCell {
   }
 }
 
-/** What a module keeps of one site key across versions. */
+/** What a module keeps of one site across versions. */
 export interface SiteEntry {
-  /** The body text of the newest version. */
-  text: string;
-  /** The cell of the newest version (null when that version's body does not follow edits). */
-  latest: ClosureCell | null;
-  /** Every cell of the site still alive. */
-  readonly cells: Array<WeakRef<ClosureCell>>;
+  /** The site as the newest version that has it compiles it. */
+  readonly site: ClosureSite;
+  /** The cell of that version (null for a transient site). */
+  readonly latest: ClosureCell | null;
+  /** Every cell of the site still alive, older ones included. */
+  readonly cells: ReadonlyArray<WeakRef<ClosureCell>>;
   /** The newest version has no such site (said once). */
-  gone: boolean;
+  readonly gone: boolean;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Two compilations of a site whose closures run the same code with the same variables. */
+function sameBody(a: ClosureSite, b: ClosureSite): boolean {
+  return (
+    a.text === b.text &&
+    a.why === b.why &&
+    a.arrow === b.arrow &&
+    a.generator === b.generator &&
+    sameList(a.captures, b.captures) &&
+    sameList(a.declarations, b.declarations)
+  );
 }
 
 /** The cells a new version of `record` is instantiated with: reused where a site's body is unchanged. */
@@ -75,98 +90,143 @@ export function cellsFor(record: ModuleRecord, compiled: CompiledModule): Closur
   const cells: ClosureCell[] = [];
   for (const site of compiled.sites) {
     if (site.index === null) continue;
-    const entry = record.closures.get(site.key);
-    // The same text can capture other variables (a name that was a local is now the module's): a cell's
-    // env class is made for its captures, so only a site with the same captures shares it.
-    const same = entry?.latest && entry.text === site.text && sameList(entry.latest.site.captures, site.captures) ? entry.latest : null;
-    cells[site.index] = same ?? new ClosureCell(site);
+    const latest = record.closures.get(site.key)?.latest;
+    cells[site.index] = latest && sameBody(latest.site, site) ? latest : new ClosureCell(site);
   }
   return cells;
 }
-
-const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A closure site whose closures made before a change keep their body, and why. */
 export interface KeptSite {
   readonly site: ClosureSite;
   readonly reason: string;
-  /** Where the site is in the source (1-based). */
-  readonly line: number;
-  readonly column: number;
 }
 
 /** What a change does to the closures made by older versions of one module. */
 export interface ClosurePlan {
   /** Older cells to point at a new body, with the new site (its late body index). */
   readonly redirects: ReadonlyArray<{ readonly cell: ClosureCell; readonly site: ClosureSite }>;
+  /** Older cells whose own body is the new one again: they run it at full speed. */
+  readonly resets: readonly ClosureCell[];
   /** Sites whose closures keep their body (only those of which a closure was made). */
   readonly kept: readonly KeptSite[];
+  /** Statements (item keys) that run again because a closure they pass cannot take its new body. */
+  readonly rerun: ReadonlySet<string>;
+  /** The module's sites once the change commits. */
+  readonly entries: ReadonlyMap<string, SiteEntry>;
 }
 
 /** Why a closure made at `old` cannot run the body of `next`, or null when it can. */
 function cannotFollow(old: ClosureSite, next: ClosureSite): string | null {
   if (next.why !== null) return next.why;
-  const missing = next.captures.find((c) => !old.captures.includes(c));
-  if (missing !== undefined) return `it reads '${missing}', which the closures made before do not have`;
-  if (next.rest && !old.rest) return 'it takes a rest parameter';
-  if (next.arity > old.arity && !old.rest) return `it takes ${next.arity} parameters, where closures made before pass on ${old.arity}`;
+  if (old.why !== null) return old.why;
+  for (const [j, name] of next.captures.entries()) {
+    const i = old.captures.indexOf(name);
+    if (i < 0) return `it reads '${name}', which the closures made before do not have`;
+    if (old.declarations[i] !== next.declarations[j]) {
+      return `it reads '${name}', which is declared differently now; the closures made before keep the '${name}' they were made with`;
+    }
+  }
+  if (old.generator !== next.generator) return next.generator ? 'it is a generator function now' : 'it is no longer a generator function';
+  if (old.arrow !== next.arrow && next.usesThis) {
+    return `it reads \`this\` and is ${next.arrow ? 'an arrow function' : 'a plain function'} now: its \`this\` would not be the one it expects`;
+  }
+  if (next.rest && !old.rest) return 'it takes a rest parameter now';
+  if (next.arity > old.arity && !old.rest) return `it takes ${next.arity} parameters now, and the closures made before pass on only ${old.arity}`;
   return null;
 }
 
+const alive = (entry: SiteEntry | undefined): ClosureCell[] => (entry?.cells ?? []).flatMap((r) => r.deref() ?? []);
+
+/** A cell whose closures a message should speak of: one was made, and no class reaches them instead. */
+const reportable = (cell: ClosureCell): boolean => cell.m === 1 && !cell.site.method && !cell.site.transient;
+
 /** Plans what committing `compiled` (with `cells`) does to the closures of older versions. Changes nothing. */
 export function planClosures(record: ModuleRecord, compiled: CompiledModule, cells: readonly ClosureCell[]): ClosurePlan {
-  const at = (module: CompiledModule | undefined, site: ClosureSite): { line: number; column: number } =>
-    module ? module.positions.sourceOfJs(site.jsOffset) : { line: 1, column: 1 };
+  const live = [...record.closures.values()].filter((e) => !e.gone);
+  const { pairs, unmatched } = matchSites(
+    live.map((e) => e.site),
+    compiled.sites,
+  );
   const redirects: Array<{ cell: ClosureCell; site: ClosureSite }> = [];
+  const resets: ClosureCell[] = [];
   const kept: KeptSite[] = [];
-  const seen = new Set<string>();
+  const rerun = new Set<string>();
+  const entries = new Map<string, SiteEntry>();
+  const used = new Set<string>();
   for (const site of compiled.sites) {
-    seen.add(site.key);
-    const entry = record.closures.get(site.key);
-    if (!entry || entry.text === site.text) continue;
-    const fresh = site.index === null ? null : cells[site.index];
+    const fresh = site.index === null ? null : cells[site.index]!;
+    const from = pairs.get(site.key) ?? (record.closures.get(site.key)?.gone ? site.key : undefined);
+    if (from !== undefined) used.add(from);
+    const mine = alive(from === undefined ? undefined : record.closures.get(from)).filter((c) => c !== fresh);
     let keptWhy: string | null = null;
-    for (const ref of entry.cells) {
-      const cell = ref.deref();
-      if (!cell || cell === fresh) continue;
+    for (const cell of mine) {
+      if (sameBody(cell.site, site)) {
+        if (cell.r !== null) resets.push(cell);
+        continue;
+      }
       const why = cannotFollow(cell.site, site);
       if (why === null) redirects.push({ cell, site });
-      else if (cell.m === 1 && !cell.site.method) keptWhy ??= why;
+      else if (reportable(cell)) keptWhy ??= why;
     }
-    if (keptWhy !== null) kept.push({ site, reason: keptWhy, ...at(compiled, site) });
+    if (keptWhy !== null) {
+      // A statement whose closure cannot take its new body runs again, as it would have before closures followed.
+      if (site.why === null && site.ownerKey.startsWith('e:')) rerun.add(site.ownerKey);
+      if (!site.timer || !rerun.has(site.ownerKey)) kept.push({ site, reason: keptWhy });
+    }
+    entries.set(site.key, { site, latest: fresh, cells: [...mine, ...(fresh ? [fresh] : [])].map((c) => new WeakRef(c)), gone: false });
   }
-  // Sites the new version no longer has: closures made by them keep their body.
+  // Old sites without a counterpart keep their closures' bodies; a site that comes back later takes them up again.
+  for (const { site, reason } of unmatched) {
+    const entry = record.closures.get(site.key);
+    const cells = alive(entry);
+    // A timer a statement started is stopped when the statement runs again or goes: nothing is left to say.
+    if (!site.timer && cells.some(reportable)) kept.push({ site, reason });
+  }
   for (const [key, entry] of record.closures) {
-    if (seen.has(key) || entry.gone) continue;
-    const made = entry.cells.map((r) => r.deref()).find((c) => c && c.m === 1 && !c.site.method);
-    if (made) kept.push({ site: made.site, reason: 'the new version has no counterpart for it', ...at(record.version?.compiled, made.site) });
+    if (entries.has(key) || used.has(key)) continue;
+    const cells = alive(entry);
+    if (cells.length > 0) entries.set(key, { ...entry, cells: cells.map((c) => new WeakRef(c)), gone: true });
   }
-  return { redirects, kept };
+  return { redirects, resets, kept, rerun, entries };
 }
 
-/** Makes the plan so (cannot throw): older cells run the new bodies; the module remembers the new cells. */
-export function applyClosures(
-  record: ModuleRecord,
-  compiled: CompiledModule,
-  cells: readonly ClosureCell[],
-  plan: ClosurePlan,
-  late: readonly LateBody[],
-): void {
-  for (const { cell, site } of plan.redirects) cell.r = late[site.index!]!;
-  const keys = new Set(compiled.sites.map((s) => s.key));
-  for (const [key, entry] of record.closures) if (!keys.has(key)) entry.gone = true;
-  for (const site of compiled.sites) {
-    const cell = site.index === null ? null : cells[site.index]!;
-    const entry = record.closures.get(site.key);
-    if (!entry) {
-      record.closures.set(site.key, { text: site.text, latest: cell, cells: cell ? [new WeakRef(cell)] : [], gone: false });
-      continue;
-    }
-    entry.gone = false;
-    if (entry.text === site.text && entry.latest === cell) continue;
-    entry.text = site.text;
-    entry.latest = cell;
-    for (let i = entry.cells.length - 1; i >= 0; i--) if (!entry.cells[i]!.deref()) entry.cells.splice(i, 1);
-    if (cell && !entry.cells.some((r) => r.deref() === cell)) entry.cells.push(new WeakRef(cell));
+/** Points older cells at the new bodies (before the change's code runs); `undo` records how to go back. */
+export function redirectClosures(plan: ClosurePlan, late: readonly (LateBody | null)[], cells: readonly ClosureCell[], undo: (f: () => void) => void): void {
+  for (const { cell, site } of plan.redirects) {
+    const before = cell.r;
+    cell.r = late[site.index!] ?? null;
+    undo(() => {
+      cell.r = before;
+    });
   }
+  for (const cell of plan.resets) {
+    const before = cell.r;
+    cell.r = null;
+    undo(() => {
+      cell.r = before;
+    });
+  }
+  // Cells shared with the live version: a rejected change's code must not leave them marked made.
+  const made = cells.map((c) => c.m);
+  undo(() => {
+    cells.forEach((c, i) => {
+      c.m = made[i]!;
+    });
+  });
+}
+
+/** Makes the plan's bookkeeping so once the change commits (cannot throw). */
+export function commitClosures(record: ModuleRecord, plan: ClosurePlan): void {
+  record.closures.clear();
+  for (const [key, entry] of plan.entries) record.closures.set(key, entry);
+}
+
+/** The places of a module that leaves the program whose closures were made (they keep their last body). */
+export function leftBehind(record: ModuleRecord): KeptSite[] {
+  const out: KeptSite[] = [];
+  for (const entry of record.closures.values()) {
+    if (!entry.gone && !entry.site.timer && alive(entry).some(reportable)) out.push({ site: entry.site, reason: `${record.rel} left the program` });
+  }
+  return out;
 }

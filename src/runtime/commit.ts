@@ -4,7 +4,7 @@
 // everything the transaction recorded.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
-import { applyClosures } from './closure-cells.js';
+import { commitClosures, type KeptSite, leftBehind } from './closure-cells.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type ImageContext, withTransaction } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
@@ -51,7 +51,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       });
     }
     try {
-      await evaluateChange(ctx, change, made.versions, ev);
+      await evaluateChange(ctx, change, made.versions, ev, new Map(made.closures.map(({ record, plan }) => [record, plan.rerun])));
     } catch (e: unknown) {
       return { kind: 'failed', phase: 'evaluate', error: e };
     }
@@ -128,7 +128,7 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: removed.classes },
     enums: [...tx.notes],
     layouts: migration?.reports ?? [],
-    ...closureSummary(made),
+    ...closureSummary(made, change.unloaded),
     ...(migration
       ? {
           migration: {
@@ -144,13 +144,17 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
 }
 
 /** What a change does to closures made by older code, for the reload line and the event. */
-function closureSummary(made: Instantiated): Pick<ChangeSummary, 'closures'> {
+function closureSummary(made: Instantiated, unloaded: readonly ModuleRecord[]): Pick<ChangeSummary, 'closures'> {
   let followed = 0;
   const kept: Array<ClosureReport> = [];
+  const report = (record: ModuleRecord, k: KeptSite): void => {
+    kept.push({ file: record.rel, line: k.site.line, column: k.site.column, closure: k.site.label, madeBy: k.site.owner, reason: k.reason });
+  };
   for (const { record, plan } of made.closures) {
     followed += new Set(plan.redirects.filter((r) => r.cell.m === 1 && !r.cell.site.method).map((r) => r.site.key)).size;
-    for (const k of plan.kept) kept.push({ file: record.rel, line: k.line, column: k.column, closure: k.site.label, madeBy: k.site.owner, reason: k.reason });
+    for (const k of plan.kept) report(record, k);
   }
+  for (const record of unloaded) for (const k of leftBehind(record)) report(record, k);
   return followed > 0 || kept.length > 0 ? { closures: { followed, kept } } : {};
 }
 
@@ -171,13 +175,11 @@ function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: P
     for (const key of [...ctx.origins.keys()]) {
       const origin = ctx.origins.get(key)!;
       const name = parseCompiledName(key);
-      // Late bodies stay mapped: closures made long ago may still run them.
-      if (origin.record === record && name?.kind === 'version' && !name.late && name.version <= version.number - KEPT_ORIGINS) ctx.origins.delete(key);
+      if (origin.record === record && name?.kind === 'version' && name.version <= version.number - KEPT_ORIGINS) ctx.origins.delete(key);
     }
   }
   for (const [record, owners] of ev.staged) for (const [key, owner] of owners) record.owners.set(key, owner);
-  // Closures made by older versions run the new bodies from now on.
-  for (const { record, version, plan, late } of made.closures) applyClosures(record, version.compiled, version.cells, plan, late);
+  for (const { record, plan } of made.closures) commitClosures(record, plan);
   for (const record of change.unloaded) unloadModule(ctx, record);
 }
 

@@ -44,3 +44,11 @@ export function parseCompiledName(filename: string): CompiledName | null {
 
 /** `file:line:column` references in a stack trace, compiled names included. */
 export const STACK_LOCATION = /(\/[^\s():]+?(?:\?(?:v\d+(?:\.late)?|class=[^\s():]*|trampolines|exports|imports))?):(\d+):(\d+)/g;
+
+/**
+ * A message or frame without imago's compiled names: `__imago_S.tick is not a function` reads
+ * `tick is not a function`, `(0 , __imago_env.who)` reads `who`.
+ */
+export function withoutCompiledNames(text: string): string {
+  return text.replace(/\(0 , __imago_env\.([\w$]+)\)/g, '$1').replace(/\b__imago_[A-Za-z]+\.(?=[\w$#])/g, '');
+}

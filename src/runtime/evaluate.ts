@@ -56,6 +56,8 @@ export async function evaluateChange(
   change: PreparedChange,
   versions: ReadonlyMap<ModuleRecord, LiveVersion>,
   ev: Evaluation,
+  /** Statements to run again though their text is the same, by module (a closure they pass cannot follow). */
+  rerun: ReadonlyMap<ModuleRecord, ReadonlySet<string>> = new Map(),
 ): Promise<void> {
   const reevaluated = new Set<string>();
   // What each module ran before this change: the background part of a change runs after the commit.
@@ -94,7 +96,7 @@ export async function evaluateChange(
     const item = version.compiled.items[index]!;
     const before = oldItems.get(item.key);
     let run: boolean;
-    if (item.kind === 'effect') run = isNew && !before;
+    if (item.kind === 'effect') run = isNew && (!before || (rerun.get(record)?.has(item.key) ?? false));
     else if (item.kind === 'class') run = isNew;
     else {
       run =

@@ -78,6 +78,8 @@ export class Image {
   #loaded = false;
   /** The last change was rejected by the type check. */
   #typesFailing = false;
+  /** The last change was rejected: the running program is not what the files say. */
+  #rejected = false;
   /** Snapshots begun so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
@@ -244,6 +246,7 @@ export class Image {
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
+      this.#rejected = this.#loaded;
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
@@ -276,7 +279,13 @@ export class Image {
     if (outcome?.ok) for (const notice of outcome.r.notices) this.#ctx.warn(notice);
     if (!swaps && typeFiles.length === 0) {
       clearPending();
-      return { kind: 'unchanged' };
+      if (!this.#rejected || !this.#loaded) return { kind: 'unchanged' };
+      // The files are back to the running version after a rejected change: say so, or the rejection stands.
+      this.#rejected = false;
+      this.#typesFailing = false;
+      const ms = host.now() - t0;
+      this.publish({ kind: 'reload', ok: true, files: rel, ms, applyMs: prepareMs, summary: EMPTY_SUMMARY });
+      return { kind: 'applied', files: rel, ms, applyMs: prepareMs, summary: EMPTY_SUMMARY };
     }
     let typecheck: TypecheckReport | undefined;
     if (outcome) {
@@ -303,6 +312,7 @@ export class Image {
     if (!committed.ok) return reject(committed.phase, committed.errors);
     clearPending();
     this.#typesFailing = false;
+    this.#rejected = false;
     const ms = host.now() - t0;
     const applyMs = prepareMs + (host.now() - tSafe);
     const files = committed.files;

@@ -3,7 +3,7 @@
 // import links follow. Each step is recorded on the transaction to be undone if the change is rejected.
 
 import { codeFrame } from '../compile/source-text.js';
-import { type ClosurePlan, cellsFor, type LateBody, planClosures } from './closure-cells.js';
+import { type ClosurePlan, cellsFor, type LateBody, planClosures, redirectClosures } from './closure-cells.js';
 import { callGenerated, trampolineSource } from './codegen.js';
 import { generatedName, lateName, versionName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
@@ -21,7 +21,7 @@ export interface Instantiated {
   readonly functions: { changed: number; added: number; removed: number };
   readonly modulesAdded: number;
   /** What the change does to closures made by older versions, per module (applied when it commits). */
-  readonly closures: Array<{ readonly record: ModuleRecord; readonly version: LiveVersion; readonly plan: ClosurePlan; readonly late: readonly LateBody[] }>;
+  readonly closures: Array<{ readonly record: ModuleRecord; readonly version: LiveVersion; readonly plan: ClosurePlan }>;
 }
 
 /** A function that throws for a function a change removed (saved references and old closures reach it). */
@@ -76,7 +76,7 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
  * The late bodies of a version's closure sites (what closures made by older versions run), compiled
  * only when a change gives some of them to older closures.
  */
-function lateBodies(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): LateBody[] {
+function lateBodies(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): Array<LateBody | null> {
   const late = version.compiled.late;
   if (!late) return [];
   const filename = lateName(record.id, version.number);
@@ -85,7 +85,7 @@ function lateBodies(ctx: ImageContext, record: ModuleRecord, version: LiveVersio
   const { rt, meta } = ctx.moduleGlobals(record);
   const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta, version.cells);
   if (!Array.isArray(out)) throw new ImagoError('IMAGO_INTERNAL', `the closure bodies of ${record.rel} did not compile to a list; please report this`);
-  return out as LateBody[];
+  return out as Array<LateBody | null>;
 }
 
 /**
@@ -115,8 +115,10 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     }
     installLayer(record.chain.pin, version.functions);
     versions.set(record, version);
+    // Closures made by older versions run the new bodies before the change's own code runs.
     const plan = planClosures(record, version.compiled, version.cells);
-    closures.push({ record, version, plan, late: plan.redirects.length > 0 ? lateBodies(ctx, record, version) : [] });
+    redirectClosures(plan, plan.redirects.length > 0 ? lateBodies(ctx, record, version) : [], version.cells, (f) => tx.onUndo(f));
+    closures.push({ record, version, plan });
     const links = updateLinks(ctx, record, version);
     if (links) tx.onUndo(() => restoreView(links));
   }

@@ -3,7 +3,7 @@
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { codeFrame, type SourcePosition } from '../compile/source-text.js';
-import { parseCompiledName, STACK_LOCATION } from './compiled-names.js';
+import { parseCompiledName, STACK_LOCATION, withoutCompiledNames } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { messageOf } from './errors.js';
 
@@ -24,7 +24,7 @@ export function mapPosition(ctx: ImageContext, filename: string, line: number, c
 /** A diagnostic for a thrown value: its message at the first project frame of its stack. */
 export function locateError(ctx: ImageContext, error: unknown, fallbackFile = ''): Diagnostic {
   const name = error instanceof Error ? error.name : 'Error';
-  const message = `${name}: ${messageOf(error)}`;
+  const message = `${name}: ${withoutCompiledNames(messageOf(error))}`;
   const stack = error instanceof Error ? String(error.stack ?? '') : '';
   for (const m of stack.matchAll(STACK_LOCATION)) {
     const hit = mapPosition(ctx, m[1]!, Number(m[2]), Number(m[3]));
