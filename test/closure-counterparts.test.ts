@@ -103,19 +103,45 @@ describe('what follows', () => {
     const v = (w: string): string => `export const fs: Array<(...a: any[]) => unknown> = [];
 export function add(): void {
   fs.push(async ({ params, query = 'none' }: { params: string; query?: string }) => '${w} ' + params + ' ' + query);
-  fs.push(([a, b]: number[], { c } = { c: 3 }) => '${w} ' + (a + b + c));
+  fs.push(([a, b]: number[], c: number) => '${w} ' + (a + b + c));
+  fs.push(({ c } = { c: 3 }) => '${w} ' + c);
   fs.push((x: number, ...[y, z]: number[]) => '${w} ' + (x + y! + z!));
 }
 add();
 `;
     const { api, edit } = await startImage({ 'main.ts': v('one') });
-    const [f, g, h] = api()['fs'] as Array<(...a: unknown[]) => unknown>;
-    assert.deepEqual([f!.length, g!.length, h!.length], [1, 1, 1]);
-    applied(await edit({ 'main.ts': v('two') }));
+    const [f, g, d, h] = api()['fs'] as Array<(...a: unknown[]) => unknown>;
+    const lengths = [f!.length, g!.length, d!.length, h!.length];
+    assert.deepEqual(lengths, [1, 2, 0, 1]);
+    const summary = applied(await edit({ 'main.ts': v('two') }));
+    assert.equal(summary.closures?.followed, 4);
     assert.equal(await f!({ params: 'p' }), 'two p none');
-    assert.equal(g!([1, 2]), 'two 6');
+    assert.equal(g!([1, 2], 3), 'two 6');
+    assert.equal(d!(), 'two 3');
     assert.equal(h!(1, 2, 3), 'two 6');
-    assert.deepEqual([f!.length, g!.length, h!.length], [1, 1, 1]);
+    assert.deepEqual([f!.length, g!.length, d!.length, h!.length], lengths);
+  });
+
+  it('a destructuring closure whose unpacking would mean something else in its body keeps its body, and says so', async () => {
+    const v = (w: string): string => `export const fs: Array<(...a: any[]) => unknown> = [];
+const label = 'outer';
+export function add(): void {
+  fs.push(({ a }: { a: number }, b = a * 2) => '${w} ' + (a + b));
+  fs.push(({ a = label }: { a?: string }) => { const label = 'inner'; return '${w} ' + a + '/' + label; });
+  fs.push(function* ({ a }: { a: number }) { yield '${w} ' + a; });
+}
+add();
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('one') });
+    const [f, g, h] = api()['fs'] as Array<(...a: unknown[]) => unknown>;
+    assert.deepEqual([f!({ a: 1 }), g!({})], ['one 3', 'one outer/inner'], 'they run as written');
+    const summary = applied(await edit({ 'main.ts': v('two') }));
+    assert.deepEqual([f!({ a: 1 }), g!({}), [...(h!({ a: 1 }) as Iterable<string>)]], ['one 3', 'one outer/inner', ['one 1']]);
+    assert.deepEqual(reasons(summary), [
+      '4:the function passed to fs.push(): a parameter after one it destructures has a default value',
+      "5:the function passed to fs.push(): its parameters' defaults read 'label', which its body declares too",
+      '6:the function passed to fs.push(): it is a generator that destructures its parameters',
+    ]);
   });
 
   it('a generator function made before runs the new body on its next call', async () => {
@@ -217,7 +243,7 @@ export const made = make('a');
     const summary = applied(await edit({ 'main.ts': v('two', "const suffix = '!';") }));
     assert.deepEqual([made.value, made.args(1), made.counter.bump()], ['one getter', 'one 11', 'one a']);
     assert.deepEqual(reasons(summary), [
-      "3:bump(): it reads 'suffix', which the closures made before do not have",
+      "3:Counter.bump(): it reads 'suffix', which the closures made before do not have",
       '5:value: it is an accessor',
       '6:args: it reads `arguments`',
     ]);
@@ -327,5 +353,124 @@ game.wire();
     assert.equal(r.kind, 'rejected');
     const summary = applied(await edit({ 'main.ts': v('const k = 1;\n  fs.push(() => "a" + k);') }));
     assert.deepEqual(reasons(summary), [], 'no closure of add() was ever made in the running program');
+  });
+});
+
+describe('second review', () => {
+  it('a nested closure that cannot follow does not make its statement run again', async () => {
+    const v = (extra: string, body: string): string => `import { EventEmitter } from 'node:events';
+export const bus = new EventEmitter();
+export const later: Array<() => void> = [];
+export const log: string[] = [];
+bus.on('job', (id: string) => {
+  ${extra}
+  later.push(() => { ${body} });
+});
+bus.emit('job', 'a');
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('', "log.push('done ' + id);") });
+    const summary = applied(await edit({ 'main.ts': v("const tag = '#';", "log.push('done ' + tag + id);") }));
+    assert.equal(summary.effects.run, 0);
+    assert.equal((api()['bus'] as EventEmitter).listenerCount('job'), 1);
+    assert.match(reasons(summary)[0] ?? '', /^7:the function passed to later\.push\(\): it reads 'tag'/);
+  });
+
+  it('a destructuring closure in a class with private fields reads them', async () => {
+    const v = (k: number): string =>
+      `export class T {\n  #x = 5;\n  handler() { return ({ a }: { a: number }) => a + this.#x * ${k}; }\n}\nexport const h = new T().handler();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v(1) });
+    const h = api()['h'] as (o: { a: number }) => number;
+    assert.equal(h({ a: 1 }), 6);
+    applied(await edit({ 'main.ts': v(2) }));
+    assert.equal(h({ a: 1 }), 11);
+  });
+
+  it('a captured variable whose value is a closure is not declared differently when that closure is edited', async () => {
+    const v = (w: string): string =>
+      `export const log: string[] = [];\nexport const fns: Array<() => void> = [];\nexport function start(): void {\n  const onTick = () => { log.push('${w}'); };\n  fns.push(() => onTick());\n}\nstart();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('one') });
+    const summary = applied(await edit({ 'main.ts': v('two') }));
+    (api()['fns'] as Array<() => void>)[0]!();
+    assert.deepEqual(api()['log'], ['two']);
+    assert.deepEqual(reasons(summary), []);
+  });
+
+  it('two classes made by one function keep their own methods when their declarations swap', async () => {
+    const M = "  class Mover { update(): string { return 'mover ' + this.speed; } speed = 1; }\n";
+    const S = "  class Shooter { update(): string { return 'shooter ' + this.ammo.length; } ammo = [1]; }\n";
+    const v = (a: string, b: string): string =>
+      `export function make(): Array<{ update(): string }> {\n${a}${b}  return [new Mover(), new Shooter()];\n}\nexport const objs = make();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v(M, S) });
+    const objs = api()['objs'] as Array<{ update(): string }>;
+    applied(await edit({ 'main.ts': v(S, M) }));
+    assert.deepEqual(
+      objs.map((o) => o.update()),
+      ['mover 1', 'shooter 1'],
+    );
+  });
+
+  it("a captured class or loop variable declared differently keeps the closure's body, and a sync generator turned async too", async () => {
+    const v = (cls: string, loop: string, gen: string): string => `export const fns: Array<() => unknown> = [];
+export const users = [{ name: 'ann' }];
+export const ids = [7];
+export function start(): void {
+  ${cls}
+  ${loop}
+  fns.push(${gen});
+}
+start();
+`;
+    const before = v(
+      "class A { hi(): string { return 'one'; } }\n  fns.push(() => new A().hi());",
+      'for (const x of users) fns.push(() => x.name.toUpperCase());',
+      'function* () { yield 1; }',
+    );
+    const after = v(
+      "class A { hi(): string { return 'one'; } bye(): string { return 'two'; } }\n  fns.push(() => new A().bye());",
+      'for (const x of ids) fns.push(() => x.toFixed(1));',
+      'async function* () { yield 2; }',
+    );
+    const { api, edit } = await startImage({ 'main.ts': before });
+    const [a, x, g] = api()['fns'] as Array<() => unknown>;
+    const summary = applied(await edit({ 'main.ts': after }));
+    assert.deepEqual([a!(), x!(), [...(g!() as Iterable<number>)]], ['one', 'ANN', [1]]);
+    assert.deepEqual(
+      (summary.closures?.kept ?? []).map((k) => k.reason.replace(/;.*/, '')),
+      ["it reads 'A', which is declared differently now", "it reads 'x', which is declared differently now", 'it is an async generator now'],
+    );
+  });
+
+  it('says nothing of closures never made, nor of a duplicate removed, nor of a timer its statement stopped', async () => {
+    const never = (k: string): string =>
+      `export function never(): () => number {\n  ${k}\n  function helper(): number { return ${k ? 'k' : '1'}; }\n  return helper;\n}\n`;
+    const one = await startImage({ 'main.ts': never('') });
+    assert.deepEqual(reasons(applied(await one.edit({ 'main.ts': never('const k = 2;') }))), [], 'helper was never made');
+
+    const dup = (n: number): string =>
+      `export const fns: Array<() => string> = [];\nexport function start(): void {\n${"  fns.push(() => 'same');\n".repeat(n)}}\nstart();\n`;
+    const two = await startImage({ 'main.ts': dup(2) });
+    assert.deepEqual(reasons(applied(await two.edit({ 'main.ts': dup(1) }))), [
+      '4:the function passed to fns.push(): the new version has no counterpart for it',
+    ]);
+
+    const timer = (b: string): string =>
+      `export const log: number[] = [];\nconst DELAY = 10;\n{\n  const a = 1;${b ? ' const b = 2;' : ''}\n  setInterval(() => { log.push(a${b}); }, DELAY);\n}\n`;
+    const three = await startImage({ 'main.ts': timer('') });
+    const stopped = applied(await three.edit({ 'main.ts': timer(' + b') }));
+    assert.equal(stopped.effects.run, 1);
+    assert.deepEqual(reasons(stopped), []);
+  });
+
+  it('a one-shot timer or microtask a statement queues runs again with its statement when its body is edited', async () => {
+    const v = (w: string): string =>
+      `export const log: string[] = [];\nqueueMicrotask(() => { log.push('${w}'); });\nsetTimeout(() => { log.push('t ${w}'); }, 0);\n`;
+    const { api, edit, host } = await startImage({ 'main.ts': v('one') }, 'main.ts', { manualClock: true });
+    await Promise.resolve();
+    host!.clock!.advance(1);
+    const summary = applied(await edit({ 'main.ts': v('two') }));
+    await Promise.resolve();
+    host!.clock!.advance(1);
+    assert.equal(summary.effects.run, 2);
+    assert.deepEqual(api()['log'], ['one', 't one', 'two', 't two']);
   });
 });

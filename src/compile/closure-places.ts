@@ -148,9 +148,14 @@ export function placeOf(js: string, node: AstNode, ancestors: readonly AstNode[]
         return done('default', 'the default export');
       case 'MethodDefinition':
       case 'PropertyDefinition': {
+        // A member of a class: named with its class (two classes made by one function have their own).
+        const cls = ancestors[i - 2];
+        const className = (cls && text(child(cls, 'id') ?? cls, 'name')) ?? '(class)';
         const name = keyText(js, p);
         const prefix = p['static'] === true ? 'static ' : '';
-        return p.type === 'MethodDefinition' ? done(`${prefix}${name}`, `${name}()`) : done(`${prefix}field ${name}`, name);
+        return p.type === 'MethodDefinition'
+          ? done(`${prefix}${className}.${name}`, `${className}.${name}()`)
+          : done(`${prefix}field ${className}.${name}`, `${className}.${name}`);
       }
       default:
         if (boundary(p)) return done(parts.length === 0 ? 'fn' : '', 'a function');

@@ -40,7 +40,7 @@ const CALLS_AND_DROPS: ReadonlySet<string> = new Set([
 
 /** A parameter as a closure passes it on to a newer body. */
 export interface SiteParam {
-  /** Its own name, or `__imago_pN` for a parameter that destructures (the body unpacks it). */
+  /** Its own name, or `__imago_argN` for a parameter that destructures (the body unpacks it). */
   readonly name: string;
   readonly rest: boolean;
   /** The destructuring pattern, or null for a plain name. */
@@ -100,6 +100,9 @@ function kidsOf(node: AstNode, key: string): AstNode[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is AstNode => typeof x === 'object' && x !== null && 'type' in x);
 }
 
+/** Just inside a block's `{`: where a made-flag for what the block makes on entry goes. */
+const bodyStart = (block: AstNode): number => block.start + 1;
+
 /** Calls `look` on every node of a function's own code (not inside nested non-arrow functions or class bodies). */
 function ownCode(node: AstNode, look: (n: AstNode) => void): void {
   const visit = (n: AstNode, top: boolean): void => {
@@ -112,6 +115,7 @@ function ownCode(node: AstNode, look: (n: AstNode) => void): void {
 
 /** Why a change to this function's body cannot reach closures made before it (null: it can). */
 function whyNot(node: AstNode, info: FunctionScopeInfo, params: readonly SiteParam[]): string | null {
+  const nodes = children(node, 'params');
   if (info.usesArguments) return 'it reads `arguments`';
   let lexical: string | null = null;
   ownCode(node, (n) => {
@@ -120,7 +124,23 @@ function whyNot(node: AstNode, info: FunctionScopeInfo, params: readonly SitePar
   });
   if (lexical) return lexical;
   const patterns = params.flatMap((p) => (p.pattern ? [p.pattern] : []));
-  if (patterns.length > 0 && info.paramsRedeclared) return 'its body declares again a name its parameters destructure';
+  if (patterns.length === 0) return null;
+  // A destructuring parameter is unpacked at the top of the body (siteEdits): only where that means
+  // the same as unpacking it in the parameter list.
+  if (info.paramsRedeclared) return 'its body declares again a name its parameters destructure';
+  if (node['generator'] === true) return 'it is a generator that destructures its parameters';
+  const first = params.findIndex((p) => p.pattern !== null);
+  if (nodes.slice(first + 1).some((p) => p.type === 'AssignmentPattern' || p.type === 'ObjectPattern' || p.type === 'ArrayPattern')) {
+    return 'a parameter after one it destructures has a default value';
+  }
+  const names = new Set<string>();
+  const collect = (n: AstNode): void => {
+    if (n.type === 'Identifier') names.add(text(n, 'name') ?? '');
+    for (const key of Object.keys(n)) if (key !== 'range') for (const k of kidsOf(n, key)) collect(k);
+  };
+  for (const p of patterns) collect(p);
+  const shadowed = info.bodyNames.find((n) => names.has(n));
+  if (shadowed !== undefined) return `its parameters' defaults read '${shadowed}', which its body declares too`;
   const makesCode = (n: AstNode): boolean =>
     isFunctionNode(n) || n.type === 'ClassBody' || Object.keys(n).some((k) => k !== 'range' && kidsOf(n, k).some(makesCode));
   if (patterns.some(makesCode)) return 'a function is made in its parameter list';
@@ -140,11 +160,11 @@ function siteParams(params: readonly AstNode[]): SiteParam[] {
     const rest = p.type === 'RestElement';
     const inner = rest ? child(p, 'argument') : p.type === 'AssignmentPattern' ? child(p, 'left') : p;
     if (inner?.type === 'Identifier') return { name: text(inner, 'name') ?? '', rest, pattern: null };
-    return { name: `__imago_p${i}`, rest, pattern: inner ?? p };
+    return { name: `__imago_arg${i}`, rest, pattern: inner ?? p };
   });
 }
 
-const NO_INFO: FunctionScopeInfo = { captures: [], captureRefs: [], usesArguments: false, classNames: [], paramsRedeclared: false };
+const NO_INFO: FunctionScopeInfo = { captures: [], captureRefs: [], usesArguments: false, classNames: [], paramsRedeclared: false, bodyNames: [] };
 
 /**
  * Finds the sites below `root` (a top-level function, class, binding value or statement), with paths
@@ -202,7 +222,7 @@ export function findSites(
       const inner = new Map<string, number>();
       // In parameters and expression bodies there is no statement to put a made-flag before.
       for (const k of kidsOf(node, 'params')) visit(k, null, nested, inner, path);
-      for (const k of kidsOf(node, 'body')) visit(k, k.type === 'BlockStatement' ? statement : null, nested, inner, path);
+      for (const k of kidsOf(node, 'body')) visit(k, k.type === 'BlockStatement' ? bodyStart(k) : null, nested, inner, path);
       ancestors.pop();
       return;
     }
@@ -213,8 +233,10 @@ export function findSites(
         // The innermost statement directly in a block: where a made-flag can go before it.
         const inBlock =
           node.type === 'BlockStatement' || node.type === 'Program' || node.type === 'StaticBlock' || (node.type === 'SwitchCase' && key === 'consequent');
-        const isStatement = /Statement$|Declaration$/.test(k.type) && k.type !== 'FunctionDeclaration';
-        visit(k, inBlock && isStatement ? k.start : statement, into, counters, prefix);
+        // A function declared in a block is made when the block is entered: its flag goes at the block's start.
+        const isStatement = /Statement$|Declaration$/.test(k.type);
+        const flagAt = k.type === 'FunctionDeclaration' ? (node.type === 'BlockStatement' || node.type === 'StaticBlock' ? bodyStart(node) : null) : k.start;
+        visit(k, inBlock && isStatement ? flagAt : statement, into, counters, prefix);
       }
     }
     ancestors.pop();

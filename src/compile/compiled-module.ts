@@ -123,13 +123,14 @@ export interface ClosureSite {
   readonly rest: boolean;
   readonly arrow: boolean;
   readonly generator: boolean;
+  readonly async: boolean;
   /** Reads `this`: an arrow's is the one it captured, a function's the one it is called with. */
   readonly usesThis: boolean;
   /** Its closures are made whenever the code around it runs (a class method, a field): they count as made. */
   readonly alwaysMade: boolean;
   /** A method or field of a top-level class: the class updates its instances, so it is not reported. */
   readonly method: boolean;
-  /** Passed straight to setTimeout, setInterval or setImmediate by its owner: a statement that runs again stops it. */
+  /** Passed straight to a timer (or queueMicrotask) by a statement or initializer: when that runs again, the timer stops. */
   readonly timer: boolean;
 }
 

@@ -7,6 +7,7 @@
 // when their late bodies read the same (it names every binding as the version resolves it).
 
 import { type AstNode, child, children } from './ast.js';
+import { shape } from './closure-places.js';
 import { envEdits, findSites, flattenSites, type Site, type SiteContext, siteEdits } from './closure-sites.js';
 import type { ClosureSite } from './compiled-module.js';
 import { type Edit, Emitter } from './emitter.js';
@@ -55,12 +56,17 @@ export function planSites(js: string, top: readonly TopItem[], functions: Readon
 
 const cellName = (index: number | undefined): string | null => (index === undefined ? null : `__imago_c${index}`);
 
-/** The text of a top-level statement with the bodies of its following closures left out. */
+/**
+ * The text of a top-level statement with the bodies of its following closures left out. A function it
+ * passes straight to a timer stays in: the statement runs again when it changes (its timer is stopped
+ * first), as a one-shot timer that has fired could not run a new body otherwise.
+ */
 export function maskedText(js: string, start: number, end: number, sites: readonly Site[]): string {
   let out = '';
   let at = start;
+  const timers = new Set(sites.filter(startsTimer));
   for (const s of flattenSites(sites)
-    .filter(follows)
+    .filter((x) => follows(x) && !timers.has(x))
     .sort((a, b) => a.node.start - b.node.start)) {
     if (s.node.start < at || s.node.end > end) continue;
     out += `${js.slice(at, s.node.start)}(closure)`;
@@ -109,16 +115,18 @@ export function siteInfos(
         line,
         column,
         captures: s.info.captures.map((c) => c.name),
-        declarations: s.info.captures.map((c) => `${c.declKind} ${squeeze(js.slice(c.declRange.start, c.declRange.end))}`),
+        // What gives each captured variable its value, functions in it written `fn` (their bodies follow edits on their own).
+        declarations: s.info.captures.map((c) => [c.declKind, ...c.declNodes.map((n) => shape(js, n))].join(' ')),
         arity: s.params.length - (rest ? 1 : 0),
         rest,
         arrow: s.arrow,
         generator: s.generator,
+        async: s.isAsync,
         usesThis: s.usesThis,
         alwaysMade: s.statementStart === null,
         method: s.method,
         // Statements and initializers own the timers they start: when they run again, those stop.
-        timer: depth === 1 && !owner.key.startsWith('f:') && !owner.key.startsWith('c:') && /^set(Timeout|Interval|Immediate)\(\)\[0\]$/.test(s.place),
+        timer: depth === 1 && !owner.key.startsWith('f:') && !owner.key.startsWith('c:') && startsTimer(s),
       });
       for (const n of s.nested) walk(n, depth + 1);
     };
@@ -127,7 +135,8 @@ export function siteInfos(
   return out;
 }
 
-const squeeze = (text: string): string => text.replace(/\s+/g, ' ');
+/** A function passed straight to a timer (`setInterval(() => ..., ms)`), or queued to run once. */
+const startsTimer = (s: Site): boolean => /^(?:set(?:Timeout|Interval|Immediate)|queueMicrotask|process\.nextTick)\(.*\)\[0\]$/.test(s.place);
 
 /**
  * The late bodies: a function body (MODULE_PARAMS) returning, per site with a cell, its body as

@@ -36,9 +36,13 @@ export interface Capture {
   readonly name: string;
   /** Where the variable is declared (its name's start): two captures are the same variable when equal. */
   readonly declStart: number;
-  /** What declares it: `const`/`let`/`var` with its declarator, a parameter, or the name alone (a function, a class, a catch). */
+  /** What declares it: `const`, `let`, `var`, `parameter`, `FunctionName`, `ClassName`, `CatchClause`. */
   readonly declKind: string;
-  readonly declRange: { readonly start: number; readonly end: number };
+  /**
+   * The code that gives it its value: a declarator (with the iterable of a `for...of`/`for...in`), a
+   * parameter, a class; null when the name alone says it (a function declaration, a catch binding).
+   */
+  readonly declNodes: readonly AstNode[];
 }
 
 /** What a nested function uses of the scopes around it (not the module's, not globals). */
@@ -52,6 +56,8 @@ export interface FunctionScopeInfo {
   readonly classNames: readonly number[];
   /** A name its parameters declare is declared again in its body (`var x` or `function x`). */
   readonly paramsRedeclared: boolean;
+  /** Names its body declares (not its parameters'). */
+  readonly bodyNames: readonly string[];
 }
 
 export interface ModuleScope {
@@ -72,21 +78,44 @@ function childKeys(node: ESTree.Node): string[] {
 
 type Variable = NonNullable<ReturnType<typeof analyze>['globalScope']>['variables'][number];
 
-/** A captured variable and what declares it. */
-function captureOf(v: Variable): Capture {
+/** A captured variable and what declares it (`iterables`: the iterable of each `for...of`/`for...in` head, by the head's start). */
+function captureOf(v: Variable, iterables: ReadonlyMap<number, AstNode>): Capture {
   const def = v.defs[0];
   const id = (def?.name ?? v.identifiers[0]) as unknown as AstNode | undefined;
   const declStart = id?.start ?? -1;
-  const whole = { start: declStart, end: id?.end ?? -1 };
-  if (!def) return { name: v.name, declStart, declKind: 'variable', declRange: whole };
+  if (!def) return { name: v.name, declStart, declKind: 'variable', declNodes: [] };
   const node = def.node as unknown as AstNode;
-  if (def.type === 'Variable') return { name: v.name, declStart, declKind: (def.parent as { kind?: string } | null)?.kind ?? 'var', declRange: node };
+  if (def.type === 'Variable') {
+    const declaration = def.parent as unknown as AstNode | null;
+    const iterable = declaration ? iterables.get(declaration.start) : undefined;
+    return { name: v.name, declStart, declKind: (declaration?.['kind'] as string | undefined) ?? 'var', declNodes: iterable ? [node, iterable] : [node] };
+  }
   if (def.type === 'Parameter') {
     const params = (node['params'] as AstNode[] | undefined) ?? [];
     const param = params.find((p) => p.start <= declStart && declStart < p.end);
-    return { name: v.name, declStart, declKind: 'parameter', declRange: param ?? whole };
+    return { name: v.name, declStart, declKind: 'parameter', declNodes: param ? [param] : [] };
   }
-  return { name: v.name, declStart, declKind: def.type, declRange: whole };
+  if (def.type === 'ClassName') return { name: v.name, declStart, declKind: def.type, declNodes: [node] };
+  return { name: v.name, declStart, declKind: def.type, declNodes: [] };
+}
+
+/** The iterable of every `for...of` and `for...in` whose head declares variables, by the head's start. */
+function forIterables(program: AstNode): Map<number, AstNode> {
+  const out = new Map<number, AstNode>();
+  const visit = (n: AstNode): void => {
+    if (n.type === 'ForOfStatement' || n.type === 'ForInStatement') {
+      const left = n['left'] as AstNode | undefined;
+      const right = n['right'] as AstNode | undefined;
+      if (left?.type === 'VariableDeclaration' && right) out.set(left.start, right);
+    }
+    for (const key of Object.keys(n)) {
+      if (key === 'range') continue;
+      const v = n[key];
+      for (const k of Array.isArray(v) ? v : [v]) if (typeof k === 'object' && k !== null && typeof (k as AstNode).type === 'string') visit(k as AstNode);
+    }
+  };
+  visit(program);
+  return out;
 }
 
 /** Analyzes a parsed module (oxc AST with `range`). */
@@ -122,6 +151,7 @@ export function analyzeScope(program: AstNode): ModuleScope {
   });
   const globals = new Set(manager.globalScope?.through.map((r) => r.identifier.name) ?? []);
   const functions = new Map<number, FunctionScopeInfo>();
+  const iterables = forIterables(program);
   for (const scope of manager.scopes) {
     if (scope.type !== 'function' || scope.upper === null || scope.upper === manager.globalScope) continue;
     const block = scope.block as unknown as AstNode;
@@ -144,10 +174,11 @@ export function analyzeScope(program: AstNode): ModuleScope {
       }
       captureRefs.push({ ...toReference(r), name: v.name });
       if (captured.has(v.name)) continue;
-      captured.set(v.name, captureOf(v));
+      captured.set(v.name, captureOf(v, iterables));
     }
     const paramsRedeclared = scope.variables.some((v) => v.defs.some((d) => d.type === 'Parameter') && v.defs.some((d) => d.type !== 'Parameter'));
-    functions.set(block.start, { captures: [...captured.values()], captureRefs, usesArguments, classNames: [...classNames], paramsRedeclared });
+    const bodyNames = scope.variables.filter((v) => v.defs.some((d) => d.type !== 'Parameter')).map((v) => v.name);
+    functions.set(block.start, { captures: [...captured.values()], captureRefs, usesArguments, classNames: [...classNames], paramsRedeclared, bodyNames });
   }
   return { variables, classSelfReferences, globals, functions };
 }

@@ -67,8 +67,6 @@ export interface SiteEntry {
   readonly latest: ClosureCell | null;
   /** Every cell of the site still alive, older ones included. */
   readonly cells: ReadonlyArray<WeakRef<ClosureCell>>;
-  /** The newest version has no such site (said once). */
-  readonly gone: boolean;
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -80,6 +78,7 @@ function sameBody(a: ClosureSite, b: ClosureSite): boolean {
     a.why === b.why &&
     a.arrow === b.arrow &&
     a.generator === b.generator &&
+    a.async === b.async &&
     sameList(a.captures, b.captures) &&
     sameList(a.declarations, b.declarations)
   );
@@ -128,6 +127,7 @@ function cannotFollow(old: ClosureSite, next: ClosureSite): string | null {
     }
   }
   if (old.generator !== next.generator) return next.generator ? 'it is a generator function now' : 'it is no longer a generator function';
+  if (old.generator && old.async !== next.async) return next.async ? 'it is an async generator now' : 'it is no longer an async generator';
   if (old.arrow !== next.arrow && next.usesThis) {
     return `it reads \`this\` and is ${next.arrow ? 'an arrow function' : 'a plain function'} now: its \`this\` would not be the one it expects`;
   }
@@ -143,7 +143,7 @@ const reportable = (cell: ClosureCell): boolean => cell.m === 1 && !cell.site.me
 
 /** Plans what committing `compiled` (with `cells`) does to the closures of older versions. Changes nothing. */
 export function planClosures(record: ModuleRecord, compiled: CompiledModule, cells: readonly ClosureCell[]): ClosurePlan {
-  const live = [...record.closures.values()].filter((e) => !e.gone);
+  const live = [...record.closures.values()];
   const { pairs, unmatched } = matchSites(
     live.map((e) => e.site),
     compiled.sites,
@@ -153,11 +153,9 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
   const kept: KeptSite[] = [];
   const rerun = new Set<string>();
   const entries = new Map<string, SiteEntry>();
-  const used = new Set<string>();
   for (const site of compiled.sites) {
     const fresh = site.index === null ? null : cells[site.index]!;
-    const from = pairs.get(site.key) ?? (record.closures.get(site.key)?.gone ? site.key : undefined);
-    if (from !== undefined) used.add(from);
+    const from = pairs.get(site.key);
     const mine = alive(from === undefined ? undefined : record.closures.get(from)).filter((c) => c !== fresh);
     let keptWhy: string | null = null;
     for (const cell of mine) {
@@ -171,22 +169,15 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
     }
     if (keptWhy !== null) {
       // A statement whose closure cannot take its new body runs again, as it would have before closures followed.
-      if (site.why === null && site.ownerKey.startsWith('e:')) rerun.add(site.ownerKey);
+      if (site.why === null && site.depth === 1 && site.ownerKey.startsWith('e:')) rerun.add(site.ownerKey);
       if (!site.timer || !rerun.has(site.ownerKey)) kept.push({ site, reason: keptWhy });
     }
-    entries.set(site.key, { site, latest: fresh, cells: [...mine, ...(fresh ? [fresh] : [])].map((c) => new WeakRef(c)), gone: false });
+    entries.set(site.key, { site, latest: fresh, cells: [...mine, ...(fresh ? [fresh] : [])].map((c) => new WeakRef(c)) });
   }
-  // Old sites without a counterpart keep their closures' bodies; a site that comes back later takes them up again.
+  // Old sites without a counterpart keep their closures' bodies for good (said once, here).
   for (const { site, reason } of unmatched) {
-    const entry = record.closures.get(site.key);
-    const cells = alive(entry);
     // A timer a statement started is stopped when the statement runs again or goes: nothing is left to say.
-    if (!site.timer && cells.some(reportable)) kept.push({ site, reason });
-  }
-  for (const [key, entry] of record.closures) {
-    if (entries.has(key) || used.has(key)) continue;
-    const cells = alive(entry);
-    if (cells.length > 0) entries.set(key, { ...entry, cells: cells.map((c) => new WeakRef(c)), gone: true });
+    if (!site.timer && alive(record.closures.get(site.key)).some(reportable)) kept.push({ site, reason });
   }
   return { redirects, resets, kept, rerun, entries };
 }
@@ -226,7 +217,7 @@ export function commitClosures(record: ModuleRecord, plan: ClosurePlan): void {
 export function leftBehind(record: ModuleRecord): KeptSite[] {
   const out: KeptSite[] = [];
   for (const entry of record.closures.values()) {
-    if (!entry.gone && !entry.site.timer && alive(entry).some(reportable)) out.push({ site: entry.site, reason: `${record.rel} left the program` });
+    if (!entry.site.timer && alive(entry).some(reportable)) out.push({ site: entry.site, reason: `${record.rel} left the program` });
   }
   return out;
 }

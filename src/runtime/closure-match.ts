@@ -10,6 +10,7 @@
 //   the rest of the old sites have no counterpart, and a change to them is reported, not guessed.
 
 import type { ClosureSite } from '../compile/compiled-module.js';
+import { plural } from './words.js';
 
 /** An old site without a counterpart, and why. */
 export interface Unmatched {
@@ -31,7 +32,9 @@ export function matchSites(previous: readonly ClosureSite[], next: readonly Clos
   /** Old key -> new key, for the enclosing functions already paired. */
   const moved = new Map<string, string>();
   const unmatched: Unmatched[] = [];
-  const depth = Math.max(0, ...previous.map((s) => s.depth), ...next.map((s) => s.depth));
+  let depth = 0;
+  for (const s of previous) depth = Math.max(depth, s.depth);
+  for (const s of next) depth = Math.max(depth, s.depth);
   for (let d = 1; d <= depth; d++) {
     const groups = new Map<string, { olds: ClosureSite[]; news: ClosureSite[] }>();
     const group = (key: string): { olds: ClosureSite[]; news: ClosureSite[] } => {
@@ -57,18 +60,22 @@ export function matchSites(previous: readonly ClosureSite[], next: readonly Clos
         for (const [i, o] of olds.entries()) pair(o, news[i]!);
         continue;
       }
-      const free = new Set(news);
+      const byText = new Map<string, ClosureSite[]>();
+      for (const n of news) byText.set(n.text, [...(byText.get(n.text) ?? []), n]);
+      const left: ClosureSite[] = [];
       for (const o of olds) {
-        const same = news.find((n) => free.has(n) && n.text === o.text);
-        if (same) {
-          free.delete(same);
-          pair(o, same);
-        } else if (news.length === 0) unmatched.push({ site: o, reason: NO_COUNTERPART });
-        else
-          unmatched.push({
-            site: o,
-            reason: `there are ${news.length} closures at its place where there were ${olds.length}, so imago cannot tell which is its counterpart (it pairs them in order only while their number stays the same)`,
-          });
+        const same = byText.get(o.text)?.shift();
+        if (same) pair(o, same);
+        else left.push(o);
+      }
+      // What is left unpaired on both sides may be edits of each other: imago does not guess which.
+      const unpairedNew = [...byText.values()].flat().length;
+      for (const o of left) {
+        const reason =
+          unpairedNew === 0
+            ? NO_COUNTERPART
+            : `there ${news.length === 1 ? 'is' : 'are'} ${plural(news.length, 'closure')} at its place where there ${olds.length === 1 ? 'was' : 'were'} ${olds.length}, so imago cannot tell which is its counterpart (it pairs them in order only while their number stays the same)`;
+        unmatched.push({ site: o, reason });
       }
     }
   }
