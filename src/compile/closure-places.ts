@@ -48,7 +48,9 @@ function nameText(js: string, node: AstNode): string {
     case 'TemplateLiteral': {
       const quasis = children(node, 'quasis');
       const cooked = (child(quasis[0] ?? node, 'value') as { cooked?: unknown } | undefined)?.cooked;
-      return children(node, 'expressions').length === 0 && typeof cooked === 'string' ? JSON.stringify(cooked) : '';
+      if (children(node, 'expressions').length === 0) return typeof cooked === 'string' ? JSON.stringify(cooked) : '';
+      // `${prefix}/users`: as written (its expressions are names too, mostly).
+      return shape(js, node);
     }
     case 'Identifier':
       return text(node, 'name') ?? '';
@@ -98,10 +100,11 @@ export function placeOf(js: string, node: AstNode, ancestors: readonly AstNode[]
   const parts: string[] = [];
   let label: string | null = null;
   let within: string | null = null;
+  let objectNames: string | null = null;
   let inner: AstNode = node;
   const done = (part: string, name: string): Place => {
     if (part !== '') parts.push(part);
-    return { key: parts.reverse().join(' '), label: describe(label ?? name, within) };
+    return { key: parts.reverse().join(' '), label: describe(label ?? name, within ?? objectNames) };
   };
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const p = ancestors[i]!;
@@ -121,11 +124,15 @@ export function placeOf(js: string, node: AstNode, ancestors: readonly AstNode[]
         parts.push(`.${keyText(js, p)}`);
         label ??= p['method'] === true ? `the method ${keyText(js, p)}` : keyText(js, p);
         break;
-      case 'ObjectExpression':
-        parts.push(nameText(js, { ...p, properties: children(p, 'properties').filter((x) => child(x, 'value') !== inner) }) || '{}');
+      case 'ObjectExpression': {
+        const names = nameText(js, { ...p, properties: children(p, 'properties').filter((x) => child(x, 'value') !== inner) });
+        parts.push(names || '{}');
+        if (names && label !== null) objectNames ??= names;
         break;
+      }
       case 'ArrayExpression':
-        parts.push(`[${children(p, 'elements').indexOf(inner)}]`);
+        // An element that names itself (`{ name: 'help', run }`) is told apart by that, not by its index.
+        parts.push(inner.type === 'ObjectExpression' && nameText(js, inner) !== '' ? '[]' : `[${children(p, 'elements').indexOf(inner)}]`);
         break;
       case 'ConditionalExpression':
         if (child(p, 'test') !== inner) parts.push(child(p, 'consequent') === inner ? '?' : ':');

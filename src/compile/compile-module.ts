@@ -6,6 +6,7 @@
 import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, isFunctionNode, nameOf, walk } from './ast.js';
 import { instanceFields, migrationCode, rewritePrivateNames, staticMembers } from './classes.js';
+import { flattenSites } from './closure-sites.js';
 import { type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
@@ -270,8 +271,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
           .copy(item.enumFn.start, item.enumFn.end)
           .insert(')({}));');
       } else {
-        // A binding's initializer runs again whenever its text changed, closures included: its value may be what one returned.
-        itemText = `${item.declKind} ${js.slice(node.start, node.end)}`;
+        itemText = `${item.declKind} ${maskedText(js, node.start, node.end, own)}`;
         if (value) reads = readsWithin(value.start, value.end);
         if (item.id && item.id.type !== 'Identifier') {
           const inPattern = readsWithin(item.id.start, item.id.end);
@@ -295,7 +295,10 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       if (n > 1) key += `#${n}`;
     }
     itemKeys.set(item, key);
+    const whole = item.kind === 'binding' && !item.enumFn ? `${item.declKind} ${js.slice(node.start, node.end)}` : js.slice(node.start, node.end);
+    const probed = flattenSites(own).flatMap((s) => (s.why === null && !s.transient ? [sites.indexOf.get(s)!] : []));
     items.push({
+      ...(whole !== itemText && probed.length > 0 ? { fullText: whole, probed } : {}),
       key,
       kind: item.kind,
       names: item.kind === 'binding' ? item.names : [],
@@ -338,7 +341,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
         if (item.kind === 'function') return { key: `f:${item.name}`, name: `the old ${item.name}()` };
         if (item.kind === 'class') return { key: `c:${item.name}`, name: `the old class ${item.name}` };
         if (item.kind === 'binding') return { key: itemKeys.get(item) ?? '', name: `the old initializer of ${item.names.join(', ')}` };
-        return { key: itemKeys.get(item) ?? '', name: `the top-level statement at line ${positions.sourceAtOrAfter(item.node.start).line}` };
+        return { key: itemKeys.get(item) ?? '', name: 'the top-level statement', line: positions.sourceAtOrAfter(item.node.start).line };
       },
       (at) => positions.sourceAtOrAfter(at),
     ),

@@ -53,6 +53,13 @@ export interface Item {
   readonly isAsync: boolean;
   /** Offset of the statement in the transpiled JavaScript. */
   readonly jsOffset: number;
+  /**
+   * `text` leaves out the bodies of the closures the item passes that follow edits; this is the whole
+   * text, and `probed` the cells of those closures. If the item calls one of them while it runs (its
+   * value depends on the body), it runs again when the whole text changes.
+   */
+  readonly fullText?: string;
+  readonly probed?: readonly number[];
 }
 
 /** An instance field a class declares (parameter properties included), as this version declares it. */
@@ -112,6 +119,8 @@ export interface ClosureSite {
   /** How messages name it and what makes it: `the function passed to setInterval()`, `the old start()`. */
   readonly label: string;
   readonly owner: string;
+  /** The line of the statement that owns it, when a statement does (messages add the file). */
+  readonly ownerLine?: number;
   /** Where it is in the TypeScript source (1-based). */
   readonly line: number;
   readonly column: number;

@@ -88,7 +88,7 @@ export function siteInfos(
   js: string,
   plan: SitePlan,
   late: LateBodies | null,
-  ownerOf: (item: TopItem) => { readonly key: string; readonly name: string },
+  ownerOf: (item: TopItem) => { readonly key: string; readonly name: string; readonly line?: number },
   sourceAt: (jsOffset: number) => SourcePosition,
 ): ClosureSite[] {
   const out: ClosureSite[] = [];
@@ -112,6 +112,7 @@ export function siteInfos(
         text: lateText !== '' ? lateText : js.slice(s.node.start, s.node.end),
         label: s.label,
         owner: owner.name,
+        ...(owner.line !== undefined ? { ownerLine: owner.line } : {}),
         line,
         column,
         captures: s.info.captures.map((c) => c.name),

@@ -49,6 +49,8 @@ export class ClosureCell {
   m: number;
   /** The class of the envs its closures pass to a newer body. */
   readonly E: EnvClass;
+  /** The body (and why) its closures were last said to keep theirs against: said once, not at every change. */
+  said: string | null = null;
 
   constructor(
     /** The site as compiled when the cell was made. */
@@ -99,6 +101,10 @@ export function cellsFor(record: ModuleRecord, compiled: CompiledModule): Closur
 export interface KeptSite {
   readonly site: ClosureSite;
   readonly reason: string;
+  /** The cells now said to keep their body (marked when the change commits). */
+  readonly cells?: readonly ClosureCell[];
+  /** Where a message points, when not at the site (an old site's place in the new text). */
+  readonly at?: ClosureSite;
 }
 
 /** What a change does to the closures made by older versions of one module. */
@@ -109,8 +115,8 @@ export interface ClosurePlan {
   readonly resets: readonly ClosureCell[];
   /** Sites whose closures keep their body (only those of which a closure was made). */
   readonly kept: readonly KeptSite[];
-  /** Statements (item keys) that run again because a closure they pass cannot take its new body. */
-  readonly rerun: ReadonlySet<string>;
+  /** Statements (item keys) that run again because a closure they pass cannot take its new body, and why. */
+  readonly rerun: ReadonlyMap<string, string>;
   /** The module's sites once the change commits. */
   readonly entries: ReadonlyMap<string, SiteEntry>;
 }
@@ -151,13 +157,14 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
   const redirects: Array<{ cell: ClosureCell; site: ClosureSite }> = [];
   const resets: ClosureCell[] = [];
   const kept: KeptSite[] = [];
-  const rerun = new Set<string>();
+  const rerun = new Map<string, string>();
   const entries = new Map<string, SiteEntry>();
   for (const site of compiled.sites) {
     const fresh = site.index === null ? null : cells[site.index]!;
     const from = pairs.get(site.key);
     const mine = alive(from === undefined ? undefined : record.closures.get(from)).filter((c) => c !== fresh);
     let keptWhy: string | null = null;
+    const newlyKept: ClosureCell[] = [];
     for (const cell of mine) {
       if (sameBody(cell.site, site)) {
         if (cell.r !== null) resets.push(cell);
@@ -165,19 +172,24 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
       }
       const why = cannotFollow(cell.site, site);
       if (why === null) redirects.push({ cell, site });
-      else if (reportable(cell)) keptWhy ??= why;
+      else if (reportable(cell) && cell.said !== `${site.text}\0${why}`) {
+        keptWhy ??= why;
+        newlyKept.push(cell);
+      }
     }
     if (keptWhy !== null) {
       // A statement whose closure cannot take its new body runs again, as it would have before closures followed.
-      if (site.why === null && site.depth === 1 && site.ownerKey.startsWith('e:')) rerun.add(site.ownerKey);
-      if (!site.timer || !rerun.has(site.ownerKey)) kept.push({ site, reason: keptWhy });
+      if (site.why === null && site.depth === 1 && site.ownerKey.startsWith('e:') && !rerun.has(site.ownerKey)) {
+        rerun.set(site.ownerKey, `ran again because ${site.label} cannot take its new body: ${keptWhy}`);
+      }
+      if (!site.timer || !rerun.has(site.ownerKey)) kept.push({ site, reason: keptWhy, cells: newlyKept });
     }
     entries.set(site.key, { site, latest: fresh, cells: [...mine, ...(fresh ? [fresh] : [])].map((c) => new WeakRef(c)) });
   }
   // Old sites without a counterpart keep their closures' bodies for good (said once, here).
-  for (const { site, reason } of unmatched) {
+  for (const { site, reason, near } of unmatched) {
     // A timer a statement started is stopped when the statement runs again or goes: nothing is left to say.
-    if (!site.timer && alive(record.closures.get(site.key)).some(reportable)) kept.push({ site, reason });
+    if (!site.timer && alive(record.closures.get(site.key)).some(reportable)) kept.push({ site, reason, ...(near ? { at: near } : {}) });
   }
   return { redirects, resets, kept, rerun, entries };
 }
@@ -209,6 +221,7 @@ export function redirectClosures(plan: ClosurePlan, late: readonly (LateBody | n
 
 /** Makes the plan's bookkeeping so once the change commits (cannot throw). */
 export function commitClosures(record: ModuleRecord, plan: ClosurePlan): void {
+  for (const k of plan.kept) for (const cell of k.cells ?? []) cell.said = `${k.site.text}\0${cannotFollow(cell.site, k.site)}`;
   record.closures.clear();
   for (const [key, entry] of plan.entries) record.closures.set(key, entry);
 }

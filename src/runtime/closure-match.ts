@@ -3,11 +3,11 @@
 // place in the same function (compile/closure-sites.ts). Level by level, outermost first:
 //
 // - sites whose enclosing functions are counterparts and whose places are the same form a group;
-// - a group with as many sites as before pairs them by rank: the first `bus.on("msg")` closure with
-//   the first, however their bodies changed;
-// - a group whose number of sites changed pairs only sites whose bodies are the same, since adding
-//   `bus.on("msg", audit)` above the existing listener must not give the old listener audit's body;
-//   the rest of the old sites have no counterpart, and a change to them is reported, not guessed.
+// - in a group, sites whose body did not change are paired by body first, wherever they moved (two
+//   `setInterval` calls swapped keep their own bodies);
+// - the others were edited: paired by rank while as many are left on each side; else (a closure added
+//   above an edited one) they have no counterpart, and a change to them is reported, not guessed:
+//   adding `bus.on("msg", audit)` above the existing listener must not give it audit's body.
 
 import type { ClosureSite } from '../compile/compiled-module.js';
 import { plural } from './words.js';
@@ -16,6 +16,8 @@ import { plural } from './words.js';
 export interface Unmatched {
   readonly site: ClosureSite;
   readonly reason: string;
+  /** A site of the new version at the same place, where a message can point (the old site's line may hold something else now). */
+  readonly near?: ClosureSite;
 }
 
 export interface SiteMatch {
@@ -25,6 +27,7 @@ export interface SiteMatch {
 }
 
 const NO_COUNTERPART = 'the new version has no counterpart for it';
+const STATEMENT_CHANGED = 'the top-level statement that made it changed, so it ran again or is gone';
 
 /** Pairs the sites of the live version (`previous`) with those of the new one (`next`). */
 export function matchSites(previous: readonly ClosureSite[], next: readonly ClosureSite[]): SiteMatch {
@@ -56,10 +59,7 @@ export function matchSites(previous: readonly ClosureSite[], next: readonly Clos
         pairs.set(n.key, o.key);
         moved.set(o.key, n.key);
       };
-      if (olds.length === news.length) {
-        for (const [i, o] of olds.entries()) pair(o, news[i]!);
-        continue;
-      }
+      // Closures whose body did not change are paired by it, wherever they moved to (two timers swapped).
       const byText = new Map<string, ClosureSite[]>();
       for (const n of news) byText.set(n.text, [...(byText.get(n.text) ?? []), n]);
       const left: ClosureSite[] = [];
@@ -68,14 +68,20 @@ export function matchSites(previous: readonly ClosureSite[], next: readonly Clos
         if (same) pair(o, same);
         else left.push(o);
       }
-      // What is left unpaired on both sides may be edits of each other: imago does not guess which.
-      const unpairedNew = [...byText.values()].flat().length;
+      // The rest were edited: paired in order while as many are left on each side; else not guessed.
+      const right = news.filter((n) => !pairs.has(n.key));
+      if (left.length === right.length) {
+        for (const [i, o] of left.entries()) pair(o, right[i]!);
+        continue;
+      }
       for (const o of left) {
-        const reason =
-          unpairedNew === 0
-            ? NO_COUNTERPART
-            : `there ${news.length === 1 ? 'is' : 'are'} ${plural(news.length, 'closure')} at its place where there ${olds.length === 1 ? 'was' : 'were'} ${olds.length}, so imago cannot tell which is its counterpart (it pairs them in order only while their number stays the same)`;
-        unmatched.push({ site: o, reason });
+        if (right.length === 0) unmatched.push({ site: o, reason: o.depth === 1 && o.ownerKey.startsWith('e:') ? STATEMENT_CHANGED : NO_COUNTERPART });
+        else
+          unmatched.push({
+            site: o,
+            near: right[0]!,
+            reason: `there ${news.length === 1 ? 'is' : 'are'} ${plural(news.length, 'closure')} at its place where there ${olds.length === 1 ? 'was' : 'were'} ${olds.length}, and its body changed, so imago cannot tell which is its counterpart (save the added or removed closure and the edit separately)`,
+          });
       }
     }
   }

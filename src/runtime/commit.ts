@@ -27,7 +27,9 @@ export type CommitOutcome =
 const KEPT_ORIGINS = 8;
 
 /** How the transactional part of a commit ended. */
-type Attempt = { readonly kind: 'committed'; readonly outcome: CommitOutcome } | { readonly kind: 'failed'; readonly phase: Phase; readonly error: unknown };
+type Attempt =
+  | { readonly kind: 'committed'; readonly outcome: CommitOutcome }
+  | { readonly kind: 'failed'; readonly phase: Phase; readonly error: unknown; readonly note?: string };
 
 /** Instantiates, installs and evaluates a prepared change; undoes all of it if anything throws. */
 export async function commitChange(ctx: ImageContext, change: PreparedChange): Promise<CommitOutcome> {
@@ -46,14 +48,20 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     // Evaluate: every module's bindings are saved first, since a statement may change another module's state.
     for (const record of change.order) {
       const saved = { ...record.state };
+      const immediate = [...record.immediate];
       tx.onUndo(() => {
         for (const key of Object.keys(record.state)) record.state[key] = saved[key];
+        record.immediate.clear();
+        for (const key of immediate) record.immediate.add(key);
       });
     }
     try {
       await evaluateChange(ctx, change, made.versions, ev, new Map(made.closures.map(({ record, plan }) => [record, plan.rerun])));
     } catch (e: unknown) {
-      return { kind: 'failed', phase: 'evaluate', error: e };
+      // A statement that ran again only because a closure it passes cannot follow: say so beside its error.
+      const at = ev.currentItem;
+      const why = at ? made.closures.find((c) => c.record === at.record)?.plan.rerun.get(at.key) : undefined;
+      return { kind: 'failed', phase: 'evaluate', error: e, ...(why ? { note: why } : {}) };
     }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });
@@ -63,7 +71,11 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     return { kind: 'committed', outcome: { ok: true, summary, files: [...made.versions.keys()].map((r) => r.rel) } };
   });
   // Rolled back outside the transaction: statements restarted in their old code are no part of it.
-  return attempt.kind === 'committed' ? attempt.outcome : rollback(ctx, tx, ev, attempt.phase, attempt.error);
+  if (attempt.kind === 'committed') return attempt.outcome;
+  const outcome = rollback(ctx, tx, ev, attempt.phase, attempt.error);
+  if (outcome.ok || !attempt.note) return outcome;
+  const [first, ...rest] = outcome.errors;
+  return { ...outcome, errors: first ? [{ ...first, message: `${first.message} (this statement ${attempt.note})` }, ...rest] : rest };
 }
 
 /**
@@ -148,7 +160,9 @@ function closureSummary(made: Instantiated, unloaded: readonly ModuleRecord[]): 
   let followed = 0;
   const kept: Array<ClosureReport> = [];
   const report = (record: ModuleRecord, k: KeptSite): void => {
-    kept.push({ file: record.rel, line: k.site.line, column: k.site.column, closure: k.site.label, madeBy: k.site.owner, reason: k.reason });
+    const at = k.at ?? k.site;
+    const madeBy = k.site.ownerLine === undefined ? k.site.owner : `${k.site.owner} at ${record.rel}:${k.site.ownerLine}`;
+    kept.push({ file: record.rel, line: at.line, column: at.column, closure: k.site.label, madeBy, reason: k.reason });
   };
   for (const { record, plan } of made.closures) {
     followed += new Set(plan.redirects.filter((r) => r.cell.m === 1 && !r.cell.site.method).map((r) => r.site.key)).size;

@@ -4,6 +4,7 @@
 import type { Item } from '../compile/compiled-module.js';
 import type { ImageContext } from './context.js';
 import { messageOf } from './errors.js';
+import { lateBodies } from './late-bodies.js';
 import { locateError } from './locate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
@@ -25,8 +26,9 @@ export interface Evaluation {
   /** New owners by module and item key, installed at commit. */
   readonly staged: Map<ModuleRecord, Map<string, Owner>>;
   readonly counts: { bindingsAdded: number; bindingsReevaluated: number; effectsRun: number; classesAdded: number; classesChanged: number };
-  /** The module being evaluated (for errors with no project frame). */
+  /** The module being evaluated (for errors with no project frame), and the item running in it. */
   current: string;
+  currentItem: { readonly record: ModuleRecord; readonly key: string } | null;
   /** Set when a top-level await outlasted the settle window: the rest runs after the commit. */
   background: Promise<void> | null;
 }
@@ -43,6 +45,7 @@ export function newEvaluation(): Evaluation {
     replaced: [],
     staged: new Map(),
     current: '',
+    currentItem: null,
     background: null,
     counts: { bindingsAdded: 0, bindingsReevaluated: 0, effectsRun: 0, classesAdded: 0, classesChanged: 0 },
   };
@@ -57,7 +60,7 @@ export async function evaluateChange(
   versions: ReadonlyMap<ModuleRecord, LiveVersion>,
   ev: Evaluation,
   /** Statements to run again though their text is the same, by module (a closure they pass cannot follow). */
-  rerun: ReadonlyMap<ModuleRecord, ReadonlySet<string>> = new Map(),
+  rerun: ReadonlyMap<ModuleRecord, ReadonlyMap<string, string>> = new Map(),
 ): Promise<void> {
   const reevaluated = new Set<string>();
   // What each module ran before this change: the background part of a change runs after the commit.
@@ -96,11 +99,15 @@ export async function evaluateChange(
     const item = version.compiled.items[index]!;
     const before = oldItems.get(item.key);
     let run: boolean;
-    if (item.kind === 'effect') run = isNew && (!before || (rerun.get(record)?.has(item.key) ?? false));
+    // An item that called a closure it passes while it ran depends on its body: a change there runs it again.
+    const bodyChanged = before !== undefined && record.immediate.has(item.key) && (before.fullText ?? before.text) !== (item.fullText ?? item.text);
+    if (item.kind === 'effect') run = isNew && (!before || bodyChanged || (rerun.get(record)?.has(item.key) ?? false));
     else if (item.kind === 'class') run = isNew;
     else {
       run =
-        (isNew && (!before || before.text !== item.text)) || item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) || importChanged(version, item);
+        (isNew && (!before || before.text !== item.text || bodyChanged)) ||
+        item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) ||
+        importChanged(version, item);
     }
     return run ? { record, version, index, item, before } : null;
   };
@@ -115,6 +122,7 @@ export async function evaluateChange(
 
   const runStep = (step: Step, inBackground: boolean): unknown => {
     const { record, item } = step;
+    ev.currentItem = { record, key: item.key };
     release(record, item.key);
     const owner = new Owner(`${record.rel}:${item.key}`);
     if (inBackground) record.owners.set(item.key, owner);
@@ -127,7 +135,33 @@ export async function evaluateChange(
       }
       owners.set(item.key, owner);
     }
-    return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
+    const probed = item.probed ?? [];
+    if (probed.length === 0) return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
+    // While the item runs, its closures run their bodies through their cells, to see whether it calls
+    // one (then its value depends on that body, and an edit of the body runs the item again).
+    const late = lateBodies(ctx, record, step.version);
+    let called = false;
+    const undo: Array<() => void> = [];
+    for (const index of probed) {
+      const cell = step.version.cells[index];
+      const body = late[index];
+      if (!cell || !body) continue;
+      const before = cell.r;
+      cell.r = function (this: unknown, ...args: unknown[]): unknown {
+        called = true;
+        return body.apply(this, args as [object | null, ...unknown[]]);
+      };
+      undo.push(() => {
+        cell.r = before;
+      });
+    }
+    try {
+      return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
+    } finally {
+      for (const u of undo) u();
+      if (called) record.immediate.add(item.key);
+      else record.immediate.delete(item.key);
+    }
   };
 
   const account = (step: Step): void => {

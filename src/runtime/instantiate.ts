@@ -3,13 +3,14 @@
 // import links follow. Each step is recorded on the transaction to be undone if the change is rejected.
 
 import { codeFrame } from '../compile/source-text.js';
-import { type ClosurePlan, cellsFor, type LateBody, planClosures, redirectClosures } from './closure-cells.js';
+import { type ClosurePlan, cellsFor, planClosures, redirectClosures } from './closure-cells.js';
 import { callGenerated, trampolineSource } from './codegen.js';
-import { generatedName, lateName, versionName } from './compiled-names.js';
+import { generatedName, versionName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, ImagoError } from './errors.js';
 import type { ChangeSummary } from './events.js';
 import { restoreView, updateLinks, updateView } from './export-view.js';
+import { lateBodies } from './late-bodies.js';
 import { installLayer } from './layer.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import type { PreparedChange, PreparedModule } from './prepare.js';
@@ -69,23 +70,7 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
     ]);
     for (const name of missing) record.trampolines[name] = made[name] as LiveVersion['items'][number];
   }
-  return { number, source: next.source, compiled: next.compiled, targets: next.targets, functions, items, filename, cells };
-}
-
-/**
- * The late bodies of a version's closure sites (what closures made by older versions run), compiled
- * only when a change gives some of them to older closures.
- */
-function lateBodies(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): Array<LateBody | null> {
-  const late = version.compiled.late;
-  if (!late) return [];
-  const filename = lateName(record.id, version.number);
-  ctx.origins.set(filename, { record, source: version.source, positions: late.positions });
-  const fn = ctx.host.compileFunction(late.code, version.compiled.params, filename);
-  const { rt, meta } = ctx.moduleGlobals(record);
-  const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta, version.cells);
-  if (!Array.isArray(out)) throw new ImagoError('IMAGO_INTERNAL', `the closure bodies of ${record.rel} did not compile to a list; please report this`);
-  return out as Array<LateBody | null>;
+  return { number, source: next.source, compiled: next.compiled, targets: next.targets, functions, items, filename, cells, late: null };
 }
 
 /**

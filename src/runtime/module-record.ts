@@ -3,7 +3,7 @@
 
 import type { CompiledModule } from '../compile/compiled-module.js';
 import type { ClassIdentity } from './class-identity.js';
-import type { ClosureCell, SiteEntry } from './closure-cells.js';
+import type { ClosureCell, LateBody, SiteEntry } from './closure-cells.js';
 import type { CompiledFunction } from './host.js';
 import { createLayerChain, type LayerChain } from './layer.js';
 import { Owner } from './owner.js';
@@ -27,6 +27,8 @@ export interface LiveVersion {
   readonly filename: string;
   /** The cells of its closure sites (closure-cells.ts). */
   readonly cells: readonly ClosureCell[];
+  /** Its late bodies, once compiled (late-bodies.ts). */
+  late: Array<LateBody | null> | null;
 }
 
 /**
@@ -67,6 +69,8 @@ export class ModuleRecord {
   readonly privateNames = new Map<string, symbol>();
   /** Closure sites across versions, by key (closure-cells.ts). */
   readonly closures = new Map<string, SiteEntry>();
+  /** Items (by key) that called a closure they pass while they ran: their value depends on its body. */
+  readonly immediate = new Set<string>();
   /** `import.meta.hot.data`. */
   readonly hotData: Record<string, unknown> = {};
   /** Owner of each item's last run, by item key. */
