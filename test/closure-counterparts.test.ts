@@ -571,3 +571,82 @@ built = true;
     );
   });
 });
+
+describe('fourth review', () => {
+  it('of two closures with the same body at one place, the edited one takes the edit, old and new', async () => {
+    const v = (first: string): string => `export const log: string[] = [];
+export const made: Array<() => void> = [];
+function every(f: () => void, _ms: number): void { made.push(f); }
+export function start(): void {
+  every(() => { log.push('${first}'); }, 1000);
+  every(() => { log.push('x'); }, 16);
+}
+start();
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('x') });
+    applied(await edit({ 'main.ts': v('slow') }));
+    (api()['start'] as () => void)();
+    for (const f of api()['made'] as Array<() => void>) f();
+    assert.deepEqual(api()['log'], ['slow', 'x', 'slow', 'x']);
+  });
+
+  it('an item runs again only for an edit of a closure it called, also after an await', async () => {
+    const v = (k: number, greeting: string): string => `export let regs = 0;
+function setup(cfg: () => number, handler: () => string) { regs++; return { port: cfg(), handler }; }
+export const app = setup(() => 80, () => '${greeting}');
+async function sum(xs: number[], f: (x: number) => number): Promise<number> { await null; let s = 0; for (const x of xs) s += f(x); return s; }
+export const total = await sum([1, 2, 3], (x) => x * ${k});
+`;
+    const { api, edit } = await startImage({ 'main.ts': v(2, 'hi') });
+    const app = api()['app'] as { handler(): string };
+    applied(await edit({ 'main.ts': v(2, 'bye') }));
+    assert.deepEqual([api()['app'] === app, app.handler(), api()['regs']], [true, 'bye', 1], 'the handler was never called: the app is kept');
+    applied(await edit({ 'main.ts': v(3, 'bye') }));
+    assert.equal(api()['total'], 18, 'sum called its closure after an await: evaluated again');
+  });
+
+  it('a closure said to keep its body is said again when an edit brings that body back after it followed another', async () => {
+    const v = (local: string, body: string): string =>
+      `export const fs: Array<() => unknown> = [];\nexport function start(): void {\n  ${local}\n  fs.push(() => ${body});\n}\nstart();\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('', '1') });
+    const f = (api()['fs'] as Array<() => unknown>)[0]!;
+    assert.equal(reasons(applied(await edit({ 'main.ts': v('const db = 2;', 'db') }))).length, 1);
+    applied(await edit({ 'main.ts': v('', '3') }));
+    assert.equal(f(), 3);
+    assert.equal(reasons(applied(await edit({ 'main.ts': v('const db = 2;', 'db') }))).length, 1, 'said again');
+    assert.equal(f(), 3);
+  });
+
+  it('async closures called while an item runs settle as in plain Node', async () => {
+    const src = `export const log: string[] = [];
+function call(f: () => Promise<void>): Promise<void> { return f(); }
+call(async () => { log.push('a'); }).then(() => log.push('f done'));
+Promise.resolve().then(() => log.push('1')).then(() => log.push('2')).then(() => log.push('3'));
+`;
+    const { api } = await startImage({ 'main.ts': src });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(api()['log'], ['a', 'f done', '1', '2', '3']);
+  });
+
+  it('an entry that names itself is the same place when its description changes', async () => {
+    const v = (description: string, reply: string): string =>
+      `export const commands = [\n  { name: 'help', description: '${description}', run: (): string => '${reply}' },\n];\n`;
+    const { api, edit } = await startImage({ 'main.ts': v('shows help', 'v1') });
+    const run = (api()['commands'] as Array<{ run(): string }>)[0]!.run;
+    applied(await edit({ 'main.ts': v('shows the help', 'v2') }));
+    assert.equal(run(), 'v2');
+  });
+
+  it('a failure of another statement in the same change carries no note about a statement that ran again', async () => {
+    const a = (params: string): string =>
+      `export const fns: Array<(...a: number[]) => number> = [];\nexport function register(f: (...a: number[]) => number): void { fns.push(f); }\nregister((${params}) => 1);\n`;
+    const main1 = "import { fns } from './a.ts';\nimport.meta.hot.dispose(() => { throw new Error('dispose failed'); });\nexport const n = fns.length;\n";
+    const main2 = "import { fns } from './a.ts';\nexport const n = fns.length + 0;\n";
+    const { edit } = await startImage({ 'main.ts': main1, 'a.ts': a('x: number') });
+    const r = await edit({ 'a.ts': a('x: number, y: number'), 'main.ts': main2 });
+    assert.equal(r.kind, 'rejected');
+    const message = (r as Extract<ChangeResult, { kind: 'rejected' }>).errors[0]?.message ?? '';
+    assert.match(message, /dispose failed/);
+    assert.doesNotMatch(message, /ran again/);
+  });
+});

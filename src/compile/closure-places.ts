@@ -13,6 +13,23 @@
 
 import { type AstNode, child, children, isFunctionNode, isNode, nameOf, text } from './ast.js';
 
+/** Properties that identify the object they are in (a route, a command, an event), when it has any. */
+const IDENTIFYING: ReadonlySet<string> = new Set([
+  'name',
+  'id',
+  'key',
+  'path',
+  'url',
+  'route',
+  'method',
+  'event',
+  'type',
+  'command',
+  'pattern',
+  'topic',
+  'channel',
+]);
+
 /** A closure's place: `key` names it across versions, `label` in messages. */
 export interface Place {
   readonly key: string;
@@ -60,9 +77,12 @@ function nameText(js: string, node: AstNode): string {
       const pairs = children(node, 'properties').flatMap((p) => {
         const value = child(p, 'value');
         const v = p.type === 'Property' && value && !isFunctionNode(value) ? nameText(js, value) : '';
-        return v === '' ? [] : [`${keyText(js, p)}: ${v}`];
+        return v === '' ? [] : [{ key: keyText(js, p), text: `${keyText(js, p)}: ${v}` }];
       });
-      return pairs.length === 0 ? '' : `{ ${pairs.join(', ')} }`;
+      // `{ name: 'help', description: '...', run }`: named by what identifies it, so a new description is the same place.
+      const ids = pairs.filter((p) => IDENTIFYING.has(p.key));
+      const shown = ids.length > 0 ? ids : pairs;
+      return shown.length === 0 ? '' : `{ ${shown.map((p) => p.text).join(', ')} }`;
     }
     default:
       return '';

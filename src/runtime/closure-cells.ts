@@ -89,9 +89,14 @@ function sameBody(a: ClosureSite, b: ClosureSite): boolean {
 /** The cells a new version of `record` is instantiated with: reused where a site's body is unchanged. */
 export function cellsFor(record: ModuleRecord, compiled: CompiledModule): ClosureCell[] {
   const cells: ClosureCell[] = [];
+  const { pairs } = matchSites(
+    [...record.closures.values()].map((e) => e.site),
+    compiled.sites,
+  );
   for (const site of compiled.sites) {
     if (site.index === null) continue;
-    const latest = record.closures.get(site.key)?.latest;
+    const from = pairs.get(site.key);
+    const latest = from === undefined ? undefined : record.closures.get(from)?.latest;
     cells[site.index] = latest && sameBody(latest.site, site) ? latest : new ClosureCell(site);
   }
   return cells;
@@ -159,10 +164,12 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
   const kept: KeptSite[] = [];
   const rerun = new Map<string, string>();
   const entries = new Map<string, SiteEntry>();
+  // A cell the new version uses for one of its own sites runs that site's body, never another's.
+  const own = new Set(cells);
   for (const site of compiled.sites) {
     const fresh = site.index === null ? null : cells[site.index]!;
     const from = pairs.get(site.key);
-    const mine = alive(from === undefined ? undefined : record.closures.get(from)).filter((c) => c !== fresh);
+    const mine = alive(from === undefined ? undefined : record.closures.get(from)).filter((c) => !own.has(c));
     let keptWhy: string | null = null;
     const newlyKept: ClosureCell[] = [];
     for (const cell of mine) {
@@ -196,20 +203,18 @@ export function planClosures(record: ModuleRecord, compiled: CompiledModule, cel
 
 /** Points older cells at the new bodies (before the change's code runs); `undo` records how to go back. */
 export function redirectClosures(plan: ClosurePlan, late: readonly (LateBody | null)[], cells: readonly ClosureCell[], undo: (f: () => void) => void): void {
-  for (const { cell, site } of plan.redirects) {
-    const before = cell.r;
-    cell.r = late[site.index!] ?? null;
+  // A cell given a body (or its own again) may be said to keep one again later.
+  const point = (cell: ClosureCell, r: LateBody | null): void => {
+    const before = { r: cell.r, said: cell.said };
+    cell.r = r;
+    cell.said = null;
     undo(() => {
-      cell.r = before;
+      cell.r = before.r;
+      cell.said = before.said;
     });
-  }
-  for (const cell of plan.resets) {
-    const before = cell.r;
-    cell.r = null;
-    undo(() => {
-      cell.r = before;
-    });
-  }
+  };
+  for (const { cell, site } of plan.redirects) point(cell, late[site.index!] ?? null);
+  for (const cell of plan.resets) point(cell, null);
   // Cells shared with the live version: a rejected change's code must not leave them marked made.
   const made = cells.map((c) => c.m);
   undo(() => {

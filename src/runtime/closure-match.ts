@@ -59,11 +59,21 @@ export function matchSites(previous: readonly ClosureSite[], next: readonly Clos
         pairs.set(n.key, o.key);
         moved.set(o.key, n.key);
       };
-      // Closures whose body did not change are paired by it, wherever they moved to (two timers swapped).
+      // Closures whose body did not change are paired by it: where they were first, then wherever they
+      // moved to (two timers swapped).
+      const taken = new Set<ClosureSite>();
+      for (const [i, o] of olds.entries()) {
+        const n = news[i];
+        if (n && n.text === o.text) {
+          pair(o, n);
+          taken.add(n);
+        }
+      }
       const byText = new Map<string, ClosureSite[]>();
-      for (const n of news) byText.set(n.text, [...(byText.get(n.text) ?? []), n]);
+      for (const n of news) if (!taken.has(n)) byText.set(n.text, [...(byText.get(n.text) ?? []), n]);
       const left: ClosureSite[] = [];
       for (const o of olds) {
+        if (moved.has(o.key)) continue;
         const same = byText.get(o.text)?.shift();
         if (same) pair(o, same);
         else left.push(o);

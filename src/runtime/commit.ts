@@ -52,7 +52,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       tx.onUndo(() => {
         for (const key of Object.keys(record.state)) record.state[key] = saved[key];
         record.immediate.clear();
-        for (const key of immediate) record.immediate.add(key);
+        for (const [key, sites] of immediate) record.immediate.set(key, sites);
       });
     }
     try {

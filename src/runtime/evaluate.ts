@@ -4,11 +4,11 @@
 import type { Item } from '../compile/compiled-module.js';
 import type { ImageContext } from './context.js';
 import { messageOf } from './errors.js';
-import { lateBodies } from './late-bodies.js';
 import { locateError } from './locate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
+import { calledBodyChanged, probeItem } from './probe.js';
 
 /** An old statement's owner released because the statement ran again or went away. */
 export interface Replaced {
@@ -100,7 +100,7 @@ export async function evaluateChange(
     const before = oldItems.get(item.key);
     let run: boolean;
     // An item that called a closure it passes while it ran depends on its body: a change there runs it again.
-    const bodyChanged = before !== undefined && record.immediate.has(item.key) && (before.fullText ?? before.text) !== (item.fullText ?? item.text);
+    const bodyChanged = before !== undefined && calledBodyChanged(record, item.key, previous.get(record) ?? null, version);
     if (item.kind === 'effect') run = isNew && (!before || bodyChanged || (rerun.get(record)?.has(item.key) ?? false));
     else if (item.kind === 'class') run = isNew;
     else {
@@ -122,8 +122,9 @@ export async function evaluateChange(
 
   const runStep = (step: Step, inBackground: boolean): unknown => {
     const { record, item } = step;
-    ev.currentItem = { record, key: item.key };
+    ev.currentItem = null;
     release(record, item.key);
+    ev.currentItem = { record, key: item.key };
     const owner = new Owner(`${record.rel}:${item.key}`);
     if (inBackground) record.owners.set(item.key, owner);
     else {
@@ -135,33 +136,9 @@ export async function evaluateChange(
       }
       owners.set(item.key, owner);
     }
-    const probed = item.probed ?? [];
-    if (probed.length === 0) return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
-    // While the item runs, its closures run their bodies through their cells, to see whether it calls
-    // one (then its value depends on that body, and an edit of the body runs the item again).
-    const late = lateBodies(ctx, record, step.version);
-    let called = false;
-    const undo: Array<() => void> = [];
-    for (const index of probed) {
-      const cell = step.version.cells[index];
-      const body = late[index];
-      if (!cell || !body) continue;
-      const before = cell.r;
-      cell.r = function (this: unknown, ...args: unknown[]): unknown {
-        called = true;
-        return body.apply(this, args as [object | null, ...unknown[]]);
-      };
-      undo.push(() => {
-        cell.r = before;
-      });
-    }
-    try {
-      return ctx.tracker.runOwned(owner, step.version.items[step.index]!);
-    } finally {
-      for (const u of undo) u();
-      if (called) record.immediate.add(item.key);
-      else record.immediate.delete(item.key);
-    }
+    const result = probeItem(ctx, record, step.version, item, () => ctx.tracker.runOwned(owner, step.version.items[step.index]!));
+    ev.currentItem = null;
+    return result;
   };
 
   const account = (step: Step): void => {

@@ -69,8 +69,8 @@ export class ModuleRecord {
   readonly privateNames = new Map<string, symbol>();
   /** Closure sites across versions, by key (closure-cells.ts). */
   readonly closures = new Map<string, SiteEntry>();
-  /** Items (by key) that called a closure they pass while they ran: their value depends on its body. */
-  readonly immediate = new Set<string>();
+  /** Items (by key) that called closures they pass while they ran, with those sites' keys: their value depends on those bodies (probe.ts). */
+  readonly immediate = new Map<string, readonly string[]>();
   /** `import.meta.hot.data`. */
   readonly hotData: Record<string, unknown> = {};
   /** Owner of each item's last run, by item key. */
