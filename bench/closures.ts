@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { createImage } from '../src/index.js';
 import { tempProject } from '../test/helpers/project.js';
-import { fmt } from './stats.js';
+import { fastestInterleaved, fmt } from './stats.js';
 
 const loops = (k: number): string => `export interface E { x: number; v: number }
 export const ents: E[] = [];
@@ -66,19 +66,11 @@ const ESCAPING: [string, number] = ['runSystems', 100];
 const ALL = [...HOT.map(([fn, n]) => [fn, n] as [string, number]), ESCAPING];
 
 /** Fastest ms per run of `fn(n)` for each api over interleaved rounds (same noise for all). */
-function timeInterleaved(apis: readonly Api[], fn: string, n: number, rounds: number): number[] {
-  for (const api of apis) for (let i = 0; i < 5; i++) api[fn]!(n);
-  const samples = apis.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? apis.map((_, i) => i) : apis.map((_, i) => apis.length - 1 - i);
-    for (const i of order) {
-      const t = performance.now();
-      apis[i]![fn]!(n);
-      samples[i]!.push(performance.now() - t);
-    }
-  }
-  return samples.map((s) => Math.min(...s));
-}
+const timeInterleaved = (apis: readonly Api[], fn: string, n: number, rounds: number): number[] =>
+  fastestInterleaved(
+    apis.map((api) => () => api[fn]!(n)),
+    rounds,
+  );
 
 const gc = (): void => {
   const g = (globalThis as { gc?: () => void }).gc;

@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { createImage } from '../src/index.js';
 import { tempProject } from '../test/helpers/project.js';
-import { fmt } from './stats.js';
+import { fastestInterleaved, fmt } from './stats.js';
 
 const STEP = 'export function step(a: number, b: number): number { return (a + (b ^ (a >>> 3))) | 0; }\n';
 const ENTITIES = `export interface E { x: number; v: number }
@@ -57,18 +57,12 @@ const WORK: Array<[string, number]> = [
 function timeInterleaved(apis: readonly Api[], rounds: number): Array<Record<string, number>> {
   const out = apis.map(() => ({}) as Record<string, number>);
   for (const [fn, n] of WORK) {
-    for (const api of apis) for (let i = 0; i < 5; i++) api[fn]!(n);
-    const samples = apis.map(() => [] as number[]);
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? apis.map((_, i) => i) : apis.map((_, i) => apis.length - 1 - i);
-      for (const i of order) {
-        const t = performance.now();
-        apis[i]![fn]!(n);
-        samples[i]!.push(performance.now() - t);
-      }
-    }
-    apis.forEach((_, i) => {
-      out[i]![fn] = Math.min(...samples[i]!);
+    const fastest = fastestInterleaved(
+      apis.map((api) => () => api[fn]!(n)),
+      rounds,
+    );
+    fastest.forEach((ms, i) => {
+      out[i]![fn] = ms;
     });
   }
   return out;

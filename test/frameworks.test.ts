@@ -184,23 +184,29 @@ after(() => {
   for (const c of cleanup) c();
 });
 
+/** Runs a server project under the CLI until it prints `listening on <port>`. */
+async function serve(files: Record<string, string>): Promise<{ project: TempProject; cli: CliRun; port: number }> {
+  const project = frameworkProject(files);
+  const cli = CliRun.run(project.dir, ['main.ts']);
+  cleanup.push(() => {
+    cli.kill();
+    project.remove();
+  });
+  const port = await cli.until(
+    'the server to listen',
+    () => {
+      const m = cli.lines.map((l) => /listening on (\d+)/.exec(l)).find(Boolean);
+      return m ? Number(m[1]) : null;
+    },
+    30000,
+  );
+  return { project, cli, port };
+}
+
 describe('frameworks under load while their inline handlers are edited', () => {
   for (const [name, fw] of Object.entries(FRAMEWORKS)) {
     it(name, async () => {
-      const project = frameworkProject(fw.files(0));
-      const cli = CliRun.run(project.dir, ['main.ts']);
-      cleanup.push(() => {
-        cli.kill();
-        project.remove();
-      });
-      const port = await cli.until(
-        'the server to listen',
-        () => {
-          const m = cli.lines.map((l) => /listening on (\d+)/.exec(l)).find(Boolean);
-          return m ? Number(m[1]) : null;
-        },
-        30000,
-      );
+      const { project, cli, port } = await serve(fw.files(0));
       const load = new Load(port, fw.url);
       await cli.until('requests to be served', () => load.answers.length >= 50);
       for (let k = 1; k <= 10; k++) {
@@ -235,23 +241,10 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   app.get('/users', async () => ({ users: ${reply} }));
 }
 `;
-    const project = frameworkProject({
+    const { project, cli, port } = await serve({
       ...FRAMEWORKS['Fastify, a plugin with inline async routes that destructure the request']!.files(0),
       'routes.ts': routes('', "['ada']"),
     });
-    const cli = CliRun.run(project.dir, ['main.ts']);
-    cleanup.push(() => {
-      cli.kill();
-      project.remove();
-    });
-    const port = await cli.until(
-      'the server to listen',
-      () => {
-        const m = cli.lines.map((l) => /listening on (\d+)/.exec(l)).find(Boolean);
-        return m ? Number(m[1]) : null;
-      },
-      30000,
-    );
     const load = new Load(port, '/users', 1);
     project.write({ 'routes.ts': routes("const db = { users: ['grace'] };", 'db.users') });
     const reload = await cli.until('the edit to be reported', () => cli.reloads()[0], 15000);
