@@ -41,6 +41,24 @@ describe('imago command', () => {
   it('rejects a bad number with one line and exit 2', () => oneLineError(['run', '--tick-ms', 'fast', 'main.ts'], /--tick-ms takes a number >= 1, got 'fast'/));
   it('rejects an unknown command', () => oneLineError(['go'], /unknown command 'go'/));
   it('asks for an entry file', () => oneLineError(['run'], /needs an entry file/));
+  it('rejects an option without its value, naming what it needs', () => oneLineError(['run', '--events'], /--events needs a file path/));
+  it('rejects a bad --typecheck mode', () => oneLineError(['run', '--typecheck', 'strict', 'main.ts'], /--typecheck takes gate, warn or off, got 'strict'/));
+  it('rejects a second entry for check', () => oneLineError(['check', 'a.ts', 'b.ts'], /one entry file only, got 'a\.ts' and 'b\.ts'/));
+
+  it("gives the program its own arguments, after the entry, as node would: process.argv is [node, entry, args...]", () => {
+    const p = tempProject({ 'main.ts': 'console.log(JSON.stringify(process.argv.slice(1)));\n' });
+    try {
+      const entry = path.join(p.dir, 'main.ts');
+      const after = imago(['run', '--no-watch', '--typecheck', 'off', 'main.ts', 'foo', '--flag', '--tick-ms', '5', '--', 'x'], p.dir);
+      assert.equal(after.code, 0, after.stderr);
+      assert.deepEqual(JSON.parse(after.stdout.trim()), [entry, 'foo', '--flag', '--tick-ms', '5', '--', 'x']);
+      const ended = imago(['run', '--no-watch', '--typecheck=off', '--', 'main.ts', '-v'], p.dir);
+      assert.deepEqual(JSON.parse(ended.stdout.trim()), [entry, '-v'], "'--' ends imago's options");
+    } finally {
+      p.remove();
+    }
+  });
+
   it('names a missing entry file and where it looked', () => {
     const p = tempProject({});
     try {

@@ -1,11 +1,14 @@
 // Command-line parsing for `imago`: strict, with one-line errors that say what to do.
 
+import { parseArgs as utilParseArgs } from 'node:util';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 
 export interface RunArgs {
   readonly command: 'run';
   readonly typecheck: TypecheckMode;
   readonly entry: string;
+  /** What follows the entry on the command line: the program's own arguments. */
+  readonly args: readonly string[];
   readonly events: string | undefined;
   readonly tickMs: number;
   readonly debounceMs: number;
@@ -23,7 +26,8 @@ export type ParsedArgs =
 export const MAIN_HELP = `imago: a live, image-based environment for TypeScript programs
 
 Usage:
-  imago run [options] <entry.ts>   run a program and apply every edit to it while it runs
+  imago run [options] <entry.ts> [args...]
+                                   run a program and apply every edit to it while it runs
   imago check [entry.ts]           type-check a program once, like tsc (exit 1 on errors)
   imago --help                     this help
   imago --version                  the version
@@ -39,7 +43,7 @@ defaults otherwise, Node's types supplied when the project has none. Prints diag
 exits 1 if there are errors, 0 if there are none.
 `;
 
-export const RUN_HELP = `Usage: imago run [options] <entry.ts>
+export const RUN_HELP = `Usage: imago run [options] <entry.ts> [args...]
 
 Loads <entry.ts> and the project files it imports through imago's loader, runs it, watches the
 project, and applies each edit to the running process as one atomic change: functions swap, module
@@ -62,6 +66,9 @@ Options:
   --no-watch           run without watching for edits
   -h, --help           this help
 
+Everything after <entry.ts> is the program's: process.argv is [node, <entry.ts>, args...], as under
+'node entry.js args...'. Put imago's options before the entry ('--' ends them).
+
 imago's own lines go to stderr, prefixed [imago]; the program's output passes through untouched.
 `;
 
@@ -72,81 +79,96 @@ function number(flag: string, value: string | undefined, min: number): number | 
   return n;
 }
 
-/** Parses `argv` (without node and the script). */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help', topic: 'main' };
-  if (command === '--version' || command === '-v') return { command: 'version' };
-  if (command === 'check') return parseCheck(rest);
-  if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
-  let typecheck: TypecheckMode = 'gate';
-  let entry: string | undefined;
-  let events: string | undefined;
-  let tickMs = 16;
-  let debounceMs = 3;
-  let watch = true;
-  let root: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : rest[++i]);
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return { command: 'help', topic: 'run' };
-      case '--events':
-        events = value();
-        if (!events) return { command: 'error', message: '--events needs a file path' };
-        break;
-      case '--root':
-        root = value();
-        if (!root) return { command: 'error', message: '--root needs a folder' };
-        break;
-      case '--tick-ms': {
-        const n = number('--tick-ms', value(), 1);
-        if (typeof n === 'string') return { command: 'error', message: n };
-        tickMs = n;
-        break;
-      }
-      case '--debounce-ms': {
-        const n = number('--debounce-ms', value(), 0);
-        if (typeof n === 'string') return { command: 'error', message: n };
-        debounceMs = n;
-        break;
-      }
-      case '--no-watch':
-        watch = false;
-        break;
-      case '--typecheck': {
-        const mode = value();
-        if (mode !== 'gate' && mode !== 'warn' && mode !== 'off')
-          return { command: 'error', message: `--typecheck takes gate, warn or off, got '${mode ?? ''}'` };
-        typecheck = mode;
-        break;
-      }
-      default:
-        if (arg.startsWith('-')) return { command: 'error', message: `unknown option '${arg}' for 'imago run'; see 'imago run --help'` };
-        if (entry !== undefined) return { command: 'error', message: `one entry file only, got '${entry}' and '${arg}'` };
-        entry = arg;
+const RUN_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  events: { type: 'string' },
+  root: { type: 'string' },
+  'tick-ms': { type: 'string' },
+  'debounce-ms': { type: 'string' },
+  watch: { type: 'boolean' },
+  'no-watch': { type: 'boolean' },
+  typecheck: { type: 'string' },
+} as const;
+
+const CHECK_OPTIONS = { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } as const;
+
+type Options = Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>;
+
+/**
+ * Splits `imago <command> [options] <entry> [program args...]` at the entry: what follows it (options
+ * included) belongs to the program, as with `node [options] script.js [args...]`. A `--` before the
+ * entry ends imago's options.
+ */
+function splitAtEntry(args: readonly string[], options: Options): { own: string[]; entry: string | undefined; rest: string[] } {
+  const takesValue = (arg: string): boolean => {
+    if (arg.includes('=')) return false;
+    const name = arg.startsWith('--') ? arg.slice(2) : Object.entries(options).find(([, o]) => `-${o.short}` === arg)?.[0];
+    return name !== undefined && options[name]?.type === 'string';
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return { own: args.slice(0, i), entry: args[i + 1], rest: args.slice(i + 2) };
+    if (arg.startsWith('-') && arg !== '-') {
+      if (takesValue(arg)) i++;
+      continue;
     }
+    return { own: args.slice(0, i), entry: arg, rest: args.slice(i + 1) };
   }
-  if (entry === undefined) return { command: 'error', message: "'imago run' needs an entry file, e.g. 'imago run src/main.ts'" };
-  return { command: 'run', entry, events, tickMs, debounceMs, watch, root, typecheck };
+  return { own: [...args], entry: undefined, rest: [] };
 }
 
-function parseCheck(rest: readonly string[]): ParsedArgs {
-  let entry: string | undefined;
-  let root: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '-h' || arg === '--help') return { command: 'help', topic: 'check' };
-    if (arg === '--root' || arg.startsWith('--root=')) {
-      root = arg.includes('=') ? arg.slice(7) : rest[++i];
-      if (!root) return { command: 'error', message: '--root needs a folder' };
-    } else if (arg.startsWith('-')) return { command: 'error', message: `unknown option '${arg}' for 'imago check'; see 'imago check --help'` };
-    else if (entry !== undefined) return { command: 'error', message: `one entry file only, got '${entry}' and '${arg}'` };
-    else entry = arg;
+/** node:util's parseArgs on imago's own options, its errors as one line that says what to do. */
+function parseOwn(command: string, own: readonly string[], options: Options): { values: Record<string, string | boolean | undefined> } | { error: string } {
+  try {
+    const { values } = utilParseArgs({ args: [...own], options, strict: true, allowPositionals: false });
+    return { values: values as Record<string, string | boolean | undefined> };
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const arg = /'([^']+)'/.exec((e as Error).message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { error: `unknown option '${arg}' for 'imago ${command}'; see 'imago ${command} --help'` };
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = /--[\w-]+/.exec((e as Error).message)?.[0] ?? 'an option';
+      const what: Record<string, string> = { '--events': 'a file path', '--root': 'a folder', '--typecheck': 'gate, warn or off', '--tick-ms': 'a number', '--debounce-ms': 'a number' };
+      return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
+    }
+    return { error: `${(e as Error).message}; see 'imago ${command} --help'` };
   }
-  return { command: 'check', entry: entry ?? '', root };
+}
+
+/** Parses `argv` (without node and the script). */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help', topic: 'main' };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command === 'check') return parseCheck(args);
+  if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
+  const { own, entry, rest } = splitAtEntry(args, RUN_OPTIONS);
+  const parsed = parseOwn('run', own, RUN_OPTIONS);
+  if ('error' in parsed) return { command: 'error', message: parsed.error };
+  const v = parsed.values;
+  if (v['help']) return { command: 'help', topic: 'run' };
+  const events = v['events'] as string | undefined;
+  if (events === '') return { command: 'error', message: '--events needs a file path' };
+  const root = v['root'] as string | undefined;
+  if (root === '') return { command: 'error', message: '--root needs a folder' };
+  const tickMs = v['tick-ms'] === undefined ? 16 : number('--tick-ms', v['tick-ms'] as string, 1);
+  if (typeof tickMs === 'string') return { command: 'error', message: tickMs };
+  const debounceMs = v['debounce-ms'] === undefined ? 3 : number('--debounce-ms', v['debounce-ms'] as string, 0);
+  if (typeof debounceMs === 'string') return { command: 'error', message: debounceMs };
+  const mode = (v['typecheck'] as string | undefined) ?? 'gate';
+  if (mode !== 'gate' && mode !== 'warn' && mode !== 'off') return { command: 'error', message: `--typecheck takes gate, warn or off, got '${mode}'` };
+  if (entry === undefined) return { command: 'error', message: "'imago run' needs an entry file, e.g. 'imago run src/main.ts'" };
+  return { command: 'run', entry, args: rest, events, tickMs, debounceMs, watch: v['no-watch'] !== true, root, typecheck: mode };
+}
+
+function parseCheck(args: readonly string[]): ParsedArgs {
+  const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1] === '--root'));
+  if (positional.length > 1) return { command: 'error', message: `one entry file only, got '${positional[0]}' and '${positional[1]}'` };
+  const own = args.filter((a) => a !== positional[0]);
+  const parsed = parseOwn('check', own, CHECK_OPTIONS);
+  if ('error' in parsed) return { command: 'error', message: parsed.error };
+  if (parsed.values['help']) return { command: 'help', topic: 'check' };
+  const root = parsed.values['root'] as string | undefined;
+  if (root === '') return { command: 'error', message: '--root needs a folder' };
+  return { command: 'check', entry: positional[0] ?? '', root };
 }

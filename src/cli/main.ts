@@ -43,6 +43,8 @@ async function run(args: RunArgs): Promise<void> {
       fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
     }
   }
+  // The program sees the command line it would see under `node <entry> args...`.
+  process.argv = [process.argv[0] ?? process.execPath, entry, ...args.args];
   let session: Session | null = null;
   const output = guardOutput((which, e) => {
     // The program runs on without its reader; the events file (if any) says so, imago's stderr may be gone.
