@@ -45,7 +45,7 @@ describe('imago command', () => {
   it('rejects a bad --typecheck mode', () => oneLineError(['run', '--typecheck', 'strict', 'main.ts'], /--typecheck takes gate, warn or off, got 'strict'/));
   it('rejects a second entry for check', () => oneLineError(['check', 'a.ts', 'b.ts'], /one entry file only, got 'a\.ts' and 'b\.ts'/));
 
-  it("gives the program its own arguments, after the entry, as node would: process.argv is [node, entry, args...]", () => {
+  it('gives the program its own arguments, after the entry, as node would: process.argv is [node, entry, args...]', () => {
     const p = tempProject({ 'main.ts': 'console.log(JSON.stringify(process.argv.slice(1)));\n' });
     try {
       const entry = path.join(p.dir, 'main.ts');
@@ -195,6 +195,26 @@ describe('exits', () => {
     assert.match(r.stderr, /TypeError: store\.add is not a function\n\s+at \/.*main\.ts:2:26/);
     assert.match(r.lines.join('\n'), /Error: trace\n\s+at \/.*main\.ts:3:13/, 'a frame of a top-level statement reads as Node shows top-level code');
     assert.doesNotMatch(`${r.stderr}${r.lines.join('\n')}`, /__imago/);
+  });
+
+  it('stops cleanly on SIGTERM right after an edit, while the checker is busy', async () => {
+    const { CliRun } = await import('./helpers/cli.js');
+    for (let round = 0; round < 3; round++) {
+      const p = tempProject({ 'main.ts': "export function f(): number { return 1; }\nsetInterval(() => f(), 50);\nconsole.log('up');\n" });
+      const cli = new CliRun(p.dir, ['run', 'main.ts']);
+      try {
+        await cli.until('the program to run', () => cli.lines.includes('up'), 20000);
+        p.write({ 'main.ts': `export function f(): number { return ${round + 2}; }\nsetInterval(() => f(), 50);\nconsole.log('up');\n` });
+        await sleep(4 + round * 4);
+        const exit = await cli.stop('SIGTERM');
+        assert.equal(exit.code, 143);
+        await sleep(300);
+        assert.doesNotMatch(cli.stderr, /EPIPE|context canceled|at .*checker-process/, cli.stderr);
+      } finally {
+        cli.kill();
+        p.remove();
+      }
+    }
   });
 
   it('exits 1 when stop() throws, and says so', async () => {

@@ -21,6 +21,8 @@ const BACKGROUND_NICE = 10;
 
 /** TS7016: a package without type declarations. Reported once as a notice, not as an error per import. */
 const NO_DECLARATIONS = 7016;
+/** TS2688: a `types` entry with no declarations found. */
+const NO_TYPE_DEFINITION = 2688;
 
 interface State {
   readonly setup: CheckerSetup;
@@ -53,8 +55,18 @@ let state: State | null = null;
 const served = new Map<string, string | null>();
 if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
 const send = (message: FromChecker): void => {
-  process.send!(message);
+  // imago may be gone (stopped by a signal while a check ran): the answer has nowhere to go.
+  if (process.connected) process.send!(message, undefined, {}, () => undefined);
 };
+// imago went away without saying close (a signal, a crash): close TypeScript's process and leave quietly.
+process.on('disconnect', () => {
+  try {
+    state?.api.close();
+  } catch {
+    /* TypeScript's process is gone already */
+  }
+  process.exit(0);
+});
 
 const rel =
   (root: string) =>
@@ -195,6 +207,8 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
   s.known = known;
   const notices: string[] = [];
   const gated = raw.filter((d) => {
+    // `"types": ["node"]` in a project without @types/node: imago's own copy of Node's types is in the program.
+    if (d.code === NO_TYPE_DEFINITION && s.config.suppliesNodeTypes && /'node'/.test(d.text)) return false;
     if (d.code !== NO_DECLARATIONS) return true;
     if (!s.noticed.has(d.text)) {
       s.noticed.add(d.text);

@@ -18,6 +18,8 @@ export interface ProjectConfig {
   readonly userConfig: string | null;
   /** Files imago adds: Node's types when the project has none, and the types of `import.meta.hot`. */
   readonly extraFiles: readonly string[];
+  /** imago supplies Node's types (the project has no @types/node): a tsconfig's `"types": ["node"]` is satisfied. */
+  readonly suppliesNodeTypes: boolean;
 }
 
 /** Defaults with no tsconfig.json: strict, and every specifier form imago resolves (.ts, .js, none, folder). */
@@ -28,6 +30,8 @@ export const DEFAULT_OPTIONS = {
   module: 'esnext',
   moduleResolution: 'bundler',
   allowImportingTsExtensions: true,
+  // imago loads every file as a module, so a file without imports or exports may use top-level await.
+  moduleDetection: 'force',
   resolveJsonModule: true,
   esModuleInterop: true,
   allowJs: true,
@@ -69,7 +73,7 @@ export function projectConfig(root: string, entry: string, ambient: readonly str
   const config = userConfig
     ? { extends: userConfig, compilerOptions: { noEmit: true, rootDir: path.parse(root).root }, files: [entry, ...extraFiles, ...ambient], include: [] }
     : { compilerOptions: { ...DEFAULT_OPTIONS, types: projectNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
-  return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles };
+  return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles, suppliesNodeTypes: !projectNodeTypes };
 }
 
 /** What the loader needs from a project's resolved compiler options. */

@@ -28,10 +28,22 @@ type Worker = ChildProcess;
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
   const worker = fork(fileURLToPath(new URL('./checker-process.js', import.meta.url)), [], {
     serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   // The checker keeps the program alive only while it is asked something (see #hold).
   worker.unref();
+  // What the checker (and TypeScript's process under it) says goes to imago's stderr, but for the
+  // `context canceled` TypeScript's process says when it is stopped with imago: no news to anyone.
+  const stderr = worker.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
+  stderr?.unref?.();
+  stderr?.on('data', (d: Buffer) => {
+    const text = d
+      .toString()
+      .split('\n')
+      .filter((l) => !/\bcontext canceled\s*$/.test(l))
+      .join('\n');
+    if (text.trim() !== '') process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  });
   return new Promise((resolve, reject) => {
     const onFirst = (m: FromChecker): void => {
       worker.off('message', onFirst);

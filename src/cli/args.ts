@@ -128,7 +128,13 @@ function parseOwn(command: string, own: readonly string[], options: Options): { 
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { error: `unknown option '${arg}' for 'imago ${command}'; see 'imago ${command} --help'` };
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const flag = /--[\w-]+/.exec((e as Error).message)?.[0] ?? 'an option';
-      const what: Record<string, string> = { '--events': 'a file path', '--root': 'a folder', '--typecheck': 'gate, warn or off', '--tick-ms': 'a number', '--debounce-ms': 'a number' };
+      const what: Record<string, string> = {
+        '--events': 'a file path',
+        '--root': 'a folder',
+        '--typecheck': 'gate, warn or off',
+        '--tick-ms': 'a number',
+        '--debounce-ms': 'a number',
+      };
       return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
     }
     return { error: `${(e as Error).message}; see 'imago ${command} --help'` };

@@ -25,7 +25,9 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
     switch (event.kind) {
       case 'reload':
         if (event.ok) {
-          out.line(`reloaded ${event.files.join(', ')} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`);
+          out.line(
+            `${event.cause === 'import' ? 'loaded' : 'reloaded'} ${event.files.join(', ')}${event.cause === 'import' ? ' for import()' : ''} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`,
+          );
           const [kept, ...places] = describeKeptClosures(event.summary);
           if (kept) out.line(kept);
           for (const p of places) out.write(`${p}\n`);

@@ -42,6 +42,13 @@ export interface ImageContext {
    * a static, an enum). Set and cleared only by `withTransaction`.
    */
   transaction: Transaction | null;
+  /**
+   * Set while a change waits for a statement's top-level await: called when the program asks for a
+   * project file by `import()`, which can only load after the change (it ends the wait at once).
+   */
+  awaitingImport: (() => void) | null;
+  /** Changes for `import()` of project files queued and not yet applied. */
+  importsQueued: number;
   /** The image's classes by stable prototype. */
   readonly classes: ClassRegistry;
   /** The image's handle stores and their tags. */

@@ -187,12 +187,23 @@ export async function evaluateChange(
               },
             );
             let timer: unknown = null;
-            await Promise.race([
-              watched,
-              new Promise<void>((r) => {
-                timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS);
-              }),
-            ]);
+            // An `await import('./x.ts')` of a file not loaded yet waits for a change of its own, which
+            // runs after this one: the wait ends at once, and the rest of the module runs after the import.
+            let importing = ctx.importsQueued > 0;
+            if (!importing)
+              await Promise.race([
+                watched,
+                new Promise<void>((r) => {
+                  timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS);
+                }),
+                new Promise<void>((r) => {
+                  ctx.awaitingImport = () => {
+                    importing = true;
+                    r();
+                  };
+                }),
+              ]);
+            ctx.awaitingImport = null;
             ctx.host.timers.clearTimeout(timer);
             if (failure) throw (failure as { error: unknown }).error;
             if (!settled) {
@@ -202,9 +213,11 @@ export async function evaluateChange(
                 .catch((e: unknown) => {
                   ctx.warn(`a top-level await in ${record.rel} failed after its change was committed: ${messageOf(e)}`, [locateError(ctx, e, record.rel)]);
                 });
-              ctx.warn(
-                `${record.rel}: a top-level await is still pending after ${SETTLE_MS} ms; the change is committed and the rest of the module runs when it settles`,
-              );
+              if (!importing) {
+                ctx.warn(
+                  `${record.rel}: a top-level await is still pending after ${SETTLE_MS} ms; the change is committed and the rest of the module runs when it settles`,
+                );
+              }
               return;
             }
           }

@@ -87,6 +87,8 @@ export type ImageEvent =
       readonly summary: ChangeSummary;
       /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
       readonly typecheck?: TypecheckReport;
+      /** `import`: the program loaded the files with `import()`; no edit. */
+      readonly cause?: 'import';
     }
   | {
       readonly kind: 'reload';

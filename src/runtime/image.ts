@@ -62,6 +62,8 @@ export type ChangeResult =
 export interface ChangeOptions {
   /** The texts to apply, read when the edit was saved (else the change reads them as it begins). */
   readonly sources?: SourceSnapshot;
+  /** The program asked for the files by `import()` (not an edit): the reload event says so. */
+  readonly cause?: 'import';
 }
 
 export type ImageListener = (event: ImageEvent) => void;
@@ -101,6 +103,8 @@ export class Image {
       origins: new Map<string, CodeOrigin>(),
       platform: new Map(),
       transaction: null,
+      awaitingImport: null,
+      importsQueued: 0,
       classes,
       stores,
       storeApi: createStoreApi(stores),
@@ -162,7 +166,7 @@ export class Image {
   change(paths: readonly string[], options: ChangeOptions = {}): Promise<ChangeResult> {
     const generation = ++this.#generation;
     for (const p of paths) this.#pending.set(p, generation);
-    const run = this.#queue.then(() => this.#apply(generation, options.sources));
+    const run = this.#queue.then(() => this.#apply(generation, options.sources, options.cause));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -225,7 +229,7 @@ export class Image {
     for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record);
   }
 
-  async #apply(generation: number, given: SourceSnapshot | undefined): Promise<ChangeResult> {
+  async #apply(generation: number, given: SourceSnapshot | undefined, cause: 'import' | undefined): Promise<ChangeResult> {
     const { host, typeGate } = this.#options;
     const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
@@ -319,7 +323,16 @@ export class Image {
     const wasLoaded = this.#loaded;
     this.#loaded = true;
     if (wasLoaded) {
-      this.publish({ kind: 'reload', ok: true, files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) });
+      this.publish({
+        kind: 'reload',
+        ok: true,
+        files,
+        ms,
+        applyMs,
+        summary: committed.summary,
+        ...(typecheck ? { typecheck } : {}),
+        ...(cause ? { cause } : {}),
+      });
       runAcceptors(this.#ctx, new Set(committed.files));
     }
     return { kind: 'applied', files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) };
@@ -357,7 +370,11 @@ export class Image {
     const known = this.#ctx.modules.get(res.path);
     if (known) return known.view;
     this.#ctx.roots.add(res.path);
-    const result = await this.change([res.path]);
+    this.#ctx.importsQueued++;
+    this.#ctx.awaitingImport?.();
+    const result = await this.change([res.path], { cause: 'import' }).finally(() => {
+      this.#ctx.importsQueued--;
+    });
     const loaded = this.#ctx.modules.get(res.path);
     if (result.kind === 'rejected' || !loaded) {
       this.#ctx.roots.delete(res.path);
