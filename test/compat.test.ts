@@ -43,4 +43,30 @@ describe('compatibility', () => {
     assert.equal(r.stdout, 'function\n');
     assert.doesNotMatch(r.stderr, /TS2688/);
   });
+
+  it("a name a CommonJS package does not export is refused at load with Node's message", () => {
+    const r = runOnce({
+      'node_modules/cjspkg/package.json': '{ "name": "cjspkg", "main": "index.js" }',
+      'node_modules/cjspkg/index.js': 'const api = {};\napi.chunk = function () { return 1; };\nmodule.exports = api;\n',
+      'node_modules/cjspkg/index.d.ts': 'export declare function chunk(): number;\n',
+      'main.ts': "import { chunk } from 'cjspkg';\nconsole.log(chunk());\n",
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /main\.ts:1:10 IMAGO_LINK: Named export 'chunk' not found\. The requested module 'cjspkg' is a CommonJS module/);
+    assert.match(r.stderr, /import pkg from 'cjspkg'; const \{ chunk \} = pkg;/);
+  });
+
+  it('baseUrl, which TypeScript 7 removed, is refused with its way out; the paths it points to work', () => {
+    const files = (options: object): Record<string, string> => ({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'esnext', moduleResolution: 'bundler', noEmit: true, ...options } }),
+      'src/lib/base.ts': 'export const z = 7;\n',
+      'src/main.ts': "import { z } from 'src/lib/base';\nimport { EventEmitter } from 'node:events';\nconsole.log(z, typeof EventEmitter);\n",
+    });
+    const refused = runOnce(files({ baseUrl: '.' }), ['src/main.ts']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /TS5102: Option 'baseUrl' has been removed[\s\S]*"paths": \{"\*": \["\.\/\*"\]\}/);
+    const r = runOnce(files({ paths: { '*': ['./*'] } }), ['src/main.ts']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '7 function\n');
+  });
 });

@@ -75,6 +75,9 @@ const rel =
     return r.startsWith('..') ? file : r;
   };
 
+/** `"types": ["node"]` in a project without @types/node: imago's own copy of Node's types is in the program. */
+const suppliedNodeTypes = (config: ProjectConfig, d: TsDiagnostic): boolean => d.code === NO_TYPE_DEFINITION && config.suppliesNodeTypes && /'node'/.test(d.text);
+
 /** Project files of the program (not the standard library, not packages, not imago's own types). */
 function programFiles(s: State): string[] {
   const extra = new Set(s.config.extraFiles);
@@ -125,7 +128,20 @@ function open(setup: CheckerSetup): FromChecker {
   };
   const files = programFiles(state);
   state.known = new Set(files);
-  const errors = convertDiagnostics(project.program.getConfigFileParsingDiagnostics(), rel(setup.root));
+  // The configuration's own problems (an option TypeScript 7 removed, such as baseUrl, with its way out),
+  // told of the project's tsconfig.json rather than of the virtual one imago gives TypeScript.
+  const own = config.userConfig ? rel(setup.root)(config.userConfig) : 'tsconfig.json';
+  const errors = convertDiagnostics(
+    [...project.program.getConfigFileParsingDiagnostics(), ...project.program.getProgramDiagnostics()].filter((d) => !suppliedNodeTypes(config, d)),
+    rel(setup.root),
+  ).map((d) => {
+    if (d.file !== rel(setup.root)(config.path)) return d;
+    const base = (project.compilerOptions as { baseUrl?: string }).baseUrl;
+    const dir = config.userConfig ? path.dirname(config.userConfig) : setup.root;
+    const paths = base === undefined ? null : `./${path.relative(dir, base) || '.'}/*`.replace('/./', '/').replace(/^\.\/\.\//, './');
+    const message = paths ? d.message.replace(/\{"\*": \["[^"]*"\]\}/, `{"*": ["${paths}"]}`) : d.message;
+    return { ...d, file: own, message, frame: undefined };
+  });
   return {
     kind: 'opened',
     ms: performance.now() - t0,
@@ -207,8 +223,7 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
   s.known = known;
   const notices: string[] = [];
   const gated = raw.filter((d) => {
-    // `"types": ["node"]` in a project without @types/node: imago's own copy of Node's types is in the program.
-    if (d.code === NO_TYPE_DEFINITION && s.config.suppliesNodeTypes && /'node'/.test(d.text)) return false;
+    if (suppliedNodeTypes(s.config, d)) return false;
     if (d.code !== NO_DECLARATIONS) return true;
     if (!s.noticed.has(d.text)) {
       s.noticed.add(d.text);

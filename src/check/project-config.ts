@@ -95,8 +95,9 @@ export function settingsOf(options: ResolvedOptions, root: string): ProjectSetti
 
 /** The `paths` aliases in effect for a project, as TypeScript resolved its configuration. */
 export function aliasesOf(options: ResolvedOptions, root: string): PathAliases | null {
-  if (!options.paths || Object.keys(options.paths).length === 0) return null;
-  return { base: options.baseUrl ?? options.pathsBasePath ?? root, paths: options.paths };
+  const paths = options.paths ?? {};
+  if (Object.keys(paths).length === 0 && options.baseUrl === undefined) return null;
+  return { base: options.baseUrl ?? options.pathsBasePath ?? root, paths, ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}) };
 }
 
 /**

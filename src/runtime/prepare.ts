@@ -13,6 +13,14 @@ import { loadPlatform } from './platform.js';
 import { extensionOf, resolveSpecifier } from './resolve.js';
 import type { SourceSnapshot } from './sources.js';
 
+/** Node's words for an import of a name a package does not export (a CommonJS package gets its hint too). */
+function missingExport(specifier: string, name: string, namespace: object): string {
+  const whole = (namespace as { default?: unknown }).default;
+  const commonJs = (typeof whole === 'object' || typeof whole === 'function') && whole !== null && name in whole;
+  if (!commonJs) return `The requested module '${specifier}' does not provide an export named '${name}'`;
+  return `Named export '${name}' not found. The requested module '${specifier}' is a CommonJS module, which may not support all module.exports as named exports. CommonJS modules can always be imported via the default export, for example using: import pkg from '${specifier}'; const { ${name} } = pkg;`;
+}
+
 /** A module that gets a new version in this change. */
 export interface PreparedModule {
   readonly record: ModuleRecord;
@@ -162,6 +170,20 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
           continue;
         }
         targets.push({ kind: 'platform', specifier: dep.specifier, namespace });
+        // A name the package does not export fails here, as Node's own linker would, not as a call later.
+        const depIndex = compiled.dependencies.indexOf(dep);
+        for (const ref of compiled.imports.values()) {
+          if (ref.dep !== depIndex || ref.name === '*' || ref.name === 'default' || ref.name in namespace) continue;
+          const pos = compiled.positions.sourceOfJs(ref.jsOffset);
+          resolveErrors.push({
+            file: record.rel,
+            line: pos.line,
+            column: pos.column,
+            code: 'IMAGO_LINK',
+            message: missingExport(dep.specifier, ref.name, namespace),
+            frame: codeFrame(source, pos.line, pos.column),
+          });
+        }
       }
     }
     prepared.set(id, { record, source, compiled, targets });

@@ -12,6 +12,8 @@ export type Resolution =
 export interface PathAliases {
   readonly base: string;
   readonly paths: Readonly<Record<string, readonly string[]>>;
+  /** tsconfig `baseUrl`: a bare specifier naming a file under it (`src/lib/base`) is that project file. */
+  readonly baseUrl?: string;
 }
 
 const TS_FOR_JS: Record<string, readonly string[]> = {
@@ -96,5 +98,14 @@ function resolveAlias(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, a
       if (r.kind === 'missing') tried.push(...r.tried);
     }
   }
-  return tried.length > 0 ? { kind: 'missing', tried } : { kind: 'platform' };
+  // `"*": ["./*"]` (what TypeScript 7 offers instead of baseUrl) names every specifier: one with no project
+  // file under it is a package, as TypeScript goes on to node_modules.
+  const catchAll = Object.keys(aliases.paths).every((p) => p === '*');
+  if (tried.length > 0 && !catchAll) return { kind: 'missing', tried };
+  // As TypeScript resolves: under baseUrl before node_modules; a name with no file there is a package.
+  if (aliases.baseUrl !== undefined) {
+    const r = resolvePath(host, host.paths.resolve(aliases.baseUrl, specifier));
+    if (r.kind === 'project') return r;
+  }
+  return { kind: 'platform' };
 }
