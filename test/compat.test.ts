@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { CLI } from './helpers/cli.js';
+import { CLI, CliRun } from './helpers/cli.js';
 import { tempProject } from './helpers/project.js';
 
 /** Runs `imago run --no-watch <args>` to its end in a project of `files`. */
@@ -68,5 +68,25 @@ describe('compatibility', () => {
     const r = runOnce(files({ paths: { '*': ['./*'] } }), ['src/main.ts']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '7 function\n');
+  });
+
+  it('without strictNullChecks, a field added without an initializer is undefined on live instances, as TypeScript allows', async () => {
+    const v = (field: string): string =>
+      `export class User {\n  name = 'ann';\n  ${field}\n}\nexport const users = [new User()];\nsetInterval(() => console.log(JSON.stringify(users.map((u) => Object.keys(u)))), 20);\n`;
+    const p = tempProject({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: false, module: 'esnext', moduleResolution: 'bundler', noEmit: true } }),
+      'main.ts': v(''),
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('[["name"]]'), 20000);
+      p.write({ 'main.ts': v('nickname: string;') });
+      const reload = await cli.until('the edit', () => cli.reloads()[0], 15000);
+      assert.equal(reload.ok, true, JSON.stringify(reload));
+      await cli.until('the new layout', () => cli.lines.includes('[["name","nickname"]]'));
+    } finally {
+      cli.kill();
+      p.remove();
+    }
   });
 });

@@ -76,7 +76,8 @@ const rel =
   };
 
 /** `"types": ["node"]` in a project without @types/node: imago's own copy of Node's types is in the program. */
-const suppliedNodeTypes = (config: ProjectConfig, d: TsDiagnostic): boolean => d.code === NO_TYPE_DEFINITION && config.suppliesNodeTypes && /'node'/.test(d.text);
+const suppliedNodeTypes = (config: ProjectConfig, d: TsDiagnostic): boolean =>
+  d.code === NO_TYPE_DEFINITION && config.suppliesNodeTypes && /'node'/.test(d.text);
 
 /** Project files of the program (not the standard library, not packages, not imago's own types). */
 function programFiles(s: State): string[] {

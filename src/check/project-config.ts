@@ -82,7 +82,15 @@ export interface ProjectSettings {
   readonly compile: CompileOptions;
 }
 
-type ResolvedOptions = { paths?: Record<string, string[]>; baseUrl?: string; pathsBasePath?: string; useDefineForClassFields?: boolean; target?: number };
+type ResolvedOptions = {
+  paths?: Record<string, string[]>;
+  baseUrl?: string;
+  pathsBasePath?: string;
+  useDefineForClassFields?: boolean;
+  target?: number;
+  strict?: boolean;
+  strictNullChecks?: boolean;
+};
 
 /** ES2022 in TypeScript's ScriptTarget: from it on, useDefineForClassFields defaults to true. */
 const TARGET_ES2022 = 9;
@@ -90,7 +98,8 @@ const TARGET_ES2022 = 9;
 /** The loader's settings from compiler options as TypeScript resolved them. */
 export function settingsOf(options: ResolvedOptions, root: string): ProjectSettings {
   const useDefine = options.useDefineForClassFields ?? (options.target === undefined || options.target >= TARGET_ES2022);
-  return { aliases: aliasesOf(options, root), compile: { useDefineForClassFields: useDefine } };
+  const strictNullChecks = options.strictNullChecks ?? options.strict ?? false;
+  return { aliases: aliasesOf(options, root), compile: { useDefineForClassFields: useDefine, strictNullChecks } };
 }
 
 /** The `paths` aliases in effect for a project, as TypeScript resolved its configuration. */

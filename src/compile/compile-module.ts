@@ -48,14 +48,21 @@ export function compileModule(file: string, source: string, options: CompileOpti
   };
   if (firstError) return { ok: false, errors: [diag(firstError.labels[0]?.start ?? 0, firstError.message)] };
   try {
-    return { ok: true, module: compileProgram(file, source, parsed.program as unknown as AstNode, js, t.map) };
+    return { ok: true, module: compileProgram(file, source, parsed.program as unknown as AstNode, js, t.map, options) };
   } catch (e: unknown) {
     if (e instanceof CompileFailure) return { ok: false, errors: [diag(e.jsOffset, e.message)] };
     throw e;
   }
 }
 
-function compileProgram(file: string, source: string, program: AstNode, js: string, map: ConstructorParameters<typeof PositionMap>[3]): CompiledModule {
+function compileProgram(
+  file: string,
+  source: string,
+  program: AstNode,
+  js: string,
+  map: ConstructorParameters<typeof PositionMap>[3],
+  options: CompileOptions,
+): CompiledModule {
   const { dependencies, imports, rawExports, starExports, top, removed } = classifyTopLevel(program);
   const functionNames = new Set(top.flatMap((t) => (t.kind === 'function' ? [t.name] : [])));
   const scope = analyzeScope(program);
@@ -331,6 +338,7 @@ function compileProgram(file: string, source: string, program: AstNode, js: stri
       file,
       source,
       new Map(classItems.map((c) => [c.name, { jsOffset: c.node.start, fields: instanceFields(js, c.node), ...migrationReads(c.node) }])),
+      options.strictNullChecks ?? true,
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
     sites: siteInfos(

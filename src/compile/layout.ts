@@ -125,6 +125,12 @@ function hasMigrateHook(cls: AstNode): boolean {
  * that the JavaScript does not define up front (parameter properties, or fields without an initializer
  * under `useDefineForClassFields: false`) follow, as the constructor assigns them.
  */
+/** A type as TypeScript reads it without strictNullChecks: null and undefined are in every type. */
+function withNullish(type: TypeShape): TypeShape {
+  if (type.kind === 'any' || type.kind === 'opaque') return type;
+  return { kind: 'union', members: [type, { kind: 'primitive', name: 'undefined' }, { kind: 'primitive', name: 'null' }] };
+}
+
 export function classLayouts(
   file: string,
   source: string,
@@ -137,6 +143,8 @@ export function classLayouts(
       hookReads: readonly string[];
     }
   >,
+  /** tsconfig `strictNullChecks` (or `strict`): without it, every type also holds null and undefined. */
+  strictNullChecks = true,
 ): Map<string, ClassInfo> {
   const out = new Map<string, ClassInfo>();
   if (jsClasses.size === 0) return out;
@@ -155,7 +163,7 @@ export function classLayouts(
       fields.push({
         name: fieldName,
         initializer,
-        type: info?.type ?? { kind: 'opaque' },
+        type: !info ? { kind: 'opaque' } : strictNullChecks ? info.type : withNullish(info.type),
         typeText: info?.typeText ?? '',
         renamedFrom: info?.renamedFrom ?? null,
         sourceOffset: info?.start ?? cls?.start ?? 0,

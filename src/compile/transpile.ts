@@ -19,6 +19,8 @@ export interface CompileOptions {
    * an initializer are not defined on instances (so a value a base constructor set survives).
    */
   readonly useDefineForClassFields?: boolean;
+  /** tsconfig `strictNullChecks` (on with `strict`): off, a field's type also holds null and undefined. */
+  readonly strictNullChecks?: boolean;
 }
 
 export type TranspileResult =
