@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { CLI, CliRun } from './helpers/cli.js';
-import { tempProject } from './helpers/project.js';
+import { sleep, tempProject } from './helpers/project.js';
 
 /** Runs `imago run --no-watch <args>` to its end in a project of `files`. */
 function runOnce(files: Record<string, string>, args: readonly string[] = ['main.ts']): { code: number | null; stdout: string; stderr: string } {
@@ -84,6 +85,38 @@ describe('compatibility', () => {
       const reload = await cli.until('the edit', () => cli.reloads()[0], 15000);
       assert.equal(reload.ok, true, JSON.stringify(reload));
       await cli.until('the new layout', () => cli.lines.includes('[["name","nickname"]]'));
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it("a save through a rename, the file gone for a few ms between (JetBrains' safe write), is one save", async () => {
+    const v = (n: number): string =>
+      `import { tick } from './lib.ts';\nsetInterval(() => console.log(tick()), 10);\n`.replace('tick()', n === 0 ? 'tick()' : 'tick()');
+    const lib = (n: number): string => `export function tick(): string { return 'v${n}'; }\n`;
+    const p = tempProject({ 'main.ts': v(0), 'lib.ts': lib(0) });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('v0'), 20000);
+      for (const [n, gapMs] of [
+        [1, 5],
+        [2, 30],
+      ] as const) {
+        const file = p.path('lib.ts');
+        fs.writeFileSync(`${file}___jb_tmp___`, lib(n));
+        fs.renameSync(file, `${file}___jb_old___`);
+        await sleep(gapMs);
+        fs.renameSync(`${file}___jb_tmp___`, file);
+        fs.rmSync(`${file}___jb_old___`);
+        await cli.until(`save ${n}`, () => cli.lines.includes(`v${n}`), 15000);
+      }
+      const reloads = cli.reloads();
+      assert.deepEqual(
+        reloads.map((r) => r.ok),
+        [true, true],
+        JSON.stringify(reloads),
+      );
     } finally {
       cli.kill();
       p.remove();

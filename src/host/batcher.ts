@@ -19,7 +19,16 @@ export interface BatcherOptions {
   readonly onResult?: (result: ChangeResult) => void;
   /** Told of a failure of imago itself while applying a change. */
   readonly onInternalError: (message: string) => void;
+  /** Whether a file exists (a batch with a file gone waits a moment for it to come back). */
+  readonly exists?: (file: string) => boolean;
 }
+
+/**
+ * How long a batch whose files include one that is gone waits for it to come back. Editors that save
+ * through a rename (JetBrains' safe write: the file renamed away, then the new text renamed in, a few
+ * ms apart; vim's and Emacs' backups) leave the file missing for a moment: one save, not a deletion.
+ */
+export const REAPPEAR_MS = 50;
 
 /** A snapshot read for the batch, valid while no event came after it was begun. */
 interface Early {
@@ -38,6 +47,8 @@ export class Batcher {
   #latest: Promise<SourceSnapshot> | null = null;
   #earlyQueued = false;
   #disposed = false;
+  /** The batch already waited REAPPEAR_MS for a file that was gone. */
+  #waitedForGone = false;
   /** Resolves when the last batch was handed to the image: batches reach it in the order they were flushed. */
   #handedOver: Promise<void> = Promise.resolve();
 
@@ -101,6 +112,14 @@ export class Batcher {
 
   #flush(): void {
     this.#timer = null;
+    const { exists, timers } = this.#options;
+    if (exists && !this.#waitedForGone && [...this.#batch].some((f) => !exists(f))) {
+      // A file of the batch is gone: wait a moment; its return (an event) makes the batch wait to go quiet again.
+      this.#waitedForGone = true;
+      this.#timer = timers.setTimeout(() => this.#flush(), REAPPEAR_MS);
+      return;
+    }
+    this.#waitedForGone = false;
     const files = [...this.#batch];
     this.#batch.clear();
     const early = this.#early;
