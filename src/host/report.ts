@@ -25,6 +25,7 @@ export function describeSummary(s: ChangeSummary): string {
   parts.push(...s.enums);
   if (s.closures?.followed) parts.push(`old closures at ${plural(s.closures.followed, 'place')} run the new body`);
   for (const l of s.layouts) parts.push(describeLayout(l));
+  for (const m of s.moved ?? []) parts.push(`${m.from} moved to ${m.to} (state and functions kept)`);
   if (s.modules.added) parts.push(`+${plural(s.modules.added, 'module')}`);
   if (s.modules.removed) parts.push(`-${plural(s.modules.removed, 'module')}`);
   return parts.length > 0 ? parts.join(', ') : 'no code to swap';

@@ -36,6 +36,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   const tx = new Transaction(new Map([...change.prepared.values()].map((p) => [p.record, { source: p.source, compiled: p.compiled }])));
   const ev: Evaluation = newEvaluation();
   const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
+    moveModules(ctx, tx, change);
     let made: Instantiated;
     try {
       made = installVersions(ctx, tx, change, (rel) => {
@@ -76,6 +77,24 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   if (outcome.ok || !attempt.note) return outcome;
   const [first, ...rest] = outcome.errors;
   return { ...outcome, errors: first ? [{ ...first, message: `${first.message} (this statement ${attempt.note})` }, ...rest] : rest };
+}
+
+/** Modules whose file moved take their new path (moves.ts), before anything is installed under it. */
+function moveModules(ctx: ImageContext, tx: Transaction, change: PreparedChange): void {
+  for (const m of change.moves) {
+    const record = m.record;
+    const before = { id: record.id, rel: record.rel, root: ctx.roots.has(record.id) };
+    const place = (id: string, rel: string, root: boolean, from: string): void => {
+      ctx.modules.delete(from);
+      ctx.roots.delete(from);
+      record.id = id;
+      record.rel = rel;
+      ctx.modules.set(id, record);
+      if (root) ctx.roots.add(id);
+    };
+    place(m.to, m.toRel, before.root, before.id);
+    tx.onUndo(() => place(before.id, before.rel, before.root, m.to));
+  }
 }
 
 /**
@@ -137,6 +156,7 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
     bindings: { added: ev.counts.bindingsAdded, reevaluated: ev.counts.bindingsReevaluated, removed: removed.bindings },
     effects: { run: ev.counts.effectsRun, removed: removed.effects },
     modules: { added: made.modulesAdded, removed: change.unloaded.length },
+    ...(change.moves.length > 0 ? { moved: change.moves.map((m) => ({ from: m.fromRel, to: m.toRel })) } : {}),
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: removed.classes },
     enums: [...tx.notes],
     layouts: migration?.reports ?? [],

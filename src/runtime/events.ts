@@ -24,6 +24,8 @@ export interface ChangeSummary {
   /** Enum members whose value changed, was added or removed, e.g. `Color.Red 0→1`. */
   readonly enums: readonly string[];
   readonly modules: { readonly added: number; readonly removed: number };
+  /** Modules whose file was renamed or moved: the same module (state, functions, classes) at a new path. */
+  readonly moved?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
   /** Classes whose live instances were migrated to a new data layout. */
   readonly layouts: readonly LayoutReport[];
   /**

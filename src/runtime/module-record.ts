@@ -83,10 +83,10 @@ export class ModuleRecord {
   removed = false;
 
   constructor(
-    /** Absolute path. */
-    readonly id: string,
+    /** Absolute path (it changes only when the file is moved: moves.ts). */
+    public id: string,
     /** Path relative to the project root, as the user sees it. */
-    readonly rel: string,
+    public rel: string,
   ) {}
 }
 

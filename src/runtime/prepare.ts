@@ -9,6 +9,7 @@ import { type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
 import type { Phase } from './events.js';
 import { type DependencyTarget, ModuleRecord } from './module-record.js';
+import { type Move, pairMoves } from './moves.js';
 import { loadPlatform } from './platform.js';
 import { extensionOf, resolveSpecifier } from './resolve.js';
 import type { SourceSnapshot } from './sources.js';
@@ -36,6 +37,8 @@ export interface PreparedChange {
   readonly order: readonly ModuleRecord[];
   /** Modules no longer reachable from the entry. */
   readonly unloaded: readonly ModuleRecord[];
+  /** Modules whose file moved: they take their new path as the change commits (moves.ts). */
+  readonly moves: readonly Move[];
 }
 
 export type PrepareOutcome =
@@ -46,8 +49,9 @@ export type PrepareOutcome =
 function versionAfter(
   record: ModuleRecord,
   prepared: ReadonlyMap<string, PreparedModule>,
+  key: (record: ModuleRecord) => string = (r) => r.id,
 ): { compiled: CompiledModule; targets: readonly DependencyTarget[]; source: string } | null {
-  const p = prepared.get(record.id);
+  const p = prepared.get(key(record));
   if (p) return p;
   return record.version;
 }
@@ -190,7 +194,35 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   }
   if (readErrors.length > 0) return { ok: false, phase: 'read', errors: readErrors };
   if (parseErrors.length > 0) return { ok: false, phase: 'parse', errors: parseErrors };
+
+  // A loaded module whose file is gone and a new one with a similar text: the file moved. The loaded
+  // module takes the new path (as the change commits), with its state, functions and classes.
+  const goneModules = [...deleted].flatMap((id) => {
+    const r = ctx.modules.get(id);
+    return r?.version ? [{ record: r, text: r.version.source }] : [];
+  });
+  const newModules = [...fresh.values()].flatMap((r) => {
+    const p = prepared.get(r.id);
+    return p && r.id !== ctx.entry ? [{ record: r, text: p.source }] : [];
+  });
+  const moves: Move[] = [];
+  const movedTo = new Map<ModuleRecord, string>();
+  for (const { from, to } of goneModules.length > 0 && newModules.length > 0 ? pairMoves(goneModules, newModules) : []) {
+    const p = prepared.get(to.id)!;
+    prepared.set(to.id, { ...p, record: from });
+    fresh.delete(to.id);
+    moves.push({ record: from, replaces: to, to: to.id, toRel: to.rel, fromRel: from.rel });
+    movedTo.set(from, to.id);
+  }
+  if (moves.length > 0) {
+    const swap = (t: DependencyTarget): DependencyTarget => {
+      const m = t.kind === 'project' ? moves.find((x) => x.replaces === t.record) : undefined;
+      return m ? { kind: 'project', record: m.record } : t;
+    };
+    for (const [id, p] of prepared) prepared.set(id, { ...p, targets: p.targets.map(swap) });
+  }
   if (resolveErrors.length > 0) return { ok: false, phase: 'resolve', errors: resolveErrors };
+  const keyOf = (r: ModuleRecord): string => movedTo.get(r) ?? r.id;
 
   const entry = ctx.modules.get(ctx.entry) ?? fresh.get(ctx.entry);
   if (!entry || deleted.has(ctx.entry) || (!entry.version && !prepared.has(entry.id))) {
@@ -209,10 +241,10 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   const visit = (record: ModuleRecord): void => {
     if (state.has(record)) return;
     state.set(record, 'visiting');
-    const version = versionAfter(record, prepared);
+    const version = versionAfter(record, prepared, keyOf);
     version?.targets.forEach((t, i) => {
       if (t.kind !== 'project') return;
-      if (deleted.has(t.record.id) || !versionAfter(t.record, prepared)) {
+      if (deleted.has(keyOf(t.record)) || !versionAfter(t.record, prepared, keyOf)) {
         const dep = version.compiled.dependencies[i]!;
         const pos = version.compiled.positions.sourceOfJs(dep.jsOffset);
         linkErrors.push({
@@ -241,7 +273,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   const names = new Map<ModuleRecord, Set<string>>();
   /** Export names after the change, through `export *` (cycle-safe: only complete sets are cached). */
   const collect = (record: ModuleRecord, seen: Set<ModuleRecord>, out: Set<string>, top: boolean): void => {
-    const version = versionAfter(record, prepared);
+    const version = versionAfter(record, prepared, keyOf);
     if (!version || seen.has(record)) return;
     seen.add(record);
     for (const name of version.compiled.exports.keys()) if (top || name !== 'default') out.add(name);
@@ -261,7 +293,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   };
   for (const record of order) {
     // Every module is checked: a name can vanish from under an import through a chain of `export *`.
-    const version = versionAfter(record, prepared)!;
+    const version = versionAfter(record, prepared, keyOf)!;
     const check = (dep: number, name: string, jsOffset: number): void => {
       const t = version.targets[dep];
       if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;
@@ -286,5 +318,5 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   const reachable = new Set(order);
   const unloaded = [...ctx.modules.values()].filter((r) => !reachable.has(r));
   const live = new Map([...prepared].filter(([, p]) => reachable.has(p.record)));
-  return { ok: true, change: { prepared: live, order, unloaded } };
+  return { ok: true, change: { prepared: live, order, unloaded, moves } };
 }
