@@ -121,4 +121,17 @@ describe('compatibility', () => {
       p.remove();
     }
   });
+
+  it('a using declaration in a function disposes at its end; a top-level one is refused with the way out', () => {
+    const res = "class Res { constructor(readonly name: string) {} [Symbol.dispose](): void { console.log('disposed ' + this.name); } }\n";
+    const r = runOnce({ 'main.ts': `${res}export function work(): void {\n  using r = new Res('a');\n  console.log('in ' + r.name);\n}\nwork();\n` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'in a\ndisposed a\n');
+    const top = runOnce({ 'main.ts': `${res}using r = new Res('top');\nconsole.log(r.name);\n` });
+    assert.equal(top.code, 1);
+    assert.match(
+      top.stderr,
+      /main\.ts:2:1 IMAGO_COMPILE: a top-level `using` would dispose of its resource as soon as the module has run; declare it inside a function/,
+    );
+  });
 });

@@ -72,6 +72,9 @@ function kindOf(stat: fs.Stats): string {
 }
 
 /** Creates the host that runs images in this Node process. */
+/** Where the compiler's lowered code imports its helpers from. */
+const OXC_RUNTIME = '@oxc-project/runtime/';
+
 export function createNodeHost(): Host {
   // ARCHITECTURE.md fact 3, and measured here: with V8's compilation cache on, two compilations of the
   // same text share cached code and feedback, so identical code in a second image (or a version that
@@ -100,7 +103,9 @@ export function createNodeHost(): Host {
       return vm.compileFunction(code, [...params], { filename }) as (...args: unknown[]) => unknown;
     },
     async importPlatform(specifier, fromFile) {
-      const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(fromFile).href);
+      // Helpers the compiler's lowering imports (`using`, decorators) are imago's own, not the project's.
+      const from = specifier.startsWith(OXC_RUNTIME) ? import.meta.url : pathToFileURL(fromFile).href;
+      const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);
       return (await import(url)) as object;
     },
     findInstances: createInstanceFinder(),
