@@ -119,10 +119,13 @@ export class Batcher {
       this.#timer = timers.setTimeout(() => this.#flush(), REAPPEAR_MS);
       return;
     }
+    const waited = this.#waitedForGone;
     this.#waitedForGone = false;
     const files = [...this.#batch];
     this.#batch.clear();
-    const early = this.#early;
+    // After waiting for a file to come back, the early read (made while it was gone) is stale even if
+    // no event said so: the change reads the files again.
+    const early = waited ? null : this.#early;
     this.#early = null;
     const events = this.#events;
     const { image } = this.#options;
