@@ -134,4 +134,41 @@ describe('compatibility', () => {
       /main\.ts:2:1 IMAGO_COMPILE: a top-level `using` would dispose of its resource as soon as the module has run; declare it inside a function/,
     );
   });
+
+  it('a worker on a project TypeScript file runs through imago, and says that its edits apply when it starts again', async () => {
+    const main = `import { Worker } from 'node:worker_threads';
+export function spawn(n: number): void {
+  const w = new Worker(new URL('./w.ts', import.meta.url), { workerData: { n } });
+  w.on('message', (m: unknown) => { console.log('from worker ' + String(m)); void w.terminate(); });
+  w.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));
+}
+spawn(20);
+setInterval(() => undefined, 1000);
+`;
+    const worker = (body: string): string => `import { parentPort, workerData } from 'node:worker_threads';\nimport { fib } from './lib.ts';\n${body}\n`;
+    const p = tempProject({
+      'main.ts': main,
+      'w.ts': worker('parentPort!.postMessage(fib((workerData as { n: number }).n));'),
+      'lib.ts': 'export function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n',
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the worker to answer', () => cli.lines.includes('from worker 6765'), 20000);
+      assert.match(cli.stderr, /a worker runs w\.ts through imago's loader; edits to it apply when a worker starts it again/);
+      p.write({ 'w.ts': worker('parentPort!.postMessage(-fib((workerData as { n: number }).n));') });
+      await cli.until('the notice', () => /w\.ts changed: a worker takes it when it starts again/.test(cli.stderr));
+      p.write({ 'main.ts': main.replace('spawn(20);', 'spawn(10);') });
+      await cli.until('a new worker with the edit', () => cli.lines.includes('from worker -55'), 15000);
+      p.write({ 'w.ts': worker('parentPort!.postMessage(fib(;') });
+      p.write({ 'main.ts': main.replace('spawn(20);', 'spawn(11);') });
+      await cli.until(
+        'the broken worker to be reported',
+        () => cli.lines.some((l) => /^worker error: imago could not start the worker w\.ts \(parse\)/.test(l)),
+        15000,
+      );
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
 });

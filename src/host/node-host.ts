@@ -8,6 +8,7 @@ import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { createInstanceFinder } from './instances.js';
+import { workerThreadsFor } from './workers.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
 export function captureTimers(): Timers {
@@ -71,16 +72,17 @@ function kindOf(stat: fs.Stats): string {
   return 'not a file';
 }
 
-/** Creates the host that runs images in this Node process. */
 /** Where the compiler's lowered code imports its helpers from. */
 const OXC_RUNTIME = '@oxc-project/runtime/';
 
+/** Creates the host that runs images in this Node process. */
 export function createNodeHost(): Host {
   // ARCHITECTURE.md fact 3, and measured here: with V8's compilation cache on, two compilations of the
   // same text share cached code and feedback, so identical code in a second image (or a version that
   // returns to an earlier text) ran 8x slower (bench/steady-state.ts). Off for the whole process.
   v8.setFlagsFromString('--no-compilation-cache');
   const timers = captureTimers();
+  let workerThreads: object | null = null;
   return {
     async readFile(file) {
       const text = await readText(file);
@@ -103,6 +105,12 @@ export function createNodeHost(): Host {
       return vm.compileFunction(code, [...params], { filename }) as (...args: unknown[]) => unknown;
     },
     async importPlatform(specifier, fromFile) {
+      // Workers on project TypeScript files start through imago (workers.ts).
+      if (specifier === 'node:worker_threads' || specifier === 'worker_threads') {
+        const made = workerThreads ?? workerThreadsFor(await import('node:worker_threads'));
+        workerThreads = made;
+        return made;
+      }
       // Helpers the compiler's lowering imports (`using`, decorators) are imago's own, not the project's.
       const from = specifier.startsWith(OXC_RUNTIME) ? import.meta.url : pathToFileURL(fromFile).href;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);

@@ -10,6 +10,7 @@ import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
+import { onWorkerStart } from './workers.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
 import { createNodeHost } from './node-host.js';
@@ -63,6 +64,15 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   disposers.push(printEvents(image, out, { typecheck: options.typecheck, watch: options.watch, entry: path.relative(options.root, options.entry) }));
   typing.attach(image, host.timers);
   const errors = catchRuntimeErrors(image, out);
+  // Workers started on project files run them through imago, without watching them: said once, and at each edit.
+  const workerFiles = new Set<string>();
+  disposers.push(
+    onWorkerStart((file) => {
+      if (workerFiles.has(file)) return;
+      workerFiles.add(file);
+      out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again`);
+    }),
+  );
   let lifecycle: Lifecycle | null = null;
   let started = false;
   // A change that applies resumes a tick paused by an error.
@@ -119,6 +129,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           out.line(
             `${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`,
           );
+        }
+        if (workerFiles.has(file) && !image.paths.includes(file)) {
+          out.line(`${path.relative(options.root, file)} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
         }
         b.add(file);
       },

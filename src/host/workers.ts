@@ -1,0 +1,58 @@
+// Workers whose entry is a project TypeScript file (`new Worker(new URL('./w.ts', import.meta.url))`)
+// start through imago's loader: the worker runs worker-entry.js, which loads the file as an image of its
+// own (no watching: edits to it apply when a worker starts again). The program sees `node:worker_threads`
+// with this Worker class, and inside such a worker, `workerData` as the program passed it.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as WorkerThreads from 'node:worker_threads';
+
+const BOOTSTRAP = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
+const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
+
+/** What imago wraps the program's `workerData` in, to tell the worker which file to load. */
+export const ENVELOPE = '__imago_worker';
+export interface WorkerEnvelope {
+  readonly entry: string;
+  readonly data: unknown;
+}
+
+/** Told of every project file a worker starts (the session says that its edits apply on restart). */
+export type WorkerListener = (file: string) => void;
+const listeners = new Set<WorkerListener>();
+
+/** Hears of workers started on project files until the returned function is called. */
+export function onWorkerStart(listener: WorkerListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The project TypeScript file a Worker's first argument names, or null (a .js file, code to eval). */
+function typeScriptEntry(filename: unknown, options: WorkerThreads.WorkerOptions | undefined): string | null {
+  if (options?.eval) return null;
+  let file: string | null = null;
+  if (typeof filename === 'string') file = filename.startsWith('file:') ? fileURLToPath(filename) : path.resolve(filename);
+  else if (filename instanceof URL && filename.protocol === 'file:') file = fileURLToPath(filename);
+  return file && TYPESCRIPT.test(file) ? file : null;
+}
+
+/** `node:worker_threads` as project code sees it under imago. */
+export function workerThreadsFor(real: typeof WorkerThreads): object {
+  const Real = real.Worker;
+  class Worker extends Real {
+    constructor(filename: string | URL, options?: WorkerThreads.WorkerOptions) {
+      const entry = typeScriptEntry(filename, options);
+      if (!entry) {
+        super(filename, options);
+        return;
+      }
+      const envelope: WorkerEnvelope = { entry, data: options?.workerData };
+      super(BOOTSTRAP, { ...options, workerData: { [ENVELOPE]: envelope } });
+      for (const l of listeners) l(entry);
+    }
+  }
+  const data = real.workerData as Record<string, unknown> | null | undefined;
+  const workerData = data && typeof data === 'object' && ENVELOPE in data ? (data[ENVELOPE] as WorkerEnvelope).data : real.workerData;
+  const namespace = { ...real, Worker, workerData };
+  return { ...namespace, default: namespace };
+}
