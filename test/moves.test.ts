@@ -74,8 +74,10 @@ describe('a moved file', () => {
     try {
       await cli.until('the program to run', () => cli.lines.some((l) => l.startsWith('v1 ada')), 20000);
       p.write({ 'handlers.ts': null, 'routes.ts': handlers('v1'), 'main.ts': `${main('routes.ts')}setInterval(() => console.log(probe()), 20);\n` });
-      const reload = await cli.until('the move', () => cli.reloads()[0], 15000);
-      assert.equal(reload.ok, true, JSON.stringify(reload));
+      // On a loaded machine the delete may reach imago apart from the rest (then rejected: main.ts still
+      // imports the file); the move is made when the rest arrives.
+      await cli.until('the move', () => cli.reloads().find((r) => r.ok), 15000);
+      assert.ok(cli.reloads().length <= 2, JSON.stringify(cli.reloads()));
       assert.match(cli.stderr, /handlers\.ts moved to routes\.ts \(state and functions kept\)/);
       const count = cli.lines.length;
       await cli.until('more answers', () => cli.lines.length > count + 2);
