@@ -7,7 +7,7 @@ import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, isFunctionNode, nameOf, walk } from './ast.js';
 import { instanceFields, migrationCode, rewritePrivateNames, staticMembers } from './classes.js';
 import { flattenSites } from './closure-sites.js';
-import { type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
+import { COMMONJS_GLOBALS, type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
 import { L, M, META, member, RT, S, T } from './emit-names.js';
@@ -66,6 +66,18 @@ function compileProgram(
   const { dependencies, imports, rawExports, starExports, top, removed } = classifyTopLevel(program);
   const functionNames = new Set(top.flatMap((t) => (t.kind === 'function' ? [t.name] : [])));
   const scope = analyzeScope(program);
+  // A CommonJS module's `require('./x')` of a string: a dependency, loaded before the module runs (a
+  // require() is synchronous; imago loads files as a change is prepared).
+  if (options.commonjs && scope.globals.has('require')) {
+    const known = new Set(dependencies.map((d) => d.specifier));
+    walk(program, (node) => {
+      if (node.type !== 'CallExpression' || nameOf(child(node, 'callee')) !== 'require') return;
+      const arg = children(node, 'arguments')[0];
+      if (arg?.type !== 'Literal' || typeof arg['value'] !== 'string' || known.has(arg['value'])) return;
+      known.add(arg['value']);
+      dependencies.push({ specifier: arg['value'], jsOffset: arg.start });
+    });
+  }
   const edits: Edit[] = [];
   const callees = new Set<number>();
   const shorthands = new Set<number>();
@@ -228,7 +240,7 @@ function compileProgram(
   const baseEdits = [...edits];
   const sites = planSites(js, top, scope.functions, baseEdits);
   edits.push(...sites.edits);
-  const globals = TRACKED_GLOBALS.filter((g) => scope.globals.has(g));
+  const globals = [...TRACKED_GLOBALS, ...(options.commonjs ? COMMONJS_GLOBALS : [])].filter((g) => scope.globals.has(g));
   const prologue = `${privates.prologue}${globals.length > 0 ? `const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n` : ''}${sites.cellsDecl}`;
   const emitter = new Emitter(js, edits);
   emitter.insert('"use strict";\n');

@@ -180,3 +180,5 @@ export const MODULE_PARAMS = ['__imago_S', '__imago_M', '__imago_T', '__imago_L'
 
 /** Global timer functions a module's own references are routed through, to tie timers to statements. */
 export const TRACKED_GLOBALS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'] as const;
+/** What a CommonJS module's code has of its own, from `__imago_rt` like the tracked globals. */
+export const COMMONJS_GLOBALS = ['require', 'module', 'exports', '__filename', '__dirname'] as const;

@@ -22,6 +22,8 @@ export interface CompileOptions {
   readonly useDefineForClassFields?: boolean;
   /** tsconfig `strictNullChecks` (on with `strict`): off, a field's type also holds null and undefined. */
   readonly strictNullChecks?: boolean;
+  /** A CommonJS module (module-kind.ts): `require`, `module`, `exports`, `__filename`, `__dirname` are its own. */
+  readonly commonjs?: boolean;
 }
 
 export type TranspileResult =
@@ -57,7 +59,9 @@ export function utf16Offset(source: string, byteOffset: number): number {
  * soon as the module has run (and lowering it wraps the whole module in one block).
  */
 function topLevelUsing(file: string, source: string): Diagnostic | null {
-  const program = parseSync(file, source, { lang: languageOf(file), sourceType: 'module' }).program as unknown as { body: Array<{ type: string; kind?: string; start: number }> };
+  const program = parseSync(file, source, { lang: languageOf(file), sourceType: 'module' }).program as unknown as {
+    body: Array<{ type: string; kind?: string; start: number }>;
+  };
   const at = program.body.find((s) => s.type === 'VariableDeclaration' && (s.kind === 'using' || s.kind === 'await using'));
   if (!at) return null;
   return diagnosticAt(

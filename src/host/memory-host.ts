@@ -3,10 +3,12 @@
 // packages load as on the Node host; only files and time differ. The same contract tests run against
 // both hosts (test/host-contract.test.ts).
 
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
+import { moduleKindOf } from '../runtime/module-kind.js';
 import { createInstanceFinder } from './instances.js';
 import { captureTimers } from './node-host.js';
 
@@ -93,6 +95,21 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
     },
     async importPlatform(specifier) {
       return (await import(specifier)) as object;
+    },
+    requirePlatform(specifier) {
+      return createRequire(import.meta.url)(specifier);
+    },
+    moduleKind(file) {
+      return moduleKindOf(file, path.posix.dirname, (dir) => {
+        const text = files.get(path.posix.join(dir, 'package.json'));
+        if (text === undefined) return null;
+        try {
+          const type = (JSON.parse(text) as { type?: unknown }).type;
+          return typeof type === 'string' ? type : '';
+        } catch {
+          return '';
+        }
+      });
     },
     findInstances: createInstanceFinder(),
     fileUrl: (file) => pathToFileURL(file).href,

@@ -1,12 +1,14 @@
 // The Node side of an image: files, code compilation, package loading, timers.
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
+import { moduleKindOf } from '../runtime/module-kind.js';
 import { createInstanceFinder } from './instances.js';
 import { workerThreadsFor } from './workers.js';
 
@@ -83,6 +85,8 @@ export function createNodeHost(): Host {
   v8.setFlagsFromString('--no-compilation-cache');
   const timers = captureTimers();
   let workerThreads: object | null = null;
+  /** package.json "type" by folder (null: no package.json there), read once. */
+  const packageTypes = new Map<string, string | null>();
   return {
     async readFile(file) {
       const text = await readText(file);
@@ -115,6 +119,25 @@ export function createNodeHost(): Host {
       const from = specifier.startsWith(OXC_RUNTIME) ? import.meta.url : pathToFileURL(fromFile).href;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);
       return (await import(url)) as object;
+    },
+    requirePlatform(specifier, fromFile) {
+      return createRequire(fromFile)(specifier);
+    },
+    moduleKind(file) {
+      return moduleKindOf(file, path.dirname, (dir) => {
+        const known = packageTypes.get(dir);
+        if (known !== undefined) return known;
+        let type: string | null = null;
+        try {
+          const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: unknown };
+          type = typeof pkg.type === 'string' ? pkg.type : '';
+        } catch (e: unknown) {
+          // A package.json that does not parse still marks its folder, as Node reads it (as CommonJS).
+          type = (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : '';
+        }
+        packageTypes.set(dir, type);
+        return type;
+      });
     },
     findInstances: createInstanceFinder(),
     fileUrl: (file) => pathToFileURL(file).href,

@@ -10,7 +10,6 @@ import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
-import { onWorkerStart } from './workers.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
 import { createNodeHost } from './node-host.js';
@@ -18,6 +17,7 @@ import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
+import { onWorkerStart } from './workers.js';
 
 export interface SessionOptions {
   /** Absolute path of the entry file. */

@@ -7,12 +7,19 @@
 import { callGenerated, type ViewAccess, viewAccessorSource } from './codegen.js';
 import { generatedName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
-import type { LiveVersion, ModuleRecord } from './module-record.js';
+import { commonJsFacade, type LiveVersion, type ModuleRecord } from './module-record.js';
 
 /** The target object of a dependency: a project module's view or a package's namespace. */
 export function viewOf(target: LiveVersion['targets'][number]): object {
-  return target.kind === 'project' ? target.record.view : target.namespace;
+  if (target.kind !== 'project') return target.namespace;
+  const record = target.record;
+  if (!commonJsOnly(record)) return record.view;
+  record.facade ??= commonJsFacade(record);
+  return record.facade;
 }
+
+/** A CommonJS module that declares no `export`: importers read `module.exports`. */
+const commonJsOnly = (record: ModuleRecord): boolean => record.kind === 'commonjs' && !record.esmExports;
 
 /** The view entries of a version, resolved through re-exports and `export *`. */
 function viewEntries(version: Pick<LiveVersion, 'compiled' | 'targets'>, record: ModuleRecord): Array<[string, ViewAccess]> {
@@ -39,7 +46,7 @@ function viewEntries(version: Pick<LiveVersion, 'compiled' | 'targets'>, record:
 function accessKey(version: Pick<LiveVersion, 'targets'>, access: ViewAccess): string {
   const target = (dep: number): string => {
     const t = version.targets[dep];
-    return t?.kind === 'project' ? t.record.id : `platform:${t?.specifier ?? ''}`;
+    return t?.kind === 'project' ? `${t.record.id}${commonJsOnly(t.record) ? '#module.exports' : ''}` : `platform:${t?.specifier ?? ''}`;
   };
   switch (access.kind) {
     case 'value':

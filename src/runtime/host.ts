@@ -19,6 +19,8 @@ export interface Paths {
   isAbsolute(path: string): boolean;
 }
 
+import type { ModuleKind } from './module-kind.js';
+
 export type CompiledFunction = (...args: unknown[]) => unknown;
 
 /** What reading a file gave: its text, nothing there, or why it cannot be read (ELOOP, EACCES, EISDIR, EIO...). */
@@ -38,6 +40,10 @@ export interface Host {
    * Resolves relative to `fromFile`. Rejects with a message that names the specifier.
    */
   importPlatform(specifier: string, fromFile: string): Promise<object>;
+  /** `require(specifier)` of a package or builtin from `fromFile`, as Node's require does it (synchronous). */
+  requirePlatform(specifier: string, fromFile: string): unknown;
+  /** What Node makes of a project file: an ES module or a CommonJS module (module-kind.ts). */
+  moduleKind(file: string): ModuleKind;
   /** `file://` URL of an absolute path. */
   fileUrl(path: string): string;
   /**

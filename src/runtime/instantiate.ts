@@ -100,6 +100,14 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     }
     installLayer(record.chain.pin, version.functions);
     versions.set(record, version);
+    const esm = next.compiled.exports.size > 0 || next.compiled.starExports.length > 0;
+    if (record.esmExports !== esm) {
+      const before = record.esmExports;
+      record.esmExports = esm;
+      tx.onUndo(() => {
+        record.esmExports = before;
+      });
+    }
     // Closures made by older versions run the new bodies before the change's own code runs.
     const plan = planClosures(record, version.compiled, version.cells);
     redirectClosures(plan, plan.redirects.length > 0 ? lateBodies(ctx, record, version) : [], version.cells, (f) => tx.onUndo(f));

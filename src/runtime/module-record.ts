@@ -6,6 +6,7 @@ import type { ClassIdentity } from './class-identity.js';
 import type { ClosureCell, LateBody, SiteEntry } from './closure-cells.js';
 import type { CompiledFunction } from './host.js';
 import { createLayerChain, type LayerChain } from './layer.js';
+import type { ModuleKind } from './module-kind.js';
 import { Owner } from './owner.js';
 
 /** A resolved dependency of a module version. */
@@ -81,13 +82,35 @@ export class ModuleRecord {
   versions = 0;
   /** Set once the module left the image. */
   removed = false;
+  /**
+   * For a CommonJS module (module-kind.ts): `exports` as its code first sees it, and what `module.exports`
+   * holds now (the same object until the code assigns another). Kept for the module's life.
+   */
+  readonly cjs: { readonly exports: Record<string, unknown>; value: unknown } = (() => {
+    const exports: Record<string, unknown> = {};
+    return { exports, value: exports };
+  })();
+  /** Its current version declares exports with `export` (else a CommonJS module is only what `module.exports` holds). */
+  esmExports = true;
+  /** What ES importers read of it when it is a CommonJS module without `export`s (made on first use). */
+  facade: object | null = null;
 
   constructor(
     /** Absolute path (it changes only when the file is moved: moves.ts). */
     public id: string,
     /** Path relative to the project root, as the user sees it. */
     public rel: string,
+    /** What Node makes of the file: an ES module or a CommonJS module. */
+    readonly kind: ModuleKind = 'module',
   ) {}
+}
+
+/** What importers of a CommonJS module that declares no `export` read: `module.exports` (default) and its properties. */
+export function commonJsFacade(record: ModuleRecord): object {
+  return new Proxy(Object.create(null) as object, {
+    get: (_, name) => (name === 'default' ? record.cjs.value : (record.cjs.value as Record<PropertyKey, unknown> | null | undefined)?.[name]),
+    has: (_, name) => name === 'default' || (typeof record.cjs.value === 'object' && record.cjs.value !== null && name in record.cjs.value),
+  });
 }
 
 /** The stable symbol for `#name` of a top-level class, by `Class#name` (made on first use). */

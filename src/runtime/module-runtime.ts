@@ -2,6 +2,7 @@
 // kept for the module's life so `import.meta` and `import.meta.hot.data` keep their identity.
 
 import { defineStatic } from './class-identity.js';
+import { commonJsGlobals } from './commonjs.js';
 import type { ImageContext } from './context.js';
 import { defineClass } from './define-class.js';
 import { mergeEnum } from './enums.js';
@@ -57,6 +58,7 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       return target;
     },
   };
+  if (record.kind === 'commonjs') Object.assign(rt, commonJsGlobals(ctx, record));
   const meta = {
     url: host.fileUrl(record.id),
     filename: record.id,

@@ -14,6 +14,16 @@ import { loadPlatform } from './platform.js';
 import { extensionOf, resolveSpecifier } from './resolve.js';
 import type { SourceSnapshot } from './sources.js';
 
+/**
+ * A package's namespace as a CommonJS module's imports read it: its names, then those of its default
+ * export (`module.exports` of a CommonJS package), as TypeScript's CommonJS output reads `require(...)`.
+ */
+function requireNames(namespace: object): object {
+  const whole = (namespace as { default?: unknown }).default;
+  const proto = (typeof whole === 'object' || typeof whole === 'function') && whole !== null ? whole : null;
+  return Object.assign(Object.create(proto) as object, namespace);
+}
+
 /** Node's words for an import of a name a package does not export (a CommonJS package gets its hint too). */
 function missingExport(specifier: string, name: string, namespace: object): string {
   const whole = (namespace as { default?: unknown }).default;
@@ -111,7 +121,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   const recordFor = (id: string): ModuleRecord => {
     const known = ctx.modules.get(id) ?? fresh.get(id);
     if (known) return known;
-    const record = new ModuleRecord(id, relativePath(ctx, id));
+    const record = new ModuleRecord(id, relativePath(ctx, id), extensionOf(id) === '.json' ? 'module' : ctx.host.moduleKind(id));
     fresh.set(id, record);
     return record;
   };
@@ -138,7 +148,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const source = moduleSource(id, text);
-    const result = compileModule(record.rel, source, ctx.compileOptions);
+    const result = compileModule(record.rel, source, { ...ctx.compileOptions, commonjs: record.kind === 'commonjs' });
     if (!result.ok) {
       parseErrors.push(...result.errors);
       continue;
@@ -169,6 +179,8 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         let namespace: object;
         try {
           namespace = await loadPlatform(ctx, dep.specifier, id);
+          // A CommonJS module reads a package's names as require() gives them (`import { chunk } from 'lodash'`).
+          if (record.kind === 'commonjs') namespace = requireNames(namespace);
         } catch (e: unknown) {
           resolveErrors.push(where(`cannot load package '${dep.specifier}': ${messageOf(e)}`));
           continue;
@@ -297,6 +309,9 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
     const check = (dep: number, name: string, jsOffset: number): void => {
       const t = version.targets[dep];
       if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;
+      // A CommonJS module without `export`s has the names its code puts on module.exports, known as it runs.
+      const after = versionAfter(t.record, prepared, keyOf);
+      if (t.record.kind === 'commonjs' && after && after.compiled.exports.size === 0 && after.compiled.starExports.length === 0) return;
       const pos = version.compiled.positions.sourceOfJs(jsOffset);
       const available = [...exportNames(t.record)].sort().join(', ') || 'nothing';
       linkErrors.push({

@@ -40,6 +40,12 @@ export class Transaction {
   }
 
   /** The compiled version this transaction installs for `record`, else the installed one. */
+  /** The module this change gives a version at `path`, if any (one new to the program included). */
+  recordAt(path: string): ModuleRecord | null {
+    for (const record of this.#versions.keys()) if (record.id === path) return record;
+    return null;
+  }
+
   compiledOf(record: ModuleRecord): CompiledModule | null {
     return this.#versions.get(record)?.compiled ?? record.version?.compiled ?? null;
   }

@@ -1,0 +1,98 @@
+// CommonJS user code, as Node decides the kind of a file: `.cts` files, and `.ts` files in a package
+// whose package.json has no "type": "module". Driven through the CLI.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { CLI, CliRun } from './helpers/cli.js';
+import { tempProject } from './helpers/project.js';
+
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, types: ['node'], esModuleInterop: true },
+});
+
+/** Runs `imago run --no-watch main.ts` to its end in a project of `files` (package.json as given). */
+function runOnce(files: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
+  const p = tempProject(files);
+  try {
+    const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], {
+      cwd: p.dir,
+      encoding: 'utf8',
+      timeout: 30000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    p.remove();
+  }
+}
+
+const CJS_PACKAGE = { 'package.json': '{ "name": "app", "private": true }\n', 'tsconfig.json': TSCONFIG };
+
+describe('CommonJS user code', () => {
+  it('runs: export = and import = require, module.exports, exports, __filename, __dirname, require of packages, and import syntax beside them', () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'c.cts': "function greet(n: string): string { return 'hi ' + n; }\nexport = greet;\n",
+      'a.ts': "export function f(): string { return 'f'; }\nexport default 'a-default';\n",
+      'legacy.ts': 'const api = { add(a: number, b: number): number { return a + b; } };\nexport = api;\n',
+      'main.ts': `import greet = require('./c.cjs');
+import aDefault, { f } from './a';
+import legacy = require('./legacy');
+const path = require('node:path') as typeof import('node:path');
+exports.answer = 42;
+console.log(greet('ann'), f(), aDefault, legacy.add(1, 2), path.basename(__filename), path.basename(__dirname) === path.basename(path.dirname(__filename)), module.exports.answer);
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi ann f a-default 3 main.ts true 42\n');
+  });
+
+  it('a CommonJS module reads the names of a CommonJS package as require() gives them', () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'node_modules/cjspkg/package.json': '{ "name": "cjspkg", "main": "index.js" }',
+      'node_modules/cjspkg/index.js': 'const api = {};\napi.chunk = function () { return 1; };\nmodule.exports = api;\n',
+      'node_modules/cjspkg/index.d.ts': 'export declare function chunk(): number;\n',
+      'main.ts': "import { chunk } from 'cjspkg';\nconsole.log(chunk());\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1\n');
+  });
+
+  it('in an ES module require is not defined, as in Node; a .cts file there is CommonJS', () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module", "private": true }\n',
+      'tsconfig.json': TSCONFIG,
+      'c.cts': 'export = { kind: typeof require };\n',
+      'main.ts': "import c from './c.cjs';\nconsole.log(c.kind);\nconsole.log(typeof require);\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'function\nundefined\n');
+  });
+
+  it('hot-swaps: a function behind export = follows edits, state is kept, module.exports reassigned is read live by importers', async () => {
+    const c = (word: string): string =>
+      `let calls = 0;\nfunction greet(n: string): string { calls++; return '${word} ' + n + ' #' + calls; }\nexport = greet;\n`;
+    const legacy = (k: number): string => `module.exports = { k: ${k} };\n`;
+    const p = tempProject({
+      ...CJS_PACKAGE,
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, types: ['node'] } }),
+      'c.cts': c('hi'),
+      'legacy.cts': legacy(1),
+      'main.ts': `import greet = require('./c.cjs');\nconst legacy = require('./legacy.cjs') as { k: number };\nimport * as live from './legacy.cjs';\nsetInterval(() => console.log(greet('ann'), (live as unknown as { default: { k: number } }).default.k, legacy.k), 20);\n`,
+    });
+    const cli = CliRun.run(p.dir, ['--typecheck', 'off', 'main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.some((l) => /^hi ann #\d+ 1 1$/.test(l)), 20000);
+      p.write({ 'c.cts': c('hello'), 'legacy.cts': legacy(2) });
+      await cli.until('the edits', () => cli.lines.some((l) => /^hello ann #\d+ 2 1$/.test(l)), 15000);
+      const before = cli.lines.filter((l) => l.startsWith('hi ann')).length;
+      const first = cli.lines.find((l) => l.startsWith('hello ann'))!;
+      assert.equal(Number(/#(\d+)/.exec(first)![1]), before + 1, 'calls kept counting across the edit');
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+});
