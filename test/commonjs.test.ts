@@ -48,6 +48,17 @@ console.log(greet('ann'), f(), aDefault, legacy.add(1, 2), path.basename(__filen
     assert.equal(r.stdout, 'hi ann f a-default 3 main.ts true 42\n');
   });
 
+  it('a package without "type" whose TypeScript uses import and export (the usual case) runs as before: builtins, top-level await, import.meta', () => {
+    const r = runOnce({
+      'package.json': '{ "name": "plain" }\n',
+      'b.ts': "export const v = 'b';\n",
+      'main.ts':
+        "import { readFileSync, constants } from 'node:fs';\nimport path from 'node:path';\nimport { EventEmitter } from 'node:events';\nimport { v } from './b';\nconst x = await Promise.resolve(1);\nconsole.log(v, x, typeof readFileSync, typeof constants.F_OK, path.basename(import.meta.filename), typeof EventEmitter);\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'b 1 function number main.ts function\n');
+  });
+
   it('a CommonJS module reads the names of a CommonJS package as require() gives them', () => {
     const r = runOnce({
       ...CJS_PACKAGE,

@@ -21,7 +21,12 @@ import type { SourceSnapshot } from './sources.js';
 function requireNames(namespace: object): object {
   const whole = (namespace as { default?: unknown }).default;
   const proto = (typeof whole === 'object' || typeof whole === 'function') && whole !== null ? whole : null;
-  return Object.assign(Object.create(proto) as object, namespace);
+  const out = Object.create(proto) as Record<string, unknown>;
+  // Defined, not assigned: a read-only property of the same name up the chain (fs.F_OK) must not refuse it.
+  for (const key of Object.keys(namespace)) {
+    Object.defineProperty(out, key, { value: (namespace as Record<string, unknown>)[key], enumerable: true, writable: false, configurable: false });
+  }
+  return out;
 }
 
 /** Node's words for an import of a name a package does not export (a CommonJS package gets its hint too). */
