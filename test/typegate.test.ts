@@ -129,6 +129,24 @@ describe('type gate scoping', () => {
     );
   });
 
+  it('keeps knowing a file an early check saw deleted until a change takes that answer (a save through a rename)', async () => {
+    const { gate, p } = await gateFor({
+      ...files,
+      'types.ts': 'export interface Config { speed: number }\n',
+      'main.ts': "import type { Config } from './types.ts';\nexport const c: Config = { speed: 2 };\n",
+    });
+    const types = p.path('types.ts');
+    assert.ok(gate.knows(types));
+    const gone = new Map([[types, null]]);
+    gate.checkAhead(gone);
+    // The early answer arrives (the checker takes well under a second for this) while the batch waits.
+    await sleep(1500);
+    assert.ok(gate.knows(types), 'an answer no change took yet does not drop the file');
+    const r = await gate.check(gone, false);
+    assert.equal(r.early, true);
+    assert.equal(gate.knows(types), false, 'the change that took it does');
+  });
+
   it('checks afresh when the change gives another snapshot than the early check', async () => {
     const { gate, p } = await gateFor(files);
     p.write({ 'core.ts': 'export interface Entity { hp: string }\nexport function heal(e: Entity): number { return e.hp.length; }\n' });

@@ -61,15 +61,21 @@ function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Ope
   });
 }
 
+/** The checker's answer, and the files its program holds after it. */
+interface Answer {
+  readonly result: TypeGateResult;
+  readonly files: readonly string[];
+}
+
 export class WorkerTypeGate implements TypeGate {
   #worker: Worker | null;
   readonly #setup: CheckerSetup;
-  readonly #pending = new Map<number, { resolve: (r: TypeGateResult) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: Answer) => void; reject: (e: Error) => void }>();
   readonly #files = new Set<string>();
   #next = 0;
   #closed = false;
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
-  #ahead: { readonly texts: CheckedTexts; readonly result: Promise<TypeGateResult>; done: boolean } | null = null;
+  #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
 
   private constructor(worker: Worker, setup: CheckerSetup) {
     this.#worker = null;
@@ -105,11 +111,17 @@ export class WorkerTypeGate implements TypeGate {
   check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
     const ahead = this.#ahead;
     this.#ahead = null;
-    if (ahead && ahead.texts === texts && !all) return ahead.result.then((r) => ({ ...r, early: true }));
-    return this.#ask(texts, all);
+    const answer = ahead && ahead.texts === texts && !all ? ahead.result.then((a) => ({ ...a, result: { ...a.result, early: true } })) : this.#ask(texts, all);
+    // The files the checker's program holds are taken from the answers changes use: an early check of a
+    // batch that then waited (a file gone for a moment) must not make imago forget a types-only file.
+    return answer.then(({ result, files }) => {
+      this.#files.clear();
+      for (const f of files) this.#files.add(f);
+      return result;
+    });
   }
 
-  async #ask(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
+  async #ask(texts: CheckedTexts, all: boolean): Promise<Answer> {
     if (this.#closed) throw new Error('the type checker was closed');
     let wholeProgram = all;
     if (!this.#worker) {
@@ -185,9 +197,7 @@ export class WorkerTypeGate implements TypeGate {
       waiting.reject(new Error(m.message));
       return;
     }
-    this.#files.clear();
-    for (const f of m.files) this.#files.add(f);
-    waiting.resolve({ errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms });
+    waiting.resolve({ result: { errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms }, files: m.files });
   }
 
   #failAll(error: Error): void {
