@@ -59,6 +59,30 @@ console.log(greet('ann'), f(), aDefault, legacy.add(1, 2), path.basename(__filen
     assert.equal(r.stdout, 'b 1 function number main.ts function\n');
   });
 
+  it("without a tsconfig.json, export = and import = require pass imago's default type check (module: preserve)", () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module", "private": true }\n',
+      'lib.cts': 'function add(a: number, b: number): number { return a + b; }\nexport = add;\n',
+      'user.cts': "import add = require('./lib.cjs');\nexport const three: number = add(1, 2);\n",
+      'main.ts':
+        "import add from './lib.cts';\nimport { three } from './user.cts';\nconst n: number = await Promise.resolve(add(2, 3));\nconsole.log(n, three);\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /imago defaults \(no tsconfig\.json\)/);
+    assert.equal(r.stdout, '5 3\n');
+  });
+
+  it("an ES module's default import of a CommonJS module with exports is its module.exports, as in Node (and as module nodenext types it)", () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module", "private": true }\n',
+      'tsconfig.json': TSCONFIG,
+      'user.cts': "export const three = 3;\nexport default 'own default';\n",
+      'main.ts': "import user from './user.cjs';\nconst t: number = user.three;\nconst d: string = user.default;\nconsole.log(t, d);\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '3 own default\n');
+  });
+
   it('a CommonJS module reads the names of a CommonJS package as require() gives them', () => {
     const r = runOnce({
       ...CJS_PACKAGE,

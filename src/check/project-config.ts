@@ -27,7 +27,7 @@ export const DEFAULT_OPTIONS = {
   strict: true,
   target: 'ES2022',
   lib: ['ES2023'],
-  module: 'esnext',
+  module: 'preserve',
   moduleResolution: 'bundler',
   allowImportingTsExtensions: true,
   // imago loads every file as a module, so a file without imports or exports may use top-level await.

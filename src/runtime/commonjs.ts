@@ -5,6 +5,7 @@
 // any other way must be loaded already.
 
 import type { ImageContext } from './context.js';
+import { markEsModule } from './export-view.js';
 import type { ModuleRecord } from './module-record.js';
 import { IMAGO_STORE, resolveSpecifier } from './resolve.js';
 
@@ -12,7 +13,7 @@ import { IMAGO_STORE, resolveSpecifier } from './resolve.js';
 export function requiredExports(target: ModuleRecord): unknown {
   if (!target.esmExports) return target.cjs.value;
   // ES exports read from CommonJS code: marked as TypeScript's CommonJS output marks them.
-  if (!Object.hasOwn(target.view, '__esModule')) Object.defineProperty(target.view, '__esModule', { value: true });
+  markEsModule(target.view);
   return target.view;
 }
 

@@ -18,6 +18,23 @@ export function viewOf(target: LiveVersion['targets'][number]): object {
   return record.facade;
 }
 
+/**
+ * An ES module's default import of a CommonJS module that declares `export`s: as in Node, what the
+ * module's `module.exports` would hold (all its exports, marked `__esModule` as TypeScript marks them),
+ * whether or not it declares a default of its own.
+ */
+export function esDefaultOfCommonJs(importer: ModuleRecord, target: LiveVersion['targets'][number] | undefined, name: string): boolean {
+  if (name !== 'default' || importer.kind !== 'module' || target?.kind !== 'project' || !target.record.esmExports || target.record.kind !== 'commonjs')
+    return false;
+  markEsModule(target.record.view);
+  return true;
+}
+
+/** Marks the exports of a module with `export`s read as CommonJS, as TypeScript's CommonJS output does. */
+export function markEsModule(view: object): void {
+  if (!Object.hasOwn(view, '__esModule')) Object.defineProperty(view, '__esModule', { value: true });
+}
+
 /** A CommonJS module that declares no `export`: importers read `module.exports`. */
 const commonJsOnly = (record: ModuleRecord): boolean => record.kind === 'commonjs' && !record.esmExports;
 
@@ -112,7 +129,9 @@ export function updateView(ctx: ImageContext, record: ModuleRecord, version: Liv
 export function updateLinks(ctx: ImageContext, record: ModuleRecord, version: LiveVersion): ViewUndo | null {
   const entries: Array<[string, ViewAccess]> = [...version.compiled.imports].map(([local, ref]) => [
     local,
-    ref.name === '*' ? { kind: 'namespace', dep: ref.dep } : { kind: 'forward', dep: ref.dep, name: ref.name },
+    ref.name === '*' || esDefaultOfCommonJs(record, version.targets[ref.dep], ref.name)
+      ? { kind: 'namespace', dep: ref.dep }
+      : { kind: 'forward', dep: ref.dep, name: ref.name },
   ]);
   return syncAccessors(ctx, record, version, record.links, record.linkKeys, entries, 'imports');
 }

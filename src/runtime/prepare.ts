@@ -314,6 +314,8 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
     const check = (dep: number, name: string, jsOffset: number): void => {
       const t = version.targets[dep];
       if (name === '*' || t?.kind !== 'project' || exportNames(t.record).has(name)) return;
+      // An ES module's default import of a CommonJS module is its module.exports, as in Node.
+      if (name === 'default' && record.kind === 'module' && t.record.kind === 'commonjs') return;
       // A CommonJS module without `export`s has the names its code puts on module.exports, known as it runs.
       const after = versionAfter(t.record, prepared, keyOf);
       if (t.record.kind === 'commonjs' && after && after.compiled.exports.size === 0 && after.compiled.starExports.length === 0) return;
