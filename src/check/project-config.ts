@@ -90,6 +90,8 @@ type ResolvedOptions = {
   target?: number;
   strict?: boolean;
   strictNullChecks?: boolean;
+  experimentalDecorators?: boolean;
+  emitDecoratorMetadata?: boolean;
 };
 
 /** ES2022 in TypeScript's ScriptTarget: from it on, useDefineForClassFields defaults to true. */
@@ -99,7 +101,9 @@ const TARGET_ES2022 = 9;
 export function settingsOf(options: ResolvedOptions, root: string): ProjectSettings {
   const useDefine = options.useDefineForClassFields ?? (options.target === undefined || options.target >= TARGET_ES2022);
   const strictNullChecks = options.strictNullChecks ?? options.strict ?? false;
-  return { aliases: aliasesOf(options, root), compile: { useDefineForClassFields: useDefine, strictNullChecks } };
+  const decorators =
+    options.experimentalDecorators === true ? { experimentalDecorators: true, emitDecoratorMetadata: options.emitDecoratorMetadata === true } : {};
+  return { aliases: aliasesOf(options, root), compile: { useDefineForClassFields: useDefine, strictNullChecks, ...decorators } };
 }
 
 /** The `paths` aliases in effect for a project, as TypeScript resolved its configuration. */

@@ -10,7 +10,7 @@ import { flattenSites } from './closure-sites.js';
 import { COMMONJS_GLOBALS, type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
-import { L, M, META, member, RT, S, T } from './emit-names.js';
+import { DECORATED, L, M, META, member, RT, S, T } from './emit-names.js';
 import { emitLate, maskedText, planSites, siteInfos } from './emit-sites.js';
 import { type Edit, Emitter } from './emitter.js';
 import { classLayouts } from './layout.js';
@@ -106,9 +106,10 @@ function compileProgram(
         }
         break;
       case 'Decorator':
+        // Left in the output only when tsconfig.json does not set experimentalDecorators: TC39 decorators.
         throw new CompileFailure(
           node.start,
-          'imago cannot run decorators yet: Node 20 does not support them and the transpiler does not lower them; call the decorator as a function instead (x = dec(x))',
+          'imago runs TypeScript\'s legacy decorators (tsconfig.json "experimentalDecorators": true, as NestJS, TypeORM, inversify and class-validator use) but not yet the TC39 kind: set experimentalDecorators if these decorators were written for it, or call the decorator as a function (x = dec(x))',
         );
       case 'AccessorProperty':
         throw new CompileFailure(
@@ -158,9 +159,15 @@ function compileProgram(
     return member(S, v.name);
   };
 
+  // The class a lowered decorator call applies to is the one it is run with (decorations.ts).
+  const decoratedClass = new Set(top.flatMap((t) => (t.kind === 'class' ? (t.decorations?.targets ?? []) : [])));
   for (const v of scope.variables) {
     for (const r of v.references) {
       if (inRemoved(r.start)) continue;
+      if (decoratedClass.has(r.start)) {
+        edits.push({ start: r.start, end: r.end, text: DECORATED });
+        continue;
+      }
       const replacement = referenceText(v, r.isWrite, r.start);
       edits.push({ start: r.start, end: r.end, text: shorthands.has(r.start) ? `${v.name}: ${replacement}` : replacement });
     }
@@ -266,9 +273,7 @@ function compileProgram(
     if (item.kind === 'function') continue;
     if (item.kind === 'class') {
       const own = sites.byItem.get(item) ?? [];
-      emitClass(emitter, js, item.name, item.node, hasTopLevelAwait(item.node), privates.symbolFor, readsWithin, pushItem, (start, end) =>
-        maskedText(js, start, end, own),
-      );
+      emitClass(emitter, js, item, hasTopLevelAwait(item.node), privates.symbolFor, readsWithin, pushItem, (start, end) => maskedText(js, start, end, own));
       continue;
     }
     const node = item.node;

@@ -4,8 +4,9 @@
 import { type AstNode, child, children, nameOf, text } from './ast.js';
 import { staticKeyText, staticMembers } from './classes.js';
 import type { Item } from './compiled-module.js';
-import { member, RT, S } from './emit-names.js';
+import { DECORATED, member, RT, S } from './emit-names.js';
 import type { Emitter } from './emitter.js';
+import type { TopItem } from './top-level.js';
 
 /**
  * Emits `, { hp() { return (10); }, ... }`: each instance field initializer again, as a method to call
@@ -32,8 +33,7 @@ function emitFieldInitializers(emitter: Emitter, node: AstNode, symbolFor: (clas
 export function emitClass(
   emitter: Emitter,
   js: string,
-  name: string,
-  node: AstNode,
+  item: Extract<TopItem, { kind: 'class' }>,
   isAsync: boolean,
   symbolFor: (classStart: number, name: string) => string | undefined,
   readsWithin: (start: number, end: number) => { local: string[]; imported: string[] },
@@ -41,21 +41,41 @@ export function emitClass(
   /** The text of [start, end) with the bodies of following closures left out (emit-sites.ts). */
   masked: (start: number, end: number) => string,
 ): void {
+  const { name, node, decorations } = item;
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
-  const heritageReads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
+  const reads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
   emitter
     .insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `)
     .copy(node.start, node.end);
   emitFieldInitializers(emitter, node, symbolFor);
-  emitter.insert('); },\n');
+  emitter.insert(');');
+  if (item.alias) emitter.insert(` ${member(S, item.alias)} = ${cls};`);
+  let itemText = js.slice(node.start, node.end);
+  if (decorations) {
+    // Lowered legacy decorators: the member ones on the new version, the class ones on the stable class.
+    emitter.insert(` ${RT}.decorateClass(${cls}, function (${DECORATED}) { `);
+    for (const stmt of decorations.members) emitter.copy(stmt.start, stmt.end).insert(' ');
+    emitter.insert(`}, `);
+    if (decorations.cls) emitter.insert(`function (${DECORATED}) { return `).copy(decorations.cls.call.start, decorations.cls.call.end).insert('; }');
+    else emitter.insert('null');
+    emitter.insert(');');
+    // The class is defined again when its decorators change, and when a name they read does.
+    for (const stmt of [...decorations.members, ...(decorations.cls ? [decorations.cls.statement] : [])]) {
+      itemText += `\n${js.slice(stmt.start, stmt.end)}`;
+      const r = readsWithin(stmt.start, stmt.end);
+      reads.local.push(...r.local.filter((n) => n !== name && !reads.local.includes(n)));
+      reads.imported.push(...r.imported.filter((n) => !reads.imported.includes(n)));
+    }
+  }
+  emitter.insert(' },\n');
   push({
     key: `c:${name}`,
     kind: 'class',
     names: [name],
-    text: js.slice(node.start, node.end),
-    localDeps: heritageReads.local,
-    importDeps: heritageReads.imported,
+    text: itemText,
+    localDeps: reads.local,
+    importDeps: reads.imported,
     isAsync,
     jsOffset: node.start,
   });

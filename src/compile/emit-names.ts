@@ -8,6 +8,8 @@ export const T = MODULE_PARAMS[2];
 export const L = MODULE_PARAMS[3];
 export const RT = MODULE_PARAMS[4];
 export const META = MODULE_PARAMS[5];
+/** The class a lowered decorator call is run with: a version of it (members) or its stable self (class decorators). */
+export const DECORATED = '__imago_C';
 /** A JavaScript identifier (ASCII). */
 export const IDENT = /^[A-Za-z_$][\w$]*$/;
 

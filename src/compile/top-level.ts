@@ -4,12 +4,13 @@
 import { type AstNode, child, children, nameOf, text } from './ast.js';
 import { enumFunction } from './classes.js';
 import type { Dependency, ExportSource, ImportRef } from './compiled-module.js';
+import { type Decorations, findDecorations } from './decorations.js';
 
 /** A top-level declaration or statement, before emission. */
 export type TopItem =
   | { kind: 'function'; name: string; node: AstNode; idStart?: number }
   | { kind: 'binding'; names: string[]; declKind: string; id: AstNode | null; value: AstNode | null; node: AstNode; enumFn?: AstNode }
-  | { kind: 'class'; name: string; node: AstNode; idStart?: number }
+  | { kind: 'class'; name: string; node: AstNode; idStart?: number; decorations?: Decorations; alias?: string }
   | { kind: 'effect'; node: AstNode };
 
 /** A construct imago cannot compile, at a JavaScript offset. */
@@ -70,6 +71,12 @@ export function classifyTopLevel(program: AstNode): TopLevel {
   const starExports: number[] = [];
   const top: TopItem[] = [];
   const removed: Array<[number, number]> = [];
+  // Legacy decorators lowered after their class: they belong to the class item (decorations.ts).
+  const decorations = findDecorations(program);
+  const decorated = (name: string): { decorations?: Decorations } => {
+    const d = decorations.byClass.get(name);
+    return d ? { decorations: d } : {};
+  };
 
   const addDep = (source: AstNode): number => {
     const spec = String(source['value']);
@@ -87,19 +94,31 @@ export function classifyTopLevel(program: AstNode): TopLevel {
       if (exported) rawExports.set(name, { kind: 'local', local: name });
     } else if (decl.type === 'ClassDeclaration') {
       const name = nameOf(child(decl, 'id')) ?? 'default';
-      top.push({ kind: 'class', name, node: decl });
+      top.push({ kind: 'class', name, node: decl, ...decorated(name) });
       if (exported) rawExports.set(name, { kind: 'local', local: name });
     } else if (decl.type === 'VariableDeclaration') {
       const declKind = text(decl, 'kind') ?? 'let';
       for (const d of children(decl, 'declarations')) {
         const id = child(d, 'id');
-        const init = child(d, 'init') ?? null;
+        let init = child(d, 'init') ?? null;
+        // `let K = _K = class K {}`: the lowering's alias of a decorated class that names itself.
+        let alias: string | undefined;
+        const aliased = init?.type === 'AssignmentExpression' && child(init, 'right')?.type === 'ClassExpression' ? child(init, 'left') : undefined;
+        if (aliased?.type === 'Identifier' && id?.type === 'Identifier' && decorations.byClass.get(nameOf(id)!)?.cls) {
+          alias = nameOf(aliased)!;
+          init = child(init!, 'right')!;
+        }
         const names = patternNames(id);
         const enumFn = (declKind === 'var' || declKind === 'let') && id?.type === 'Identifier' ? enumFunction(d, names[0]!) : null;
         if (declKind === 'const' && id?.type === 'Identifier' && isFunctionValue(init ?? undefined)) {
           top.push({ kind: 'function', name: names[0]!, node: init!, idStart: id.start });
-        } else if (declKind === 'const' && id?.type === 'Identifier' && init?.type === 'ClassExpression') {
-          top.push({ kind: 'class', name: names[0]!, node: init, idStart: id.start });
+        } else if (
+          id?.type === 'Identifier' &&
+          init?.type === 'ClassExpression' &&
+          (declKind === 'const' || (declKind === 'let' && decorations.byClass.get(names[0]!)?.cls))
+        ) {
+          // `let K = class K {}` is how a class with class decorators comes out of the lowering.
+          top.push({ kind: 'class', name: names[0]!, node: init, idStart: id.start, ...decorated(names[0]!), ...(alias ? { alias } : {}) });
         } else {
           top.push({ kind: 'binding', names, declKind, id: id ?? null, value: init, node: d, ...(enumFn ? { enumFn } : {}) });
         }
@@ -111,6 +130,7 @@ export function classifyTopLevel(program: AstNode): TopLevel {
   };
 
   for (const stmt of children(program, 'body')) {
+    if (decorations.statements.has(stmt)) continue;
     switch (stmt.type) {
       case 'ImportDeclaration': {
         removed.push([stmt.start, stmt.end]);
@@ -171,6 +191,14 @@ export function classifyTopLevel(program: AstNode): TopLevel {
       default:
         top.push({ kind: 'effect', node: stmt });
     }
+  }
+  for (const [name, d] of decorations.byClass) {
+    if (top.some((t) => t.kind === 'class' && t.name === name && t.decorations === d)) continue;
+    const at = d.members[0] ?? d.cls?.statement;
+    throw new CompileFailure(
+      at?.start ?? 0,
+      `imago cannot tell which live class the decorators of ${name} apply to; declare ${name} as a class at the top level of the module`,
+    );
   }
   return { dependencies, imports, rawExports, starExports, top, removed };
 }

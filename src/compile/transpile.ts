@@ -22,6 +22,12 @@ export interface CompileOptions {
   readonly useDefineForClassFields?: boolean;
   /** tsconfig `strictNullChecks` (on with `strict`): off, a field's type also holds null and undefined. */
   readonly strictNullChecks?: boolean;
+  /**
+   * tsconfig `experimentalDecorators`: decorators are TypeScript's legacy kind, lowered to `_decorate`
+   * calls (and `design:*` metadata with `emitDecoratorMetadata`) that imago runs on the live class.
+   */
+  readonly experimentalDecorators?: boolean;
+  readonly emitDecoratorMetadata?: boolean;
   /** A CommonJS module (module-kind.ts): `require`, `module`, `exports`, `__filename`, `__dirname` are its own. */
   readonly commonjs?: boolean;
 }
@@ -77,9 +83,10 @@ function topLevelUsing(file: string, source: string): Diagnostic | null {
 export function transpile(file: string, source: string, options: CompileOptions = {}): TranspileResult {
   const lang = languageOf(file);
   const typescript = options.useDefineForClassFields === false ? { removeClassFieldsWithoutInitializer: true } : {};
-  // Node 20 is the floor: what it lacks is lowered (`using` declarations), with helpers imported from
-  // @oxc-project/runtime, which imago brings. Nothing else changes (checked over imago's own sources).
-  const result = transformSync(file, source, { lang, sourceType: 'module', sourcemap: true, typescript, target: 'node20' });
+  // Node 20 is the floor: what it lacks is lowered (`using` declarations, legacy decorators), with helpers
+  // imported from @oxc-project/runtime, which imago brings. Nothing else changes (checked over imago's own sources).
+  const decorator = options.experimentalDecorators ? { decorator: { legacy: true, emitDecoratorMetadata: options.emitDecoratorMetadata === true } } : {};
+  const result = transformSync(file, source, { lang, sourceType: 'module', sourcemap: true, typescript, target: 'node20', ...decorator });
   const errors = result.errors.filter((e) => e.severity === 'Error');
   if (errors.length > 0) {
     return {

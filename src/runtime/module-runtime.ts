@@ -4,6 +4,7 @@
 import { defineStatic } from './class-identity.js';
 import { commonJsGlobals } from './commonjs.js';
 import type { ImageContext } from './context.js';
+import { decorateClass } from './decorate-class.js';
 import { defineClass } from './define-class.js';
 import { mergeEnum } from './enums.js';
 import { createHotContext } from './hot.js';
@@ -25,6 +26,8 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
     privateName: (key: string): symbol => privateKey(record, key),
     defineClass: (name: string, impl: Constructor, initializers: Record<PropertyKey, () => unknown>): unknown =>
       defineClass(ctx, record, name, impl, initializers),
+    decorateClass: (stable: Constructor, members: ((version: object) => void) | null, cls: ((stable: object) => unknown) | null): void =>
+      decorateClass(ctx, record, stable, members, cls),
     defineStatic(target: object, key: PropertyKey, value: unknown): void {
       const before = Object.getOwnPropertyDescriptor(target, key);
       // The statement that defines it owns it: when the statement goes, the static goes (commit.ts).

@@ -1,0 +1,69 @@
+// Legacy decorators (tsconfig `experimentalDecorators`) on a live class. A class keeps one stable
+// constructor; each version of its body is a layer under it (class-identity.ts). So:
+// - member decorators run on each new version, on the layer that version installs (a method's wrapper
+//   is rebuilt with the method, and an old wrapper never shadows a new method);
+// - what they registered on the version as reflect-metadata becomes the stable class's own, replacing
+//   the previous version's (a DI container such as inversify reads it there);
+// - class decorators run on the stable class each time the class is defined, so a container or registry
+//   sees the one constructor every module holds. A class decorator that returns another class is
+//   refused: imago cannot make every holder of the class use the replacement.
+
+import type { ImageContext } from './context.js';
+import type { ModuleRecord } from './module-record.js';
+
+/** The reflect-metadata API on the global Reflect, when a program loaded it. */
+interface MetadataApi {
+  getOwnMetadataKeys(target: object): unknown[];
+  getOwnMetadata(key: unknown, target: object): unknown;
+  defineMetadata(key: unknown, value: unknown, target: object): void;
+  deleteMetadata(key: unknown, target: object): boolean;
+}
+
+function metadataApi(): MetadataApi | null {
+  const r = Reflect as unknown as Partial<MetadataApi>;
+  return typeof r.getOwnMetadataKeys === 'function' &&
+    typeof r.getOwnMetadata === 'function' &&
+    typeof r.defineMetadata === 'function' &&
+    typeof r.deleteMetadata === 'function'
+    ? (r as MetadataApi)
+    : null;
+}
+
+/** Replaces the own class-level metadata of `target` with `entries`. */
+function setOwnMetadata(api: MetadataApi, target: object, entries: ReadonlyArray<readonly [unknown, unknown]>): void {
+  for (const key of api.getOwnMetadataKeys(target)) api.deleteMetadata(key, target);
+  for (const [key, value] of entries) api.defineMetadata(key, value, target);
+}
+
+const ownMetadata = (api: MetadataApi, target: object): Array<[unknown, unknown]> =>
+  api.getOwnMetadataKeys(target).map((key) => [key, api.getOwnMetadata(key, target)]);
+
+/**
+ * Runs the lowered decorators of class `stable` (just defined): `members` with the version now
+ * installed, `cls` with the stable class.
+ */
+export function decorateClass(
+  ctx: ImageContext,
+  record: ModuleRecord,
+  stable: abstract new (...args: never[]) => object,
+  members: ((version: object) => void) | null,
+  cls: ((stable: object) => unknown) | null,
+): void {
+  const entry = ctx.classes.get(stable.prototype);
+  if (!entry) throw new Error(`imago lost track of a decorated class in ${record.rel}; please report this`);
+  const { identity } = entry;
+  members?.(identity.impl);
+  const api = metadataApi();
+  if (api) {
+    const before = ownMetadata(api, stable);
+    ctx.transaction?.onUndo(() => setOwnMetadata(api, stable, before));
+    setOwnMetadata(api, stable, ownMetadata(api, identity.impl));
+  }
+  if (!cls) return;
+  const result = cls(stable);
+  if (result !== undefined && result !== stable) {
+    throw new Error(
+      `a class decorator of ${identity.name} (${record.rel}) returned another class; imago keeps one live class for every module that holds it, so it cannot use a replacement: make the decorator change the class it is given (statics, metadata, registration) and return nothing`,
+    );
+  }
+}

@@ -1,0 +1,214 @@
+// TypeScript's legacy decorators (experimentalDecorators, emitDecoratorMetadata) on live classes, driven
+// through the CLI: real inversify and class-validator programs (pinned devDependencies), hand-written
+// decorators of every kind, a class decorator that returns another class (refused), and TC39
+// decorators (refused with the way out).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CLI, CliRun } from './helpers/cli.js';
+import { type TempProject, tempProject } from './helpers/project.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const options = (legacy: boolean): string =>
+  JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      target: 'ES2022',
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      allowImportingTsExtensions: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      ...(legacy ? { experimentalDecorators: true, emitDecoratorMetadata: true } : {}),
+    },
+  });
+
+/** A project resolving packages from imago's own (pinned) devDependencies. */
+function project(files: Record<string, string>, legacy = true): TempProject {
+  const p = tempProject({ 'tsconfig.json': options(legacy), ...files });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), p.path('node_modules'), 'dir');
+  return p;
+}
+
+const SVC = (word: string, decorated: boolean, extra = ''): string => `import { inject, injectable, postConstruct } from 'inversify';
+export const TYPES = { Repo: Symbol.for('Repo') };
+@injectable()
+export class Repo { find(): string { return 'row'; } }
+function loud(_t: object, _k: string, d: PropertyDescriptor): void {
+  const f = d.value as (...a: unknown[]) => string;
+  d.value = function (this: unknown, ...a: unknown[]): string { return f.apply(this, a).toUpperCase(); };
+}
+@injectable()
+export class Svc {
+  @inject(TYPES.Repo) propRepo!: Repo;
+  inits = 0;
+  constructor(@inject(TYPES.Repo) private repo: Repo, @inject('n') private n: number${extra}) {}
+  @postConstruct() init(): void { this.inits++; }
+  ${decorated ? '@loud ' : ''}greet(): string { return '${word} ' + this.repo.find() + ' ' + this.n + ' ' + (this.propRepo ? 'prop' : 'noprop') + ' ' + this.inits${extra ? " + ' ' + this.m" : ''}; }
+}
+`;
+
+describe('legacy decorators on live classes', () => {
+  it('inversify: the container resolves the one live class; edits to a decorated method, its decorator list and its injections apply; the singleton lives on', async () => {
+    const p = project({
+      'svc.ts': SVC('v1', true),
+      'main.ts': `import 'reflect-metadata';
+import { Container } from 'inversify';
+import { Repo, Svc, TYPES } from './svc.ts';
+const c = new Container();
+c.bind(TYPES.Repo).to(Repo);
+c.bind('n').toConstantValue(7);
+c.bind('m').toConstantValue('em');
+c.bind(Svc).toSelf().inSingletonScope();
+const one = c.get(Svc);
+const First = Svc;
+setInterval(() => {
+  const fresh = new Container({ parent: c });
+  fresh.bind(Svc).toSelf();
+  const other = fresh.get(Svc);
+  console.log(one.greet(), '|', other.greet(), '|', c.get(Svc) === one, one instanceof Svc, other instanceof First, Svc === First);
+}, 20);
+`,
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('V1 ROW 7 PROP 1 | V1 ROW 7 PROP 1 | true true true true'), 20000);
+      p.write({ 'svc.ts': SVC('v2', true) });
+      await cli.until('the method edit', () => cli.lines.includes('V2 ROW 7 PROP 1 | V2 ROW 7 PROP 1 | true true true true'), 15000);
+      p.write({ 'svc.ts': SVC('v3', false) });
+      await cli.until('the decorator removed', () => cli.lines.includes('v3 row 7 prop 1 | v3 row 7 prop 1 | true true true true'), 15000);
+      p.write({ 'svc.ts': SVC('v4', false, ", @inject('m') private m?: string") });
+      await cli.until('a new injected parameter', () => cli.lines.includes('v4 row 7 prop 1 undefined | v4 row 7 prop 1 em | true true true true'), 15000);
+      assert.equal(cli.reloads().filter((r) => r.ok).length, 3);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('class-validator: a changed constraint applies to objects made before the edit and after it', async () => {
+    const dto = (min: number): string =>
+      `import { IsString, MinLength } from 'class-validator';\nexport class Dto {\n  @IsString() name: unknown = 1;\n  @MinLength(${min}) tag = 'abcd';\n}\n`;
+    const p = project({
+      'dto.ts': dto(3),
+      'main.ts': `import { validateSync } from 'class-validator';
+import { Dto } from './dto.ts';
+const old = new Dto();
+const show = (d: Dto): string => validateSync(d).map((e) => e.property + ':' + Object.keys(e.constraints ?? {}).join('+')).join(',') || 'valid';
+setInterval(() => console.log('old', show(old), 'new', show(new Dto())), 20);
+`,
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('old name:isString new name:isString'), 20000);
+      p.write({ 'dto.ts': dto(6) });
+      await cli.until('the constraint edit', () => cli.lines.includes('old name:isString,tag:minLength new name:isString,tag:minLength'), 15000);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('hand-written decorators of every kind run once per version of the class: class, method, accessor, property, parameter, static; instances and the class identity are kept', async () => {
+    const thing = (prefix: string, extra: string): string => `import { field, param, register, twice, wrap } from './kinds.ts';
+@register('thing')
+export class Thing {
+  @field hp = 10;
+  @field static count = 0;
+  constructor(@param public name: string) { Thing.count++; }
+  @wrap('${prefix}') hello(@param who: string): string { return \`hello \${who} from \${this.name}\`; }
+  @twice get double(): number { return this.hp${extra}; }
+  @wrap('s') static make(): string { return new Thing('made').name; }
+}
+`;
+    const p = project({
+      'kinds.ts': `export const registry: unknown[] = [];
+export const seen: string[] = [];
+export function register(_label: string) {
+  return (cls: Function): void => { registry.push(cls); };
+}
+export function wrap(prefix: string) {
+  return (_t: object, key: string, d: PropertyDescriptor): void => {
+    const f = d.value as (...a: unknown[]) => unknown;
+    d.value = function (this: unknown, ...a: unknown[]) { return prefix + '(' + String(f.apply(this, a)) + ')'; };
+    seen.push('method ' + key);
+  };
+}
+export function twice(_t: object, key: string, d: PropertyDescriptor): void {
+  const g = d.get!;
+  d.get = function (this: unknown) { return (g.call(this) as number) * 2; };
+  seen.push('accessor ' + key);
+}
+export function field(t: object, key: string): void { seen.push('field ' + key + (typeof t === 'function' ? ' static' : '')); }
+export function param(_t: object, key: string | undefined, index: number): void { seen.push('param ' + String(key) + '#' + index); }
+`,
+      'thing.ts': thing('a', ''),
+      'main.ts': `import { registry, seen } from './kinds.ts';
+import { Thing } from './thing.ts';
+const t = new Thing('t');
+console.log(seen.join(', '));
+setInterval(() => console.log(t.hello('x'), t.double, Thing.make(), registry.length, registry.every((r) => r === Thing), t instanceof Thing), 20);
+`,
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('a(hello x from t) 20 s(made) 1 true true'), 20000);
+      assert.ok(
+        cli.lines.includes('field hp, field count static, param hello#0, method hello, accessor double, method make, param undefined#0'),
+        cli.lines.slice(0, 3).join('\n'),
+      );
+      p.write({ 'thing.ts': thing('b', ' + 1') });
+      // The class decorator ran again on the same class (a registry sees it twice: docs/compatibility.md).
+      await cli.until('the edit', () => cli.lines.includes('b(hello x from t) 22 s(made) 2 true true'), 15000);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('refuses a class decorator that returns another class, and the previous version keeps running', async () => {
+    const thing = (decorator: string, word: string): string =>
+      `function replace(c: any): any { return class extends c {}; }\nfunction keep(_c: Function): void {}\nreplace;\nkeep;\n@${decorator}\nexport class Thing { hi(): string { return '${word}'; } }\n`;
+    const p = project({
+      'thing.ts': thing('keep', 'one'),
+      'main.ts': "import { Thing } from './thing.ts';\nconst t = new Thing();\nsetInterval(() => console.log(t.hi()), 20);\n",
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('one'), 20000);
+      p.write({ 'thing.ts': thing('replace', 'two') });
+      const rejected = await cli.until('the rejection', () => cli.reloads().find((r) => !r.ok), 15000);
+      assert.match(JSON.stringify(rejected.errors), /a class decorator of Thing \(thing\.ts\) returned another class/);
+      assert.match(cli.stderr, /make the decorator change the class it is given/);
+      const after = cli.lines.length;
+      await cli.until('more output', () => cli.lines.length > after + 3);
+      assert.equal(cli.lines.at(-1), 'one', 'the previous version runs on');
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('refuses TC39 decorators (no experimentalDecorators) at file:line, with the way out', () => {
+    const p = project(
+      {
+        'main.ts':
+          'function logged<T>(f: T, _c: ClassMethodDecoratorContext): T { return f; }\nclass A {\n  @logged m(): number { return 1; }\n}\nconsole.log(new A().m());\n',
+      },
+      false,
+    );
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], { cwd: p.dir, encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /main\.ts:3:3 IMAGO_COMPILE: imago runs TypeScript's legacy decorators .* but not yet the TC39 kind: set experimentalDecorators/);
+      assert.equal(r.stdout, '');
+    } finally {
+      p.remove();
+    }
+  });
+});
