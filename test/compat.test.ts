@@ -122,6 +122,25 @@ describe('compatibility', () => {
     }
   });
 
+  it('a broken file restored to the text that runs is said to match it again, and the rejection is cleared', async () => {
+    const good = 'export function f(): number { return 1; }\nsetInterval(() => console.log(f()), 10);\n';
+    const p = tempProject({ 'main.ts': good });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('1'), 20000);
+      p.write({ 'main.ts': good.replace('return 1;', 'return 1 +;') });
+      await cli.until('the rejection', () => cli.reloads().some((r) => !r.ok));
+      p.write({ 'main.ts': good });
+      const restored = await cli.until('the restore', () => cli.reloads().find((r) => r.ok));
+      assert.equal(restored.cause, 'restored');
+      assert.match(cli.stderr, /\[imago\] main\.ts matches the running version again: nothing to swap, the rejected change is cleared\n/);
+      assert.doesNotMatch(cli.stderr, /reloaded main\.ts/);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
   it('a using declaration in a function disposes at its end; a top-level one is refused with the way out', () => {
     const res = "class Res { constructor(readonly name: string) {} [Symbol.dispose](): void { console.log('disposed ' + this.name); } }\n";
     const r = runOnce({ 'main.ts': `${res}export function work(): void {\n  using r = new Res('a');\n  console.log('in ' + r.name);\n}\nwork();\n` });

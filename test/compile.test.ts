@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { compileModule } from '../src/compile/compile-module.js';
 import type { CompiledModule } from '../src/compile/compiled-module.js';
 import { codeFrame } from '../src/compile/source-text.js';
+import type { DecoratorLowering } from '../src/compile/tc39-decorators.js';
+import { lowerDecorators } from '../src/host/decorator-lowering.js';
 
 function compile(source: string): CompiledModule {
   const r = compileModule('m.ts', source);
@@ -244,11 +246,17 @@ describe('compile: imports and exports', () => {
 });
 
 describe('compile: errors and positions', () => {
-  it('rejects decorators and accessor fields with the place and what to do', () => {
+  it("without the host's lowering, rejects TC39 decorators and accessor fields with the place and what to do", () => {
     const dec = compileModule('m.ts', 'function d(_t: unknown, _k: string): void {}\nclass K {\n  @d m(): void {}\n}\n');
-    assert.ok(!dec.ok && dec.errors[0]!.line === 3 && /cannot run decorators yet/.test(dec.errors[0]!.message), 'a decorator is rejected at 3:3');
+    assert.ok(
+      !dec.ok && dec.errors[0]!.line === 3 && /cannot run TC39 decorators without the lowering/.test(dec.errors[0]!.message),
+      'a decorator is rejected at 3:3',
+    );
     const acc = compileModule('m.ts', 'class K {\n  accessor x = 1;\n}\n');
-    assert.ok(!acc.ok && acc.errors[0]!.line === 2 && /cannot run `accessor` fields yet/.test(acc.errors[0]!.message), 'an accessor field is rejected at 2:3');
+    assert.ok(
+      !acc.ok && acc.errors[0]!.line === 2 && /cannot run `accessor` fields without the lowering/.test(acc.errors[0]!.message),
+      'an accessor field is rejected at 2:3',
+    );
   });
   it('reports a syntax error at its TypeScript line and column with a code frame', () => {
     const r = compileModule('m.ts', "type T = number;\nconst a: T = 1;\nexport function f(): string { return 'x' +; }\n");
@@ -274,5 +282,56 @@ describe('compile: errors and positions', () => {
     assert.equal(frame.includes('\u001b'), false, 'no escape sequence reaches the terminal');
     assert.match(frame, /> 2 \| const \u241b\[2Jb = \u2407;/);
     assert.match(frame, /\| {7}\^/, 'the caret column is unchanged');
+  });
+});
+
+describe('compile: TC39 decorators and accessor fields', () => {
+  const counting = (): { lower: DecoratorLowering; calls: string[] } => {
+    const calls: string[] = [];
+    return {
+      calls,
+      lower: (js, file) => {
+        calls.push(file);
+        return lowerDecorators(js, file);
+      },
+    };
+  };
+
+  it('lowers only files that need it: class decorators alone move to the stable class without the transform', () => {
+    const { lower, calls } = counting();
+    const plain = compileModule('p.ts', 'export class K { m(): number { return 1; } }\n', { lowerDecorators: lower });
+    assert.ok(plain.ok);
+    const onlyClass = compileModule('c.ts', 'function d(_c: unknown, _x: ClassDecoratorContext): void {}\n@d export class K { m(): number { return 1; } }\n', {
+      lowerDecorators: lower,
+    });
+    assert.ok(onlyClass.ok);
+    assert.deepEqual(calls, [], 'neither file went through the transform');
+    const member = compileModule(
+      'm.ts',
+      'function d(f: unknown, _x: ClassMethodDecoratorContext): unknown { return f; }\nexport class K { @d m(): number { return 1; } }\n',
+      { lowerDecorators: lower },
+    );
+    assert.ok(member.ok);
+    const accessor = compileModule('a.ts', 'export class K { accessor x = 1; }\n', { lowerDecorators: lower });
+    assert.ok(accessor.ok);
+    assert.deepEqual(calls, ['m.ts', 'a.ts']);
+  });
+
+  it("keeps positions in a lowered file pointing into its TypeScript, and reports the transform's failure at the file", () => {
+    const source =
+      'function d(f: unknown, _x: ClassMethodDecoratorContext): unknown { return f; }\nexport class K {\n  @d m(): number { return 1; }\n  n(): number { return missing; }\n}\n';
+    const r = compileModule('m.ts', source, { lowerDecorators });
+    assert.ok(r.ok);
+    const at = r.module.code.indexOf('missing');
+    const pos = r.module.positions.sourceOfJs(r.module.positions.jsOffset(at));
+    // Two maps chained: the line is exact, the column is the statement's (`return missing` spans 18-32).
+    assert.equal(pos.line, 4);
+    assert.ok(pos.column >= 18 && pos.column <= 32, `column ${pos.column}`);
+    const failing = compileModule('m.ts', source, {
+      lowerDecorators: () => {
+        throw new Error('SWC: Unexpected token');
+      },
+    });
+    assert.ok(!failing.ok && /^imago could not lower the decorators of this file: SWC: Unexpected token$/.test(failing.errors[0]!.message));
   });
 });

@@ -1,15 +1,14 @@
 // TypeScript's legacy decorators (experimentalDecorators, emitDecoratorMetadata) on live classes, driven
 // through the CLI: real inversify and class-validator programs (pinned devDependencies), hand-written
-// decorators of every kind, a class decorator that returns another class (refused), and TC39
-// decorators (refused with the way out).
+// decorators of every kind, a class decorator that returns another class (refused); and TC39
+// decorators (lowered by SWC) of every kind, and `accessor` fields.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CLI, CliRun } from './helpers/cli.js';
+import { CliRun } from './helpers/cli.js';
 import { type TempProject, tempProject } from './helpers/project.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -193,21 +192,139 @@ setInterval(() => console.log(t.hello('x'), t.double, Thing.make(), registry.len
       p.remove();
     }
   });
+});
 
-  it('refuses TC39 decorators (no experimentalDecorators) at file:line, with the way out', () => {
+const TC39_KINDS = `export const log: string[] = [];
+export const registry: unknown[] = [];
+export function logged(f: any, c: ClassMethodDecoratorContext): any {
+  c.addInitializer(function () { log.push('init ' + String(c.name)); });
+  (c.metadata as Record<string, unknown>)[String(c.name)] = 'logged';
+  return function (this: unknown, ...a: unknown[]) { return 'L(' + String(f.apply(this, a)) + ')'; };
+}
+export function register(cls: Function, c: ClassDecoratorContext): void {
+  (c.metadata as Record<string, unknown>)['registered'] = true;
+  c.addInitializer(function () { registry.push(this); });
+}
+export function orDefault(v: string) {
+  return (_: undefined, _c: ClassFieldDecoratorContext) => (initial: string | undefined): string | undefined => initial ?? v;
+}
+export function tracked(target: ClassAccessorDecoratorTarget<any, number>, c: ClassAccessorDecoratorContext<any, number>): ClassAccessorDecoratorResult<any, number> {
+  return { get(this: any) { log.push('get ' + String(c.name)); return target.get.call(this); }, set(this: any, v: number) { target.set.call(this, v); } };
+}
+export function shout(f: any, _c: ClassGetterDecoratorContext): any {
+  return function (this: unknown) { return String(f.call(this)).toUpperCase(); };
+}
+export function tag(_f: unknown, c: ClassMethodDecoratorContext): void {
+  (c.metadata as Record<string, unknown>)[String(c.name)] = 'tagged';
+}
+export function replace(cls: any, _c: ClassDecoratorContext): any { return class extends cls {}; }
+`;
+
+const GREETER = (word: string, classDecorator = '@register'): string => `import { logged, orDefault, register, replace, shout, tag, tracked } from './kinds.ts';
+replace;
+${classDecorator}
+export class Greeter {
+  @orDefault('world') name: string | undefined = undefined;
+  @tracked accessor count = 0;
+  #secret = 42;
+  @logged greet(): string { this.count++; return '${word} ' + this.name + ' ' + this.#secret + ' ' + this.count; }
+  @shout get upper(): string { return this.greet(); }
+  @tag static make(): Greeter { return new Greeter(); }
+  fail(): string { throw new Error('failed in greeter'); }
+}
+`;
+
+describe('TC39 decorators on live classes', () => {
+  it('every kind runs (class, method, field, auto-accessor, getter, static); edits re-apply them to the new version; instances, state and the class identity are kept', async () => {
     const p = project(
       {
-        'main.ts':
-          'function logged<T>(f: T, _c: ClassMethodDecoratorContext): T { return f; }\nclass A {\n  @logged m(): number { return 1; }\n}\nconsole.log(new A().m());\n',
+        'kinds.ts': TC39_KINDS,
+        'greeter.ts': GREETER('v1'),
+        'main.ts': `import { log, registry } from './kinds.ts';
+import { Greeter } from './greeter.ts';
+const g = Greeter.make();
+const meta = (): string => JSON.stringify((Greeter as any)[(Symbol as any).metadata ?? Symbol.for('Symbol.metadata')]);
+let ticks = 0;
+setInterval(() => {
+  log.length = 0;
+  const line = [g.greet(), g.upper, registry.length > 0 && registry.every((r) => r === Greeter), g instanceof Greeter, meta()].join(' | ');
+  console.log(line, '#', log.join(','));
+  if (++ticks % 10 === 0) { try { g.fail(); } catch (e) { console.log('stack', (e as Error).stack!.split('\\n')[1]!.trim()); } }
+}, 20);
+`,
       },
       false,
     );
+    const cli = CliRun.run(p.dir, ['main.ts']);
     try {
-      const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], { cwd: p.dir, encoding: 'utf8', timeout: 30000 });
-      assert.equal(r.status, 1);
-      assert.match(r.stderr, /main\.ts:3:3 IMAGO_COMPILE: imago runs TypeScript's legacy decorators .* but not yet the TC39 kind: set experimentalDecorators/);
-      assert.equal(r.stdout, '');
+      const first = await cli.until('the program to run', () => cli.lines.find((l) => l.startsWith('L(v1 world 42 ')), 20000);
+      assert.match(
+        first,
+        /^L\(v1 world 42 (\d+)\) \| L\(V1 WORLD 42 \d+\) \| true \| true \| \{"make":"tagged","greet":"logged","registered":true\} # get count,get count/,
+      );
+      const stack = await cli.until('a stack trace', () => cli.lines.find((l) => l.startsWith('stack ')));
+      assert.match(stack, /greeter\.ts:11:/, 'positions in a lowered file point into its TypeScript');
+      const before = Number(/ (\d+)\) \|/.exec(cli.lines.filter((l) => l.startsWith('L(v1')).at(-1)!)![1]);
+      p.write({ 'greeter.ts': GREETER('v2') });
+      const after = await cli.until('the edit', () => cli.lines.find((l) => l.startsWith('L(v2 world 42 ')), 15000);
+      assert.ok(Number(/ (\d+)\) \|/.exec(after)![1]) > before, 'the accessor count lived on');
+      assert.match(after, /\| true \| true \| \{"make":"tagged","greet":"logged","registered":true\}/);
     } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('a TC39 class decorator that returns another class is refused; the previous version keeps running', async () => {
+    const p = project(
+      {
+        'kinds.ts': TC39_KINDS,
+        'greeter.ts': GREETER('v1'),
+        'main.ts': "import { Greeter } from './greeter.ts';\nconst g = Greeter.make();\nsetInterval(() => console.log(g.greet().slice(0, 10)), 20);\n",
+      },
+      false,
+    );
+    const cli = CliRun.run(p.dir, ['--typecheck', 'warn', 'main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('L(v1 world'), 20000);
+      p.write({ 'greeter.ts': GREETER('v2', '@replace') });
+      const rejected = await cli.until('the rejection', () => cli.reloads().find((r) => !r.ok), 15000);
+      assert.match(JSON.stringify(rejected.errors), /a class decorator of Greeter \(greeter\.ts\) returned another class/);
+      const after = cli.lines.length;
+      await cli.until('more output', () => cli.lines.length > after + 3);
+      assert.equal(cli.lines.at(-1), 'L(v1 world', 'the previous version runs on');
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it('a decorator added to one class of a module leaves the other decorated classes working; accessor fields without decorators keep their values', async () => {
+    const m = (
+      bDecorated: boolean,
+    ): string => `export function logged(f: any, _c: ClassMethodDecoratorContext): any { return function (this: unknown) { return 'L' + f.call(this); }; }
+export class A { @logged m(): string { return 'a'; } }
+export class B { ${bDecorated ? '@logged ' : ''}n(): string { return 'b'; } }
+export class C { accessor hits = 0; static accessor total = 0; hit(): string { this.hits++; C.total++; return this.hits + '/' + C.total; } }
+`;
+    const p = project(
+      {
+        'm.ts': m(false),
+        'main.ts':
+          "import { A, B, C } from './m.ts';\nconst a = new A();\nconst c = new C();\nsetInterval(() => console.log(a.m(), new A().m(), new B().n(), c.hit()), 20);\n",
+      },
+      false,
+    );
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.find((l) => l.startsWith('La La b ')), 20000);
+      const hits = Number(/ (\d+)\/\d+$/.exec(cli.lines.at(-1)!)![1]);
+      p.write({ 'm.ts': m(true) });
+      const after = await cli.until('the edit', () => cli.lines.find((l) => l.startsWith('La La Lb ')), 15000);
+      const [h, total] = /(\d+)\/(\d+)$/.exec(after)!.slice(1).map(Number);
+      assert.ok(h! > hits && h === total, `accessor state lived on (${after})`);
+    } finally {
+      cli.kill();
       p.remove();
     }
   });

@@ -3,7 +3,7 @@
 // and static blocks leave the class body to become state items, and a class's references to its own
 // name reach its stable identity rather than the version being defined.
 
-import { type AstNode, child, children, isNode, nameOf, text } from './ast.js';
+import { type AstNode, child, children, isNode, nameOf, text, walk } from './ast.js';
 import type { Edit } from './emitter.js';
 
 /** A static member taken out of a top-level class body. */
@@ -14,10 +14,33 @@ export type StaticMember =
 const isClass = (node: AstNode): boolean => node.type === 'ClassDeclaration' || node.type === 'ClassExpression';
 const isMember = (node: AstNode): boolean => node.type === 'PropertyDefinition' || node.type === 'MethodDefinition' || node.type === 'AccessorProperty';
 
-/** The static fields and static blocks of a class, in order. */
+/**
+ * The static block in which lowered TC39 decorators decorate the class being defined
+ * (`_apply_decs_2311(this, ...)`, tc39-decorators.ts), or undefined. It stays in the class body: it
+ * decorates each version as that version is defined.
+ */
+export function decoratingBlock(cls: AstNode): AstNode | undefined {
+  return children(child(cls, 'body')!, 'body').find((m) => {
+    if (m.type !== 'StaticBlock') return false;
+    let found = false;
+    walk(m, (node) => {
+      if (found) return false;
+      const callee = child(node, 'callee');
+      if (node.type === 'CallExpression' && callee?.type === 'Identifier' && /^_apply_decs_\d+$/.test(nameOf(callee) ?? '')) {
+        found = children(node, 'arguments')[0]?.type === 'ThisExpression';
+      }
+      return !found;
+    });
+    return found;
+  });
+}
+
+/** The static fields and static blocks of a class, in order (the decorating block aside). */
 export function staticMembers(cls: AstNode): StaticMember[] {
   const out: StaticMember[] = [];
+  const decorating = decoratingBlock(cls);
   for (const m of children(child(cls, 'body')!, 'body')) {
+    if (m === decorating) continue;
     if (m.type === 'StaticBlock') out.push({ kind: 'block', node: m });
     else if (m.type === 'PropertyDefinition' && m['static'] === true) {
       out.push({ kind: 'field', node: m, key: child(m, 'key')!, computed: m['computed'] === true, value: child(m, 'value') ?? null });

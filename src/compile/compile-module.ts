@@ -106,15 +106,15 @@ function compileProgram(
         }
         break;
       case 'Decorator':
-        // Left in the output only when tsconfig.json does not set experimentalDecorators: TC39 decorators.
+        // Left in the output only when the host lowers no TC39 decorators (the Node host does).
         throw new CompileFailure(
           node.start,
-          'imago runs TypeScript\'s legacy decorators (tsconfig.json "experimentalDecorators": true, as NestJS, TypeORM, inversify and class-validator use) but not yet the TC39 kind: set experimentalDecorators if these decorators were written for it, or call the decorator as a function (x = dec(x))',
+          'imago cannot run TC39 decorators without the lowering its Node host brings; run the program with imago run, or set "experimentalDecorators": true in tsconfig.json if these decorators were written for TypeScript\'s legacy kind',
         );
       case 'AccessorProperty':
         throw new CompileFailure(
           node.start,
-          'imago cannot run `accessor` fields yet: Node 20 does not support them; write a getter and setter over a private field instead',
+          'imago cannot run `accessor` fields without the lowering its Node host brings; run the program with imago run, or write a getter and setter over a private field',
         );
       case 'MetaProperty':
         if (nameOf(child(node, 'meta')) === 'import') edits.push({ start: node.start, end: node.end, text: META });

@@ -41,27 +41,32 @@ export function emitClass(
   /** The text of [start, end) with the bodies of following closures left out (emit-sites.ts). */
   masked: (start: number, end: number) => string,
 ): void {
-  const { name, node, decorations } = item;
+  const { name, node, decorations: d } = item;
   const cls = member(S, name);
   const heritage = child(node, 'superClass');
   const reads = heritage ? readsWithin(heritage.start, heritage.end) : { local: [], imported: [] };
-  emitter
-    .insert(`${isAsync ? 'async ' : ''}function () { ${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `)
-    .copy(node.start, node.end);
+  emitter.insert(`${isAsync ? 'async ' : ''}function () { `);
+  // TC39 member decorators are evaluated first, as in the class body (the decorating block reads them).
+  for (const stmt of d?.prelude ?? []) emitter.copy(stmt.start, stmt.end).insert(' ');
+  emitter.insert(`${cls} = ${isAsync ? 'await ' : ''}${RT}.defineClass(${JSON.stringify(name)}, `).copy(node.start, node.end);
   emitFieldInitializers(emitter, node, symbolFor);
   emitter.insert(');');
   if (item.alias) emitter.insert(` ${member(S, item.alias)} = ${cls};`);
   let itemText = js.slice(node.start, node.end);
-  if (decorations) {
+  if (d && (d.members.length > 0 || d.cls)) {
     // Lowered legacy decorators: the member ones on the new version, the class ones on the stable class.
     emitter.insert(` ${RT}.decorateClass(${cls}, function (${DECORATED}) { `);
-    for (const stmt of decorations.members) emitter.copy(stmt.start, stmt.end).insert(' ');
+    for (const stmt of d.members) emitter.copy(stmt.start, stmt.end).insert(' ');
     emitter.insert(`}, `);
-    if (decorations.cls) emitter.insert(`function (${DECORATED}) { return `).copy(decorations.cls.call.start, decorations.cls.call.end).insert('; }');
+    if (d.cls) emitter.insert(`function (${DECORATED}) { return `).copy(d.cls.call.start, d.cls.call.end).insert('; }');
     else emitter.insert('null');
     emitter.insert(');');
+  }
+  // TC39 class decorators, on the stable class.
+  if (d?.tc39) emitter.insert(` ${RT}.classDecorators(${cls}, `).copy(d.tc39.decorators.start, d.tc39.decorators.end).insert(');');
+  if (d) {
     // The class is defined again when its decorators change, and when a name they read does.
-    for (const stmt of [...decorations.members, ...(decorations.cls ? [decorations.cls.statement] : [])]) {
+    for (const stmt of [...d.prelude, ...d.members, ...(d.cls ? [d.cls.statement] : []), ...(d.tc39 ? [d.tc39.statement] : [])]) {
       itemText += `\n${js.slice(stmt.start, stmt.end)}`;
       const r = readsWithin(stmt.start, stmt.end);
       reads.local.push(...r.local.filter((n) => n !== name && !reads.local.includes(n)));

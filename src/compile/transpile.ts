@@ -4,6 +4,7 @@
 import { parseSync } from 'oxc-parser';
 import { transformSync } from 'oxc-transform';
 import { type Diagnostic, diagnosticAt } from './diagnostic.js';
+import { type DecoratorLowering, withoutTc39Decorators } from './tc39-decorators.js';
 
 /** The source map oxc returns (version 3, `mappings` still encoded). */
 export interface RawSourceMap {
@@ -28,6 +29,8 @@ export interface CompileOptions {
    */
   readonly experimentalDecorators?: boolean;
   readonly emitDecoratorMetadata?: boolean;
+  /** Lowers TC39 decorators (tc39-decorators.ts); supplied by the host. Without it they are refused. */
+  readonly lowerDecorators?: DecoratorLowering;
   /** A CommonJS module (module-kind.ts): `require`, `module`, `exports`, `__filename`, `__dirname` are its own. */
   readonly commonjs?: boolean;
 }
@@ -99,5 +102,17 @@ export function transpile(file: string, source: string, options: CompileOptions 
   const topUsing = result.code.includes('_usingCtx') ? topLevelUsing(file, source) : null;
   if (topUsing) return { ok: false, errors: [topUsing] };
   const map = result.map ? { version: result.map.version, sources: result.map.sources, names: result.map.names, mappings: result.map.mappings } : null;
-  return { ok: true, code: result.code, map };
+  // TC39 decorators and `accessor` fields (legacy decorators are lowered by oxc above).
+  if (!options.lowerDecorators) return { ok: true, code: result.code, map };
+  try {
+    const lowered = withoutTc39Decorators(file, result.code, map, options.lowerDecorators);
+    return { ok: true, code: lowered?.code ?? result.code, map: lowered ? lowered.map : map };
+  } catch (e: unknown) {
+    return {
+      ok: false,
+      errors: [
+        diagnosticAt(file, source, 0, `imago could not lower the decorators of this file: ${e instanceof Error ? e.message : String(e)}`, 'IMAGO_COMPILE'),
+      ],
+    };
+  }
 }

@@ -24,7 +24,11 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
   return image.subscribe((event) => {
     switch (event.kind) {
       case 'reload':
-        if (event.ok) {
+        if (event.ok && event.cause === 'restored') {
+          out.line(
+            `${event.files.join(', ')} ${event.files.length > 1 ? 'match' : 'matches'} the running version again: nothing to swap, the rejected change is cleared`,
+          );
+        } else if (event.ok) {
           out.line(
             `${event.cause === 'import' ? 'loaded' : 'reloaded'} ${event.files.join(', ')}${event.cause === 'import' ? ' for import()' : ''} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`,
           );

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
+import { lowerDecorators } from './decorator-lowering.js';
 import { createInstanceFinder } from './instances.js';
 import { captureTimers } from './node-host.js';
 
@@ -99,6 +100,7 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
     requirePlatform(specifier) {
       return createRequire(import.meta.url)(specifier);
     },
+    lowerDecorators,
     moduleKind(file) {
       return moduleKindOf(file, path.posix.dirname, (dir) => {
         const text = files.get(path.posix.join(dir, 'package.json'));

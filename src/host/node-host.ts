@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
+import { lowerDecorators } from './decorator-lowering.js';
 import { createInstanceFinder } from './instances.js';
 import { workerThreadsFor } from './workers.js';
 
@@ -123,6 +124,7 @@ export function createNodeHost(): Host {
     requirePlatform(specifier, fromFile) {
       return createRequire(fromFile)(specifier);
     },
+    lowerDecorators,
     moduleKind(file) {
       return moduleKindOf(file, path.dirname, (dir) => {
         const known = packageTypes.get(dir);

@@ -7,6 +7,8 @@
 // - class decorators run on the stable class each time the class is defined, so a container or registry
 //   sees the one constructor every module holds. A class decorator that returns another class is
 //   refused: imago cannot make every holder of the class use the replacement.
+// TC39 decorators (tsconfig without experimentalDecorators): member decorators are lowered into the
+// class body and run on each version as it is defined; class decorators run here, on the stable class.
 
 import type { ImageContext } from './context.js';
 import type { ModuleRecord } from './module-record.js';
@@ -60,10 +62,59 @@ export function decorateClass(
     setOwnMetadata(api, stable, ownMetadata(api, identity.impl));
   }
   if (!cls) return;
-  const result = cls(stable);
-  if (result !== undefined && result !== stable) {
-    throw new Error(
-      `a class decorator of ${identity.name} (${record.rel}) returned another class; imago keeps one live class for every module that holds it, so it cannot use a replacement: make the decorator change the class it is given (statics, metadata, registration) and return nothing`,
-    );
+  refuseReplacement(record, identity.name, stable, cls(stable));
+}
+
+function refuseReplacement(record: ModuleRecord, name: string, stable: object, result: unknown): void {
+  if (result === undefined || result === stable) return;
+  throw new Error(
+    `a class decorator of ${name} (${record.rel}) returned another class; imago keeps one live class for every module that holds it, so it cannot use a replacement: make the decorator change the class it is given (statics, metadata, registration) and return nothing`,
+  );
+}
+
+/** Where TC39 decorators keep a class's metadata (`Symbol.metadata`, not yet in Node 20: the lowering's fallback). */
+const metadataKey = (): symbol => (Symbol as { metadata?: symbol }).metadata ?? Symbol.for('Symbol.metadata');
+
+/**
+ * Applies TC39 class decorators to `stable` (just defined), last first, as the proposal does: each gets
+ * the class and `{ kind: 'class', name, metadata, addInitializer }`; initializers run once all have.
+ * `metadata` is the one member decorators of this version filled (the version's own), so
+ * `K[Symbol.metadata]` reads the current version's.
+ */
+export function classDecorators(
+  ctx: ImageContext,
+  record: ModuleRecord,
+  stable: abstract new (...args: never[]) => object,
+  decorators: readonly unknown[],
+): void {
+  const entry = ctx.classes.get(stable.prototype);
+  if (!entry) throw new Error(`imago lost track of a decorated class in ${record.rel}; please report this`);
+  const { identity } = entry;
+  const impl = identity.impl as unknown as Record<symbol, unknown>;
+  const key = metadataKey();
+  if (!Object.hasOwn(impl, key)) {
+    const parent = (Object.getPrototypeOf(impl) as Record<symbol, unknown> | null)?.[key];
+    Object.defineProperty(impl, key, { value: Object.create((parent as object | undefined) ?? null), enumerable: true, configurable: true, writable: true });
   }
+  const metadata = impl[key];
+  const initializers: Array<() => unknown> = [];
+  for (let i = decorators.length - 1; i >= 0; i--) {
+    const decorator = decorators[i];
+    if (typeof decorator !== 'function') throw new TypeError(`a class decorator of ${identity.name} (${record.rel}) is not a function`);
+    let applied = false;
+    const context = {
+      kind: 'class',
+      name: identity.name,
+      metadata,
+      addInitializer(initializer: unknown): void {
+        if (applied) throw new TypeError('addInitializer called after its decorator returned');
+        if (typeof initializer !== 'function') throw new TypeError('an initializer must be a function');
+        initializers.push(initializer as () => unknown);
+      },
+    };
+    const result: unknown = decorator.call(undefined, stable, context);
+    applied = true;
+    refuseReplacement(record, identity.name, stable, result);
+  }
+  for (const initializer of initializers) initializer.call(stable);
 }

@@ -89,8 +89,11 @@ export type ImageEvent =
       readonly summary: ChangeSummary;
       /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
       readonly typecheck?: TypecheckReport;
-      /** `import`: the program loaded the files with `import()`; no edit. */
-      readonly cause?: 'import';
+      /**
+       * `import`: the program loaded the files with `import()`; no edit. `restored`: after a rejected
+       * change, the files are back to the text that runs (nothing to swap; the rejection is cleared).
+       */
+      readonly cause?: 'import' | 'restored';
     }
   | {
       readonly kind: 'reload';

@@ -19,6 +19,7 @@ export interface Paths {
   isAbsolute(path: string): boolean;
 }
 
+import type { DecoratorLowering } from '../compile/tc39-decorators.js';
 import type { ModuleKind } from './module-kind.js';
 
 export type CompiledFunction = (...args: unknown[]) => unknown;
@@ -42,6 +43,8 @@ export interface Host {
   importPlatform(specifier: string, fromFile: string): Promise<object>;
   /** `require(specifier)` of a package or builtin from `fromFile`, as Node's require does it (synchronous). */
   requirePlatform(specifier: string, fromFile: string): unknown;
+  /** Lowers TC39 decorators for Node (compile/tc39-decorators.ts); without it a file using them is refused. */
+  readonly lowerDecorators?: DecoratorLowering;
   /** What Node makes of a project file: an ES module or a CommonJS module (module-kind.ts). */
   moduleKind(file: string): ModuleKind;
   /** `file://` URL of an absolute path. */

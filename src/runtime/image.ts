@@ -288,7 +288,7 @@ export class Image {
       this.#rejected = false;
       this.#typesFailing = false;
       const ms = host.now() - t0;
-      this.publish({ kind: 'reload', ok: true, files: rel, ms, applyMs: prepareMs, summary: EMPTY_SUMMARY });
+      this.publish({ kind: 'reload', ok: true, files: rel, ms, applyMs: prepareMs, summary: EMPTY_SUMMARY, cause: 'restored' });
       return { kind: 'applied', files: rel, ms, applyMs: prepareMs, summary: EMPTY_SUMMARY };
     }
     let typecheck: TypecheckReport | undefined;

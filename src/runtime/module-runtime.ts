@@ -4,7 +4,7 @@
 import { defineStatic } from './class-identity.js';
 import { commonJsGlobals } from './commonjs.js';
 import type { ImageContext } from './context.js';
-import { decorateClass } from './decorate-class.js';
+import { classDecorators, decorateClass } from './decorate-class.js';
 import { defineClass } from './define-class.js';
 import { mergeEnum } from './enums.js';
 import { createHotContext } from './hot.js';
@@ -28,6 +28,7 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       defineClass(ctx, record, name, impl, initializers),
     decorateClass: (stable: Constructor, members: ((version: object) => void) | null, cls: ((stable: object) => unknown) | null): void =>
       decorateClass(ctx, record, stable, members, cls),
+    classDecorators: (stable: Constructor, decorators: readonly unknown[]): void => classDecorators(ctx, record, stable, decorators),
     defineStatic(target: object, key: PropertyKey, value: unknown): void {
       const before = Object.getOwnPropertyDescriptor(target, key);
       // The statement that defines it owns it: when the statement goes, the static goes (commit.ts).

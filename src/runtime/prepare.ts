@@ -153,7 +153,11 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const source = moduleSource(id, text);
-    const result = compileModule(record.rel, source, { ...ctx.compileOptions, commonjs: record.kind === 'commonjs' });
+    const result = compileModule(record.rel, source, {
+      ...ctx.compileOptions,
+      commonjs: record.kind === 'commonjs',
+      ...(ctx.host.lowerDecorators ? { lowerDecorators: ctx.host.lowerDecorators } : {}),
+    });
     if (!result.ok) {
       parseErrors.push(...result.errors);
       continue;

@@ -1,0 +1,85 @@
+// TC39 decorators (TypeScript 5's standard kind, without experimentalDecorators) in the JavaScript oxc
+// printed, which keeps them as written. Node 20 cannot run them, so:
+// - the decorators of a top-level class leave the class (blanked, so every other offset stays) and come
+//   back as `__imago_classDecorators("K", [dec, ...])` after the module's code: imago applies them to
+//   the stable class (decorate-class.ts), which every module holds, not to one version of it;
+// - member decorators (and those of nested classes) are lowered by the host's transform (SWC): the
+//   lowering runs them in a static block of the class, so they apply to each version as it is defined;
+// - `accessor` fields, which Node 20 cannot run either, are lowered by the same transform (a private
+//   field with a getter and a setter).
+// The lowering's source map is chained onto oxc's, so positions still point into the TypeScript.
+
+import remapping from '@jridgewell/remapping';
+import { parseSync } from 'oxc-parser';
+import { type AstNode, child, children, nameOf, walk } from './ast.js';
+import type { RawSourceMap } from './transpile.js';
+
+/** Lowers the decorators of JavaScript `js`; the map points into `js` (the host's transform). */
+export type DecoratorLowering = (js: string, filename: string) => { code: string; map: RawSourceMap };
+
+/** The callee of the statements that carry a top-level class's decorators (decorations.ts reads them). */
+export const CLASS_DECORATORS = '__imago_classDecorators';
+
+/** The top-level class a statement declares, and its name as imago knows the class. */
+function topLevelClass(stmt: AstNode): { cls: AstNode; name: string } | null {
+  const decl = stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? child(stmt, 'declaration') : stmt;
+  if (!decl) return null;
+  if (decl.type === 'ClassDeclaration' || (decl.type === 'ClassExpression' && stmt.type === 'ExportDefaultDeclaration')) {
+    return { cls: decl, name: nameOf(child(decl, 'id')) ?? 'default' };
+  }
+  if (decl.type === 'VariableDeclaration' && decl['kind'] === 'const') {
+    const [d, ...more] = children(decl, 'declarations');
+    const init = d ? child(d, 'init') : undefined;
+    if (d && more.length === 0 && init?.type === 'ClassExpression' && child(d, 'id')?.type === 'Identifier')
+      return { cls: init, name: nameOf(child(d, 'id'))! };
+  }
+  return null;
+}
+
+/** `text` with [start, end) turned to spaces (line breaks kept): every other offset stays where it was. */
+function blank(text: string, start: number, end: number): string {
+  return text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
+}
+
+/**
+ * The module without TC39 decorators Node cannot run, or null when it has none. Throws what the
+ * lowering throws.
+ */
+export function withoutTc39Decorators(
+  file: string,
+  js: string,
+  map: RawSourceMap | null,
+  lower: DecoratorLowering,
+): { code: string; map: RawSourceMap | null } | null {
+  if (!js.includes('@') && !js.includes('accessor')) return null;
+  const program = parseSync(file, js, { sourceType: 'module', lang: 'js' }).program as unknown as AstNode;
+  const decorators: AstNode[] = [];
+  let accessors = false;
+  walk(program, (node) => {
+    if (node.type === 'Decorator') decorators.push(node);
+    else if (node.type === 'AccessorProperty') accessors = true;
+  });
+  if (decorators.length === 0 && !accessors) return null;
+  let code = js;
+  const tail: string[] = [];
+  const moved = new Set<AstNode>();
+  for (const stmt of children(program, 'body')) {
+    const top = topLevelClass(stmt);
+    const own = top ? children(top.cls, 'decorators') : [];
+    if (!top || own.length === 0) continue;
+    for (const d of own) {
+      code = blank(code, d.start, d.end);
+      moved.add(d);
+    }
+    const exprs = own.map((d) => {
+      const e = child(d, 'expression')!;
+      return js.slice(e.start, e.end);
+    });
+    tail.push(`\n;${CLASS_DECORATORS}(${JSON.stringify(top.name)}, [${exprs.join(', ')}]);`);
+  }
+  code += tail.join('');
+  if (!accessors && decorators.every((d) => moved.has(d))) return { code, map };
+  const lowered = lower(code, file);
+  const chained = map ? (remapping([lowered.map, map] as Parameters<typeof remapping>[0], () => null) as unknown as RawSourceMap) : lowered.map;
+  return { code: lowered.code, map: { version: chained.version, sources: chained.sources, names: chained.names, mappings: chained.mappings } };
+}
