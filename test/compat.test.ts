@@ -190,4 +190,33 @@ setInterval(() => undefined, 1000);
       p.remove();
     }
   });
+
+  it("a worker compiles and resolves with the program's settings: tsconfig paths and legacy decorators", async () => {
+    const p = tempProject({
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          allowImportingTsExtensions: true,
+          noEmit: true,
+          experimentalDecorators: true,
+          types: ['node'],
+          paths: { '@lib/*': ['./lib/*'] },
+        },
+      }),
+      'lib/twice.ts':
+        'export function twice(_t: object, _k: string, d: PropertyDescriptor): void { const f = d.value as () => number; d.value = function (this: unknown) { return f.call(this) * 2; }; }\n',
+      'w.ts':
+        "import { parentPort } from 'node:worker_threads';\nimport { twice } from '@lib/twice.ts';\nclass K { @twice n(): number { return 21; } }\nparentPort!.postMessage(new K().n());\n",
+      'main.ts':
+        "import { Worker } from 'node:worker_threads';\nconst w = new Worker(new URL('./w.ts', import.meta.url));\nw.on('message', (m: unknown) => { console.log('from worker ' + String(m)); void w.terminate(); });\nw.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));\n",
+    });
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], { cwd: p.dir, encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.stdout, 'from worker 42\n', r.stderr);
+    } finally {
+      p.remove();
+    }
+  });
 });

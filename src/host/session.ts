@@ -17,7 +17,7 @@ import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
-import { onWorkerStart } from './workers.js';
+import { onWorkerStart, useWorkerSettings } from './workers.js';
 
 export interface SessionOptions {
   /** Absolute path of the entry file. */
@@ -66,6 +66,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const errors = catchRuntimeErrors(image, out);
   // Workers started on project files run them through imago, without watching them: said once, and at each edit.
   const workerFiles = new Set<string>();
+  disposers.push(useWorkerSettings({ aliases: typing.settings.aliases, compile: typing.settings.compile }));
   disposers.push(
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;

@@ -16,8 +16,12 @@ function rootOf(dir: string): string {
   }
 }
 
-const { entry } = (workerData as Record<string, WorkerEnvelope>)[ENVELOPE]!;
-const image = createImage({ entry, root: rootOf(path.dirname(entry)) });
+const { entry, settings } = (workerData as Record<string, WorkerEnvelope>)[ENVELOPE]!;
+const image = createImage({
+  entry,
+  root: rootOf(path.dirname(entry)),
+  ...(settings ? { aliases: settings.aliases, compileOptions: settings.compile } : {}),
+});
 const loaded = await image.load();
 if (loaded.kind === 'rejected') {
   const details = loaded.errors.map((d) => formatDiagnostic(d)).join('\n');

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
+import type { CompileOptions } from '../compile/transpile.js';
+import type { PathAliases } from '../runtime/resolve.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
@@ -15,6 +17,24 @@ export const ENVELOPE = '__imago_worker';
 export interface WorkerEnvelope {
   readonly entry: string;
   readonly data: unknown;
+  /** The project's settings, as the program's image compiles and resolves with them. */
+  readonly settings: WorkerSettings | null;
+}
+
+/** What a worker's image takes from the program's: tsconfig paths and the settings that change what runs. */
+export interface WorkerSettings {
+  readonly aliases: PathAliases | null;
+  readonly compile: CompileOptions;
+}
+
+let settings: WorkerSettings | null = null;
+
+/** Workers started from now on compile and resolve with `next` (the session's), until the returned function is called. */
+export function useWorkerSettings(next: WorkerSettings): () => void {
+  settings = next;
+  return () => {
+    if (settings === next) settings = null;
+  };
 }
 
 /** Told of every project file a worker starts (the session says that its edits apply on restart). */
@@ -46,7 +66,7 @@ export function workerThreadsFor(real: typeof WorkerThreads): object {
         super(filename, options);
         return;
       }
-      const envelope: WorkerEnvelope = { entry, data: options?.workerData };
+      const envelope: WorkerEnvelope = { entry, data: options?.workerData, settings };
       super(BOOTSTRAP, { ...options, workerData: { [ENVELOPE]: envelope } });
       for (const l of listeners) l(entry);
     }
