@@ -83,6 +83,80 @@ console.log(greet('ann'), f(), aDefault, legacy.add(1, 2), path.basename(__filen
     assert.equal(r.stdout, '3 own default\n');
   });
 
+  it("require runs a project file when it is called, as in Node; a package or file only required that is missing is require's to throw for", () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'config.ts': "console.log('config runs');\nmodule.exports = { mode: process.env['MODE'] ?? 'unset' };\n",
+      'main.ts': `console.log('main starts');
+process.env['MODE'] = 'test';
+const cfg = require('./config') as { mode: string };
+console.log('mode', cfg.mode);
+let optional = 'none';
+try { optional = require('not-installed-pkg') as string; } catch (e) { optional = 'fallback ' + (e as { code?: string }).code; }
+try { require('./missing-file'); } catch (e) { optional += ' ' + (e as { code?: string }).code; }
+console.log(optional);
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'main starts\nconfig runs\nmode test\nfallback MODULE_NOT_FOUND MODULE_NOT_FOUND\n');
+  });
+
+  it('CommonJS idioms: exports = module.exports = fn, require of JSON, module.exports of a file with export, require.main, require.resolve', () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'lib.ts': "function create(): string { return 'app'; }\nexports = module.exports = create;\n",
+      'data.json': '{ "port": 8080 }\n',
+      'esm.ts': "export const a = 1;\nconsole.log('module.exports.a', (module.exports as { a: number }).a);\n",
+      'main.ts': `import { a } from './esm';
+const create = require('./lib') as () => string;
+const data = require('./data.json') as { port: number };
+console.log(create(), data.port, a, require.main === module, require.resolve('./lib').endsWith('/lib.ts'), require.resolve('node:path'));
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'module.exports.a 1\napp 8080 1 true true node:path\n');
+  });
+
+  it('import() of a CommonJS project file gives what Node gives: default is module.exports, names beside it', () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module", "private": true }\n',
+      'tsconfig.json': TSCONFIG,
+      'lib.cts': "export = { hello: 'hi' };\n",
+      'esm.cts': 'export const x = 2;\n',
+      'main.ts':
+        "const m = await import('./lib.cjs');\nconst n = await import('./esm.cjs');\nconsole.log(m.default.hello, Object.keys(m).join(','), n.default.x, n.x);\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi default,hello 2 2\n');
+  });
+
+  it('a CommonJS module importing the default of a package compiled from ES modules (__esModule) gets its exports.default', () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'node_modules/tsdflt/package.json': '{ "name": "tsdflt", "main": "index.js", "types": "index.d.ts" }',
+      'node_modules/tsdflt/index.js': "Object.defineProperty(exports, '__esModule', { value: true });\nexports.default = function (n) { return 'hi ' + n; };\n",
+      'node_modules/tsdflt/index.d.ts': 'export default function greet(n: string): string;\n',
+      'main.ts': "import greet from 'tsdflt';\nconsole.log(greet('x'));\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi x\n');
+  });
+
+  it('a CommonJS program starts a worker on a .ts file through require, and the worker reads its workerData', () => {
+    const r = runOnce({
+      ...CJS_PACKAGE,
+      'w.ts':
+        "const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');\nparentPort!.postMessage((workerData as { n: number }).n * 2);\n",
+      'main.ts': `const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+const path = require('node:path') as typeof import('node:path');
+const w = new Worker(path.join(__dirname, 'w.ts'), { workerData: { n: 3 } });
+w.on('message', (m: unknown) => { console.log('got', m); void w.terminate(); });
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'got 6\n');
+  });
+
   it('a CommonJS module reads the names of a CommonJS package as require() gives them', () => {
     const r = runOnce({
       ...CJS_PACKAGE,

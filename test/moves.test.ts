@@ -46,6 +46,25 @@ describe('a moved file', () => {
     assert.equal(call(api(), 'probe'), 'v2 ada #2');
   });
 
+  it('a moved module reads its new path (import.meta.url, filename, dirname); a file that changes kind is not a move', async () => {
+    const where = "export function where(): string { return import.meta.filename + ' ' + import.meta.dirname + ' ' + import.meta.url; }\n";
+    const { api, edit } = await startImage({ 'main.ts': "export { where } from './a.ts';\n", 'a.ts': where });
+    const before = String(call(api(), 'where'));
+    assert.match(before, /\/a\.ts \/\S+ file:\/\/\S+\/a\.ts$/);
+    const summary = applied(await edit({ 'a.ts': null, 'sub/b.ts': where, 'main.ts': "export { where } from './sub/b.ts';\n" }));
+    assert.deepEqual(summary.moved, [{ from: 'a.ts', to: 'sub/b.ts' }]);
+    assert.match(String(call(api(), 'where')), /\/sub\/b\.ts \/\S+\/sub file:\/\/\S+\/sub\/b\.ts$/);
+    const cjs = applied(
+      await edit({
+        'sub/b.ts': null,
+        'sub/b.cts': where.replace(/import\.meta\.(filename|dirname|url)/g, '__filename'),
+        'main.ts': "export { where } from './sub/b.cts';\n",
+      }),
+    );
+    assert.equal(cjs.moved, undefined, 'an ES module does not become a CommonJS module in place');
+    assert.match(String(call(api(), 'where')), /\/sub\/b\.cts \/\S+\/sub\/b\.cts \/\S+\/sub\/b\.cts$/);
+  });
+
   it('a move in a change that is rejected is undone with it', async () => {
     const { api, edit, image } = await startImage({ 'main.ts': main('handlers.ts'), 'handlers.ts': handlers('v1') });
     call(api(), 'probe');

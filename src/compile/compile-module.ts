@@ -75,7 +75,7 @@ function compileProgram(
       const arg = children(node, 'arguments')[0];
       if (arg?.type !== 'Literal' || typeof arg['value'] !== 'string' || known.has(arg['value'])) return;
       known.add(arg['value']);
-      dependencies.push({ specifier: arg['value'], jsOffset: arg.start });
+      dependencies.push({ specifier: arg['value'], jsOffset: arg.start, required: true });
     });
   }
   const edits: Edit[] = [];
@@ -247,8 +247,12 @@ function compileProgram(
   const baseEdits = [...edits];
   const sites = planSites(js, top, scope.functions, baseEdits);
   edits.push(...sites.edits);
-  const globals = [...TRACKED_GLOBALS, ...(options.commonjs ? COMMONJS_GLOBALS : [])].filter((g) => scope.globals.has(g));
-  const prologue = `${privates.prologue}${globals.length > 0 ? `const ${globals.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n` : ''}${sites.cellsDecl}`;
+  const declare = (kind: string, names: readonly string[]): string => {
+    const used = names.filter((g) => scope.globals.has(g));
+    return used.length > 0 ? `${kind} ${used.map((g) => `${g} = ${RT}.${g}`).join(', ')};\n` : '';
+  };
+  // A CommonJS module may assign its own `exports` (`exports = module.exports = create`), as in Node.
+  const prologue = `${privates.prologue}${declare('const', TRACKED_GLOBALS)}${options.commonjs ? declare('let', COMMONJS_GLOBALS) : ''}${sites.cellsDecl}`;
   const emitter = new Emitter(js, edits);
   emitter.insert('"use strict";\n');
   emitter.insert(prologue);

@@ -9,6 +9,11 @@ export interface Dependency {
   readonly specifier: string;
   /** Offset of the specifier in the transpiled JavaScript (PositionMap.sourceOfJs gives the place). */
   readonly jsOffset: number;
+  /**
+   * Only `require('...')` asks for it (a CommonJS module): a project file is loaded with the module but
+   * runs when first required, as in Node; a package or a missing file is left to `require` itself.
+   */
+  readonly required?: true;
 }
 
 /** What an imported local name reads: export `name` of dependency `dep` (`*` = the namespace). */

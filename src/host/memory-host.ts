@@ -100,6 +100,9 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
     requirePlatform(specifier) {
       return createRequire(import.meta.url)(specifier);
     },
+    resolvePlatform(specifier) {
+      return createRequire(import.meta.url).resolve(specifier);
+    },
     lowerDecorators,
     moduleKind(file) {
       return moduleKindOf(file, path.posix.dirname, (dir) => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type * as WorkerThreads from 'node:worker_threads';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
@@ -77,6 +78,7 @@ function kindOf(stat: fs.Stats): string {
 
 /** Where the compiler's lowered code imports its helpers from. */
 const OXC_RUNTIME = '@oxc-project/runtime/';
+const nodeRequire = createRequire(import.meta.url);
 
 /** Creates the host that runs images in this Node process. */
 export function createNodeHost(): Host {
@@ -86,6 +88,11 @@ export function createNodeHost(): Host {
   v8.setFlagsFromString('--no-compilation-cache');
   const timers = captureTimers();
   let workerThreads: object | null = null;
+  /** `node:worker_threads` as project code sees it, made once (workers.ts). */
+  const workers = (): object => {
+    workerThreads ??= workerThreadsFor(nodeRequire('node:worker_threads') as typeof WorkerThreads);
+    return workerThreads;
+  };
   /** package.json "type" by folder (null: no package.json there), read once. */
   const packageTypes = new Map<string, string | null>();
   return {
@@ -111,18 +118,18 @@ export function createNodeHost(): Host {
     },
     async importPlatform(specifier, fromFile) {
       // Workers on project TypeScript files start through imago (workers.ts).
-      if (specifier === 'node:worker_threads' || specifier === 'worker_threads') {
-        const made = workerThreads ?? workerThreadsFor(await import('node:worker_threads'));
-        workerThreads = made;
-        return made;
-      }
+      if (specifier === 'node:worker_threads' || specifier === 'worker_threads') return workers();
       // Helpers the compiler's lowering imports (`using`, decorators) are imago's own, not the project's.
       const from = specifier.startsWith(OXC_RUNTIME) ? import.meta.url : pathToFileURL(fromFile).href;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);
       return (await import(url)) as object;
     },
     requirePlatform(specifier, fromFile) {
+      if (specifier === 'node:worker_threads' || specifier === 'worker_threads') return (workers() as { default: unknown }).default;
       return createRequire(fromFile)(specifier);
+    },
+    resolvePlatform(specifier, fromFile) {
+      return createRequire(fromFile).resolve(specifier);
     },
     lowerDecorators,
     moduleKind(file) {

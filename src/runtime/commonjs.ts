@@ -11,6 +11,8 @@ import { IMAGO_STORE, resolveSpecifier } from './resolve.js';
 
 /** What `require()` of project module `target` returns. */
 export function requiredExports(target: ModuleRecord): unknown {
+  // A JSON file: its value, as Node's require parses it.
+  if (target.id.endsWith('.json')) return (target.view as { default?: unknown }).default;
   if (!target.esmExports) return target.cjs.value;
   // ES exports read from CommonJS code: marked as TypeScript's CommonJS output marks them.
   markEsModule(target.view);
@@ -18,7 +20,7 @@ export function requiredExports(target: ModuleRecord): unknown {
 }
 
 export interface CommonJsGlobals {
-  readonly require: (specifier: string) => unknown;
+  readonly require: ((specifier: string) => unknown) & { readonly resolve: (specifier: string) => string; readonly main: object | undefined };
   readonly module: object;
   readonly exports: Record<string, unknown>;
   readonly __filename: string;
@@ -27,7 +29,7 @@ export interface CommonJsGlobals {
 
 export function commonJsGlobals(ctx: ImageContext, record: ModuleRecord): CommonJsGlobals {
   const { host } = ctx;
-  const require = (specifier: string): unknown => {
+  const require = ((specifier: string): unknown => {
     if (typeof specifier !== 'string') throw new TypeError(`The "id" argument must be of type string. Received ${typeof specifier}`);
     if (specifier === IMAGO_STORE) return ctx.storeApi;
     const res = resolveSpecifier(host, specifier, record.id, ctx.aliases);
@@ -44,17 +46,44 @@ export function commonJsGlobals(ctx: ImageContext, record: ModuleRecord): Common
         `imago cannot require('${specifier}') from ${record.rel}: the file is not loaded yet; require it with a string literal (imago then loads it with ${record.rel}), or import it`,
       );
     }
+    // A file the running change loads runs when it is first required, as in Node.
+    ctx.evaluateNow?.(target);
     return requiredExports(target);
-  };
+  }) as CommonJsGlobals['require'];
+  Object.defineProperties(require, {
+    resolve: {
+      value: (specifier: string): string => {
+        const res = resolveSpecifier(host, specifier, record.id, ctx.aliases);
+        if (res.kind === 'project') return res.path;
+        if (res.kind === 'platform') return host.resolvePlatform(specifier, record.id);
+        const error = new Error(`Cannot find module '${specifier}' required from ${record.rel}`);
+        (error as Error & { code: string }).code = 'MODULE_NOT_FOUND';
+        throw error;
+      },
+    },
+    // The entry's module when the entry is a CommonJS module (`if (require.main === module) main()`).
+    main: { get: () => (ctx.entry === record.id ? module : (ctx.modules.get(ctx.entry)?.cjs.module ?? undefined)) },
+    // Project modules are imago's, not Node's: deleting from this cache reloads nothing (edit the file).
+    cache: { value: Object.create(null) as object },
+  });
   const module = {
-    id: record.id,
-    filename: record.id,
-    path: host.paths.dirname(record.id),
+    get id(): string {
+      return record.id;
+    },
+    get filename(): string {
+      return record.id;
+    },
+    get path(): string {
+      return host.paths.dirname(record.id);
+    },
     loaded: true,
     children: [] as unknown[],
+    paths: [] as string[],
     require,
     get exports(): unknown {
-      return record.cjs.value;
+      if (!record.esmExports) return record.cjs.value;
+      markEsModule(record.view);
+      return record.view;
     },
     set exports(value: unknown) {
       const before = record.cjs.value;
@@ -64,5 +93,16 @@ export function commonJsGlobals(ctx: ImageContext, record: ModuleRecord): Common
       });
     },
   };
-  return { require, module, exports: record.cjs.exports, __filename: record.id, __dirname: host.paths.dirname(record.id) };
+  record.cjs.module = module;
+  return {
+    require,
+    module,
+    exports: record.cjs.exports,
+    get __filename(): string {
+      return record.id;
+    },
+    get __dirname(): string {
+      return host.paths.dirname(record.id);
+    },
+  };
 }

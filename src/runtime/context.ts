@@ -47,6 +47,11 @@ export interface ImageContext {
    * project file by `import()`, which can only load after the change (it ends the wait at once).
    */
   awaitingImport: (() => void) | null;
+  /**
+   * Set while a change evaluates its modules: runs a module of the change that has not run yet, now
+   * (a CommonJS `require` of a file the change loads runs it when it is required, as in Node).
+   */
+  evaluateNow: ((record: ModuleRecord) => void) | null;
   /** Changes for `import()` of project files queued and not yet applied. */
   importsQueued: number;
   /** The image's classes by stable prototype. */

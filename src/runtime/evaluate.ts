@@ -153,20 +153,50 @@ export async function evaluateChange(
     } else ev.counts.effectsRun++;
   };
 
+  /** The version a module runs in this change, its items before, and what it released of them. */
+  const begin = (record: ModuleRecord, resumed: boolean): { version: LiveVersion; next: LiveVersion | undefined; oldItems: Map<string, Item> } => {
+    const next = versions.get(record);
+    const version = next ?? previous.get(record)!;
+    ev.current = record.rel;
+    const old = next ? (previous.get(record) ?? null) : version;
+    const oldItems = new Map<string, Item>((old?.compiled.items ?? []).map((it) => [it.key, it]));
+    if (next && !resumed) {
+      // Statements that are gone (an edited statement is a new text) release what they own first.
+      const keys = new Set(next.compiled.items.map((it) => it.key));
+      for (const it of old?.compiled.items ?? []) if (!keys.has(it.key)) release(record, it.key);
+    }
+    return { version, next, oldItems };
+  };
+
+  // Modules that ran already: a module a CommonJS `require` ran early is not run again in its turn.
+  const started = new Set<ModuleRecord>();
+  /** Runs module `record` of the change now, if it has not run (`require` is synchronous: no top-level await). */
+  const evaluateNow = (record: ModuleRecord): void => {
+    if (started.has(record) || !change.order.includes(record)) return;
+    started.add(record);
+    const saved = { current: ev.current, item: ev.currentItem };
+    const { version, next, oldItems } = begin(record, false);
+    for (let ii = 0; ii < version.compiled.items.length; ii++) {
+      const step = selected(record, version, next !== undefined, oldItems, ii);
+      if (!step) continue;
+      if (step.item.isAsync) {
+        throw new Error(`${record.rel} awaits at its top level, so it cannot be required (require is synchronous); import it instead`);
+      }
+      runStep(step, false);
+      account(step);
+    }
+    ev.current = saved.current;
+    ev.currentItem = saved.item;
+  };
+
   /** Runs modules from `m` (item `i` on), waiting at most SETTLE_MS for an awaiting statement unless in background. */
   const run = async (m: number, i: number, inBackground: boolean): Promise<void> => {
     for (let mi = m; mi < change.order.length; mi++) {
       const record = change.order[mi]!;
-      const next = versions.get(record);
-      const version = next ?? previous.get(record)!;
-      ev.current = record.rel;
-      const old = next ? (previous.get(record) ?? null) : version;
-      const oldItems = new Map<string, Item>((old?.compiled.items ?? []).map((it) => [it.key, it]));
-      if (next && !(mi === m && i > 0)) {
-        // Statements that are gone (an edited statement is a new text) release what they own first.
-        const keys = new Set(next.compiled.items.map((it) => it.key));
-        for (const it of old?.compiled.items ?? []) if (!keys.has(it.key)) release(record, it.key);
-      }
+      const resumed = mi === m && i > 0;
+      if (!resumed && started.has(record)) continue;
+      started.add(record);
+      const { version, next, oldItems } = begin(record, resumed);
       for (let ii = mi === m ? i : 0; ii < version.compiled.items.length; ii++) {
         const step = selected(record, version, next !== undefined, oldItems, ii);
         if (!step) continue;
@@ -226,5 +256,10 @@ export async function evaluateChange(
       }
     }
   };
-  await run(0, 0, false);
+  ctx.evaluateNow = evaluateNow;
+  try {
+    await run(0, 0, false);
+  } finally {
+    ctx.evaluateNow = null;
+  }
 }

@@ -7,7 +7,7 @@
 import { callGenerated, type ViewAccess, viewAccessorSource } from './codegen.js';
 import { generatedName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
-import { commonJsFacade, type LiveVersion, type ModuleRecord } from './module-record.js';
+import { commonJsFacade, commonJsNamespace, type LiveVersion, type ModuleRecord } from './module-record.js';
 
 /** The target object of a dependency: a project module's view or a package's namespace. */
 export function viewOf(target: LiveVersion['targets'][number]): object {
@@ -33,6 +33,15 @@ export function esDefaultOfCommonJs(importer: ModuleRecord, target: LiveVersion[
 /** Marks the exports of a module with `export`s read as CommonJS, as TypeScript's CommonJS output does. */
 export function markEsModule(view: object): void {
   if (!Object.hasOwn(view, '__esModule')) Object.defineProperty(view, '__esModule', { value: true });
+}
+
+/** What `import()` of a project module gives: its view, or for a CommonJS module what Node's import gives. */
+export function dynamicNamespace(record: ModuleRecord): object {
+  if (record.kind !== 'commonjs') return record.view;
+  if (commonJsOnly(record)) return viewOf({ kind: 'project', record });
+  markEsModule(record.view);
+  record.namespace ??= commonJsNamespace(record);
+  return record.namespace;
 }
 
 /** A CommonJS module that declares no `export`: importers read `module.exports`. */

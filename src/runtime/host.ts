@@ -43,6 +43,8 @@ export interface Host {
   importPlatform(specifier: string, fromFile: string): Promise<object>;
   /** `require(specifier)` of a package or builtin from `fromFile`, as Node's require does it (synchronous). */
   requirePlatform(specifier: string, fromFile: string): unknown;
+  /** `require.resolve(specifier)` of a package or builtin from `fromFile`, as Node's does it. */
+  resolvePlatform(specifier: string, fromFile: string): string;
   /** Lowers TC39 decorators for Node (compile/tc39-decorators.ts); without it a file using them is refused. */
   readonly lowerDecorators?: DecoratorLowering;
   /** What Node makes of a project file: an ES module or a CommonJS module (module-kind.ts). */

@@ -14,6 +14,7 @@ import { commitChange, unloadModule } from './commit.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { type ChangeSummary, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
+import { dynamicNamespace } from './export-view.js';
 import type { Host } from './host.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
@@ -104,6 +105,7 @@ export class Image {
       platform: new Map(),
       transaction: null,
       awaitingImport: null,
+      evaluateNow: null,
       importsQueued: 0,
       classes,
       stores,
@@ -368,7 +370,7 @@ export class Image {
     if (res.kind === 'platform') return loadPlatform(this.#ctx, specifier, record.id);
     if (res.kind === 'missing') throw new Error(`Cannot find module '${specifier}' imported from ${record.rel}`);
     const known = this.#ctx.modules.get(res.path);
-    if (known) return known.view;
+    if (known) return dynamicNamespace(known);
     this.#ctx.roots.add(res.path);
     this.#ctx.importsQueued++;
     this.#ctx.awaitingImport?.();
@@ -381,6 +383,6 @@ export class Image {
       const first = result.kind === 'rejected' ? result.errors[0] : undefined;
       throw new Error(`imago could not load ${specifier} from ${record.rel}${first ? `: ${first.file}:${first.line}:${first.column} ${first.message}` : ''}`);
     }
-    return loaded.view;
+    return dynamicNamespace(loaded);
   }
 }

@@ -86,14 +86,16 @@ export class ModuleRecord {
    * For a CommonJS module (module-kind.ts): `exports` as its code first sees it, and what `module.exports`
    * holds now (the same object until the code assigns another). Kept for the module's life.
    */
-  readonly cjs: { readonly exports: Record<string, unknown>; value: unknown } = (() => {
+  readonly cjs: { readonly exports: Record<string, unknown>; value: unknown; module: object | null } = (() => {
     const exports: Record<string, unknown> = {};
-    return { exports, value: exports };
+    return { exports, value: exports, module: null };
   })();
   /** Its current version declares exports with `export` (else a CommonJS module is only what `module.exports` holds). */
   esmExports = true;
   /** What ES importers read of it when it is a CommonJS module without `export`s (made on first use). */
   facade: object | null = null;
+  /** What `import()` gives of it when it is a CommonJS module with `export`s (made on first use). */
+  namespace: object | null = null;
 
   constructor(
     /** Absolute path (it changes only when the file is moved: moves.ts). */
@@ -107,9 +109,31 @@ export class ModuleRecord {
 
 /** What importers of a CommonJS module that declares no `export` read: `module.exports` (default) and its properties. */
 export function commonJsFacade(record: ModuleRecord): object {
+  const value = (): Record<PropertyKey, unknown> | null => {
+    const v = record.cjs.value;
+    return (typeof v === 'object' || typeof v === 'function') && v !== null ? (v as Record<PropertyKey, unknown>) : null;
+  };
+  const get = (name: PropertyKey): unknown => (name === 'default' ? record.cjs.value : value()?.[name]);
   return new Proxy(Object.create(null) as object, {
-    get: (_, name) => (name === 'default' ? record.cjs.value : (record.cjs.value as Record<PropertyKey, unknown> | null | undefined)?.[name]),
-    has: (_, name) => name === 'default' || (typeof record.cjs.value === 'object' && record.cjs.value !== null && name in record.cjs.value),
+    get: (_, name) => get(name),
+    has: (_, name) => name === 'default' || (value() !== null && name in value()!),
+    // Enumerable like a namespace: `Object.keys(ns)`, `{ ...ns }`.
+    ownKeys: () => ['default', ...Object.keys(value() ?? {}).filter((k) => k !== 'default')],
+    getOwnPropertyDescriptor: (_, name) =>
+      name === 'default' || (value() !== null && Object.hasOwn(value()!, name))
+        ? { value: get(name), enumerable: true, configurable: true, writable: false }
+        : undefined,
+  });
+}
+
+/**
+ * What `import()` of a CommonJS module that declares `export`s gives, as in Node: its exports by name
+ * and, as `default`, the whole of them (its `module.exports`).
+ */
+export function commonJsNamespace(record: ModuleRecord): object {
+  return new Proxy(record.view, {
+    get: (target, name) => (name === 'default' ? target : Reflect.get(target, name)),
+    has: (target, name) => name === 'default' || Reflect.has(target, name),
   });
 }
 

@@ -62,11 +62,18 @@ export function createModuleGlobals(ctx: ImageContext, record: ModuleRecord, dyn
       return target;
     },
   };
-  if (record.kind === 'commonjs') Object.assign(rt, commonJsGlobals(ctx, record));
+  // Getters: a module that moves (moves.ts) reads its new path from then on.
+  if (record.kind === 'commonjs') Object.defineProperties(rt, Object.getOwnPropertyDescriptors(commonJsGlobals(ctx, record)));
   const meta = {
-    url: host.fileUrl(record.id),
-    filename: record.id,
-    dirname: host.paths.dirname(record.id),
+    get url(): string {
+      return host.fileUrl(record.id);
+    },
+    get filename(): string {
+      return record.id;
+    },
+    get dirname(): string {
+      return host.paths.dirname(record.id);
+    },
     hot: createHotContext(record, tracker, (m) => ctx.warn(m)),
     resolve: (specifier: string): string => {
       const res = resolveSpecifier(host, specifier, record.id, ctx.aliases);

@@ -23,8 +23,12 @@ function requireNames(namespace: object): object {
   const proto = (typeof whole === 'object' || typeof whole === 'function') && whole !== null ? whole : null;
   const out = Object.create(proto) as Record<string, unknown>;
   // Defined, not assigned: a read-only property of the same name up the chain (fs.F_OK) must not refuse it.
+  // A package compiled from ES modules (`__esModule`): its default is its `exports.default`, as
+  // TypeScript's __importDefault reads it.
+  const esModule = proto !== null && Boolean((proto as { __esModule?: unknown }).__esModule);
   for (const key of Object.keys(namespace)) {
-    Object.defineProperty(out, key, { value: (namespace as Record<string, unknown>)[key], enumerable: true, writable: false, configurable: false });
+    const value = key === 'default' && esModule ? (proto as { default?: unknown }).default : (namespace as Record<string, unknown>)[key];
+    Object.defineProperty(out, key, { value, enumerable: true, writable: false, configurable: false });
   }
   return out;
 }
@@ -170,6 +174,12 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         return { file: record.rel, line: pos.line, column: pos.column, message, code: 'IMAGO_RESOLVE', frame: codeFrame(source, pos.line, pos.column) };
       };
       const res = resolveSpecifier(ctx.host, dep.specifier, id, ctx.aliases);
+      // A package or a missing file only `require` asks for is `require`'s to load or to throw for, when
+      // it runs (an optional dependency in a try block, a package that must load after setup code).
+      if (dep.required && res.kind !== 'project') {
+        targets.push({ kind: 'platform', specifier: dep.specifier, namespace: {} });
+        continue;
+      }
       if (res.kind === 'missing') {
         const tried = res.tried
           .slice(0, 4)
@@ -229,6 +239,8 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
   const moves: Move[] = [];
   const movedTo = new Map<ModuleRecord, string>();
   for (const { from, to } of goneModules.length > 0 && newModules.length > 0 ? pairMoves(goneModules, newModules) : []) {
+    // A file that changes kind (util.ts to util.cts) is another module: it is loaded afresh.
+    if (from.kind !== to.kind) continue;
     const p = prepared.get(to.id)!;
     prepared.set(to.id, { ...p, record: from });
     fresh.delete(to.id);
@@ -263,6 +275,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
     if (state.has(record)) return;
     state.set(record, 'visiting');
     const version = versionAfter(record, prepared, keyOf);
+    const required: ModuleRecord[] = [];
     version?.targets.forEach((t, i) => {
       if (t.kind !== 'project') return;
       if (deleted.has(keyOf(t.record)) || !versionAfter(t.record, prepared, keyOf)) {
@@ -278,10 +291,13 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         });
         return;
       }
-      visit(t.record);
+      // A file only required runs when required (evaluate.ts), at the latest after its requirer.
+      if (version.compiled.dependencies[i]!.required) required.push(t.record);
+      else visit(t.record);
     });
     state.set(record, 'done');
     order.push(record);
+    for (const r of required) visit(r);
   };
   visit(entry);
   for (const root of ctx.roots) {
