@@ -250,3 +250,15 @@ describe('statics across rejected and removed declarations', () => {
     assert.equal((api()['count'] as () => unknown)(), 5);
   });
 });
+
+describe('accessor fields', () => {
+  it('keep their values on live instances when another accessor is added above them, or the class is edited', async () => {
+    const k = (above: string, word: string): string =>
+      `export class K {\n  ${above}accessor x = 1;\n  static accessor total = 0;\n  bump(): string { this.x++; K.total++; return '${word} ' + this.x + ' ' + K.total; }\n}\nexport const k = new K();\nexport function probe(): string { return k.bump(); }\n`;
+    const { api, edit } = await startImage({ 'main.ts': k('', 'v1') });
+    assert.equal((api()['probe'] as () => string)(), 'v1 2 1');
+    assert.equal((await edit({ 'main.ts': k('accessor y = 5;\n  ', 'v2') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), 'v2 3 2', 'x and total kept their values');
+    assert.equal(((api()['k'] as Record<string, unknown>)['y'] as number) ?? null, 5, 'y came with its initializer');
+  });
+});

@@ -36,6 +36,23 @@ function topLevelClass(stmt: AstNode): { cls: AstNode; name: string } | null {
   return null;
 }
 
+/**
+ * The lowering names the storage of `accessor x` `#___private_x_<n>`, numbered by position in the file:
+ * adding an accessor above another would rename its storage, and live instances would lose its value.
+ * Named by the accessor alone (private names are per class), unless one file gives a name two numbers.
+ */
+function stableAccessorNames(lowered: { code: string; map: RawSourceMap }): { code: string; map: RawSourceMap } {
+  const pattern = /#___private_([A-Za-z_$][\w$]*?)_(\d+)\b/g;
+  const numbers = new Map<string, Set<string>>();
+  for (const [, name, n] of lowered.code.matchAll(pattern)) {
+    const set = numbers.get(name!) ?? new Set<string>();
+    set.add(n!);
+    numbers.set(name!, set);
+  }
+  const code = lowered.code.replace(pattern, (whole, name: string) => (numbers.get(name)!.size === 1 ? `#___accessor_${name}` : whole));
+  return { code, map: lowered.map };
+}
+
 /** `text` with [start, end) turned to spaces (line breaks kept): every other offset stays where it was. */
 function blank(text: string, start: number, end: number): string {
   return text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
@@ -79,7 +96,7 @@ export function withoutTc39Decorators(
   }
   code += tail.join('');
   if (!accessors && decorators.every((d) => moved.has(d))) return { code, map };
-  const lowered = lower(code, file);
+  const lowered = stableAccessorNames(lower(code, file));
   const chained = map ? (remapping([lowered.map, map] as Parameters<typeof remapping>[0], () => null) as unknown as RawSourceMap) : lowered.map;
   return { code: lowered.code, map: { version: chained.version, sources: chained.sources, names: chained.names, mappings: chained.mappings } };
 }
