@@ -262,3 +262,26 @@ describe('accessor fields', () => {
     assert.equal(((api()['k'] as Record<string, unknown>)['y'] as number) ?? null, 5, 'y came with its initializer');
   });
 });
+
+describe('legacy decorators and reflect-metadata', () => {
+  it("replaces what the last version's decorators set on the class, keeps what other code set, and forgets a removed decorator's", async () => {
+    const svc = (decorator: string, word: string): string => `import 'reflect-metadata';
+export function role(r: string) { return (c: Function): void => { Reflect.defineMetadata('role', r, c); }; }
+${decorator}
+export class Svc { hi(): string { return '${word}'; } }
+Reflect.defineMetadata('note', 'kept', Svc);
+export function probe(): string {
+  return [new Svc().hi(), String(Reflect.getMetadata('role', Svc)), String(Reflect.getMetadata('note', Svc))].join(' ');
+}
+`;
+    const { api, edit } = await startImage({ 'main.ts': svc("@role('admin')", 'v1') }, 'main.ts', { compileOptions: { experimentalDecorators: true } });
+    assert.equal((api()['probe'] as () => string)(), 'v1 admin kept');
+    assert.equal((await edit({ 'main.ts': svc("@role('owner')", 'v2') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), 'v2 owner kept', 'the note set by other code is kept');
+    assert.equal((await edit({ 'main.ts': svc('', 'v3') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), 'v3 undefined kept', "the removed decorator's metadata left");
+    const rejected = await edit({ 'main.ts': `${svc("@role('x')", 'v4')}throw new Error('no');\n` });
+    assert.equal(rejected.kind, 'rejected');
+    assert.equal((api()['probe'] as () => string)(), 'v3 undefined kept', 'a rejected change puts the metadata back');
+  });
+});

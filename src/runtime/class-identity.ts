@@ -31,6 +31,8 @@ export interface ClassIdentity {
   initializers: Readonly<Record<PropertyKey, () => unknown>>;
   /** False until the first `new` of the class or a subclass: until then no heap walk looks for instances. */
   constructed(): boolean;
+  /** reflect-metadata keys the installed version's legacy decorators set on the class (decorate-class.ts). */
+  decoratorMetadata: readonly unknown[];
 }
 
 /**
@@ -75,6 +77,7 @@ export function createClassIdentity(
     layoutVersion: 1,
     initializers,
     constructed: () => holder.made,
+    decoratorMetadata: [],
   };
   installVersion(identity, impl);
   return identity;

@@ -10,6 +10,7 @@
 // TC39 decorators (tsconfig without experimentalDecorators): member decorators are lowered into the
 // class body and run on each version as it is defined; class decorators run here, on the stable class.
 
+import type { ClassIdentity } from './class-identity.js';
 import type { ImageContext } from './context.js';
 import type { ModuleRecord } from './module-record.js';
 
@@ -54,15 +55,45 @@ export function decorateClass(
   const entry = ctx.classes.get(stable.prototype);
   if (!entry) throw new Error(`imago lost track of a decorated class in ${record.rel}; please report this`);
   const { identity } = entry;
-  members?.(identity.impl);
   const api = metadataApi();
+  // What the class holds now is not the decorators' (the last version's was forgotten as the class was
+  // defined again): metadata other code set on it stays.
+  const baseline = api ? new Map(ownMetadata(api, stable)) : null;
   if (api) {
     const before = ownMetadata(api, stable);
-    ctx.transaction?.onUndo(() => setOwnMetadata(api, stable, before));
-    setOwnMetadata(api, stable, ownMetadata(api, identity.impl));
+    const keys = identity.decoratorMetadata;
+    ctx.transaction?.onUndo(() => {
+      setOwnMetadata(api, stable, before);
+      identity.decoratorMetadata = keys;
+    });
   }
-  if (!cls) return;
-  refuseReplacement(record, identity.name, stable, cls(stable));
+  members?.(identity.impl);
+  if (api) for (const [key, value] of ownMetadata(api, identity.impl)) api.defineMetadata(key, value, stable);
+  if (cls) refuseReplacement(record, identity.name, stable, cls(stable));
+  if (api && baseline) {
+    identity.decoratorMetadata = ownMetadata(api, stable)
+      .filter(([key, value]) => !baseline.has(key) || baseline.get(key) !== value)
+      .map(([key]) => key);
+  }
+}
+
+/**
+ * As a class is defined again, the reflect-metadata its last version's decorators set on it leaves: the
+ * new version's decorators set theirs (decorateClass), and a decorator removed from the source leaves
+ * nothing behind.
+ */
+export function forgetDecoratorMetadata(identity: ClassIdentity, onUndo: (undo: () => void) => void): void {
+  const api = metadataApi();
+  if (!api || identity.decoratorMetadata.length === 0) return;
+  const target = identity.constructor;
+  const keys = identity.decoratorMetadata;
+  const saved = keys.flatMap((key) => (api.getOwnMetadataKeys(target).includes(key) ? [[key, api.getOwnMetadata(key, target)] as const] : []));
+  for (const key of keys) api.deleteMetadata(key, target);
+  identity.decoratorMetadata = [];
+  onUndo(() => {
+    for (const [key, value] of saved) api.defineMetadata(key, value, target);
+    identity.decoratorMetadata = keys;
+  });
 }
 
 function refuseReplacement(record: ModuleRecord, name: string, stable: object, result: unknown): void {

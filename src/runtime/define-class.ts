@@ -7,6 +7,7 @@ import { createClassIdentity, installedLayers, installVersion } from './class-id
 import { hookOf } from './class-lookup.js';
 import { classConstructorName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
+import { forgetDecoratorMetadata } from './decorate-class.js';
 import { findAffected, layoutChanges, migrateStep, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
 import { Transaction } from './transaction.js';
@@ -85,6 +86,7 @@ function define(
     identity.fields = beforeFields;
     identity.initializers = beforeInitializers;
   });
+  forgetDecoratorMetadata(identity, (undo) => tx.onUndo(undo));
   if (info)
     migrateStep(env, { identity, record, old: beforeFields, info, hook: hookOf(identity, info), unset: unsetAfter(tx, record, name) }, parentChanged, affected);
   return identity.constructor;

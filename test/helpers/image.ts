@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
+import type { CompileOptions } from '../../src/compile/transpile.js';
 import { createMemoryHost, type MemoryHost } from '../../src/host/memory-host.js';
 import { type ChangeResult, createImage, type LiveImage } from '../../src/index.js';
 import { tempProject } from './project.js';
@@ -35,6 +36,8 @@ export interface StartOptions {
   readonly disk?: boolean;
   /** A manual clock (memory host only): timers run when the test advances it. */
   readonly manualClock?: boolean;
+  /** Settings a tsconfig.json would give (decorators, class fields). */
+  readonly compileOptions?: CompileOptions;
 }
 
 const open: LiveProject[] = [];
@@ -74,7 +77,12 @@ export function applyEdit(image: LiveImage, project: Project, files: Record<stri
 /** A project with `files`, loaded as an image; the first load must apply. */
 export async function startImage(files: Record<string, string>, entry = 'main.ts', options: StartOptions = {}): Promise<LiveProject> {
   const { project, host } = options.disk ? { project: tempProject(files), host: null } : memoryProject(files, options);
-  const image = createImage({ entry: project.path(entry), root: project.dir, ...(host ? { host } : {}) });
+  const image = createImage({
+    entry: project.path(entry),
+    root: project.dir,
+    ...(host ? { host } : {}),
+    ...(options.compileOptions ? { compileOptions: options.compileOptions } : {}),
+  });
   const live: LiveProject = { image, project, host, api: () => image.entry!, edit: (f) => applyEdit(image, project, f) };
   open.push(live);
   const r = await image.load();
