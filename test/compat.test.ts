@@ -69,6 +69,19 @@ describe('compatibility', () => {
     const r = runOnce(files({ paths: { '*': ['./*'] } }), ['src/main.ts']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '7 function\n');
+    // With other patterns beside "*", a name that only "*" matches still falls back to packages.
+    const both = runOnce(
+      {
+        ...files({ paths: { '*': ['./*'], '@app/*': ['./src/*'] } }),
+        'node_modules/pkg/package.json': '{ "name": "pkg", "type": "module", "main": "index.js", "types": "index.d.ts" }',
+        'node_modules/pkg/index.js': 'export const p = 1;\n',
+        'node_modules/pkg/index.d.ts': 'export declare const p: number;\n',
+        'src/main.ts': "import { z } from '@app/lib/base';\nimport { p } from 'pkg';\nconsole.log(z, p);\n",
+      },
+      ['src/main.ts'],
+    );
+    assert.equal(both.code, 0, both.stderr);
+    assert.equal(both.stdout, '7 1\n');
   });
 
   it('without strictNullChecks, a field added without an initializer is undefined on live instances, as TypeScript allows', async () => {

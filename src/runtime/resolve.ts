@@ -80,6 +80,8 @@ function resolvePath(host: Pick<Host, 'isFile' | 'paths'>, base: string): Resolu
  */
 function resolveAlias(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, aliases: PathAliases): Resolution {
   const tried: string[] = [];
+  /** A pattern other than `"*"` the specifier matched: it names a project file, so none found is an error. */
+  let namedBy: string | null = null;
   for (const [pattern, targets] of Object.entries(aliases.paths)) {
     const star = pattern.indexOf('*');
     let captured: string | null = null;
@@ -92,6 +94,7 @@ function resolveAlias(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, a
       }
     }
     if (captured === null) continue;
+    if (pattern !== '*') namedBy = pattern;
     for (const target of targets) {
       const r = resolvePath(host, host.paths.resolve(aliases.base, target.replace('*', captured)));
       if (r.kind === 'project') return r;
@@ -100,8 +103,7 @@ function resolveAlias(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, a
   }
   // `"*": ["./*"]` (what TypeScript 7 offers instead of baseUrl) names every specifier: one with no project
   // file under it is a package, as TypeScript goes on to node_modules.
-  const catchAll = Object.keys(aliases.paths).every((p) => p === '*');
-  if (tried.length > 0 && !catchAll) return { kind: 'missing', tried };
+  if (tried.length > 0 && namedBy !== null) return { kind: 'missing', tried };
   // As TypeScript resolves: under baseUrl before node_modules; a name with no file there is a package.
   if (aliases.baseUrl !== undefined) {
     const r = resolvePath(host, host.paths.resolve(aliases.baseUrl, specifier));
