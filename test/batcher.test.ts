@@ -32,7 +32,7 @@ async function setup(options: SetupOptions = {}): Promise<{
   checked: CheckedTexts[];
   ahead: CheckedTexts[];
   path: (rel: string) => string;
-  writeFiles: (files: Record<string, string>) => void;
+  writeFiles: (files: Record<string, string | null>) => void;
   applied: unknown[];
 }> {
   const { project, host } = memoryProject(options.files ?? { 'main.ts': 'export const v = 0;\n' }, { manualClock: true });
@@ -55,7 +55,15 @@ async function setup(options: SetupOptions = {}): Promise<{
     if (e.kind === 'reload' && e.ok) applied.push(image.entry!['v']);
   });
   const ahead: CheckedTexts[] = [];
-  const batcher = new Batcher({ image, debounceMs: 3, timers: host.timers, checkAhead: (t) => ahead.push(t), onInternalError: (m) => assert.fail(m) });
+  const batcher = new Batcher({
+    image,
+    debounceMs: 3,
+    timers: host.timers,
+    checkAhead: (t) => ahead.push(t),
+    onInternalError: (m) => assert.fail(m),
+    exists: (f) => host.isFile(f),
+    now: () => host.now(),
+  });
   const file = project.path('main.ts');
   return {
     batcher,
@@ -110,6 +118,42 @@ describe('the batcher', () => {
     await s.advance(3);
     assert.equal(s.api()['v'], 3);
     assert.equal(s.checked.at(-1), s.ahead[0], 'the early check answered');
+  });
+
+  it('waits for a gone file until 100 ms after it went, whatever other files do meanwhile (save all through renames)', async () => {
+    const s = await setup({
+      files: { 'main.ts': "export { v } from './a.ts';\nexport { w } from './b.ts';\n", 'a.ts': 'export const v = 0;\n', 'b.ts': 'export const w = 0;\n' },
+    });
+    s.writeFiles({ 'a.ts': null });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(20);
+    s.writeFiles({ 'b.ts': 'export const w = 1;\n' });
+    s.batcher.add(s.path('b.ts'));
+    await s.advance(50);
+    assert.equal(s.reloads.length, 0, 'still waiting for a.ts');
+    s.writeFiles({ 'a.ts': 'export const v = 1;\n' });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(5);
+    assert.deepEqual(
+      s.reloads.map((r) => (r as { ok: boolean }).ok),
+      [true],
+      'one change, no rejection',
+    );
+    assert.deepEqual([s.api()['v'], s.api()['w']], [1, 1]);
+  });
+
+  it('applies a deletion once the file stayed gone 100 ms', async () => {
+    const s = await setup({ files: { 'main.ts': "export { v } from './a.ts';\n", 'a.ts': 'export const v = 0;\n' } });
+    s.writeFiles({ 'a.ts': null });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(90);
+    assert.equal(s.reloads.length, 0);
+    await s.advance(20);
+    assert.deepEqual(
+      s.reloads.map((r) => (r as { ok: boolean }).ok),
+      [false],
+      'rejected: main.ts still imports it',
+    );
   });
 
   it('applies nothing once disposed', async () => {

@@ -21,6 +21,8 @@ export interface BatcherOptions {
   readonly onInternalError: (message: string) => void;
   /** Whether a file exists (a batch with a file gone waits a moment for it to come back). */
   readonly exists?: (file: string) => boolean;
+  /** The clock the wait for a gone file is measured with (milliseconds). */
+  readonly now?: () => number;
 }
 
 /**
@@ -49,8 +51,8 @@ export class Batcher {
   #latest: Promise<SourceSnapshot> | null = null;
   #earlyQueued = false;
   #disposed = false;
-  /** The batch already waited REAPPEAR_MS for a file that was gone. */
-  #waitedForGone = false;
+  /** When each file of the batch was first found gone (it is waited for until REAPPEAR_MS after). */
+  readonly #goneSince = new Map<string, number>();
   /** Resolves when the last batch was handed to the image: batches reach it in the order they were flushed. */
   #handedOver: Promise<void> = Promise.resolve();
 
@@ -114,15 +116,26 @@ export class Batcher {
 
   #flush(): void {
     this.#timer = null;
-    const { exists, timers } = this.#options;
-    if (exists && !this.#waitedForGone && [...this.#batch].some((f) => !exists(f))) {
-      // A file of the batch is gone: wait a moment; its return (an event) makes the batch wait to go quiet again.
-      this.#waitedForGone = true;
-      this.#timer = timers.setTimeout(() => this.#flush(), REAPPEAR_MS);
-      return;
+    const { exists, timers, now } = this.#options;
+    if (exists && now) {
+      // A file of the batch that is gone is waited for until REAPPEAR_MS after it was first found gone,
+      // whatever other files do meanwhile (an editor saving all files through renames); its return (an
+      // event) makes the batch wait to go quiet again.
+      const t = now();
+      let wait = 0;
+      for (const f of this.#batch) {
+        if (exists(f)) continue;
+        const since = this.#goneSince.get(f) ?? t;
+        this.#goneSince.set(f, since);
+        wait = Math.max(wait, since + REAPPEAR_MS - t);
+      }
+      if (wait > 0) {
+        this.#timer = timers.setTimeout(() => this.#flush(), wait);
+        return;
+      }
     }
-    const waited = this.#waitedForGone;
-    this.#waitedForGone = false;
+    const waited = this.#goneSince.size > 0;
+    this.#goneSince.clear();
     const files = [...this.#batch];
     this.#batch.clear();
     // After waiting for a file to come back, the early read (made while it was gone) is stale even if

@@ -111,6 +111,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       debounceMs: options.debounceMs,
       timers: host.timers,
       exists: (file) => host.isFile(file),
+      now: () => host.now(),
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
       checkAhead: typing.opened && options.typecheck !== 'off' ? (texts) => started && typing.opened?.gate.checkAhead(texts) : null,
       onResult: (r) => {
