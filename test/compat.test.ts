@@ -33,6 +33,17 @@ describe('compatibility', () => {
     assert.match(r.stderr, /loaded dyn\.ts for import\(\)/);
   });
 
+  it("another module's import() does not end a top-level await's wait: the pending await is said", () => {
+    const r = runOnce({
+      'main.ts': "import './side.ts';\nawait new Promise((r) => setTimeout(r, 900));\nconsole.log('after wait');\n",
+      'side.ts': "setTimeout(() => void import('./plugin.ts'), 10);\nexport {};\n",
+      'plugin.ts': "console.log('plugin');\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'plugin\nafter wait\n');
+    assert.match(r.stderr, /main\.ts: a top-level await is still pending after 500 ms/);
+  });
+
   it('"types": ["node"] in a tsconfig is satisfied by the Node types imago brings', () => {
     const r = runOnce({
       'tsconfig.json': JSON.stringify({

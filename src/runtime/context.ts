@@ -46,14 +46,14 @@ export interface ImageContext {
    * Set while a change waits for a statement's top-level await: called when the program asks for a
    * project file by `import()`, which can only load after the change (it ends the wait at once).
    */
-  awaitingImport: (() => void) | null;
+  awaitingImport: ((importer: ModuleRecord) => void) | null;
   /**
    * Set while a change evaluates its modules: runs a module of the change that has not run yet, now
    * (a CommonJS `require` of a file the change loads runs it when it is required, as in Node).
    */
   evaluateNow: ((record: ModuleRecord) => void) | null;
-  /** Changes for `import()` of project files queued and not yet applied. */
-  importsQueued: number;
+  /** Changes for `import()` of project files queued and not yet applied, by importing module. */
+  importsQueued: Map<ModuleRecord, number>;
   /** The image's classes by stable prototype. */
   readonly classes: ClassRegistry;
   /** The image's handle stores and their tags. */

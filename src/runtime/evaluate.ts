@@ -219,7 +219,8 @@ export async function evaluateChange(
             let timer: unknown = null;
             // An `await import('./x.ts')` of a file not loaded yet waits for a change of its own, which
             // runs after this one: the wait ends at once, and the rest of the module runs after the import.
-            let importing = ctx.importsQueued > 0;
+            // Only this module's own import() ends it (another module's may have nothing to do with it).
+            let importing = ctx.importsQueued.has(record);
             if (!importing)
               await Promise.race([
                 watched,
@@ -227,7 +228,8 @@ export async function evaluateChange(
                   timer = ctx.host.timers.setTimeout(() => r(), SETTLE_MS);
                 }),
                 new Promise<void>((r) => {
-                  ctx.awaitingImport = () => {
+                  ctx.awaitingImport = (importer) => {
+                    if (importer !== record) return;
                     importing = true;
                     r();
                   };

@@ -106,7 +106,7 @@ export class Image {
       transaction: null,
       awaitingImport: null,
       evaluateNow: null,
-      importsQueued: 0,
+      importsQueued: new Map(),
       classes,
       stores,
       storeApi: createStoreApi(stores),
@@ -372,10 +372,13 @@ export class Image {
     const known = this.#ctx.modules.get(res.path);
     if (known) return dynamicNamespace(known);
     this.#ctx.roots.add(res.path);
-    this.#ctx.importsQueued++;
-    this.#ctx.awaitingImport?.();
+    const queued = this.#ctx.importsQueued;
+    queued.set(record, (queued.get(record) ?? 0) + 1);
+    this.#ctx.awaitingImport?.(record);
     const result = await this.change([res.path], { cause: 'import' }).finally(() => {
-      this.#ctx.importsQueued--;
+      const left = (queued.get(record) ?? 1) - 1;
+      if (left > 0) queued.set(record, left);
+      else queued.delete(record);
     });
     const loaded = this.#ctx.modules.get(res.path);
     if (result.kind === 'rejected' || !loaded) {
