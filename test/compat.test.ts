@@ -56,6 +56,24 @@ describe('compatibility', () => {
     assert.doesNotMatch(r.stderr, /TS2688/);
   });
 
+  it("a project's own @types/node is used when its tsconfig names no types (TypeScript 7 takes no @types by itself)", () => {
+    const r = runOnce({
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: true },
+      }),
+      'package.json': '{ "type": "module" }\n',
+      'node_modules/@types/node/package.json': '{ "name": "@types/node", "version": "99.0.0", "types": "index.d.ts" }\n',
+      'node_modules/@types/node/index.d.ts':
+        "declare var process: { argv: string[]; projectTypes: true };\ndeclare module 'node:fs' { export function readFileSync(p: string): string; }\n",
+      'main.ts':
+        "import { readFileSync } from 'node:fs';\nconst mine: true = process.projectTypes;\nconsole.log(process.argv.length, typeof readFileSync, mine);\n",
+    });
+    // process.projectTypes exists in the project's own (fake) types only: the check passed with them.
+    assert.match(r.stderr, /running main\.ts/, r.stderr);
+    assert.doesNotMatch(r.stderr, /TS2591|TS2339/);
+    assert.equal(r.stdout, '2 function undefined\n');
+  });
+
   it("a name a CommonJS package does not export is refused at load with Node's message", () => {
     const r = runOnce({
       'node_modules/cjspkg/package.json': '{ "name": "cjspkg", "main": "index.js" }',

@@ -49,11 +49,12 @@ function findUserConfig(root: string, entry: string): string | null {
   }
 }
 
-/** True when @types/node can be found from the project (then its version is the one to use). */
-function projectHasNodeTypes(root: string): boolean {
+/** The project's @types/node (then its version is the one to use), or null. */
+function projectNodeTypes(root: string): string | null {
   for (let dir = root; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'node_modules', '@types', 'node', 'index.d.ts'))) return true;
-    if (path.dirname(dir) === dir) return false;
+    const file = path.join(dir, 'node_modules', '@types', 'node', 'index.d.ts');
+    if (fs.existsSync(file)) return file;
+    if (path.dirname(dir) === dir) return null;
   }
 }
 
@@ -65,15 +66,15 @@ export function projectConfig(root: string, entry: string, ambient: readonly str
   const userConfig = findUserConfig(root, entry);
   const require = createRequire(import.meta.url);
   const extraFiles: string[] = [];
-  const projectNodeTypes = projectHasNodeTypes(root);
-  if (!projectNodeTypes) extraFiles.push(require.resolve('@types/node/index.d.ts'));
+  const hasNodeTypes = projectNodeTypes(root) !== null;
+  if (!hasNodeTypes) extraFiles.push(require.resolve('@types/node/index.d.ts'));
   extraFiles.push(fileURLToPath(new URL('../../../types/hot.d.ts', import.meta.url)));
   // Nothing is emitted, so the project's rootDir has no say: with an outDir and no rootDir, TypeScript 7 would
   // take the virtual config's own folder for it and refuse every source file as outside it.
   const config = userConfig
     ? { extends: userConfig, compilerOptions: { noEmit: true, rootDir: path.parse(root).root }, files: [entry, ...extraFiles, ...ambient], include: [] }
-    : { compilerOptions: { ...DEFAULT_OPTIONS, types: projectNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
-  return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles, suppliesNodeTypes: !projectNodeTypes };
+    : { compilerOptions: { ...DEFAULT_OPTIONS, types: hasNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
+  return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles, suppliesNodeTypes: !hasNodeTypes };
 }
 
 /** What the loader needs from a project's resolved compiler options. */
@@ -114,17 +115,23 @@ export function aliasesOf(options: ResolvedOptions, root: string): PathAliases |
 }
 
 /**
- * Reads the project's `paths` and class-field semantics without the type gate (`--typecheck=off`): one
- * short-lived checker process, only when the project has a tsconfig.json.
+ * The `.d.ts` files a project's tsconfig.json includes, as TypeScript expands `include` and `files`;
+ * and the project's own @types/node when its tsconfig names no `types` (TypeScript 7 no longer takes
+ * every @types package by itself; imago runs the program on Node, so Node's types are always wanted).
  */
-/** The `.d.ts` files a project's tsconfig.json includes, as TypeScript expands `include` and `files`. */
 export function ambientDeclarations(api: API, root: string, entry: string): string[] {
   const user = findUserConfig(root, entry);
   if (!user) return [];
-  const parsed = api.parseConfigFile(user) as { fileNames?: readonly string[] };
-  return (parsed.fileNames ?? []).filter((f) => f.endsWith('.d.ts') && !f.includes('/node_modules/'));
+  const parsed = api.parseConfigFile(user) as { fileNames?: readonly string[]; options?: { types?: readonly string[] } };
+  const own = (parsed.fileNames ?? []).filter((f) => f.endsWith('.d.ts') && !f.includes('/node_modules/'));
+  const nodeTypes = parsed.options?.types === undefined ? projectNodeTypes(root) : null;
+  return nodeTypes ? [...own, nodeTypes] : own;
 }
 
+/**
+ * Reads the project's `paths` and class-field semantics without the type gate (`--typecheck=off`): one
+ * short-lived checker process, only when the project has a tsconfig.json.
+ */
 export function readSettings(root: string, entry: string): ProjectSettings {
   const user = findUserConfig(root, entry);
   if (!user) return { aliases: null, compile: {} };
