@@ -99,6 +99,7 @@ console.log(optional);
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'main starts\nconfig runs\nmode test\nfallback MODULE_NOT_FOUND MODULE_NOT_FOUND\n');
+    assert.match(r.stderr, /config\.ts is not type-checked: TypeScript does not follow the require\(\) that loads it/);
   });
 
   it('CommonJS idioms: exports = module.exports = fn, require of JSON, module.exports of a file with export, require.main, require.resolve', () => {

@@ -215,12 +215,18 @@ setInterval(() => undefined, 1000);
     const cli = CliRun.run(p.dir, ['main.ts']);
     try {
       await cli.until('the worker to answer', () => cli.lines.includes('from worker 6765'), 20000);
-      assert.match(cli.stderr, /a worker runs w\.ts through imago's loader; edits to it apply when a worker starts it again/);
+      assert.match(
+        cli.stderr,
+        /a worker runs w\.ts through imago's loader; edits to it apply when a worker starts it again \(it is not type-checked: import its types from the program to have it checked\)/,
+      );
       p.write({ 'w.ts': worker('parentPort!.postMessage(-fib((workerData as { n: number }).n));') });
       await cli.until('the notice', () => /w\.ts changed: a worker takes it when it starts again/.test(cli.stderr));
       p.write({ 'main.ts': main.replace('spawn(20);', 'spawn(10);') });
       await cli.until('a new worker with the edit', () => cli.lines.includes('from worker -55'), 15000);
       p.write({ 'w.ts': worker('parentPort!.postMessage(fib(;') });
+      await cli.until('the compile error', () =>
+        /w\.ts changed, and does not compile: a worker that starts it now fails\n[\s\S]*w\.ts:3:\d+ IMAGO_PARSE/.test(cli.stderr),
+      );
       p.write({ 'main.ts': main.replace('spawn(20);', 'spawn(11);') });
       await cli.until(
         'the broken worker to be reported',

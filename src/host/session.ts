@@ -4,12 +4,17 @@
 // one change; the lifecycle drives start/tick/stop once the program loaded. The control channel or a
 // worker host can attach to an image the same way, without the watcher.
 
+import fs from 'node:fs';
 import path from 'node:path';
+import { compileModule } from '../compile/compile-module.js';
+import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CompileOptions } from '../compile/transpile.js';
 import type { ChangeResult } from '../runtime/image.js';
 import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
+import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
 import { createNodeHost } from './node-host.js';
@@ -45,6 +50,18 @@ export interface Session {
 }
 
 /** Starts a session. Resolves once the first load was attempted (it may have been rejected). */
+/** What keeps a worker's file from compiling as it is on disk now (nothing when it compiles, or is gone). */
+function workerFileProblems(file: string, rel: string, settings: CompileOptions): readonly Diagnostic[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const r = compileModule(rel, text, { ...settings, lowerDecorators });
+  return r.ok ? [] : r.errors;
+}
+
 export async function startSession(options: SessionOptions): Promise<Session> {
   const host = createNodeHost();
   const out = new Reporter(options.stderr);
@@ -71,7 +88,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;
       workerFiles.add(file);
-      out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again`);
+      // TypeScript does not follow `new Worker(...)`: a worker file the program does not import is not checked.
+      const unchecked =
+        typing.opened && options.typecheck !== 'off' && !typing.opened.gate.knows(file)
+          ? ' (it is not type-checked: import its types from the program to have it checked)'
+          : '';
+      out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again${unchecked}`);
     }),
   );
   let lifecycle: Lifecycle | null = null;
@@ -133,7 +155,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           );
         }
         if (workerFiles.has(file) && !image.paths.includes(file)) {
-          out.line(`${path.relative(options.root, file)} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
+          const rel = path.relative(options.root, file);
+          const problems = workerFileProblems(file, rel, typing.settings.compile);
+          if (problems.length === 0) out.line(`${rel} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
+          else {
+            out.line(`${rel} changed, and does not compile: a worker that starts it now fails`);
+            out.diagnostics(problems);
+          }
         }
         b.add(file);
       },

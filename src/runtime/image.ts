@@ -86,6 +86,8 @@ export class Image {
   /** Snapshots begun so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
+  /** TypeScript files loaded that the type checker does not see, said once each (#sayUnchecked). */
+  readonly #saidUnchecked = new Set<string>();
 
   constructor(options: ImageOptions) {
     this.#options = options;
@@ -316,6 +318,7 @@ export class Image {
       ? await commitChange(this.#ctx, prepared.change)
       : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
+    if (mode !== 'off') this.#sayUnchecked(prepared.change.prepared.keys());
     clearPending();
     this.#typesFailing = false;
     this.#rejected = false;
@@ -354,6 +357,22 @@ export class Image {
     const now = await this.snapshot(touched);
     this.#taken = now.sequence;
     return usable && now.sameAs(usable, touched) ? usable : now;
+  }
+
+  /**
+   * Says once of each TypeScript file a change loaded that the type checker's program does not hold: one
+   * reached only by a plain `require()`, which TypeScript does not follow. Never silently unchecked.
+   */
+  #sayUnchecked(paths: Iterable<string>): void {
+    const gate = this.#options.typeGate;
+    if (!gate) return;
+    for (const p of paths) {
+      if (!/\.[cm]?tsx?$/.test(p) || gate.knows(p) || this.#saidUnchecked.has(p)) continue;
+      this.#saidUnchecked.add(p);
+      this.#ctx.warn(
+        `${relativePath(this.#ctx, p)} is not type-checked: TypeScript does not follow the require() that loads it; load it with import x = require('...') (or an import) to have its changes checked`,
+      );
+    }
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {
