@@ -335,3 +335,16 @@ describe('compile: TC39 decorators and accessor fields', () => {
     assert.ok(!failing.ok && /^imago could not lower the decorators of this file: SWC: Unexpected token$/.test(failing.errors[0]!.message));
   });
 });
+
+describe('compile: what the TC39 lowering gets wrong is refused', () => {
+  it('a decorated private accessor, at its place, with the way out', () => {
+    const r = compileModule(
+      'm.ts',
+      'function clamp(_t: unknown, _c: ClassAccessorDecoratorContext): void {}\nexport class K {\n  @clamp accessor #hidden = 3;\n}\n',
+      { lowerDecorators },
+    );
+    assert.ok(!r.ok);
+    assert.equal(`${r.errors[0]!.line}:${r.errors[0]!.column}`, '3:3');
+    assert.match(r.errors[0]!.message, /cannot run a decorated private `accessor` yet .*decorate a public accessor/);
+  });
+});

@@ -20,6 +20,16 @@ export type DecoratorLowering = (js: string, filename: string) => { code: string
 /** The callee of the statements that carry a top-level class's decorators (decorations.ts reads them). */
 export const CLASS_DECORATORS = '__imago_classDecorators';
 
+/** A construct the lowering gets wrong, refused at its place (an offset in oxc's JavaScript). */
+export class LoweringRefusal extends Error {
+  constructor(
+    readonly jsOffset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The top-level class a statement declares, and its name as imago knows the class. */
 function topLevelClass(stmt: AstNode): { cls: AstNode; name: string } | null {
   const decl = stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? child(stmt, 'declaration') : stmt;
@@ -74,7 +84,16 @@ export function withoutTc39Decorators(
   let accessors = false;
   walk(program, (node) => {
     if (node.type === 'Decorator') decorators.push(node);
-    else if (node.type === 'AccessorProperty') accessors = true;
+    else if (node.type === 'AccessorProperty') {
+      accessors = true;
+      // SWC 1.16 lowers a decorated private accessor to code that throws on every read (`desc is not defined`).
+      if (children(node, 'decorators').length > 0 && child(node, 'key')?.type === 'PrivateIdentifier') {
+        throw new LoweringRefusal(
+          node.start,
+          'imago cannot run a decorated private `accessor` yet (the TC39 lowering it uses gets it wrong); decorate a public accessor, or a private getter and setter over a private field',
+        );
+      }
+    }
   });
   if (decorators.length === 0 && !accessors) return null;
   let code = js;

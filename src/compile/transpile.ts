@@ -4,7 +4,9 @@
 import { parseSync } from 'oxc-parser';
 import { transformSync } from 'oxc-transform';
 import { type Diagnostic, diagnosticAt } from './diagnostic.js';
-import { type DecoratorLowering, withoutTc39Decorators } from './tc39-decorators.js';
+import { PositionMap } from './position-map.js';
+import { codeFrame } from './source-text.js';
+import { type DecoratorLowering, LoweringRefusal, withoutTc39Decorators } from './tc39-decorators.js';
 
 /** The source map oxc returns (version 3, `mappings` still encoded). */
 export interface RawSourceMap {
@@ -108,6 +110,13 @@ export function transpile(file: string, source: string, options: CompileOptions 
     const lowered = withoutTc39Decorators(file, result.code, map, options.lowerDecorators);
     return { ok: true, code: lowered?.code ?? result.code, map: lowered ? lowered.map : map };
   } catch (e: unknown) {
+    if (e instanceof LoweringRefusal) {
+      const pos = new PositionMap('', [], result.code, map).sourceOfJs(e.jsOffset);
+      return {
+        ok: false,
+        errors: [{ file, line: pos.line, column: pos.column, message: e.message, code: 'IMAGO_COMPILE', frame: codeFrame(source, pos.line, pos.column) }],
+      };
+    }
     return {
       ok: false,
       errors: [
