@@ -290,6 +290,8 @@ setInterval(() => {
       p.write({ 'greeter.ts': GREETER('v2', '@replace') });
       const rejected = await cli.until('the rejection', () => cli.reloads().find((r) => !r.ok), 15000);
       assert.match(JSON.stringify(rejected.errors), /a class decorator of Greeter \(greeter\.ts\) returned another class/);
+      const first = (rejected.errors as Array<{ file: string; line: number }> | undefined)?.[0];
+      assert.deepEqual([first?.file, first?.line], ['greeter.ts', 3], 'at the decorator');
       const after = cli.lines.length;
       await cli.until('more output', () => cli.lines.length > after + 3);
       assert.equal(cli.lines.at(-1), 'L(v1 world', 'the previous version runs on');

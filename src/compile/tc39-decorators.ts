@@ -10,8 +10,11 @@
 // The lowering's source map is chained onto oxc's, so positions still point into the TypeScript.
 
 import remapping from '@jridgewell/remapping';
+import { decode, encode } from '@jridgewell/sourcemap-codec';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, nameOf, walk } from './ast.js';
+import { lineStarts, positionAt } from './source-text.js';
 import type { RawSourceMap } from './transpile.js';
 
 /** Lowers the decorators of JavaScript `js`; the map points into `js` (the host's transform). */
@@ -63,6 +66,22 @@ function stableAccessorNames(lowered: { code: string; map: RawSourceMap }): { co
   return { code, map: lowered.map };
 }
 
+/** `map` (of `js`) with a mapping for each statement of `tail`, appended to `code` (js blanked), to where its decorators were. */
+function withTail(map: RawSourceMap, js: string, code: string, tail: ReadonlyArray<{ text: string; at: number }>): RawSourceMap {
+  const trace = new TraceMap({ ...map, version: 3, file: null, sources: map.sources.length > 0 ? map.sources : ['source'] });
+  const lines = decode(map.mappings);
+  const jsStarts = lineStarts(js);
+  let line = code.split('\n').length - 1;
+  for (const t of tail) {
+    line++; // each statement begins on a line of its own
+    const pos = positionAt(jsStarts, t.at);
+    const orig = originalPositionFor(trace, { line: pos.line, column: pos.column - 1 });
+    while (lines.length <= line) lines.push([]);
+    if (orig.line !== null && orig.column !== null) lines[line] = [[0, 0, orig.line - 1, orig.column]];
+  }
+  return { ...map, mappings: encode(lines) };
+}
+
 /** `text` with [start, end) turned to spaces (line breaks kept): every other offset stays where it was. */
 function blank(text: string, start: number, end: number): string {
   return text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
@@ -97,7 +116,7 @@ export function withoutTc39Decorators(
   });
   if (decorators.length === 0 && !accessors) return null;
   let code = js;
-  const tail: string[] = [];
+  const tail: Array<{ text: string; at: number }> = [];
   const moved = new Set<AstNode>();
   for (const stmt of children(program, 'body')) {
     const top = topLevelClass(stmt);
@@ -111,11 +130,13 @@ export function withoutTc39Decorators(
       const e = child(d, 'expression')!;
       return js.slice(e.start, e.end);
     });
-    tail.push(`\n;${CLASS_DECORATORS}(${JSON.stringify(top.name)}, [${exprs.join(', ')}]);`);
+    tail.push({ text: `\n;${CLASS_DECORATORS}(${JSON.stringify(top.name)}, [${exprs.join(', ')}]);`, at: own[0]!.start });
   }
-  code += tail.join('');
-  if (!accessors && decorators.every((d) => moved.has(d))) return { code, map };
+  // Each statement of the tail maps to its first decorator, so an error there points at the decorators.
+  const mapped = map && tail.length > 0 ? withTail(map, js, code, tail) : map;
+  code += tail.map((t) => t.text).join('');
+  if (!accessors && decorators.every((d) => moved.has(d))) return { code, map: mapped };
   const lowered = stableAccessorNames(lower(code, file));
-  const chained = map ? (remapping([lowered.map, map] as Parameters<typeof remapping>[0], () => null) as unknown as RawSourceMap) : lowered.map;
+  const chained = mapped ? (remapping([lowered.map, mapped] as Parameters<typeof remapping>[0], () => null) as unknown as RawSourceMap) : lowered.map;
   return { code: lowered.code, map: { version: chained.version, sources: chained.sources, names: chained.names, mappings: chained.mappings } };
 }

@@ -38,7 +38,9 @@ function transform(swc: typeof import('@swc/core'), js: string, filename: string
       transform: { decoratorVersion: '2023-11', useDefineForClassFields: true },
       // Only the decorators are lowered: Node 20 runs everything else in the output as it is.
       target: 'es2022',
-      externalHelpers: false,
+      // Helpers imported from @swc/helpers (imago's own): a frame inside one shows as that file, not as a
+      // line past the end of the program's.
+      externalHelpers: true,
     },
   });
 }

@@ -77,7 +77,8 @@ function kindOf(stat: fs.Stats): string {
 }
 
 /** Where the compiler's lowered code imports its helpers from. */
-const OXC_RUNTIME = '@oxc-project/runtime/';
+/** Packages of helpers the compilers' output imports: imago's own dependencies, not the project's. */
+const OWN_HELPERS = ['@oxc-project/runtime/', '@swc/helpers/'];
 const nodeRequire = createRequire(import.meta.url);
 
 /** Creates the host that runs images in this Node process. */
@@ -120,7 +121,7 @@ export function createNodeHost(): Host {
       // Workers on project TypeScript files start through imago (workers.ts).
       if (specifier === 'node:worker_threads' || specifier === 'worker_threads') return workers();
       // Helpers the compiler's lowering imports (`using`, decorators) are imago's own, not the project's.
-      const from = specifier.startsWith(OXC_RUNTIME) ? import.meta.url : pathToFileURL(fromFile).href;
+      const from = OWN_HELPERS.some((h) => specifier.startsWith(h)) ? import.meta.url : pathToFileURL(fromFile).href;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);
       return (await import(url)) as object;
     },
