@@ -331,3 +331,33 @@ export class C { accessor hits = 0; static accessor total = 0; hit(): string { t
     }
   });
 });
+
+describe('TC39 decorators and live data', () => {
+  it("a field added above the others does not run the method decorators' per-instance initializers again on live instances", async () => {
+    const unit = (extra: string): string => `import { instances, tracked } from './reg.ts';
+export class Unit {
+  ${extra}hp = 10;
+  @tracked act(): number { return this.hp; }
+}
+`;
+    const p = project(
+      {
+        'reg.ts':
+          'export const instances: unknown[] = [];\nexport function tracked(f: any, c: ClassMethodDecoratorContext): any { c.addInitializer(function (this: unknown) { instances.push(this); }); return f; }\n',
+        'unit.ts': unit(''),
+        'main.ts':
+          "import { instances } from './reg.ts';\nimport { Unit } from './unit.ts';\nconst units = [new Unit(), new Unit()];\nsetInterval(() => console.log('tracked', instances.length, units.map((u) => (u as unknown as { first?: number }).first).join(',')), 20);\n",
+      },
+      false,
+    );
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the program to run', () => cli.lines.includes('tracked 2 ,'), 20000);
+      p.write({ 'unit.ts': unit('first = 0;\n  ') });
+      await cli.until('the field on live instances', () => cli.lines.includes('tracked 2 0,0'), 15000);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+});

@@ -9,6 +9,20 @@ import type { Emitter } from './emitter.js';
 import type { TopItem } from './top-level.js';
 
 /**
+ * A field initializer without what the TC39 lowering put in front of it (`(_initProto(this), 10)`: the
+ * method decorators' per-instance initializers, run once as an instance is made, not again for a field
+ * a change adds to live instances).
+ */
+function ownInitializer(value: AstNode): { readonly start: number; readonly end: number } {
+  if (value.type !== 'SequenceExpression') return value;
+  const parts = children(value, 'expressions');
+  const isInit = (e: AstNode): boolean => e.type === 'CallExpression' && /^_initProto\d*$/.test(nameOf(child(e, 'callee')) ?? '');
+  let i = 0;
+  while (i < parts.length - 1 && isInit(parts[i]!)) i++;
+  return i === 0 ? value : { start: parts[i]!.start, end: value.end };
+}
+
+/**
  * Emits `, { hp() { return (10); }, ... }`: each instance field initializer again, as a method to call
  * with an existing instance as `this` when a change adds the field to live instances.
  */
@@ -19,7 +33,8 @@ function emitFieldInitializers(emitter: Emitter, node: AstNode, symbolFor: (clas
     const key = child(m, 'key');
     if (m.type !== 'PropertyDefinition' || m['static'] === true || m['computed'] === true || !value || !key) continue;
     const keyText = key.type === 'PrivateIdentifier' ? `[${symbolFor(node.start, text(key, 'name')!) ?? 'undefined'}]` : JSON.stringify(nameOf(key) ?? '');
-    emitter.insert(` ${keyText}() { return (`).copy(value.start, value.end).insert('); },');
+    const own = ownInitializer(value);
+    emitter.insert(` ${keyText}() { return (`).copy(own.start, own.end).insert('); },');
   }
   emitter.insert(' }');
 }
