@@ -285,3 +285,22 @@ export function probe(): string {
     assert.equal((api()['probe'] as () => string)(), 'v3 undefined kept', 'a rejected change puts the metadata back');
   });
 });
+
+describe('TC39 decorator metadata', () => {
+  it("a decorated subclass's metadata inherits its superclass's, in another module too, and follows the superclass's edits", async () => {
+    const base = (word: string): string =>
+      `export function tag(v: string) { return (_f: unknown, c: ClassMethodDecoratorContext): void => { (c.metadata as Record<string, unknown>)[String(c.name)] = v; }; }\nexport class Base { @tag('${word}') f(): void {} }\n`;
+    const sub = "import { Base, tag } from './base.ts';\nexport class Sub extends Base { @tag('sub') g(): void {} }\n";
+    const main = `import { Sub } from './sub.ts';
+export { Sub };
+export function probe(): string {
+  const m = (Sub as unknown as Record<symbol, Record<string, unknown>>)[(Symbol as { metadata?: symbol }).metadata ?? Symbol.for('Symbol.metadata')]!;
+  return [m['g'], m['f'], Object.hasOwn(m, 'f')].join(' ');
+}
+`;
+    const { api, edit } = await startImage({ 'main.ts': main, 'base.ts': base('one'), 'sub.ts': sub });
+    assert.equal((api()['probe'] as () => string)(), 'sub one false');
+    assert.equal((await edit({ 'base.ts': base('two') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), 'sub two false', "the subclass's metadata reads the new superclass version's");
+  });
+});

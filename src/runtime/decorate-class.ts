@@ -106,6 +106,37 @@ function refuseReplacement(record: ModuleRecord, name: string, stable: object, r
 /** Where TC39 decorators keep a class's metadata (`Symbol.metadata`, not yet in Node 20: the lowering's fallback). */
 const metadataKey = (): symbol => (Symbol as { metadata?: symbol }).metadata ?? Symbol.for('Symbol.metadata');
 
+/** The TC39 metadata a version of a class holds as its own, if its decorators made one. */
+export function ownTc39Metadata(impl: object): object | undefined {
+  const key = metadataKey();
+  const own = Object.hasOwn(impl, key) ? (impl as Record<symbol, unknown>)[key] : undefined;
+  return typeof own === 'object' && own !== null ? own : undefined;
+}
+
+/**
+ * Links the TC39 metadata of a class's new version to its superclass's, as the proposal does (the
+ * lowering leaves a decorated subclass's metadata without a parent), and the metadata of subclasses that
+ * inherited from this class's `previous` metadata to the new one.
+ */
+export function linkTc39Metadata(ctx: ImageContext, identity: ClassIdentity, previous: object | undefined, onUndo: (undo: () => void) => void): void {
+  const own = ownTc39Metadata(identity.impl);
+  const relink = (metadata: object, parent: object | null): void => {
+    const before = Object.getPrototypeOf(metadata) as object | null;
+    if (before === parent) return;
+    Object.setPrototypeOf(metadata, parent);
+    onUndo(() => Object.setPrototypeOf(metadata, before));
+  };
+  if (own && Object.getPrototypeOf(own) === null) {
+    const parent = (Object.getPrototypeOf(identity.impl) as Record<symbol, unknown> | null)?.[metadataKey()];
+    if (typeof parent === 'object' && parent !== null && parent !== own) relink(own, parent);
+  }
+  if (!previous || previous === own) return;
+  for (const { identity: other } of ctx.classes.list()) {
+    const theirs = ownTc39Metadata(other.impl);
+    if (theirs && Object.getPrototypeOf(theirs) === previous) relink(theirs, own ?? (Object.getPrototypeOf(previous) as object | null));
+  }
+}
+
 /**
  * Applies TC39 class decorators to `stable` (just defined), last first, as the proposal does: each gets
  * the class and `{ kind: 'class', name, metadata, addInitializer }`; initializers run once all have.

@@ -7,7 +7,7 @@ import { createClassIdentity, installedLayers, installVersion } from './class-id
 import { hookOf } from './class-lookup.js';
 import { classConstructorName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
-import { forgetDecoratorMetadata } from './decorate-class.js';
+import { forgetDecoratorMetadata, linkTc39Metadata, ownTc39Metadata } from './decorate-class.js';
 import { findAffected, layoutChanges, migrateStep, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
 import { Transaction } from './transaction.js';
@@ -69,6 +69,7 @@ function define(
       record.classes.delete(name);
       ctx.classes.remove(created);
     });
+    linkTc39Metadata(ctx, created, undefined, (undo) => tx.onUndo(undo));
     return created.constructor;
   }
   const before = installedLayers(identity);
@@ -87,6 +88,7 @@ function define(
     identity.initializers = beforeInitializers;
   });
   forgetDecoratorMetadata(identity, (undo) => tx.onUndo(undo));
+  linkTc39Metadata(ctx, identity, ownTc39Metadata(before.impl), (undo) => tx.onUndo(undo));
   if (info)
     migrateStep(env, { identity, record, old: beforeFields, info, hook: hookOf(identity, info), unset: unsetAfter(tx, record, name) }, parentChanged, affected);
   return identity.constructor;
