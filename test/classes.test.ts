@@ -304,3 +304,17 @@ export function probe(): string {
     assert.equal((api()['probe'] as () => string)(), 'sub two false', "the subclass's metadata reads the new superclass version's");
   });
 });
+
+describe('useDefineForClassFields: false', () => {
+  it('a field added without an initializer is left off live instances, as off new ones; a parameter property is said to need migrateInstance', async () => {
+    const dto = (fields: string): string =>
+      `export class Dto { tag = 'a'; ${fields} }\nexport const live = new Dto('x');\nexport function probe(): string { return Object.keys(live).join(',') + ' fresh: ' + Object.keys(new Dto('y')).join(','); }\n`;
+    const { api, edit } = await startImage({ 'main.ts': dto('constructor(_n: string) {}') }, 'main.ts', { compileOptions: { useDefineForClassFields: false } });
+    assert.equal((api()['probe'] as () => string)(), 'tag fresh: tag');
+    assert.equal((await edit({ 'main.ts': dto('nickname!: string; constructor(_n: string) {}') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), 'tag fresh: tag', 'no own nickname on either');
+    const r = await edit({ 'main.ts': dto('nickname!: string; constructor(public n: string) {}') });
+    assert.equal(r.kind, 'rejected');
+    assert.match(JSON.stringify(r), /Dto\.n, a constructor parameter property, is added to live instances, for which the constructor does not run again/);
+  });
+});

@@ -81,6 +81,11 @@ export interface FieldDecl {
   readonly renamedFrom: string | null;
   /** Offset of the field in the TypeScript source. */
   readonly sourceOffset: number;
+  /**
+   * Not defined by the class body: a parameter property (`parameter`), or a field without an initializer
+   * under `useDefineForClassFields: false` (`constructor`: the constructor assigns it, if anything does).
+   */
+  readonly assigned?: 'parameter' | 'constructor';
 }
 
 /** What a version of a top-level class declares: the base for migrating live instances' fields. */

@@ -119,17 +119,18 @@ function hasMigrateHook(cls: AstNode): boolean {
   );
 }
 
+/** A type as TypeScript reads it without strictNullChecks: null and undefined are in every type. */
+function withNullish(type: TypeShape): TypeShape {
+  if (type.kind === 'any' || type.kind === 'opaque') return type;
+  return { kind: 'union', members: [type, { kind: 'primitive', name: 'undefined' }, { kind: 'primitive', name: 'null' }] };
+}
+
 /**
  * The layouts of the module's top-level classes: `jsFields` (from the JavaScript, in the order instances
  * get them) joined with what the TypeScript source says about each field. Fields TypeScript declares
  * that the JavaScript does not define up front (parameter properties, or fields without an initializer
  * under `useDefineForClassFields: false`) follow, as the constructor assigns them.
  */
-/** A type as TypeScript reads it without strictNullChecks: null and undefined are in every type. */
-function withNullish(type: TypeShape): TypeShape {
-  if (type.kind === 'any' || type.kind === 'opaque') return type;
-  return { kind: 'union', members: [type, { kind: 'primitive', name: 'undefined' }, { kind: 'primitive', name: 'null' }] };
-}
 
 export function classLayouts(
   file: string,
@@ -157,7 +158,7 @@ export function classLayouts(
     const ts = cls ? tsFields(source, cls, aliases, comments) : new Map<string, TsField>();
     const fields: FieldDecl[] = [];
     const seen = new Set<string>();
-    const add = (fieldName: string, initializer: string | null): void => {
+    const add = (fieldName: string, initializer: string | null, assigned?: FieldDecl['assigned']): void => {
       const info = ts.get(fieldName);
       seen.add(fieldName);
       fields.push({
@@ -167,10 +168,13 @@ export function classLayouts(
         typeText: info?.typeText ?? '',
         renamedFrom: info?.renamedFrom ?? null,
         sourceOffset: info?.start ?? cls?.start ?? 0,
+        ...(assigned ? { assigned } : {}),
       });
     };
     for (const f of js.fields) if (!f.name.startsWith('[')) add(f.name, f.initializer);
-    for (const param of [true, false]) for (const [fieldName, info] of ts) if (info.param === param && !seen.has(fieldName)) add(fieldName, null);
+    for (const param of [true, false]) {
+      for (const [fieldName, info] of ts) if (info.param === param && !seen.has(fieldName)) add(fieldName, null, param ? 'parameter' : 'constructor');
+    }
     out.set(name, {
       jsOffset: js.jsOffset,
       fields,

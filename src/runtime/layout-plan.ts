@@ -49,7 +49,9 @@ export type FieldSource =
   | { readonly kind: 'renamed'; readonly from: LayoutField }
   | { readonly kind: 'initializer'; readonly init: () => unknown }
   | { readonly kind: 'undefined' }
-  | { readonly kind: 'hook' };
+  | { readonly kind: 'hook' }
+  // Left undefined on live instances, as on new ones: the class body does not define it (constructor-assigned).
+  | { readonly kind: 'absent' };
 
 export interface FieldPlan {
   /** The field as its chain declares it now. */
@@ -141,6 +143,11 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
       fields.push({ field, ...target, source: { kind: 'renamed', from } });
       continue;
     }
+    if (field.decl.assigned === 'constructor' && !field.initializer) {
+      // useDefineForClassFields: false: a new instance does not get it from the class either.
+      fields.push({ field, ...target, source: { kind: 'absent' } });
+      continue;
+    }
     if (field.initializer) fields.push({ field, ...target, source: { kind: 'initializer', init: field.initializer } });
     else if (acceptsUndefined(field.decl.type)) fields.push({ field, ...target, source: { kind: 'undefined' } });
     else if (step.hook) fields.push({ field, ...target, source: { kind: 'hook' } });
@@ -152,13 +159,15 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
         step,
         field.owner,
         field.decl,
-        `${owner}.${field.name} is added to ${population()} but has no initializer, and ${type} does not allow undefined; give it an initializer (${field.name}: ${field.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${name}`,
+        field.decl.assigned === 'parameter'
+          ? `${owner}.${field.name}, a constructor parameter property, is added to ${population()}, for which the constructor does not run again, and ${type} does not allow undefined; set it in static migrateInstance(instance, old) on ${name}, or let its type allow undefined`
+          : `${owner}.${field.name} is added to ${population()} but has no initializer, and ${type} does not allow undefined; give it an initializer (${field.name}: ${field.decl.typeText || 'T'} = ...), or set it in static migrateInstance(instance, old) on ${name}`,
       );
     }
   }
   checkReads(env, step, fields);
   const dropped = held.filter((f) => !declaredKeys.has(f.key));
-  return { step, held, fields, changes: fields.filter((f) => f.source.kind !== 'kept'), dropped };
+  return { step, held, fields, changes: fields.filter((f) => f.source.kind !== 'kept' && f.source.kind !== 'absent'), dropped };
 }
 
 /**
