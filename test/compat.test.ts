@@ -74,6 +74,21 @@ describe('compatibility', () => {
     assert.equal(r.stdout, '2 function undefined\n');
   });
 
+  it("createRequire's require of a project TypeScript file says to import it; of packages and builtins it is Node's", () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module" }\n',
+      'helper.cts': 'export = { v: 1 };\n',
+      'main.ts':
+        "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconsole.log(require('node:path').sep, typeof require.resolve);\nrequire('./helper.cts');\n",
+    });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '/ function\n');
+    assert.match(
+      r.stderr,
+      /main\.ts:4:1 IMAGO_EVALUATE: Error: createRequire\(\.\.\.\)\('\.\/helper\.cts'\) loads \S+helper\.cts through Node's own require, which cannot run TypeScript; import it instead/,
+    );
+  });
+
   it("a name a CommonJS package does not export is refused at load with Node's message", () => {
     const r = runOnce({
       'node_modules/cjspkg/package.json': '{ "name": "cjspkg", "main": "index.js" }',

@@ -1,6 +1,7 @@
 // The Node side of an image: files, code compilation, package loading, timers.
 
 import fs from 'node:fs';
+import type * as NodeModule from 'node:module';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,6 +78,33 @@ function kindOf(stat: fs.Stats): string {
 }
 
 /** Where the compiler's lowered code imports its helpers from. */
+/**
+ * `node:module` with a `createRequire` whose `require` of a project TypeScript file says what to do:
+ * Node's own require would read it as JavaScript and fail on its first type annotation.
+ */
+function moduleApiFor(real: typeof NodeModule): { imported: object; required: object } {
+  const createRequire = (from: string | URL): NodeJS.Require => {
+    const inner = real.createRequire(from);
+    const require = ((specifier: string): unknown => {
+      let resolved: string | null = null;
+      try {
+        resolved = inner.resolve(specifier);
+      } catch {
+        /* Node's require says it */
+      }
+      if (resolved && /\.[cm]?tsx?$/.test(resolved)) {
+        throw new Error(
+          `createRequire(...)('${specifier}') loads ${resolved} through Node's own require, which cannot run TypeScript; import it instead (in a CommonJS file, import x = require('${specifier}') or require('${specifier}')), so imago loads it`,
+        );
+      }
+      return inner(specifier);
+    }) as NodeJS.Require;
+    return Object.assign(require, { resolve: inner.resolve, cache: inner.cache, main: inner.main, extensions: inner.extensions });
+  };
+  // As imported, the default stays Node's Module (a class); the named createRequire is the one above.
+  return { imported: { ...real, createRequire, default: real }, required: { ...real, createRequire } };
+}
+
 /** Packages of helpers the compilers' output imports: imago's own dependencies, not the project's. */
 const OWN_HELPERS = ['@oxc-project/runtime/', '@swc/helpers/'];
 const nodeRequire = createRequire(import.meta.url);
@@ -89,6 +117,12 @@ export function createNodeHost(): Host {
   v8.setFlagsFromString('--no-compilation-cache');
   const timers = captureTimers();
   let workerThreads: object | null = null;
+  let moduleNamespace: { imported: object; required: object } | null = null;
+  /** `node:module` as project code sees it: a createRequire whose require refuses project TypeScript with the way out. */
+  const moduleApi = (): { imported: object; required: object } => {
+    moduleNamespace ??= moduleApiFor(nodeRequire('node:module') as typeof NodeModule);
+    return moduleNamespace;
+  };
   /** `node:worker_threads` as project code sees it, made once (workers.ts). */
   const workers = (): object => {
     workerThreads ??= workerThreadsFor(nodeRequire('node:worker_threads') as typeof WorkerThreads);
@@ -120,6 +154,7 @@ export function createNodeHost(): Host {
     async importPlatform(specifier, fromFile) {
       // Workers on project TypeScript files start through imago (workers.ts).
       if (specifier === 'node:worker_threads' || specifier === 'worker_threads') return workers();
+      if (specifier === 'node:module' || specifier === 'module') return moduleApi().imported;
       // Helpers the compiler's lowering imports (`using`, decorators) are imago's own, not the project's.
       const from = OWN_HELPERS.some((h) => specifier.startsWith(h)) ? import.meta.url : pathToFileURL(fromFile).href;
       const url = specifier.startsWith('node:') ? specifier : resolveImport(specifier, from);
@@ -127,6 +162,7 @@ export function createNodeHost(): Host {
     },
     requirePlatform(specifier, fromFile) {
       if (specifier === 'node:worker_threads' || specifier === 'worker_threads') return (workers() as { default: unknown }).default;
+      if (specifier === 'node:module' || specifier === 'module') return moduleApi().required;
       return createRequire(fromFile)(specifier);
     },
     resolvePlatform(specifier, fromFile) {
