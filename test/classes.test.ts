@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { describeLayout } from '../src/host/report.js';
 import { type Api, startImage } from './helpers/image.js';
 
 const start = startImage;
@@ -260,6 +261,23 @@ describe('accessor fields', () => {
     assert.equal((await edit({ 'main.ts': k('accessor y = 5;\n  ', 'v2') })).kind, 'applied');
     assert.equal((api()['probe'] as () => string)(), 'v2 3 2', 'x and total kept their values');
     assert.equal(((api()['k'] as Record<string, unknown>)['y'] as number) ?? null, 5, 'y came with its initializer');
+  });
+});
+
+describe('a field made an accessor field, and back', () => {
+  it('keeps its value on live instances, said as a rename of the field', async () => {
+    const k = (decl: string): string =>
+      `export class K { ${decl} }\nexport const k = new K();\nk.level = 11;\nexport function probe(): number { return k.level; }\n`;
+    const { api, edit } = await startImage({ 'main.ts': k('level = 5;') });
+    assert.equal((api()['probe'] as () => number)(), 11);
+    const toAccessor = await edit({ 'main.ts': k('accessor level = 5;') });
+    assert.equal(toAccessor.kind, 'applied');
+    assert.equal((api()['probe'] as () => number)(), 11, 'the value moved into the accessor');
+    assert.ok(toAccessor.kind === 'applied');
+    assert.deepEqual(toAccessor.summary.layouts[0]!.renamed, [{ from: 'level', to: '#___accessor_level' }]);
+    assert.equal(describeLayout(toAccessor.summary.layouts[0]!), 'K: level→accessor level (renamed) (1 instance)');
+    assert.equal((await edit({ 'main.ts': k('level = 5;') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => number)(), 11, 'and back');
   });
 });
 

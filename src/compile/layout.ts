@@ -98,8 +98,11 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
         previousEnd = p.end;
       }
     }
-    if (m.type === 'PropertyDefinition' && m['static'] !== true && m['declare'] !== true && m['computed'] !== true) {
-      const name = keyName(child(m, 'key'));
+    const accessor = m.type === 'AccessorProperty';
+    if ((m.type === 'PropertyDefinition' || accessor) && m['static'] !== true && m['declare'] !== true && m['computed'] !== true) {
+      const key = keyName(child(m, 'key'));
+      // An `accessor x` keeps its value in the storage the lowering gives it (tc39-decorators.ts).
+      const name = key && accessor ? (key.startsWith('#') ? null : `#___accessor_${key}`) : key;
       if (name)
         out.set(name, {
           ...typed(child(m, 'typeAnnotation'), child(m, 'value'), m['optional'] === true),
@@ -117,6 +120,15 @@ function hasMigrateHook(cls: AstNode): boolean {
   return children(child(cls, 'body')!, 'body').some(
     (m) => m.type === 'MethodDefinition' && m['static'] === true && m['computed'] !== true && keyName(child(m, 'key')) === MIGRATE_HOOK,
   );
+}
+
+/**
+ * A field `x` made an `accessor x` keeps its value in the accessor's storage (`#___accessor_x`,
+ * tc39-decorators.ts): to the program they are one field, so the value moves as with a rename marker
+ * (the reverse is layout-plan.ts's).
+ */
+function accessorCounterpart(fieldName: string): string | null {
+  return /^#___accessor_([\w$]+)$/.exec(fieldName)?.[1] ?? null;
 }
 
 /** A type as TypeScript reads it without strictNullChecks: null and undefined are in every type. */
@@ -166,7 +178,7 @@ export function classLayouts(
         initializer,
         type: !info ? { kind: 'opaque' } : strictNullChecks ? info.type : withNullish(info.type),
         typeText: info?.typeText ?? '',
-        renamedFrom: info?.renamedFrom ?? null,
+        renamedFrom: info?.renamedFrom ?? accessorCounterpart(fieldName),
         sourceOffset: info?.start ?? cls?.start ?? 0,
         ...(assigned ? { assigned } : {}),
       });

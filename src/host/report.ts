@@ -48,7 +48,8 @@ export function describeLayout(l: LayoutReport): string {
   if (l.hook) items.push('migrateInstance ran');
   for (const u of l.unmarkedRenames) items.push(`${u.removed} removed, ${u.added} added — mark a rename to keep values`);
   if (l.unchecked.length > 0) items.push(`values of ${l.unchecked.join(', ')} kept unchecked (imago cannot check their types)`);
-  return `${l.class}: ${items.join(', ')}`;
+  // The storage the lowering gives an `accessor x` field is said as the field the source declares.
+  return `${l.class}: ${items.join(', ')}`.replace(/#___accessor_([\w$]+)/g, 'accessor $1');
 }
 
 /** Places shown under the kept-closures line; the rest are counted (the `--events` record lists all). */

@@ -111,7 +111,10 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
       fields.push({ field, ...target, source: { kind, from: had } });
       continue;
     }
-    const fromName = field.owner === step.identity ? field.decl.renamedFrom : null;
+    // An `accessor x` made a plain field again: its value is in the accessor's storage (tc39-decorators.ts).
+    const storage = `#___accessor_${field.name}`;
+    const fromAccessor = !field.name.startsWith('#') && step.record.privateNames.has(`${name}${storage}`) ? storage : null;
+    const fromName = field.owner === step.identity ? (field.decl.renamedFrom ?? fromAccessor) : null;
     const fromKey = fromName ? fieldKey(step.record, name, fromName) : null;
     const from = fromKey === null ? undefined : heldByKey.get(fromKey);
     // A marker whose old field is no longer held has done its work (or names nothing): the field is new.
