@@ -110,6 +110,18 @@ describe('compatibility', () => {
     const refused = runOnce(files({ baseUrl: '.' }), ['src/main.ts']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /TS5102: Option 'baseUrl' has been removed[\s\S]*"paths": \{"\*": \["\.\/\*"\]\}/);
+    // The way out keeps the project's own aliases, rebased; the place is the option's in tsconfig.json.
+    const aliased = runOnce(
+      {
+        ...files({}),
+        'tsconfig.json': `{\n  "compilerOptions": {\n    "strict": true, "module": "esnext", "moduleResolution": "bundler", "noEmit": true,\n    "baseUrl": "./src",\n    "paths": { "@lib/*": ["lib/*"] }\n  }\n}\n`,
+      },
+      ['src/main.ts'],
+    );
+    assert.match(
+      aliased.stderr,
+      /tsconfig\.json:4:5 TS5102: Option 'baseUrl' has been removed[\s\S]*"paths": \{"\*": \["\.\/src\/\*"\], "@lib\/\*": \["\.\/src\/lib\/\*"\]\}/,
+    );
     const r = runOnce(files({ paths: { '*': ['./*'] } }), ['src/main.ts']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '7 function\n');

@@ -137,11 +137,25 @@ function open(setup: CheckerSetup): FromChecker {
     rel(setup.root),
   ).map((d) => {
     if (d.file !== rel(setup.root)(config.path)) return d;
-    const base = (project.compilerOptions as { baseUrl?: string }).baseUrl;
+    const options = project.compilerOptions as { baseUrl?: string; paths?: Record<string, string[]> };
+    const base = options.baseUrl;
     const dir = config.userConfig ? path.dirname(config.userConfig) : setup.root;
-    const paths = base === undefined ? null : `./${path.relative(dir, base) || '.'}/*`.replace('/./', '/').replace(/^\.\/\.\//, './');
-    const message = paths ? d.message.replace(/\{"\*": \["[^"]*"\]\}/, `{"*": ["${paths}"]}`) : d.message;
-    return { ...d, file: own, message, frame: undefined };
+    // Relative to the tsconfig's folder, as `paths` without baseUrl are read.
+    const fromConfig = (target: string): string =>
+      `./${path
+        .relative(dir, path.resolve(base ?? dir, target))
+        .split(path.sep)
+        .join('/')}`.replace(/^\.\/$/, '.');
+    const others = Object.entries(options.paths ?? {})
+      .filter(([k]) => k !== '*')
+      .map(([k, targets]) => `, "${k}": [${targets.map((t) => `"${fromConfig(t)}"`).join(', ')}]`)
+      .join('');
+    const paths = base === undefined ? null : `{"*": ["${fromConfig('*')}"]${others}}`;
+    const message = paths ? d.message.replace(/\{"\*": \["[^"]*"\]\}/, paths) : d.message;
+    // The option's place in the project's own tsconfig.json, when the message names one.
+    const option = /Option '([\w.]+)'/.exec(d.message)?.[1] ?? (d.code === 'TS5090' ? 'paths' : undefined);
+    const place = option && config.userConfig ? placeOf(config.userConfig, option) : null;
+    return { ...d, file: own, message, frame: undefined, ...(place ?? {}) };
   });
   return {
     kind: 'opened',
@@ -151,6 +165,21 @@ function open(setup: CheckerSetup): FromChecker {
     errors,
     settings,
   };
+}
+
+/** Line and column of `"option"` in a tsconfig.json, if it is there. */
+function placeOf(file: string, option: string): { line: number; column: number } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const at = text.indexOf(`"${option}"`);
+  if (at < 0) return null;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, column: at - before.lastIndexOf('\n') };
 }
 
 function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
