@@ -44,6 +44,18 @@ describe('imago command', () => {
   it('rejects an option without its value, naming what it needs', () => oneLineError(['run', '--events'], /--events needs a file path/));
   it('rejects a bad --typecheck mode', () => oneLineError(['run', '--typecheck', 'strict', 'main.ts'], /--typecheck takes gate, warn or off, got 'strict'/));
   it('rejects a second entry for check', () => oneLineError(['check', 'a.ts', 'b.ts'], /one entry file only, got 'a\.ts' and 'b\.ts'/));
+  it('rejects an unknown option for check', () => oneLineError(['check', '--frob', 'a.ts'], /unknown option '--frob' for 'imago check'/));
+  it('rejects --watch with --no-watch', () => oneLineError(['run', '--watch', '--no-watch', 'main.ts'], /--watch and --no-watch contradict each other/));
+  it('takes a check entry with the same name as the --root folder', () => {
+    const p = tempProject({ 'src/main.ts': "export const s: string = 'x';\n" });
+    try {
+      const r = imago(['check', '--root', 'src', 'src'], p.dir);
+      assert.doesNotMatch(r.stderr, /--root needs a folder|one entry file only/, r.stderr);
+      assert.match(r.stderr, /entry file 'src' not found/);
+    } finally {
+      p.remove();
+    }
+  });
 
   it('gives the program its own arguments, after the entry, as node would: process.argv is [node, entry, args...]', () => {
     const p = tempProject({ 'main.ts': 'console.log(JSON.stringify(process.argv.slice(1)));\n' });

@@ -153,6 +153,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if ('error' in parsed) return { command: 'error', message: parsed.error };
   const v = parsed.values;
   if (v['help']) return { command: 'help', topic: 'run' };
+  if (v['watch'] === true && v['no-watch'] === true) return { command: 'error', message: '--watch and --no-watch contradict each other; give one' };
   const events = v['events'] as string | undefined;
   if (events === '') return { command: 'error', message: '--events needs a file path' };
   const root = v['root'] as string | undefined;
@@ -168,13 +169,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 function parseCheck(args: readonly string[]): ParsedArgs {
-  const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1] === '--root'));
-  if (positional.length > 1) return { command: 'error', message: `one entry file only, got '${positional[0]}' and '${positional[1]}'` };
-  const own = args.filter((a) => a !== positional[0]);
-  const parsed = parseOwn('check', own, CHECK_OPTIONS);
-  if ('error' in parsed) return { command: 'error', message: parsed.error };
-  if (parsed.values['help']) return { command: 'help', topic: 'check' };
-  const root = parsed.values['root'] as string | undefined;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = utilParseArgs({ args: [...args], options: CHECK_OPTIONS, strict: true, allowPositionals: true }));
+  } catch {
+    // The same words as run's for an unknown option or a missing value.
+    const parsed = parseOwn('check', args, CHECK_OPTIONS);
+    return { command: 'error', message: 'error' in parsed ? parsed.error : `see 'imago check --help'` };
+  }
+  if (positionals.length > 1) return { command: 'error', message: `one entry file only, got '${positionals[0]}' and '${positionals[1]}'` };
+  if (values['help']) return { command: 'help', topic: 'check' };
+  const root = values['root'] as string | undefined;
   if (root === '') return { command: 'error', message: '--root needs a folder' };
-  return { command: 'check', entry: positional[0] ?? '', root };
+  return { command: 'check', entry: positionals[0] ?? '', root };
 }
