@@ -36,13 +36,20 @@ function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Ope
   // `context canceled` TypeScript's process says when it is stopped with imago: no news to anyone.
   const stderr = worker.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
   stderr?.unref?.();
+  // Whole lines only: a chunk may end mid-line.
+  let partial = '';
+  const pass = (lines: readonly string[]): void => {
+    const kept = lines.filter((l) => !/\bcontext canceled\s*$/.test(l));
+    if (kept.length > 0) process.stderr.write(`${kept.join('\n')}\n`);
+  };
   stderr?.on('data', (d: Buffer) => {
-    const text = d
-      .toString()
-      .split('\n')
-      .filter((l) => !/\bcontext canceled\s*$/.test(l))
-      .join('\n');
-    if (text.trim() !== '') process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    pass(lines);
+  });
+  stderr?.on('end', () => {
+    if (partial !== '') pass([partial]);
+    partial = '';
   });
   return new Promise((resolve, reject) => {
     const onFirst = (m: FromChecker): void => {
