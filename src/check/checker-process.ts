@@ -153,7 +153,7 @@ function open(setup: CheckerSetup): FromChecker {
     const paths = base === undefined ? null : `{"*": ["${fromConfig('*')}"]${others}}`;
     const message = paths ? d.message.replace(/\{"\*": \["[^"]*"\]\}/, paths) : d.message;
     // The option's place in the project's own tsconfig.json, when the message names one.
-    const option = /Option '([\w.]+)'/.exec(d.message)?.[1] ?? (d.code === 'TS5090' ? 'paths' : undefined);
+    const option = /Option '([\w.]+)(?:=[^']*)?'/.exec(d.message)?.[1] ?? (d.code === 'TS5090' ? 'paths' : undefined);
     const place = option && config.userConfig ? placeOf(config.userConfig, option) : null;
     return { ...d, file: own, message, frame: undefined, ...(place ?? {}) };
   });
