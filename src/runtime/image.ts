@@ -83,7 +83,7 @@ export class Image {
   #typesFailing = false;
   /** The last change was rejected: the running program is not what the files say. */
   #rejected = false;
-  /** Snapshots begun so far, and the number of the newest whose texts a change took. */
+  /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
   /** TypeScript files loaded that the type checker does not see, said once each (#sayUnchecked). */
@@ -163,7 +163,7 @@ export class Image {
 
   /** Reads `paths` (absolute) once, for a change to apply (and for its type check to begin early). */
   snapshot(paths: Iterable<string>): Promise<SourceSnapshot> {
-    return SourceSnapshot.take(this.#options.host, paths, ++this.#reads);
+    return SourceSnapshot.take(this.#options.host, paths, () => ++this.#reads);
   }
 
   /** Applies the current text of `paths` (absolute) and of any earlier rejected edit, as one change. */

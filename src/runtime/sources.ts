@@ -17,7 +17,11 @@ export class SourceSnapshot {
   private constructor(
     host: Pick<Host, 'readFile'>,
     reads: Map<string, FileRead>,
-    /** Reads of one image are numbered as they begin: a change never applies texts older than the last one's. */
+    /**
+     * Reads of one image are numbered as they complete (a read that began earlier may finish later, with
+     * newer text: an empty read is retried, a file read waits its turn): a change never applies texts
+     * older than the last one's.
+     */
     readonly sequence: number,
   ) {
     this.#host = host;
@@ -27,11 +31,11 @@ export class SourceSnapshot {
     this.texts = texts;
   }
 
-  /** Reads `paths` (absolute) once each, all at once; `sequence` numbers the read among its image's. */
-  static async take(host: Pick<Host, 'readFile'>, paths: Iterable<string>, sequence: number): Promise<SourceSnapshot> {
+  /** Reads `paths` (absolute) once each, all at once; `sequence()` numbers the read among its image's as it completes. */
+  static async take(host: Pick<Host, 'readFile'>, paths: Iterable<string>, sequence: () => number): Promise<SourceSnapshot> {
     const list = [...new Set(paths)];
     const reads = await Promise.all(list.map((p) => host.readFile(p)));
-    return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])), sequence);
+    return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])), sequence());
   }
 
   /** True when every path of `paths` was read when the snapshot was taken. */
