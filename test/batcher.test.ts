@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Batcher } from '../src/host/batcher.js';
+import { Batcher, REAPPEAR_MS } from '../src/host/batcher.js';
 import { createImage, type ImageEvent } from '../src/index.js';
 import type { CheckedTexts } from '../src/runtime/sources.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
@@ -120,7 +120,7 @@ describe('the batcher', () => {
     assert.equal(s.checked.at(-1), s.ahead[0], 'the early check answered');
   });
 
-  it('waits for a gone file until 100 ms after it went, whatever other files do meanwhile (save all through renames)', async () => {
+  it('waits for a gone file until REAPPEAR_MS after it went, whatever other files do meanwhile (save all through renames)', async () => {
     const s = await setup({
       files: { 'main.ts': "export { v } from './a.ts';\nexport { w } from './b.ts';\n", 'a.ts': 'export const v = 0;\n', 'b.ts': 'export const w = 0;\n' },
     });
@@ -129,7 +129,7 @@ describe('the batcher', () => {
     await s.advance(20);
     s.writeFiles({ 'b.ts': 'export const w = 1;\n' });
     s.batcher.add(s.path('b.ts'));
-    await s.advance(50);
+    await s.advance(REAPPEAR_MS - 40);
     assert.equal(s.reloads.length, 0, 'still waiting for a.ts');
     s.writeFiles({ 'a.ts': 'export const v = 1;\n' });
     s.batcher.add(s.path('a.ts'));
@@ -142,11 +142,11 @@ describe('the batcher', () => {
     assert.deepEqual([s.api()['v'], s.api()['w']], [1, 1]);
   });
 
-  it('applies a deletion once the file stayed gone 100 ms', async () => {
+  it('applies a deletion once the file stayed gone REAPPEAR_MS', async () => {
     const s = await setup({ files: { 'main.ts': "export { v } from './a.ts';\n", 'a.ts': 'export const v = 0;\n' } });
     s.writeFiles({ 'a.ts': null });
     s.batcher.add(s.path('a.ts'));
-    await s.advance(90);
+    await s.advance(REAPPEAR_MS - 10);
     assert.equal(s.reloads.length, 0);
     await s.advance(20);
     assert.deepEqual(

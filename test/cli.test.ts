@@ -158,7 +158,7 @@ describe('the bundled demo, its data edited', () => {
       assert.notEqual(world, files['world.ts']);
       p.write({ 'world.ts': world, 'render.ts': render });
       const line = await cli.until('a frame drawn with the new column', () => cli.lines.find((l) => l.startsWith('v3 |')));
-      assert.match(cli.stderr, /Critter: \+mark \(\d+ rows? in 1 store\)/);
+      await cli.until('the reload line', () => /Critter: \+mark \(\d+ rows? in 1 store\)/.test(cli.stderr));
       assert.match(line, /^v3 \|[.+]*\+[.+]*\| t=/, 'every critter shows the mark its new column got from the initializer');
       assert.ok(Number(/t=([\d.]+)s/.exec(line)![1]) > 0.4, 'the clock kept running');
       assert.equal(cli.lines.filter((l) => l.startsWith('simulation started')).length, 1, 'start() ran once');

@@ -202,7 +202,9 @@ describe('compatibility', () => {
       p.write({ 'main.ts': good });
       const restored = await cli.until('the restore', () => cli.reloads().find((r) => r.ok));
       assert.equal(restored.cause, 'restored');
-      assert.match(cli.stderr, /\[imago\] main\.ts matches the running version again: nothing to swap, the rejected change is cleared\n/);
+      await cli.until('the line on stderr', () =>
+        /\[imago\] main\.ts matches the running version again: nothing to swap, the rejected change is cleared\n/.test(cli.stderr),
+      );
       assert.doesNotMatch(cli.stderr, /reloaded main\.ts/);
     } finally {
       cli.kill();

@@ -183,7 +183,7 @@ setInterval(() => console.log(t.hello('x'), t.double, Thing.make(), registry.len
       p.write({ 'thing.ts': thing('replace', 'two') });
       const rejected = await cli.until('the rejection', () => cli.reloads().find((r) => !r.ok), 15000);
       assert.match(JSON.stringify(rejected.errors), /a class decorator of Thing \(thing\.ts\) returned another class/);
-      assert.match(cli.stderr, /make the decorator change the class it is given/);
+      await cli.until('the line on stderr', () => /make the decorator change the class it is given/.test(cli.stderr));
       const after = cli.lines.length;
       await cli.until('more output', () => cli.lines.length > after + 3);
       assert.equal(cli.lines.at(-1), 'one', 'the previous version runs on');

@@ -97,7 +97,8 @@ describe('a moved file', () => {
       // imports the file); the move is made when the rest arrives.
       await cli.until('the move', () => cli.reloads().find((r) => r.ok), 15000);
       assert.ok(cli.reloads().length <= 2, JSON.stringify(cli.reloads()));
-      assert.match(cli.stderr, /handlers\.ts moved to routes\.ts \(state and functions kept\)/);
+      // The event file is written before imago's line reaches the pipe: wait for the line.
+      await cli.until('the line on stderr', () => /handlers\.ts moved to routes\.ts \(state and functions kept\)/.test(cli.stderr));
       const count = cli.lines.length;
       await cli.until('more answers', () => cli.lines.length > count + 2);
       assert.ok(

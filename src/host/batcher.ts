@@ -29,10 +29,10 @@ export interface BatcherOptions {
  * How long a batch whose files include one that is gone waits for it to come back. Editors that save
  * through a rename (JetBrains' safe write: the file renamed away, then the new text renamed in, a few
  * ms apart; vim's and Emacs' backups) leave the file missing for a moment: one save, not a deletion.
- * 100 ms: twice the gaps seen, with room for a loaded machine's late file events; only a real deletion
- * (rare, and an import to fix anyway) waits for it.
+ * 250 ms: the gaps seen are a few ms, but a loaded machine delivers file events (and runs the editor)
+ * late: 100 ms was exceeded in CI runs. Only a real deletion (rare, and an import to fix anyway) waits.
  */
-export const REAPPEAR_MS = 100;
+export const REAPPEAR_MS = 250;
 
 /** A snapshot read for the batch, valid while no event came after it was begun. */
 interface Early {
