@@ -4,11 +4,12 @@
 // decorators (lowered by SWC) of every kind, and `accessor` fields.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CliRun } from './helpers/cli.js';
+import { CLI, CliRun } from './helpers/cli.js';
 import { type TempProject, tempProject } from './helpers/project.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -166,6 +167,33 @@ setInterval(() => console.log(t.hello('x'), t.double, Thing.make(), registry.len
       await cli.until('the edit', () => cli.lines.includes('b(hello x from t) 22 s(made) 2 true true'), 15000);
     } finally {
       cli.kill();
+      p.remove();
+    }
+  });
+
+  it('a type imported only for decorator metadata (an interface, a package type) is not required to exist, as tsc drops its import', () => {
+    const p = project({
+      'repo.ts': 'export interface IRepo { find(): string }\n',
+      'main.ts': `import 'reflect-metadata';
+import type {} from 'express';
+import { Request } from 'express';
+import { IRepo } from './repo.ts';
+function Req(): ParameterDecorator { return () => undefined; }
+function Get(): MethodDecorator { return () => undefined; }
+function Injectable(): ClassDecorator { return () => undefined; }
+@Injectable()
+export class Ctl {
+  constructor(readonly repo: IRepo) {}
+  @Get() handle(@Req() req: Request): string { return typeof req; }
+}
+console.log(JSON.stringify(Reflect.getMetadata('design:paramtypes', Ctl).map((t: Function) => t.name)), JSON.stringify(Reflect.getMetadata('design:paramtypes', Ctl.prototype, 'handle').map((t: Function) => t.name)));
+`,
+    });
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], { cwd: p.dir, encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '["Object"] ["Object"]\n');
+    } finally {
       p.remove();
     }
   });

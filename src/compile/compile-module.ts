@@ -34,6 +34,25 @@ function hasTopLevelAwait(stmt: AstNode): boolean {
   return found;
 }
 
+/** Where oxc's lowering of legacy decorators imports its metadata helper from. */
+const METADATA_HELPER = '@oxc-project/runtime/helpers/decorateMetadata';
+
+/** The ranges of `_decorateMetadata(...)` calls (emitDecoratorMetadata), if the module imports the helper. */
+function metadataCallRanges(program: AstNode): Array<[number, number]> {
+  let helper: string | null = null;
+  for (const stmt of children(program, 'body')) {
+    if (stmt.type !== 'ImportDeclaration' || child(stmt, 'source')?.['value'] !== METADATA_HELPER) continue;
+    const spec = children(stmt, 'specifiers').find((s) => s.type === 'ImportDefaultSpecifier');
+    helper = spec ? (nameOf(child(spec, 'local')) ?? null) : null;
+  }
+  const out: Array<[number, number]> = [];
+  if (!helper) return out;
+  walk(program, (node) => {
+    if (node.type === 'CallExpression' && nameOf(child(node, 'callee')) === helper) out.push([node.start, node.end]);
+  });
+  return out;
+}
+
 /** Compiles `source` (the text of `file`, a project-relative path used in messages). */
 export function compileModule(file: string, source: string, options: CompileOptions = {}): CompileResult {
   const t = transpile(file, source, options);
@@ -143,6 +162,16 @@ function compileProgram(
         break;
     }
   });
+
+  // Imports only decorator metadata reads (emitDecoratorMetadata): oxc keeps them where tsc drops a type's.
+  const metadataCalls = metadataCallRanges(program);
+  if (metadataCalls.length > 0) {
+    for (const v of scope.variables) {
+      const ref = imports.get(v.name);
+      if (!ref || v.defType !== 'ImportBinding' || v.references.length === 0) continue;
+      if (v.references.every((r) => metadataCalls.some(([a, b]) => r.start >= a && r.end <= b))) imports.set(v.name, { ...ref, optional: true });
+    }
+  }
 
   const kinds = new Map<string, 'import' | 'function' | 'state'>();
   for (const v of scope.variables) kinds.set(v.name, v.defType === 'ImportBinding' ? 'import' : functionNames.has(v.name) ? 'function' : 'state');

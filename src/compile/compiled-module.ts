@@ -22,6 +22,11 @@ export interface ImportRef {
   readonly name: string;
   /** Offset of the import specifier in the transpiled JavaScript. */
   readonly jsOffset: number;
+  /**
+   * Read only by `design:*` metadata (`typeof X === "undefined" ? Object : X`): a type TypeScript would
+   * have dropped the import of (an interface, say). Linked if it exists; undefined, not an error, if not.
+   */
+  readonly optional?: true;
 }
 
 /** Where an export name comes from. */

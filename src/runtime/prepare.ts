@@ -208,7 +208,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         // A name the package does not export fails here, as Node's own linker would, not as a call later.
         const depIndex = compiled.dependencies.indexOf(dep);
         for (const ref of compiled.imports.values()) {
-          if (ref.dep !== depIndex || ref.name === '*' || ref.name === 'default' || ref.name in namespace) continue;
+          if (ref.dep !== depIndex || ref.optional || ref.name === '*' || ref.name === 'default' || ref.name in namespace) continue;
           const pos = compiled.positions.sourceOfJs(ref.jsOffset);
           resolveErrors.push({
             file: record.rel,
@@ -350,7 +350,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         frame: codeFrame(version.source, pos.line, pos.column),
       });
     };
-    for (const ref of version.compiled.imports.values()) check(ref.dep, ref.name, ref.jsOffset);
+    for (const ref of version.compiled.imports.values()) if (!ref.optional) check(ref.dep, ref.name, ref.jsOffset);
     for (const src of version.compiled.exports.values()) {
       if (src.kind === 'reexport') check(src.dep, src.name, version.compiled.dependencies[src.dep]!.jsOffset);
     }
