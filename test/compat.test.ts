@@ -79,13 +79,13 @@ describe('compatibility', () => {
       'package.json': '{ "type": "module" }\n',
       'helper.cts': 'export = { v: 1 };\n',
       'main.ts':
-        "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconsole.log(require('node:path').sep, typeof require.resolve);\nrequire('./helper.cts');\n",
+        "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconsole.log(require('node:path').sep, typeof require.resolve, typeof require('module'), typeof (require('module') as { prototype?: unknown }).prototype);\ntry { require('./helper'); } catch (e) { console.log((e as Error).message.slice(0, 36)); }\nrequire('./helper.cts');\n",
     });
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, '/ function\n');
+    assert.equal(r.stdout, "/ function function object\ncreateRequire(...)('./helper') loads\n");
     assert.match(
       r.stderr,
-      /main\.ts:4:1 IMAGO_EVALUATE: Error: createRequire\(\.\.\.\)\('\.\/helper\.cts'\) loads \S+helper\.cts through Node's own require, which cannot run TypeScript; import it instead/,
+      /main\.ts:5:1 IMAGO_EVALUATE: Error: createRequire\(\.\.\.\)\('\.\/helper\.cts'\) loads \S+helper\.cts through Node's own require, which cannot run TypeScript; import it instead/,
     );
   });
 
@@ -268,7 +268,7 @@ setInterval(() => undefined, 1000);
     }
   });
 
-  it("a worker compiles and resolves with the program's settings: tsconfig paths and legacy decorators", async () => {
+  it("a worker, and a worker it starts, compile and resolve with the program's settings: tsconfig paths and legacy decorators", async () => {
     const p = tempProject({
       'tsconfig.json': JSON.stringify({
         compilerOptions: {
@@ -285,13 +285,15 @@ setInterval(() => undefined, 1000);
       'lib/twice.ts':
         'export function twice(_t: object, _k: string, d: PropertyDescriptor): void { const f = d.value as () => number; d.value = function (this: unknown) { return f.call(this) * 2; }; }\n',
       'w.ts':
-        "import { parentPort } from 'node:worker_threads';\nimport { twice } from '@lib/twice.ts';\nclass K { @twice n(): number { return 21; } }\nparentPort!.postMessage(new K().n());\n",
+        "import { parentPort, Worker } from 'node:worker_threads';\nimport { twice } from '@lib/twice.ts';\nclass K { @twice n(): number { return 21; } }\nconst inner = new Worker(new URL('./w2.ts', import.meta.url));\ninner.on('message', (m: number) => { parentPort!.postMessage(new K().n() + m); void inner.terminate(); });\n",
+      'w2.ts':
+        "import { parentPort } from 'node:worker_threads';\nimport { twice } from '@lib/twice.ts';\nclass J { @twice n(): number { return 500; } }\nparentPort!.postMessage(new J().n());\n",
       'main.ts':
         "import { Worker } from 'node:worker_threads';\nconst w = new Worker(new URL('./w.ts', import.meta.url));\nw.on('message', (m: unknown) => { console.log('from worker ' + String(m)); void w.terminate(); });\nw.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));\n",
     });
     try {
       const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], { cwd: p.dir, encoding: 'utf8', timeout: 30000 });
-      assert.equal(r.stdout, 'from worker 42\n', r.stderr);
+      assert.equal(r.stdout, 'from worker 1042\n', r.stderr);
     } finally {
       p.remove();
     }

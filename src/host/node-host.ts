@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type * as NodeModule from 'node:module';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type * as WorkerThreads from 'node:worker_threads';
@@ -90,7 +90,11 @@ function moduleApiFor(real: typeof NodeModule): { imported: object; required: ob
       try {
         resolved = inner.resolve(specifier);
       } catch {
-        /* Node's require says it */
+        // Node's require looks for no .ts file: one there is a project file to import.
+        const base = specifier.startsWith('.')
+          ? path.resolve(path.dirname(from instanceof URL || from.startsWith('file:') ? fileURLToPath(from) : from), specifier)
+          : null;
+        resolved = base ? (['.ts', '.cts', '.mts', '.tsx'].map((e) => base + e).find((f) => fs.existsSync(f)) ?? null) : null;
       }
       if (resolved && /\.[cm]?tsx?$/.test(resolved)) {
         throw new Error(
@@ -102,7 +106,9 @@ function moduleApiFor(real: typeof NodeModule): { imported: object; required: ob
     return Object.assign(require, { resolve: inner.resolve, cache: inner.cache, main: inner.main, extensions: inner.extensions });
   };
   // As imported, the default stays Node's Module (a class); the named createRequire is the one above.
-  return { imported: { ...real, createRequire, default: real }, required: { ...real, createRequire } };
+  // Required, Node's Module itself, but for createRequire (patching it, `_resolveFilename` say, patches Node's).
+  const required = new Proxy(real, { get: (target, key, receiver) => (key === 'createRequire' ? createRequire : Reflect.get(target, key, receiver)) });
+  return { imported: { ...real, createRequire, default: real }, required };
 }
 
 /** Packages of helpers the compilers' output imports: imago's own dependencies, not the project's. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import { createImage } from '../index.js';
-import { ENVELOPE, type WorkerEnvelope } from './workers.js';
+import { ENVELOPE, useWorkerSettings, type WorkerEnvelope } from './workers.js';
 
 /** The nearest folder at or above `dir` with a package.json, as for the program itself. */
 function rootOf(dir: string): string {
@@ -17,6 +17,8 @@ function rootOf(dir: string): string {
 }
 
 const { entry, settings } = (workerData as Record<string, WorkerEnvelope>)[ENVELOPE]!;
+// Workers this one starts take the same settings.
+if (settings) useWorkerSettings(settings);
 const image = createImage({
   entry,
   root: rootOf(path.dirname(entry)),
