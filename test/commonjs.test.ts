@@ -102,6 +102,19 @@ console.log(optional);
     assert.match(r.stderr, /config\.ts is not type-checked: TypeScript does not follow the require\(\) that loads it/);
   });
 
+  it('a require in the part of a change that runs after a top-level await has settled still runs its file', () => {
+    const r = runOnce({
+      'package.json': '{ "type": "module", "private": true }\n',
+      'tsconfig.json': TSCONFIG,
+      'slow.ts': 'await new Promise((r) => setTimeout(r, 800));\nexport const slow = 1;\n',
+      'b.cts': "console.log('b runs');\nexport = { n: 7 };\n",
+      'a.cts': "const b = require('./b.cjs') as { n: number };\nconsole.log('a sees b.n =', b.n);\nexport = {};\n",
+      'main.ts': "import './slow.ts';\nimport './a.cjs';\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'b runs\na sees b.n = 7\n');
+  });
+
   it('CommonJS idioms: exports = module.exports = fn, require of JSON, module.exports of a file with export, require.main, require.resolve', () => {
     const r = runOnce({
       ...CJS_PACKAGE,

@@ -259,9 +259,14 @@ export async function evaluateChange(
     }
   };
   ctx.evaluateNow = evaluateNow;
+  const done = (): void => {
+    if (ctx.evaluateNow === evaluateNow) ctx.evaluateNow = null;
+  };
   try {
     await run(0, 0, false);
   } finally {
-    ctx.evaluateNow = null;
+    // The rest of a module that awaited at top level runs later: its `require`s still run their files.
+    if (ev.background) ev.background = ev.background.finally(done);
+    else done();
   }
 }
