@@ -253,6 +253,15 @@ describe('statics across rejected and removed declarations', () => {
 });
 
 describe('accessor fields', () => {
+  it('keep their values when another class of the module gets an accessor of the same name', async () => {
+    const m = (more: string): string =>
+      `export class A { accessor x = 1; }\nexport const a = new A();\na.x = 42;\n${more}export function probe(): number { return a.x; }\n`;
+    const { api, edit } = await startImage({ 'main.ts': m('') });
+    assert.equal((api()['probe'] as () => number)(), 42);
+    assert.equal((await edit({ 'main.ts': m('export class B { accessor x = 2; }\n') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => number)(), 42);
+  });
+
   it('keep their values on live instances when another accessor is added above them, or the class is edited', async () => {
     const k = (above: string, word: string): string =>
       `export class K {\n  ${above}accessor x = 1;\n  static accessor total = 0;\n  bump(): string { this.x++; K.total++; return '${word} ' + this.x + ' ' + K.total; }\n}\nexport const k = new K();\nexport function probe(): string { return k.bump(); }\n`;
@@ -334,5 +343,34 @@ describe('useDefineForClassFields: false', () => {
     const r = await edit({ 'main.ts': dto('nickname!: string; constructor(public n: string) {}') });
     assert.equal(r.kind, 'rejected');
     assert.match(JSON.stringify(r), /Dto\.n, a constructor parameter property, is added to live instances, for which the constructor does not run again/);
+  });
+});
+
+describe('TC39 decorators on live data', () => {
+  it("a field added after a decorated field does not run that field's extra initializers again on live instances", async () => {
+    const unit = (extra: string): string => `export const seen: unknown[] = [];
+export function track(_v: undefined, c: ClassFieldDecoratorContext): void { c.addInitializer(function (this: unknown) { seen.push(this); }); }
+export class Unit {
+  @track y = 2;
+  ${extra}
+}
+export const live = new Unit();
+export function probe(): string { return seen.length + ' ' + String((live as unknown as { z?: number }).z); }
+`;
+    const { api, edit } = await startImage({ 'main.ts': unit('') });
+    assert.equal((api()['probe'] as () => string)(), '1 undefined');
+    assert.equal((await edit({ 'main.ts': unit('z = 3;') })).kind, 'applied');
+    assert.equal((api()['probe'] as () => string)(), '1 3', "z came with its initializer; y's initializers did not run again");
+  });
+
+  it('a statement after a decorated class that assigns a decorator stays after the class', async () => {
+    const { api } = await startImage({
+      'main.ts': `let trace: ((f: unknown, c: ClassMethodDecoratorContext) => void) | null = (_f, _c) => undefined;
+export class A { @trace! m(): number { return 1; } }
+trace = null;
+export function probe(): string { return String(trace) + ' ' + new A().m(); }
+`,
+    });
+    assert.equal((api()['probe'] as () => string)(), 'null 1');
   });
 });

@@ -124,8 +124,9 @@ export function findDecorations(program: AstNode): { byClass: Map<string, Decora
     const declared = declaredClass(stmt);
     const block = declared ? decoratingBlock(declared.cls) : undefined;
     if (!declared || !block) continue;
+    // Only the names the lowering made for what it evaluates before the class (`_dec`, `_computedKey`).
     walk(block, (node) => {
-      if (node.type === 'Identifier') readBy.set(nameOf(node)!, declared.name);
+      if (node.type === 'Identifier' && /^_(dec|computedKey)\d*$/.test(nameOf(node) ?? '')) readBy.set(nameOf(node)!, declared.name);
     });
   }
   for (const stmt of children(program, 'body')) {

@@ -10,13 +10,14 @@ import type { TopItem } from './top-level.js';
 
 /**
  * A field initializer without what the TC39 lowering put in front of it (`(_initProto(this), 10)`: the
- * method decorators' per-instance initializers, run once as an instance is made, not again for a field
- * a change adds to live instances).
+ * method decorators' per-instance initializers, and the extra initializers of the field before it, run
+ * once as an instance is made, not again for a field a change adds to live instances).
  */
 function ownInitializer(value: AstNode): { readonly start: number; readonly end: number } {
   if (value.type !== 'SequenceExpression') return value;
   const parts = children(value, 'expressions');
-  const isInit = (e: AstNode): boolean => e.type === 'CallExpression' && /^_initProto\d*$/.test(nameOf(child(e, 'callee')) ?? '');
+  // `_initProto(this)`: the method decorators' initializers; `_init_extra_*(this)`: the previous field's.
+  const isInit = (e: AstNode): boolean => e.type === 'CallExpression' && /^(_initProto\d*|_init_extra_[\w$]*)$/.test(nameOf(child(e, 'callee')) ?? '');
   let i = 0;
   while (i < parts.length - 1 && isInit(parts[i]!)) i++;
   return i === 0 ? value : { start: parts[i]!.start, end: value.end };

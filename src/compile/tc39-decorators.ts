@@ -52,17 +52,25 @@ function topLevelClass(stmt: AstNode): { cls: AstNode; name: string } | null {
 /**
  * The lowering names the storage of `accessor x` `#___private_x_<n>`, numbered by position in the file:
  * adding an accessor above another would rename its storage, and live instances would lose its value.
- * Named by the accessor alone (private names are per class), unless one file gives a name two numbers.
+ * Named by the accessor alone (private names belong to their class), unless one class gives a name two
+ * numbers (an instance and a static accessor of the same name).
  */
 function stableAccessorNames(lowered: { code: string; map: RawSourceMap }): { code: string; map: RawSourceMap } {
-  const pattern = /#___private_([A-Za-z_$][\w$]*?)_(\d+)\b/g;
-  const numbers = new Map<string, Set<string>>();
-  for (const [, name, n] of lowered.code.matchAll(pattern)) {
-    const set = numbers.get(name!) ?? new Set<string>();
-    set.add(n!);
-    numbers.set(name!, set);
-  }
-  const code = lowered.code.replace(pattern, (whole, name: string) => (numbers.get(name)!.size === 1 ? `#___accessor_${name}` : whole));
+  const pattern = /^#___private_([A-Za-z_$][\w$]*?)_(\d+)$/;
+  const program = parseSync('lowered.js', lowered.code, { sourceType: 'module', lang: 'js' }).program as unknown as AstNode;
+  const renames = new Map<string, string>();
+  walk(program, (node) => {
+    if (node.type !== 'ClassBody') return;
+    const byName = new Map<string, string[]>();
+    for (const m of children(node, 'body')) {
+      const key = child(m, 'key');
+      const found = key?.type === 'PrivateIdentifier' ? pattern.exec(`#${String(key['name'])}`) : null;
+      if (found) byName.set(found[1]!, [...(byName.get(found[1]!) ?? []), found[0]]);
+    }
+    for (const [name, tokens] of byName) if (new Set(tokens).size === 1) renames.set(tokens[0]!, `#___accessor_${name}`);
+  });
+  if (renames.size === 0) return lowered;
+  const code = lowered.code.replace(/#___private_[A-Za-z_$][\w$]*?_\d+\b/g, (token) => renames.get(token) ?? token);
   return { code, map: lowered.map };
 }
 
