@@ -212,6 +212,8 @@ console.log(JSON.stringify(Reflect.getMetadata('design:paramtypes', Ctl).map((t:
       const rejected = await cli.until('the rejection', () => cli.reloads().find((r) => !r.ok), 15000);
       assert.match(JSON.stringify(rejected.errors), /a class decorator of Thing \(thing\.ts\) returned another class/);
       await cli.until('the line on stderr', () => /make the decorator change the class it is given/.test(cli.stderr));
+      const first = (rejected.errors as Array<{ file: string; line: number }> | undefined)?.[0];
+      assert.deepEqual([first?.file, first?.line], ['thing.ts', 5], 'at the decorator, not in the compiled code');
       const after = cli.lines.length;
       await cli.until('more output', () => cli.lines.length > after + 3);
       assert.equal(cli.lines.at(-1), 'one', 'the previous version runs on');

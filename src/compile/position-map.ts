@@ -2,7 +2,7 @@
 // transpiled JavaScript (through the segments the emitter recorded), then JavaScript -> TypeScript
 // (through oxc's source map). Built lazily: nothing is decoded until a stack trace or rejection needs it.
 
-import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { lineStarts, offsetAt, positionAt, type SourcePosition } from './source-text.js';
 import type { RawSourceMap } from './transpile.js';
 
@@ -50,8 +50,20 @@ export class PositionMap {
     if (!this.map) return pos;
     this.#trace ??= new TraceMap({ ...this.map, version: 3, file: null, sources: this.map.sources.length ? this.map.sources : ['source'] });
     const orig = originalPositionFor(this.#trace, { line: pos.line, column: pos.column - 1 });
-    if (orig.line === null || orig.column === null) return pos;
+    if (orig.line === null || orig.column === null) return this.#lastMappedBefore(pos.line) ?? pos;
     return { line: orig.line, column: orig.column + 1 };
+  }
+
+  /**
+   * Code the compiler generated has no place of its own (`_decorate(...)` after a decorated class): the
+   * last mapped place before it stands for it, rather than a JavaScript position past the source's end.
+   */
+  #lastMappedBefore(line: number): SourcePosition | null {
+    for (let l = line; l >= 1 && l > line - 200; l--) {
+      const orig = originalPositionFor(this.#trace!, { line: l, column: Number.MAX_SAFE_INTEGER, bias: GREATEST_LOWER_BOUND });
+      if (orig.line !== null && orig.column !== null) return { line: orig.line, column: orig.column + 1 };
+    }
+    return null;
   }
 
   /**
