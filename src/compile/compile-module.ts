@@ -8,6 +8,7 @@ import { type AstNode, child, children, isFunctionNode, nameOf, walk } from './a
 import { instanceFields, migrationCode, rewritePrivateNames, staticMembers } from './classes.js';
 import { flattenSites } from './closure-sites.js';
 import { COMMONJS_GLOBALS, type CompiledModule, type ExportSource, type FunctionDecl, type Item, MODULE_PARAMS, TRACKED_GLOBALS } from './compiled-module.js';
+import { metadataCallRanges } from './decorations.js';
 import type { Diagnostic } from './diagnostic.js';
 import { emitClass } from './emit-class.js';
 import { DECORATED, L, M, META, member, RT, S, T } from './emit-names.js';
@@ -32,25 +33,6 @@ function hasTopLevelAwait(stmt: AstNode): boolean {
     return !found;
   });
   return found;
-}
-
-/** Where oxc's lowering of legacy decorators imports its metadata helper from. */
-const METADATA_HELPER = '@oxc-project/runtime/helpers/decorateMetadata';
-
-/** The ranges of `_decorateMetadata(...)` calls (emitDecoratorMetadata), if the module imports the helper. */
-function metadataCallRanges(program: AstNode): Array<[number, number]> {
-  let helper: string | null = null;
-  for (const stmt of children(program, 'body')) {
-    if (stmt.type !== 'ImportDeclaration' || child(stmt, 'source')?.['value'] !== METADATA_HELPER) continue;
-    const spec = children(stmt, 'specifiers').find((s) => s.type === 'ImportDefaultSpecifier');
-    helper = spec ? (nameOf(child(spec, 'local')) ?? null) : null;
-  }
-  const out: Array<[number, number]> = [];
-  if (!helper) return out;
-  walk(program, (node) => {
-    if (node.type === 'CallExpression' && nameOf(child(node, 'callee')) === helper) out.push([node.start, node.end]);
-  });
-  return out;
 }
 
 /** Compiles `source` (the text of `file`, a project-relative path used in messages). */

@@ -164,3 +164,22 @@ export function findDecorations(program: AstNode): { byClass: Map<string, Decora
   }
   return { byClass, statements };
 }
+
+/** Where oxc's lowering of legacy decorators imports its metadata helper from. */
+const METADATA_HELPER = '@oxc-project/runtime/helpers/decorateMetadata';
+
+/** The ranges of `_decorateMetadata(...)` calls (emitDecoratorMetadata), if the module imports the helper. */
+export function metadataCallRanges(program: AstNode): Array<[number, number]> {
+  let helper: string | null = null;
+  for (const stmt of children(program, 'body')) {
+    if (stmt.type !== 'ImportDeclaration' || child(stmt, 'source')?.['value'] !== METADATA_HELPER) continue;
+    const spec = children(stmt, 'specifiers').find((s) => s.type === 'ImportDefaultSpecifier');
+    helper = spec ? (nameOf(child(spec, 'local')) ?? null) : null;
+  }
+  const out: Array<[number, number]> = [];
+  if (!helper) return out;
+  walk(program, (node) => {
+    if (node.type === 'CallExpression' && nameOf(child(node, 'callee')) === helper) out.push([node.start, node.end]);
+  });
+  return out;
+}

@@ -25,6 +25,7 @@ import { prepareChange, unreadable } from './prepare.js';
 import { type PathAliases, resolveSpecifier } from './resolve.js';
 import { SourceSnapshot } from './sources.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
+import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
 
 export interface ImageOptions {
   readonly host: Host;
@@ -86,7 +87,7 @@ export class Image {
   /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
-  /** TypeScript files loaded that the type checker does not see, said once each (#sayUnchecked). */
+  /** TypeScript files loaded that the type checker does not see, said once each (unchecked.ts). */
   readonly #saidUnchecked = new Set<string>();
 
   constructor(options: ImageOptions) {
@@ -318,7 +319,9 @@ export class Image {
       ? await commitChange(this.#ctx, prepared.change)
       : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
     if (!committed.ok) return reject(committed.phase, committed.errors);
-    if (mode !== 'off') this.#sayUnchecked(prepared.change.prepared.keys());
+    if (mode !== 'off' && typeGate)
+      for (const p of uncheckedFiles(typeGate, prepared.change.prepared.keys(), this.#saidUnchecked))
+        this.#ctx.warn(uncheckedNotice(relativePath(this.#ctx, p)));
     clearPending();
     this.#typesFailing = false;
     this.#rejected = false;
@@ -357,22 +360,6 @@ export class Image {
     const now = await this.snapshot(touched);
     this.#taken = now.sequence;
     return usable && now.sameAs(usable, touched) ? usable : now;
-  }
-
-  /**
-   * Says once of each TypeScript file a change loaded that the type checker's program does not hold: one
-   * reached only by a plain `require()`, which TypeScript does not follow. Never silently unchecked.
-   */
-  #sayUnchecked(paths: Iterable<string>): void {
-    const gate = this.#options.typeGate;
-    if (!gate) return;
-    for (const p of paths) {
-      if (!/\.[cm]?tsx?$/.test(p) || gate.knows(p) || this.#saidUnchecked.has(p)) continue;
-      this.#saidUnchecked.add(p);
-      this.#ctx.warn(
-        `${relativePath(this.#ctx, p)} is not type-checked: TypeScript does not follow the require() that loads it; load it with import x = require('...') (or an import) to have its changes checked`,
-      );
-    }
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {
