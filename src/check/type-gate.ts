@@ -115,10 +115,13 @@ export class WorkerTypeGate implements TypeGate {
     this.#ahead = ahead;
   }
 
-  check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
+  check(texts: CheckedTexts, all: boolean, roots: readonly string[] = []): Promise<TypeGateResult> {
     const ahead = this.#ahead;
     this.#ahead = null;
-    const answer = ahead && ahead.texts === texts && !all ? ahead.result.then((a) => ({ ...a, result: { ...a.result, early: true } })) : this.#ask(texts, all);
+    const answer =
+      ahead && ahead.texts === texts && !all && roots.length === 0
+        ? ahead.result.then((a) => ({ ...a, result: { ...a.result, early: true } }))
+        : this.#ask(texts, all, roots);
     // The files the checker's program holds are taken from the answers changes use: an early check of a
     // batch that then waited (a file gone for a moment) must not make imago forget a types-only file.
     return answer.then(({ result, files }) => {
@@ -128,7 +131,7 @@ export class WorkerTypeGate implements TypeGate {
     });
   }
 
-  async #ask(texts: CheckedTexts, all: boolean): Promise<Answer> {
+  async #ask(texts: CheckedTexts, all: boolean, roots: readonly string[] = []): Promise<Answer> {
     if (this.#closed) throw new Error('the type checker was closed');
     let wholeProgram = all;
     if (!this.#worker) {
@@ -141,7 +144,7 @@ export class WorkerTypeGate implements TypeGate {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
-      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram };
+      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram, ...(roots.length > 0 ? { roots } : {}) };
       worker.send(message);
     });
   }

@@ -25,7 +25,7 @@ import { prepareChange, unreadable } from './prepare.js';
 import { type PathAliases, resolveSpecifier } from './resolve.js';
 import { SourceSnapshot } from './sources.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
-import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
+import { uncheckedFiles, uncheckedNotice, withUnreached } from './unchecked.js';
 
 export interface ImageOptions {
   readonly host: Host;
@@ -284,7 +284,7 @@ export class Image {
     }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
-    const outcome = await checking;
+    const outcome = await withUnreached(typeGate, await checking, prepared.change.prepared, sources.texts);
     if (outcome?.ok) for (const notice of outcome.r.notices) this.#ctx.warn(notice);
     if (!swaps && typeFiles.length === 0) {
       clearPending();
