@@ -142,6 +142,22 @@ describe('the batcher', () => {
     assert.deepEqual([s.api()['v'], s.api()['w']], [1, 1]);
   });
 
+  it('reads again a file its early read found gone when it is back by the time the batch applies, though no event said so yet', async () => {
+    const s = await setup({ files: { 'main.ts': "export { v } from './a.ts';\n", 'a.ts': 'export const v = 0;\n' } });
+    s.writeFiles({ 'a.ts': null });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(0); // the early read: a.ts is gone
+    assert.equal(s.ahead.at(-1)?.get(s.path('a.ts')), null);
+    s.writeFiles({ 'a.ts': 'export const v = 1;\n' }); // back, its event late
+    await s.advance(5);
+    assert.deepEqual(
+      s.reloads.map((r) => (r as { ok: boolean }).ok),
+      [true],
+      'applied, not rejected as a deletion',
+    );
+    assert.equal(s.api()['v'], 1);
+  });
+
   it('applies a deletion once the file stayed gone REAPPEAR_MS', async () => {
     const s = await setup({ files: { 'main.ts': "export { v } from './a.ts';\n", 'a.ts': 'export const v = 0;\n' } });
     s.writeFiles({ 'a.ts': null });

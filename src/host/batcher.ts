@@ -109,7 +109,10 @@ export class Batcher {
    */
   async #confirm(early: Early | null, files: readonly string[], events: number): Promise<SourceSnapshot | undefined> {
     const taken = early && files.every((f) => early.files.has(f)) ? await early.sources.catch(() => undefined) : undefined;
-    if (!early || !taken || early.events === events) return taken;
+    // A file the early read found gone that is back (its event not in yet, or in the same burst): stale.
+    const { exists } = this.#options;
+    const back = taken !== undefined && exists !== undefined && files.some((f) => taken.texts.get(f) === null && exists(f));
+    if (!early || !taken || (early.events === events && !back)) return taken;
     const now = await this.#options.image.snapshot(files);
     return now.sameAs(taken, files) ? taken : now;
   }
