@@ -363,3 +363,18 @@ describe('layers and errors', () => {
     assert.ok(stack.includes(`${live.project.path('main.ts')}:4:22`), `expected main.ts:4:22 (the new Error) in\n${stack}`);
   });
 });
+
+describe('a rejected change seen twice', () => {
+  it('is said once: the same texts again leave the rejection standing without a second report', async () => {
+    const { image, edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
+    const reloads: boolean[] = [];
+    image.subscribe((e) => {
+      if (e.kind === 'reload') reloads.push(e.ok);
+    });
+    assert.equal((await edit({ 'main.ts': 'export const v = 1 +;\n' })).kind, 'rejected');
+    assert.equal((await edit({ 'main.ts': 'export const v = 1 +;\n' })).kind, 'unchanged');
+    assert.equal((await edit({ 'main.ts': 'export const v = 2 +;\n' })).kind, 'rejected', 'other broken texts are reported');
+    assert.equal((await edit({ 'main.ts': 'export const v = 2;\n' })).kind, 'applied');
+    assert.deepEqual(reloads, [false, false, true]);
+  });
+});

@@ -23,7 +23,7 @@ import { TimerTracker } from './owner.js';
 import { loadPlatform } from './platform.js';
 import { prepareChange, unreadable } from './prepare.js';
 import { type PathAliases, resolveSpecifier } from './resolve.js';
-import { SourceSnapshot } from './sources.js';
+import { type CheckedTexts, SourceSnapshot } from './sources.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice, withUnreached } from './unchecked.js';
 
@@ -84,6 +84,8 @@ export class Image {
   #typesFailing = false;
   /** The last change was rejected: the running program is not what the files say. */
   #rejected = false;
+  /** The texts (by file) the last rejected change was rejected for. */
+  #rejectedTexts: ReadonlyMap<string, string | null | undefined> | null = null;
   /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
@@ -252,15 +254,24 @@ export class Image {
     for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
+    let texts: CheckedTexts | null = null;
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
       this.#rejected = this.#loaded;
+      this.#rejectedTexts = texts && this.#loaded ? new Map(candidates.map((p) => [p, texts!.get(p)])) : null;
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
     const sources = await this.#sourcesFor(touched, given);
+    texts = sources.texts;
+    // The very texts the last change was rejected for (one save seen twice, on a loaded machine): the
+    // rejection stands, said once.
+    const last = this.#rejectedTexts;
+    if (this.#rejected && last?.size === candidates.length && candidates.every((p) => last.has(p) && last.get(p) === sources.texts.get(p))) {
+      return { kind: 'unchanged' };
+    }
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(
