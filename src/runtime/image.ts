@@ -84,7 +84,7 @@ export class Image {
   #typesFailing = false;
   /** The last change was rejected: the running program is not what the files say. */
   #rejected = false;
-  /** The texts (by file) the last rejected change was rejected for. */
+  /** The texts of the files the last rejected change touched (a file created since makes a new change). */
   #rejectedTexts: ReadonlyMap<string, string | null | undefined> | null = null;
   /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
@@ -259,7 +259,7 @@ export class Image {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
       this.#rejected = this.#loaded;
-      this.#rejectedTexts = texts && this.#loaded ? new Map(candidates.map((p) => [p, texts!.get(p)])) : null;
+      this.#rejectedTexts = texts && this.#loaded ? new Map(touched.map((p) => [p, texts!.get(p)])) : null;
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
@@ -269,7 +269,8 @@ export class Image {
     // The very texts the last change was rejected for (one save seen twice, on a loaded machine): the
     // rejection stands, said once.
     const last = this.#rejectedTexts;
-    if (this.#rejected && last?.size === candidates.length && candidates.every((p) => last.has(p) && last.get(p) === sources.texts.get(p))) {
+    const same = (p: string): boolean => sources.texts.has(p) && last?.has(p) === true && last.get(p) === sources.texts.get(p);
+    if (this.#rejected && last?.size === touched.length && touched.every(same)) {
       return { kind: 'unchanged' };
     }
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
