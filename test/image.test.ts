@@ -365,7 +365,7 @@ describe('layers and errors', () => {
 });
 
 describe('a rejected change seen twice', () => {
-  it('is said once: the same texts again leave the rejection standing without a second report', async () => {
+  it('is said once: the same texts again within a moment leave the rejection standing without a second report', async () => {
     const { image, edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
     const reloads: boolean[] = [];
     image.subscribe((e) => {

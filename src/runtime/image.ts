@@ -4,7 +4,6 @@
 // the control channel and the inspector).
 
 import type { Diagnostic } from '../compile/diagnostic.js';
-import type { CompileOptions } from '../compile/transpile.js';
 import { createStoreApi } from '../store/api.js';
 import { StoreRegistry } from '../store/registry.js';
 import type { StoreCore } from '../store/store-core.js';
@@ -13,62 +12,22 @@ import { ClassRegistry } from './class-registry.js';
 import { commitChange, unloadModule } from './commit.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
-import { type ChangeSummary, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
+import { EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import { dynamicNamespace } from './export-view.js';
-import type { Host } from './host.js';
+import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
 import { loadPlatform } from './platform.js';
 import { prepareChange, unreadable } from './prepare.js';
-import { type PathAliases, resolveSpecifier } from './resolve.js';
+import { RejectionMemo } from './rejection-memo.js';
+import { resolveSpecifier } from './resolve.js';
 import { type CheckedTexts, SourceSnapshot } from './sources.js';
-import type { TypecheckMode, TypeGate } from './type-gate.js';
+import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice, withUnreached } from './unchecked.js';
 
-export interface ImageOptions {
-  readonly host: Host;
-  /** Absolute path of the project root; paths in events are relative to it. */
-  readonly root: string;
-  /** Absolute path of the entry module. */
-  readonly entry: string;
-  /** Awaited before each commit: changes land only at safe points (between ticks). */
-  readonly safePoint?: () => Promise<void>;
-  /** Checks each change's types before it is applied. */
-  readonly typeGate?: TypeGate;
-  /** What a type error does (default: gate when a type gate is given). */
-  readonly typecheck?: TypecheckMode;
-  /** tsconfig `paths` aliases for bare specifiers. */
-  readonly aliases?: PathAliases | null;
-  /** Project settings for compiling modules. */
-  readonly compileOptions?: CompileOptions;
-  /** Stores keep where each row was removed, for stale-handle messages (IMAGO_DEBUG). */
-  readonly debug?: boolean;
-}
-
-/** What applying a change did. */
-export type ChangeResult =
-  | {
-      readonly kind: 'applied';
-      readonly files: readonly string[];
-      readonly ms: number;
-      readonly applyMs: number;
-      readonly summary: ChangeSummary;
-      readonly typecheck?: TypecheckReport;
-    }
-  | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
-  | { readonly kind: 'unchanged' };
-
-/** How a change is asked for. */
-export interface ChangeOptions {
-  /** The texts to apply, read when the edit was saved (else the change reads them as it begins). */
-  readonly sources?: SourceSnapshot;
-  /** The program asked for the files by `import()` (not an edit): the reload event says so. */
-  readonly cause?: 'import';
-}
-
-export type ImageListener = (event: ImageEvent) => void;
+export type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
 
 export class Image {
   readonly #ctx: ImageContext;
@@ -84,8 +43,8 @@ export class Image {
   #typesFailing = false;
   /** The last change was rejected: the running program is not what the files say. */
   #rejected = false;
-  /** The texts of the files the last rejected change touched (a file created since makes a new change). */
-  #rejectedTexts: ReadonlyMap<string, string | null | undefined> | null = null;
+  /** The texts the last change was rejected for (rejection-memo.ts). */
+  readonly #lastRejection = new RejectionMemo();
   /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
@@ -259,20 +218,15 @@ export class Image {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
       this.#rejected = this.#loaded;
-      this.#rejectedTexts = texts && this.#loaded ? new Map(touched.map((p) => [p, texts!.get(p)])) : null;
+      this.#lastRejection.remember(this.#loaded ? texts : null, touched, host.now());
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
     const sources = await this.#sourcesFor(touched, given);
     texts = sources.texts;
-    // The very texts the last change was rejected for (one save seen twice, on a loaded machine): the
-    // rejection stands, said once.
-    const last = this.#rejectedTexts;
-    const same = (p: string): boolean => sources.texts.has(p) && last?.has(p) === true && last.get(p) === sources.texts.get(p);
-    if (this.#rejected && last?.size === touched.length && touched.every(same)) {
-      return { kind: 'unchanged' };
-    }
+    // The very texts the last change was rejected for, a moment ago (one save seen twice): said once.
+    if (this.#rejected && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(

@@ -1,0 +1,52 @@
+// What an image is made with, and what asking it for a change gives back.
+
+import type { Diagnostic } from '../compile/diagnostic.js';
+import type { CompileOptions } from '../compile/transpile.js';
+import type { ChangeSummary, ImageEvent, Phase, TypecheckReport } from './events.js';
+import type { Host } from './host.js';
+import type { PathAliases } from './resolve.js';
+import type { SourceSnapshot } from './sources.js';
+import type { TypecheckMode, TypeGate } from './type-gate.js';
+
+export interface ImageOptions {
+  readonly host: Host;
+  /** Absolute path of the project root; paths in events are relative to it. */
+  readonly root: string;
+  /** Absolute path of the entry module. */
+  readonly entry: string;
+  /** Awaited before each commit: changes land only at safe points (between ticks). */
+  readonly safePoint?: () => Promise<void>;
+  /** Checks each change's types before it is applied. */
+  readonly typeGate?: TypeGate;
+  /** What a type error does (default: gate when a type gate is given). */
+  readonly typecheck?: TypecheckMode;
+  /** tsconfig `paths` aliases for bare specifiers. */
+  readonly aliases?: PathAliases | null;
+  /** Project settings for compiling modules. */
+  readonly compileOptions?: CompileOptions;
+  /** Stores keep where each row was removed, for stale-handle messages (IMAGO_DEBUG). */
+  readonly debug?: boolean;
+}
+
+/** What applying a change did. */
+export type ChangeResult =
+  | {
+      readonly kind: 'applied';
+      readonly files: readonly string[];
+      readonly ms: number;
+      readonly applyMs: number;
+      readonly summary: ChangeSummary;
+      readonly typecheck?: TypecheckReport;
+    }
+  | { readonly kind: 'rejected'; readonly phase: Phase; readonly files: readonly string[]; readonly ms: number; readonly errors: readonly Diagnostic[] }
+  | { readonly kind: 'unchanged' };
+
+/** How a change is asked for. */
+export interface ChangeOptions {
+  /** The texts to apply, read when the edit was saved (else the change reads them as it begins). */
+  readonly sources?: SourceSnapshot;
+  /** The program asked for the files by `import()` (not an edit): the reload event says so. */
+  readonly cause?: 'import';
+}
+
+export type ImageListener = (event: ImageEvent) => void;
