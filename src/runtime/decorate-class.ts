@@ -58,9 +58,9 @@ export function decorateClass(
   const api = metadataApi();
   // What the class holds now is not the decorators' (the last version's was forgotten as the class was
   // defined again): metadata other code set on it stays.
-  const baseline = api ? new Map(ownMetadata(api, stable)) : null;
+  const before = api ? ownMetadata(api, stable) : [];
+  const baseline = api ? new Map(before) : null;
   if (api) {
-    const before = ownMetadata(api, stable);
     const keys = identity.decoratorMetadata;
     ctx.transaction?.onUndo(() => {
       setOwnMetadata(api, stable, before);
