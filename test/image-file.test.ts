@@ -75,6 +75,16 @@ describe('the image file', () => {
     assert.deepEqual(fs.readdirSync(dir), ['taken'], 'the temporary file was removed');
   });
 
+  it('lets saves overlap: each one whole, the last to finish is the file', async () => {
+    const file = path.join(tempDir(), 'app.image');
+    const saves = Array.from({ length: 20 }, (_, i) => writeImageFile(file, header, new Uint8Array(1 << 16).fill(i)));
+    await Promise.all(saves);
+    const r = await readImageFile(file);
+    assert.ok(r.ok, r.ok ? '' : r.problem);
+    assert.ok(r.payload.every((b) => b === r.payload[0]));
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['app.image']);
+  });
+
   it('keeps the previous image whole when a save is killed (kill -9) at random moments', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.image');

@@ -377,4 +377,17 @@ describe('a rejected change seen twice', () => {
     assert.equal((await edit({ 'main.ts': 'export const v = 2;\n' })).kind, 'applied');
     assert.deepEqual(reloads, [false, false, true]);
   });
+
+  it("is tried again when the rejection was not the text's doing (a statement that threw may pass on a retry)", async () => {
+    const { image, edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
+    const throwing = "if (!(globalThis as Record<string, unknown>)['ready']) throw new Error('not yet');\nexport const v = 2;\n";
+    assert.equal((await edit({ 'main.ts': throwing })).kind, 'rejected');
+    (globalThis as Record<string, unknown>)['ready'] = true;
+    try {
+      assert.equal((await edit({ 'main.ts': throwing })).kind, 'applied');
+      assert.equal(image.entry?.['v'], 2);
+    } finally {
+      delete (globalThis as Record<string, unknown>)['ready'];
+    }
+  });
 });

@@ -26,11 +26,7 @@ const NO_TYPE_DEFINITION = 2688;
 
 interface State {
   readonly setup: CheckerSetup;
-  config: ProjectConfig;
-  /** The project's own declaration files (and @types/node), roots of the program from the start. */
-  readonly ambient: readonly string[];
-  /** Files the image loads that TypeScript does not reach by imports, made roots as the image asks. */
-  readonly roots: Set<string>;
+  readonly config: ProjectConfig;
   readonly api: API;
   snapshot: Snapshot;
   project: Project;
@@ -108,10 +104,9 @@ function open(setup: CheckerSetup): FromChecker {
   let config: ProjectConfig = projectConfig(setup.root, setup.entry);
   const api = new API({
     cwd: setup.root,
-    fs: checkerFileSystem(virtualImagoPackage(setup.root), () => state?.config ?? config, served),
+    fs: checkerFileSystem(virtualImagoPackage(setup.root), () => config, served),
   });
-  const ambient = ambientDeclarations(api, setup.root, setup.entry);
-  config = projectConfig(setup.root, setup.entry, ambient);
+  config = projectConfig(setup.root, setup.entry, ambientDeclarations(api, setup.root, setup.entry));
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
   const project = snapshot.getProject(config.path);
   if (!project) throw new Error(`TypeScript could not open the project at ${setup.root}`);
@@ -120,8 +115,6 @@ function open(setup: CheckerSetup): FromChecker {
   state = {
     setup,
     config,
-    ambient,
-    roots: new Set(),
     api,
     snapshot,
     project,
@@ -189,14 +182,10 @@ function placeOf(file: string, option: string): { line: number; column: number }
   return { line, column: at - before.lastIndexOf('\n') };
 }
 
-function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean, roots: readonly string[] = []): FromChecker {
+function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
   const s = state;
   if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
   const t0 = performance.now();
-  // New roots change the virtual tsconfig's files: TypeScript reads it again with this check's changes.
-  const newRoots = roots.filter((r) => !s.roots.has(r));
-  for (const r of newRoots) s.roots.add(r);
-  if (newRoots.length > 0) s.config = projectConfig(s.setup.root, s.setup.entry, [...s.ambient, ...s.roots]);
   // The changed files' texts come with the question (the image read them once, for the compiler too):
   // served to TypeScript instead of the disk, so the check is of exactly what the change compiles.
   served.clear();
@@ -209,18 +198,14 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
     const project = s.snapshot.getProject(s.config.path);
     if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project' };
     s.project = project;
-  } else if (changed.length > 0 || newRoots.length > 0) {
+  } else if (changed.length > 0) {
     // Every file touched since the last check, known to the program or not: a file created (or
     // restored) after an import of it failed must reach the checker too.
     const present = changed.filter((f) => typeof served.get(f) === 'string');
     const deleted = texts.filter(([, text]) => text === null).map(([f]) => f);
     s.snapshot.dispose();
     s.snapshot = s.api.updateSnapshot({
-      fileChanges: {
-        changed: [...present.filter((f) => s.known.has(f)), ...(newRoots.length > 0 ? [s.config.path] : [])],
-        created: present.filter((f) => !s.known.has(f)),
-        deleted,
-      },
+      fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted },
     });
     const project = s.snapshot.getProject(s.config.path);
     if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project after a change' };
@@ -300,7 +285,7 @@ process.on('message', (message: ToChecker) => {
       break;
     case 'check':
       try {
-        send(check(message.id, message.changed, message.all, message.roots));
+        send(check(message.id, message.changed, message.all));
       } catch (e: unknown) {
         send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e) });
       } finally {

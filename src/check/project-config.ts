@@ -60,8 +60,7 @@ function projectNodeTypes(root: string): string | null {
 
 /**
  * The project's config for the program of `entry`. `ambient` are the declaration files the project's own
- * tsconfig includes (globals.d.ts and the like), and files the image loads that no import reaches: kept
- * as roots, since the program is otherwise the entry's import graph.
+ * tsconfig includes (globals.d.ts and the like): kept, since the program is the entry's import graph.
  */
 export function projectConfig(root: string, entry: string, ambient: readonly string[] = []): ProjectConfig {
   const userConfig = findUserConfig(root, entry);
@@ -74,7 +73,7 @@ export function projectConfig(root: string, entry: string, ambient: readonly str
   // take the virtual config's own folder for it and refuse every source file as outside it.
   const config = userConfig
     ? { extends: userConfig, compilerOptions: { noEmit: true, rootDir: path.parse(root).root }, files: [entry, ...extraFiles, ...ambient], include: [] }
-    : { compilerOptions: { ...DEFAULT_OPTIONS, types: hasNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles, ...ambient] };
+    : { compilerOptions: { ...DEFAULT_OPTIONS, types: hasNodeTypes ? ['node'] : [] }, files: [entry, ...extraFiles] };
   return { path: path.join(root, '__imago__', 'tsconfig.json'), text: JSON.stringify(config), userConfig, extraFiles, suppliesNodeTypes: !hasNodeTypes };
 }
 

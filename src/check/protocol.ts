@@ -21,14 +21,7 @@ export type ToChecker =
    * Check after `changed` files changed (absolute path and the text to check, null when deleted): those
    * files, and their dependents where their API changed. The texts are what the change compiles.
    */
-  | {
-      readonly kind: 'check';
-      readonly id: number;
-      readonly changed: ReadonlyArray<readonly [string, string | null]>;
-      readonly all: boolean;
-      /** Files to make roots of the program (loaded by the image in ways TypeScript does not follow: a plain require()). */
-      readonly roots?: readonly string[];
-    }
+  | { readonly kind: 'check'; readonly id: number; readonly changed: ReadonlyArray<readonly [string, string | null]>; readonly all: boolean }
   | { readonly kind: 'close' };
 
 export type FromChecker =

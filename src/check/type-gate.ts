@@ -115,13 +115,10 @@ export class WorkerTypeGate implements TypeGate {
     this.#ahead = ahead;
   }
 
-  check(texts: CheckedTexts, all: boolean, roots: readonly string[] = []): Promise<TypeGateResult> {
+  check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult> {
     const ahead = this.#ahead;
     this.#ahead = null;
-    const answer =
-      ahead && ahead.texts === texts && !all && roots.length === 0
-        ? ahead.result.then((a) => ({ ...a, result: { ...a.result, early: true } }))
-        : this.#ask(texts, all, roots);
+    const answer = ahead && ahead.texts === texts && !all ? ahead.result.then((a) => ({ ...a, result: { ...a.result, early: true } })) : this.#ask(texts, all);
     // The files the checker's program holds are taken from the answers changes use: an early check of a
     // batch that then waited (a file gone for a moment) must not make imago forget a types-only file.
     return answer.then(({ result, files }) => {
@@ -131,7 +128,7 @@ export class WorkerTypeGate implements TypeGate {
     });
   }
 
-  async #ask(texts: CheckedTexts, all: boolean, roots: readonly string[] = []): Promise<Answer> {
+  async #ask(texts: CheckedTexts, all: boolean): Promise<Answer> {
     if (this.#closed) throw new Error('the type checker was closed');
     let wholeProgram = all;
     if (!this.#worker) {
@@ -144,7 +141,7 @@ export class WorkerTypeGate implements TypeGate {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
-      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram, ...(roots.length > 0 ? { roots } : {}) };
+      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram };
       worker.send(message);
     });
   }

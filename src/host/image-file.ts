@@ -11,6 +11,7 @@
 //   payload               P bytes (the image's state, encoded by its own layer)
 //   crc32                 u32 LE over every byte before it (zlib's: ~8 ms for 40 MB; sha256 takes 4x)
 
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -106,11 +107,13 @@ export async function writeImageFile(file: string, header: ImageHeader, payload:
   const bytes = encodeImageFile(header, payload);
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
-  // What a save killed halfway left behind (the image it would have replaced is whole).
+  // What a save killed halfway left behind (the image it would have replaced is whole): the temporary
+  // files of processes that are gone. Another save still writing (this process's, or a live one's) is left.
   for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) await fs.promises.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : Number.NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await fs.promises.rm(path.join(dir, name), { force: true }).catch(() => undefined);
   }
-  const temp = path.join(dir, `${prefix}${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temp = path.join(dir, `${prefix}${process.pid}.${randomUUID()}.tmp`);
   let handle: fs.promises.FileHandle | null = null;
   try {
     handle = await fs.promises.open(temp, 'wx', 0o644);
@@ -126,6 +129,16 @@ export async function writeImageFile(file: string, header: ImageHeader, payload:
   }
   await syncFolder(dir);
   return { bytes: bytes.length };
+}
+
+/** Whether process `pid` is running (a signal 0 reaches it, or it exists under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Flushes a folder's entries (a rename) to the disk, where the platform allows it. */

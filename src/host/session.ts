@@ -88,27 +88,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;
       workerFiles.add(file);
-      const rel = path.relative(options.root, file);
-      out.line(`a worker runs ${rel} through imago's loader; edits to it apply when a worker starts it again`);
-      // TypeScript does not follow `new Worker(...)`: the worker's file becomes a root of the checked
-      // program (so its edits are checked like any other file's), checked now.
-      const gate = typing.opened && options.typecheck !== 'off' && !typing.opened.gate.knows(file) ? typing.opened.gate : null;
-      let text: string | null = null;
-      try {
-        text = gate ? fs.readFileSync(file, 'utf8') : null;
-      } catch {
-        /* gone: nothing to check */
-      }
-      if (gate && text !== null) {
-        gate.check(new Map([[file, text]]), false, [file]).then(
-          (r) => {
-            if (r.errors.length === 0) return;
-            out.line(`${rel}, which a worker runs, has type errors (the worker runs it anyway):`);
-            out.diagnostics(r.errors);
-          },
-          () => undefined,
-        );
-      }
+      // TypeScript does not follow `new Worker(...)`: a worker file the program does not import is not checked.
+      const unchecked =
+        typing.opened && options.typecheck !== 'off' && !typing.opened.gate.knows(file)
+          ? ' (it is not type-checked: import its types from the program to have it checked)'
+          : '';
+      out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again${unchecked}`);
     }),
   );
   let lifecycle: Lifecycle | null = null;
@@ -171,9 +156,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         }
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
-          // Checked by the gate as part of the program, its errors are the change's rejection; else compiled here.
-          const checked = typing.opened !== null && options.typecheck !== 'off' && typing.opened.gate.knows(file);
-          const problems = checked ? [] : workerFileProblems(file, rel, typing.settings.compile);
+          const problems = workerFileProblems(file, rel, typing.settings.compile);
           if (problems.length === 0) out.line(`${rel} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
           else {
             out.line(`${rel} changed, and does not compile: a worker that starts it now fails`);

@@ -25,7 +25,7 @@ import { RejectionMemo } from './rejection-memo.js';
 import { resolveSpecifier } from './resolve.js';
 import { type CheckedTexts, SourceSnapshot } from './sources.js';
 import type { TypecheckMode } from './type-gate.js';
-import { uncheckedFiles, uncheckedNotice, withUnreached } from './unchecked.js';
+import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
 
 export type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
 
@@ -218,7 +218,10 @@ export class Image {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
       this.#rejected = this.#loaded;
-      this.#lastRejection.remember(this.#loaded ? texts : null, touched, host.now());
+      // Only a rejection the texts decide is the same when they come again (not a checker that failed,
+      // nor a statement that threw, which a retry may pass); and never for the program's own import().
+      const byText = (phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck') && !errors.some((e) => e.code === 'IMAGO_CHECKER');
+      this.#lastRejection.remember(this.#loaded && byText && cause === undefined ? texts : null, touched, host.now());
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
@@ -226,7 +229,7 @@ export class Image {
     const sources = await this.#sourcesFor(touched, given);
     texts = sources.texts;
     // The very texts the last change was rejected for, a moment ago (one save seen twice): said once.
-    if (this.#rejected && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
+    if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(
@@ -250,7 +253,7 @@ export class Image {
     }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     const typeFiles = candidates.filter((p) => !inProgram(p));
-    const outcome = await withUnreached(typeGate, await checking, prepared.change.prepared, sources.texts);
+    const outcome = await checking;
     if (outcome?.ok) for (const notice of outcome.r.notices) this.#ctx.warn(notice);
     if (!swaps && typeFiles.length === 0) {
       clearPending();

@@ -20,10 +20,9 @@ export interface TypeGateResult {
 export interface TypeGate {
   /**
    * Checks the program with `texts` (absolute path -> text, null when deleted) as the changed files'
-   * contents: the same bytes the change compiles. `all` checks every file. `roots` become roots of the
-   * checked program: files the image loads that no import reaches (a plain `require()`), checked too.
+   * contents: the same bytes the change compiles. `all` checks every file.
    */
-  check(texts: CheckedTexts, all: boolean, roots?: readonly string[]): Promise<TypeGateResult>;
+  check(texts: CheckedTexts, all: boolean): Promise<TypeGateResult>;
   /** True for a file of the checked program (including files only imported for their types). */
   knows(file: string): boolean;
   close(): void;
