@@ -2,30 +2,13 @@
 // whose package.json has no "type": "module". Driven through the CLI.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { CLI, CliRun } from './helpers/cli.js';
+import { CliRun, runOnce } from './helpers/cli.js';
 import { tempProject } from './helpers/project.js';
 
 const TSCONFIG = JSON.stringify({
   compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, types: ['node'], esModuleInterop: true },
 });
-
-/** Runs `imago run --no-watch main.ts` to its end in a project of `files` (package.json as given). */
-function runOnce(files: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
-  const p = tempProject(files);
-  try {
-    const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', 'main.ts'], {
-      cwd: p.dir,
-      encoding: 'utf8',
-      timeout: 30000,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    p.remove();
-  }
-}
 
 const CJS_PACKAGE = { 'package.json': '{ "name": "app", "private": true }\n', 'tsconfig.json': TSCONFIG };
 

@@ -5,24 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { CLI, CliRun } from './helpers/cli.js';
+import { CLI, CliRun, runOnce } from './helpers/cli.js';
 import { sleep, tempProject } from './helpers/project.js';
-
-/** Runs `imago run --no-watch <args>` to its end in a project of `files`. */
-function runOnce(files: Record<string, string>, args: readonly string[] = ['main.ts']): { code: number | null; stdout: string; stderr: string } {
-  const p = tempProject(files);
-  try {
-    const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', ...args], {
-      cwd: p.dir,
-      encoding: 'utf8',
-      timeout: 30000,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    p.remove();
-  }
-}
 
 describe('compatibility', () => {
   it('a top-level await of import() of a project file runs without a false warning', () => {

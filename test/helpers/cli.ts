@@ -1,12 +1,28 @@
 // Drives the real `imago` command in a child process, as a user would.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './project.js';
+import { tempProject, waitFor } from './project.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/imago.js');
+
+/** Runs `imago run --no-watch <args>` to its end in a temporary project of `files`, then removes it. */
+export function runOnce(files: Record<string, string>, args: readonly string[] = ['main.ts']): { code: number | null; stdout: string; stderr: string } {
+  const p = tempProject(files);
+  try {
+    const r = spawnSync(process.execPath, [CLI, 'run', '--no-watch', ...args], {
+      cwd: p.dir,
+      encoding: 'utf8',
+      timeout: 30000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    p.remove();
+  }
+}
 
 export interface Event {
   readonly kind: string;
