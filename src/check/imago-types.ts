@@ -1,4 +1,4 @@
-// Types of `imago/store` for programs that do not install imago themselves (imago run from elsewhere):
+// Types of `imago/store` and `imago/image` for programs that do not install imago themselves (imago run from elsewhere):
 // the checker sees a virtual `node_modules/imago` at the project root that re-exports the running
 // imago's own declarations. A project with imago in its node_modules uses that one instead.
 
@@ -19,10 +19,15 @@ export function virtualImagoPackage(root: string): VirtualFiles {
   const dir = path.join(root, 'node_modules', 'imago');
   if (fs.existsSync(dir)) return { files: new Map(), dirs: new Set() };
   const store = path.join(IMAGO_SOURCES, 'store', 'index.js');
+  const image = path.join(IMAGO_SOURCES, 'image', 'api.js');
   return {
     files: new Map([
-      [path.join(dir, 'package.json'), JSON.stringify({ name: 'imago', type: 'module', exports: { './store': { types: './store.d.ts' } } })],
+      [
+        path.join(dir, 'package.json'),
+        JSON.stringify({ name: 'imago', type: 'module', exports: { './store': { types: './store.d.ts' }, './image': { types: './image.d.ts' } } }),
+      ],
       [path.join(dir, 'store.d.ts'), `export * from ${JSON.stringify(store)};\n`],
+      [path.join(dir, 'image.d.ts'), `export * from ${JSON.stringify(image)};\n`],
     ]),
     dirs: new Set([path.join(root, 'node_modules'), dir]),
   };

@@ -14,11 +14,14 @@ export interface RunArgs {
   readonly debounceMs: number;
   readonly watch: boolean;
   readonly root: string | undefined;
+  /** `--image FILE` and what goes with it (docs/images.md). */
+  readonly image: { readonly file: string; readonly fresh: boolean; readonly dropMissing: boolean; readonly autosaveSeconds: number | undefined } | undefined;
 }
 
 export type ParsedArgs =
   | RunArgs
-  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' }
+  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' }
+  | { readonly command: 'image-info'; readonly file: string }
   | { readonly command: 'version' }
   | { readonly command: 'check'; readonly entry: string; readonly root: string | undefined }
   | { readonly command: 'error'; readonly message: string };
@@ -29,6 +32,7 @@ Usage:
   imago run [options] <entry.ts> [args...]
                                    run a program and apply every edit to it while it runs
   imago check [entry.ts]           type-check a program once, like tsc (exit 1 on errors)
+  imago image info <file>          what an image file holds (imago run --image <file> saves one)
   imago --help                     this help
   imago --version                  the version
 
@@ -64,6 +68,13 @@ Options:
   --debounce-ms <n>    quiet time after the last file event before the edits apply (default 3)
   --root <dir>         project root (default: nearest folder above the entry with a package.json)
   --no-watch           run without watching for edits
+  --image <file>       keep the program's state in an image file: resume from it if it exists, save it
+                       when the program stops (Ctrl-C, SIGTERM, its end) and when it calls saveImage()
+                       from 'imago/image' (docs/images.md)
+  --autosave <s>       with --image: also save every <s> seconds
+  --fresh              with --image: start as a first run, not from the file (the next save replaces it)
+  --image-drop-missing with --image: resume even if classes, functions or modules the image holds are
+                       gone from the code (bindings that hold them start again); refused otherwise
   -h, --help           this help
 
 Everything after <entry.ts> is the program's: process.argv is [node, <entry.ts>, args...], as under
@@ -88,6 +99,10 @@ const RUN_OPTIONS = {
   watch: { type: 'boolean' },
   'no-watch': { type: 'boolean' },
   typecheck: { type: 'string' },
+  image: { type: 'string' },
+  autosave: { type: 'string' },
+  fresh: { type: 'boolean' },
+  'image-drop-missing': { type: 'boolean' },
 } as const;
 
 const CHECK_OPTIONS = { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } as const;
@@ -134,6 +149,8 @@ function parseOwn(command: string, own: readonly string[], options: Options): { 
         '--typecheck': 'gate, warn or off',
         '--tick-ms': 'a number',
         '--debounce-ms': 'a number',
+        '--image': 'a file path',
+        '--autosave': 'a number of seconds',
       };
       return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
     }
@@ -147,6 +164,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help', topic: 'main' };
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'check') return parseCheck(args);
+  if (command === 'image') return parseImage(args);
   if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
   const { own, entry, rest } = splitAtEntry(args, RUN_OPTIONS);
   const parsed = parseOwn('run', own, RUN_OPTIONS);
@@ -164,8 +182,49 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (typeof debounceMs === 'string') return { command: 'error', message: debounceMs };
   const mode = (v['typecheck'] as string | undefined) ?? 'gate';
   if (mode !== 'gate' && mode !== 'warn' && mode !== 'off') return { command: 'error', message: `--typecheck takes gate, warn or off, got '${mode}'` };
+  const image = imageOptions(v);
+  if (typeof image === 'string') return { command: 'error', message: image };
   if (entry === undefined) return { command: 'error', message: "'imago run' needs an entry file, e.g. 'imago run src/main.ts'" };
-  return { command: 'run', entry, args: rest, events, tickMs, debounceMs, watch: v['no-watch'] !== true, root, typecheck: mode };
+  return { command: 'run', entry, args: rest, events, tickMs, debounceMs, watch: v['no-watch'] !== true, root, typecheck: mode, image };
+}
+
+/** `--image` and the options that need it; a string says what is wrong. */
+function imageOptions(v: Record<string, string | boolean | undefined>): RunArgs['image'] | string {
+  const file = v['image'] as string | undefined;
+  if (file === '') return '--image needs a file path';
+  if (file === undefined) {
+    const orphan = ['autosave', 'fresh', 'image-drop-missing'].find((o) => v[o] !== undefined);
+    return orphan ? `--${orphan} works with an image file: add --image <file>` : undefined;
+  }
+  const autosave = v['autosave'] === undefined ? undefined : number('--autosave', v['autosave'] as string, 0.1);
+  if (typeof autosave === 'string') return autosave;
+  if (v['fresh'] === true && v['image-drop-missing'] === true)
+    return '--fresh starts without the image, so --image-drop-missing has nothing to drop; give one of them';
+  return { file, fresh: v['fresh'] === true, dropMissing: v['image-drop-missing'] === true, autosaveSeconds: autosave };
+}
+
+export const IMAGE_HELP = `Usage: imago image info <file>
+
+Prints what an image file holds without running anything: its format, when and from which entry it
+was saved, its modules and saved bindings, its classes with their instance counts and layouts, its
+stores with their row counts, what was left out, and its size. Exits 1 with the reason when the file
+is not an intact image this imago reads.
+`;
+
+function parseImage(args: readonly string[]): ParsedArgs {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '-h' || sub === '--help') return { command: 'help', topic: 'image' };
+  if (sub !== 'info') return { command: 'error', message: `unknown command 'imago image ${sub}'; try 'imago image info <file>'` };
+  let positionals: string[];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values, positionals } = utilParseArgs({ args: [...rest], options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true }));
+  } catch (e: unknown) {
+    return { command: 'error', message: `${(e as Error).message}; see 'imago image --help'` };
+  }
+  if (values['help']) return { command: 'help', topic: 'image' };
+  if (positionals.length !== 1) return { command: 'error', message: "'imago image info' takes one image file, e.g. 'imago image info app.img'" };
+  return { command: 'image-info', file: positionals[0]! };
 }
 
 function parseCheck(args: readonly string[]): ParsedArgs {

@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
+import { openImageFile } from '../host/image-saver.js';
 import { guardOutput } from '../host/output-guard.js';
-import { type Session, startSession } from '../host/session.js';
+import { type Session, type SessionOptions, startSession } from '../host/session.js';
 import { plural } from '../runtime/words.js';
-import { CHECK_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
+import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
+import { imageInfo } from './image-info.js';
 
 function fail(message: string): never {
   process.stderr.write(`imago: ${message}\n`);
@@ -43,6 +45,19 @@ async function run(args: RunArgs): Promise<void> {
       fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
     }
   }
+  let image: SessionOptions['image'];
+  if (args.image) {
+    const settings = { ...args.image, file: path.resolve(args.image.file) };
+    if (!fs.existsSync(path.dirname(settings.file))) fail(`--image: the folder of '${args.image.file}' does not exist (${path.dirname(settings.file)})`);
+    const opened = await openImageFile(settings, root, entry);
+    if ('problem' in opened) {
+      // The file is left exactly as it is: nothing is written when the resume is refused.
+      process.stderr.write(`imago: ${opened.problem}\n`);
+      process.exit(1);
+    }
+    if (opened.note) process.stderr.write(`[imago] ${opened.note}\n`);
+    image = { settings, resume: opened.resume };
+  }
   // The program sees the command line it would see under `node <entry> args...`.
   process.argv = [process.argv[0] ?? process.execPath, entry, ...args.args];
   let session: Session | null = null;
@@ -60,6 +75,7 @@ async function run(args: RunArgs): Promise<void> {
     watch: args.watch,
     typecheck: args.typecheck,
     stderr: output.stderr,
+    ...(image ? { image } : {}),
   });
   const live = session;
   if (!args.watch && !live.started) {
@@ -84,6 +100,13 @@ async function run(args: RunArgs): Promise<void> {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  // A program that ends by itself (nothing left to wait for, under --no-watch) is stopped and saved once.
+  if (image)
+    process.once('beforeExit', () => {
+      if (stopping) return;
+      stopping = true;
+      void live.close().then(() => process.exit(live.stopFailed ? 1 : 0));
+    });
 }
 
 /** The entry `imago check` checks when none is named. */
@@ -123,10 +146,13 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
 const parsed = parseArgs(process.argv.slice(2));
 switch (parsed.command) {
   case 'help':
-    process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : MAIN_HELP);
+    process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : parsed.topic === 'image' ? IMAGE_HELP : MAIN_HELP);
     break;
   case 'check':
     await check(parsed.entry, parsed.root);
+    break;
+  case 'image-info':
+    process.exit(await imageInfo(parsed.file));
     break;
   case 'version': {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -19,6 +19,7 @@ import { PositionMap } from './position-map.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
 import { CompileFailure, classifyTopLevel, type TopItem } from './top-level.js';
+import { transientBindings } from './transient.js';
 import { type CompileOptions, transpile } from './transpile.js';
 
 export type CompileResult = { readonly ok: true; readonly module: CompiledModule } | { readonly ok: false; readonly errors: Diagnostic[] };
@@ -373,6 +374,7 @@ function compileProgram(
       options.strictNullChecks ?? true,
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
+    transient: transientBindings(file, source),
     sites: siteInfos(
       js,
       sites,

@@ -91,6 +91,8 @@ export interface FieldDecl {
    * under `useDefineForClassFields: false` (`constructor`: the constructor assigns it, if anything does).
    */
   readonly assigned?: 'parameter' | 'constructor';
+  /** `/** @transient *\/` on the field: an image file leaves it out, and a resume gives it its initializer. */
+  readonly transient?: true;
 }
 
 /** What a version of a top-level class declares: the base for migrating live instances' fields. */
@@ -175,6 +177,8 @@ export interface CompiledModule {
   readonly classes: ReadonlyMap<string, ClassInfo>;
   /** Top-level TypeScript enums. */
   readonly enums: ReadonlySet<string>;
+  /** Top-level bindings marked `/** @transient *\/`: an image file leaves them out (docs/images.md). */
+  readonly transient: ReadonlySet<string>;
   readonly positions: PositionMap;
   /** The functions below the top level that may outlive their call, by cell index where they follow edits. */
   readonly sites: readonly ClosureSite[];

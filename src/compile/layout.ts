@@ -12,11 +12,14 @@ import { shapeOfInitializer, shapeOfType, shapeText, type TypeShape, unionOf } f
 export const MIGRATE_HOOK = 'migrateInstance';
 
 const RENAMED = /@renamed\s+(#?[A-Za-z_$][\w$]*)/;
+/** `/** @transient *\/`: a field or binding an image file leaves out (docs/images.md). */
+export const TRANSIENT = /@transient\b/;
 
 interface TsField {
   readonly type: TypeShape;
   readonly typeText: string;
   readonly renamedFrom: string | null;
+  readonly transient: boolean;
   readonly start: number;
   readonly param: boolean;
 }
@@ -71,6 +74,7 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
       }
     return null;
   };
+  const transientBefore = (start: number): boolean => comments.some((c) => c.start >= previousEnd && c.end <= start && TRANSIENT.test(c.value));
   const typed = (annotation: AstNode | undefined, value: AstNode | undefined, optional: boolean): Pick<TsField, 'type' | 'typeText'> => {
     const node = child(annotation ?? cls, 'typeAnnotation');
     let type = node ? shapeOfType(node, aliases) : shapeOfInitializer(value);
@@ -92,6 +96,7 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
         out.set(name, {
           ...typed(child(id, 'typeAnnotation'), child(param, 'right'), id['optional'] === true),
           renamedFrom: markerBefore(p.start),
+          transient: transientBefore(p.start),
           start: p.start,
           param: true,
         });
@@ -107,6 +112,7 @@ function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, Ast
         out.set(name, {
           ...typed(child(m, 'typeAnnotation'), child(m, 'value'), m['optional'] === true),
           renamedFrom: markerBefore(m.start),
+          transient: transientBefore(m.start),
           start: m.start,
           param: false,
         });
@@ -163,7 +169,7 @@ export function classLayouts(
   if (jsClasses.size === 0) return out;
   const parsed = parseSync(`module.${languageOf(file)}`, source, { sourceType: 'module', lang: languageOf(file) });
   const program = parsed.program as unknown as AstNode;
-  const comments = (parsed.comments as readonly Comment[]).filter((c) => c.value.includes('@renamed'));
+  const comments = (parsed.comments as readonly Comment[]).filter((c) => c.value.includes('@renamed') || c.value.includes('@transient'));
   const { classes, aliases } = declarations(program);
   for (const [name, js] of jsClasses) {
     const cls = classes.get(name);
@@ -180,6 +186,7 @@ export function classLayouts(
         typeText: info?.typeText ?? '',
         renamedFrom: info?.renamedFrom ?? accessorCounterpart(fieldName),
         sourceOffset: info?.start ?? cls?.start ?? 0,
+        ...(info?.transient ? { transient: true as const } : {}),
         ...(assigned ? { assigned } : {}),
       });
     };

@@ -6,7 +6,7 @@ import { assertNever } from '../runtime/events.js';
 import type { Image } from '../runtime/image.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { plural } from '../runtime/words.js';
-import { describeKeptClosures, describeSummary, type Reporter } from './report.js';
+import { describeKeptClosures, describeLayout, describeSummary, type Reporter } from './report.js';
 
 export interface EventLinesOptions {
   readonly typecheck: TypecheckMode;
@@ -14,6 +14,8 @@ export interface EventLinesOptions {
   /** The entry, as the ready line names it. */
   readonly entry: string;
 }
+
+const megabytes = (n: number): string => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(1)} MB`);
 
 /** Prints every event of `image` through `out`; returns the disposer. */
 export function printEvents(image: Image, out: Reporter, options: EventLinesOptions): () => void {
@@ -68,6 +70,22 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
       case 'warning':
         out.line(event.message);
         out.diagnostics(event.errors);
+        break;
+      case 'image':
+        if (event.action === 'saved') {
+          out.line(
+            `saved ${event.file} (${megabytes(event.bytes)}, ${plural(event.bindings, 'binding')}, ${plural(event.objects, 'object')}; program paused ${event.pausedMs.toFixed(0)} ms, ${event.ms.toFixed(0)} ms in all)`,
+          );
+          for (const s of event.skipped) out.line(`not saved: ${s}; it is initialized again on resume (mark it /** @transient */ to leave it out on purpose)`);
+        } else if (event.action === 'save-failed') out.line(`could not save ${event.file}: ${event.message}; the previous image is left whole`);
+        else {
+          out.line(
+            `resumed from ${event.file}: ${plural(event.restored, 'binding')} restored, ${plural(event.objects, 'object')} in ${event.ms.toFixed(0)} ms`,
+          );
+          for (const l of event.layouts) out.line(`migrated on load: ${describeLayout(l)}`);
+          for (const s of event.initialized) out.line(`initialized again: ${s}`);
+          for (const s of event.dropped) out.line(`not restored: ${s}`);
+        }
         break;
       case 'error':
         break;

@@ -9,14 +9,17 @@ import path from 'node:path';
 import { compileModule } from '../compile/compile-module.js';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
+import type { SavedImage } from '../image/api.js';
 import type { ChangeResult } from '../runtime/image.js';
 import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
+import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
+import { type ImageFileSettings, ImageSaver } from './image-saver.js';
 import { createNodeHost } from './node-host.js';
 import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
@@ -37,6 +40,8 @@ export interface SessionOptions {
   readonly watch: boolean;
   readonly typecheck: TypecheckMode;
   readonly stderr: (text: string) => void;
+  /** `--image FILE`: the image file, and what was read of it to resume from (image-saver.ts). */
+  readonly image?: { readonly settings: ImageFileSettings; readonly resume: ResumeInput | undefined };
 }
 
 export interface Session {
@@ -45,8 +50,10 @@ export interface Session {
   readonly started: boolean;
   /** True if the program's stop() threw when the session closed. */
   readonly stopFailed: boolean;
-  /** Stops the program (its `stop()`, then every statement's resources), the watcher and the checkers. */
+  /** Stops the program (its `stop()`, then every statement's resources), the watcher and the checkers; saves the image file if there is one. */
   close(): Promise<void>;
+  /** Saves the image file now (null without --image). */
+  saveImage(): Promise<SavedImage> | null;
 }
 
 /** Starts a session. Resolves once the first load was attempted (it may have been rejected). */
@@ -75,7 +82,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     aliases: typing.settings.aliases,
     compileOptions: typing.settings.compile,
     debug: Boolean(process.env['IMAGO_DEBUG']),
+    ...(options.image?.resume ? { resume: options.image.resume } : {}),
+    ...(options.image ? { saveImage: () => saver!.save() } : {}),
   });
+  const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];
   if (options.eventsFile) disposers.push(writeEvents(image, options.eventsFile, (m) => out.line(m)));
   disposers.push(printEvents(image, out, { typecheck: options.typecheck, watch: options.watch, entry: path.relative(options.root, options.entry) }));
@@ -116,7 +126,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const begin = async (r: ChangeResult): Promise<void> => {
     reportLoadTypeErrors(r);
     started = true;
-    lifecycle = new Lifecycle({ host, exports: () => image.entry, tickMs: options.tickMs, onError: errors.report, onNotice: (m) => out.line(m) });
+    const resumed = image.resumed;
+    if (resumed) image.publish({ kind: 'image', action: 'resumed', ...resumed, layouts: r.kind === 'applied' ? r.summary.layouts : [] });
+    lifecycle = new Lifecycle({
+      host,
+      exports: () => image.entry,
+      tickMs: options.tickMs,
+      resumed: resumed !== null,
+      onError: errors.report,
+      onNotice: (m) => out.line(m),
+    });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     image.publish({ kind: 'ready', ms: performance.now(), files: image.files });
   };
@@ -183,10 +202,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     get stopFailed() {
       return errors.stopFailed;
     },
+    saveImage: () => saver?.save() ?? null,
     async close() {
       watcher?.close();
       batcher?.dispose();
       await lifecycle?.stop();
+      // The state as stop() left it; never over a good image when the program did not start (a refused resume).
+      if (saver && started) await saver.save().catch(() => undefined);
+      await saver?.dispose();
       image.dispose();
       typing.close();
       errors.dispose();

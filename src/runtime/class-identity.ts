@@ -61,10 +61,12 @@ export function createClassIdentity(
   impl: Constructor,
   fields: readonly FieldDecl[],
   initializers: ClassIdentity['initializers'],
+  /** Instances exist already (restored from an image file): later layout changes look for them. */
+  made = false,
 ): ClassIdentity {
   const pin = Object.create(Object.prototype) as object;
   const holder = Object.create(pin) as { impl: Constructor; made: boolean };
-  holder.made = false;
+  holder.made = made;
   const make = host.compileFunction(constructorSource(name), ['__imago_H'], filename);
   const stable = make(holder) as ClassIdentity['constructor'];
   const identity: ClassIdentity = {

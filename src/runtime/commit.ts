@@ -17,6 +17,7 @@ import { type MigrationResult, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
+import { Restoring } from './resume.js';
 import { Transaction } from './transaction.js';
 
 export type CommitOutcome =
@@ -46,6 +47,17 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       return { kind: 'failed', phase: 'instantiate', error: e };
     }
     retireStatics(tx, made);
+    // The first load of a program that resumes from an image file: saved classes and state, decoded now.
+    const resume = ctx.resume;
+    if (resume) {
+      const restoring = new Restoring(resume);
+      try {
+        restoring.begin(ctx, tx, made.versions);
+      } catch (e: unknown) {
+        return { kind: 'failed', phase: 'resume', error: e };
+      }
+      ctx.restoring = restoring;
+    }
     // Evaluate: every module's bindings are saved first, since a statement may change another module's state.
     for (const record of change.order) {
       const saved = { ...record.state };
@@ -66,11 +78,16 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });
+    if (ctx.restoring) {
+      ctx.resumed = ctx.restoring.report();
+      ctx.resume = null;
+    }
     const summary = summarize(tx, ev, made, change, migration);
     tx.close();
     finish(ctx, ev, made, change);
     return { kind: 'committed', outcome: { ok: true, summary, files: [...made.versions.keys()].map((r) => r.rel) } };
   });
+  ctx.restoring = null;
   // Rolled back outside the transaction: statements restarted in their old code are no part of it.
   if (attempt.kind === 'committed') return attempt.outcome;
   const outcome = rollback(ctx, tx, ev, attempt.phase, attempt.error);

@@ -7,7 +7,7 @@
 import type { ImageContext } from './context.js';
 import { markEsModule } from './export-view.js';
 import type { ModuleRecord } from './module-record.js';
-import { IMAGO_STORE, resolveSpecifier } from './resolve.js';
+import { IMAGO_IMAGE, IMAGO_STORE, resolveSpecifier } from './resolve.js';
 
 /** What `require()` of project module `target` returns. */
 export function requiredExports(target: ModuleRecord): unknown {
@@ -32,6 +32,7 @@ export function commonJsGlobals(ctx: ImageContext, record: ModuleRecord): Common
   const require = ((specifier: string): unknown => {
     if (typeof specifier !== 'string') throw new TypeError(`The "id" argument must be of type string. Received ${typeof specifier}`);
     if (specifier === IMAGO_STORE) return ctx.storeApi;
+    if (specifier === IMAGO_IMAGE) return ctx.imageApi;
     const res = resolveSpecifier(host, specifier, record.id, ctx.aliases);
     if (res.kind === 'platform') return host.requirePlatform(specifier, record.id);
     if (res.kind === 'missing') {

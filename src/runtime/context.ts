@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PositionMap } from '../compile/position-map.js';
 import type { CompileOptions } from '../compile/transpile.js';
+import type { ImageApi } from '../image/api.js';
 import type { StoreApi } from '../store/api.js';
 import type { StoreRegistry } from '../store/registry.js';
 import type { StoreCore } from '../store/store-core.js';
@@ -12,6 +13,7 @@ import type { Host } from './host.js';
 import type { ModuleRecord } from './module-record.js';
 import type { TimerTracker } from './owner.js';
 import type { PathAliases } from './resolve.js';
+import type { Restoring, ResumeInput, ResumeReport } from './resume.js';
 import type { Transaction } from './transaction.js';
 
 /** Where a piece of compiled code came from, for mapping stack frames. */
@@ -54,12 +56,20 @@ export interface ImageContext {
   evaluateNow: ((record: ModuleRecord) => void) | null;
   /** Changes for `import()` of project files queued and not yet applied, by importing module. */
   importsQueued: Map<ModuleRecord, number>;
+  /** An image file the first load resumes from (consumed by that load). */
+  resume: ResumeInput | null;
+  /** The resume in progress, while the first load evaluates (resume.ts). */
+  restoring: Restoring | null;
+  /** What the resume did, once the first load committed. */
+  resumed: ResumeReport | null;
   /** The image's classes by stable prototype. */
   readonly classes: ClassRegistry;
   /** The image's handle stores and their tags. */
   readonly stores: StoreRegistry<StoreCore>;
   /** What the program's `imago/store` imports: the image's own store API. */
   readonly storeApi: StoreApi;
+  /** What the program's `imago/image` imports: saveImage() and resumed() of this image. */
+  readonly imageApi: ImageApi;
   /** Reports something the user must see that is not tied to a change (a throwing disposer, say). */
   warn(message: string, errors?: readonly Diagnostic[]): void;
   /** Creates per-module runtime helpers (timers, dynamic import) and `import.meta`. */

@@ -9,6 +9,7 @@ import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
 import { calledBodyChanged, probeItem } from './probe.js';
+import type { Restoring } from './resume.js';
 
 /** An old statement's owner released because the statement ran again or went away. */
 export interface Replaced {
@@ -51,7 +52,17 @@ export function newEvaluation(): Evaluation {
   };
 }
 
-type Step = { readonly record: ModuleRecord; readonly version: LiveVersion; readonly index: number; readonly item: Item; readonly before: Item | undefined };
+type Step = {
+  readonly record: ModuleRecord;
+  readonly version: LiveVersion;
+  readonly index: number;
+  readonly item: Item;
+  readonly before: Item | undefined;
+  /** Resuming an image file: the binding takes its saved values instead of running (resume.ts). */
+  readonly restore?: true;
+  /** Resuming: it runs, but as on a first run (not saved, transient, an enum): what reads it is restored still. */
+  readonly fresh?: true;
+};
 
 /** Runs the evaluation of `change`; throws what a statement threw (the caller rolls back). */
 export async function evaluateChange(
@@ -109,7 +120,23 @@ export async function evaluateChange(
         item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) ||
         importChanged(version, item);
     }
+    if (run && item.kind === 'binding' && ctx.restoring) return restoreStep(ctx.restoring, { record, version, index, item, before });
     return run ? { record, version, index, item, before } : null;
+  };
+
+  /** Resuming: a saved binding is restored unless its text, or a saved binding it reads, changed since the save. */
+  const restoreStep = (restoring: Restoring, step: Step): Step => {
+    const { record, item } = step;
+    const saved = restoring.bindings.get(record);
+    if (!saved || !item.names.every((n) => saved.has(n))) return { ...step, fresh: true };
+    if (
+      item.names.every((n) => saved.get(n)!.text === item.text) &&
+      !item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) &&
+      !importChanged(step.version, item)
+    )
+      return { ...step, restore: true };
+    restoring.reinitialized(record, item.names);
+    return step;
   };
 
   const release = (record: ModuleRecord, key: string): void => {
@@ -122,6 +149,11 @@ export async function evaluateChange(
 
   const runStep = (step: Step, inBackground: boolean): unknown => {
     const { record, item } = step;
+    if (step.restore) {
+      for (const n of item.names) record.state[n] = ctx.restoring!.bindings.get(record)!.get(n)!.value;
+      ctx.restoring!.restored();
+      return undefined;
+    }
     ev.currentItem = null;
     release(record, item.key);
     ev.currentItem = { record, key: item.key };
@@ -138,12 +170,14 @@ export async function evaluateChange(
     }
     const result = probeItem(ctx, record, step.version, item, () => ctx.tracker.runOwned(owner, step.version.items[step.index]!));
     ev.currentItem = null;
+    ctx.restoring?.afterItem(record, item);
     return result;
   };
 
   const account = (step: Step): void => {
     const { record, item, before } = step;
     if (item.kind === 'binding') {
+      if (step.restore || step.fresh) return;
       for (const n of item.names) reevaluated.add(`${record.id}\0${n}`);
       if (before) ev.counts.bindingsReevaluated++;
       else ev.counts.bindingsAdded++;

@@ -3,7 +3,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 
 /** Where a rejected change failed. */
-export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate';
+export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate' | 'resume';
 
 /** What the type check of a change found. */
 export interface TypecheckReport {
@@ -108,6 +108,31 @@ export type ImageEvent =
       readonly source: 'uncaught' | 'tick' | 'start' | 'stop' | 'hot';
       readonly message: string;
       readonly errors: readonly Diagnostic[];
+    }
+  /** The image file: a save written (or failed), or the state a first load resumed (docs/images.md). */
+  | {
+      readonly kind: 'image';
+      readonly action: 'saved';
+      readonly file: string;
+      readonly bytes: number;
+      readonly ms: number;
+      readonly pausedMs: number;
+      readonly bindings: number;
+      readonly objects: number;
+      readonly skipped: readonly string[];
+    }
+  | { readonly kind: 'image'; readonly action: 'save-failed'; readonly file: string; readonly message: string }
+  | {
+      readonly kind: 'image';
+      readonly action: 'resumed';
+      readonly file: string;
+      readonly restored: number;
+      readonly objects: number;
+      readonly ms: number;
+      readonly initialized: readonly string[];
+      readonly dropped: readonly string[];
+      /** What the migration engine did to the saved instances and stores, per class (as in a reload). */
+      readonly layouts: readonly LayoutReport[];
     }
   /** Something the user must see that belongs to no change (a throwing dispose callback, say). */
   | { readonly kind: 'warning'; readonly message: string; readonly errors: readonly Diagnostic[] }

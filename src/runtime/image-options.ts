@@ -2,9 +2,11 @@
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
+import type { SavedImage } from '../image/api.js';
 import type { ChangeSummary, ImageEvent, Phase, TypecheckReport } from './events.js';
 import type { Host } from './host.js';
 import type { PathAliases } from './resolve.js';
+import type { ResumeInput } from './resume.js';
 import type { SourceSnapshot } from './sources.js';
 import type { TypecheckMode, TypeGate } from './type-gate.js';
 
@@ -26,6 +28,10 @@ export interface ImageOptions {
   readonly compileOptions?: CompileOptions;
   /** Stores keep where each row was removed, for stale-handle messages (IMAGO_DEBUG). */
   readonly debug?: boolean;
+  /** An image file the first load resumes from (docs/images.md). */
+  readonly resume?: ResumeInput;
+  /** What the program's `saveImage()` does (the host writes the file); without it, saveImage() says --image is missing. */
+  readonly saveImage?: () => Promise<SavedImage>;
 }
 
 /** What applying a change did. */

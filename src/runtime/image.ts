@@ -4,6 +4,7 @@
 // the control channel and the inspector).
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { EncodedState } from '../image/encode-state.js';
 import { createStoreApi } from '../store/api.js';
 import { StoreRegistry } from '../store/registry.js';
 import type { StoreCore } from '../store/store-core.js';
@@ -23,6 +24,8 @@ import { loadPlatform } from './platform.js';
 import { prepareChange, unreadable } from './prepare.js';
 import { RejectionMemo } from './rejection-memo.js';
 import { resolveSpecifier } from './resolve.js';
+import type { ResumeReport } from './resume.js';
+import { captureState } from './save-state.js';
 import { type CheckedTexts, SourceSnapshot } from './sources.js';
 import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
@@ -74,6 +77,16 @@ export class Image {
       classes,
       stores,
       storeApi: createStoreApi(stores),
+      imageApi: {
+        saveImage: () =>
+          options.saveImage
+            ? options.saveImage()
+            : Promise.reject(new Error('saveImage(): this program runs without an image file; run it with imago run --image <file> <entry.ts>')),
+        resumed: () => options.resume !== undefined,
+      },
+      resume: options.resume ?? null,
+      restoring: null,
+      resumed: null,
       warn: (message, errors) => this.publish({ kind: 'warning', message, errors: errors ?? [] }),
       moduleGlobals: (record) => this.#moduleGlobals(record),
     };
@@ -147,6 +160,27 @@ export class Image {
   classFields(path: string, name: string): ReadonlyArray<{ readonly name: string; readonly initializer: string | null }> | null {
     const abs = this.#options.host.paths.resolve(this.#options.root, path);
     return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
+  }
+
+  /** What resuming from an image file did, once the first load committed (null without one). */
+  get resumed(): ResumeReport | null {
+    return this.#ctx.resumed;
+  }
+
+  /**
+   * Copies the program's state for an image file, at the next safe point (between changes, and between
+   * ticks): synchronous, so the program does not run while it is copied (`pausedMs`).
+   */
+  captureState(): Promise<{ readonly state: EncodedState; readonly pausedMs: number }> {
+    const run = this.#queue.then(async () => {
+      if (!this.#loaded) throw new Error('the program has not loaded yet: there is no state to save');
+      if (this.#options.safePoint) await this.#options.safePoint();
+      const t0 = this.#options.host.now();
+      const state = captureState(this.#ctx);
+      return { state, pausedMs: this.#options.host.now() - t0 };
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   /** The live handle stores of this image (another image's stores are never here). */

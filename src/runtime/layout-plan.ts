@@ -38,7 +38,7 @@ export interface ClassStep {
 
 /** What the migration engine works with: the image and the transaction. */
 export interface MigrationEnv {
-  readonly ctx: Pick<ImageContext, 'host' | 'classes' | 'stores'>;
+  readonly ctx: Pick<ImageContext, 'host' | 'classes' | 'stores'> & { readonly restoring?: ImageContext['restoring'] };
   readonly tx: Transaction;
 }
 

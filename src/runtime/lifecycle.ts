@@ -11,6 +11,8 @@ export interface LifecycleOptions {
   /** The entry's live exports. */
   readonly exports: () => Record<string, unknown> | null;
   readonly tickMs: number;
+  /** The program resumed from an image file: `start({ resumed: true })`. */
+  readonly resumed?: boolean;
   /** Called when a hook throws; a throwing tick pauses ticking until `resume()`. */
   readonly onError: (hook: LifecycleHook, error: unknown) => void;
   /** Told when ticking stops or resumes because the entry stopped or started exporting `tick`. */
@@ -41,12 +43,12 @@ export class Lifecycle {
     return this.#paused;
   }
 
-  /** Calls `start()` if exported, then ticks every `tickMs` while `tick` is exported. */
+  /** Calls `start({ resumed })` if exported, then ticks every `tickMs` while `tick` is exported. */
   async start(): Promise<void> {
     const start = this.options.exports()?.['start'];
     if (typeof start === 'function') {
       try {
-        const r: unknown = start();
+        const r: unknown = start({ resumed: this.options.resumed ?? false });
         if (isPromise(r)) await r;
       } catch (e: unknown) {
         this.options.onError('start', e);

@@ -65,8 +65,10 @@ export function findAffected(env: MigrationEnv, identity: ClassIdentity, walk: b
   const started = ctx.host.now();
   let groups: AffectedGroup[] | null = [];
   // A class never constructed (one that only lays out stores, say) has no instances to walk the heap for.
-  if (walk && identity.constructed()) {
-    const found = ctx.host.findInstances ? ctx.host.findInstances(identity.prototype) : null;
+  // Restored from an image file as this load resumes: the decoder knows them all (resume.ts).
+  const restored = walk ? (ctx.restoring?.instancesOf(identity.prototype) ?? null) : null;
+  if (walk && (restored || identity.constructed())) {
+    const found = restored ?? (ctx.host.findInstances ? ctx.host.findInstances(identity.prototype) : null);
     groups = found === null ? null : groupObjects(ctx, tx.layouts.groups, found);
   }
   const stores = ctx.stores.storesOf(identity.prototype);

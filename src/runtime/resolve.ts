@@ -26,6 +26,8 @@ const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.js', '.mjs', '.jsx', '.json'
 
 /** The specifier of imago's store API, which a program shares with the imago that runs it. */
 export const IMAGO_STORE = 'imago/store';
+/** The specifier of imago's image-file API (`saveImage`, `resumed`). */
+export const IMAGO_IMAGE = 'imago/image';
 
 /** True for a specifier that names a project file rather than a package. */
 export function isProjectSpecifier(specifier: string): boolean {
@@ -52,7 +54,7 @@ export function extensionOf(path: string): string {
  */
 export function resolveSpecifier(host: Pick<Host, 'isFile' | 'paths'>, specifier: string, fromFile: string, aliases?: PathAliases | null): Resolution {
   // imago's own API is the running imago's, whatever the project's paths say (the host loads it).
-  if (specifier === IMAGO_STORE) return { kind: 'platform' };
+  if (specifier === IMAGO_STORE || specifier === IMAGO_IMAGE) return { kind: 'platform' };
   if (!isProjectSpecifier(specifier)) return aliases ? resolveAlias(host, specifier, aliases) : { kind: 'platform' };
   const raw = specifier.startsWith('file:') ? decodeURIComponent(new URL(specifier).pathname) : specifier;
   return resolvePath(host, host.paths.resolve(host.paths.dirname(fromFile), raw));

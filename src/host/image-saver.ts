@@ -1,0 +1,145 @@
+// `imago run --image FILE`: the image file of a session (docs/images.md). At start it is read and
+// checked (a missing file is a first run; anything wrong refuses the start, the file untouched); while
+// the program runs it is saved on request, every --autosave seconds and when the session stops, one
+// save at a time, each through image-file.ts's temporary-file-and-rename.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SavedImage } from '../image/api.js';
+import { STATE_FORMAT, type StateDirectory } from '../image/state-format.js';
+import type { Image } from '../runtime/image.js';
+import type { ResumeInput } from '../runtime/resume.js';
+import { type ImageHeader, readImageFile, writeImageFile } from './image-file.js';
+
+export interface ImageFileSettings {
+  /** Absolute path of the image file. */
+  readonly file: string;
+  /** `--fresh`: do not resume from the file (the next save replaces it). */
+  readonly fresh: boolean;
+  /** `--image-drop-missing`. */
+  readonly dropMissing: boolean;
+  /** `--autosave <seconds>`, if given. */
+  readonly autosaveSeconds: number | undefined;
+}
+
+/** The header an image file of imago carries. */
+export interface StateHeader extends ImageHeader {
+  readonly state: StateDirectory;
+}
+
+export function imagoVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What is wrong with the header of an image file, or null when it is one this imago reads. */
+export function headerProblem(file: string, header: ImageHeader): string | null {
+  const state = (header as Partial<StateHeader>).state;
+  if (typeof state !== 'object' || state === null || typeof state.format !== 'number')
+    return `${file} holds no saved program state (its header has none); give --image another file, or start with --fresh to replace it`;
+  if (state.format > STATE_FORMAT)
+    return `${file} was written by a newer imago (${header.imago}, state format ${state.format}; this imago reads format ${STATE_FORMAT}); run it with that imago, or start with --fresh to replace it`;
+  if (state.format !== STATE_FORMAT) return `${file} holds state format ${state.format}, which this imago does not read; start with --fresh to replace it`;
+  return null;
+}
+
+/**
+ * The image to resume from: none (no file yet, or --fresh), or a refusal that says what is wrong with
+ * the file and leaves it as it is.
+ */
+export async function openImageFile(
+  settings: ImageFileSettings,
+  root: string,
+  entry: string,
+): Promise<{ readonly resume: ResumeInput | undefined; readonly note: string } | { readonly problem: string }> {
+  const shown = path.relative(process.cwd(), settings.file) || settings.file;
+  if (settings.fresh) return { resume: undefined, note: `--fresh: not resuming from ${shown}; the next save replaces it` };
+  const read = await readImageFile(settings.file);
+  if (!read.ok) {
+    if (read.missing) return { resume: undefined, note: `${shown} does not exist yet: a first run; the image is saved there when the program stops` };
+    return { problem: `cannot resume: ${read.problem}` };
+  }
+  const problem = headerProblem(shown, read.header);
+  if (problem) return { problem: `cannot resume: ${problem}` };
+  const savedEntry = read.header.entry;
+  const entryNow = path.relative(root, entry);
+  if (savedEntry !== entryNow)
+    return {
+      problem: `cannot resume: ${shown} is the image of another program (saved from ${savedEntry}, this is ${entryNow}); give --image another file, or start with --fresh to replace it`,
+    };
+  return {
+    resume: { file: shown, directory: (read.header as StateHeader).state, payload: read.payload, dropMissing: settings.dropMissing },
+    note: '',
+  };
+}
+
+/** Saves an image's state to its file, one save at a time, and publishes each save as an `image` event. */
+export class ImageSaver {
+  #last: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | null = null;
+  /** What the last save reported as not saved (said again only when it changes). */
+  #skipped = '';
+  readonly #shown: string;
+  readonly #version = imagoVersion();
+
+  constructor(
+    private readonly image: Image,
+    private readonly settings: ImageFileSettings,
+    private readonly entry: string,
+  ) {
+    this.#shown = path.relative(process.cwd(), settings.file) || settings.file;
+    if (settings.autosaveSeconds !== undefined) {
+      this.#timer = setInterval(() => {
+        this.save().catch(() => undefined);
+      }, settings.autosaveSeconds * 1000);
+      this.#timer.unref();
+    }
+  }
+
+  /** Saves now (after any save under way); rejects with why when it could not, the previous image whole. */
+  save(): Promise<SavedImage> {
+    const run = this.#last.then(() => this.#save());
+    this.#last = run.catch(() => undefined);
+    return run;
+  }
+
+  async #save(): Promise<SavedImage> {
+    const t0 = performance.now();
+    try {
+      const { state, pausedMs } = await this.image.captureState();
+      const header: StateHeader = { entry: this.entry, savedAt: new Date().toISOString(), imago: this.#version, state: state.directory };
+      const { bytes } = await writeImageFile(this.settings.file, header, state.payload);
+      const ms = performance.now() - t0;
+      const bindings = state.directory.modules.reduce((n, m) => n + m.bindings.length, 0);
+      const skipped = state.directory.skipped.map((s) => `${s.module}: ${s.path} is ${s.what}`);
+      const said = skipped.join('\n');
+      this.image.publish({
+        kind: 'image',
+        action: 'saved',
+        file: this.#shown,
+        bytes,
+        ms,
+        pausedMs,
+        bindings,
+        objects: state.directory.objects,
+        skipped: said === this.#skipped ? [] : skipped,
+      });
+      this.#skipped = said;
+      return { file: this.settings.file, bytes, ms, pausedMs, bindings, objects: state.directory.objects, skipped: state.directory.skipped };
+    } catch (e: unknown) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.image.publish({ kind: 'image', action: 'save-failed', file: this.#shown, message });
+      throw new Error(`could not save ${this.#shown}: ${message}; the previous image is left whole`);
+    }
+  }
+
+  /** Stops autosaving and waits for a save under way. */
+  async dispose(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#last;
+  }
+}

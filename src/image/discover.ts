@@ -1,0 +1,286 @@
+// The first pass of a save: every object the saved bindings reach, sorted into buckets (one per shape of
+// plain objects and class instances, one per other kind), or the first value that cannot be saved.
+
+import type { FieldDecl } from '../compile/compiled-module.js';
+import type { StoreImage } from '../store/serialize.js';
+import { Kind, type SavedKey, type SavedNamed } from './state-format.js';
+
+/** A class of the program, as the encoder sees it. */
+export interface ClassView {
+  readonly module: string;
+  readonly name: string;
+  /** The stable prototype of the program class it extends, null for none, or the name of a class from outside. */
+  readonly parent: object | null | string;
+  /** Its instance fields as saved (transient ones left out), and its layout's version. */
+  readonly fields: readonly FieldDecl[];
+  readonly layoutVersion: number;
+  /** Own keys its instances keep out of an image (`@transient` fields). */
+  readonly transient: ReadonlySet<string | symbol>;
+}
+
+/** What the image tells the encoder about the program. */
+export interface EncodeRefs {
+  classOf(prototype: object): ClassView | null;
+  named(fn: unknown): SavedNamed | null;
+  privateName(key: symbol): { readonly module: string; readonly private: string } | null;
+  /** A store of the program: the prototype of its class and its rows. */
+  store(o: object): { readonly prototype: object; readonly image: StoreImage; readonly name: string | null } | null;
+  /** Why an object of imago's own cannot be saved (a row view, a module namespace, an enum), else null. */
+  refuse(o: object): string | null;
+}
+
+export interface Shape {
+  readonly proto: object | null;
+  /** Every own key, as the objects have them (to match objects to the shape). */
+  readonly all: readonly PropertyKey[];
+  /** The keys saved (transient fields left out), and how the file names them. */
+  readonly kept: readonly (string | symbol)[];
+  readonly saved: readonly SavedKey[];
+  readonly hidden: readonly number[];
+  readonly bucket: Bucket;
+}
+
+export interface Bucket {
+  readonly kind: Kind;
+  readonly shape: Shape | null;
+  readonly objects: object[];
+}
+
+const BOXED = new Set<object>([Number.prototype, String.prototype, Boolean.prototype, BigInt.prototype]);
+const TYPED_PROTOS = new Set<object>(
+  [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    DataView,
+  ].map((c) => c.prototype as object),
+);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+const isRef = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+/** A short description of a value that cannot be saved: `a Socket`, `a function (a closure)`. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'symbol') return `a symbol (${String(v.description)}; only Symbol.for() symbols can be saved)`;
+  if (typeof v === 'function') return `a function (${v.name || 'anonymous'}: a closure or method, not a top-level function of the program)`;
+  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
+  const name = proto?.constructor?.name;
+  return name ? `a${/^[AEIO]/.test(name) ? 'n' : ''} ${name}` : 'an object with an unknown prototype';
+}
+
+export class Discovery {
+  readonly ids = new Map<object, number>();
+  readonly bucketOf: Bucket[] = [];
+  readonly posOf: number[] = [];
+  readonly buckets: Bucket[] = [];
+  readonly #byKind = new Map<Kind, Bucket>();
+  readonly #shapes = new Map<object | null, Shape[]>();
+  /** Classes met, by stable prototype. */
+  readonly classes = new Map<object, ClassView>();
+
+  constructor(private readonly refs: EncodeRefs) {}
+
+  /** Adds what `root` reaches; returns the first value that cannot be saved and why, or null. */
+  walk(root: unknown): { readonly value: unknown; readonly why: string } | null {
+    const stack: unknown[] = [root];
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (isRef(v)) {
+        if (this.ids.has(v)) continue;
+        const why = this.#add(v, stack);
+        if (why !== null) return { value: v, why };
+      } else if (typeof v === 'symbol' && Symbol.keyFor(v) === undefined) return { value: v, why: describeValue(v) };
+    }
+    return null;
+  }
+
+  #register(o: object, bucket: Bucket): void {
+    this.ids.set(o, this.bucketOf.length);
+    this.bucketOf.push(bucket);
+    this.posOf.push(bucket.objects.length);
+    bucket.objects.push(o);
+  }
+
+  #kind(o: object, kind: Kind): void {
+    let bucket = this.#byKind.get(kind);
+    if (!bucket) {
+      bucket = { kind, shape: null, objects: [] };
+      this.#byKind.set(kind, bucket);
+      this.buckets.push(bucket);
+    }
+    this.#register(o, bucket);
+  }
+
+  #add(o: object, stack: unknown[]): string | null {
+    const { refs } = this;
+    if (typeof o === 'function') {
+      if (!refs.named(o)) return describeValue(o);
+      this.#kind(o, Kind.Named);
+      return null;
+    }
+    const refused = refs.refuse(o);
+    if (refused !== null) return refused;
+    const store = refs.store(o);
+    if (store) {
+      const why = this.#classFor(store.prototype);
+      if (why !== null) return why;
+      this.#kind(o, Kind.Store);
+      for (const c of store.image.columns) if (Array.isArray(c)) for (const v of c as unknown[]) stack.push(v);
+      return null;
+    }
+    const proto = Object.getPrototypeOf(o) as object | null;
+    if (proto === Object.prototype || proto === null) return this.#shaped(o, proto, stack);
+    if (proto === Array.prototype) {
+      this.#kind(o, Kind.Array);
+      const a = o as unknown[];
+      for (let i = 0; i < a.length; i++) stack.push(a[i]);
+      return null;
+    }
+    if (proto === Map.prototype) {
+      this.#kind(o, Kind.Map);
+      for (const [k, v] of o as Map<unknown, unknown>) stack.push(k, v);
+      return null;
+    }
+    if (proto === Set.prototype) {
+      this.#kind(o, Kind.Set);
+      for (const v of o as Set<unknown>) stack.push(v);
+      return null;
+    }
+    if (proto === Date.prototype) this.#kind(o, Kind.Date);
+    else if (proto === RegExp.prototype) this.#kind(o, Kind.RegExp);
+    else if (proto === ArrayBuffer.prototype) this.#kind(o, Kind.Buffer);
+    else if (BOXED.has(proto)) this.#kind(o, Kind.Boxed);
+    else if (TYPED_PROTOS.has(proto)) {
+      this.#kind(o, Kind.Typed);
+      stack.push((o as ArrayBufferView).buffer);
+    } else {
+      const why = this.#classFor(proto);
+      if (why !== null) return why === '' ? describeValue(o) : why;
+      return this.#shaped(o, proto, stack);
+    }
+    return null;
+  }
+
+  /** Notes the program class of `proto` and its parents; '' when it is none, else why its instances cannot be saved. */
+  #classFor(proto: object): string | null {
+    for (let p: object | null = proto; p !== null; ) {
+      if (this.classes.has(p)) return null;
+      const cls = this.refs.classOf(p);
+      if (!cls) return '';
+      if (typeof cls.parent === 'string')
+        return `an instance of ${cls.name}, which extends ${cls.parent} (a class from outside the program: its internal state cannot be saved)`;
+      this.classes.set(p, cls);
+      p = cls.parent;
+    }
+    return null;
+  }
+
+  #shaped(o: object, proto: object | null, stack: unknown[]): string | null {
+    const keys = Reflect.ownKeys(o);
+    let shape = this.#shapes.get(proto)?.find((s) => sameKeys(s.all, keys));
+    if (!shape) {
+      const made = this.#newShape(o, proto, keys);
+      if (typeof made === 'string') return made;
+      shape = made;
+    }
+    const kept = shape.kept;
+    const record = o as Record<string | symbol, unknown>;
+    for (let k = 0; k < kept.length; k++) {
+      const v = record[kept[k]!];
+      if (isRef(v) || typeof v === 'symbol') stack.push(v);
+    }
+    this.#register(o, shape.bucket);
+    return null;
+  }
+
+  #newShape(o: object, proto: object | null, keys: readonly (string | symbol)[]): Shape | string {
+    const transient = proto && this.classes.get(proto)?.transient;
+    const kept: (string | symbol)[] = [];
+    const saved: SavedKey[] = [];
+    const hidden: number[] = [];
+    for (const key of keys) {
+      if (transient?.has(key)) continue;
+      const d = Object.getOwnPropertyDescriptor(o, key)!;
+      if (d.get || d.set) return `an object with a getter or setter property ${String(key)} (only data properties can be saved)`;
+      if (typeof key === 'symbol') {
+        const name = this.refs.privateName(key);
+        if (!name) return `an object with a property keyed by ${String(key)} (only string keys and #private fields can be saved)`;
+        saved.push(name);
+      } else saved.push(key);
+      if (!d.enumerable) hidden.push(kept.length);
+      kept.push(key);
+    }
+    const bucket: Bucket = { kind: Kind.Shaped, shape: null, objects: [] };
+    const shape: Shape = { proto, all: keys, kept, saved, hidden, bucket };
+    (bucket as { shape: Shape | null }).shape = shape;
+    this.buckets.push(bucket);
+    const list = this.#shapes.get(proto);
+    if (list) list.push(shape);
+    else this.#shapes.set(proto, [shape]);
+    return shape;
+  }
+}
+
+function sameKeys(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The path from `root` to `target` (`.players[3].socket`), for a report; '' when `target` is the root. */
+export function pathTo(root: unknown, target: unknown): string {
+  if (root === target) return '';
+  const parent = new Map<unknown, { from: unknown; step: string }>();
+  const queue: unknown[] = [root];
+  const seen = new Set<unknown>([root]);
+  const step = (from: unknown, to: unknown, label: string): boolean => {
+    if (seen.has(to)) return false;
+    seen.add(to);
+    parent.set(to, { from, step: label });
+    if (to === target) return true;
+    if (isRef(to)) queue.push(to);
+    return false;
+  };
+  const key = (k: string | symbol): string =>
+    typeof k === 'symbol' ? (k.description?.startsWith('#') ? `.${k.description}` : `[${String(k)}]`) : IDENTIFIER.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  for (let i = 0; i < queue.length; i++) {
+    const o = queue[i] as object;
+    if (typeof o === 'function') continue;
+    let found = false;
+    if (o instanceof Map) {
+      let n = 0;
+      for (const [k, v] of o) {
+        found ||= step(o, k, `.keys()[${n}]`) || step(o, v, `.get(${typeof k === 'string' ? JSON.stringify(k) : isRef(k) ? '<object>' : String(k)})`);
+        n++;
+      }
+    } else if (o instanceof Set) {
+      let n = 0;
+      for (const v of o) found ||= step(o, v, `.values()[${n++}]`);
+    } else if (Array.isArray(o)) {
+      for (let j = 0; j < o.length && !found; j++) found = step(o, o[j], `[${j}]`);
+    } else {
+      for (const k of Reflect.ownKeys(o)) {
+        const d = Object.getOwnPropertyDescriptor(o, k);
+        if (d && 'value' in d && (found = step(o, d.value, k === 'buffer' ? '.buffer' : key(k)))) break;
+      }
+      if (ArrayBuffer.isView(o) && !found) found = step(o, o.buffer, '.buffer');
+    }
+    if (found) break;
+  }
+  const steps: string[] = [];
+  for (let at: unknown = target; at !== root; ) {
+    const p = parent.get(at);
+    if (!p) return ' (somewhere inside)';
+    steps.unshift(p.step);
+    at = p.from;
+  }
+  return steps.join('');
+}

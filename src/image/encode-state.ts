@@ -1,0 +1,304 @@
+// The second pass of a save: the buckets the discovery made, written as a directory and a payload
+// (state-format.ts). Synchronous: the program does not run while its state is copied.
+
+import { ByteWriter } from './bytes.js';
+import { type Bucket, Discovery, type EncodeRefs, pathTo } from './discover.js';
+import {
+  Column,
+  Kind,
+  type SavedBucket,
+  type SavedClass,
+  type SavedEnum,
+  type SavedNamed,
+  type SavedShape,
+  type SavedStore,
+  type SkippedBinding,
+  STATE_FORMAT,
+  type StateDirectory,
+  Tag,
+  TYPED,
+} from './state-format.js';
+import { packStrings, StringTable, wellFormed } from './strings.js';
+
+export interface StateRoot {
+  readonly module: string;
+  readonly name: string;
+  /** The declaring statement's text. */
+  readonly text: string;
+  readonly value: unknown;
+}
+
+export interface EncodedState {
+  readonly directory: StateDirectory;
+  readonly payload: Uint8Array;
+}
+
+const INT_LIMIT = 2 ** 30;
+
+/** Saves `roots` (each binding's value) and what they reach; bindings that reach what cannot be saved are listed, not saved. */
+export function encodeState(roots: readonly StateRoot[], refs: EncodeRefs, enums: readonly SavedEnum[]): EncodedState {
+  const skipped: SkippedBinding[] = [];
+  const left = new Set<number>();
+  let d: Discovery;
+  // A binding that reaches what cannot be saved is left out, and the walk starts again without it (the
+  // objects it reached may be shared): rare, and only as many walks as such bindings.
+  for (;;) {
+    d = new Discovery(refs);
+    let failed = false;
+    for (let i = 0; i < roots.length && !failed; i++) {
+      if (left.has(i)) continue;
+      const root = roots[i]!;
+      const bad = d.walk(root.value);
+      if (!bad) continue;
+      left.add(i);
+      skipped.push({ module: root.module, name: root.name, path: `${root.name}${pathTo(root.value, bad.value)}`, what: bad.why });
+      failed = true;
+    }
+    if (!failed) break;
+  }
+  return new Writer(d, refs).write(
+    roots.filter((_, i) => !left.has(i)),
+    enums,
+    skipped,
+  );
+}
+
+class Writer {
+  readonly #strings = new StringTable();
+  readonly #shell = new ByteWriter();
+  readonly #fill = new ByteWriter();
+  readonly #blocks: Uint8Array[] = [];
+  readonly #starts = new Map<Bucket, number>();
+  readonly #classIndex = new Map<object, number>();
+  readonly #named: SavedNamed[] = [];
+  readonly #namedIndex = new Map<string, number>();
+
+  constructor(
+    private readonly d: Discovery,
+    private readonly refs: EncodeRefs,
+  ) {}
+
+  #id(o: object): number {
+    const n = this.d.ids.get(o)!;
+    return this.#starts.get(this.d.bucketOf[n]!)! + this.d.posOf[n]!;
+  }
+
+  #block(bytes: Uint8Array): number {
+    this.#blocks.push(bytes);
+    return this.#blocks.length - 1;
+  }
+
+  #value(w: ByteWriter, v: unknown): void {
+    switch (typeof v) {
+      case 'undefined':
+        w.u8(Tag.Undefined);
+        return;
+      case 'boolean':
+        w.u8(v ? Tag.True : Tag.False);
+        return;
+      case 'number':
+        if (Number.isInteger(v) && v > -INT_LIMIT && v < INT_LIMIT && !Object.is(v, -0)) {
+          w.u8(Tag.Int);
+          w.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+        } else {
+          w.u8(Tag.Float);
+          w.f64(v);
+        }
+        return;
+      case 'string':
+        w.u8(Tag.String);
+        w.varint(this.#strings.id(v));
+        return;
+      case 'bigint':
+        w.u8(Tag.BigInt);
+        w.varint(this.#strings.id(v.toString()));
+        return;
+      case 'symbol':
+        w.u8(Tag.Symbol);
+        w.varint(this.#strings.id(Symbol.keyFor(v)!));
+        return;
+      default:
+        if (v === null) w.u8(Tag.Null);
+        else {
+          w.u8(Tag.Object);
+          w.varint(this.#id(v as object));
+        }
+    }
+  }
+
+  write(roots: readonly StateRoot[], enums: readonly SavedEnum[], skipped: readonly SkippedBinding[]): EncodedState {
+    const { d } = this;
+    // Buffers first: typed arrays are made over them.
+    const order = [...d.buckets].sort((a, b) => (a.kind === Kind.Buffer ? 0 : 1) - (b.kind === Kind.Buffer ? 0 : 1));
+    let total = 0;
+    for (const b of order) {
+      this.#starts.set(b, total);
+      total += b.objects.length;
+    }
+    const classes: SavedClass[] = [];
+    for (const [proto, c] of d.classes) {
+      this.#classIndex.set(proto, classes.length);
+      classes.push({ module: c.module, name: c.name, parent: -1, fields: c.fields, layoutVersion: c.layoutVersion, instances: 0 });
+    }
+    [...d.classes.values()].forEach((c, i) => {
+      (classes[i] as { parent: number }).parent = c.parent && typeof c.parent === 'object' ? (this.#classIndex.get(c.parent) ?? -1) : -1;
+    });
+    const shapes: SavedShape[] = [];
+    const stores: SavedStore[] = [];
+    const buckets: SavedBucket[] = [];
+    for (const b of order) {
+      if (b.kind === Kind.Shaped) {
+        const shape = b.shape!;
+        const proto = shape.proto === Object.prototype ? -1 : shape.proto === null ? -2 : this.#classIndex.get(shape.proto)!;
+        if (proto >= 0) classes[proto]!.instances += b.objects.length;
+        shapes.push({ proto, keys: shape.saved, hidden: shape.hidden });
+        buckets.push({ kind: b.kind, count: b.objects.length, shape: shapes.length - 1, columns: shape.kept.map((key) => this.#column(b.objects, key)) });
+      } else {
+        buckets.push({ kind: b.kind, count: b.objects.length });
+        for (const o of b.objects) this.#object(b.kind, o, stores);
+      }
+    }
+    for (const r of roots) this.#value(this.#fill, r.value);
+    const modules = new Map<string, Array<{ name: string; text: string }>>();
+    for (const r of roots) {
+      const list = modules.get(r.module) ?? [];
+      list.push({ name: r.name, text: r.text });
+      modules.set(r.module, list);
+    }
+    const directory: StateDirectory = {
+      format: STATE_FORMAT,
+      modules: [...modules].map(([module, bindings]) => ({ module, bindings })),
+      classes,
+      shapes,
+      buckets,
+      named: this.#named,
+      stores,
+      enums,
+      skipped,
+      objects: total,
+    };
+    return { directory, payload: this.#payload() };
+  }
+
+  /** Writes the values of `key` of every object of a shaped bucket as one column. */
+  #column(objects: readonly object[], key: string | symbol): Column {
+    const n = objects.length;
+    let numbers = true;
+    let texts = true;
+    for (let i = 0; i < n && (numbers || texts); i++) {
+      const v = (objects[i] as Record<string | symbol, unknown>)[key];
+      if (typeof v !== 'number') numbers = false;
+      if (typeof v !== 'string' || !wellFormed(v)) texts = false;
+    }
+    if (numbers && n > 0) {
+      const col = new Float64Array(n);
+      for (let i = 0; i < n; i++) col[i] = (objects[i] as Record<string | symbol, number>)[key]!;
+      this.#shell.varint(this.#block(new Uint8Array(col.buffer)));
+      return Column.Float;
+    }
+    if (texts && n > 0) {
+      const { lengths, text } = packStrings(objects.map((o) => (o as Record<string | symbol, string>)[key]!));
+      this.#shell.varint(this.#block(new Uint8Array(lengths.buffer)));
+      this.#shell.varint(this.#block(text));
+      return Column.Text;
+    }
+    for (let i = 0; i < n; i++) this.#value(this.#fill, (objects[i] as Record<string | symbol, unknown>)[key]);
+    return Column.Values;
+  }
+
+  #object(kind: Kind, o: object, stores: SavedStore[]): void {
+    const s = this.#shell;
+    const f = this.#fill;
+    switch (kind) {
+      case Kind.Array: {
+        const a = o as unknown[];
+        s.varint(a.length);
+        for (let i = 0; i < a.length; i++) {
+          const v = a[i];
+          if (v === undefined && !(i in a)) f.u8(Tag.Hole);
+          else this.#value(f, v);
+        }
+        return;
+      }
+      case Kind.Map:
+        f.varint((o as Map<unknown, unknown>).size);
+        for (const [k, v] of o as Map<unknown, unknown>) {
+          this.#value(f, k);
+          this.#value(f, v);
+        }
+        return;
+      case Kind.Set:
+        f.varint((o as Set<unknown>).size);
+        for (const v of o as Set<unknown>) this.#value(f, v);
+        return;
+      case Kind.Date:
+        s.f64((o as Date).getTime());
+        return;
+      case Kind.RegExp: {
+        const r = o as RegExp;
+        s.text(r.source);
+        s.text(r.flags);
+        s.varint(r.lastIndex);
+        return;
+      }
+      case Kind.Buffer:
+        s.varint(this.#block(new Uint8Array(o as ArrayBuffer).slice()));
+        return;
+      case Kind.Typed: {
+        const view = o as ArrayBufferView;
+        const name = (Object.getPrototypeOf(o) as { constructor: { name: string } }).constructor.name;
+        s.u8(TYPED.indexOf(name as (typeof TYPED)[number]));
+        s.varint(this.#id(view.buffer));
+        s.varint(view.byteOffset);
+        s.varint(view instanceof DataView ? view.byteLength : (view as Uint8Array).length);
+        return;
+      }
+      case Kind.Boxed:
+        this.#value(s, (o as { valueOf(): unknown }).valueOf());
+        return;
+      case Kind.Named: {
+        const n = this.refs.named(o)!;
+        const key = `${n.kind}\0${n.module}\0${n.name}`;
+        let index = this.#namedIndex.get(key);
+        if (index === undefined) {
+          index = this.#named.length;
+          this.#named.push(n);
+          this.#namedIndex.set(key, index);
+        }
+        s.varint(index);
+        return;
+      }
+      case Kind.Store: {
+        const { prototype, image, name } = this.refs.store(o)!;
+        const { tables, columns, ...meta } = image;
+        stores.push({ class: this.#classIndex.get(prototype)!, meta, capacity: (o as { capacity: number }).capacity, name, tables: tables.length });
+        s.varint(stores.length - 1);
+        for (const t of tables) s.varint(this.#block(t));
+        for (const c of columns) {
+          if (c instanceof Uint8Array) s.varint(this.#block(c));
+          else for (const v of c) this.#value(f, v);
+        }
+        return;
+      }
+    }
+  }
+
+  #payload(): Uint8Array {
+    const { lengths, text } = packStrings(this.#strings.list);
+    const sections = [new Uint8Array(lengths.buffer), text, this.#shell.result(), this.#fill.result(), ...this.#blocks];
+    const head = 8 + 4 * sections.length;
+    let size = head;
+    for (const s of sections) size += s.byteLength;
+    const out = new Uint8Array(size);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, STATE_FORMAT, true);
+    view.setUint32(4, sections.length, true);
+    let at = head;
+    sections.forEach((s, i) => {
+      view.setUint32(8 + 4 * i, s.byteLength, true);
+      out.set(s, at);
+      at += s.byteLength;
+    });
+    return out;
+  }
+}

@@ -1,0 +1,314 @@
+// Resuming an image file into the first load of a program (docs/images.md). Before the program's code
+// runs, each saved class gets its identity made with the layout it had when saved, and the saved state
+// is decoded onto it; the class's own statement then defines it as the code says now, and the migration
+// engine takes the restored instances and stores from the saved layout to the current one, by the same
+// rules and hooks as a live change. Saved bindings are set instead of running their initializers;
+// everything else (effects, classes, bindings that are new or changed) runs as on a first run.
+
+import type { Item } from '../compile/compiled-module.js';
+import type { Diagnostic } from '../compile/diagnostic.js';
+import { decodeState } from '../image/decode-state.js';
+import type { SavedEnum, StateDirectory } from '../image/state-format.js';
+import { restoreStore } from '../store/serialize.js';
+import type { StoreCore } from '../store/store-core.js';
+import { type ClassIdentity, createClassIdentity } from './class-identity.js';
+import { classConstructorName } from './compiled-names.js';
+import type { ImageContext } from './context.js';
+import { ChangeRejection, messageOf } from './errors.js';
+import { type LiveVersion, type ModuleRecord, privateKey } from './module-record.js';
+import { enumMembers } from './save-state.js';
+import type { Transaction } from './transaction.js';
+import { plural } from './words.js';
+
+/** An image file to resume from, read and checked by the host. */
+export interface ResumeInput {
+  /** The file as messages name it. */
+  readonly file: string;
+  readonly directory: StateDirectory;
+  readonly payload: Uint8Array;
+  /** `--image-drop-missing`: classes, functions and modules that are gone lose their objects instead of refusing the resume. */
+  readonly dropMissing: boolean;
+}
+
+/** What a resume did, for the session to say. */
+export interface ResumeReport {
+  readonly file: string;
+  readonly restored: number;
+  readonly objects: number;
+  readonly ms: number;
+  /** Bindings given their initializer instead, and why. */
+  readonly initialized: readonly string[];
+  /** Saved things that are gone (with --image-drop-missing), and saved bindings no longer declared. */
+  readonly dropped: readonly string[];
+}
+
+type AnyClass = abstract new (...args: never[]) => object;
+
+const failure = (file: string, message: string): ChangeRejection =>
+  new ChangeRejection('resume', [{ file, line: 1, column: 1, code: 'IMAGO_RESUME', message } satisfies Diagnostic]);
+
+/** The resume of the first load in progress: set on the image context while that load evaluates. */
+export class Restoring {
+  /** Saved values by module, binding name. */
+  readonly bindings = new Map<ModuleRecord, Map<string, { readonly value: unknown; readonly text: string }>>();
+  readonly #classes: Array<{ readonly identity: ClassIdentity; readonly objects: object[] }> = [];
+  readonly #enums: Array<{ readonly saved: SavedEnum; readonly identity: ClassIdentity; readonly record: ModuleRecord; readonly field: string }> = [];
+  readonly #initialized: string[] = [];
+  readonly #dropped: string[] = [];
+  #restored = 0;
+  #objects = 0;
+  #ms = 0;
+
+  constructor(readonly input: ResumeInput) {}
+
+  /** The restored objects of the class of `prototype` and of its subclasses (what a heap walk would find). */
+  instancesOf(prototype: object): object[] | null {
+    const out: object[] = [];
+    let any = false;
+    for (const c of this.#classes) {
+      if (c.identity.prototype !== prototype && !Object.prototype.isPrototypeOf.call(prototype, c.identity.prototype)) continue;
+      any = true;
+      for (const o of c.objects) out.push(o);
+    }
+    return any ? out : null;
+  }
+
+  /** Called as the load restores a binding instead of running its initializer. */
+  restored(): void {
+    this.#restored++;
+  }
+
+  /** Called as the load runs the initializer of a saved binding (its text changed, or what it reads did). */
+  reinitialized(record: ModuleRecord, names: readonly string[]): void {
+    this.#initialized.push(`${record.rel}: ${names.join(', ')} (its declaration or what it reads changed since the save)`);
+  }
+
+  /** After an item of the load ran: an enum just defined renumbers the values saved in fields typed by it. */
+  afterItem(record: ModuleRecord, item: Item): void {
+    if (item.kind !== 'binding') return;
+    for (const e of this.#enums) {
+      if (e.saved.module !== record.rel || !item.names.includes(e.saved.name)) continue;
+      renumber(this.input.file, e, record.state[e.saved.name], this.instancesOf(e.identity.prototype) ?? []);
+    }
+  }
+
+  report(): ResumeReport {
+    return {
+      file: this.input.file,
+      restored: this.#restored,
+      objects: this.#objects,
+      ms: this.#ms,
+      initialized: this.#initialized,
+      dropped: this.#dropped,
+    };
+  }
+
+  /**
+   * Makes the saved classes' identities and decodes the state onto them, before the load's code runs.
+   * Throws a ChangeRejection (phase resume) when something saved is gone and dropping it was not asked for,
+   * or the state cannot be read.
+   */
+  begin(ctx: ImageContext, tx: Transaction, versions: ReadonlyMap<ModuleRecord, LiveVersion>): void {
+    const started = ctx.host.now();
+    const { directory: dir, file, dropMissing } = this.input;
+    const byRel = new Map([...versions.keys()].map((r) => [r.rel, r]));
+    const compiledOf = (rel: string) => {
+      const record = byRel.get(rel);
+      return record ? { record, compiled: versions.get(record)!.compiled } : null;
+    };
+    const missing: string[] = [];
+    const gone = new Set<number>();
+    for (const m of dir.modules)
+      if (!byRel.has(m.module)) missing.push(`module ${m.module} is not part of the program now (${plural(m.bindings.length, 'saved binding')})`);
+    dir.classes.forEach((c, i) => {
+      const here = compiledOf(c.module);
+      if (!here?.compiled.classes.has(c.name) || (c.parent >= 0 && gone.has(c.parent))) {
+        gone.add(i);
+        missing.push(`class ${c.name} of ${c.module} no longer exists (${plural(c.instances, 'object')} of it in the image)`);
+      }
+    });
+    const goneNamed = new Set<number>();
+    dir.named.forEach((n, i) => {
+      const here = compiledOf(n.module);
+      const ok = n.kind === 'function' ? here?.compiled.functions.some((f) => f.name === n.name) : here?.compiled.classes.has(n.name);
+      if (!ok) {
+        goneNamed.add(i);
+        missing.push(`${n.kind} ${n.name} of ${n.module} no longer exists (the image refers to it)`);
+      }
+    });
+    if (missing.length > 0 && !dropMissing)
+      throw failure(
+        file,
+        `the image ${file} holds what the program no longer has: ${missing.join('; ')}. Put it back, run with --image-drop-missing to resume without it (bindings that hold it start again), or with --fresh to start over`,
+      );
+    for (const m of missing) this.#dropped.push(`${m}: dropped (--image-drop-missing)`);
+
+    const identities: Array<ClassIdentity | null> = dir.classes.map(() => null);
+    const make = (i: number): ClassIdentity | null => {
+      if (gone.has(i)) return null;
+      const known = identities[i];
+      if (known) return known;
+      const c = dir.classes[i]!;
+      const { record } = compiledOf(c.module)!;
+      const parent = c.parent >= 0 ? make(c.parent) : null;
+      const identity = placeholderClass(ctx, tx, record, c.name, parent, c.fields, true);
+      identity.layoutVersion = c.layoutVersion;
+      identities[i] = identity;
+      return identity;
+    };
+    const lost = new Set<unknown>();
+    const lostMarker = (what: string): object => {
+      const o = { lost: what };
+      lost.add(o);
+      return o;
+    };
+    let decoded: ReturnType<typeof decodeState>;
+    try {
+      decoded = decodeState(
+        dir,
+        this.input.payload,
+        {
+          prototype: (i) => make(i)?.prototype ?? Object.prototype,
+          named: (n) => {
+            if (goneNamed.has(dir.named.indexOf(n))) return lostMarker(n.name);
+            const { record, compiled } = compiledOf(n.module)!;
+            if (n.kind === 'function') return record.trampolines[n.name];
+            return (record.classes.get(n.name) ?? placeholderClass(ctx, tx, record, n.name, null, compiled.classes.get(n.name)!.fields, false)).constructor;
+          },
+          privateKey: (module, key) => {
+            const record = byRel.get(module);
+            return record ? privateKey(record, key) : Symbol(key);
+          },
+          store: (saved, image) => {
+            const identity = make(saved.class);
+            if (!identity) return lostMarker(image.class) as unknown as { columns: unknown[] };
+            const store = ctx.storeApi.createStore(identity.constructor as unknown as AnyClass, {
+              layout: image.layout,
+              capacity: Math.max(saved.capacity, 1),
+              ...(saved.name ? { name: saved.name } : {}),
+            }) as unknown as StoreCore;
+            tx.onUndo(() => ctx.stores.releaseTag(store.tag, store));
+            restoreStore(store, image);
+            return store;
+          },
+        },
+        `the image ${file}`,
+      );
+    } catch (e: unknown) {
+      if (e instanceof ChangeRejection) throw e;
+      throw failure(file, `cannot resume from ${file}: ${messageOf(e)}; the file is left as it is (run with --fresh to start over)`);
+    }
+    dir.classes.forEach((c, i) => {
+      const objects = decoded.instances[i] ?? [];
+      if (gone.has(i)) for (const o of objects) lost.add(o);
+      const identity = identities[i];
+      if (identity) this.#classes.push({ identity, objects });
+      const record = byRel.get(c.module);
+      if (!identity || !record) return;
+      for (const f of c.fields) {
+        const saved = dir.enums.find((e) => e.name === f.typeText && e.module === c.module) ?? dir.enums.find((e) => e.name === f.typeText);
+        if (saved) this.#enums.push({ saved, identity, record, field: f.name });
+      }
+    });
+    let k = 0;
+    for (const m of dir.modules) {
+      const record = byRel.get(m.module);
+      const compiled = record ? versions.get(record)!.compiled : null;
+      for (const b of m.bindings) {
+        const value = decoded.values[k++];
+        if (!record || !compiled) continue;
+        const declared = compiled.items.some((it) => it.kind === 'binding' && it.names.includes(b.name));
+        if (!declared || compiled.enums.has(b.name) || compiled.transient.has(b.name)) {
+          this.#dropped.push(`${m.module}: ${b.name} is no longer a saved binding${declared ? ' (it is @transient now)' : ''}; its saved value is dropped`);
+          continue;
+        }
+        if (lost.size > 0 && reaches(value, lost)) {
+          this.#initialized.push(`${m.module}: ${b.name} (it held what no longer exists)`);
+          continue;
+        }
+        let saved = this.bindings.get(record);
+        if (!saved) {
+          saved = new Map();
+          this.bindings.set(record, saved);
+        }
+        saved.set(b.name, { value, text: b.text });
+      }
+    }
+    for (const s of dir.skipped) this.#initialized.push(`${s.module}: ${s.name} (not in the image: ${s.path} was ${s.what})`);
+    this.#objects = dir.objects;
+    this.#ms = ctx.host.now() - started;
+  }
+}
+
+/** The identity of a class made before its statement runs: the statement then installs its real code. */
+function placeholderClass(
+  ctx: ImageContext,
+  tx: Transaction,
+  record: ModuleRecord,
+  name: string,
+  parent: ClassIdentity | null,
+  fields: ClassIdentity['fields'],
+  made: boolean,
+): ClassIdentity {
+  const base = parent?.constructor as unknown as (new () => object) | undefined;
+  const impl = base ? class extends base {} : class {};
+  const identity = createClassIdentity(ctx.host, name, classConstructorName(record.id, name), impl, fields, {}, made);
+  record.classes.set(name, identity);
+  ctx.classes.add({ identity, record });
+  tx.onUndo(() => {
+    record.classes.delete(name);
+    ctx.classes.remove(identity);
+  });
+  return identity;
+}
+
+/** True when `root` reaches one of `targets`. */
+function reaches(root: unknown, targets: ReadonlySet<unknown>): boolean {
+  const seen = new Set<unknown>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (targets.has(v)) return true;
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Map) for (const [a, b] of v) stack.push(a, b);
+    else if (v instanceof Set) for (const a of v) stack.push(a);
+    else for (const key of Reflect.ownKeys(v)) stack.push((v as Record<PropertyKey, unknown>)[key]);
+  }
+  return false;
+}
+
+/** Gives the values of field `e.field` saved under an enum's old numbering its current numbering, by member name. */
+function renumber(
+  file: string,
+  e: { readonly saved: SavedEnum; readonly identity: ClassIdentity; readonly record: ModuleRecord; readonly field: string },
+  now: unknown,
+  objects: readonly object[],
+): void {
+  const current = enumMembers(now);
+  const map = new Map<unknown, unknown>();
+  const missing = new Map<unknown, string>();
+  for (const [member, value] of Object.entries(e.saved.members)) {
+    if (!Object.hasOwn(current, member)) missing.set(value, member);
+    else if (current[member] !== value) map.set(value, current[member]);
+  }
+  if (map.size === 0 && missing.size === 0) return;
+  const renamed = e.identity.fields.find((f) => f.renamedFrom === e.field)?.name;
+  const keyOf = (name: string): string | symbol => (name.startsWith('#') ? privateKey(e.record, `${e.identity.name}${name}`) : name);
+  const savedKey = keyOf(e.field);
+  const lost = new Map<string, number>();
+  for (const o of objects) {
+    const key = Object.hasOwn(o, savedKey) ? savedKey : renamed ? keyOf(renamed) : null;
+    if (key === null) continue;
+    const v = (o as Record<string | symbol, unknown>)[key];
+    if (map.has(v)) (o as Record<string | symbol, unknown>)[key] = map.get(v);
+    else if (missing.has(v)) lost.set(missing.get(v)!, (lost.get(missing.get(v)!) ?? 0) + 1);
+  }
+  if (lost.size > 0) {
+    const list = [...lost].map(([member, n]) => `${e.saved.name}.${member} (${plural(n, 'object')})`).join(', ');
+    throw failure(
+      file,
+      `${e.record.rel}: ${e.identity.name}.${e.field} holds ${list} in the image, and enum ${e.saved.name} has no such member now; add it back (or migrate the value in ${e.identity.name}.migrateInstance), or run with --fresh`,
+    );
+  }
+}

@@ -1,0 +1,97 @@
+// What an image file holds of a running image: every module's state bindings (enums and `@transient`
+// ones aside) with what they reach, classes and functions by name, stores as raw columns (docs/images.md).
+// Called at a safe point; synchronous, so the program does not run while its state is copied.
+
+import type { FieldDecl } from '../compile/compiled-module.js';
+import type { ClassView, EncodeRefs } from '../image/discover.js';
+import { type EncodedState, encodeState, type StateRoot } from '../image/encode-state.js';
+import type { SavedEnum, SavedNamed } from '../image/state-format.js';
+import { saveStore } from '../store/serialize.js';
+import type { StoreCore } from '../store/store-core.js';
+import type { ImageContext } from './context.js';
+import { privateKey } from './module-record.js';
+
+/** A store's name as the program gave it (`StoreCore.name` is `particles (Store<Particle>)`). */
+export function storeOptionName(store: StoreCore): string | undefined {
+  return /^(.*) \(Store<[^>]*>\)$/.exec(store.name)?.[1];
+}
+
+/** The members of an enum object (its reverse mappings aside). */
+export function enumMembers(value: unknown): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  if (typeof value !== 'object' || value === null) return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' && /^-?\d/.test(k)) continue;
+    if (typeof v === 'number' || typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+export function captureState(ctx: ImageContext): EncodedState {
+  const roots: StateRoot[] = [];
+  const enums: SavedEnum[] = [];
+  const named = new Map<unknown, SavedNamed>();
+  const privates = new Map<symbol, { module: string; private: string }>();
+  const refused = new Map<object, string>();
+  for (const record of ctx.modules.values()) {
+    const compiled = record.version?.compiled;
+    if (!compiled) continue;
+    for (const f of compiled.functions) named.set(record.trampolines[f.name], { kind: 'function', module: record.rel, name: f.name });
+    for (const [name, c] of record.classes) named.set(c.constructor, { kind: 'class', module: record.rel, name });
+    for (const [key, sym] of record.privateNames) privates.set(sym, { module: record.rel, private: key });
+    refused.set(record.view, `the module namespace of ${record.rel} (save what it exports instead)`);
+    for (const e of compiled.enums) {
+      const value = record.state[e];
+      if (typeof value === 'object' && value !== null) refused.set(value, `the enum ${e} of ${record.rel} (an enum is code: save its values instead)`);
+      enums.push({ module: record.rel, name: e, members: enumMembers(value) });
+    }
+    for (const item of compiled.items) {
+      if (item.kind !== 'binding') continue;
+      for (const name of item.names) {
+        if (compiled.enums.has(name) || compiled.transient.has(name)) continue;
+        roots.push({ module: record.rel, name, text: item.text, value: record.state[name] });
+      }
+    }
+  }
+  const stores = new Set<object>(ctx.stores.list());
+  const refs: EncodeRefs = {
+    classOf: (proto) => classView(ctx, proto),
+    named: (fn) => named.get(fn) ?? null,
+    privateName: (key) => privates.get(key) ?? null,
+    store: (o) => {
+      if (!stores.has(o)) return null;
+      const store = o as StoreCore;
+      return { prototype: store.prototype, image: saveStore(store), name: storeOptionName(store) ?? null };
+    },
+    refuse: (o) => {
+      const why = refused.get(o);
+      if (why) return why;
+      if (ctx.stores.isRowView(o)) return 'a row view of a store (save its handle instead: views are remade by the store)';
+      return null;
+    },
+  };
+  return encodeState(roots, refs, enums);
+}
+
+/** The class whose stable prototype is `proto`, as the encoder sees it. */
+function classView(ctx: ImageContext, proto: object): ClassView | null {
+  const entry = ctx.classes.get(proto);
+  if (!entry) return null;
+  const { identity, record } = entry;
+  // K.prototype -> the installed version's prototype -> the parent's stable prototype (or Object.prototype).
+  const layer = Object.getPrototypeOf(proto) as object | null;
+  const above = layer ? (Object.getPrototypeOf(layer) as object | null) : null;
+  const parent = above === null || above === Object.prototype ? null : ctx.classes.get(above) ? above : nameOf(above);
+  const transient = new Set<string | symbol>();
+  const fields: FieldDecl[] = [];
+  for (const f of identity.fields) {
+    if (!f.transient) fields.push(f);
+    else transient.add(f.name.startsWith('#') ? privateKey(record, `${identity.name}${f.name}`) : f.name);
+  }
+  return { module: record.rel, name: identity.name, parent, fields, layoutVersion: identity.layoutVersion, transient };
+}
+
+function nameOf(proto: object): string {
+  const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+  return typeof ctor?.name === 'string' && ctor.name ? ctor.name : 'an object';
+}
