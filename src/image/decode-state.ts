@@ -226,7 +226,9 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
 
 /** Peeks for a hole in an array's values (consumed when it is one). */
 function fillHole(r: ByteReader): boolean {
-  return r.peek() === Tag.Hole && (r.u8(), true);
+  if (r.peek() !== Tag.Hole) return false;
+  r.u8();
+  return true;
 }
 
 function shellOf(

@@ -269,7 +269,8 @@ export function pathTo(root: unknown, target: unknown): string {
     } else {
       for (const k of Reflect.ownKeys(o)) {
         const d = Object.getOwnPropertyDescriptor(o, k);
-        if (d && 'value' in d && (found = step(o, d.value, k === 'buffer' ? '.buffer' : key(k)))) break;
+        found = d !== undefined && 'value' in d && step(o, d.value, key(k));
+        if (found) break;
       }
       if (ArrayBuffer.isView(o) && !found) found = step(o, o.buffer, '.buffer');
     }
