@@ -32,7 +32,7 @@ export async function imageInfo(fileArg: string): Promise<number> {
   out.push(`classes (${state.classes.length}):`);
   for (const c of state.classes) {
     const parent = c.parent >= 0 ? ` extends ${state.classes[c.parent]?.name ?? '?'}` : '';
-    const fields = c.fields.map((f) => `${f.name}${f.typeText ? `: ${f.typeText}` : ''}`).join(', ');
+    const fields = c.fields.map((f) => `${f.name}${f.typeText ? `: ${f.typeText}` : ''}${f.transient ? ' (@transient)' : ''}`).join(', ');
     out.push(`  ${c.name}${parent} (${c.module}): ${plural(c.instances, 'instance')}, layout version ${c.layoutVersion}; fields { ${fields} }`);
   }
   const shapes = state.shapes.filter((s) => s.proto >= 0);

@@ -131,7 +131,7 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
               if (list.length !== b.count) fail('a string column has the wrong length');
               return list;
             }
-            return null;
+            return c === Column.Unset ? [] : null;
           }),
         );
         break;

@@ -33,10 +33,12 @@ export interface Shape {
   readonly proto: object | null;
   /** Every own key, as the objects have them (to match objects to the shape). */
   readonly all: readonly PropertyKey[];
-  /** The keys saved (transient fields left out), and how the file names them. */
+  /** The keys saved, and how the file names them. */
   readonly kept: readonly (string | symbol)[];
   readonly saved: readonly SavedKey[];
   readonly hidden: readonly number[];
+  /** Keys (by index) of `@transient` fields: their values are not saved. */
+  readonly unset: ReadonlySet<number>;
   readonly bucket: Bucket;
 }
 
@@ -191,9 +193,10 @@ export class Discovery {
       if (typeof made === 'string') return made;
       shape = made;
     }
-    const kept = shape.kept;
+    const { kept, unset } = shape;
     const record = o as Record<string | symbol, unknown>;
     for (let k = 0; k < kept.length; k++) {
+      if (unset.size > 0 && unset.has(k)) continue;
       const v = record[kept[k]!];
       if (isRef(v) || typeof v === 'symbol') stack.push(v);
     }
@@ -206,8 +209,9 @@ export class Discovery {
     const kept: (string | symbol)[] = [];
     const saved: SavedKey[] = [];
     const hidden: number[] = [];
+    const unset = new Set<number>();
     for (const key of keys) {
-      if (transient?.has(key)) continue;
+      if (transient?.has(key)) unset.add(kept.length);
       const d = Object.getOwnPropertyDescriptor(o, key)!;
       if (d.get || d.set) return `an object with a getter or setter property ${String(key)} (only data properties can be saved)`;
       if (typeof key === 'symbol') {
@@ -219,7 +223,7 @@ export class Discovery {
       kept.push(key);
     }
     const bucket: Bucket = { kind: Kind.Shaped, shape: null, objects: [] };
-    const shape: Shape = { proto, all: keys, kept, saved, hidden, bucket };
+    const shape: Shape = { proto, all: keys, kept, saved, hidden, unset, bucket };
     (bucket as { shape: Shape | null }).shape = shape;
     this.buckets.push(bucket);
     const list = this.#shapes.get(proto);

@@ -55,6 +55,8 @@ export const Column = {
   Text: 1,
   /** Anything: tagged values in the stream. */
   Values: 2,
+  /** A `@transient` field: no values (its initializer gives it one on resume). */
+  Unset: 3,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
@@ -79,7 +81,7 @@ export interface SavedClass {
   readonly name: string;
   /** Index of the program class it extends, or -1. */
   readonly parent: number;
-  /** Its instance fields when saved (transient ones left out). */
+  /** Its instance fields when saved (`@transient` ones marked: their values are not saved). */
   readonly fields: readonly FieldDecl[];
   readonly layoutVersion: number;
   /** Objects of it in the image (subclasses' aside). */

@@ -83,12 +83,41 @@ export class Restoring {
     this.#initialized.push(`${record.rel}: ${names.join(', ')} (its declaration or what it reads changed since the save)`);
   }
 
-  /** After an item of the load ran: an enum just defined renumbers the values saved in fields typed by it. */
+  /**
+   * After an item of the load ran: a class just defined gives restored instances its `@transient` fields
+   * (those it marks now, and those it marked when saved); an enum just defined renumbers the values saved
+   * in fields typed by it.
+   */
   afterItem(record: ModuleRecord, item: Item): void {
+    if (item.kind === 'class') {
+      for (const name of item.names) this.#initTransient(record, name);
+      return;
+    }
     if (item.kind !== 'binding') return;
     for (const e of this.#enums) {
       if (e.saved.module !== record.rel || !item.names.includes(e.saved.name)) continue;
       renumber(this.input.file, e, record.state[e.saved.name], this.instancesOf(e.identity.prototype) ?? []);
+    }
+  }
+
+  #initTransient(record: ModuleRecord, name: string): void {
+    const identity = record.classes.get(name);
+    const saved = this.input.directory.classes.find((c) => c.module === record.rel && c.name === name);
+    if (!identity || !saved) return;
+    const wasTransient = new Set(saved.fields.filter((f) => f.transient).map((f) => f.name));
+    const fields = identity.fields.filter((f) => f.transient || wasTransient.has(f.name));
+    if (fields.length === 0) return;
+    const objects = this.instancesOf(identity.prototype) ?? [];
+    for (const f of fields) {
+      const key = f.name.startsWith('#') ? privateKey(record, `${name}${f.name}`) : f.name;
+      const init = identity.initializers[key];
+      for (const o of objects) {
+        try {
+          (o as Record<PropertyKey, unknown>)[key] = init ? init.call(o) : undefined;
+        } catch (e: unknown) {
+          throw failure(this.input.file, `${record.rel}: the initializer of ${name}.${f.name} (a @transient field) threw for a restored instance: ${messageOf(e)}`);
+        }
+      }
     }
   }
 
@@ -173,7 +202,13 @@ export class Restoring {
             if (goneNamed.has(dir.named.indexOf(n))) return lostMarker(n.name);
             const { record, compiled } = compiledOf(n.module)!;
             if (n.kind === 'function') return record.trampolines[n.name];
-            return (record.classes.get(n.name) ?? placeholderClass(ctx, tx, record, n.name, null, compiled.classes.get(n.name)!.fields, false)).constructor;
+            // A class with saved instances has its saved layout; one only named gets the current one (nothing to migrate).
+            const saved = dir.classes.findIndex((c) => c.module === n.module && c.name === n.name);
+            const identity =
+              (saved >= 0 ? make(saved) : null) ??
+              record.classes.get(n.name) ??
+              placeholderClass(ctx, tx, record, n.name, null, compiled.classes.get(n.name)!.fields, false);
+            return identity.constructor;
           },
           privateKey: (module, key) => {
             const record = byRel.get(module);

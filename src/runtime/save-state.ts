@@ -2,7 +2,6 @@
 // ones aside) with what they reach, classes and functions by name, stores as raw columns (docs/images.md).
 // Called at a safe point; synchronous, so the program does not run while its state is copied.
 
-import type { FieldDecl } from '../compile/compiled-module.js';
 import type { ClassView, EncodeRefs } from '../image/discover.js';
 import { type EncodedState, encodeState, type StateRoot } from '../image/encode-state.js';
 import type { SavedEnum, SavedNamed } from '../image/state-format.js';
@@ -83,12 +82,8 @@ function classView(ctx: ImageContext, proto: object): ClassView | null {
   const above = layer ? (Object.getPrototypeOf(layer) as object | null) : null;
   const parent = above === null || above === Object.prototype ? null : ctx.classes.get(above) ? above : nameOf(above);
   const transient = new Set<string | symbol>();
-  const fields: FieldDecl[] = [];
-  for (const f of identity.fields) {
-    if (!f.transient) fields.push(f);
-    else transient.add(f.name.startsWith('#') ? privateKey(record, `${identity.name}${f.name}`) : f.name);
-  }
-  return { module: record.rel, name: identity.name, parent, fields, layoutVersion: identity.layoutVersion, transient };
+  for (const f of identity.fields) if (f.transient) transient.add(f.name.startsWith('#') ? privateKey(record, `${identity.name}${f.name}`) : f.name);
+  return { module: record.rel, name: identity.name, parent, fields: identity.fields, layoutVersion: identity.layoutVersion, transient };
 }
 
 function nameOf(proto: object): string {

@@ -61,7 +61,8 @@ export class CliRun {
     this.#child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
-    this.#child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the process's last output has arrived by then.
+    this.#child.on('close', (code, signal) => {
       this.exit = { code, signal };
     });
   }

@@ -1,0 +1,185 @@
+// Resuming an image after the code changed, through the real CLI: fields added, removed, renamed and
+// retyped, an enum renumbered, a store's class changed, a class removed (refused, then dropped on
+// request); what cannot be saved (a socket) and what is left out on purpose (@transient).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { imago, line, runImage, withProject } from './helpers/image-cli.js';
+
+const CRITTERS = `import { resumed } from 'imago/image';
+import { createStore, type f32 } from 'imago/store';
+export enum Kind { Cat, Dog }
+export class Critter {
+  x = 0;
+  hp = '10';
+  gone = true;
+  kind: Kind = Kind.Cat;
+  name = '';
+}
+class Dot { x: f32 = 0; y: f32 = 0; }
+export const dots = createStore(Dot, { name: 'dots' });
+export const critters: Critter[] = [];
+if (!resumed()) {
+  for (let i = 0; i < 4; i++) {
+    const c = new Critter();
+    c.x = i;
+    c.name = 'c' + i;
+    c.kind = i % 2 ? Kind.Dog : Kind.Cat;
+    critters.push(c);
+    dots.add({ x: i, y: i + 0.5 });
+  }
+}
+// After the load settled: fields no longer declared leave instances then (as after a live change).
+setTimeout(() => {
+  console.log('OUT ' + JSON.stringify({ resumed: resumed(), critters, dots: dots.size }));
+}, 0);
+`;
+
+describe('resuming an image after the code changed', () => {
+  it('migrates instances, enum values and store columns by the rules of a live change', async () => {
+    await withProject({ 'main.ts': CRITTERS }, (p) => {
+      const first = runImage(p, [], true);
+      assert.equal(first.code, 0, first.stderr);
+      const edited = CRITTERS.replace('export enum Kind { Cat, Dog }', 'export enum Kind { Bird, Dog, Cat }')
+        .replace('  x = 0;', '  /** @renamed x */ px = 0;\n  added = "new";')
+        .replace("  hp = '10';", '  hp = 0;')
+        .replace('  gone = true;\n', '')
+        .replace('c.x = i;', 'c.px = i;')
+        .replace('dots.add({ x: i, y: i + 0.5 })', 'dots.add({ left: i, y: i + 0.5 })')
+        .replace('class Dot { x: f32 = 0; y: f32 = 0; }', 'class Dot { /** @renamed x */ left: f32 = 0; y: f32 = 0; z: f32 = 9; }')
+        .replace("  console.log('OUT '", "  console.log('DOTS ' + JSON.stringify([...dots].map((h) => [dots.get(h, 'left'), dots.get(h, 'y'), dots.get(h, 'z')])));\nconsole.log('OUT '");
+      p.write({ 'main.ts': edited });
+      const second = runImage(p, [], true);
+      assert.equal(second.code, 0, second.stderr);
+      const out = JSON.parse(line(second.stdout, 'OUT')) as { resumed: boolean; critters: Array<Record<string, unknown>> };
+      assert.equal(out.resumed, true);
+      assert.deepEqual(
+        out.critters.map((c) => [c['px'], c['added'], c['hp'], c['kind'], c['name'], 'gone' in c, 'x' in c]),
+        [
+          [0, 'new', 10, 2, 'c0', false, false],
+          [1, 'new', 10, 1, 'c1', false, false],
+          [2, 'new', 10, 2, 'c2', false, false],
+          [3, 'new', 10, 1, 'c3', false, false],
+        ],
+        'renamed values kept, the added field initialized, the retyped one converted, Cat renumbered from 0 to 2',
+      );
+      assert.deepEqual(JSON.parse(line(second.stdout, 'DOTS')), [
+        [0, 0.5, 9],
+        [1, 1.5, 9],
+        [2, 2.5, 9],
+        [3, 3.5, 9],
+      ]);
+      assert.match(second.stderr, /migrated on load: Critter: \+added \(4 instances\), -gone, x→px \(renamed\), hp: string→number \(4 converted\)/);
+      assert.match(second.stderr, /migrated on load: Dot: \+z \(4 rows in 1 store\), x→left \(renamed\)/);
+    });
+  });
+
+  it('refuses a resume when an enum member the image holds is gone, and leaves the file as it was', async () => {
+    await withProject({ 'main.ts': CRITTERS }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      const before = fs.readFileSync(p.path('app.img'));
+      p.write({ 'main.ts': CRITTERS.replace('export enum Kind { Cat, Dog }', 'export enum Kind { Cat, Wolf }').replace('Kind.Dog', 'Kind.Wolf') });
+      const r = runImage(p);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Critter\.kind holds Kind\.Dog \(2 objects\) in the image, and enum Kind has no such member now/);
+      assert.ok(fs.readFileSync(p.path('app.img')).equals(before), 'the image is untouched');
+    });
+  });
+
+  it('refuses a resume when a class the image holds is gone, then drops it with --image-drop-missing', async () => {
+    const program = `import { resumed } from 'imago/image';
+class Wolf { hp = 3; }
+class Sheep { wool = 1; }
+let wolves: unknown[] = [];
+let sheep: Sheep[] = [];
+let count = 0;
+if (!resumed()) { wolves = [new Wolf(), new Wolf()]; sheep = [new Sheep()]; count = 5; }
+console.log('OUT ' + JSON.stringify({ wolves: wolves.length, sheep: sheep.length, count }));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      const before = fs.readFileSync(p.path('app.img'));
+      p.write({ 'main.ts': program.replace('class Wolf { hp = 3; }\n', '').replace('[new Wolf(), new Wolf()]', '[]') });
+      const refused = runImage(p);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /class Wolf of main\.ts no longer exists \(2 objects of it in the image\)/);
+      assert.match(refused.stderr, /--image-drop-missing/);
+      assert.ok(fs.readFileSync(p.path('app.img')).equals(before), 'a refused resume never touches the image');
+      const dropped = runImage(p, ['--image-drop-missing']);
+      assert.equal(dropped.code, 0, dropped.stderr);
+      assert.deepEqual(JSON.parse(line(dropped.stdout, 'OUT')), { wolves: 0, sheep: 1, count: 5 });
+      assert.match(dropped.stderr, /initialized again: main\.ts: wolves \(it held what no longer exists\)/);
+      assert.match(dropped.stderr, /class Wolf of main\.ts no longer exists \(2 objects of it in the image\): dropped/);
+    });
+  });
+
+  it('reports a binding holding a socket with the path to it, and initializes it again on resume', async () => {
+    const program = `import net from 'node:net';
+import { resumed } from 'imago/image';
+const players: Array<{ name: string; socket?: net.Socket }> = [{ name: 'a' }];
+let score = 0;
+if (!resumed()) { players.push({ name: 'b', socket: new net.Socket() }); score = 7; }
+console.log('OUT ' + JSON.stringify({ players: players.map((p) => p.name), score }));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      const first = runImage(p);
+      assert.match(first.stderr, /not saved: main\.ts: players\[1\]\.socket is a Socket; it is initialized again on resume/);
+      const info = imago(p.dir, ['image', 'info', 'app.img']);
+      assert.match(info.stdout, /not saved \(1; initialized again on resume\):\n {2}main\.ts: players\[1\]\.socket is a Socket/);
+      const second = runImage(p);
+      assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { players: ['a'], score: 7 });
+      assert.match(second.stderr, /initialized again: main\.ts: players \(not in the image: players\[1\]\.socket was a Socket\)/);
+    });
+  });
+
+  it('leaves @transient bindings and fields out: they get their initializers on resume', async () => {
+    const program = `import { resumed } from 'imago/image';
+class Conn {
+  id = 0;
+  /** @transient */ handle: string = 'fresh';
+}
+/** @transient */
+let cache = new Map<string, number>([['fresh', 1]]);
+const conns: Conn[] = [];
+if (!resumed()) { const c = new Conn(); c.id = 9; c.handle = 'live'; conns.push(c); cache.set('old', 2); }
+console.log('OUT ' + JSON.stringify({ conns, cache: [...cache.keys()] }));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p, [], true).code, 0);
+      const second = runImage(p, [], true);
+      assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { conns: [{ id: 9, handle: 'fresh' }], cache: ['fresh'] });
+      const info = imago(p.dir, ['image', 'info', 'app.img']);
+      assert.match(info.stdout, /main\.ts: conns\n/);
+      assert.match(info.stdout, /Conn \(main\.ts\): 1 instance, layout version 1; fields \{ id: number, handle: string \(@transient\) \}/);
+    });
+  });
+
+  it('initializes again a binding whose declaration changed, as a live edit does, and keeps the rest', async () => {
+    const program = `import { resumed } from 'imago/image';
+let speed = 1;
+let distance = 0;
+if (!resumed()) { speed = 5; distance = 100; }
+console.log('OUT ' + JSON.stringify({ speed, distance }));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      p.write({ 'main.ts': program.replace('let speed = 1;', 'let speed = 2;') });
+      const second = runImage(p);
+      assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { speed: 2, distance: 100 });
+      assert.match(second.stderr, /initialized again: main\.ts: speed \(its declaration or what it reads changed since the save\)/);
+    });
+  });
+
+  it('--fresh ignores the image and the next save replaces it', async () => {
+    const program = `import { resumed } from 'imago/image';\nlet n = 0;\nn++;\nconsole.log('OUT ' + resumed() + ' ' + n);\n`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.match(runImage(p).stdout, /OUT false 1/);
+      assert.match(runImage(p).stdout, /OUT true 2/);
+      const fresh = runImage(p, ['--fresh']);
+      assert.match(fresh.stdout, /OUT false 1/);
+      assert.match(fresh.stderr, /--fresh: not resuming from app\.img; the next save replaces it/);
+      assert.match(runImage(p).stdout, /OUT true 2/);
+    });
+  });
+});
