@@ -48,7 +48,10 @@ describe('resuming an image after the code changed', () => {
         .replace('c.x = i;', 'c.px = i;')
         .replace('dots.add({ x: i, y: i + 0.5 })', 'dots.add({ left: i, y: i + 0.5 })')
         .replace('class Dot { x: f32 = 0; y: f32 = 0; }', 'class Dot { /** @renamed x */ left: f32 = 0; y: f32 = 0; z: f32 = 9; }')
-        .replace("  console.log('OUT '", "  console.log('DOTS ' + JSON.stringify([...dots].map((h) => [dots.get(h, 'left'), dots.get(h, 'y'), dots.get(h, 'z')])));\nconsole.log('OUT '");
+        .replace(
+          "  console.log('OUT '",
+          "  console.log('DOTS ' + JSON.stringify([...dots].map((h) => [dots.get(h, 'left'), dots.get(h, 'y'), dots.get(h, 'z')])));\nconsole.log('OUT '",
+        );
       p.write({ 'main.ts': edited });
       const second = runImage(p, [], true);
       assert.equal(second.code, 0, second.stderr);

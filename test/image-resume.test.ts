@@ -81,7 +81,6 @@ console.log('CHECKS ' + JSON.stringify({
 }));
 `;
 
-
 describe('image files through the CLI', () => {
   it('saves on Ctrl-C and resumes with the state equal to what was saved', async () => {
     await withProject({ 'main.ts': STATE }, async (p) => {
@@ -189,7 +188,10 @@ export function tick() {}
           const r = CliRun.run(p.dir, ['--typecheck=off', '--image', 'app.img', 'main.ts']);
           try {
             await r.until('start', () => r.lines.find((l) => l.startsWith('START')));
-            assert.equal(r.lines.find((l) => l.startsWith('START')), expected);
+            assert.equal(
+              r.lines.find((l) => l.startsWith('START')),
+              expected,
+            );
             await r.stop('SIGTERM');
           } finally {
             r.kill();
@@ -220,4 +222,3 @@ function tempDir(files: Record<string, string>): string {
 process.on('exit', () => {
   for (const p of made) p.remove();
 });
-

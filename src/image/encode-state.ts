@@ -152,7 +152,12 @@ class Writer {
         const proto = shape.proto === Object.prototype ? -1 : shape.proto === null ? -2 : this.#classIndex.get(shape.proto)!;
         if (proto >= 0) classes[proto]!.instances += b.objects.length;
         shapes.push({ proto, keys: shape.saved, hidden: shape.hidden });
-        buckets.push({ kind: b.kind, count: b.objects.length, shape: shapes.length - 1, columns: shape.kept.map((key, k) => (shape.unset.has(k) ? Column.Unset : this.#column(b.objects, key))) });
+        buckets.push({
+          kind: b.kind,
+          count: b.objects.length,
+          shape: shapes.length - 1,
+          columns: shape.kept.map((key, k) => (shape.unset.has(k) ? Column.Unset : this.#column(b.objects, key))),
+        });
       } else {
         buckets.push({ kind: b.kind, count: b.objects.length });
         for (const o of b.objects) this.#object(b.kind, o, stores);

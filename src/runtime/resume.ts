@@ -115,7 +115,10 @@ export class Restoring {
         try {
           (o as Record<PropertyKey, unknown>)[key] = init ? init.call(o) : undefined;
         } catch (e: unknown) {
-          throw failure(this.input.file, `${record.rel}: the initializer of ${name}.${f.name} (a @transient field) threw for a restored instance: ${messageOf(e)}`);
+          throw failure(
+            this.input.file,
+            `${record.rel}: the initializer of ${name}.${f.name} (a @transient field) threw for a restored instance: ${messageOf(e)}`,
+          );
         }
       }
     }

@@ -25,4 +25,8 @@ export async function withProject(files: Record<string, string>, fn: (p: TempPro
 }
 
 /** The rest of the first stdout line that starts with `tag `. */
-export const line = (out: string, tag: string): string => out.split('\n').find((l) => l.startsWith(`${tag} `))?.slice(tag.length + 1) ?? '';
+export const line = (out: string, tag: string): string =>
+  out
+    .split('\n')
+    .find((l) => l.startsWith(`${tag} `))
+    ?.slice(tag.length + 1) ?? '';
