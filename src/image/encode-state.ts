@@ -2,7 +2,7 @@
 // (state-format.ts). Synchronous: the program does not run while its state is copied.
 
 import { ByteWriter } from './bytes.js';
-import { type Bucket, Discovery, type EncodeRefs, pathTo } from './discover.js';
+import { Discovery, type EncodeRefs, pathTo } from './discover.js';
 import {
   Column,
   Kind,
@@ -68,7 +68,6 @@ class Writer {
   readonly #shell = new ByteWriter();
   readonly #fill = new ByteWriter();
   readonly #blocks: Uint8Array[] = [];
-  readonly #starts = new Map<Bucket, number>();
   readonly #classIndex = new Map<object, number>();
   readonly #named: SavedNamed[] = [];
   readonly #namedIndex = new Map<string, number>();
@@ -80,7 +79,7 @@ class Writer {
 
   #id(o: object): number {
     const n = this.d.ids.get(o)!;
-    return this.#starts.get(this.d.bucketOf[n]!)! + this.d.posOf[n]!;
+    return this.d.bucketOf[n]!.start + this.d.posOf[n]!;
   }
 
   #block(bytes: Uint8Array): number {
@@ -132,7 +131,7 @@ class Writer {
     const order = [...d.buckets].sort((a, b) => (a.kind === Kind.Buffer ? 0 : 1) - (b.kind === Kind.Buffer ? 0 : 1));
     let total = 0;
     for (const b of order) {
-      this.#starts.set(b, total);
+      b.start = total;
       total += b.objects.length;
     }
     const classes: SavedClass[] = [];
@@ -188,24 +187,34 @@ class Writer {
   /** Writes the values of `key` of every object of a shaped bucket as one column. */
   #column(objects: readonly object[], key: string | symbol): Column {
     const n = objects.length;
-    let numbers = true;
-    let texts = true;
-    for (let i = 0; i < n && (numbers || texts); i++) {
-      const v = (objects[i] as Record<string | symbol, unknown>)[key];
-      if (typeof v !== 'number') numbers = false;
-      if (typeof v !== 'string' || !wellFormed(v)) texts = false;
-    }
-    if (numbers && n > 0) {
+    const first = n > 0 ? (objects[0] as Record<string | symbol, unknown>)[key] : undefined;
+    // One pass, betting on the first value's type; a value of another type ends the bet.
+    if (typeof first === 'number') {
       const col = new Float64Array(n);
-      for (let i = 0; i < n; i++) col[i] = (objects[i] as Record<string | symbol, number>)[key]!;
-      this.#shell.varint(this.#block(new Uint8Array(col.buffer)));
-      return Column.Float;
-    }
-    if (texts && n > 0) {
-      const { lengths, text } = packStrings(objects.map((o) => (o as Record<string | symbol, string>)[key]!));
-      this.#shell.varint(this.#block(new Uint8Array(lengths.buffer)));
-      this.#shell.varint(this.#block(text));
-      return Column.Text;
+      let i = 0;
+      for (; i < n; i++) {
+        const v = (objects[i] as Record<string | symbol, unknown>)[key];
+        if (typeof v !== 'number') break;
+        col[i] = v;
+      }
+      if (i === n) {
+        this.#shell.varint(this.#block(new Uint8Array(col.buffer)));
+        return Column.Float;
+      }
+    } else if (typeof first === 'string') {
+      const list = new Array<string>(n);
+      let i = 0;
+      for (; i < n; i++) {
+        const v = (objects[i] as Record<string | symbol, unknown>)[key];
+        if (typeof v !== 'string' || !wellFormed(v)) break;
+        list[i] = v;
+      }
+      if (i === n) {
+        const { lengths, text } = packStrings(list);
+        this.#shell.varint(this.#block(new Uint8Array(lengths.buffer)));
+        this.#shell.varint(this.#block(text));
+        return Column.Text;
+      }
     }
     for (let i = 0; i < n; i++) this.#value(this.#fill, (objects[i] as Record<string | symbol, unknown>)[key]);
     return Column.Values;

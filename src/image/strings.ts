@@ -14,16 +14,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Lengths and one UTF-8 block for `strings`. */
 export function packStrings(strings: readonly string[]): { lengths: Uint32Array; text: Uint8Array } {
   const lengths = new Uint32Array(strings.length);
-  const parts: string[] = new Array<string>(strings.length);
+  let parts: string[] | null = null;
   for (let i = 0; i < strings.length; i++) {
-    let s = strings[i]!;
-    if (!wellFormed(s)) {
-      s = JSON.stringify(s);
-      lengths[i] = s.length | JSON_FLAG;
-    } else lengths[i] = s.length;
-    parts[i] = s;
+    const s = strings[i]!;
+    if (wellFormed(s)) {
+      lengths[i] = s.length;
+      continue;
+    }
+    parts ??= strings.slice();
+    const json = JSON.stringify(s);
+    lengths[i] = json.length | JSON_FLAG;
+    parts[i] = json;
   }
-  return { lengths, text: encoder.encode(parts.join('')) };
+  return { lengths, text: encoder.encode((parts ?? strings).join('')) };
 }
 
 /** The strings `packStrings` packed. */
