@@ -82,7 +82,9 @@ describe('imago command', () => {
 });
 
 /** A copy of the demo's sources in a temp project, run by the CLI until its first frame. */
-async function startDemo(): Promise<{ files: Record<string, string>; p: ReturnType<typeof tempProject>; cli: import('./helpers/cli.js').CliRun }> {
+async function startDemo(
+  extra: readonly string[] = [],
+): Promise<{ files: Record<string, string>; p: ReturnType<typeof tempProject>; cli: import('./helpers/cli.js').CliRun }> {
   const { CliRun } = await import('./helpers/cli.js');
   const fs = await import('node:fs');
   const demo = path.resolve(path.dirname(CLI), '../examples/sim');
@@ -93,7 +95,7 @@ async function startDemo(): Promise<{ files: Record<string, string>; p: ReturnTy
       .map((f) => [f, fs.readFileSync(path.join(demo, f), 'utf8')]),
   );
   const p = tempProject(files);
-  const cli = CliRun.run(p.dir, ['--tick-ms', '5', 'main.ts']);
+  const cli = CliRun.run(p.dir, ['--tick-ms', '5', ...extra, 'main.ts']);
   try {
     await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
   } catch (e: unknown) {
@@ -110,6 +112,29 @@ describe('the bundled demo', () => {
     const r = spawnSync(process.execPath, [CLI, 'check', 'examples/sim/main.ts'], { cwd: root, encoding: 'utf8', timeout: 30000 });
     assert.equal(r.status, 0, `imago check examples/sim/main.ts from the repository root:\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /No type errors \(4 files, .*examples\/sim\/tsconfig\.json/);
+  });
+
+  it('keeps its critters and clock across a restart through its image file, as npm run demo does', async () => {
+    const { CliRun } = await import('./helpers/cli.js');
+    const { p, cli } = await startDemo(['--image', 'sim.img']);
+    try {
+      await cli.until('half a second of simulation', () => cli.lines.some((l) => /t=[1-9]/.test(l) || /t=0\.[5-9]/.test(l)));
+      await cli.stop('SIGINT');
+      const stopped = /simulation stopped after ([\d.]+) s: \d+ born, \d+ died, (\d+) alive/.exec(cli.lines.join('\n'));
+      assert.ok(stopped, cli.lines.join('\n'));
+      assert.match(cli.stderr, /saved sim\.img/);
+      const again = CliRun.run(p.dir, ['--tick-ms', '5', '--image', 'sim.img', 'main.ts']);
+      try {
+        const resumed = await again.until('the resumed simulation', () => again.lines.find((l) => l.startsWith('simulation resumed')));
+        assert.match(resumed, new RegExp(`^simulation resumed at ${stopped[1]} s with ${stopped[2]} critters`));
+        assert.ok(!again.lines.some((l) => l.startsWith('simulation started')), 'start() did not seed again');
+      } finally {
+        again.kill();
+      }
+    } finally {
+      cli.kill();
+      p.remove();
+    }
   });
 
   it('runs, takes an edit of rules.ts and render.ts, and keeps its critters and clock', async () => {

@@ -1,6 +1,7 @@
 // A small live simulation driven by imago: start() once, tick(dt) every 16 ms, stop() on Ctrl-C.
 // Run it with `npm run demo`, then edit examples/sim/rules.ts (or render.ts, or the Critter class in
-// world.ts) and save.
+// world.ts) and save. Ctrl-C saves the simulation to examples/sim/sim.img; the next `npm run demo`
+// resumes it (`node bin/imago.js run --fresh --image examples/sim/sim.img examples/sim/main.ts` starts over).
 
 import { critters, removeDead, spawn } from './world.ts';
 import { FIELD, metabolism, move, shouldSpawn } from './rules.ts';
@@ -15,7 +16,12 @@ function wrap(x: number): number {
   return ((x % FIELD) + FIELD) % FIELD;
 }
 
-export function start(): void {
+export function start({ resumed }: { resumed: boolean }): void {
+  // Resumed from the image file (npm run demo saves it on Ctrl-C): the critters are back, do not seed again.
+  if (resumed) {
+    console.log(`simulation resumed at ${time.toFixed(1)} s with ${critters.size} critters (${born} born, ${died} died so far)`);
+    return;
+  }
   for (let i = 0; i < 6; i++) spawn((i + 0.5) * (FIELD / 6));
   born += 6;
   console.log('simulation started: edit examples/sim/rules.ts and save; the critters live on');
