@@ -78,6 +78,50 @@ describe('resuming an image after the code changed', () => {
     });
   });
 
+  it('keeps every handle of packed and stable stores valid across a resume, removed rows and all', async () => {
+    const program = `import { resumed } from 'imago/image';
+import { createStore, type f32, type Handle, type i32 } from 'imago/store';
+class Row { a: f32 = 0; b: i32 = 0; label = ''; }
+const packed = createStore(Row, { name: 'packed' });
+const stable = createStore(Row, { layout: 'stable', name: 'stable' });
+const handles: Array<[Handle<Row>, Handle<Row>]> = [];
+let removed: Handle<Row> | null = null;
+if (!resumed()) {
+  for (let i = 0; i < 40; i++) handles.push([packed.add({ a: i, b: -i, label: 'p' + i }), stable.add({ a: i, b: -i, label: 's' + i })]);
+  for (const i of [3, 17, 39]) { packed.remove(handles[i]![0]); stable.remove(handles[i]![1]); }
+  removed = handles[3]![0];
+  handles.splice(39, 1); handles.splice(17, 1); handles.splice(3, 1);
+}
+const fresh = [packed.add({ a: 100, label: 'new' }), stable.add({ a: 100, label: 'new' })];
+let stale = 'none';
+try { if (removed) packed.get(removed, 'a'); } catch (e) { stale = (e as Error).constructor.name; }
+console.log('OUT ' + JSON.stringify({
+  sizes: [packed.size, stable.size],
+  values: handles.map(([p, s]) => [packed.get(p, 'a'), packed.get(p, 'label'), stable.get(s, 'b'), stable.get(s, 'label')]).slice(0, 5),
+  fresh: [packed.get(fresh[0]!, 'label'), stable.get(fresh[1]!, 'label')],
+  stale,
+}));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      const first = runImage(p, [], true);
+      assert.equal(first.code, 0, first.stderr);
+      const second = runImage(p, [], true);
+      assert.equal(second.code, 0, second.stderr);
+      const out = JSON.parse(line(second.stdout, 'OUT')) as { sizes: number[]; values: unknown[]; fresh: string[]; stale: string };
+      // `fresh` is a saved binding: restored, its initializer (which adds a row) does not run again.
+      assert.deepEqual(out.sizes, [38, 38], 'the 37 rows left and the one `fresh` added come back, and nothing else');
+      assert.deepEqual(out.values, [
+        [0, 'p0', -0, 's0'],
+        [1, 'p1', -1, 's1'],
+        [2, 'p2', -2, 's2'],
+        [4, 'p4', -4, 's4'],
+        [5, 'p5', -5, 's5'],
+      ]);
+      assert.deepEqual(out.fresh, ['new', 'new']);
+      assert.equal(out.stale, 'StoreError', 'a handle of a row removed before the save is still caught as stale');
+    });
+  });
+
   it('refuses a resume when an enum member the image holds is gone, and leaves the file as it was', async () => {
     await withProject({ 'main.ts': CRITTERS }, (p) => {
       assert.equal(runImage(p).code, 0);

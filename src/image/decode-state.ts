@@ -7,6 +7,7 @@ import type { StoreImage } from '../store/serialize.js';
 import { ByteReader } from './bytes.js';
 import { Column, Kind, type SavedNamed, type SavedStore, type StateDirectory, StateFormatError, Tag, TYPED } from './state-format.js';
 import { unpackStrings } from './strings.js';
+import { unpackTable } from './tables.js';
 
 export interface DecodeRefs {
   /** The prototype instances of saved class `index` get. */
@@ -150,8 +151,9 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         for (let i = 0; i < b.count; i++) {
           const saved = directory.stores[shell.varint()] ?? fail('it refers to a store it does not have');
           const { meta } = saved;
+          if (!Number.isInteger(meta.slotsUsed) || meta.slotsUsed < 0 || meta.slotsUsed > 2 ** 24) fail(`a store says it used ${String(meta.slotsUsed)} slots`);
           const length = meta.layout === 'packed' ? meta.size : meta.slotsUsed;
-          const tables = Array.from({ length: saved.tables }, () => block(shell).slice());
+          const tables = Array.from({ length: saved.tables }, () => unpackTable(shell, meta.slotsUsed, block));
           const columns = meta.fields.map((f) => (f.kind === 'value' ? new Array<unknown>(length) : block(shell).slice()));
           const store = refs.store(saved, { ...meta, tables, columns });
           made.push({ columns: store.columns, lengths: meta.fields.map((f) => (f.kind === 'value' ? length : -1)) });

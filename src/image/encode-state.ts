@@ -19,6 +19,7 @@ import {
   TYPED,
 } from './state-format.js';
 import { packStrings, StringTable, wellFormed } from './strings.js';
+import { packTable } from './tables.js';
 
 export interface StateRoot {
   readonly module: string;
@@ -287,7 +288,7 @@ class Writer {
         const { tables, columns, ...meta } = image;
         stores.push({ class: this.#classIndex.get(prototype)!, meta, capacity: (o as { capacity: number }).capacity, name, tables: tables.length });
         s.varint(stores.length - 1);
-        for (const t of tables) s.varint(this.#block(t));
+        tables.forEach((t, i) => packTable(s, t, i === 1 ? meta.freeCount : null, (b) => this.#block(b)));
         for (const c of columns) {
           if (c instanceof Uint8Array) s.varint(this.#block(c));
           else for (const v of c) this.#value(f, v);
