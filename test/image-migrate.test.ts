@@ -111,7 +111,7 @@ console.log('OUT ' + JSON.stringify({
       // `fresh` is a saved binding: restored, its initializer (which adds a row) does not run again.
       assert.deepEqual(out.sizes, [38, 38], 'the 37 rows left and the one `fresh` added come back, and nothing else');
       assert.deepEqual(out.values, [
-        [0, 'p0', -0, 's0'],
+        [0, 'p0', 0, 's0'],
         [1, 'p1', -1, 's1'],
         [2, 'p2', -2, 's2'],
         [4, 'p4', -4, 's4'],
