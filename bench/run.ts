@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { measureClosures, reportClosures } from './closures.js';
 import { measureHeap, reportHeap } from './heap.js';
+import { measureImage, reportImage } from './image.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureLayout, reportLayout } from './layout.js';
 import { measureSteadyState, reportSteadyState } from './steady-state.js';
@@ -22,3 +23,4 @@ if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));
 if (!only || only === 'typecheck') for (const l of reportTypecheck(await measureTypecheck())) console.log(l);
 if (!only || only === 'layout') for (const l of reportLayout(await measureLayout())) console.log(l);
 if (!only || only === 'store') for (const l of reportStore(await measureStore())) console.log(l);
+if (!only || only === 'image') for (const l of reportImage(await measureImage())) console.log(l);

@@ -35,6 +35,23 @@ describe('the image file', () => {
     assert.equal(r.bytes, bytes);
   });
 
+  it('writes a payload given in chunks, empty ones too, as one payload with the right checksum', async () => {
+    const file = path.join(tempDir(), 'app.image');
+    // An empty view over a 0-byte buffer (TextEncoder's empty string): zlib.crc32 of it returns 0 in Node 20.
+    const chunks = [
+      new Uint8Array([1, 2]),
+      new TextEncoder().encode(''),
+      new Uint8Array(new Float64Array([1.5]).buffer),
+      new Uint8Array(0),
+      Buffer.from('xyz'),
+    ];
+    await writeImageFile(file, header, chunks);
+    const r = await readImageFile(file);
+    assert.ok(r.ok, r.ok ? '' : r.problem);
+    assert.deepEqual([...r.payload], [1, 2, ...new Uint8Array(new Float64Array([1.5]).buffer), 120, 121, 122]);
+    assert.ok(fs.readFileSync(file).equals(encodeImageFile(header, chunks)));
+  });
+
   it('refuses a file cut short at any offset, and any flipped byte, saying what is wrong', () => {
     const good = encodeImageFile(header, payload);
     for (const length of [1, 7, 8, 12, 20, 40, good.length - 300, good.length - 5, good.length - 1]) {

@@ -36,19 +36,31 @@ export type ImageFileRead =
   | { readonly ok: true; readonly header: ImageHeader; readonly payload: Uint8Array; readonly bytes: number }
   | { readonly ok: false; readonly missing: boolean; readonly problem: string };
 
+/** A payload: one block of bytes, or several written one after the other (never copied into one). */
+export type Payload = Uint8Array | readonly Uint8Array[];
+
+/** The parts of an image file holding `header` and `payload`, in order: the frame's head, the payload's chunks, the checksum. */
+function frameParts(header: ImageHeader, payload: Payload): Uint8Array[] {
+  // Empty chunks are left out: zlib.crc32 of an empty view over a 0-byte buffer returns 0, not the CRC it continues (Node 20).
+  const chunks = (payload instanceof Uint8Array ? [payload] : [...payload]).filter((c) => c.byteLength > 0);
+  const length = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const head = Buffer.allocUnsafe(MAGIC.length + 8 + json.length + 8);
+  let at = MAGIC.copy(head, 0);
+  at = head.writeUInt32LE(IMAGE_FORMAT, at);
+  at = head.writeUInt32LE(json.length, at);
+  at += json.copy(head, at);
+  head.writeBigUInt64LE(BigInt(length), at);
+  let crc = zlib.crc32(head);
+  for (const c of chunks) crc = zlib.crc32(c, crc);
+  const sum = Buffer.allocUnsafe(4);
+  sum.writeUInt32LE(crc, 0);
+  return [head, ...chunks, sum];
+}
+
 /** The bytes of an image file holding `header` and `payload`. */
-export function encodeImageFile(header: ImageHeader, payload: Uint8Array): Buffer {
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const out = Buffer.allocUnsafe(FRAME + head.length + payload.length);
-  let at = MAGIC.copy(out, 0);
-  at = out.writeUInt32LE(IMAGE_FORMAT, at);
-  at = out.writeUInt32LE(head.length, at);
-  at += head.copy(out, at);
-  at = out.writeBigUInt64LE(BigInt(payload.length), at);
-  out.set(payload, at);
-  at += payload.length;
-  out.writeUInt32LE(zlib.crc32(out.subarray(0, at)), at);
-  return out;
+export function encodeImageFile(header: ImageHeader, payload: Payload): Buffer {
+  return Buffer.concat(frameParts(header, payload));
 }
 
 /** The header and payload of image file bytes, or what is wrong with them (`file` names it in the message). */
@@ -103,8 +115,9 @@ export function decodeImageFile(bytes: Uint8Array, file: string): ImageFileRead 
  * the folder flushed too (the rename itself must reach the disk). On any failure the temporary file is
  * removed and the old file is untouched.
  */
-export async function writeImageFile(file: string, header: ImageHeader, payload: Uint8Array): Promise<{ readonly bytes: number }> {
-  const bytes = encodeImageFile(header, payload);
+export async function writeImageFile(file: string, header: ImageHeader, payload: Payload): Promise<{ readonly bytes: number }> {
+  const parts = frameParts(header, payload);
+  const size = parts.reduce((n, c) => n + c.byteLength, 0);
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
   // What a save killed halfway left behind (the image it would have replaced is whole): the temporary
@@ -117,7 +130,8 @@ export async function writeImageFile(file: string, header: ImageHeader, payload:
   let handle: fs.promises.FileHandle | null = null;
   try {
     handle = await fs.promises.open(temp, 'wx', 0o644);
-    await handle.writeFile(bytes);
+    // The parts as they are (a payload of tens of MB is never copied into one buffer first).
+    for (let i = 0; i < parts.length; i += 512) await handle.writev(parts.slice(i, i + 512));
     await handle.sync();
     await handle.close();
     handle = null;
@@ -128,7 +142,7 @@ export async function writeImageFile(file: string, header: ImageHeader, payload:
     throw e;
   }
   await syncFolder(dir);
-  return { bytes: bytes.length };
+  return { bytes: size };
 }
 
 /** Whether process `pid` is running (a signal 0 reaches it, or it exists under another user). */

@@ -154,7 +154,8 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
           if (!Number.isInteger(meta.slotsUsed) || meta.slotsUsed < 0 || meta.slotsUsed > 2 ** 24) fail(`a store says it used ${String(meta.slotsUsed)} slots`);
           const length = meta.layout === 'packed' ? meta.size : meta.slotsUsed;
           const tables = Array.from({ length: saved.tables }, () => unpackTable(shell, meta.slotsUsed, block));
-          const columns = meta.fields.map((f) => (f.kind === 'value' ? new Array<unknown>(length) : block(shell).slice()));
+          // Numeric columns are views of the payload: restoreStore copies them into the store's own arrays.
+          const columns = meta.fields.map((f) => (f.kind === 'value' ? new Array<unknown>(length) : block(shell)));
           const store = refs.store(saved, { ...meta, tables, columns });
           made.push({ columns: store.columns, lengths: meta.fields.map((f) => (f.kind === 'value' ? length : -1)) });
           objects[id++] = store;

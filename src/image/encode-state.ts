@@ -31,7 +31,8 @@ export interface StateRoot {
 
 export interface EncodedState {
   readonly directory: StateDirectory;
-  readonly payload: Uint8Array;
+  /** Its bytes, in chunks to be written one after the other (image-file.ts never joins them). */
+  readonly payload: readonly Uint8Array[];
 }
 
 const INT_LIMIT = 2 ** 30;
@@ -289,8 +290,9 @@ class Writer {
         stores.push({ class: this.#classIndex.get(prototype)!, meta, capacity: (o as { capacity: number }).capacity, name, tables: tables.length });
         s.varint(stores.length - 1);
         tables.forEach((t, i) => packTable(s, t, i === 1 ? meta.freeCount : null, (b) => this.#block(b)));
+        // The store's bytes are views of its live columns (save-state.ts): copied now, before the program runs again.
         for (const c of columns) {
-          if (c instanceof Uint8Array) s.varint(this.#block(c));
+          if (c instanceof Uint8Array) s.varint(this.#block(c.slice()));
           else for (const v of c) this.#value(f, v);
         }
         return;
@@ -298,22 +300,15 @@ class Writer {
     }
   }
 
-  #payload(): Uint8Array {
+  /** The table of sections, then the sections: blocks are views of columns, never copied here. */
+  #payload(): Uint8Array[] {
     const { lengths, text } = packStrings(this.#strings.list);
     const sections = [new Uint8Array(lengths.buffer), text, this.#shell.result(), this.#fill.result(), ...this.#blocks];
-    const head = 8 + 4 * sections.length;
-    let size = head;
-    for (const s of sections) size += s.byteLength;
-    const out = new Uint8Array(size);
-    const view = new DataView(out.buffer);
+    const head = new Uint8Array(8 + 4 * sections.length);
+    const view = new DataView(head.buffer);
     view.setUint32(0, STATE_FORMAT, true);
     view.setUint32(4, sections.length, true);
-    let at = head;
-    sections.forEach((s, i) => {
-      view.setUint32(8 + 4 * i, s.byteLength, true);
-      out.set(s, at);
-      at += s.byteLength;
-    });
-    return out;
+    sections.forEach((s, i) => view.setUint32(8 + 4 * i, s.byteLength, true));
+    return [head, ...sections];
   }
 }

@@ -10,7 +10,7 @@ const RAW = 0;
 const AFFINE = 1;
 const PREFIX = 2;
 
-/** Writes table `bytes` (u32 entries) to `w`; `keep`: only its first `keep` entries matter (the free list). */
+/** Writes table `bytes` (u32 entries, a view of a live table: copied) to `w`; `keep`: only its first `keep` entries matter (the free list). */
 export function packTable(w: ByteWriter, bytes: Uint8Array, keep: number | null, block: (b: Uint8Array) => number): void {
   const t = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   if (keep !== null) {
@@ -30,7 +30,7 @@ export function packTable(w: ByteWriter, bytes: Uint8Array, keep: number | null,
     return;
   }
   w.u8(RAW);
-  w.varint(block(bytes));
+  w.varint(block(bytes.slice()));
 }
 
 /** Reads a table `packTable` wrote, `entries` long. */

@@ -53,6 +53,8 @@ export function captureState(ctx: ImageContext): EncodedState {
     }
   }
   const stores = new Set<object>(ctx.stores.list());
+  // Each store's rows once, as views of its columns: the save reads them before the program runs again.
+  const saved = new Map<object, ReturnType<typeof saveStore>>();
   const refs: EncodeRefs = {
     classOf: (proto) => classView(ctx, proto),
     named: (fn) => named.get(fn) ?? null,
@@ -60,7 +62,12 @@ export function captureState(ctx: ImageContext): EncodedState {
     store: (o) => {
       if (!stores.has(o)) return null;
       const store = o as StoreCore;
-      return { prototype: store.prototype, image: saveStore(store), name: storeOptionName(store) ?? null };
+      let image = saved.get(o);
+      if (!image) {
+        image = saveStore(store, true);
+        saved.set(o, image);
+      }
+      return { prototype: store.prototype, image, name: storeOptionName(store) ?? null };
     },
     refuse: (o) => {
       const why = refused.get(o);

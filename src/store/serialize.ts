@@ -27,9 +27,15 @@ export interface StoreImage {
   readonly columns: ReadonlyArray<Uint8Array | readonly unknown[]>;
 }
 
-const bytesOf = (a: ArrayBufferView, count: number, width: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, count * width).slice();
+const viewOf = (a: ArrayBufferView, count: number, width: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, count * width);
+const bytesOf = (a: ArrayBufferView, count: number, width: number): Uint8Array => viewOf(a, count, width).slice();
 
-export function saveStore(store: StoreCore): StoreImage {
+/**
+ * The store's rows as an image; with `views`, its byte arrays are views of the live columns and tables
+ * (no copy: for a caller that reads them before the store changes again, as an image file's save does).
+ */
+export function saveStore(store: StoreCore, views = false): StoreImage {
+  const bytes = views ? viewOf : bytesOf;
   const used = store.slotsUsed;
   const length = store.columnLength();
   return {
@@ -41,10 +47,10 @@ export function saveStore(store: StoreCore): StoreImage {
     slotsUsed: used,
     freeCount: store.freeCount,
     fields: store.specs.map((s) => ({ name: s.name, kind: s.kind, type: s.decl.typeText })),
-    tables: [bytesOf(store.stamps, used, 4), bytesOf(store.free, used, 4), ...store.tables().map((t) => bytesOf(t, used, 4))],
+    tables: [bytes(store.stamps, used, 4), bytes(store.free, used, 4), ...store.tables().map((t) => bytes(t, used, 4))],
     columns: store.columns.map((c, j) => {
       const kind = store.specs[j]!.kind;
-      return kind === 'value' ? (c as unknown[]).slice(0, length) : bytesOf(c as ArrayBufferView, length, ELEMENTS[kind].bytes);
+      return kind === 'value' ? (c as unknown[]).slice(0, length) : bytes(c as ArrayBufferView, length, ELEMENTS[kind].bytes);
     }),
   };
 }
