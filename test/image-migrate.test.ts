@@ -32,6 +32,7 @@ if (!resumed()) {
 }
 // After the load settled: fields no longer declared leave instances then (as after a live change).
 setTimeout(() => {
+  console.log('KEYS ' + JSON.stringify([Object.keys(critters[0]!), Object.keys(new Critter())]));
   console.log('OUT ' + JSON.stringify({ resumed: resumed(), critters, dots: dots.size }));
 }, 0);
 `;
@@ -67,6 +68,8 @@ describe('resuming an image after the code changed', () => {
         ],
         'renamed values kept, the added field initialized, the retyped one converted, Cat renumbered from 0 to 2',
       );
+      const [restoredKeys, freshKeys] = JSON.parse(line(second.stdout, 'KEYS')) as [string[], string[]];
+      assert.deepEqual(restoredKeys, freshKeys, 'a restored instance has its fields in the order a new one has them');
       assert.deepEqual(JSON.parse(line(second.stdout, 'DOTS')), [
         [0, 0.5, 9],
         [1, 1.5, 9],

@@ -127,7 +127,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     reportLoadTypeErrors(r);
     started = true;
     const resumed = image.resumed;
-    if (resumed) image.publish({ kind: 'image', action: 'resumed', ...resumed, layouts: r.kind === 'applied' ? r.summary.layouts : [] });
+    if (resumed) image.publish({ kind: 'image', action: 'resumed', ...resumed });
     lifecycle = new Lifecycle({
       host,
       exports: () => image.entry,

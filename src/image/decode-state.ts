@@ -5,7 +5,7 @@
 
 import type { StoreImage } from '../store/serialize.js';
 import { ByteReader } from './bytes.js';
-import { Column, Kind, type SavedNamed, type SavedStore, type StateDirectory, StateFormatError, Tag, TYPED } from './state-format.js';
+import { Column, Kind, type SavedKey, type SavedNamed, type SavedStore, type StateDirectory, StateFormatError, Tag, TYPED } from './state-format.js';
 import { unpackStrings } from './strings.js';
 import { unpackTable } from './tables.js';
 
@@ -16,6 +16,8 @@ export interface DecodeRefs {
   privateKey(module: string, key: string): symbol;
   /** A store made for `saved` and restored to `image` (its plain columns are filled afterwards, in place). */
   store(saved: SavedStore, image: StoreImage): { readonly columns: readonly unknown[] };
+  /** For a shape whose objects take other names or another order than saved: the keys, and the order to give them. */
+  layout?(shape: number): { readonly keys: readonly SavedKey[]; readonly order: readonly number[] } | undefined;
 }
 
 export interface DecodedState {
@@ -176,7 +178,9 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
     id += b.count;
     if (b.kind === Kind.Shaped) {
       const shape = directory.shapes[b.shape!]!;
-      const keys = shape.keys.map((k) => (typeof k === 'string' ? k : refs.privateKey(k.module, k.private)));
+      const planned = refs.layout?.(b.shape!);
+      const keys = (planned?.keys ?? shape.keys).map((k) => (typeof k === 'string' ? k : refs.privateKey(k.module, k.private)));
+      const order = planned?.order ?? keys.map((_, j) => j);
       const cols = (ahead[bi] as Array<ArrayLike<unknown> | null>).map((c) => {
         if (c) return c;
         const list = new Array<unknown>(b.count);
@@ -186,7 +190,10 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
       const k = keys.length;
       for (let i = 0; i < b.count; i++) {
         const o = objects[start + i] as Record<string | symbol, unknown>;
-        for (let j = 0; j < k; j++) o[keys[j]!] = cols[j]![i];
+        for (let n = 0; n < k; n++) {
+          const j = order[n]!;
+          o[keys[j]!] = cols[j]![i];
+        }
       }
       for (const h of shape.hidden) {
         const key = keys[h]!;

@@ -78,11 +78,11 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
     }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });
+    const summary = summarize(tx, ev, made, change, migration);
     if (ctx.restoring) {
-      ctx.resumed = ctx.restoring.report();
+      ctx.resumed = { ...ctx.restoring.report(), layouts: ctx.restoring.layouts(summary.layouts) };
       ctx.resume = null;
     }
-    const summary = summarize(tx, ev, made, change, migration);
     tx.close();
     finish(ctx, ev, made, change);
     return { kind: 'committed', outcome: { ok: true, summary, files: [...made.versions.keys()].map((r) => r.rel) } };

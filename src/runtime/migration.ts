@@ -69,7 +69,7 @@ export function findAffected(env: MigrationEnv, identity: ClassIdentity, walk: b
   const restored = walk ? (ctx.restoring?.instancesOf(identity.prototype) ?? null) : null;
   if (walk && (restored || identity.constructed())) {
     const found = restored ?? (ctx.host.findInstances ? ctx.host.findInstances(identity.prototype) : null);
-    groups = found === null ? null : groupObjects(ctx, tx.layouts.groups, found);
+    groups = found === null ? null : groupObjects(ctx, tx.layouts.groups, found, restored !== null);
   }
   const stores = ctx.stores.storesOf(identity.prototype);
   const ms = ctx.host.now() - started;
@@ -82,13 +82,19 @@ export function findAffected(env: MigrationEnv, identity: ClassIdentity, walk: b
  * Groups found objects by nearest prototype and by what they hold: objects an earlier step of the
  * transaction migrated hold what their group says; others hold what their chain declares now.
  */
-function groupObjects(ctx: MigrationEnv['ctx'], log: ReadonlyMap<object | null, HeldGroup[]>, found: readonly object[]): AffectedGroup[] {
+function groupObjects(
+  ctx: MigrationEnv['ctx'],
+  log: ReadonlyMap<object | null, HeldGroup[]>,
+  found: readonly object[],
+  /** Decoded from an image: no row view or object of imago's own among them. */
+  decoded = false,
+): AffectedGroup[] {
   const byProto = new Map<object | null, object[]>();
   // Instances of one class come in runs: the last list looked up is kept at hand.
   let lastProto: object | null | undefined;
   let lastList: object[] = [];
   for (const o of found) {
-    if (ctx.stores.isRowView(o) || ctx.classes.isInternal(o)) continue;
+    if (!decoded && (ctx.stores.isRowView(o) || ctx.classes.isInternal(o))) continue;
     const proto = Object.getPrototypeOf(o) as object | null;
     if (proto !== lastProto) {
       lastProto = proto;

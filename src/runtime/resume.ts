@@ -15,7 +15,9 @@ import { type ClassIdentity, createClassIdentity } from './class-identity.js';
 import { classConstructorName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
+import type { LayoutReport } from './events.js';
 import { type LiveVersion, type ModuleRecord, privateKey } from './module-record.js';
+import { planDecodeLayouts } from './resume-layout.js';
 import { enumMembers } from './save-state.js';
 import type { Transaction } from './transaction.js';
 import { plural } from './words.js';
@@ -40,6 +42,8 @@ export interface ResumeReport {
   readonly initialized: readonly string[];
   /** Saved things that are gone (with --image-drop-missing), and saved bindings no longer declared. */
   readonly dropped: readonly string[];
+  /** What the migration engine (and the decoder's renames) did to the saved instances and stores, per class. */
+  readonly layouts: readonly LayoutReport[];
 }
 
 type AnyClass = abstract new (...args: never[]) => object;
@@ -56,21 +60,20 @@ export class Restoring {
   readonly #initialized: string[] = [];
   readonly #dropped: string[] = [];
   #restored = 0;
+  /** Fields renamed as the state was decoded, per saved class index (resume-layout.ts). */
+  #renamed: ReadonlyMap<number, ReadonlyArray<{ readonly from: string; readonly to: string }>> = new Map();
   #objects = 0;
   #ms = 0;
 
   constructor(readonly input: ResumeInput) {}
 
   /** The restored objects of the class of `prototype` and of its subclasses (what a heap walk would find). */
-  instancesOf(prototype: object): object[] | null {
+  instancesOf(prototype: object): readonly object[] | null {
+    const lists = this.#classes.filter((c) => c.identity.prototype === prototype || Object.prototype.isPrototypeOf.call(prototype, c.identity.prototype));
+    if (lists.length <= 1) return lists[0]?.objects ?? null;
     const out: object[] = [];
-    let any = false;
-    for (const c of this.#classes) {
-      if (c.identity.prototype !== prototype && !Object.prototype.isPrototypeOf.call(prototype, c.identity.prototype)) continue;
-      any = true;
-      for (const o of c.objects) out.push(o);
-    }
-    return any ? out : null;
+    for (const c of lists) for (const o of c.objects) out.push(o);
+    return out;
   }
 
   /** Called as the load restores a binding instead of running its initializer. */
@@ -124,7 +127,34 @@ export class Restoring {
     }
   }
 
-  report(): ResumeReport {
+  /** The load's layout reports, with the renames the decoder applied (resume-layout.ts) said as the engine says its own. */
+  layouts(reports: readonly LayoutReport[]): LayoutReport[] {
+    const out = [...reports];
+    for (const [i, renamed] of this.#renamed) {
+      const c = this.input.directory.classes[i]!;
+      const at = out.findIndex((r) => r.class === c.name && r.file === c.module);
+      if (at >= 0) out[at] = { ...out[at]!, renamed: [...renamed, ...out[at]!.renamed] };
+      else
+        out.push({
+          class: c.name,
+          file: c.module,
+          instances: c.instances,
+          rows: 0,
+          stores: 0,
+          added: [],
+          removed: [],
+          renamed,
+          moved: [],
+          retyped: [],
+          unchecked: [],
+          unmarkedRenames: [],
+          hook: false,
+        });
+    }
+    return out;
+  }
+
+  report(): Omit<ResumeReport, 'layouts'> {
     return {
       file: this.input.file,
       restored: this.#restored,
@@ -175,6 +205,8 @@ export class Restoring {
       );
     for (const m of missing) this.#dropped.push(`${m}: dropped (--image-drop-missing)`);
 
+    const layouts = planDecodeLayouts(dir, (i) => (gone.has(i) ? undefined : compiledOf(dir.classes[i]!.module)?.compiled.classes.get(dir.classes[i]!.name)));
+    this.#renamed = layouts.renamed;
     const identities: Array<ClassIdentity | null> = dir.classes.map(() => null);
     const make = (i: number): ClassIdentity | null => {
       if (gone.has(i)) return null;
@@ -183,7 +215,7 @@ export class Restoring {
       const c = dir.classes[i]!;
       const { record } = compiledOf(c.module)!;
       const parent = c.parent >= 0 ? make(c.parent) : null;
-      const identity = placeholderClass(ctx, tx, record, c.name, parent, c.fields, true);
+      const identity = placeholderClass(ctx, tx, record, c.name, parent, layouts.fields.get(i) ?? c.fields, true);
       identity.layoutVersion = c.layoutVersion;
       identities[i] = identity;
       return identity;
@@ -217,6 +249,7 @@ export class Restoring {
             const record = byRel.get(module);
             return record ? privateKey(record, key) : Symbol(key);
           },
+          layout: (shape) => layouts.shapes.get(shape),
           store: (saved, image) => {
             const identity = make(saved.class);
             if (!identity) return lostMarker(image.class) as unknown as { columns: unknown[] };
@@ -245,7 +278,8 @@ export class Restoring {
       if (!identity || !record) return;
       for (const f of c.fields) {
         const saved = dir.enums.find((e) => e.name === f.typeText && e.module === c.module) ?? dir.enums.find((e) => e.name === f.typeText);
-        if (saved) this.#enums.push({ saved, identity, record, field: f.name });
+        const field = layouts.renamed.get(i)?.find((r) => r.from === f.name)?.to ?? f.name;
+        if (saved) this.#enums.push({ saved, identity, record, field });
       }
     });
     let k = 0;
