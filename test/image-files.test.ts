@@ -114,12 +114,45 @@ describe('bad image files', () => {
         [['--image', 'a.img', '--autosave', 'soon', 'main.ts'], /--autosave takes a number >= 0.1, got 'soon'/],
         [['--image', 'a.img', '--fresh', '--image-drop-missing', 'main.ts'], /--fresh starts without the image/],
         [['--image', 'no/such/dir/a.img', 'main.ts'], /--image: the folder of 'no\/such\/dir\/a\.img' does not exist/],
+        [['--image', 'a.img', '--autosave', '3000000', 'main.ts'], /--autosave takes at most 2147483 seconds/],
       ];
       for (const [args, message] of cases) {
         const r = imago(p.dir, ['run', '--no-watch', ...args]);
         assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
         assert.match(r.stderr, message);
       }
+    });
+  });
+
+  it('lets one imago use an image file at a time, takes over the lock of a gone one, and refuses a folder', async () => {
+    await withProject({ 'main.ts': `let n = 0;\nn++;\nsetInterval(() => {}, 1000);\n` }, async (p) => {
+      const first = CliRun.run(p.dir, ['--typecheck=off', '--image', 'app.img', 'main.ts']);
+      try {
+        await first.until('the first one runs', () => first.events().some((e) => e.kind === 'ready'), 20000);
+        const second = imago(p.dir, ['run', '--no-watch', '--typecheck=off', '--image', 'app.img', 'main.ts']);
+        assert.equal(second.code, 1);
+        assert.match(
+          second.stderr,
+          /app\.img is in use by another imago \(pid \d+, as app\.img\.lock says\); give --image another file, or stop that process first/,
+        );
+        await first.stop('SIGTERM');
+      } finally {
+        first.kill();
+      }
+      assert.ok(!fs.existsSync(p.path('app.img.lock')), 'the lock goes with the process');
+      fs.writeFileSync(p.path('app.img.lock'), '999999\n');
+      const after = CliRun.run(p.dir, ['--typecheck=off', '--image', 'app.img', 'main.ts']);
+      try {
+        await after.until('a run after a gone one', () => after.events().filter((e) => e.kind === 'ready').length >= 2, 20000);
+        await after.stop('SIGTERM');
+      } finally {
+        after.kill();
+      }
+      assert.match(after.stderr, /resumed from app\.img/);
+      fs.mkdirSync(p.path('folder.img'));
+      const folder = imago(p.dir, ['run', '--no-watch', '--typecheck=off', '--image', 'folder.img', 'main.ts']);
+      assert.equal(folder.code, 1);
+      assert.match(folder.stderr, /--image folder\.img is a folder; give the path of a file/);
     });
   });
 

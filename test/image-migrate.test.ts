@@ -174,12 +174,15 @@ console.log('OUT ' + JSON.stringify({ players: players.map((p) => p.name), score
 `;
     await withProject({ 'main.ts': program }, (p) => {
       const first = runImage(p);
-      assert.match(first.stderr, /not saved: main\.ts: players\[1\]\.socket is a Socket; it is initialized again on resume/);
+      assert.match(
+        first.stderr,
+        /not saved: main\.ts: players, because players\[1\]\.socket is a Socket\. The whole binding is left out and starts from its initializer on resume/,
+      );
       const info = imago(p.dir, ['image', 'info', 'app.img']);
       assert.match(info.stdout, /not saved \(1; initialized again on resume\):\n {2}main\.ts: players\[1\]\.socket is a Socket/);
       const second = runImage(p);
       assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { players: ['a'], score: 7 });
-      assert.match(second.stderr, /initialized again: main\.ts: players \(not in the image: players\[1\]\.socket was a Socket\)/);
+      assert.match(second.stderr, /initialized again: main\.ts: players \(it was not saved: players\[1\]\.socket was a Socket\)/);
     });
   });
 
@@ -205,19 +208,64 @@ console.log('OUT ' + JSON.stringify({ conns, cache: [...cache.keys()] }));
     });
   });
 
-  it('initializes again a binding whose declaration changed, as a live edit does, and keeps the rest', async () => {
+  it('keeps saved data when a declaration changed, takes a changed constant, and reports both', async () => {
     const program = `import { resumed } from 'imago/image';
+const LIMIT = 10;
 let speed = 1;
-let distance = 0;
-if (!resumed()) { speed = 5; distance = 100; }
-console.log('OUT ' + JSON.stringify({ speed, distance }));
+const world = { items: [] as number[] };
+const doubled = LIMIT * 2;
+if (!resumed()) { speed = 5; world.items.push(1, 2, 3); }
+console.log('OUT ' + JSON.stringify({ LIMIT, speed, world, doubled }));
 `;
     await withProject({ 'main.ts': program }, (p) => {
       assert.equal(runImage(p).code, 0);
-      p.write({ 'main.ts': program.replace('let speed = 1;', 'let speed = 2;') });
+      p.write({
+        'main.ts': program
+          .replace('const LIMIT = 10;', 'const LIMIT = 20;')
+          .replace('let speed = 1;', 'let speed = 2;')
+          .replace('{ items: [] as number[] }', "{ items: [] as number[], weather: 'sunny' }"),
+      });
       const second = runImage(p);
-      assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { speed: 2, distance: 100 });
-      assert.match(second.stderr, /initialized again: main\.ts: speed \(its declaration or what it reads changed since the save\)/);
+      // Saved data wins (speed, world); a constant is code (LIMIT); nothing cascades (doubled keeps its saved 20).
+      assert.deepEqual(JSON.parse(line(second.stdout, 'OUT')), { LIMIT: 20, speed: 5, world: { items: [1, 2, 3] }, doubled: 20 });
+      assert.match(second.stderr, /kept: main\.ts: speed keeps its saved value though its declaration changed since the save/);
+      assert.match(second.stderr, /kept: main\.ts: world keeps its saved value/);
+      assert.match(second.stderr, /initialized again: main\.ts: LIMIT \(a constant whose declaration changed since the save: the new value counts\)/);
+    });
+  });
+
+  it('refuses a resume when a saved binding is gone, and restores a binding marked @renamed under its new name', async () => {
+    const program = `import { resumed } from 'imago/image';
+let score = 0;
+if (!resumed()) score = 41;
+console.log('OUT ' + score);
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      const before = fs.readFileSync(p.path('app.img'));
+      p.write({ 'main.ts': program.replaceAll('score', 'points') });
+      const refused = runImage(p);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /binding score of main\.ts is no longer declared \(its saved value would be lost; to keep it under a new name, mark the new binding \/\*\* @renamed score \*\/\)/,
+      );
+      assert.ok(fs.readFileSync(p.path('app.img')).equals(before));
+      p.write({ 'main.ts': program.replaceAll('score', 'points').replace('let points', '/** @renamed score */ let points') });
+      const renamed = runImage(p);
+      assert.equal(renamed.code, 0, renamed.stderr);
+      assert.equal(line(renamed.stdout, 'OUT'), '41');
+      assert.match(renamed.stderr, /kept: main\.ts: score→points \(a renamed binding\): its saved value, under its new name/);
+    });
+  });
+
+  it('says every value that keeps a binding out of the image, not one per save', async () => {
+    const program = `const state = { a: () => 1, b: Promise.resolve(), c: new WeakMap(), n: 1 };
+console.log('OUT ' + state.n);
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      const r = runImage(p);
+      assert.match(r.stderr, /not saved: main\.ts: state, because state\.c is a WeakMap; state\.b is a Promise; state\.a is a function \(a: a closure/);
     });
   });
 

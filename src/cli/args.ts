@@ -198,6 +198,8 @@ function imageOptions(v: Record<string, string | boolean | undefined>): RunArgs[
   }
   const autosave = v['autosave'] === undefined ? undefined : number('--autosave', v['autosave'] as string, 0.1);
   if (typeof autosave === 'string') return autosave;
+  // Node's timers hold at most 2^31 - 1 ms (about 24.8 days); a longer period would fire at once, forever.
+  if (autosave !== undefined && autosave > 2_147_483) return `--autosave takes at most 2147483 seconds (about 24 days), got '${String(v['autosave'])}'`;
   if (v['fresh'] === true && v['image-drop-missing'] === true)
     return '--fresh starts without the image, so --image-drop-missing has nothing to drop; give one of them';
   return { file, fresh: v['fresh'] === true, dropMissing: v['image-drop-missing'] === true, autosaveSeconds: autosave };

@@ -37,7 +37,8 @@ export async function imageInfo(fileArg: string): Promise<number> {
   }
   const shapes = state.shapes.filter((s) => s.proto >= 0);
   const expandos = shapes.filter((s) => {
-    const declared = new Set(state.classes[s.proto]!.fields.map((f) => f.name));
+    const declared = new Set<string>();
+    for (let c = state.classes[s.proto]; c; c = c.parent >= 0 ? state.classes[c.parent] : undefined) for (const f of c.fields) declared.add(f.name);
     return s.keys.some((k) => !declared.has(keyName(k)));
   });
   if (expandos.length > 0) out.push(`  (${plural(expandos.length, 'group')} of instances also hold undeclared properties)`);

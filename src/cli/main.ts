@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
-import { openImageFile } from '../host/image-saver.js';
+import { lockImageFile, openImageFile } from '../host/image-saver.js';
 import { guardOutput } from '../host/output-guard.js';
 import { type Session, type SessionOptions, startSession } from '../host/session.js';
 import { plural } from '../runtime/words.js';
@@ -49,6 +49,11 @@ async function run(args: RunArgs): Promise<void> {
   if (args.image) {
     const settings = { ...args.image, file: path.resolve(args.image.file) };
     if (!fs.existsSync(path.dirname(settings.file))) fail(`--image: the folder of '${args.image.file}' does not exist (${path.dirname(settings.file)})`);
+    const locked = lockImageFile(settings.file, args.image.file);
+    if (locked) {
+      process.stderr.write(`imago: ${locked}\n`);
+      process.exit(1);
+    }
     const opened = await openImageFile(settings, root, entry);
     if ('problem' in opened) {
       // The file is left exactly as it is: nothing is written when the resume is refused.
@@ -91,7 +96,7 @@ async function run(args: RunArgs): Promise<void> {
     output.stderr(`[imago] ${signal}: stopping${programHandles ? ' (the program handles the signal and exits itself)' : ''}\n`);
     live.close().then(
       () => {
-        if (!programHandles) process.exit(live.stopFailed ? 1 : 128 + SIGNAL_NUMBERS[signal]);
+        if (!programHandles) process.exit(live.stopFailed || live.saveFailed ? 1 : 128 + SIGNAL_NUMBERS[signal]);
       },
       (e: unknown) => {
         output.stderr(`[imago] stopping failed: ${(e as Error).message}\n`);
@@ -105,7 +110,7 @@ async function run(args: RunArgs): Promise<void> {
     process.once('beforeExit', () => {
       if (stopping) return;
       stopping = true;
-      void live.close().then(() => process.exit(live.stopFailed ? 1 : 0));
+      void live.close().then(() => process.exit(live.stopFailed || live.saveFailed ? 1 : 0));
     });
 }
 

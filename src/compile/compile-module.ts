@@ -19,7 +19,7 @@ import { PositionMap } from './position-map.js';
 import { analyzeScope, type ModuleVariable } from './scope.js';
 import { codeFrame } from './source-text.js';
 import { CompileFailure, classifyTopLevel, type TopItem } from './top-level.js';
-import { transientBindings } from './transient.js';
+import { bindingMarkers } from './transient.js';
 import { type CompileOptions, transpile } from './transpile.js';
 
 export type CompileResult = { readonly ok: true; readonly module: CompiledModule } | { readonly ok: false; readonly errors: Diagnostic[] };
@@ -68,8 +68,7 @@ function compileProgram(
   const { dependencies, imports, rawExports, starExports, top, removed } = classifyTopLevel(program);
   const functionNames = new Set(top.flatMap((t) => (t.kind === 'function' ? [t.name] : [])));
   const scope = analyzeScope(program);
-  // A CommonJS module's `require('./x')` of a string: a dependency, loaded before the module runs (a
-  // require() is synchronous; imago loads files as a change is prepared).
+  // A CommonJS `require('./x')` of a string: a dependency, loaded as a change is prepared (require is synchronous).
   if (options.commonjs && scope.globals.has('require')) {
     const known = new Set(dependencies.map((d) => d.specifier));
     walk(program, (node) => {
@@ -188,8 +187,7 @@ function compileProgram(
   // Which module-scope names each statement reads while it runs.
   const immediateReads: Array<{ at: number; name: string }> = [];
   for (const v of scope.variables) for (const r of v.references) if (r.immediate && !r.isWrite) immediateReads.push({ at: r.start, name: v.name });
-  // Every read of a module-scope name, nested functions included: what a migration may read when it runs
-  // field initializers and migrateInstance for live instances, through the module's functions too.
+  // Every read of a module-scope name, nested functions included: what a migration's initializers and hook may read.
   const allReads: Array<{ at: number; name: string }> = [];
   for (const v of scope.variables) for (const r of v.references) if (!r.isWrite) allReads.push({ at: r.start, name: v.name });
   const readsIn = (start: number, end: number): { state: Set<string>; functions: Set<string> } => {
@@ -374,7 +372,7 @@ function compileProgram(
       options.strictNullChecks ?? true,
     ),
     enums: new Set(top.flatMap((t) => (t.kind === 'binding' && t.enumFn ? [t.names[0]!] : []))),
-    transient: transientBindings(file, source),
+    ...bindingMarkers(file, source),
     sites: siteInfos(
       js,
       sites,

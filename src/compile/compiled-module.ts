@@ -179,6 +179,8 @@ export interface CompiledModule {
   readonly enums: ReadonlySet<string>;
   /** Top-level bindings marked `/** @transient *\/`: an image file leaves them out (docs/images.md). */
   readonly transient: ReadonlySet<string>;
+  /** Top-level bindings marked `/** @renamed old *\/`, new name -> old name: a resume gives them the value saved as `old`. */
+  readonly renamedBindings: ReadonlyMap<string, string>;
   readonly positions: PositionMap;
   /** The functions below the top level that may outlive their call, by cell index where they follow edits. */
   readonly sites: readonly ClosureSite[];

@@ -76,7 +76,10 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
           out.line(
             `saved ${event.file} (${megabytes(event.bytes)}, ${plural(event.bindings, 'binding')}, ${plural(event.objects, 'object')}; program paused ${event.pausedMs.toFixed(0)} ms, ${event.ms.toFixed(0)} ms in all)`,
           );
-          for (const s of event.skipped) out.line(`not saved: ${s}; it is initialized again on resume (mark it /** @transient */ to leave it out on purpose)`);
+          for (const s of event.skipped)
+            out.line(
+              `not saved: ${s}. The whole binding is left out and starts from its initializer on resume (to leave such a value out on purpose, mark the binding or the class field holding it /** @transient */)`,
+            );
         } else if (event.action === 'save-failed') out.line(`could not save ${event.file}: ${event.message}; the previous image is left whole`);
         else {
           out.line(
@@ -84,6 +87,7 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
           );
           for (const l of event.layouts) out.line(`migrated on load: ${describeLayout(l)}`);
           for (const s of event.initialized) out.line(`initialized again: ${s}`);
+          for (const s of event.kept) out.line(`kept: ${s}`);
           for (const s of event.dropped) out.line(`not restored: ${s}`);
         }
         break;

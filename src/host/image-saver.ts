@@ -56,7 +56,13 @@ export async function openImageFile(
   entry: string,
 ): Promise<{ readonly resume: ResumeInput | undefined; readonly note: string } | { readonly problem: string }> {
   const shown = path.relative(process.cwd(), settings.file) || settings.file;
-  if (settings.fresh) return { resume: undefined, note: `--fresh: not resuming from ${shown}; the next save replaces it` };
+  if (settings.fresh)
+    return {
+      resume: undefined,
+      note: fs.existsSync(settings.file)
+        ? `--fresh: not resuming from ${shown}; the next save replaces it`
+        : `--fresh: a first run; the image is saved to ${shown}`,
+    };
   const read = await readImageFile(settings.file);
   if (!read.ok) {
     if (read.missing) return { resume: undefined, note: `${shown} does not exist yet: a first run; the image is saved there when the program stops` };
@@ -74,6 +80,56 @@ export async function openImageFile(
     resume: { file: shown, directory: (read.header as StateHeader).state, payload: read.payload, dropMissing: settings.dropMissing },
     note: '',
   };
+}
+
+/**
+ * Takes the image file for this process: `<file>.lock` holds the pid of the imago that uses it, so two
+ * programs never save over each other's image. A lock left by a process that is gone is taken over.
+ * Returns why it cannot be taken (in use, or the folder is not writable), or null; the lock goes when the
+ * process exits.
+ */
+export function lockImageFile(file: string, shown: string): string | null {
+  try {
+    if (fs.statSync(file).isDirectory()) return `--image ${shown} is a folder; give the path of a file`;
+  } catch {
+    /* no file yet: a first run */
+  }
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      process.once('exit', () => fs.rmSync(lock, { force: true }));
+      return null;
+    } catch (e: unknown) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST')
+        return `cannot use ${shown}: its folder is not writable (${code ?? String(e)} creating ${path.basename(lock)}); the image could never be saved there`;
+      const pid = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        return `${shown} is in use by another imago (pid ${pid}, as ${path.basename(lock)} says); give --image another file, or stop that process first (if no imago uses it, remove ${path.basename(lock)})`;
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  return `cannot take ${shown}.lock; remove it if no imago uses ${shown}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One line per binding left out of a save, with every value that kept it out. */
+export function skippedLines(skipped: StateDirectory['skipped']): string[] {
+  const byBinding = new Map<string, string[]>();
+  for (const s of skipped) {
+    const key = `${s.module}: ${s.name}`;
+    byBinding.set(key, [...(byBinding.get(key) ?? []), `${s.path} is ${s.what}`]);
+  }
+  return [...byBinding].map(([binding, why]) => `${binding}, because ${why.join('; ')}`);
 }
 
 /** Saves an image's state to its file, one save at a time, and publishes each save as an `image` event. */
@@ -114,7 +170,7 @@ export class ImageSaver {
       const { bytes } = await writeImageFile(this.settings.file, header, state.payload);
       const ms = performance.now() - t0;
       const bindings = state.directory.modules.reduce((n, m) => n + m.bindings.length, 0);
-      const skipped = state.directory.skipped.map((s) => `${s.module}: ${s.path} is ${s.what}`);
+      const skipped = skippedLines(state.directory.skipped);
       const said = skipped.join('\n');
       this.image.publish({
         kind: 'image',

@@ -50,6 +50,8 @@ export interface Session {
   readonly started: boolean;
   /** True if the program's stop() threw when the session closed. */
   readonly stopFailed: boolean;
+  /** True if the image file could not be saved when the session closed. */
+  readonly saveFailed: boolean;
   /** Stops the program (its `stop()`, then every statement's resources), the watcher and the checkers; saves the image file if there is one. */
   close(): Promise<void>;
   /** Saves the image file now (null without --image). */
@@ -108,6 +110,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   );
   let lifecycle: Lifecycle | null = null;
   let started = false;
+  let saveFailed = false;
   // A change that applies resumes a tick paused by an error.
   disposers.push(
     image.subscribe((event) => {
@@ -189,6 +192,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   }
 
   const first = await image.load();
+  if (first.kind === 'rejected' && options.image?.resume)
+    out.line(
+      `the resume from ${options.image.resume.file} failed with the saved state and the code of the day; the image is left as it was: fix the code${options.watch ? ' and save (the resume is tried again)' : ''}, or start with --fresh to begin anew`,
+    );
   if (first.kind === 'applied') {
     watchModules();
     await begin(first);
@@ -202,13 +209,19 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     get stopFailed() {
       return errors.stopFailed;
     },
+    get saveFailed() {
+      return saveFailed;
+    },
     saveImage: () => saver?.save() ?? null,
     async close() {
       watcher?.close();
       batcher?.dispose();
       await lifecycle?.stop();
       // The state as stop() left it; never over a good image when the program did not start (a refused resume).
-      if (saver && started) await saver.save().catch(() => undefined);
+      if (saver && started)
+        await saver.save().catch(() => {
+          saveFailed = true;
+        });
       await saver?.dispose();
       image.dispose();
       typing.close();

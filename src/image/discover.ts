@@ -76,7 +76,7 @@ const isRef = (v: unknown): v is object => (typeof v === 'object' && v !== null)
 /** A short description of a value that cannot be saved: `a Socket`, `a function (a closure)`. */
 export function describeValue(v: unknown): string {
   if (typeof v === 'symbol') return `a symbol (${String(v.description)}; only Symbol.for() symbols can be saved)`;
-  if (typeof v === 'function') return `a function (${v.name || 'anonymous'}: a closure or method, not a top-level function of the program)`;
+  if (typeof v === 'function') return `a function (${v.name.trim() || 'anonymous'}: a closure or method, not a top-level function of the program)`;
   const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
   const name = proto?.constructor?.name;
   return name ? `a${/^[AEIO]/.test(name) ? 'n' : ''} ${name}` : 'an object with an unknown prototype';
@@ -97,18 +97,28 @@ export class Discovery {
 
   constructor(private readonly refs: EncodeRefs) {}
 
-  /** Adds what `root` reaches; returns the first value that cannot be saved and why, or null. */
-  walk(root: unknown): { readonly value: unknown; readonly why: string } | null {
+  /**
+   * Adds what `root` reaches; returns the first value that cannot be saved and why, or null. With `all`,
+   * goes on past such values (leaving them out) and collects up to `limit` of them there.
+   */
+  walk(root: unknown, all?: Array<{ readonly value: unknown; readonly why: string }>, limit = 10): { readonly value: unknown; readonly why: string } | null {
     const stack: unknown[] = [root];
+    const refused = new Set<unknown>();
     while (stack.length > 0) {
       const v = stack.pop();
+      let bad: { value: unknown; why: string } | null = null;
       if (isRef(v)) {
-        if (this.ids.has(v)) continue;
+        if (this.ids.has(v) || refused.has(v)) continue;
         const why = this.#add(v, stack);
-        if (why !== null) return { value: v, why };
-      } else if (typeof v === 'symbol' && Symbol.keyFor(v) === undefined) return { value: v, why: describeValue(v) };
+        if (why !== null) bad = { value: v, why };
+      } else if (typeof v === 'symbol' && Symbol.keyFor(v) === undefined && !refused.has(v)) bad = { value: v, why: describeValue(v) };
+      if (!bad) continue;
+      if (!all) return bad;
+      refused.add(bad.value);
+      all.push(bad);
+      if (all.length >= limit) break;
     }
-    return null;
+    return all?.[0] ?? null;
   }
 
   #register(o: object, bucket: Bucket): void {

@@ -50,10 +50,12 @@ export function encodeState(roots: readonly StateRoot[], refs: EncodeRefs, enums
     for (let i = 0; i < roots.length && !failed; i++) {
       if (left.has(i)) continue;
       const root = roots[i]!;
-      const bad = d.walk(root.value);
-      if (!bad) continue;
+      if (!d.walk(root.value)) continue;
       left.add(i);
-      skipped.push({ module: root.module, name: root.name, path: `${root.name}${pathTo(root.value, bad.value)}`, what: bad.why });
+      // Every such value of the binding (up to ten) is said at once, not one per save.
+      const all: Array<{ value: unknown; why: string }> = [];
+      new Discovery(refs).walk(root.value, all);
+      for (const bad of all) skipped.push({ module: root.module, name: root.name, path: `${root.name}${pathTo(root.value, bad.value)}`, what: bad.why });
       failed = true;
     }
     if (!failed) break;
@@ -289,7 +291,9 @@ class Writer {
         const { tables, columns, ...meta } = image;
         stores.push({ class: this.#classIndex.get(prototype)!, meta, capacity: (o as { capacity: number }).capacity, name, tables: tables.length });
         s.varint(stores.length - 1);
-        tables.forEach((t, i) => packTable(s, t, i === 1 ? meta.freeCount : null, (b) => this.#block(b)));
+        tables.forEach((t, i) => {
+          packTable(s, t, i === 1 ? meta.freeCount : null, (b) => this.#block(b));
+        });
         // The store's bytes are views of its live columns (save-state.ts): copied now, before the program runs again.
         for (const c of columns) {
           if (c instanceof Uint8Array) s.varint(this.#block(c.slice()));
@@ -308,7 +312,9 @@ class Writer {
     const view = new DataView(head.buffer);
     view.setUint32(0, STATE_FORMAT, true);
     view.setUint32(4, sections.length, true);
-    sections.forEach((s, i) => view.setUint32(8 + 4 * i, s.byteLength, true));
+    sections.forEach((s, i) => {
+      view.setUint32(8 + 4 * i, s.byteLength, true);
+    });
     return [head, ...sections];
   }
 }

@@ -124,19 +124,10 @@ export async function evaluateChange(
     return run ? { record, version, index, item, before } : null;
   };
 
-  /** Resuming: a saved binding is restored unless its text, or a saved binding it reads, changed since the save. */
+  /** Resuming: a saved binding takes its saved value, a binding not in the image runs as on a first run (resume.ts decides). */
   const restoreStep = (restoring: Restoring, step: Step): Step => {
-    const { record, item } = step;
-    const saved = restoring.bindings.get(record);
-    if (!saved || !item.names.every((n) => saved.has(n))) return { ...step, fresh: true };
-    if (
-      item.names.every((n) => saved.get(n)!.text === item.text) &&
-      !item.localDeps.some((n) => reevaluated.has(`${record.id}\0${n}`)) &&
-      !importChanged(step.version, item)
-    )
-      return { ...step, restore: true };
-    restoring.reinitialized(record, item.names);
-    return step;
+    const how = restoring.decide(step.record, step.item);
+    return how === 'restore' ? { ...step, restore: true } : how === 'fresh' ? { ...step, fresh: true } : step;
   };
 
   const release = (record: ModuleRecord, key: string): void => {

@@ -130,6 +130,7 @@ export type ImageEvent =
       readonly objects: number;
       readonly ms: number;
       readonly initialized: readonly string[];
+      readonly kept: readonly string[];
       readonly dropped: readonly string[];
       /** What the migration engine did to the saved instances and stores, per class (as in a reload). */
       readonly layouts: readonly LayoutReport[];

@@ -6,7 +6,6 @@
 // everything else (effects, classes, bindings that are new or changed) runs as on a first run.
 
 import type { Item } from '../compile/compiled-module.js';
-import type { Diagnostic } from '../compile/diagnostic.js';
 import { decodeState } from '../image/decode-state.js';
 import type { SavedEnum, StateDirectory } from '../image/state-format.js';
 import { restoreStore } from '../store/serialize.js';
@@ -17,8 +16,8 @@ import type { ImageContext } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import type { LayoutReport } from './events.js';
 import { type LiveVersion, type ModuleRecord, privateKey } from './module-record.js';
+import { failure, renumber } from './resume-enums.js';
 import { planDecodeLayouts } from './resume-layout.js';
-import { enumMembers } from './save-state.js';
 import type { Transaction } from './transaction.js';
 import { plural } from './words.js';
 
@@ -40,6 +39,8 @@ export interface ResumeReport {
   readonly ms: number;
   /** Bindings given their initializer instead, and why. */
   readonly initialized: readonly string[];
+  /** Bindings whose declaration changed since the save that kept their saved values. */
+  readonly kept: readonly string[];
   /** Saved things that are gone (with --image-drop-missing), and saved bindings no longer declared. */
   readonly dropped: readonly string[];
   /** What the migration engine (and the decoder's renames) did to the saved instances and stores, per class. */
@@ -47,9 +48,6 @@ export interface ResumeReport {
 }
 
 type AnyClass = abstract new (...args: never[]) => object;
-
-const failure = (file: string, message: string): ChangeRejection =>
-  new ChangeRejection('resume', [{ file, line: 1, column: 1, code: 'IMAGO_RESUME', message } satisfies Diagnostic]);
 
 /** The resume of the first load in progress: set on the image context while that load evaluates. */
 export class Restoring {
@@ -59,6 +57,7 @@ export class Restoring {
   readonly #enums: Array<{ readonly saved: SavedEnum; readonly identity: ClassIdentity; readonly record: ModuleRecord; readonly field: string }> = [];
   readonly #initialized: string[] = [];
   readonly #dropped: string[] = [];
+  readonly #kept: string[] = [];
   #restored = 0;
   /** Fields renamed as the state was decoded, per saved class index (resume-layout.ts). */
   #renamed: ReadonlyMap<number, ReadonlyArray<{ readonly from: string; readonly to: string }>> = new Map();
@@ -81,9 +80,26 @@ export class Restoring {
     this.#restored++;
   }
 
-  /** Called as the load runs the initializer of a saved binding (its text changed, or what it reads did). */
-  reinitialized(record: ModuleRecord, names: readonly string[]): void {
-    this.#initialized.push(`${record.rel}: ${names.join(', ')} (its declaration or what it reads changed since the save)`);
+  /**
+   * What the load does with binding statement `item`: `restore` its saved values, run it `fresh` (not in
+   * the image: new, transient, or left out at the save), or `rerun` it (a changed constant). Saved data
+   * wins: a binding whose declaration changed since the save keeps its saved value (said), unless it is
+   * a `const` holding a primitive, which is code (`const SPEED = 5` edited to 10 is 10). Nothing cascades:
+   * what reads a changed constant keeps its saved value too.
+   */
+  decide(record: ModuleRecord, item: Item): 'restore' | 'fresh' | 'rerun' {
+    const saved = this.bindings.get(record);
+    if (!saved || !item.names.every((n) => saved.has(n))) return 'fresh';
+    if (item.names.every((n) => saved.get(n)!.text === item.text)) return 'restore';
+    const names = item.names.join(', ');
+    if (item.text.startsWith('const ') && item.names.every((n) => isPrimitive(saved.get(n)!.value))) {
+      this.#initialized.push(`${record.rel}: ${names} (a constant whose declaration changed since the save: the new value counts)`);
+      return 'rerun';
+    }
+    this.#kept.push(
+      `${record.rel}: ${names} keeps its saved value though its declaration changed since the save (mark it /** @transient */ to have it initialized on every start, or start with --fresh)`,
+    );
+    return 'restore';
   }
 
   /**
@@ -161,6 +177,7 @@ export class Restoring {
       objects: this.#objects,
       ms: this.#ms,
       initialized: this.#initialized,
+      kept: this.#kept,
       dropped: this.#dropped,
     };
   }
@@ -189,6 +206,26 @@ export class Restoring {
         missing.push(`class ${c.name} of ${c.module} no longer exists (${plural(c.instances, 'object')} of it in the image)`);
       }
     });
+    // Where each saved binding goes: its own name, or a binding marked `@renamed <its name>`; none is a gone binding.
+    const targetOf = (module: string, name: string): { name: string; renamed: boolean } | null => {
+      const compiled = compiledOf(module)?.compiled;
+      if (!compiled) return null;
+      const saves = (n: string): boolean =>
+        compiled.items.some((it) => it.kind === 'binding' && it.names.includes(n)) && !compiled.enums.has(n) && !compiled.transient.has(n);
+      if (saves(name)) return { name, renamed: false };
+      const renamed = [...compiled.renamedBindings].find(([to, from]) => from === name && saves(to))?.[0];
+      return renamed ? { name: renamed, renamed: true } : null;
+    };
+    for (const m of dir.modules) {
+      if (!byRel.has(m.module)) continue;
+      for (const b of m.bindings) {
+        const compiled = compiledOf(m.module)!.compiled;
+        if (targetOf(m.module, b.name) || compiled.transient.has(b.name)) continue;
+        missing.push(
+          `binding ${b.name} of ${m.module} is no longer declared (its saved value would be lost; to keep it under a new name, mark the new binding /** @renamed ${b.name} */)`,
+        );
+      }
+    }
     const goneNamed = new Set<number>();
     dir.named.forEach((n, i) => {
       const here = compiledOf(n.module);
@@ -289,13 +326,13 @@ export class Restoring {
       for (const b of m.bindings) {
         const value = decoded.values[k++];
         if (!record || !compiled) continue;
-        const declared = compiled.items.some((it) => it.kind === 'binding' && it.names.includes(b.name));
-        if (!declared || compiled.enums.has(b.name) || compiled.transient.has(b.name)) {
-          this.#dropped.push(`${m.module}: ${b.name} is no longer a saved binding${declared ? ' (it is @transient now)' : ''}; its saved value is dropped`);
+        const target = targetOf(m.module, b.name);
+        if (!target) {
+          if (compiled.transient.has(b.name)) this.#dropped.push(`${m.module}: ${b.name} is @transient now; its saved value is dropped`);
           continue;
         }
         if (lost.size > 0 && reaches(value, lost)) {
-          this.#initialized.push(`${m.module}: ${b.name} (it held what no longer exists)`);
+          this.#initialized.push(`${m.module}: ${target.name} (it held what no longer exists)`);
           continue;
         }
         let saved = this.bindings.get(record);
@@ -303,10 +340,15 @@ export class Restoring {
           saved = new Map();
           this.bindings.set(record, saved);
         }
-        saved.set(b.name, { value, text: b.text });
+        // A renamed binding takes the value as its own: its declaration is the one of the day.
+        const text = target.renamed ? (compiled.items.find((it) => it.kind === 'binding' && it.names.includes(target.name))?.text ?? b.text) : b.text;
+        saved.set(target.name, { value, text });
+        if (target.renamed) this.#kept.push(`${m.module}: ${b.name}→${target.name} (a renamed binding): its saved value, under its new name`);
       }
     }
-    for (const s of dir.skipped) this.#initialized.push(`${s.module}: ${s.name} (not in the image: ${s.path} was ${s.what})`);
+    const left = new Map<string, string[]>();
+    for (const s of dir.skipped) left.set(`${s.module}: ${s.name}`, [...(left.get(`${s.module}: ${s.name}`) ?? []), `${s.path} was ${s.what}`]);
+    for (const [binding, why] of left) this.#initialized.push(`${binding} (it was not saved: ${why.join('; ')})`);
     this.#objects = dir.objects;
     this.#ms = ctx.host.now() - started;
   }
@@ -334,6 +376,8 @@ function placeholderClass(
   return identity;
 }
 
+const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function');
+
 /** True when `root` reaches one of `targets`. */
 function reaches(root: unknown, targets: ReadonlySet<unknown>): boolean {
   const seen = new Set<unknown>();
@@ -348,39 +392,4 @@ function reaches(root: unknown, targets: ReadonlySet<unknown>): boolean {
     else for (const key of Reflect.ownKeys(v)) stack.push((v as Record<PropertyKey, unknown>)[key]);
   }
   return false;
-}
-
-/** Gives the values of field `e.field` saved under an enum's old numbering its current numbering, by member name. */
-function renumber(
-  file: string,
-  e: { readonly saved: SavedEnum; readonly identity: ClassIdentity; readonly record: ModuleRecord; readonly field: string },
-  now: unknown,
-  objects: readonly object[],
-): void {
-  const current = enumMembers(now);
-  const map = new Map<unknown, unknown>();
-  const missing = new Map<unknown, string>();
-  for (const [member, value] of Object.entries(e.saved.members)) {
-    if (!Object.hasOwn(current, member)) missing.set(value, member);
-    else if (current[member] !== value) map.set(value, current[member]);
-  }
-  if (map.size === 0 && missing.size === 0) return;
-  const renamed = e.identity.fields.find((f) => f.renamedFrom === e.field)?.name;
-  const keyOf = (name: string): string | symbol => (name.startsWith('#') ? privateKey(e.record, `${e.identity.name}${name}`) : name);
-  const savedKey = keyOf(e.field);
-  const lost = new Map<string, number>();
-  for (const o of objects) {
-    const key = Object.hasOwn(o, savedKey) ? savedKey : renamed ? keyOf(renamed) : null;
-    if (key === null) continue;
-    const v = (o as Record<string | symbol, unknown>)[key];
-    if (map.has(v)) (o as Record<string | symbol, unknown>)[key] = map.get(v);
-    else if (missing.has(v)) lost.set(missing.get(v)!, (lost.get(missing.get(v)!) ?? 0) + 1);
-  }
-  if (lost.size > 0) {
-    const list = [...lost].map(([member, n]) => `${e.saved.name}.${member} (${plural(n, 'object')})`).join(', ');
-    throw failure(
-      file,
-      `${e.record.rel}: ${e.identity.name}.${e.field} holds ${list} in the image, and enum ${e.saved.name} has no such member now; add it back (or migrate the value in ${e.identity.name}.migrateInstance), or run with --fresh`,
-    );
-  }
 }
