@@ -275,4 +275,13 @@ describe('exits', () => {
     );
     assert.deepEqual([r.code, r.lines.includes('flushed')], [7, true]);
   });
+
+  it("keeps the program's functions callable from its exit handlers after it stopped", async () => {
+    const r = await runUntilExit(
+      { 'main.ts': "function bye(): string { return 'bye'; }\nprocess.on('exit', () => console.log(bye()));\nconsole.log('up');\nsetInterval(() => {}, 1000);\n" },
+      [],
+      'SIGTERM',
+    );
+    assert.ok(r.lines.includes('bye'), r.lines.join('\n'));
+  });
 });

@@ -234,15 +234,20 @@ function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: P
   for (const record of change.unloaded) unloadModule(ctx, record);
 }
 
-/** Takes a module out of the image: its statements' resources are released, its functions throw. */
-export function unloadModule(ctx: ImageContext, record: ModuleRecord): void {
+/**
+ * Takes a module out of the image: its statements' resources are released, its functions throw. When
+ * the whole image ends (`ending`), its functions stay callable: a `process.on('exit')` handler may call them.
+ */
+export function unloadModule(ctx: ImageContext, record: ModuleRecord, ending = false): void {
   for (const owner of [...record.owners.values(), record.moduleOwner]) {
     for (const e of disposeOwner(owner, ctx.host.timers, record.hotData)) ctx.warn(`a dispose callback of ${record.rel} threw: ${messageOf(e)}`);
   }
   record.owners.clear();
-  const layer: Record<string, unknown> = {};
-  for (const f of record.version?.compiled.functions ?? []) layer[f.name] = removedFunction(f.name, record.rel);
-  installLayer(record.chain.pin, layer);
+  if (!ending) {
+    const layer: Record<string, unknown> = {};
+    for (const f of record.version?.compiled.functions ?? []) layer[f.name] = removedFunction(f.name, record.rel);
+    installLayer(record.chain.pin, layer);
+  }
   record.removed = true;
   ctx.modules.delete(record.id);
   for (const identity of record.classes.values()) ctx.classes.remove(identity);

@@ -224,9 +224,9 @@ export class Image {
     return out;
   }
 
-  /** Unloads every module: releases timers and runs dispose callbacks. */
+  /** Unloads every module: releases timers and runs dispose callbacks (functions stay callable, for exit handlers). */
   dispose(): void {
-    for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record);
+    for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record, true);
   }
 
   async #apply(generation: number, given: SourceSnapshot | undefined, cause: 'import' | undefined): Promise<ChangeResult> {
