@@ -278,7 +278,10 @@ describe('exits', () => {
 
   it("keeps the program's functions callable from its exit handlers after it stopped", async () => {
     const r = await runUntilExit(
-      { 'main.ts': "function bye(): string { return 'bye'; }\nprocess.on('exit', () => console.log(bye()));\nconsole.log('up');\nsetInterval(() => {}, 1000);\n" },
+      {
+        'main.ts':
+          "function bye(): string { return 'bye'; }\nprocess.on('exit', () => console.log(bye()));\nconsole.log('up');\nsetInterval(() => {}, 1000);\n",
+      },
       [],
       'SIGTERM',
     );

@@ -35,6 +35,22 @@ export function imagoVersion(): string {
   }
 }
 
+/** A file that exists, is not empty and does not begin as an image file does (`--fresh` must not replace it). */
+function notAnImage(file: string): boolean {
+  try {
+    const handle = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      const n = fs.readSync(handle, head, 0, 8, 0);
+      return n > 0 && head.subarray(0, n).toString('latin1') !== 'IMAGOIMG'.slice(0, n);
+    } finally {
+      fs.closeSync(handle);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** What is wrong with the header of an image file, or null when it is one this imago reads. */
 export function headerProblem(file: string, header: ImageHeader): string | null {
   const state = (header as Partial<StateHeader>).state;
@@ -56,6 +72,8 @@ export async function openImageFile(
   entry: string,
 ): Promise<{ readonly resume: ResumeInput | undefined; readonly note: string } | { readonly problem: string }> {
   const shown = path.relative(process.cwd(), settings.file) || settings.file;
+  if (settings.fresh && notAnImage(settings.file))
+    return { problem: `--fresh would replace ${shown}, which is not an imago image; give --image another file, or remove this one` };
   if (settings.fresh)
     return {
       resume: undefined,
@@ -105,12 +123,21 @@ export function lockImageFile(file: string, shown: string): string | null {
       if (code !== 'EEXIST')
         return `cannot use ${shown}: its folder is not writable (${code ?? String(e)} creating ${path.basename(lock)}); the image could never be saved there`;
       const pid = Number(fs.readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) && runsImago(pid))
         return `${shown} is in use by another imago (pid ${pid}, as ${path.basename(lock)} says); give --image another file, or stop that process first (if no imago uses it, remove ${path.basename(lock)})`;
       fs.rmSync(lock, { force: true });
     }
   }
   return `cannot take ${shown}.lock; remove it if no imago uses ${shown}`;
+}
+
+/** Whether process `pid` runs imago (after a crash its pid may belong to anything); unknown counts as yes. */
+function runsImago(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('imago');
+  } catch {
+    return true;
+  }
 }
 
 function alive(pid: number): boolean {
@@ -135,6 +162,8 @@ export function skippedLines(skipped: StateDirectory['skipped']): string[] {
 /** Saves an image's state to its file, one save at a time, and publishes each save as an `image` event. */
 export class ImageSaver {
   #last: Promise<unknown> = Promise.resolve();
+  /** Saves asked for and not finished: an autosave is skipped while one is (they would pile up behind a slow one). */
+  #pending = 0;
   #timer: NodeJS.Timeout | null = null;
   /** What the last save reported as not saved (said again only when it changes). */
   #skipped = '';
@@ -149,23 +178,42 @@ export class ImageSaver {
     this.#shown = path.relative(process.cwd(), settings.file) || settings.file;
     if (settings.autosaveSeconds !== undefined) {
       this.#timer = setInterval(() => {
-        this.save().catch(() => undefined);
+        if (this.#pending === 0) this.save().catch(() => undefined);
       }, settings.autosaveSeconds * 1000);
       this.#timer.unref();
     }
   }
 
-  /** Saves now (after any save under way); rejects with why when it could not, the previous image whole. */
-  save(): Promise<SavedImage> {
-    const run = this.#last.then(() => this.#save());
+  /**
+   * Saves (after any save under way); rejects with why when it could not, the previous image whole.
+   * `now`: the program asked (saveImage()): its state is copied at once, where it called, not at the next
+   * safe point (a tick that awaits its own save would wait for itself).
+   */
+  save(now = false): Promise<SavedImage> {
+    this.#pending++;
+    const t0 = performance.now();
+    let captured: ReturnType<Image['captureNow']> | null = null;
+    let failed: unknown = null;
+    if (now) {
+      try {
+        captured = this.image.captureNow();
+      } catch (e: unknown) {
+        failed = e;
+      }
+    }
+    const run = this.#last.then(() => {
+      if (failed) throw failed;
+      return this.#save(t0, captured);
+    });
     this.#last = run.catch(() => undefined);
-    return run;
+    return run.finally(() => {
+      this.#pending--;
+    });
   }
 
-  async #save(): Promise<SavedImage> {
-    const t0 = performance.now();
+  async #save(t0: number, captured: ReturnType<Image['captureNow']> | null): Promise<SavedImage> {
     try {
-      const { state, pausedMs } = await this.image.captureState();
+      const { state, pausedMs } = captured ?? (await this.image.captureState());
       const header: StateHeader = { entry: this.entry, savedAt: new Date().toISOString(), imago: this.#version, state: state.directory };
       const { bytes } = await writeImageFile(this.settings.file, header, state.payload);
       const ms = performance.now() - t0;

@@ -85,7 +85,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     compileOptions: typing.settings.compile,
     debug: Boolean(process.env['IMAGO_DEBUG']),
     ...(options.image?.resume ? { resume: options.image.resume } : {}),
-    ...(options.image ? { saveImage: () => saver!.save() } : {}),
+    ...(options.image ? { saveImage: () => saver!.save(true) } : {}),
   });
   const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];

@@ -139,6 +139,14 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         );
         break;
       }
+      case Kind.Sparse:
+        for (let i = 0; i < b.count; i++) {
+          const a: unknown[] = [];
+          a.length = shell.varint();
+          objects[id++] = a;
+        }
+        ahead.push(null);
+        break;
       case Kind.Array: {
         const lengths: number[] = [];
         for (let i = 0; i < b.count; i++) {
@@ -166,7 +174,7 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         break;
       }
       default:
-        for (let i = 0; i < b.count; i++) objects[id++] = shellOf(b.kind, shell, objects, value, block, refs, directory, fail);
+        for (let i = 0; i < b.count; i++) objects[id++] = shellOf(b.kind, shell, objects, { value, block, str }, refs, directory, fail);
         ahead.push(null);
     }
   }
@@ -188,11 +196,14 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         return list;
       });
       const k = keys.length;
+      // An own `__proto__` (JSON.parse makes them) is defined: assigning it would set the prototype.
+      const own = keys.indexOf('__proto__');
       for (let i = 0; i < b.count; i++) {
         const o = objects[start + i] as Record<string | symbol, unknown>;
         for (let n = 0; n < k; n++) {
           const j = order[n]!;
-          o[keys[j]!] = cols[j]![i];
+          if (j === own) Object.defineProperty(o, '__proto__', { value: cols[j]![i], writable: true, enumerable: true, configurable: true });
+          else o[keys[j]!] = cols[j]![i];
         }
       }
       for (const h of shape.hidden) {
@@ -207,6 +218,15 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         for (let j = 0; j < n; j++) {
           if (fillHole(fill)) a.length = j + 1;
           else a.push(value(fill));
+        }
+      }
+    } else if (b.kind === Kind.Sparse) {
+      for (let i = 0; i < b.count; i++) {
+        const a = objects[start + i] as unknown[];
+        for (let n = fill.varint(); n > 0; n--) {
+          const at = fill.varint();
+          if (at >= a.length) fail('a sparse array holds an index past its length');
+          a[at] = value(fill);
         }
       }
     } else if (b.kind === Kind.Map) {
@@ -245,12 +265,12 @@ function shellOf(
   kind: Kind,
   shell: ByteReader,
   objects: readonly unknown[],
-  value: (r: ByteReader) => unknown,
-  block: (r: ByteReader) => Uint8Array,
+  read: { value(r: ByteReader): unknown; block(r: ByteReader): Uint8Array; str(r: ByteReader): string },
   refs: DecodeRefs,
   directory: StateDirectory,
   fail: (problem: string) => never,
 ): unknown {
+  const { value, block, str } = read;
   switch (kind) {
     case Kind.Map:
       return new Map();
@@ -259,7 +279,7 @@ function shellOf(
     case Kind.Date:
       return new Date(shell.f64());
     case Kind.RegExp: {
-      const r = new RegExp(shell.text(), shell.text());
+      const r = new RegExp(str(shell), str(shell));
       r.lastIndex = shell.varint();
       return r;
     }

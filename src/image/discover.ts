@@ -88,7 +88,8 @@ export class Discovery {
   readonly posOf: number[] = [];
   readonly buckets: Bucket[] = [];
   readonly #byKind = new Map<Kind, Bucket>();
-  readonly #shapes = new Map<object | null, Shape[]>();
+  readonly #shapes = new Map<object | null, Map<string, Shape>>();
+  readonly #symbolIds = new Map<symbol, number>();
   /** The shape of the last object seen of each prototype, and which prototypes have no enumerable properties. */
   readonly #last = new Map<object | null, Shape>();
   readonly #plain = new Map<object | null, boolean>();
@@ -161,8 +162,13 @@ export class Discovery {
     }
     if (proto === Object.prototype || proto === null) return this.#shaped(o, proto, stack);
     if (proto === Array.prototype) {
-      this.#kind(o, Kind.Array);
       const a = o as unknown[];
+      if (isSparse(a)) {
+        this.#kind(o, Kind.Sparse);
+        for (const k of Object.keys(a)) stack.push(a[k as unknown as number]);
+        return null;
+      }
+      this.#kind(o, Kind.Array);
       for (let i = 0; i < a.length; i++) stack.push(a[i]);
       return null;
     }
@@ -209,14 +215,16 @@ export class Discovery {
     let shape = this.#sameAsLast(o, proto);
     if (!shape) {
       const keys = Reflect.ownKeys(o);
-      const known = this.#shapes.get(proto);
-      if (known) {
-        for (let i = 0; i < known.length && !shape; i++) if (sameKeys(known[i]!.all, keys)) shape = known[i];
-      }
+      // Shapes by their keys, per prototype: objects of ever-different keys are found in one lookup each.
+      const id = this.#keysId(keys);
+      shape = this.#shapes.get(proto)?.get(id);
       if (!shape) {
         const made = this.#newShape(o, proto, keys);
         if (typeof made === 'string') return made;
         shape = made;
+        const byKeys = this.#shapes.get(proto);
+        if (byKeys) byKeys.set(id, shape);
+        else this.#shapes.set(proto, new Map([[id, shape]]));
       }
       this.#last.set(proto, shape);
     }
@@ -289,17 +297,48 @@ export class Discovery {
     const shape: Shape = { proto, all: keys, strings, symbols, kept, saved, hidden, unset, bucket };
     (bucket as { shape: Shape | null }).shape = shape;
     this.buckets.push(bucket);
-    const list = this.#shapes.get(proto);
-    if (list) list.push(shape);
-    else this.#shapes.set(proto, [shape]);
     return shape;
+  }
+
+  /** One string for a list of keys (symbols by a number of their own). */
+  #keysId(keys: readonly (string | symbol)[]): string {
+    return keys
+      .map((k) => {
+        if (typeof k === 'string') return k;
+        let n = this.#symbolIds.get(k);
+        if (n === undefined) {
+          n = this.#symbolIds.size;
+          this.#symbolIds.set(k, n);
+        }
+        return `\u0001${n}`;
+      })
+      .join('\u0000');
+  }
+
+  /** Where the registrations stand: `undo` takes back everything registered after. */
+  mark(): { readonly count: number; readonly classes: number } {
+    return { count: this.bucketOf.length, classes: this.classes.size };
+  }
+
+  /** Takes back what a walk registered after `mark` (a binding that cannot be saved), last first. */
+  undo(mark: { readonly count: number; readonly classes: number }): void {
+    for (let n = this.bucketOf.length - 1; n >= mark.count; n--) this.ids.delete(this.bucketOf[n]!.objects.pop()!);
+    this.bucketOf.length = mark.count;
+    this.posOf.length = mark.count;
+    for (const proto of [...this.classes.keys()].slice(mark.classes)) this.classes.delete(proto);
   }
 }
 
-function sameKeys(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * A long array with most indices missing (`byId[3_000_000_000] = x`): saved as its length and the
+ * indices it has, never walked index by index. Sixty-four evenly spaced probes tell a dense array at once.
+ */
+export function isSparse(a: readonly unknown[]): boolean {
+  const n = a.length;
+  if (n < 1 << 16) return false;
+  let present = 0;
+  for (let p = 0; p < 64; p++) if (Math.floor((p * (n - 1)) / 63) in a) present++;
+  return present < 32 && Object.keys(a).length < n / 2;
 }
 
 /** The path from `root` to `target` (`.players[3].socket`), for a report; '' when `target` is the root. */
@@ -332,7 +371,8 @@ export function pathTo(root: unknown, target: unknown): string {
       let n = 0;
       for (const v of o) found ||= step(o, v, `.values()[${n++}]`);
     } else if (Array.isArray(o)) {
-      for (let j = 0; j < o.length && !found; j++) found = step(o, o[j], `[${j}]`);
+      if (isSparse(o)) for (const k of Object.keys(o)) found ||= step(o, o[k as unknown as number], `[${k}]`);
+      else for (let j = 0; j < o.length && !found; j++) found = step(o, o[j], `[${j}]`);
     } else {
       for (const k of Reflect.ownKeys(o)) {
         const d = Object.getOwnPropertyDescriptor(o, k);

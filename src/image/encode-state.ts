@@ -41,24 +41,19 @@ const INT_LIMIT = 2 ** 30;
 export function encodeState(roots: readonly StateRoot[], refs: EncodeRefs, enums: readonly SavedEnum[]): EncodedState {
   const skipped: SkippedBinding[] = [];
   const left = new Set<number>();
-  let d: Discovery;
-  // A binding that reaches what cannot be saved is left out, and the walk starts again without it (the
-  // objects it reached may be shared): rare, and only as many walks as such bindings.
-  for (;;) {
-    d = new Discovery(refs);
-    let failed = false;
-    for (let i = 0; i < roots.length && !failed; i++) {
-      if (left.has(i)) continue;
-      const root = roots[i]!;
-      if (!d.walk(root.value)) continue;
-      left.add(i);
-      // Every such value of the binding (up to ten) is said at once, not one per save.
-      const all: Array<{ value: unknown; why: string }> = [];
-      new Discovery(refs).walk(root.value, all);
-      for (const bad of all) skipped.push({ module: root.module, name: root.name, path: `${root.name}${pathTo(root.value, bad.value)}`, what: bad.why });
-      failed = true;
-    }
-    if (!failed) break;
+  // A binding that reaches what cannot be saved is left out: what its walk registered is taken back
+  // (a later binding that shares those objects registers them again).
+  const d = new Discovery(refs);
+  for (let i = 0; i < roots.length; i++) {
+    const root = roots[i]!;
+    const mark = d.mark();
+    if (!d.walk(root.value)) continue;
+    d.undo(mark);
+    left.add(i);
+    // Every such value of the binding (up to ten) is said at once, not one per save.
+    const all: Array<{ value: unknown; why: string }> = [];
+    new Discovery(refs).walk(root.value, all);
+    for (const bad of all) skipped.push({ module: root.module, name: root.name, path: `${root.name}${pathTo(root.value, bad.value)}`, what: bad.why });
   }
   return new Writer(d, refs).write(
     roots.filter((_, i) => !left.has(i)),
@@ -150,6 +145,7 @@ class Writer {
     const stores: SavedStore[] = [];
     const buckets: SavedBucket[] = [];
     for (const b of order) {
+      if (b.objects.length === 0) continue;
       if (b.kind === Kind.Shaped) {
         const shape = b.shape!;
         const proto = shape.proto === Object.prototype ? -1 : shape.proto === null ? -2 : this.#classIndex.get(shape.proto)!;
@@ -238,6 +234,17 @@ class Writer {
         }
         return;
       }
+      case Kind.Sparse: {
+        const a = o as unknown[];
+        const keys = Object.keys(a);
+        s.varint(a.length);
+        f.varint(keys.length);
+        for (const k of keys) {
+          f.varint(Number(k));
+          this.#value(f, a[k as unknown as number]);
+        }
+        return;
+      }
       case Kind.Map:
         f.varint((o as Map<unknown, unknown>).size);
         for (const [k, v] of o as Map<unknown, unknown>) {
@@ -253,9 +260,10 @@ class Writer {
         s.f64((o as Date).getTime());
         return;
       case Kind.RegExp: {
+        // Through the string table: a source may hold a lone surrogate, which UTF-8 text cannot.
         const r = o as RegExp;
-        s.text(r.source);
-        s.text(r.flags);
+        s.varint(this.#strings.id(r.source));
+        s.varint(this.#strings.id(r.flags));
         s.varint(r.lastIndex);
         return;
       }

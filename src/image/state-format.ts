@@ -44,6 +44,8 @@ export const Kind = {
   /** A top-level function or class of the program, by name. */
   Named: 9,
   Store: 10,
+  /** An array with most of its indices missing: its length and the indices it has. */
+  Sparse: 11,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 

@@ -171,6 +171,20 @@ export class Image {
    * Copies the program's state for an image file, at the next safe point (between changes, and between
    * ticks): synchronous, so the program does not run while it is copied (`pausedMs`).
    */
+  /**
+   * Copies the program's state now, where the program is (it asked: `saveImage()`). Throws while a change
+   * is being applied (the program's top-level statements are running) or before the program loaded.
+   */
+  captureNow(): { readonly state: EncodedState; readonly pausedMs: number } {
+    if (!this.#loaded || this.#ctx.transaction)
+      throw new Error(
+        'saveImage() was called while the program is being loaded or changed (by a top-level statement): call it from code that runs later, such as start(), a tick or a timer',
+      );
+    const t0 = this.#options.host.now();
+    const state = captureState(this.#ctx);
+    return { state, pausedMs: this.#options.host.now() - t0 };
+  }
+
   captureState(): Promise<{ readonly state: EncodedState; readonly pausedMs: number }> {
     const run = this.#queue.then(async () => {
       if (!this.#loaded) throw new Error('the program has not loaded yet: there is no state to save');

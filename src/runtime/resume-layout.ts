@@ -26,8 +26,9 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
   const renamed = new Map<number, Array<{ from: string; to: string }>>();
   dir.classes.forEach((c, i) => {
     const current = currentOf(i);
-    // Stores keep their saved column names until the engine re-lays them out: a class with stores is left to it.
-    if (!current || c.parent >= 0 || current.migrateHook || dir.stores.some((st) => st.class === i)) return;
+    // Stores keep their saved column names until the engine re-lays them out, and subclasses' instances
+    // hold the class's fields too: a class with either is left to the engine.
+    if (!current || c.parent >= 0 || current.migrateHook || dir.stores.some((st) => st.class === i) || dir.classes.some((sub) => sub.parent === i)) return;
     const saved = new Set(c.fields.map((f) => f.name));
     const renames = new Map<string, string>();
     for (const f of current.fields) if (f.renamedFrom && saved.has(f.renamedFrom) && !saved.has(f.name)) renames.set(f.renamedFrom, f.name);
@@ -35,6 +36,10 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
     const at = (name: string, j: number): number => rank.get(renames.get(name) ?? name) ?? current.fields.length + j;
     const order = c.fields.map((f, j) => ({ f, r: at(f.name, j) })).sort((a, b) => a.r - b.r);
     if (renames.size === 0 && order.every((o, j) => o.f === c.fields[j])) return;
+    // Every instance must take the shortcut, or none: an instance left out (holding other keys) would keep
+    // the old name while the engine, told the layout has the new one, renames nothing.
+    const mine = dir.shapes.flatMap((s, si) => (s.proto === i ? [{ s, si, names: s.keys.map(fieldName) }] : []));
+    if (!mine.every(({ names }) => names.length === saved.size && names.every((n) => saved.has(n)))) return;
     fields.set(
       i,
       order.map(({ f }) => (renames.has(f.name) ? { ...f, name: renames.get(f.name)!, renamedFrom: null } : f)),
@@ -44,10 +49,7 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
         i,
         [...renames].map(([from, to]) => ({ from, to })),
       );
-    dir.shapes.forEach((s, si) => {
-      if (s.proto !== i) return;
-      const names = s.keys.map(fieldName);
-      if (names.length !== saved.size || !names.every((n) => saved.has(n))) return;
+    for (const { s, si, names } of mine) {
       const keys = s.keys.map((k) => {
         const to = renames.get(fieldName(k));
         if (!to) return k;
@@ -55,7 +57,7 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
       });
       const keyOrder = names.map((n, j) => ({ j, r: at(n, j) })).sort((a, b) => a.r - b.r);
       shapes.set(si, { keys, order: keyOrder.map((o) => o.j) });
-    });
+    }
   });
   return { fields, shapes, renamed };
 }

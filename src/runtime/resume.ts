@@ -199,13 +199,25 @@ export class Restoring {
     const gone = new Set<number>();
     for (const m of dir.modules)
       if (!byRel.has(m.module)) missing.push(`module ${m.module} is not part of the program now (${plural(m.bindings.length, 'saved binding')})`);
+    const rows = (i: number): number => dir.stores.reduce((n, st) => n + (st.class === i ? st.meta.size : 0), 0);
+    const holds = (i: number): string =>
+      `${plural(dir.classes[i]!.instances, 'object')}${rows(i) > 0 ? ` and ${plural(rows(i), 'store row')}` : ''} of it in the image`;
     dir.classes.forEach((c, i) => {
-      const here = compiledOf(c.module);
-      if (!here?.compiled.classes.has(c.name) || (c.parent >= 0 && gone.has(c.parent))) {
+      if (!compiledOf(c.module)?.compiled.classes.has(c.name)) {
         gone.add(i);
-        missing.push(`class ${c.name} of ${c.module} no longer exists (${plural(c.instances, 'object')} of it in the image)`);
+        missing.push(`class ${c.name} of ${c.module} no longer exists (${holds(i)})`);
       }
     });
+    // A class whose parent is gone is gone too (the image lists subclasses before their parents).
+    for (let more = true; more; ) {
+      more = false;
+      dir.classes.forEach((c, i) => {
+        if (gone.has(i) || c.parent < 0 || !gone.has(c.parent)) return;
+        gone.add(i);
+        more = true;
+        missing.push(`class ${c.name} of ${c.module} extends ${dir.classes[c.parent]!.name}, which no longer exists (${holds(i)})`);
+      });
+    }
     // Where each saved binding goes: its own name, or a binding marked `@renamed <its name>`; none is a gone binding.
     const targetOf = (module: string, name: string): { name: string; renamed: boolean } | null => {
       const compiled = compiledOf(module)?.compiled;
@@ -289,7 +301,7 @@ export class Restoring {
           layout: (shape) => layouts.shapes.get(shape),
           store: (saved, image) => {
             const identity = make(saved.class);
-            if (!identity) return lostMarker(image.class) as unknown as { columns: unknown[] };
+            if (!identity) return Object.assign(lostMarker(image.class), { columns: image.fields.map(() => [] as unknown[]) });
             const store = ctx.storeApi.createStore(identity.constructor as unknown as AnyClass, {
               layout: image.layout,
               capacity: Math.max(saved.capacity, 1),

@@ -88,8 +88,10 @@ function classView(ctx: ImageContext, proto: object): ClassView | null {
   const layer = Object.getPrototypeOf(proto) as object | null;
   const above = layer ? (Object.getPrototypeOf(layer) as object | null) : null;
   const parent = above === null || above === Object.prototype ? null : ctx.classes.get(above) ? above : nameOf(above);
+  // `@transient` fields of the whole chain: a subclass's instances hold its parents' fields too.
   const transient = new Set<string | symbol>();
-  for (const f of identity.fields) if (f.transient) transient.add(f.name.startsWith('#') ? privateKey(record, `${identity.name}${f.name}`) : f.name);
+  for (const c of ctx.classes.chainOf(proto))
+    for (const f of c.identity.fields) if (f.transient) transient.add(f.name.startsWith('#') ? privateKey(c.record, `${c.identity.name}${f.name}`) : f.name);
   return { module: record.rel, name: identity.name, parent, fields: identity.fields, layoutVersion: identity.layoutVersion, transient };
 }
 
