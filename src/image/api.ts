@@ -27,9 +27,10 @@ export interface ImageApi {
 const OUTSIDE = 'imago/image works in a program that imago runs (imago run --image <file> <entry.ts>); this copy was loaded outside one';
 
 /**
- * Saves the running program's state to its image file (`imago run --image <file>`), at the next safe
- * point. Resolves with what was written; rejects when the program runs without `--image` or the file
- * cannot be written (the previous image is then left whole).
+ * Saves the running program's state to its image file (`imago run --image <file>`), copied where it
+ * is called. Resolves with what was written; rejects when the program runs without `--image`, when it
+ * is called while the program loads or changes, or when the file cannot be written (the previous
+ * image is then left whole).
  *
  * @example
  * import { saveImage } from 'imago/image';
