@@ -71,6 +71,17 @@ async function run(args: RunArgs): Promise<void> {
     const message = `the reader of imago's ${which} went away (${(e as NodeJS.ErrnoException).code ?? e.message}); ${which === 'stdout' ? "the program's output is dropped" : "imago's own lines are dropped"} and the program keeps running`;
     session?.image.publish({ kind: 'warning', message, errors: [] });
   });
+  // Signals are taken from the start: one that comes while the program starts stops it once started (its
+  // image saved), a second one exits at once. Without this, a signal during startup killed imago outright.
+  let stop: ((signal: keyof typeof SIGNAL_NUMBERS) => void) | null = null;
+  let pending: keyof typeof SIGNAL_NUMBERS | null = null;
+  const onSignal = (signal: keyof typeof SIGNAL_NUMBERS): void => {
+    if (stop) return stop(signal);
+    if (pending) process.exit(128 + SIGNAL_NUMBERS[pending]);
+    pending = signal;
+    output.stderr(`[imago] ${signal}: stopping as soon as the program has started (again to exit now)\n`);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   session = await startSession({
     entry,
     root,
@@ -88,7 +99,7 @@ async function run(args: RunArgs): Promise<void> {
     process.exit(1);
   }
   let stopping = false;
-  const stop = (signal: keyof typeof SIGNAL_NUMBERS): void => {
+  stop = (signal: keyof typeof SIGNAL_NUMBERS): void => {
     if (stopping) process.exit(130);
     stopping = true;
     // A program with its own handler for the signal decides when to exit; imago only runs stop().
@@ -104,7 +115,7 @@ async function run(args: RunArgs): Promise<void> {
       },
     );
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  if (pending) stop(pending);
   // A program that ends by itself (nothing left to wait for, under --no-watch) is stopped and saved once.
   if (image)
     process.once('beforeExit', () => {

@@ -4,7 +4,6 @@
 // the control channel and the inspector).
 
 import type { Diagnostic } from '../compile/diagnostic.js';
-import type { EncodedState } from '../image/encode-state.js';
 import { createStoreApi } from '../store/api.js';
 import { StoreRegistry } from '../store/registry.js';
 import type { StoreCore } from '../store/store-core.js';
@@ -25,7 +24,7 @@ import { prepareChange, unreadable } from './prepare.js';
 import { RejectionMemo } from './rejection-memo.js';
 import { resolveSpecifier } from './resolve.js';
 import type { ResumeReport } from './resume.js';
-import { captureState } from './save-state.js';
+import { type Captured, SAVE_DURING_CHANGE, timedCapture } from './save-state.js';
 import { type CheckedTexts, SourceSnapshot } from './sources.js';
 import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
@@ -167,31 +166,18 @@ export class Image {
     return this.#ctx.resumed;
   }
 
-  /**
-   * Copies the program's state for an image file, at the next safe point (between changes, and between
-   * ticks): synchronous, so the program does not run while it is copied (`pausedMs`).
-   */
-  /**
-   * Copies the program's state now, where the program is (it asked: `saveImage()`). Throws while a change
-   * is being applied (the program's top-level statements are running) or before the program loaded.
-   */
-  captureNow(): { readonly state: EncodedState; readonly pausedMs: number } {
-    if (!this.#loaded || this.#ctx.transaction)
-      throw new Error(
-        'saveImage() was called while the program is being loaded or changed (by a top-level statement): call it from code that runs later, such as start(), a tick or a timer',
-      );
-    const t0 = this.#options.host.now();
-    const state = captureState(this.#ctx);
-    return { state, pausedMs: this.#options.host.now() - t0 };
+  /** Copies the program's state now, where it is (the program asked: `saveImage()`); throws while it loads or changes. */
+  captureNow(): Captured {
+    if (!this.#loaded || this.#ctx.transaction) throw new Error(SAVE_DURING_CHANGE);
+    return timedCapture(this.#ctx);
   }
 
-  captureState(): Promise<{ readonly state: EncodedState; readonly pausedMs: number }> {
+  /** Copies the program's state at the next safe point (between changes and ticks); `pausedMs` is the copy's time. */
+  captureState(): Promise<Captured> {
     const run = this.#queue.then(async () => {
       if (!this.#loaded) throw new Error('the program has not loaded yet: there is no state to save');
       if (this.#options.safePoint) await this.#options.safePoint();
-      const t0 = this.#options.host.now();
-      const state = captureState(this.#ctx);
-      return { state, pausedMs: this.#options.host.now() - t0 };
+      return timedCapture(this.#ctx);
     });
     this.#queue = run.catch(() => undefined);
     return run;

@@ -17,6 +17,7 @@ import { ChangeRejection, messageOf } from './errors.js';
 import type { LayoutReport } from './events.js';
 import { type LiveVersion, type ModuleRecord, privateKey } from './module-record.js';
 import { failure, renumber } from './resume-enums.js';
+import { isPrimitive, reaches } from './resume-graph.js';
 import { planDecodeLayouts } from './resume-layout.js';
 import type { Transaction } from './transaction.js';
 import { plural } from './words.js';
@@ -386,22 +387,4 @@ function placeholderClass(
     ctx.classes.remove(identity);
   });
   return identity;
-}
-
-const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function');
-
-/** True when `root` reaches one of `targets`. */
-function reaches(root: unknown, targets: ReadonlySet<unknown>): boolean {
-  const seen = new Set<unknown>();
-  const stack = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (targets.has(v)) return true;
-    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
-    seen.add(v);
-    if (v instanceof Map) for (const [a, b] of v) stack.push(a, b);
-    else if (v instanceof Set) for (const a of v) stack.push(a);
-    else for (const key of Reflect.ownKeys(v)) stack.push((v as Record<PropertyKey, unknown>)[key]);
-  }
-  return false;
 }

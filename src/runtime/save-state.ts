@@ -26,6 +26,22 @@ export function enumMembers(value: unknown): Record<string, string | number> {
   return out;
 }
 
+/** A copy of the program's state, and how long the program was paused for it. */
+export interface Captured {
+  readonly state: EncodedState;
+  readonly pausedMs: number;
+}
+
+export const SAVE_DURING_CHANGE =
+  'saveImage() was called while the program is being loaded or changed (by a top-level statement): call it from code that runs later, such as start(), a tick or a timer';
+
+/** `captureState`, timed. */
+export function timedCapture(ctx: ImageContext): Captured {
+  const t0 = ctx.host.now();
+  const state = captureState(ctx);
+  return { state, pausedMs: ctx.host.now() - t0 };
+}
+
 export function captureState(ctx: ImageContext): EncodedState {
   const roots: StateRoot[] = [];
   const enums: SavedEnum[] = [];
