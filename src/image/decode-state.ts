@@ -215,6 +215,13 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
       for (let i = 0; i < b.count; i++) {
         const a = objects[start + i] as unknown[];
         const n = lengths[i]!;
+        if (n > 0 && fill.peek() === Tag.Run) {
+          fill.u8();
+          const from = fill.varint();
+          if (from + n > objects.length) fail('an array refers to objects it does not have');
+          for (let j = 0; j < n; j++) a.push(objects[from + j]);
+          continue;
+        }
         for (let j = 0; j < n; j++) {
           if (fillHole(fill)) a.length = j + 1;
           else a.push(value(fill));

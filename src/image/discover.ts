@@ -169,7 +169,8 @@ export class Discovery {
         return null;
       }
       this.#kind(o, Kind.Array);
-      for (let i = 0; i < a.length; i++) stack.push(a[i]);
+      // Last first: the stack gives them back in order, so objects it alone reaches get consecutive ids.
+      for (let i = a.length - 1; i >= 0; i--) stack.push(a[i]);
       return null;
     }
     if (proto === Map.prototype) {

@@ -220,6 +220,20 @@ class Writer {
     return Column.Values;
   }
 
+  /** The id of `a[0]` when `a` holds, in order, objects with consecutive ids (one bucket's run), else null. */
+  #run(a: readonly unknown[]): number | null {
+    const first = a[0];
+    if (a.length < 16 || typeof first !== 'object' || first === null) return null;
+    const n = this.d.ids.get(first);
+    if (n === undefined) return null;
+    const bucket = this.d.bucketOf[n]!;
+    const pos = this.d.posOf[n]!;
+    const objects = bucket.objects;
+    if (pos + a.length > objects.length) return null;
+    for (let i = 1; i < a.length; i++) if (objects[pos + i] !== a[i]) return null;
+    return bucket.start + pos;
+  }
+
   #object(kind: Kind, o: object, stores: SavedStore[]): void {
     const s = this.#shell;
     const f = this.#fill;
@@ -227,6 +241,14 @@ class Writer {
       case Kind.Array: {
         const a = o as unknown[];
         s.varint(a.length);
+        // An array of objects numbered one after the other (a million instances it made, say) is their
+        // first number: no lookup per element, on either side.
+        const run = this.#run(a);
+        if (run !== null) {
+          f.u8(Tag.Run);
+          f.varint(run);
+          return;
+        }
         for (let i = 0; i < a.length; i++) {
           const v = a[i];
           if (v === undefined && !(i in a)) f.u8(Tag.Hole);

@@ -27,6 +27,8 @@ export const Tag = {
   BigInt: 8,
   Hole: 9,
   Symbol: 10,
+  /** A whole array's elements: objects with consecutive ids, from this one on. */
+  Run: 11,
 } as const;
 
 /** What a bucket of objects holds. */
