@@ -171,6 +171,95 @@ console.log('OUT ' + good + ' ' + good2.v);
     });
   });
 
+  it('renames a field between public and #private, either way', async () => {
+    const program = `import { resumed } from 'imago/image';
+class C { x = 0; y = 0; get value() { return this.x; } }
+let cs: C[] = [];
+if (!resumed()) cs = [1, 2, 3].map((v) => Object.assign(new C(), { x: v }));
+setTimeout(() => console.log('OUT ' + JSON.stringify(cs.map((c) => [c.value, Object.keys(c)]))), 0);
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      const toPrivate = program
+        .replace('class C { x = 0; y = 0; get value() { return this.x; } }', 'class C { /** @renamed x */ #x = 0; y = 0; get value() { return this.#x; } }')
+        .replace('Object.assign(new C(), { x: v })', 'new C()');
+      p.write({ 'main.ts': toPrivate });
+      const r = runImage(p);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(line(r.stdout, 'OUT')), [
+        [1, ['y']],
+        [2, ['y']],
+        [3, ['y']],
+      ]);
+      p.write({ 'main.ts': toPrivate.replace('/** @renamed x */ #x = 0;', '/** @renamed #x */ x = 0;').replace('this.#x', 'this.x') });
+      const back = runImage(p);
+      assert.equal(back.code, 0, back.stderr);
+      assert.deepEqual(JSON.parse(line(back.stdout, 'OUT')), [
+        [1, ['x', 'y']],
+        [2, ['x', 'y']],
+        [3, ['x', 'y']],
+      ]);
+    });
+  });
+
+  it('keeps the indices of a huge sparse array and leaves its other keys out, as for any array', async () => {
+    const program = `import { resumed } from 'imago/image';
+let byId: string[] = [];
+if (!resumed()) { byId[200000] = 'last'; byId[1] = 'one'; (byId as unknown as Record<string, string>)['meta'] = 'M'; (byId as unknown as Record<string, string>)['-1'] = 'neg'; byId[4294967295 as number] = 'x'; }
+console.log('OUT ' + JSON.stringify(Object.keys(byId)));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      const r = runImage(p);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(line(r.stdout, 'OUT')), ['1', '200000']);
+    });
+  });
+
+  it('never takes two different key lists for one shape', async () => {
+    const program = `import { resumed } from 'imago/image';
+let rows: object[] = [];
+if (!resumed()) rows = [{ a: 1, b: 2 }, { ['a' + String.fromCharCode(0) + 'b']: 3 }];
+console.log('OUT ' + JSON.stringify(rows));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      assert.deepEqual(JSON.parse(line(runImage(p).stdout, 'OUT')), [{ a: 1, b: 2 }, { 'a\u0000b': 3 }]);
+    });
+  });
+
+  it('takes a const that is now a primitive literal as code, even when an object was saved', async () => {
+    const program = `const LIMIT = { max: 5 };
+console.log('OUT ' + JSON.stringify(LIMIT));
+`;
+    await withProject({ 'main.ts': program }, (p) => {
+      assert.equal(runImage(p).code, 0);
+      p.write({
+        'main.ts': `const LIMIT = 10;
+console.log('OUT ' + JSON.stringify(LIMIT + 1));
+`,
+      });
+      assert.equal(line(runImage(p).stdout, 'OUT'), '11');
+    });
+  });
+
+  it('gives a signal that came while the program started to the handler the program installed', async () => {
+    const program = `process.on('SIGINT', () => { console.log('HANDLED'); process.exit(3); });
+setInterval(() => {}, 1000);
+`;
+    await withProject({ 'main.ts': program }, async (p) => {
+      const r = new CliRun(p.dir, ['run', '--image', 'app.img', 'main.ts']);
+      try {
+        await r.until('imago starting', () => r.stderr.includes('does not exist yet'), 20000);
+        const exit = await r.stop('SIGINT');
+        assert.equal(exit.code, 3, r.stderr);
+        assert.ok(r.lines.includes('HANDLED'));
+      } finally {
+        r.kill();
+      }
+    });
+  });
+
   it('takes over a lock whose pid now belongs to another program, and refuses --fresh over a file that is not an image', async () => {
     await withProject({ 'main.ts': `let n = 0;\nn++;\nconsole.log('OUT ' + n);\n` }, (p) => {
       fs.writeFileSync(p.path('app.img.lock'), '1\n');

@@ -115,7 +115,8 @@ async function run(args: RunArgs): Promise<void> {
       },
     );
   };
-  if (pending) stop(pending);
+  // As if it came now: the program's own handlers (installed while it started) get it too.
+  if (pending) process.emit(pending, pending);
   // A program that ends by itself (nothing left to wait for, under --no-watch) is stopped and saved once.
   if (image)
     process.once('beforeExit', () => {

@@ -159,11 +159,17 @@ export function skippedLines(skipped: StateDirectory['skipped']): string[] {
   return [...byBinding].map(([binding, why]) => `${binding}, because ${why.join('; ')}`);
 }
 
+/** A copy of the state, numbered in the order copies were made. */
+type Sequenced = ReturnType<Image['captureNow']> & { readonly seq: number };
+
 /** Saves an image's state to its file, one save at a time, and publishes each save as an `image` event. */
 export class ImageSaver {
   #last: Promise<unknown> = Promise.resolve();
   /** Saves asked for and not finished: an autosave is skipped while one is (they would pile up behind a slow one). */
   #pending = 0;
+  /** Copies of the state made so far, and the newest one written. */
+  #captures = 0;
+  #written: { seq: number; saved: SavedImage | null } = { seq: 0, saved: null };
   #timer: NodeJS.Timeout | null = null;
   /** What the last save reported as not saved (said again only when it changes). */
   #skipped = '';
@@ -192,11 +198,11 @@ export class ImageSaver {
   save(now = false): Promise<SavedImage> {
     this.#pending++;
     const t0 = performance.now();
-    let captured: ReturnType<Image['captureNow']> | null = null;
+    let captured: Sequenced | null = null;
     let failed: unknown = null;
     if (now) {
       try {
-        captured = this.image.captureNow();
+        captured = { ...this.image.captureNow(), seq: ++this.#captures };
       } catch (e: unknown) {
         failed = e;
       }
@@ -211,9 +217,12 @@ export class ImageSaver {
     });
   }
 
-  async #save(t0: number, captured: ReturnType<Image['captureNow']> | null): Promise<SavedImage> {
+  async #save(t0: number, captured: Sequenced | null): Promise<SavedImage> {
     try {
-      const { state, pausedMs } = captured ?? (await this.image.captureState());
+      const { state, pausedMs, seq } = captured ?? { ...(await this.image.captureState()), seq: ++this.#captures };
+      // A copy older than the one on disk (a saveImage() that came while an autosave waited for its safe
+      // point) is not written over it: the newer image answers.
+      if (seq < this.#written.seq && this.#written.saved) return this.#written.saved;
       const header: StateHeader = { entry: this.entry, savedAt: new Date().toISOString(), imago: this.#version, state: state.directory };
       const { bytes } = await writeImageFile(this.settings.file, header, state.payload);
       const ms = performance.now() - t0;
@@ -232,7 +241,9 @@ export class ImageSaver {
         skipped: said === this.#skipped ? [] : skipped,
       });
       this.#skipped = said;
-      return { file: this.settings.file, bytes, ms, pausedMs, bindings, objects: state.directory.objects, skipped: state.directory.skipped };
+      const saved = { file: this.settings.file, bytes, ms, pausedMs, bindings, objects: state.directory.objects, skipped: state.directory.skipped };
+      this.#written = { seq, saved };
+      return saved;
     } catch (e: unknown) {
       const message = e instanceof Error ? e.message : String(e);
       this.image.publish({ kind: 'image', action: 'save-failed', file: this.#shown, message });

@@ -165,7 +165,7 @@ export class Discovery {
       const a = o as unknown[];
       if (isSparse(a)) {
         this.#kind(o, Kind.Sparse);
-        for (const k of Object.keys(a)) stack.push(a[k as unknown as number]);
+        for (const i of sparseIndices(a)) stack.push(a[i]);
         return null;
       }
       this.#kind(o, Kind.Array);
@@ -301,19 +301,19 @@ export class Discovery {
     return shape;
   }
 
-  /** One string for a list of keys (symbols by a number of their own). */
+  /** One string for a list of keys, never the same for two lists (JSON: strings quoted, symbols by a number of their own). */
   #keysId(keys: readonly (string | symbol)[]): string {
-    return keys
-      .map((k) => {
+    return JSON.stringify(
+      keys.map((k) => {
         if (typeof k === 'string') return k;
         let n = this.#symbolIds.get(k);
         if (n === undefined) {
           n = this.#symbolIds.size;
           this.#symbolIds.set(k, n);
         }
-        return `\u0001${n}`;
-      })
-      .join('\u0000');
+        return n;
+      }),
+    );
   }
 
   /** Where the registrations stand: `undo` takes back everything registered after. */
@@ -328,6 +328,16 @@ export class Discovery {
     this.posOf.length = mark.count;
     for (const proto of [...this.classes.keys()].slice(mark.classes)) this.classes.delete(proto);
   }
+}
+
+/** The indices a sparse array holds (its other keys, `meta` or `-1`, are not elements: left out, as for any array). */
+export function sparseIndices(a: readonly unknown[]): number[] {
+  const out: number[] = [];
+  for (const k of Object.keys(a)) {
+    const i = Number(k);
+    if (String(i) === k && Number.isInteger(i) && i >= 0 && i < a.length) out.push(i);
+  }
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 // (state-format.ts). Synchronous: the program does not run while its state is copied.
 
 import { ByteWriter } from './bytes.js';
-import { Discovery, type EncodeRefs, pathTo } from './discover.js';
+import { Discovery, type EncodeRefs, pathTo, sparseIndices } from './discover.js';
 import {
   Column,
   Kind,
@@ -258,12 +258,12 @@ class Writer {
       }
       case Kind.Sparse: {
         const a = o as unknown[];
-        const keys = Object.keys(a);
+        const indices = sparseIndices(a);
         s.varint(a.length);
-        f.varint(keys.length);
-        for (const k of keys) {
-          f.varint(Number(k));
-          this.#value(f, a[k as unknown as number]);
+        f.varint(indices.length);
+        for (const i of indices) {
+          f.varint(i);
+          this.#value(f, a[i]);
         }
         return;
       }

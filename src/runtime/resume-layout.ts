@@ -32,6 +32,8 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
     const saved = new Set(c.fields.map((f) => f.name));
     const renames = new Map<string, string>();
     for (const f of current.fields) if (f.renamedFrom && saved.has(f.renamedFrom) && !saved.has(f.name)) renames.set(f.renamedFrom, f.name);
+    // A rename between a public field and a #private one changes the kind of key: the engine's to do.
+    if ([...renames].some(([from, to]) => from.startsWith('#') !== to.startsWith('#'))) return;
     const rank = new Map(current.fields.map((f, j) => [f.name, j]));
     const at = (name: string, j: number): number => rank.get(renames.get(name) ?? name) ?? current.fields.length + j;
     const order = c.fields.map((f, j) => ({ f, r: at(f.name, j) })).sort((a, b) => a.r - b.r);

@@ -93,7 +93,9 @@ export class Restoring {
     if (!saved || !item.names.every((n) => saved.has(n))) return 'fresh';
     if (item.names.every((n) => saved.get(n)!.text === item.text)) return 'restore';
     const names = item.names.join(', ');
-    if (item.text.startsWith('const ') && item.names.every((n) => isPrimitive(saved.get(n)!.value))) {
+    // A constant: saved as a primitive, or declared as one now (`const LIMIT = 10`).
+    const literal = /^const [\w$]+ = (?:-?[\d.][\w.+-]*|'[^'\\]*'|"[^"\\]*"|true|false|null);?$/.test(item.text.trim());
+    if (item.text.startsWith('const ') && (literal || item.names.every((n) => isPrimitive(saved.get(n)!.value)))) {
       this.#initialized.push(`${record.rel}: ${names} (a constant whose declaration changed since the save: the new value counts)`);
       return 'rerun';
     }
