@@ -76,7 +76,10 @@ async function run(args: RunArgs): Promise<void> {
   let stop: ((signal: keyof typeof SIGNAL_NUMBERS) => void) | null = null;
   let pending: keyof typeof SIGNAL_NUMBERS | null = null;
   const onSignal = (signal: keyof typeof SIGNAL_NUMBERS): void => {
-    if (stop) return stop(signal);
+    if (stop) {
+      stop(signal);
+      return;
+    }
     if (pending) process.exit(128 + SIGNAL_NUMBERS[pending]);
     pending = signal;
     output.stderr(`[imago] ${signal}: stopping as soon as the program has started (again to exit now)\n`);
