@@ -146,7 +146,7 @@ export async function writeImageFile(file: string, header: ImageHeader, payload:
 }
 
 /** Whether process `pid` is running (a signal 0 reaches it, or it exists under another user). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

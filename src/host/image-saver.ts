@@ -9,7 +9,7 @@ import type { SavedImage } from '../image/api.js';
 import { STATE_FORMAT, type StateDirectory } from '../image/state-format.js';
 import type { Image } from '../runtime/image.js';
 import type { ResumeInput } from '../runtime/resume.js';
-import { type ImageHeader, readImageFile, writeImageFile } from './image-file.js';
+import { alive, type ImageHeader, readImageFile, writeImageFile } from './image-file.js';
 
 export interface ImageFileSettings {
   /** Absolute path of the image file. */
@@ -137,15 +137,6 @@ function runsImago(pid: number): boolean {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('imago');
   } catch {
     return true;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e: unknown) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,8 +2,6 @@
 
 import { StateFormatError } from './state-format.js';
 
-const utf8 = new TextEncoder();
-
 export class ByteWriter {
   #buf = new Uint8Array(1 << 16);
   #view = new DataView(this.#buf.buffer);
@@ -26,12 +24,6 @@ export class ByteWriter {
     this.#buf[this.#at++] = v;
   }
 
-  u32(v: number): void {
-    this.#room(4);
-    this.#view.setUint32(this.#at, v, true);
-    this.#at += 4;
-  }
-
   f64(v: number): void {
     this.#room(8);
     this.#view.setFloat64(this.#at, v, true);
@@ -48,25 +40,10 @@ export class ByteWriter {
     this.#buf[this.#at++] = v;
   }
 
-  bytes(b: Uint8Array): void {
-    this.#room(b.byteLength);
-    this.#buf.set(b, this.#at);
-    this.#at += b.byteLength;
-  }
-
-  /** A length-prefixed UTF-8 string (short texts: names, flags). */
-  text(s: string): void {
-    const b = utf8.encode(s);
-    this.varint(b.byteLength);
-    this.bytes(b);
-  }
-
   result(): Uint8Array {
     return this.#buf.slice(0, this.#at);
   }
 }
-
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class ByteReader {
   readonly #buf: Uint8Array;
@@ -100,13 +77,6 @@ export class ByteReader {
     return this.#buf[this.#at++]!;
   }
 
-  u32(): number {
-    this.#need(4);
-    const v = this.#view.getUint32(this.#at, true);
-    this.#at += 4;
-    return v;
-  }
-
   f64(): number {
     this.#need(8);
     const v = this.#view.getFloat64(this.#at, true);
@@ -124,22 +94,5 @@ export class ByteReader {
       scale *= 0x80;
     }
     throw new StateFormatError(`${this.what} holds a malformed number at byte ${this.#at}`);
-  }
-
-  /** `n` bytes (a view; copy before keeping them past the payload). */
-  bytes(n: number): Uint8Array {
-    this.#need(n);
-    const b = this.#buf.subarray(this.#at, this.#at + n);
-    this.#at += n;
-    return b;
-  }
-
-  text(): string {
-    const n = this.varint();
-    try {
-      return utf8Decoder.decode(this.bytes(n));
-    } catch {
-      throw new StateFormatError(`${this.what} holds text that is not UTF-8 at byte ${this.#at - n}`);
-    }
   }
 }
