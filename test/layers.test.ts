@@ -11,7 +11,7 @@ const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const NODE_IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](node:[^'"]+|fs|path|os|vm|v8|child_process|inspector|url|util)['"]/;
 /** A module-level binding that can change: `let`/`var`, or a const holding a new mutable collection. */
 const MUTABLE = /^(?:export\s+)?(?:(?:let|var)\s|const\s+\w+(?::(?![^=]*Readonly)[^=]+)?\s*=\s*(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[\s*\]))/;
-const PURE = ['compile', 'runtime', 'store'];
+const PURE = ['compile', 'runtime', 'store', 'image'];
 
 const sources = (layer: string): Array<{ file: string; lines: string[] }> =>
   fs

@@ -5,7 +5,18 @@
 
 import type { StoreImage } from '../store/serialize.js';
 import { ByteReader } from './bytes.js';
-import { Column, Kind, type SavedKey, type SavedNamed, type SavedStore, type StateDirectory, StateFormatError, Tag, TYPED } from './state-format.js';
+import {
+  Column,
+  Kind,
+  type SavedKey,
+  type SavedNamed,
+  type SavedStore,
+  type StateDirectory,
+  StateFormatError,
+  Tag,
+  TYPED,
+  TYPED_MAKERS,
+} from './state-format.js';
 import { unpackStrings } from './strings.js';
 import { unpackTable } from './tables.js';
 
@@ -26,22 +37,6 @@ export interface DecodedState {
   /** The objects of each saved class (not its subclasses'), by class index. */
   readonly instances: object[][];
 }
-
-type TypedConstructor = new (buffer: ArrayBuffer, offset: number, length: number) => object;
-const TYPED_MAKERS: Record<(typeof TYPED)[number], TypedConstructor> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-};
 
 /** Decodes a payload `encodeState` wrote; throws StateFormatError saying what is wrong. */
 export function decodeState(directory: StateDirectory, payload: Uint8Array, refs: DecodeRefs, what: string): DecodedState {

@@ -3,7 +3,9 @@
 
 import type { FieldDecl } from '../compile/compiled-module.js';
 import type { StoreImage } from '../store/serialize.js';
-import { Kind, type SavedKey, type SavedNamed } from './state-format.js';
+import { describeValue } from './paths.js';
+import { Kind, type SavedKey, type SavedNamed, TYPED_MAKERS } from './state-format.js';
+import { isRef, isSparse, sparseIndices } from './values.js';
 
 /** A class of the program, as the encoder sees it. */
 export interface ClassView {
@@ -53,34 +55,7 @@ export interface Bucket {
 }
 
 const BOXED = new Set<object>([Number.prototype, String.prototype, Boolean.prototype, BigInt.prototype]);
-const TYPED_PROTOS = new Set<object>(
-  [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-    DataView,
-  ].map((c) => c.prototype as object),
-);
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-const isRef = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
-
-/** A short description of a value that cannot be saved: `a Socket`, `a function (a closure)`. */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'symbol') return `a symbol (${String(v.description)}; only Symbol.for() symbols can be saved)`;
-  if (typeof v === 'function') return `a function (${v.name.trim() || 'anonymous'}: a closure or method, not a top-level function of the program)`;
-  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
-  const name = proto?.constructor?.name;
-  return name ? `a${/^[AEIO]/.test(name) ? 'n' : ''} ${name}` : 'an object with an unknown prototype';
-}
+const TYPED_PROTOS = new Set<object>(Object.values(TYPED_MAKERS).map((c) => c.prototype));
 
 export class Discovery {
   readonly ids = new Map<object, number>();
@@ -328,78 +303,4 @@ export class Discovery {
     this.posOf.length = mark.count;
     for (const proto of [...this.classes.keys()].slice(mark.classes)) this.classes.delete(proto);
   }
-}
-
-/** The indices a sparse array holds (its other keys, `meta` or `-1`, are not elements: left out, as for any array). */
-export function sparseIndices(a: readonly unknown[]): number[] {
-  const out: number[] = [];
-  for (const k of Object.keys(a)) {
-    const i = Number(k);
-    if (String(i) === k && Number.isInteger(i) && i >= 0 && i < a.length) out.push(i);
-  }
-  return out;
-}
-
-/**
- * A long array with most indices missing (`byId[3_000_000_000] = x`): saved as its length and the
- * indices it has, never walked index by index. Sixty-four evenly spaced probes tell a dense array at once.
- */
-export function isSparse(a: readonly unknown[]): boolean {
-  const n = a.length;
-  if (n < 1 << 16) return false;
-  let present = 0;
-  for (let p = 0; p < 64; p++) if (Math.floor((p * (n - 1)) / 63) in a) present++;
-  return present < 32 && Object.keys(a).length < n / 2;
-}
-
-/** The path from `root` to `target` (`.players[3].socket`), for a report; '' when `target` is the root. */
-export function pathTo(root: unknown, target: unknown): string {
-  if (root === target) return '';
-  const parent = new Map<unknown, { from: unknown; step: string }>();
-  const queue: unknown[] = [root];
-  const seen = new Set<unknown>([root]);
-  const step = (from: unknown, to: unknown, label: string): boolean => {
-    if (seen.has(to)) return false;
-    seen.add(to);
-    parent.set(to, { from, step: label });
-    if (to === target) return true;
-    if (isRef(to)) queue.push(to);
-    return false;
-  };
-  const key = (k: string | symbol): string =>
-    typeof k === 'symbol' ? (k.description?.startsWith('#') ? `.${k.description}` : `[${String(k)}]`) : IDENTIFIER.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
-  for (let i = 0; i < queue.length; i++) {
-    const o = queue[i] as object;
-    if (typeof o === 'function') continue;
-    let found = false;
-    if (o instanceof Map) {
-      let n = 0;
-      for (const [k, v] of o) {
-        found ||= step(o, k, `.keys()[${n}]`) || step(o, v, `.get(${typeof k === 'string' ? JSON.stringify(k) : isRef(k) ? '<object>' : String(k)})`);
-        n++;
-      }
-    } else if (o instanceof Set) {
-      let n = 0;
-      for (const v of o) found ||= step(o, v, `.values()[${n++}]`);
-    } else if (Array.isArray(o)) {
-      if (isSparse(o)) for (const k of Object.keys(o)) found ||= step(o, o[k as unknown as number], `[${k}]`);
-      else for (let j = 0; j < o.length && !found; j++) found = step(o, o[j], `[${j}]`);
-    } else {
-      for (const k of Reflect.ownKeys(o)) {
-        const d = Object.getOwnPropertyDescriptor(o, k);
-        found = d !== undefined && 'value' in d && step(o, d.value, key(k));
-        if (found) break;
-      }
-      if (ArrayBuffer.isView(o) && !found) found = step(o, o.buffer, '.buffer');
-    }
-    if (found) break;
-  }
-  const steps: string[] = [];
-  for (let at: unknown = target; at !== root; ) {
-    const p = parent.get(at);
-    if (!p) return ' (somewhere inside)';
-    steps.unshift(p.step);
-    at = p.from;
-  }
-  return steps.join('');
 }

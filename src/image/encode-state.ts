@@ -2,7 +2,8 @@
 // (state-format.ts). Synchronous: the program does not run while its state is copied.
 
 import { ByteWriter } from './bytes.js';
-import { Discovery, type EncodeRefs, pathTo, sparseIndices } from './discover.js';
+import { Discovery, type EncodeRefs } from './discover.js';
+import { pathTo } from './paths.js';
 import {
   Column,
   Kind,
@@ -20,6 +21,7 @@ import {
 } from './state-format.js';
 import { packStrings, StringTable, wellFormed } from './strings.js';
 import { packTable } from './tables.js';
+import { sparseIndices } from './values.js';
 
 export interface StateRoot {
   readonly module: string;

@@ -64,7 +64,7 @@ export const Column = {
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
-/** The typed arrays an image can hold, by code. */
+/** The typed arrays an image can hold, by code (their names; `TYPED_MAKERS` has them by name). */
 export const TYPED = [
   'Int8Array',
   'Uint8Array',
@@ -79,6 +79,22 @@ export const TYPED = [
   'BigUint64Array',
   'DataView',
 ] as const;
+
+type TypedConstructor = (new (buffer: ArrayBuffer, offset: number, length: number) => object) & { readonly prototype: object };
+export const TYPED_MAKERS: Readonly<Record<(typeof TYPED)[number], TypedConstructor>> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+};
 
 export interface SavedClass {
   readonly module: string;

@@ -1,6 +1,7 @@
 // The wire types of what an image reports: one tagged union, written to `--events` as JSON lines.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
+import type { ResumeReport } from './resume.js';
 
 /** Where a rejected change failed. */
 export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate' | 'resume';
@@ -122,19 +123,7 @@ export type ImageEvent =
       readonly skipped: readonly string[];
     }
   | { readonly kind: 'image'; readonly action: 'save-failed'; readonly file: string; readonly message: string }
-  | {
-      readonly kind: 'image';
-      readonly action: 'resumed';
-      readonly file: string;
-      readonly restored: number;
-      readonly objects: number;
-      readonly ms: number;
-      readonly initialized: readonly string[];
-      readonly kept: readonly string[];
-      readonly dropped: readonly string[];
-      /** What the migration engine did to the saved instances and stores, per class (as in a reload). */
-      readonly layouts: readonly LayoutReport[];
-    }
+  | ({ readonly kind: 'image'; readonly action: 'resumed' } & ResumeReport)
   /** Something the user must see that belongs to no change (a throwing dispose callback, say). */
   | { readonly kind: 'warning'; readonly message: string; readonly errors: readonly Diagnostic[] }
   /** The background check of the whole program: errors outside what a change's gate checked. */
