@@ -54,8 +54,8 @@ export interface Bucket {
   start: number;
 }
 
-const BOXED = new Set<object>([Number.prototype, String.prototype, Boolean.prototype, BigInt.prototype]);
-const TYPED_PROTOS = new Set<object>(Object.values(TYPED_MAKERS).map((c) => c.prototype));
+const BOXED: ReadonlySet<object> = new Set<object>([Number.prototype, String.prototype, Boolean.prototype, BigInt.prototype]);
+const TYPED_PROTOS: ReadonlySet<object> = new Set<object>(Object.values(TYPED_MAKERS).map((c) => c.prototype));
 
 export class Discovery {
   readonly ids = new Map<object, number>();
