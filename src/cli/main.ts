@@ -45,24 +45,6 @@ async function run(args: RunArgs): Promise<void> {
       fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
     }
   }
-  let image: SessionOptions['image'];
-  if (args.image) {
-    const settings = { ...args.image, file: path.resolve(args.image.file) };
-    if (!fs.existsSync(path.dirname(settings.file))) fail(`--image: the folder of '${args.image.file}' does not exist (${path.dirname(settings.file)})`);
-    const locked = lockImageFile(settings.file, args.image.file);
-    if (locked) {
-      process.stderr.write(`imago: ${locked}\n`);
-      process.exit(1);
-    }
-    const opened = await openImageFile(settings, root, entry);
-    if ('problem' in opened) {
-      // The file is left exactly as it is: nothing is written when the resume is refused.
-      process.stderr.write(`imago: ${opened.problem}\n`);
-      process.exit(1);
-    }
-    if (opened.note) process.stderr.write(`[imago] ${opened.note}\n`);
-    image = { settings, resume: opened.resume };
-  }
   // The program sees the command line it would see under `node <entry> args...`.
   process.argv = [process.argv[0] ?? process.execPath, entry, ...args.args];
   let session: Session | null = null;
@@ -85,6 +67,24 @@ async function run(args: RunArgs): Promise<void> {
     output.stderr(`[imago] ${signal}: stopping as soon as the program has started (again to exit now)\n`);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  let image: SessionOptions['image'];
+  if (args.image) {
+    const settings = { ...args.image, file: path.resolve(args.image.file) };
+    if (!fs.existsSync(path.dirname(settings.file))) fail(`--image: the folder of '${args.image.file}' does not exist (${path.dirname(settings.file)})`);
+    const locked = lockImageFile(settings.file, args.image.file);
+    if (locked) {
+      process.stderr.write(`imago: ${locked}\n`);
+      process.exit(1);
+    }
+    const opened = await openImageFile(settings, root, entry);
+    if ('problem' in opened) {
+      // The file is left exactly as it is: nothing is written when the resume is refused.
+      process.stderr.write(`imago: ${opened.problem}\n`);
+      process.exit(1);
+    }
+    if (opened.note) process.stderr.write(`[imago] ${opened.note}\n`);
+    image = { settings, resume: opened.resume };
+  }
   session = await startSession({
     entry,
     root,
