@@ -41,6 +41,8 @@ export interface Shape {
   readonly kept: readonly (string | symbol)[];
   readonly saved: readonly SavedKey[];
   readonly hidden: readonly number[];
+  /** Objects can be matched to it by `for...in` (no hidden keys, nothing enumerable up the chain); set when first matched. */
+  forIn?: boolean;
   /** Keys (by index) of `@transient` fields: their values are not saved. */
   readonly unset: ReadonlySet<number>;
   readonly bucket: Bucket;
@@ -68,6 +70,8 @@ export class Discovery {
   /** The shape of the last object seen of each prototype, and which prototypes have no enumerable properties. */
   readonly #last = new Map<object | null, Shape>();
   readonly #plain = new Map<object | null, boolean>();
+  #lastProto: object | null | undefined = undefined;
+  #lastShape: Shape | null = null;
   /** Classes met, by stable prototype. */
   readonly classes = new Map<object, ClassView>();
 
@@ -202,7 +206,10 @@ export class Discovery {
         if (byKeys) byKeys.set(id, shape);
         else this.#shapes.set(proto, new Map([[id, shape]]));
       }
+      if (shape.forIn === undefined) shape.forIn = shape.hidden.length === 0 && this.#plainChain(proto);
       this.#last.set(proto, shape);
+      this.#lastProto = proto;
+      this.#lastShape = shape;
     }
     const { kept, unset } = shape;
     const record = o as Record<string | symbol, unknown>;
@@ -223,8 +230,11 @@ export class Discovery {
    * symbol keys are compared apart.
    */
   #sameAsLast(o: object, proto: object | null): Shape | undefined {
-    const last = this.#last.get(proto);
-    if (!last || last.hidden.length > 0 || !this.#plainChain(proto)) return undefined;
+    // Instances come in runs: the last prototype's shape is at hand without a lookup.
+    const last = proto === this.#lastProto && this.#lastShape ? this.#lastShape : this.#last.get(proto);
+    if (!last || !last.forIn) return undefined;
+    this.#lastProto = proto;
+    this.#lastShape = last;
     const { strings, symbols } = last;
     let i = 0;
     for (const key in o) {
