@@ -232,7 +232,7 @@ export class Discovery {
   #sameAsLast(o: object, proto: object | null): Shape | undefined {
     // Instances come in runs: the last prototype's shape is at hand without a lookup.
     const last = proto === this.#lastProto && this.#lastShape ? this.#lastShape : this.#last.get(proto);
-    if (!last || !last.forIn) return undefined;
+    if (!last?.forIn) return undefined;
     this.#lastProto = proto;
     this.#lastShape = last;
     const { strings, symbols } = last;
