@@ -20,7 +20,7 @@ const refs: EncodeRefs = {
   refuse: () => null,
 };
 
-function roundTrip(values: Record<string, unknown>): Record<string, unknown> {
+function roundTrip(values: Record<string, unknown>, compiled = false): Record<string, unknown> {
   const roots = Object.entries(values).map(([name, value]) => ({ module: 'm.ts', name, text: '', value }));
   const { directory, payload } = encodeState(roots, refs, []);
   const bytes = new Uint8Array(payload.reduce((n, c) => n + c.byteLength, 0));
@@ -32,7 +32,14 @@ function roundTrip(values: Record<string, unknown>): Record<string, unknown> {
   const decoded = decodeState(
     directory,
     bytes,
-    { prototype: () => Body.prototype, named: () => undefined, privateKey: (_, k) => Symbol(k), store: () => ({ columns: [] }) },
+    {
+      prototype: () => Body.prototype,
+      named: () => undefined,
+      privateKey: (_, k) => Symbol.for(k),
+      store: () => ({ columns: [] }),
+      // The makers of whole objects, as the host compiles them (tests may use Function).
+      ...(compiled ? { compile: (params: readonly string[], body: string) => new Function(...params, body) as (...args: never[]) => unknown } : {}),
+    },
     'test',
   );
   return Object.fromEntries(Object.keys(values).map((k, i) => [k, decoded.values[i]]));
@@ -62,6 +69,28 @@ describe('the state codec', () => {
     assert.ok(!(3 in out['holey']!) && out['holey']![4] === b[4], 'a hole stays a hole');
     assert.deepEqual((out['mixed'] as unknown[]).slice(20), ['text', null, 7]);
     assert.ok((out['mixed'] as unknown[]).slice(0, 20).every((o, i) => o === b[i]));
+  });
+
+  it('makes objects whole with compiled makers exactly as it fills them key by key', () => {
+    const odd: Record<string, number> = { x: 2, 'a b': 1, constructor: 3 };
+    Object.defineProperty(odd, '__proto__', { value: 5, enumerable: true, writable: true, configurable: true });
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { n: 1, s: 'two' });
+    const hidden = { v: 1, w: 'x' };
+    Object.defineProperty(hidden, 'v', { enumerable: false });
+    const bodies = Array.from({ length: 20 }, (_, i) => Object.assign(new Body(), { x: i, name: `b${i}` }));
+    const values = { odd: [odd, { ...odd }], bare, hidden, bodies };
+    const describe = (v: Record<string, unknown>): unknown => {
+      const o = v['odd'] as object[];
+      return [
+        o.map((x) => [Object.getPrototypeOf(x) === Object.prototype, Reflect.ownKeys(x), Object.values(x)]),
+        [Object.getPrototypeOf(v['bare']), { ...(v['bare'] as object) }],
+        [Object.keys(v['hidden'] as object), (v['hidden'] as { v: number }).v],
+        (v['bodies'] as Body[]).map((b) => [b instanceof Body, b.x, b.name, Object.keys(b)]),
+      ];
+    };
+    const keyByKey = describe(roundTrip(values));
+    assert.deepEqual(describe(roundTrip(values, true)), keyByKey);
+    assert.deepEqual(keyByKey, describe(values));
   });
 
   it('gives back objects of ever-different keys and shared references between bindings', () => {

@@ -4,7 +4,7 @@
 // program's stack traces like imago's own files.
 
 /** The kinds of generated code besides module versions. */
-export type GeneratedKind = 'class' | 'trampolines' | 'exports' | 'imports';
+export type GeneratedKind = 'class' | 'trampolines' | 'exports' | 'imports' | 'image';
 
 export type CompiledName =
   | { readonly kind: 'version'; readonly id: string; readonly version: number; readonly late: boolean }
@@ -25,13 +25,13 @@ export function classConstructorName(id: string, className: string): string {
   return `${id}?class=${className}`;
 }
 
-/** The name of a module's trampolines, export view accessors or import links. */
+/** The name of a module's trampolines, export view accessors or import links (or the entry's image-file decoders). */
 export function generatedName(id: string, part: Exclude<GeneratedKind, 'class'>): string {
   return `${id}?${part}`;
 }
 
 const VERSION = /^(.*)\?v(\d+)(\.late)?$/;
-const GENERATED = /^(.*)\?(class=.*|trampolines|exports|imports)$/;
+const GENERATED = /^(.*)\?(class=.*|trampolines|exports|imports|image)$/;
 
 /** What a compiled name names, or null for any other file. */
 export function parseCompiledName(filename: string): CompiledName | null {

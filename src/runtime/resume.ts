@@ -11,7 +11,7 @@ import type { SavedEnum, StateDirectory } from '../image/state-format.js';
 import { restoreStore } from '../store/serialize.js';
 import type { StoreCore } from '../store/store-core.js';
 import { type ClassIdentity, createClassIdentity } from './class-identity.js';
-import { classConstructorName } from './compiled-names.js';
+import { classConstructorName, generatedName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import type { LayoutReport } from './events.js';
@@ -302,6 +302,7 @@ export class Restoring {
             return record ? privateKey(record, key) : Symbol(key);
           },
           layout: (shape) => layouts.shapes.get(shape),
+          compile: (params, body) => ctx.host.compileFunction(body, params, generatedName(ctx.entry, 'image')),
           store: (saved, image) => {
             const identity = make(saved.class);
             if (!identity) return Object.assign(lostMarker(image.class), { columns: image.fields.map(() => [] as unknown[]) });
