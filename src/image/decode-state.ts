@@ -29,6 +29,11 @@ export interface DecodeRefs {
   store(saved: SavedStore, image: StoreImage): { readonly columns: readonly unknown[] };
   /** Compiles a function (the host's compileFunction): makers of whole objects. Without it, objects are filled key by key. */
   compile?(params: readonly string[], body: string): (...args: never[]) => unknown;
+  /**
+   * False for a shape whose objects are about to gain fields (a resume migrates them): an object made
+   * whole by a literal has no room to grow, and a million of them growing cost more than filling them.
+   */
+  whole?(shape: number): boolean;
   /** For a shape whose objects take other names or another order than saved: the keys, and the order to give them. */
   layout?(shape: number): { readonly keys: readonly SavedKey[]; readonly order: readonly number[] } | undefined;
 }
@@ -129,7 +134,8 @@ export function decodeState(directory: StateDirectory, payload: Uint8Array, refs
         });
         // Columns that hold no references (numbers, strings): the objects are made whole at once, by
         // object literals a compiled maker writes (3x faster than Object.create and a store per field).
-        const made = refs.compile && cols.every((c) => c !== null) ? makeWhole(refs, directory, b.shape!, proto, cols as ArrayLike<unknown>[], b.count) : null;
+        const whole = refs.compile && cols.every((c) => c !== null) && (refs.whole?.(b.shape!) ?? true);
+        const made = whole ? makeWhole(refs, directory, b.shape!, proto, cols as ArrayLike<unknown>[], b.count) : null;
         for (let i = 0; i < b.count; i++) {
           const o = made ? made[i]! : (Object.create(proto) as object);
           objects[id++] = o;

@@ -16,6 +16,8 @@ export interface DecodeLayouts {
   readonly shapes: ReadonlyMap<number, { readonly keys: readonly SavedKey[]; readonly order: readonly number[] }>;
   /** Renames applied, per class index. */
   readonly renamed: ReadonlyMap<number, ReadonlyArray<{ readonly from: string; readonly to: string }>>;
+  /** Whether the instances of a class gain fields on this load (its own or a parent's): decoded to grow. */
+  readonly grows: (classIndex: number) => boolean;
 }
 
 const fieldName = (k: SavedKey): string => (typeof k === 'string' ? k : k.private.slice(k.private.indexOf('#')));
@@ -61,5 +63,12 @@ export function planDecodeLayouts(dir: StateDirectory, currentOf: (classIndex: n
       shapes.set(si, { keys, order: keyOrder.map((o) => o.j) });
     }
   });
-  return { fields, shapes, renamed };
+  const grows = (i: number): boolean => {
+    const c = dir.classes[i];
+    const now = c ? currentOf(i) : undefined;
+    if (!c || !now) return false;
+    const saved = new Set(c.fields.map((f) => f.name));
+    return now.fields.some((f) => !saved.has(f.name) && !(f.renamedFrom && saved.has(f.renamedFrom))) || grows(c.parent);
+  };
+  return { fields, shapes, renamed, grows };
 }

@@ -302,6 +302,7 @@ export class Restoring {
             return record ? privateKey(record, key) : Symbol(key);
           },
           layout: (shape) => layouts.shapes.get(shape),
+          whole: (shape) => !layouts.grows(dir.shapes[shape]!.proto),
           compile: (params, body) => ctx.host.compileFunction(body, params, generatedName(ctx.entry, 'image')),
           store: (saved, image) => {
             const identity = make(saved.class);
