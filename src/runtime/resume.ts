@@ -28,7 +28,7 @@ export interface ResumeInput {
   readonly file: string;
   readonly directory: StateDirectory;
   readonly payload: Uint8Array;
-  /** `--image-drop-missing`: classes, functions and modules that are gone lose their objects instead of refusing the resume. */
+  /** `--image-drop-missing`: classes, functions, modules and bindings that are gone are dropped instead of refusing the resume. */
   readonly dropMissing: boolean;
 }
 
@@ -42,7 +42,7 @@ export interface ResumeReport {
   readonly initialized: readonly string[];
   /** Bindings whose declaration changed since the save that kept their saved values. */
   readonly kept: readonly string[];
-  /** Saved things that are gone (with --image-drop-missing), and saved bindings no longer declared. */
+  /** Saved things that are gone (with --image-drop-missing), and saved bindings marked @transient since. */
   readonly dropped: readonly string[];
   /** What the migration engine (and the decoder's renames) did to the saved instances and stores, per class. */
   readonly layouts: readonly LayoutReport[];
