@@ -10,6 +10,7 @@ import path from 'node:path';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PathAliases } from '../runtime/resolve.js';
+import { type Checked, deps, probe, symbolInfo } from './checker-queries.js';
 import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
 import { ImportGraph } from './import-graph.js';
 import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
@@ -274,6 +275,45 @@ function buildGraph(s: State, files: Iterable<string>): void {
   s.firstTexts = null;
 }
 
+/** What the queries need of the checker: its project, and how to serve one file's text for a moment. */
+function checked(s: State): Checked {
+  return {
+    project: () => s.project,
+    serve: (file, text) => {
+      if (text === null) served.delete(file);
+      else served.set(file, text);
+      s.snapshot.dispose();
+      s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: [file] } });
+      const project = s.snapshot.getProject(s.config.path);
+      if (!project) throw new Error('TypeScript lost the project');
+      s.project = project;
+    },
+    rel: rel(s.setup.root),
+  };
+}
+
+/** A REPL probe, a deps or a symbol question: answered from the program as the last check left it. */
+function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): FromChecker {
+  const s = state;
+  if (!s) return { kind: 'failed', id: m.id, message: 'the checker is not open' };
+  const t0 = performance.now();
+  try {
+    const c = checked(s);
+    switch (m.kind) {
+      case 'probe':
+        return { kind: 'probed', id: m.id, ...probe(c, m.file, m.text, m.from, m.completeAt), ms: performance.now() - t0 };
+      case 'deps':
+        return { kind: 'deps', id: m.id, ...deps(c, m.file, m.name, m.member), ms: performance.now() - t0 };
+      case 'symbol':
+        return { kind: 'symbol', id: m.id, ...symbolInfo(c, m.file, m.name), ms: performance.now() - t0 };
+    }
+  } catch (e: unknown) {
+    return { kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    served.clear();
+  }
+}
+
 process.on('message', (message: ToChecker) => {
   switch (message.kind) {
     case 'open':
@@ -293,6 +333,11 @@ process.on('message', (message: ToChecker) => {
       }
       // The import graph is only needed to scope later edits: build it after the answer is on its way.
       if (state && !state.graphReady) buildGraph(state, state.known);
+      break;
+    case 'probe':
+    case 'deps':
+    case 'symbol':
+      send(query(message));
       break;
     case 'close':
       try {

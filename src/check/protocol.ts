@@ -22,7 +22,56 @@ export type ToChecker =
    * files, and their dependents where their API changed. The texts are what the change compiles.
    */
   | { readonly kind: 'check'; readonly id: number; readonly changed: ReadonlyArray<readonly [string, string | null]>; readonly all: boolean }
+  /** Check `text` as the text of `file` (a REPL input appended to a module) and put the file back; `completeAt`: member completions there. */
+  | { readonly kind: 'probe'; readonly id: number; readonly file: string; readonly text: string; readonly from: number; readonly completeAt?: number }
+  /** The references to top-level `name` of `file` (or to its `member`). */
+  | { readonly kind: 'deps'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string }
+  /** The type of top-level `name` of `file`. */
+  | { readonly kind: 'symbol'; readonly id: number; readonly file: string; readonly name: string }
   | { readonly kind: 'close' };
+
+/** A place in a project file, with its line's text. */
+export interface SourcePlace {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly text: string;
+}
+
+export interface ProbeAnswer {
+  readonly kind: 'probed';
+  readonly id: number;
+  readonly ms: number;
+  /** False when the file is not part of the checked program (nothing was checked). */
+  readonly checked: boolean;
+  /** Errors at or after `from`, their offsets counted from it. */
+  readonly errors: ReadonlyArray<{ readonly offset: number; readonly code: string; readonly message: string }>;
+  /** Member completions at `completeAt`; null when none were asked or the checker has none to give there. */
+  readonly completions: readonly string[] | null;
+}
+
+export interface DepsAnswer {
+  readonly kind: 'deps';
+  readonly id: number;
+  readonly ms: number;
+  readonly found: boolean;
+  /** Why nothing was found. */
+  readonly message: string;
+  readonly definition: SourcePlace | null;
+  /** References grouped by file and by the declaration that contains them (`Critter.move`, `function report`, `top level`). */
+  readonly groups: ReadonlyArray<{ readonly file: string; readonly container: string; readonly references: ReadonlyArray<Omit<SourcePlace, 'file'>> }>;
+}
+
+export interface SymbolAnswer {
+  readonly kind: 'symbol';
+  readonly id: number;
+  readonly ms: number;
+  readonly found: boolean;
+  /** The type as the checker prints it: `(n: number) => number`, `Critter[]`. */
+  readonly type: string;
+  /** Length of its declaration in the source. */
+  readonly chars: number;
+}
 
 export type FromChecker =
   | {
@@ -46,4 +95,7 @@ export type FromChecker =
       /** Problems reported once and not gated (a package without type declarations). */
       readonly notices: readonly string[];
     }
+  | ProbeAnswer
+  | DepsAnswer
+  | SymbolAnswer
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

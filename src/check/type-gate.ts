@@ -24,6 +24,13 @@ type Opened = Extract<FromChecker, { kind: 'opened' }>;
 
 type Worker = ChildProcess;
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What the checker answers with, the opening aside. */
+type Answered = Exclude<FromChecker, { kind: 'opened' | 'failed' }>;
+/** The questions `query` asks, without their id. */
+export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>, 'id'>;
+type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol' };
+
 /** Starts a checker process and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
   const worker = fork(fileURLToPath(new URL('./checker-process.js', import.meta.url)), [], {
@@ -77,7 +84,7 @@ interface Answer {
 export class WorkerTypeGate implements TypeGate {
   #worker: Worker | null;
   readonly #setup: CheckerSetup;
-  readonly #pending = new Map<number, { resolve: (r: Answer) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (m: Answered) => void; reject: (e: Error) => void }>();
   readonly #files = new Set<string>();
   #next = 0;
   #closed = false;
@@ -136,13 +143,31 @@ export class WorkerTypeGate implements TypeGate {
       this.#attach((await startWorker(this.#setup)).worker);
       wholeProgram = true;
     }
+    const m = await this.#request({ kind: 'check', changed: [...texts], all: wholeProgram });
+    if (m.kind !== 'checked') throw new Error(`the checker answered a check with '${m.kind}'`);
+    return { result: { errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms }, files: m.files };
+  }
+
+  /**
+   * Asks the checker a question that changes nothing it keeps (a REPL input checked in a module's scope,
+   * references, a type), answered from the program as the last check left it.
+   */
+  async query<K extends Query['kind']>(question: Extract<Query, { kind: K }>): Promise<Extract<Answered, { kind: QueryAnswer[K] }>> {
+    if (this.#closed) throw new Error('the type checker was closed');
+    if (!this.#worker) this.#attach((await startWorker(this.#setup)).worker);
+    const expected = { probe: 'probed', deps: 'deps', symbol: 'symbol' }[question.kind];
+    const m = await this.#request(question);
+    if (m.kind !== expected) throw new Error(`the checker answered '${question.kind}' with '${m.kind}'`);
+    return m as Extract<Answered, { kind: QueryAnswer[K] }>;
+  }
+
+  #request(question: DistributiveOmit<Exclude<ToChecker, { kind: 'open' | 'close' }>, 'id'>): Promise<Answered> {
     const worker = this.#worker!;
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
-      const message: ToChecker = { kind: 'check', id, changed: [...texts], all: wholeProgram };
-      worker.send(message);
+      worker.send({ ...question, id } as ToChecker);
     });
   }
 
@@ -154,6 +179,11 @@ export class WorkerTypeGate implements TypeGate {
     worker?.kill();
     // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
     this.#failAll(new Error('the checker restarted because its configuration changed'));
+  }
+
+  /** The checker process's id (TypeScript's process is its child), null while there is none. */
+  get pid(): number | null {
+    return this.#worker?.pid ?? null;
   }
 
   knows(file: string): boolean {
@@ -204,7 +234,7 @@ export class WorkerTypeGate implements TypeGate {
       waiting.reject(new Error(m.message));
       return;
     }
-    waiting.resolve({ result: { errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms }, files: m.files });
+    waiting.resolve(m);
   }
 
   #failAll(error: Error): void {

@@ -2,6 +2,7 @@
 
 import { parseArgs as utilParseArgs } from 'node:util';
 import type { TypecheckMode } from '../runtime/type-gate.js';
+import { type ControlArgs, type ControlCommand, isControlCommand, parseControl } from './control-args.js';
 
 export interface RunArgs {
   readonly command: 'run';
@@ -14,16 +15,19 @@ export interface RunArgs {
   readonly debounceMs: number;
   readonly watch: boolean;
   readonly root: string | undefined;
+  /** `--control <path>`: the socket there; null: `--no-control`; undefined: `.imago/control.sock` under the root. */
+  readonly control: string | null | undefined;
   /** `--image FILE` and what goes with it (docs/images.md). */
   readonly image: { readonly file: string; readonly fresh: boolean; readonly dropMissing: boolean; readonly autosaveSeconds: number | undefined } | undefined;
 }
 
 export type ParsedArgs =
   | RunArgs
-  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' }
+  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' | ControlCommand }
   | { readonly command: 'image-info'; readonly file: string }
   | { readonly command: 'version' }
   | { readonly command: 'check'; readonly entry: string; readonly root: string | undefined }
+  | ControlArgs
   | { readonly command: 'error'; readonly message: string };
 
 export const MAIN_HELP = `imago: a live, image-based environment for TypeScript programs
@@ -33,6 +37,11 @@ Usage:
                                    run a program and apply every edit to it while it runs
   imago check [entry.ts]           type-check a program once, like tsc (exit 1 on errors)
   imago image info <file>          what an image file holds (imago run --image <file> saves one)
+  imago repl                       a TypeScript REPL inside the running image (its modules' scope)
+  imago describe <module>:<name>   what a function, class or binding of the running image is
+  imago deps <module>:<name>[.<member>]
+                                   what references it (from the type checker; works without an image)
+  imago status                     the running image: modules, last changes, checker, memory
   imago --help                     this help
   imago --version                  the version
 
@@ -68,6 +77,9 @@ Options:
   --debounce-ms <n>    quiet time after the last file event before the edits apply (default 3)
   --root <dir>         project root (default: nearest folder above the entry with a package.json)
   --no-watch           run without watching for edits
+  --control <path>     the control socket (default: .imago/control.sock under the root): imago repl,
+                       describe, deps and status talk to the program through it (docs/control.md)
+  --no-control         open no control socket
   --image <file>       keep the program's state in an image file: resume from it if it exists, save it
                        when the program stops (Ctrl-C, SIGTERM, its end) and when it calls saveImage()
                        from 'imago/image' (docs/images.md)
@@ -103,6 +115,8 @@ const RUN_OPTIONS = {
   autosave: { type: 'string' },
   fresh: { type: 'boolean' },
   'image-drop-missing': { type: 'boolean' },
+  control: { type: 'string' },
+  'no-control': { type: 'boolean' },
 } as const;
 
 const CHECK_OPTIONS = { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } as const;
@@ -133,7 +147,11 @@ function splitAtEntry(args: readonly string[], options: Options): { own: string[
 }
 
 /** node:util's parseArgs on imago's own options, its errors as one line that says what to do. */
-function parseOwn(command: string, own: readonly string[], options: Options): { values: Record<string, string | boolean | undefined> } | { error: string } {
+export function parseOwn(
+  command: string,
+  own: readonly string[],
+  options: Options,
+): { values: Record<string, string | boolean | undefined> } | { error: string } {
   try {
     const { values } = utilParseArgs({ args: [...own], options, strict: true, allowPositionals: false });
     return { values: values as Record<string, string | boolean | undefined> };
@@ -151,6 +169,8 @@ function parseOwn(command: string, own: readonly string[], options: Options): { 
         '--debounce-ms': 'a number',
         '--image': 'a file path',
         '--autosave': 'a number of seconds',
+        '--control': 'a socket path',
+        '--entry': 'a file path',
       };
       return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
     }
@@ -165,6 +185,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'check') return parseCheck(args);
   if (command === 'image') return parseImage(args);
+  if (isControlCommand(command)) return parseControl(command, args);
   if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
   const { own, entry, rest } = splitAtEntry(args, RUN_OPTIONS);
   const parsed = parseOwn('run', own, RUN_OPTIONS);
@@ -185,7 +206,22 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const image = imageOptions(v);
   if (typeof image === 'string') return { command: 'error', message: image };
   if (entry === undefined) return { command: 'error', message: "'imago run' needs an entry file, e.g. 'imago run src/main.ts'" };
-  return { command: 'run', entry, args: rest, events, tickMs, debounceMs, watch: v['no-watch'] !== true, root, typecheck: mode, image };
+  const control = v['control'] as string | undefined;
+  if (control === '') return { command: 'error', message: '--control needs a socket path' };
+  if (control !== undefined && v['no-control'] === true) return { command: 'error', message: '--control and --no-control contradict each other; give one' };
+  return {
+    command: 'run',
+    entry,
+    args: rest,
+    events,
+    tickMs,
+    debounceMs,
+    watch: v['no-watch'] !== true,
+    root,
+    typecheck: mode,
+    image,
+    control: v['no-control'] === true ? null : control,
+  };
 }
 
 /** `--image` and the options that need it; a string says what is wrong. */

@@ -9,19 +9,15 @@ import { guardOutput } from '../host/output-guard.js';
 import { type Session, type SessionOptions, startSession } from '../host/session.js';
 import { plural } from '../runtime/words.js';
 import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
+import { CONTROL_HELP, type ControlArgs } from './control-args.js';
+import { defaultControlPath, findRoot } from './control-client.js';
+import { depsCommand, describeCommand, parseTarget, statusCommand } from './control-commands.js';
 import { imageInfo } from './image-info.js';
+import { repl } from './repl.js';
 
 function fail(message: string): never {
   process.stderr.write(`imago: ${message}\n`);
   process.exit(2);
-}
-
-/** The nearest folder at or above `dir` holding a package.json, or `dir` itself. */
-function findRoot(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'package.json'))) return d;
-    if (path.dirname(d) === d) return dir;
-  }
 }
 
 /** Exit codes after a signal are 128 + its number, as shells report them. */
@@ -95,6 +91,7 @@ async function run(args: RunArgs): Promise<void> {
     typecheck: args.typecheck,
     stderr: output.stderr,
     ...(image ? { image } : {}),
+    control: args.control === null ? null : { path: path.resolve(args.control ?? defaultControlPath(root)), own: args.control === undefined },
   });
   const live = session;
   if (!args.watch && !live.started) {
@@ -163,10 +160,52 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   process.exit(0);
 }
 
+/** The commands that talk to a running image; their errors are one line that says what to do. */
+async function control(args: ControlArgs): Promise<number> {
+  const root = args.root ? path.resolve(args.root) : findRoot(process.cwd());
+  if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
+  const socket = path.resolve(args.control ?? defaultControlPath(root));
+  try {
+    switch (args.command) {
+      case 'repl':
+        return await repl({ socket, typecheck: args.typecheck, history: path.join(path.dirname(socket), 'repl_history') });
+      case 'status':
+        return await statusCommand(socket, args.json);
+      case 'describe':
+      case 'deps': {
+        const target = parseTarget(args.target);
+        if (typeof target === 'string') fail(target);
+        return args.command === 'describe'
+          ? await describeCommand(socket, target, { json: args.json, instances: args.instances })
+          : await depsCommand(socket, target, { json: args.json, root, entry: args.entry });
+      }
+    }
+  } catch (e: unknown) {
+    process.stderr.write(`imago: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
 const parsed = parseArgs(process.argv.slice(2));
 switch (parsed.command) {
   case 'help':
-    process.stdout.write(parsed.topic === 'run' ? RUN_HELP : parsed.topic === 'check' ? CHECK_HELP : parsed.topic === 'image' ? IMAGE_HELP : MAIN_HELP);
+    process.stdout.write(
+      parsed.topic === 'run'
+        ? RUN_HELP
+        : parsed.topic === 'check'
+          ? CHECK_HELP
+          : parsed.topic === 'image'
+            ? IMAGE_HELP
+            : parsed.topic === 'main'
+              ? MAIN_HELP
+              : CONTROL_HELP[parsed.topic],
+    );
+    break;
+  case 'repl':
+  case 'describe':
+  case 'deps':
+  case 'status':
+    process.exit(await control(parsed));
     break;
   case 'check':
     await check(parsed.entry, parsed.root);

@@ -16,6 +16,7 @@ import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
+import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
@@ -40,6 +41,8 @@ export interface SessionOptions {
   readonly watch: boolean;
   readonly typecheck: TypecheckMode;
   readonly stderr: (text: string) => void;
+  /** The control channel's socket (docs/control.md); `own`: it is in imago's `.imago` folder. Null: none. */
+  readonly control?: { readonly path: string; readonly own: boolean } | null;
   /** `--image FILE`: the image file, and what was read of it to resume from (image-saver.ts). */
   readonly image?: { readonly settings: ImageFileSettings; readonly resume: ResumeInput | undefined };
 }
@@ -87,6 +90,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     ...(options.image?.resume ? { resume: options.image.resume } : {}),
     ...(options.image ? { saveImage: () => saver!.save(true) } : {}),
   });
+  const control = options.control ? await openControl(options, image, typing, out) : null;
   const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];
   if (options.eventsFile) disposers.push(writeEvents(image, options.eventsFile, (m) => out.line(m)));
@@ -223,6 +227,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           saveFailed = true;
         });
       await saver?.dispose();
+      await control?.close();
       image.dispose();
       typing.close();
       errors.dispose();

@@ -220,6 +220,7 @@ function finish(ctx: ImageContext, ev: Evaluation, made: Instantiated, change: P
       for (const e of disposeOwner(owner, ctx.host.timers, record.hotData)) ctx.warn(`a dispose callback of ${record.rel} threw: ${messageOf(e)}`);
       record.owners.delete(it.key);
     }
+    record.history.record(record.version, version, record.classes, Date.now());
     record.version = version;
     record.versions = version.number;
     ctx.modules.set(record.id, record);

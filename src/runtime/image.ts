@@ -12,17 +12,16 @@ import { ClassRegistry } from './class-registry.js';
 import { commitChange, unloadModule } from './commit.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
+import { dynamicImport } from './dynamic-import.js';
 import { EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
-import { dynamicNamespace } from './export-view.js';
 import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
+import { type Introspection, introspection } from './introspect.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
-import { loadPlatform } from './platform.js';
 import { prepareChange, unreadable } from './prepare.js';
 import { RejectionMemo } from './rejection-memo.js';
-import { resolveSpecifier } from './resolve.js';
 import type { ResumeReport } from './resume.js';
 import { type Captured, SAVE_DURING_CHANGE, timedCapture } from './save-state.js';
 import { type CheckedTexts, SourceSnapshot } from './sources.js';
@@ -161,6 +160,11 @@ export class Image {
     return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
   }
 
+  /** What can be asked of the image now, outside a safe point (to read, not to run code: see atSafePoint). */
+  get introspection(): Introspection {
+    return introspection(this.#ctx);
+  }
+
   /** What resuming from an image file did, once the first load committed (null without one). */
   get resumed(): ResumeReport | null {
     return this.#ctx.resumed;
@@ -174,10 +178,18 @@ export class Image {
 
   /** Copies the program's state at the next safe point (between changes and ticks); `pausedMs` is the copy's time. */
   captureState(): Promise<Captured> {
+    if (!this.#loaded) return Promise.reject(new Error('the program has not loaded yet: there is no state to save'));
+    return this.atSafePoint(() => timedCapture(this.#ctx));
+  }
+
+  /**
+   * Runs `fn` at the next safe point: after the changes queued before it, between ticks, never during a
+   * change. Changes queued meanwhile wait for it, so `fn` must not return a promise it awaits for long.
+   */
+  atSafePoint<T>(fn: (image: Introspection) => T): Promise<T> {
     const run = this.#queue.then(async () => {
-      if (!this.#loaded) throw new Error('the program has not loaded yet: there is no state to save');
       if (this.#options.safePoint) await this.#options.safePoint();
-      return timedCapture(this.#ctx);
+      return fn(introspection(this.#ctx));
     });
     this.#queue = run.catch(() => undefined);
     return run;
@@ -368,33 +380,8 @@ export class Image {
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {
     const known = this.#globals.get(record);
     if (known) return known;
-    const globals = createModuleGlobals(this.#ctx, record, (specifier) => this.#dynamicImport(record, specifier));
+    const globals = createModuleGlobals(this.#ctx, record, (specifier) => dynamicImport(this.#ctx, record, specifier, (paths, o) => this.change(paths, o)));
     this.#globals.set(record, globals);
     return globals;
-  }
-
-  /** `import(x)` in project code: project files join the image (as roots); packages load through the host. */
-  async #dynamicImport(record: ModuleRecord, specifier: string): Promise<object> {
-    const res = resolveSpecifier(this.#options.host, specifier, record.id, this.#ctx.aliases);
-    if (res.kind === 'platform') return loadPlatform(this.#ctx, specifier, record.id);
-    if (res.kind === 'missing') throw new Error(`Cannot find module '${specifier}' imported from ${record.rel}`);
-    const known = this.#ctx.modules.get(res.path);
-    if (known) return dynamicNamespace(known);
-    this.#ctx.roots.add(res.path);
-    const queued = this.#ctx.importsQueued;
-    queued.set(record, (queued.get(record) ?? 0) + 1);
-    this.#ctx.awaitingImport?.(record);
-    const result = await this.change([res.path], { cause: 'import' }).finally(() => {
-      const left = (queued.get(record) ?? 1) - 1;
-      if (left > 0) queued.set(record, left);
-      else queued.delete(record);
-    });
-    const loaded = this.#ctx.modules.get(res.path);
-    if (result.kind === 'rejected' || !loaded) {
-      this.#ctx.roots.delete(res.path);
-      const first = result.kind === 'rejected' ? result.errors[0] : undefined;
-      throw new Error(`imago could not load ${specifier} from ${record.rel}${first ? `: ${first.file}:${first.line}:${first.column} ${first.message}` : ''}`);
-    }
-    return dynamicNamespace(loaded);
   }
 }

@@ -4,6 +4,7 @@
 import type { CompiledModule } from '../compile/compiled-module.js';
 import type { ClassIdentity } from './class-identity.js';
 import type { ClosureCell, LateBody, SiteEntry } from './closure-cells.js';
+import { ModuleHistory } from './history.js';
 import type { CompiledFunction } from './host.js';
 import { createLayerChain, type LayerChain } from './layer.js';
 import type { ModuleKind } from './module-kind.js';
@@ -80,6 +81,8 @@ export class ModuleRecord {
   readonly moduleOwner = new Owner('module');
   version: LiveVersion | null = null;
   versions = 0;
+  /** When its versions, functions and class layouts were applied (history.ts). */
+  readonly history = new ModuleHistory();
   /** Set once the module left the image. */
   removed = false;
   /**

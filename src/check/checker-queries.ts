@@ -1,0 +1,175 @@
+// What the checker process answers besides "does this change type-check": a REPL input checked in the
+// scope of a module (probe), completions of members, the references to a declaration (deps), and the
+// type of a top-level name (describe). All through TypeScript 7's checker, so they see through imports,
+// re-exports and type aliases, and object literals typed by a class.
+
+import type { Node, SourceFile } from 'typescript/unstable/ast';
+import { SyntaxKind } from 'typescript/unstable/ast';
+import type { Project } from 'typescript/unstable/sync';
+import { lineStarts, positionAt } from '../compile/source-text.js';
+import type { DepsAnswer, ProbeAnswer, SymbolAnswer } from './protocol.js';
+
+/** Category of an error in the TypeScript 7 API (DiagnosticCategory.Error). */
+const ERROR = 1;
+
+/** The checker's current project and how to change the text of one file in it. */
+export interface Checked {
+  readonly project: () => Project;
+  /** Serves `text` for `file` (null: the file as it was before) and moves the checker to it. */
+  readonly serve: (file: string, text: string | null) => void;
+  readonly rel: (file: string) => string;
+}
+
+type Named = Node & { readonly name?: Node & { readonly text?: string } };
+
+const nameOf = (node: Node | undefined): string | undefined => (node as Named | undefined)?.name?.text;
+
+/** Checks `text` as the text of `file`; reports errors at or after `from` (offsets from `from`), and member completions at `completeAt`. */
+export function probe(c: Checked, file: string, text: string, from: number, completeAt: number | undefined): Omit<ProbeAnswer, 'kind' | 'id' | 'ms'> {
+  const before = c.project().program.getSourceFile(file)?.text;
+  if (before === undefined) return { checked: false, errors: [], completions: null };
+  c.serve(file, text);
+  try {
+    const program = c.project().program;
+    const errors = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
+      .filter((d) => d.category === ERROR && d.fileName === file && d.pos >= from)
+      .map((d) => ({ offset: d.pos - from, code: `TS${d.code}`, message: flatten(d) }));
+    let completions: string[] | null = null;
+    if (completeAt !== undefined) {
+      try {
+        completions =
+          c
+            .project()
+            .checker.getCompletionsAtPosition(file, completeAt)
+            ?.entries.map((e) => e.name) ?? [];
+      } catch {
+        // Names in scope need auto-imports, which the API does not offer: the REPL completes those itself.
+        completions = null;
+      }
+    }
+    return { checked: true, errors, completions };
+  } finally {
+    c.serve(file, before);
+  }
+}
+
+function flatten(
+  d: { readonly text: string; readonly messageChain?: readonly { readonly text: string; readonly messageChain?: unknown }[] },
+  depth = 0,
+): string {
+  const lines = [`${'  '.repeat(depth)}${d.text}`];
+  for (const next of d.messageChain ?? []) lines.push(flatten(next as typeof d, depth + 1));
+  return lines.join('\n');
+}
+
+/** The top-level declaration of `name` in `sf` (and `member` of it), as the node of its name. */
+function declarationName(sf: SourceFile, name: string, member: string | undefined): Node | string {
+  for (const st of sf.statements) {
+    const candidates: Node[] = [];
+    if (st.kind === SyntaxKind.VariableStatement) {
+      const list = (st as unknown as { declarationList: { declarations: readonly Node[] } }).declarationList;
+      candidates.push(...list.declarations);
+    } else if (st.kind === SyntaxKind.ImportDeclaration) {
+      const clause = (st as unknown as { importClause?: Named & { namedBindings?: Named & { elements?: readonly Node[] } } }).importClause;
+      if (clause?.name) candidates.push(clause);
+      if (clause?.namedBindings?.elements) candidates.push(...clause.namedBindings.elements);
+      else if (clause?.namedBindings) candidates.push(clause.namedBindings);
+    } else candidates.push(st);
+    const found = candidates.find((d) => nameOf(d) === name);
+    if (!found) continue;
+    if (member === undefined) return (found as Named).name!;
+    const members = (found as unknown as { members?: readonly Node[] }).members ?? [];
+    const m = members.find((x) => nameOf(x) === member);
+    if (m) return (m as Named).name!;
+    const params = members.find((x) => x.kind === SyntaxKind.Constructor) as unknown as { parameters?: readonly Node[] } | undefined;
+    const p = params?.parameters?.find((x) => nameOf(x) === member);
+    if (p) return (p as Named).name!;
+    const have = members.map(nameOf).filter((x): x is string => typeof x === 'string');
+    return `${name} has no member '${member}'${have.length > 0 ? ` (it has: ${have.join(', ')})` : ''}`;
+  }
+  return `${c0(sf)} declares no top-level '${name}'`;
+}
+
+const c0 = (sf: SourceFile): string => sf.fileName;
+
+/** How a reference's place is named: `Critter.move`, `function report`, `const c`, or `top level`. */
+function container(node: Node): string {
+  for (let p: Node | undefined = node.parent; p; p = p.parent) {
+    const name = nameOf(p);
+    switch (p.kind) {
+      case SyntaxKind.MethodDeclaration:
+      case SyntaxKind.GetAccessor:
+      case SyntaxKind.SetAccessor:
+      case SyntaxKind.PropertyDeclaration:
+      case SyntaxKind.Constructor: {
+        const cls = nameOf(p.parent) ?? '(class)';
+        return `${cls}.${p.kind === SyntaxKind.Constructor ? 'constructor' : (name ?? '?')}`;
+      }
+      case SyntaxKind.FunctionDeclaration:
+        return `function ${name ?? 'default'}`;
+      case SyntaxKind.ClassDeclaration:
+        return `class ${name ?? 'default'}`;
+      case SyntaxKind.InterfaceDeclaration:
+        return `interface ${name}`;
+      case SyntaxKind.TypeAliasDeclaration:
+        return `type ${name}`;
+      case SyntaxKind.VariableDeclaration:
+        if (p.parent?.parent?.parent?.kind === SyntaxKind.SourceFile) return `${name ?? '(destructuring)'}`;
+        break;
+    }
+  }
+  return 'top level';
+}
+
+/** Every reference to top-level `name` of `file` (or its `member`), grouped by the declaration that contains it. */
+export function deps(c: Checked, file: string, name: string, member: string | undefined): Omit<DepsAnswer, 'kind' | 'id' | 'ms'> {
+  const project = c.project();
+  const sf = project.program.getSourceFile(file);
+  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, groups: [], definition: null };
+  const target = declarationName(sf, name, member);
+  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), groups: [], definition: null };
+  const texts = new Map<string, { text: string; starts: number[] }>();
+  const place = (n: Node): { file: string; line: number; column: number; text: string } => {
+    const f = n.getSourceFile();
+    let t = texts.get(f.fileName);
+    if (!t) {
+      t = { text: f.text, starts: lineStarts(f.text) };
+      texts.set(f.fileName, t);
+    }
+    const pos = positionAt(t.starts, n.getStart());
+    const lineText = t.text.slice(t.starts[pos.line - 1] ?? 0, t.starts[pos.line] ?? t.text.length).trim();
+    return { file: c.rel(f.fileName), ...pos, text: lineText };
+  };
+  const definition = place(target);
+  const groups = new Map<string, { file: string; container: string; references: Array<{ line: number; column: number; text: string }> }>();
+  const seen = new Set<string>();
+  for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {
+    for (const handle of entry.references) {
+      const node = handle.resolve();
+      if (!node) continue;
+      const at = place(node);
+      const key = `${at.file}:${at.line}:${at.column}`;
+      if (seen.has(key) || (at.file === definition.file && at.line === definition.line && at.column === definition.column)) continue;
+      seen.add(key);
+      const where = container(node);
+      const g = groups.get(`${at.file}\0${where}`) ?? { file: at.file, container: where, references: [] };
+      g.references.push({ line: at.line, column: at.column, text: at.text });
+      groups.set(`${at.file}\0${where}`, g);
+    }
+  }
+  const sorted = [...groups.values()].sort((a, b) => a.file.localeCompare(b.file) || (a.references[0]?.line ?? 0) - (b.references[0]?.line ?? 0));
+  return { found: true, message: '', groups: sorted, definition };
+}
+
+/** The type of top-level `name` of `file` as the checker prints it, and where and how long its declaration is. */
+export function symbolInfo(c: Checked, file: string, name: string): Omit<SymbolAnswer, 'kind' | 'id' | 'ms'> {
+  const project = c.project();
+  const sf = project.program.getSourceFile(file);
+  if (!sf) return { found: false, type: '', chars: 0 };
+  const target = declarationName(sf, name, undefined);
+  if (typeof target === 'string') return { found: false, type: '', chars: 0 };
+  const symbol = project.checker.getSymbolAtPosition(file, target.end - 1);
+  const type = symbol ? project.checker.getTypeOfSymbol(symbol) : undefined;
+  const decl = target.parent;
+  return { found: true, type: type ? project.checker.typeToString(type) : '', chars: decl ? decl.end - decl.getStart() : 0 };
+}

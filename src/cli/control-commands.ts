@@ -1,0 +1,123 @@
+// `imago describe`, `imago deps` and `imago status`: one request to the running image over its control
+// channel, printed (or `--json`). `deps` also works with no image running: from the files.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkerTypeGate } from '../check/type-gate.js';
+import type { Reply } from '../host/control/protocol.js';
+import { connectControl } from './control-client.js';
+import { depsText, describedText, statusText } from './control-print.js';
+
+export interface Target {
+  readonly module: string | undefined;
+  readonly name: string;
+  readonly member: string | undefined;
+}
+
+/** `world.ts:Critter.x` -> module world.ts, name Critter, member x; a bare `Critter` is the entry's. */
+export function parseTarget(text: string): Target | string {
+  const colon = text.lastIndexOf(':');
+  const module = colon > 0 ? text.slice(0, colon) : undefined;
+  const rest = colon > 0 ? text.slice(colon + 1) : text;
+  const [name, member, extra] = rest.split('.');
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name) || (member !== undefined && !/^#?[A-Za-z_$][\w$]*$/.test(member)) || extra !== undefined)
+    return `'${text}' is not <module>:<name>[.<member>], e.g. 'src/world.ts:Critter' or 'src/world.ts:Critter.x'`;
+  return { module, name, member };
+}
+
+function failed(reply: Reply): string | null {
+  return reply.kind === 'error' ? reply.message : null;
+}
+
+export async function describeCommand(socket: string, target: Target, options: { json: boolean; instances: boolean }): Promise<number> {
+  const client = await connectControl(socket);
+  try {
+    const reply = await client.request({
+      kind: 'describe',
+      name: target.name,
+      ...(target.module ? { module: target.module } : {}),
+      instances: options.instances,
+      colors: !options.json && process.stdout.isTTY === true,
+    });
+    const problem = failed(reply);
+    if (problem) throw new Error(problem);
+    process.stdout.write(options.json ? `${JSON.stringify(reply, null, 2)}\n` : `${describedText(reply as Extract<Reply, { kind: 'described' }>)}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+export async function statusCommand(socket: string, json: boolean): Promise<number> {
+  const client = await connectControl(socket);
+  try {
+    const reply = await client.request({ kind: 'status' });
+    const problem = failed(reply);
+    if (problem) throw new Error(problem);
+    process.stdout.write(json ? `${JSON.stringify(reply, null, 2)}\n` : `${statusText(reply as Extract<Reply, { kind: 'status' }>)}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** Asks the running image; with none running, a checker of the project's files (`entry`: the program to open). */
+export async function depsCommand(socket: string, target: Target, options: { json: boolean; root: string; entry: string | undefined }): Promise<number> {
+  let reply: Reply;
+  let offline = false;
+  const client = await connectControl(socket).catch((e: Error) => {
+    if (!/no imago is running/.test(e.message)) throw e;
+    return null;
+  });
+  if (client) {
+    try {
+      reply = await client.request({
+        kind: 'deps',
+        name: target.name,
+        ...(target.module ? { module: target.module } : {}),
+        ...(target.member ? { member: target.member } : {}),
+      });
+    } finally {
+      client.close();
+    }
+  } else {
+    offline = true;
+    reply = await offlineDeps(target, options.root, options.entry);
+  }
+  const problem = failed(reply);
+  if (problem) throw new Error(problem);
+  const deps = reply as Extract<Reply, { kind: 'deps' }>;
+  process.stdout.write(options.json ? `${JSON.stringify({ ...deps, offline }, null, 2)}\n` : `${depsText(deps, offline)}\n`);
+  return 0;
+}
+
+async function offlineDeps(target: Target, root: string, entry: string | undefined): Promise<Reply> {
+  if (!target.module) throw new Error("with no image running, name the module: 'imago deps <module>:<name>'");
+  const candidates = [path.resolve(target.module), path.resolve(root, target.module)];
+  const file = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  if (!file) throw new Error(`module '${target.module}' not found (looked at ${[...new Set(candidates)].join(' and ')})`);
+  const program = entry ? path.resolve(entry) : (guessEntry(root) ?? file);
+  const { gate } = await WorkerTypeGate.open({ root, entry: program });
+  try {
+    const answer = await gate.query({ kind: 'deps', file, name: target.name, ...(target.member ? { member: target.member } : {}) });
+    if (!answer.found) return { kind: 'error', id: 0, code: 'not-found', message: answer.message };
+    const { kind: _k, id: _i, ...rest } = answer;
+    const rel = path.relative(root, file);
+    return { ...rest, kind: 'deps', id: 0, target: `${rel}:${target.name}${target.member ? `.${target.member}` : ''}`, stores: [] };
+  } finally {
+    gate.close();
+  }
+}
+
+/** The program's entry as `imago check` finds it: package.json "main" (TypeScript), else the usual places. */
+export function guessEntry(root: string): string | null {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: unknown };
+    if (typeof pkg.main === 'string' && /\.(ts|tsx|mts)$/.test(pkg.main) && fs.existsSync(path.join(root, pkg.main))) return path.join(root, pkg.main);
+  } catch {
+    /* no package.json: try the usual places */
+  }
+  for (const candidate of ['src/main.ts', 'main.ts', 'src/index.ts', 'index.ts'])
+    if (fs.existsSync(path.join(root, candidate))) return path.join(root, candidate);
+  return null;
+}

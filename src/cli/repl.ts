@@ -1,0 +1,241 @@
+// `imago repl`: a terminal attached to a running image. Each input is sent to the image, which checks
+// it against the current module and runs it there at a safe point; the reply is printed. Multi-line
+// input continues while what was typed is incomplete; history is kept in .imago/repl_history.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { parseSync } from 'oxc-parser';
+import { formatDiagnostic } from '../compile/diagnostic.js';
+import type { Reply } from '../host/control/protocol.js';
+import { type ControlClient, connectControl } from './control-client.js';
+import { parseTarget } from './control-commands.js';
+import { depsText, describedText, statusText } from './control-print.js';
+
+export interface ReplOptions {
+  readonly socket: string;
+  readonly typecheck: 'gate' | 'off';
+  readonly history: string;
+}
+
+const HELP = `Type TypeScript: statements and expressions run in the scope of the current module, at the
+image's next safe point, after a type check against that module. Declarations live in this session.
+
+  .module [file]        show or change the module inputs run in (default: the entry)
+  .describe <name>      what a name of the module is (module:name for another module)
+  .deps <name[.member]> what references it, from the type checker
+  .status               the image: modules, last changes, checker, memory
+  .timeout [ms]         show or set the time an input may run (default 5000)
+  .typecheck on|off     check inputs before they run (on by default)
+  .clear                forget this session's declarations in the module
+  .break                drop the input being typed
+  .help                 this help
+  .exit                 leave (the image runs on); Ctrl-D too
+`;
+
+/** True when `text` stops short of a whole input (an unclosed brace, string, template, comment). */
+export function incomplete(text: string): boolean {
+  const r = parseSync('repl.ts', text, { sourceType: 'module', lang: 'ts' });
+  const first = r.errors[0];
+  if (!first) return false;
+  const at = first.labels[0]?.start ?? 0;
+  return at >= text.trimEnd().length - 1 || /Unterminated|end of file|Expected `[)\]}]`/i.test(first.message);
+}
+
+export async function repl(options: ReplOptions): Promise<number> {
+  const client = await connectControl(options.socket);
+  const hello = await client.request({ kind: 'hello', client: 'imago repl' });
+  if (hello.kind !== 'hello') throw new Error(hello.kind === 'error' ? hello.message : `unexpected reply ${hello.kind}`);
+  const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const out = (text: string): void => {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+  let module = path.relative(hello.root, hello.entry);
+  let timeoutMs = 5000;
+  let typecheck = options.typecheck;
+  const history = readHistory(options.history);
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: tty,
+    history,
+    historySize: 1000,
+    removeHistoryDuplicates: true,
+    completer: (line: string, done: (e: Error | null, r: [string[], string]) => void) => {
+      client.request({ kind: 'complete', code: buffer + line, module }).then(
+        (r) => done(null, r.kind === 'completions' ? [[...r.items], r.prefix] : [[], line]),
+        () => done(null, [[], line]),
+      );
+    },
+  });
+  out(`imago repl: ${hello.entry} (pid ${hello.pid}); inputs run in ${module}. .help for help, .exit to leave.`);
+  let buffer = '';
+  const prompt = (): void => {
+    rl.setPrompt(buffer ? '... ' : `${module}> `);
+    rl.prompt();
+  };
+  const say = (r: Reply): void => {
+    switch (r.kind) {
+      case 'value':
+        out(r.text);
+        break;
+      case 'rejected':
+        out(r.errors.map((d) => formatDiagnostic(d)).join('\n\n'));
+        out('(not run)');
+        break;
+      case 'thrown':
+        out(tty ? `\x1b[31m${r.text}\x1b[39m` : r.text);
+        break;
+      case 'described':
+        out(describedText(r));
+        break;
+      case 'deps':
+        out(depsText(r, false));
+        break;
+      case 'status':
+        out(statusText(r));
+        break;
+      case 'cleared':
+        out(r.names.length > 0 ? `forgot ${r.names.join(', ')}` : 'nothing to forget');
+        break;
+      case 'error':
+        out(`error: ${r.message}`);
+        break;
+      default:
+        out(JSON.stringify(r));
+    }
+  };
+  const command = async (line: string): Promise<boolean> => {
+    const [word = '', ...rest] = line.trim().split(/\s+/);
+    const arg = rest.join(' ');
+    switch (word) {
+      case '.exit':
+        return false;
+      case '.help':
+        out(HELP);
+        break;
+      case '.break':
+        buffer = '';
+        break;
+      case '.module':
+        if (!arg) out(`inputs run in ${module}`);
+        else {
+          // The image says whether it knows the module (and how it names it).
+          const r = await client.request({ kind: 'eval', code: 'undefined', module: arg, typecheck: 'off' });
+          if (r.kind === 'error') out(`error: ${r.message}`);
+          else {
+            module = 'module' in r ? r.module : arg;
+            out(`inputs run in ${module}`);
+          }
+        }
+        break;
+      case '.timeout': {
+        const ms = Number(arg);
+        if (arg && (!Number.isFinite(ms) || ms <= 0)) out(`.timeout takes a number of milliseconds, got '${arg}'`);
+        else if (arg) timeoutMs = ms;
+        out(`inputs may run ${timeoutMs} ms`);
+        break;
+      }
+      case '.typecheck':
+        if (arg === 'on' || arg === 'off') typecheck = arg === 'on' ? 'gate' : 'off';
+        else if (arg) out(`.typecheck takes on or off, got '${arg}'`);
+        out(`inputs are ${typecheck === 'gate' ? '' : 'not '}type-checked before they run`);
+        break;
+      case '.clear':
+        say(await client.request({ kind: 'clear', module }));
+        break;
+      case '.status':
+        say(await client.request({ kind: 'status' }));
+        break;
+      case '.describe':
+      case '.deps': {
+        const target = parseTarget(arg.includes(':') ? arg : `${module}:${arg}`);
+        if (typeof target === 'string') out(target);
+        else if (word === '.describe')
+          say(
+            await client.request({
+              kind: 'describe',
+              name: target.name,
+              module: target.module ?? module,
+              instances: rest.includes('--instances'),
+              colors: tty,
+            }),
+          );
+        else
+          say(await client.request({ kind: 'deps', name: target.name, module: target.module ?? module, ...(target.member ? { member: target.member } : {}) }));
+        break;
+      }
+      default:
+        out(`unknown command '${word}': .help lists them`);
+    }
+    return true;
+  };
+  return new Promise<number>((resolve) => {
+    let busy: Promise<void> = Promise.resolve();
+    let closed = false;
+    const finish = (code: number): void => {
+      if (closed) return;
+      closed = true;
+      rl.close();
+      client.close();
+      resolve(code);
+    };
+    client.onClose(() => {
+      if (closed) return;
+      out('the image went away (it stopped)');
+      finish(1);
+    });
+    rl.on('line', (line) => {
+      busy = busy.then(async () => {
+        if (!buffer && line.trim().startsWith('.') && !/^\.\d/.test(line.trim())) {
+          appendHistory(options.history, line);
+          if (!(await command(line))) return finish(0);
+          return prompt();
+        }
+        buffer += buffer ? `\n${line}` : line;
+        if (!buffer.trim()) {
+          buffer = '';
+          return prompt();
+        }
+        if (incomplete(buffer)) return prompt();
+        const code = buffer;
+        buffer = '';
+        appendHistory(options.history, code.replace(/\n/g, ' '));
+        say(await client.request({ kind: 'eval', code, module, typecheck, timeoutMs, colors: tty }));
+        prompt();
+      });
+    });
+    rl.on('SIGINT', () => {
+      if (buffer) {
+        buffer = '';
+        out('');
+        prompt();
+        return;
+      }
+      out('(Ctrl-D or .exit to leave)');
+      prompt();
+    });
+    rl.on('close', () => {
+      void busy.then(() => finish(0));
+    });
+    prompt();
+  });
+}
+
+function readHistory(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
+  } catch {
+    return [];
+  }
+}
+
+function appendHistory(file: string, line: string): void {
+  try {
+    fs.appendFileSync(file, `${line}\n`, { mode: 0o600 });
+  } catch {
+    /* no history where it cannot be written: the REPL works on */
+  }
+}
+
+export type { ControlClient };

@@ -1,0 +1,70 @@
+// Opens a session's control channel: the socket server and the service behind it. A channel that
+// cannot open is said on stderr with the reason; the program runs without it.
+
+import fs from 'node:fs';
+import { WorkerTypeGate } from '../../check/type-gate.js';
+import type { Image } from '../../runtime/image.js';
+import type { Reporter } from '../report.js';
+import type { TypeChecking } from '../type-checking.js';
+import { type ControlServer, listenControl } from './server.js';
+import { Service } from './service.js';
+
+export interface OpenedControl {
+  readonly server: ControlServer;
+  close(): Promise<void>;
+}
+
+function imagoVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function openControl(
+  options: {
+    readonly control?: { readonly path: string; readonly own: boolean } | null;
+    readonly root: string;
+    readonly entry: string;
+    readonly typecheck: string;
+  },
+  image: Image,
+  typing: TypeChecking,
+  out: Reporter,
+): Promise<OpenedControl | null> {
+  const where = options.control!;
+  let extra: Promise<WorkerTypeGate> | null = null;
+  let server: ControlServer | null = null;
+  const checker = typing.opened?.gate ?? null;
+  const service = new Service({
+    image,
+    root: options.root,
+    entry: options.entry,
+    mode: options.typecheck === 'off' || !checker ? 'off' : (options.typecheck as 'gate' | 'warn'),
+    checker,
+    openChecker: () => {
+      extra ??= WorkerTypeGate.open({ root: options.root, entry: options.entry }).then((o) => o.gate);
+      return extra;
+    },
+    version: imagoVersion(),
+    clients: () => server?.clients ?? 0,
+    checkerPids: () => [checker?.pid].filter((p): p is number => typeof p === 'number'),
+  });
+  try {
+    server = await listenControl(where.path, where.own, service);
+  } catch (e: unknown) {
+    service.dispose();
+    out.line(`the control channel is not open: ${(e as Error).message}`);
+    return null;
+  }
+  const opened = server;
+  return {
+    server: opened,
+    async close() {
+      opened.close();
+      service.dispose();
+      if (extra) (await extra.catch(() => null))?.close();
+    },
+  };
+}

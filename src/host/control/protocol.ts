@@ -1,0 +1,136 @@
+// The control channel's messages (docs/control.md): one JSON object per line each way over a Unix
+// domain socket. A request carries an `id` the reply repeats; events a client subscribed to come
+// without one. One tagged union each way, so another tool (an editor extension) can speak it.
+
+import type { DepsAnswer, SourcePlace } from '../../check/protocol.js';
+import type { Diagnostic } from '../../compile/diagnostic.js';
+import type { ImageEvent } from '../../runtime/events.js';
+import type { Described, ModuleSummary } from '../../runtime/introspect.js';
+
+/** The protocol's version, said in the `hello` reply: a client checks it before anything else. */
+export const PROTOCOL_VERSION = 1;
+/** The longest line either side accepts (1 MiB): a longer one is an error, and the connection is closed. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+export type RequestId = number | string;
+
+/** The kinds of image events a client can subscribe to. */
+export const EVENT_KINDS = ['ready', 'load', 'reload', 'error', 'warning', 'typecheck', 'image'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export type Request =
+  | { readonly id: RequestId; readonly kind: 'hello'; readonly client?: string }
+  /** Runs TypeScript in the scope of `module` (default: the entry) at the image's next safe point. */
+  | {
+      readonly id: RequestId;
+      readonly kind: 'eval';
+      readonly code: string;
+      readonly module?: string;
+      /** `off` runs the input without checking it (the image's own mode decides otherwise). */
+      readonly typecheck?: 'gate' | 'off';
+      /** Synchronous run time after which the input is stopped (default 5000). */
+      readonly timeoutMs?: number;
+      /** Colour the printed value (the client is a terminal). */
+      readonly colors?: boolean;
+    }
+  /** Completions for the end of `code` (the input typed so far) in `module`. */
+  | { readonly id: RequestId; readonly kind: 'complete'; readonly code: string; readonly module?: string }
+  /** What top-level `name` of `module` is: its kind, place, type, versions, layout. */
+  | {
+      readonly id: RequestId;
+      readonly kind: 'describe';
+      readonly name: string;
+      readonly module?: string;
+      readonly instances?: boolean;
+      readonly colors?: boolean;
+    }
+  /** What references top-level `name` of `module` (or its `member`). */
+  | { readonly id: RequestId; readonly kind: 'deps'; readonly name: string; readonly module?: string; readonly member?: string }
+  | { readonly id: RequestId; readonly kind: 'status' }
+  /** Sends the image's events of these kinds (all when omitted) from now on, as `event` messages. */
+  | { readonly id: RequestId; readonly kind: 'subscribe'; readonly events?: readonly EventKind[] }
+  | { readonly id: RequestId; readonly kind: 'unsubscribe' }
+  /** Forgets the declarations this connection's REPL session made in `module` (all modules when omitted). */
+  | { readonly id: RequestId; readonly kind: 'clear'; readonly module?: string };
+
+export type RequestKind = Request['kind'];
+
+export interface StatusReply {
+  readonly kind: 'status';
+  readonly id: RequestId;
+  readonly pid: number;
+  readonly entry: string;
+  readonly root: string;
+  readonly startedAt: number;
+  readonly uptimeMs: number;
+  readonly modules: readonly ModuleSummary[];
+  /** The last changes, newest last: applied or rejected, with timing. */
+  readonly changes: ReadonlyArray<{
+    readonly at: number;
+    readonly ok: boolean;
+    readonly files: readonly string[];
+    readonly ms: number;
+    readonly phase?: string;
+    readonly error?: string;
+  }>;
+  readonly typecheck: {
+    readonly mode: string;
+    readonly lastCheck: { readonly at: number; readonly ok: boolean; readonly errors: number; readonly ms: number } | null;
+  };
+  /** Bytes: this process's resident set and heap, and the checker processes' resident sets where the platform says. */
+  readonly memory: { readonly rss: number; readonly heapUsed: number; readonly checkers: number | null };
+  readonly clients: number;
+}
+
+export type Reply =
+  | {
+      readonly kind: 'hello';
+      readonly id: RequestId;
+      readonly protocol: number;
+      readonly imago: string;
+      readonly pid: number;
+      readonly root: string;
+      readonly entry: string;
+      readonly typecheck: string;
+    }
+  /** An input ran: its value printed like Node's REPL prints it. */
+  | { readonly kind: 'value'; readonly id: RequestId; readonly module: string; readonly text: string; readonly checkMs: number; readonly runMs: number }
+  /** An input did not run: it does not compile or type-check. */
+  | { readonly kind: 'rejected'; readonly id: RequestId; readonly module: string; readonly errors: readonly Diagnostic[] }
+  /** An input threw (or its promise rejected, or it was stopped by the timeout): the image runs on. */
+  | { readonly kind: 'thrown'; readonly id: RequestId; readonly module: string; readonly text: string; readonly timedOut: boolean }
+  | { readonly kind: 'completions'; readonly id: RequestId; readonly prefix: string; readonly items: readonly string[] }
+  | {
+      readonly kind: 'described';
+      readonly id: RequestId;
+      readonly what: Described;
+      /** The value printed (bindings and imports), the type from the checker, the declaration's length. */
+      readonly value: string | null;
+      readonly type: string | null;
+      readonly sourceChars: number | null;
+    }
+  | (Omit<DepsAnswer, 'kind' | 'id'> & {
+      readonly kind: 'deps';
+      readonly id: RequestId;
+      readonly target: string;
+      /** Handle stores laid out by the class (when an image is running). */
+      readonly stores: ReadonlyArray<{ readonly name: string; readonly rows: number }>;
+    })
+  | StatusReply
+  | { readonly kind: 'subscribed'; readonly id: RequestId; readonly events: readonly EventKind[] }
+  | { readonly kind: 'unsubscribed'; readonly id: RequestId }
+  | { readonly kind: 'cleared'; readonly id: RequestId; readonly names: readonly string[] }
+  /** A request that could not be served; `id` is null when the line could not be read at all. */
+  | { readonly kind: 'error'; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string };
+
+export type ErrorCode = 'parse' | 'too-large' | 'bad-request' | 'unknown-kind' | 'not-found' | 'not-ready' | 'unavailable' | 'internal';
+
+/** A message the image sends without being asked: an event a client subscribed to. */
+export interface EventMessage {
+  readonly kind: 'event';
+  readonly event: ImageEvent;
+}
+
+export type FromImage = Reply | EventMessage;
+
+export type { SourcePlace };

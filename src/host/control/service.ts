@@ -1,0 +1,264 @@
+// What the control channel serves: each request kind answered from the running image (at a safe point
+// where it reads live state) and its type checker. One service per session; one REPL session per client.
+
+import fs from 'node:fs';
+import util from 'node:util';
+import type { WorkerTypeGate } from '../../check/type-gate.js';
+import type { Image } from '../../runtime/image.js';
+import type { TypecheckMode } from '../../runtime/type-gate.js';
+import { Evaluator, ReplSession } from './evaluator.js';
+import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
+import type { Connection, ControlService } from './server.js';
+
+/** How many changes `status` keeps. */
+const CHANGES_KEPT = 10;
+
+export interface ServiceSetup {
+  readonly image: Image;
+  readonly root: string;
+  readonly entry: string;
+  readonly mode: TypecheckMode;
+  /** The gate's checker (null under --typecheck=off). */
+  readonly checker: WorkerTypeGate | null;
+  /** A checker for `deps` when the image has none: opened on first use, closed with the session. */
+  readonly openChecker: () => Promise<WorkerTypeGate>;
+  readonly version: string;
+  /** Open control clients. */
+  readonly clients: () => number;
+  /** Process ids of the checker processes, for their memory. */
+  readonly checkerPids: () => readonly number[];
+}
+
+/** Resident set of a process and its descendants, from /proc (null where there is none). */
+function treeRss(pid: number): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    let kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const children = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(/\s+/) : []) kb += (treeRss(Number(child)) ?? 0) / 1024;
+    }
+    return kb * 1024;
+  } catch {
+    return null;
+  }
+}
+
+export class Service implements ControlService {
+  readonly #setup: ServiceSetup;
+  readonly #evaluator: Evaluator;
+  readonly #sessions = new WeakMap<Connection, ReplSession>();
+  readonly #changes: StatusReply['changes'][number][] = [];
+  #lastCheck: StatusReply['typecheck']['lastCheck'] = null;
+  readonly #startedAt = Date.now();
+  readonly #unsubscribe: () => void;
+
+  constructor(setup: ServiceSetup) {
+    this.#setup = setup;
+    this.#evaluator = new Evaluator({ image: setup.image, entry: setup.entry, checker: setup.checker });
+    this.#unsubscribe = setup.image.subscribe((e) => {
+      if (e.kind === 'reload') {
+        const first = e.ok ? undefined : e.errors[0];
+        this.#changes.push({
+          at: Date.now(),
+          ok: e.ok,
+          files: e.files,
+          ms: e.ms,
+          ...(e.ok ? {} : { phase: e.phase }),
+          ...(first ? { error: `${first.file}:${first.line}:${first.column} ${first.message}` } : {}),
+        });
+        if (this.#changes.length > CHANGES_KEPT) this.#changes.shift();
+      }
+      if (e.kind === 'typecheck') this.#lastCheck = { at: Date.now(), ok: e.ok, errors: e.errors.length, ms: e.ms };
+    });
+  }
+
+  dispose(): void {
+    this.#evaluator.dispose();
+    this.#unsubscribe();
+  }
+
+  async handle(request: Request, connection: Connection): Promise<Reply> {
+    const { id } = request;
+    const { image } = this.#setup;
+    if (!image.loaded && request.kind !== 'hello' && request.kind !== 'status' && request.kind !== 'subscribe' && request.kind !== 'deps')
+      return { kind: 'error', id, code: 'not-ready', message: 'the program has not loaded yet (its first load was rejected or is under way): fix it and save' };
+    switch (request.kind) {
+      case 'hello':
+        return {
+          kind: 'hello',
+          id,
+          protocol: PROTOCOL_VERSION,
+          imago: this.#setup.version,
+          pid: process.pid,
+          root: this.#setup.root,
+          entry: this.#setup.entry,
+          typecheck: this.#setup.mode,
+        };
+      case 'eval':
+        return this.#evaluator.evaluate(request, this.#session(connection));
+      case 'complete':
+        return this.#complete(request, this.#session(connection));
+      case 'clear': {
+        const session = this.#session(connection);
+        const names: string[] = [];
+        for (const [file, s] of session.modules) {
+          if (request.module !== undefined) {
+            const scope = this.#evaluator.scope(request.module);
+            if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
+            if (scope.file !== file) continue;
+          }
+          names.push(...s.values.keys());
+          session.modules.delete(file);
+        }
+        return { kind: 'cleared', id, names };
+      }
+      case 'describe':
+        return this.#describe(request);
+      case 'deps':
+        return this.#deps(request);
+      case 'status':
+        return this.#status(id);
+      case 'subscribe': {
+        const kinds: readonly EventKind[] = request.events ?? EVENT_KINDS;
+        const stop = image.subscribe((event) => {
+          if ((kinds as readonly string[]).includes(event.kind)) connection.send({ kind: 'event', event });
+        });
+        this.#stopSubscription(connection);
+        this.#subscriptions.set(connection, stop);
+        connection.onClose(stop);
+        return { kind: 'subscribed', id, events: kinds };
+      }
+      case 'unsubscribe':
+        this.#stopSubscription(connection);
+        return { kind: 'unsubscribed', id };
+    }
+  }
+
+  readonly #subscriptions = new WeakMap<Connection, () => void>();
+
+  #stopSubscription(connection: Connection): void {
+    this.#subscriptions.get(connection)?.();
+    this.#subscriptions.delete(connection);
+  }
+
+  #session(connection: Connection): ReplSession {
+    let s = this.#sessions.get(connection);
+    if (!s) {
+      s = new ReplSession();
+      this.#sessions.set(connection, s);
+    }
+    return s;
+  }
+
+  async #complete(request: Extract<Request, { kind: 'complete' }>, session: ReplSession): Promise<Reply> {
+    const { id } = request;
+    const scope = this.#evaluator.scope(request.module);
+    if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
+    const prefix = /[A-Za-z_$][\w$]*$/.exec(request.code)?.[0] ?? '';
+    const before = request.code.slice(0, request.code.length - prefix.length);
+    const member = /\.\s*$/.test(before) || /\?\.\s*$/.test(before);
+    const own = session.of(scope.file);
+    let names: string[];
+    if (member) {
+      if (!this.#setup.checker) return { kind: 'completions', id, prefix, items: [] };
+      const text = `${scope.source}\n;\n${own.declarations.join('\n;\n')}\n;\n${request.code}`;
+      const answer = await this.#setup.checker.query({ kind: 'probe', file: scope.file, text, from: text.length, completeAt: text.length });
+      names = [...(answer.completions ?? [])];
+    } else {
+      names = [...scope.names.keys(), ...own.values.keys(), ...Object.getOwnPropertyNames(globalThis), ...KEYWORDS];
+    }
+    const items = [...new Set(names.filter((n) => n.startsWith(prefix) && !n.startsWith('__imago')))].sort();
+    return { kind: 'completions', id, prefix, items };
+  }
+
+  async #describe(request: Extract<Request, { kind: 'describe' }>): Promise<Reply> {
+    const { id } = request;
+    const module = request.module ?? this.#setup.entry;
+    const found = await this.#setup.image.atSafePoint((image) => {
+      const d = image.describe(module, request.name, request.instances === true);
+      if (!d.ok) return d;
+      const what = d.value;
+      const value =
+        what.kind === 'binding' || what.kind === 'import'
+          ? util.inspect(what.value, { colors: request.colors === true, depth: 1, maxArrayLength: 10, breakLength: 100 })
+          : null;
+      // The value itself does not cross the wire: only what was printed of it.
+      return { ok: true as const, what: what.kind === 'binding' || what.kind === 'import' ? { ...what, value: undefined } : what, value };
+    });
+    if (!found.ok) return { kind: 'error', id, code: 'not-found', message: found.message };
+    let type: string | null = null;
+    let sourceChars: number | null = null;
+    const scope = this.#evaluator.scope(module);
+    if (this.#setup.checker && typeof scope !== 'string') {
+      const answer = await this.#setup.checker.query({ kind: 'symbol', file: scope.file, name: request.name });
+      if (answer.found) {
+        type = found.what.kind === 'class' ? null : answer.type;
+        sourceChars = answer.chars;
+      }
+    }
+    return { kind: 'described', id, what: found.what, value: found.value, type, sourceChars };
+  }
+
+  async #deps(request: Extract<Request, { kind: 'deps' }>): Promise<Reply> {
+    const { id } = request;
+    const module = request.module ?? this.#setup.entry;
+    const target = `${module}:${request.name}${request.member ? `.${request.member}` : ''}`;
+    const scope = this.#evaluator.scope(module);
+    if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
+    const checker = this.#setup.checker ?? (await this.#setup.openChecker());
+    const answer = await checker.query({ kind: 'deps', file: scope.file, name: request.name, ...(request.member ? { member: request.member } : {}) });
+    if (!answer.found) return { kind: 'error', id, code: 'not-found', message: answer.message };
+    const stores = await this.#setup.image.atSafePoint((image) => {
+      const d = image.describe(module, request.name, false);
+      return d.ok && d.value.kind === 'class' ? d.value.stores : [];
+    });
+    const { kind: _k, id: _i, ...rest } = answer;
+    return { ...rest, kind: 'deps', id, target: `${scope.rel}:${target.slice(module.length + 1)}`, stores };
+  }
+
+  #status(id: Request['id']): Reply {
+    const memory = process.memoryUsage();
+    const pids = this.#setup.checkerPids();
+    const rss = pids.map(treeRss);
+    return {
+      kind: 'status',
+      id,
+      pid: process.pid,
+      entry: this.#setup.entry,
+      root: this.#setup.root,
+      startedAt: this.#startedAt,
+      uptimeMs: Date.now() - this.#startedAt,
+      modules: this.#setup.image.introspection.modules(),
+      changes: [...this.#changes],
+      typecheck: { mode: this.#setup.mode, lastCheck: this.#lastCheck },
+      memory: {
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        checkers: rss.length > 0 && rss.every((r) => r !== null) ? rss.reduce((a, b) => a! + b!, 0) : null,
+      },
+      clients: this.#setup.clients(),
+    };
+  }
+}
+
+const KEYWORDS = [
+  'await',
+  'const',
+  'let',
+  'function',
+  'class',
+  'new',
+  'typeof',
+  'instanceof',
+  'return',
+  'if',
+  'else',
+  'for',
+  'while',
+  'true',
+  'false',
+  'null',
+  'undefined',
+  'void',
+];

@@ -1,0 +1,82 @@
+// Reading one line of the control channel: JSON, then the shape of a request. Anything else is told
+// back as an error reply that says what was wrong; nothing a client sends reaches the image unread.
+
+import { type ErrorCode, EVENT_KINDS, type EventKind, type Request, type RequestId } from './protocol.js';
+
+export type Read =
+  | { readonly ok: true; readonly request: Request }
+  | { readonly ok: false; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string; readonly fatal: boolean };
+
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'typecheck' | 'events'>;
+
+/** Each kind's fields (required ones end in `!`). */
+const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
+  hello: { client: 'string' },
+  eval: { 'code!': 'string', module: 'string', typecheck: 'typecheck', timeoutMs: 'number', colors: 'boolean' },
+  complete: { 'code!': 'string', module: 'string' },
+  describe: { 'name!': 'string', module: 'string', instances: 'boolean', colors: 'boolean' },
+  deps: { 'name!': 'string', module: 'string', member: 'string' },
+  status: {},
+  subscribe: { events: 'events' },
+  unsubscribe: {},
+  clear: { module: 'string' },
+};
+
+function fits(value: unknown, type: Shape[string]): boolean {
+  switch (type) {
+    case 'typecheck':
+      return value === 'gate' || value === 'off';
+    case 'events':
+      return Array.isArray(value) && value.every((e) => EVENT_KINDS.includes(e as EventKind));
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value > 0;
+    default:
+      return typeof value === type;
+  }
+}
+
+const TYPE_WORDS = {
+  string: 'a string',
+  number: 'a positive number',
+  boolean: 'true or false',
+  typecheck: "'gate' or 'off'",
+  events: `a list of event kinds (${EVENT_KINDS.join(', ')})`,
+} as const;
+
+/** Reads one line; `fatal` errors (not JSON at all) close the connection. */
+export function readRequest(line: string): Read {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e: unknown) {
+    return { ok: false, id: null, code: 'parse', message: `not JSON (${(e as Error).message}): send one JSON object per line`, fatal: true };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, id: null, code: 'bad-request', message: 'a request is a JSON object with an id and a kind', fatal: false };
+  const o = value as Record<string, unknown>;
+  const id = typeof o['id'] === 'number' || typeof o['id'] === 'string' ? (o['id'] as RequestId) : null;
+  if (id === null) return { ok: false, id: null, code: 'bad-request', message: "a request needs an 'id' (a number or a string)", fatal: false };
+  const kind = o['kind'];
+  if (typeof kind !== 'string' || !Object.hasOwn(SHAPES, kind))
+    return {
+      ok: false,
+      id,
+      code: 'unknown-kind',
+      message: `unknown kind ${JSON.stringify(kind)}; the kinds are ${Object.keys(SHAPES).join(', ')}`,
+      fatal: false,
+    };
+  const shape = SHAPES[kind as Request['kind']];
+  for (const [key, type] of Object.entries(shape)) {
+    const name = key.replace(/!$/, '');
+    const v = o[name];
+    if (v === undefined) {
+      if (key.endsWith('!')) return { ok: false, id, code: 'bad-request', message: `'${kind}' needs '${name}' (${TYPE_WORDS[type]})`, fatal: false };
+      continue;
+    }
+    if (!fits(v, type)) return { ok: false, id, code: 'bad-request', message: `'${name}' of '${kind}' must be ${TYPE_WORDS[type]}`, fatal: false };
+  }
+  const known = new Set(['id', 'kind', ...Object.keys(shape).map((k) => k.replace(/!$/, ''))]);
+  const extra = Object.keys(o).find((k) => !known.has(k));
+  if (extra !== undefined) return { ok: false, id, code: 'bad-request', message: `'${kind}' has no field '${extra}'`, fatal: false };
+  return { ok: true, request: value as Request };
+}

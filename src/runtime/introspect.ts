@@ -1,0 +1,160 @@
+// What the programmer can ask a running image (the control channel's `describe`, `status` and the REPL's
+// scope): its modules and their versions, and what one top-level name of a module is now. Read-only but
+// for the REPL's scope; the host reads it at a safe point.
+
+import type { ImageContext } from './context.js';
+import type { Applied, FunctionHistory, LayoutEntry } from './history.js';
+import type { ModuleRecord } from './module-record.js';
+import { type ModuleScope, moduleScope, type ScopeKind } from './module-scope.js';
+
+export interface ModuleSummary {
+  readonly file: string;
+  readonly rel: string;
+  readonly version: number;
+  /** When its running version was applied (ms since 1970). */
+  readonly appliedAt: number | null;
+  readonly functions: number;
+  readonly classes: number;
+  readonly bindings: number;
+}
+
+interface Place {
+  readonly module: string;
+  readonly name: string;
+  readonly line: number;
+  readonly column: number;
+  readonly exported: boolean;
+}
+
+export type Described =
+  | (Place & {
+      readonly kind: 'function';
+      /** Length of its compiled JavaScript. */
+      readonly compiledChars: number;
+      /** Code keeps a stable function object for it (what escapes: callbacks, exports). */
+      readonly trampoline: boolean;
+      readonly history: FunctionHistory;
+    })
+  | (Place & {
+      readonly kind: 'class';
+      readonly layoutVersion: number;
+      readonly fields: LayoutEntry['fields'];
+      readonly layouts: readonly LayoutEntry[];
+      readonly methods: readonly string[];
+      readonly statics: readonly string[];
+      readonly stores: ReadonlyArray<{ readonly name: string; readonly rows: number }>;
+      /** Only when asked: a walk of the heap. */
+      readonly instances: { readonly count: number; readonly ms: number } | null;
+    })
+  | (Place & { readonly kind: 'binding'; readonly scope: ScopeKind; readonly transient: boolean; readonly value: unknown })
+  | (Place & { readonly kind: 'import'; readonly from: string; readonly imported: string; readonly value: unknown });
+
+export type Lookup<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/** The loaded module `path` names: absolute, project-relative, or a unique ending of one (`world`, `world.ts`). */
+export function findModule(ctx: ImageContext, path: string): Lookup<ModuleRecord> {
+  const exact = ctx.modules.get(ctx.host.paths.resolve(ctx.root, path));
+  if (exact) return { ok: true, value: exact };
+  const records = [...ctx.modules.values()];
+  const bare = path.replace(/^\.\//, '');
+  const hits = records.filter(
+    (r) => r.rel === bare || r.rel.replace(/\.[cm]?[jt]sx?$/, '') === bare || r.rel.endsWith(`/${bare}`) || r.rel.endsWith(`/${bare}.ts`),
+  );
+  if (hits.length === 1) return { ok: true, value: hits[0]! };
+  const loaded = records.map((r) => r.rel).join(', ');
+  if (hits.length > 1)
+    return { ok: false, message: `'${path}' names ${hits.length} modules (${hits.map((r) => r.rel).join(', ')}): give its path from the project root` };
+  return { ok: false, message: `no module '${path}' is loaded (loaded: ${loaded || 'none'})` };
+}
+
+export function moduleSummaries(ctx: ImageContext): ModuleSummary[] {
+  return [...ctx.modules.values()].map((r) => {
+    const compiled = r.version?.compiled;
+    return {
+      file: r.id,
+      rel: r.rel,
+      version: r.versions,
+      appliedAt: r.history.versions.at(-1)?.at ?? null,
+      functions: compiled?.functions.length ?? 0,
+      classes: compiled?.classes.size ?? 0,
+      bindings: compiled?.items.filter((i) => i.kind === 'binding').reduce((n, i) => n + i.names.length, 0) ?? 0,
+    };
+  });
+}
+
+export function scopeOf(ctx: ImageContext, path: string): Lookup<ModuleScope> {
+  const found = findModule(ctx, path);
+  if (!found.ok) return found;
+  const scope = moduleScope(found.value);
+  return scope ? { ok: true, value: scope } : { ok: false, message: `${found.value.rel} has not run yet` };
+}
+
+/** What top-level `name` of module `path` is now; `instances` walks the heap for a class's instances. */
+export function describeName(ctx: ImageContext, path: string, name: string, instances: boolean): Lookup<Described> {
+  const found = findModule(ctx, path);
+  if (!found.ok) return found;
+  const record = found.value;
+  const version = record.version;
+  const scope = moduleScope(record);
+  const kind = scope?.names.get(name)?.kind;
+  if (!version || !scope || !kind) {
+    const known = [...(scope?.names.keys() ?? [])].sort().join(', ');
+    return { ok: false, message: `${record.rel} has no top-level '${name}'${known ? ` (it has: ${known})` : ''}` };
+  }
+  const compiled = version.compiled;
+  const exported = [...compiled.exports.values()].some((e) => e.kind === 'local' && e.local === name);
+  const place = (jsOffset: number): Place => ({ module: record.rel, name, exported, ...compiled.positions.sourceOfJs(jsOffset) });
+  if (kind === 'function') {
+    const f = compiled.functions.find((x) => x.name === name)!;
+    const history = record.history.functions.get(name) ?? { count: 1, recent: [] as Applied[] };
+    return {
+      ok: true,
+      value: { kind, ...place(f.jsOffset), compiledChars: f.text.length, trampoline: Object.hasOwn(record.trampolines, name), history },
+    };
+  }
+  if (kind === 'import') {
+    const ref = compiled.imports.get(name)!;
+    const from = compiled.dependencies[ref.dep]?.specifier ?? '?';
+    return { ok: true, value: { kind, ...place(ref.jsOffset), from, imported: ref.name, value: scope.get(name) } };
+  }
+  const item = compiled.items.find((i) => i.names.includes(name))!;
+  const identity = kind === 'class' ? record.classes.get(name) : undefined;
+  if (!identity)
+    return { ok: true, value: { kind: 'binding', ...place(item.jsOffset), scope: kind, transient: compiled.transient.has(name), value: scope.get(name) } };
+  const own = (o: object): string[] => Object.getOwnPropertyNames(o).filter((k) => k !== 'constructor' && k !== 'prototype' && k !== 'length' && k !== 'name');
+  let count: { count: number; ms: number } | null = null;
+  if (instances) {
+    const t0 = ctx.host.now();
+    const found = ctx.host.findInstances?.(identity.prototype);
+    count = found ? { count: found.length, ms: ctx.host.now() - t0 } : null;
+  }
+  return {
+    ok: true,
+    value: {
+      kind: 'class',
+      ...place(compiled.classes.get(name)?.jsOffset ?? item.jsOffset),
+      layoutVersion: identity.layoutVersion,
+      fields: identity.fields.map((f) => ({ name: f.name, type: f.typeText, initializer: f.initializer })),
+      layouts: record.history.layouts.get(name) ?? [],
+      methods: own(identity.impl.prototype),
+      statics: own(identity.impl),
+      stores: ctx.stores.storesOf(identity.prototype).map((s) => ({ name: s.name, rows: s.size })),
+      instances: count,
+    },
+  };
+}
+
+/** What can be asked of an image at a safe point. */
+export interface Introspection {
+  modules(): ModuleSummary[];
+  scope(path: string): Lookup<ModuleScope>;
+  describe(path: string, name: string, instances: boolean): Lookup<Described>;
+}
+
+export function introspection(ctx: ImageContext): Introspection {
+  return {
+    modules: () => moduleSummaries(ctx),
+    scope: (path) => scopeOf(ctx, path),
+    describe: (path, name, instances) => describeName(ctx, path, name, instances),
+  };
+}
