@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CliRun } from './helpers/cli.js';
-import { RawClient, type Running, runWithControl, valueOf } from './helpers/control.js';
+import { printed, RawClient, type Running, runWithControl } from './helpers/control.js';
 import { sleep, waitFor } from './helpers/project.js';
 
 const WORLD = `export class Critter {
@@ -59,26 +59,26 @@ describe('the control channel', () => {
   });
 
   it('evaluates in the scope of the entry: its state, constants, functions and imports', async () => {
-    assert.equal(valueOf(await client.eval('LIMIT + 1')), '11');
-    assert.equal(valueOf(await client.eval('count()')), '2');
-    assert.equal(valueOf(await client.eval('critters.length === count() && critters[0] instanceof Critter')), 'true');
-    assert.match(valueOf(await client.eval('ticks')), /^\d+$/);
+    assert.equal(printed(await client.eval('LIMIT + 1')), '11');
+    assert.equal(printed(await client.eval('count()')), '2');
+    assert.equal(printed(await client.eval('critters.length === count() && critters[0] instanceof Critter')), 'true');
+    assert.match(printed(await client.eval('ticks')), /^\d+$/);
   });
 
   it('evaluates in another module by its path', async () => {
     const r = await client.eval('critters.push(new Critter()); count()', { module: 'world.ts' });
     assert.equal(r['module'], 'world.ts');
-    assert.equal(valueOf(r), '3');
-    assert.equal(valueOf(await client.eval('count()')), '3', 'the entry sees the same live array');
+    assert.equal(printed(r), '3');
+    assert.equal(printed(await client.eval('count()')), '3', 'the entry sees the same live array');
     const missing = await client.eval('1', { module: 'nope.ts' });
     assert.equal(missing.kind, 'error');
     assert.match(String(missing['message']), /no module 'nope\.ts' is loaded \(loaded: .*world\.ts/);
   });
 
   it('changes module state the program then uses', async () => {
-    const before = Number(valueOf(await client.eval('critters[0]!.x')));
-    assert.equal(valueOf(await client.eval('speed = 1000')), '1000');
-    await waitFor('the program to move critters with the new speed', async () => Number(valueOf(await client.eval('critters[0]!.x'))) > before + 1500, 10000);
+    const before = Number(printed(await client.eval('critters[0]!.x')));
+    assert.equal(printed(await client.eval('speed = 1000')), '1000');
+    await waitFor('the program to move critters with the new speed', async () => Number(printed(await client.eval('critters[0]!.x'))) > before + 1500, 10000);
     await client.eval('speed = 1');
   });
 
@@ -89,7 +89,7 @@ describe('the control channel', () => {
     assert.equal(errors[0]?.code, 'TS2322');
     assert.equal(errors[0]?.line, 2);
     assert.match(errors[0]!.frame, /> 2 \| const s: string = count\(\);/);
-    assert.equal(valueOf(await client.eval('speed')), '1', 'the assignment before the error did not run');
+    assert.equal(printed(await client.eval('speed')), '1', 'the assignment before the error did not run');
     const field = await client.eval("critters[0]!.x = 'far'");
     assert.equal(field.kind, 'rejected');
   });
@@ -99,7 +99,7 @@ describe('the control channel', () => {
     const untyped = await client.eval('count = () => 0', { typecheck: 'off' });
     assert.equal(untyped.kind, 'thrown');
     assert.match(String(untyped['text']), /'count' is imported by main\.ts/);
-    assert.equal(valueOf(await client.eval('count()')), '3');
+    assert.equal(printed(await client.eval('count()')), '3');
   });
 
   it('survives a thrown error and a rejected promise, with the stack in what was typed', async () => {
@@ -114,28 +114,28 @@ describe('the control channel', () => {
     assert.equal(floating.kind, 'value');
     await sleep(100);
     assert.equal(run.cli.events().filter((e) => e.kind === 'error').length, 0, 'no unhandled rejection reached the program');
-    assert.equal(valueOf(await client.eval('f(1)')), '1', 'the declaration lives on in the session');
+    assert.equal(printed(await client.eval('f(1)')), '1', 'the declaration lives on in the session');
   });
 
   it('stops a runaway input at its timeout and the program goes on ticking', async () => {
-    const t0 = Number(valueOf(await client.eval('ticks')));
+    const t0 = Number(printed(await client.eval('ticks')));
     const r = await client.eval('while (true) {}', { timeoutMs: 300 });
     assert.equal(r.kind, 'thrown');
     assert.equal(r['timedOut'], true);
     assert.match(String(r['text']), /timed out after 300ms/);
-    await waitFor('ticks to go on', async () => Number(valueOf(await client.eval('ticks'))) > t0 + 3, 5000);
+    await waitFor('ticks to go on', async () => Number(printed(await client.eval('ticks'))) > t0 + 3, 5000);
   });
 
   it('awaits at the top level, and keeps declarations for the inputs after', async () => {
-    assert.equal(valueOf(await client.eval('const later = await new Promise<number>((r) => setTimeout(() => r(7), 20)); later * 2')), '14');
-    assert.equal(valueOf(await client.eval('later + LIMIT')), '17');
+    assert.equal(printed(await client.eval('const later = await new Promise<number>((r) => setTimeout(() => r(7), 20)); later * 2')), '14');
+    assert.equal(printed(await client.eval('later + LIMIT')), '17');
     assert.equal((await client.eval('later = 1')).kind, 'rejected', 'a const of the session is a const');
-    assert.equal(valueOf(await client.eval('class Pair { constructor(readonly a: number, readonly b: number) {} }\nnew Pair(1, 2).b')), '2');
-    assert.equal(valueOf(await client.eval('const { a } = new Pair(5, 6); a')), '5');
+    assert.equal(printed(await client.eval('class Pair { constructor(readonly a: number, readonly b: number) {} }\nnew Pair(1, 2).b')), '2');
+    assert.equal(printed(await client.eval('const { a } = new Pair(5, 6); a')), '5');
     const os = await client.eval('const os = await import("node:os"); typeof os.cpus');
-    assert.equal(valueOf(os), "'function'");
+    assert.equal(printed(os), "'function'");
     const own = await client.eval('(await import("./world.js")).critters === critters');
-    assert.equal(valueOf(own), 'true', 'a module of the image is its live exports, not a second copy');
+    assert.equal(printed(own), 'true', 'a module of the image is its live exports, not a second copy');
     const cleared = await client.ask({ kind: 'clear' });
     assert.ok((cleared['names'] as string[]).includes('later'));
     assert.equal((await client.eval('later')).kind, 'rejected');
@@ -156,7 +156,7 @@ describe('the control channel', () => {
       const r = await other.eval('mine');
       assert.equal(r.kind, 'rejected');
       const both = await Promise.all([client.eval('count()'), other.eval('count()')]);
-      assert.deepEqual(both.map(valueOf), ['3', '3']);
+      assert.deepEqual(both.map(printed), ['3', '3']);
       const status = await other.ask({ kind: 'status' });
       assert.equal(status['clients'], 2);
     } finally {
@@ -182,7 +182,7 @@ describe('the control channel', () => {
       const event = await waitFor('a reload event', () => watcher.received.find((m) => m.kind === 'event'), 15000);
       assert.equal((event['event'] as { kind: string; ok: boolean }).kind, 'reload');
       assert.equal((event['event'] as { ok: boolean }).ok, true);
-      assert.equal(valueOf(await client.eval('added')), '2', 'inputs see the new version');
+      assert.equal(printed(await client.eval('added')), '2', 'inputs see the new version');
     } finally {
       watcher.close();
     }
@@ -233,7 +233,7 @@ describe('the control channel', () => {
     huge.write(Buffer.alloc(2 << 20, 'a'));
     await waitFor('the oversized line to close the connection', () => huge.closed, 10000);
     assert.equal(huge.received[0]?.['code'], 'too-large');
-    assert.equal(valueOf(await client.eval('count()')), '3', 'the image answers as before');
+    assert.equal(printed(await client.eval('count()')), '3', 'the image answers as before');
     assert.equal(run.cli.exit, null);
   });
 
@@ -268,7 +268,7 @@ describe('the control socket across runs', () => {
       const c = await RawClient.connect(first.socket).catch((e: Error) => {
         throw new Error(`${e.message}; first: ${JSON.stringify(first.cli.exit)} ${first.cli.stderr}; second: ${second.stderr}`);
       });
-      assert.equal(valueOf(await c.eval('n')), '1');
+      assert.equal(printed(await c.eval('n')), '1');
       c.close();
       first.cli.kill();
       await waitFor('the first to die', () => first.cli.exit, 5000);
@@ -278,7 +278,7 @@ describe('the control socket across runs', () => {
       const third = CliRun.run(first.project.dir, ['main.ts'], []);
       await third.until('ready', () => third.events().some((e) => e.kind === 'ready'), 30000);
       const d = await RawClient.connect(first.socket);
-      assert.equal(valueOf(await d.eval('n + 1')), '2');
+      assert.equal(printed(await d.eval('n + 1')), '2');
       d.close();
       await third.stop();
       assert.ok(!fs.existsSync(first.socket), 'a stopped imago removes its socket');
@@ -292,7 +292,7 @@ describe('the control socket across runs', () => {
     try {
       assert.ok(!fs.existsSync(moved.socket));
       const c = await RawClient.connect(moved.project.path('ctl/app.sock'));
-      assert.equal(valueOf(await c.eval('n')), '5');
+      assert.equal(printed(await c.eval('n')), '5');
       c.close();
     } finally {
       await moved.stop();

@@ -93,6 +93,6 @@ export async function runWithControl(files: Record<string, string>, args: readon
 }
 
 /** The text of a `value` reply, or the whole reply as JSON when it is something else (for assertion messages). */
-export function valueOf(m: Message): string {
+export function printed(m: Message): string {
   return m.kind === 'value' ? String(m['text']) : `<${m.kind}> ${JSON.stringify(m)}`;
 }
