@@ -188,6 +188,61 @@ describe('the control channel', () => {
     }
   });
 
+  it('keeps the gate right after inputs were checked in a module that then changed', async () => {
+    assert.equal(printed(await client.eval('count()', { module: 'world.ts' })), '3');
+    const reloads = run.cli.reloads().length;
+    run.project.write({ 'world.ts': `${WORLD}export const LABEL = 'L';\n` });
+    await waitFor('the first edit', () => run.cli.reloads().length > reloads, 15000);
+    assert.equal(run.cli.reloads().at(-1)?.ok, true);
+    assert.equal(printed(await client.eval('LABEL', { module: 'world.ts' })), "'L'");
+    run.project.write({
+      'main.ts': MAIN.replace(
+        "import { Critter, critters, count } from './world.js';",
+        "import { Critter, critters, count, LABEL } from './world.js';\nexport const label = LABEL;",
+      ),
+    });
+    await waitFor('the second edit', () => run.cli.reloads().length > reloads + 1, 15000);
+    const last = run.cli.reloads().at(-1)!;
+    assert.equal(last.ok, true, JSON.stringify(last));
+    assert.equal(printed(await client.eval('label')), "'L'");
+  });
+
+  it('forgets what a failed input declared, keeps declared types, and checks each input on its own flow', async () => {
+    const threw = await client.eval('const k = (() => { throw new Error("no"); })()');
+    assert.equal(threw.kind, 'thrown');
+    assert.match(JSON.stringify((await client.eval('k')).errors), /Cannot find name 'k'/);
+    assert.match(String((await client.eval('k', { typecheck: 'off' })).text), /ReferenceError: k is not defined/);
+    assert.equal(printed(await client.eval('const k = 2; k')), '2', 'the name is free again');
+    assert.equal(printed(await client.eval('type P = { a: number };\ninterface Q { b: string }')), 'undefined');
+    assert.equal(printed(await client.eval('const p: P = { a: 1 }; const q: Q = { b: "x" }; p.a + q.b')), "'1x'");
+    await client.eval('let cur: string | null = null');
+    await client.eval('cur = "abc"');
+    assert.equal(printed(await client.eval('cur!.length')), '3');
+    assert.match(JSON.stringify((await client.eval('import.meta.url')).errors), /import\.meta is not part of a REPL input/);
+    const badTimeout = await client.eval('1', { timeoutMs: 1.5 });
+    assert.equal(badTimeout.kind, 'error');
+    assert.match(String(badTimeout['message']), /'timeoutMs' of 'eval' must be a whole number of milliseconds from 1 to 2147483647/);
+    const unknown = await client.ask({ kind: 'clear', module: 'nope.ts' });
+    assert.equal(unknown['code'], 'not-found');
+  });
+
+  it('places errors in what was typed, and lets functions typed earlier see the module as it is now', async () => {
+    const r = await client.eval('const longname = (null as any).foo');
+    assert.match(String(r['text']), /TypeError: Cannot read properties of null \(reading 'foo'\)\n {4}at REPL\d+:1:3[12]/);
+    assert.equal(printed(await client.eval('function probeExtra() { return typeof EXTRA; }', { typecheck: 'off' })), 'undefined');
+    assert.equal(printed(await client.eval('probeExtra()')), "'undefined'");
+    const reloads = run.cli.reloads().length;
+    run.project.write({
+      'world.ts': `${WORLD}export const LABEL = 'L';\n`,
+      'main.ts': MAIN.replace(
+        "import { Critter, critters, count } from './world.js';",
+        "import { Critter, critters, count, LABEL } from './world.js';\nexport const label = LABEL;\nexport const EXTRA = 5;",
+      ),
+    });
+    await waitFor('the edit', () => run.cli.reloads().length > reloads, 15000);
+    assert.equal(printed(await client.eval('probeExtra()')), "'number'");
+  });
+
   it('answers malformed, unknown and oversized messages with errors, and the image runs on (a fuzzer, 1,000 messages)', async () => {
     let seed = 42;
     const random = (n: number): number => {
@@ -284,6 +339,26 @@ describe('the control socket across runs', () => {
       assert.ok(!fs.existsSync(first.socket), 'a stopped imago removes its socket');
     } finally {
       first.project.remove();
+    }
+  });
+
+  it('refuses a --control folder other users may write to', async () => {
+    const open = await runWithControl({ 'main.ts': 'export let n = 5;\nexport function tick() {}\n' }, ['--no-control']);
+    await open.cli.stop();
+    try {
+      fs.mkdirSync(open.project.path('shared'), { mode: 0o777 });
+      fs.chmodSync(open.project.path('shared'), 0o777);
+      fs.rmSync(open.cli.eventsFile, { force: true });
+      const cli = CliRun.run(open.project.dir, ['--control', 'shared/app.sock', 'main.ts']);
+      await cli.until('ready', () => cli.events().some((e) => e.kind === 'ready'), 30000);
+      assert.match(
+        cli.stderr,
+        /the control channel is not open: .*shared is writable by other users \(mode 777\), who could replace the socket: put it in a folder only you can write to/,
+      );
+      assert.ok(!fs.existsSync(open.project.path('shared/app.sock')));
+      await cli.stop();
+    } finally {
+      open.project.remove();
     }
   });
 

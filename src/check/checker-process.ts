@@ -287,6 +287,7 @@ function checked(s: State): Checked {
       const project = s.snapshot.getProject(s.config.path);
       if (!project) throw new Error('TypeScript lost the project');
       s.project = project;
+      s.api.clearSourceFileCache();
     },
     rel: rel(s.setup.root),
   };
@@ -297,6 +298,9 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): Fr
   const s = state;
   if (!s) return { kind: 'failed', id: m.id, message: 'the checker is not open' };
   const t0 = performance.now();
+  // The client keeps the syntax trees it fetched by path, across snapshots: one fetched before a change
+  // would place references by the old text. The queries fetch fresh ones.
+  s.api.clearSourceFileCache();
   try {
     const c = checked(s);
     switch (m.kind) {

@@ -87,6 +87,12 @@ export class WorkerTypeGate implements TypeGate {
   readonly #pending = new Map<number, { resolve: (m: Answered) => void; reject: (e: Error) => void }>();
   readonly #files = new Set<string>();
   #next = 0;
+  /** A checker being started (shared by everyone who asks meanwhile). */
+  #starting: Promise<void> | null = null;
+  /** The checker was started since the last check: the next check is of the whole program. */
+  #fresh = false;
+  /** Ids of the questions that are queries (their failure is theirs alone, not the checker's). */
+  readonly #queries = new Set<number>();
   #closed = false;
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
   #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
@@ -137,12 +143,11 @@ export class WorkerTypeGate implements TypeGate {
 
   async #ask(texts: CheckedTexts, all: boolean): Promise<Answer> {
     if (this.#closed) throw new Error('the type checker was closed');
-    let wholeProgram = all;
-    if (!this.#worker) {
-      // The last checker failed: a new one reads everything fresh, so it checks the whole program.
-      this.#attach((await startWorker(this.#setup)).worker);
-      wholeProgram = true;
-    }
+    await this.#ensureWorker();
+    // A checker started since the last check (the last one failed, or restarted) reads everything
+    // fresh: its first check is of the whole program.
+    const wholeProgram = all || this.#fresh;
+    this.#fresh = false;
     const m = await this.#request({ kind: 'check', changed: [...texts], all: wholeProgram });
     if (m.kind !== 'checked') throw new Error(`the checker answered a check with '${m.kind}'`);
     return { result: { errors: m.errors, notices: m.notices, checked: m.checked, ms: m.ms }, files: m.files };
@@ -154,16 +159,38 @@ export class WorkerTypeGate implements TypeGate {
    */
   async query<K extends Query['kind']>(question: Extract<Query, { kind: K }>): Promise<Extract<Answered, { kind: QueryAnswer[K] }>> {
     if (this.#closed) throw new Error('the type checker was closed');
-    if (!this.#worker) this.#attach((await startWorker(this.#setup)).worker);
+    await this.#ensureWorker();
     const expected = { probe: 'probed', deps: 'deps', symbol: 'symbol' }[question.kind];
     const m = await this.#request(question);
     if (m.kind !== expected) throw new Error(`the checker answered '${question.kind}' with '${m.kind}'`);
     return m as Extract<Answered, { kind: QueryAnswer[K] }>;
   }
 
+  /** Starts a checker if there is none; one start at a time, whoever asks. */
+  async #ensureWorker(): Promise<void> {
+    if (this.#worker) return;
+    this.#starting ??= startWorker(this.#setup).then(
+      ({ worker }) => {
+        this.#starting = null;
+        if (this.#closed) worker.kill();
+        else {
+          this.#attach(worker);
+          this.#fresh = true;
+        }
+      },
+      (e: unknown) => {
+        this.#starting = null;
+        throw e;
+      },
+    );
+    await this.#starting;
+    if (!this.#worker) throw new Error('the type checker was closed');
+  }
+
   #request(question: DistributiveOmit<Exclude<ToChecker, { kind: 'open' | 'close' }>, 'id'>): Promise<Answered> {
     const worker = this.#worker!;
     const id = this.#next++;
+    if (question.kind !== 'check') this.#queries.add(id);
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
@@ -227,19 +254,25 @@ export class WorkerTypeGate implements TypeGate {
     this.#pending.delete(m.id);
     this.#hold();
     if (m.kind === 'failed') {
-      // Whatever broke (TypeScript's process died, a protocol error), a fresh checker is the way back.
+      waiting.reject(new Error(m.message));
+      // A query that failed fails alone: the checker answered it, and stays.
+      if (this.#queries.delete(m.id)) return;
+      // Whatever broke a check (TypeScript's process died, a protocol error), a fresh checker is the way
+      // back; what the old one was still asked will never be answered.
       const worker = this.#worker;
       this.#worker = null;
       worker?.kill();
-      waiting.reject(new Error(m.message));
+      this.#failAll(new Error(`the checker failed: ${m.message}`));
       return;
     }
+    this.#queries.delete(m.id);
     waiting.resolve(m);
   }
 
   #failAll(error: Error): void {
     for (const w of this.#pending.values()) w.reject(error);
     this.#pending.clear();
+    this.#queries.clear();
     this.#hold();
   }
 }

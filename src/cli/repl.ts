@@ -7,7 +7,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseSync } from 'oxc-parser';
 import { formatDiagnostic } from '../compile/diagnostic.js';
-import type { Reply } from '../host/control/protocol.js';
+import { PROTOCOL_VERSION, type Reply } from '../host/control/protocol.js';
 import { type ControlClient, connectControl } from './control-client.js';
 import { parseTarget } from './control-commands.js';
 import { depsText, describedText, statusText } from './control-print.js';
@@ -39,13 +39,16 @@ export function incomplete(text: string): boolean {
   const first = r.errors[0];
   if (!first) return false;
   const at = first.labels[0]?.start ?? 0;
-  return at >= text.trimEnd().length - 1 || /Unterminated|end of file|Expected `[)\]}]`/i.test(first.message);
+  // An error at the very end (a brace, a string, a template or a comment left open), not a stray closer.
+  return at >= text.trimEnd().length || /Unterminated (?:template|multi-?line comment)/i.test(first.message);
 }
 
 export async function repl(options: ReplOptions): Promise<number> {
   const client = await connectControl(options.socket);
   const hello = await client.request({ kind: 'hello', client: 'imago repl' });
   if (hello.kind !== 'hello') throw new Error(hello.kind === 'error' ? hello.message : `unexpected reply ${hello.kind}`);
+  if (hello.protocol !== PROTOCOL_VERSION)
+    throw new Error(`the image speaks control protocol ${hello.protocol}, this imago ${PROTOCOL_VERSION}: use the imago that runs it (imago ${hello.imago})`);
   const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
   const out = (text: string): void => {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -62,7 +65,7 @@ export async function repl(options: ReplOptions): Promise<number> {
     historySize: 1000,
     removeHistoryDuplicates: true,
     completer: (line: string, done: (e: Error | null, r: [string[], string]) => void) => {
-      client.request({ kind: 'complete', code: buffer + line, module }).then(
+      client.request({ kind: 'complete', code: buffer ? `${buffer}\n${line}` : line, module }).then(
         (r) => done(null, r.kind === 'completions' ? [[...r.items], r.prefix] : [[], line]),
         () => done(null, [[], line]),
       );
@@ -131,7 +134,8 @@ export async function repl(options: ReplOptions): Promise<number> {
         break;
       case '.timeout': {
         const ms = Number(arg);
-        if (arg && (!Number.isFinite(ms) || ms <= 0)) out(`.timeout takes a number of milliseconds, got '${arg}'`);
+        if (arg && (!Number.isInteger(ms) || ms < 1 || ms > 2_147_483_647))
+          out(`.timeout takes a whole number of milliseconds from 1 to 2147483647, got '${arg}'`);
         else if (arg) timeoutMs = ms;
         out(`inputs may run ${timeoutMs} ms`);
         break;
@@ -222,9 +226,12 @@ export async function repl(options: ReplOptions): Promise<number> {
   });
 }
 
+/** The last 1,000 lines of the history (the file is cut to them, so it does not grow forever). */
 function readHistory(file: string): string[] {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    if (lines.length > 2000) fs.writeFileSync(file, `${lines.slice(-1000).join('\n')}\n`, { mode: 0o600 });
+    return lines.slice(-1000).reverse();
   } catch {
     return [];
   }

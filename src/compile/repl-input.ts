@@ -39,16 +39,32 @@ interface Edit {
   readonly text: string;
 }
 
-/** `js` with `edits` (none overlapping) applied. */
-function applyEdits(js: string, edits: readonly Edit[]): string {
+/** `js` with `edits` (none overlapping) applied, and where an offset of the result was in `js`. */
+function applyEdits(js: string, edits: readonly Edit[]): { text: string; toJs: (offset: number) => number } {
   let out = '';
   let at = 0;
+  /** Copied slices: [offset in the result, offset in js, length]. */
+  const copies: Array<readonly [number, number, number]> = [];
   for (const e of [...edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
+    copies.push([out.length, at, e.start - at]);
     out += js.slice(at, e.start) + e.text;
     at = e.end;
   }
-  return out + js.slice(at);
+  copies.push([out.length, at, js.length - at]);
+  out += js.slice(at);
+  const toJs = (offset: number): number => {
+    let best = 0;
+    for (const [from, source, length] of copies) {
+      if (offset < from) break;
+      best = source + Math.min(offset - from, length);
+    }
+    return best;
+  };
+  return { text: out, toJs };
 }
+
+/** Statements that declare only types: an input with them is kept for the type check of later inputs. */
+const TYPE_DECLARATIONS: ReadonlySet<string> = new Set(['TSTypeAliasDeclaration', 'TSInterfaceDeclaration', 'TSModuleDeclaration', 'TSDeclareFunction']);
 
 export interface ReplDeclaration {
   readonly name: string;
@@ -61,6 +77,10 @@ export type ReplCompiled =
       /** A script that runs the input with the `[scope, session]` in the REPL_SLOT; its value is the input's (a promise when `isAsync`). */
       readonly script: string;
       readonly declared: readonly ReplDeclaration[];
+      /** It declares types (`type`, `interface`, `declare`): later inputs are checked with them. */
+      readonly typesDeclared: boolean;
+      /** The text of each function it declares (hoisted: they exist even when the input then throws). */
+      readonly functions: ReadonlyArray<{ readonly name: string; readonly text: string }>;
       readonly isAsync: boolean;
       /** The text that was compiled (an input like `{ a: 1 }` is read as an object, as Node's REPL does). */
       readonly source: string;
@@ -121,6 +141,26 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
   if (!t.ok) return { ok: false, errors: t.errors };
   // Imports and exports, as typed (the JavaScript has lost the imports nothing used).
   const typed = parseSync('repl.ts', source, { sourceType: 'module', lang: 'ts' }).program as unknown as AstNode;
+  let typesDeclared = false;
+  const functions: Array<{ name: string; text: string }> = [];
+  let meta: AstNode | null = null;
+  walk(typed, (node) => {
+    if (node.type === 'MetaProperty' && child(node, 'meta')?.['name'] === 'import') meta ??= node;
+    return meta === null;
+  });
+  if (meta !== null)
+    return {
+      ok: false,
+      errors: [
+        diagnosticAt(
+          file,
+          source,
+          (meta as AstNode).start,
+          `import.meta is not part of a REPL input: the module's is in its own code (describe a binding that holds it)`,
+          'IMAGO_REPL',
+        ),
+      ],
+    };
   for (const stmt of children(typed, 'body')) {
     if (stmt.type === 'ImportDeclaration' || stmt.type === 'TSImportEqualsDeclaration')
       return {
@@ -135,6 +175,9 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
           ),
         ],
       };
+    if (TYPE_DECLARATIONS.has(stmt.type) || (stmt.type === 'VariableDeclaration' && stmt['declare'] === true)) typesDeclared = true;
+    const fn = stmt.type === 'FunctionDeclaration' ? child(stmt, 'id')?.['name'] : undefined;
+    if (typeof fn === 'string') functions.push({ name: fn, text: source.slice(stmt.start, stmt.end) });
     if (stmt.type.startsWith('Export') || stmt.type === 'TSExportAssignment')
       return {
         ok: false,
@@ -168,17 +211,19 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
       case 'VariableDeclaration': {
         const kind = String(stmt['kind']);
         if (kind !== 'let' && kind !== 'const' && kind !== 'var') return refuse(stmt.start, `a '${kind}' declaration cannot live in the REPL session`);
-        const parts: string[] = [];
-        for (const d of children(stmt, 'declarations')) {
+        // `let a = 1, b;` -> `(a = 1), (b = undefined);`: the declarators' own text stays where it is.
+        const declarators = children(stmt, 'declarations');
+        edits.push({ start: stmt.start, end: declarators[0]?.start ?? stmt.end, text: '' });
+        for (const d of declarators) {
           const id = child(d, 'id');
-          const init = child(d, 'init');
           for (const name of patternNames(id)) declared.push({ name, constant: kind === 'const' });
-          if (!id) continue;
-          const target = js.slice(id.start, id.end);
-          if (init) parts.push(`(${target} = ${js.slice(init.start, init.end)})`);
-          else if (kind === 'let') parts.push(`(${target} = undefined)`);
+          if (!child(d, 'init') && kind !== 'let') {
+            edits.push({ start: d.start, end: d.end, text: 'void 0' });
+            continue;
+          }
+          edits.push({ start: d.start, end: d.start, text: '(' });
+          edits.push({ start: d.end, end: d.end, text: child(d, 'init') ? ')' : ' = undefined)' });
         }
-        edits.push({ start: stmt.start, end: stmt.end, text: `${parts.join(', ') || 'void 0'};` });
         break;
       }
       case 'FunctionDeclaration': {
@@ -201,22 +246,34 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
       case 'ExpressionStatement':
         if (last) {
           const expr = child(stmt, 'expression')!;
-          edits.push({ start: stmt.start, end: stmt.end, text: `return (${js.slice(expr.start, expr.end)});` });
+          edits.push({ start: expr.start, end: expr.start, text: 'return (' });
+          edits.push({ start: expr.end, end: expr.end, text: ')' });
         }
         break;
     }
   }
   const isAsync = topLevelAwait(program);
-  const code = applyEdits(js, edits);
+  const { text: code, toJs } = applyEdits(js, edits);
   // Everything before the input's first line stays on line 1: the input's lines keep their numbers.
   const prefix = `(function (${REPL_SCOPE}, ${REPL_SESSION}) { with (${REPL_SCOPE}) { return (${isAsync ? 'async ' : ''}function () { "use strict"; ${hoisted.join(' ')}`;
   const script = `${prefix}${code}
 }).call(undefined); } })(...globalThis[Symbol.for(${JSON.stringify(REPL_SLOT)})])`;
   const positions = new PositionMap('', [], js, t.map);
-  const starts = lineStarts(js);
+  const starts = lineStarts(code);
   const where = (line: number, column: number): SourcePosition => {
     const col = line === 1 ? column - prefix.length : column;
-    return positions.sourceOfJs((starts[line - 1] ?? js.length) + Math.max(0, col - 1));
+    return positions.sourceOfJs(toJs((starts[line - 1] ?? code.length) + Math.max(0, col - 1)));
   };
-  return { ok: true, script, declared, isAsync, source, where, prefixLength: prefix.length, suffixLine: script.split('\n').length };
+  return {
+    ok: true,
+    script,
+    declared,
+    typesDeclared,
+    functions,
+    isAsync,
+    source,
+    where,
+    prefixLength: prefix.length,
+    suffixLine: script.split('\n').length,
+  };
 }

@@ -147,6 +147,8 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
 /** What can be asked of an image at a safe point. */
 export interface Introspection {
   modules(): ModuleSummary[];
+  /** The running version of the module at absolute path `file` (null when it is not loaded). */
+  version(file: string): number | null;
   scope(path: string): Lookup<ModuleScope>;
   describe(path: string, name: string, instances: boolean): Lookup<Described>;
 }
@@ -154,6 +156,7 @@ export interface Introspection {
 export function introspection(ctx: ImageContext): Introspection {
   return {
     modules: () => moduleSummaries(ctx),
+    version: (file) => ctx.modules.get(file)?.versions ?? null,
     scope: (path) => scopeOf(ctx, path),
     describe: (path, name, instances) => describeName(ctx, path, name, instances),
   };

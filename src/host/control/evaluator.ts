@@ -1,8 +1,10 @@
 // The REPL's evaluation service: an input is compiled (compile/repl-input.ts), type-checked against the
 // module it runs in (the module's running source with the session's earlier declarations and the input
 // appended, checked by the gate's checker and put back), then run at the image's next safe point in
-// the module's scope. Synchronous code runs under node:vm's timeout, which interrupts a runaway input
-// (V8 TerminateExecution from a watchdog thread) and leaves the isolate running: the image goes on.
+// the module's scope. Synchronous code, and the printing of its value, run under node:vm's timeout,
+// which interrupts a runaway input (V8 TerminateExecution from a watchdog thread) and leaves the
+// isolate running: the image goes on. Code after an `await` runs like the program's own async code: a
+// timeout cannot stop it there (docs/control.md).
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,39 +13,24 @@ import vm from 'node:vm';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
 import type { Diagnostic } from '../../compile/diagnostic.js';
-import { compileReplInput, REPL_IMPORT, REPL_SLOT, type ReplCompiled } from '../../compile/repl-input.js';
+import { compileReplInput, REPL_SLOT, type ReplCompiled } from '../../compile/repl-input.js';
 import { codeFrame, lineStarts, positionAt } from '../../compile/source-text.js';
 import type { Image } from '../../runtime/image.js';
 import type { ModuleScope } from '../../runtime/module-scope.js';
 import { installStackMapper } from '../stack-traces.js';
 import type { Reply, Request } from './protocol.js';
+import { checkedText, dropClashes, type ModuleSession, type ReplSession, scopeProxy } from './repl-session.js';
 
-/** What one connection declared in one module: values, which are const, and the texts that declared them. */
-interface ModuleSession {
-  readonly values: Map<string, unknown>;
-  readonly constants: Set<string>;
-  /** Consts declared whose declaration has not assigned them yet. */
-  readonly unset: Set<string>;
-  readonly declarations: string[];
-}
-
-/** One client's REPL session: its declarations, by module file. */
-export class ReplSession {
-  readonly modules = new Map<string, ModuleSession>();
-
-  of(file: string): ModuleSession {
-    let s = this.modules.get(file);
-    if (!s) {
-      s = { values: new Map(), constants: new Set(), unset: new Set(), declarations: [] };
-      this.modules.set(file, s);
-    }
-    return s;
-  }
-}
+export { ReplSession } from './repl-session.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
-/** The separator between the pieces checked after a module's text (a lone `;` ends any statement). */
-const JOIN = '\n;\n';
+/** How many inputs' positions are kept for mapping the frames of functions they declared. */
+const INPUTS_KEPT = 1000;
+/** "Declared but never read": a REPL input declares for later inputs, which the checker cannot know. */
+const UNUSED = new Set(['TS6133', 'TS6196', 'TS6198', 'TS6138', 'TS6192', 'TS6199', 'TS6205']);
+
+type Compiled = Extract<ReplCompiled, { ok: true }>;
+type EvalRequest = Extract<Request, { kind: 'eval' }>;
 
 export interface EvalSetup {
   readonly image: Image;
@@ -52,43 +39,14 @@ export interface EvalSetup {
   readonly checker: WorkerTypeGate | null;
 }
 
-type EvalRequest = Extract<Request, { kind: 'eval' }>;
-
-/** The text checked for an input: the module's source, the session's declarations, the input. */
-function checkedText(scope: ModuleScope, session: ModuleSession, input: string): { text: string; from: number; inputAt: number } {
-  const before = `${scope.source}${JOIN}`;
-  const priors = session.declarations.length > 0 ? `${session.declarations.join(JOIN)}${JOIN}` : '';
-  // `export {}` makes a script a module, where top-level await is allowed; it declares nothing.
-  return { text: `${before}${priors}${input}${JOIN}export {};\n`, from: before.length, inputAt: before.length + priors.length };
-}
-
-function scopeProxy(scope: ModuleScope, session: ModuleSession, load: (specifier: string) => Promise<unknown>): object {
-  return new Proxy(Object.create(null) as object, {
-    has: (_, key) => typeof key === 'string' && (key === REPL_IMPORT || session.values.has(key) || scope.names.has(key)),
-    get: (_, key) => {
-      if (typeof key !== 'string') return undefined;
-      if (key === REPL_IMPORT) return load;
-      return session.values.has(key) ? session.values.get(key) : scope.get(key);
-    },
-    set: (_, key, value) => {
-      if (typeof key !== 'string') return false;
-      if (session.values.has(key)) {
-        // A const takes one assignment: its declaration's (which may come after an await).
-        if (session.constants.has(key) && !session.unset.delete(key))
-          throw new TypeError(`Assignment to constant variable '${key}' (declared with const in this REPL session)`);
-        session.values.set(key, value);
-      } else scope.set(key, value);
-      return true;
-    },
-  });
-}
-
-/** How many inputs' positions are kept for mapping the frames of functions they declared. */
-const INPUTS_KEPT = 1000;
+/** What a run at the safe point gave. */
+type Ran = { readonly value: unknown; readonly runMs: number } | { readonly thrown: unknown };
 
 export class Evaluator {
-  /** Compiled inputs by script filename, for their stack frames. */
-  readonly #inputs = new Map<string, { readonly number: number; readonly compiled: Extract<ReplCompiled, { ok: true }> }>();
+  /** What maps the stack frames of inputs, by script filename. */
+  readonly #inputs = new Map<string, { readonly number: number } & Pick<Compiled, 'where' | 'prefixLength' | 'suffixLine'>>();
+  /** Each module's scope, rebuilt when its version changes. */
+  readonly #scopes = new Map<string, ModuleScope>();
   #count = 0;
   readonly #unmap: () => void;
 
@@ -96,10 +54,22 @@ export class Evaluator {
     this.#unmap = installStackMapper((file, line, column) => this.#mapFrame(file, line, column));
   }
 
-  /** The scope `module` names now (outside a safe point: for reading its source and names). */
+  /** The scope `module` names now (outside a safe point: for reading its source and names), or why there is none. */
   scope(module: string | undefined): ModuleScope | string {
     const found = this.setup.image.introspection.scope(module ?? this.setup.entry);
-    return found.ok ? found.value : found.message;
+    if (!found.ok) return found.message;
+    this.#scopes.set(found.value.file, found.value);
+    return found.value;
+  }
+
+  /** The scope of `file` as its running version has it (inputs' functions read through it at any time). */
+  #current(file: string, fallback: ModuleScope): ModuleScope {
+    const cached = this.#scopes.get(file) ?? fallback;
+    if (this.setup.image.introspection.version(file) === cached.version) return cached;
+    const found = this.setup.image.introspection.scope(file);
+    if (!found.ok) return cached;
+    this.#scopes.set(file, found.value);
+    return found.value;
   }
 
   async evaluate(request: EvalRequest, session: ReplSession): Promise<Reply> {
@@ -108,6 +78,9 @@ export class Evaluator {
     if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
     const module = scope.rel;
     const own = session.of(scope.file);
+    const notices: string[] = [];
+    const dropped = dropClashes(scope, own);
+    if (dropped.length > 0) notices.push(`${module} declares ${dropped.join(', ')} now: this session's declarations of them are forgotten`);
     const compiled = compileReplInput('repl', request.code);
     if (!compiled.ok) return { kind: 'rejected', id, module, errors: compiled.errors };
     const clash = compiled.declared.find((d) => scope.names.has(d.name));
@@ -117,40 +90,55 @@ export class Evaluator {
         id,
         module,
         errors: [
-          this.#diagnostic(request.code, 0, 'IMAGO_REPL', `'${clash.name}' is a top-level binding of ${module} already: assign it without declaring it again`),
+          diagnostic(request.code, 0, 'IMAGO_REPL', `'${clash.name}' is a top-level binding of ${module} already: assign it without declaring it again`),
         ],
       };
     const t0 = performance.now();
-    let notice = '';
     const checker = request.typecheck === 'off' ? null : this.setup.checker;
     if (checker) {
       const { text, from, inputAt } = checkedText(scope, own, compiled.source);
       const answer = await checker.query({ kind: 'probe', file: scope.file, text, from });
-      if (!answer.checked) notice = `${module} is not part of the type-checked program: the input ran unchecked`;
-      const errors = answer.errors.filter((e) => from + e.offset < inputAt + compiled.source.length + 2);
-      if (errors.length > 0) {
-        const diagnostics = errors.map((e) => {
-          const at = from + e.offset - inputAt;
-          if (at >= 0) return this.#diagnostic(compiled.source, at, e.code, e.message);
-          return this.#diagnostic(compiled.source, 0, e.code, `${e.message} (in a declaration made earlier in this session: .clear forgets them)`);
-        });
-        return { kind: 'rejected', id, module, errors: diagnostics };
-      }
+      if (!answer.checked) notices.push(`${module} is not part of the type-checked program: the input ran unchecked`);
+      // Errors in the input only: the session's earlier declarations passed when they were typed.
+      const errors = answer.errors.filter((e) => from + e.offset >= inputAt && from + e.offset <= inputAt + compiled.source.length && !UNUSED.has(e.code));
+      if (errors.length > 0)
+        return { kind: 'rejected', id, module, errors: errors.map((e) => diagnostic(compiled.source, from + e.offset - inputAt, e.code, e.message)) };
     }
     const checkMs = performance.now() - t0;
     const timeout = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let script: vm.Script;
+    const number = ++this.#count;
+    try {
+      script = new vm.Script(compiled.script, { filename: `imago-repl-${number}` });
+    } catch (e: unknown) {
+      return { kind: 'rejected', id, module, errors: [diagnostic(compiled.source, 0, 'IMAGO_REPL', `the input cannot run: ${(e as Error).message}`)] };
+    }
+    this.#inputs.set(`imago-repl-${number}`, { number, where: compiled.where, prefixLength: compiled.prefixLength, suffixLine: compiled.suffixLine });
+    if (this.#inputs.size > INPUTS_KEPT) this.#inputs.delete(this.#inputs.keys().next().value!);
     // The run: at the next safe point, in the scope as it is then (a change may have applied meanwhile).
-    const ran = await this.setup.image.atSafePoint((image) => {
-      const now = image.scope(scope.file);
-      if (!now.ok) return { thrown: new Error(now.message), value: undefined, runMs: 0 };
-      return this.#run(compiled, now.value, own, timeout);
+    const undo = declare(own, compiled);
+    const ran = await this.setup.image.atSafePoint((): Ran => {
+      const now = this.#current(scope.file, scope);
+      return run(
+        script,
+        scopeProxy(
+          () => this.#current(scope.file, now),
+          own,
+          (s) => this.#import(scope.file, s),
+        ),
+        own,
+        timeout,
+      );
     });
-    const inspect = (v: unknown): string => util.inspect(v, { colors: request.colors === true, depth: 2, maxArrayLength: 100, maxStringLength: 10_000 });
-    if ('thrown' in ran) return this.#thrown(id, module, ran.thrown);
+    if ('thrown' in ran) {
+      undo();
+      return this.#thrown(id, module, ran.thrown);
+    }
     let value = ran.value;
     if (compiled.isAsync) {
       const settled = await settle(value as Promise<unknown>, timeout);
-      if (settled.kind === 'pending')
+      if (settled.kind === 'pending') {
+        keep(own, compiled);
         return {
           kind: 'thrown',
           id,
@@ -158,74 +146,37 @@ export class Evaluator {
           timedOut: true,
           text: `the input still awaits after ${timeout} ms; it goes on running, its value will not be shown`,
         };
-      if (settled.kind === 'rejected') return this.#thrown(id, module, settled.error);
+      }
+      if (settled.kind === 'rejected') {
+        undo();
+        return this.#thrown(id, module, settled.error);
+      }
       value = settled.value;
     } else if (value instanceof Promise) {
       // A promise the input made and did not await: never an unhandled rejection of the program's.
       value.catch(() => undefined);
     }
-    return { kind: 'value', id, module, text: `${notice ? `// ${notice}\n` : ''}${inspect(value)}`, checkMs, runMs: ran.runMs };
-  }
-
-  /** Runs the compiled input in `scope` (at a safe point); declarations join the session. */
-  #run(
-    compiled: Extract<ReplCompiled, { ok: true }>,
-    scope: ModuleScope,
-    own: ModuleSession,
-    timeout: number,
-  ): { value: unknown; runMs: number } | { thrown: unknown } {
-    for (const d of compiled.declared) {
-      if (own.values.has(d.name) && own.constants.has(d.name))
-        return { thrown: new SyntaxError(`Identifier '${d.name}' has already been declared (with const, in this REPL session)`) };
-    }
-    for (const d of compiled.declared) {
-      own.values.set(d.name, own.values.get(d.name));
-      if (d.constant) {
-        own.constants.add(d.name);
-        own.unset.add(d.name);
-      } else own.constants.delete(d.name);
-    }
-    const slot = Symbol.for(REPL_SLOT);
-    const global = globalThis as Record<symbol, unknown>;
-    const t0 = performance.now();
-    try {
-      const number = ++this.#count;
-      const filename = `imago-repl-${number}`;
-      this.#inputs.set(filename, { number, compiled });
-      if (this.#inputs.size > INPUTS_KEPT) this.#inputs.delete(this.#inputs.keys().next().value!);
-      const script = new vm.Script(compiled.script, { filename });
-      // The session's side: hoisted function declarations hand themselves to it as the input starts.
-      const session = new Proxy(Object.create(null) as object, {
-        set: (_, key, value) => {
-          if (typeof key === 'string') own.values.set(key, value);
-          return true;
-        },
-      });
-      global[slot] = [scopeProxy(scope, own, (specifier) => this.#import(scope, specifier)), session];
-      const value = script.runInThisContext({ timeout, displayErrors: false });
-      return { value, runMs: performance.now() - t0 };
-    } catch (e: unknown) {
-      return { thrown: e };
-    } finally {
-      delete global[slot];
-      if (compiled.declared.length > 0) own.declarations.push(compiled.source);
-    }
+    keep(own, compiled);
+    const printed = inspect(value, request.colors === true, timeout);
+    if (printed.thrown !== undefined) return this.#thrown(id, module, printed.thrown);
+    const text = [...notices.map((n) => `// ${n}`), printed.text].join('\n');
+    return { kind: 'value', id, module, text, checkMs, runMs: ran.runMs };
   }
 
   /**
    * `import(x)` typed at the REPL: a module of the image gives its live exports (never a second copy of
    * it); a package or builtin loads through Node, resolved from the module's folder.
    */
-  async #import(scope: ModuleScope, specifier: string): Promise<unknown> {
+  async #import(file: string, specifier: string): Promise<unknown> {
     if (specifier.startsWith('.') || specifier.startsWith('/')) {
-      const target = path.resolve(path.dirname(scope.file), specifier);
+      const target = path.resolve(path.dirname(file), specifier);
       for (const candidate of [target, target.replace(/\.([cm]?)js$/, '.$1ts'), target.replace(/\.jsx$/, '.tsx'), `${target}.ts`]) {
         const view = this.setup.image.exportsOf(candidate);
         if (view) return view;
       }
       throw new Error(`${specifier} is not a module of the running image: the REPL sees the modules the program loaded (import it from the program's code)`);
     }
-    return import(specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(scope.file).href));
+    return import(specifier.startsWith('node:') ? specifier : resolveImport(specifier, pathToFileURL(file).href));
   }
 
   #thrown(id: Request['id'], module: string, error: unknown): Reply {
@@ -249,19 +200,104 @@ export class Evaluator {
   #mapFrame(file: string, line: number, column: number): string | null | false {
     const input = this.#inputs.get(file);
     if (!input) return null;
-    if ((line === 1 && column <= input.compiled.prefixLength) || line >= input.compiled.suffixLine) return false;
-    const at = input.compiled.where(line, column);
+    if ((line === 1 && column <= input.prefixLength) || line >= input.suffixLine) return false;
+    const at = input.where(line, column);
     return `REPL${input.number}:${at.line}:${at.column}`;
   }
 
   dispose(): void {
     this.#unmap();
   }
+}
 
-  #diagnostic(source: string, offset: number, code: string, message: string): Diagnostic {
-    const pos = positionAt(lineStarts(source), offset);
-    return { file: 'repl', line: pos.line, column: pos.column, code, message, frame: codeFrame(source, pos.line, pos.column) };
+/** Declares the input's names in the session (before it runs); returns what puts the session back. */
+function declare(own: ModuleSession, compiled: Compiled): () => void {
+  const before = compiled.declared.map((d) => ({
+    name: d.name,
+    had: own.values.has(d.name),
+    value: own.values.get(d.name),
+    constant: own.constants.has(d.name),
+  }));
+  for (const d of compiled.declared) {
+    own.values.set(d.name, own.values.get(d.name));
+    own.unset.delete(d.name);
+    if (d.constant) {
+      own.constants.add(d.name);
+      own.unset.add(d.name);
+    } else own.constants.delete(d.name);
   }
+  // An input that throws (or rejects) declares only its functions (hoisted, whole before anything ran):
+  // its other names are as they were.
+  const functions = new Set(compiled.functions.map((f) => f.name));
+  return () => {
+    if (functions.size > 0) own.declarations.push({ text: compiled.functions.map((f) => f.text).join('\n'), names: [...functions] });
+    for (const b of before) {
+      if (functions.has(b.name)) continue;
+      own.unset.delete(b.name);
+      if (b.had) own.values.set(b.name, b.value);
+      else own.values.delete(b.name);
+      if (b.constant) own.constants.add(b.name);
+      else own.constants.delete(b.name);
+    }
+  };
+}
+
+/** Keeps an input that declared something (values or types) for the type check of the next ones. */
+function keep(own: ModuleSession, compiled: Compiled): void {
+  if (compiled.declared.length > 0 || compiled.typesDeclared) own.declarations.push({ text: compiled.source, names: compiled.declared.map((d) => d.name) });
+}
+
+/** Runs an input's script with its scope, under the timeout. */
+function run(script: vm.Script, scope: object, own: ModuleSession, timeout: number): Ran {
+  // The session's side: hoisted function declarations hand themselves to it as the input starts.
+  const session = new Proxy(Object.create(null) as object, {
+    set: (_, key, value) => {
+      if (typeof key === 'string') own.values.set(key, value);
+      return true;
+    },
+  });
+  return withSlot([scope, session], () => {
+    const t0 = performance.now();
+    try {
+      const value: unknown = script.runInThisContext({ timeout, displayErrors: false });
+      return { value, runMs: performance.now() - t0 };
+    } catch (e: unknown) {
+      return { thrown: e };
+    }
+  });
+}
+
+/** The global slot the scripts read their arguments from, set for the length of `fn`. */
+function withSlot<T>(args: readonly unknown[], fn: () => T): T {
+  const slot = Symbol.for(REPL_SLOT);
+  const global = globalThis as Record<symbol, unknown>;
+  global[slot] = args;
+  try {
+    return fn();
+  } finally {
+    delete global[slot];
+  }
+}
+
+/** Runs util.inspect under the timeout too: a value's own inspect or getters may not end. */
+const INSPECT = new vm.Script(`globalThis[Symbol.for(${JSON.stringify(REPL_SLOT)})][0](globalThis[Symbol.for(${JSON.stringify(REPL_SLOT)})][1])`, {
+  filename: 'imago-repl-inspect',
+});
+
+function inspect(value: unknown, colors: boolean, timeout: number): { text: string; thrown?: undefined } | { text?: undefined; thrown: unknown } {
+  const print = (v: unknown): string => util.inspect(v, { colors, depth: 2, maxArrayLength: 100, maxStringLength: 10_000 });
+  return withSlot([print, value], () => {
+    try {
+      return { text: String(INSPECT.runInThisContext({ timeout, displayErrors: false })) };
+    } catch (e: unknown) {
+      return { thrown: e };
+    }
+  });
+}
+
+function diagnostic(source: string, offset: number, code: string, message: string): Diagnostic {
+  const pos = positionAt(lineStarts(source), Math.max(0, offset));
+  return { file: 'repl', line: pos.line, column: pos.column, code, message, frame: codeFrame(source, pos.line, pos.column) };
 }
 
 type Settled = { kind: 'value'; value: unknown } | { kind: 'rejected'; error: unknown } | { kind: 'pending' };

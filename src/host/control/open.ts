@@ -44,7 +44,14 @@ export async function openControl(
     mode: options.typecheck === 'off' || !checker ? 'off' : (options.typecheck as 'gate' | 'warn'),
     checker,
     openChecker: () => {
-      extra ??= WorkerTypeGate.open({ root: options.root, entry: options.entry }).then((o) => o.gate);
+      // A start that failed is tried again at the next question.
+      extra ??= WorkerTypeGate.open({ root: options.root, entry: options.entry }).then(
+        (o) => o.gate,
+        (e: unknown) => {
+          extra = null;
+          throw e;
+        },
+      );
       return extra;
     },
     version: imagoVersion(),

@@ -26,7 +26,7 @@ export type Request =
       readonly kind: 'eval';
       readonly code: string;
       readonly module?: string;
-      /** `off` runs the input without checking it (the image's own mode decides otherwise). */
+      /** `off` runs the input without checking it; otherwise it is checked when the image has a checker (a type error refuses it, under --typecheck=warn too). */
       readonly typecheck?: 'gate' | 'off';
       /** Synchronous run time after which the input is stopped (default 5000). */
       readonly timeoutMs?: number;
@@ -123,7 +123,7 @@ export type Reply =
   /** A request that could not be served; `id` is null when the line could not be read at all. */
   | { readonly kind: 'error'; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string };
 
-export type ErrorCode = 'parse' | 'too-large' | 'bad-request' | 'unknown-kind' | 'not-found' | 'not-ready' | 'unavailable' | 'internal';
+export type ErrorCode = 'parse' | 'too-large' | 'bad-request' | 'unknown-kind' | 'not-found' | 'not-ready' | 'busy' | 'unavailable' | 'internal';
 
 /** A message the image sends without being asked: an event a client subscribed to. */
 export interface EventMessage {

@@ -29,6 +29,9 @@ export interface ControlServer {
 
 /** Unix socket paths hold at most 107 bytes on Linux (sun_path is 108 with its NUL). */
 const MAX_SOCKET_PATH = 107;
+/** Clients at once, and requests one client may have waiting: more are told so, not queued. */
+const MAX_CLIENTS = 64;
+const MAX_QUEUED = 256;
 /** A client that reads nothing while this much waits for it is disconnected (events must not pile up). */
 const MAX_UNREAD_BYTES = 16 << 20;
 
@@ -58,8 +61,10 @@ function prepareFolder(dir: string, own: boolean): void {
   // imago's own folder is made private; a folder named with --control is the user's to set, but one
   // anybody may write to (without the sticky bit) would let them replace the socket.
   if (own && (st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
-  else if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0)
-    throw new Error(`${dir} is writable by every user: put the control socket in a folder of yours`);
+  else if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+    throw new Error(
+      `${dir} is writable by other users (mode ${(st.mode & 0o777).toString(8)}), who could replace the socket: put it in a folder only you can write to`,
+    );
 }
 
 /** Listens at `file`; `own` says the folder is imago's own (.imago). Rejects with what to do. */
@@ -77,7 +82,6 @@ export async function listenControl(file: string, own: boolean, service: Control
   const sockets = new Set<net.Socket>();
   let next = 0;
   const server = net.createServer((socket) => serve(socket, ++next, sockets, service));
-  server.maxConnections = 64;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // The socket is made 0600 as it is bound (umask), then set so again for umasks that were stricter.
@@ -111,6 +115,10 @@ export async function listenControl(file: string, own: boolean, service: Control
 }
 
 function serve(socket: net.Socket, number: number, sockets: Set<net.Socket>, service: ControlService): void {
+  if (sockets.size >= MAX_CLIENTS) {
+    socket.end(`${JSON.stringify({ kind: 'error', id: null, code: 'busy', message: `the image has ${MAX_CLIENTS} control clients already: close one` })}\n`);
+    return;
+  }
   sockets.add(socket);
   // A client does not keep the program alive: the program ends as it would without one.
   socket.unref();
@@ -126,6 +134,7 @@ function serve(socket: net.Socket, number: number, sockets: Set<net.Socket>, ser
   };
   const connection: Connection = { number, send, onClose: (fn) => closers.push(fn) };
   let queue: Promise<void> = Promise.resolve();
+  let queued = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const fail = (reply: Reply): void => {
@@ -143,14 +152,22 @@ function serve(socket: net.Socket, number: number, sockets: Set<net.Socket>, ser
       return;
     }
     const { request } = read;
+    if (queued >= MAX_QUEUED) {
+      send({ kind: 'error', id: request.id, code: 'busy', message: `${MAX_QUEUED} requests of this client wait already: wait for their replies` });
+      return;
+    }
+    queued++;
     // One client's requests are answered in order: an input sees the declarations of the one before.
-    queue = queue.then(() =>
-      service
+    // Those of a client that went away are dropped.
+    queue = queue.then(async () => {
+      queued--;
+      if (!open) return;
+      await service
         .handle(request, connection)
         .then(send, (e: unknown) =>
           send({ kind: 'error', id: request.id, code: 'internal', message: `imago failed to answer: ${e instanceof Error ? e.message : String(e)}` }),
-        ),
-    );
+        );
+    });
   };
   socket.on('data', (chunk: Buffer) => {
     let start = 0;

@@ -101,13 +101,11 @@ export class Service implements ControlService {
         return this.#complete(request, this.#session(connection));
       case 'clear': {
         const session = this.#session(connection);
+        const scope = request.module === undefined ? null : this.#evaluator.scope(request.module);
+        if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
         const names: string[] = [];
         for (const [file, s] of session.modules) {
-          if (request.module !== undefined) {
-            const scope = this.#evaluator.scope(request.module);
-            if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
-            if (scope.file !== file) continue;
-          }
+          if (scope && scope.file !== file) continue;
           names.push(...s.values.keys());
           session.modules.delete(file);
         }
@@ -162,7 +160,7 @@ export class Service implements ControlService {
     let names: string[];
     if (member) {
       if (!this.#setup.checker) return { kind: 'completions', id, prefix, items: [] };
-      const text = `${scope.source}\n;\n${own.declarations.join('\n;\n')}\n;\n${request.code}`;
+      const text = `${scope.source}\n;\n${own.declarations.map((d) => d.text).join('\n;\n')}\n;\n${request.code}`;
       const answer = await this.#setup.checker.query({ kind: 'probe', file: scope.file, text, from: text.length, completeAt: text.length });
       names = [...(answer.completions ?? [])];
     } else {

@@ -29,7 +29,8 @@ function fits(value: unknown, type: Shape[string]): boolean {
     case 'events':
       return Array.isArray(value) && value.every((e) => EVENT_KINDS.includes(e as EventKind));
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) && value > 0;
+      // A timer's range: whole milliseconds up to 2^31 - 1 (about 24.8 days).
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 2_147_483_647;
     default:
       return typeof value === type;
   }
@@ -37,7 +38,7 @@ function fits(value: unknown, type: Shape[string]): boolean {
 
 const TYPE_WORDS = {
   string: 'a string',
-  number: 'a positive number',
+  number: 'a whole number of milliseconds from 1 to 2147483647',
   boolean: 'true or false',
   typecheck: "'gate' or 'off'",
   events: `a list of event kinds (${EVENT_KINDS.join(', ')})`,

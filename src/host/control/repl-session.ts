@@ -1,0 +1,88 @@
+// What a REPL client keeps in the image: per module, the values it declared (`let x = 1` at the REPL),
+// which of them are const, and the texts that declared them (later inputs are type-checked with them).
+// An input runs under a `with` over a Proxy of the module's scope and the session: the session's
+// names first, then the module's as the running version has them at the moment each is read.
+
+import { REPL_IMPORT } from '../../compile/repl-input.js';
+import type { ModuleScope } from '../../runtime/module-scope.js';
+
+/** A REPL input kept for the type check of the next ones, with the names it declared. */
+export interface Declaration {
+  readonly text: string;
+  readonly names: readonly string[];
+}
+
+/** What one connection declared in one module. */
+export interface ModuleSession {
+  readonly values: Map<string, unknown>;
+  readonly constants: Set<string>;
+  /** Consts declared whose declaration has not assigned them yet. */
+  readonly unset: Set<string>;
+  declarations: Declaration[];
+}
+
+/** One client's REPL session: its declarations, by module file. */
+export class ReplSession {
+  readonly modules = new Map<string, ModuleSession>();
+
+  of(file: string): ModuleSession {
+    let s = this.modules.get(file);
+    if (!s) {
+      s = { values: new Map(), constants: new Set(), unset: new Set(), declarations: [] };
+      this.modules.set(file, s);
+    }
+    return s;
+  }
+}
+
+/** The separator between the pieces checked after a module's text (a lone `;` ends any statement). */
+const JOIN = '\n;\n';
+/** What the input is checked in: a function, so earlier inputs' flow (a `let` narrowed by its initializer) does not reach it. */
+const OPEN = 'async function __imago_repl_input() {\n';
+const CLOSE = '\n}\nexport {};\n';
+
+/** The text checked for an input: the module's source, the session's declarations, the input. */
+export function checkedText(scope: ModuleScope, session: ModuleSession, input: string): { text: string; from: number; inputAt: number } {
+  const before = `${scope.source}${JOIN}`;
+  const priors = session.declarations.length > 0 ? `${session.declarations.map((d) => d.text).join(JOIN)}${JOIN}` : '';
+  // `export {}` makes a script a module; it declares nothing.
+  return { text: `${before}${priors}${OPEN}${input}${CLOSE}`, from: before.length, inputAt: before.length + priors.length + OPEN.length };
+}
+
+/**
+ * Names the module declares now that the session declared too (the module gained them by an edit): the
+ * module's win, and the session's declarations of them are forgotten. Returns the names dropped.
+ */
+export function dropClashes(scope: ModuleScope, session: ModuleSession): string[] {
+  const clashing = [...session.values.keys()].filter((n) => scope.names.has(n));
+  if (clashing.length === 0) return [];
+  for (const n of clashing) {
+    session.values.delete(n);
+    session.constants.delete(n);
+    session.unset.delete(n);
+  }
+  session.declarations = session.declarations.filter((d) => !d.names.some((n) => clashing.includes(n)));
+  return clashing;
+}
+
+/** The `with` scope of an input: the session's names, then the module's (`current()` is its scope as it is now). */
+export function scopeProxy(current: () => ModuleScope, session: ModuleSession, load: (specifier: string) => Promise<unknown>): object {
+  return new Proxy(Object.create(null) as object, {
+    has: (_, key) => typeof key === 'string' && (key === REPL_IMPORT || session.values.has(key) || current().names.has(key)),
+    get: (_, key) => {
+      if (typeof key !== 'string') return undefined;
+      if (key === REPL_IMPORT) return load;
+      return session.values.has(key) ? session.values.get(key) : current().get(key);
+    },
+    set: (_, key, value) => {
+      if (typeof key !== 'string') return false;
+      if (session.values.has(key)) {
+        // A const takes one assignment: its declaration's (which may come after an await).
+        if (session.constants.has(key) && !session.unset.delete(key))
+          throw new TypeError(`Assignment to constant variable '${key}' (declared with const in this REPL session)`);
+        session.values.set(key, value);
+      } else current().set(key, value);
+      return true;
+    },
+  });
+}
