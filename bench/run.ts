@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { measureClosures, reportClosures } from './closures.js';
+import { measureControl, reportControl } from './control.js';
 import { measureHeap, reportHeap } from './heap.js';
 import { measureImage, reportImage } from './image.js';
 import { measureLatency, reportLatency } from './latency.js';
@@ -24,3 +25,4 @@ if (!only || only === 'typecheck') for (const l of reportTypecheck(await measure
 if (!only || only === 'layout') for (const l of reportLayout(await measureLayout())) console.log(l);
 if (!only || only === 'store') for (const l of reportStore(await measureStore())) console.log(l);
 if (!only || only === 'image') for (const l of reportImage(await measureImage())) console.log(l);
+if (!only || only === 'control') for (const l of reportControl(await measureControl())) console.log(l);
