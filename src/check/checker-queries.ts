@@ -62,8 +62,22 @@ function flatten(
   return lines.join('\n');
 }
 
-/** The top-level declaration of `name` in `sf` (and `member` of it), as the node of its name. */
-function declarationName(sf: SourceFile, name: string, member: string | undefined): Node | string {
+/** The binding named `name` in a destructuring pattern (`const { a, b: [c] } = ...`), as its name node. */
+function inPattern(pattern: Node | undefined, name: string): Node | null {
+  if (!pattern) return null;
+  if (pattern.kind === SyntaxKind.Identifier) return (pattern as Node & { text?: string }).text === name ? pattern : null;
+  for (const e of (pattern as unknown as { elements?: readonly Node[] }).elements ?? []) {
+    const hit = inPattern((e as Named).name, name);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/**
+ * The top-level declaration of `name` in `sf` (and `member` of it), as the node of its name. A member
+ * of something that lists none (a binding typed by an interface) is looked up in its type.
+ */
+function declarationName(c: Checked, sf: SourceFile, name: string, member: string | undefined): Node | string {
   for (const st of sf.statements) {
     const candidates: Node[] = [];
     if (st.kind === SyntaxKind.VariableStatement) {
@@ -76,16 +90,24 @@ function declarationName(sf: SourceFile, name: string, member: string | undefine
       else if (clause?.namedBindings) candidates.push(clause.namedBindings);
     } else candidates.push(st);
     const found = candidates.find((d) => nameOf(d) === name);
-    if (!found) continue;
-    if (member === undefined) return (found as Named).name!;
-    const members = (found as unknown as { members?: readonly Node[] }).members ?? [];
+    const destructured = found ? null : candidates.map((d) => inPattern((d as Named).name, name)).find((n) => n !== null);
+    if (!found && !destructured) continue;
+    const own = destructured ?? (found as Named).name!;
+    if (member === undefined) return own;
+    const members = (found as unknown as { members?: readonly Node[] } | undefined)?.members ?? [];
     const m = members.find((x) => nameOf(x) === member);
     if (m) return (m as Named).name!;
     const params = members.find((x) => x.kind === SyntaxKind.Constructor) as unknown as { parameters?: readonly Node[] } | undefined;
     const p = params?.parameters?.find((x) => nameOf(x) === member);
     if (p) return (p as Named).name!;
-    const have = members.map(nameOf).filter((x): x is string => typeof x === 'string');
-    return `${name} has no member '${member}'${have.length > 0 ? ` (it has: ${have.join(', ')})` : ''}`;
+    // In its type: a binding typed by an interface, an object literal's property.
+    const checker = c.project().checker;
+    const type = checker.getTypeAtLocation(own);
+    const property = type ? checker.getPropertyOfType(type, member) : undefined;
+    const declared = property?.valueDeclaration?.resolve() as Named | undefined;
+    if (declared?.name) return declared.name;
+    const have = type ? checker.getPropertiesOfType(type).map((x) => x.name) : members.map(nameOf).filter((x): x is string => typeof x === 'string');
+    return `${name} has no member '${member}'${have.length > 0 ? ` (it has: ${have.slice(0, 30).join(', ')})` : ''}`;
   }
   return `${c0(sf)} declares no top-level '${name}'`;
 }
@@ -126,7 +148,7 @@ export function deps(c: Checked, file: string, name: string, member: string | un
   const project = c.project();
   const sf = project.program.getSourceFile(file);
   if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, groups: [], definition: null };
-  const target = declarationName(sf, name, member);
+  const target = declarationName(c, sf, name, member);
   if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), groups: [], definition: null };
   const texts = new Map<string, { text: string; starts: number[] }>();
   const place = (n: Node): { file: string; line: number; column: number; text: string } => {
@@ -166,7 +188,7 @@ export function symbolInfo(c: Checked, file: string, name: string): Omit<SymbolA
   const project = c.project();
   const sf = project.program.getSourceFile(file);
   if (!sf) return { found: false, type: '', chars: 0 };
-  const target = declarationName(sf, name, undefined);
+  const target = declarationName(c, sf, name, undefined);
   if (typeof target === 'string') return { found: false, type: '', chars: 0 };
   const symbol = project.checker.getSymbolAtPosition(file, target.end - 1);
   const type = symbol ? project.checker.getTypeOfSymbol(symbol) : undefined;

@@ -159,6 +159,8 @@ export function parseOwn(
     const code = (e as NodeJS.ErrnoException).code;
     const arg = /'([^']+)'/.exec((e as Error).message)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { error: `unknown option '${arg}' for 'imago ${command}'; see 'imago ${command} --help'` };
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test((e as Error).message))
+      return { error: `${/--[\w-]+/.exec((e as Error).message)?.[0] ?? 'the option'} takes no value; see 'imago ${command} --help'` };
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const flag = /--[\w-]+/.exec((e as Error).message)?.[0] ?? 'an option';
       const what: Record<string, string> = {

@@ -61,7 +61,11 @@ export function connectControl(file: string): Promise<ControlClient> {
             continue;
           }
           if (message.kind === 'event') for (const fn of listeners) fn(message);
-          else if (typeof message.id === 'number') {
+          else if (message.kind === 'error' && message.id === null) {
+            // About the connection, not one request (too many clients, a line it could not read): every request waiting hears it.
+            for (const [id, fn] of waiting) fn({ ...message, id });
+            waiting.clear();
+          } else if (typeof message.id === 'number') {
             waiting.get(message.id)?.(message);
             waiting.delete(message.id);
           }

@@ -30,6 +30,7 @@ function failed(reply: Reply): string | null {
 }
 
 export async function describeCommand(socket: string, target: Target, options: { json: boolean; instances: boolean }): Promise<number> {
+  if (target.member) throw new Error(`describe takes a top-level name (<module>:<name>); for what references ${target.name}.${target.member}: imago deps`);
   const client = await connectControl(socket);
   try {
     const reply = await client.request({
@@ -96,11 +97,17 @@ async function offlineDeps(target: Target, root: string, entry: string | undefin
   const candidates = [path.resolve(target.module), path.resolve(root, target.module)];
   const file = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
   if (!file) throw new Error(`module '${target.module}' not found (looked at ${[...new Set(candidates)].join(' and ')})`);
+  if (entry && !fs.existsSync(path.resolve(entry))) throw new Error(`--entry file '${entry}' not found (looked at ${path.resolve(entry)})`);
   const program = entry ? path.resolve(entry) : (guessEntry(root) ?? file);
   const { gate } = await WorkerTypeGate.open({ root, entry: program });
   try {
     const answer = await gate.query({ kind: 'deps', file, name: target.name, ...(target.member ? { member: target.member } : {}) });
-    if (!answer.found) return { kind: 'error', id: 0, code: 'not-found', message: answer.message };
+    if (!answer.found) {
+      const hint = /not part of the type-checked program/.test(answer.message)
+        ? ` (the program opened is ${path.relative(root, program) || program}, and does not import it: name the entry that does with --entry <file>)`
+        : '';
+      return { kind: 'error', id: 0, code: 'not-found', message: `${answer.message}${hint}` };
+    }
     const { kind: _k, id: _i, ...rest } = answer;
     const rel = path.relative(root, file);
     return { ...rest, kind: 'deps', id: 0, target: `${rel}:${target.name}${target.member ? `.${target.member}` : ''}`, stores: [] };

@@ -60,7 +60,7 @@ export function describedText(r: Described): string {
     }
     case 'binding':
       lines.push(
-        `${w.scope === 'constant' ? 'const' : w.scope === 'enum' ? 'enum' : 'let'} ${w.name}  (${where}; state: kept across edits${w.transient ? ', @transient: not saved in images' : ''})`,
+        `${w.scope === 'constant' ? 'const' : w.scope === 'enum' ? 'enum' : 'let'} ${w.name}  (${where}; module state: keeps its value across edits, unless an edit changes its own declaration${w.transient ? '; @transient: not saved in images' : ''})`,
       );
       if (r.type) lines.push(row('type', r.type));
       lines.push(row('value', r.value ?? ''));
@@ -94,6 +94,9 @@ export function depsText(r: Deps, offline: boolean): string {
 
 export function statusText(r: StatusReply): string {
   const lines = [`imago: ${r.entry} (pid ${r.pid}), up ${duration(r.uptimeMs)}, root ${r.root}`];
+  if (!r.loaded) lines.push(`the program has not loaded: its first load was ${r.firstLoad ?? 'not applied yet'}; fix it and save`);
+  if (r.ticking !== 'none')
+    lines.push(`tick: ${r.ticking === 'paused' ? 'paused by an error (an edit that applies, or a REPL input, resumes it)' : 'running'}`);
   lines.push(`modules (${r.modules.length})`);
   const width = Math.max(0, ...r.modules.map((m) => m.rel.length));
   for (const m of r.modules) lines.push(`  ${m.rel.padEnd(width)}  v${m.version}${m.appliedAt ? `  applied ${clock(m.appliedAt)}` : ''}`);

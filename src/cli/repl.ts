@@ -39,8 +39,11 @@ export function incomplete(text: string): boolean {
   const first = r.errors[0];
   if (!first) return false;
   const at = first.labels[0]?.start ?? 0;
-  // An error at the very end (a brace, a string, a template or a comment left open), not a stray closer.
-  return at >= text.trimEnd().length || /Unterminated (?:template|multi-?line comment)/i.test(first.message);
+  // An error at the very end (a brace or bracket left open), not a stray closer; or a template or a
+  // block comment left open (oxc reports where it began: an unterminated template is an "unterminated string").
+  if (at >= text.trimEnd().length) return true;
+  if (/Unterminated (?:multi-?line comment|template)/i.test(first.message)) return true;
+  return /Unterminated string/i.test(first.message) && text[at] === '`';
 }
 
 export async function repl(options: ReplOptions): Promise<number> {
@@ -71,7 +74,8 @@ export async function repl(options: ReplOptions): Promise<number> {
       );
     },
   });
-  out(`imago repl: ${hello.entry} (pid ${hello.pid}); inputs run in ${module}. .help for help, .exit to leave.`);
+  const unchecked = hello.typecheck === 'off' ? ' The program runs with --typecheck=off: inputs run unchecked.' : '';
+  out(`imago repl: ${hello.entry} (pid ${hello.pid}); inputs run in ${module}.${unchecked} .help for help, .exit to leave.`);
   let buffer = '';
   const prompt = (): void => {
     rl.setPrompt(buffer ? '... ' : `${module}> `);
@@ -141,6 +145,10 @@ export async function repl(options: ReplOptions): Promise<number> {
         break;
       }
       case '.typecheck':
+        if (hello.typecheck === 'off') {
+          out('inputs run unchecked: the program runs with --typecheck=off and has no type checker (restart it without, to check inputs)');
+          break;
+        }
         if (arg === 'on' || arg === 'off') typecheck = arg === 'on' ? 'gate' : 'off';
         else if (arg) out(`.typecheck takes on or off, got '${arg}'`);
         out(`inputs are ${typecheck === 'gate' ? '' : 'not '}type-checked before they run`);
@@ -153,8 +161,14 @@ export async function repl(options: ReplOptions): Promise<number> {
         break;
       case '.describe':
       case '.deps': {
-        const target = parseTarget(arg.includes(':') ? arg : `${module}:${arg}`);
+        const name = rest.filter((r) => !r.startsWith('--')).join(' ');
+        if (!name) {
+          out(`${word} takes a name of the module, e.g. ${word} ${word === '.deps' ? 'Critter.hp' : 'Critter'} (module:name for another module)`);
+          break;
+        }
+        const target = parseTarget(name.includes(':') ? name : `${module}:${name}`);
         if (typeof target === 'string') out(target);
+        else if (word === '.describe' && target.member) out(`.describe takes a top-level name; for what references ${target.name}.${target.member}: .deps`);
         else if (word === '.describe')
           say(
             await client.request({
@@ -191,7 +205,9 @@ export async function repl(options: ReplOptions): Promise<number> {
     });
     rl.on('line', (line) => {
       busy = busy.then(async () => {
-        if (!buffer && line.trim().startsWith('.') && !/^\.\d/.test(line.trim())) {
+        // `.break` and `.exit` work in the middle of a multi-line input too.
+        const dot = line.trim().startsWith('.') && !/^\.\d/.test(line.trim()) && (!buffer || /^\.(?:break|exit)\s*$/.test(line.trim()));
+        if (dot) {
           appendHistory(options.history, line);
           if (!(await command(line))) return finish(0);
           return prompt();
@@ -210,8 +226,11 @@ export async function repl(options: ReplOptions): Promise<number> {
       });
     });
     rl.on('SIGINT', () => {
-      if (buffer) {
+      // As in Node's REPL: Ctrl-C drops what is typed (the line, or a multi-line input); on an empty prompt it says how to leave.
+      const typed = rl.line.length > 0;
+      if (buffer || typed) {
         buffer = '';
+        rl.write(null, { ctrl: true, name: 'u' });
         out('');
         prompt();
         return;

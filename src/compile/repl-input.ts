@@ -63,6 +63,23 @@ function applyEdits(js: string, edits: readonly Edit[]): { text: string; toJs: (
   return { text: out, toJs };
 }
 
+/** A call that ends the process (`process.exit()`, `process.abort()`, `process.kill(process.pid)`) written in the input. */
+function exitCall(program: AstNode): { start: number; what: string } | null {
+  let found: { start: number; what: string } | null = null;
+  walk(program, (node) => {
+    if (found || node.type !== 'CallExpression') return !found;
+    const callee = child(node, 'callee');
+    if (callee?.type !== 'MemberExpression' || child(callee, 'object')?.['name'] !== 'process') return true;
+    const method = child(callee, 'property')?.['name'];
+    if (method === 'exit' || method === 'abort' || method === 'reallyExit') found = { start: node.start, what: `process.${method}()` };
+    const arg = children(node, 'arguments')[0];
+    const own = arg?.type === 'MemberExpression' && child(arg, 'object')?.['name'] === 'process' && child(arg, 'property')?.['name'] === 'pid';
+    if (method === 'kill' && own) found = { start: node.start, what: 'process.kill(process.pid)' };
+    return !found;
+  });
+  return found;
+}
+
 /** Statements that declare only types: an input with them is kept for the type check of later inputs. */
 const TYPE_DECLARATIONS: ReadonlySet<string> = new Set(['TSTypeAliasDeclaration', 'TSInterfaceDeclaration', 'TSModuleDeclaration', 'TSDeclareFunction']);
 
@@ -148,6 +165,20 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
     if (node.type === 'MetaProperty' && child(node, 'meta')?.['name'] === 'import') meta ??= node;
     return meta === null;
   });
+  const exit = exitCall(typed);
+  if (exit)
+    return {
+      ok: false,
+      errors: [
+        diagnosticAt(
+          file,
+          source,
+          exit.start,
+          `${exit.what} at the REPL would end the program without its stop() and without saving its image: .exit leaves the REPL; Ctrl-C (or SIGTERM) in the program's terminal stops it properly`,
+          'IMAGO_REPL',
+        ),
+      ],
+    };
   if (meta !== null)
     return {
       ok: false,

@@ -90,7 +90,18 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     ...(options.image?.resume ? { resume: options.image.resume } : {}),
     ...(options.image ? { saveImage: () => saver!.save(true) } : {}),
   });
-  const control = options.control ? await openControl(options, image, typing, out) : null;
+  const control = options.control
+    ? await openControl(options, image, typing, out, {
+        ticking: () => (!lifecycle?.drives ? 'none' : lifecycle.paused ? 'paused' : 'running'),
+        // An input may have fixed what paused the tick (state the tick reads): it is tried again.
+        afterInput: () => {
+          if (!lifecycle?.paused) return null;
+          lifecycle.resume();
+          out.line('tick resumed after a REPL input');
+          return 'the tick was paused by an error: it is resumed, and pauses again if it still fails';
+        },
+      })
+    : null;
   const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];
   if (options.eventsFile) disposers.push(writeEvents(image, options.eventsFile, (m) => out.line(m)));

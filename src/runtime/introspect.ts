@@ -2,10 +2,13 @@
 // scope): its modules and their versions, and what one top-level name of a module is now. Read-only but
 // for the REPL's scope; the host reads it at a safe point.
 
+import { lineStarts, positionAt } from '../compile/source-text.js';
+import { typedImports } from '../compile/typed-imports.js';
 import type { ImageContext } from './context.js';
 import type { Applied, FunctionHistory, LayoutEntry } from './history.js';
 import type { ModuleRecord } from './module-record.js';
 import { type ModuleScope, moduleScope, type ScopeKind } from './module-scope.js';
+import { resolveSpecifier } from './resolve.js';
 
 export interface ModuleSummary {
   readonly file: string;
@@ -82,10 +85,26 @@ export function moduleSummaries(ctx: ImageContext): ModuleSummary[] {
   });
 }
 
+/** Imports of `record`'s source that its compiled code does not link (type-only use, or none), read from the module they name. */
+function elidedImports(ctx: ImageContext, record: ModuleRecord): Map<string, () => unknown> {
+  const out = new Map<string, () => unknown>();
+  const version = record.version;
+  if (!version) return out;
+  version.typedImports ??= typedImports(version.source);
+  for (const imp of version.typedImports) {
+    if (imp.typeOnly || version.compiled.imports.has(imp.local)) continue;
+    const res = resolveSpecifier(ctx.host, imp.specifier, record.id, ctx.aliases);
+    const target = res.kind === 'project' ? ctx.modules.get(res.path) : undefined;
+    if (!target) continue;
+    out.set(imp.local, () => (imp.imported === '*' ? target.view : target.view[imp.imported]));
+  }
+  return out;
+}
+
 export function scopeOf(ctx: ImageContext, path: string): Lookup<ModuleScope> {
   const found = findModule(ctx, path);
   if (!found.ok) return found;
-  const scope = moduleScope(found.value);
+  const scope = moduleScope(found.value, elidedImports(ctx, found.value));
   return scope ? { ok: true, value: scope } : { ok: false, message: `${found.value.rel} has not run yet` };
 }
 
@@ -95,7 +114,7 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
   if (!found.ok) return found;
   const record = found.value;
   const version = record.version;
-  const scope = moduleScope(record);
+  const scope = moduleScope(record, elidedImports(ctx, record));
   const kind = scope?.names.get(name)?.kind;
   if (!version || !scope || !kind) {
     const known = [...(scope?.names.keys() ?? [])].sort().join(', ');
@@ -113,7 +132,13 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
     };
   }
   if (kind === 'import') {
-    const ref = compiled.imports.get(name)!;
+    const ref = compiled.imports.get(name);
+    if (!ref) {
+      // An import the compiled code does not link (read as a type only, or not at all).
+      const typed = (version.typedImports ?? typedImports(version.source)).find((i) => i.local === name)!;
+      const at = positionAt(lineStarts(version.source), typed.offset);
+      return { ok: true, value: { kind, module: record.rel, name, exported, ...at, from: typed.specifier, imported: typed.imported, value: scope.get(name) } };
+    }
     const from = compiled.dependencies[ref.dep]?.specifier ?? '?';
     return { ok: true, value: { kind, ...place(ref.jsOffset), from, imported: ref.name, value: scope.get(name) } };
   }
@@ -137,7 +162,8 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
       fields: identity.fields.map((f) => ({ name: f.name, type: f.typeText, initializer: f.initializer })),
       layouts: record.history.layouts.get(name) ?? [],
       methods: own(identity.impl.prototype),
-      statics: own(identity.impl),
+      // Static methods live on the version's class, static fields on the stable one.
+      statics: [...new Set([...own(identity.impl), ...own(identity.constructor)])],
       stores: ctx.stores.storesOf(identity.prototype).map((s) => ({ name: s.name, rows: s.size })),
       instances: count,
     },

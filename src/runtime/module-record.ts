@@ -2,6 +2,7 @@
 // trampolines, export view, hot data, statement owners) and the current version.
 
 import type { CompiledModule } from '../compile/compiled-module.js';
+import type { TypedImport } from '../compile/typed-imports.js';
 import type { ClassIdentity } from './class-identity.js';
 import type { ClosureCell, LateBody, SiteEntry } from './closure-cells.js';
 import { ModuleHistory } from './history.js';
@@ -31,6 +32,8 @@ export interface LiveVersion {
   readonly cells: readonly ClosureCell[];
   /** Its late bodies, once compiled (late-bodies.ts). */
   late: Array<LateBody | null> | null;
+  /** The imports its source declares, as typed (read once, when the REPL's scope first asks: introspect.ts). */
+  typedImports?: readonly TypedImport[];
 }
 
 /**

@@ -26,8 +26,11 @@ export interface ModuleScope {
   set(name: string, value: unknown): void;
 }
 
-/** The scope of `record`'s running version, or null before it has one. */
-export function moduleScope(record: ModuleRecord): ModuleScope | null {
+/**
+ * The scope of `record`'s running version, or null before it has one. `elided`: imports the compiler
+ * dropped (nothing reads them as a value), read from their module's exports.
+ */
+export function moduleScope(record: ModuleRecord, elided: ReadonlyMap<string, () => unknown> = new Map()): ModuleScope | null {
   const version = record.version;
   if (!version) return null;
   const compiled = version.compiled;
@@ -36,6 +39,7 @@ export function moduleScope(record: ModuleRecord): ModuleScope | null {
     if (IDENT.test(name)) names.set(name, { name, kind });
   };
   for (const local of compiled.imports.keys()) add(local, 'import');
+  for (const local of elided.keys()) add(local, 'import');
   for (const item of compiled.items) {
     if (item.kind === 'effect') continue;
     const kind: ScopeKind =
@@ -52,7 +56,7 @@ export function moduleScope(record: ModuleRecord): ModuleScope | null {
     get(name) {
       switch (names.get(name)?.kind) {
         case 'import':
-          return record.links[name];
+          return compiled.imports.has(name) ? record.links[name] : elided.get(name)?.();
         case 'function':
           return record.trampolines[name] ?? version.functions[name];
         default:

@@ -37,6 +37,16 @@ export interface EvalSetup {
   readonly entry: string;
   /** The checker, or null when the image runs with --typecheck=off. */
   readonly checker: WorkerTypeGate | null;
+  /** After an input ran: a notice when it changed how the program runs (a paused tick resumed). */
+  readonly afterInput?: () => string | null;
+}
+
+/** The most of a printed value a reply carries (the channel's lines stay under MAX_LINE_BYTES). */
+const MAX_PRINTED = 256 * 1024;
+
+function capped(text: string): string {
+  if (text.length <= MAX_PRINTED) return text;
+  return `${text.slice(0, MAX_PRINTED)}\n... (${text.length - MAX_PRINTED} more characters not shown: print a part of it)`;
 }
 
 /** What a run at the safe point gave. */
@@ -80,7 +90,10 @@ export class Evaluator {
     const own = session.of(scope.file);
     const notices: string[] = [];
     const dropped = dropClashes(scope, own);
-    if (dropped.length > 0) notices.push(`${module} declares ${dropped.join(', ')} now: this session's declarations of them are forgotten`);
+    if (dropped.length > 0)
+      notices.push(
+        `${module} declares ${dropped.filter((n) => scope.names.has(n)).join(', ')} now: the session's inputs that declared them are forgotten (${dropped.join(', ')})`,
+      );
     const compiled = compileReplInput('repl', request.code);
     if (!compiled.ok) return { kind: 'rejected', id, module, errors: compiled.errors };
     const clash = compiled.declared.find((d) => scope.names.has(d.name));
@@ -158,8 +171,10 @@ export class Evaluator {
     }
     keep(own, compiled);
     const printed = inspect(value, request.colors === true, timeout);
-    if (printed.thrown !== undefined) return this.#thrown(id, module, printed.thrown);
-    const text = [...notices.map((n) => `// ${n}`), printed.text].join('\n');
+    if (printed.text === undefined) return this.#thrown(id, module, printed.thrown);
+    const resumed = this.setup.afterInput?.();
+    if (resumed) notices.push(resumed);
+    const text = [...notices.map((n) => `// ${n}`), capped(printed.text)].join('\n');
     return { kind: 'value', id, module, text, checkMs, runMs: ran.runMs };
   }
 

@@ -7,7 +7,7 @@ import type { Image } from '../../runtime/image.js';
 import type { Reporter } from '../report.js';
 import type { TypeChecking } from '../type-checking.js';
 import { type ControlServer, listenControl } from './server.js';
-import { Service } from './service.js';
+import { Service, type ServiceSetup } from './service.js';
 
 export interface OpenedControl {
   readonly server: ControlServer;
@@ -32,6 +32,7 @@ export async function openControl(
   image: Image,
   typing: TypeChecking,
   out: Reporter,
+  program: Pick<ServiceSetup, 'ticking' | 'afterInput'>,
 ): Promise<OpenedControl | null> {
   const where = options.control!;
   let extra: Promise<WorkerTypeGate> | null = null;
@@ -57,6 +58,7 @@ export async function openControl(
     version: imagoVersion(),
     clients: () => server?.clients ?? 0,
     checkerPids: () => [checker?.pid].filter((p): p is number => typeof p === 'number'),
+    ...program,
   });
   try {
     server = await listenControl(where.path, where.own, service);

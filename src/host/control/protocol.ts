@@ -80,6 +80,11 @@ export interface StatusReply {
   /** Bytes: this process's resident set and heap, and the checker processes' resident sets where the platform says. */
   readonly memory: { readonly rss: number; readonly heapUsed: number; readonly checkers: number | null };
   readonly clients: number;
+  /** The program's first load applied; while it did not, `firstLoad` says why. */
+  readonly loaded: boolean;
+  readonly firstLoad?: string;
+  /** imago drives the program's tick (`none`: it exports no tick), and an error paused it. */
+  readonly ticking: 'running' | 'paused' | 'none';
 }
 
 export type Reply =

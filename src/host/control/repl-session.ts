@@ -54,15 +54,23 @@ export function checkedText(scope: ModuleScope, session: ModuleSession, input: s
  * module's win, and the session's declarations of them are forgotten. Returns the names dropped.
  */
 export function dropClashes(scope: ModuleScope, session: ModuleSession): string[] {
-  const clashing = [...session.values.keys()].filter((n) => scope.names.has(n));
-  if (clashing.length === 0) return [];
-  for (const n of clashing) {
+  const clashing = new Set([...session.values.keys()].filter((n) => scope.names.has(n)));
+  if (clashing.size === 0) return [];
+  // An input that declared a clashing name is forgotten whole, with every name it declared: what the
+  // type check of later inputs sees and what they run with stay the same.
+  const dropped = new Set(clashing);
+  const kept: Declaration[] = [];
+  for (const d of session.declarations) {
+    if (d.names.some((n) => clashing.has(n))) for (const n of d.names) dropped.add(n);
+    else kept.push(d);
+  }
+  session.declarations = kept;
+  for (const n of dropped) {
     session.values.delete(n);
     session.constants.delete(n);
     session.unset.delete(n);
   }
-  session.declarations = session.declarations.filter((d) => !d.names.some((n) => clashing.includes(n)));
-  return clashing;
+  return [...dropped];
 }
 
 /** The `with` scope of an input: the session's names, then the module's (`current()` is its scope as it is now). */

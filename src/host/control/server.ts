@@ -55,7 +55,7 @@ function prepareFolder(dir: string, own: boolean): void {
     return;
   }
   const st = fs.statSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
+  if (!st.isDirectory()) throw new Error(`${dir} is a file, where the control socket's folder goes: remove it, or pass --control <path> (or --no-control)`);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to another user (uid ${st.uid}): the control socket must be in a folder of yours`);
   // imago's own folder is made private; a folder named with --control is the user's to set, but one
@@ -75,7 +75,10 @@ export async function listenControl(file: string, own: boolean, service: Control
     );
   prepareFolder(path.dirname(file), own);
   if (fs.existsSync(file)) {
-    if (!fs.lstatSync(file).isSocket()) throw new Error(`${file} exists and is not a socket: remove it, or pass --control <path>`);
+    const st = fs.lstatSync(file);
+    if (st.isDirectory()) throw new Error(`${file} is a folder: give the socket's own path, e.g. --control ${path.join(file, 'control.sock')}`);
+    if (!st.isSocket())
+      throw new Error(`${file} exists and is not a socket (imago does not remove it): pass --control <another path>, or remove the file yourself`);
     if (await answers(file)) throw new Error(`another imago listens at ${file}: stop it, or pass --control <path> (or --no-control)`);
     fs.unlinkSync(file);
   }

@@ -2,6 +2,7 @@
 // where it reads live state) and its type checker. One service per session; one REPL session per client.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import util from 'node:util';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
 import type { Image } from '../../runtime/image.js';
@@ -9,6 +10,12 @@ import type { TypecheckMode } from '../../runtime/type-gate.js';
 import { Evaluator, ReplSession } from './evaluator.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
 import type { Connection, ControlService } from './server.js';
+
+/** A checker's answer without its own kind and id. */
+function strip<T extends { kind: string; id: number }>(answer: T): Omit<T, 'kind' | 'id'> {
+  const { kind: _k, id: _i, ...rest } = answer;
+  return rest;
+}
 
 /** How many changes `status` keeps. */
 const CHANGES_KEPT = 10;
@@ -27,6 +34,10 @@ export interface ServiceSetup {
   readonly clients: () => number;
   /** Process ids of the checker processes, for their memory. */
   readonly checkerPids: () => readonly number[];
+  /** Whether imago drives the program's tick, and whether an error paused it. */
+  readonly ticking: () => 'running' | 'paused' | 'none';
+  /** After a REPL input ran (evaluator.ts). */
+  readonly afterInput?: () => string | null;
 }
 
 /** Resident set of a process and its descendants, from /proc (null where there is none). */
@@ -50,12 +61,19 @@ export class Service implements ControlService {
   readonly #sessions = new WeakMap<Connection, ReplSession>();
   readonly #changes: StatusReply['changes'][number][] = [];
   #lastCheck: StatusReply['typecheck']['lastCheck'] = null;
+  /** Why the program has not loaded, while its first load is rejected. */
+  #firstLoad: string | null = null;
   readonly #startedAt = Date.now();
   readonly #unsubscribe: () => void;
 
   constructor(setup: ServiceSetup) {
     this.#setup = setup;
-    this.#evaluator = new Evaluator({ image: setup.image, entry: setup.entry, checker: setup.checker });
+    this.#evaluator = new Evaluator({
+      image: setup.image,
+      entry: setup.entry,
+      checker: setup.checker,
+      ...(setup.afterInput ? { afterInput: setup.afterInput } : {}),
+    });
     this.#unsubscribe = setup.image.subscribe((e) => {
       if (e.kind === 'reload') {
         const first = e.ok ? undefined : e.errors[0];
@@ -69,6 +87,11 @@ export class Service implements ControlService {
         });
         if (this.#changes.length > CHANGES_KEPT) this.#changes.shift();
       }
+      if (e.kind === 'load' && !e.ok) {
+        const first = e.errors[0];
+        this.#firstLoad = `rejected (${e.phase})${first ? `: ${first.file}:${first.line}:${first.column} ${first.message}` : ''}`;
+      }
+      if (e.kind === 'ready') this.#firstLoad = null;
       if (e.kind === 'typecheck') this.#lastCheck = { at: Date.now(), ok: e.ok, errors: e.errors.length, ms: e.ms };
     });
   }
@@ -203,16 +226,20 @@ export class Service implements ControlService {
     const module = request.module ?? this.#setup.entry;
     const target = `${module}:${request.name}${request.member ? `.${request.member}` : ''}`;
     const scope = this.#evaluator.scope(module);
-    if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
+    // A module the image has not loaded (its first load was rejected, say) is answered from its file.
+    const onDisk = path.resolve(this.#setup.root, module);
+    const file = typeof scope !== 'string' ? scope.file : fs.existsSync(onDisk) && fs.statSync(onDisk).isFile() ? onDisk : null;
+    if (file === null) return { kind: 'error', id, code: 'not-found', message: scope as string };
     const checker = this.#setup.checker ?? (await this.#setup.openChecker());
-    const answer = await checker.query({ kind: 'deps', file: scope.file, name: request.name, ...(request.member ? { member: request.member } : {}) });
+    const answer = await checker.query({ kind: 'deps', file, name: request.name, ...(request.member ? { member: request.member } : {}) });
     if (!answer.found) return { kind: 'error', id, code: 'not-found', message: answer.message };
+    const rel = path.relative(this.#setup.root, file);
+    if (typeof scope === 'string') return { ...strip(answer), kind: 'deps', id, target: `${rel}:${target.slice(module.length + 1)}`, stores: [] };
     const stores = await this.#setup.image.atSafePoint((image) => {
       const d = image.describe(module, request.name, false);
       return d.ok && d.value.kind === 'class' ? d.value.stores : [];
     });
-    const { kind: _k, id: _i, ...rest } = answer;
-    return { ...rest, kind: 'deps', id, target: `${scope.rel}:${target.slice(module.length + 1)}`, stores };
+    return { ...strip(answer), kind: 'deps', id, target: `${rel}:${target.slice(module.length + 1)}`, stores };
   }
 
   #status(id: Request['id']): Reply {
@@ -236,6 +263,9 @@ export class Service implements ControlService {
         checkers: rss.length > 0 && rss.every((r) => r !== null) ? rss.reduce((a, b) => a! + b!, 0) : null,
       },
       clients: this.#setup.clients(),
+      loaded: this.#setup.image.loaded,
+      ticking: this.#setup.ticking(),
+      ...(this.#firstLoad ? { firstLoad: this.#firstLoad } : {}),
     };
   }
 }

@@ -58,6 +58,8 @@ export function readRequest(line: string): Read {
   const id = typeof o['id'] === 'number' || typeof o['id'] === 'string' ? (o['id'] as RequestId) : null;
   if (id === null) return { ok: false, id: null, code: 'bad-request', message: "a request needs an 'id' (a number or a string)", fatal: false };
   const kind = o['kind'];
+  if (kind === undefined)
+    return { ok: false, id, code: 'bad-request', message: `a request needs a 'kind' (one of ${Object.keys(SHAPES).join(', ')})`, fatal: false };
   if (typeof kind !== 'string' || !Object.hasOwn(SHAPES, kind))
     return {
       ok: false,
