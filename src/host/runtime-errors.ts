@@ -26,7 +26,12 @@ export function catchRuntimeErrors(image: Image, out: Reporter): RuntimeErrors {
     const stack = error instanceof Error && error.stack ? error.stack : String(error);
     if (source === 'stop') stopFailed = true;
     const what = source === 'uncaught' ? 'uncaught error' : source === 'rejection' ? 'unhandled promise rejection' : `${source}() threw`;
-    const then = source === 'tick' ? 'ticking is paused until the next change (or REPL input)' : source === 'stop' ? 'imago exits with code 1' : 'the program keeps running';
+    const then =
+      source === 'tick'
+        ? 'ticking is paused until the next change (or REPL input)'
+        : source === 'stop'
+          ? 'imago exits with code 1'
+          : 'the program keeps running';
     out.line(`${what} (${then}):`);
     out.write(
       `${stack
