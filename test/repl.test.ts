@@ -100,7 +100,7 @@ describe('imago repl and friends', () => {
     assert.equal(await repl.exited(), 0);
     const history = fs.readFileSync(run.project.path('.imago/repl_history'), 'utf8');
     assert.match(history, /^count\(\) \+ 40$/m);
-    assert.match(history, /^function double\(n: number\): number \{ {3}return n \* 2; \}$/m);
+    assert.match(history, /^function double\(n: number\): number \{\n {2}return n \* 2;\n\}$/m, 'multi-line inputs as typed, line by line');
   });
 
   it('completes names and members in a real terminal, and reads multi-line input there', async () => {
@@ -197,6 +197,27 @@ describe('without a running image', () => {
       assert.match(imago(dir, ['deps', 'world.ts:Nothing']).stderr, /world\.ts declares no top-level 'Nothing'/);
       assert.match(imago(dir, ['status', '--bogus']).stderr, /unknown option '--bogus' for 'imago status'/);
       assert.match(imago(dir, ['repl', '--typecheck', 'warn']).stderr, /--typecheck takes gate or off for the REPL, got 'warn'/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows re-exports, type aliases and import types, offline', () => {
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'imago-reexport-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+      fs.writeFileSync(path.join(dir, 'world.ts'), 'export class Critter { hp = 1; }\n');
+      fs.writeFileSync(path.join(dir, 'index.ts'), "export { Critter } from './world.js';\nexport type Beast = import('./world.js').Critter;\n");
+      fs.writeFileSync(
+        path.join(dir, 'main.ts'),
+        "import { Critter, type Beast } from './index.js';\ntype C = Critter;\nconst a: C = new Critter();\nconst b: Beast = { hp: 2 };\nexport const total = a.hp + b.hp;\n",
+      );
+      const cls = imago(dir, ['deps', 'world.ts:Critter']);
+      assert.match(cls.stdout, /world\.ts:Critter: 5 references in 2 files/);
+      assert.match(cls.stdout, / {2}index\.ts\n {4}top level\n {6}1:10 {2}export \{ Critter \} from '\.\/world\.js';\n {4}type Beast\n/);
+      assert.match(cls.stdout, / {4}type C\n {6}2:10 {2}type C = Critter;/);
+      const field = imago(dir, ['deps', 'world.ts:Critter.hp']);
+      assert.match(field.stdout, /world\.ts:Critter\.hp: 3 references in 1 file[\s\S]* {4}b\n {6}4:20 {2}const b: Beast = \{ hp: 2 \};/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

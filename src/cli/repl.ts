@@ -207,8 +207,9 @@ export async function repl(options: ReplOptions): Promise<number> {
       busy = busy.then(async () => {
         // `.break` and `.exit` work in the middle of a multi-line input too.
         const dot = line.trim().startsWith('.') && !/^\.\d/.test(line.trim()) && (!buffer || /^\.(?:break|exit)\s*$/.test(line.trim()));
+        // The file keeps lines as typed, as readline's own history does: a multi-line input is recalled line by line.
+        if (line.trim()) appendHistory(options.history, line);
         if (dot) {
-          appendHistory(options.history, line);
           if (!(await command(line))) return finish(0);
           return prompt();
         }
@@ -220,7 +221,6 @@ export async function repl(options: ReplOptions): Promise<number> {
         if (incomplete(buffer)) return prompt();
         const code = buffer;
         buffer = '';
-        appendHistory(options.history, code.replace(/\n/g, ' '));
         say(await client.request({ kind: 'eval', code, module, typecheck, timeoutMs, colors: tty }));
         prompt();
       });
