@@ -2,7 +2,7 @@
 // that would end the program, a paused tick, clashes after edits, limits, and messages that say what to do.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -143,6 +143,79 @@ describe('control channel edges', () => {
     await second.until('its notice', () => /control channel is not open/.test(second.stderr), 30000);
     assert.match(second.stderr, /adir is a folder: give the socket's own path, e\.g\. --control .*adir\/control\.sock/);
     await second.stop();
+  });
+});
+
+describe('the REPL session across redeclarations, edits and a lost checker', () => {
+  it('lets a later let shadow an earlier one, refuses a second const, and keeps what a dropped input shares', async () => {
+    const run = await runWithControl({ 'main.ts': 'export let n = 1;\nexport function tick() {}\n' });
+    const c = await RawClient.connect(run.socket);
+    try {
+      await c.eval('let x = 1');
+      await c.eval("let x = 'a'");
+      assert.equal(printed(await c.eval('x.toUpperCase()')), "'A'");
+      await c.eval('const k = 1');
+      const again = await c.eval('const k = 2');
+      assert.equal(again.kind, 'rejected');
+      assert.match(JSON.stringify(again['errors']), /'k' is a const of this REPL session already/);
+      await c.eval('let a = 1, b = 2');
+      await c.eval("let b = 'xyz'");
+      const reloads = run.cli.reloads().length;
+      run.project.write({ 'main.ts': 'export let n = 1;\nexport let a = 5;\nexport function tick() {}\n' });
+      await waitFor('the edit', () => run.cli.reloads().length > reloads, 15000);
+      const r = await c.eval('b.length + a');
+      assert.match(printed(r), /main\.ts declares a now[\s\S]*\n8$/);
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('replaces a checker whose TypeScript process died, at the next question', async () => {
+    const run = await runWithControl({ 'main.ts': 'export let n = 1;\nexport function tick() {}\n' });
+    const c = await RawClient.connect(run.socket);
+    try {
+      assert.equal(printed(await c.eval('n + 1')), '2');
+      const imagoPid = Number((await c.ask({ kind: 'hello' }))['pid']);
+      const children = (pid: number): number[] =>
+        spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .map((l) => Number(l.trim()))
+          .filter((p) => p > 0);
+      // imago's children are checker processes; theirs, TypeScript's.
+      const typescript = children(imagoPid).flatMap(children);
+      assert.ok(typescript.length > 0, 'TypeScript processes found');
+      for (const pid of typescript) process.kill(pid, 'SIGKILL');
+      const replies = [];
+      for (let i = 0; i < 3; i++) replies.push(await c.eval('n + 2'));
+      assert.equal(printed(replies.at(-1)!), '3', JSON.stringify(replies));
+      const reloads = run.cli.reloads().length;
+      run.project.write({ 'main.ts': 'export let n = 1;\nexport const m = 7;\nexport function tick() {}\n' });
+      await waitFor('the edit', () => run.cli.reloads().length > reloads, 20000);
+      assert.equal(run.cli.reloads().at(-1)?.ok, true, JSON.stringify(run.cli.reloads().at(-1)));
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('answers deps of a program run unchecked with the code as it is now', async () => {
+    const run = await runWithControl({ 'main.ts': 'export function bump(n: number) { return n + 1; }\nexport function tick() { bump(1); }\n' }, [
+      '--typecheck',
+      'off',
+    ]);
+    try {
+      assert.match(imago(run.project.dir, ['deps', 'main.ts:bump']).stdout, /main\.ts:bump: 1 reference in 1 file/);
+      const reloads = run.cli.reloads().length;
+      run.project.write({
+        'main.ts':
+          'export function bump(n: number) { return n + 1; }\nexport function tick() { bump(1); }\nexport function twice() { return bump(2) + bump(3); }\n',
+      });
+      await waitFor('the edit', () => run.cli.reloads().length > reloads, 15000);
+      assert.match(imago(run.project.dir, ['deps', 'main.ts:bump']).stdout, /main\.ts:bump: 3 references in 1 file/);
+    } finally {
+      await run.stop();
+    }
   });
 });
 

@@ -301,6 +301,8 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): Fr
   // The client keeps the syntax trees it fetched by path, across snapshots: one fetched before a change
   // would place references by the old text. The queries fetch fresh ones.
   s.api.clearSourceFileCache();
+  // The files may change after a question: the next whole-program check reads them again.
+  s.fresh = false;
   try {
     const c = checked(s);
     switch (m.kind) {
@@ -312,7 +314,10 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): Fr
         return { kind: 'symbol', id: m.id, ...symbolInfo(c, m.file, m.name), ms: performance.now() - t0 };
     }
   } catch (e: unknown) {
-    return { kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) };
+    const message = e instanceof Error ? e.message : String(e);
+    // A broken pipe to TypeScript's process: no question will be answered again.
+    const fatal = /\b(?:EBADF|EPIPE|ECONNRESET|ERR_STREAM_DESTROYED)\b|closed|not running|lost the project/i.test(message);
+    return { kind: 'failed', id: m.id, message, fatal };
   } finally {
     served.clear();
   }

@@ -98,4 +98,5 @@ export type FromChecker =
   | ProbeAnswer
   | DepsAnswer
   | SymbolAnswer
-  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
+  /** `fatal`: the checker cannot answer anything any more (TypeScript's process is gone): replace it. */
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly fatal?: boolean };

@@ -59,8 +59,16 @@ function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Ope
     partial = '';
   });
   return new Promise((resolve, reject) => {
+    // A checker that dies before it opened (a crash, kill -9) must not leave its start pending forever:
+    // everything waiting for a checker waits on it.
+    const died = (code: number | null, signal: NodeJS.Signals | null): void => {
+      worker.off('message', onFirst);
+      reject(new Error(`the type checker exited as it started (${signal ?? `code ${code}`})`));
+    };
     const onFirst = (m: FromChecker): void => {
       worker.off('message', onFirst);
+      worker.off('exit', died);
+      worker.off('error', reject);
       worker.channel?.unref();
       if (m.kind === 'opened') resolve({ worker, opened: m });
       else {
@@ -69,6 +77,7 @@ function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Ope
       }
     };
     worker.on('message', onFirst);
+    worker.once('exit', died);
     worker.once('error', reject);
     const open: ToChecker = { kind: 'open', setup };
     worker.send(open);
@@ -255,8 +264,9 @@ export class WorkerTypeGate implements TypeGate {
     this.#hold();
     if (m.kind === 'failed') {
       waiting.reject(new Error(m.message));
-      // A query that failed fails alone: the checker answered it, and stays.
-      if (this.#queries.delete(m.id)) return;
+      // A query that failed fails alone (the checker answered it, and stays), unless the checker says
+      // it cannot go on (TypeScript's process is gone).
+      if (this.#queries.delete(m.id) && !m.fatal) return;
       // Whatever broke a check (TypeScript's process died, a protocol error), a fresh checker is the way
       // back; what the old one was still asked will never be answered.
       const worker = this.#worker;

@@ -87,10 +87,12 @@ export async function repl(options: ReplOptions): Promise<number> {
         out(r.text);
         break;
       case 'rejected':
+        for (const n of r.notices ?? []) out(`// ${n}`);
         out(r.errors.map((d) => formatDiagnostic(d)).join('\n\n'));
         out('(not run)');
         break;
       case 'thrown':
+        for (const n of r.notices ?? []) out(`// ${n}`);
         out(tty ? `\x1b[31m${r.text}\x1b[39m` : r.text);
         break;
       case 'described':
@@ -127,11 +129,11 @@ export async function repl(options: ReplOptions): Promise<number> {
       case '.module':
         if (!arg) out(`inputs run in ${module}`);
         else {
-          // The image says whether it knows the module (and how it names it).
-          const r = await client.request({ kind: 'eval', code: 'undefined', module: arg, typecheck: 'off' });
+          // The image says whether it knows the module (and how it names it), running nothing.
+          const r = await client.request({ kind: 'complete', code: '', module: arg });
           if (r.kind === 'error') out(`error: ${r.message}`);
           else {
-            module = 'module' in r ? r.module : arg;
+            module = r.kind === 'completions' ? r.module : arg;
             out(`inputs run in ${module}`);
           }
         }

@@ -147,7 +147,8 @@ function topLevelAwait(program: AstNode): boolean {
 function asObjectLiteral(source: string): string | null {
   const t = source.trim();
   if (!t.startsWith('{') || !t.endsWith('}')) return null;
-  const wrapped = `(${t})`;
+  // Untrimmed, so the input's lines and columns stay (but for one column on the first line).
+  const wrapped = `(${source})`;
   return transpile('repl.ts', wrapped).ok ? wrapped : null;
 }
 

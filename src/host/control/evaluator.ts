@@ -83,12 +83,18 @@ export class Evaluator {
   }
 
   async evaluate(request: EvalRequest, session: ReplSession): Promise<Reply> {
+    const notices: string[] = [];
+    const reply = await this.#evaluate(request, session, notices);
+    // What the session lost, or how the program changed, is said whatever became of the input.
+    return (reply.kind === 'rejected' || reply.kind === 'thrown') && notices.length > 0 ? { ...reply, notices } : reply;
+  }
+
+  async #evaluate(request: EvalRequest, session: ReplSession, notices: string[]): Promise<Reply> {
     const { id } = request;
     const scope = this.scope(request.module);
     if (typeof scope === 'string') return { kind: 'error', id, code: 'not-found', message: scope };
     const module = scope.rel;
     const own = session.of(scope.file);
-    const notices: string[] = [];
     const dropped = dropClashes(scope, own);
     if (dropped.length > 0)
       notices.push(
@@ -104,6 +110,21 @@ export class Evaluator {
         module,
         errors: [
           diagnostic(request.code, 0, 'IMAGO_REPL', `'${clash.name}' is a top-level binding of ${module} already: assign it without declaring it again`),
+        ],
+      };
+    const again = compiled.declared.find((d) => own.constants.has(d.name));
+    if (again)
+      return {
+        kind: 'rejected',
+        id,
+        module,
+        errors: [
+          diagnostic(
+            request.code,
+            0,
+            'IMAGO_REPL',
+            `'${again.name}' is a const of this REPL session already: it cannot be declared again (.clear forgets the session's declarations)`,
+          ),
         ],
       };
     const t0 = performance.now();

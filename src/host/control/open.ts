@@ -36,6 +36,10 @@ export async function openControl(
 ): Promise<OpenedControl | null> {
   const where = options.control!;
   let extra: Promise<WorkerTypeGate> | null = null;
+  let stale = false;
+  const unsubscribe = image.subscribe((e) => {
+    if (e.kind === 'reload' && e.ok) stale = true;
+  });
   let server: ControlServer | null = null;
   const checker = typing.opened?.gate ?? null;
   const service = new Service({
@@ -44,7 +48,7 @@ export async function openControl(
     entry: options.entry,
     mode: options.typecheck === 'off' || !checker ? 'off' : (options.typecheck as 'gate' | 'warn'),
     checker,
-    openChecker: () => {
+    openChecker: async () => {
       // A start that failed is tried again at the next question.
       extra ??= WorkerTypeGate.open({ root: options.root, entry: options.entry }).then(
         (o) => o.gate,
@@ -53,7 +57,13 @@ export async function openControl(
           throw e;
         },
       );
-      return extra;
+      const gate = await extra;
+      // Nothing checks changes with this checker: after one applied, it reads the files again.
+      if (stale) {
+        stale = false;
+        await gate.check(new Map(), true);
+      }
+      return gate;
     },
     version: imagoVersion(),
     clients: () => server?.clients ?? 0,
@@ -64,6 +74,7 @@ export async function openControl(
     server = await listenControl(where.path, where.own, service);
   } catch (e: unknown) {
     service.dispose();
+    unsubscribe();
     out.line(`the control channel is not open: ${(e as Error).message}`);
     return null;
   }
@@ -73,6 +84,7 @@ export async function openControl(
     async close() {
       opened.close();
       service.dispose();
+      unsubscribe();
       if (extra) (await extra.catch(() => null))?.close();
     },
   };

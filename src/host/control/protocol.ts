@@ -101,10 +101,17 @@ export type Reply =
   /** An input ran: its value printed like Node's REPL prints it. */
   | { readonly kind: 'value'; readonly id: RequestId; readonly module: string; readonly text: string; readonly checkMs: number; readonly runMs: number }
   /** An input did not run: it does not compile or type-check. */
-  | { readonly kind: 'rejected'; readonly id: RequestId; readonly module: string; readonly errors: readonly Diagnostic[] }
+  | { readonly kind: 'rejected'; readonly id: RequestId; readonly module: string; readonly errors: readonly Diagnostic[]; readonly notices?: readonly string[] }
   /** An input threw (or its promise rejected, or it was stopped by the timeout): the image runs on. */
-  | { readonly kind: 'thrown'; readonly id: RequestId; readonly module: string; readonly text: string; readonly timedOut: boolean }
-  | { readonly kind: 'completions'; readonly id: RequestId; readonly prefix: string; readonly items: readonly string[] }
+  | {
+      readonly kind: 'thrown';
+      readonly id: RequestId;
+      readonly module: string;
+      readonly text: string;
+      readonly timedOut: boolean;
+      readonly notices?: readonly string[];
+    }
+  | { readonly kind: 'completions'; readonly id: RequestId; readonly module: string; readonly prefix: string; readonly items: readonly string[] }
   | {
       readonly kind: 'described';
       readonly id: RequestId;

@@ -35,18 +35,19 @@ export class ReplSession {
   }
 }
 
-/** The separator between the pieces checked after a module's text (a lone `;` ends any statement). */
-const JOIN = '\n;\n';
 /** What the input is checked in: a function, so earlier inputs' flow (a `let` narrowed by its initializer) does not reach it. */
 const OPEN = 'async function __imago_repl_input() {\n';
-const CLOSE = '\n}\nexport {};\n';
 
-/** The text checked for an input: the module's source, the session's declarations, the input. */
+/**
+ * The text checked for an input: the module's source, then each earlier input that declared something,
+ * each in a block inside the one before (a later declaration of a name shadows an earlier one, as it
+ * replaced it in the session), then the input. `export {}` makes a script a module; it declares nothing.
+ */
 export function checkedText(scope: ModuleScope, session: ModuleSession, input: string): { text: string; from: number; inputAt: number } {
-  const before = `${scope.source}${JOIN}`;
-  const priors = session.declarations.length > 0 ? `${session.declarations.map((d) => d.text).join(JOIN)}${JOIN}` : '';
-  // `export {}` makes a script a module; it declares nothing.
-  return { text: `${before}${priors}${OPEN}${input}${CLOSE}`, from: before.length, inputAt: before.length + priors.length + OPEN.length };
+  const before = `${scope.source}\n;\n`;
+  const priors = session.declarations.map((d) => `{\n${d.text}\n;\n`).join('');
+  const close = '}'.repeat(session.declarations.length);
+  return { text: `${before}${priors}${OPEN}${input}\n}\n${close}\nexport {};\n`, from: before.length, inputAt: before.length + priors.length + OPEN.length };
 }
 
 /**
@@ -65,6 +66,8 @@ export function dropClashes(scope: ModuleScope, session: ModuleSession): string[
     else kept.push(d);
   }
   session.declarations = kept;
+  // A name an input still kept declares too (declared again later) keeps its value.
+  for (const d of kept) for (const n of d.names) if (!clashing.has(n)) dropped.delete(n);
   for (const n of dropped) {
     session.values.delete(n);
     session.constants.delete(n);

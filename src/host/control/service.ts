@@ -9,6 +9,7 @@ import type { Image } from '../../runtime/image.js';
 import type { TypecheckMode } from '../../runtime/type-gate.js';
 import { Evaluator, ReplSession } from './evaluator.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
+import { checkedText, dropClashes } from './repl-session.js';
 import type { Connection, ControlService } from './server.js';
 
 /** A checker's answer without its own kind and id. */
@@ -180,17 +181,19 @@ export class Service implements ControlService {
     const before = request.code.slice(0, request.code.length - prefix.length);
     const member = /\.\s*$/.test(before) || /\?\.\s*$/.test(before);
     const own = session.of(scope.file);
+    dropClashes(scope, own);
     let names: string[];
     if (member) {
-      if (!this.#setup.checker) return { kind: 'completions', id, prefix, items: [] };
-      const text = `${scope.source}\n;\n${own.declarations.map((d) => d.text).join('\n;\n')}\n;\n${request.code}`;
-      const answer = await this.#setup.checker.query({ kind: 'probe', file: scope.file, text, from: text.length, completeAt: text.length });
+      if (!this.#setup.checker) return { kind: 'completions', id, module: scope.rel, prefix, items: [] };
+      const { text, inputAt } = checkedText(scope, own, request.code);
+      const at = inputAt + request.code.length;
+      const answer = await this.#setup.checker.query({ kind: 'probe', file: scope.file, text, from: text.length, completeAt: at });
       names = [...(answer.completions ?? [])];
     } else {
       names = [...scope.names.keys(), ...own.values.keys(), ...Object.getOwnPropertyNames(globalThis), ...KEYWORDS];
     }
     const items = [...new Set(names.filter((n) => n.startsWith(prefix) && !n.startsWith('__imago')))].sort();
-    return { kind: 'completions', id, prefix, items };
+    return { kind: 'completions', id, module: scope.rel, prefix, items };
   }
 
   async #describe(request: Extract<Request, { kind: 'describe' }>): Promise<Reply> {
