@@ -7,18 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
-import { type Running, runWithControl } from './helpers/control.js';
+import { type Running, runWithControl, WORLD } from './helpers/control.js';
 import { imago } from './helpers/image-cli.js';
 import { waitFor } from './helpers/project.js';
-
-const WORLD = `export class Critter {
-  x = 0;
-  y = 0;
-  move(dx: number) { this.x += dx; }
-}
-export let critters: Critter[] = [new Critter(), new Critter()];
-export function count(): number { return critters.length; }
-`;
 
 const MAIN = `import { Critter, critters, count } from './world.js';
 export let ticks = 0;

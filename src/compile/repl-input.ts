@@ -9,6 +9,7 @@ import { type AstNode, child, children, isFunctionNode, walk } from './ast.js';
 import { type Diagnostic, diagnosticAt } from './diagnostic.js';
 import { PositionMap } from './position-map.js';
 import { lineStarts, type SourcePosition } from './source-text.js';
+import { patternNames } from './top-level.js';
 import { transpile } from './transpile.js';
 
 /** The parameters of the compiled input: the scope the `with` reads and the session's own values. */
@@ -110,29 +111,6 @@ export type ReplCompiled =
     }
   | { readonly ok: false; readonly errors: readonly Diagnostic[] };
 
-/** Names a binding pattern declares. */
-export function patternNames(node: AstNode | undefined, out: string[] = []): string[] {
-  if (!node) return out;
-  switch (node.type) {
-    case 'Identifier':
-      out.push(String(node['name']));
-      break;
-    case 'ObjectPattern':
-      for (const p of children(node, 'properties')) patternNames(p.type === 'RestElement' ? child(p, 'argument') : child(p, 'value'), out);
-      break;
-    case 'ArrayPattern':
-      for (const e of children(node, 'elements')) patternNames(e, out);
-      break;
-    case 'AssignmentPattern':
-      patternNames(child(node, 'left'), out);
-      break;
-    case 'RestElement':
-      patternNames(child(node, 'argument'), out);
-      break;
-  }
-  return out;
-}
-
 function topLevelAwait(program: AstNode): boolean {
   let found = false;
   walk(program, (node) => {
@@ -159,6 +137,7 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
   if (!t.ok) return { ok: false, errors: t.errors };
   // Imports and exports, as typed (the JavaScript has lost the imports nothing used).
   const typed = parseSync('repl.ts', source, { sourceType: 'module', lang: 'ts' }).program as unknown as AstNode;
+  const refuseTyped = (offset: number, message: string): ReplCompiled => ({ ok: false, errors: [diagnosticAt(file, source, offset, message, 'IMAGO_REPL')] });
   let typesDeclared = false;
   const functions: Array<{ name: string; text: string }> = [];
   let meta: AstNode | null = null;
@@ -168,61 +147,23 @@ export function compileReplInput(file: string, input: string): ReplCompiled {
   });
   const exit = exitCall(typed);
   if (exit)
-    return {
-      ok: false,
-      errors: [
-        diagnosticAt(
-          file,
-          source,
-          exit.start,
-          `${exit.what} at the REPL would end the program without its stop() and without saving its image: .exit leaves the REPL; Ctrl-C (or SIGTERM) in the program's terminal stops it properly`,
-          'IMAGO_REPL',
-        ),
-      ],
-    };
+    return refuseTyped(
+      exit.start,
+      `${exit.what} at the REPL would end the program without its stop() and without saving its image: .exit leaves the REPL; Ctrl-C (or SIGTERM) in the program's terminal stops it properly`,
+    );
   if (meta !== null)
-    return {
-      ok: false,
-      errors: [
-        diagnosticAt(
-          file,
-          source,
-          (meta as AstNode).start,
-          `import.meta is not part of a REPL input: the module's is in its own code (describe a binding that holds it)`,
-          'IMAGO_REPL',
-        ),
-      ],
-    };
+    return refuseTyped((meta as AstNode).start, `import.meta is not part of a REPL input: the module's is in its own code (describe a binding that holds it)`);
   for (const stmt of children(typed, 'body')) {
     if (stmt.type === 'ImportDeclaration' || stmt.type === 'TSImportEqualsDeclaration')
-      return {
-        ok: false,
-        errors: [
-          diagnosticAt(
-            file,
-            source,
-            stmt.start,
-            "an import is not part of a REPL input: the module's imports are in scope already; for a package, `const m = await import('...')`",
-            'IMAGO_REPL',
-          ),
-        ],
-      };
+      return refuseTyped(
+        stmt.start,
+        "an import is not part of a REPL input: the module's imports are in scope already; for a package, `const m = await import('...')`",
+      );
     if (TYPE_DECLARATIONS.has(stmt.type) || (stmt.type === 'VariableDeclaration' && stmt['declare'] === true)) typesDeclared = true;
     const fn = stmt.type === 'FunctionDeclaration' ? child(stmt, 'id')?.['name'] : undefined;
     if (typeof fn === 'string') functions.push({ name: fn, text: source.slice(stmt.start, stmt.end) });
     if (stmt.type.startsWith('Export') || stmt.type === 'TSExportAssignment')
-      return {
-        ok: false,
-        errors: [
-          diagnosticAt(
-            file,
-            source,
-            stmt.start,
-            'an export is not part of a REPL input: REPL declarations live in the REPL session, never in the files',
-            'IMAGO_REPL',
-          ),
-        ],
-      };
+      return refuseTyped(stmt.start, 'an export is not part of a REPL input: REPL declarations live in the REPL session, never in the files');
   }
   const js = withReplImports(t.code);
   const parsed = parseSync('repl.js', js, { sourceType: 'module', range: true, preserveParens: true });

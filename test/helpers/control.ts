@@ -5,6 +5,16 @@ import path from 'node:path';
 import { CliRun } from './cli.js';
 import { type TempProject, tempProject } from './project.js';
 
+/** A module of live instances the control tests share: a class, an array of its instances, a function. */
+export const WORLD = `export class Critter {
+  x = 0;
+  y = 0;
+  move(dx: number) { this.x += dx; }
+}
+export let critters: Critter[] = [new Critter(), new Critter()];
+export function count(): number { return critters.length; }
+`;
+
 export type Message = { readonly kind: string; readonly id?: number | string | null; readonly [k: string]: unknown };
 
 /** A client that speaks the protocol by hand: requests by id, events and errors kept in order. */
