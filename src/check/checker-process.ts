@@ -10,7 +10,7 @@ import path from 'node:path';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PathAliases } from '../runtime/resolve.js';
-import { type Checked, deps, probe, symbolInfo } from './checker-queries.js';
+import { type Checked, deps, probe, referenceSpans, symbolInfo } from './checker-queries.js';
 import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
 import { ImportGraph } from './import-graph.js';
 import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
@@ -262,7 +262,7 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
     }
     return false;
   });
-  const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root));
+  const errors: Diagnostic[] = convertDiagnostics(gated, rel(s.setup.root), served);
   if (!all || s.failedScope.size === 0) s.failedScope = errors.length > 0 ? new Set(scope) : new Set();
   const checked = scope.length;
   return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
@@ -294,7 +294,7 @@ function checked(s: State): Checked {
 }
 
 /** A REPL probe, a deps or a symbol question: answered from the program as the last check left it. */
-function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): FromChecker {
+function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>): FromChecker {
   const s = state;
   if (!s) return { kind: 'failed', id: m.id, message: 'the checker is not open' };
   const t0 = performance.now();
@@ -312,6 +312,8 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>): Fr
         return { kind: 'deps', id: m.id, ...deps(c, m.file, m.name, m.member), ms: performance.now() - t0 };
       case 'symbol':
         return { kind: 'symbol', id: m.id, ...symbolInfo(c, m.file, m.name), ms: performance.now() - t0 };
+      case 'spans':
+        return { kind: 'spans', id: m.id, ...referenceSpans(c, m.file, m.name, m.member), ms: performance.now() - t0 };
     }
   } catch (e: unknown) {
     const message = e instanceof Error ? e.message : String(e);
@@ -346,6 +348,7 @@ process.on('message', (message: ToChecker) => {
     case 'probe':
     case 'deps':
     case 'symbol':
+    case 'spans':
       send(query(message));
       break;
     case 'close':

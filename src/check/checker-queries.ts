@@ -7,7 +7,7 @@ import type { Node, SourceFile } from 'typescript/unstable/ast';
 import { SyntaxKind } from 'typescript/unstable/ast';
 import type { Project } from 'typescript/unstable/sync';
 import { lineStarts, positionAt } from '../compile/source-text.js';
-import type { DepsAnswer, ProbeAnswer, SymbolAnswer } from './protocol.js';
+import type { DepsAnswer, ProbeAnswer, SpansAnswer, SymbolAnswer } from './protocol.js';
 
 /** Category of an error in the TypeScript 7 API (DiagnosticCategory.Error). */
 const ERROR = 1;
@@ -194,4 +194,36 @@ export function symbolInfo(c: Checked, file: string, name: string): Omit<SymbolA
   const type = symbol ? project.checker.getTypeOfSymbol(symbol) : undefined;
   const decl = target.parent;
   return { found: true, type: type ? project.checker.typeToString(type) : '', chars: decl ? decl.end - decl.getStart() : 0 };
+}
+
+/**
+ * Every place top-level `name` of `file` (or its `member`) is written, declaration included, to the
+ * character: what a rename rewrites. `shorthand`: `{ x }` (an object literal or a destructuring) that
+ * must become `{ newName: x }`; `string`: a string key the checker resolved (`'x'` as a `keyof`).
+ */
+export function referenceSpans(c: Checked, file: string, name: string, member: string | undefined): Omit<SpansAnswer, 'kind' | 'id' | 'ms'> {
+  const project = c.project();
+  const sf = project.program.getSourceFile(file);
+  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, spans: [] };
+  const target = declarationName(c, sf, name, member);
+  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), spans: [] };
+  const spans = new Map<string, SpansAnswer['spans'][number]>();
+  const add = (node: Node): void => {
+    const f = node.getSourceFile().fileName;
+    const start = node.getStart();
+    const parent = node.parent;
+    let shape: 'name' | 'shorthand' | 'string' = 'name';
+    if (node.kind === SyntaxKind.StringLiteral || node.kind === SyntaxKind.NoSubstitutionTemplateLiteral) shape = 'string';
+    else if (parent?.kind === SyntaxKind.ShorthandPropertyAssignment) shape = 'shorthand';
+    else if (parent?.kind === SyntaxKind.BindingElement && !(parent as unknown as { propertyName?: Node }).propertyName) shape = 'shorthand';
+    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape });
+  };
+  add(target);
+  for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {
+    for (const handle of entry.references) {
+      const node = handle.resolve();
+      if (node) add(node);
+    }
+  }
+  return { found: true, message: '', spans: [...spans.values()] };
 }

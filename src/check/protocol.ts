@@ -28,6 +28,8 @@ export type ToChecker =
   | { readonly kind: 'deps'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string }
   /** The type of top-level `name` of `file`. */
   | { readonly kind: 'symbol'; readonly id: number; readonly file: string; readonly name: string }
+  /** Every place top-level `name` of `file` (or its `member`) is written, to the character (a rename's). */
+  | { readonly kind: 'spans'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string }
   | { readonly kind: 'close' };
 
 /** A place in a project file, with its line's text. */
@@ -60,6 +62,16 @@ export interface DepsAnswer {
   readonly definition: SourcePlace | null;
   /** References grouped by file and by the declaration that contains them (`Critter.move`, `function report`, `top level`). */
   readonly groups: ReadonlyArray<{ readonly file: string; readonly container: string; readonly references: ReadonlyArray<Omit<SourcePlace, 'file'>> }>;
+}
+
+export interface SpansAnswer {
+  readonly kind: 'spans';
+  readonly id: number;
+  readonly ms: number;
+  readonly found: boolean;
+  readonly message: string;
+  /** Absolute file, UTF-16 offsets; `shorthand` must keep its local name (`{ x }` -> `{ y: x }`); `string` is quoted. */
+  readonly spans: ReadonlyArray<{ readonly file: string; readonly start: number; readonly end: number; readonly shape: 'name' | 'shorthand' | 'string' }>;
 }
 
 export interface SymbolAnswer {
@@ -98,5 +110,6 @@ export type FromChecker =
   | ProbeAnswer
   | DepsAnswer
   | SymbolAnswer
+  | SpansAnswer
   /** `fatal`: the checker cannot answer anything any more (TypeScript's process is gone): replace it. */
   | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly fatal?: boolean };

@@ -15,13 +15,16 @@ function flatten(d: TsDiagnostic, depth = 0): string {
   return lines.join('\n');
 }
 
-/** Converts errors, reading each file once for positions and frames; `rel` makes paths project-relative. */
-export function convertDiagnostics(list: readonly TsDiagnostic[], rel: (file: string) => string): Diagnostic[] {
+/**
+ * Converts errors, reading each file once for positions and frames; `rel` makes paths project-relative.
+ * `given`: texts the check was given (a change's, an edit's): frames show them, not the files on disk.
+ */
+export function convertDiagnostics(list: readonly TsDiagnostic[], rel: (file: string) => string, given?: ReadonlyMap<string, string | null>): Diagnostic[] {
   const texts = new Map<string, { text: string; starts: number[] } | null>();
   const source = (file: string): { text: string; starts: number[] } | null => {
     if (!texts.has(file)) {
       try {
-        const text = fs.readFileSync(file, 'utf8');
+        const text = given?.get(file) ?? fs.readFileSync(file, 'utf8');
         texts.set(file, { text, starts: lineStarts(text) });
       } catch {
         texts.set(file, null);

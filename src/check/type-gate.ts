@@ -28,8 +28,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** What the checker answers with, the opening aside. */
 type Answered = Exclude<FromChecker, { kind: 'opened' | 'failed' }>;
 /** The questions `query` asks, without their id. */
-export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' }>, 'id'>;
-type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol' };
+export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>, 'id'>;
+type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'spans' };
 
 /** Starts a checker process and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
@@ -169,7 +169,7 @@ export class WorkerTypeGate implements TypeGate {
   async query<K extends Query['kind']>(question: Extract<Query, { kind: K }>): Promise<Extract<Answered, { kind: QueryAnswer[K] }>> {
     if (this.#closed) throw new Error('the type checker was closed');
     await this.#ensureWorker();
-    const expected = { probe: 'probed', deps: 'deps', symbol: 'symbol' }[question.kind];
+    const expected = { probe: 'probed', deps: 'deps', symbol: 'symbol', spans: 'spans' }[question.kind];
     const m = await this.#request(question);
     if (m.kind !== expected) throw new Error(`the checker answered '${question.kind}' with '${m.kind}'`);
     return m as Extract<Answered, { kind: QueryAnswer[K] }>;

@@ -3,6 +3,7 @@
 import { parseArgs as utilParseArgs } from 'node:util';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { type ControlArgs, type ControlCommand, isControlCommand, parseControl } from './control-args.js';
+import { type EditArgs, parseEdit } from './edit-command.js';
 
 export interface RunArgs {
   readonly command: 'run';
@@ -23,11 +24,12 @@ export interface RunArgs {
 
 export type ParsedArgs =
   | RunArgs
-  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' | ControlCommand }
+  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' | 'edit' | ControlCommand }
   | { readonly command: 'image-info'; readonly file: string }
   | { readonly command: 'version' }
   | { readonly command: 'check'; readonly entry: string; readonly root: string | undefined }
   | ControlArgs
+  | EditArgs
   | { readonly command: 'error'; readonly message: string };
 
 export const MAIN_HELP = `imago: a live, image-based environment for TypeScript programs
@@ -42,6 +44,8 @@ Usage:
   imago deps <module>:<name>[.<member>]
                                    what references it (from the type checker; works without an image)
   imago status                     the running image: modules, last changes, checker, memory
+  imago edit <command>             a structural edit (add-field, remove-field, rename-field, retype-field)
+                                   of the files and the running image, as one change
   imago --help                     this help
   imago --version                  the version
 
@@ -188,6 +192,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === 'check') return parseCheck(args);
   if (command === 'image') return parseImage(args);
   if (isControlCommand(command)) return parseControl(command, args);
+  if (command === 'edit') return parseEdit(args);
   if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
   const { own, entry, rest } = splitAtEntry(args, RUN_OPTIONS);
   const parsed = parseOwn('run', own, RUN_OPTIONS);

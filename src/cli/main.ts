@@ -12,6 +12,7 @@ import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } 
 import { CONTROL_HELP, type ControlArgs } from './control-args.js';
 import { defaultControlPath, findRoot } from './control-client.js';
 import { depsCommand, describeCommand, parseTarget, statusCommand } from './control-commands.js';
+import { EDIT_HELP, type EditArgs, editCommand } from './edit-command.js';
 import { imageInfo } from './image-info.js';
 import { repl } from './repl.js';
 
@@ -161,12 +162,14 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
 }
 
 /** The commands that talk to a running image; their errors are one line that says what to do. */
-async function control(args: ControlArgs): Promise<number> {
+async function control(args: ControlArgs | EditArgs): Promise<number> {
   const root = args.root ? path.resolve(args.root) : findRoot(process.cwd());
   if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
   const socket = path.resolve(args.control ?? defaultControlPath(root));
   try {
     switch (args.command) {
+      case 'edit':
+        return await editCommand(args, root, socket);
       case 'repl':
         return await repl({ socket, typecheck: args.typecheck, history: path.join(path.dirname(socket), 'repl_history') });
       case 'status':
@@ -198,9 +201,12 @@ switch (parsed.command) {
             ? IMAGE_HELP
             : parsed.topic === 'main'
               ? MAIN_HELP
-              : CONTROL_HELP[parsed.topic],
+              : parsed.topic === 'edit'
+                ? EDIT_HELP
+                : CONTROL_HELP[parsed.topic],
     );
     break;
+  case 'edit':
   case 'repl':
   case 'describe':
   case 'deps':

@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION, type Reply } from '../host/control/protocol.js';
 import { type ControlClient, connectControl } from './control-client.js';
 import { parseTarget } from './control-commands.js';
 import { depsText, describedText, statusText } from './control-print.js';
+import { EDIT_HELP, parseEdit, printEdit } from './edit-command.js';
 
 export interface ReplOptions {
   readonly socket: string;
@@ -28,6 +29,7 @@ image's next safe point, after a type check against that module. Declarations li
   .timeout [ms]         show or set the time an input may run (default 5000)
   .typecheck on|off     check inputs before they run (on by default)
   .clear                forget this session's declarations in the module
+  .edit <command>       a structural edit of the files and the image (imago edit --help lists them)
   .break                drop the input being typed
   .help                 this help
   .exit                 leave (the image runs on); Ctrl-D too
@@ -158,6 +160,19 @@ export async function repl(options: ReplOptions): Promise<number> {
       case '.clear':
         say(await client.request({ kind: 'clear', module }));
         break;
+      case '.edit': {
+        // The words as a shell would split them, quotes kept together: .edit add-field Critter "mood: string = 'calm'"
+        const words = (arg.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => (/^(["']).*\1$/.test(w) && w.length > 1 ? w.slice(1, -1) : w));
+        const parsed = parseEdit(words);
+        if (parsed.command === 'error') out(parsed.message);
+        else if (parsed.command === 'help') out(EDIT_HELP);
+        else {
+          const r = await client.request({ kind: 'edit', command: parsed.edit, ...(parsed.module ? { module: parsed.module } : {}), dryRun: parsed.dryRun });
+          if (r.kind === 'edited') out(r.outcome.ok ? printEdit(r.outcome) : `refused: ${r.outcome.message}`);
+          else say(r);
+        }
+        break;
+      }
       case '.status':
         say(await client.request({ kind: 'status' }));
         break;

@@ -5,6 +5,7 @@ import type { CompileOptions } from '../compile/transpile.js';
 import type { SavedImage } from '../image/api.js';
 import type { ChangeSummary, ImageEvent, Phase, TypecheckReport } from './events.js';
 import type { Host } from './host.js';
+import type { ChangeIntent } from './intent.js';
 import type { PathAliases } from './resolve.js';
 import type { ResumeInput } from './resume.js';
 import type { SourceSnapshot } from './sources.js';
@@ -53,6 +54,8 @@ export interface ChangeOptions {
   readonly sources?: SourceSnapshot;
   /** The program asked for the files by `import()` (not an edit): the reload event says so. */
   readonly cause?: 'import';
+  /** What an explicit structural edit means beyond the texts (intent.ts). */
+  readonly intent?: ChangeIntent;
 }
 
 export type ImageListener = (event: ImageEvent) => void;

@@ -15,6 +15,7 @@ import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { dynamicImport } from './dynamic-import.js';
 import { EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
+import type { ChangeIntent } from './intent.js';
 import { type Introspection, introspection } from './introspect.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
@@ -134,6 +135,11 @@ export class Image {
     return this.change([this.#options.entry]);
   }
 
+  /** A snapshot of `texts` (absolute path -> text) for a change to apply without reading the files. */
+  snapshotOf(texts: ReadonlyMap<string, string>): SourceSnapshot {
+    return SourceSnapshot.of(this.#options.host, texts, ++this.#reads);
+  }
+
   /** Reads `paths` (absolute) once, for a change to apply (and for its type check to begin early). */
   snapshot(paths: Iterable<string>): Promise<SourceSnapshot> {
     return SourceSnapshot.take(this.#options.host, paths, () => ++this.#reads);
@@ -143,7 +149,7 @@ export class Image {
   change(paths: readonly string[], options: ChangeOptions = {}): Promise<ChangeResult> {
     const generation = ++this.#generation;
     for (const p of paths) this.#pending.set(p, generation);
-    const run = this.#queue.then(() => this.#apply(generation, options.sources, options.cause));
+    const run = this.#queue.then(() => this.#apply(generation, options.sources, options.cause, options.intent));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -241,7 +247,7 @@ export class Image {
     for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record, true);
   }
 
-  async #apply(generation: number, given: SourceSnapshot | undefined, cause: 'import' | undefined): Promise<ChangeResult> {
+  async #apply(generation: number, given: SourceSnapshot | undefined, cause: 'import' | undefined, intent?: ChangeIntent): Promise<ChangeResult> {
     const { host, typeGate } = this.#options;
     const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
@@ -291,7 +297,7 @@ export class Image {
             (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }),
           );
     const tPrepare = host.now();
-    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram), sources);
+    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram), sources, intent);
     const prepareMs = host.now() - tPrepare;
     if (!prepared.ok) {
       await checking;

@@ -8,6 +8,7 @@ import { codeFrame } from '../compile/source-text.js';
 import { type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
 import type { Phase } from './events.js';
+import { type ChangeIntent, withIntent } from './intent.js';
 import { type DependencyTarget, ModuleRecord } from './module-record.js';
 import { type Move, pairMoves } from './moves.js';
 import { loadPlatform } from './platform.js';
@@ -119,7 +120,7 @@ function jsonProblem(rel: string, text: string): Diagnostic | null {
  * Prepares a change of the files `paths` (absolute), with their texts from `sources` (files new to the
  * program are read into it as they are reached). The entry is prepared when it is not loaded yet.
  */
-export async function prepareChange(ctx: ImageContext, paths: readonly string[], sources: SourceSnapshot): Promise<PrepareOutcome> {
+export async function prepareChange(ctx: ImageContext, paths: readonly string[], sources: SourceSnapshot, intent?: ChangeIntent): Promise<PrepareOutcome> {
   const prepared = new Map<string, PreparedModule>();
   const fresh = new Map<string, ModuleRecord>();
   const deleted = new Set<string>();
@@ -166,7 +167,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       parseErrors.push(...result.errors);
       continue;
     }
-    const compiled = result.module;
+    const compiled = withIntent(result.module, id, intent);
     const targets: DependencyTarget[] = [];
     for (const dep of compiled.dependencies) {
       const where = (message: string): Diagnostic => {

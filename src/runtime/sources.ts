@@ -38,6 +38,11 @@ export class SourceSnapshot {
     return new SourceSnapshot(host, new Map(list.map((p, i) => [p, reads[i]!])), sequence());
   }
 
+  /** A snapshot of texts given, not read (an edit computed in memory, applied before it is written). */
+  static of(host: Pick<Host, 'readFile'>, texts: ReadonlyMap<string, string>, sequence: number): SourceSnapshot {
+    return new SourceSnapshot(host, new Map([...texts].map(([p, text]) => [p, { kind: 'text' as const, text }])), sequence);
+  }
+
   /** True when every path of `paths` was read when the snapshot was taken. */
   covers(paths: Iterable<string>): boolean {
     for (const p of paths) if (!this.texts.has(p) && this.#reads.get(p)?.kind !== 'unreadable') return false;

@@ -6,6 +6,7 @@ import type { DepsAnswer, SourcePlace } from '../../check/protocol.js';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ImageEvent } from '../../runtime/events.js';
 import type { Described, ModuleSummary } from '../../runtime/introspect.js';
+import type { EditCommand, EditOutcome } from '../edit/commands.js';
 
 /** The protocol's version, said in the `hello` reply: a client checks it before anything else. */
 export const PROTOCOL_VERSION = 1;
@@ -50,6 +51,8 @@ export type Request =
   /** Sends the image's events of these kinds (all when omitted) from now on, as `event` messages. */
   | { readonly id: RequestId; readonly kind: 'subscribe'; readonly events?: readonly EventKind[] }
   | { readonly id: RequestId; readonly kind: 'unsubscribe' }
+  /** A structural edit (docs/edits.md), applied to the files and the running image as one change; `dryRun`: planned only. */
+  | { readonly id: RequestId; readonly kind: 'edit'; readonly command: EditCommand; readonly module?: string; readonly dryRun?: boolean }
   /** Forgets the declarations this connection's REPL session made in `module` (all modules when omitted). */
   | { readonly id: RequestId; readonly kind: 'clear'; readonly module?: string };
 
@@ -132,6 +135,7 @@ export type Reply =
   | { readonly kind: 'subscribed'; readonly id: RequestId; readonly events: readonly EventKind[] }
   | { readonly kind: 'unsubscribed'; readonly id: RequestId }
   | { readonly kind: 'cleared'; readonly id: RequestId; readonly names: readonly string[] }
+  | { readonly kind: 'edited'; readonly id: RequestId; readonly outcome: EditOutcome }
   /** A request that could not be served; `id` is null when the line could not be read at all. */
   | { readonly kind: 'error'; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string };
 

@@ -7,6 +7,7 @@ import util from 'node:util';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
 import type { Image } from '../../runtime/image.js';
 import type { TypecheckMode } from '../../runtime/type-gate.js';
+import { runEdit } from '../edit/run.js';
 import { Evaluator, ReplSession } from './evaluator.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
 import { checkedText, dropClashes } from './repl-session.js';
@@ -137,6 +138,17 @@ export class Service implements ControlService {
       }
       case 'describe':
         return this.#describe(request);
+      case 'edit': {
+        const checker = this.#setup.checker ?? (await this.#setup.openChecker());
+        const outcome = await runEdit(request.command, {
+          root: this.#setup.root,
+          module: request.module,
+          dryRun: request.dryRun === true,
+          checker,
+          image,
+        });
+        return { kind: 'edited', id, outcome };
+      }
       case 'deps':
         return this.#deps(request);
       case 'status':

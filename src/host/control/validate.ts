@@ -1,13 +1,14 @@
 // Reading one line of the control channel: JSON, then the shape of a request. Anything else is told
 // back as an error reply that says what was wrong; nothing a client sends reaches the image unread.
 
+import { EDIT_COMMANDS } from '../edit/commands.js';
 import { type ErrorCode, EVENT_KINDS, type EventKind, type Request, type RequestId } from './protocol.js';
 
 export type Read =
   | { readonly ok: true; readonly request: Request }
   | { readonly ok: false; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string; readonly fatal: boolean };
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'typecheck' | 'events'>;
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'typecheck' | 'events' | 'edit'>;
 
 /** Each kind's fields (required ones end in `!`). */
 const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
@@ -20,6 +21,7 @@ const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
   subscribe: { events: 'events' },
   unsubscribe: {},
   clear: { module: 'string' },
+  edit: { 'command!': 'edit', module: 'string', dryRun: 'boolean' },
 };
 
 function fits(value: unknown, type: Shape[string]): boolean {
@@ -28,6 +30,8 @@ function fits(value: unknown, type: Shape[string]): boolean {
       return value === 'gate' || value === 'off';
     case 'events':
       return Array.isArray(value) && value.every((e) => EVENT_KINDS.includes(e as EventKind));
+    case 'edit':
+      return editCommand(value);
     case 'number':
       // A timer's range: whole milliseconds up to 2^31 - 1 (about 24.8 days).
       return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 2_147_483_647;
@@ -42,7 +46,30 @@ const TYPE_WORDS = {
   boolean: 'true or false',
   typecheck: "'gate' or 'off'",
   events: `a list of event kinds (${EVENT_KINDS.join(', ')})`,
+  edit: `an edit command: { kind: ${EDIT_COMMANDS.join(' | ')}, className, ... } (docs/control.md)`,
 } as const;
+
+/** The fields each edit command takes (all strings, but `force`), by kind. */
+const EDIT_FIELDS: Readonly<Record<(typeof EDIT_COMMANDS)[number], readonly string[]>> = {
+  'add-field': ['className', 'spec', 'after?'],
+  'remove-field': ['className', 'field', 'force'],
+  'rename-field': ['className', 'field', 'to'],
+  'retype-field': ['className', 'field', 'type'],
+};
+
+function editCommand(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  const fields = EDIT_FIELDS[o['kind'] as (typeof EDIT_COMMANDS)[number]];
+  if (!fields) return false;
+  const known = new Set(['kind', ...fields.map((f) => f.replace('?', ''))]);
+  if (Object.keys(o).some((k) => !known.has(k))) return false;
+  return fields.every((f) => {
+    const v = o[f.replace('?', '')];
+    if (f.endsWith('?') && v === undefined) return true;
+    return f === 'force' ? typeof v === 'boolean' : typeof v === 'string';
+  });
+}
 
 /** Reads one line; `fatal` errors (not JSON at all) close the connection. */
 export function readRequest(line: string): Read {

@@ -1,0 +1,205 @@
+// What a structural edit does to the files: the new text of every file it touches, computed from the
+// class as oxc reads it and from the references the type checker finds, touching no line it need not
+// touch; and the intent the running image applies it with (a rename keeps values by name).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseSync } from 'oxc-parser';
+import type { SpansAnswer } from '../../check/protocol.js';
+import type { AstNode } from '../../compile/ast.js';
+import { type ClassSource, classNames, classSource, type FieldSource } from '../../compile/class-source.js';
+import { lineStarts, positionAt } from '../../compile/source-text.js';
+import type { ChangeIntent } from '../../runtime/intent.js';
+import type { EditCommand } from './commands.js';
+
+export interface EditPlan {
+  /** Absolute path -> the text before and after. */
+  readonly texts: ReadonlyMap<string, { readonly before: string; readonly after: string }>;
+  readonly intent: ChangeIntent;
+  /** The class's file and what the running image will do with its instances (one line each). */
+  readonly classFile: string;
+  readonly migration: readonly string[];
+}
+
+export interface PlanContext {
+  readonly root: string;
+  /** The module to look for the class in (`--module`), else every project file. */
+  readonly module: string | undefined;
+  readonly spans: (file: string, name: string, member: string) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
+}
+
+const IDENT = /^#?[A-Za-z_$][\w$]*$/;
+const SKIP = new Set(['node_modules', 'dist', '.git', '.imago']);
+
+/** Project TypeScript files under `root` (not node_modules, dist, .git, .imago). */
+function projectFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (!SKIP.has(e.name) && !e.name.startsWith('.')) walk(path.join(dir, e.name));
+      } else if (/\.(?:m|c)?tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(path.join(dir, e.name));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The file declaring top-level class `name`: the one named, or the only project file that declares it. */
+function classFile(ctx: PlanContext, name: string): string {
+  if (ctx.module) {
+    const file = path.resolve(ctx.root, ctx.module);
+    if (!fs.existsSync(file)) throw new Error(`--module '${ctx.module}' not found (looked at ${file})`);
+    if (!classNames(fs.readFileSync(file, 'utf8')).includes(name)) throw new Error(`${ctx.module} declares no top-level class '${name}'`);
+    return file;
+  }
+  const hits = projectFiles(ctx.root).filter((f) => classNames(fs.readFileSync(f, 'utf8')).includes(name));
+  if (hits.length === 0) throw new Error(`no project file declares a top-level class '${name}' (give its file with --module <file>)`);
+  if (hits.length > 1)
+    throw new Error(
+      `${hits.length} files declare a class '${name}' (${hits.map((f) => path.relative(ctx.root, f)).join(', ')}): name one with --module <file>`,
+    );
+  return hits[0]!;
+}
+
+/** `mood: string = 'calm'` read as TypeScript reads a class field. */
+function fieldSpec(spec: string): { name: string; type: string | null; init: string | null; text: string } {
+  const text = spec.trim().replace(/;$/, '');
+  const wrapped = `class __Spec {\n${text};\n}`;
+  const r = parseSync('spec.ts', wrapped, { sourceType: 'module', lang: 'ts' });
+  const cls = (r.program.body[0] as unknown as AstNode | undefined)?.['body'] as AstNode | undefined;
+  const members = (cls?.['body'] as AstNode[] | undefined) ?? [];
+  const m = members[0];
+  if (r.errors.length > 0 || members.length !== 1 || m?.type !== 'PropertyDefinition' || m['static'] === true)
+    throw new Error(`'${spec}' is not one field: write <name>: <type> [= <initializer>], e.g. "mood: string = 'calm'"`);
+  const key = m['key'] as AstNode;
+  const name = key.type === 'PrivateIdentifier' ? `#${String(key['name'])}` : String(key['name']);
+  const type = m['typeAnnotation'] as AstNode | null;
+  const value = m['value'] as AstNode | null;
+  return {
+    name,
+    type: type ? wrapped.slice(type.start + 1, type.end).trim() : null,
+    init: value ? wrapped.slice(value.start, value.end) : null,
+    text,
+  };
+}
+
+function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}
+
+/** The whitespace a line starts with. */
+function indentOf(text: string, at: number): string {
+  return /^[ \t]*/.exec(text.slice(lineStart(text, at)))?.[0] ?? '';
+}
+
+function field(cls: ClassSource, name: string, file: string): FieldSource {
+  const f = cls.fields.find((x) => x.name === name && !x.isStatic);
+  if (f) return f;
+  const have = cls.fields.filter((x) => !x.isStatic).map((x) => x.name);
+  throw new Error(`class ${cls.name} (${file}) has no field '${name}'${have.length > 0 ? ` (its fields: ${have.join(', ')})` : ''}`);
+}
+
+/** Applies [start, end) -> text edits to `text` (none overlapping). */
+function apply(text: string, edits: ReadonlyArray<{ start: number; end: number; text: string }>): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** Plans `command`; throws an Error whose message says what is wrong and what to do. */
+export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<EditPlan> {
+  const file = classFile(ctx, command.className);
+  const rel = path.relative(ctx.root, file);
+  const before = fs.readFileSync(file, 'utf8');
+  const cls = classSource(before, command.className)!;
+  const one = (after: string, migration: string[], intent: ChangeIntent = { fieldRenames: [] }): EditPlan => ({
+    texts: new Map([[file, { before, after }]]),
+    intent,
+    classFile: file,
+    migration,
+  });
+  switch (command.kind) {
+    case 'add-field': {
+      const spec = fieldSpec(command.spec);
+      if (cls.fields.some((f) => f.name === spec.name)) throw new Error(`class ${cls.name} (${rel}) has a field '${spec.name}' already`);
+      const instance = cls.fields.filter((f) => !f.isStatic && !f.parameter);
+      const anchor = command.after !== undefined ? field(cls, command.after, rel) : instance.at(-1);
+      if (anchor?.parameter) throw new Error(`'${command.after}' is a constructor parameter property: add the field after a field of the class body`);
+      const semicolon = anchor ? before.slice(anchor.start, anchor.end).trimEnd().endsWith(';') : true;
+      const line = `${spec.text}${semicolon ? ';' : ''}`;
+      let after: string;
+      if (anchor) after = apply(before, [{ start: anchor.end, end: anchor.end, text: `\n${indentOf(before, anchor.start)}${line}` }]);
+      else {
+        const first = cls.members[0];
+        const indent = first ? indentOf(before, first.start) : `${indentOf(before, cls.bodyStart)}  `;
+        after = apply(before, [
+          { start: cls.bodyStart + 1, end: cls.bodyStart + 1, text: `\n${indent}${line}${first ? '' : `\n${indentOf(before, cls.bodyStart)}`}` },
+        ]);
+      }
+      return one(after, [
+        `${cls.name}: field '${spec.name}' added; every live instance and store row gets ${spec.init !== null ? `its initializer (${spec.init})` : 'undefined (no initializer)'}`,
+      ]);
+    }
+    case 'remove-field': {
+      const f = field(cls, command.field, rel);
+      if (f.parameter) throw new Error(`'${f.name}' is a constructor parameter property of ${cls.name}: remove it from the constructor's parameters`);
+      const found = await ctx.spans(file, cls.name, f.name);
+      const uses = found.spans.filter((s) => !(s.file === file && s.start >= f.start && s.end <= f.end));
+      if (uses.length > 0 && !command.force) {
+        const places = uses.map((u) => {
+          const text = u.file === file ? before : fs.readFileSync(u.file, 'utf8');
+          const pos = positionAt(lineStarts(text), u.start);
+          return `  ${path.relative(ctx.root, u.file)}:${pos.line}:${pos.column}`;
+        });
+        throw new Error(
+          `${cls.name}.${f.name} is used in ${uses.length} place${uses.length === 1 ? '' : 's'}; change them first, or give --force (the type check then shows what breaks, and the edit is refused if anything does):\n${places.join('\n')}`,
+        );
+      }
+      // The whole line when the field is alone on it, else just the field.
+      const from = lineStart(before, f.start);
+      const eol = before.indexOf('\n', f.end);
+      const alone = before.slice(from, f.start).trim() === '' && before.slice(f.end, eol < 0 ? before.length : eol).trim() === '';
+      const after = alone ? before.slice(0, from) + before.slice(eol < 0 ? before.length : eol + 1) : apply(before, [{ start: f.start, end: f.end, text: '' }]);
+      return one(after, [`${cls.name}: field '${f.name}' removed from every live instance and store row (its values are dropped)`]);
+    }
+    case 'rename-field': {
+      const f = field(cls, command.field, rel);
+      if (!IDENT.test(command.to) || command.to.startsWith('#') !== f.name.startsWith('#'))
+        throw new Error(`'${command.to}' is not a name for ${f.name.startsWith('#') ? 'a #private field (it starts with #)' : 'a field'}`);
+      const taken = cls.fields.some((x) => x.name === command.to) || cls.members.some((m) => m.name === command.to);
+      if (taken) throw new Error(`class ${cls.name} (${rel}) has a member '${command.to}' already: pick another name`);
+      const found = await ctx.spans(file, cls.name, f.name);
+      if (!found.found) throw new Error(found.message);
+      const byFile = new Map<string, Array<{ start: number; end: number; text: string }>>();
+      for (const s of found.spans) {
+        const list = byFile.get(s.file) ?? [];
+        const text = s.file === file ? before : fs.readFileSync(s.file, 'utf8');
+        const old = text.slice(s.start, s.end);
+        const replacement = s.shape === 'shorthand' ? `${command.to}: ${old}` : s.shape === 'string' ? `${old[0]}${command.to}${old.at(-1)}` : command.to;
+        list.push({ start: s.start, end: s.end, text: replacement });
+        byFile.set(s.file, list);
+      }
+      const texts = new Map<string, { before: string; after: string }>();
+      for (const [f2, edits] of byFile) {
+        const text = f2 === file ? before : fs.readFileSync(f2, 'utf8');
+        texts.set(f2, { before: text, after: apply(text, edits) });
+      }
+      return {
+        texts,
+        intent: { fieldRenames: [{ file, className: cls.name, from: f.name, to: command.to }] },
+        classFile: file,
+        migration: [`${cls.name}: field '${f.name}' renamed to '${command.to}' in every live instance and store row (values kept)`],
+      };
+    }
+    case 'retype-field': {
+      const f = field(cls, command.field, rel);
+      const type = command.type.trim();
+      if (!type) throw new Error('retype-field needs a type, e.g. retype-field Critter.hp bigint');
+      const edit = f.type ? { start: f.type.start, end: f.type.end, text: `: ${type}` } : { start: f.keyEnd, end: f.keyEnd, text: `: ${type}` };
+      return one(apply(before, [edit]), [
+        `${cls.name}: field '${f.name}' retyped to ${type}; each live value is converted as a live retype converts it, and one that does not fit refuses the whole edit`,
+      ]);
+    }
+  }
+}

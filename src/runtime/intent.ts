@@ -1,0 +1,31 @@
+// What an explicit structural edit (`imago edit rename-field Critter.x px`) tells a change beyond the
+// new texts: the programmer's intent, which a text diff can only guess. A field renamed by intent keeps
+// its values as if the source carried `/** @renamed x */`, without the marker in the file.
+
+import type { CompiledModule, FieldDecl } from '../compile/compiled-module.js';
+
+export interface FieldRename {
+  /** Absolute path of the module declaring the class. */
+  readonly file: string;
+  readonly className: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ChangeIntent {
+  readonly fieldRenames: readonly FieldRename[];
+}
+
+/** `compiled` (of module `file`) with the intent's renames on its classes' fields. */
+export function withIntent(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
+  const renames = intent?.fieldRenames.filter((r) => r.file === file) ?? [];
+  if (renames.length === 0) return compiled;
+  const classes = new Map(compiled.classes);
+  for (const r of renames) {
+    const info = classes.get(r.className);
+    if (!info) continue;
+    const fields = info.fields.map((f): FieldDecl => (f.name === r.to && f.renamedFrom === null ? { ...f, renamedFrom: r.from } : f));
+    classes.set(r.className, { ...info, fields });
+  }
+  return { ...compiled, classes };
+}
