@@ -1,0 +1,179 @@
+// `imago edit` through the real CLI: the files' exact new text, the running image's values after the
+// change, --dry-run, and each way an edit can fail leaving files (byte for byte) and image as they were.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { printed, RawClient, runWithControl } from './helpers/control.js';
+import { imago, withProject } from './helpers/image-cli.js';
+import { waitFor } from './helpers/project.js';
+
+const WORLD = `export class Critter {
+  x = 0;
+  y = 0;
+  label: string | number = 0;
+  move(dx: number) { this.x += dx; }
+}
+export let critters: Critter[] = [new Critter(), new Critter()];
+`;
+const INDEX = `export { Critter, critters } from './world.js';\n`;
+const MAIN = `import { Critter, critters } from './index.js';
+type Beast = Critter;
+const x = 5;
+const spare: Beast = { x, y: 2, label: 1, move() {} };
+const { x: sx, y } = spare;
+const { x: renamedAlready } = spare;
+const maybe: Critter | undefined = critters[0];
+export function tick() { for (const c of critters) c.move(1); }
+export function report(): string { return \`\${spare.x} \${sx} \${y} \${maybe?.x} \${spare['x']} \${renamedAlready}\`; }
+`;
+const FILES = { 'package.json': '{"type":"module","main":"main.ts"}', 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN };
+
+const read = (dir: string, f: string): string => fs.readFileSync(`${dir}/${f}`, 'utf8');
+const snapshot = (dir: string): Record<string, string> => Object.fromEntries(['world.ts', 'index.ts', 'main.ts'].map((f) => [f, read(dir, f)]));
+
+describe('imago edit on the files (no program running)', () => {
+  it('renames a field everywhere the checker sees it: literals, shorthands, destructuring, ?., element access, through a re-export and a type alias', () =>
+    withProject(FILES, (p) => {
+      const r = imago(p.dir, ['edit', 'rename-field', 'Critter.x', 'px']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(read(p.dir, 'world.ts'), WORLD.replace('  x = 0;', '  px = 0;').replace('this.x += dx', 'this.px += dx'));
+      assert.equal(
+        read(p.dir, 'main.ts'),
+        MAIN.replace('{ x, y: 2,', '{ px: x, y: 2,')
+          .replace('const { x: sx, y }', 'const { px: sx, y }')
+          .replace('const { x: renamedAlready }', 'const { px: renamedAlready }')
+          .replace('${spare.x}', '${spare.px}')
+          .replace('${maybe?.x}', '${maybe?.px}')
+          .replace("${spare['x']}", "${spare['px']}"),
+      );
+      assert.equal(read(p.dir, 'index.ts'), INDEX, 'the re-export names the class, not the field');
+      assert.match(r.stdout, /changed the files \(no program is running\):\n {2}world\.ts: lines 2, 5\n {2}main\.ts: lines 4, 5, 6, 9/);
+      assert.match(r.stdout, /Critter: field 'x' renamed to 'px' in every live instance and store row \(values kept\) \(when the program next runs\)/);
+      assert.equal(imago(p.dir, ['check']).code, 0, 'the project type-checks after the rename');
+    }));
+
+  it('prints the diff and the plan with --dry-run and changes nothing', () =>
+    withProject(FILES, (p) => {
+      const before = snapshot(p.dir);
+      const r = imago(p.dir, ['edit', 'add-field', 'Critter', 'mood:', 'string', '=', "'calm'", '--after', 'y', '--dry-run']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /dry run: nothing changed\. This edit would change the files \(no program is running\):\n--- a\/world\.ts\n\+\+\+ b\/world\.ts\n@@ -2,4 \+2,5 @@/,
+      );
+      assert.match(r.stdout, /\n {3}y = 0;\n\+ {2}mood: string = 'calm';\n/);
+      assert.match(r.stdout, /migration plan:\n {2}Critter: field 'mood' added; every live instance and store row gets its initializer \('calm'\)/);
+      assert.deepEqual(snapshot(p.dir), before);
+    }));
+
+  it('adds a field in the style around it, and removes one nothing uses', () =>
+    withProject(
+      {
+        ...FILES,
+        'world.ts': 'export class Critter {\n\tx = 0\n\ty = 0\n}\nexport let critters: Critter[] = []\n',
+        'main.ts': "import { critters } from './world.js';\nexport function tick() { void critters; }\n",
+      },
+      (p) => {
+        const added = imago(p.dir, ['edit', 'add-field', 'Critter', 'hp: number = 100']);
+        assert.equal(added.code, 0, added.stderr);
+        assert.equal(read(p.dir, 'world.ts'), 'export class Critter {\n\tx = 0\n\ty = 0\n\thp: number = 100\n}\nexport let critters: Critter[] = []\n');
+        const removed = imago(p.dir, ['edit', 'remove-field', 'Critter.y']);
+        assert.equal(removed.code, 0, removed.stderr);
+        assert.equal(read(p.dir, 'world.ts'), 'export class Critter {\n\tx = 0\n\thp: number = 100\n}\nexport let critters: Critter[] = []\n');
+        const retyped = imago(p.dir, ['edit', 'retype-field', 'Critter.x', 'number', '|', 'bigint']);
+        assert.equal(retyped.code, 0, retyped.stderr);
+        assert.match(read(p.dir, 'world.ts'), /\tx: number \| bigint = 0\n/);
+      },
+    ));
+
+  it('refuses, changing no byte: a missing class or field, a taken name, a used field, an edit that does not type-check', () =>
+    withProject(FILES, (p) => {
+      const before = snapshot(p.dir);
+      const cases: Array<[string[], RegExp]> = [
+        [['rename-field', 'Nope.x', 'y'], /no project file declares a top-level class 'Nope' \(give its file with --module <file>\)/],
+        [['rename-field', 'Critter.z', 'w'], /class Critter \(world\.ts\) has no field 'z' \(its fields: x, y, label\)/],
+        [['rename-field', 'Critter.x', 'y'], /class Critter \(world\.ts\) has a member 'y' already: pick another name/],
+        [['rename-field', 'Critter.x', 'move'], /has a member 'move' already/],
+        [['remove-field', 'Critter.y'], /Critter\.y is used in 2 places; change them first, or give --force[\s\S]*main\.ts:4:/],
+        [['remove-field', 'Critter.y', '--force'], /the edit does not type-check; no file was changed:\nmain\.ts:4:\d+ TS2353/],
+        [
+          ['retype-field', 'Critter.y', 'string'],
+          /the edit does not type-check; no file was changed:\n[\s\S]*world\.ts:3:3 TS2322: Type 'number' is not assignable to type 'string'\.\n[\s\S]*> 3 \| {3}y: string = 0;/,
+        ],
+        [['add-field', 'Critter', 'x: number'], /class Critter \(world\.ts\) has a field 'x' already/],
+        [['add-field', 'Critter', 'not a field ('], /'not a field \(' is not one field: write <name>: <type> \[= <initializer>\]/],
+        [['add-field', 'Critter', 'hp: number'], /the edit does not type-check[\s\S]*TS2564: Property 'hp' has no initializer/],
+        [['rename-field', 'Critter'], /rename-field takes <Class>\.<field>, e\.g\. Critter\.hp; got 'Critter'/],
+        [['swap-field', 'Critter.x'], /unknown edit 'swap-field'; the edits are add-field, remove-field, rename-field, retype-field/],
+      ];
+      for (const [args, expected] of cases) {
+        const r = imago(p.dir, ['edit', ...args]);
+        assert.notEqual(r.code, 0, args.join(' '));
+        assert.match(r.stderr, expected, args.join(' '));
+        assert.deepEqual(snapshot(p.dir), before, args.join(' '));
+      }
+    }));
+});
+
+describe('imago edit on a running image', () => {
+  it('renames a field in the files and in every live instance at once, values kept, one change', async () => {
+    const run = await runWithControl({ 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN });
+    const c = await RawClient.connect(run.socket);
+    try {
+      await c.eval('critters[0]!.x = 41; critters[1]!.label = "kept"', { module: 'world.ts' });
+      const reloads = run.cli.reloads().length;
+      const r = imago(run.project.dir, ['edit', 'rename-field', 'Critter.x', 'px']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /changed the files and the running image:[\s\S]*Critter \(world\.ts\): 2 live instances and 0 store rows migrated; renamed x -> px/,
+      );
+      const values = printed(await c.eval('critters.map((c) => [c.px, c.label])', { module: 'world.ts' }));
+      const moved = /^\[ \[ (\d+), 0 \], \[ \d+, 'kept' \] \]$/.exec(values);
+      assert.ok(moved && Number(moved[1]) >= 41, `the value set before the rename, moved on since: ${values}`);
+      assert.equal(printed(await c.eval("'x' in critters[0]!", { module: 'world.ts' })), 'false');
+      assert.match(read(run.project.dir, 'world.ts'), /^ {2}px = 0;$/m);
+      // The files' write is seen by the watcher as the text that runs: nothing applies twice.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(run.cli.reloads().length, reloads + 1, JSON.stringify(run.cli.reloads().slice(reloads)));
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('adds a field to live instances and store rows, and refuses a retype a live value does not fit, changing nothing', async () => {
+    const store = `import { createStore } from 'imago/store';
+export class Cell { heat = 1; }
+export const cells = createStore(Cell, { capacity: 16 });
+for (let i = 0; i < 3; i++) cells.add({ heat: i });
+`;
+    const run = await runWithControl({ 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN, 'cells.ts': store, 'app.ts': '' }, []);
+    const c = await RawClient.connect(run.socket);
+    try {
+      // Load the store module through the REPL's import of a file the program does not import yet: instead, edit main to import it.
+      const reloads = run.cli.reloads().length;
+      run.project.write({ 'main.ts': `import './cells.js';\n${MAIN}` });
+      await waitFor('cells to load', () => run.cli.reloads().length > reloads, 15000);
+      const added = imago(run.project.dir, ['edit', 'add-field', 'Cell', 'cold: number = 7']);
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /Cell \(cells\.ts\): 0 live instances and 3 store rows migrated; added cold/);
+      assert.match(
+        printed(await c.eval('Array.from({ length: cells.size }, (_, k) => cells.get(cells.handleAt(cells.rowAt(k)), "cold"))', { module: 'cells.ts' })),
+        /\[ 7, 7, 7 \]/,
+      );
+      await c.eval('critters[1]!.label = "text"', { module: 'world.ts' });
+      const before = snapshot(run.project.dir);
+      const retype = imago(run.project.dir, ['edit', 'retype-field', 'Critter.label', 'number']);
+      assert.equal(retype.code, 1);
+      assert.match(retype.stderr, /the running image refused the edit \(migrate\); no file was changed and the image runs as before/);
+      assert.match(retype.stderr, /label/);
+      assert.deepEqual(snapshot(run.project.dir), before);
+      assert.equal(printed(await c.eval('critters[1]!.label', { module: 'world.ts' })), "'text'");
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+});
