@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { measureClosures, reportClosures } from './closures.js';
 import { measureControl, reportControl } from './control.js';
+import { measureEdit, reportEdit } from './edit.js';
 import { measureHeap, reportHeap } from './heap.js';
 import { measureImage, reportImage } from './image.js';
 import { measureLatency, reportLatency } from './latency.js';
@@ -26,3 +27,4 @@ if (!only || only === 'layout') for (const l of reportLayout(await measureLayout
 if (!only || only === 'store') for (const l of reportStore(await measureStore())) console.log(l);
 if (!only || only === 'image') for (const l of reportImage(await measureImage())) console.log(l);
 if (!only || only === 'control') for (const l of reportControl(await measureControl())) console.log(l);
+if (!only || only === 'edit') for (const l of reportEdit(await measureEdit())) console.log(l);

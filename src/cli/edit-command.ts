@@ -130,6 +130,11 @@ export function printEdit(outcome: EditOutcome): string {
   lines.push(`changed ${where}:`);
   for (const f of outcome.files) lines.push(`  ${f.file}: line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}`);
   lines.push(...(outcome.live ? outcome.migration : outcome.migration.map((m) => `${m} (when the program next runs)`)).map((m) => `  ${m}`));
+  const ms = outcome.ms;
+  if (ms)
+    lines.push(
+      `  in ${(ms.plan + ms.change + ms.write).toFixed(0)} ms: references ${ms.plan.toFixed(0)}, the change ${ms.change.toFixed(0)} (type check ${ms.typecheck.toFixed(0)}, migration ${ms.migrate.toFixed(0)}), writing ${ms.write.toFixed(0)}`,
+    );
   return lines.join('\n');
 }
 

@@ -54,7 +54,10 @@ export interface ChangeOptions {
   readonly sources?: SourceSnapshot;
   /** The program asked for the files by `import()` (not an edit): the reload event says so. */
   readonly cause?: 'import';
-  /** What an explicit structural edit means beyond the texts (intent.ts). */
+  /**
+   * What an explicit structural edit means beyond the texts (intent.ts). With an intent, `sources` are
+   * what the files will hold: used as they are even if other files are being edited meanwhile.
+   */
   readonly intent?: ChangeIntent;
 }
 

@@ -16,7 +16,7 @@ import { dynamicImport } from './dynamic-import.js';
 import { EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
 import type { ChangeIntent } from './intent.js';
-import { type Introspection, introspection } from './introspect.js';
+import { type Introspection, introspection, layerObjects } from './introspect.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
@@ -232,14 +232,7 @@ export class Image {
 
   /** The current layer object of every module (tests assert they are in V8's fast mode). */
   layers(): object[] {
-    const out: object[] = [];
-    for (const r of this.#ctx.modules.values()) {
-      out.push(Object.getPrototypeOf(r.chain.pin) as object);
-      for (const c of r.classes.values()) {
-        out.push(Object.getPrototypeOf(c.prototype) as object, Object.getPrototypeOf(c.constructor) as object, Object.getPrototypeOf(c.pin) as object);
-      }
-    }
-    return out;
+    return layerObjects(this.#ctx);
   }
 
   /** Unloads every module: releases timers and runs dispose callbacks (functions stay callable, for exit handlers). */
@@ -278,7 +271,7 @@ export class Image {
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
-    const sources = await this.#sourcesFor(touched, given);
+    const sources = await this.#sourcesFor(touched, given, intent !== undefined);
     texts = sources.texts;
     // The very texts the last change was rejected for, a moment ago (one save seen twice): said once.
     if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
@@ -372,7 +365,14 @@ export class Image {
    * after the one the last change took (texts never go back to an older save), else a read now, which
    * keeps the given snapshot (and the type check begun with it) when the texts are the same.
    */
-  async #sourcesFor(touched: readonly string[], given: SourceSnapshot | undefined): Promise<SourceSnapshot> {
+  async #sourcesFor(touched: readonly string[], given: SourceSnapshot | undefined, exact: boolean): Promise<SourceSnapshot> {
+    // Texts an edit computed are what its files will hold: used as they are, the other touched files read now.
+    if (exact && given) {
+      const missing = touched.filter((p) => !given.covers([p]));
+      const combined = missing.length === 0 ? given : SourceSnapshot.merge(given, await this.snapshot(missing), ++this.#reads);
+      this.#taken = combined.sequence;
+      return combined;
+    }
     const usable = given?.covers(touched) ? given : undefined;
     if (usable && usable.sequence > this.#taken) {
       this.#taken = usable.sequence;

@@ -70,6 +70,17 @@ export function findModule(ctx: ImageContext, path: string): Lookup<ModuleRecord
   return { ok: false, message: `no module '${path}' is loaded (loaded: ${loaded || 'none'})` };
 }
 
+/** The current layer object of every module and class (tests assert they are in V8's fast mode). */
+export function layerObjects(ctx: ImageContext): object[] {
+  const out: object[] = [];
+  for (const r of ctx.modules.values()) {
+    out.push(Object.getPrototypeOf(r.chain.pin) as object);
+    for (const c of r.classes.values())
+      out.push(Object.getPrototypeOf(c.prototype) as object, Object.getPrototypeOf(c.constructor) as object, Object.getPrototypeOf(c.pin) as object);
+  }
+  return out;
+}
+
 export function moduleSummaries(ctx: ImageContext): ModuleSummary[] {
   return [...ctx.modules.values()].map((r) => {
     const compiled = r.version?.compiled;

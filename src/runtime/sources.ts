@@ -43,6 +43,11 @@ export class SourceSnapshot {
     return new SourceSnapshot(host, new Map([...texts].map(([p, text]) => [p, { kind: 'text' as const, text }])), sequence);
   }
 
+  /** `first`'s texts, and `second`'s for the paths `first` does not hold. */
+  static merge(first: SourceSnapshot, second: SourceSnapshot, sequence: number): SourceSnapshot {
+    return new SourceSnapshot(first.#host, new Map([...second.#reads, ...first.#reads]), sequence);
+  }
+
   /** True when every path of `paths` was read when the snapshot was taken. */
   covers(paths: Iterable<string>): boolean {
     for (const p of paths) if (!this.texts.has(p) && this.#reads.get(p)?.kind !== 'unreadable') return false;

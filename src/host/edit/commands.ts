@@ -19,6 +19,8 @@ export interface EditOutcome {
   readonly migration: readonly string[];
   readonly live: boolean;
   readonly dryRun: boolean;
+  /** Milliseconds: planning (the checker's references), the change (type check and migration within it), writing the files. */
+  readonly ms?: { readonly plan: number; readonly change: number; readonly typecheck: number; readonly migrate: number; readonly write: number };
 }
 
 /** `Critter.hp` -> class and field; a string says what is wrong. */

@@ -58,6 +58,7 @@ function writeAll(plan: EditPlan): string | null {
 export async function runEdit(command: EditCommand, run: EditRun): Promise<EditOutcome> {
   const base = { live: run.image !== null, dryRun: run.dryRun };
   const fail = (message: string): EditOutcome => ({ ok: false, message, files: [], migration: [], ...base });
+  const t0 = performance.now();
   let plan: EditPlan;
   try {
     plan = await planEdit(command, {
@@ -68,6 +69,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   } catch (e: unknown) {
     return fail((e as Error).message);
   }
+  const planMs = performance.now() - t0;
   const files = [...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after));
   if (run.dryRun) return { ok: true, message: '', files, migration: plan.migration, ...base };
   const after = new Map([...plan.texts].map(([f, t]) => [f, t.after]));
@@ -79,18 +81,22 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
     const problem = writeAll(plan);
     return problem ? fail(problem) : { ok: true, message: '', files, migration: plan.migration, ...base };
   }
+  const t1 = performance.now();
   const result = await run.image.change([...after.keys()], { sources: run.image.snapshotOf(after), intent: plan.intent });
+  const changeMs = performance.now() - t1;
   if (result.kind === 'rejected')
     return fail(
       `the running image refused the edit (${result.phase}); no file was changed and the image runs as before:\n${result.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`,
     );
   if (result.kind !== 'applied')
     return fail('the running image took nothing from the edit (other edits of these files were being applied): try again; no file was changed');
+  const t2 = performance.now();
   const problem = writeAll(plan);
+  const writeMs = performance.now() - t2;
   if (problem) {
     // The image runs the new code; the files could not take it: put the image back to the files' texts.
     const back = new Map([...plan.texts].map(([f, t]) => [f, t.before]));
-    const undone = await run.image.change([...back.keys()], { sources: run.image.snapshotOf(back) });
+    const undone = await run.image.change([...back.keys()], { sources: run.image.snapshotOf(back), intent: { fieldRenames: [] } });
     return fail(`${problem}; the image was ${undone.kind === 'applied' ? 'put back to the files' : 'left running the edited code (it could not be put back)'}`);
   }
   const migration = result.summary.layouts.map(
@@ -101,5 +107,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
         l.retyped.length > 0 ? `; retyped ${l.retyped.map((r) => `${r.field} ${r.from} -> ${r.to}`).join(', ')}` : ''
       }`,
   );
-  return { ok: true, message: '', files, migration: migration.length > 0 ? migration : plan.migration, ...base };
+  const m = result.summary.migration;
+  const ms = { plan: planMs, change: changeMs, typecheck: result.typecheck?.ms ?? 0, migrate: m ? m.ms + m.storesMs : 0, write: writeMs };
+  return { ok: true, message: '', files, migration: migration.length > 0 ? migration : plan.migration, ...base, ms };
 }
