@@ -24,8 +24,12 @@ const spare: Beast = { x, y: 2, label: 1, move() {} };
 const { x: sx, y } = spare;
 const { x: renamedAlready } = spare;
 const maybe: Critter | undefined = critters[0];
+const pick = (c: Critter, k: keyof Critter) => c[k];
+type Key = keyof Beast;
+const key: Key = 'x';
+const notAKey: string = 'x';
 export function tick() { for (const c of critters) c.move(1); }
-export function report(): string { return \`\${spare.x} \${sx} \${y} \${maybe?.x} \${spare['x']} \${renamedAlready}\`; }
+export function report(): string { return \`\${spare.x} \${sx} \${y} \${maybe?.x} \${spare['x']} \${renamedAlready} \${String(pick(spare, 'x'))} \${key} \${notAKey}\`; }
 `;
 const FILES = { 'package.json': '{"type":"module","main":"main.ts"}', 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN };
 
@@ -45,10 +49,13 @@ describe('imago edit on the files (no program running)', () => {
           .replace('const { x: renamedAlready }', 'const { px: renamedAlready }')
           .replace('${spare.x}', '${spare.px}')
           .replace('${maybe?.x}', '${maybe?.px}')
-          .replace("${spare['x']}", "${spare['px']}"),
+          .replace("${spare['x']}", "${spare['px']}")
+          .replace("pick(spare, 'x')", "pick(spare, 'px')")
+          .replace("const key: Key = 'x';", "const key: Key = 'px';"),
       );
       assert.equal(read(p.dir, 'index.ts'), INDEX, 'the re-export names the class, not the field');
-      assert.match(r.stdout, /changed the files \(no program is running\):\n {2}world\.ts: lines 2, 5\n {2}main\.ts: lines 4, 5, 6, 9/);
+      assert.match(r.stdout, /changed the files \(no program is running\):\n {2}world\.ts: lines 2, 5\n {2}main\.ts: lines 4, 5, 6, 10, 13/);
+      assert.match(read(p.dir, 'main.ts'), /const notAKey: string = 'x';/, 'a string that is not a key of the class stays');
       assert.match(r.stdout, /Critter: field 'x' renamed to 'px' in every live instance and store row \(values kept\) \(when the program next runs\)/);
       assert.equal(imago(p.dir, ['check']).code, 0, 'the project type-checks after the rename');
     }));

@@ -3,6 +3,7 @@
 // type of a top-level name (describe). All through TypeScript 7's checker, so they see through imports,
 // re-exports and type aliases, and object literals typed by a class.
 
+import fs from 'node:fs';
 import type { Node, SourceFile } from 'typescript/unstable/ast';
 import { SyntaxKind } from 'typescript/unstable/ast';
 import type { Project } from 'typescript/unstable/sync';
@@ -196,6 +197,48 @@ export function symbolInfo(c: Checked, file: string, name: string): Omit<SymbolA
   return { found: true, type: type ? project.checker.typeToString(type) : '', chars: decl ? decl.end - decl.getStart() : 0 };
 }
 
+/** The deepest node of `node` that contains `pos`. */
+function nodeAt(node: Node, pos: number): Node | undefined {
+  let found: Node | undefined;
+  node.forEachChild((child) => {
+    if (child.pos <= pos && pos < child.end) found = nodeAt(child, pos) ?? child;
+    return undefined;
+  });
+  return found;
+}
+
+/**
+ * String literals naming `member` where the checker expects a key of class `className` (`pick(c, 'hp')`
+ * with `k: keyof Critter`): find-references does not return them, but a rename must change them.
+ */
+function keyofStrings(c: Checked, className: string, member: string): Node[] {
+  const project = c.project();
+  const keyof = new RegExp(`\\bkeyof ${className}\\b`);
+  const quoted = new RegExp(`(['"\`])${member.replace(/\$/g, '\\$')}\\1`, 'g');
+  const out: Node[] = [];
+  for (const file of project.program.getSourceFileNames()) {
+    if (file.includes('/node_modules/') || /\/lib\.[\w.]+\.d\.ts$/.test(file)) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const hits = [...text.matchAll(quoted)];
+    if (hits.length === 0) continue;
+    const sf = project.program.getSourceFile(file);
+    if (!sf || sf.text !== text) continue;
+    for (const hit of hits) {
+      const node = nodeAt(sf, hit.index);
+      if (!node || (node.kind !== SyntaxKind.StringLiteral && node.kind !== SyntaxKind.NoSubstitutionTemplateLiteral) || node.getStart() !== hit.index)
+        continue;
+      const type = project.checker.getContextualType(node as Parameters<typeof project.checker.getContextualType>[0]);
+      if (type && keyof.test(project.checker.typeToString(type))) out.push(node);
+    }
+  }
+  return out;
+}
+
 /**
  * Every place top-level `name` of `file` (or its `member`) is written, declaration included, to the
  * character: what a rename rewrites. `shorthand`: `{ x }` (an object literal or a destructuring) that
@@ -225,5 +268,6 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
       if (node) add(node);
     }
   }
+  if (member !== undefined) for (const node of keyofStrings(c, name, member)) add(node);
   return { found: true, message: '', spans: [...spans.values()] };
 }
