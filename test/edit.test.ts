@@ -2,8 +2,10 @@
 // change, --dry-run, and each way an edit can fail leaving files (byte for byte) and image as they were.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
+import { CLI } from './helpers/cli.js';
 import { printed, RawClient, runWithControl } from './helpers/control.js';
 import { imago, withProject } from './helpers/image-cli.js';
 import { waitFor } from './helpers/project.js';
@@ -94,6 +96,26 @@ describe('imago edit on the files (no program running)', () => {
       },
     ));
 
+  it('renames and retypes a constructor parameter property', () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"main.ts"}',
+        'main.ts':
+          'export class Unit {\n  constructor(public hp: number, readonly name = "u") {}\n  hurt() { this.hp -= 1; }\n}\nexport const u = new Unit(3);\nexport const left = u.hp;\n',
+      },
+      (p) => {
+        assert.equal(imago(p.dir, ['edit', 'rename-field', 'Unit.hp', 'health']).code, 0);
+        assert.equal(
+          read(p.dir, 'main.ts'),
+          'export class Unit {\n  constructor(public health: number, readonly name = "u") {}\n  hurt() { this.health -= 1; }\n}\nexport const u = new Unit(3);\nexport const left = u.health;\n',
+        );
+        const r = imago(p.dir, ['edit', 'retype-field', 'Unit.health', 'number | bigint']);
+        assert.equal(r.code, 1, 'hurt() subtracts a number: the type check refuses');
+        assert.match(r.stderr, /TS2365|TS2362|TS2322/);
+        assert.match(read(p.dir, 'main.ts'), /public health: number,/);
+      },
+    ));
+
   it('refuses, changing no byte: a missing class or field, a taken name, a used field, an edit that does not type-check', () =>
     withProject(FILES, (p) => {
       const before = snapshot(p.dir);
@@ -146,6 +168,31 @@ describe('imago edit on a running image', () => {
       assert.equal(run.cli.reloads().length, reloads + 1, JSON.stringify(run.cli.reloads().slice(reloads)));
     } finally {
       c.close();
+      await run.stop();
+    }
+  });
+
+  it('takes the same commands from the REPL', async () => {
+    const run = await runWithControl({ 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN });
+    try {
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'repl'], { cwd: run.project.dir, env: { ...process.env, NO_COLOR: '1' } });
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        child.on('close', () => resolve(text));
+        child.stdin.end(
+          `.edit add-field Critter "mood?: string = 'calm'"\n.module world.ts\ncritters.map((c) => c.mood)\n.edit rename-field Critter.nope z\n.exit\n`,
+        );
+      });
+      assert.match(
+        out,
+        /changed the files and the running image:\n {2}world\.ts: line 5\n {2}Critter \(world\.ts\): 2 live instances and 0 store rows migrated; added mood/,
+      );
+      assert.match(out, /\[ 'calm', 'calm' \]/);
+      assert.match(out, /refused: class Critter \(world\.ts\) has no field 'nope'/);
+    } finally {
       await run.stop();
     }
   });
