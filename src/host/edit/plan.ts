@@ -53,7 +53,12 @@ function classFile(ctx: PlanContext, name: string): string {
     if (!classNames(fs.readFileSync(file, 'utf8')).includes(name)) throw new Error(`${ctx.module} declares no top-level class '${name}'`);
     return file;
   }
-  const hits = projectFiles(ctx.root).filter((f) => classNames(fs.readFileSync(f, 'utf8')).includes(name));
+  // Only files that spell `class <name>` are parsed.
+  const spelled = new RegExp(`\\bclass\\s+${name.replace(/\$/g, '\\$')}\\b`);
+  const hits = projectFiles(ctx.root).filter((f) => {
+    const text = fs.readFileSync(f, 'utf8');
+    return spelled.test(text) && classNames(text).includes(name);
+  });
   if (hits.length === 0) throw new Error(`no project file declares a top-level class '${name}' (give its file with --module <file>)`);
   if (hits.length > 1)
     throw new Error(
