@@ -43,7 +43,8 @@ describe('imago edit on the files (no program running)', () => {
     withProject(FILES, (p) => {
       const r = imago(p.dir, ['edit', 'rename-field', 'Critter.x', 'px']);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(read(p.dir, 'world.ts'), WORLD.replace('  x = 0;', '  px = 0;').replace('this.x += dx', 'this.px += dx'));
+      // No image takes the intent: the marker keeps the values when the program next starts (or resumes).
+      assert.equal(read(p.dir, 'world.ts'), WORLD.replace('  x = 0;', '  /** @renamed x */ px = 0;').replace('this.x += dx', 'this.px += dx'));
       assert.equal(
         read(p.dir, 'main.ts'),
         MAIN.replace('{ x, y: 2,', '{ px: x, y: 2,')
@@ -107,12 +108,12 @@ describe('imago edit on the files (no program running)', () => {
         assert.equal(imago(p.dir, ['edit', 'rename-field', 'Unit.hp', 'health']).code, 0);
         assert.equal(
           read(p.dir, 'main.ts'),
-          'export class Unit {\n  constructor(public health: number, readonly name = "u") {}\n  hurt() { this.health -= 1; }\n}\nexport const u = new Unit(3);\nexport const left = u.health;\n',
+          'export class Unit {\n  constructor(/** @renamed hp */ public health: number, readonly name = "u") {}\n  hurt() { this.health -= 1; }\n}\nexport const u = new Unit(3);\nexport const left = u.health;\n',
         );
         const r = imago(p.dir, ['edit', 'retype-field', 'Unit.health', 'number | bigint']);
         assert.equal(r.code, 1, 'hurt() subtracts a number: the type check refuses');
         assert.match(r.stderr, /TS2365|TS2362|TS2322/);
-        assert.match(read(p.dir, 'main.ts'), /public health: number,/);
+        assert.match(read(p.dir, 'main.ts'), /\/\*\* @renamed hp \*\/ public health: number,/);
       },
     ));
 
@@ -227,6 +228,66 @@ for (let i = 0; i < 3; i++) cells.add({ heat: i });
       assert.equal(printed(await c.eval('critters[1]!.label', { module: 'world.ts' })), "'text'");
     } finally {
       c.close();
+      await run.stop();
+    }
+  });
+});
+
+describe('imago edit, after review', () => {
+  it('keeps comments with their field, follows the line ends and the byte-order mark of the file, and refuses a name a base class has', () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"main.ts"}',
+        'main.ts':
+          '\uFEFFexport class Base { px = 1; }\r\nexport class Kid$ extends Base {\r\n  /** @transient */\r\n  cache = 0;\r\n  x = 0; // where\r\n  score = 0;\r\n}\r\nexport const k = new Kid$();\r\nexport const v = k.x + k.score;\r\n',
+      },
+      (p) => {
+        const refused = imago(p.dir, ['edit', 'rename-field', 'Kid$.x', 'px']);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /an instance of Kid\$ has a member 'px' already \(from a class it extends\)/);
+        assert.equal(imago(p.dir, ['edit', 'add-field', 'Kid$', 'hp: number = 3', '--after', 'x']).code, 0);
+        assert.equal(imago(p.dir, ['edit', 'remove-field', 'Kid$.cache']).code, 0);
+        assert.equal(imago(p.dir, ['edit', 'rename-field', 'Kid$.score', 'points']).code, 0);
+        assert.equal(
+          read(p.dir, 'main.ts'),
+          '\uFEFFexport class Base { px = 1; }\r\nexport class Kid$ extends Base {\r\n  x = 0; // where\r\n  hp: number = 3;\r\n  /** @renamed score */ points = 0;\r\n}\r\nexport const k = new Kid$();\r\nexport const v = k.x + k.points;\r\n',
+        );
+        const same = imago(p.dir, ['edit', 'retype-field', 'Kid$.hp', 'number']);
+        assert.equal(same.code, 1);
+        assert.match(same.stderr, /the edit changes nothing: the files already say it/);
+      },
+    ));
+
+  it('refuses a malformed edit request, and an old marker does not defeat a live rename', async () => {
+    const run = await runWithControl({
+      'main.ts': 'export class P {\n  /** @renamed q */ hp = 0;\n}\nexport const ps = [new P(), new P()];\nexport function tick() {}\n',
+    });
+    const c = await RawClient.connect(run.socket);
+    try {
+      const bad = await c.ask({ kind: 'edit', command: { kind: 'constructor' } });
+      assert.equal(bad.kind, 'error');
+      assert.match(String(bad['message']), /'command' of 'edit' must be an edit command/);
+      await c.eval('ps[0]!.hp = 41; ps[1]!.hp = 7');
+      const r = imago(run.project.dir, ['edit', 'rename-field', 'P.hp', 'health']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(printed(await c.eval('ps.map((p) => p.health)')), '[ 41, 7 ]');
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('plans from the files after a refused edit, and refuses what does not type-check under --typecheck=warn', async () => {
+    const run = await runWithControl({ 'world.ts': WORLD, 'index.ts': INDEX, 'main.ts': MAIN }, ['--typecheck', 'warn']);
+    try {
+      const before = snapshot(run.project.dir);
+      const refused = imago(run.project.dir, ['edit', 'remove-field', 'Critter.x', '--force']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /the edit does not type-check; no file was changed/);
+      assert.deepEqual(snapshot(run.project.dir), before);
+      const plan = imago(run.project.dir, ['edit', 'rename-field', 'Critter.x', 'px', '--dry-run']);
+      assert.match(plan.stdout, /- {2}move\(dx: number\) \{ this\.x \+= dx; \}\n\+ {2}move\(dx: number\) \{ this\.px \+= dx; \}/);
+    } finally {
       await run.stop();
     }
   });

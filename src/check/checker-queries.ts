@@ -247,9 +247,13 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
 export function referenceSpans(c: Checked, file: string, name: string, member: string | undefined): Omit<SpansAnswer, 'kind' | 'id' | 'ms'> {
   const project = c.project();
   const sf = project.program.getSourceFile(file);
-  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, spans: [] };
+  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, spans: [], members: [] };
   const target = declarationName(c, sf, name, member);
-  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), spans: [] };
+  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), spans: [], members: [] };
+  // What an instance has, inherited members included: a new name must not be one of them.
+  const owner = member === undefined ? null : declarationName(c, sf, name, undefined);
+  const ownerSymbol = owner && typeof owner !== 'string' ? project.checker.getSymbolAtPosition(file, owner.end - 1) : undefined;
+  const members = ownerSymbol ? project.checker.getPropertiesOfType(project.checker.getDeclaredTypeOfSymbol(ownerSymbol)).map((p) => p.name) : [];
   const spans = new Map<string, SpansAnswer['spans'][number]>();
   const add = (node: Node): void => {
     const f = node.getSourceFile().fileName;
@@ -269,5 +273,5 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
     }
   }
   if (member !== undefined) for (const node of keyofStrings(c, name, member)) add(node);
-  return { found: true, message: '', spans: [...spans.values()] };
+  return { found: true, message: '', spans: [...spans.values()], members };
 }

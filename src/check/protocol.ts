@@ -72,6 +72,8 @@ export interface SpansAnswer {
   readonly message: string;
   /** Absolute file, UTF-16 offsets; `shorthand` must keep its local name (`{ x }` -> `{ y: x }`); `string` is quoted. */
   readonly spans: ReadonlyArray<{ readonly file: string; readonly start: number; readonly end: number; readonly shape: 'name' | 'shorthand' | 'string' }>;
+  /** For a member: every member name an instance of the class has, inherited ones included. */
+  readonly members: readonly string[];
 }
 
 export interface SymbolAnswer {

@@ -159,7 +159,7 @@ export async function editCommand(args: EditArgs, root: string, socket: string):
     if (!entry) throw new Error('no program is running and no entry was found to type-check the edit with: give --entry <file>');
     const { gate } = await WorkerTypeGate.open({ root, entry });
     try {
-      outcome = await runEdit(args.edit, { root, module: args.module, dryRun: args.dryRun, checker: gate, image: null });
+      outcome = await runEdit(args.edit, { root, module: args.module, dryRun: args.dryRun, checker: gate, image: null, gated: true });
     } finally {
       gate.close();
     }

@@ -9,6 +9,10 @@ export interface FieldSource {
   readonly name: string;
   readonly start: number;
   readonly end: number;
+  /** Where its leading comments (`/** @transient *\/`, on lines of their own) begin; `start` without any. */
+  readonly leading: number;
+  /** Where a comment on its line after it (`hp = 0; // full`) ends; `end` without one. */
+  readonly trailing: number;
   /** `: number` (colon included), when the field is annotated. */
   readonly type: { readonly start: number; readonly end: number } | null;
   /** Where the name ends (an annotation goes after it). */
@@ -38,7 +42,25 @@ function keyName(key: AstNode | undefined): string | null {
 
 /** The top-level class `name` of `source` (`export` or not), or null. */
 export function classSource(source: string, name: string): ClassSource | null {
-  const program = parseSync('module.ts', source, { sourceType: 'module', lang: 'ts' }).program as unknown as AstNode;
+  const parsed = parseSync('module.ts', source, { sourceType: 'module', lang: 'ts' });
+  const program = parsed.program as unknown as AstNode;
+  const comments = parsed.comments.map((c) => ({ start: c.start, end: c.end }));
+  const blank = (from: number, to: number): boolean => source.slice(from, to).trim() === '';
+  const ownLine = (at: number): boolean => blank(source.lastIndexOf('\n', at - 1) + 1, at);
+  const leading = (start: number): number => {
+    let at = start;
+    for (let i = comments.length - 1; i >= 0; i--) {
+      const c = comments[i]!;
+      if (c.end <= at && blank(c.end, at) && ownLine(c.start)) at = c.start;
+      else if (c.end <= at) break;
+    }
+    return at;
+  };
+  const trailing = (end: number): number => {
+    const eol = source.indexOf('\n', end);
+    const c = comments.find((x) => x.start >= end && (eol < 0 || x.start < eol) && blank(end, x.start));
+    return c ? c.end : end;
+  };
   for (const stmt of children(program, 'body')) {
     const decl = stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? child(stmt, 'declaration') : stmt;
     if (decl?.type !== 'ClassDeclaration' || child(decl, 'id')?.['name'] !== name) continue;
@@ -53,6 +75,8 @@ export function classSource(source: string, name: string): ClassSource | null {
           name: key,
           start: m.start,
           end: m.end,
+          leading: leading(m.start),
+          trailing: trailing(m.end),
           type: type ? { start: type.start, end: type.end } : null,
           keyEnd: child(m, 'key')!.end,
           isStatic: m['static'] === true,
@@ -74,6 +98,8 @@ export function classSource(source: string, name: string): ClassSource | null {
             name: pname,
             start: p.start,
             end: p.end,
+            leading: p.start,
+            trailing: p.end,
             type: type ? { start: type.start, end: type.end } : null,
             keyEnd: id.start + pname.length,
             isStatic: false,

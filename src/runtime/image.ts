@@ -50,6 +50,8 @@ export class Image {
   /** Snapshots completed so far, and the number of the newest whose texts a change took. */
   #reads = 0;
   #taken = 0;
+  /** Texts an edit applied, for their paths, until its files hold them (pin). */
+  readonly #pins = new Map<string, string>();
   /** TypeScript files loaded that the type checker does not see, said once each (unchecked.ts). */
   readonly #saidUnchecked = new Set<string>();
 
@@ -91,14 +93,7 @@ export class Image {
     };
   }
 
-  /**
-   * Calls `listener` with every event from now on; returns the function that stops it.
-   *
-   * @example
-   * const stop = image.subscribe((e) => { if (e.kind === 'reload') console.log(e.files); });
-   * // ...
-   * stop();
-   */
+  /** Calls `listener` with every event from now on; returns the function that stops it (README: From code). */
   subscribe(listener: ImageListener): () => void {
     this.#listeners.add(listener);
     return () => {
@@ -133,6 +128,17 @@ export class Image {
   /** Loads the entry and everything it imports, as the first change. */
   load(): Promise<ChangeResult> {
     return this.change([this.#options.entry]);
+  }
+
+  /**
+   * Until the returned function is called, changes read `texts` for these paths whatever the files hold:
+   * an edit applied from memory, while its files are being written, is not undone by a read in between.
+   */
+  pin(texts: ReadonlyMap<string, string>): () => void {
+    for (const [p, t] of texts) this.#pins.set(p, t);
+    return () => {
+      for (const [p, t] of texts) if (this.#pins.get(p) === t) this.#pins.delete(p);
+    };
   }
 
   /** A snapshot of `texts` (absolute path -> text) for a change to apply without reading the files. */
@@ -271,7 +277,7 @@ export class Image {
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
-    const sources = await this.#sourcesFor(touched, given, intent !== undefined);
+    const sources = (await this.#sourcesFor(touched, given, intent !== undefined)).pinned(this.#pins, () => ++this.#reads);
     texts = sources.texts;
     // The very texts the last change was rejected for, a moment ago (one save seen twice): said once.
     if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
@@ -370,7 +376,7 @@ export class Image {
     if (exact && given) {
       const missing = touched.filter((p) => !given.covers([p]));
       const combined = missing.length === 0 ? given : SourceSnapshot.merge(given, await this.snapshot(missing), ++this.#reads);
-      this.#taken = combined.sequence;
+      this.#taken = Math.max(this.#taken, combined.sequence);
       return combined;
     }
     const usable = given?.covers(touched) ? given : undefined;

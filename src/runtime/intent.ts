@@ -24,7 +24,8 @@ export function withIntent(compiled: CompiledModule, file: string, intent: Chang
   for (const r of renames) {
     const info = classes.get(r.className);
     if (!info) continue;
-    const fields = info.fields.map((f): FieldDecl => (f.name === r.to && f.renamedFrom === null ? { ...f, renamedFrom: r.from } : f));
+    // The intent wins over a marker the source still carries from an earlier rename.
+    const fields = info.fields.map((f): FieldDecl => (f.name === r.to ? { ...f, renamedFrom: r.from } : f));
     classes.set(r.className, { ...info, fields });
   }
   return { ...compiled, classes };

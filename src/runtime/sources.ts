@@ -48,6 +48,13 @@ export class SourceSnapshot {
     return new SourceSnapshot(first.#host, new Map([...second.#reads, ...first.#reads]), sequence);
   }
 
+  /** This snapshot with `pins` for the paths it holds that are pinned (an edit's texts, until its files hold them). */
+  pinned(pins: ReadonlyMap<string, string>, sequence: () => number): SourceSnapshot {
+    const held = [...this.#reads.keys()].filter((p) => pins.has(p) && this.texts.get(p) !== pins.get(p));
+    if (held.length === 0) return this;
+    return SourceSnapshot.merge(SourceSnapshot.of(this.#host, new Map(held.map((p) => [p, pins.get(p)!])), 0), this, sequence());
+  }
+
   /** True when every path of `paths` was read when the snapshot was taken. */
   covers(paths: Iterable<string>): boolean {
     for (const p of paths) if (!this.texts.has(p) && this.#reads.get(p)?.kind !== 'unreadable') return false;

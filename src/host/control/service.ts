@@ -66,6 +66,7 @@ export class Service implements ControlService {
   /** Why the program has not loaded, while its first load is rejected. */
   #firstLoad: string | null = null;
   readonly #startedAt = Date.now();
+  #edits: Promise<unknown> = Promise.resolve();
   readonly #unsubscribe: () => void;
 
   constructor(setup: ServiceSetup) {
@@ -139,15 +140,20 @@ export class Service implements ControlService {
       case 'describe':
         return this.#describe(request);
       case 'edit': {
-        const checker = this.#setup.checker ?? (await this.#setup.openChecker());
-        const outcome = await runEdit(request.command, {
-          root: this.#setup.root,
-          module: request.module,
-          dryRun: request.dryRun === true,
-          checker,
-          image,
+        // One edit at a time, whoever asks: each is planned from the files the one before wrote.
+        const run = this.#edits.then(async () => {
+          const checker = this.#setup.checker ?? (await this.#setup.openChecker());
+          return runEdit(request.command, {
+            root: this.#setup.root,
+            module: request.module,
+            dryRun: request.dryRun === true,
+            checker,
+            image,
+            gated: this.#setup.mode === 'gate',
+          });
         });
-        return { kind: 'edited', id, outcome };
+        this.#edits = run.catch(() => undefined);
+        return { kind: 'edited', id, outcome: await run };
       }
       case 'deps':
         return this.#deps(request);

@@ -60,8 +60,9 @@ const EDIT_FIELDS: Readonly<Record<(typeof EDIT_COMMANDS)[number], readonly stri
 function editCommand(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const o = value as Record<string, unknown>;
-  const fields = EDIT_FIELDS[o['kind'] as (typeof EDIT_COMMANDS)[number]];
-  if (!fields) return false;
+  const kind = o['kind'];
+  if (typeof kind !== 'string' || !Object.hasOwn(EDIT_FIELDS, kind)) return false;
+  const fields = EDIT_FIELDS[kind as (typeof EDIT_COMMANDS)[number]];
   const known = new Set(['kind', ...fields.map((f) => f.replace('?', ''))]);
   if (Object.keys(o).some((k) => !known.has(k))) return false;
   return fields.every((f) => {

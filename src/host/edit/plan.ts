@@ -23,6 +23,8 @@ export interface EditPlan {
 
 export interface PlanContext {
   readonly root: string;
+  /** A running image takes the edit with its intent; else the files must carry it (a `@renamed` marker). */
+  readonly live: boolean;
   /** The module to look for the class in (`--module`), else every project file. */
   readonly module: string | undefined;
   readonly spans: (file: string, name: string, member: string) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
@@ -53,11 +55,10 @@ function classFile(ctx: PlanContext, name: string): string {
     if (!classNames(fs.readFileSync(file, 'utf8')).includes(name)) throw new Error(`${ctx.module} declares no top-level class '${name}'`);
     return file;
   }
-  // Only files that spell `class <name>` are parsed.
-  const spelled = new RegExp(`\\bclass\\s+${name.replace(/\$/g, '\\$')}\\b`);
+  // Only files that spell the name and a class are parsed.
   const hits = projectFiles(ctx.root).filter((f) => {
     const text = fs.readFileSync(f, 'utf8');
-    return spelled.test(text) && classNames(text).includes(name);
+    return text.includes(name) && /\bclass\s/.test(text) && classNames(text).includes(name);
   });
   if (hits.length === 0) throw new Error(`no project file declares a top-level class '${name}' (give its file with --module <file>)`);
   if (hits.length > 1)
@@ -89,6 +90,12 @@ function fieldSpec(spec: string): { name: string; type: string | null; init: str
   };
 }
 
+/** A file's text without its byte-order mark (the checker's offsets count none), and the mark. */
+function readSource(file: string): { bom: string; text: string } {
+  const raw = fs.readFileSync(file, 'utf8');
+  return raw.charCodeAt(0) === 0xfeff ? { bom: '\uFEFF', text: raw.slice(1) } : { bom: '', text: raw };
+}
+
 function lineStart(text: string, at: number): number {
   return text.lastIndexOf('\n', at - 1) + 1;
 }
@@ -108,7 +115,8 @@ function field(cls: ClassSource, name: string, file: string): FieldSource {
 /** Applies [start, end) -> text edits to `text` (none overlapping). */
 function apply(text: string, edits: ReadonlyArray<{ start: number; end: number; text: string }>): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  // From the end; at one place, a replacement before an insertion (which then lands in front of it).
+  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
 
@@ -116,10 +124,12 @@ function apply(text: string, edits: ReadonlyArray<{ start: number; end: number; 
 export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<EditPlan> {
   const file = classFile(ctx, command.className);
   const rel = path.relative(ctx.root, file);
-  const before = fs.readFileSync(file, 'utf8');
+  const { bom, text: before } = readSource(file);
+  // New lines as the file ends its lines.
+  const eol = before.includes('\r\n') ? '\r\n' : '\n';
   const cls = classSource(before, command.className)!;
   const one = (after: string, migration: string[], intent: ChangeIntent = { fieldRenames: [] }): EditPlan => ({
-    texts: new Map([[file, { before, after }]]),
+    texts: new Map([[file, { before: bom + before, after: bom + after }]]),
     intent,
     classFile: file,
     migration,
@@ -134,12 +144,13 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
       const semicolon = anchor ? before.slice(anchor.start, anchor.end).trimEnd().endsWith(';') : true;
       const line = `${spec.text}${semicolon ? ';' : ''}`;
       let after: string;
-      if (anchor) after = apply(before, [{ start: anchor.end, end: anchor.end, text: `\n${indentOf(before, anchor.start)}${line}` }]);
+      // After the anchor and the comment on its line, if any.
+      if (anchor) after = apply(before, [{ start: anchor.trailing, end: anchor.trailing, text: `${eol}${indentOf(before, anchor.start)}${line}` }]);
       else {
         const first = cls.members[0];
         const indent = first ? indentOf(before, first.start) : `${indentOf(before, cls.bodyStart)}  `;
         after = apply(before, [
-          { start: cls.bodyStart + 1, end: cls.bodyStart + 1, text: `\n${indent}${line}${first ? '' : `\n${indentOf(before, cls.bodyStart)}`}` },
+          { start: cls.bodyStart + 1, end: cls.bodyStart + 1, text: `${eol}${indent}${line}${first ? '' : `${eol}${indentOf(before, cls.bodyStart)}`}` },
         ]);
       }
       return one(after, [
@@ -161,11 +172,14 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
           `${cls.name}.${f.name} is used in ${uses.length} place${uses.length === 1 ? '' : 's'}; change them first, or give --force (the type check then shows what breaks, and the edit is refused if anything does):\n${places.join('\n')}`,
         );
       }
-      // The whole line when the field is alone on it, else just the field.
-      const from = lineStart(before, f.start);
-      const eol = before.indexOf('\n', f.end);
-      const alone = before.slice(from, f.start).trim() === '' && before.slice(f.end, eol < 0 ? before.length : eol).trim() === '';
-      const after = alone ? before.slice(0, from) + before.slice(eol < 0 ? before.length : eol + 1) : apply(before, [{ start: f.start, end: f.end, text: '' }]);
+      // The whole lines, its own comments with it (a `@transient` must not fall on the next field), when
+      // the field is alone on them; else just the field.
+      const from = lineStart(before, f.leading);
+      const end = before.indexOf('\n', f.trailing);
+      const alone = before.slice(from, f.leading).trim() === '' && before.slice(f.trailing, end < 0 ? before.length : end).trim() === '';
+      const after = alone
+        ? before.slice(0, from) + before.slice(end < 0 ? before.length : end + 1)
+        : apply(before, [{ start: f.start, end: f.trailing, text: '' }]);
       return one(after, [`${cls.name}: field '${f.name}' removed from every live instance and store row (its values are dropped)`]);
     }
     case 'rename-field': {
@@ -176,19 +190,34 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
       if (taken) throw new Error(`class ${cls.name} (${rel}) has a member '${command.to}' already: pick another name`);
       const found = await ctx.spans(file, cls.name, f.name);
       if (!found.found) throw new Error(found.message);
+      if (found.members.includes(command.to))
+        throw new Error(`an instance of ${cls.name} has a member '${command.to}' already (from a class it extends): pick another name`);
       const byFile = new Map<string, Array<{ start: number; end: number; text: string }>>();
+      const sources = new Map<string, { bom: string; text: string }>([[file, { bom, text: before }]]);
+      const source = (f2: string): { bom: string; text: string } => {
+        if (!sources.has(f2)) sources.set(f2, readSource(f2));
+        return sources.get(f2)!;
+      };
       for (const s of found.spans) {
         const list = byFile.get(s.file) ?? [];
-        const text = s.file === file ? before : fs.readFileSync(s.file, 'utf8');
+        const text = source(s.file).text;
         const old = text.slice(s.start, s.end);
         const replacement = s.shape === 'shorthand' ? `${command.to}: ${old}` : s.shape === 'string' ? `${old[0]}${command.to}${old.at(-1)}` : command.to;
         list.push({ start: s.start, end: s.end, text: replacement });
         byFile.set(s.file, list);
       }
+      // Without a running image to take the intent, the source keeps it for the next start: a marker.
+      if (!ctx.live) {
+        const marker = /\/\*\*\s*@renamed\s+#?[\w$]+\s*\*\//.exec(before.slice(f.leading, f.start));
+        const list = byFile.get(file) ?? [];
+        if (marker) list.push({ start: f.leading + marker.index, end: f.leading + marker.index + marker[0].length, text: `/** @renamed ${f.name} */` });
+        else list.push({ start: f.start, end: f.start, text: `/** @renamed ${f.name} */ ` });
+        byFile.set(file, list);
+      }
       const texts = new Map<string, { before: string; after: string }>();
       for (const [f2, edits] of byFile) {
-        const text = f2 === file ? before : fs.readFileSync(f2, 'utf8');
-        texts.set(f2, { before: text, after: apply(text, edits) });
+        const { bom: mark, text } = source(f2);
+        texts.set(f2, { before: mark + text, after: mark + apply(text, edits) });
       }
       return {
         texts,

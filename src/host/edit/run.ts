@@ -22,6 +22,8 @@ export interface EditRun {
   readonly checker: WorkerTypeGate;
   /** The running image, when the edit is applied to one (null: the files only). */
   readonly image: Image | null;
+  /** The image gates its changes on the type check (false under --typecheck=warn or off: the edit checks first). */
+  readonly gated: boolean;
 }
 
 function diffOf(root: string, file: string, before: string, after: string): { file: string; lines: number[]; diff: string } {
@@ -33,23 +35,54 @@ function diffOf(root: string, file: string, before: string, after: string): { fi
     text.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines);
     let at = h.newStart;
     for (const l of h.lines) {
-      if (l.startsWith('+')) lines.push(at);
+      // An added line by its number; removed lines by the line that now stands where they were.
+      if ((l.startsWith('+') || l.startsWith('-')) && lines.at(-1) !== at) lines.push(at);
       if (!l.startsWith('-')) at++;
     }
   }
   return { file: rel, lines, diff: text.join('\n') };
 }
 
+/** Writes `text` to a temporary file beside `file` and renames it over: a reader never sees half a file. */
+function replaceFile(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.imago-edit-${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o7777 });
+    fs.renameSync(tmp, file);
+  } catch (e: unknown) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Files whose text is no longer what the edit was planned from (saved meanwhile). */
+function changedSince(plan: EditPlan): string[] {
+  return [...plan.texts].filter(([file, t]) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null) !== t.before).map(([file]) => file);
+}
+
 /** Writes every file's new text; if one write fails, the ones written get their old bytes back. */
-function writeAll(plan: EditPlan): string | null {
+function writeAll(plan: EditPlan, root: string): string | null {
+  const moved = changedSince(plan);
+  if (moved.length > 0)
+    return `${moved.map((f) => path.relative(root, f)).join(', ')} changed on disk while the edit ran: no file was changed (run the edit again)`;
   const written: Array<[string, string]> = [];
   for (const [file, { before, after }] of plan.texts) {
     try {
-      fs.writeFileSync(file, after);
+      replaceFile(file, after);
       written.push([file, before]);
     } catch (e: unknown) {
-      for (const [f, old] of written) fs.writeFileSync(f, old);
-      return `cannot write ${file} (${(e as Error).message}): no file was changed`;
+      const unrestored: string[] = [];
+      for (const [f, old] of written) {
+        try {
+          replaceFile(f, old);
+        } catch {
+          unrestored.push(path.relative(root, f));
+        }
+      }
+      const rel = path.relative(root, file);
+      return unrestored.length === 0
+        ? `cannot write ${rel} (${(e as Error).message}): no file was changed`
+        : `cannot write ${rel} (${(e as Error).message}), and could not put back ${unrestored.join(', ')}: check those files`;
     }
   }
   return null;
@@ -63,6 +96,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   try {
     plan = await planEdit(command, {
       root: run.root,
+      live: run.image !== null,
       module: run.module,
       spans: (file, name, member) => run.checker.query({ kind: 'spans', file, name, member }),
     });
@@ -70,33 +104,67 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
     return fail((e as Error).message);
   }
   const planMs = performance.now() - t0;
+  if ([...plan.texts].every(([, t]) => t.before === t.after)) return fail('the edit changes nothing: the files already say it');
   const files = [...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after));
   if (run.dryRun) return { ok: true, message: '', files, migration: plan.migration, ...base };
   const after = new Map([...plan.texts].map(([f, t]) => [f, t.after]));
-  if (!run.image) {
-    // No image: the whole program is checked with the new texts, as the files would be.
+  const typeErrors = async (): Promise<string | null> => {
+    // The whole program is checked with the new texts, as the files would be.
     const checked = await run.checker.check(after, true);
-    if (checked.errors.length > 0)
-      return fail(`the edit does not type-check; no file was changed:\n${checked.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`);
-    const problem = writeAll(plan);
+    // A refused edit's texts must not stay in the checker: the next question is of the files.
+    if (checked.errors.length > 0) await run.checker.check(new Map([...plan.texts].map(([f, t]) => [f, t.before])), false).catch(() => undefined);
+    return checked.errors.length > 0
+      ? `the edit does not type-check; no file was changed:\n${checked.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`
+      : null;
+  };
+  if (!run.image || !run.gated) {
+    const refused = await typeErrors();
+    if (refused) return fail(refused);
+  }
+  if (!run.image) {
+    const problem = writeAll(plan, run.root);
     return problem ? fail(problem) : { ok: true, message: '', files, migration: plan.migration, ...base };
   }
+  const image = run.image;
+  const moved = changedSince(plan);
+  if (moved.length > 0) return fail(`${moved.map((f) => path.relative(run.root, f)).join(', ')} changed on disk while the edit was planned: run it again`);
+  const before = new Map([...plan.texts].map(([f, t]) => [f, t.before]));
   const t1 = performance.now();
-  const result = await run.image.change([...after.keys()], { sources: run.image.snapshotOf(after), intent: plan.intent });
+  // Until the files hold the new texts, the image reads them as the edit has them (a save in between must not undo it).
+  const unpin = image.pin(after);
+  let result: Awaited<ReturnType<Image['change']>>;
+  try {
+    result = await image.change([...after.keys()], { sources: image.snapshotOf(after), intent: plan.intent });
+  } catch (e: unknown) {
+    unpin();
+    throw e;
+  }
   const changeMs = performance.now() - t1;
-  if (result.kind === 'rejected')
-    return fail(
-      `the running image refused the edit (${result.phase}); no file was changed and the image runs as before:\n${result.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`,
-    );
-  if (result.kind !== 'applied')
-    return fail('the running image took nothing from the edit (other edits of these files were being applied): try again; no file was changed');
+  if (result.kind !== 'applied') {
+    unpin();
+    // The image is as it was; its record of a rejected change (and its checker's texts) go back to the files'.
+    if (result.kind === 'rejected') await image.change([...before.keys()], { sources: image.snapshotOf(before), intent: { fieldRenames: [] } });
+    if (result.kind === 'rejected')
+      return fail(
+        `the running image refused the edit (${result.phase}); no file was changed and the image runs as before:\n${result.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`,
+      );
+    // The running program does not load these files: the files take the edit, checked like any.
+    const refused = run.gated ? await typeErrors() : null;
+    if (refused) return fail(refused);
+    const problem = writeAll(plan, run.root);
+    return problem
+      ? fail(problem)
+      : { ok: true, message: '', files, migration: ['the running program does not load these files: only the files changed'], ...base };
+  }
   const t2 = performance.now();
-  const problem = writeAll(plan);
+  const problem = writeAll(plan, run.root);
+  unpin();
   const writeMs = performance.now() - t2;
   if (problem) {
-    // The image runs the new code; the files could not take it: put the image back to the files' texts.
-    const back = new Map([...plan.texts].map(([f, t]) => [f, t.before]));
-    const undone = await run.image.change([...back.keys()], { sources: run.image.snapshotOf(back), intent: { fieldRenames: [] } });
+    // The image runs the new code; the files could not take it: put the image back to the files' texts,
+    // renamed fields renamed back (removed fields' values cannot come back).
+    const reverse = { fieldRenames: plan.intent.fieldRenames.map((r) => ({ ...r, from: r.to, to: r.from })) };
+    const undone = await image.change([...before.keys()], { sources: image.snapshotOf(before), intent: reverse });
     return fail(`${problem}; the image was ${undone.kind === 'applied' ? 'put back to the files' : 'left running the edited code (it could not be put back)'}`);
   }
   const migration = result.summary.layouts.map(
