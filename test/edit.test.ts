@@ -66,13 +66,17 @@ describe('imago edit on the files (no program running)', () => {
   it('prints the diff and the plan with --dry-run and changes nothing', () =>
     withProject(FILES, (p) => {
       const before = snapshot(p.dir);
-      const r = imago(p.dir, ['edit', 'add-field', 'Critter', 'mood:', 'string', '=', "'calm'", '--after', 'y', '--dry-run']);
+      const refused = imago(p.dir, ['edit', 'add-field', 'Critter', 'mood: string', '--after', 'y', '--dry-run']);
+      assert.equal(refused.code, 1, 'a required field the object literals lack: the dry run says the edit would be refused');
+      assert.match(refused.stdout, /\+ {2}mood: string;/);
+      assert.match(refused.stderr, /the edit does not type-check; the edit would be refused:\n[\s\S]*main\.ts:4:7 TS2741/);
+      const r = imago(p.dir, ['edit', 'add-field', 'Critter', 'mood?:', 'string', '=', "'calm'", '--after', 'y', '--dry-run']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(
         r.stdout,
         /dry run: nothing changed\. This edit would change the files \(no program is running\):\n--- a\/world\.ts\n\+\+\+ b\/world\.ts\n@@ -2,4 \+2,5 @@/,
       );
-      assert.match(r.stdout, /\n {3}y = 0;\n\+ {2}mood: string = 'calm';\n/);
+      assert.match(r.stdout, /\n {3}y = 0;\n\+ {2}mood\?: string = 'calm';\n/);
       assert.match(r.stdout, /migration plan:\n {2}Critter: field 'mood' added; every live instance and store row gets its initializer \('calm'\)/);
       assert.deepEqual(snapshot(p.dir), before);
     }));
@@ -126,7 +130,10 @@ describe('imago edit on the files (no program running)', () => {
         [['rename-field', 'Critter.x', 'y'], /class Critter \(world\.ts\) has a member 'y' already: pick another name/],
         [['rename-field', 'Critter.x', 'move'], /has a member 'move' already/],
         [['remove-field', 'Critter.y'], /Critter\.y is used in 2 places; change them first, or give --force[\s\S]*main\.ts:4:/],
-        [['remove-field', 'Critter.y', '--force'], /the edit does not type-check; no file was changed:\nmain\.ts:4:\d+ TS2353/],
+        [
+          ['remove-field', 'Critter.y', '--force'],
+          /the edit does not type-check \(the errors are in files the edit does not change[^\n]*; no file was changed:\nmain\.ts:4:\d+ TS2353/,
+        ],
         [
           ['retype-field', 'Critter.y', 'string'],
           /the edit does not type-check; no file was changed:\n[\s\S]*world\.ts:3:3 TS2322: Type 'number' is not assignable to type 'string'\.\n[\s\S]*> 3 \| {3}y: string = 0;/,
@@ -222,7 +229,7 @@ for (let i = 0; i < 3; i++) cells.add({ heat: i });
       const before = snapshot(run.project.dir);
       const retype = imago(run.project.dir, ['edit', 'retype-field', 'Critter.label', 'number']);
       assert.equal(retype.code, 1);
-      assert.match(retype.stderr, /the running image refused the edit \(migrate\); no file was changed and the image runs as before/);
+      assert.match(retype.stderr, /the running image refused the edit \(migrate\), and runs as before; no file was changed/);
       assert.match(retype.stderr, /label/);
       assert.deepEqual(snapshot(run.project.dir), before);
       assert.equal(printed(await c.eval('critters[1]!.label', { module: 'world.ts' })), "'text'");
@@ -291,4 +298,58 @@ describe('imago edit, after review', () => {
       await run.stop();
     }
   });
+});
+
+describe('imago edit, after a new user', () => {
+  it('renames the field in every class tied to it (an override, another implementer), keeping all their live values', async () => {
+    const run = await runWithControl({
+      'main.ts': `interface HasHp { hp: number }
+export class Critter implements HasHp { hp = 100; rage = 0; }
+export class Monster implements HasHp { hp = 5; }
+export class Boss extends Critter { override rage = 1; }
+export const all = [new Critter(), new Monster(), new Boss()];
+export function tick() {}
+`,
+    });
+    const c = await RawClient.connect(run.socket);
+    try {
+      const set = await c.eval('all[0]!.hp = 11; all[1]!.hp = 22; (all[2] as Boss).rage = 33; (all[0] as Critter).rage = 44');
+      assert.equal(set.kind, 'value', JSON.stringify(set));
+      const hp = imago(run.project.dir, ['edit', 'rename-field', 'Critter.hp', 'health']);
+      assert.equal(hp.code, 0, hp.stderr);
+      const rage = imago(run.project.dir, ['edit', 'rename-field', 'Boss.rage', 'fury']);
+      assert.equal(rage.code, 0, rage.stderr);
+      assert.equal(
+        printed(await c.eval('all.map((x) => [(x as { health?: number }).health, (x as { fury?: number }).fury])')),
+        '[ [ 11, 44 ], [ 22, undefined ], [ 100, 33 ] ]',
+      );
+      assert.match(
+        read(run.project.dir, 'main.ts'),
+        /interface HasHp \{ health: number \}\nexport class Critter implements HasHp \{ health = 100; fury = 0; \}\nexport class Monster implements HasHp \{ health = 5; \}\nexport class Boss extends Critter \{ override fury = 1; \}/,
+      );
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('keeps a symbolic link a link, and refuses a class the checked program does not reach', () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"main.ts"}',
+        'real/unit.ts': 'export class Unit { hp = 1; }\n',
+        'main.ts': "import { Unit } from './unit.js';\nexport const u = new Unit();\n",
+        'tools/loose.ts': 'export class Loose { a = 1; }\n',
+      },
+      (p) => {
+        fs.symlinkSync(p.path('real/unit.ts'), p.path('unit.ts'));
+        const r = imago(p.dir, ['edit', 'add-field', 'Unit', 'mp: number = 2', '--module', 'unit.ts']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(fs.lstatSync(p.path('unit.ts')).isSymbolicLink());
+        assert.equal(read(p.dir, 'real/unit.ts'), 'export class Unit { hp = 1;\nmp: number = 2; }\n'.replace('hp = 1;\nmp', 'hp = 1;\nmp'));
+        const loose = imago(p.dir, ['edit', 'add-field', 'Loose', 'b: strin = 2']);
+        assert.equal(loose.code, 1);
+        assert.match(loose.stderr, /tools\/loose\.ts is not part of the program imago type-checks \(the entry does not import it\)/);
+      },
+    ));
 });

@@ -263,7 +263,11 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
     if (node.kind === SyntaxKind.StringLiteral || node.kind === SyntaxKind.NoSubstitutionTemplateLiteral) shape = 'string';
     else if (parent?.kind === SyntaxKind.ShorthandPropertyAssignment) shape = 'shorthand';
     else if (parent?.kind === SyntaxKind.BindingElement && !(parent as unknown as { propertyName?: Node }).propertyName) shape = 'shorthand';
-    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape });
+    // A field declaration of a class (its own, an override, another implementing the same member).
+    const declaration = parent?.kind === SyntaxKind.PropertyDeclaration || parent?.kind === SyntaxKind.Parameter ? parent : undefined;
+    const holder = declaration?.kind === SyntaxKind.Parameter ? declaration.parent?.parent : declaration?.parent;
+    const declares = holder && (holder.kind === SyntaxKind.ClassDeclaration || holder.kind === SyntaxKind.ClassExpression) ? nameOf(holder) : undefined;
+    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape, ...(declares && shape === 'name' ? { declares } : {}) });
   };
   add(target);
   for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {

@@ -71,7 +71,14 @@ export interface SpansAnswer {
   readonly found: boolean;
   readonly message: string;
   /** Absolute file, UTF-16 offsets; `shorthand` must keep its local name (`{ x }` -> `{ y: x }`); `string` is quoted. */
-  readonly spans: ReadonlyArray<{ readonly file: string; readonly start: number; readonly end: number; readonly shape: 'name' | 'shorthand' | 'string' }>;
+  readonly spans: ReadonlyArray<{
+    readonly file: string;
+    readonly start: number;
+    readonly end: number;
+    readonly shape: 'name' | 'shorthand' | 'string';
+    /** The class whose field this span declares (an override, or another class implementing the same interface member). */
+    readonly declares?: string;
+  }>;
   /** For a member: every member name an instance of the class has, inherited ones included. */
   readonly members: readonly string[];
 }

@@ -167,6 +167,8 @@ export async function editCommand(args: EditArgs, root: string, socket: string):
   if (args.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   else if (outcome.ok) process.stdout.write(`${printEdit(outcome)}\n`);
   if (!outcome.ok) {
+    // A dry run that would be refused still shows what it would have written.
+    if (!args.json && outcome.dryRun && outcome.files.length > 0) process.stdout.write(`${outcome.files.map((f) => f.diff).join('\n')}\n`);
     if (!args.json) process.stderr.write(`imago: ${outcome.message}\n`);
     return 1;
   }

@@ -24,6 +24,8 @@ export interface FieldSource {
 
 export interface ClassSource {
   readonly name: string;
+  /** The name the class extends, when it extends a plain name (`extends Base`). */
+  readonly base: string | null;
   /** The braces of the body. */
   readonly bodyStart: number;
   readonly bodyEnd: number;
@@ -108,7 +110,9 @@ export function classSource(source: string, name: string): ClassSource | null {
         }
       }
     }
-    return { name, bodyStart: body.start, bodyEnd: body.end, fields, members };
+    const superClass = child(decl, 'superClass');
+    const base = superClass?.type === 'Identifier' ? String(superClass['name']) : null;
+    return { name, base, bodyStart: body.start, bodyEnd: body.end, fields, members };
   }
   return null;
 }

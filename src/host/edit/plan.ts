@@ -28,6 +28,8 @@ export interface PlanContext {
   /** The module to look for the class in (`--module`), else every project file. */
   readonly module: string | undefined;
   readonly spans: (file: string, name: string, member: string) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
+  /** True when the type checker's program holds `file` (what it does not hold, it cannot check). */
+  readonly checked: (file: string, className: string) => Promise<boolean>;
 }
 
 const IDENT = /^#?[A-Za-z_$][\w$]*$/;
@@ -128,6 +130,10 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
   // New lines as the file ends its lines.
   const eol = before.includes('\r\n') ? '\r\n' : '\n';
   const cls = classSource(before, command.className)!;
+  if (!(await ctx.checked(file, cls.name)))
+    throw new Error(
+      `${rel} is not part of the program imago type-checks (the entry does not import it), so the edit could not be checked: give --entry <file> with an entry that imports it, or edit the file by hand`,
+    );
   const one = (after: string, migration: string[], intent: ChangeIntent = { fieldRenames: [] }): EditPlan => ({
     texts: new Map([[file, { before: bom + before, after: bom + after }]]),
     intent,
@@ -138,6 +144,8 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
     case 'add-field': {
       const spec = fieldSpec(command.spec);
       if (cls.fields.some((f) => f.name === spec.name)) throw new Error(`class ${cls.name} (${rel}) has a field '${spec.name}' already`);
+      if (cls.members.some((m) => m.name === spec.name))
+        throw new Error(`class ${cls.name} (${rel}) has a member '${spec.name}' already (a method or accessor): pick another name`);
       const instance = cls.fields.filter((f) => !f.isStatic && !f.parameter);
       const anchor = command.after !== undefined ? field(cls, command.after, rel) : instance.at(-1);
       if (anchor?.parameter) throw new Error(`'${command.after}' is a constructor parameter property: add the field after a field of the class body`);
@@ -184,7 +192,7 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
     }
     case 'rename-field': {
       const f = field(cls, command.field, rel);
-      if (!IDENT.test(command.to) || command.to.startsWith('#') !== f.name.startsWith('#'))
+      if (!IDENT.test(command.to) || command.to === '__proto__' || command.to === 'constructor' || command.to.startsWith('#') !== f.name.startsWith('#'))
         throw new Error(`'${command.to}' is not a name for ${f.name.startsWith('#') ? 'a #private field (it starts with #)' : 'a field'}`);
       const taken = cls.fields.some((x) => x.name === command.to) || cls.members.some((m) => m.name === command.to);
       if (taken) throw new Error(`class ${cls.name} (${rel}) has a member '${command.to}' already: pick another name`);
@@ -206,24 +214,48 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
         list.push({ start: s.start, end: s.end, text: replacement });
         byFile.set(s.file, list);
       }
+      // Every class that declares the field gets the rename: the one named, and those the checker ties
+      // to it (an override in a subclass, another class implementing the same interface member).
+      const owners = new Map<string, { file: string; field: FieldSource }>([[`${file}\0${cls.name}`, { file, field: f }]]);
+      for (const s of found.spans) {
+        if (!s.declares || owners.has(`${s.file}\0${s.declares}`)) continue;
+        const other = classSource(source(s.file).text, s.declares)?.fields.find((x) => x.name === f.name);
+        if (other) owners.set(`${s.file}\0${s.declares}`, { file: s.file, field: other });
+      }
       // Without a running image to take the intent, the source keeps it for the next start: a marker.
       if (!ctx.live) {
-        const marker = /\/\*\*\s*@renamed\s+#?[\w$]+\s*\*\//.exec(before.slice(f.leading, f.start));
-        const list = byFile.get(file) ?? [];
-        if (marker) list.push({ start: f.leading + marker.index, end: f.leading + marker.index + marker[0].length, text: `/** @renamed ${f.name} */` });
-        else list.push({ start: f.start, end: f.start, text: `/** @renamed ${f.name} */ ` });
-        byFile.set(file, list);
+        for (const { file: f2, field: decl } of owners.values()) {
+          const text = source(f2).text;
+          const marker = /\/\*\*\s*@renamed\s+#?[\w$]+\s*\*\//.exec(text.slice(decl.leading, decl.start));
+          const list = byFile.get(f2) ?? [];
+          if (marker) list.push({ start: decl.leading + marker.index, end: decl.leading + marker.index + marker[0].length, text: `/** @renamed ${f.name} */` });
+          else list.push({ start: decl.start, end: decl.start, text: `/** @renamed ${f.name} */ ` });
+          byFile.set(f2, list);
+        }
       }
       const texts = new Map<string, { before: string; after: string }>();
       for (const [f2, edits] of byFile) {
         const { bom: mark, text } = source(f2);
         texts.set(f2, { before: mark + text, after: mark + apply(text, edits) });
       }
+      // An instance has one property for a field its class and a base class both declare: the rename
+      // goes to the base-most declaring class of each chain (the subclass's declaration is renamed in the text).
+      const bases = new Map<string, string | null>();
+      for (const key of owners.keys()) {
+        const [f2, name] = key.split('\0') as [string, string];
+        bases.set(name, classSource(source(f2).text, name)?.base ?? null);
+      }
+      const ownerNames = new Set([...owners.keys()].map((k) => k.split('\0')[1]!));
+      const underAnother = (name: string): boolean => {
+        for (let b = bases.get(name) ?? null, hops = 0; b !== null && hops < 50; b = bases.get(b) ?? null, hops++) if (ownerNames.has(b)) return true;
+        return false;
+      };
+      const classes = [...owners.entries()].map(([key, o]) => ({ file: o.file, className: key.split('\0')[1]! })).filter((o) => !underAnother(o.className));
       return {
         texts,
-        intent: { fieldRenames: [{ file, className: cls.name, from: f.name, to: command.to }] },
+        intent: { fieldRenames: classes.map((o) => ({ ...o, from: f.name, to: command.to })) },
         classFile: file,
-        migration: [`${cls.name}: field '${f.name}' renamed to '${command.to}' in every live instance and store row (values kept)`],
+        migration: classes.map((o) => `${o.className}: field '${f.name}' renamed to '${command.to}' in every live instance and store row (values kept)`),
       };
     }
     case 'retype-field': {

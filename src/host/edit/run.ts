@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { structuredPatch } from 'diff';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
-import { formatDiagnostic } from '../../compile/diagnostic.js';
+import { type Diagnostic, formatDiagnostic } from '../../compile/diagnostic.js';
 import type { Image } from '../../runtime/image.js';
 import { plural } from '../../runtime/words.js';
 import type { EditCommand, EditOutcome } from './commands.js';
@@ -44,7 +44,9 @@ function diffOf(root: string, file: string, before: string, after: string): { fi
 }
 
 /** Writes `text` to a temporary file beside `file` and renames it over: a reader never sees half a file. */
-function replaceFile(file: string, text: string): void {
+function replaceFile(link: string, text: string): void {
+  // A symbolic link stays one: its target takes the text.
+  const file = fs.realpathSync(link);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.imago-edit-${process.pid}.tmp`);
   try {
     fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o7777 });
@@ -99,6 +101,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
       live: run.image !== null,
       module: run.module,
       spans: (file, name, member) => run.checker.query({ kind: 'spans', file, name, member }),
+      checked: async (file, className) => (await run.checker.query({ kind: 'symbol', file, name: className })).found,
     });
   } catch (e: unknown) {
     return fail((e as Error).message);
@@ -106,19 +109,32 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   const planMs = performance.now() - t0;
   if ([...plan.texts].every(([, t]) => t.before === t.after)) return fail('the edit changes nothing: the files already say it');
   const files = [...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after));
-  if (run.dryRun) return { ok: true, message: '', files, migration: plan.migration, ...base };
   const after = new Map([...plan.texts].map(([f, t]) => [f, t.after]));
-  const typeErrors = async (): Promise<string | null> => {
+  const rels = new Set([...plan.texts.keys()].map((f) => path.relative(run.root, f)));
+  const typeErrors = async (keep: boolean): Promise<string | null> => {
     // The whole program is checked with the new texts, as the files would be.
     const checked = await run.checker.check(after, true);
-    // A refused edit's texts must not stay in the checker: the next question is of the files.
-    if (checked.errors.length > 0) await run.checker.check(new Map([...plan.texts].map(([f, t]) => [f, t.before])), false).catch(() => undefined);
-    return checked.errors.length > 0
-      ? `the edit does not type-check; no file was changed:\n${checked.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`
-      : null;
+    // Texts that will not be applied must not stay in the checker: its next question is of the files.
+    if (checked.errors.length > 0 || !keep) await run.checker.check(new Map([...plan.texts].map(([f, t]) => [f, t.before])), false).catch(() => undefined);
+    return checked.errors.length > 0 ? refusal('the edit does not type-check', checked.errors) : null;
   };
+  const refusal = (what: string, errors: readonly Diagnostic[]): string => {
+    // Errors only in files the edit did not touch: it broke code there, or they were broken before it.
+    const others = errors.every((d) => !rels.has(d.file));
+    const hint = others
+      ? ' (the errors are in files the edit does not change: it breaks them, or they were broken before; imago status shows a change rejected earlier)'
+      : '';
+    return `${what}${hint}; no file was changed:\n${errors.map((d) => formatDiagnostic(d)).join('\n\n')}`;
+  };
+  if (run.dryRun) {
+    // The plan, and whether the type check would take it (live values are checked only by the change itself).
+    const refused = await typeErrors(false);
+    return refused
+      ? { ...fail(refused.replace('no file was changed', 'the edit would be refused')), files }
+      : { ok: true, message: '', files, migration: plan.migration, ...base };
+  }
   if (!run.image || !run.gated) {
-    const refused = await typeErrors();
+    const refused = await typeErrors(true);
     if (refused) return fail(refused);
   }
   if (!run.image) {
@@ -144,12 +160,9 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
     unpin();
     // The image is as it was; its record of a rejected change (and its checker's texts) go back to the files'.
     if (result.kind === 'rejected') await image.change([...before.keys()], { sources: image.snapshotOf(before), intent: { fieldRenames: [] } });
-    if (result.kind === 'rejected')
-      return fail(
-        `the running image refused the edit (${result.phase}); no file was changed and the image runs as before:\n${result.errors.map((d) => formatDiagnostic(d)).join('\n\n')}`,
-      );
+    if (result.kind === 'rejected') return fail(refusal(`the running image refused the edit (${result.phase}), and runs as before`, result.errors));
     // The running program does not load these files: the files take the edit, checked like any.
-    const refused = run.gated ? await typeErrors() : null;
+    const refused = run.gated ? await typeErrors(true) : null;
     if (refused) return fail(refused);
     const problem = writeAll(plan, run.root);
     return problem
@@ -165,6 +178,8 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
     // renamed fields renamed back (removed fields' values cannot come back).
     const reverse = { fieldRenames: plan.intent.fieldRenames.map((r) => ({ ...r, from: r.to, to: r.from })) };
     const undone = await image.change([...before.keys()], { sources: image.snapshotOf(before), intent: reverse });
+    // A file saved meanwhile holds what the image should run now: it is read as a save would be.
+    void image.change([...before.keys()]);
     return fail(`${problem}; the image was ${undone.kind === 'applied' ? 'put back to the files' : 'left running the edited code (it could not be put back)'}`);
   }
   const migration = result.summary.layouts.map(
