@@ -353,3 +353,37 @@ export function tick() {}
       },
     ));
 });
+
+describe('imago edit and handle stores', () => {
+  it("renames a store's field names: the rows it adds and the keys its get, set and column take", () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"main.ts"}',
+        'main.ts': `import { createStore, type f64 } from 'imago/store';
+export class Particle { x: f64 = 0; y: f64 = 0; }
+export const ps = createStore(Particle, { capacity: 8 });
+const h = ps.add({ x: 1, y: 2 });
+export const a = ps.get(h, 'x');
+ps.set(h, 'x', 3);
+export const col = ps.column('x');
+export const other = { x: 1 };
+`,
+      },
+      (p) => {
+        const r = imago(p.dir, ['edit', 'rename-field', 'Particle.x', 'px']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(
+          read(p.dir, 'main.ts'),
+          `import { createStore, type f64 } from 'imago/store';
+export class Particle { /** @renamed x */ px: f64 = 0; y: f64 = 0; }
+export const ps = createStore(Particle, { capacity: 8 });
+const h = ps.add({ px: 1, y: 2 });
+export const a = ps.get(h, 'px');
+ps.set(h, 'px', 3);
+export const col = ps.column('px');
+export const other = { x: 1 };
+`,
+        );
+      },
+    ));
+});

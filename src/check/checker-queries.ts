@@ -213,8 +213,30 @@ function nodeAt(node: Node, pos: number): Node | undefined {
  */
 function keyofStrings(c: Checked, className: string, member: string): Node[] {
   const project = c.project();
-  const keyof = new RegExp(`\\bkeyof ${className}\\b`);
-  const quoted = new RegExp(`(['"\`])${member.replace(/\$/g, '\\$')}\\1`, 'g');
+  const checker = project.checker;
+  // A key of the class: `keyof C`, and a handle store's `FieldOf<C>`; an object of its fields: a store's `RowValues<C>`, `Partial<C>`, `Pick<C, ...>`.
+  const key = new RegExp(`\\bkeyof ${className}\\b|\\bFieldOf<${className}>`);
+  const fields = new RegExp(`^(?:RowValues|Partial|Pick|Readonly)<${className}\\b`);
+  const escaped = member.replace(/\$/g, '\\$');
+  const quoted = new RegExp(`(['"\`])${escaped}\\1`, 'g');
+  const property = new RegExp(`(?<![\\w$.])${escaped}\\s*:`, 'g');
+  const contextual = (node: Node): string => {
+    const type = checker.getContextualType(node as Parameters<typeof checker.getContextualType>[0]);
+    if (!type) return '';
+    // A type parameter (`K extends FieldOf<T>`) says what it is through its constraint.
+    const constraint = checker.getBaseConstraintOfType(type);
+    return `${checker.typeToString(type)} ${constraint && constraint !== type ? checker.typeToString(constraint) : ''}`;
+  };
+  // `store.get(h, 'x')`, `store.set(h, 'x', v)`, `store.column('x')` of a `Store<C>`: the call infers the
+  // key as the literal itself, so the store's method and its receiver's type say it is a field of C.
+  const store = new RegExp(`^Store<${className}>$`);
+  const storeField = (node: Node): boolean => {
+    const call = node.parent as (Node & { expression?: Node & { name?: Node & { text?: string }; expression?: Node } }) | undefined;
+    const callee = call?.kind === SyntaxKind.CallExpression ? call.expression : undefined;
+    if (callee?.kind !== SyntaxKind.PropertyAccessExpression || !['get', 'set', 'column'].includes(callee.name?.text ?? '') || !callee.expression) return false;
+    const receiver = checker.getTypeAtLocation(callee.expression);
+    return receiver !== undefined && store.test(checker.typeToString(receiver));
+  };
   const out: Node[] = [];
   for (const file of project.program.getSourceFileNames()) {
     if (file.includes('/node_modules/') || /\/lib\.[\w.]+\.d\.ts$/.test(file)) continue;
@@ -224,16 +246,24 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
     } catch {
       continue;
     }
-    const hits = [...text.matchAll(quoted)];
-    if (hits.length === 0) continue;
+    const strings = [...text.matchAll(quoted)];
+    const properties = [...text.matchAll(property)];
+    if (strings.length === 0 && properties.length === 0) continue;
     const sf = project.program.getSourceFile(file);
     if (!sf || sf.text !== text) continue;
-    for (const hit of hits) {
+    for (const hit of strings) {
       const node = nodeAt(sf, hit.index);
       if (!node || (node.kind !== SyntaxKind.StringLiteral && node.kind !== SyntaxKind.NoSubstitutionTemplateLiteral) || node.getStart() !== hit.index)
         continue;
-      const type = project.checker.getContextualType(node as Parameters<typeof project.checker.getContextualType>[0]);
-      if (type && keyof.test(project.checker.typeToString(type))) out.push(node);
+      if (key.test(contextual(node)) || storeField(node)) out.push(node);
+    }
+    for (const hit of properties) {
+      // `{ x: 1 }` where the object is a row of the class (`store.add({ x: 1 })`): the property names the field.
+      const node = nodeAt(sf, hit.index);
+      const assignment = node?.parent;
+      if (!node || node.kind !== SyntaxKind.Identifier || node.getStart() !== hit.index || assignment?.kind !== SyntaxKind.PropertyAssignment) continue;
+      const object = assignment.parent;
+      if (object?.kind === SyntaxKind.ObjectLiteralExpression && fields.test(contextual(object))) out.push(node);
     }
   }
   return out;
