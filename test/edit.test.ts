@@ -61,6 +61,9 @@ describe('imago edit on the files (no program running)', () => {
       assert.match(read(p.dir, 'main.ts'), /const notAKey: string = 'x';/, 'a string that is not a key of the class stays');
       assert.match(r.stdout, /Critter: field 'x' renamed to 'px' in every live instance and store row \(values kept\) \(when the program next runs\)/);
       assert.equal(imago(p.dir, ['check']).code, 0, 'the project type-checks after the rename');
+      const back = imago(p.dir, ['edit', 'rename-field', 'Critter.px', 'x']);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(read(p.dir, 'main.ts'), MAIN, 'renamed back, shorthands are shorthands again');
     }));
 
   it('prints the diff and the plan with --dry-run and changes nothing', () =>
@@ -346,10 +349,27 @@ export function tick() {}
         const r = imago(p.dir, ['edit', 'add-field', 'Unit', 'mp: number = 2', '--module', 'unit.ts']);
         assert.equal(r.code, 0, r.stderr);
         assert.ok(fs.lstatSync(p.path('unit.ts')).isSymbolicLink());
-        assert.equal(read(p.dir, 'real/unit.ts'), 'export class Unit { hp = 1;\nmp: number = 2; }\n'.replace('hp = 1;\nmp', 'hp = 1;\nmp'));
+        assert.equal(read(p.dir, 'real/unit.ts'), 'export class Unit { hp = 1; mp: number = 2; }\n');
         const loose = imago(p.dir, ['edit', 'add-field', 'Loose', 'b: strin = 2']);
         assert.equal(loose.code, 1);
         assert.match(loose.stderr, /tools\/loose\.ts is not part of the program imago type-checks \(the entry does not import it\)/);
+      },
+    ));
+});
+
+describe('imago edit on one line', () => {
+  it('adds and removes fields of a class written on one line, and says statics are not its', () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"main.ts"}',
+        'main.ts': 'export class One { a = 1; b = 2; static count = 0; }\nexport const o = new One();\n',
+      },
+      (p) => {
+        assert.equal(imago(p.dir, ['edit', 'add-field', 'One', 'z: number = 9', '--after', 'a']).code, 0);
+        assert.equal(imago(p.dir, ['edit', 'remove-field', 'One.b']).code, 0);
+        assert.equal(read(p.dir, 'main.ts'), 'export class One { a = 1; z: number = 9; static count = 0; }\nexport const o = new One();\n');
+        const r = imago(p.dir, ['edit', 'remove-field', 'One.count']);
+        assert.match(r.stderr, /'count' is a static field of One \(main\.ts\): imago edit changes instance fields/);
       },
     ));
 });

@@ -297,7 +297,14 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
     const declaration = parent?.kind === SyntaxKind.PropertyDeclaration || parent?.kind === SyntaxKind.Parameter ? parent : undefined;
     const holder = declaration?.kind === SyntaxKind.Parameter ? declaration.parent?.parent : declaration?.parent;
     const declares = holder && (holder.kind === SyntaxKind.ClassDeclaration || holder.kind === SyntaxKind.ClassExpression) ? nameOf(holder) : undefined;
-    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape, ...(declares && shape === 'name' ? { declares } : {}) });
+    // `{ hp: health }` / `{ hp: health } = c`: the plain name on the other side of the colon.
+    const other = (
+      parent?.kind === SyntaxKind.PropertyAssignment
+        ? (parent as unknown as { name?: Node; initializer?: Node }).name === node && (parent as unknown as { initializer?: Node }).initializer
+        : parent?.kind === SyntaxKind.BindingElement && (parent as unknown as { propertyName?: Node }).propertyName === node && (parent as Named).name
+    ) as (Node & { text?: string }) | false | undefined;
+    const value = other && other.kind === SyntaxKind.Identifier && other.text ? { end: other.end, text: other.text } : undefined;
+    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape, ...(declares && shape === 'name' ? { declares } : {}), ...(value ? { value } : {}) });
   };
   add(target);
   for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {

@@ -110,6 +110,10 @@ function indentOf(text: string, at: number): string {
 function field(cls: ClassSource, name: string, file: string): FieldSource {
   const f = cls.fields.find((x) => x.name === name && !x.isStatic);
   if (f) return f;
+  if (cls.fields.some((x) => x.name === name))
+    throw new Error(
+      `'${name}' is a static field of ${cls.name} (${file}): imago edit changes instance fields (the data each object holds); edit statics in the file`,
+    );
   const have = cls.fields.filter((x) => !x.isStatic).map((x) => x.name);
   throw new Error(`class ${cls.name} (${file}) has no field '${name}'${have.length > 0 ? ` (its fields: ${have.join(', ')})` : ''}`);
 }
@@ -153,7 +157,12 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
       const line = `${spec.text}${semicolon ? ';' : ''}`;
       let after: string;
       // After the anchor and the comment on its line, if any.
-      if (anchor) after = apply(before, [{ start: anchor.trailing, end: anchor.trailing, text: `${eol}${indentOf(before, anchor.start)}${line}` }]);
+      // On a line of its own, or on the anchor's line when more follows it there (`{ a = 1; b = 2; }`).
+      const rest = anchor
+        ? before.slice(anchor.trailing, before.indexOf('\n', anchor.trailing) < 0 ? before.length : before.indexOf('\n', anchor.trailing))
+        : '';
+      if (anchor && rest.trim() !== '') after = apply(before, [{ start: anchor.trailing, end: anchor.trailing, text: ` ${line}` }]);
+      else if (anchor) after = apply(before, [{ start: anchor.trailing, end: anchor.trailing, text: `${eol}${indentOf(before, anchor.start)}${line}` }]);
       else {
         const first = cls.members[0];
         const indent = first ? indentOf(before, first.start) : `${indentOf(before, cls.bodyStart)}  `;
@@ -187,7 +196,7 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
       const alone = before.slice(from, f.leading).trim() === '' && before.slice(f.trailing, end < 0 ? before.length : end).trim() === '';
       const after = alone
         ? before.slice(0, from) + before.slice(end < 0 ? before.length : end + 1)
-        : apply(before, [{ start: f.start, end: f.trailing, text: '' }]);
+        : apply(before, [{ start: f.start, end: f.trailing + (/^[ \t]*/.exec(before.slice(f.trailing))?.[0].length ?? 0), text: '' }]);
       return one(after, [`${cls.name}: field '${f.name}' removed from every live instance and store row (its values are dropped)`]);
     }
     case 'rename-field': {
@@ -211,7 +220,9 @@ export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<
         const text = source(s.file).text;
         const old = text.slice(s.start, s.end);
         const replacement = s.shape === 'shorthand' ? `${command.to}: ${old}` : s.shape === 'string' ? `${old[0]}${command.to}${old.at(-1)}` : command.to;
-        list.push({ start: s.start, end: s.end, text: replacement });
+        // `{ health: hp }` renamed to hp is `{ hp }` again.
+        if (s.shape === 'name' && s.value?.text === command.to) list.push({ start: s.start, end: s.value.end, text: command.to });
+        else list.push({ start: s.start, end: s.end, text: replacement });
         byFile.set(s.file, list);
       }
       // Every class that declares the field gets the rename: the one named, and those the checker ties
