@@ -40,14 +40,15 @@ export interface ControlResult {
   readonly depsReferences: number;
 }
 
-async function withImage<T>(files: Record<string, string>, fn: (client: RawClient) => Promise<T>): Promise<T> {
-  const p = tempProject({ 'package.json': '{"type":"module"}', ...files });
+/** Runs `imago run main.ts` in a project of `files` and hands `fn` a control client, the folder and the run. */
+export async function withImage<T>(files: Record<string, string>, fn: (client: RawClient, dir: string, cli: CliRun) => Promise<T>): Promise<T> {
+  const p = tempProject({ 'package.json': '{"type":"module","main":"main.ts"}', ...files });
   const cli = CliRun.run(p.dir, ['main.ts']);
   try {
-    await cli.until('ready', () => cli.events().some((e) => e.kind === 'ready'), 60000);
+    await cli.until('ready', () => cli.events().some((e) => e.kind === 'ready'), 120000);
     const client = await RawClient.connect(p.path('.imago/control.sock'));
     try {
-      return await fn(client);
+      return await fn(client, p.dir, cli);
     } finally {
       client.close();
     }

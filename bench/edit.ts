@@ -5,10 +5,7 @@
 // file write to applied (what the watcher path costs).
 
 import { spawnSync } from 'node:child_process';
-import { CliRun } from '../test/helpers/cli.js';
-import { RawClient } from '../test/helpers/control.js';
-import { tempProject } from '../test/helpers/project.js';
-import { bigProject } from './control.js';
+import { bigProject, withImage } from './control.js';
 import { fmt, median } from './stats.js';
 
 export interface EditResult {
@@ -21,29 +18,12 @@ export interface EditResult {
   readonly parts: Array<{ plan: number; typecheck: number; migrate: number; write: number }>;
 }
 
-async function withRun<T>(files: Record<string, string>, fn: (client: RawClient, dir: string, cli: CliRun) => Promise<T>): Promise<T> {
-  const p = tempProject({ 'package.json': '{"type":"module","main":"main.ts"}', ...files });
-  const cli = CliRun.run(p.dir, ['main.ts']);
-  try {
-    await cli.until('ready', () => cli.events().some((e) => e.kind === 'ready'), 120000);
-    const client = await RawClient.connect(p.path('.imago/control.sock'));
-    try {
-      return await fn(client, p.dir, cli);
-    } finally {
-      client.close();
-    }
-  } finally {
-    await cli.stop();
-    p.remove();
-  }
-}
-
 export async function measureEdit(): Promise<EditResult> {
   const project = bigProject();
   project['main.ts'] =
     `${project['main.ts']}import { Entity } from './model.js';\nexport const entities = Array.from({ length: 100_000 }, () => new Entity());\nexport function tick() {}\n`;
   let renameFiles = 0;
-  const rename = await withRun(project, async (c, dir, cli) => {
+  const rename = await withImage(project, async (c, dir, cli) => {
     const channel: number[] = [];
     const viaCli: number[] = [];
     const body: number[] = [];
@@ -83,7 +63,7 @@ export const rows = createStore(Row, { capacity: 1_000_000 });
 for (let i = 0; i < 1_000_000; i++) rows.add({ x: i, y: -i });
 export function tick() {}
 `;
-  const addStore = await withRun({ 'main.ts': store }, async (c) => {
+  const addStore = await withImage({ 'main.ts': store }, async (c) => {
     const out: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
