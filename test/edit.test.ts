@@ -407,3 +407,44 @@ export const other = { x: 1 };
       },
     ));
 });
+
+describe('imago edit rename', () => {
+  it('renames a top-level function everywhere, and references taken before reach it under its new name', async () => {
+    const run = await runWithControl({
+      'rules.ts': 'export let count = 0;\nexport function beat(): number { count += 1; return count; }\nexport const handlers = { beat };\n',
+      'main.ts': "import { beat } from './rules.js';\nexport const saved = beat;\nexport function tick() {}\n",
+    });
+    const c = await RawClient.connect(run.socket);
+    try {
+      await c.eval('(globalThis as { kept?: () => number }).kept = beat');
+      const r = imago(run.project.dir, ['edit', 'rename', 'rules.ts:beat', 'pulse']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        read(run.project.dir, 'rules.ts'),
+        'export let count = 0;\nexport function pulse(): number { count += 1; return count; }\nexport const handlers = { beat: pulse };\n',
+      );
+      assert.equal(read(run.project.dir, 'main.ts'), "import { pulse } from './rules.js';\nexport const saved = pulse;\nexport function tick() {}\n");
+      assert.equal(printed(await c.eval('(globalThis as { kept?: () => number }).kept === pulse && saved === pulse')), 'true');
+      const reloads = run.cli.reloads().length;
+      run.project.write({
+        'rules.ts': 'export let count = 0;\nexport function pulse(): number { count += 100; return count; }\nexport const handlers = { beat: pulse };\n',
+      });
+      await waitFor('the body edit', () => run.cli.reloads().length > reloads, 15000);
+      const before = Number(printed(await c.eval('count', { module: 'rules.ts' })));
+      assert.equal(
+        printed(await c.eval('(globalThis as { kept?: () => number }).kept!()')),
+        String(before + 100),
+        'the reference taken before the rename runs the newest body',
+      );
+      const refused = imago(run.project.dir, ['edit', 'rename', 'rules.ts:count', 'total']);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /'count' of rules\.ts is not a top-level function: renaming classes, bindings, methods and enum members with their live identity is not built yet/,
+      );
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+});

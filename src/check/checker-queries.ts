@@ -304,7 +304,16 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
         : parent?.kind === SyntaxKind.BindingElement && (parent as unknown as { propertyName?: Node }).propertyName === node && (parent as Named).name
     ) as (Node & { text?: string }) | false | undefined;
     const value = other && other.kind === SyntaxKind.Identifier && other.text ? { end: other.end, text: other.text } : undefined;
-    spans.set(`${f}:${start}`, { file: f, start, end: node.end, shape, ...(declares && shape === 'name' ? { declares } : {}), ...(value ? { value } : {}) });
+    const within = shape === 'shorthand' ? { in: parent?.kind === SyntaxKind.BindingElement ? ('binding' as const) : ('object' as const) } : {};
+    spans.set(`${f}:${start}`, {
+      file: f,
+      start,
+      end: node.end,
+      shape,
+      ...within,
+      ...(declares && shape === 'name' ? { declares } : {}),
+      ...(value ? { value } : {}),
+    });
   };
   add(target);
   for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {

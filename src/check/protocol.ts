@@ -78,6 +78,8 @@ export interface SpansAnswer {
     readonly shape: 'name' | 'shorthand' | 'string';
     /** The class whose field this span declares (an override, or another class implementing the same interface member). */
     readonly declares?: string;
+    /** A shorthand in an object literal (`{ f }`: its key stays) or in a destructuring (`{ f } = ns`: its local stays). */
+    readonly in?: 'object' | 'binding';
     /** `{ hp: health }` or `const { hp: health } = c`: the name the property's value is, and where it ends (a rename to it is a shorthand again). */
     readonly value?: { readonly end: number; readonly text: string };
   }>;

@@ -36,6 +36,8 @@ migrated by what the command means; or nothing changes (no file written, the ima
                                  destructuring, shorthands, string keys it resolves); live values are kept
   retype-field <Class>.<field> <type>
                                  change a field's type; live values are converted, or the edit refused
+  rename <module>:<name> <new>   rename a top-level function everywhere; references taken before
+                                 (timers, handlers, exports) reach it under its new name
 
   --dry-run         print the diff and the migration plan; change nothing
   --module <file>   the file of the class (default: the one project file that declares it)
@@ -96,6 +98,12 @@ export function parseEdit(args: readonly string[]): EditArgs | { command: 'help'
       if (typeof target === 'string') return { command: 'error', message: target };
       if (rest.length !== 2) return { command: 'error', message: 'rename-field takes <Class>.<old> <new>, e.g. rename-field Critter.hp health' };
       edit = { kind, ...target, to: rest[1]! };
+      break;
+    }
+    case 'rename': {
+      const m = /^(.+):([A-Za-z_$][\w$]*)$/.exec(rest[0] ?? '');
+      if (!m || rest.length !== 2) return { command: 'error', message: 'rename takes <module>:<name> <new>, e.g. rename src/rules.ts:move step' };
+      edit = { kind, module: m[1]!, name: m[2]!, to: rest[1]! };
       break;
     }
     default: {

@@ -179,6 +179,8 @@ export interface CompiledModule {
   readonly enums: ReadonlySet<string>;
   /** Top-level bindings marked `/** @transient *\/`: an image file leaves them out (docs/images.md). */
   readonly transient: ReadonlySet<string>;
+  /** Top-level functions renamed by an explicit edit (runtime/intent.ts), new name -> old name: the old one's identity goes on. */
+  readonly renamedFunctions?: ReadonlyMap<string, string>;
   /** Top-level bindings marked `/** @renamed old *\/`, new name -> old name: a resume gives them the value saved as `old`. */
   readonly renamedBindings: ReadonlyMap<string, string>;
   readonly positions: PositionMap;

@@ -49,7 +49,7 @@ function countFunctions(old: LiveVersion | null, next: PreparedModule): ChangeSu
 }
 
 /** Creates the new version of one module: compiles it and makes its functions and item closures (no user code runs). */
-function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModule): LiveVersion {
+function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, next: PreparedModule): LiveVersion {
   const number = record.versions + 1;
   const filename = versionName(record.id, number);
   ctx.origins.set(filename, { record, source: next.source, positions: next.compiled.positions });
@@ -60,6 +60,26 @@ function instantiate(ctx: ImageContext, record: ModuleRecord, next: PreparedModu
   if (!Array.isArray(out) || out.length !== 2) throw new ImagoError('IMAGO_INTERNAL', `compiled ${record.rel} returned no layer; please report this`);
   const functions = out[0] as Record<string, unknown>;
   const items = out[1] as Array<() => unknown>;
+  // A function renamed by an edit takes over the old name's trampoline; the old name goes on in this layer
+  // (and every later one) as the new function, for the references that trampoline serves.
+  for (const [to, from] of next.compiled.renamedFunctions ?? []) {
+    if (Object.hasOwn(functions, from) || !Object.hasOwn(record.trampolines, from)) continue;
+    const aliases = new Map(record.functionAliases);
+    const had = Object.hasOwn(record.trampolines, to);
+    tx.onUndo(() => {
+      record.functionAliases.clear();
+      for (const [a, b] of aliases) record.functionAliases.set(a, b);
+      if (!had) delete record.trampolines[to];
+    });
+    record.functionAliases.set(from, to);
+    if (!had) record.trampolines[to] = record.trampolines[from]!;
+  }
+  for (const [from, to] of [...record.functionAliases]) {
+    if (Object.hasOwn(functions, from)) {
+      record.functionAliases.delete(from);
+      tx.onUndo(() => record.functionAliases.set(from, to));
+    } else if (Object.hasOwn(functions, to)) functions[from] = functions[to];
+  }
   for (const f of record.version?.compiled.functions ?? []) {
     if (!Object.hasOwn(functions, f.name)) functions[f.name] = removedFunction(f.name, record.rel);
   }
@@ -88,7 +108,7 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     if (!next) continue;
     current(record.rel);
     checkClassesKept(ctx, tx, record, record.version, next);
-    const version = instantiate(ctx, record, next);
+    const version = instantiate(ctx, tx, record, next);
     const f = countFunctions(record.version, next);
     functions.changed += f.changed;
     functions.added += f.added;

@@ -12,12 +12,26 @@ export interface FieldRename {
   readonly to: string;
 }
 
+/** A top-level function renamed: references taken before (callbacks, timers, exports) reach it under its new name. */
+export interface FunctionRename {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface ChangeIntent {
   readonly fieldRenames: readonly FieldRename[];
+  readonly functionRenames?: readonly FunctionRename[];
 }
 
 /** `compiled` (of module `file`) with the intent's renames on its classes' fields. */
 export function withIntent(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
+  const functions = intent?.functionRenames?.filter((r) => r.file === file && compiled.functions.some((f) => f.name === r.to)) ?? [];
+  const withFunctions = functions.length === 0 ? compiled : { ...compiled, renamedFunctions: new Map(functions.map((r) => [r.to, r.from])) };
+  return withFields(withFunctions, file, intent);
+}
+
+function withFields(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
   const renames = intent?.fieldRenames.filter((r) => r.file === file) ?? [];
   if (renames.length === 0) return compiled;
   const classes = new Map(compiled.classes);

@@ -84,6 +84,11 @@ export class ModuleRecord {
   readonly moduleOwner = new Owner('module');
   version: LiveVersion | null = null;
   versions = 0;
+  /**
+   * Functions renamed by an explicit edit, old name -> new name: the old name's trampoline (held by
+   * references taken before) calls `M.<old>`, so every later layer has `<old>` as the new function too.
+   */
+  readonly functionAliases = new Map<string, string>();
   /** When its versions, functions and class layouts were applied (history.ts). */
   readonly history = new ModuleHistory();
   /** Set once the module left the image. */

@@ -11,6 +11,8 @@ import { type ClassSource, classNames, classSource, type FieldSource } from '../
 import { lineStarts, positionAt } from '../../compile/source-text.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
 import type { EditCommand } from './commands.js';
+import { planRename } from './rename.js';
+import { apply, readSource } from './text.js';
 
 export interface EditPlan {
   /** Absolute path -> the text before and after. */
@@ -27,7 +29,7 @@ export interface PlanContext {
   readonly live: boolean;
   /** The module to look for the class in (`--module`), else every project file. */
   readonly module: string | undefined;
-  readonly spans: (file: string, name: string, member: string) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
+  readonly spans: (file: string, name: string, member: string | undefined) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
   /** True when the type checker's program holds `file` (what it does not hold, it cannot check). */
   readonly checked: (file: string, className: string) => Promise<boolean>;
 }
@@ -92,12 +94,6 @@ function fieldSpec(spec: string): { name: string; type: string | null; init: str
   };
 }
 
-/** A file's text without its byte-order mark (the checker's offsets count none), and the mark. */
-function readSource(file: string): { bom: string; text: string } {
-  const raw = fs.readFileSync(file, 'utf8');
-  return raw.charCodeAt(0) === 0xfeff ? { bom: '\uFEFF', text: raw.slice(1) } : { bom: '', text: raw };
-}
-
 function lineStart(text: string, at: number): number {
   return text.lastIndexOf('\n', at - 1) + 1;
 }
@@ -118,16 +114,9 @@ function field(cls: ClassSource, name: string, file: string): FieldSource {
   throw new Error(`class ${cls.name} (${file}) has no field '${name}'${have.length > 0 ? ` (its fields: ${have.join(', ')})` : ''}`);
 }
 
-/** Applies [start, end) -> text edits to `text` (none overlapping). */
-function apply(text: string, edits: ReadonlyArray<{ start: number; end: number; text: string }>): string {
-  let out = text;
-  // From the end; at one place, a replacement before an insertion (which then lands in front of it).
-  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
-}
-
 /** Plans `command`; throws an Error whose message says what is wrong and what to do. */
 export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<EditPlan> {
+  if (command.kind === 'rename') return planRename(command, ctx);
   const file = classFile(ctx, command.className);
   const rel = path.relative(ctx.root, file);
   const { bom, text: before } = readSource(file);

@@ -100,7 +100,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
       root: run.root,
       live: run.image !== null,
       module: run.module,
-      spans: (file, name, member) => run.checker.query({ kind: 'spans', file, name, member }),
+      spans: (file, name, member) => run.checker.query({ kind: 'spans', file, name, ...(member !== undefined ? { member } : {}) }),
       checked: async (file, className) => (await run.checker.query({ kind: 'symbol', file, name: className })).found,
     });
   } catch (e: unknown) {
