@@ -436,6 +436,14 @@ describe('imago edit rename', () => {
         String(before + 100),
         'the reference taken before the rename runs the newest body',
       );
+      // Renamed again, and back: the reference follows each time.
+      assert.equal(imago(run.project.dir, ['edit', 'rename', 'rules.ts:pulse', 'throb']).code, 0);
+      assert.equal(printed(await c.eval('(globalThis as { kept?: () => number }).kept === throb')), 'true');
+      assert.equal(imago(run.project.dir, ['edit', 'rename', 'rules.ts:throb', 'beat']).code, 0);
+      assert.equal(
+        printed(await c.eval('(globalThis as { kept?: () => number }).kept === beat && typeof (globalThis as { kept?: () => number }).kept!() === "number"')),
+        'true',
+      );
       const refused = imago(run.project.dir, ['edit', 'rename', 'rules.ts:count', 'total']);
       assert.equal(refused.code, 1);
       assert.match(

@@ -78,7 +78,12 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
     if (Object.hasOwn(functions, from)) {
       record.functionAliases.delete(from);
       tx.onUndo(() => record.functionAliases.set(from, to));
-    } else if (Object.hasOwn(functions, to)) functions[from] = functions[to];
+      continue;
+    }
+    // Renamed again since (f -> g -> h): the name it goes by now.
+    let now = to;
+    for (let hops = 0; !Object.hasOwn(functions, now) && record.functionAliases.has(now) && hops < 100; hops++) now = record.functionAliases.get(now)!;
+    if (Object.hasOwn(functions, now)) functions[from] = functions[now];
   }
   for (const f of record.version?.compiled.functions ?? []) {
     if (!Object.hasOwn(functions, f.name)) functions[f.name] = removedFunction(f.name, record.rel);
