@@ -444,6 +444,24 @@ describe('imago edit rename', () => {
         printed(await c.eval('(globalThis as { kept?: () => number }).kept === beat && typeof (globalThis as { kept?: () => number }).kept!() === "number"')),
         'true',
       );
+      // A new name that already means something where the function is used would capture it.
+      run.project.write({
+        'main.ts':
+          "import { beat } from './rules.js';\nexport const saved = beat;\nexport function both(saved2: () => number) { return beat() + saved2(); }\nexport function tick() {}\n",
+      });
+      await waitFor('main.ts to apply', () => run.cli.reloads().at(-1)?.files?.toString().includes('main.ts'), 15000);
+      const capture = imago(run.project.dir, ['edit', 'rename', 'rules.ts:beat', 'saved2']);
+      assert.equal(capture.code, 1);
+      assert.match(capture.stderr, /'saved2' already means something where beat is used[\s\S]*main\.ts:3/);
+      // The old name declared again while the renamed function lives: refused, the references stay with it.
+      const reloads2 = run.cli.reloads().length;
+      run.project.write({
+        'rules.ts':
+          'export let count = 0;\nexport function beat(): number { count += 1; return count; }\nexport function pulse(): number { return -1; }\nexport const handlers = { beat };\n',
+      });
+      await waitFor('the rejection', () => run.cli.reloads().length > reloads2, 15000);
+      assert.equal(run.cli.reloads().at(-1)?.ok, false);
+      assert.match(JSON.stringify(run.cli.reloads().at(-1)), /IMAGO_RENAMED.*pulse\(\) was renamed to beat\(\)/);
       const refused = imago(run.project.dir, ['edit', 'rename', 'rules.ts:count', 'total']);
       assert.equal(refused.code, 1);
       assert.match(

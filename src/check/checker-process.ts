@@ -313,7 +313,7 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'span
       case 'symbol':
         return { kind: 'symbol', id: m.id, ...symbolInfo(c, m.file, m.name), ms: performance.now() - t0 };
       case 'spans':
-        return { kind: 'spans', id: m.id, ...referenceSpans(c, m.file, m.name, m.member), ms: performance.now() - t0 };
+        return { kind: 'spans', id: m.id, ...referenceSpans(c, m.file, m.name, m.member, m.newName), ms: performance.now() - t0 };
     }
   } catch (e: unknown) {
     const message = e instanceof Error ? e.message : String(e);

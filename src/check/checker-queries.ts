@@ -10,6 +10,8 @@ import type { Project } from 'typescript/unstable/sync';
 import { lineStarts, positionAt } from '../compile/source-text.js';
 import type { DepsAnswer, ProbeAnswer, SpansAnswer, SymbolAnswer } from './protocol.js';
 
+/** SymbolFlags.Value of the TypeScript 7 API: any value a name can mean (variable, function, class, ...). */
+const VALUE = 111551;
 /** Category of an error in the TypeScript 7 API (DiagnosticCategory.Error). */
 const ERROR = 1;
 
@@ -274,12 +276,12 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
  * character: what a rename rewrites. `shorthand`: `{ x }` (an object literal or a destructuring) that
  * must become `{ newName: x }`; `string`: a string key the checker resolved (`'x'` as a `keyof`).
  */
-export function referenceSpans(c: Checked, file: string, name: string, member: string | undefined): Omit<SpansAnswer, 'kind' | 'id' | 'ms'> {
+export function referenceSpans(c: Checked, file: string, name: string, member: string | undefined, newName?: string): Omit<SpansAnswer, 'kind' | 'id' | 'ms'> {
   const project = c.project();
   const sf = project.program.getSourceFile(file);
-  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, spans: [], members: [] };
+  if (!sf) return { found: false, message: `${c.rel(file)} is not part of the type-checked program`, spans: [], members: [], clashes: [] };
   const target = declarationName(c, sf, name, member);
-  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), spans: [], members: [] };
+  if (typeof target === 'string') return { found: false, message: target.replace(sf.fileName, c.rel(file)), spans: [], members: [], clashes: [] };
   // What an instance has, inherited members included: a new name must not be one of them.
   const owner = member === undefined ? null : declarationName(c, sf, name, undefined);
   const ownerSymbol = owner && typeof owner !== 'string' ? project.checker.getSymbolAtPosition(file, owner.end - 1) : undefined;
@@ -323,5 +325,13 @@ export function referenceSpans(c: Checked, file: string, name: string, member: s
     }
   }
   if (member !== undefined) for (const node of keyofStrings(c, name, member)) add(node);
-  return { found: true, message: '', spans: [...spans.values()], members };
+  // A top-level name renamed: wherever it is referenced, the new name must not mean something already.
+  const clashes: Array<{ file: string; start: number }> = [];
+  if (member === undefined && newName !== undefined)
+    for (const s of spans.values()) {
+      if (s.shape === 'string') continue;
+      const hit = project.checker.resolveName(newName, VALUE, { document: s.file, position: s.start });
+      if (hit) clashes.push({ file: s.file, start: s.start });
+    }
+  return { found: true, message: '', spans: [...spans.values()], members, clashes };
 }

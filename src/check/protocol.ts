@@ -29,7 +29,7 @@ export type ToChecker =
   /** The type of top-level `name` of `file`. */
   | { readonly kind: 'symbol'; readonly id: number; readonly file: string; readonly name: string }
   /** Every place top-level `name` of `file` (or its `member`) is written, to the character (a rename's). */
-  | { readonly kind: 'spans'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string }
+  | { readonly kind: 'spans'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string; readonly newName?: string }
   | { readonly kind: 'close' };
 
 /** A place in a project file, with its line's text. */
@@ -85,6 +85,8 @@ export interface SpansAnswer {
   }>;
   /** For a member: every member name an instance of the class has, inherited ones included. */
   readonly members: readonly string[];
+  /** Places where `newName` already means something (a local, a parameter, an import): renaming there would capture it. */
+  readonly clashes: ReadonlyArray<{ readonly file: string; readonly start: number }>;
 }
 
 export interface SymbolAnswer {

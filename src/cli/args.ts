@@ -44,8 +44,8 @@ Usage:
   imago deps <module>:<name>[.<member>]
                                    what references it (from the type checker; works without an image)
   imago status                     the running image: modules, last changes, checker, memory
-  imago edit <command>             a structural edit (add-field, remove-field, rename-field, retype-field)
-                                   of the files and the running image, as one change
+  imago edit <command>             a structural edit (add-field, remove-field, rename-field, retype-field,
+                                   rename) of the files and the running image, as one change
   imago --help                     this help
   imago --version                  the version
 

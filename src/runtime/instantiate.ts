@@ -75,15 +75,28 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
     if (!had) record.trampolines[to] = record.trampolines[from]!;
   }
   for (const [from, to] of [...record.functionAliases]) {
+    // Renamed again since (f -> g -> h): the name it goes by now.
+    let now = to;
+    for (let hops = 0; !Object.hasOwn(functions, now) && record.functionAliases.has(now) && hops < 100; hops++) now = record.functionAliases.get(now)!;
     if (Object.hasOwn(functions, from)) {
+      // The old name declared again: its trampoline is the renamed function's, which must not change hands.
+      if (Object.hasOwn(functions, now) && now !== from) {
+        const decl = next.compiled.functions.find((f) => f.name === from);
+        const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
+        throw new ChangeRejection('link', [
+          {
+            file: record.rel,
+            ...at,
+            code: 'IMAGO_RENAMED',
+            message: `${from}() was renamed to ${now}() by 'imago edit rename', and its references reach ${now}() still: a new function cannot take the name ${from} while ${now} exists; pick another name (or restart imago)`,
+          },
+        ]);
+      }
       record.functionAliases.delete(from);
       tx.onUndo(() => record.functionAliases.set(from, to));
       continue;
     }
-    // Renamed again since (f -> g -> h): the name it goes by now.
-    let now = to;
-    for (let hops = 0; !Object.hasOwn(functions, now) && record.functionAliases.has(now) && hops < 100; hops++) now = record.functionAliases.get(now)!;
-    if (Object.hasOwn(functions, now)) functions[from] = functions[now];
+    functions[from] = Object.hasOwn(functions, now) ? functions[now] : removedFunction(now, record.rel);
   }
   for (const f of record.version?.compiled.functions ?? []) {
     if (!Object.hasOwn(functions, f.name)) functions[f.name] = removedFunction(f.name, record.rel);

@@ -29,7 +29,7 @@ export interface PlanContext {
   readonly live: boolean;
   /** The module to look for the class in (`--module`), else every project file. */
   readonly module: string | undefined;
-  readonly spans: (file: string, name: string, member: string | undefined) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
+  readonly spans: (file: string, name: string, member: string | undefined, newName?: string) => Promise<Omit<SpansAnswer, 'kind' | 'id' | 'ms'>>;
   /** True when the type checker's program holds `file` (what it does not hold, it cannot check). */
   readonly checked: (file: string, className: string) => Promise<boolean>;
 }

@@ -56,8 +56,18 @@ export async function planRename(command: Rename, ctx: PlanContext): Promise<Edi
   if (!IDENT.test(command.to) || command.to === 'default') throw new Error(`'${command.to}' is not a name for a function`);
   if (names.has(command.to)) throw new Error(`${rel} has a top-level '${command.to}' already: pick another name`);
   if (!(await ctx.checked(file, command.name))) throw new Error(`${rel} is not part of the program imago type-checks (the entry does not import it)`);
-  const found = await ctx.spans(file, command.name, undefined);
+  const found = await ctx.spans(file, command.name, undefined, command.to);
   if (!found.found) throw new Error(found.message);
+  if (found.clashes.length > 0) {
+    const places = found.clashes.map((x) => {
+      const t = readSource(x.file).text;
+      const line = t.slice(0, x.start).split('\n').length;
+      return `  ${path.relative(ctx.root, x.file)}:${line}`;
+    });
+    throw new Error(
+      `'${command.to}' already means something where ${command.name} is used (a local, a parameter, an import, a global): the rename would capture it; pick another name:\n${places.join('\n')}`,
+    );
+  }
   const byFile = new Map<string, Array<{ start: number; end: number; text: string }>>();
   const sources = new Map<string, { bom: string; text: string }>();
   const source = (f: string): { bom: string; text: string } => {
@@ -68,7 +78,13 @@ export async function planRename(command: Rename, ctx: PlanContext): Promise<Edi
     const old = source(s.file).text.slice(s.start, s.end);
     // `{ f }` keeps its key (`{ f: g }`); `const { f } = ns` keeps its local name (`{ g: f }`).
     const replacement =
-      s.shape === 'shorthand' ? (s.in === 'binding' ? `${command.to}: ${old}` : `${old}: ${command.to}`) : s.shape === 'string' ? old : command.to;
+      s.shape === 'shorthand'
+        ? s.in === 'binding'
+          ? `${command.to}: ${old}`
+          : `${old}: ${command.to}`
+        : s.shape === 'string'
+          ? `${old[0]}${command.to}${old.at(-1)}`
+          : command.to;
     const list = byFile.get(s.file) ?? [];
     list.push({ start: s.start, end: s.end, text: replacement });
     byFile.set(s.file, list);

@@ -100,7 +100,8 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
       root: run.root,
       live: run.image !== null,
       module: run.module,
-      spans: (file, name, member) => run.checker.query({ kind: 'spans', file, name, ...(member !== undefined ? { member } : {}) }),
+      spans: (file, name, member, newName) =>
+        run.checker.query({ kind: 'spans', file, name, ...(member !== undefined ? { member } : {}), ...(newName !== undefined ? { newName } : {}) }),
       checked: async (file, className) => (await run.checker.query({ kind: 'symbol', file, name: className })).found,
     });
   } catch (e: unknown) {
