@@ -45,8 +45,6 @@ class Session {
     this.#child.stdin.end();
   }
   until(what: string | RegExp, ms = 20000): Promise<string> {
-    const mark = this.out.length;
-    void mark;
     return waitFor(`'${what}' in: ${this.out.slice(-400)}`, () => (typeof what === 'string' ? this.out.includes(what) : what.test(this.out)) && this.out, ms);
   }
   async exited(): Promise<number | null> {

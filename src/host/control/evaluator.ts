@@ -102,31 +102,13 @@ export class Evaluator {
       );
     const compiled = compileReplInput('repl', request.code);
     if (!compiled.ok) return { kind: 'rejected', id, module, errors: compiled.errors };
+    // Declarations the session cannot take: refused before anything is checked or run.
+    const refuse = (message: string): Reply => ({ kind: 'rejected', id, module, errors: [diagnostic(request.code, 0, 'IMAGO_REPL', message)] });
     const clash = compiled.declared.find((d) => scope.names.has(d.name));
-    if (clash)
-      return {
-        kind: 'rejected',
-        id,
-        module,
-        errors: [
-          diagnostic(request.code, 0, 'IMAGO_REPL', `'${clash.name}' is a top-level binding of ${module} already: assign it without declaring it again`),
-        ],
-      };
+    if (clash) return refuse(`'${clash.name}' is a top-level binding of ${module} already: assign it without declaring it again`);
     const again = compiled.declared.find((d) => own.constants.has(d.name));
     if (again)
-      return {
-        kind: 'rejected',
-        id,
-        module,
-        errors: [
-          diagnostic(
-            request.code,
-            0,
-            'IMAGO_REPL',
-            `'${again.name}' is a const of this REPL session already: it cannot be declared again (.clear forgets the session's declarations)`,
-          ),
-        ],
-      };
+      return refuse(`'${again.name}' is a const of this REPL session already: it cannot be declared again (.clear forgets the session's declarations)`);
     const t0 = performance.now();
     const checker = request.typecheck === 'off' ? null : this.setup.checker;
     if (checker) {
