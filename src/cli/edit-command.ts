@@ -36,8 +36,11 @@ migrated by what the command means; or nothing changes (no file written, the ima
                                  destructuring, shorthands, string keys it resolves); live values are kept
   retype-field <Class>.<field> <type>
                                  change a field's type; live values are converted, or the edit refused
-  rename <module>:<name> <new>   rename a top-level function everywhere; references taken before
-                                 (timers, handlers, exports) reach it under its new name
+  rename <module>:<name> <new>   rename a top-level function, class, binding, enum or type everywhere;
+                                 the live image keeps what it named: a function's references taken
+                                 before, a class's instances, a binding's value
+  rename <module>:<Name>.<member> <new>
+                                 rename a class's method or an enum's member everywhere
 
   --dry-run         print the diff and the migration plan; change nothing
   --module <file>   the file of the class (default: the one project file that declares it)
@@ -101,9 +104,10 @@ export function parseEdit(args: readonly string[]): EditArgs | { command: 'help'
       break;
     }
     case 'rename': {
-      const m = /^(.+):([A-Za-z_$][\w$]*)$/.exec(rest[0] ?? '');
-      if (!m || rest.length !== 2) return { command: 'error', message: 'rename takes <module>:<name> <new>, e.g. rename src/rules.ts:move step' };
-      edit = { kind, module: m[1]!, name: m[2]!, to: rest[1]! };
+      const m = /^(.+):([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?$/.exec(rest[0] ?? '');
+      if (!m || rest.length !== 2)
+        return { command: 'error', message: 'rename takes <module>:<name> <new> or <module>:<Name>.<member> <new>, e.g. rename src/rules.ts:move step' };
+      edit = { kind, module: m[1]!, name: m[2]!, ...(m[3] ? { member: m[3] } : {}), to: rest[1]! };
       break;
     }
     default: {

@@ -181,6 +181,15 @@ export interface CompiledModule {
   readonly transient: ReadonlySet<string>;
   /** Top-level functions renamed by an explicit edit (runtime/intent.ts), new name -> old name: the old one's identity goes on. */
   readonly renamedFunctions?: ReadonlyMap<string, string>;
+  /**
+   * Top-level names renamed by an explicit edit (runtime/intent.ts), old name -> new name: `words` in
+   * every module the edit rewrote; `bindings` (classes and enums included) and `classes` declared here.
+   */
+  readonly renamedNames?: {
+    readonly words: ReadonlyMap<string, string>;
+    readonly bindings: ReadonlyMap<string, string>;
+    readonly classes: ReadonlyMap<string, string>;
+  };
   /** Top-level bindings marked `/** @renamed old *\/`, new name -> old name: a resume gives them the value saved as `old`. */
   readonly renamedBindings: ReadonlyMap<string, string>;
   readonly positions: PositionMap;

@@ -14,7 +14,8 @@ type Constructor = abstract new (...args: never[]) => object;
 
 /** The stable parts of one class. */
 export interface ClassIdentity {
-  readonly name: string;
+  /** Its name in its module (an explicit rename changes it: rename-names.ts). */
+  name: string;
   /** The constructor every module sees. */
   readonly constructor: CompiledFunction & { prototype: object };
   /** `constructor.prototype`: stable for the class's life (what instances inherit from). */

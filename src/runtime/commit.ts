@@ -17,6 +17,7 @@ import { type MigrationResult, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
+import { applyRenames } from './rename-names.js';
 import { Restoring } from './resume.js';
 import { Transaction } from './transaction.js';
 
@@ -38,6 +39,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   const ev: Evaluation = newEvaluation();
   const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
     moveModules(ctx, tx, change);
+    for (const p of change.prepared.values()) applyRenames(tx, p.record, p.compiled);
     let made: Instantiated;
     try {
       made = installVersions(ctx, tx, change, (rel) => {

@@ -19,16 +19,47 @@ export interface FunctionRename {
   readonly to: string;
 }
 
+/**
+ * A top-level name renamed (a function, class, binding or enum): the modules the edit rewrote compare
+ * their statements and closures with the old version as if it had been written with the new name, so a
+ * statement whose only change is the rename is not run again, and the binding's value or the class's
+ * identity moves to the new name (runtime/rename-names.ts).
+ */
+export interface NameRename {
+  /** Absolute path of the module declaring it. */
+  readonly file: string;
+  readonly kind: 'function' | 'class' | 'binding';
+  readonly from: string;
+  readonly to: string;
+  /** Absolute paths of every module the edit rewrote (the declaring one included). */
+  readonly files: readonly string[];
+}
+
 export interface ChangeIntent {
   readonly fieldRenames: readonly FieldRename[];
   readonly functionRenames?: readonly FunctionRename[];
+  readonly nameRenames?: readonly NameRename[];
 }
 
 /** `compiled` (of module `file`) with the intent's renames on its classes' fields. */
 export function withIntent(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
   const functions = intent?.functionRenames?.filter((r) => r.file === file && compiled.functions.some((f) => f.name === r.to)) ?? [];
   const withFunctions = functions.length === 0 ? compiled : { ...compiled, renamedFunctions: new Map(functions.map((r) => [r.to, r.from])) };
-  return withFields(withFunctions, file, intent);
+  return withFields(withNames(withFunctions, file, intent), file, intent);
+}
+
+function withNames(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
+  const renames = intent?.nameRenames?.filter((r) => r.files.includes(file)) ?? [];
+  if (renames.length === 0) return compiled;
+  const own = renames.filter((r) => r.file === file);
+  return {
+    ...compiled,
+    renamedNames: {
+      words: new Map(renames.map((r) => [r.from, r.to])),
+      bindings: new Map(own.filter((r) => r.kind !== 'function').map((r) => [r.from, r.to])),
+      classes: new Map(own.filter((r) => r.kind === 'class').map((r) => [r.from, r.to])),
+    },
+  };
 }
 
 function withFields(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {

@@ -89,6 +89,8 @@ export class ModuleRecord {
    * references taken before) calls `M.<old>`, so every later layer has `<old>` as the new function too.
    */
   readonly functionAliases = new Map<string, string>();
+  /** Bindings renamed by an explicit edit, old name -> new name: the old name reads and writes the new one (rename-names.ts). */
+  readonly bindingAliases = new Map<string, string>();
   /** When its versions, functions and class layouts were applied (history.ts). */
   readonly history = new ModuleHistory();
   /** Set once the module left the image. */

@@ -55,7 +55,7 @@ const EDIT_FIELDS: Readonly<Record<(typeof EDIT_COMMANDS)[number], readonly stri
   'remove-field': ['className', 'field', 'force'],
   'rename-field': ['className', 'field', 'to'],
   'retype-field': ['className', 'field', 'type'],
-  rename: ['module', 'name', 'to'],
+  rename: ['module', 'name', 'member?', 'to'],
 };
 
 function editCommand(value: unknown): boolean {

@@ -1,0 +1,204 @@
+// A top-level name renamed by an explicit edit (`imago edit rename`), applied before a change is
+// instantiated. In every module the edit rewrote, the live version is seen as if it had been written with
+// the new name: the keys of its statements, closure sites and their owners are translated, so a
+// statement whose only change is the rename is the same statement (it is not run again, its timers and
+// listeners go on) and closures made before pair with their new bodies. In the declaring module the
+// binding's value moves to the new name (its initializer does not run again), and a class keeps its
+// identity (its instances keep their class) under the new name.
+//
+// Only keys are translated, never the code of a closure: a closure made before runs code that uses the
+// old name, so its body always counts as changed and is redirected to the new one.
+
+import type { ClosureSite, CompiledModule, Item } from '../compile/compiled-module.js';
+import type { SiteEntry } from './closure-cells.js';
+import type { ModuleRecord } from './module-record.js';
+import type { Transaction } from './transaction.js';
+
+type Translate = (text: string) => string;
+
+/**
+ * A function replacing each whole word `from` by its `to` (identifiers may hold `$`) in code, but not
+ * inside strings, comments or the text of template literals (their `${...}` parts are code): a
+ * statement that says 'score' where the rename did not change it still counts as changed.
+ */
+export function wordTranslator(words: ReadonlyMap<string, string>): Translate {
+  if (words.size === 0) return (t) => t;
+  const word = /[\w$]/;
+  return (text) => {
+    let out = '';
+    let i = 0;
+    /** For each open template literal, the depth of braces in its current `${...}`. */
+    const templates: number[] = [];
+    const copyUntil = (end: number): void => {
+      out += text.slice(i, end);
+      i = end;
+    };
+    /** Copies a template's text from `i` up to its end or its next `${`. */
+    const templateText = (): void => {
+      let j = i;
+      while (j < text.length && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) j += text[j] === '\\' ? 2 : 1;
+      if (text[j] === '`') {
+        copyUntil(j + 1);
+        templates.pop();
+      } else {
+        copyUntil(Math.min(j + 2, text.length));
+        templates[templates.length - 1] = 0;
+      }
+    };
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === "'" || ch === '"') {
+        let j = i + 1;
+        while (j < text.length && text[j] !== ch && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+        copyUntil(j + 1);
+      } else if (ch === '`') {
+        templates.push(0);
+        out += ch;
+        i++;
+        templateText();
+      } else if (ch === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+        const end = text[i + 1] === '/' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+        copyUntil(end <= i ? text.length : end);
+      } else if (templates.length > 0 && (ch === '{' || ch === '}')) {
+        const depth = templates[templates.length - 1]!;
+        out += ch;
+        i++;
+        if (ch === '{') templates[templates.length - 1] = depth + 1;
+        else if (depth === 0) templateText();
+        else templates[templates.length - 1] = depth - 1;
+      } else if (word.test(ch)) {
+        let j = i;
+        while (j < text.length && word.test(text[j]!)) j++;
+        const w = text.slice(i, j);
+        out += (i === 0 || text[i - 1] !== '.') && !/^\d/.test(w) ? (words.get(w) ?? w) : w;
+        i = j;
+      } else {
+        out += ch;
+        i++;
+      }
+    }
+    return out;
+  };
+}
+
+function translateSite(site: ClosureSite, t: Translate): ClosureSite {
+  return { ...site, key: t(site.key), parent: t(site.parent), ownerKey: t(site.ownerKey), place: t(site.place) };
+}
+
+/** `compiled` as if its top-level names had been the new ones: keys and statement texts, never closure bodies. */
+function translateCompiled(compiled: CompiledModule, t: Translate): CompiledModule {
+  const items = compiled.items.map((it): Item => ({ ...it, key: t(it.key), text: t(it.text), names: it.names.map(t) }));
+  return {
+    ...compiled,
+    items,
+    sites: compiled.sites.map((s) => translateSite(s, t)),
+    functions: compiled.functions.map((f) => ({ ...f, name: t(f.name) })),
+    classes: new Map([...compiled.classes].map(([name, info]) => [t(name), info])),
+    enums: new Set([...compiled.enums].map(t)),
+    transient: new Set([...compiled.transient].map(t)),
+  };
+}
+
+/** Re-keys `map` by `t`, recording the undo. */
+function rekey<V>(tx: Transaction, map: Map<string, V>, t: Translate, value: (v: V) => V = (v) => v): void {
+  const before = [...map];
+  const after = before.map(([k, v]): [string, V] => [t(k), value(v)]);
+  if (after.every(([k, v], i) => k === before[i]![0] && v === before[i]![1])) return;
+  const fill = (entries: ReadonlyArray<[string, V]>): void => {
+    map.clear();
+    for (const [k, v] of entries) map.set(k, v);
+  };
+  fill(after);
+  tx.onUndo(() => fill(before));
+}
+
+/** Moves the binding `from` of `record.state` to `to`; `from` reads and writes `to` for closures made before. */
+function moveBinding(tx: Transaction, record: ModuleRecord, from: string, to: string): void {
+  const state = record.state;
+  if (!Object.hasOwn(state, from) || Object.hasOwn(state, to)) return;
+  state[to] = state[from];
+  delete state[from];
+  Object.defineProperty(state, from, {
+    configurable: true,
+    enumerable: false,
+    get: () => state[to],
+    set: (v: unknown) => {
+      state[to] = v;
+    },
+  });
+  record.bindingAliases.set(from, to);
+  tx.onUndo(() => {
+    const value = state[to];
+    record.bindingAliases.delete(from);
+    delete state[from];
+    delete state[to];
+    state[from] = value;
+  });
+}
+
+/** A name that was renamed away and is declared again: it is a binding of its own from now on. */
+function dropAliases(tx: Transaction, record: ModuleRecord, compiled: CompiledModule): void {
+  for (const item of compiled.items) {
+    for (const name of item.names) {
+      const to = record.bindingAliases.get(name);
+      if (to === undefined) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(record.state, name);
+      record.bindingAliases.delete(name);
+      delete record.state[name];
+      tx.onUndo(() => {
+        record.bindingAliases.set(name, to);
+        if (descriptor) Object.defineProperty(record.state, name, descriptor);
+      });
+    }
+  }
+}
+
+/** Moves class `from` of `record` (its identity: constructor, prototype, instances) to the name `to`. */
+function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: string): void {
+  const identity = record.classes.get(from);
+  if (!identity || record.classes.has(to)) return;
+  const name = Object.getOwnPropertyDescriptor(identity.constructor, 'name');
+  record.classes.delete(from);
+  record.classes.set(to, identity);
+  identity.name = to;
+  Object.defineProperty(identity.constructor, 'name', { value: to, configurable: true });
+  tx.onUndo(() => {
+    record.classes.delete(to);
+    record.classes.set(from, identity);
+    identity.name = from;
+    if (name) Object.defineProperty(identity.constructor, 'name', name);
+  });
+  rekey(tx, record.privateNames, (k) => (k.startsWith(`${from}#`) ? `${to}${k.slice(from.length)}` : k));
+}
+
+/**
+ * Applies the renames `next` carries to `record` (its live version and the maps keyed by names and
+ * statement keys), before the new version is instantiated. Every step is recorded on `tx`.
+ */
+export function applyRenames(tx: Transaction, record: ModuleRecord, next: CompiledModule): void {
+  dropAliases(tx, record, next);
+  const renamed = next.renamedNames;
+  const version = record.version;
+  if (!renamed || !version) return;
+  const t = wordTranslator(renamed.words);
+  record.version = { ...version, compiled: translateCompiled(version.compiled, t) };
+  tx.onUndo(() => {
+    record.version = version;
+  });
+  rekey(tx, record.owners, t);
+  rekey(tx, record.immediate, t, (sites) => sites.map(t));
+  rekey(tx, record.closures, t, (entry): SiteEntry => ({ ...entry, site: translateSite(entry.site, t) }));
+  for (const [from, to] of renamed.classes) moveClass(tx, record, from, to);
+  for (const [from, to] of renamed.bindings) {
+    moveBinding(tx, record, from, to);
+    const members = record.enumMembers.get(from);
+    if (members && !record.enumMembers.has(to)) {
+      record.enumMembers.delete(from);
+      record.enumMembers.set(to, members);
+      tx.onUndo(() => {
+        record.enumMembers.delete(to);
+        record.enumMembers.set(from, members);
+      });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// The translation a rename applies to the live version's statement keys (runtime/rename-names.ts): whole
+// words of code only, never strings, comments, template text or property names.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { wordTranslator } from '../src/runtime/rename-names.js';
+
+const t = wordTranslator(new Map([['score', 'points']]));
+
+describe('wordTranslator', () => {
+  it('renames whole words of code', () => {
+    assert.equal(t('let score = score2 + score * $score;'), 'let points = score2 + points * $score;');
+    assert.equal(t('e:setInterval(() => { score++ })'), 'e:setInterval(() => { points++ })');
+  });
+
+  it('leaves strings, comments, template text and property names alone', () => {
+    assert.equal(t(`log('score', "score", o.score) // score`), `log('score', "score", o.score) // score`);
+    assert.equal(t('/* score */ score'), '/* score */ points');
+    assert.equal(t("'it\\'s score' + score"), "'it\\'s score' + points");
+  });
+
+  it('renames inside the ${} of template literals, nested ones too', () => {
+    assert.equal(t('`score is ${score}`'), '`score is ${points}`');
+    assert.equal(t('`a ${ { k: score }.k } b ${`score ${score}`} score`'), '`a ${ { k: points }.k } b ${`score ${points}`} score`');
+    assert.equal(t('`\\${score}` + score'), '`\\${score}` + points');
+  });
+});
