@@ -41,6 +41,9 @@ migrated by what the command means; or nothing changes (no file written, the ima
                                  before, a class's instances, a binding's value
   rename <module>:<Name>.<member> <new>
                                  rename a class's method or an enum's member everywhere
+  move <module>:<name> <other module>
+                                 move a top-level function or class to another file (created if
+                                 missing), imports fixed everywhere; live identity and instances kept
 
   --dry-run         print the diff and the migration plan; change nothing
   --module <file>   the file of the class (default: the one project file that declares it)
@@ -108,6 +111,13 @@ export function parseEdit(args: readonly string[]): EditArgs | { command: 'help'
       if (!m || rest.length !== 2)
         return { command: 'error', message: 'rename takes <module>:<name> <new> or <module>:<Name>.<member> <new>, e.g. rename src/rules.ts:move step' };
       edit = { kind, module: m[1]!, name: m[2]!, ...(m[3] ? { member: m[3] } : {}), to: rest[1]! };
+      break;
+    }
+    case 'move': {
+      const m = /^(.+):([A-Za-z_$][\w$]*)$/.exec(rest[0] ?? '');
+      if (!m || rest.length !== 2)
+        return { command: 'error', message: 'move takes <module>:<name> <other module>, e.g. move src/world.ts:Critter src/critter.ts' };
+      edit = { kind, module: m[1]!, name: m[2]!, to: rest[1]! };
       break;
     }
     default: {

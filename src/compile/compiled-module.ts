@@ -190,6 +190,8 @@ export interface CompiledModule {
     readonly bindings: ReadonlyMap<string, string>;
     readonly classes: ReadonlyMap<string, string>;
   };
+  /** Top-level functions and classes an explicit edit moved here from another module (absolute path): they keep their identity. */
+  readonly movedIn?: ReadonlyArray<{ readonly from: string; readonly name: string; readonly kind: 'function' | 'class' }>;
   /** Top-level bindings marked `/** @renamed old *\/`, new name -> old name: a resume gives them the value saved as `old`. */
   readonly renamedBindings: ReadonlyMap<string, string>;
   readonly positions: PositionMap;

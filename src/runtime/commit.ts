@@ -15,6 +15,7 @@ import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
 import { type MigrationResult, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
+import { applyMoves } from './move-names.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
 import { applyRenames } from './rename-names.js';
@@ -39,7 +40,10 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   const ev: Evaluation = newEvaluation();
   const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
     moveModules(ctx, tx, change);
-    for (const p of change.prepared.values()) applyRenames(tx, p.record, p.compiled);
+    for (const p of change.prepared.values()) {
+      applyRenames(tx, p.record, p.compiled);
+      applyMoves(ctx, tx, p.record, p.compiled);
+    }
     let made: Instantiated;
     try {
       made = installVersions(ctx, tx, change, (rel) => {

@@ -13,6 +13,7 @@ import { restoreView, updateLinks, updateView } from './export-view.js';
 import { lateBodies } from './late-bodies.js';
 import { installLayer } from './layer.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
+import { forwarder } from './move-names.js';
 import type { PreparedChange, PreparedModule } from './prepare.js';
 import type { Transaction } from './transaction.js';
 
@@ -106,6 +107,22 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
       continue;
     }
     functions[from] = Object.hasOwn(functions, now) ? functions[now] : removedFunction(now, record.rel);
+  }
+  for (const [name, target] of record.movedOut) {
+    // Moved to another module: this module's trampoline is that module's function now.
+    if (Object.hasOwn(functions, name)) {
+      const decl = next.compiled.functions.find((f) => f.name === name);
+      const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
+      throw new ChangeRejection('link', [
+        {
+          file: record.rel,
+          ...at,
+          code: 'IMAGO_MOVED',
+          message: `${name}() was moved to ${target.rel} by 'imago edit move', and references taken before reach it there: a new function cannot take the name ${name} in ${record.rel}; pick another name (or restart imago)`,
+        },
+      ]);
+    }
+    functions[name] = forwarder(target, name);
   }
   for (const f of record.version?.compiled.functions ?? []) {
     if (!Object.hasOwn(functions, f.name)) functions[f.name] = removedFunction(f.name, record.rel);

@@ -35,17 +35,29 @@ export interface NameRename {
   readonly files: readonly string[];
 }
 
+/** A top-level function or class moved to another module: its identity goes with it (runtime/move-names.ts). */
+export interface NameMove {
+  /** Absolute paths of the module it leaves and the one it joins. */
+  readonly from: string;
+  readonly to: string;
+  readonly name: string;
+  readonly kind: 'function' | 'class';
+}
+
 export interface ChangeIntent {
   readonly fieldRenames: readonly FieldRename[];
   readonly functionRenames?: readonly FunctionRename[];
   readonly nameRenames?: readonly NameRename[];
+  readonly moves?: readonly NameMove[];
 }
 
 /** `compiled` (of module `file`) with the intent's renames on its classes' fields. */
 export function withIntent(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
   const functions = intent?.functionRenames?.filter((r) => r.file === file && compiled.functions.some((f) => f.name === r.to)) ?? [];
   const withFunctions = functions.length === 0 ? compiled : { ...compiled, renamedFunctions: new Map(functions.map((r) => [r.to, r.from])) };
-  return withFields(withNames(withFunctions, file, intent), file, intent);
+  const moves = intent?.moves?.filter((m) => m.to === file) ?? [];
+  const withMoves = moves.length === 0 ? withFunctions : { ...withFunctions, movedIn: moves };
+  return withFields(withNames(withMoves, file, intent), file, intent);
 }
 
 function withNames(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {

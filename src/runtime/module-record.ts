@@ -89,6 +89,11 @@ export class ModuleRecord {
    * references taken before) calls `M.<old>`, so every later layer has `<old>` as the new function too.
    */
   readonly functionAliases = new Map<string, string>();
+  /**
+   * Functions an explicit edit moved to another module, by name: this module's trampoline (held by
+   * references taken before) is the other module's now, and every later layer forwards the name there.
+   */
+  readonly movedOut = new Map<string, ModuleRecord>();
   /** Bindings renamed by an explicit edit, old name -> new name: the old name reads and writes the new one (rename-names.ts). */
   readonly bindingAliases = new Map<string, string>();
   /** When its versions, functions and class layouts were applied (history.ts). */

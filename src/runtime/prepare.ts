@@ -168,13 +168,15 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const compiled = withIntent(result.module, id, intent);
+    // A file the change has a text for is there (an edit that creates a file applies it before writing it).
+    const files = { isFile: (p: string): boolean => sources.texts.has(p) || ctx.host.isFile(p), paths: ctx.host.paths };
     const targets: DependencyTarget[] = [];
     for (const dep of compiled.dependencies) {
       const where = (message: string): Diagnostic => {
         const pos = compiled.positions.sourceOfJs(dep.jsOffset);
         return { file: record.rel, line: pos.line, column: pos.column, message, code: 'IMAGO_RESOLVE', frame: codeFrame(source, pos.line, pos.column) };
       };
-      const res = resolveSpecifier(ctx.host, dep.specifier, id, ctx.aliases);
+      const res = resolveSpecifier(files, dep.specifier, id, ctx.aliases);
       // A package or a missing file only `require` asks for is `require`'s to load or to throw for, when
       // it runs (an optional dependency in a try block, a package that must load after setup code).
       if (dep.required && res.kind !== 'project') {

@@ -56,6 +56,7 @@ const EDIT_FIELDS: Readonly<Record<(typeof EDIT_COMMANDS)[number], readonly stri
   'rename-field': ['className', 'field', 'to'],
   'retype-field': ['className', 'field', 'type'],
   rename: ['module', 'name', 'member?', 'to'],
+  move: ['module', 'name', 'to'],
 };
 
 function editCommand(value: unknown): boolean {

@@ -6,9 +6,10 @@ export type EditCommand =
   | { readonly kind: 'remove-field'; readonly className: string; readonly field: string; readonly force: boolean }
   | { readonly kind: 'rename-field'; readonly className: string; readonly field: string; readonly to: string }
   | { readonly kind: 'retype-field'; readonly className: string; readonly field: string; readonly type: string }
-  | { readonly kind: 'rename'; readonly module: string; readonly name: string; readonly member?: string; readonly to: string };
+  | { readonly kind: 'rename'; readonly module: string; readonly name: string; readonly member?: string; readonly to: string }
+  | { readonly kind: 'move'; readonly module: string; readonly name: string; readonly to: string };
 
-export const EDIT_COMMANDS = ['add-field', 'remove-field', 'rename-field', 'retype-field', 'rename'] as const;
+export const EDIT_COMMANDS = ['add-field', 'remove-field', 'rename-field', 'retype-field', 'rename', 'move'] as const;
 
 /** What `imago edit` did, or would do (`dryRun`): per file, the text before and after; the migration it asks for. */
 export interface EditOutcome {

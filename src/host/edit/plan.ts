@@ -11,6 +11,7 @@ import { type ClassSource, classNames, classSource, type FieldSource } from '../
 import { lineStarts, positionAt } from '../../compile/source-text.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
 import type { EditCommand } from './commands.js';
+import { planMove } from './move.js';
 import { planRename } from './rename.js';
 import { apply, readSource } from './text.js';
 
@@ -21,6 +22,8 @@ export interface EditPlan {
   /** The class's file and what the running image will do with its instances (one line each). */
   readonly classFile: string;
   readonly migration: readonly string[];
+  /** Files the edit creates (absolute paths; their `before` is empty). */
+  readonly created?: readonly string[];
 }
 
 export interface PlanContext {
@@ -38,7 +41,7 @@ const IDENT = /^#?[A-Za-z_$][\w$]*$/;
 const SKIP = new Set(['node_modules', 'dist', '.git', '.imago']);
 
 /** Project TypeScript files under `root` (not node_modules, dist, .git, .imago). */
-function projectFiles(root: string): string[] {
+export function projectFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -117,6 +120,7 @@ function field(cls: ClassSource, name: string, file: string): FieldSource {
 /** Plans `command`; throws an Error whose message says what is wrong and what to do. */
 export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<EditPlan> {
   if (command.kind === 'rename') return planRename(command, ctx);
+  if (command.kind === 'move') return planMove(command, ctx);
   const file = classFile(ctx, command.className);
   const rel = path.relative(ctx.root, file);
   const { bom, text: before } = readSource(file);

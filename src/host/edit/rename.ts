@@ -21,7 +21,7 @@ const RESERVED = new Set(['default', 'constructor', 'prototype', '__proto__', 'a
 
 type Kind = 'function' | 'class' | 'binding' | 'enum' | 'type' | 'namespace';
 
-interface Declared {
+export interface Declared {
   readonly kind: Kind;
   readonly node: AstNode;
   /** The statement (an `export` around it included), where a `@renamed` marker goes. */
@@ -31,7 +31,7 @@ interface Declared {
 }
 
 /** The top-level declarations of `source`, by name. */
-function topLevel(source: string, file: string): Map<string, Declared> {
+export function topLevel(source: string, file: string): Map<string, Declared> {
   const lang = file.endsWith('.tsx') ? 'tsx' : 'ts';
   const program = parseSync(`module.${lang}`, source, { sourceType: 'module', lang }).program as unknown as AstNode;
   const out = new Map<string, Declared>();

@@ -45,11 +45,12 @@ function diffOf(root: string, file: string, before: string, after: string): { fi
 
 /** Writes `text` to a temporary file beside `file` and renames it over: a reader never sees half a file. */
 function replaceFile(link: string, text: string): void {
-  // A symbolic link stays one: its target takes the text.
-  const file = fs.realpathSync(link);
+  // A symbolic link stays one: its target takes the text. A file the edit creates gets the usual mode.
+  const created = !fs.existsSync(link);
+  const file = created ? link : fs.realpathSync(link);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.imago-edit-${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o7777 });
+    fs.writeFileSync(tmp, text, created ? {} : { mode: fs.statSync(file).mode & 0o7777 });
     fs.renameSync(tmp, file);
   } catch (e: unknown) {
     fs.rmSync(tmp, { force: true });
@@ -59,7 +60,16 @@ function replaceFile(link: string, text: string): void {
 
 /** Files whose text is no longer what the edit was planned from (saved meanwhile). */
 function changedSince(plan: EditPlan): string[] {
-  return [...plan.texts].filter(([file, t]) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null) !== t.before).map(([file]) => file);
+  const created = new Set(plan.created ?? []);
+  return [...plan.texts]
+    .filter(([file, t]) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null) !== (created.has(file) ? null : t.before))
+    .map(([file]) => file);
+}
+
+/** Puts back `file`'s old text, or removes it when the edit created it. */
+function restoreFile(plan: EditPlan, file: string, old: string): void {
+  if (plan.created?.includes(file)) fs.rmSync(file, { force: true });
+  else replaceFile(file, old);
 }
 
 /** Writes every file's new text; if one write fails, the ones written get their old bytes back. */
@@ -76,7 +86,7 @@ function writeAll(plan: EditPlan, root: string): string | null {
       const unrestored: string[] = [];
       for (const [f, old] of written) {
         try {
-          replaceFile(f, old);
+          restoreFile(plan, f, old);
         } catch {
           unrestored.push(path.relative(root, f));
         }
@@ -145,7 +155,8 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   const image = run.image;
   const moved = changedSince(plan);
   if (moved.length > 0) return fail(`${moved.map((f) => path.relative(run.root, f)).join(', ')} changed on disk while the edit was planned: run it again`);
-  const before = new Map([...plan.texts].map(([f, t]) => [f, t.before]));
+  // What the image goes back to after a refusal: the files as they are (a file the edit would create is not one).
+  const before = new Map([...plan.texts].filter(([f]) => !plan.created?.includes(f)).map(([f, t]) => [f, t.before]));
   const t1 = performance.now();
   // Until the files hold the new texts, the image reads them as the edit has them (a save in between must not undo it).
   const unpin = image.pin(after);
@@ -177,7 +188,13 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   if (problem) {
     // The image runs the new code; the files could not take it: put the image back to the files' texts,
     // renamed fields renamed back (removed fields' values cannot come back).
-    const reverse = { fieldRenames: plan.intent.fieldRenames.map((r) => ({ ...r, from: r.to, to: r.from })) };
+    const i = plan.intent;
+    const reverse = {
+      fieldRenames: i.fieldRenames.map((r) => ({ ...r, from: r.to, to: r.from })),
+      ...(i.functionRenames ? { functionRenames: i.functionRenames.map((r) => ({ ...r, from: r.to, to: r.from })) } : {}),
+      ...(i.nameRenames ? { nameRenames: i.nameRenames.map((r) => ({ ...r, from: r.to, to: r.from })) } : {}),
+      ...(i.moves ? { moves: i.moves.map((m) => ({ ...m, from: m.to, to: m.from })) } : {}),
+    };
     const undone = await image.change([...before.keys()], { sources: image.snapshotOf(before), intent: reverse });
     // A file saved meanwhile holds what the image should run now: it is read as a save would be.
     void image.change([...before.keys()]);

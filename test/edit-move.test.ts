@@ -1,0 +1,191 @@
+// `imago edit move <module>:<name> <other module>` through the real CLI: the files' exact new texts, the
+// running image keeping the identity of what moved (a function's saved references, a class's instances),
+// and refusals that leave files and image as they were.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { printed, RawClient, runWithControl } from './helpers/control.js';
+import { imago, withProject } from './helpers/image-cli.js';
+import { waitFor } from './helpers/project.js';
+
+const WORLD = `import { clamp } from './util.js';
+
+export const LIMIT = 100;
+interface Sized { size: number }
+
+/** A living thing. */
+export class Critter implements Sized {
+  #secret = 7;
+  size = 1;
+  grow(): number { this.size = clamp(this.size + 1, LIMIT); return this.size + this.#secret; }
+}
+
+export function spawn(n: number): Critter[] {
+  return Array.from({ length: n }, () => new Critter());
+}
+
+export const herd = spawn(3);
+`;
+const UTIL = `export function clamp(v: number, max: number): number { return Math.min(v, max); }
+`;
+const MAIN = `import { Critter, herd, spawn } from './world.js';
+import * as w from './world.js';
+export function tick() {}
+export function status(): string { return \`\${herd[0] instanceof Critter} \${spawn(1).length} \${w.herd.length}\`; }
+`;
+const FILES = { 'package.json': '{"type":"module","main":"main.ts"}', 'world.ts': WORLD, 'util.ts': UTIL, 'main.ts': MAIN };
+
+const read = (dir: string, f: string): string => fs.readFileSync(`${dir}/${f}`, 'utf8');
+const all = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [f, read(dir, f)]),
+  );
+
+describe('imago edit move', () => {
+  it('moves a class to a new file with what it uses, and fixes every import (no program running)', async () => {
+    await withProject(FILES, (p) => {
+      const r = imago(p.dir, ['edit', 'move', 'world.ts:Critter', 'critter.ts']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /class Critter moved from world\.ts to critter\.ts \(a new file\)/);
+      assert.equal(
+        read(p.dir, 'critter.ts'),
+        `import { clamp } from './util.js';
+import { LIMIT } from './world.js';
+import type { Sized } from './world.js';
+
+/** A living thing. */
+export class Critter implements Sized {
+  #secret = 7;
+  size = 1;
+  grow(): number { this.size = clamp(this.size + 1, LIMIT); return this.size + this.#secret; }
+}
+`,
+      );
+      assert.equal(
+        read(p.dir, 'world.ts'),
+        `import { Critter } from './critter.js';
+export { Critter } from './critter.js';
+
+export const LIMIT = 100;
+export interface Sized { size: number }
+
+export function spawn(n: number): Critter[] {
+  return Array.from({ length: n }, () => new Critter());
+}
+
+export const herd = spawn(3);
+`,
+      );
+      assert.equal(
+        read(p.dir, 'main.ts'),
+        MAIN.replace(
+          "import { Critter, herd, spawn } from './world.js';",
+          "import { herd, spawn } from './world.js';\nimport { Critter } from './critter.js';",
+        ),
+      );
+      // Then a function into a file that exists, which takes the import it needs; the old module drops the one it no longer uses.
+      const f = imago(p.dir, ['edit', 'move', 'world.ts:spawn', 'util.ts']);
+      assert.equal(f.code, 0, f.stderr);
+      assert.equal(
+        read(p.dir, 'util.ts'),
+        `import { Critter } from './critter.js';
+
+export function clamp(v: number, max: number): number { return Math.min(v, max); }
+
+export function spawn(n: number): Critter[] {
+  return Array.from({ length: n }, () => new Critter());
+}
+`,
+      );
+      assert.match(
+        read(p.dir, 'world.ts'),
+        /^import \{ spawn \} from '\.\/util\.js';\nexport \{ spawn \} from '\.\/util\.js';\nexport \{ Critter \} from '\.\/critter\.js';\n/,
+      );
+      assert.match(read(p.dir, 'main.ts'), /import \{ herd \} from '\.\/world\.js';\nimport \{ spawn \} from '\.\/util\.js';/);
+    });
+  });
+
+  it('keeps a moved class its instances and a moved function its identity in the running image', async () => {
+    const run = await runWithControl(FILES);
+    const c = await RawClient.connect(run.socket);
+    const g = '(globalThis as unknown as Record<string, unknown>)';
+    try {
+      await c.eval(`${g}.C = Critter; ${g}.first = herd[0]; ${g}.S = spawn; herd[0]!.grow()`, { module: 'world.ts' });
+      const r = imago(run.project.dir, ['edit', 'move', 'world.ts:Critter', 'critter.ts']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        printed(
+          await c.eval(`[${g}.C === Critter, ${g}.first instanceof Critter, (${g}.first as Critter).grow(), new Critter().grow()].join(' ')`, {
+            module: 'critter.ts',
+          }),
+        ),
+        "'true true 10 9'",
+        'instances keep their class and their #private values',
+      );
+      const f = imago(run.project.dir, ['edit', 'move', 'world.ts:spawn', 'util.ts']);
+      assert.equal(f.code, 0, f.stderr);
+      assert.equal(
+        printed(await c.eval(`[${g}.S === spawn, spawn.name, (${g}.S as typeof spawn)(4).length].join(' ')`, { module: 'util.ts' })),
+        "'true spawn 4'",
+      );
+      assert.equal(printed(await c.eval('status()', { module: 'main.ts' })), "'true 1 3'");
+      // The reference taken before runs the body edited in its new file.
+      const reloads = run.cli.reloads().length;
+      run.project.write({ 'util.ts': read(run.project.dir, 'util.ts').replace('length: n }', 'length: n + 1 }') });
+      await waitFor('the body edit', () => run.cli.reloads().length > reloads, 15000);
+      assert.equal(printed(await c.eval(`(${g}.S as typeof spawn)(4).length`, { module: 'util.ts' })), '5');
+      // Moved back: still the same function.
+      const back = imago(run.project.dir, ['edit', 'move', 'util.ts:spawn', 'world.ts']);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(printed(await c.eval(`[${g}.S === spawn, spawn(1).length].join(' ')`, { module: 'world.ts' })), "'true 2'");
+      // A new function cannot take the name in the module it left while it lives elsewhere.
+      const f2 = imago(run.project.dir, ['edit', 'move', 'world.ts:spawn', 'util.ts']);
+      assert.equal(f2.code, 0, f2.stderr);
+      const reloads2 = run.cli.reloads().length;
+      const world = read(run.project.dir, 'world.ts').replace(/^(?:import|export) \{ spawn \} from '\.\/util\.js';\n/gm, '');
+      run.project.write({ 'world.ts': `${world}function spawn(n: number): unknown[] { return [n]; }\n` });
+      await waitFor('the change', () => run.cli.reloads().length > reloads2, 15000);
+      assert.equal(run.cli.reloads().at(-1)?.ok, false);
+      assert.match(JSON.stringify(run.cli.reloads().at(-1)), /IMAGO_MOVED.*spawn\(\) was moved to util\.ts/);
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('refuses, changing no byte: a missing name, a binding, a name the other file has, a statement that throws in the new file', async () => {
+    const run = await runWithControl({ ...FILES, 'bad.ts': "export const ready = 1;\nif (Date.now() > 0) throw new Error('bad.ts cannot load');\n" });
+    try {
+      const before = all(run.project.dir);
+      const refusals: Array<[string[], RegExp]> = [
+        [['world.ts:Nobody', 'x.ts'], /world\.ts declares no top-level 'Nobody'/],
+        [['world.ts:herd', 'x.ts'], /'herd' of world\.ts is a binding: move moves top-level functions and classes/],
+        [['main.ts:spawn', 'x.ts'], /'spawn' is imported by main\.ts: move it from the module that declares it/],
+        [['world.ts:spawn', 'world.ts'], /world\.ts is where spawn is already/],
+        [['world.ts:spawn', 'x.js'], /'x\.js' is not a TypeScript module/],
+        [['world.ts:spawn', 'nowhere/x.ts'], /the folder of nowhere\/x\.ts does not exist/],
+        [['world.ts:clamp', 'x.ts'], /'clamp' is imported by world\.ts/],
+        [['world.ts:spawn', 'bad.ts'], /the running image refused the edit \(evaluate\)[\s\S]*bad\.ts cannot load/],
+      ];
+      for (const [args, message] of refusals) {
+        const r = imago(run.project.dir, ['edit', 'move', ...args]);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+        assert.match(r.stderr, message);
+      }
+      assert.deepEqual(all(run.project.dir), before);
+      assert.equal(fs.existsSync(`${run.project.dir}/x.ts`), false);
+      const c = await RawClient.connect(run.socket);
+      try {
+        assert.equal(printed(await c.eval('status()', { module: 'main.ts' })), "'true 1 3'");
+      } finally {
+        c.close();
+      }
+    } finally {
+      await run.stop();
+    }
+  });
+});
