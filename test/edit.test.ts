@@ -444,6 +444,7 @@ describe('imago edit rename', () => {
         printed(await c.eval('(globalThis as { kept?: () => number }).kept === beat && typeof (globalThis as { kept?: () => number }).kept!() === "number"')),
         'true',
       );
+      assert.equal(printed(await c.eval('beat.name')), "'beat'", 'renamed back, it has its name back');
       // A new name that already means something where the function is used would capture it.
       run.project.write({
         'main.ts':
@@ -481,7 +482,8 @@ export class Critter {
 export let score = 0;
 export const label = \`score starts at \${score}\`;
 export let herd: Critter[] = [new Critter(), new Critter()];
-console.log('effect ran', score);
+export let mood: Mood = Mood.Angry;
+console.log('effect ran', score, herd[0]!.hit(0), Mood.Angry);
 setInterval(() => { score += 1; }, 10);
 `;
 const STATUS = `import { Critter, herd, Mood, score } from './rules.js';
@@ -496,7 +498,7 @@ describe('imago edit rename: classes, bindings, enums, methods, enum members', (
     const g = '(globalThis as unknown as Record<string, unknown>)';
     try {
       await waitFor('the counter', async () => Number(printed(await c.eval('score', { module: 'rules.ts' }))) > 3, 15000);
-      await c.eval(`${g}.K = Critter; ${g}.first = herd[0]; ${g}.M = Mood; ${g}.H = herd`, { module: 'rules.ts' });
+      await c.eval(`${g}.K = Critter; ${g}.first = herd[0]; ${g}.M = Mood; ${g}.H = herd; mood = Mood.Calm`, { module: 'rules.ts' });
       const ran = (): number => run.cli.lines.filter((l) => l.includes('effect ran')).length;
       assert.equal(ran(), 1);
 
@@ -540,6 +542,7 @@ describe('imago edit rename: classes, bindings, enums, methods, enum members', (
       assert.equal(r5.code, 0, r5.stderr);
       assert.equal(printed(await c.eval(`${g}.M === Temper && Temper.Furious === 1 && Temper[1]`, { module: 'rules.ts' })), "'Furious'");
       assert.equal(printed(await c.eval('status()', { module: 'main.ts' })), "'true true 1'");
+      assert.equal(printed(await c.eval('mood', { module: 'rules.ts' })), '0', 'a binding the program set keeps its value through a member rename');
       assert.equal(ran(), 1, 'no statement ran again');
 
       // Refused, files untouched: a name the module has, a field, a member that exists, an unknown member.
@@ -570,9 +573,12 @@ describe('imago edit rename: classes, bindings, enums, methods, enum members', (
       const r = imago(dir, ['edit', 'rename', 'rules.ts:score', 'points']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(read(dir, 'rules.ts'), /\n\/\*\* @renamed score \*\/ export let points = 0;\n/);
+      assert.match(r.stdout, /score of rules\.ts renamed to points; a resume of an image file saved before gives it the value saved as score/);
+      assert.doesNotMatch(r.stdout, /next runs/);
+      // Renamed again: the marker keeps the name an image saved before holds.
       const again = imago(dir, ['edit', 'rename', 'rules.ts:points', 'total']);
       assert.equal(again.code, 0, again.stderr);
-      assert.match(read(dir, 'rules.ts'), /\n\/\*\* @renamed points \*\/ export let total = 0;\n/);
+      assert.match(read(dir, 'rules.ts'), /\n\/\*\* @renamed score \*\/ export let total = 0;\n/);
       const type = imago(dir, ['edit', 'rename', 'rules.ts:Critter', 'Beast', '--dry-run']);
       assert.equal(type.code, 0, type.stderr);
       assert.match(type.stdout, /class Critter of rules\.ts renamed to Beast/);
@@ -582,3 +588,136 @@ describe('imago edit rename: classes, bindings, enums, methods, enum members', (
 });
 
 const snapshot2 = (dir: string): Record<string, string> => Object.fromEntries(['rules.ts', 'main.ts'].map((f) => [f, read(dir, f)]));
+
+describe('imago edit rename, after a new user', () => {
+  it('keeps aliases, tags an existing doc comment, and refuses what would change behaviour or cannot parse', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'lib.ts':
+        'export function greet(): string { return "hi"; }\n/** How many. */\nexport let amount = 3;\n/**\n * The limit.\n */\nexport const LIMIT = 3;\n',
+      're.ts': "export { greet as salute, LIMIT } from './lib.js';\n",
+      'animals.ts':
+        'export class Animal { woof(): string { return "woof"; } #wag(): void {} }\nexport class Cat extends Animal { purr(): string { return "purr"; } }\n',
+      'misc.ts': 'declare const APP: string;\nconst cfg = { a: 1, b: 2 };\nexport const { a, b } = cfg;\nexport const app = () => APP;\n',
+      'main.ts':
+        "import { greet as hello, LIMIT as MAX, amount } from './lib.js';\nimport { salute } from './re.js';\nimport { Cat } from './animals.js';\nimport { a } from './misc.js';\nexport const all = [hello(), salute(), MAX, amount, new Cat().woof(), a];\n",
+    };
+    await withProject(files, async (p) => {
+      const dir = p.dir;
+      const r = imago(dir, ['edit', 'rename', 'lib.ts:greet', 'welcome']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(read(dir, 're.ts'), "export { welcome as salute, LIMIT } from './lib.js';\n");
+      assert.match(read(dir, 'main.ts'), /^import \{ welcome as hello, LIMIT as MAX, amount \}[\s\S]*all = \[hello\(\), salute\(\), MAX/);
+      assert.equal(imago(dir, ['edit', 'rename', 'lib.ts:LIMIT', 'CAP']).code, 0);
+      assert.match(read(dir, 'main.ts'), /^import \{ welcome as hello, CAP as MAX, amount \}/);
+      assert.match(read(dir, 'lib.ts'), /\/\*\*\n \* The limit\.\n \* @renamed LIMIT\n \*\/\nexport const CAP = 3;/);
+      assert.equal(imago(dir, ['edit', 'rename', 'lib.ts:amount', 'qty']).code, 0);
+      assert.match(read(dir, 'lib.ts'), /\/\*\* How many\. @renamed amount \*\/\nexport let qty = 3;/);
+      const before = Object.fromEntries(['lib.ts', 're.ts', 'animals.ts', 'main.ts'].map((f) => [f, read(dir, f)]));
+      const refusals: Array<[string[], RegExp]> = [
+        [['animals.ts:Animal.woof', 'purr'], /Cat \(animals\.ts\) extends Animal and has a member 'purr'/],
+        [['animals.ts:Animal.#wag', 'shake'], /Animal\.#wag is #private: imago edit cannot rename it/],
+        [['lib.ts:qty', 'class'], /'class' is not a name imago can give a binding/],
+        [['lib.ts:qty', 'await'], /'await' is not a name/],
+        [['misc.ts:APP', 'TITLE'], /'APP' of misc\.ts is declared with 'declare': it is a global/],
+        [['misc.ts:b', 'c'], /'b' of misc\.ts is declared in a destructuring/],
+      ];
+      for (const [args, message] of refusals) {
+        const x = imago(dir, ['edit', 'rename', ...args]);
+        assert.equal(x.code, 1, args.join(' '));
+        assert.match(x.stderr, message);
+      }
+      assert.deepEqual(Object.fromEntries(['lib.ts', 're.ts', 'animals.ts', 'main.ts'].map((f) => [f, read(dir, f)])), before);
+      assert.equal(read(dir, 'misc.ts'), files['misc.ts']);
+      fs.appendFileSync(`${dir}/lib.ts`, 'export function broken( {\n');
+      const broken = imago(dir, ['edit', 'rename', 'lib.ts:qty', 'count']);
+      assert.equal(broken.code, 1);
+      assert.match(broken.stderr, /lib\.ts does not parse \(line 10: .*\): fix it first/);
+    });
+  });
+});
+
+describe('imago edit rename, after review', () => {
+  it('restarts what a refused rename stopped, beats a leftover of the new name, and runs no unrelated statement again', async () => {
+    const A = `const g = globalThis as unknown as Record<string, unknown>;
+export let points = 5;
+export let score = 0;
+export let stats = { score: 0, runs: 0 };
+export const Maker = class { hp = 10; };
+export class Beast { hp = 1; }
+export interface Beast { tag?: string }
+export let herd = [new Maker()];
+export let beasts = [new Beast()];
+export const all: unknown[] = [...herd];
+setInterval(() => { score++; stats.runs++; }, 10);
+void [setInterval(() => { g.ticks = Number(g.ticks ?? 0) + 1; }, 10), { score }];
+`;
+    const B = `import { score as s } from './a.js';
+export let score = 100;
+setInterval(() => { score++; }, 10);
+console.log('b effect ran');
+export const view = () => s;
+`;
+    const run = await runWithControl({ 'a.ts': A, 'b.ts': B, 'main.ts': "import './b.js';\nexport function tick() {}\n" });
+    const c = await RawClient.connect(run.socket);
+    const g = '(globalThis as unknown as Record<string, unknown>)';
+    const num = async (code: string, module: string): Promise<number> => Number(printed(await c.eval(code, { module })));
+    try {
+      // A leftover state slot under the new name: `points` removed from the source.
+      const reloads = run.cli.reloads().length;
+      run.project.write({ 'a.ts': A.replace('export let points = 5;\n', '') });
+      await waitFor('points removed', () => run.cli.reloads().length > reloads, 15000);
+      await c.eval('stats.runs = 1000; all.push("mine")', { module: 'a.ts' });
+      await c.eval('score = 5000', { module: 'b.ts' });
+      const before = await num('score', 'a.ts');
+      const r = imago(run.project.dir, ['edit', 'rename', 'a.ts:score', 'points']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(read(run.project.dir, 'b.ts'), B.replace('{ score as s }', '{ points as s }'));
+      assert.ok((await num('points', 'a.ts')) >= before, 'the value moved, not the leftover 5');
+      assert.ok((await num('stats.runs', 'a.ts')) >= 1000, 'a statement with a key of the old name is the same statement');
+      assert.equal(printed(await c.eval('all.at(-1)', { module: 'a.ts' })), "'mine'", 'a spread of another name is the same statement');
+      assert.ok((await num('score', 'b.ts')) >= 5000, "an importer's own binding of the old name is its own");
+      assert.equal(run.cli.lines.filter((l) => l.includes('b effect ran')).length, 1);
+      assert.equal(printed(await c.eval('typeof view()', { module: 'b.ts' })), "'number'", 'the importer reads the value under its alias');
+      // A class expression and a class merged with an interface keep their identity.
+      await c.eval(`${g}.M = Maker; ${g}.B = Beast`, { module: 'a.ts' });
+      assert.equal(imago(run.project.dir, ['edit', 'rename', 'a.ts:Maker', 'Factory']).code, 0);
+      assert.equal(imago(run.project.dir, ['edit', 'rename', 'a.ts:Beast', 'Brute']).code, 0);
+      assert.equal(
+        printed(await c.eval(`[herd[0] instanceof Factory, ${g}.M === Factory, beasts[0] instanceof Brute, ${g}.B === Brute].join(' ')`, { module: 'a.ts' })),
+        "'true true true true'",
+      );
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('restarts the statements a refused rename stopped', async () => {
+    const A = `const g = globalThis as unknown as Record<string, unknown>;
+export let score = 0;
+void [setInterval(() => { g.ticks = Number(g.ticks ?? 0) + 1; }, 10), { score }];
+if (g.FAIL) throw new Error('boom ' + JSON.stringify({ score }));
+`;
+    const run = await runWithControl({
+      'a.ts': A,
+      'b.ts': "import { score as s } from './a.js';\nexport const view = () => s;\n",
+      'main.ts': "import './b.js';\nexport function tick() {}\n",
+    });
+    const c = await RawClient.connect(run.socket);
+    const ticks = async (): Promise<number> =>
+      Number(printed(await c.eval('Number((globalThis as unknown as Record<string, unknown>).ticks)', { module: 'a.ts' })));
+    try {
+      await c.eval('(globalThis as unknown as Record<string, unknown>).FAIL = true', { module: 'a.ts' });
+      const refused = imago(run.project.dir, ['edit', 'rename', 'a.ts:score', 'points']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /refused the edit \(evaluate\)[\s\S]*boom/);
+      assert.equal(read(run.project.dir, 'a.ts'), A);
+      const before = await ticks();
+      await waitFor('the timer to run again', async () => (await ticks()) > before + 3, 15000);
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+});

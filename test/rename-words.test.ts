@@ -19,6 +19,11 @@ describe('wordTranslator', () => {
     assert.equal(t("'it\\'s score' + score"), "'it\\'s score' + points");
   });
 
+  it('renames a member only after a dot, a top-level name never after one', () => {
+    const m = wordTranslator(new Map([['Mood', 'Temper']]), new Map([['hit', 'strike']]));
+    assert.equal(m('Mood.hit(hit) + p?.hit + o.Mood'), 'Temper.strike(hit) + p?.strike + o.Mood');
+  });
+
   it('renames inside the ${} of template literals, nested ones too', () => {
     assert.equal(t('`score is ${score}`'), '`score is ${points}`');
     assert.equal(t('`a ${ { k: score }.k } b ${`score ${score}`} score`'), '`a ${ { k: points }.k } b ${`score ${points}`} score`');

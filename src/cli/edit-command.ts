@@ -107,7 +107,7 @@ export function parseEdit(args: readonly string[]): EditArgs | { command: 'help'
       break;
     }
     case 'rename': {
-      const m = /^(.+):([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?$/.exec(rest[0] ?? '');
+      const m = /^(.+):([A-Za-z_$][\w$]*)(?:\.(#?[A-Za-z_$][\w$]*))?$/.exec(rest[0] ?? '');
       if (!m || rest.length !== 2)
         return { command: 'error', message: 'rename takes <module>:<name> <new> or <module>:<Name>.<member> <new>, e.g. rename src/rules.ts:move step' };
       edit = { kind, module: m[1]!, name: m[2]!, ...(m[3] ? { member: m[3] } : {}), to: rest[1]! };
@@ -151,7 +151,7 @@ export function printEdit(outcome: EditOutcome): string {
   }
   lines.push(`changed ${where}:`);
   for (const f of outcome.files) lines.push(`  ${f.file}: line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}`);
-  lines.push(...(outcome.live ? outcome.migration : outcome.migration.map((m) => `${m} (when the program next runs)`)).map((m) => `  ${m}`));
+  lines.push(...outcome.migration.map((m) => `  ${m}`));
   const ms = outcome.ms;
   if (ms)
     lines.push(
@@ -178,7 +178,10 @@ export async function editCommand(args: EditArgs, root: string, socket: string):
     }
   } else {
     const entry = args.entry ? path.resolve(args.entry) : guessEntry(root);
-    if (!entry) throw new Error('no program is running and no entry was found to type-check the edit with: give --entry <file>');
+    if (!entry)
+      throw new Error(
+        `no program is running under ${root} and no entry was found there to type-check the edit with: run imago edit in the project's folder, or give --root <dir> or --entry <file>`,
+      );
     const { gate } = await WorkerTypeGate.open({ root, entry });
     try {
       outcome = await runEdit(args.edit, { root, module: args.module, dryRun: args.dryRun, checker: gate, image: null, gated: true });

@@ -187,8 +187,12 @@ export interface CompiledModule {
    */
   readonly renamedNames?: {
     readonly words: ReadonlyMap<string, string>;
+    /** Methods and enum members renamed: translated only after a dot (`p.hit()`, `Mood.Angry`). */
+    readonly members: ReadonlyMap<string, string>;
     readonly bindings: ReadonlyMap<string, string>;
     readonly classes: ReadonlyMap<string, string>;
+    /** Enums declared here that run again only for a member's new name: their values are the same, so what reads them does not run again. */
+    readonly quiet: ReadonlySet<string>;
   };
   /** Top-level functions and classes an explicit edit moved here from another module (absolute path): they keep their identity. */
   readonly movedIn?: ReadonlyArray<{ readonly from: string; readonly name: string; readonly kind: 'function' | 'class' }>;

@@ -18,7 +18,7 @@ import type { ModuleRecord } from './module-record.js';
 import { applyMoves } from './move-names.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
-import { applyRenames } from './rename-names.js';
+import { applyRenames, wordTranslator } from './rename-names.js';
 import { Restoring } from './resume.js';
 import { Transaction } from './transaction.js';
 
@@ -96,7 +96,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   ctx.restoring = null;
   // Rolled back outside the transaction: statements restarted in their old code are no part of it.
   if (attempt.kind === 'committed') return attempt.outcome;
-  const outcome = rollback(ctx, tx, ev, attempt.phase, attempt.error);
+  const outcome = rollback(ctx, tx, ev, attempt.phase, attempt.error, change);
   if (outcome.ok || !attempt.note) return outcome;
   const [first, ...rest] = outcome.errors;
   return { ...outcome, errors: first ? [{ ...first, message: `${first.message} (this statement ${attempt.note})` }, ...rest] : rest };
@@ -139,7 +139,7 @@ function retireStatics(tx: Transaction, made: Instantiated): void {
   }
 }
 
-function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Phase, error: unknown): CommitOutcome {
+function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Phase, error: unknown, change: PreparedChange): CommitOutcome {
   for (let i = ev.ran.length - 1; i >= 0; i--) disposeOwner(ev.ran[i]!, ctx.host.timers, {});
   const undoErrors = tx.rollback();
   const errors: Diagnostic[] = error instanceof ChangeRejection ? [...error.diagnostics] : [locateError(ctx, error, ev.current)];
@@ -150,10 +150,13 @@ function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Pha
   for (const r of ev.replaced) {
     if (!r.held) continue;
     const old = r.record.version;
-    const index = old?.compiled.items.findIndex((it) => it.key === r.key) ?? -1;
+    // A rename translated the statement's key while the change ran (rename-names.ts): found by its translation.
+    const renamed = change.prepared.get(r.record.id)?.compiled.renamedNames;
+    const t = renamed ? wordTranslator(renamed.words, renamed.members) : (k: string): string => k;
+    const index = old?.compiled.items.findIndex((it) => it.key === r.key || t(it.key) === r.key) ?? -1;
     if (!old || index < 0) continue;
     const owner = new Owner(r.owner.label);
-    r.record.owners.set(r.key, owner);
+    r.record.owners.set(old.compiled.items[index]!.key, owner);
     try {
       ctx.tracker.runOwned(owner, old.items[index]!);
     } catch (e: unknown) {

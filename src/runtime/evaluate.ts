@@ -169,7 +169,8 @@ export async function evaluateChange(
     const { record, item, before } = step;
     if (item.kind === 'binding') {
       if (step.restore || step.fresh) return;
-      for (const n of item.names) reevaluated.add(`${record.id}\0${n}`);
+      const quiet = step.version.compiled.renamedNames?.quiet;
+      for (const n of item.names) if (!quiet?.has(n)) reevaluated.add(`${record.id}\0${n}`);
       if (before) ev.counts.bindingsReevaluated++;
       else ev.counts.bindingsAdded++;
     } else if (item.kind === 'class') {

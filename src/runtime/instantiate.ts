@@ -73,16 +73,14 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
       if (!had) delete record.trampolines[to];
     });
     record.functionAliases.set(from, to);
-    if (!had) {
-      // The function taken before goes by its new name (stack traces, `.name`).
-      const trampoline = record.trampolines[from]!;
-      const name = Object.getOwnPropertyDescriptor(trampoline, 'name');
-      record.trampolines[to] = trampoline;
-      Object.defineProperty(trampoline, 'name', { value: to, configurable: true });
-      tx.onUndo(() => {
-        if (name) Object.defineProperty(trampoline, 'name', name);
-      });
-    }
+    if (!had) record.trampolines[to] = record.trampolines[from]!;
+    // The function taken before goes by its new name (stack traces, `.name`).
+    const trampoline = record.trampolines[to]!;
+    const name = Object.getOwnPropertyDescriptor(trampoline, 'name');
+    Object.defineProperty(trampoline, 'name', { value: to, configurable: true });
+    tx.onUndo(() => {
+      if (name) Object.defineProperty(trampoline, 'name', name);
+    });
   }
   for (const [from, to] of [...record.functionAliases]) {
     // Renamed again since (f -> g -> h): the name it goes by now.

@@ -28,9 +28,12 @@ export interface FunctionRename {
 export interface NameRename {
   /** Absolute path of the module declaring it. */
   readonly file: string;
-  readonly kind: 'function' | 'class' | 'binding';
+  /** `member`: a class's method or an enum's member (`from` and `to` are member names: only `.from` is translated). */
+  readonly kind: 'function' | 'class' | 'binding' | 'member';
   readonly from: string;
   readonly to: string;
+  /** For a member of an enum: the enum (declared in `file`), which runs again with the new name but keeps its values. */
+  readonly enumName?: string;
   /** Absolute paths of every module the edit rewrote (the declaring one included). */
   readonly files: readonly string[];
 }
@@ -63,13 +66,15 @@ export function withIntent(compiled: CompiledModule, file: string, intent: Chang
 function withNames(compiled: CompiledModule, file: string, intent: ChangeIntent | undefined): CompiledModule {
   const renames = intent?.nameRenames?.filter((r) => r.files.includes(file)) ?? [];
   if (renames.length === 0) return compiled;
-  const own = renames.filter((r) => r.file === file);
+  const own = renames.filter((r) => r.file === file && r.kind !== 'member');
   return {
     ...compiled,
     renamedNames: {
-      words: new Map(renames.map((r) => [r.from, r.to])),
+      words: new Map(renames.filter((r) => r.kind !== 'member').map((r) => [r.from, r.to])),
+      members: new Map(renames.filter((r) => r.kind === 'member').map((r) => [r.from, r.to])),
       bindings: new Map(own.filter((r) => r.kind !== 'function').map((r) => [r.from, r.to])),
       classes: new Map(own.filter((r) => r.kind === 'class').map((r) => [r.from, r.to])),
+      quiet: new Set(renames.flatMap((r) => (r.file === file && r.enumName !== undefined ? [r.enumName] : []))),
     },
   };
 }

@@ -21,8 +21,8 @@ type Translate = (text: string) => string;
  * inside strings, comments or the text of template literals (their `${...}` parts are code): a
  * statement that says 'score' where the rename did not change it still counts as changed.
  */
-export function wordTranslator(words: ReadonlyMap<string, string>): Translate {
-  if (words.size === 0) return (t) => t;
+export function wordTranslator(words: ReadonlyMap<string, string>, members: ReadonlyMap<string, string> = new Map()): Translate {
+  if (words.size === 0 && members.size === 0) return (t) => t;
   const word = /[\w$]/;
   return (text) => {
     let out = '';
@@ -70,7 +70,11 @@ export function wordTranslator(words: ReadonlyMap<string, string>): Translate {
         let j = i;
         while (j < text.length && word.test(text[j]!)) j++;
         const w = text.slice(i, j);
-        out += (i === 0 || text[i - 1] !== '.') && !/^\d/.test(w) ? (words.get(w) ?? w) : w;
+        // After one dot a member (`p.hit`, `p?.hit`); after three a spread (`...score`) is a name.
+        const dotted = i > 0 && text[i - 1] === '.' && text[i - 2] !== '.';
+        // A key in an object literal or pattern (`{ score: 0 }`) is no reference to a name.
+        const key = /[{,]\s*$/.test(text.slice(Math.max(0, i - 40), i)) && /^\s*:/.test(text.slice(j, j + 40));
+        out += /^\d/.test(w) || key ? w : dotted ? (members.get(w) ?? w) : (words.get(w) ?? w);
         i = j;
       } else {
         out += ch;
@@ -115,7 +119,12 @@ function rekey<V>(tx: Transaction, map: Map<string, V>, t: Translate, value: (v:
 /** Moves the binding `from` of `record.state` to `to`; `from` reads and writes `to` for closures made before. */
 function moveBinding(tx: Transaction, record: ModuleRecord, from: string, to: string): void {
   const state = record.state;
-  if (!Object.hasOwn(state, from) || Object.hasOwn(state, to)) return;
+  if (!Object.hasOwn(state, from)) return;
+  // What the new name held is a leftover (a binding removed earlier, or another rename's alias): the rename wins.
+  const prior = Object.getOwnPropertyDescriptor(state, to);
+  const priorAlias = record.bindingAliases.get(to);
+  delete state[to];
+  record.bindingAliases.delete(to);
   state[to] = state[from];
   delete state[from];
   Object.defineProperty(state, from, {
@@ -133,6 +142,8 @@ function moveBinding(tx: Transaction, record: ModuleRecord, from: string, to: st
     delete state[from];
     delete state[to];
     state[from] = value;
+    if (prior) Object.defineProperty(state, to, prior);
+    if (priorAlias !== undefined) record.bindingAliases.set(to, priorAlias);
   });
 }
 
@@ -156,7 +167,9 @@ function dropAliases(tx: Transaction, record: ModuleRecord, compiled: CompiledMo
 /** Moves class `from` of `record` (its identity: constructor, prototype, instances) to the name `to`. */
 function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: string): void {
   const identity = record.classes.get(from);
-  if (!identity || record.classes.has(to)) return;
+  if (!identity) return;
+  // A class of the new name kept from before its removal gives way.
+  const stale = record.classes.get(to);
   const name = Object.getOwnPropertyDescriptor(identity.constructor, 'name');
   record.classes.delete(from);
   record.classes.set(to, identity);
@@ -164,6 +177,7 @@ function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: stri
   Object.defineProperty(identity.constructor, 'name', { value: to, configurable: true });
   tx.onUndo(() => {
     record.classes.delete(to);
+    if (stale) record.classes.set(to, stale);
     record.classes.set(from, identity);
     identity.name = from;
     if (name) Object.defineProperty(identity.constructor, 'name', name);
@@ -180,7 +194,7 @@ export function applyRenames(tx: Transaction, record: ModuleRecord, next: Compil
   const renamed = next.renamedNames;
   const version = record.version;
   if (!renamed || !version) return;
-  const t = wordTranslator(renamed.words);
+  const t = wordTranslator(renamed.words, renamed.members);
   record.version = { ...version, compiled: translateCompiled(version.compiled, t) };
   tx.onUndo(() => {
     record.version = version;
@@ -192,11 +206,13 @@ export function applyRenames(tx: Transaction, record: ModuleRecord, next: Compil
   for (const [from, to] of renamed.bindings) {
     moveBinding(tx, record, from, to);
     const members = record.enumMembers.get(from);
-    if (members && !record.enumMembers.has(to)) {
+    if (members) {
+      const stale = record.enumMembers.get(to);
       record.enumMembers.delete(from);
       record.enumMembers.set(to, members);
       tx.onUndo(() => {
         record.enumMembers.delete(to);
+        if (stale) record.enumMembers.set(to, stale);
         record.enumMembers.set(from, members);
       });
     }

@@ -145,7 +145,7 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   const lang = fileA.endsWith('.tsx') ? 'tsx' : 'ts';
   const parsedA = parseSync(`module.${lang}`, a.text, { sourceType: 'module', lang });
   const programA = parsedA.program as unknown as AstNode;
-  const declaredA = topLevel(a.text, fileA);
+  const declaredA = topLevel(a.text, fileA, relA);
   const target = declaredA.get(command.name);
   if (!target) throw new Error(`${relA} declares no top-level '${command.name}'`);
   if (target.node.type.startsWith('Import')) throw new Error(`'${command.name}' is imported by ${relA}: move it from the module that declares it`);
@@ -153,7 +153,7 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
     throw new Error(`'${command.name}' of ${relA} is a ${target.kind}: move moves top-level functions and classes (a binding's value lives in its module)`);
   if (target.statement.type === 'ExportDefaultDeclaration') throw new Error(`${command.name} is ${relA}'s default export: make it a named export first`);
   if (target.names !== 1) throw new Error(`${command.name} is declared together with other names in one statement: split the statement first`);
-  const declaredB = created ? new Map<string, Declared>() : topLevel(b.text, fileB);
+  const declaredB = created ? new Map<string, Declared>() : topLevel(b.text, fileB, relB);
   if (declaredB.has(command.name) && !declaredB.get(command.name)!.node.type.startsWith('Import'))
     throw new Error(`${relB} has a top-level '${command.name}' already: rename one first`);
   if (!(await ctx.checked(fileA, command.name))) throw new Error(`${relA} is not part of the program imago type-checks (the entry does not import it)`);
@@ -314,7 +314,7 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
     intent: { fieldRenames: [], moves: [{ from: fileA, to: fileB, name: command.name, kind: target.kind }] },
     classFile: fileA,
     migration: [
-      `${what} moved from ${relA} to ${relB}${created ? ' (a new file)' : ''}: ${live}${ctx.live ? '' : ' (when the program runs under imago while you move it)'}`,
+      `${what} moved from ${relA} to ${relB}${created ? ' (a new file)' : ''}${ctx.live ? `: ${live}` : ''}`,
       ...(fromA.length > 0
         ? [`${relB} imports ${fromA.map((x) => x.name).join(', ')} from ${relA}${back.length > 0 ? ', which imports it back: a cycle' : ''}`]
         : []),

@@ -121,6 +121,11 @@ function field(cls: ClassSource, name: string, file: string): FieldSource {
 export async function planEdit(command: EditCommand, ctx: PlanContext): Promise<EditPlan> {
   if (command.kind === 'rename') return planRename(command, ctx);
   if (command.kind === 'move') return planMove(command, ctx);
+  const plan = await planFieldEdit(command, ctx);
+  return ctx.live ? plan : { ...plan, migration: plan.migration.map((m) => `${m} (when the program next runs)`) };
+}
+
+async function planFieldEdit(command: Exclude<EditCommand, { kind: 'rename' | 'move' }>, ctx: PlanContext): Promise<EditPlan> {
   const file = classFile(ctx, command.className);
   const rel = path.relative(ctx.root, file);
   const { bom, text: before } = readSource(file);
