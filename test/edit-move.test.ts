@@ -82,9 +82,9 @@ export const herd = spawn(3);
       );
       assert.equal(
         read(p.dir, 'main.ts'),
-        MAIN.replace(
-          "import { Critter, herd, spawn } from './world.js';",
-          "import { herd, spawn } from './world.js';\nimport { Critter } from './critter.js';",
+        MAIN.replace("import { Critter, herd, spawn } from './world.js';", "import { herd, spawn } from './world.js';").replace(
+          "import * as w from './world.js';\n",
+          "import * as w from './world.js';\nimport { Critter } from './critter.js';\n",
         ),
       );
       // Then a function into a file that exists, which takes the import it needs; the old module drops the one it no longer uses.
@@ -105,7 +105,10 @@ export function spawn(n: number): Critter[] {
         read(p.dir, 'world.ts'),
         /^import \{ spawn \} from '\.\/util\.js';\nexport \{ spawn \} from '\.\/util\.js';\nexport \{ Critter \} from '\.\/critter\.js';\n/,
       );
-      assert.match(read(p.dir, 'main.ts'), /import \{ herd \} from '\.\/world\.js';\nimport \{ spawn \} from '\.\/util\.js';/);
+      assert.equal(
+        read(p.dir, 'main.ts').split('\nexport')[0],
+        "import { herd } from './world.js';\nimport * as w from './world.js';\nimport { Critter } from './critter.js';\nimport { spawn } from './util.js';",
+      );
     });
   });
 
@@ -184,6 +187,125 @@ export function spawn(n: number): Critter[] {
       } finally {
         c.close();
       }
+    } finally {
+      await run.stop();
+    }
+  });
+});
+
+describe('imago edit move, after review', () => {
+  it('moves overloads together, leaves the statement before alone, merges imports and drops the ones only it used', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'd.ts': 'export default function def(): number { return 1; }\nexport const x = 1;\nexport const y = 2;\nexport function item(): number { return 3; }\n',
+      'a.ts': `import def, { x, y } from './d.js';
+import { item } from './d.js';
+console.log('a.ts loaded'); // startup
+/** Adds. */
+export function f(a: string): string;
+export function f(a: number): number;
+export function f(a: string | number): string | number {
+  const item = 1;
+  return typeof a === 'string' ? a + def() + x + y + item : a;
+}
+
+export const uses = item();
+export default function ad(): number { return 0; }
+`,
+      'b.ts': "import { x } from './d.js';\nexport const bx = x;\n",
+      'main.ts': "import def, { f } from './a.js';\nimport { bx } from './b.js';\nexport const all = [def(), f(1), bx];\n",
+    };
+    await withProject(files, (p) => {
+      const r = imago(p.dir, ['edit', 'move', 'a.ts:f', 'b.ts']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        read(p.dir, 'a.ts'),
+        "import { item } from './d.js';\nconsole.log('a.ts loaded'); // startup\n\nexport const uses = item();\nexport default function ad(): number { return 0; }\n",
+      );
+      assert.equal(
+        read(p.dir, 'b.ts'),
+        `import { x, y } from './d.js';
+import def from './d.js';
+export const bx = x;
+
+/** Adds. */
+export function f(a: string): string;
+export function f(a: number): number;
+export function f(a: string | number): string | number {
+  const item = 1;
+  return typeof a === 'string' ? a + def() + x + y + item : a;
+}
+`,
+      );
+      assert.equal(read(p.dir, 'main.ts'), "import def from './a.js';\nimport { bx, f } from './b.js';\nexport const all = [def(), f(1), bx];\n");
+    });
+  });
+
+  it('refuses a class whose base stays behind in a module that uses it, and an alias the other file gives it', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'a.ts': 'export class Base { x = 1; }\nexport class K extends Base { y = 2; }\nexport const k = new K();\nexport function f() { return 1; }\n',
+      'b.ts': "import { f as ff } from './a.js';\nexport const bf = ff();\n",
+      'main.ts': "import { k } from './a.js';\nimport { bf } from './b.js';\nexport const all = [k, bf];\n",
+    };
+    await withProject(files, (p) => {
+      const k = imago(p.dir, ['edit', 'move', 'a.ts:K', 'b.ts']);
+      assert.equal(k.code, 1);
+      assert.match(k.stderr, /K extends Base of a\.ts, and a\.ts uses K: the two modules would import each other[\s\S]*move Base first, or together/);
+      const f = imago(p.dir, ['edit', 'move', 'a.ts:f', 'b.ts']);
+      assert.equal(f.code, 1);
+      assert.match(f.stderr, /b\.ts imports f as ff: call it f there first/);
+      assert.equal(read(p.dir, 'a.ts'), files['a.ts']);
+      assert.equal(read(p.dir, 'b.ts'), files['b.ts']);
+    });
+  });
+
+  it('keeps the identity of a function moved out of a module nothing imports any more, renamed first, and moved around back home', async () => {
+    const run = await runWithControl({
+      'a.ts': 'export function f(n: number): number { return n + 1; }\nexport function other(): number { return 0; }\n',
+      'b.ts': 'export const b = 1;\n',
+      'c.ts': 'export const c = 1;\n',
+      'main.ts':
+        "import { f, other } from './a.js';\nimport { b } from './b.js';\nimport { c } from './c.js';\nexport const saved = f;\nexport function check(): string { return `${saved(1)} ${other() + b + c}`; }\nexport function tick() {}\n",
+    });
+    const c = await RawClient.connect(run.socket);
+    const check = async (): Promise<string> => printed(await c.eval('check()', { module: 'main.ts' }));
+    try {
+      assert.equal(imago(run.project.dir, ['edit', 'rename', 'a.ts:f', 'g']).code, 0);
+      const moved = imago(run.project.dir, ['edit', 'move', 'a.ts:g', 'b.ts']);
+      assert.equal(moved.code, 0, moved.stderr);
+      assert.equal(await check(), "'2 2'", 'renamed, then moved: the saved reference runs it');
+      assert.equal(imago(run.project.dir, ['edit', 'move', 'b.ts:g', 'c.ts']).code, 0);
+      assert.equal(await check(), "'2 2'");
+      const home = imago(run.project.dir, ['edit', 'move', 'c.ts:g', 'a.ts']);
+      assert.equal(home.code, 0, home.stderr);
+      assert.equal(printed(await c.eval('saved === g', { module: 'main.ts' })), 'true');
+      assert.equal(await check(), "'2 2'");
+      // Out of a module nothing imports afterwards: the module leaves the image, the function lives on.
+      run.project.write({ 'main.ts': read(run.project.dir, 'main.ts').replace(', other }', ' }').replace('other() + ', '') });
+      await waitFor('main.ts without other', () => run.cli.reloads().at(-1)?.files?.toString().includes('main.ts'), 15000);
+      const last = imago(run.project.dir, ['edit', 'move', 'a.ts:g', 'b.ts']);
+      assert.equal(last.code, 0, last.stderr);
+      assert.equal(await check(), "'2 2'");
+    } finally {
+      c.close();
+      await run.stop();
+    }
+  });
+
+  it('forgets the text of a refused move into a new file', async () => {
+    const run = await runWithControl({
+      'a.ts':
+        "export class K { static v = import.meta.url.endsWith('a.ts') ? 1 : (() => { throw new Error('boom'); })(); }\nexport function f(): number { return 1; }\n",
+      'main.ts': "import { K, f } from './a.js';\nexport const all = [K.v, f()];\nexport function tick() {}\n",
+    });
+    try {
+      const refused = imago(run.project.dir, ['edit', 'move', 'a.ts:K', 'b.ts']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /boom/);
+      assert.equal(fs.existsSync(`${run.project.dir}/b.ts`), false);
+      const r = imago(run.project.dir, ['edit', 'move', 'a.ts:f', 'b.ts']);
+      assert.equal(r.code, 0, r.stderr);
     } finally {
       await run.stop();
     }

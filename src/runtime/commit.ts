@@ -15,7 +15,7 @@ import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
 import { type MigrationResult, settleLayouts } from './migration.js';
 import type { ModuleRecord } from './module-record.js';
-import { applyMoves } from './move-names.js';
+import { applyMoves, forwarder } from './move-names.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
 import { applyRenames, wordTranslator } from './rename-names.js';
@@ -41,7 +41,7 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
   const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
     moveModules(ctx, tx, change);
     for (const p of change.prepared.values()) {
-      applyRenames(tx, p.record, p.compiled);
+      applyRenames(ctx, tx, p.record, p.compiled);
       applyMoves(ctx, tx, p.record, p.compiled);
     }
     let made: Instantiated;
@@ -153,6 +153,7 @@ function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Pha
     // A rename translated the statement's key while the change ran (rename-names.ts): found by its translation.
     const renamed = change.prepared.get(r.record.id)?.compiled.renamedNames;
     const t = renamed ? wordTranslator(renamed.words, renamed.members) : (k: string): string => k;
+    // (A key the new version kept as it was was not translated: `it.key === r.key` finds it.)
     const index = old?.compiled.items.findIndex((it) => it.key === r.key || t(it.key) === r.key) ?? -1;
     if (!old || index < 0) continue;
     const owner = new Owner(r.owner.label);
@@ -256,6 +257,9 @@ export function unloadModule(ctx: ImageContext, record: ModuleRecord, ending = f
   if (!ending) {
     const layer: Record<string, unknown> = {};
     for (const f of record.version?.compiled.functions ?? []) layer[f.name] = removedFunction(f.name, record.rel);
+    // Functions moved to another module live on there: references taken here still reach them.
+    for (const [name, target] of record.movedOut) layer[name] = forwarder(target, name);
+    for (const [from, to] of record.functionAliases) if (record.movedOut.has(to)) layer[from] = layer[to];
     installLayer(record.chain.pin, layer);
   }
   record.removed = true;

@@ -142,7 +142,7 @@ export class Image {
   }
 
   /** A snapshot of `texts` (absolute path -> text) for a change to apply without reading the files. */
-  snapshotOf(texts: ReadonlyMap<string, string>): SourceSnapshot {
+  snapshotOf(texts: ReadonlyMap<string, string | null>): SourceSnapshot {
     return SourceSnapshot.of(this.#options.host, texts, ++this.#reads);
   }
 

@@ -82,6 +82,22 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
       if (name) Object.defineProperty(trampoline, 'name', name);
     });
   }
+  for (const [name, target] of record.movedOut) {
+    // Moved to another module: this module's trampoline is that module's function now.
+    if (Object.hasOwn(functions, name)) {
+      const decl = next.compiled.functions.find((f) => f.name === name);
+      const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
+      throw new ChangeRejection('link', [
+        {
+          file: record.rel,
+          ...at,
+          code: 'IMAGO_MOVED',
+          message: `${name}() was moved to ${target.rel} by 'imago edit move', and references taken before reach it there: a new function cannot take the name ${name} in ${record.rel}; pick another name (or restart imago)`,
+        },
+      ]);
+    }
+    functions[name] = forwarder(target, name);
+  }
   for (const [from, to] of [...record.functionAliases]) {
     // Renamed again since (f -> g -> h): the name it goes by now.
     let now = to;
@@ -105,22 +121,6 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
       continue;
     }
     functions[from] = Object.hasOwn(functions, now) ? functions[now] : removedFunction(now, record.rel);
-  }
-  for (const [name, target] of record.movedOut) {
-    // Moved to another module: this module's trampoline is that module's function now.
-    if (Object.hasOwn(functions, name)) {
-      const decl = next.compiled.functions.find((f) => f.name === name);
-      const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
-      throw new ChangeRejection('link', [
-        {
-          file: record.rel,
-          ...at,
-          code: 'IMAGO_MOVED',
-          message: `${name}() was moved to ${target.rel} by 'imago edit move', and references taken before reach it there: a new function cannot take the name ${name} in ${record.rel}; pick another name (or restart imago)`,
-        },
-      ]);
-    }
-    functions[name] = forwarder(target, name);
   }
   for (const f of record.version?.compiled.functions ?? []) {
     if (!Object.hasOwn(functions, f.name)) functions[f.name] = removedFunction(f.name, record.rel);

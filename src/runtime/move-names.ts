@@ -14,15 +14,23 @@ export function applyMoves(ctx: ImageContext, tx: Transaction, record: ModuleRec
   for (const m of next.movedIn ?? []) {
     const from = ctx.modules.get(m.from);
     if (!from || from === record) continue;
-    if (m.kind === 'function' && record.movedOut.get(m.name) === from) {
-      // Moved back: the trampoline is this module's own again.
-      const theirs = from.trampolines[m.name];
+    if (m.kind === 'function' && record.movedOut.has(m.name) && from.trampolines[m.name] === record.trampolines[m.name]) {
+      // Moved back (from wherever it went since): the trampoline is this module's own again, and the
+      // modules it passed through forget it (they hold its trampoline and forward the name on).
+      const trampoline = record.trampolines[m.name]!;
+      const went = record.movedOut.get(m.name)!;
       record.movedOut.delete(m.name);
-      delete from.trampolines[m.name];
-      tx.onUndo(() => {
-        record.movedOut.set(m.name, from);
-        if (theirs) from.trampolines[m.name] = theirs;
-      });
+      tx.onUndo(() => record.movedOut.set(m.name, went));
+      for (const other of ctx.modules.values()) {
+        if (other === record || other.trampolines[m.name] !== trampoline) continue;
+        const out = other.movedOut.get(m.name);
+        delete other.trampolines[m.name];
+        other.movedOut.delete(m.name);
+        tx.onUndo(() => {
+          other.trampolines[m.name] = trampoline;
+          if (out) other.movedOut.set(m.name, out);
+        });
+      }
       continue;
     }
     if (m.kind === 'function') {

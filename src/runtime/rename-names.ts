@@ -11,6 +11,7 @@
 
 import type { ClosureSite, CompiledModule, Item } from '../compile/compiled-module.js';
 import type { SiteEntry } from './closure-cells.js';
+import type { ImageContext } from './context.js';
 import type { ModuleRecord } from './module-record.js';
 import type { Transaction } from './transaction.js';
 
@@ -85,21 +86,35 @@ export function wordTranslator(words: ReadonlyMap<string, string>, members: Read
   };
 }
 
-function translateSite(site: ClosureSite, t: Translate): ClosureSite {
-  return { ...site, key: t(site.key), parent: t(site.parent), ownerKey: t(site.ownerKey), place: t(site.place) };
+function translateSite(site: ClosureSite, t: Translate, places: ReadonlySet<string>): ClosureSite {
+  return { ...site, key: t(site.key), parent: t(site.parent), ownerKey: t(site.ownerKey), place: places.has(site.place) ? site.place : t(site.place) };
+}
+
+/**
+ * The translation of the live version's keys for `next`: a key the new version has as it is stays (a
+ * statement the rename did not touch: `door.hit()` beside a renamed `Player.hit`); another is translated.
+ */
+function keyTranslator(next: CompiledModule, raw: Translate): Translate {
+  const known = new Set([...next.items.map((i) => i.key), ...next.sites.flatMap((s) => [s.key, s.parent, s.ownerKey])]);
+  return (k) => (known.has(k) ? k : raw(k));
 }
 
 /** `compiled` as if its top-level names had been the new ones: keys and statement texts, never closure bodies. */
-function translateCompiled(compiled: CompiledModule, t: Translate): CompiledModule {
-  const items = compiled.items.map((it): Item => ({ ...it, key: t(it.key), text: t(it.text), names: it.names.map(t) }));
+function translateCompiled(compiled: CompiledModule, next: CompiledModule, t: Translate, raw: Translate): CompiledModule {
+  const texts = new Map(next.items.map((i) => [i.key, i.text]));
+  const places = new Set(next.sites.map((s) => s.place));
+  const items = compiled.items.map((it): Item => {
+    const key = t(it.key);
+    return { ...it, key, text: texts.get(key) === it.text ? it.text : raw(it.text), names: it.names.map(raw) };
+  });
   return {
     ...compiled,
     items,
-    sites: compiled.sites.map((s) => translateSite(s, t)),
-    functions: compiled.functions.map((f) => ({ ...f, name: t(f.name) })),
-    classes: new Map([...compiled.classes].map(([name, info]) => [t(name), info])),
-    enums: new Set([...compiled.enums].map(t)),
-    transient: new Set([...compiled.transient].map(t)),
+    sites: compiled.sites.map((s) => translateSite(s, t, places)),
+    functions: compiled.functions.map((f) => ({ ...f, name: raw(f.name) })),
+    classes: new Map([...compiled.classes].map(([name, info]) => [raw(name), info])),
+    enums: new Set([...compiled.enums].map(raw)),
+    transient: new Set([...compiled.transient].map(raw)),
   };
 }
 
@@ -165,7 +180,7 @@ function dropAliases(tx: Transaction, record: ModuleRecord, compiled: CompiledMo
 }
 
 /** Moves class `from` of `record` (its identity: constructor, prototype, instances) to the name `to`. */
-function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: string): void {
+function moveClass(ctx: ImageContext, tx: Transaction, record: ModuleRecord, from: string, to: string): void {
   const identity = record.classes.get(from);
   if (!identity) return;
   // A class of the new name kept from before its removal gives way.
@@ -175,12 +190,16 @@ function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: stri
   record.classes.set(to, identity);
   identity.name = to;
   Object.defineProperty(identity.constructor, 'name', { value: to, configurable: true });
+  // Its stores (not a subclass's) are named by it.
+  const stores = ctx.stores.storesOf(identity.prototype).filter((s) => s.prototype === identity.prototype && s.className === from);
+  for (const s of stores) s.renameClass(to);
   tx.onUndo(() => {
     record.classes.delete(to);
     if (stale) record.classes.set(to, stale);
     record.classes.set(from, identity);
     identity.name = from;
     if (name) Object.defineProperty(identity.constructor, 'name', name);
+    for (const s of stores) s.renameClass(from);
   });
   rekey(tx, record.privateNames, (k) => (k.startsWith(`${from}#`) ? `${to}${k.slice(from.length)}` : k));
 }
@@ -189,20 +208,22 @@ function moveClass(tx: Transaction, record: ModuleRecord, from: string, to: stri
  * Applies the renames `next` carries to `record` (its live version and the maps keyed by names and
  * statement keys), before the new version is instantiated. Every step is recorded on `tx`.
  */
-export function applyRenames(tx: Transaction, record: ModuleRecord, next: CompiledModule): void {
+export function applyRenames(ctx: ImageContext, tx: Transaction, record: ModuleRecord, next: CompiledModule): void {
   dropAliases(tx, record, next);
   const renamed = next.renamedNames;
   const version = record.version;
   if (!renamed || !version) return;
-  const t = wordTranslator(renamed.words, renamed.members);
-  record.version = { ...version, compiled: translateCompiled(version.compiled, t) };
+  const raw = wordTranslator(renamed.words, renamed.members);
+  const t = keyTranslator(next, raw);
+  const places = new Set(next.sites.map((s) => s.place));
+  record.version = { ...version, compiled: translateCompiled(version.compiled, next, t, raw) };
   tx.onUndo(() => {
     record.version = version;
   });
   rekey(tx, record.owners, t);
   rekey(tx, record.immediate, t, (sites) => sites.map(t));
-  rekey(tx, record.closures, t, (entry): SiteEntry => ({ ...entry, site: translateSite(entry.site, t) }));
-  for (const [from, to] of renamed.classes) moveClass(tx, record, from, to);
+  rekey(tx, record.closures, t, (entry): SiteEntry => ({ ...entry, site: translateSite(entry.site, t, places) }));
+  for (const [from, to] of renamed.classes) moveClass(ctx, tx, record, from, to);
   for (const [from, to] of renamed.bindings) {
     moveBinding(tx, record, from, to);
     const members = record.enumMembers.get(from);

@@ -39,8 +39,9 @@ export class SourceSnapshot {
   }
 
   /** A snapshot of texts given, not read (an edit computed in memory, applied before it is written). */
-  static of(host: Pick<Host, 'readFile'>, texts: ReadonlyMap<string, string>, sequence: number): SourceSnapshot {
-    return new SourceSnapshot(host, new Map([...texts].map(([p, text]) => [p, { kind: 'text' as const, text }])), sequence);
+  static of(host: Pick<Host, 'readFile'>, texts: ReadonlyMap<string, string | null>, sequence: number): SourceSnapshot {
+    const read = (text: string | null): FileRead => (text === null ? { kind: 'missing' } : { kind: 'text', text });
+    return new SourceSnapshot(host, new Map([...texts].map(([p, text]) => [p, read(text)])), sequence);
   }
 
   /** `first`'s texts, and `second`'s for the paths `first` does not hold. */

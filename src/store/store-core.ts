@@ -36,8 +36,9 @@ export interface StoreSnapshot {
 export abstract class StoreCore {
   abstract readonly layout: StoreLayout;
   /** `Store<Particle>`, or `particles (Store<Particle>)` when named. */
-  readonly name: string;
-  readonly className: string;
+  /** `critters (Store<Critter>)`: what messages and images call it (a class renamed by an edit renames it). */
+  name: string;
+  className: string;
   readonly prototype: object;
   specs: readonly ColumnSpec[] = [];
   columns: Column[] = [];
@@ -52,6 +53,12 @@ export abstract class StoreCore {
   /** Free slots, reused last-in first-out. */
   free: Int32Array;
   freeCount = 0;
+  /** Its class was renamed (`imago edit rename`): messages and image files use the new name. */
+  renameClass(to: string): void {
+    this.name = this.name.replace(`Store<${this.className}>`, `Store<${to}>`);
+    this.className = to;
+  }
+
   /** Slots ever used (the high-water mark). */
   slotsUsed = 0;
   tag: number;

@@ -1,133 +1,68 @@
 // `imago edit move <module>:<name> <other module>`: a top-level function or class moved to another file
 // (created if it does not exist), imports fixed everywhere. The declaration goes with its leading
-// comments to the end of the other file, which imports what it used from the old one (the old one
-// exports those names if it did not); every import of it from the old module imports it from the new
-// one; the old module imports it back if it still uses it, and re-exports it if something reaches it
-// through the old module's namespace. A running image keeps the identity: runtime/move-names.ts.
+// comments (and its overload signatures) to the end of the other file, which imports what it used from
+// the old one (the old one exports those names if it did not); every import of it from the old module
+// imports it from the new one; the old module imports it back if it still uses it, re-exports it if
+// something reaches it through the old module's namespace, and drops imports only the declaration used.
+// What the declaration uses is asked of the type checker, so a local that shadows a name is no use of it.
+// A running image keeps the identity: runtime/move-names.ts.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, nameOf, walk } from '../../compile/ast.js';
 import type { EditCommand } from './commands.js';
+import { type Edit, FileImports, resolveSpecifier, specifierFor } from './imports.js';
 import { type EditPlan, type PlanContext, projectFiles } from './plan.js';
 import { type Declared, topLevel } from './rename.js';
 import { apply, readSource } from './text.js';
 
 type Move = Extract<EditCommand, { kind: 'move' }>;
-type Edit = { start: number; end: number; text: string };
 
-const parse = (file: string, text: string): AstNode => {
+const parse = (file: string, text: string): { program: AstNode; comments: ReadonlyArray<{ start: number; end: number }> } => {
   const lang = file.endsWith('.tsx') ? 'tsx' : 'ts';
-  return parseSync(`module.${lang}`, text, { sourceType: 'module', lang }).program as unknown as AstNode;
+  const parsed = parseSync(`module.${lang}`, text, { sourceType: 'module', lang });
+  return { program: parsed.program as unknown as AstNode, comments: parsed.comments };
 };
 
-/** The absolute file a relative specifier of `from` names, if it is one of the project's TypeScript files. */
-function resolveSpecifier(from: string, spec: string): string | null {
-  if (!spec.startsWith('.')) return null;
-  const base = path.resolve(path.dirname(from), spec);
-  const stem = base.replace(/\.(?:m|c)?js$/, '');
-  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`, path.join(base, 'index.ts'), path.join(base, 'index.tsx')];
-  return candidates.find((c) => /\.(?:m|c)?tsx?$/.test(c) && fs.existsSync(c)) ?? null;
+/** The statements declaring `name` at the top level (an overloaded function has several), in order. */
+function declarations(program: AstNode, name: string): AstNode[] {
+  return children(program, 'body').filter((stmt) => {
+    const decl = stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? child(stmt, 'declaration') : stmt;
+    if (!decl) return false;
+    if (decl.type === 'VariableDeclaration') return children(decl, 'declarations').some((d) => nameOf(child(d, 'id')) === name);
+    return nameOf(child(decl, 'id')) === name;
+  });
 }
 
-/** A specifier for `target` as seen from `from`, in the style of `like` (`.js`, `.ts`, or no extension). */
-function specifierFor(from: string, target: string, like: string | null): string {
-  let rel = path.relative(path.dirname(from), target).split(path.sep).join('/');
-  if (!rel.startsWith('.')) rel = `./${rel}`;
-  const stem = rel.replace(/\.(?:m|c)?tsx?$/, '');
-  const ext = path.extname(target);
-  if (like === null || /\.(?:m|c)?js$/.test(like)) return `${stem}${ext === '.mts' ? '.mjs' : ext === '.cts' ? '.cjs' : '.js'}`;
-  if (/\.(?:m|c)?tsx?$/.test(like)) return `${stem}${ext}`;
-  return stem;
-}
-
-/** The range of a statement with its leading comment lines, through the end of its last line. */
-function statementRange(text: string, stmt: AstNode, comments: ReadonlyArray<{ start: number; end: number }>): { start: number; end: number } {
+/** The range of statements `first`..`last` with the comment lines just above, through the end of the last line. */
+function statementRange(text: string, first: AstNode, last: AstNode, comments: ReadonlyArray<{ start: number; end: number }>): { start: number; end: number } {
   const blank = (a: number, b: number): boolean => text.slice(a, b).trim() === '';
-  let start = stmt.start;
+  // A comment on a line of its own (not one ending the statement before).
+  const ownLine = (at: number): boolean => blank(text.lastIndexOf('\n', at - 1) + 1, at);
+  let start = first.start;
   for (let i = comments.length - 1; i >= 0; i--) {
     const c = comments[i]!;
     if (c.end > start) continue;
-    if (!blank(c.end, start) || text.slice(c.end, start).split('\n').length > 2) break;
+    if (!blank(c.end, start) || text.slice(c.end, start).split('\n').length > 2 || !ownLine(c.start)) break;
     start = c.start;
   }
   start = text.lastIndexOf('\n', start - 1) + 1;
-  const eol = text.indexOf('\n', stmt.end);
+  const eol = text.indexOf('\n', last.end);
   return { start, end: eol < 0 ? text.length : eol + 1 };
 }
 
-interface ImportUse {
-  readonly statement: AstNode;
-  readonly specifier: AstNode;
-  readonly source: string;
-  readonly typeOnly: boolean;
-}
-
-/** The import of local `name` in `program`, if it imports it. */
-function importOf(program: AstNode, name: string): ImportUse | null {
-  for (const stmt of children(program, 'body')) {
-    if (stmt.type !== 'ImportDeclaration') continue;
-    for (const s of children(stmt, 'specifiers')) {
-      if (nameOf(child(s, 'local')) !== name) continue;
-      const typeOnly = stmt['importKind'] === 'type' || s['importKind'] === 'type';
-      return { statement: stmt, specifier: s, source: String(child(stmt, 'source')?.['value']), typeOnly };
-    }
-  }
-  return null;
-}
-
-/** `import ... from` text for one specifier of another import, pointed at `spec`. */
-function importText(text: string, use: ImportUse, spec: string, quote: string, semi: string): string {
-  const s = use.specifier;
-  const local = nameOf(child(s, 'local'))!;
-  const typed = use.typeOnly ? 'type ' : '';
-  if (s.type === 'ImportDefaultSpecifier') return `import ${typed}${local} from ${quote}${spec}${quote}${semi}`;
-  if (s.type === 'ImportNamespaceSpecifier') return `import ${typed}* as ${local} from ${quote}${spec}${quote}${semi}`;
-  const written = text.slice(s.start, s.end).replace(/^type\s+/, '');
-  return `import ${typed}{ ${written} } from ${quote}${spec}${quote}${semi}`;
-}
-
-/** Edits removing specifier `s` from its import (or export) list, or the whole statement when it is the only one. */
-function removeSpecifier(text: string, stmt: AstNode, s: AstNode, list: readonly AstNode[]): Edit {
-  if (list.length === 1) {
-    const eol = text.indexOf('\n', stmt.end);
-    return { start: stmt.start, end: eol < 0 ? stmt.end : eol + 1, text: '' };
-  }
-  const i = list.indexOf(s);
-  // With the comma after it (or, for the last one, the comma before it).
-  return i < list.length - 1 ? { start: s.start, end: list[i + 1]!.start, text: '' } : { start: list[i - 1]!.end, end: s.end, text: '' };
-}
-
-/** The names (of `names`) the code of `node` refers to, property keys and member names left out. */
-function referenced(node: AstNode, names: ReadonlySet<string>): Set<string> {
+/** Names of `names` written in `node` as code (property keys and member names left out): the candidates to ask the checker about. */
+function mentioned(node: AstNode, names: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   walk(node, (n, parent) => {
     if (n.type !== 'Identifier' && n.type !== 'JSXIdentifier') return;
     const name = nameOf(n) ?? String(n['name']);
     if (!names.has(name) || !parent) return;
     if ((parent.type === 'MemberExpression' || parent.type === 'JSXMemberExpression') && child(parent, 'property') === n && !parent['computed']) return;
-    if (
-      ['Property', 'PropertyDefinition', 'MethodDefinition', 'TSPropertySignature', 'TSMethodSignature', 'AccessorProperty'].includes(parent.type) &&
-      child(parent, 'key') === n &&
-      !parent['computed'] &&
-      !parent['shorthand']
-    )
-      return;
-    if (parent.type === 'TSQualifiedName' && child(parent, 'right') === n) return;
     out.add(name);
   });
   return out;
-}
-
-/** True when `text` (outside `skip`) still names `name` as code. */
-function stillUses(program: AstNode, name: string, skip: AstNode): boolean {
-  for (const stmt of children(program, 'body')) {
-    // An import, or a re-export from another module (`export { x } from './y.js'`), is no use of a local name.
-    if (stmt.start === skip.start || stmt.type === 'ImportDeclaration' || child(stmt, 'source')) continue;
-    if (referenced(stmt, new Set([name])).size > 0) return true;
-  }
-  return false;
 }
 
 export async function planMove(command: Move, ctx: PlanContext): Promise<EditPlan> {
@@ -142,99 +77,139 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   const created = !fs.existsSync(fileB);
   const a = readSource(fileA);
   const b = created ? { bom: '', text: '' } : readSource(fileB);
-  const lang = fileA.endsWith('.tsx') ? 'tsx' : 'ts';
-  const parsedA = parseSync(`module.${lang}`, a.text, { sourceType: 'module', lang });
-  const programA = parsedA.program as unknown as AstNode;
   const declaredA = topLevel(a.text, fileA, relA);
   const target = declaredA.get(command.name);
-  if (!target) throw new Error(`${relA} declares no top-level '${command.name}'`);
+  if (!target)
+    throw new Error(
+      `${relA} declares no top-level '${command.name}' (it declares: ${
+        [...declaredA]
+          .filter(([, d]) => !d.node.type.startsWith('Import'))
+          .map(([n]) => n)
+          .join(', ') || 'nothing'
+      })`,
+    );
   if (target.node.type.startsWith('Import')) throw new Error(`'${command.name}' is imported by ${relA}: move it from the module that declares it`);
   if (target.kind !== 'function' && target.kind !== 'class')
     throw new Error(`'${command.name}' of ${relA} is a ${target.kind}: move moves top-level functions and classes (a binding's value lives in its module)`);
   if (target.statement.type === 'ExportDefaultDeclaration') throw new Error(`${command.name} is ${relA}'s default export: make it a named export first`);
   if (target.names !== 1) throw new Error(`${command.name} is declared together with other names in one statement: split the statement first`);
   const declaredB = created ? new Map<string, Declared>() : topLevel(b.text, fileB, relB);
-  if (declaredB.has(command.name) && !declaredB.get(command.name)!.node.type.startsWith('Import'))
-    throw new Error(`${relB} has a top-level '${command.name}' already: rename one first`);
+  const inB = declaredB.get(command.name);
+  if (inB && !inB.node.type.startsWith('Import')) throw new Error(`${relB} has a top-level '${command.name}' already: rename one first`);
+  if (inB && nameOf(child(inB.node, 'imported')) !== command.name) throw new Error(`${relB} imports something else as '${command.name}': rename one first`);
+  for (const [local, d] of declaredB) {
+    const spec = d.node.type === 'ImportSpecifier' ? String(child(d.statement, 'source')?.['value']) : null;
+    if (spec && nameOf(child(d.node, 'imported')) === command.name && local !== command.name && resolveSpecifier(fileB, spec) === fileA)
+      throw new Error(`${relB} imports ${command.name} as ${local}: call it ${command.name} there first (imago edit rename cannot rename an alias)`);
+  }
   if (!(await ctx.checked(fileA, command.name))) throw new Error(`${relA} is not part of the program imago type-checks (the entry does not import it)`);
 
-  const editsA: Edit[] = [];
-  const editsB: Edit[] = [];
-  const others = new Map<string, Edit[]>();
-  const quoteOf = (text: string): string => (/^import[^\n]*from\s+"/m.test(text) ? '"' : "'");
-  const semiOf = (text: string): string => (/^import[^\n]*from\s+['"][^'"]+['"]\s*$/m.test(text) ? '' : ';');
-  const quote = quoteOf(created ? a.text : b.text);
-  const semi = semiOf(created ? a.text : b.text);
-  const styleA =
-    [...children(programA, 'body')].map((s) => (s.type === 'ImportDeclaration' ? String(child(s, 'source')?.['value']) : '')).find((s) => s.startsWith('.')) ??
-    null;
+  const pa = parse(fileA, a.text);
+  const statements = declarations(pa.program, command.name);
+  const first = statements[0]!;
+  const last = statements.at(-1)!;
+  const body = children(pa.program, 'body');
+  if (body.indexOf(last) - body.indexOf(first) !== statements.length - 1)
+    throw new Error(`${command.name}'s overloads are not together in ${relA}: put its declarations one after another first`);
+  const range = statementRange(a.text, first, last, pa.comments);
+  const inside = (s: { file: string; start: number }): boolean => s.file === fileA && s.start >= range.start && s.start < range.end;
+  const importRanges = body.filter((s) => s.type === 'ImportDeclaration' || child(s, 'source')).map((s) => [s.start, s.end] as const);
+  const inImport = (s: { file: string; start: number }): boolean => s.file === fileA && importRanges.some(([x, y]) => s.start >= x && s.start < y);
 
-  // What the declaration uses of its module: the module's own names (exported to it) and its imports (copied).
-  const own = [...declaredA.keys()].filter((n) => n !== command.name);
-  const uses = referenced(target.statement, new Set(own));
-  const importsB: string[] = [];
-  const fromA: Array<{ name: string; typeOnly: boolean }> = [];
-  const exportedA = new Set<string>();
-  for (const stmt of children(programA, 'body')) {
-    if (stmt.type === 'ExportNamedDeclaration' && !child(stmt, 'source')) {
-      const decl = child(stmt, 'declaration');
-      if (decl) for (const [n, d] of declaredA) if (d.statement.start === stmt.start) exportedA.add(n);
-      for (const s of children(stmt, 'specifiers')) exportedA.add(nameOf(child(s, 'local')) ?? '');
-    }
+  // What the declaration uses of its module, and whether the module still uses each (and the moved name) after: the checker's references.
+  const own = new Set([...declaredA.keys()].filter((n) => n !== command.name));
+  const uses: string[] = [];
+  const leftUsing = new Set<string>();
+  const candidates = new Set(statements.flatMap((s) => [...mentioned(s, own)]));
+  for (const name of candidates) {
+    const found = await ctx.spans(fileA, name, undefined);
+    if (!found.found || !found.spans.some(inside)) continue;
+    uses.push(name);
+    if (found.spans.some((s) => s.file === fileA && !inside(s) && !inImport(s))) leftUsing.add(name);
   }
+  const self = await ctx.spans(fileA, command.name, undefined);
+  const stillUsed = self.spans.some((s) => s.file === fileA && !inside(s) && !inImport(s));
+
+  const importsA = new FileImports(fileA, a.text, pa.program);
+  const pb = created ? null : parse(fileB, b.text);
+  const importsB = pb ? new FileImports(fileB, b.text, pb.program) : null;
+  const others = new Map<string, FileImports>();
+  const projectStyle = (): string | null => {
+    for (const f of projectFiles(ctx.root)) {
+      const m = /from\s+['"](\.{1,2}\/[^'"]*)['"]/.exec(fs.readFileSync(f, 'utf8'));
+      if (m) return m[1]!;
+    }
+    return null;
+  };
+  const style = importsA.style() ?? importsB?.style() ?? projectStyle();
+  const addToB: Array<Parameters<FileImports['add']>[0]> = [];
+  const editsA: Edit[] = [];
+  const fromA: string[] = [];
+  const exportedA = new Set<string>();
+  for (const stmt of body) {
+    if (stmt.type !== 'ExportNamedDeclaration' || child(stmt, 'source')) continue;
+    if (child(stmt, 'declaration')) for (const [n, d] of declaredA) if (d.statement.start === stmt.start) exportedA.add(n);
+    for (const s of children(stmt, 'specifiers')) exportedA.add(nameOf(child(s, 'local')) ?? '');
+  }
+  const sameImport = (name: string, source: string | null, imported: string | null): boolean => {
+    const theirs = declaredB.get(name);
+    if (!theirs?.node.type.startsWith('Import')) return false;
+    const spec = String(child(theirs.statement, 'source')?.['value']);
+    const where = resolveSpecifier(fileB, spec) ?? spec;
+    return where === source && (nameOf(child(theirs.node, 'imported')) ?? (theirs.node.type === 'ImportDefaultSpecifier' ? 'default' : '*')) === imported;
+  };
   for (const name of uses) {
     const d = declaredA.get(name)!;
-    const inB = declaredB.get(name);
-    if (d.node.type.startsWith('Import')) {
-      const use = importOf(programA, name)!;
-      const resolved = resolveSpecifier(fileA, use.source);
+    const importedHere = d.node.type.startsWith('Import');
+    if (importedHere) {
+      const stmt = d.statement;
+      const spec = String(child(stmt, 'source')?.['value']);
+      const resolved = resolveSpecifier(fileA, spec);
+      const imported =
+        d.node.type === 'ImportSpecifier' ? (nameOf(child(d.node, 'imported')) ?? name) : d.node.type === 'ImportDefaultSpecifier' ? 'default' : '*';
+      if (!leftUsing.has(name)) importsA.remove(stmt, d.node);
       if (resolved === fileB) continue;
-      if (inB) {
-        const theirs = inB.node.type.startsWith('Import') ? importOf(parse(fileB, b.text), name) : null;
-        const same = theirs && (resolveSpecifier(fileB, theirs.source) ?? theirs.source) === (resolved ?? use.source);
-        if (same) continue;
-        throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
-      }
-      const spec = resolved ? specifierFor(fileB, resolved, use.source) : use.source;
-      importsB.push(importText(a.text, use, spec, quote, semi));
-      // An import only the declaration used leaves the old module.
-      if (!stillUses(programA, name, target.statement))
-        editsA.push(removeSpecifier(a.text, use.statement, use.specifier, children(use.statement, 'specifiers')));
+      if (sameImport(name, resolved ?? spec, imported)) continue;
+      if (declaredB.has(name)) throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
+      const typeOnly = stmt['importKind'] === 'type' || d.node['importKind'] === 'type';
+      const text = a.text.slice(d.node.start, d.node.end).replace(/^type\s+/, '');
+      const form = d.node.type === 'ImportDefaultSpecifier' ? 'default' : d.node.type === 'ImportNamespaceSpecifier' ? 'namespace' : undefined;
+      addToB.push({ text, target: resolved, spec: resolved ? specifierFor(fileB, resolved, spec) : spec, typeOnly, ...(form ? { form } : {}) });
       continue;
     }
-    if (inB) throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
-    fromA.push({ name, typeOnly: d.kind === 'type' });
+    if (sameImport(name, fileA, name)) continue;
+    if (declaredB.has(name)) throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
+    fromA.push(name);
+    addToB.push({ text: name, target: fileA, spec: specifierFor(fileB, fileA, style), typeOnly: d.kind === 'type' });
     if (!exportedA.has(name)) editsA.push({ start: d.statement.start, end: d.statement.start, text: 'export ' });
-  }
-  if (fromA.length > 0) {
-    const values = fromA.filter((x) => !x.typeOnly).map((x) => x.name);
-    const types = fromA.filter((x) => x.typeOnly).map((x) => x.name);
-    const spec = specifierFor(fileB, fileA, styleA);
-    if (values.length > 0) importsB.push(`import { ${values.join(', ')} } from ${quote}${spec}${quote}${semi}`);
-    if (types.length > 0) importsB.push(`import type { ${types.join(', ')} } from ${quote}${spec}${quote}${semi}`);
   }
 
   // The declaration leaves its module, exported from the new one.
-  const range = statementRange(a.text, target.statement, parsedA.comments);
   let moved = a.text.slice(range.start, range.end);
-  if (target.statement.type !== 'ExportNamedDeclaration') {
-    const at = target.statement.start - range.start;
+  for (const s of [...statements].reverse()) {
+    if (s.type === 'ExportNamedDeclaration') continue;
+    const at = s.start - range.start;
     moved = `${moved.slice(0, at)}export ${moved.slice(at)}`;
   }
   if (!moved.endsWith('\n')) moved += '\n';
-  // A blank line on each side of it: one of them goes too.
-  const blankAround = a.text.slice(0, range.start).endsWith('\n\n') && a.text.startsWith('\n', range.end);
-  editsA.push({ start: range.start, end: range.end + (blankAround ? 1 : 0), text: '' });
+  // A blank line on each side of it (or before it, at the end of the file): one of them goes too.
+  const before = a.text.slice(0, range.start);
+  const atEnd = a.text.slice(range.end).trim() === '';
+  const blankAround = before.endsWith('\n\n') && (a.text.startsWith('\n', range.end) || atEnd);
+  editsA.push({ start: range.start - (blankAround && atEnd ? 1 : 0), end: range.end + (blankAround && !atEnd ? 1 : 0), text: '' });
 
-  // The old module: imports it back if it still uses it; re-exports it if something reaches it through the module.
+  // A class extending a class of the old module that imports it back cannot start: the cycle runs the new module first.
+  const base = nameOf(child(target.node.type === 'VariableDeclarator' ? child(target.node, 'init')! : target.node, 'superClass'));
+
+  // Every import of it from the old module imports it from the new one; the old module's namespace re-exports it.
   let reexport = false;
-  const importers: string[] = [];
+  const dropFromB: Edit[] = [];
   for (const f of projectFiles(ctx.root)) {
     if (f === fileA) continue;
     const src = f === fileB ? b : readSource(f);
-    if (!src.text.includes(command.name) && !src.text.includes('*')) continue;
-    const program = parse(f, src.text);
-    const edits: Edit[] = f === fileB ? editsB : (others.get(f) ?? []);
+    if (!src.text.includes(command.name) && !src.text.includes('*') && !src.text.includes('import(')) continue;
+    const program = f === fileB && pb ? pb.program : parse(f, src.text).program;
+    const imports = f === fileB ? importsB : (others.get(f) ?? new FileImports(f, src.text, program));
     for (const stmt of children(program, 'body')) {
       const source = child(stmt, 'source');
       if (!source || resolveSpecifier(f, String(source['value'])) !== fileA) continue;
@@ -244,62 +219,58 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
       }
       const list = children(stmt, 'specifiers');
       if (list.some((s) => s.type === 'ImportNamespaceSpecifier')) reexport = true;
-      const hits = list.filter((s) => nameOf(child(s, stmt.type === 'ImportDeclaration' ? 'imported' : 'local')) === command.name);
-      for (const s of hits) {
-        importers.push(path.relative(ctx.root, f));
-        if (f === fileB) {
-          // The new module declares (and exports) it now.
-          edits.push(removeSpecifier(src.text, stmt, s, list));
+      const field = stmt.type === 'ImportDeclaration' ? 'imported' : 'local';
+      for (const s of list.filter((x) => nameOf(child(x, field)) === command.name)) {
+        if (stmt.type !== 'ImportDeclaration') {
+          // `export { f } from './a.js'`: the new module declares it now; elsewhere, the old module re-exports it.
+          if (f === fileB) dropFromB.push(withoutSpecifier(b.text, stmt, s));
+          else reexport = true;
           continue;
         }
-        const spec = specifierFor(f, fileB, String(source['value']));
-        const q = src.text[source.start] ?? "'";
-        if (list.length === 1) edits.push({ start: source.start, end: source.end, text: `${q}${spec}${q}` });
-        else {
-          edits.push(removeSpecifier(src.text, stmt, s, list));
-          const keyword = stmt.type === 'ImportDeclaration' ? 'import' : 'export';
-          const typed = stmt['importKind'] === 'type' || stmt['exportKind'] === 'type' ? 'type ' : '';
-          const eol = src.text.indexOf('\n', stmt.end);
-          const line = `${keyword} ${typed}{ ${src.text.slice(s.start, s.end)} } from ${q}${spec}${q}${src.text[stmt.end - 1] === ';' ? ';' : ''}\n`;
-          edits.push({ start: eol < 0 ? src.text.length : eol + 1, end: eol < 0 ? src.text.length : eol + 1, text: eol < 0 ? `\n${line}` : line });
-        }
+        imports!.remove(stmt, s);
+        if (f === fileB) continue;
+        const typeOnly = stmt['importKind'] === 'type' || s['importKind'] === 'type';
+        imports!.add({
+          text: src.text.slice(s.start, s.end).replace(/^type\s+/, ''),
+          target: fileB,
+          spec: specifierFor(f, fileB, String(source['value'])),
+          typeOnly,
+        });
       }
     }
     if (f !== fileB && /\bimport\(/.test(src.text) && src.text.includes(path.basename(fileA).replace(/\.(?:m|c)?tsx?$/, ''))) reexport = true;
-    if (f !== fileB && edits.length > 0) others.set(f, edits);
+    if (f !== fileB && imports) others.set(f, imports);
   }
-  const specAB = specifierFor(fileA, fileB, styleA);
-  const qa = quoteOf(a.text);
-  const sa = semiOf(a.text);
-  const back: string[] = [];
-  if (stillUses(programA, command.name, target.statement)) back.push(`import { ${command.name} } from ${qa}${specAB}${qa}${sa}`);
-  if (reexport) back.push(`export { ${command.name} } from ${qa}${specAB}${qa}${sa}`);
-  if (back.length > 0) {
-    const lastImport = [...children(programA, 'body')].filter((s) => s.type === 'ImportDeclaration').at(-1);
-    const at = lastImport ? a.text.indexOf('\n', lastImport.end) + 1 || a.text.length : 0;
-    editsA.push({ start: at, end: at, text: `${back.join('\n')}\n` });
-  }
+  const specAB = specifierFor(fileA, fileB, style);
+  if (stillUsed) importsA.add({ text: command.name, target: fileB, spec: specAB, typeOnly: false });
+  const back = stillUsed || reexport;
+  if (back && base && own.has(base) && !declaredA.get(base)!.node.type.startsWith('Import'))
+    throw new Error(
+      `${command.name} extends ${base} of ${relA}, and ${relA} ${stillUsed ? 'uses' : 're-exports'} ${command.name}: the two modules would import each other, and the class could not be defined when the program starts (${base} not yet defined); move ${base} first, or together`,
+    );
+  const reexportLine = reexport ? `export { ${command.name} } from ${importsA.quote()}${specAB}${importsA.quote()}${importsA.semi()}\n` : '';
+  const afterA = apply(a.text, [...editsA, ...importsA.edits()]);
+  const withReexport = reexportLine ? insertAfterImports(afterA, fileA, reexportLine) : afterA;
 
-  // The new module: its imports after its last import, the declaration at its end.
-  const imports = importsB.length > 0 ? `${importsB.join('\n')}\n` : '';
+  // The new module: its imports (merged into those it has), the declaration at its end.
   let afterB: string;
-  if (b.text.trim() === '') afterB = `${imports}${imports ? '\n' : ''}${moved}`;
-  else {
-    const programB = parse(fileB, b.text);
-    const lastB = [...children(programB, 'body')].filter((s) => s.type === 'ImportDeclaration').at(-1);
-    if (imports) {
-      const at = lastB ? b.text.indexOf('\n', lastB.end) + 1 || b.text.length : 0;
-      editsB.push({ start: at, end: at, text: `${imports}${lastB ? '' : '\n'}` });
-    }
-    const gap = b.text.endsWith('\n\n') ? '' : b.text.endsWith('\n') ? '\n' : '\n\n';
-    editsB.push({ start: b.text.length, end: b.text.length, text: `${gap}${moved}` });
-    afterB = apply(b.text, editsB);
+  if (!importsB) {
+    const fresh = new FileImports(fileB, '', parse(fileB, '').program);
+    for (const x of addToB) fresh.add(x);
+    const imports = apply('', fresh.edits());
+    afterB = `${imports}${imports ? '\n' : ''}${moved}`;
+  } else {
+    for (const x of addToB) importsB.add(x);
+    const gap = b.text.endsWith('\n\n') || b.text === '' ? '' : b.text.endsWith('\n') ? '\n' : '\n\n';
+    afterB = apply(b.text, [...importsB.edits(), ...dropFromB, { start: b.text.length, end: b.text.length, text: `${gap}${moved}` }]);
   }
 
   const texts = new Map<string, { before: string; after: string }>();
-  texts.set(fileA, { before: a.bom + a.text, after: a.bom + apply(a.text, editsA) });
+  texts.set(fileA, { before: a.bom + a.text, after: a.bom + withReexport });
   texts.set(fileB, { before: b.bom + b.text, after: b.bom + afterB });
-  for (const [f, edits] of others) {
+  for (const [f, imports] of others) {
+    const edits = imports.edits();
+    if (edits.length === 0) continue;
     const src = readSource(f);
     texts.set(f, { before: src.bom + src.text, after: src.bom + apply(src.text, edits) });
   }
@@ -315,9 +286,34 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
     classFile: fileA,
     migration: [
       `${what} moved from ${relA} to ${relB}${created ? ' (a new file)' : ''}${ctx.live ? `: ${live}` : ''}`,
-      ...(fromA.length > 0
-        ? [`${relB} imports ${fromA.map((x) => x.name).join(', ')} from ${relA}${back.length > 0 ? ', which imports it back: a cycle' : ''}`]
-        : []),
+      ...(fromA.length > 0 ? [`${relB} imports ${fromA.join(', ')} from ${relA}${back ? `, which imports ${command.name} back: a cycle` : ''}`] : []),
+      ...(withReexport.trim() === '' ? [`${relA} is empty now: delete it if nothing else needs it`] : []),
     ],
   };
+}
+
+/** The edit taking specifier `s` out of the `export { ... } from` statement `stmt` (the whole line when it is the only one). */
+function withoutSpecifier(text: string, stmt: AstNode, s: AstNode): Edit {
+  const list = children(stmt, 'specifiers');
+  if (list.length === 1) {
+    const eol = text.indexOf('\n', stmt.end);
+    return { start: stmt.start, end: eol < 0 ? stmt.end : eol + 1, text: '' };
+  }
+  const rest = list.filter((x) => x !== s).map((x) => text.slice(x.start, x.end));
+  const source = child(stmt, 'source')!;
+  const typed = stmt['exportKind'] === 'type' ? 'type ' : '';
+  return {
+    start: stmt.start,
+    end: stmt.end,
+    text: `export ${typed}{ ${rest.join(', ')} } from ${text.slice(source.start, source.end)}${text[stmt.end - 1] === ';' ? ';' : ''}`,
+  };
+}
+
+/** `text` with `line` after its last import (or at its top). */
+function insertAfterImports(text: string, file: string, line: string): string {
+  const last = children(parse(file, text).program, 'body')
+    .filter((s) => s.type === 'ImportDeclaration')
+    .at(-1);
+  const at = last ? text.indexOf('\n', last.end) + 1 || text.length : 0;
+  return `${text.slice(0, at)}${line}${text.slice(at)}`;
 }

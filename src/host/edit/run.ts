@@ -122,11 +122,13 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   const files = [...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after));
   const after = new Map([...plan.texts].map(([f, t]) => [f, t.after]));
   const rels = new Set([...plan.texts.keys()].map((f) => path.relative(run.root, f)));
+  // The files as they are: a file the edit would create is none (what the checker and the image go back to).
+  const before = new Map([...plan.texts].map(([f, t]) => [f, plan.created?.includes(f) ? null : t.before]));
   const typeErrors = async (keep: boolean): Promise<string | null> => {
     // The whole program is checked with the new texts, as the files would be.
     const checked = await run.checker.check(after, true);
     // Texts that will not be applied must not stay in the checker: its next question is of the files.
-    if (checked.errors.length > 0 || !keep) await run.checker.check(new Map([...plan.texts].map(([f, t]) => [f, t.before])), false).catch(() => undefined);
+    if (checked.errors.length > 0 || !keep) await run.checker.check(before, false).catch(() => undefined);
     return checked.errors.length > 0 ? refusal('the edit does not type-check', checked.errors) : null;
   };
   const refusal = (what: string, errors: readonly Diagnostic[]): string => {
@@ -155,8 +157,6 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   const image = run.image;
   const moved = changedSince(plan);
   if (moved.length > 0) return fail(`${moved.map((f) => path.relative(run.root, f)).join(', ')} changed on disk while the edit was planned: run it again`);
-  // What the image goes back to after a refusal: the files as they are (a file the edit would create is not one).
-  const before = new Map([...plan.texts].filter(([f]) => !plan.created?.includes(f)).map(([f, t]) => [f, t.before]));
   const t1 = performance.now();
   // Until the files hold the new texts, the image reads them as the edit has them (a save in between must not undo it).
   const unpin = image.pin(after);
