@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { CLI } from './helpers/cli.js';
+import { CLI, CliRun } from './helpers/cli.js';
 import { printed, RawClient, runWithControl } from './helpers/control.js';
 import { imago, withProject } from './helpers/image-cli.js';
 import { waitFor } from './helpers/project.js';
@@ -718,6 +718,90 @@ if (g.FAIL) throw new Error('boom ' + JSON.stringify({ score }));
     } finally {
       c.close();
       await run.stop();
+    }
+  });
+});
+
+describe('imago edit and deps, after a second new user', () => {
+  it('takes file paths from the current folder, renames a shorthand in a store row, and deps finds what the edit will touch', () =>
+    withProject(
+      {
+        'package.json': '{"type":"module","main":"src/main.ts"}',
+        'src/unit.ts': `import { createStore, type f64 } from 'imago/store';
+export class Unit { x: f64 = 0; hp: f64 = 1; }
+export const units = createStore(Unit, { capacity: 8 });
+export function heal(x: number): number { units.add({ x, hp: 2 }); return units.column('hp').length; }
+`,
+        'src/world.ts': "import { Unit, heal } from './unit.js';\nexport const healed = heal(1);\nexport const u = new Unit();\n",
+        'src/main.ts': "import { healed, u } from './world.js';\nexport const all = [healed, u];\n",
+      },
+      (p) => {
+        const src = `${p.dir}/src`;
+        const deps = imago(src, ['deps', 'Unit.hp']);
+        assert.equal(deps.code, 0, deps.stderr);
+        assert.match(deps.stdout, /src\/unit\.ts[\s\S]*units\.column\('hp'\)/, 'a store column of the field is a reference');
+        const through = imago(src, ['deps', 'world.ts:Unit.x']);
+        assert.equal(through.code, 0, through.stderr);
+        assert.match(through.stdout, /src\/unit\.ts:Unit\.x/, 'a class a module imports is looked up where it is declared');
+        const r = imago(src, ['edit', 'rename-field', 'Unit.x', 'px']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(read(p.dir, 'src/unit.ts'), /units\.add\(\{ px: x, hp: 2 \}\)/);
+        const rn = imago(src, ['edit', 'rename', 'unit.ts:heal', 'cure']);
+        assert.equal(rn.code, 0, rn.stderr);
+        assert.match(read(p.dir, 'src/world.ts'), /import \{ Unit, cure \} from '\.\/unit\.js';/);
+        const mv = imago(src, ['edit', 'move', 'unit.ts:cure', 'medic.ts']);
+        assert.equal(mv.code, 0, mv.stderr);
+        assert.ok(fs.existsSync(`${p.dir}/src/medic.ts`), 'the new file is where the path says, from the current folder');
+        const missing = imago(src, ['edit', 'rename', 'unit.ts:nothing', 'x']);
+        assert.match(missing.stderr, /src\/unit\.ts declares no top-level 'nothing' \(it declares: Unit, units\)/);
+      },
+    ));
+
+  it('keeps the statements a method rename does not touch, and a store class renamed live resumes from its image', async () => {
+    const run = await runWithControl(
+      {
+        'main.ts': `import { createStore, type f64 } from 'imago/store';
+export class Player { n = 0; hit(): number { return ++this.n; } }
+export class Door { n = 0; hit(): number { return ++this.n; } }
+export class Cell { v: f64 = 0; }
+export const cells = createStore(Cell, { capacity: 4, name: 'cells' });
+export const log: string[] = [];
+const door = new Door();
+const p = new Player();
+log.push(\`door \${door.hit()}\`);
+log.push(\`player \${p.hit()}\`);
+if (cells.size === 0) cells.add({ v: 7 });
+export function tick() {}
+`,
+      },
+      ['--image', 'state.img'],
+    );
+    const c = await RawClient.connect(run.socket);
+    try {
+      const r = imago(run.project.dir, ['edit', 'rename', 'main.ts:Player.hit', 'strike']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(printed(await c.eval('log.join()', { module: 'main.ts' })), "'door 1,player 1'", 'no statement ran again');
+      const s = imago(run.project.dir, ['edit', 'rename', 'main.ts:Cell', 'Tile']);
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(printed(await c.eval('cells.name', { module: 'main.ts' })), "'cells (Store<Tile>)'");
+    } finally {
+      c.close();
+      await run.cli.stop();
+    }
+    // The image saved on the way out names the store's class by its new name: the same program resumes from it.
+    fs.rmSync(`${run.project.dir}/.events.ndjson`);
+    const again = CliRun.run(run.project.dir, ['--image', 'state.img', 'main.ts']);
+    try {
+      await again.until('ready', () => again.events().some((e) => e.kind === 'ready'), 30000);
+      const c2 = await RawClient.connect(run.socket);
+      try {
+        assert.equal(printed(await c2.eval('`${cells.size} ${cells.name} ${cells.column("v")[0]}`', { module: 'main.ts' })), "'1 cells (Store<Tile>) 7'");
+      } finally {
+        c2.close();
+      }
+    } finally {
+      await again.stop();
+      run.project.remove();
     }
   });
 });

@@ -168,19 +168,24 @@ export function deps(c: Checked, file: string, name: string, member: string | un
   const definition = place(target);
   const groups = new Map<string, { file: string; container: string; references: Array<{ line: number; column: number; text: string }> }>();
   const seen = new Set<string>();
+  const nodes: Node[] = [];
   for (const entry of project.checker.getReferencedSymbolsForNode(target, target.end - 1)) {
     for (const handle of entry.references) {
       const node = handle.resolve();
-      if (!node) continue;
-      const at = place(node);
-      const key = `${at.file}:${at.line}:${at.column}`;
-      if (seen.has(key) || (at.file === definition.file && at.line === definition.line && at.column === definition.column)) continue;
-      seen.add(key);
-      const where = container(node);
-      const g = groups.get(`${at.file}\0${where}`) ?? { file: at.file, container: where, references: [] };
-      g.references.push({ line: at.line, column: at.column, text: at.text });
-      groups.set(`${at.file}\0${where}`, g);
+      if (node) nodes.push(node);
     }
+  }
+  // A field's name where the checker reads a key of the class (`keyof`, a store's `column('x')`, its rows): what rename-field changes too.
+  if (member !== undefined) nodes.push(...keyofStrings(c, name, member));
+  for (const node of nodes) {
+    const at = place(node);
+    const key = `${at.file}:${at.line}:${at.column}`;
+    if (seen.has(key) || (at.file === definition.file && at.line === definition.line && at.column === definition.column)) continue;
+    seen.add(key);
+    const where = container(node);
+    const g = groups.get(`${at.file}\0${where}`) ?? { file: at.file, container: where, references: [] };
+    g.references.push({ line: at.line, column: at.column, text: at.text });
+    groups.set(`${at.file}\0${where}`, g);
   }
   const sorted = [...groups.values()].sort((a, b) => a.file.localeCompare(b.file) || (a.references[0]?.line ?? 0) - (b.references[0]?.line ?? 0));
   return { found: true, message: '', groups: sorted, definition };
@@ -222,6 +227,8 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
   const escaped = member.replace(/\$/g, '\\$');
   const quoted = new RegExp(`(['"\`])${escaped}\\1`, 'g');
   const property = new RegExp(`(?<![\\w$.])${escaped}\\s*:`, 'g');
+  // `{ x }` in a row of the class (`store.add({ id, x })`): the shorthand names the field.
+  const shorthand = new RegExp(`(?<![\\w$.])${escaped}(?=\\s*[,}])`, 'g');
   const contextual = (node: Node): string => {
     const type = checker.getContextualType(node as Parameters<typeof checker.getContextualType>[0]);
     if (!type) return '';
@@ -249,7 +256,7 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
       continue;
     }
     const strings = [...text.matchAll(quoted)];
-    const properties = [...text.matchAll(property)];
+    const properties = [...text.matchAll(property), ...text.matchAll(shorthand)];
     if (strings.length === 0 && properties.length === 0) continue;
     const sf = project.program.getSourceFile(file);
     if (!sf || sf.text !== text) continue;
@@ -263,7 +270,13 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
       // `{ x: 1 }` where the object is a row of the class (`store.add({ x: 1 })`): the property names the field.
       const node = nodeAt(sf, hit.index);
       const assignment = node?.parent;
-      if (!node || node.kind !== SyntaxKind.Identifier || node.getStart() !== hit.index || assignment?.kind !== SyntaxKind.PropertyAssignment) continue;
+      if (
+        !node ||
+        node.kind !== SyntaxKind.Identifier ||
+        node.getStart() !== hit.index ||
+        (assignment?.kind !== SyntaxKind.PropertyAssignment && assignment?.kind !== SyntaxKind.ShorthandPropertyAssignment)
+      )
+        continue;
       const object = assignment.parent;
       if (object?.kind === SyntaxKind.ObjectLiteralExpression && fields.test(contextual(object))) out.push(node);
     }

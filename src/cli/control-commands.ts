@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import type { Reply } from '../host/control/protocol.js';
+import { declaringFile } from '../host/edit/declared.js';
 import { connectControl } from './control-client.js';
 import { depsText, describedText, statusText } from './control-print.js';
 
@@ -92,11 +93,16 @@ export async function depsCommand(socket: string, target: Target, options: { jso
   return 0;
 }
 
-async function offlineDeps(target: Target, root: string, entry: string | undefined): Promise<Reply> {
-  if (!target.module) throw new Error("with no image running, name the module: 'imago deps <module>:<name>'");
-  const candidates = [path.resolve(target.module), path.resolve(root, target.module)];
-  const file = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
-  if (!file) throw new Error(`module '${target.module}' not found (looked at ${[...new Set(candidates)].join(' and ')})`);
+async function offlineDeps(given: Target, root: string, entry: string | undefined): Promise<Reply> {
+  let target = given;
+  const candidates = target.module ? [path.resolve(target.module), path.resolve(root, target.module)] : [];
+  const named = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  if (target.module && !named) throw new Error(`module '${target.module}' not found (looked at ${[...new Set(candidates)].join(' and ')})`);
+  // The module that declares it: the one named (or the one it imports it from), else the one project file that does.
+  const declared = declaringFile(root, target.name, named);
+  if (typeof declared === 'string') throw new Error(`${declared}; name its module: 'imago deps <module>:${target.name}'`);
+  const file = declared.file;
+  target = { ...target, name: declared.name };
   if (entry && !fs.existsSync(path.resolve(entry))) throw new Error(`--entry file '${entry}' not found (looked at ${path.resolve(entry)})`);
   const program = entry ? path.resolve(entry) : (guessEntry(root) ?? file);
   const { gate } = await WorkerTypeGate.open({ root, entry: program });

@@ -161,9 +161,21 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   process.exit(0);
 }
 
+/** An edit's file arguments as the shell means them: relative to the current folder (made absolute). */
+function fromHere(args: EditArgs): EditArgs {
+  const here = (p: string): string => path.resolve(process.cwd(), p);
+  const e = args.edit;
+  const edit = e.kind === 'move' ? { ...e, module: here(e.module), to: here(e.to) } : e.kind === 'rename' ? { ...e, module: here(e.module) } : e;
+  return { ...args, edit, ...(args.module ? { module: here(args.module) } : {}) };
+}
+
 /** The commands that talk to a running image; their errors are one line that says what to do. */
-async function control(args: ControlArgs | EditArgs): Promise<number> {
-  const root = args.root ? path.resolve(args.root) : findRoot(process.cwd());
+async function control(given: ControlArgs | EditArgs): Promise<number> {
+  const args = given.command === 'edit' ? fromHere(given) : given;
+  // An edit naming a file belongs to the project of that file (run from anywhere).
+  const anchor =
+    args.command !== 'edit' ? process.cwd() : 'module' in args.edit ? path.dirname(args.edit.module) : args.module ? path.dirname(args.module) : process.cwd();
+  const root = args.root ? path.resolve(args.root) : findRoot(anchor);
   if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
   const socket = path.resolve(args.control ?? defaultControlPath(root));
   try {

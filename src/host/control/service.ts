@@ -7,6 +7,7 @@ import util from 'node:util';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
 import type { Image } from '../../runtime/image.js';
 import type { TypecheckMode } from '../../runtime/type-gate.js';
+import { declaringFile } from '../edit/declared.js';
 import { runEdit } from '../edit/run.js';
 import { Evaluator, ReplSession } from './evaluator.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
@@ -242,7 +243,11 @@ export class Service implements ControlService {
     return { kind: 'described', id, what: found.what, value: found.value, type, sourceChars };
   }
 
-  async #deps(request: Extract<Request, { kind: 'deps' }>): Promise<Reply> {
+  async #deps(given: Extract<Request, { kind: 'deps' }>): Promise<Reply> {
+    // The module that declares the name: the one named (or the one it imports the name from), else the one project file that does.
+    const root = this.#setup.root;
+    const declared = declaringFile(root, given.name, given.module ?? undefined);
+    const request = typeof declared === 'string' ? given : { ...given, module: path.relative(root, declared.file), name: declared.name };
     const { id } = request;
     const module = request.module ?? this.#setup.entry;
     const target = `${module}:${request.name}${request.member ? `.${request.member}` : ''}`;

@@ -68,11 +68,11 @@ function mentioned(node: AstNode, names: ReadonlySet<string>): Set<string> {
 export async function planMove(command: Move, ctx: PlanContext): Promise<EditPlan> {
   const fileA = path.resolve(ctx.root, command.module);
   const fileB = path.resolve(ctx.root, command.to);
-  if (!fs.existsSync(fileA)) throw new Error(`module '${command.module}' not found (looked at ${fileA})`);
   const relA = path.relative(ctx.root, fileA);
   const relB = path.relative(ctx.root, fileB);
+  if (!fs.existsSync(fileA)) throw new Error(`module ${relA} not found (looked at ${fileA})`);
   if (fs.existsSync(fileB) && fs.realpathSync(fileB) === fs.realpathSync(fileA)) throw new Error(`${relA} is where ${command.name} is already`);
-  if (!/\.(?:m|c)?tsx?$/.test(fileB) || fileB.endsWith('.d.ts')) throw new Error(`'${command.to}' is not a TypeScript module (.ts, .tsx, .mts, .cts)`);
+  if (!/\.(?:m|c)?tsx?$/.test(fileB) || fileB.endsWith('.d.ts')) throw new Error(`'${relB}' is not a TypeScript module (.ts, .tsx, .mts, .cts)`);
   if (!fs.existsSync(path.dirname(fileB))) throw new Error(`the folder of ${relB} does not exist: create it first`);
   const created = !fs.existsSync(fileB);
   const a = readSource(fileA);

@@ -151,12 +151,20 @@ function subclasses(root: string, className: string): Array<{ name: string; file
 
 export async function planRename(command: Rename, ctx: PlanContext): Promise<EditPlan> {
   const file = path.resolve(ctx.root, command.module);
-  if (!fs.existsSync(file)) throw new Error(`module '${command.module}' not found (looked at ${file})`);
   const rel = path.relative(ctx.root, file);
+  if (!fs.existsSync(file)) throw new Error(`module ${rel} not found (looked at ${file})`);
   const { text } = readSource(file);
   const declared = topLevel(text, file, rel);
   const target = declared.get(command.name);
-  if (!target) throw new Error(`${rel} declares no top-level '${command.name}'`);
+  if (!target)
+    throw new Error(
+      `${rel} declares no top-level '${command.name}' (it declares: ${
+        [...declared]
+          .filter(([, d]) => !d.node.type.startsWith('Import'))
+          .map(([n]) => n)
+          .join(', ') || 'nothing'
+      })`,
+    );
   if (target.node.type.startsWith('Import')) throw new Error(`'${command.name}' is imported by ${rel}: rename it in the module that declares it`);
   if (target.kind === 'namespace')
     throw new Error(`'${command.name}' of ${rel} is a namespace: renaming namespaces is not supported (rename it in your editor)`);
