@@ -161,7 +161,11 @@ export function spawn(n: number): Critter[] {
   });
 
   it('refuses, changing no byte: a missing name, a binding, a name the other file has, a statement that throws in the new file', async () => {
-    const run = await runWithControl({ ...FILES, 'bad.ts': "export const ready = 1;\nif (Date.now() > 0) throw new Error('bad.ts cannot load');\n" });
+    const run = await runWithControl({
+      ...FILES,
+      'bad.ts': "export const ready = 1;\nif (Date.now() > 0) throw new Error('bad.ts cannot load');\n",
+      'typo.ts': "export const wrong: number = 'one';\n",
+    });
     try {
       const before = all(run.project.dir);
       const refusals: Array<[string[], RegExp]> = [
@@ -173,6 +177,7 @@ export function spawn(n: number): Critter[] {
         [['world.ts:spawn', 'nowhere/x.ts'], /the folder of nowhere\/x\.ts does not exist/],
         [['world.ts:clamp', 'x.ts'], /'clamp' is imported by world\.ts/],
         [['world.ts:spawn', 'bad.ts'], /the running image refused the edit \(evaluate\)[\s\S]*bad\.ts cannot load/],
+        [['world.ts:spawn', 'typo.ts'], /refused the edit \(typecheck\)[\s\S]*typo\.ts:3:14 TS2322/],
       ];
       for (const [args, message] of refusals) {
         const r = imago(run.project.dir, ['edit', 'move', ...args]);

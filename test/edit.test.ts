@@ -629,6 +629,14 @@ describe('imago edit rename, after a new user', () => {
       }
       assert.deepEqual(Object.fromEntries(['lib.ts', 're.ts', 'animals.ts', 'main.ts'].map((f) => [f, read(dir, f)])), before);
       assert.equal(read(dir, 'misc.ts'), files['misc.ts']);
+      // A type check that fails after the rewrite: refused, nothing written.
+      fs.writeFileSync(`${dir}/oops.ts`, "import { qty } from './lib.js';\nexport const bad: string = qty;\n");
+      fs.appendFileSync(`${dir}/main.ts`, "import './oops.js';\n");
+      const typed = { lib: read(dir, 'lib.ts'), oops: read(dir, 'oops.ts'), main: read(dir, 'main.ts') };
+      const failed = imago(dir, ['edit', 'rename', 'lib.ts:qty', 'count']);
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /the edit does not type-check; no file was changed:\noops\.ts:2:14 TS2322/);
+      assert.deepEqual({ lib: read(dir, 'lib.ts'), oops: read(dir, 'oops.ts'), main: read(dir, 'main.ts') }, typed);
       fs.appendFileSync(`${dir}/lib.ts`, 'export function broken( {\n');
       const broken = imago(dir, ['edit', 'rename', 'lib.ts:qty', 'count']);
       assert.equal(broken.code, 1);
