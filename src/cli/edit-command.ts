@@ -155,7 +155,7 @@ export function printEdit(outcome: EditOutcome): string {
   const ms = outcome.ms;
   if (ms)
     lines.push(
-      `  in ${(ms.plan + ms.change + ms.write).toFixed(0)} ms: references ${ms.plan.toFixed(0)}, the change ${ms.change.toFixed(0)} (type check ${ms.typecheck.toFixed(0)}, migration ${ms.migrate.toFixed(0)}), writing ${ms.write.toFixed(0)}`,
+      `  in ${(ms.plan + ms.change + ms.write).toFixed(0)} ms: references ${ms.plan.toFixed(0)}, the change ${ms.change.toFixed(0)} (type check ${ms.typecheck.toFixed(0)}, migration ${ms.migrate.toFixed(0)}${ms.find > 0 ? `, of which finding the instances ${ms.find.toFixed(0)}` : ''}), writing ${ms.write.toFixed(0)}`,
     );
   return lines.join('\n');
 }

@@ -22,7 +22,15 @@ export interface EditOutcome {
   readonly live: boolean;
   readonly dryRun: boolean;
   /** Milliseconds: planning (the checker's references), the change (type check and migration within it), writing the files. */
-  readonly ms?: { readonly plan: number; readonly change: number; readonly typecheck: number; readonly migrate: number; readonly write: number };
+  readonly ms?: {
+    readonly plan: number;
+    readonly change: number;
+    readonly typecheck: number;
+    readonly migrate: number;
+    /** Of `migrate`: finding the live instances (the heap walk). */
+    readonly find: number;
+    readonly write: number;
+  };
 }
 
 /** `Critter.hp` -> class and field; a string says what is wrong. */

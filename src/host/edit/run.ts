@@ -209,6 +209,13 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
       }`,
   );
   const m = result.summary.migration;
-  const ms = { plan: planMs, change: changeMs, typecheck: result.typecheck?.ms ?? 0, migrate: m ? m.ms + m.storesMs : 0, write: writeMs };
+  const ms = {
+    plan: planMs,
+    change: changeMs,
+    typecheck: result.typecheck?.ms ?? 0,
+    migrate: m ? m.ms + m.storesMs : 0,
+    find: m?.discoveryMs ?? 0,
+    write: writeMs,
+  };
   return { ok: true, message: '', files, migration: migration.length > 0 ? migration : plan.migration, ...base, ms };
 }
