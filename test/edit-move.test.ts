@@ -256,7 +256,10 @@ export function f(a: string | number): string | number {
     await withProject(files, (p) => {
       const k = imago(p.dir, ['edit', 'move', 'a.ts:K', 'b.ts']);
       assert.equal(k.code, 1);
-      assert.match(k.stderr, /K extends Base of a\.ts, and a\.ts uses K: the two modules would import each other[\s\S]*move Base first, or together/);
+      assert.match(
+        k.stderr,
+        /K reads Base of a\.ts as it is defined, and a\.ts uses K: the two modules would import each other[\s\S]*move Base first, or together/,
+      );
       const f = imago(p.dir, ['edit', 'move', 'a.ts:f', 'b.ts']);
       assert.equal(f.code, 1);
       assert.match(f.stderr, /b\.ts imports f as ff: call it f there first/);
@@ -314,5 +317,67 @@ export function f(a: string | number): string | number {
     } finally {
       await run.stop();
     }
+  });
+});
+
+describe('imago edit move, after a third review', () => {
+  it('carries what the declaration needs, as the files write it', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'tsconfig.json':
+        '{"compilerOptions":{"module":"nodenext","moduleResolution":"nodenext","strict":true,"resolveJsonModule":true,"noEmit":true,"allowImportingTsExtensions":true}}',
+      'cfg.json': '{"n": 3}',
+      'a.ts': `#!/usr/bin/env node\r
+import cfg from './cfg.json' with { type: 'json' };\r
+function g(a: string): string;\r
+function g(a: number): number;\r
+function g(a: string | number): string | number { return a; }\r
+function h(): number { return 1; }\r
+export { h as hh };\r
+export default function helper(): number { return 2; }\r
+\r
+export function f(): number { return cfg.n + Number(g(1)) + h() + helper(); }\r
+`,
+      'index.ts': "export { f, hh } from './a.ts';\n",
+      'main.ts': "import { f } from './index.ts';\nexport const all = [f()];\n",
+    };
+    await withProject(files, (p) => {
+      const r = imago(p.dir, ['edit', 'move', 'a.ts:f', 'lib/b.ts']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /the folder of lib\/b\.ts does not exist/);
+      fs.mkdirSync(`${p.dir}/lib`);
+      const m = imago(p.dir, ['edit', 'move', 'a.ts:f', 'lib/b.ts']);
+      assert.equal(m.code, 0, m.stderr);
+      assert.equal(
+        read(p.dir, 'lib/b.ts'),
+        "import cfg from '../cfg.json' with { type: 'json' };\r\nimport { g, h } from '../a.ts';\r\nimport helper from '../a.ts';\r\n\r\nexport function f(): number { return cfg.n + Number(g(1)) + h() + helper(); }\r\n",
+      );
+      const a = read(p.dir, 'a.ts');
+      assert.match(a, /^#!\/usr\/bin\/env node\r\n/);
+      assert.match(a, /export function g\(a: string\): string;\r\nexport function g\(a: number\): number;\r\nexport function g\(a: string \| number\)/);
+      assert.match(a, /\r\nexport function h\(\): number/);
+      assert.doesNotMatch(a, /export function f|\r\n\r\n\r\n/);
+      assert.equal(read(p.dir, 'index.ts'), "export { hh } from './a.ts';\nexport { f } from './lib/b.ts';\n");
+    });
+  });
+
+  it('refuses what would change what the code means or could not start', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'a.ts':
+        "import { x as y } from './b.js';\nexport const SCALE = 2;\nexport class Box { static unit = SCALE; }\nexport function make(): Box { return new Box(); }\nexport function f(): number { return y + 1; }\n",
+      'b.ts': 'const y = 100;\nexport const x = 1;\nexport const z = y;\n',
+      'main.ts': "import { make, f } from './a.js';\nexport const all = [make(), f()];\n",
+    };
+    await withProject(files, (p) => {
+      const alias = imago(p.dir, ['edit', 'move', 'a.ts:f', 'b.ts']);
+      assert.equal(alias.code, 1);
+      assert.match(alias.stderr, /f uses 'y', which a\.ts imports from b\.ts as x/);
+      const cycle = imago(p.dir, ['edit', 'move', 'a.ts:Box', 'c.ts']);
+      assert.equal(cycle.code, 1);
+      assert.match(cycle.stderr, /Box reads SCALE of a\.ts as it is defined, and a\.ts uses Box/);
+      assert.equal(read(p.dir, 'a.ts'), files['a.ts']);
+      assert.equal(fs.existsSync(`${p.dir}/c.ts`), false);
+    });
   });
 });

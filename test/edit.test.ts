@@ -740,7 +740,7 @@ describe('imago edit and deps, after a second new user', () => {
         'src/unit.ts': `import { createStore, type f64 } from 'imago/store';
 export class Unit { x: f64 = 0; hp: f64 = 1; }
 export const units = createStore(Unit, { capacity: 8 });
-export function heal(x: number): number { units.add({ x, hp: 2 }); return units.column('hp').length; }
+export function heal(x: number): number { units.add({ x, hp: 2 }); units.add({ x: 0, hp: x }); return units.column('hp').length; }
 `,
         'src/world.ts': "import { Unit, heal } from './unit.js';\nexport const healed = heal(1);\nexport const u = new Unit();\n",
         'src/main.ts': "import { healed, u } from './world.js';\nexport const all = [healed, u];\n",
@@ -755,7 +755,11 @@ export function heal(x: number): number { units.add({ x, hp: 2 }); return units.
         assert.match(through.stdout, /src\/unit\.ts:Unit\.x/, 'a class a module imports is looked up where it is declared');
         const r = imago(src, ['edit', 'rename-field', 'Unit.x', 'px']);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(read(p.dir, 'src/unit.ts'), /units\.add\(\{ px: x, hp: 2 \}\)/);
+        assert.match(
+          read(p.dir, 'src/unit.ts'),
+          /units\.add\(\{ px: x, hp: 2 \}\); units\.add\(\{ px: 0, hp: x \}\);/,
+          'a value named like the field is no field name',
+        );
         const rn = imago(src, ['edit', 'rename', 'unit.ts:heal', 'cure']);
         assert.equal(rn.code, 0, rn.stderr);
         assert.match(read(p.dir, 'src/world.ts'), /import \{ Unit, cure \} from '\.\/unit\.js';/);
@@ -766,6 +770,32 @@ export function heal(x: number): number { units.add({ x, hp: 2 }); return units.
         assert.match(missing.stderr, /src\/unit\.ts declares no top-level 'nothing' \(it declares: Unit, units\)/);
       },
     ));
+
+  it('deps follows re-exports and default imports, and reads paths from the current folder, with and without a program running', async () => {
+    const files = {
+      'world.ts': 'export default class Critter { hp = 1; }\nexport class Beast { hp = 2; }\n',
+      'lib/index.ts': "export { Beast } from '../world.js';\n",
+      'src/sub/use.ts':
+        "import Critter from '../../world.js';\nimport { Beast } from '../../lib/index.js';\nexport const all = [new Critter().hp, new Beast().hp];\n",
+      'main.ts': "import { all } from './src/sub/use.js';\nexport const n = all.length;\nexport function tick() {}\n",
+    };
+    const check = (dir: string): void => {
+      const sub = `${dir}/src/sub`;
+      const viaDefault = imago(sub, ['deps', 'use.ts:Critter.hp']);
+      assert.equal(viaDefault.code, 0, viaDefault.stderr);
+      assert.match(viaDefault.stdout, /world\.ts:Critter\.hp[\s\S]*src\/sub\/use\.ts/);
+      const viaReexport = imago(sub, ['deps', '../../lib/index.ts:Beast.hp']);
+      assert.equal(viaReexport.code, 0, viaReexport.stderr);
+      assert.match(viaReexport.stdout, /world\.ts:Beast\.hp/);
+    };
+    await withProject({ 'package.json': '{"type":"module","main":"main.ts"}', ...files }, (p) => check(p.dir));
+    const run = await runWithControl(files);
+    try {
+      check(run.project.dir);
+    } finally {
+      await run.stop();
+    }
+  });
 
   it('keeps the statements a method rename does not touch, and a store class renamed live resumes from its image', async () => {
     const run = await runWithControl(
@@ -780,6 +810,7 @@ const door = new Door();
 const p = new Player();
 log.push(\`door \${door.hit()}\`);
 log.push(\`player \${p.hit()}\`);
+log.push(\`both \${p.hit()} \${door.hit()}\`);
 if (cells.size === 0) cells.add({ v: 7 });
 export function tick() {}
 `,
@@ -790,7 +821,7 @@ export function tick() {}
     try {
       const r = imago(run.project.dir, ['edit', 'rename', 'main.ts:Player.hit', 'strike']);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(printed(await c.eval('log.join()', { module: 'main.ts' })), "'door 1,player 1'", 'no statement ran again');
+      assert.equal(printed(await c.eval('log.join()', { module: 'main.ts' })), "'door 1,player 1,both 2 2'", 'no statement ran again');
       const s = imago(run.project.dir, ['edit', 'rename', 'main.ts:Cell', 'Tile']);
       assert.equal(s.code, 0, s.stderr);
       assert.equal(printed(await c.eval('cells.name', { module: 'main.ts' })), "'cells (Store<Tile>)'");

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { wordTranslator } from '../src/runtime/rename-names.js';
+import { renamedOnly, wordTranslator } from '../src/runtime/rename-names.js';
 
 const t = wordTranslator(new Map([['score', 'points']]));
 
@@ -28,5 +28,18 @@ describe('wordTranslator', () => {
     assert.equal(t('`score is ${score}`'), '`score is ${points}`');
     assert.equal(t('`a ${ { k: score }.k } b ${`score ${score}`} score`'), '`a ${ { k: points }.k } b ${`score ${points}`} score`');
     assert.equal(t('`\\${score}` + score'), '`\\${score}` + points');
+  });
+});
+
+describe('renamedOnly', () => {
+  const r = { words: new Map([['score', 'points']]), members: new Map([['hit', 'strike']]) };
+  it('holds for the same code with some renamed words, each by the rename', () => {
+    assert.equal(renamedOnly('log(p.hit(), door.hit(), score)', 'log(p.strike(), door.hit(), points)', r), true);
+    assert.equal(renamedOnly("log('score', score)", "log('score', points)", r), true);
+  });
+  it('fails for any other difference', () => {
+    assert.equal(renamedOnly('log(p.hit())', 'log(p.strike(1))', r), false);
+    assert.equal(renamedOnly("log('score')", "log('points')", r), false);
+    assert.equal(renamedOnly('({ score: 1 })', '({ points: 1 })', r), false);
   });
 });

@@ -251,7 +251,8 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
     if (file.includes('/node_modules/') || /\/lib\.[\w.]+\.d\.ts$/.test(file)) continue;
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      // The checker reads a file without its byte-order mark: offsets are counted without it.
+      text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     } catch {
       continue;
     }
@@ -274,7 +275,9 @@ function keyofStrings(c: Checked, className: string, member: string): Node[] {
         !node ||
         node.kind !== SyntaxKind.Identifier ||
         node.getStart() !== hit.index ||
-        (assignment?.kind !== SyntaxKind.PropertyAssignment && assignment?.kind !== SyntaxKind.ShorthandPropertyAssignment)
+        (assignment?.kind !== SyntaxKind.PropertyAssignment && assignment?.kind !== SyntaxKind.ShorthandPropertyAssignment) ||
+        // The property's name, never its value (`{ x: hp }` names x).
+        (assignment.kind === SyntaxKind.PropertyAssignment && (assignment as unknown as { name?: Node }).name !== node)
       )
         continue;
       const object = assignment.parent;

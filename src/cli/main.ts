@@ -188,8 +188,11 @@ async function control(given: ControlArgs | EditArgs): Promise<number> {
         return await statusCommand(socket, args.json);
       case 'describe':
       case 'deps': {
-        const target = parseTarget(args.target);
-        if (typeof target === 'string') fail(target);
+        const parsed = parseTarget(args.target);
+        if (typeof parsed === 'string') fail(parsed);
+        // A module path as the shell means it (from the current folder), sent as the image names modules (from the root).
+        const here = parsed.module ? path.resolve(process.cwd(), parsed.module) : null;
+        const target = here && fs.existsSync(here) ? { ...parsed, module: path.relative(root, here) } : parsed;
         return args.command === 'describe'
           ? await describeCommand(socket, target, { json: args.json, instances: args.instances })
           : await depsCommand(socket, target, { json: args.json, root, entry: args.entry });

@@ -18,7 +18,7 @@ import type { ModuleRecord } from './module-record.js';
 import { applyMoves, forwarder } from './move-names.js';
 import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
-import { applyRenames, wordTranslator } from './rename-names.js';
+import { applyRenames, renamedOnly } from './rename-names.js';
 import { Restoring } from './resume.js';
 import { Transaction } from './transaction.js';
 
@@ -152,9 +152,7 @@ function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Pha
     const old = r.record.version;
     // A rename translated the statement's key while the change ran (rename-names.ts): found by its translation.
     const renamed = change.prepared.get(r.record.id)?.compiled.renamedNames;
-    const t = renamed ? wordTranslator(renamed.words, renamed.members) : (k: string): string => k;
-    // (A key the new version kept as it was was not translated: `it.key === r.key` finds it.)
-    const index = old?.compiled.items.findIndex((it) => it.key === r.key || t(it.key) === r.key) ?? -1;
+    const index = old?.compiled.items.findIndex((it) => it.key === r.key || (renamed !== undefined && renamedOnly(it.key, r.key, renamed))) ?? -1;
     if (!old || index < 0) continue;
     const owner = new Owner(r.owner.label);
     r.record.owners.set(old.compiled.items[index]!.key, owner);

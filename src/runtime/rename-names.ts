@@ -17,100 +17,144 @@ import type { Transaction } from './transaction.js';
 
 type Translate = (text: string) => string;
 
-/**
- * A function replacing each whole word `from` by its `to` (identifiers may hold `$`) in code, but not
- * inside strings, comments or the text of template literals (their `${...}` parts are code): a
- * statement that says 'score' where the rename did not change it still counts as changed.
- */
-export function wordTranslator(words: ReadonlyMap<string, string>, members: ReadonlyMap<string, string> = new Map()): Translate {
-  if (words.size === 0 && members.size === 0) return (t) => t;
-  const word = /[\w$]/;
-  return (text) => {
-    let out = '';
-    let i = 0;
-    /** For each open template literal, the depth of braces in its current `${...}`. */
-    const templates: number[] = [];
-    const copyUntil = (end: number): void => {
-      out += text.slice(i, end);
-      i = end;
-    };
-    /** Copies a template's text from `i` up to its end or its next `${`. */
-    const templateText = (): void => {
-      let j = i;
-      while (j < text.length && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) j += text[j] === '\\' ? 2 : 1;
-      if (text[j] === '`') {
-        copyUntil(j + 1);
-        templates.pop();
-      } else {
-        copyUntil(Math.min(j + 2, text.length));
-        templates[templates.length - 1] = 0;
-      }
-    };
-    while (i < text.length) {
-      const ch = text[i]!;
-      if (ch === "'" || ch === '"') {
-        let j = i + 1;
-        while (j < text.length && text[j] !== ch && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-        copyUntil(j + 1);
-      } else if (ch === '`') {
-        templates.push(0);
-        out += ch;
-        i++;
-        templateText();
-      } else if (ch === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
-        const end = text[i + 1] === '/' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
-        copyUntil(end <= i ? text.length : end);
-      } else if (templates.length > 0 && (ch === '{' || ch === '}')) {
-        const depth = templates[templates.length - 1]!;
-        out += ch;
-        i++;
-        if (ch === '{') templates[templates.length - 1] = depth + 1;
-        else if (depth === 0) templateText();
-        else templates[templates.length - 1] = depth - 1;
-      } else if (word.test(ch)) {
-        let j = i;
-        while (j < text.length && word.test(text[j]!)) j++;
-        const w = text.slice(i, j);
-        // After one dot a member (`p.hit`, `p?.hit`); after three a spread (`...score`) is a name.
-        const dotted = i > 0 && text[i - 1] === '.' && text[i - 2] !== '.';
-        // A key in an object literal or pattern (`{ score: 0 }`) is no reference to a name.
-        const key = /[{,]\s*$/.test(text.slice(Math.max(0, i - 40), i)) && /^\s*:/.test(text.slice(j, j + 40));
-        out += /^\d/.test(w) || key ? w : dotted ? (members.get(w) ?? w) : (words.get(w) ?? w);
-        i = j;
-      } else {
-        out += ch;
-        i++;
-      }
-    }
-    return out;
-  };
+/** A piece of code text: a word a rename may change (a top-level name, or a member after one dot), or anything else as it is. */
+interface Token {
+  readonly text: string;
+  readonly rename: 'word' | 'member' | null;
 }
 
-function translateSite(site: ClosureSite, t: Translate, places: ReadonlySet<string>): ClosureSite {
-  return { ...site, key: t(site.key), parent: t(site.parent), ownerKey: t(site.ownerKey), place: places.has(site.place) ? site.place : t(site.place) };
+/**
+ * `text` cut into tokens: words of code, and everything else (strings, comments, the text of template
+ * literals, whose `${...}` parts are code) as pieces that a rename never changes.
+ */
+function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  const word = /[\w$]/;
+  let i = 0;
+  /** For each open template literal, the depth of braces in its current `${...}`. */
+  const templates: number[] = [];
+  const copyUntil = (end: number): void => {
+    out.push({ text: text.slice(i, end), rename: null });
+    i = end;
+  };
+  /** A template's text from `i` up to its end or its next `${`. */
+  const templateText = (): void => {
+    let j = i;
+    while (j < text.length && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) j += text[j] === '\\' ? 2 : 1;
+    if (text[j] === '`') {
+      copyUntil(j + 1);
+      templates.pop();
+    } else {
+      copyUntil(Math.min(j + 2, text.length));
+      templates[templates.length - 1] = 0;
+    }
+  };
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== ch && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      copyUntil(j + 1);
+    } else if (ch === '`') {
+      templates.push(0);
+      i++;
+      out.push({ text: ch, rename: null });
+      templateText();
+    } else if (ch === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+      const end = text[i + 1] === '/' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+      copyUntil(end <= i ? text.length : end);
+    } else if (templates.length > 0 && (ch === '{' || ch === '}')) {
+      const depth = templates[templates.length - 1]!;
+      out.push({ text: ch, rename: null });
+      i++;
+      if (ch === '{') templates[templates.length - 1] = depth + 1;
+      else if (depth === 0) templateText();
+      else templates[templates.length - 1] = depth - 1;
+    } else if (word.test(ch)) {
+      let j = i;
+      while (j < text.length && word.test(text[j]!)) j++;
+      const w = text.slice(i, j);
+      // After one dot a member (`p.hit`, `p?.hit`); after three a spread (`...score`) is a name.
+      const dotted = i > 0 && text[i - 1] === '.' && text[i - 2] !== '.';
+      // A key in an object literal or pattern (`{ score: 0 }`) is no reference to a name.
+      const key = /[{,]\s*$/.test(text.slice(Math.max(0, i - 40), i)) && /^\s*:/.test(text.slice(j, j + 40));
+      out.push({ text: w, rename: /^\d/.test(w) || key ? null : dotted ? 'member' : 'word' });
+      i = j;
+    } else {
+      out.push({ text: ch, rename: null });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The renames an edit made: top-level names (`words`) and members after a dot (`members`), old -> new. */
+export interface Renames {
+  readonly words: ReadonlyMap<string, string>;
+  readonly members: ReadonlyMap<string, string>;
+}
+
+const renamed = (t: Token, r: Renames): string =>
+  (t.rename === 'word' ? r.words.get(t.text) : t.rename === 'member' ? r.members.get(t.text) : undefined) ?? t.text;
+
+/** `text` with every word a rename changes changed (what the code would say had every such word been renamed). */
+export function wordTranslator(words: ReadonlyMap<string, string>, members: ReadonlyMap<string, string> = new Map()): Translate {
+  if (words.size === 0 && members.size === 0) return (t) => t;
+  return (text) =>
+    tokens(text)
+      .map((t) => renamed(t, { words, members }))
+      .join('');
+}
+
+/**
+ * True when `after` is `before` with some of its words renamed, each by the rename (`p.hit()` ->
+ * `p.strike()` beside an untouched `door.hit()`): the same code, written with the new names.
+ */
+export function renamedOnly(before: string, after: string, r: Renames): boolean {
+  if (before === after) return true;
+  const a = tokens(before);
+  const b = tokens(after);
+  return a.length === b.length && a.every((t, i) => t.text === b[i]!.text || renamed(t, r) === b[i]!.text);
+}
+
+function translateSite(site: ClosureSite, t: Translate, places: ReadonlySet<string>, r: Renames): ClosureSite {
+  const place = places.has(site.place) ? site.place : ([...places].find((p) => renamedOnly(site.place, p, r)) ?? site.place);
+  return { ...site, key: t(site.key), parent: t(site.parent), ownerKey: t(site.ownerKey), place };
 }
 
 /**
  * The translation of the live version's keys for `next`: a key the new version has as it is stays (a
- * statement the rename did not touch: `door.hit()` beside a renamed `Player.hit`); another is translated.
+ * statement the rename did not touch); another becomes the new version's key that is the same code with
+ * renamed words, if there is one (else it stays: the statement changed).
  */
-function keyTranslator(next: CompiledModule, raw: Translate): Translate {
+function keyTranslator(next: CompiledModule, r: Renames): Translate {
   const known = new Set([...next.items.map((i) => i.key), ...next.sites.flatMap((s) => [s.key, s.parent, s.ownerKey])]);
-  return (k) => (known.has(k) ? k : raw(k));
+  const cache = new Map<string, string>();
+  return (k) => {
+    if (known.has(k)) return k;
+    let found = cache.get(k);
+    if (found === undefined) {
+      found = [...known].find((n) => renamedOnly(k, n, r)) ?? k;
+      cache.set(k, found);
+    }
+    return found;
+  };
 }
 
 /** `compiled` as if its top-level names had been the new ones: keys and statement texts, never closure bodies. */
-function translateCompiled(compiled: CompiledModule, next: CompiledModule, t: Translate, raw: Translate): CompiledModule {
+function translateCompiled(compiled: CompiledModule, next: CompiledModule, t: Translate, r: Renames): CompiledModule {
+  const raw = wordTranslator(r.words);
   const texts = new Map(next.items.map((i) => [i.key, i.text]));
   const places = new Set(next.sites.map((s) => s.place));
   const items = compiled.items.map((it): Item => {
     const key = t(it.key);
-    return { ...it, key, text: texts.get(key) === it.text ? it.text : raw(it.text), names: it.names.map(raw) };
+    const now = texts.get(key);
+    return { ...it, key, text: now !== undefined && renamedOnly(it.text, now, r) ? now : it.text, names: it.names.map(raw) };
   });
   return {
     ...compiled,
     items,
-    sites: compiled.sites.map((s) => translateSite(s, t, places)),
+    sites: compiled.sites.map((s) => translateSite(s, t, places, r)),
     functions: compiled.functions.map((f) => ({ ...f, name: raw(f.name) })),
     classes: new Map([...compiled.classes].map(([name, info]) => [raw(name), info])),
     enums: new Set([...compiled.enums].map(raw)),
@@ -213,16 +257,15 @@ export function applyRenames(ctx: ImageContext, tx: Transaction, record: ModuleR
   const renamed = next.renamedNames;
   const version = record.version;
   if (!renamed || !version) return;
-  const raw = wordTranslator(renamed.words, renamed.members);
-  const t = keyTranslator(next, raw);
+  const t = keyTranslator(next, renamed);
   const places = new Set(next.sites.map((s) => s.place));
-  record.version = { ...version, compiled: translateCompiled(version.compiled, next, t, raw) };
+  record.version = { ...version, compiled: translateCompiled(version.compiled, next, t, renamed) };
   tx.onUndo(() => {
     record.version = version;
   });
   rekey(tx, record.owners, t);
   rekey(tx, record.immediate, t, (sites) => sites.map(t));
-  rekey(tx, record.closures, t, (entry): SiteEntry => ({ ...entry, site: translateSite(entry.site, t, places) }));
+  rekey(tx, record.closures, t, (entry): SiteEntry => ({ ...entry, site: translateSite(entry.site, t, places, renamed) }));
   for (const [from, to] of renamed.classes) moveClass(ctx, tx, record, from, to);
   for (const [from, to] of renamed.bindings) {
     moveBinding(tx, record, from, to);

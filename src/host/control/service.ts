@@ -258,7 +258,10 @@ export class Service implements ControlService {
     if (file === null) return { kind: 'error', id, code: 'not-found', message: scope as string };
     const checker = this.#setup.checker ?? (await this.#setup.openChecker());
     const answer = await checker.query({ kind: 'deps', file, name: request.name, ...(request.member ? { member: request.member } : {}) });
-    if (!answer.found) return { kind: 'error', id, code: 'not-found', message: answer.message };
+    if (!answer.found) {
+      const why = typeof declared === 'string' && given.module === undefined ? ` (${declared}: name its module, '<module>:${given.name}')` : '';
+      return { kind: 'error', id, code: 'not-found', message: `${answer.message}${why}` };
+    }
     const rel = path.relative(this.#setup.root, file);
     if (typeof scope === 'string') return { ...strip(answer), kind: 'deps', id, target: `${rel}:${target.slice(module.length + 1)}`, stores: [] };
     const stores = await this.#setup.image.atSafePoint((image) => {

@@ -36,6 +36,8 @@ export interface Added {
   readonly typeOnly: boolean;
   /** `default` or `* as ns`: never merged into braces. */
   readonly form?: 'default' | 'namespace';
+  /** Import attributes after the source (` with { type: 'json' }`): never merged. */
+  readonly tail?: string;
 }
 
 export class FileImports {
@@ -64,7 +66,8 @@ export class FileImports {
 
   /** The style of the file's relative specifiers (`./x.js`, `./x.ts`, `./x`), if it has one. */
   style(): string | null {
-    return this.imports.map((s) => String(child(s, 'source')?.['value'])).find((s) => s.startsWith('.')) ?? null;
+    // Of a TypeScript module (`./cfg.json` says nothing of how modules are named).
+    return this.imports.map((s) => String(child(s, 'source')?.['value'])).find((s) => s.startsWith('.') && resolveSpecifier(this.file, s) !== null) ?? null;
   }
 
   quote(): string {
@@ -79,7 +82,7 @@ export class FileImports {
 
   /** The statement importing from `added`'s module its braces can take `added` into. */
   #mergeable(added: Added): AstNode | undefined {
-    if (added.form) return undefined;
+    if (added.form || added.tail) return undefined;
     return this.imports.find((s) => {
       const spec = String(child(s, 'source')?.['value']);
       const same = added.target ? resolveSpecifier(this.file, spec) === added.target : spec === added.spec;
@@ -87,6 +90,7 @@ export class FileImports {
       const removed = this.#removed.get(s)?.size ?? 0;
       return (
         same &&
+        this.#tail(s) === '' &&
         (s['importKind'] === 'type') === added.typeOnly &&
         !list.some((x) => x.type === 'ImportNamespaceSpecifier') &&
         (list.length > removed || list.length === 0)
@@ -94,10 +98,16 @@ export class FileImports {
     });
   }
 
+  /** What follows a statement's source before its semicolon (import attributes). */
+  #tail(statement: AstNode): string {
+    const end = this.text[statement.end - 1] === ';' ? statement.end - 1 : statement.end;
+    return this.text.slice(child(statement, 'source')!.end, end).trimEnd();
+  }
+
   #statement(statement: AstNode | null, keep: readonly AstNode[], extra: readonly Added[]): string {
     const source = statement
-      ? this.text.slice(child(statement, 'source')!.start, child(statement, 'source')!.end)
-      : `${this.quote()}${extra[0]!.spec}${this.quote()}`;
+      ? `${this.text.slice(child(statement, 'source')!.start, child(statement, 'source')!.end)}${this.#tail(statement)}`
+      : `${this.quote()}${extra[0]!.spec}${this.quote()}${extra[0]!.tail ?? ''}`;
     const typed = statement ? statement['importKind'] === 'type' : extra[0]!.typeOnly;
     const semi = statement ? (this.text[statement.end - 1] === ';' ? ';' : '') : this.semi();
     const parts: string[] = [];
@@ -138,14 +148,17 @@ export class FileImports {
       const groups = new Map<string, Added[]>();
       // Values before types, each in the order they came.
       for (const a of [...fresh.filter((x) => !x.typeOnly), ...fresh.filter((x) => x.typeOnly)]) {
-        const key = `${a.spec}\0${a.typeOnly}\0${a.form ?? ''}`;
+        const key = `${a.spec}\0${a.typeOnly}\0${a.form ?? ''}\0${a.tail ?? ''}`;
         groups.set(key, [...(groups.get(key) ?? []), a]);
       }
       const lines = [...groups.values()].flatMap((g) => (g[0]!.form ? g.map((a) => this.#statement(null, [], [a])) : [this.#statement(null, [], g)]));
       const last = this.imports.at(-1);
-      const at = last ? this.text.indexOf('\n', last.end) + 1 || this.text.length : 0;
-      const gap = !last && this.text.trim() !== '' ? '\n' : '';
-      out.push({ start: at, end: at, text: `${lines.join('\n')}\n${gap}` });
+      // After the last import; with none, at the top (below a `#!` line).
+      const shebang = this.text.startsWith('#!') ? this.text.indexOf('\n') + 1 || this.text.length : 0;
+      const at = last ? this.text.indexOf('\n', last.end) + 1 || this.text.length : shebang;
+      const nl = this.text.includes('\r\n') ? '\r\n' : '\n';
+      const gap = !last && this.text.slice(at).trim() !== '' ? nl : '';
+      out.push({ start: at, end: at, text: `${lines.join(nl)}${nl}${gap}` });
     }
     return out;
   }

@@ -58,8 +58,9 @@ function mentioned(node: AstNode, names: ReadonlySet<string>): Set<string> {
   walk(node, (n, parent) => {
     if (n.type !== 'Identifier' && n.type !== 'JSXIdentifier') return;
     const name = nameOf(n) ?? String(n['name']);
-    if (!names.has(name) || !parent) return;
-    if ((parent.type === 'MemberExpression' || parent.type === 'JSXMemberExpression') && child(parent, 'property') === n && !parent['computed']) return;
+    if (!names.has(name)) return;
+    if (parent && (parent.type === 'MemberExpression' || parent.type === 'JSXMemberExpression') && child(parent, 'property') === n && !parent['computed'])
+      return;
     out.add(name);
   });
   return out;
@@ -136,8 +137,7 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   const others = new Map<string, FileImports>();
   const projectStyle = (): string | null => {
     for (const f of projectFiles(ctx.root)) {
-      const m = /from\s+['"](\.{1,2}\/[^'"]*)['"]/.exec(fs.readFileSync(f, 'utf8'));
-      if (m) return m[1]!;
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/from\s+['"](\.{1,2}\/[^'"]*)['"]/g)) if (resolveSpecifier(f, m[1]!)) return m[1]!;
     }
     return null;
   };
@@ -149,7 +149,9 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   for (const stmt of body) {
     if (stmt.type !== 'ExportNamedDeclaration' || child(stmt, 'source')) continue;
     if (child(stmt, 'declaration')) for (const [n, d] of declaredA) if (d.statement.start === stmt.start) exportedA.add(n);
-    for (const s of children(stmt, 'specifiers')) exportedA.add(nameOf(child(s, 'local')) ?? '');
+    // `export { h as hh }` exports no `h`.
+    for (const s of children(stmt, 'specifiers'))
+      if (nameOf(child(s, 'local')) === nameOf(child(s, 'exported'))) exportedA.add(nameOf(child(s, 'local')) ?? '');
   }
   const sameImport = (name: string, source: string | null, imported: string | null): boolean => {
     const theirs = declaredB.get(name);
@@ -168,20 +170,46 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
       const imported =
         d.node.type === 'ImportSpecifier' ? (nameOf(child(d.node, 'imported')) ?? name) : d.node.type === 'ImportDefaultSpecifier' ? 'default' : '*';
       if (!leftUsing.has(name)) importsA.remove(stmt, d.node);
-      if (resolved === fileB) continue;
+      if (resolved === fileB) {
+        // Imported from the new module itself: there it must be the same name.
+        if (imported !== name)
+          throw new Error(
+            `${command.name} uses '${name}', which ${relA} imports from ${relB} as ${imported}: in ${relB} the name is ${imported}; call it ${imported} in ${relA} first`,
+          );
+        continue;
+      }
       if (sameImport(name, resolved ?? spec, imported)) continue;
       if (declaredB.has(name)) throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
       const typeOnly = stmt['importKind'] === 'type' || d.node['importKind'] === 'type';
       const text = a.text.slice(d.node.start, d.node.end).replace(/^type\s+/, '');
       const form = d.node.type === 'ImportDefaultSpecifier' ? 'default' : d.node.type === 'ImportNamespaceSpecifier' ? 'namespace' : undefined;
-      addToB.push({ text, target: resolved, spec: resolved ? specifierFor(fileB, resolved, spec) : spec, typeOnly, ...(form ? { form } : {}) });
+      // A relative file that is no TypeScript module (`./cfg.json`) keeps its name, seen from the new place.
+      const other = !resolved && spec.startsWith('.') ? relativeSpec(fileB, path.resolve(path.dirname(fileA), spec)) : null;
+      const tail = importTail(a.text, stmt);
+      addToB.push({
+        text,
+        target: resolved,
+        spec: resolved ? specifierFor(fileB, resolved, spec) : (other ?? spec),
+        typeOnly,
+        ...(form ? { form } : {}),
+        ...(tail ? { tail } : {}),
+      });
       continue;
     }
     if (sameImport(name, fileA, name)) continue;
     if (declaredB.has(name)) throw new Error(`${command.name} uses '${name}' of ${relA}, and ${relB} has another '${name}': rename one first`);
     fromA.push(name);
-    addToB.push({ text: name, target: fileA, spec: specifierFor(fileB, fileA, style), typeOnly: d.kind === 'type' });
-    if (!exportedA.has(name)) editsA.push({ start: d.statement.start, end: d.statement.start, text: 'export ' });
+    const isDefault = d.statement.type === 'ExportDefaultDeclaration';
+    addToB.push({
+      text: name,
+      target: fileA,
+      spec: specifierFor(fileB, fileA, style),
+      typeOnly: d.kind === 'type',
+      ...(isDefault ? { form: 'default' as const } : {}),
+    });
+    // Exported for the new module (every overload of a function).
+    if (!exportedA.has(name) && !isDefault)
+      for (const s of declarations(pa.program, name)) if (s.type !== 'ExportNamedDeclaration') editsA.push({ start: s.start, end: s.start, text: 'export ' });
   }
 
   // The declaration leaves its module, exported from the new one.
@@ -191,19 +219,35 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
     const at = s.start - range.start;
     moved = `${moved.slice(0, at)}export ${moved.slice(at)}`;
   }
-  if (!moved.endsWith('\n')) moved += '\n';
+  // Line ends as each file has them.
+  const eolA = a.text.includes('\r\n') ? '\r\n' : '\n';
+  const eolB = b.text === '' ? eolA : b.text.includes('\r\n') ? '\r\n' : '\n';
+  if (!moved.endsWith('\n')) moved += eolA;
+  moved = moved.replace(/\r?\n/g, eolB);
   // A blank line on each side of it (or before it, at the end of the file): one of them goes too.
   const before = a.text.slice(0, range.start);
   const atEnd = a.text.slice(range.end).trim() === '';
-  const blankAround = before.endsWith('\n\n') && (a.text.startsWith('\n', range.end) || atEnd);
-  editsA.push({ start: range.start - (blankAround && atEnd ? 1 : 0), end: range.end + (blankAround && !atEnd ? 1 : 0), text: '' });
+  const blankAround = before.endsWith(eolA + eolA) && (a.text.startsWith(eolA, range.end) || atEnd);
+  editsA.push({ start: range.start - (blankAround && atEnd ? eolA.length : 0), end: range.end + (blankAround && !atEnd ? eolA.length : 0), text: '' });
 
-  // A class extending a class of the old module that imports it back cannot start: the cycle runs the new module first.
-  const base = nameOf(child(target.node.type === 'VariableDeclarator' ? child(target.node, 'init')! : target.node, 'superClass'));
+  // What a class reads as it is defined (its base, static initializers and blocks, decorators, computed
+  // keys): with the old module importing it back, the cycle runs the new module first, before those exist.
+  const definedWith = new Set<string>();
+  const cls = target.node.type === 'VariableDeclarator' ? child(target.node, 'init') : target.node;
+  if (target.kind === 'class' && cls) {
+    const parts = [child(cls, 'superClass'), ...children(cls, 'decorators')];
+    for (const m of children(child(cls, 'body')!, 'body')) {
+      if (m['computed']) parts.push(child(m, 'key'));
+      parts.push(...children(m, 'decorators'));
+      if (m.type === 'StaticBlock' || (m['static'] === true && m.type !== 'MethodDefinition')) parts.push(m.type === 'StaticBlock' ? m : child(m, 'value'));
+    }
+    for (const part of parts) if (part) for (const n of mentioned(part, new Set(fromA))) definedWith.add(n);
+  }
 
   // Every import of it from the old module imports it from the new one; the old module's namespace re-exports it.
   let reexport = false;
   const dropFromB: Edit[] = [];
+  const otherEdits = new Map<string, Edit[]>();
   for (const f of projectFiles(ctx.root)) {
     if (f === fileA) continue;
     const src = f === fileB ? b : readSource(f);
@@ -224,7 +268,24 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
         if (stmt.type !== 'ImportDeclaration') {
           // `export { f } from './a.js'`: the new module declares it now; elsewhere, the old module re-exports it.
           if (f === fileB) dropFromB.push(withoutSpecifier(b.text, stmt, s));
-          else reexport = true;
+          else {
+            const to = specifierFor(f, fileB, String(source['value']));
+            const q = src.text[source.start] ?? "'";
+            const edits = otherEdits.get(f) ?? [];
+            if (list.length === 1) edits.push({ start: source.start, end: source.end, text: `${q}${to}${q}` });
+            else {
+              edits.push(withoutSpecifier(src.text, stmt, s));
+              const eol = src.text.indexOf('\n', stmt.end);
+              const at = eol < 0 ? src.text.length : eol + 1;
+              const nl = src.text.includes('\r\n') ? '\r\n' : '\n';
+              edits.push({
+                start: at,
+                end: at,
+                text: `${eol < 0 ? nl : ''}export { ${src.text.slice(s.start, s.end)} } from ${q}${to}${q}${src.text[stmt.end - 1] === ';' ? ';' : ''}${nl}`,
+              });
+            }
+            otherEdits.set(f, edits);
+          }
           continue;
         }
         imports!.remove(stmt, s);
@@ -244,11 +305,13 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   const specAB = specifierFor(fileA, fileB, style);
   if (stillUsed) importsA.add({ text: command.name, target: fileB, spec: specAB, typeOnly: false });
   const back = stillUsed || reexport;
-  if (back && base && own.has(base) && !declaredA.get(base)!.node.type.startsWith('Import'))
+  if (back && definedWith.size > 0) {
+    const names = [...definedWith].join(', ');
     throw new Error(
-      `${command.name} extends ${base} of ${relA}, and ${relA} ${stillUsed ? 'uses' : 're-exports'} ${command.name}: the two modules would import each other, and the class could not be defined when the program starts (${base} not yet defined); move ${base} first, or together`,
+      `${command.name} reads ${names} of ${relA} as it is defined, and ${relA} ${stillUsed ? 'uses' : 're-exports'} ${command.name}: the two modules would import each other, and when the program starts ${command.name} would be defined before ${names}; move ${names} first, or together`,
     );
-  const reexportLine = reexport ? `export { ${command.name} } from ${importsA.quote()}${specAB}${importsA.quote()}${importsA.semi()}\n` : '';
+  }
+  const reexportLine = reexport ? `export { ${command.name} } from ${importsA.quote()}${specAB}${importsA.quote()}${importsA.semi()}${eolA}` : '';
   const afterA = apply(a.text, [...editsA, ...importsA.edits()]);
   const withReexport = reexportLine ? insertAfterImports(afterA, fileA, reexportLine) : afterA;
 
@@ -257,19 +320,20 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   if (!importsB) {
     const fresh = new FileImports(fileB, '', parse(fileB, '').program);
     for (const x of addToB) fresh.add(x);
-    const imports = apply('', fresh.edits());
-    afterB = `${imports}${imports ? '\n' : ''}${moved}`;
+    const imports = apply('', fresh.edits()).replace(/\r?\n/g, eolB);
+    afterB = `${imports}${imports ? eolB : ''}${moved}`;
   } else {
     for (const x of addToB) importsB.add(x);
-    const gap = b.text.endsWith('\n\n') || b.text === '' ? '' : b.text.endsWith('\n') ? '\n' : '\n\n';
+    const gap = b.text.endsWith(eolB + eolB) || b.text === '' ? '' : b.text.endsWith('\n') ? eolB : eolB + eolB;
     afterB = apply(b.text, [...importsB.edits(), ...dropFromB, { start: b.text.length, end: b.text.length, text: `${gap}${moved}` }]);
   }
 
   const texts = new Map<string, { before: string; after: string }>();
   texts.set(fileA, { before: a.bom + a.text, after: a.bom + withReexport });
   texts.set(fileB, { before: b.bom + b.text, after: b.bom + afterB });
+  for (const f of otherEdits.keys()) if (!others.has(f)) others.set(f, new FileImports(f, readSource(f).text, parse(f, readSource(f).text).program));
   for (const [f, imports] of others) {
-    const edits = imports.edits();
+    const edits = [...imports.edits(), ...(otherEdits.get(f) ?? [])];
     if (edits.length === 0) continue;
     const src = readSource(f);
     texts.set(f, { before: src.bom + src.text, after: src.bom + apply(src.text, edits) });
@@ -309,11 +373,24 @@ function withoutSpecifier(text: string, stmt: AstNode, s: AstNode): Edit {
   };
 }
 
-/** `text` with `line` after its last import (or at its top). */
+/** A relative specifier for file `target` (any kind of file) from `from`. */
+function relativeSpec(from: string, target: string): string {
+  const rel = path.relative(path.dirname(from), target).split(path.sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** What follows an import's source, before its semicolon: `with { type: 'json' }`. */
+function importTail(text: string, stmt: AstNode): string {
+  const source = child(stmt, 'source')!;
+  const end = text[stmt.end - 1] === ';' ? stmt.end - 1 : stmt.end;
+  return text.slice(source.end, end).trimEnd();
+}
+
+/** `text` with `line` after its last import (or at its top, below a `#!` line). */
 function insertAfterImports(text: string, file: string, line: string): string {
   const last = children(parse(file, text).program, 'body')
     .filter((s) => s.type === 'ImportDeclaration')
     .at(-1);
-  const at = last ? text.indexOf('\n', last.end) + 1 || text.length : 0;
+  const at = last ? text.indexOf('\n', last.end) + 1 || text.length : text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
   return `${text.slice(0, at)}${line}${text.slice(at)}`;
 }
