@@ -381,3 +381,31 @@ export function f(): number { return cfg.n + Number(g(1)) + h() + helper(); }\r
     });
   });
 });
+
+describe('imago edit move, after a last new user', () => {
+  it('changes an import of it where it is, keeps the order of what it takes along, and a move back gives the text back', async () => {
+    const files = {
+      'package.json': '{"type":"module","main":"main.ts"}',
+      'math.ts': 'export const clamp = (v: number): number => v;\nexport const randomPos = (): number => 1;\n',
+      'types.ts': 'export enum Team { Red, Blue }\n',
+      'player.ts':
+        "import { clamp, randomPos } from './math.js';\nimport { Team } from './types.js';\n\nexport class Fighter { team = Team.Red; x = clamp(randomPos()); }\n\nexport const tag = 'player';\n",
+      'world.ts':
+        "import { Fighter } from './player.js';\nimport { clamp } from './math.js';\nexport const fighters = [new Fighter()];\nexport const c = clamp(1);\n",
+      'main.ts': "import { fighters } from './world.js';\nimport { tag } from './player.js';\nexport const all = [fighters, tag];\n",
+    };
+    await withProject(files, (p) => {
+      const m = imago(p.dir, ['edit', 'move', 'player.ts:Fighter', 'fighter.ts']);
+      assert.equal(m.code, 0, m.stderr);
+      assert.equal(read(p.dir, 'world.ts'), files['world.ts'].replace("'./player.js'", "'./fighter.js'"));
+      assert.equal(
+        read(p.dir, 'fighter.ts'),
+        "import { clamp, randomPos } from './math.js';\nimport { Team } from './types.js';\n\nexport class Fighter { team = Team.Red; x = clamp(randomPos()); }\n",
+      );
+      const back = imago(p.dir, ['edit', 'move', 'fighter.ts:Fighter', 'player.ts']);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(read(p.dir, 'world.ts'), files['world.ts']);
+      assert.match(read(p.dir, 'player.ts'), /^import \{ clamp, randomPos \} from '\.\/math\.js';\nimport \{ Team \} from '\.\/types\.js';\n/);
+    });
+  });
+});

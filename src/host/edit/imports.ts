@@ -54,6 +54,11 @@ export class FileImports {
     return children(this.program, 'body').filter((s) => s.type === 'ImportDeclaration');
   }
 
+  /** The file has an import statement of `target` (a project file). */
+  importsFrom(target: string): boolean {
+    return this.imports.some((s) => resolveSpecifier(this.file, String(child(s, 'source')?.['value'])) === target);
+  }
+
   remove(statement: AstNode, specifier: AstNode): void {
     const set = this.#removed.get(statement) ?? new Set();
     set.add(specifier);

@@ -128,6 +128,8 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
     uses.push(name);
     if (found.spans.some((s) => s.file === fileA && !inside(s) && !inImport(s))) leftUsing.add(name);
   }
+  // In the order the old module has them (its imports first, as written): a move and a move back give the text back.
+  uses.sort((x, y) => declaredA.get(x)!.node.start - declaredA.get(y)!.node.start);
   const self = await ctx.spans(fileA, command.name, undefined);
   const stillUsed = self.spans.some((s) => s.file === fileA && !inside(s) && !inImport(s));
 
@@ -286,6 +288,14 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
             }
             otherEdits.set(f, edits);
           }
+          continue;
+        }
+        if (f !== fileB && list.length === 1 && !imports!.importsFrom(fileB)) {
+          // Its own import statement: only the module it names changes, where it is.
+          const q = src.text[source.start] ?? "'";
+          const edits = otherEdits.get(f) ?? [];
+          edits.push({ start: source.start, end: source.end, text: `${q}${specifierFor(f, fileB, String(source['value']))}${q}` });
+          otherEdits.set(f, edits);
           continue;
         }
         imports!.remove(stmt, s);
