@@ -49,6 +49,13 @@ function countFunctions(old: LiveVersion | null, next: PreparedModule): ChangeSu
   return { changed, added, removed: before.size };
 }
 
+/** The rejection of a new function `name` whose name an explicit edit gave to another (rename, move), at its declaration. */
+function nameTaken(record: ModuleRecord, next: PreparedModule, name: string, code: string, message: string): ChangeRejection {
+  const decl = next.compiled.functions.find((f) => f.name === name);
+  const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
+  return new ChangeRejection('link', [{ file: record.rel, ...at, code, message }]);
+}
+
 /** Creates the new version of one module: compiles it and makes its functions and item closures (no user code runs). */
 function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, next: PreparedModule): LiveVersion {
   const number = record.versions + 1;
@@ -84,18 +91,14 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
   }
   for (const [name, target] of record.movedOut) {
     // Moved to another module: this module's trampoline is that module's function now.
-    if (Object.hasOwn(functions, name)) {
-      const decl = next.compiled.functions.find((f) => f.name === name);
-      const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
-      throw new ChangeRejection('link', [
-        {
-          file: record.rel,
-          ...at,
-          code: 'IMAGO_MOVED',
-          message: `${name}() was moved to ${target.rel} by 'imago edit move', and references taken before reach it there: a new function cannot take the name ${name} in ${record.rel}; pick another name (or restart imago)`,
-        },
-      ]);
-    }
+    if (Object.hasOwn(functions, name))
+      throw nameTaken(
+        record,
+        next,
+        name,
+        'IMAGO_MOVED',
+        `${name}() was moved to ${target.rel} by 'imago edit move', and references taken before reach it there: a new function cannot take the name ${name} in ${record.rel}; pick another name (or restart imago)`,
+      );
     functions[name] = forwarder(target, name);
   }
   for (const [from, to] of [...record.functionAliases]) {
@@ -104,18 +107,14 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
     for (let hops = 0; !Object.hasOwn(functions, now) && record.functionAliases.has(now) && hops < 100; hops++) now = record.functionAliases.get(now)!;
     if (Object.hasOwn(functions, from)) {
       // The old name declared again: its trampoline is the renamed function's, which must not change hands.
-      if (Object.hasOwn(functions, now) && now !== from) {
-        const decl = next.compiled.functions.find((f) => f.name === from);
-        const at = decl ? next.compiled.positions.sourceOfJs(decl.jsOffset) : { line: 1, column: 1 };
-        throw new ChangeRejection('link', [
-          {
-            file: record.rel,
-            ...at,
-            code: 'IMAGO_RENAMED',
-            message: `${from}() was renamed to ${now}() by 'imago edit rename', and its references reach ${now}() still: a new function cannot take the name ${from} while ${now} exists; pick another name (or restart imago)`,
-          },
-        ]);
-      }
+      if (Object.hasOwn(functions, now) && now !== from)
+        throw nameTaken(
+          record,
+          next,
+          from,
+          'IMAGO_RENAMED',
+          `${from}() was renamed to ${now}() by 'imago edit rename', and its references reach ${now}() still: a new function cannot take the name ${from} while ${now} exists; pick another name (or restart imago)`,
+        );
       record.functionAliases.delete(from);
       tx.onUndo(() => record.functionAliases.set(from, to));
       continue;

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children } from '../../compile/ast.js';
 
 export type Edit = { start: number; end: number; text: string };
@@ -167,4 +168,47 @@ export class FileImports {
     }
     return out;
   }
+}
+
+/** The edit taking specifier `s` out of the `export { ... } from` statement `stmt` (the whole line when it is the only one). */
+export function withoutSpecifier(text: string, stmt: AstNode, s: AstNode): Edit {
+  const list = children(stmt, 'specifiers');
+  if (list.length === 1) {
+    const eol = text.indexOf('\n', stmt.end);
+    return { start: stmt.start, end: eol < 0 ? stmt.end : eol + 1, text: '' };
+  }
+  const rest = list.filter((x) => x !== s).map((x) => text.slice(x.start, x.end));
+  const source = child(stmt, 'source')!;
+  const typed = stmt['exportKind'] === 'type' ? 'type ' : '';
+  return {
+    start: stmt.start,
+    end: stmt.end,
+    text: `export ${typed}{ ${rest.join(', ')} } from ${text.slice(source.start, source.end)}${text[stmt.end - 1] === ';' ? ';' : ''}`,
+  };
+}
+
+/** A relative specifier for file `target` (any kind of file) from `from`. */
+export function relativeSpec(from: string, target: string): string {
+  const rel = path.relative(path.dirname(from), target).split(path.sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** What follows an import's source, before its semicolon: `with { type: 'json' }`. */
+export function importTail(text: string, stmt: AstNode): string {
+  const source = child(stmt, 'source')!;
+  const end = text[stmt.end - 1] === ';' ? stmt.end - 1 : stmt.end;
+  return text.slice(source.end, end).trimEnd();
+}
+
+/** `text` with `line` after its last import (or at its top, below a `#!` line). */
+export function insertAfterImports(text: string, file: string, line: string): string {
+  const last = children(
+    parseSync(`module.${file.endsWith('.tsx') ? 'tsx' : 'ts'}`, text, { sourceType: 'module', lang: file.endsWith('.tsx') ? 'tsx' : 'ts' })
+      .program as unknown as AstNode,
+    'body',
+  )
+    .filter((s) => s.type === 'ImportDeclaration')
+    .at(-1);
+  const at = last ? text.indexOf('\n', last.end) + 1 || text.length : text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
+  return `${text.slice(0, at)}${line}${text.slice(at)}`;
 }

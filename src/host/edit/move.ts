@@ -12,9 +12,9 @@ import path from 'node:path';
 import { parseSync } from 'oxc-parser';
 import { type AstNode, child, children, nameOf, walk } from '../../compile/ast.js';
 import type { EditCommand } from './commands.js';
-import { type Edit, FileImports, resolveSpecifier, specifierFor } from './imports.js';
+import { type Edit, FileImports, importTail, insertAfterImports, relativeSpec, resolveSpecifier, specifierFor, withoutSpecifier } from './imports.js';
 import { type EditPlan, type PlanContext, projectFiles } from './plan.js';
-import { type Declared, topLevel } from './rename.js';
+import { type Declared, lookUp, topLevel } from './rename.js';
 import { apply, readSource } from './text.js';
 
 type Move = Extract<EditCommand, { kind: 'move' }>;
@@ -78,18 +78,7 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
   const created = !fs.existsSync(fileB);
   const a = readSource(fileA);
   const b = created ? { bom: '', text: '' } : readSource(fileB);
-  const declaredA = topLevel(a.text, fileA, relA);
-  const target = declaredA.get(command.name);
-  if (!target)
-    throw new Error(
-      `${relA} declares no top-level '${command.name}' (it declares: ${
-        [...declaredA]
-          .filter(([, d]) => !d.node.type.startsWith('Import'))
-          .map(([n]) => n)
-          .join(', ') || 'nothing'
-      })`,
-    );
-  if (target.node.type.startsWith('Import')) throw new Error(`'${command.name}' is imported by ${relA}: move it from the module that declares it`);
+  const { declared: declaredA, target } = lookUp(ctx.root, fileA, command.name, 'move it from');
   if (target.kind !== 'function' && target.kind !== 'class')
     throw new Error(`'${command.name}' of ${relA} is a ${target.kind}: move moves top-level functions and classes (a binding's value lives in its module)`);
   if (target.statement.type === 'ExportDefaultDeclaration') throw new Error(`${command.name} is ${relA}'s default export: make it a named export first`);
@@ -364,43 +353,4 @@ export async function planMove(command: Move, ctx: PlanContext): Promise<EditPla
       ...(withReexport.trim() === '' ? [`${relA} is empty now: delete it if nothing else needs it`] : []),
     ],
   };
-}
-
-/** The edit taking specifier `s` out of the `export { ... } from` statement `stmt` (the whole line when it is the only one). */
-function withoutSpecifier(text: string, stmt: AstNode, s: AstNode): Edit {
-  const list = children(stmt, 'specifiers');
-  if (list.length === 1) {
-    const eol = text.indexOf('\n', stmt.end);
-    return { start: stmt.start, end: eol < 0 ? stmt.end : eol + 1, text: '' };
-  }
-  const rest = list.filter((x) => x !== s).map((x) => text.slice(x.start, x.end));
-  const source = child(stmt, 'source')!;
-  const typed = stmt['exportKind'] === 'type' ? 'type ' : '';
-  return {
-    start: stmt.start,
-    end: stmt.end,
-    text: `export ${typed}{ ${rest.join(', ')} } from ${text.slice(source.start, source.end)}${text[stmt.end - 1] === ';' ? ';' : ''}`,
-  };
-}
-
-/** A relative specifier for file `target` (any kind of file) from `from`. */
-function relativeSpec(from: string, target: string): string {
-  const rel = path.relative(path.dirname(from), target).split(path.sep).join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
-
-/** What follows an import's source, before its semicolon: `with { type: 'json' }`. */
-function importTail(text: string, stmt: AstNode): string {
-  const source = child(stmt, 'source')!;
-  const end = text[stmt.end - 1] === ';' ? stmt.end - 1 : stmt.end;
-  return text.slice(source.end, end).trimEnd();
-}
-
-/** `text` with `line` after its last import (or at its top, below a `#!` line). */
-function insertAfterImports(text: string, file: string, line: string): string {
-  const last = children(parse(file, text).program, 'body')
-    .filter((s) => s.type === 'ImportDeclaration')
-    .at(-1);
-  const at = last ? text.indexOf('\n', last.end) + 1 || text.length : text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
-  return `${text.slice(0, at)}${line}${text.slice(at)}`;
 }

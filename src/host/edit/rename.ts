@@ -149,23 +149,30 @@ function subclasses(root: string, className: string): Array<{ name: string; file
   return found;
 }
 
-export async function planRename(command: Rename, ctx: PlanContext): Promise<EditPlan> {
-  const file = path.resolve(ctx.root, command.module);
-  const rel = path.relative(ctx.root, file);
+/**
+ * Top-level `name` of `module`, with the module's text and declarations; throws what is wrong (no such
+ * file, no such name: the names it has; a name it imports: `what` (`rename it in`) the module that declares it).
+ */
+export function lookUp(
+  root: string,
+  module: string,
+  name: string,
+  what: string,
+): { file: string; rel: string; text: string; declared: Map<string, Declared>; target: Declared } {
+  const file = path.resolve(root, module);
+  const rel = path.relative(root, file);
   if (!fs.existsSync(file)) throw new Error(`module ${rel} not found (looked at ${file})`);
   const { text } = readSource(file);
   const declared = topLevel(text, file, rel);
-  const target = declared.get(command.name);
-  if (!target)
-    throw new Error(
-      `${rel} declares no top-level '${command.name}' (it declares: ${
-        [...declared]
-          .filter(([, d]) => !d.node.type.startsWith('Import'))
-          .map(([n]) => n)
-          .join(', ') || 'nothing'
-      })`,
-    );
-  if (target.node.type.startsWith('Import')) throw new Error(`'${command.name}' is imported by ${rel}: rename it in the module that declares it`);
+  const target = declared.get(name);
+  const own = [...declared].filter(([, d]) => !d.node.type.startsWith('Import')).map(([n]) => n);
+  if (!target) throw new Error(`${rel} declares no top-level '${name}' (it declares: ${own.join(', ') || 'nothing'})`);
+  if (target.node.type.startsWith('Import')) throw new Error(`'${name}' is imported by ${rel}: ${what} the module that declares it`);
+  return { file, rel, text, declared, target };
+}
+
+export async function planRename(command: Rename, ctx: PlanContext): Promise<EditPlan> {
+  const { file, rel, text, declared, target } = lookUp(ctx.root, command.module, command.name, 'rename it in');
   if (target.kind === 'namespace')
     throw new Error(`'${command.name}' of ${rel} is a namespace: renaming namespaces is not supported (rename it in your editor)`);
   if (target.kind === 'declared')
