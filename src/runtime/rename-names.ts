@@ -142,10 +142,9 @@ function keyTranslator(next: CompiledModule, r: Renames): Translate {
 }
 
 /** `compiled` as if its top-level names had been the new ones: keys and statement texts, never closure bodies. */
-function translateCompiled(compiled: CompiledModule, next: CompiledModule, t: Translate, r: Renames): CompiledModule {
+function translateCompiled(compiled: CompiledModule, next: CompiledModule, t: Translate, r: Renames, places: ReadonlySet<string>): CompiledModule {
   const raw = wordTranslator(r.words);
   const texts = new Map(next.items.map((i) => [i.key, i.text]));
-  const places = new Set(next.sites.map((s) => s.place));
   const items = compiled.items.map((it): Item => {
     const key = t(it.key);
     const now = texts.get(key);
@@ -208,6 +207,8 @@ function moveBinding(tx: Transaction, record: ModuleRecord, from: string, to: st
 
 /** A name that was renamed away and is declared again: it is a binding of its own from now on. */
 function dropAliases(tx: Transaction, record: ModuleRecord, compiled: CompiledModule): void {
+  // Every change passes here: nothing to look at unless a rename left an alias.
+  if (record.bindingAliases.size === 0) return;
   for (const item of compiled.items) {
     for (const name of item.names) {
       const to = record.bindingAliases.get(name);
@@ -259,7 +260,7 @@ export function applyRenames(ctx: ImageContext, tx: Transaction, record: ModuleR
   if (!renamed || !version) return;
   const t = keyTranslator(next, renamed);
   const places = new Set(next.sites.map((s) => s.place));
-  record.version = { ...version, compiled: translateCompiled(version.compiled, next, t, renamed) };
+  record.version = { ...version, compiled: translateCompiled(version.compiled, next, t, renamed, places) };
   tx.onUndo(() => {
     record.version = version;
   });
