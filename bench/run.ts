@@ -9,6 +9,7 @@ import { measureHeap, reportHeap } from './heap.js';
 import { measureImage, reportImage } from './image.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureLayout, reportLayout } from './layout.js';
+import { measureStartup, reportStartup } from './startup.js';
 import { measureSteadyState, reportSteadyState } from './steady-state.js';
 import { measureStore, reportStore } from './store.js';
 import { measureTypecheck, reportTypecheck } from './typecheck.js';
@@ -19,6 +20,7 @@ if (!only || only === 'latency') {
   for (const l of reportLatency(await measureLatency(20), 'with the type gate (default)')) console.log(l);
   for (const l of reportLatency(await measureLatency(20, ['--typecheck', 'off']), 'with --typecheck=off')) console.log(l);
 }
+if (!only || only === 'startup') for (const l of reportStartup(await measureStartup())) console.log(l);
 if (!only || only === 'steady') for (const l of reportSteadyState(await measureSteadyState())) console.log(l);
 if (!only || only === 'steady' || only === 'closures') for (const l of reportClosures(await measureClosures())) console.log(l);
 if (!only || only === 'heap') console.log(reportHeap(await measureHeap(1000)));

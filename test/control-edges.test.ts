@@ -182,8 +182,14 @@ describe('the REPL session across redeclarations, edits and a lost checker', () 
           .stdout.split('\n')
           .map((l) => Number(l.trim()))
           .filter((p) => p > 0);
-      // imago's children are checker processes; theirs, TypeScript's.
-      const typescript = children(imagoPid).flatMap(children);
+      // The checker is a thread of imago: TypeScript's processes are imago's own children.
+      const typescript = children(imagoPid).filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--api');
+        } catch {
+          return false;
+        }
+      });
       assert.ok(typescript.length > 0, 'TypeScript processes found');
       for (const pid of typescript) process.kill(pid, 'SIGKILL');
       const replies = [];

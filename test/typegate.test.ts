@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import { after, describe, it } from 'node:test';
 import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
 import { WorkerTypeGate } from '../src/check/type-gate.js';
@@ -184,8 +183,8 @@ describe('type gate scoping', () => {
         .stdout.split('\n')
         .map((l) => Number(l.trim()))
         .filter((n) => n > 0);
-    const typescript = childrenOf(process.pid).flatMap(childrenOf);
-    assert.ok(typescript.length > 0, 'the checker process runs TypeScript as its own child');
+    const typescript = [gate.pid!];
+    assert.ok(childrenOf(process.pid).includes(typescript[0]!), "TypeScript's process is this process's child (the checker is a thread)");
     for (const pid of typescript) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -383,43 +382,85 @@ describe('the early check in a running program', () => {
 });
 
 describe('the background check', () => {
-  it("runs its checker and TypeScript's process 10 nicer than imago, below the program and the gate", async () => {
-    const p = tempProject({ 'main.ts': "export const x: number = 'no';\n" });
+  const childrenOf = (pid: number): number[] =>
+    spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  /** A file's text, or '' once it is gone (ps itself, ended). */
+  const readOr = (file: string): string => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  it("checks the whole program in the gate's own checker: one TypeScript process, not two", async () => {
+    // other.ts has an error no change reaches (a program first loaded under --typecheck=warn).
+    const p = tempProject({ ...files, 'other.ts': "export const unrelated: number = 'x';\n" });
+    const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
     const reports: BackgroundReport[] = [];
     const check = new BackgroundCheck(
-      { root: p.dir, entry: p.path('main.ts') },
+      gate,
       globalThis,
       (r) => reports.push(r),
       (m) => assert.fail(m),
     );
     cleanup.push(() => {
       check.close();
+      gate.close();
       p.remove();
     });
+    await gate.check(new Map(), true);
+    // A body edit of core.ts, checked by the gate: the background check follows the checker's snapshot.
+    fs.writeFileSync(p.path('core.ts'), files['core.ts'].replace('e.hp + 1', 'e.hp + 2'));
+    await gate.check(texts(p.path('core.ts')), false);
+    const before = childrenOf(process.pid);
+    assert.ok(gate.pid !== null && before.includes(gate.pid), "TypeScript's process is a child of this process (the checker is a thread)");
     check.schedule();
     const until = Date.now() + 20000;
     while (reports.length === 0 && Date.now() < until) await sleep(50);
     assert.deepEqual(
-      reports[0]?.errors.map((e) => e.code),
-      ['TS2322'],
+      reports[0]?.errors.map((e) => `${e.file} ${e.code}`),
+      ['other.ts TS2322'],
       'it checked the whole program',
     );
-    const childrenOf = (pid: number): number[] =>
-      spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .map((l) => Number(l.trim()))
-        .filter((n) => n > 0);
-    const niceOf = (pid: number): number => {
-      try {
-        return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-      } catch {
-        return NaN;
-      } // ps itself, ended
-    };
-    const lowered = Math.min(19, os.getPriority() + 10);
-    const checker = childrenOf(process.pid).filter((pid) => niceOf(pid) === lowered);
-    assert.equal(checker.length, 1, `one checker process of this test runs 10 nicer than the test (at ${lowered})`);
-    const typescript = childrenOf(checker[0]!);
-    assert.ok(typescript.length > 0 && typescript.every((pid) => niceOf(pid) === lowered), "and TypeScript's process under it too");
+    assert.equal(reports[0]?.files, 5, 'every file of the program');
+    assert.deepEqual(
+      childrenOf(process.pid).filter((pid) => !before.includes(pid) && /--api/.test(readOr(`/proc/${pid}/cmdline`))),
+      [],
+      'no second TypeScript process was started',
+    );
+  });
+
+  it('gives way to a change checked meanwhile: the change is answered first, the background check says it was overtaken', async () => {
+    const many: Record<string, string> = { 'main.ts': '' };
+    const imports: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      many[`m${i}.ts`] =
+        `export interface Shape${i} { readonly kind: 'k${i}'; readonly size: number; readonly tags: readonly string[] }\n` +
+        `export function area${i}(s: Shape${i}): number { return s.tags.reduce((n, t) => n + t.length, s.size * ${i}); }\n` +
+        `export const all${i}: Shape${i}[] = Array.from({ length: 3 }, (_, k) => ({ kind: 'k${i}' as const, size: k, tags: ['a', 'b'] }));\n`;
+      imports.push(`import './m${i}.ts';`);
+    }
+    many['main.ts'] = `${imports.join('\n')}\n`;
+    const { gate, p } = await gateFor(many);
+    const order: string[] = [];
+    const background = gate.background().then((r) => {
+      order.push('background');
+      return r;
+    });
+    const change = gate.check(texts(p.path('m0.ts')), false).then((r) => {
+      order.push('change');
+      return r;
+    });
+    const [b, c] = await Promise.all([background, change]);
+    assert.deepEqual(c.errors, []);
+    assert.deepEqual(order, ['change', 'background'], 'the change did not wait for the whole program');
+    assert.equal(b.overtaken, true, 'the background check stopped when the change moved the checker on');
+    const again = await gate.background();
+    assert.equal(again.overtaken, false);
+    assert.equal(again.checked, 151, 'left alone, it checks every file');
   });
 });

@@ -1,12 +1,12 @@
-// The background check: after each applied change, a second checker checks the whole program (without
-// blocking changes, which the gate checks only as far as they reach) and reports errors found elsewhere
-// when the set of them changes.
+// The background check: a moment after each applied change, the gate's checker checks the whole program
+// (changes are checked only as far as they reach) and reports errors found elsewhere when the set of them
+// changes. It runs in the same checker as the gate, in slices that give way to every question, so a change
+// checked meanwhile never waits for it (checker-thread.ts); a check it was overtaken by asks again later.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import type { Timers } from '../runtime/host.js';
-import type { CheckerSetup } from './protocol.js';
-import { WorkerTypeGate } from './type-gate.js';
+import type { BackgroundAnswer } from './type-gate.js';
 
 export interface BackgroundReport {
   readonly ms: number;
@@ -14,11 +14,15 @@ export interface BackgroundReport {
   readonly errors: readonly Diagnostic[];
 }
 
+/** What the background check asks: the gate's checker. */
+export interface WholeProgramChecker {
+  background(): Promise<BackgroundAnswer>;
+}
+
 /** Quiet time after the last change before the whole program is checked again. */
 const DELAY_MS = 300;
 
 export class BackgroundCheck {
-  #gate: Promise<WorkerTypeGate> | null = null;
   #timer: unknown = null;
   #running = false;
   #again = false;
@@ -26,7 +30,7 @@ export class BackgroundCheck {
   #closed = false;
 
   constructor(
-    private readonly setup: CheckerSetup,
+    private readonly checker: WholeProgramChecker,
     private readonly timers: Timers,
     private readonly onReport: (report: BackgroundReport) => void,
     private readonly onFailure: (message: string) => void,
@@ -35,29 +39,22 @@ export class BackgroundCheck {
   /** Checks the whole program a moment after the last call. */
   schedule(): void {
     if (this.#closed) return;
-    if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
+    this.cancel();
     this.#timer = this.timers.setTimeout(() => {
       this.#timer = null;
       void this.#run();
     }, DELAY_MS);
   }
 
-  /** The configuration changed: the next run starts a fresh checker. */
-  restart(): void {
-    void this.#gate?.then(
-      (g) => g.restart(),
-      () => undefined,
-    );
-    this.schedule();
+  /** A change was rejected: the checker holds its texts, not the program's; the next applied change schedules again. */
+  cancel(): void {
+    if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   close(): void {
     this.#closed = true;
-    if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
-    void this.#gate?.then(
-      (g) => g.close(),
-      () => undefined,
-    );
+    this.cancel();
   }
 
   async #run(): Promise<void> {
@@ -67,10 +64,8 @@ export class BackgroundCheck {
     }
     this.#running = true;
     try {
-      this.#gate ??= WorkerTypeGate.open({ ...this.setup, background: true }).then((o) => o.gate);
-      const gate = await this.#gate;
-      if (this.#closed) return;
-      const result = await gate.check(new Map(), true);
+      const result = await this.checker.background();
+      if (this.#closed || result.overtaken) return;
       const key = result.errors.map((d) => formatDiagnostic(d)).join('\n');
       if (key !== this.#last) {
         this.#last = key;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API } from 'typescript/unstable/sync';
+import type { API } from 'typescript/unstable/sync';
 import type { CompileOptions } from '../compile/transpile.js';
 import type { PathAliases } from '../runtime/resolve.js';
 
@@ -132,9 +132,11 @@ export function ambientDeclarations(api: API, root: string, entry: string): stri
  * Reads the project's `paths` and class-field semantics without the type gate (`--typecheck=off`): one
  * short-lived checker process, only when the project has a tsconfig.json.
  */
-export function readSettings(root: string, entry: string): ProjectSettings {
+export async function readSettings(root: string, entry: string): Promise<ProjectSettings> {
   const user = findUserConfig(root, entry);
   if (!user) return { aliases: null, compile: {} };
+  // Loaded only here: a program's process never needs TypeScript but for this.
+  const { API } = await import('typescript/unstable/sync');
   const api = new API({ cwd: root });
   try {
     const project = api.updateSnapshot({ openProjects: [user] }).getProject(user);

@@ -8,11 +8,6 @@ export interface CheckerSetup {
   readonly root: string;
   /** Entry file (absolute). */
   readonly entry: string;
-  /**
-   * A checker nobody waits for (the background check): it runs at a low priority (nice 10, and
-   * TypeScript's process with it), so it never takes the CPU from the program or from the gate.
-   */
-  readonly background?: boolean;
 }
 
 export type ToChecker =
@@ -30,6 +25,8 @@ export type ToChecker =
   | { readonly kind: 'symbol'; readonly id: number; readonly file: string; readonly name: string }
   /** Every place top-level `name` of `file` (or its `member`) is written, to the character (a rename's). */
   | { readonly kind: 'spans'; readonly id: number; readonly file: string; readonly name: string; readonly member?: string; readonly newName?: string }
+  /** Check the whole program as the last check left it, giving way to any other question (background-check.ts). */
+  | { readonly kind: 'background'; readonly id: number }
   | { readonly kind: 'close' };
 
 /** A place in a project file, with its line's text. */
@@ -109,6 +106,8 @@ export type FromChecker =
       readonly errors: readonly Diagnostic[];
       /** The project's tsconfig `paths` and class-field semantics, for the loader to follow. */
       readonly settings: ProjectSettings;
+      /** TypeScript's process, when its client tells (for `imago status`'s memory figure). */
+      readonly pid: number | null;
     }
   | {
       readonly kind: 'checked';
@@ -121,6 +120,15 @@ export type FromChecker =
       readonly errors: readonly Diagnostic[];
       /** Problems reported once and not gated (a package without type declarations). */
       readonly notices: readonly string[];
+    }
+  | {
+      readonly kind: 'background';
+      readonly id: number;
+      readonly ms: number;
+      readonly checked: number;
+      readonly errors: readonly Diagnostic[];
+      /** A question moved the checker on before the check was through: nothing was found out. */
+      readonly overtaken: boolean;
     }
   | ProbeAnswer
   | DepsAnswer

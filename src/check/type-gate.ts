@@ -1,9 +1,9 @@
-// The program's side of the type gate: a checker in a child process, asked with messages, so checking
-// never blocks the program's event loop and a crash of the checker never takes the program down. A
-// checker that fails (its process or TypeScript's died) is replaced by a fresh one at the next check.
+// The program's side of the type gate: a checker in a worker thread (checker-thread.ts), asked with
+// messages, so checking never blocks the program's event loop and a crash of TypeScript's process never
+// takes the program down. A checker that fails (TypeScript's process died, the thread ended) is replaced
+// by a fresh one at the next check.
 
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CheckedTexts } from '../runtime/sources.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
@@ -22,65 +22,52 @@ export interface OpenedGate {
 
 type Opened = Extract<FromChecker, { kind: 'opened' }>;
 
-type Worker = ChildProcess;
-
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** What the checker answers with, the opening aside. */
 type Answered = Exclude<FromChecker, { kind: 'opened' | 'failed' }>;
+/** The background check's answer. */
+export type BackgroundAnswer = Extract<FromChecker, { kind: 'background' }>;
 /** The questions `query` asks, without their id. */
 export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>, 'id'>;
 type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'spans' };
 
-/** Starts a checker process and waits until it has loaded the project. */
+/** Starts a checker thread and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
-  const worker = fork(fileURLToPath(new URL('./checker-process.js', import.meta.url)), [], {
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  // What the thread (and TypeScript's process under it) writes goes to imago's stderr as is.
+  const worker = new Worker(new URL('./checker-thread.js', import.meta.url), {
+    stdout: false,
+    stderr: false,
+    resourceLimits: { maxYoungGenerationSizeMb: Number(process.env['YG'] ?? 16) },
   });
   // The checker keeps the program alive only while it is asked something (see #hold).
   worker.unref();
-  // What the checker (and TypeScript's process under it) says goes to imago's stderr, but for the
-  // `context canceled` TypeScript's process says when it is stopped with imago: no news to anyone.
-  const stderr = worker.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
-  stderr?.unref?.();
-  // Whole lines only: a chunk may end mid-line.
-  let partial = '';
-  const pass = (lines: readonly string[]): void => {
-    const kept = lines.filter((l) => !/\bcontext canceled\s*$/.test(l));
-    if (kept.length > 0) process.stderr.write(`${kept.join('\n')}\n`);
-  };
-  stderr?.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    pass(lines);
-  });
-  stderr?.on('end', () => {
-    if (partial !== '') pass([partial]);
-    partial = '';
-  });
   return new Promise((resolve, reject) => {
-    // A checker that dies before it opened (a crash, kill -9) must not leave its start pending forever:
-    // everything waiting for a checker waits on it.
-    const died = (code: number | null, signal: NodeJS.Signals | null): void => {
+    // A checker that ends before it opened (a crash, an exception as it loads) must not leave its start
+    // pending forever: everything waiting for a checker waits on it.
+    const died = (code: number): void => {
       worker.off('message', onFirst);
-      reject(new Error(`the type checker exited as it started (${signal ?? `code ${code}`})`));
+      reject(new Error(`the type checker stopped as it started (exit code ${code})`));
+    };
+    const failed = (e: Error): void => {
+      worker.off('message', onFirst);
+      worker.off('exit', died);
+      reject(new Error(`the type checker could not start: ${e.message}`));
     };
     const onFirst = (m: FromChecker): void => {
       worker.off('message', onFirst);
       worker.off('exit', died);
-      worker.off('error', reject);
-      worker.channel?.unref();
+      worker.off('error', failed);
       if (m.kind === 'opened') resolve({ worker, opened: m });
       else {
-        worker.kill();
+        void worker.terminate();
         reject(new Error(`the type checker could not start: ${m.kind === 'failed' ? m.message : m.kind}`));
       }
     };
     worker.on('message', onFirst);
     worker.once('exit', died);
-    worker.once('error', reject);
+    worker.once('error', failed);
     const open: ToChecker = { kind: 'open', setup };
-    worker.send(open);
+    worker.postMessage(open);
   });
 }
 
@@ -106,16 +93,19 @@ export class WorkerTypeGate implements TypeGate {
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
   #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
 
-  private constructor(worker: Worker, setup: CheckerSetup) {
+  /** TypeScript's process under the current checker, when the checker could tell. */
+  #tsPid: number | null = null;
+
+  private constructor(worker: Worker, setup: CheckerSetup, tsPid: number | null) {
     this.#worker = null;
     this.#setup = setup;
-    this.#attach(worker);
+    this.#attach(worker, tsPid);
   }
 
   /** Starts a checker for the program of `setup.entry` and waits until it has loaded the project. */
   static async open(setup: CheckerSetup): Promise<OpenedGate> {
     const { worker, opened } = await startWorker(setup);
-    const gate = new WorkerTypeGate(worker, setup);
+    const gate = new WorkerTypeGate(worker, setup, opened.pid);
     return { gate, ms: opened.ms, files: opened.files, config: opened.config, configErrors: opened.errors, settings: opened.settings };
   }
 
@@ -163,6 +153,18 @@ export class WorkerTypeGate implements TypeGate {
   }
 
   /**
+   * Checks the whole program as the last check left it, in slices that give way to every other
+   * question (the background check). `overtaken` when a question moved the checker on meanwhile.
+   */
+  async background(): Promise<BackgroundAnswer> {
+    if (this.#closed) throw new Error('the type checker was closed');
+    await this.#ensureWorker();
+    const m = await this.#request({ kind: 'background' });
+    if (m.kind !== 'background') throw new Error(`the checker answered the background check with '${m.kind}'`);
+    return m;
+  }
+
+  /**
    * Asks the checker a question that changes nothing it keeps (a REPL input checked in a module's scope,
    * references, a type), answered from the program as the last check left it.
    */
@@ -179,11 +181,11 @@ export class WorkerTypeGate implements TypeGate {
   async #ensureWorker(): Promise<void> {
     if (this.#worker) return;
     this.#starting ??= startWorker(this.#setup).then(
-      ({ worker }) => {
+      ({ worker, opened }) => {
         this.#starting = null;
-        if (this.#closed) worker.kill();
+        if (this.#closed) void worker.terminate();
         else {
-          this.#attach(worker);
+          this.#attach(worker, opened.pid);
           this.#fresh = true;
         }
       },
@@ -203,7 +205,7 @@ export class WorkerTypeGate implements TypeGate {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#hold();
-      worker.send({ ...question, id } as ToChecker);
+      worker.postMessage({ ...question, id } as ToChecker);
     });
   }
 
@@ -212,14 +214,14 @@ export class WorkerTypeGate implements TypeGate {
     const worker = this.#worker;
     this.#worker = null;
     this.#ahead = null;
-    worker?.kill();
+    void worker?.terminate();
     // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
     this.#failAll(new Error('the checker restarted because its configuration changed'));
   }
 
-  /** The checker process's id (TypeScript's process is its child), null while there is none. */
+  /** The id of TypeScript's process under the checker, null while there is none. */
   get pid(): number | null {
-    return this.#worker?.pid ?? null;
+    return this.#worker ? this.#tsPid : null;
   }
 
   knows(file: string): boolean {
@@ -231,29 +233,30 @@ export class WorkerTypeGate implements TypeGate {
     this.#closed = true;
     if (this.#worker) {
       const close: ToChecker = { kind: 'close' };
-      if (this.#worker.connected) this.#worker.send(close);
+      this.#worker.postMessage(close);
     }
     this.#failAll(new Error('the type checker was closed'));
   }
 
-  #attach(worker: Worker): void {
+  #attach(worker: Worker, tsPid: number | null): void {
     this.#worker = worker;
+    this.#tsPid = tsPid;
     worker.on('message', (m: FromChecker) => this.#receive(m));
     const lost = (why: string): void => {
       if (this.#worker !== worker) return;
       this.#worker = null;
       this.#failAll(new Error(why));
     };
-    worker.on('error', (e) => lost(`the checker process failed: ${e.message}`));
-    worker.on('exit', (code, signal) => {
-      if (!this.#closed) lost(`the checker process exited (${signal ?? `code ${code}`})`);
+    worker.on('error', (e) => lost(`the checker failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (!this.#closed) lost(`the checker stopped (exit code ${code})`);
     });
   }
 
   /** A question to the checker keeps the process alive until it is answered; an idle checker does not. */
   #hold(): void {
-    if (this.#pending.size > 0) this.#worker?.channel?.ref();
-    else this.#worker?.channel?.unref();
+    if (this.#pending.size > 0) this.#worker?.ref();
+    else this.#worker?.unref();
   }
 
   #receive(m: FromChecker): void {
@@ -271,7 +274,7 @@ export class WorkerTypeGate implements TypeGate {
       // back; what the old one was still asked will never be answered.
       const worker = this.#worker;
       this.#worker = null;
-      worker?.kill();
+      void worker?.terminate();
       this.#failAll(new Error(`the checker failed: ${m.message}`));
       return;
     }

@@ -5,9 +5,7 @@ import path from 'node:path';
 import { parseArgs as utilParseArgs } from 'node:util';
 import { WorkerTypeGate } from '../check/type-gate.js';
 import { classMember, EDIT_COMMANDS, type EditCommand, type EditOutcome } from '../host/edit/commands.js';
-import { runEdit } from '../host/edit/run.js';
 import { connectControl } from './control-client.js';
-import { guessEntry } from './control-commands.js';
 
 export interface EditArgs {
   readonly command: 'edit';
@@ -177,6 +175,9 @@ export async function editCommand(args: EditArgs, root: string, socket: string):
       client.close();
     }
   } else {
+    // Loaded here, not with the command line's parsing: `imago run` never needs them.
+    const { guessEntry } = await import('./control-commands.js');
+    const { runEdit } = await import('../host/edit/run.js');
     const entry = args.entry ? path.resolve(args.entry) : guessEntry(root);
     if (!entry)
       throw new Error(

@@ -2,19 +2,17 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+// Only what parsing the command line needs is imported up front; each command loads the rest. `imago
+// run` starts its type checker (a thread) before it loads the runtime, so the two start side by side
+// (docs/benchmarks.md: the start-up figures).
+
 import { WorkerTypeGate } from '../check/type-gate.js';
-import { formatDiagnostic } from '../compile/diagnostic.js';
-import { lockImageFile, openImageFile } from '../host/image-saver.js';
 import { guardOutput } from '../host/output-guard.js';
-import { type Session, type SessionOptions, startSession } from '../host/session.js';
-import { plural } from '../runtime/words.js';
+import type { Session, SessionOptions } from '../host/session.js';
 import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
 import { CONTROL_HELP, type ControlArgs } from './control-args.js';
 import { defaultControlPath, findRoot } from './control-client.js';
-import { depsCommand, describeCommand, parseTarget, statusCommand } from './control-commands.js';
 import { EDIT_HELP, type EditArgs, editCommand } from './edit-command.js';
-import { imageInfo } from './image-info.js';
-import { repl } from './repl.js';
 
 function fail(message: string): never {
   process.stderr.write(`imago: ${message}\n`);
@@ -42,6 +40,12 @@ async function run(args: RunArgs): Promise<void> {
       fail(`cannot write the events file '${args.events}': ${(e as Error).message}`);
     }
   }
+  // The checker opens while the runtime loads: its start is most of a first run's wait.
+  const checker = args.typecheck === 'off' ? undefined : WorkerTypeGate.open({ root, entry });
+  // A start that fails is said by the session, which runs without it; never an unhandled rejection meanwhile.
+  checker?.catch(() => undefined);
+  const { lockImageFile, openImageFile } = await import('../host/image-saver.js');
+  const { startSession } = await import('../host/session.js');
   // The program sees the command line it would see under `node <entry> args...`.
   process.argv = [process.argv[0] ?? process.execPath, entry, ...args.args];
   let session: Session | null = null;
@@ -90,6 +94,7 @@ async function run(args: RunArgs): Promise<void> {
     debounceMs: args.debounceMs,
     watch: args.watch,
     typecheck: args.typecheck,
+    ...(checker ? { checker } : {}),
     stderr: output.stderr,
     ...(image ? { image } : {}),
     control: args.control === null ? null : { path: path.resolve(args.control ?? defaultControlPath(root)), own: args.control === undefined },
@@ -143,6 +148,8 @@ async function check(entryArg: string, rootArg: string | undefined): Promise<voi
   const entry = path.resolve(entryArg || defaultEntry());
   if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) fail(`entry file '${entryArg}' not found (looked at ${entry})`);
   const root = rootArg ? path.resolve(rootArg) : findRoot(path.dirname(entry));
+  const { formatDiagnostic } = await import('../compile/diagnostic.js');
+  const { plural } = await import('../runtime/words.js');
   const t0 = performance.now();
   const { gate, files, config, configErrors } = await WorkerTypeGate.open({ root, entry });
   const result = await gate.check(new Map(), true);
@@ -178,6 +185,8 @@ async function control(given: ControlArgs | EditArgs): Promise<number> {
   const root = args.root ? path.resolve(args.root) : findRoot(anchor);
   if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
   const socket = path.resolve(args.control ?? defaultControlPath(root));
+  const { depsCommand, describeCommand, parseTarget, statusCommand } = await import('./control-commands.js');
+  const { repl } = await import('./repl.js');
   try {
     switch (args.command) {
       case 'edit':
@@ -232,7 +241,7 @@ switch (parsed.command) {
     await check(parsed.entry, parsed.root);
     break;
   case 'image-info':
-    process.exit(await imageInfo(parsed.file));
+    process.exit(await (await import('./image-info.js')).imageInfo(parsed.file));
     break;
   case 'version': {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

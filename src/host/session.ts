@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OpenedGate } from '../check/type-gate.js';
 import { compileModule } from '../compile/compile-module.js';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
@@ -40,6 +41,8 @@ export interface SessionOptions {
   readonly debounceMs: number;
   readonly watch: boolean;
   readonly typecheck: TypecheckMode;
+  /** The type checker, started by the caller ahead of the session (absent: the session starts it). */
+  readonly checker?: Promise<OpenedGate>;
   readonly stderr: (text: string) => void;
   /** The control channel's socket (docs/control.md); `own`: it is in imago's `.imago` folder. Null: none. */
   readonly control?: { readonly path: string; readonly own: boolean } | null;
@@ -77,7 +80,7 @@ function workerFileProblems(file: string, rel: string, settings: CompileOptions)
 export async function startSession(options: SessionOptions): Promise<Session> {
   const host = createNodeHost();
   const out = new Reporter(options.stderr);
-  const typing = await openTypeChecking(options.root, options.entry, options.typecheck, out);
+  const typing = await openTypeChecking(options.root, options.entry, options.typecheck, out, options.checker);
   const image = new Image({
     host,
     root: options.root,

@@ -17,17 +17,17 @@ export interface TypeChecking {
   readonly settings: ProjectSettings;
   /** Starts the background check of the whole program after each change `image` applies. */
   attach(image: Image, timers: Timers): void;
-  /** tsconfig.json changed: the next change and the next background check start fresh checkers. */
+  /** tsconfig.json changed: the next change and the next background check start a fresh checker. */
   restart(): void;
   close(): void;
 }
 
-/** Opens the type gate for the program of `entry` (unless `mode` is off) and reads the project settings. */
-export async function openTypeChecking(root: string, entry: string, mode: TypecheckMode, out: Reporter): Promise<TypeChecking> {
+/** Opens the type gate for the program of `entry` (unless `mode` is off; `started`: already opening) and reads the project settings. */
+export async function openTypeChecking(root: string, entry: string, mode: TypecheckMode, out: Reporter, started?: Promise<OpenedGate>): Promise<TypeChecking> {
   const opened =
     mode === 'off'
       ? null
-      : await WorkerTypeGate.open({ root, entry }).catch((e: unknown) => {
+      : await (started ?? WorkerTypeGate.open({ root, entry })).catch((e: unknown) => {
           out.line(`${(e as Error).message}; running without type checking (--typecheck=off)`);
           return null;
         });
@@ -38,14 +38,10 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
   // tsconfig paths and class-field semantics: from the checker, or read once when it is off.
   const settings = opened
     ? opened.settings
-    : ((): ProjectSettings => {
-        try {
-          return readSettings(root, entry);
-        } catch (e: unknown) {
-          out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
-          return { aliases: null, compile: {} };
-        }
-      })();
+    : await readSettings(root, entry).catch((e: unknown): ProjectSettings => {
+        out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
+        return { aliases: null, compile: {} };
+      });
   let background: BackgroundCheck | null = null;
   let unsubscribe: (() => void) | null = null;
   return {
@@ -54,19 +50,21 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
     attach(image, timers) {
       if (!opened) return;
       const check = new BackgroundCheck(
-        { root, entry },
+        opened.gate,
         timers,
         (report) => image.publish({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors }),
         (message) => out.line(message),
       );
       background = check;
       unsubscribe = image.subscribe((event) => {
-        if (event.kind === 'reload' && event.ok) check.schedule();
+        if (event.kind !== 'reload') return;
+        if (event.ok) check.schedule();
+        else check.cancel();
       });
     },
     restart() {
       opened?.gate.restart();
-      background?.restart();
+      background?.schedule();
     },
     close() {
       unsubscribe?.();

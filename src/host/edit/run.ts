@@ -7,7 +7,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { structuredPatch } from 'diff';
 import type { WorkerTypeGate } from '../../check/type-gate.js';
 import { type Diagnostic, formatDiagnostic } from '../../compile/diagnostic.js';
 import type { Image } from '../../runtime/image.js';
@@ -26,7 +25,9 @@ export interface EditRun {
   readonly gated: boolean;
 }
 
-function diffOf(root: string, file: string, before: string, after: string): { file: string; lines: number[]; diff: string } {
+/** The edit's diff of one file: loaded with the first edit, never at a program's start. */
+async function diffOf(root: string, file: string, before: string, after: string): Promise<{ file: string; lines: number[]; diff: string }> {
+  const { structuredPatch } = await import('diff');
   const rel = path.relative(root, file);
   const patch = structuredPatch(`a/${rel}`, `b/${rel}`, before, after, '', '', { context: 2 });
   const lines: number[] = [];
@@ -119,7 +120,7 @@ export async function runEdit(command: EditCommand, run: EditRun): Promise<EditO
   }
   const planMs = performance.now() - t0;
   if ([...plan.texts].every(([, t]) => t.before === t.after)) return fail('the edit changes nothing: the files already say it');
-  const files = [...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after));
+  const files = await Promise.all([...plan.texts].filter(([, t]) => t.before !== t.after).map(([file, t]) => diffOf(run.root, file, t.before, t.after)));
   const after = new Map([...plan.texts].map(([f, t]) => [f, t.after]));
   const rels = new Set([...plan.texts.keys()].map((f) => path.relative(run.root, f)));
   // The files as they are: a file the edit would create is none (what the checker and the image go back to).

@@ -1,24 +1,27 @@
-// The checker: a child process that owns TypeScript 7's native checker through its synchronous API (a Go
+// The checker: a worker thread that owns TypeScript 7's native checker through its synchronous API (a Go
 // process behind pipes; ARCHITECTURE.md fact 7: 3 ms for one edited file, 32 ms for a type felt by 30
-// files). The sync calls block this process only: the program's event loop never waits on them. A
-// process rather than a worker thread: when TypeScript's process dies, the sync client can take its
-// host down with it (a segfault, seen in a worker), and that must never be the user's program.
+// files). The sync calls block this thread only: the program's event loop never waits on them. A thread
+// rather than a child process (as it was): TypeScript 7.0's sync client is plain JavaScript over the
+// pipes (no native addon to crash with its Go process: a dead process is an exception here), and a
+// thread costs ~17 MB where a Node process cost ~40 MB and 100 ms to start (docs/benchmarks.md).
+// One checker serves the gate, the queries and the background check of the whole program; the
+// background check runs in slices and gives way to any question that comes in.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PathAliases } from '../runtime/resolve.js';
-import { type Checked, deps, probe, referenceSpans, symbolInfo } from './checker-queries.js';
+import type { Checked } from './checker-queries.js';
 import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
-import { ImportGraph } from './import-graph.js';
+import type { ImportGraph } from './import-graph.js';
 import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
 
-/** How much nicer than imago a background checker runs: the CPU goes to the program and the gate first. */
-const BACKGROUND_NICE = 10;
+/** How long the background check holds the thread before it looks for questions waiting. */
+const SLICE_MS = 8;
 
 /** TS7016: a package without type declarations. Reported once as a notice, not as an error per import. */
 const NO_DECLARATIONS = 7016;
@@ -31,7 +34,8 @@ interface State {
   readonly api: API;
   snapshot: Snapshot;
   project: Project;
-  readonly graph: ImportGraph;
+  /** Made once its module is loaded (after the first check: the first check needs none). */
+  graph: ImportGraph | null;
   readonly noticed: Set<string>;
   /** Project files of the program at the last check. */
   known: Set<string>;
@@ -44,6 +48,8 @@ interface State {
   failedScope: Set<string>;
   /** Texts of the files as the first whole check saw them, for building the graph after answering. */
   firstTexts: Map<string, string> | null;
+  /** Counts the snapshots: a background check that sees it move on was overtaken by a question. */
+  generation: number;
 }
 
 // TypeScript's process is Go: with Go's default GOGC=100 its heap settles at twice what it keeps alive
@@ -52,22 +58,22 @@ interface State {
 process.env['GOGC'] ??= '50';
 
 let state: State | null = null;
+
+// Loaded after the first answer, not before it: the first check is on the critical path of every start.
+let graphModule: Promise<typeof import('./import-graph.js')> | null = null;
+let queriesModule: Promise<typeof import('./checker-queries.js')> | null = null;
+/** The import graph of `s`, made when first needed. */
+async function graphOf(s: State): Promise<ImportGraph> {
+  graphModule ??= import('./import-graph.js');
+  const { ImportGraph } = await graphModule;
+  s.graph ??= new ImportGraph(s.aliases);
+  return s.graph;
+}
 /** The texts of the files a check was asked about, as the question gave them: served to TypeScript. */
 const served = new Map<string, string | null>();
-if (!process.send) throw new Error('imago: checker-process.js runs as a child process with an IPC channel');
-const send = (message: FromChecker): void => {
-  // imago may be gone (stopped by a signal while a check ran): the answer has nowhere to go.
-  if (process.connected) process.send!(message, undefined, {}, () => undefined);
-};
-// imago went away without saying close (a signal, a crash): close TypeScript's process and leave quietly.
-process.on('disconnect', () => {
-  try {
-    state?.api.close();
-  } catch {
-    /* TypeScript's process is gone already */
-  }
-  process.exit(0);
-});
+if (!parentPort) throw new Error('imago: checker-thread.js runs as a worker thread');
+const port = parentPort;
+const send = (message: FromChecker): void => port.postMessage(message);
 
 const rel =
   (root: string) =>
@@ -89,16 +95,6 @@ function programFiles(s: State): string[] {
 }
 
 function open(setup: CheckerSetup): FromChecker {
-  // It starts with the first change and checks after each one: at normal priority, on 2 cores, it took
-  // the CPU from the gate's check of the next edit and from the program's ticks.
-  if (setup.background) {
-    // Lowering one's own priority is always allowed; where it is not supported, the check runs as is.
-    try {
-      os.setPriority(Math.min(19, os.getPriority() + BACKGROUND_NICE));
-    } catch {
-      /* runs at the program's priority */
-    }
-  }
   const t0 = performance.now();
   // The virtual tsconfig depends on what the project's own config includes, which the API reads: the
   // file-system callback serves whatever `config` holds when the checker asks.
@@ -120,13 +116,14 @@ function open(setup: CheckerSetup): FromChecker {
     snapshot,
     project,
     aliases,
-    graph: new ImportGraph(aliases),
+    graph: null,
     noticed: new Set(),
     known: new Set(),
     fresh: true,
     graphReady: false,
     firstTexts: null,
     failedScope: new Set(),
+    generation: 0,
   };
   const files = programFiles(state);
   state.known = new Set(files);
@@ -165,7 +162,14 @@ function open(setup: CheckerSetup): FromChecker {
     config: config.userConfig ?? 'imago defaults (no tsconfig.json)',
     errors,
     settings,
+    pid: typescriptPid(api),
   };
+}
+
+/** The id of TypeScript's process, read from the sync client's insides (not a public API): null if they change. */
+function typescriptPid(api: API): number | null {
+  const pid = (api as unknown as { client?: { channel?: { child?: { pid?: unknown } } } }).client?.channel?.child?.pid;
+  return typeof pid === 'number' ? pid : null;
 }
 
 /** Line and column of `"option"` in a tsconfig.json, if it is there. */
@@ -193,24 +197,14 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
   for (const [f, text] of texts) served.set(f, text);
   const changed = texts.map(([f]) => f);
   if (all && !s.fresh) {
-    // A whole-program check (the background check, or a first load retried): read everything again.
-    s.snapshot.dispose();
-    s.snapshot = s.api.updateSnapshot({ fileChanges: { invalidateAll: true } });
-    const project = s.snapshot.getProject(s.config.path);
-    if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project' };
-    s.project = project;
+    // A whole-program check of a checker that answered before (a first load retried): read everything again.
+    moveTo(s, { invalidateAll: true });
   } else if (changed.length > 0) {
     // Every file touched since the last check, known to the program or not: a file created (or
     // restored) after an import of it failed must reach the checker too.
     const present = changed.filter((f) => typeof served.get(f) === 'string');
     const deleted = texts.filter(([, text]) => text === null).map(([f]) => f);
-    s.snapshot.dispose();
-    s.snapshot = s.api.updateSnapshot({
-      fileChanges: { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted },
-    });
-    const project = s.snapshot.getProject(s.config.path);
-    if (!project) return { kind: 'failed', id, message: 'TypeScript lost the project after a change' };
-    s.project = project;
+    moveTo(s, { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted });
   }
   s.fresh = false;
   const known = new Set(programFiles(s));
@@ -223,7 +217,7 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
     for (const d of [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics(), ...program.getGlobalDiagnostics()]) {
       if (!d.fileName || known.has(d.fileName)) raw.push(d);
     }
-    for (const f of changed) if (s.graphReady) s.graph.update(f, served.get(f));
+    for (const f of changed) if (s.graphReady) s.graph?.update(f, served.get(f));
     if (!s.graphReady && !s.firstTexts) {
       // Keep the texts checked now (~2 ms for 200 files): the graph built after answering must describe
       // what the checker saw, not an edit saved since.
@@ -237,18 +231,21 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
       }
     }
   } else {
+    const graph = s.graph;
+    if (!graph) throw new Error('imago: the import graph is made before a scoped check');
     if (!s.graphReady)
       buildGraph(
         s,
+        graph,
         [...known].filter((f) => !changed.includes(f)),
       );
     const apiChanged = new Map<string, boolean>();
-    for (const f of changed) apiChanged.set(f, s.graph.update(f, served.get(f)));
+    for (const f of changed) apiChanged.set(f, graph.update(f, served.get(f)));
     // Files new to the program (a new import) are checked and analyzed too.
-    for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, s.graph.update(f));
+    for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, graph.update(f));
     // A scope that failed stays in scope until a check passes: saving again (or touching another file)
     // must not slip past errors the last check found.
-    scope = [...new Set([...s.graph.scope(apiChanged), ...s.failedScope])].filter((f) => known.has(f));
+    scope = [...new Set([...graph.scope(apiChanged), ...s.failedScope])].filter((f) => known.has(f));
     for (const f of scope) raw.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
   }
   s.known = known;
@@ -268,9 +265,54 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
   return { kind: 'checked', id, ms: performance.now() - t0, checked, errors, notices, files: [...known] };
 }
 
+type FileChanges = NonNullable<Parameters<API['updateSnapshot']>[0]>['fileChanges'];
+
+/** Moves the checker to a new snapshot with `changes`: what the next diagnostics describe. */
+function moveTo(s: State, changes: FileChanges): void {
+  s.snapshot.dispose();
+  s.snapshot = s.api.updateSnapshot({ fileChanges: changes });
+  const project = s.snapshot.getProject(s.config.path);
+  if (!project) throw new Error('TypeScript lost the project');
+  s.project = project;
+  s.generation++;
+}
+
+/**
+ * The background check: every project file of the program as the last check left it, a file at a
+ * time, in slices of SLICE_MS between which the questions waiting are answered first. A question that
+ * moves the checker on (a check, a probe) overtakes it: it answers `overtaken`, and the next applied
+ * change asks again. It leaves the gate's own state (its failed scope, its known files) as it was.
+ */
+async function background(id: number): Promise<FromChecker> {
+  const s = state;
+  if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
+  const t0 = performance.now();
+  const generation = s.generation;
+  const files = programFiles(s);
+  const known = new Set(files);
+  const overtaken = (): FromChecker => ({ kind: 'background', id, ms: performance.now() - t0, checked: 0, errors: [], overtaken: true });
+  const raw: TsDiagnostic[] = s.project.program.getGlobalDiagnostics().filter((d) => !d.fileName || known.has(d.fileName));
+  let i = 0;
+  while (i < files.length) {
+    const until = performance.now() + SLICE_MS;
+    const program = s.project.program;
+    for (; i < files.length && performance.now() < until; i++) {
+      const f = files[i]!;
+      raw.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (state !== s || s.generation !== generation) return overtaken();
+  }
+  const errors = convertDiagnostics(
+    raw.filter((d) => !suppliedNodeTypes(s.config, d) && d.code !== NO_DECLARATIONS),
+    rel(s.setup.root),
+  );
+  return { kind: 'background', id, ms: performance.now() - t0, checked: files.length, errors, overtaken: false };
+}
+
 /** Analyzes every project file's imports and declarations (~0.7 ms a file, mostly oxc's AST transfer). */
-function buildGraph(s: State, files: Iterable<string>): void {
-  for (const f of files) s.graph.update(f, s.firstTexts?.get(f));
+function buildGraph(s: State, graph: ImportGraph, files: Iterable<string>): void {
+  for (const f of files) graph.update(f, s.firstTexts?.get(f));
   s.graphReady = true;
   s.firstTexts = null;
 }
@@ -282,11 +324,7 @@ function checked(s: State): Checked {
     serve: (file, text) => {
       if (text === null) served.delete(file);
       else served.set(file, text);
-      s.snapshot.dispose();
-      s.snapshot = s.api.updateSnapshot({ fileChanges: { changed: [file] } });
-      const project = s.snapshot.getProject(s.config.path);
-      if (!project) throw new Error('TypeScript lost the project');
-      s.project = project;
+      moveTo(s, { changed: [file] });
       s.api.clearSourceFileCache();
     },
     rel: rel(s.setup.root),
@@ -294,7 +332,9 @@ function checked(s: State): Checked {
 }
 
 /** A REPL probe, a deps or a symbol question: answered from the program as the last check left it. */
-function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>): FromChecker {
+async function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>): Promise<FromChecker> {
+  queriesModule ??= import('./checker-queries.js');
+  const { deps, probe, referenceSpans, symbolInfo } = await queriesModule;
   const s = state;
   if (!s) return { kind: 'failed', id: m.id, message: 'the checker is not open' };
   const t0 = performance.now();
@@ -325,7 +365,8 @@ function query(m: Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'span
   }
 }
 
-process.on('message', (message: ToChecker) => {
+/** One message at a time, in order: a check that waits for a module holds the questions after it. */
+async function handle(message: ToChecker): Promise<void> {
   switch (message.kind) {
     case 'open':
       try {
@@ -336,6 +377,7 @@ process.on('message', (message: ToChecker) => {
       break;
     case 'check':
       try {
+        if (!message.all && state) await graphOf(state);
         send(check(message.id, message.changed, message.all));
       } catch (e: unknown) {
         send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e) });
@@ -343,13 +385,19 @@ process.on('message', (message: ToChecker) => {
         served.clear();
       }
       // The import graph is only needed to scope later edits: build it after the answer is on its way.
-      if (state && !state.graphReady) buildGraph(state, state.known);
+      if (state && !state.graphReady) buildGraph(state, await graphOf(state), state.known);
+      break;
+    case 'background':
+      // Not waited for: it runs in slices, between which the questions after it are answered.
+      void background(message.id).then(send, (e: unknown) =>
+        send({ kind: 'failed', id: message.id, message: e instanceof Error ? e.message : String(e), fatal: true }),
+      );
       break;
     case 'probe':
     case 'deps':
     case 'symbol':
     case 'spans':
-      send(query(message));
+      send(await query(message));
       break;
     case 'close':
       try {
@@ -358,7 +406,15 @@ process.on('message', (message: ToChecker) => {
         /* TypeScript's process is gone already: nothing is left to close */
       }
       state = null;
-      process.disconnect();
+      port.close();
       break;
   }
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (message: ToChecker) => {
+  queue = queue.then(
+    () => handle(message),
+    () => handle(message),
+  );
 });
