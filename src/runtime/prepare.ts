@@ -196,7 +196,10 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         }
         const target = recordFor(res.path);
         targets.push({ kind: 'project', record: target });
-        if (!target.version && !prepared.has(res.path)) queue.push(res.path);
+        if (!target.version && !prepared.has(res.path)) {
+          queue.push(res.path);
+          sources.prefetch(res.path);
+        }
       } else {
         let namespace: object;
         try {

@@ -10,6 +10,8 @@ export type CheckedTexts = ReadonlyMap<string, string | null>;
 
 export class SourceSnapshot {
   readonly #reads: Map<string, FileRead>;
+  /** Reads under way (a file new to the program, asked for before it is compiled). */
+  readonly #reading = new Map<string, Promise<FileRead>>();
   readonly #host: Pick<Host, 'readFile'>;
   /** The touched files' texts as the type checker gets them (unreadable files aside). */
   readonly texts: CheckedTexts;
@@ -76,9 +78,22 @@ export class SourceSnapshot {
   async read(path: string): Promise<FileRead> {
     const known = this.#reads.get(path);
     if (known) return known;
-    const read = await this.#host.readFile(path);
-    this.#reads.set(path, read);
-    return read;
+    // One read per path, however many ask while it runs (a prefetch, then the compiler).
+    let reading = this.#reading.get(path);
+    if (!reading) {
+      reading = this.#host.readFile(path).then((read) => {
+        this.#reads.set(path, read);
+        this.#reading.delete(path);
+        return read;
+      });
+      this.#reading.set(path, reading);
+    }
+    return reading;
+  }
+
+  /** Starts reading `path` now, for a later read(): reads overlap compiling instead of waiting one by one. */
+  prefetch(path: string): void {
+    if (!this.#reads.has(path)) void this.read(path).catch(() => undefined);
   }
 
   /** The touched files that could not be read, with why. */
