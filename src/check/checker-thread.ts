@@ -21,7 +21,7 @@ import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
 
 /** How long the background check holds the thread before it looks for questions waiting. */
-const SLICE_MS = 8;
+const SLICE_MS = 3;
 
 /** TS7016: a package without type declarations. Reported once as a notice, not as an error per import. */
 const NO_DECLARATIONS = 7016;
@@ -207,11 +207,12 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
     moveTo(s, { changed: present.filter((f) => s.known.has(f)), created: present.filter((f) => !s.known.has(f)), deleted });
   }
   s.fresh = false;
-  const known = new Set(programFiles(s));
   const program = s.project.program;
   const raw: TsDiagnostic[] = [];
   let scope: string[];
+  let known: Set<string>;
   if (all) {
+    known = new Set(programFiles(s));
     // The whole program in two calls (a call per file costs a round trip to the checker each).
     scope = [...known];
     for (const d of [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics(), ...program.getGlobalDiagnostics()]) {
@@ -237,10 +238,15 @@ function check(id: number, texts: ReadonlyArray<readonly [string, string | null]
       buildGraph(
         s,
         graph,
-        [...known].filter((f) => !changed.includes(f)),
+        [...s.known].filter((f) => !changed.includes(f)),
       );
+    const importsBefore = changed.map((f) => graph.importsOf(f));
     const apiChanged = new Map<string, boolean>();
     for (const f of changed) apiChanged.set(f, graph.update(f, served.get(f)));
+    // The program's files change only with what the changed files import (or reference): asking
+    // TypeScript for them costs a round trip with every file's name (~0.7 ms of a 6 ms check).
+    const sameFiles = changed.every((f, i) => sameSet(importsBefore[i], graph.importsOf(f)) && !/\/\/\/\s*<reference/.test(served.get(f) ?? ''));
+    known = sameFiles && s.known.size > 0 ? s.known : new Set(programFiles(s));
     // Files new to the program (a new import) are checked and analyzed too.
     for (const f of known) if (!apiChanged.has(f) && !s.known.has(f)) apiChanged.set(f, graph.update(f));
     // A scope that failed stays in scope until a check passes: saving again (or touching another file)
@@ -308,6 +314,14 @@ async function background(id: number): Promise<FromChecker> {
     rel(s.setup.root),
   );
   return { kind: 'background', id, ms: performance.now() - t0, checked: files.length, errors, overtaken: false };
+}
+
+/** Two sets of files hold the same, both missing counting as the same. */
+function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /** Analyzes every project file's imports and declarations (~0.7 ms a file, mostly oxc's AST transfer). */

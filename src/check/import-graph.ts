@@ -79,6 +79,11 @@ export class ImportGraph {
     return before === undefined || before.api !== api;
   }
 
+  /** The project files `file` imports (type-only imports and re-exports included), as last analyzed. */
+  importsOf(file: string): ReadonlySet<string> | undefined {
+    return this.#facts.get(file)?.imports;
+  }
+
   /** The files to check after `changed`: themselves, and the importers of every file whose API changed,
    * following re-exports (an importer that re-exports a changed API has a changed API too). */
   scope(changed: ReadonlyMap<string, boolean>): Set<string> {
