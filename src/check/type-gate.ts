@@ -31,16 +31,35 @@ export type BackgroundAnswer = Extract<FromChecker, { kind: 'background' }>;
 export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>, 'id'>;
 type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'spans' };
 
-/** Starts a checker thread and waits until it has loaded the project. */
-function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
+/** A checker thread started before anyone asked (prestartChecker), taken by the first start. */
+let prestarted: Worker | null = null;
+
+function newCheckerThread(): Worker {
   // What the thread (and TypeScript's process under it) writes goes to imago's stderr as is.
-  const worker = new Worker(new URL('./checker-thread.js', import.meta.url), {
-    stdout: false,
-    stderr: false,
-    resourceLimits: { maxYoungGenerationSizeMb: Number(process.env['YG'] ?? 16) },
-  });
+  const worker = new Worker(new URL('./checker-thread.js', import.meta.url), { stdout: false, stderr: false });
   // The checker keeps the program alive only while it is asked something (see #hold).
   worker.unref();
+  return worker;
+}
+
+/**
+ * Starts a checker thread now, before the command line is read (bin/imago.js, for `imago run`): loading
+ * TypeScript's API in it (~100-200 ms) overlaps loading imago itself. The next start takes it.
+ */
+export function prestartChecker(): void {
+  prestarted ??= newCheckerThread();
+}
+
+/** A prestarted checker nobody will ask (`--typecheck=off`, or a command line in error) ends. */
+export function discardPrestartedChecker(): void {
+  void prestarted?.terminate();
+  prestarted = null;
+}
+
+/** Starts a checker thread (or takes the prestarted one) and waits until it has loaded the project. */
+function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
+  const worker = prestarted ?? newCheckerThread();
+  prestarted = null;
   return new Promise((resolve, reject) => {
     // A checker that ends before it opened (a crash, an exception as it loads) must not leave its start
     // pending forever: everything waiting for a checker waits on it.

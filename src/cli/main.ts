@@ -6,7 +6,7 @@ import path from 'node:path';
 // run` starts its type checker (a thread) before it loads the runtime, so the two start side by side
 // (docs/benchmarks.md: the start-up figures).
 
-import { WorkerTypeGate } from '../check/type-gate.js';
+import { discardPrestartedChecker, WorkerTypeGate } from '../check/type-gate.js';
 import { guardOutput } from '../host/output-guard.js';
 import type { Session, SessionOptions } from '../host/session.js';
 import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } from './args.js';
@@ -15,6 +15,7 @@ import { defaultControlPath, findRoot } from './control-client.js';
 import { EDIT_HELP, type EditArgs, editCommand } from './edit-command.js';
 
 function fail(message: string): never {
+  discardPrestartedChecker();
   process.stderr.write(`imago: ${message}\n`);
   process.exit(2);
 }
@@ -41,6 +42,7 @@ async function run(args: RunArgs): Promise<void> {
     }
   }
   // The checker opens while the runtime loads: its start is most of a first run's wait.
+  if (args.typecheck === 'off') discardPrestartedChecker();
   const checker = args.typecheck === 'off' ? undefined : WorkerTypeGate.open({ root, entry });
   // A start that fails is said by the session, which runs without it; never an unhandled rejection meanwhile.
   checker?.catch(() => undefined);

@@ -9,6 +9,9 @@ import type { RawSourceMap } from './transpile.js';
 /** Segments of emitted text copied verbatim from the JavaScript: [emittedStart, jsStart, length]. */
 export type Segments = readonly number[];
 
+/** A PositionMap as plain data: its constructor's arguments. */
+export type PositionData = readonly [emitted: string, segments: Segments, js: string, map: RawSourceMap | null];
+
 export class PositionMap {
   #emittedStarts: number[] | null = null;
   #jsStarts: number[] | null = null;
@@ -20,6 +23,15 @@ export class PositionMap {
     private readonly js: string,
     private readonly map: RawSourceMap | null,
   ) {}
+
+  /** What the map is made of, as plain data (for the compile cache), and back: nothing decoded is kept. */
+  toData(): PositionData {
+    return [this.emitted, this.segments, this.js, this.map];
+  }
+
+  static fromData(data: PositionData): PositionMap {
+    return new PositionMap(...data);
+  }
 
   /** The JavaScript offset that emitted offset `at` came from (inserted text maps to the next copy). */
   jsOffset(at: number): number {

@@ -55,7 +55,7 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
         break;
       case 'ready':
         out.line(
-          `running ${options.entry} (${plural(event.files.length, 'module')}) in ${event.ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
+          `running ${options.entry} (${plural(event.files.length, 'module')}${event.cached ? `, ${event.cached} compiled by an earlier run` : ''}) in ${event.ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
         );
         break;
       case 'typecheck': {

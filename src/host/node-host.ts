@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type * as WorkerThreads from 'node:worker_threads';
 import { resolve as resolveImport } from 'import-meta-resolve';
-import type { FileRead, Host, Timers } from '../runtime/host.js';
+import type { CompileCache, FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { createInstanceFinder } from './instances.js';
@@ -116,7 +116,8 @@ const OWN_HELPERS = ['@oxc-project/runtime/', '@swc/helpers/'];
 const nodeRequire = createRequire(import.meta.url);
 
 /** Creates the host that runs images in this Node process. */
-export function createNodeHost(): Host {
+/** A host for Node; `compileCache`: modules kept between runs (host/compile-cache.ts). */
+export function createNodeHost(options: { readonly compileCache?: CompileCache | null } = {}): Host {
   // ARCHITECTURE.md fact 3, and measured here: with V8's compilation cache on, two compilations of the
   // same text share cached code and feedback, so identical code in a second image (or a version that
   // returns to an earlier text) ran 8x slower (bench/steady-state.ts). Off for the whole process.
@@ -137,6 +138,7 @@ export function createNodeHost(): Host {
   /** package.json "type" by folder (null: no package.json there), read once. */
   const packageTypes = new Map<string, string | null>();
   return {
+    ...(options.compileCache ? { compileCache: options.compileCache } : {}),
     async readFile(file) {
       const text = await readText(file);
       if (text.kind !== 'text' || text.text.length > 0) return text;

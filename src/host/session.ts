@@ -17,6 +17,7 @@ import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher } from './batcher.js';
+import { openCompileCache } from './compile-cache.js';
 import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
@@ -78,8 +79,9 @@ function workerFileProblems(file: string, rel: string, settings: CompileOptions)
 }
 
 export async function startSession(options: SessionOptions): Promise<Session> {
-  const host = createNodeHost();
   const out = new Reporter(options.stderr);
+  const compileCache = openCompileCache(options.root, options.entry, (m) => out.line(m));
+  const host = createNodeHost({ compileCache });
   const typing = await openTypeChecking(options.root, options.entry, options.typecheck, out, options.checker);
   const image = new Image({
     host,
@@ -158,7 +160,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       onNotice: (m) => out.line(m),
     });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
-    image.publish({ kind: 'ready', ms: performance.now(), files: image.files });
+    image.publish({ kind: 'ready', ms: performance.now(), files: image.files, ...(compileCache ? { cached: compileCache.hits } : {}) });
   };
 
   let watcher: Watcher | null = null;
@@ -243,6 +245,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       await saver?.dispose();
       await control?.close();
       image.dispose();
+      compileCache?.flush();
       typing.close();
       errors.dispose();
       for (const dispose of disposers.reverse()) dispose();

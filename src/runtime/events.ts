@@ -78,7 +78,8 @@ export interface LayoutReport {
 }
 
 export type ImageEvent =
-  | { readonly kind: 'ready'; readonly ms: number; readonly files: readonly string[] }
+  /** `cached`: modules the first load took from the host's compile cache instead of compiling them. */
+  | { readonly kind: 'ready'; readonly ms: number; readonly files: readonly string[]; readonly cached?: number }
   | { readonly kind: 'load'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly errors: readonly Diagnostic[] }
   | {
       readonly kind: 'reload';

@@ -19,6 +19,7 @@ export interface Paths {
   isAbsolute(path: string): boolean;
 }
 
+import type { CompiledModule } from '../compile/compiled-module.js';
 import type { DecoratorLowering } from '../compile/tc39-decorators.js';
 import type { ModuleKind } from './module-kind.js';
 
@@ -29,6 +30,16 @@ export type FileRead =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly code: string; readonly message: string };
+
+/**
+ * Modules compiled by an earlier run (or earlier in this one), by file, text and compile options: a start
+ * takes them instead of compiling again. A module it does not hold is compiled, then given to it.
+ */
+export interface CompileCache {
+  /** The module compiled from exactly `source` as `file` with the options `options` names, or null. */
+  get(file: string, source: string, options: string): CompiledModule | null;
+  put(file: string, source: string, options: string, module: CompiledModule): void;
+}
 
 export interface Host {
   /** The file's text as UTF-8; never throws (a failure is `unreadable`, with the cause). */
@@ -45,6 +56,8 @@ export interface Host {
   requirePlatform(specifier: string, fromFile: string): unknown;
   /** `require.resolve(specifier)` of a package or builtin from `fromFile`, as Node's does it. */
   resolvePlatform(specifier: string, fromFile: string): string;
+  /** Compiled modules kept between runs (host/compile-cache.ts); without it every start compiles everything. */
+  readonly compileCache?: CompileCache;
   /** Lowers TC39 decorators for Node (compile/tc39-decorators.ts); without it a file using them is refused. */
   readonly lowerDecorators?: DecoratorLowering;
   /** What Node makes of a project file: an ES module or a CommonJS module (module-kind.ts). */

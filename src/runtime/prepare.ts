@@ -1,7 +1,7 @@
 // The first half of a change: read, compile, resolve and link every affected module, off to the side.
 // Nothing here touches the running program; any failure rejects the whole change with diagnostics.
 
-import { compileModule } from '../compile/compile-module.js';
+import { type CompileResult, compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { codeFrame } from '../compile/source-text.js';
@@ -120,6 +120,23 @@ function jsonProblem(rel: string, text: string): Diagnostic | null {
  * Prepares a change of the files `paths` (absolute), with their texts from `sources` (files new to the
  * program are read into it as they are reached). The entry is prepared when it is not loaded yet.
  */
+/** Compiles a module's text, or takes what the host's compile cache kept of the same text and options. */
+function compileCached(ctx: ImageContext, record: ModuleRecord, source: string): CompileResult {
+  const options = {
+    ...ctx.compileOptions,
+    commonjs: record.kind === 'commonjs',
+    ...(ctx.host.lowerDecorators ? { lowerDecorators: ctx.host.lowerDecorators } : {}),
+  };
+  const cache = ctx.host.compileCache;
+  // What the output depends on besides the text: the options (decorator lowering by its presence).
+  const key = cache ? JSON.stringify({ ...options, lowerDecorators: options.lowerDecorators !== undefined }) : '';
+  const kept = cache?.get(record.rel, source, key);
+  if (kept) return { ok: true, module: kept };
+  const result = compileModule(record.rel, source, options);
+  if (result.ok) cache?.put(record.rel, source, key, result.module);
+  return result;
+}
+
 export async function prepareChange(ctx: ImageContext, paths: readonly string[], sources: SourceSnapshot, intent?: ChangeIntent): Promise<PrepareOutcome> {
   const prepared = new Map<string, PreparedModule>();
   const fresh = new Map<string, ModuleRecord>();
@@ -158,11 +175,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const source = moduleSource(id, text);
-    const result = compileModule(record.rel, source, {
-      ...ctx.compileOptions,
-      commonjs: record.kind === 'commonjs',
-      ...(ctx.host.lowerDecorators ? { lowerDecorators: ctx.host.lowerDecorators } : {}),
-    });
+    const result = compileCached(ctx, record, source);
     if (!result.ok) {
       parseErrors.push(...result.errors);
       continue;

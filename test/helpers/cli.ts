@@ -43,14 +43,14 @@ export class CliRun {
     args: readonly string[],
     readonly eventsFile = path.join(dir, '.events.ndjson'),
     nodeArgs: readonly string[] = [],
-    /** As another user, say (`uid`, `gid`). */
-    spawnOptions: { readonly uid?: number; readonly gid?: number } = {},
+    /** As another user, say (`uid`, `gid`); `env`: variables added to the environment. */
+    spawnOptions: { readonly uid?: number; readonly gid?: number; readonly env?: Readonly<Record<string, string>> } = {},
   ) {
     this.#child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
       ...spawnOptions,
+      env: { ...process.env, NO_COLOR: '1', ...spawnOptions.env },
     });
     this.#child.stdout!.on('data', (d: Buffer) => {
       this.#buffer += d.toString();

@@ -1,0 +1,215 @@
+// The compile cache: modules compiled by earlier runs of a program, kept in one file per program (its root
+// and entry) under the user's temporary folder, so a start compiles only what changed since the last run
+// (docs/benchmarks.md: the start-up figures). An entry is found by a hash of imago's own compiler code,
+// the file's path in the project, its text and the compile options: a different text or option, or
+// another build of imago, is a miss, never a stale module. The file holds one module per file and set of
+// compile options (`--typecheck=off` reads them apart from the checker), the latest a run used; it is
+// written a moment after a run compiled something (and as the process exits), through a temporary file
+// and a rename.
+//
+// IMAGO_CACHE_DIR=<dir> puts it elsewhere; IMAGO_CACHE=off turns it off.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import type { CompiledModule } from '../compile/compiled-module.js';
+import { restoreModule, type StoredModule, storeModule } from '../compile/stored-module.js';
+import type { CompileCache } from '../runtime/host.js';
+
+/** Programs whose cache files are kept; the least recently written go first. */
+const MAX_FILES = 64;
+/** Entries a cache file keeps at most (files and option sets a program no longer uses go first). */
+const MAX_ENTRIES = 4096;
+/** Quiet time after the last compile before the cache file is written. */
+const WRITE_DELAY_MS = 500;
+const FORMAT = 'imago-compile-cache-2';
+
+/** One kept module: its slot (file and options: one module each) and the module, serialized. */
+interface Entry {
+  readonly slot: string;
+  readonly bytes: Buffer;
+}
+
+/** Packages whose output is part of a compiled module: another version of one is another compiler. */
+const COMPILER_PACKAGES = ['oxc-parser', 'oxc-transform', 'eslint-scope', '@jridgewell/remapping', '@swc/core'];
+
+/** imago's compiler as built: its files' names, sizes and times, and its packages' versions, so another build never reads this one's entries. */
+function compilerStamp(): string {
+  const dir = fileURLToPath(new URL('../compile/', import.meta.url));
+  const hash = createHash('sha256').update(FORMAT);
+  const require = createRequire(import.meta.url);
+  for (const name of COMPILER_PACKAGES) {
+    let version = 'absent';
+    try {
+      version = String((JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: unknown }).version);
+    } catch {
+      /* a package that hides its package.json: its name stands for it */
+    }
+    hash.update(`${name}@${version}\n`);
+  }
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.endsWith('.js')) continue;
+    const st = fs.statSync(path.join(dir, name));
+    hash.update(`${name}:${st.size}:${st.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** The cache's folder, made for this user alone; null (with why) when it cannot be used safely. */
+function cacheFolder(): { dir: string } | { problem: string } {
+  const dir = process.env['IMAGO_CACHE_DIR'] ?? path.join(os.tmpdir(), `imago-cache-${os.userInfo().uid}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(dir);
+    const uid = process.getuid?.();
+    if (!st.isDirectory()) return { problem: `${dir} is not a folder` };
+    if (uid !== undefined && st.uid !== uid) return { problem: `${dir} belongs to another user` };
+    return { dir };
+  } catch (e: unknown) {
+    return { problem: `${dir}: ${(e as Error).message}` };
+  }
+}
+
+export interface CompileCacheFile extends CompileCache {
+  /** Where the cache lives, or why there is none. */
+  readonly where: string;
+  /** Entries taken from the cache and compiled anew, since the start. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Writes what this run used now (the pending write, if any). */
+  flush(): void;
+}
+
+/** The compile cache of the program of `entry` under `root`; null when turned off. `warn` says why it cannot be used. */
+export function openCompileCache(root: string, entry: string, warn: (message: string) => void): CompileCacheFile | null {
+  if (process.env['IMAGO_CACHE'] === 'off') return null;
+  const folder = cacheFolder();
+  if ('problem' in folder) {
+    warn(`the compile cache is not used (${folder.problem}); every start compiles every module`);
+    return null;
+  }
+  const file = path.join(folder.dir, `${createHash('sha256').update(`${root}\0${entry}`).digest('hex').slice(0, 24)}.pack`);
+  let stamp: string | null = null;
+  /** Entries of the file as the last run left it, by key (a module is deserialized only when asked for). */
+  let kept: Map<string, Entry> | null = null;
+  /** Entries this run used or made, the latest of each slot: what the next write keeps, with the other slots' kept ones. */
+  const used = new Map<string, Entry>();
+  const keyBySlot = new Map<string, string>();
+  let made = false;
+  let timer: NodeJS.Timeout | null = null;
+  let hits = 0;
+  let misses = 0;
+  const keyOf = (rel: string, source: string, options: string): string => {
+    stamp ??= compilerStamp();
+    return createHash('sha256').update(`${stamp}\0${options}\0${rel}\0`).update(source).digest('hex');
+  };
+  const load = (): Map<string, Entry> => {
+    if (kept) return kept;
+    kept = new Map();
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      return kept; // none yet
+    }
+    try {
+      const data = v8.deserialize(bytes) as { format?: unknown; entries?: unknown };
+      if (data.format === FORMAT && data.entries instanceof Map) kept = data.entries as Map<string, Entry>;
+    } catch (e: unknown) {
+      warn(`the compile cache ${file} could not be read (${(e as Error).message}); it is made again`);
+    }
+    return kept;
+  };
+  /** Keeps `key` as the entry of its slot (an earlier version of the file this run used goes). */
+  const use = (key: string, entry: Entry): void => {
+    const before = keyBySlot.get(entry.slot);
+    if (before !== undefined && before !== key) used.delete(before);
+    keyBySlot.set(entry.slot, key);
+    used.set(key, entry);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(write, WRITE_DELAY_MS);
+    timer.unref();
+  };
+  const write = (): void => {
+    timer = null;
+    // Nothing new, and every module used was in the file already: the file is as it should be.
+    const old = load();
+    if (!made && [...used.keys()].every((k) => old.has(k))) return;
+    made = false;
+    // This run's modules, then the other slots' as the file had them (the newest written first), up to the cap.
+    const next = new Map(used);
+    for (const [k, e] of old) {
+      if (next.size >= MAX_ENTRIES) break;
+      if (!keyBySlot.has(e.slot)) next.set(k, e);
+    }
+    kept = next;
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temp, v8.serialize({ format: FORMAT, entries: next }), { mode: 0o600 });
+      fs.renameSync(temp, file);
+      prune(path.dirname(file));
+    } catch (e: unknown) {
+      fs.rmSync(temp, { force: true });
+      warn(`the compile cache ${file} could not be written (${(e as Error).message})`);
+    }
+  };
+  const cache: CompileCacheFile = {
+    where: file,
+    get hits() {
+      return hits;
+    },
+    get misses() {
+      return misses;
+    },
+    get(rel, source, options): CompiledModule | null {
+      const key = keyOf(rel, source, options);
+      const entry = used.get(key) ?? load().get(key);
+      if (!entry) {
+        misses++;
+        return null;
+      }
+      try {
+        const module = restoreModule(v8.deserialize(entry.bytes) as StoredModule);
+        use(key, entry);
+        hits++;
+        return module;
+      } catch {
+        misses++;
+        return null;
+      }
+    },
+    put(rel, source, options, module) {
+      made = true;
+      use(keyOf(rel, source, options), { slot: `${options}\0${rel}`, bytes: v8.serialize(storeModule(module)) });
+    },
+    flush() {
+      if (!timer) return;
+      clearTimeout(timer);
+      write();
+    },
+  };
+  // A program that ends before the write's moment (run once, --no-watch) still leaves its modules.
+  process.once('exit', () => cache.flush());
+  return cache;
+}
+
+/** Keeps the MAX_FILES most recently written cache files of the folder. */
+function prune(dir: string): void {
+  const files = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.pack'))
+    .map((n) => {
+      const p = path.join(dir, n);
+      try {
+        return { p, t: fs.statSync(p).mtimeMs };
+      } catch {
+        return { p, t: 0 };
+      }
+    })
+    .sort((a, b) => b.t - a.t);
+  for (const f of files.slice(MAX_FILES)) fs.rmSync(f.p, { force: true });
+}
