@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
+import { ImportGraph } from '../src/check/import-graph.js';
 import { WorkerTypeGate } from '../src/check/type-gate.js';
 import { createImage, createNodeHost } from '../src/index.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
@@ -42,6 +43,28 @@ const files = {
   'other.ts': 'export const unrelated: number = 1;\n',
   'main.ts': "import './user.ts';\nimport './other.ts';\n",
 };
+
+describe('the import graph', () => {
+  it('resolves imports as the program was when checked: a file deleted since still has its importers', () => {
+    const p = tempProject({
+      'main.ts': "import type { Config } from './types.ts';\nexport const c: Config = { speed: 2 };\n",
+      'types.ts': 'export interface Config { speed: number }\n',
+    });
+    cleanup.push(() => p.remove());
+    const main = p.path('main.ts');
+    const types = p.path('types.ts');
+    const mainText = fs.readFileSync(main, 'utf8');
+    // The graph is built after the first check is answered: types.ts may be gone by then.
+    fs.rmSync(types);
+    const late = new ImportGraph();
+    late.update(main, mainText);
+    assert.deepEqual([...late.importsOf(main)!], [], 'from the disk alone, the import resolves to nothing');
+    const asChecked = new ImportGraph();
+    asChecked.asOf(new Set([main, types]), () => asChecked.update(main, mainText));
+    assert.deepEqual([...asChecked.importsOf(main)!], [types]);
+    assert.deepEqual([...asChecked.scope(new Map([[types, true]]))].sort(), [main, types].sort(), 'deleting types.ts checks its importer');
+  });
+});
 
 describe('type gate scoping', () => {
   it('checks only the edited file after a body edit', async () => {

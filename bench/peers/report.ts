@@ -143,8 +143,59 @@ function notes(runs: readonly RunResult[]): string[] {
   return lines;
 }
 
+/** Figures of `npm run bench` the full mode takes too: start-up against tsx, and a layout change at scale. */
+export interface Extras {
+  /** Per program, per tool: milliseconds from spawn to the first line, one per run. */
+  readonly startup: ReadonlyArray<{ readonly name: string; readonly ms: Readonly<Record<string, readonly number[]>> }>;
+  /** One layout change of a class with this many live instances in a heap of `heapMb`. */
+  readonly layout: {
+    readonly instances: number;
+    readonly heapMb: number;
+    readonly steps: ReadonlyArray<{ readonly name: string; readonly findMs: number; readonly migrateMs: number; readonly applyMs: number }>;
+  } | null;
+}
+
+const middle = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function extrasSection(extras: Extras): string[] {
+  const lines = ['## Start-up and layout changes at scale', ''];
+  if (extras.startup.length > 0) {
+    lines.push(
+      "Start-up: spawn to the program's first line of output, median of 7 runs taken in turn with tsx (after one run each not counted); the goal is imago run (type check on, as by default) <= 1.0x tsx. imago keeps compiled modules between runs (docs/typecheck.md, the compile cache): these are starts after a first one.",
+      '',
+      '| program | imago run | imago run --typecheck=off | tsx | imago run / tsx | held |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const p of extras.startup) {
+      const of = (tool: string): number => middle(p.ms[tool] ?? []);
+      const ratio = of('imago run') / of('tsx');
+      lines.push(
+        `| ${p.name} | ${of('imago run').toFixed(0)} ms | ${of('imago run --typecheck=off').toFixed(0)} ms | ${of('tsx').toFixed(0)} ms | ${ratio.toFixed(2)}x | ${ratio <= 1 ? 'yes' : '**no**'} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (extras.layout) {
+    const l = extras.layout;
+    lines.push(
+      `Layout changes: ${l.instances.toLocaleString('en-US')} live instances of one class in a ${l.heapMb.toFixed(0)} MB heap (\`npm run bench layout\`). The change is applied at a safe point: the program waits for all of it, so its longest pause is the whole change. Goal: <= 500 ms in total, <= 50 ms of pause.`,
+      '',
+      '| change | finding the instances | migrating them | whole change (= the pause) | held |',
+      '|---|---|---|---|---|',
+      ...l.steps.map(
+        (s) => `| ${s.name} | ${s.findMs.toFixed(0)} ms | ${s.migrateMs.toFixed(0)} ms | ${s.applyMs.toFixed(0)} ms | ${s.applyMs <= 50 ? 'yes' : '**no**'} |`,
+      ),
+      '',
+    );
+  }
+  return lines;
+}
+
 /** `raw` is where the results themselves are, relative to the page. */
-export function renderReport(info: RunInfo, runs: readonly RunResult[], restartTools: ReadonlySet<string>, raw: string): string {
+export function renderReport(info: RunInfo, runs: readonly RunResult[], restartTools: ReadonlySet<string>, raw: string, extras: Extras | null = null): string {
   const setups = [...new Set(runs.map((r) => r.setupMs))].sort((a, b) => a - b);
   const goals = verdicts(runs, restartTools);
   const noteLines = notes(runs);
@@ -166,6 +217,7 @@ export function renderReport(info: RunInfo, runs: readonly RunResult[], restartT
     '|---|---|---|',
     ...goals.map((g) => `| ${g.goal} | ${g.held === null ? 'not measured' : g.held ? 'yes' : '**no**'} | ${g.figures} |`),
     '',
+    ...(extras ? extrasSection(extras) : []),
     ...(noteLines.length > 0 ? ['## Skips, failures and stops', '', ...noteLines, ''] : []),
   ].join('\n');
 }

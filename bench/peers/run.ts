@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureLayout } from '../layout.js';
+import { measureStartup } from '../startup.js';
 import { type RunResult, runTool } from './measure.js';
-import { type RunInfo, renderReport } from './report.js';
+import { type Extras, type RunInfo, renderReport } from './report.js';
 import { stopAll } from './session.js';
 import { missingFor, type Places, TOOLS, type Tool, versionOf } from './tools.js';
 
@@ -122,6 +124,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The full mode's other figures (bench/startup.ts, bench/layout.ts), as plain data for the report and its JSON. */
+async function measureExtras(): Promise<Extras> {
+  console.log('start-up against tsx (bench/startup.ts)');
+  const startup = await measureStartup();
+  if (startup.missing) console.log(`  not measured: ${startup.missing}`);
+  console.log('a layout change at scale (bench/layout.ts)');
+  const layout = await measureLayout(3);
+  return {
+    startup: startup.programs.map((p) => ({ name: p.name, ms: Object.fromEntries(p.ms) })),
+    layout: {
+      instances: layout.steps[0]?.instances ?? 0,
+      heapMb: layout.heapMb,
+      steps: layout.steps.map((s) => ({ name: s.name, findMs: s.discoveryMs, migrateMs: s.migrateMs, applyMs: s.applyMs })),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   let options: Options;
@@ -134,9 +153,12 @@ async function main(): Promise<void> {
     return;
   }
   if (options.from) {
-    const saved = JSON.parse(fs.readFileSync(options.from, 'utf8')) as { info: RunInfo; runs: RunResult[]; restartTools: string[] };
+    const saved = JSON.parse(fs.readFileSync(options.from, 'utf8')) as { info: RunInfo; runs: RunResult[]; restartTools: string[]; extras?: Extras | null };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
-    fs.writeFileSync(options.out, renderReport(saved.info, saved.runs, new Set(saved.restartTools), path.relative(path.dirname(options.out), options.from)));
+    fs.writeFileSync(
+      options.out,
+      renderReport(saved.info, saved.runs, new Set(saved.restartTools), path.relative(path.dirname(options.out), options.from), saved.extras ?? null),
+    );
     console.log(`wrote ${options.out} from ${options.from}`);
     return;
   }
@@ -174,10 +196,11 @@ async function main(): Promise<void> {
     many: options.many,
   };
   const restartTools = new Set(options.tools.filter((t) => t.kind === 'restart').map((t) => t.name));
+  const extras = options.mode === 'full' ? await measureExtras() : null;
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   const json = options.json ?? `${options.out.replace(/\.md$/, '')}.json`;
-  fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json)));
-  fs.writeFileSync(json, JSON.stringify({ info, runs, restartTools: [...restartTools] }, null, 2));
+  fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json), extras));
+  fs.writeFileSync(json, JSON.stringify({ info, runs, restartTools: [...restartTools], extras }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 

@@ -8,16 +8,14 @@ import { parseSync } from 'oxc-parser';
 import { isolatedDeclarationSync } from 'oxc-transform';
 import { type PathAliases, resolveSpecifier } from '../runtime/resolve.js';
 
-const host = {
-  isFile: (f: string): boolean => {
-    try {
-      return fs.statSync(f).isFile();
-    } catch {
-      return false;
-    }
-  },
-  paths: { dirname: path.dirname, resolve: path.resolve, relative: path.relative, isAbsolute: path.isAbsolute },
+const onDisk = (f: string): boolean => {
+  try {
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
 };
+const paths = { dirname: path.dirname, resolve: path.resolve, relative: path.relative, isAbsolute: path.isAbsolute };
 
 interface FileFacts {
   readonly imports: ReadonlySet<string>;
@@ -29,8 +27,24 @@ interface FileFacts {
 
 export class ImportGraph {
   readonly #facts = new Map<string, FileFacts>();
+  /** Files that count as there whatever the disk says now (the program as a check saw it: see update). */
+  #existing: ReadonlySet<string> | null = null;
 
   constructor(private readonly aliases: PathAliases | null = null) {}
+
+  /**
+   * Analyzes files as the program was when `existing` were its files: an import of one of them resolves
+   * to it even if it was deleted since (the graph is built after the first check is answered, and a file
+   * deleted meanwhile must still be known as what its importers import).
+   */
+  asOf(existing: ReadonlySet<string>, analyze: () => void): void {
+    this.#existing = existing;
+    try {
+      analyze();
+    } finally {
+      this.#existing = null;
+    }
+  }
 
   /**
    * Analyzes `file` again, from `known` text when given (the text the checker saw; null: deleted), else
@@ -47,6 +61,8 @@ export class ImportGraph {
       return before !== undefined;
     }
     const parsed = parseSync(file, text, { sourceType: 'module' });
+    const existing = this.#existing;
+    const host = { isFile: (f: string): boolean => existing?.has(f) === true || onDisk(f), paths };
     const resolve = (spec: string): string | null => {
       const r = resolveSpecifier(host, spec, file, this.aliases);
       return r.kind === 'project' ? r.path : null;
