@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import { compileModule } from '../src/compile/compile-module.js';
 import { restoreModule, type StoredModule, storeModule } from '../src/compile/stored-module.js';
+import { openCompileCache } from '../src/host/compile-cache.js';
 import { CLI, CliRun } from './helpers/cli.js';
 import { type TempProject, tempProject } from './helpers/project.js';
 
@@ -195,5 +196,84 @@ describe('the compile cache', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('the compile cache folder', () => {
+  const compiled = ((): ReturnType<typeof compileModule> & { ok: true } => {
+    const r = compileModule('a.ts', 'export const a = 1;\n');
+    assert.ok(r.ok);
+    return r;
+  })().module;
+  const folder = (): string => {
+    const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'imago-cache-folder-')));
+    cleanup.push(() => fs.rmSync(d, { recursive: true, force: true }));
+    return d;
+  };
+  /** Runs `f` with IMAGO_CACHE_DIR set to `dir` (or unset), then puts it back. */
+  const withCacheDir = <T>(dir: string | undefined, f: () => T): T => {
+    const saved = process.env['IMAGO_CACHE_DIR'];
+    if (dir === undefined) delete process.env['IMAGO_CACHE_DIR'];
+    else process.env['IMAGO_CACHE_DIR'] = dir;
+    try {
+      return f();
+    } finally {
+      if (saved === undefined) delete process.env['IMAGO_CACHE_DIR'];
+      else process.env['IMAGO_CACHE_DIR'] = saved;
+    }
+  };
+
+  it('opens for a user without a name (a container run as -u 1234, where os.userInfo() throws)', () => {
+    const real = os.userInfo;
+    (os as { userInfo: unknown }).userInfo = () => {
+      throw Object.assign(new Error('A system error occurred: uv_os_get_passwd returned ENOENT'), { code: 'ERR_SYSTEM_ERROR' });
+    };
+    try {
+      const warnings: string[] = [];
+      const cache = withCacheDir(undefined, () => openCompileCache('/nowhere', '/nowhere/main.ts', (m) => warnings.push(m)));
+      assert.ok(cache, warnings.join('\n'));
+      assert.deepEqual(warnings, []);
+    } finally {
+      (os as { userInfo: unknown }).userInfo = real;
+    }
+  });
+
+  it('says once that it cannot write, not at every change', () => {
+    const dir = folder();
+    const warnings: string[] = [];
+    const cache = withCacheDir(dir, () => openCompileCache(dir, path.join(dir, 'main.ts'), (m) => warnings.push(m)));
+    assert.ok(cache);
+    // Every write fails: the cache file's name is taken by a folder that is not empty.
+    fs.mkdirSync(cache.where);
+    fs.writeFileSync(path.join(cache.where, 'x'), '');
+    for (let i = 0; i < 5; i++) {
+      cache.put('a.ts', `export const a = ${i};\n`, '{}', compiled);
+      cache.flush();
+    }
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /could not be written .*; imago stops writing it until the next start/);
+    cache.close();
+  });
+
+  it('takes a folder the user names through a symbolic link; refuses a link in place of its own default folder', () => {
+    const real = folder();
+    const link = path.join(folder(), 'link');
+    fs.symlinkSync(real, link);
+    const warnings: string[] = [];
+    assert.ok(withCacheDir(link, () => openCompileCache(real, path.join(real, 'main.ts'), (m) => warnings.push(m))));
+    assert.deepEqual(warnings, []);
+  });
+
+  it('leaves files in its folder that are not its own', () => {
+    const dir = folder();
+    fs.writeFileSync(path.join(dir, 'other-tool.pack'), 'theirs');
+    for (let i = 0; i < 70; i++) {
+      const cache = withCacheDir(dir, () => openCompileCache(dir, path.join(dir, `main${i}.ts`), () => undefined))!;
+      cache.put('a.ts', 'export const a = 1;\n', '{}', compiled);
+      cache.close();
+    }
+    const packs = fs.readdirSync(dir).filter((n) => /^[0-9a-f]{24}\.pack$/.test(n));
+    assert.equal(packs.length, 64, 'its own: the 64 most recent');
+    assert.ok(fs.existsSync(path.join(dir, 'other-tool.pack')), "another tool's file stays");
   });
 });

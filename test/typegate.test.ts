@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
 import { ImportGraph } from '../src/check/import-graph.js';
-import { WorkerTypeGate } from '../src/check/type-gate.js';
+import { type BackgroundAnswer, WorkerTypeGate } from '../src/check/type-gate.js';
 import { createImage, createNodeHost } from '../src/index.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
 import { CLI, CliRun } from './helpers/cli.js';
-import { sleep, type TempProject, tempProject } from './helpers/project.js';
+import { sleep, type TempProject, tempProject, waitFor } from './helpers/project.js';
 
 const cleanup: Array<() => void> = [];
 after(() => {
@@ -63,6 +63,28 @@ describe('the import graph', () => {
     asChecked.asOf(new Set([main, types]), () => asChecked.update(main, mainText));
     assert.deepEqual([...asChecked.importsOf(main)!], [types]);
     assert.deepEqual([...asChecked.scope(new Map([[types, true]]))].sort(), [main, types].sort(), 'deleting types.ts checks its importer');
+  });
+});
+
+describe("the program's files after a change", () => {
+  it('takes in a file an import brings that only TypeScript resolves (a .d.ts-only module)', async () => {
+    const { gate, p } = await gateFor({ 'main.ts': 'export const a: number = 1;\n', 'types.d.ts': 'export interface T { x: number }\n' });
+    p.write({ 'main.ts': "import type { T } from './types';\nexport const a: T = { x: 1 };\n" });
+    assert.deepEqual((await gate.check(texts(p.path('main.ts')), false)).errors, []);
+    assert.ok(gate.knows(p.path('types.d.ts')), 'types.d.ts is in the program now: the gate knows it');
+  });
+
+  it('lets go of a file a removed /// <reference> brought', async () => {
+    const { gate, p } = await gateFor({
+      'main.ts': '/// <reference path="./g.d.ts" />\nexport const a: number = G;\n',
+      'g.d.ts': 'declare const G: number;\n',
+    });
+    assert.ok(gate.knows(p.path('g.d.ts')));
+    p.write({ 'main.ts': 'export const a: number = 1;\n' });
+    assert.deepEqual((await gate.check(texts(p.path('main.ts')), false)).errors, []);
+    assert.equal(gate.knows(p.path('g.d.ts')), false, 'g.d.ts left the program');
+    p.write({ 'g.d.ts': 'declare const G: Nope;\n' });
+    assert.deepEqual((await gate.check(texts(p.path('g.d.ts')), false)).errors, [], 'a file outside the program does not block');
   });
 });
 
@@ -286,6 +308,32 @@ async function startProbe(): Promise<{ v: (n: number) => string; p: TempProject;
   return { v, p, cli };
 }
 
+describe('stopping during a long check', () => {
+  it('ends at once on SIGINT while TypeScript is busy with a check of seconds', async () => {
+    // Types TypeScript takes seconds to check (template literal unions mapped over 10,000 members).
+    const lines = ["type D = 'a'|'b'|'c'|'d'|'e'|'f'|'g'|'h'|'i'|'j';", 'type T4 = `${D}${D}${D}${D}`;'];
+    for (let i = 0; i < 40; i++) {
+      lines.push(`type M${i} = { [P in T4 as \`\${P}_${i}\`]: P };`);
+      lines.push(`export const v${i}: M${i}[keyof M${i}] extends T4 ? number : string = 1;`);
+    }
+    const p = tempProject({ 'package.json': '{"type":"module"}\n', 'main.ts': `${lines.join('\n')}\nsetInterval(() => {}, 1000);\n` });
+    cleanup.push(() => p.remove());
+    const run = new CliRun(p.dir, ['run', '--no-control', 'main.ts']);
+    try {
+      await run.until('the program runs', () => /running main\.ts/.test(run.stderr), 60000);
+      fs.writeFileSync(p.path('main.ts'), fs.readFileSync(p.path('main.ts'), 'utf8').replaceAll('= 1;', '= 2;'));
+      await sleep(1500);
+      const t0 = Date.now();
+      const exit = await run.stop('SIGINT');
+      const ms = Date.now() - t0;
+      assert.ok(ms < 2500, `imago took ${ms} ms to end after SIGINT (the check in flight must not hold it)`);
+      assert.equal(exit.signal ?? exit.code, 130);
+    } finally {
+      run.kill();
+    }
+  });
+});
+
 describe('rapid edits', () => {
   it('coalesces edits saved while a change is checked: the last text wins, never out of order', async () => {
     const { v, p, cli } = await startProbe();
@@ -455,6 +503,80 @@ describe('the background check', () => {
       [],
       'no second TypeScript process was started',
     );
+  });
+
+  it('reports the errors elsewhere though a REPL probe overtook the check (it asks again)', async () => {
+    const many: Record<string, string> = {};
+    const imports: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      many[`m${i}.ts`] =
+        `export interface Shape${i} { readonly kind: 'k${i}'; readonly size: number; readonly tags: readonly string[] }\n` +
+        `export function area${i}(s: Shape${i}): number { return s.tags.reduce((n, t) => n + t.length, s.size * ${i}); }\n`;
+      imports.push(`import './m${i}.ts';`);
+    }
+    many['m199.ts'] += "export const bad: number = 'x';\n";
+    many['main.ts'] = `${imports.join('\n')}\n`;
+    const p = tempProject(many);
+    const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
+    const reports: BackgroundReport[] = [];
+    const check = new BackgroundCheck(
+      gate,
+      globalThis,
+      (r) => reports.push(r),
+      (m) => assert.fail(m),
+    );
+    cleanup.push(() => {
+      check.close();
+      gate.close();
+      p.remove();
+    });
+    await gate.check(new Map(), true);
+    const main = p.path('main.ts');
+    const text = fs.readFileSync(main, 'utf8');
+    // A probe sent while the background check runs moves the checker on (and back): the check is overtaken.
+    const background = gate.background();
+    const probe = await gate.query({ kind: 'probe', file: main, text: `${text}\nconst z = 1;\n`, from: text.length });
+    assert.equal(probe.checked, true);
+    assert.equal((await background).overtaken, true);
+  });
+
+  it('asks again when it was overtaken, but not after a change was rejected', async () => {
+    const answers: Array<BackgroundAnswer> = [
+      { kind: 'background', id: 0, ms: 1, checked: 0, errors: [], overtaken: true },
+      { kind: 'background', id: 1, ms: 1, checked: 3, errors: [{ file: 'a.ts', line: 1, column: 1, message: 'no', code: 'TS2322' }], overtaken: false },
+    ];
+    let asked = 0;
+    const reports: BackgroundReport[] = [];
+    const checker = { background: async (): Promise<BackgroundAnswer> => answers[Math.min(asked++, answers.length - 1)]! };
+    const check = new BackgroundCheck(
+      checker,
+      globalThis,
+      (r) => reports.push(r),
+      (m) => assert.fail(m),
+    );
+    cleanup.push(() => check.close());
+    check.schedule();
+    await waitFor('the report after the overtaken run', () => reports.length > 0, 5000);
+    assert.equal(asked, 2, 'overtaken once, asked again');
+    assert.equal(reports[0]?.files, 3);
+    // Overtaken, then a change is rejected before it asks again: it waits for the next applied change.
+    let again = 0;
+    const rejected = new BackgroundCheck(
+      {
+        background: async (): Promise<BackgroundAnswer> => {
+          again++;
+          rejected.cancel();
+          return answers[0]!;
+        },
+      },
+      globalThis,
+      () => assert.fail('no report'),
+      (m) => assert.fail(m),
+    );
+    cleanup.push(() => rejected.close());
+    rejected.schedule();
+    await sleep(1000);
+    assert.equal(again, 1, 'not asked again with the rejected texts in the checker');
   });
 
   it('gives way to a change checked meanwhile: the change is answered first, the background check says it was overtaken', async () => {

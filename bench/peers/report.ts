@@ -164,7 +164,7 @@ function extrasSection(extras: Extras): string[] {
   const lines = ['## Start-up and layout changes at scale', ''];
   if (extras.startup.length > 0) {
     lines.push(
-      "Start-up: spawn to the program's first line of output, median of 7 runs taken in turn with tsx (after one run each not counted); the goal is imago run (type check on, as by default) <= 1.0x tsx. imago keeps compiled modules between runs (docs/typecheck.md, the compile cache): these are starts after a first one.",
+      "Start-up: spawn to the program's first line of output, median of 7 runs taken in turn with tsx (after one run each not counted); the goal is imago run (type check on, as by default) <= 1.0x tsx. imago keeps compiled modules between runs (docs/start-up.md, the compile cache): these are starts after a first one.",
       '',
       '| program | imago run | imago run --typecheck=off | tsx | imago run / tsx | held |',
       '|---|---|---|---|---|---|',

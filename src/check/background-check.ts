@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import type { Timers } from '../runtime/host.js';
-import type { BackgroundAnswer } from './type-gate.js';
+import { type BackgroundAnswer, CheckerRestarted } from './type-gate.js';
 
 export interface BackgroundReport {
   readonly ms: number;
@@ -28,6 +28,8 @@ export class BackgroundCheck {
   #again = false;
   #last = '';
   #closed = false;
+  /** A change was rejected since the last schedule: what the checker holds is not the program. */
+  #cancelled = false;
 
   constructor(
     private readonly checker: WholeProgramChecker,
@@ -39,7 +41,8 @@ export class BackgroundCheck {
   /** Checks the whole program a moment after the last call. */
   schedule(): void {
     if (this.#closed) return;
-    this.cancel();
+    this.#clearTimer();
+    this.#cancelled = false;
     this.#timer = this.timers.setTimeout(() => {
       this.#timer = null;
       void this.#run();
@@ -48,13 +51,19 @@ export class BackgroundCheck {
 
   /** A change was rejected: the checker holds its texts, not the program's; the next applied change schedules again. */
   cancel(): void {
-    if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#clearTimer();
+    this.#cancelled = true;
+    this.#again = false;
   }
 
   close(): void {
     this.#closed = true;
     this.cancel();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.timers.clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   async #run(): Promise<void> {
@@ -65,14 +74,21 @@ export class BackgroundCheck {
     this.#running = true;
     try {
       const result = await this.checker.background();
-      if (this.#closed || result.overtaken) return;
+      if (this.#closed) return;
+      // Overtaken by a question (a REPL probe, a check whose change then applied nothing): asked again,
+      // unless a rejected change left the checker with texts that are not the program's.
+      if (result.overtaken) {
+        if (!this.#cancelled) this.#again = true;
+        return;
+      }
       const key = result.errors.map((d) => formatDiagnostic(d)).join('\n');
       if (key !== this.#last) {
         this.#last = key;
         this.onReport({ ms: result.ms, files: result.checked, errors: result.errors });
       }
     } catch (e: unknown) {
-      if (!this.#closed) this.onFailure(`the background type check failed: ${(e as Error).message}`);
+      // A restart for a new tsconfig.json: the restarted checker is asked again (type-checking.ts).
+      if (!this.#closed && !(e instanceof CheckerRestarted)) this.onFailure(`the background type check failed: ${(e as Error).message}`);
     } finally {
       this.#running = false;
       if (this.#again && !this.#closed) {

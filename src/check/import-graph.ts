@@ -23,6 +23,11 @@ interface FileFacts {
   readonly reexports: ReadonlySet<string>;
   /** Isolated declarations, or the whole text when they cannot be computed without inference. */
   readonly api: string;
+  /**
+   * Every module specifier the file names (resolved by imago or not: a `.d.ts`-only module, a package)
+   * and every `/// <reference>` line: while these stay the same, so do the files it brings into the program.
+   */
+  readonly links: string;
 }
 
 export class ImportGraph {
@@ -91,13 +96,24 @@ export class ImportGraph {
     }
     const decl = isolatedDeclarationSync(file, text, {});
     const api = decl.errors.length > 0 ? `text:${text}` : decl.code;
-    this.#facts.set(file, { imports, reexports, api });
+    const specifiers = [
+      ...parsed.module.staticImports.map((i) => i.moduleRequest.value),
+      ...parsed.module.staticExports.flatMap((e) => e.entries.flatMap((entry) => (entry.moduleRequest ? [entry.moduleRequest.value] : []))),
+      ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/^\s*\/\/\/\s*<reference\b[^>]*>/gm)].map((m) => m[0].trim()),
+    ];
+    this.#facts.set(file, { imports, reexports, api, links: specifiers.join('\n') });
     return before === undefined || before.api !== api;
   }
 
   /** The project files `file` imports (type-only imports and re-exports included), as last analyzed. */
   importsOf(file: string): ReadonlySet<string> | undefined {
     return this.#facts.get(file)?.imports;
+  }
+
+  /** What `file` names of other modules and files, as last analyzed (undefined: not analyzed, or deleted). */
+  linksOf(file: string): string | undefined {
+    return this.#facts.get(file)?.links;
   }
 
   /** The files to check after `changed`: themselves, and the importers of every file whose API changed,

@@ -31,14 +31,32 @@ export type BackgroundAnswer = Extract<FromChecker, { kind: 'background' }>;
 export type Query = DistributiveOmit<Extract<ToChecker, { kind: 'probe' | 'deps' | 'symbol' | 'spans' }>, 'id'>;
 type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'spans' };
 
+/** What the questions still open are answered with when the checker restarts for a new configuration. */
+export class CheckerRestarted extends Error {
+  constructor() {
+    super('the checker restarted because its configuration changed');
+  }
+}
+
 /** A checker thread started before anyone asked (prestartChecker), taken by the first start. */
 let prestarted: Worker | null = null;
+/** Gates not closed, for the process's exit (WorkerTypeGate.stopAll). */
+const live = new Set<WorkerTypeGate>();
+let exitHooked = false;
+
+/** How a thread ended before anyone listened (a prestarted one that failed as it loaded). */
+const endedEarly = new WeakMap<Worker, string>();
 
 function newCheckerThread(): Worker {
   // What the thread (and TypeScript's process under it) writes goes to imago's stderr as is.
   const worker = new Worker(new URL('./checker-thread.js', import.meta.url), { stdout: false, stderr: false });
   // The checker keeps the program alive only while it is asked something (see #hold).
   worker.unref();
+  // Heard from the start: an error event nobody listens to would end imago itself.
+  worker.once('error', (e) => endedEarly.set(worker, e.message));
+  worker.once('exit', (code) => {
+    if (!endedEarly.has(worker)) endedEarly.set(worker, `exit code ${code}`);
+  });
   return worker;
 }
 
@@ -58,9 +76,12 @@ export function discardPrestartedChecker(): void {
 
 /** Starts a checker thread (or takes the prestarted one) and waits until it has loaded the project. */
 function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Opened }> {
-  const worker = prestarted ?? newCheckerThread();
+  // A prestarted thread that ended as it loaded is replaced (its failure shows again, and is told, below).
+  const worker = prestarted && !endedEarly.has(prestarted) ? prestarted : newCheckerThread();
   prestarted = null;
-  return new Promise((resolve, reject) => {
+  // The program may not run before the check answers: until it opened, the thread keeps imago alive.
+  worker.ref();
+  return new Promise<{ worker: Worker; opened: Opened }>((resolve, reject) => {
     // A checker that ends before it opened (a crash, an exception as it loads) must not leave its start
     // pending forever: everything waiting for a checker waits on it.
     const died = (code: number): void => {
@@ -87,7 +108,7 @@ function startWorker(setup: CheckerSetup): Promise<{ worker: Worker; opened: Ope
     worker.once('error', failed);
     const open: ToChecker = { kind: 'open', setup };
     worker.postMessage(open);
-  });
+  }).finally(() => worker.unref());
 }
 
 /** The checker's answer, and the files its program holds after it. */
@@ -233,9 +254,10 @@ export class WorkerTypeGate implements TypeGate {
     const worker = this.#worker;
     this.#worker = null;
     this.#ahead = null;
+    this.#stopTypeScript();
     void worker?.terminate();
     // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
-    this.#failAll(new Error('the checker restarted because its configuration changed'));
+    this.#failAll(new CheckerRestarted());
   }
 
   /** The id of TypeScript's process under the checker, null while there is none. */
@@ -250,16 +272,42 @@ export class WorkerTypeGate implements TypeGate {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A question under way holds the thread in a synchronous read from TypeScript's process (a slow
+    // check can take seconds): ending that process ends the read, so the thread, and imago, can end now.
+    if (this.#pending.size > 0) this.#stopTypeScript();
     if (this.#worker) {
       const close: ToChecker = { kind: 'close' };
       this.#worker.postMessage(close);
     }
     this.#failAll(new Error('the type checker was closed'));
+    live.delete(this);
+  }
+
+  /** Ends TypeScript's process of the current checker (the thread's next read from it fails, and the thread ends). */
+  #stopTypeScript(): void {
+    const pid = this.#tsPid;
+    this.#tsPid = null;
+    if (pid === null) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+
+  /** The process exits: a thread blocked on TypeScript's process would hold the exit until its answer came. */
+  static stopAll(): void {
+    for (const gate of live) if (gate.#pending.size > 0) gate.#stopTypeScript();
   }
 
   #attach(worker: Worker, tsPid: number | null): void {
     this.#worker = worker;
     this.#tsPid = tsPid;
+    if (live.size === 0 && !exitHooked) {
+      exitHooked = true;
+      process.once('exit', () => WorkerTypeGate.stopAll());
+    }
+    live.add(this);
     worker.on('message', (m: FromChecker) => this.#receive(m));
     const lost = (why: string): void => {
       if (this.#worker !== worker) return;

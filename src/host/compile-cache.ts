@@ -37,10 +37,20 @@ interface Entry {
 /** Packages whose output is part of a compiled module: another version of one is another compiler. */
 const COMPILER_PACKAGES = ['oxc-parser', 'oxc-transform', 'eslint-scope', '@jridgewell/remapping', '@swc/core'];
 
-/** imago's compiler as built: its files' names, sizes and times, and its packages' versions, so another build never reads this one's entries. */
+/**
+ * imago's compiler as built: imago's version, the text of its compiler's files and of its decorator
+ * lowering, and its packages' versions, so another build never reads this one's entries (an installed
+ * package gives every file the same time: only the text tells builds apart).
+ */
 function compilerStamp(): string {
   const dir = fileURLToPath(new URL('../compile/', import.meta.url));
   const hash = createHash('sha256').update(FORMAT);
+  try {
+    hash.update(fs.readFileSync(new URL('../../../package.json', import.meta.url)));
+  } catch {
+    hash.update('no package.json');
+  }
+  hash.update(fs.readFileSync(new URL('./decorator-lowering.js', import.meta.url)));
   const require = createRequire(import.meta.url);
   for (const name of COMPILER_PACKAGES) {
     let version = 'absent';
@@ -53,26 +63,35 @@ function compilerStamp(): string {
   }
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.endsWith('.js')) continue;
-    const st = fs.statSync(path.join(dir, name));
-    hash.update(`${name}:${st.size}:${st.mtimeMs}\n`);
+    hash.update(`${name}\n`).update(fs.readFileSync(path.join(dir, name)));
   }
   return hash.digest('hex');
 }
 
-/** The cache's folder, made for this user alone; null (with why) when it cannot be used safely. */
+/**
+ * The cache's folder, made for this user alone; null (with why) when it cannot be used safely. The
+ * default one in the shared temporary folder must be a real folder of this user (not a link someone
+ * left there); a folder the user names (IMAGO_CACHE_DIR) may be reached through a link.
+ */
 function cacheFolder(): { dir: string } | { problem: string } {
-  const dir = process.env['IMAGO_CACHE_DIR'] ?? path.join(os.tmpdir(), `imago-cache-${os.userInfo().uid}`);
+  const named = process.env['IMAGO_CACHE_DIR'];
+  // By the user id alone: a user without a name (a container's `-u 1234`) has one too.
+  const uid = process.getuid?.();
+  const dir = named ?? path.join(os.tmpdir(), `imago-cache-${uid ?? 'user'}`);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    const uid = process.getuid?.();
+    const st = named ? fs.statSync(dir) : fs.lstatSync(dir);
     if (!st.isDirectory()) return { problem: `${dir} is not a folder` };
     if (uid !== undefined && st.uid !== uid) return { problem: `${dir} belongs to another user` };
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
     return { dir };
   } catch (e: unknown) {
     return { problem: `${dir}: ${(e as Error).message}` };
   }
 }
+
+/** A cache file's name: 24 hex digits of its program's hash (prune leaves every other file alone). */
+const PACK_NAME = /^[0-9a-f]{24}\.pack$/;
 
 export interface CompileCacheFile extends CompileCache {
   /** Where the cache lives, or why there is none. */
@@ -82,6 +101,8 @@ export interface CompileCacheFile extends CompileCache {
   readonly misses: number;
   /** Writes what this run used now (the pending write, if any). */
   flush(): void;
+  /** Writes what is pending and lets the cache go (the session ended). */
+  close(): void;
 }
 
 /** The compile cache of the program of `entry` under `root`; null when turned off. `warn` says why it cannot be used. */
@@ -130,31 +151,70 @@ export function openCompileCache(root: string, entry: string, warn: (message: st
     if (before !== undefined && before !== key) used.delete(before);
     keyBySlot.set(entry.slot, key);
     used.set(key, entry);
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(write, WRITE_DELAY_MS);
+    pending = true;
+    // The first load's modules are written a moment after it, off the program's thread; what later
+    // changes compile waits for the end of the session (a write is ~50 ms of serializing for 200 files).
+    if (written || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      written = true;
+      void writeLater();
+    }, WRITE_DELAY_MS);
     timer.unref();
   };
-  const write = (): void => {
-    timer = null;
-    // Nothing new, and every module used was in the file already: the file is as it should be.
+  /** A write failed: said once, and the cache is no longer written (reads go on). */
+  let unwritable = false;
+  /** Modules used or made since the last write. */
+  let pending = false;
+  /** The first write was made (or is under way). */
+  let written = false;
+  let temps = 0;
+  /** The file's next contents (this run's modules, then the other slots' as the file had them), or null: nothing new. */
+  const contents = (): Buffer | null => {
+    if (unwritable || !pending) return null;
+    pending = false;
     const old = load();
-    if (!made && [...used.keys()].every((k) => old.has(k))) return;
+    if (!made && [...used.keys()].every((k) => old.has(k))) return null;
     made = false;
-    // This run's modules, then the other slots' as the file had them (the newest written first), up to the cap.
     const next = new Map(used);
     for (const [k, e] of old) {
       if (next.size >= MAX_ENTRIES) break;
       if (!keyBySlot.has(e.slot)) next.set(k, e);
     }
     kept = next;
-    const temp = `${file}.${process.pid}.tmp`;
+    return v8.serialize({ format: FORMAT, entries: next });
+  };
+  const failed = (temp: string, e: unknown): void => {
     try {
-      fs.writeFileSync(temp, v8.serialize({ format: FORMAT, entries: next }), { mode: 0o600 });
+      fs.rmSync(temp, { force: true });
+    } catch {
+      /* nothing was written, or it cannot be removed either: the next start reads the old file */
+    }
+    unwritable = true;
+    warn(`the compile cache ${file} could not be written (${(e as Error).message}); imago stops writing it until the next start`);
+  };
+  const writeNow = (): void => {
+    const bytes = contents();
+    if (!bytes) return;
+    const temp = `${file}.${process.pid}.${temps++}.tmp`;
+    try {
+      fs.writeFileSync(temp, bytes, { mode: 0o600 });
       fs.renameSync(temp, file);
       prune(path.dirname(file));
     } catch (e: unknown) {
-      fs.rmSync(temp, { force: true });
-      warn(`the compile cache ${file} could not be written (${(e as Error).message})`);
+      failed(temp, e);
+    }
+  };
+  const writeLater = async (): Promise<void> => {
+    const bytes = contents();
+    if (!bytes) return;
+    const temp = `${file}.${process.pid}.${temps++}.tmp`;
+    try {
+      await fs.promises.writeFile(temp, bytes, { mode: 0o600 });
+      await fs.promises.rename(temp, file);
+      prune(path.dirname(file));
+    } catch (e: unknown) {
+      failed(temp, e);
     }
   };
   const cache: CompileCacheFile = {
@@ -187,21 +247,44 @@ export function openCompileCache(root: string, entry: string, warn: (message: st
       use(keyOf(rel, source, options), { slot: `${options}\0${rel}`, bytes: v8.serialize(storeModule(module)) });
     },
     flush() {
-      if (!timer) return;
-      clearTimeout(timer);
-      write();
+      if (timer) clearTimeout(timer);
+      timer = null;
+      writeNow();
+    },
+    close() {
+      cache.flush();
+      open.delete(cache);
     },
   };
   // A program that ends before the write's moment (run once, --no-watch) still leaves its modules.
-  process.once('exit', () => cache.flush());
+  if (open.size === 0)
+    process.once('exit', () => {
+      for (const c of open) c.flush();
+    });
+  open.add(cache);
   return cache;
 }
 
-/** Keeps the MAX_FILES most recently written cache files of the folder. */
+/** The caches of this process, written as it exits (one listener for all of them). */
+const open = new Set<CompileCacheFile>();
+
+/** A temporary file of a write (left behind by a process that ended during it). */
+const TEMP_NAME = /^[0-9a-f]{24}\.pack\.\d+\.\d+\.tmp$/;
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Keeps the MAX_FILES most recently written cache files of the folder, and removes temporary files an hour old. */
 function prune(dir: string): void {
+  for (const n of fs.readdirSync(dir)) {
+    if (!TEMP_NAME.test(n)) continue;
+    try {
+      if (Date.now() - fs.statSync(path.join(dir, n)).mtimeMs > STALE_TEMP_MS) fs.rmSync(path.join(dir, n), { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
   const files = fs
     .readdirSync(dir)
-    .filter((n) => n.endsWith('.pack'))
+    .filter((n) => PACK_NAME.test(n))
     .map((n) => {
       const p = path.join(dir, n);
       try {

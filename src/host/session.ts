@@ -245,7 +245,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       await saver?.dispose();
       await control?.close();
       image.dispose();
-      compileCache?.flush();
+      compileCache?.close();
       typing.close();
       errors.dispose();
       for (const dispose of disposers.reverse()) dispose();

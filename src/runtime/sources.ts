@@ -8,10 +8,16 @@ import type { FileRead, Host } from './host.js';
 /** What the type checker is given: each touched file's text, or null when it was deleted. */
 export type CheckedTexts = ReadonlyMap<string, string | null>;
 
+/** Files read ahead at once at most (SourceSnapshot.prefetch). */
+const PREFETCH_LIMIT = 32;
+
 export class SourceSnapshot {
   readonly #reads: Map<string, FileRead>;
   /** Reads under way (a file new to the program, asked for before it is compiled). */
   readonly #reading = new Map<string, Promise<FileRead>>();
+  #prefetching = 0;
+  /** Files to read ahead, in the order they were found. */
+  readonly #ahead: string[] = [];
   readonly #host: Pick<Host, 'readFile'>;
   /** The touched files' texts as the type checker gets them (unreadable files aside). */
   readonly texts: CheckedTexts;
@@ -91,9 +97,29 @@ export class SourceSnapshot {
     return reading;
   }
 
-  /** Starts reading `path` now, for a later read(): reads overlap compiling instead of waiting one by one. */
+  /**
+   * Starts reading `path` now, for a later read(): reads overlap compiling instead of waiting one by
+   * one. At most PREFETCH_LIMIT at a time (a module with a thousand imports must not open a thousand
+   * files at once: EMFILE); the others wait their turn, or are read when asked for first.
+   */
   prefetch(path: string): void {
-    if (!this.#reads.has(path)) void this.read(path).catch(() => undefined);
+    if (this.#reads.has(path) || this.#reading.has(path)) return;
+    this.#ahead.push(path);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#prefetching < PREFETCH_LIMIT && this.#ahead.length > 0) {
+      const path = this.#ahead.shift()!;
+      if (this.#reads.has(path) || this.#reading.has(path)) continue;
+      this.#prefetching++;
+      void this.read(path)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#prefetching--;
+          this.#pump();
+        });
+    }
   }
 
   /** The touched files that could not be read, with why. */
