@@ -173,6 +173,21 @@ describe('the compile cache', () => {
     assert.match(refused.stderr, /the compile cache is not used \(.*\); every start compiles every module/);
   });
 
+  it('counts each module once, though a first load was rejected and tried again', async () => {
+    const { p, cache } = project({ 'lib.ts': lib, 'main.ts': main });
+    runOnce(p, cache);
+    p.write({ 'main.ts': `${main}export const wrong: number = 'x';\n` });
+    const run = new CliRun(p.dir, ['run', '--no-control', 'main.ts'], undefined, [], { env: { IMAGO_CACHE_DIR: cache } });
+    try {
+      await run.until('the rejected first load', () => /cannot start main\.ts \(typecheck\)/.test(run.stderr), 20000);
+      p.write({ 'main.ts': main });
+      await run.until('the program runs', () => /running main\.ts/.test(run.stderr), 20000);
+      assert.match(run.stderr, /running main\.ts \(2 modules, 2 compiled by an earlier run\)/);
+    } finally {
+      await run.stop();
+    }
+  });
+
   it('swaps live edits of modules that came from the cache', async () => {
     const { p, cache } = project({
       'lib.ts': 'export function version(): string { return "v1"; }\n',
@@ -262,6 +277,30 @@ describe('the compile cache folder', () => {
     const warnings: string[] = [];
     assert.ok(withCacheDir(link, () => openCompileCache(real, path.join(real, 'main.ts'), (m) => warnings.push(m))));
     assert.deepEqual(warnings, []);
+  });
+
+  it('refuses a folder others can write to, and takes IMAGO_CACHE=0 or false as off', () => {
+    const dir = folder();
+    fs.chmodSync(dir, 0o777);
+    const warnings: string[] = [];
+    assert.equal(
+      withCacheDir(dir, () => openCompileCache(dir, path.join(dir, 'main.ts'), (m) => warnings.push(m))),
+      null,
+    );
+    assert.match(warnings[0] ?? '', /can be written by other users \(mode 777\); make it 700/);
+    fs.chmodSync(dir, 0o700);
+    for (const off of ['0', 'false', 'OFF']) {
+      process.env['IMAGO_CACHE'] = off;
+      try {
+        assert.equal(
+          withCacheDir(dir, () => openCompileCache(dir, path.join(dir, 'main.ts'), () => undefined)),
+          null,
+          off,
+        );
+      } finally {
+        delete process.env['IMAGO_CACHE'];
+      }
+    }
   });
 
   it('leaves files in its folder that are not its own', () => {

@@ -2,7 +2,7 @@
 // packages without types; and through the CLI: imago check, rapid edits coalesced.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { BackgroundCheck, type BackgroundReport } from '../src/check/background-check.js';
@@ -307,6 +307,29 @@ async function startProbe(): Promise<{ v: (n: number) => string; p: TempProject;
   await cli.until('the first line', () => cli.lines.includes('n0'), 20000);
   return { v, p, cli };
 }
+
+describe('Ctrl-C in a terminal (SIGINT to the whole process group)', () => {
+  it("stops imago alone: TypeScript's process, in a session of its own, says nothing and does not panic", async () => {
+    const p = tempProject({ 'package.json': '{"type":"module"}\n', 'main.ts': 'let n = 0;\nexport function tick() { n++; }\n' });
+    cleanup.push(() => p.remove());
+    for (const when of ['started', 'starting'] as const) {
+      // detached: the child leads a process group of its own, as a shell's foreground job does.
+      const child = spawn(process.execPath, [CLI, 'run', '--no-control', 'main.ts'], { cwd: p.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      // 130 either way: imago's own exit after SIGINT, or SIGINT itself before imago listened for it.
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : null))));
+      if (when === 'started') await waitFor('the program runs', () => /running main\.ts/.test(stderr), 20000);
+      else await sleep(700);
+      process.kill(-child.pid!, 'SIGINT');
+      const code = await exited;
+      assert.doesNotMatch(stderr, /context canceled|panic|goroutine|could not start/, `${when}: ${stderr}`);
+      assert.equal(code, 130, `${when}: ${stderr}`);
+    }
+  });
+});
 
 describe('stopping during a long check', () => {
   it('ends at once on SIGINT while TypeScript is busy with a check of seconds', async () => {

@@ -8,7 +8,9 @@
 // background check runs in slices and gives way to any question that comes in.
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
@@ -102,6 +104,7 @@ function open(setup: CheckerSetup): FromChecker {
   const api = new API({
     cwd: setup.root,
     fs: checkerFileSystem(virtualImagoPackage(setup.root), () => config, served),
+    ...sessionOfItsOwn(),
   });
   config = projectConfig(setup.root, setup.entry, ambientDeclarations(api, setup.root, setup.entry));
   const snapshot = api.updateSnapshot({ openProjects: [config.path] });
@@ -164,6 +167,26 @@ function open(setup: CheckerSetup): FromChecker {
     settings,
     pid: typescriptPid(api),
   };
+}
+
+/**
+ * TypeScript's process in a session of its own (bin/imago-tsgo): the terminal's Ctrl-C reaches imago's
+ * process group, and TypeScript's process, in it, printed "context canceled" (and a Go panic when it came
+ * during a start) before imago could stop it. Nothing when the binary or the script is not where expected.
+ */
+function sessionOfItsOwn(): { tsserverPath?: string } {
+  if (process.platform === 'win32') return {};
+  try {
+    const require = createRequire(import.meta.url);
+    const exe = path.join(path.dirname(require.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`)), 'lib', 'tsc');
+    const script = fileURLToPath(new URL('../../../bin/imago-tsgo', import.meta.url));
+    fs.accessSync(exe, fs.constants.X_OK);
+    fs.accessSync(script, fs.constants.X_OK);
+    process.env['IMAGO_TSGO'] = exe;
+    return { tsserverPath: script };
+  } catch {
+    return {};
+  }
 }
 
 /** The id of TypeScript's process, read from the sync client's insides (not a public API): null if they change. */

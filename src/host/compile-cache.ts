@@ -74,7 +74,7 @@ function compilerStamp(): string {
  * left there); a folder the user names (IMAGO_CACHE_DIR) may be reached through a link.
  */
 function cacheFolder(): { dir: string } | { problem: string } {
-  const named = process.env['IMAGO_CACHE_DIR'];
+  const named = process.env['IMAGO_CACHE_DIR'] || undefined;
   // By the user id alone: a user without a name (a container's `-u 1234`) has one too.
   const uid = process.getuid?.();
   const dir = named ?? path.join(os.tmpdir(), `imago-cache-${uid ?? 'user'}`);
@@ -83,6 +83,8 @@ function cacheFolder(): { dir: string } | { problem: string } {
     const st = named ? fs.statSync(dir) : fs.lstatSync(dir);
     if (!st.isDirectory()) return { problem: `${dir} is not a folder` };
     if (uid !== undefined && st.uid !== uid) return { problem: `${dir} belongs to another user` };
+    // Others who can write there could put compiled code in it that this user's programs would run.
+    if ((st.mode & 0o022) !== 0) return { problem: `${dir} can be written by other users (mode ${(st.mode & 0o777).toString(8)}); make it 700` };
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
     return { dir };
   } catch (e: unknown) {
@@ -96,9 +98,8 @@ const PACK_NAME = /^[0-9a-f]{24}\.pack$/;
 export interface CompileCacheFile extends CompileCache {
   /** Where the cache lives, or why there is none. */
   readonly where: string;
-  /** Entries taken from the cache and compiled anew, since the start. */
+  /** Files (with their options) whose module in use came from the cache, not compiled in this run. */
   readonly hits: number;
-  readonly misses: number;
   /** Writes what this run used now (the pending write, if any). */
   flush(): void;
   /** Writes what is pending and lets the cache go (the session ended). */
@@ -107,7 +108,7 @@ export interface CompileCacheFile extends CompileCache {
 
 /** The compile cache of the program of `entry` under `root`; null when turned off. `warn` says why it cannot be used. */
 export function openCompileCache(root: string, entry: string, warn: (message: string) => void): CompileCacheFile | null {
-  if (process.env['IMAGO_CACHE'] === 'off') return null;
+  if (/^(off|0|false|no)$/i.test(process.env['IMAGO_CACHE'] ?? '')) return null;
   const folder = cacheFolder();
   if ('problem' in folder) {
     warn(`the compile cache is not used (${folder.problem}); every start compiles every module`);
@@ -122,8 +123,8 @@ export function openCompileCache(root: string, entry: string, warn: (message: st
   const keyBySlot = new Map<string, string>();
   let made = false;
   let timer: NodeJS.Timeout | null = null;
-  let hits = 0;
-  let misses = 0;
+  /** Slots whose latest module came from the cache. */
+  const fromCache = new Set<string>();
   const keyOf = (rel: string, source: string, options: string): string => {
     stamp ??= compilerStamp();
     return createHash('sha256').update(`${stamp}\0${options}\0${rel}\0`).update(source).digest('hex');
@@ -133,6 +134,13 @@ export function openCompileCache(root: string, entry: string, warn: (message: st
     kept = new Map();
     let bytes: Buffer;
     try {
+      // Only a file of this user that nobody else can write (the folder is checked the same way).
+      const st = fs.statSync(file);
+      const uid = process.getuid?.();
+      if ((uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+        warn(`the compile cache ${file} belongs to another user or others can write it; it is not read, and is made again`);
+        return kept;
+      }
       bytes = fs.readFileSync(file);
     } catch {
       return kept; // none yet
@@ -220,31 +228,26 @@ export function openCompileCache(root: string, entry: string, warn: (message: st
   const cache: CompileCacheFile = {
     where: file,
     get hits() {
-      return hits;
-    },
-    get misses() {
-      return misses;
+      return fromCache.size;
     },
     get(rel, source, options): CompiledModule | null {
       const key = keyOf(rel, source, options);
       const entry = used.get(key) ?? load().get(key);
-      if (!entry) {
-        misses++;
-        return null;
-      }
+      if (!entry) return null;
       try {
         const module = restoreModule(v8.deserialize(entry.bytes) as StoredModule);
         use(key, entry);
-        hits++;
+        fromCache.add(entry.slot);
         return module;
       } catch {
-        misses++;
         return null;
       }
     },
     put(rel, source, options, module) {
       made = true;
-      use(keyOf(rel, source, options), { slot: `${options}\0${rel}`, bytes: v8.serialize(storeModule(module)) });
+      const slot = `${options}\0${rel}`;
+      fromCache.delete(slot);
+      use(keyOf(rel, source, options), { slot, bytes: v8.serialize(storeModule(module)) });
     },
     flush() {
       if (timer) clearTimeout(timer);

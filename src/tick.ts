@@ -1,0 +1,2 @@
+// touch
+// touch2
