@@ -3,7 +3,7 @@
 // files). The sync calls block this thread only: the program's event loop never waits on them. A thread
 // rather than a child process (as it was): TypeScript 7.0's sync client is plain JavaScript over the
 // pipes (no native addon to crash with its Go process: a dead process is an exception here), and a
-// thread costs ~17 MB where a Node process cost ~40 MB and 100 ms to start (docs/benchmarks.md).
+// thread costs ~17 MB where a Node process cost ~40 MB and 100 ms to start (measured with the peer benchmark: docs/benchmarks.md).
 // One checker serves the gate, the queries and the background check of the whole program; the
 // background check runs in slices and gives way to any question that comes in.
 

@@ -97,6 +97,9 @@ Everything after <entry.ts> is the program's: process.argv is [node, <entry.ts>,
 'node entry.js args...'. Put imago's options before the entry ('--' ends them).
 
 imago's own lines go to stderr, prefixed [imago]; the program's output passes through untouched.
+
+Modules compiled by a run are kept for the next one (the compile cache, in the temporary folder):
+IMAGO_CACHE_DIR=<dir> keeps them elsewhere, IMAGO_CACHE=off keeps none (docs/start-up.md).
 `;
 
 function number(flag: string, value: string | undefined, min: number): number | string {

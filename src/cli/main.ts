@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 // Only what parsing the command line needs is imported up front; each command loads the rest. `imago
 // run` starts its type checker (a thread) before it loads the runtime, so the two start side by side
-// (docs/benchmarks.md: the start-up figures).
+// (docs/start-up.md).
 
 import { discardPrestartedChecker, WorkerTypeGate } from '../check/type-gate.js';
 import { guardOutput } from '../host/output-guard.js';

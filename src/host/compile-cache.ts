@@ -1,6 +1,6 @@
 // The compile cache: modules compiled by earlier runs of a program, kept in one file per program (its root
 // and entry) under the user's temporary folder, so a start compiles only what changed since the last run
-// (docs/benchmarks.md: the start-up figures). An entry is found by a hash of imago's own compiler code,
+// (docs/start-up.md). An entry is found by a hash of imago's own compiler code,
 // the file's path in the project, its text and the compile options: a different text or option, or
 // another build of imago, is a miss, never a stale module. The file holds one module per file and set of
 // compile options (`--typecheck=off` reads them apart from the checker), the latest a run used; it is
