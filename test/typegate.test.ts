@@ -490,9 +490,11 @@ describe('the background check', () => {
     }
   };
 
-  it("checks the whole program in the gate's own checker: one TypeScript process, not two", async () => {
-    // other.ts has an error no change reaches (a program first loaded under --typecheck=warn).
-    const p = tempProject({ ...files, 'other.ts': "export const unrelated: number = 'x';\n" });
+  /** A project of `files`, its gate after a first whole check, and a background check reporting into `reports`. */
+  const watched = async (
+    files: Record<string, string>,
+  ): Promise<{ p: TempProject; gate: WorkerTypeGate; check: BackgroundCheck; reports: BackgroundReport[] }> => {
+    const p = tempProject(files);
     const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
     const reports: BackgroundReport[] = [];
     const check = new BackgroundCheck(
@@ -507,6 +509,12 @@ describe('the background check', () => {
       p.remove();
     });
     await gate.check(new Map(), true);
+    return { p, gate, check, reports };
+  };
+
+  it("checks the whole program in the gate's own checker: one TypeScript process, not two", async () => {
+    // other.ts has an error no change reaches (a program first loaded under --typecheck=warn).
+    const { p, gate, check, reports } = await watched({ ...files, 'other.ts': "export const unrelated: number = 'x';\n" });
     // A body edit of core.ts, checked by the gate: the background check follows the checker's snapshot.
     fs.writeFileSync(p.path('core.ts'), files['core.ts'].replace('e.hp + 1', 'e.hp + 2'));
     await gate.check(texts(p.path('core.ts')), false);
@@ -528,7 +536,7 @@ describe('the background check', () => {
     );
   });
 
-  it('reports the errors elsewhere though a REPL probe overtook the check (it asks again)', async () => {
+  it('is overtaken by a REPL probe sent while it runs (the probe moves the checker to its text and back)', async () => {
     const many: Record<string, string> = {};
     const imports: string[] = [];
     for (let i = 0; i < 200; i++) {
@@ -539,21 +547,7 @@ describe('the background check', () => {
     }
     many['m199.ts'] += "export const bad: number = 'x';\n";
     many['main.ts'] = `${imports.join('\n')}\n`;
-    const p = tempProject(many);
-    const { gate } = await WorkerTypeGate.open({ root: p.dir, entry: p.path('main.ts') });
-    const reports: BackgroundReport[] = [];
-    const check = new BackgroundCheck(
-      gate,
-      globalThis,
-      (r) => reports.push(r),
-      (m) => assert.fail(m),
-    );
-    cleanup.push(() => {
-      check.close();
-      gate.close();
-      p.remove();
-    });
-    await gate.check(new Map(), true);
+    const { p, gate } = await watched(many);
     const main = p.path('main.ts');
     const text = fs.readFileSync(main, 'utf8');
     // A probe sent while the background check runs moves the checker on (and back): the check is overtaken.

@@ -8,19 +8,19 @@
 // background check runs in slices and gives way to any question that comes in.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { API, type Project, type Snapshot, type Diagnostic as TsDiagnostic } from 'typescript/unstable/sync';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { PathAliases } from '../runtime/resolve.js';
 import type { Checked } from './checker-queries.js';
+import { type ConfigOptions, ownConfigErrors } from './config-errors.js';
 import { checkerFileSystem, IMAGO_SOURCES, virtualImagoPackage } from './imago-types.js';
 import type { ImportGraph } from './import-graph.js';
 import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
+import { sessionOfItsOwn, typescriptPid } from './typescript-process.js';
 
 /** How long the background check holds the thread before it looks for questions waiting. */
 const SLICE_MS = 3;
@@ -53,11 +53,6 @@ interface State {
   /** Counts the snapshots: a background check that sees it move on was overtaken by a question. */
   generation: number;
 }
-
-// TypeScript's process is Go: with Go's default GOGC=100 its heap settles at twice what it keeps alive
-// (52 -> 84 MB over 1,000 checks of the peer benchmark's program); at 50 it settles at 67 MB, with no
-// change in the time of a check (median 3.7 ms either way). A GOGC the user set is kept.
-process.env['GOGC'] ??= '50';
 
 let state: State | null = null;
 
@@ -130,34 +125,15 @@ function open(setup: CheckerSetup): FromChecker {
   };
   const files = programFiles(state);
   state.known = new Set(files);
-  // The configuration's own problems (an option TypeScript 7 removed, such as baseUrl, with its way out),
-  // told of the project's tsconfig.json rather than of the virtual one imago gives TypeScript.
-  const own = config.userConfig ? rel(setup.root)(config.userConfig) : 'tsconfig.json';
-  const errors = convertDiagnostics(
-    [...project.program.getConfigFileParsingDiagnostics(), ...project.program.getProgramDiagnostics()].filter((d) => !suppliedNodeTypes(config, d)),
-    rel(setup.root),
-  ).map((d) => {
-    if (d.file !== rel(setup.root)(config.path)) return d;
-    const options = project.compilerOptions as { baseUrl?: string; paths?: Record<string, string[]> };
-    const base = options.baseUrl;
-    const dir = config.userConfig ? path.dirname(config.userConfig) : setup.root;
-    // Relative to the tsconfig's folder, as `paths` without baseUrl are read.
-    const fromConfig = (target: string): string =>
-      `./${path
-        .relative(dir, path.resolve(base ?? dir, target))
-        .split(path.sep)
-        .join('/')}`.replace(/^\.\/$/, '.');
-    const others = Object.entries(options.paths ?? {})
-      .filter(([k]) => k !== '*')
-      .map(([k, targets]) => `, "${k}": [${targets.map((t) => `"${fromConfig(t)}"`).join(', ')}]`)
-      .join('');
-    const paths = base === undefined ? null : `{"*": ["${fromConfig('*')}"]${others}}`;
-    const message = paths ? d.message.replace(/\{"\*": \["[^"]*"\]\}/, paths) : d.message;
-    // The option's place in the project's own tsconfig.json, when the message names one.
-    const option = /Option '([\w.]+)(?:=[^']*)?'/.exec(d.message)?.[1] ?? (d.code === 'TS5090' ? 'paths' : undefined);
-    const place = option && config.userConfig ? placeOf(config.userConfig, option) : null;
-    return { ...d, file: own, message, frame: undefined, ...(place ?? {}) };
-  });
+  const errors = ownConfigErrors(
+    convertDiagnostics(
+      [...project.program.getConfigFileParsingDiagnostics(), ...project.program.getProgramDiagnostics()].filter((d) => !suppliedNodeTypes(config, d)),
+      rel(setup.root),
+    ),
+    project.compilerOptions as ConfigOptions,
+    config,
+    setup.root,
+  );
   return {
     kind: 'opened',
     ms: performance.now() - t0,
@@ -167,47 +143,6 @@ function open(setup: CheckerSetup): FromChecker {
     settings,
     pid: typescriptPid(api),
   };
-}
-
-/**
- * TypeScript's process in a session of its own (bin/imago-tsgo): the terminal's Ctrl-C reaches imago's
- * process group, and TypeScript's process, in it, printed "context canceled" (and a Go panic when it came
- * during a start) before imago could stop it. Nothing when the binary or the script is not where expected.
- */
-function sessionOfItsOwn(): { tsserverPath?: string } {
-  if (process.platform === 'win32') return {};
-  try {
-    const require = createRequire(import.meta.url);
-    const exe = path.join(path.dirname(require.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`)), 'lib', 'tsc');
-    const script = fileURLToPath(new URL('../../../bin/imago-tsgo', import.meta.url));
-    fs.accessSync(exe, fs.constants.X_OK);
-    fs.accessSync(script, fs.constants.X_OK);
-    process.env['IMAGO_TSGO'] = exe;
-    return { tsserverPath: script };
-  } catch {
-    return {};
-  }
-}
-
-/** The id of TypeScript's process, read from the sync client's insides (not a public API): null if they change. */
-function typescriptPid(api: API): number | null {
-  const pid = (api as unknown as { client?: { channel?: { child?: { pid?: unknown } } } }).client?.channel?.child?.pid;
-  return typeof pid === 'number' ? pid : null;
-}
-
-/** Line and column of `"option"` in a tsconfig.json, if it is there. */
-function placeOf(file: string, option: string): { line: number; column: number } | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-  const at = text.indexOf(`"${option}"`);
-  if (at < 0) return null;
-  const before = text.slice(0, at);
-  const line = before.split('\n').length;
-  return { line, column: at - before.lastIndexOf('\n') };
 }
 
 function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
