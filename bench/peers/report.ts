@@ -1,6 +1,7 @@
 // docs/benchmarks.md from a peer-benchmark run: the machine and versions, one table per SETUP_MS, the
 // goals checked against the figures, and every skip, failure and oddity with its reason.
 
+import { median } from '../stats.js';
 import type { EditResult, RunResult } from './measure.js';
 import { manyGrowth, type Summary, summarize } from './summary.js';
 
@@ -155,11 +156,6 @@ export interface Extras {
   } | null;
 }
 
-const middle = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 function extrasSection(extras: Extras): string[] {
   const lines = ['## Start-up and layout changes at scale', ''];
   if (extras.startup.length > 0) {
@@ -170,7 +166,7 @@ function extrasSection(extras: Extras): string[] {
       '|---|---|---|---|---|---|',
     );
     for (const p of extras.startup) {
-      const of = (tool: string): number => middle(p.ms[tool] ?? []);
+      const of = (tool: string): number => median(p.ms[tool] ?? []);
       const ratio = of('imago run') / of('tsx');
       lines.push(
         `| ${p.name} | ${of('imago run').toFixed(0)} ms | ${of('imago run --typecheck=off').toFixed(0)} ms | ${of('tsx').toFixed(0)} ms | ${ratio.toFixed(2)}x | ${ratio <= 1 ? 'yes' : '**no**'} |`,

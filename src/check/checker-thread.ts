@@ -133,6 +133,7 @@ function open(setup: CheckerSetup): FromChecker {
     project.compilerOptions as ConfigOptions,
     config,
     setup.root,
+    rel(setup.root),
   );
   return {
     kind: 'opened',

@@ -28,12 +28,14 @@ function placeOf(file: string, option: string): { line: number; column: number }
   return { line, column: at - before.lastIndexOf('\n') };
 }
 
-/** `errors` as the project's own tsconfig.json would have them (those of the virtual config moved there). */
-export function ownConfigErrors(errors: readonly Diagnostic[], options: ConfigOptions, config: ProjectConfig, root: string): Diagnostic[] {
-  const rel = (file: string): string => {
-    const r = path.relative(root, file);
-    return r.startsWith('..') ? file : r;
-  };
+/** `errors` as the project's own tsconfig.json would have them (those of the virtual config moved there); `rel` names files as the messages do. */
+export function ownConfigErrors(
+  errors: readonly Diagnostic[],
+  options: ConfigOptions,
+  config: ProjectConfig,
+  root: string,
+  rel: (file: string) => string,
+): Diagnostic[] {
   const own = config.userConfig ? rel(config.userConfig) : 'tsconfig.json';
   return errors.map((d) => {
     if (d.file !== rel(config.path)) return d;
