@@ -56,13 +56,30 @@ const fixtures: Record<string, () => Fixture> = {
 
 for (const [name, make] of Object.entries(fixtures)) {
   describe(`host contract: ${name} host`, () => {
+    it('stamps each read with the write it saw: the same write twice has one stamp, a write again another', async () => {
+      const f = make();
+      const file = `${f.root}/stamped.ts`;
+      f.write('stamped.ts', 'export const a = 1;\n');
+      const first = await f.host.readFile(file);
+      const again = await f.host.readFile(file);
+      assert.equal(first.kind === 'text' && typeof first.stamp, 'string');
+      assert.equal(again.kind === 'text' && again.stamp, first.kind === 'text' && first.stamp);
+      // A later save of the same text (modification times are only as fine as the kernel's clock tick).
+      await f.wait(20);
+      f.write('stamped.ts', 'export const a = 1;\n');
+      const saved = await f.host.readFile(file);
+      assert.equal(saved.kind === 'text' && saved.text, 'export const a = 1;\n');
+      assert.notEqual(saved.kind === 'text' && saved.stamp, first.kind === 'text' && first.stamp);
+    });
+
     it('reads a file as text, a missing one as missing, and never throws for one it cannot read', async () => {
       const f = make();
       const at = (rel: string): string => f.host.paths.resolve(f.root, rel);
       f.write('a.ts', 'export const a = 1;\n');
       f.folder('dir.ts');
       f.loop('loop.ts');
-      assert.deepEqual(await f.host.readFile(at('a.ts')), { kind: 'text', text: 'export const a = 1;\n' });
+      const a = await f.host.readFile(at('a.ts'));
+      assert.deepEqual(a.kind === 'text' && a.text, 'export const a = 1;\n');
       assert.deepEqual(await f.host.readFile(at('none.ts')), { kind: 'missing' });
       assert.deepEqual(await f.host.readFile(at('dir.ts')), { kind: 'unreadable', code: 'EISDIR', message: 'it is a folder' });
       assert.deepEqual(await f.host.readFile(at('loop.ts')), { kind: 'unreadable', code: 'ELOOP', message: 'too many levels of symbolic links' });

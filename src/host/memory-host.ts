@@ -81,6 +81,8 @@ export interface MemoryHostOptions {
 export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
   const files = new Map<string, string>(Object.entries(options.files ?? {}));
   const broken = new Map<string, { code: string; message: string }>();
+  /** How many times each file was written (its reads' stamps: the same save read twice has one). */
+  const writes = new Map<string, number>();
   const clock = options.manualClock ? new ManualClock() : null;
   const timers: Timers = clock?.timers ?? captureTimers();
   return {
@@ -88,7 +90,7 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
       const problem = broken.get(file);
       if (problem) return { kind: 'unreadable', ...problem };
       const text = files.get(file);
-      return text === undefined ? { kind: 'missing' } : { kind: 'text', text };
+      return text === undefined ? { kind: 'missing' } : { kind: 'text', text, stamp: `${file}#${writes.get(file) ?? 0}` };
     },
     isFile: (file) => files.has(file) || broken.has(file),
     compileFunction(code, params, filename) {
@@ -124,6 +126,7 @@ export function createMemoryHost(options: MemoryHostOptions = {}): MemoryHost {
     write(changes) {
       for (const [file, text] of Object.entries(changes)) {
         broken.delete(file);
+        writes.set(file, (writes.get(file) ?? 0) + 1);
         if (text === null) files.delete(file);
         else files.set(file, text);
       }

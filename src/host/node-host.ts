@@ -41,16 +41,19 @@ async function readText(file: string): Promise<FileRead> {
   let handle: fs.promises.FileHandle | null = null;
   try {
     handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const stat = await handle.stat();
+    const stat = await handle.stat({ bigint: true });
     if (stat.isDirectory()) return { kind: 'unreadable', code: 'EISDIR', message: 'it is a folder' };
     if (!stat.isFile()) return { kind: 'unreadable', code: 'ENOTREG', message: `it is not a regular file (${kindOf(stat)})` };
-    if (stat.size > MAX_SOURCE_BYTES)
+    const size = Number(stat.size);
+    if (size > MAX_SOURCE_BYTES)
       return {
         kind: 'unreadable',
         code: 'EFBIG',
-        message: `it is ${(stat.size / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MB imago reads`,
+        message: `it is ${(size / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MB imago reads`,
       };
-    return { kind: 'text', text: await handle.readFile('utf8') };
+    // Stated before the read: a write during it makes a newer stamp, never an older one for newer text.
+    const stamp = `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`;
+    return { kind: 'text', text: await handle.readFile('utf8'), stamp };
   } catch (e: unknown) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
@@ -69,7 +72,7 @@ async function readText(file: string): Promise<FileRead> {
 }
 
 /** What a file that is not a regular file is, for messages. */
-function kindOf(stat: fs.Stats): string {
+function kindOf(stat: fs.Stats | fs.BigIntStats): string {
   if (stat.isFIFO()) return 'a named pipe';
   if (stat.isSocket()) return 'a socket';
   if (stat.isCharacterDevice()) return 'a character device';
@@ -77,7 +80,6 @@ function kindOf(stat: fs.Stats): string {
   return 'not a file';
 }
 
-/** Where the compiler's lowered code imports its helpers from. */
 /**
  * `node:module` with a `createRequire` whose `require` of a project TypeScript file says what to do:
  * Node's own require would read it as JavaScript and fail on its first type annotation.

@@ -27,7 +27,15 @@ export type CompiledFunction = (...args: unknown[]) => unknown;
 
 /** What reading a file gave: its text, nothing there, or why it cannot be read (ELOOP, EACCES, EISDIR, EIO...). */
 export type FileRead =
-  | { readonly kind: 'text'; readonly text: string }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      /**
+       * Which write of the file was read (its device, inode, modification time and size, say), when the
+       * host can tell: the same stamp twice is the same save seen twice, not a save again.
+       */
+      readonly stamp?: string;
+    }
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly code: string; readonly message: string };
 

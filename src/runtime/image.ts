@@ -25,7 +25,7 @@ import { prepareChange, unreadable } from './prepare.js';
 import { RejectionMemo } from './rejection-memo.js';
 import type { ResumeReport } from './resume.js';
 import { type Captured, SAVE_DURING_CHANGE, timedCapture } from './save-state.js';
-import { type CheckedTexts, SourceSnapshot } from './sources.js';
+import { SourceSnapshot } from './sources.js';
 import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
 
@@ -264,23 +264,24 @@ export class Image {
     for (const [p, g] of this.#pending) if (g <= generation && !candidates.includes(p)) this.#pending.delete(p);
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
-    let texts: CheckedTexts | null = null;
+    let read: SourceSnapshot | null = null;
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       this.#typesFailing = phase === 'typecheck';
       this.#rejected = this.#loaded;
-      // Only a rejection the texts decide is the same when they come again (not a checker that failed,
-      // nor a statement that threw, which a retry may pass); and never for the program's own import().
-      const byText = (phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck') && !errors.some((e) => e.code === 'IMAGO_CHECKER');
-      this.#lastRejection.remember(this.#loaded && byText && cause === undefined ? texts : null, touched, host.now());
+      // Never a checker that failed (it is restarted, and asked again), nor the program's own import().
+      // Without stamps, only a rejection the texts decide (not a statement that threw, which a retry may pass).
+      const checkerFailed = errors.some((e) => e.code === 'IMAGO_CHECKER');
+      const byText = phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck';
+      this.#lastRejection.remember(this.#loaded && !checkerFailed && cause === undefined ? read : null, touched, host.now(), byText);
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
     const sources = (await this.#sourcesFor(touched, given, intent !== undefined)).pinned(this.#pins, () => ++this.#reads);
-    texts = sources.texts;
-    // The very texts the last change was rejected for, a moment ago (one save seen twice): said once.
-    if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources.texts, touched, host.now())) return { kind: 'unchanged' };
+    read = sources;
+    // The very save the last change was rejected for, seen twice: said once.
+    if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources, touched, host.now())) return { kind: 'unchanged' };
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(

@@ -122,6 +122,16 @@ export class SourceSnapshot {
     }
   }
 
+  /**
+   * Which write of `path` was read: the host's stamp, `missing` for a file that was not there, or null
+   * when the host cannot tell (a text given, not read; a host without stamps).
+   */
+  stampOf(path: string): string | null {
+    const r = this.#reads.get(path);
+    if (r?.kind === 'missing') return 'missing';
+    return r?.kind === 'text' ? (r.stamp ?? null) : null;
+  }
+
   /** The touched files that could not be read, with why. */
   unreadable(): Array<{ readonly path: string; readonly code: string; readonly message: string }> {
     const out: Array<{ path: string; code: string; message: string }> = [];
