@@ -172,3 +172,118 @@ describe('when the reader of its output goes away', () => {
     assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
   });
 });
+
+describe('stopping with nobody reading', () => {
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`stops within 2 s of ${signal} after the reader of its output went away`, async () => {
+      const p = tempProject({ 'main.ts': "setInterval(() => console.log('tick'), 10);\n" });
+      const child = spawn(process.execPath, [CLI, 'run', '--typecheck', 'off', 'main.ts'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      cleanup.push(() => {
+        child.kill('SIGKILL');
+        p.remove();
+      });
+      let exited = false;
+      child.on('exit', () => {
+        exited = true;
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      await waitFor('the first line', () => out.includes('tick'), 20000);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      await sleep(300);
+      const t0 = Date.now();
+      child.kill(signal);
+      await waitFor('imago to exit', () => exited, 5000);
+      assert.ok(Date.now() - t0 < 2000, `it stopped within 2 s of ${signal}`);
+    });
+  }
+});
+
+describe('when the disk is full for the events file', () => {
+  it('says so once, goes on applying edits, and stops on SIGTERM', async () => {
+    const p = tempProject({ 'main.ts': lib(1).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    cleanup.push(() => p.remove());
+    const cli = new CliRun(p.dir, ['run', '--typecheck', 'off', '--events', '/dev/full', 'main.ts']);
+    cleanup.push(() => cli.kill());
+    await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
+    p.write({ 'main.ts': lib(2).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    await cli.until('the edit applied', () => cli.lines.includes('p2'));
+    p.write({ 'main.ts': lib(3).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    await cli.until('the next edit applied', () => cli.lines.includes('p3'));
+    const warnings = cli.stderr.split('\n').filter((l) => l.includes('cannot write the events file /dev/full'));
+    assert.equal(warnings.length, 1, cli.stderr);
+    assert.match(warnings[0]!, /ENOSPC/);
+    const t0 = Date.now();
+    await cli.stop('SIGTERM');
+    assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
+  });
+});
+
+describe('when the project folder goes away', () => {
+  for (const how of ['moved', 'deleted'] as const) {
+    it(`says once that the folder was ${how}, keeps the program running its last version, and stops on SIGTERM`, async () => {
+      const p = tempProject({ 'main.ts': main, 'lib.ts': lib(1) });
+      const away = `${p.dir}-away`;
+      cleanup.push(() => fs.rmSync(away, { recursive: true, force: true }));
+      const cli = new CliRun(p.dir, ['run', '--typecheck', 'off', 'main.ts']);
+      cleanup.push(() => {
+        cli.kill();
+        p.remove();
+      });
+      await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
+      if (how === 'moved') {
+        fs.renameSync(p.dir, away);
+        await sleep(200);
+        // An edit where the project is now: imago cannot see it, and must not call the entry deleted.
+        fs.writeFileSync(path.join(away, 'lib.ts'), lib(2));
+      } else fs.rmSync(p.dir, { recursive: true });
+      const said = /the project folder .* was moved or deleted: imago no longer sees edits/;
+      await cli.until('the folder gone said', () => said.test(cli.stderr));
+      await sleep(500);
+      const mark = cli.lines.length;
+      await cli.until('the program going on', () => cli.lines.slice(mark).includes('p1'));
+      assert.equal(cli.stderr.split('\n').filter((l) => said.test(l)).length, 1, cli.stderr);
+      if (how === 'moved') assert.doesNotMatch(cli.stderr, /rejected/, 'a moved folder is not a deleted entry');
+      const t0 = Date.now();
+      await cli.stop('SIGTERM');
+      assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
+    });
+  }
+});
+
+/** The children of process `pid` (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    // Each thread's children: TypeScript's process is started by the checker's thread.
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' '))
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+describe("when TypeScript's process is killed", () => {
+  it('rejects the change in flight saying so, starts a checker again, and applies the change saved again', async () => {
+    const { cli, p } = await startLib([]);
+    await cli.until('the checker running', () => childrenOf(cli.pid).length > 0, 20000);
+    for (const child of childrenOf(cli.pid)) process.kill(child, 'SIGKILL');
+    await sleep(100);
+    p.write({ 'lib.ts': lib(2) });
+    const rejected = await cli.until('the change rejected', () => lastReload(cli)?.ok === false && lastReload(cli));
+    assert.match(JSON.stringify(rejected['errors']), /TypeScript's process \(pid \d+\) ended.*save again/);
+    const mark = cli.lines.length;
+    await sleep(300);
+    assert.ok(cli.lines.slice(mark).includes('p1'), 'the previous version keeps running');
+    await cli.until('a new checker', () => childrenOf(cli.pid).length > 0, 20000);
+    p.write({ 'lib.ts': lib(2) });
+    await cli.until('the change saved again applied', () => cli.lines.includes('p2'), 20000);
+    assert.equal(lastReload(cli)?.ok, true);
+    await cli.stop('SIGTERM');
+  });
+});

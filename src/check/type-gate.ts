@@ -1,8 +1,9 @@
 // The program's side of the type gate: a checker in a worker thread (checker-thread.ts), asked with
 // messages, so checking never blocks the program's event loop and a crash of TypeScript's process never
 // takes the program down. A checker that fails (TypeScript's process died, the thread ended) is replaced
-// by a fresh one at the next check.
+// by a fresh one at once: the check it was asked fails with the cause, and the next finds it ready.
 
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CheckedTexts } from '../runtime/sources.js';
@@ -35,6 +36,20 @@ type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'sp
 export class CheckerRestarted extends Error {
   constructor() {
     super('the checker restarted because its configuration changed');
+  }
+}
+
+/** True when process `pid` is still there (a zombie not yet reaped counts as ended). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -313,6 +328,7 @@ export class WorkerTypeGate implements TypeGate {
       if (this.#worker !== worker) return;
       this.#worker = null;
       this.#failAll(new Error(why));
+      if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
     };
     worker.on('error', (e) => lost(`the checker failed: ${e.message}`));
     worker.on('exit', (code) => {
@@ -333,16 +349,25 @@ export class WorkerTypeGate implements TypeGate {
     this.#pending.delete(m.id);
     this.#hold();
     if (m.kind === 'failed') {
-      waiting.reject(new Error(m.message));
       // A query that failed fails alone (the checker answered it, and stays), unless the checker says
       // it cannot go on (TypeScript's process is gone).
-      if (this.#queries.delete(m.id) && !m.fatal) return;
+      if (this.#queries.delete(m.id) && !m.fatal) {
+        waiting.reject(new Error(m.message));
+        return;
+      }
       // Whatever broke a check (TypeScript's process died, a protocol error), a fresh checker is the way
       // back; what the old one was still asked will never be answered.
       const worker = this.#worker;
+      const pid = this.#tsPid;
       this.#worker = null;
+      this.#tsPid = null;
       void worker?.terminate();
-      this.#failAll(new Error(`the checker failed: ${m.message}`));
+      // TypeScript's process killed or crashed shows as a failed write to it: say what happened.
+      const why = pid !== null && !isRunning(pid) ? `TypeScript's process (pid ${pid}) ended` : m.message;
+      waiting.reject(new Error(why));
+      this.#failAll(new Error(`the checker failed: ${why}`));
+      // The next change finds a fresh checker ready rather than waiting for it to start.
+      if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
       return;
     }
     this.#queries.delete(m.id);

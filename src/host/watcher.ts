@@ -28,6 +28,24 @@ export type WatchFolder = (dir: string, options: { persistent: boolean }, listen
 /** Calls `onFile(absolutePath)` for every source file created, changed, renamed or deleted below `root`. */
 export function watchTree(root: string, onFile: (file: string) => void, onError: (message: string) => void, watch: WatchFolder = fs.watch): Watcher {
   const watchers = new Map<string, fs.FSWatcher>();
+  let gone = false;
+  let lookAgain: NodeJS.Timeout | null = null;
+  const close = (): void => {
+    if (lookAgain) clearTimeout(lookAgain);
+    for (const w of watchers.values()) w.close();
+    watchers.clear();
+  };
+  // The project folder itself moved or deleted: its watches would report its files at paths that no
+  // longer hold them (each edit a "deleted entry" rejection). Said once, and watching ends.
+  const rootGone = (): boolean => {
+    if (gone || isDirectory(root)) return gone;
+    gone = true;
+    close();
+    onError(
+      `the project folder ${root} was moved or deleted: imago no longer sees edits; the program keeps running its last version with its state. Stop it (Ctrl-C) and start imago again where the project is now`,
+    );
+    return true;
+  };
   const drop = (dir: string): void => {
     for (const [d, w] of watchers) {
       if (d === dir || d.startsWith(`${dir}${path.sep}`)) {
@@ -41,7 +59,16 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
     let w: fs.FSWatcher;
     try {
       w = watch(dir, { persistent: true }, (event, name) => {
-        if (!name) return;
+        if (!name || gone) return;
+        if (dir === root) {
+          if (name.toString() === path.basename(root) && rootGone()) return;
+          // The folder deleted while it is a process's working folder (imago's own, say) sends no event
+          // of its own until that process ends: a moment after its files go, it is looked for.
+          lookAgain ??= setTimeout(() => {
+            lookAgain = null;
+            rootGone();
+          }, 100).unref();
+        }
         const entry = path.join(dir, name.toString());
         if (SOURCE.test(entry)) {
           onFile(entry);
@@ -59,6 +86,7 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
     w.on('error', (e: Error) => {
       w.close();
       watchers.delete(dir);
+      if (dir === root && rootGone()) return;
       // A folder deleted or moved away ends its watch: that is what a rename of the folder is, and its
       // parent's watch sees the folder come back. Anything else stops edits there from applying.
       if (isDirectory(dir)) onError(`watching ${dir} failed (${e.message}); edits there will not apply until imago restarts`);
@@ -80,11 +108,8 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
   addTree(root);
   return {
     watchFolder: (dir) => {
-      if (isDirectory(dir)) add(dir);
+      if (!gone && isDirectory(dir)) add(dir);
     },
-    close: () => {
-      for (const w of watchers.values()) w.close();
-      watchers.clear();
-    },
+    close,
   };
 }

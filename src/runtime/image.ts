@@ -326,7 +326,7 @@ export class Image {
             line: 1,
             column: 1,
             code: 'IMAGO_CHECKER',
-            message: `the type checker failed (${outcome.message}); it restarts with the next change, or run with --typecheck=off`,
+            message: `the type checker failed (${outcome.message}); it is started again: save again to check this change, or run with --typecheck=off`,
           },
         ]);
       }
