@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Batcher, REAPPEAR_MS } from '../src/host/batcher.js';
+import { Batcher, BUSY_MAX_MS, REAPPEAR_MS } from '../src/host/batcher.js';
 import { createImage, type ImageEvent } from '../src/index.js';
 import type { CheckedTexts } from '../src/runtime/sources.js';
 import type { TypeGate } from '../src/runtime/type-gate.js';
@@ -20,6 +20,8 @@ interface SetupOptions {
   readonly files?: Record<string, string>;
   /** Runs before each type check answers (to hold a check, say). */
   readonly beforeAnswer?: () => Promise<void>;
+  /** Whether a tool is writing the project's files. */
+  readonly busy?: () => boolean;
 }
 
 async function setup(options: SetupOptions = {}): Promise<{
@@ -63,6 +65,7 @@ async function setup(options: SetupOptions = {}): Promise<{
     onInternalError: (m) => assert.fail(m),
     exists: (f) => host.isFile(f),
     now: () => host.now(),
+    ...(options.busy ? { busy: options.busy } : {}),
   });
   const file = project.path('main.ts');
   return {
@@ -225,5 +228,38 @@ describe('the batcher', () => {
     const { applied } = s;
     assert.ok(applied.length >= 2, `changes applied: ${JSON.stringify(applied)}`);
     for (let i = 1; i < applied.length; i++) assert.ok((applied[i] as number) >= (applied[i - 1] as number), `applied ${JSON.stringify(applied)}`);
+  });
+});
+
+describe('the batcher while a tool writes the project (git holds its index lock)', () => {
+  const files = { 'main.ts': "export { v } from './a.ts';\nexport { w } from './b.ts';\n", 'a.ts': 'export const v = 0;\n', 'b.ts': 'export const w = 0;\n' };
+
+  it('waits until the tool is done, however long its pauses, and applies its files as one change', async () => {
+    let busy = true;
+    const s = await setup({ files, busy: () => busy });
+    s.writeFiles({ 'a.ts': 'export const v = 1;\n' });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(200);
+    assert.equal(s.reloads.length, 0, 'held while the tool writes');
+    s.writeFiles({ 'b.ts': 'export const w = 1;\n' });
+    s.batcher.add(s.path('b.ts'));
+    await s.advance(200);
+    busy = false;
+    await s.advance(20);
+    assert.deepEqual(
+      s.reloads.map((r) => [(r as { ok: boolean }).ok, (r as unknown as { files: string[] }).files]),
+      [[true, ['a.ts', 'b.ts']]],
+    );
+    assert.deepEqual([s.api()['v'], s.api()['w']], [1, 1]);
+  });
+
+  it('applies after BUSY_MAX_MS when the lock stays (a git that was killed left it)', async () => {
+    const s = await setup({ files, busy: () => true });
+    s.writeFiles({ 'a.ts': 'export const v = 2;\n' });
+    s.batcher.add(s.path('a.ts'));
+    await s.advance(BUSY_MAX_MS - 20);
+    assert.equal(s.reloads.length, 0);
+    await s.advance(40);
+    assert.equal(s.api()['v'], 2);
   });
 });

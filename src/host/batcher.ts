@@ -4,6 +4,7 @@
 // type-checked at once, while the batch waits to go quiet, and compiled. When events came after it was
 // read, the files are read again: the same texts keep the snapshot (and its check); other texts make a
 // new snapshot, checked and compiled. Either way the checker and the compiler get the same bytes.
+// While git writes the project's files (a branch switched, a stash popped), the batch waits for it.
 
 import type { Timers } from '../runtime/host.js';
 import type { ChangeResult, Image } from '../runtime/image.js';
@@ -23,7 +24,23 @@ export interface BatcherOptions {
   readonly exists?: (file: string) => boolean;
   /** The clock the wait for a gone file is measured with (milliseconds). */
   readonly now?: () => number;
+  /**
+   * True while a tool is writing the project's files (git holds its index lock during a checkout, a
+   * stash, a merge): the batch waits until it is done, at most BUSY_MAX_MS.
+   */
+  readonly busy?: () => boolean;
 }
+
+/**
+ * The longest a batch waits for a tool that is writing the project's files: git checks out a branch's
+ * files over tens of milliseconds, with pauses longer than the debounce (30 files: the first file
+ * arrived alone, a change of its own, and the rest in a second change). A lock left by a git that was
+ * killed must not hold edits forever: after this, the batch applies and a later batch takes the rest.
+ */
+export const BUSY_MAX_MS = 5000;
+
+/** How often a batch held by a busy tool looks again. */
+const BUSY_POLL_MS = 10;
 
 /**
  * How long a batch whose files include one that is gone waits for it to come back. Editors that save
@@ -51,6 +68,8 @@ export class Batcher {
   #latest: Promise<SourceSnapshot> | null = null;
   #earlyQueued = false;
   #disposed = false;
+  /** When the batch was first found held by a busy tool (it waits until BUSY_MAX_MS after). */
+  #busySince: number | null = null;
   /** When each file of the batch was first found gone (it is waited for until REAPPEAR_MS after). */
   readonly #goneSince = new Map<string, number>();
   /** Resolves when the last batch was handed to the image: batches reach it in the order they were flushed. */
@@ -119,7 +138,16 @@ export class Batcher {
 
   #flush(): void {
     this.#timer = null;
-    const { exists, timers, now } = this.#options;
+    const { exists, timers, now, busy } = this.#options;
+    if (busy && now && busy()) {
+      const t = now();
+      this.#busySince ??= t;
+      if (t - this.#busySince < BUSY_MAX_MS) {
+        this.#timer = timers.setTimeout(() => this.#flush(), BUSY_POLL_MS);
+        return;
+      }
+    }
+    this.#busySince = null;
     if (exists && now) {
       // A file of the batch that is gone is waited for until REAPPEAR_MS after it was first found gone,
       // whatever other files do meanwhile (an editor saving all files through renames); its return (an

@@ -22,6 +22,7 @@ import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
+import { gitIndexLock } from './git-lock.js';
 import { type ImageFileSettings, ImageSaver } from './image-saver.js';
 import { createNodeHost } from './node-host.js';
 import { Reporter } from './report.js';
@@ -170,12 +171,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     for (const file of image.paths) watcher?.watchFolder(path.dirname(file));
   };
   if (options.watch) {
+    const gitLock = gitIndexLock(options.root);
     const b = new Batcher({
       image,
       debounceMs: options.debounceMs,
       timers: host.timers,
       exists: (file) => host.isFile(file),
       now: () => host.now(),
+      ...(gitLock ? { busy: () => fs.existsSync(gitLock) } : {}),
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
       checkAhead: typing.opened && options.typecheck !== 'off' ? (texts) => started && typing.opened?.gate.checkAhead(texts) : null,
       onResult: (r) => {
