@@ -421,3 +421,28 @@ describe('a rejected change seen twice', () => {
     }
   });
 });
+
+describe('import cycles among new modules (the dead zone of ES modules)', () => {
+  it('throws a ReferenceError for a binding read before its module ran, as Node does, and the change is refused', async () => {
+    const { edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
+    const r = await edit({
+      'main.ts': "import { ca } from './ca.ts';\nexport const v = ca;\n",
+      'ca.ts': "import { cb } from './cb.ts';\nexport const ca: number = cb + 1;\n",
+      'cb.ts': "import { ca } from './ca.ts';\nexport const cb: number = ca + 1;\n",
+    });
+    assert.equal(r.kind, 'rejected');
+    assert.match(JSON.stringify(r), /ReferenceError: Cannot access 'ca' before initialization/);
+  });
+
+  it('reads in functions, hoisted functions at the top level, and every export once the cycle ran', async () => {
+    const { edit, api } = await startImage({ 'main.ts': 'export const v = 1;\n' });
+    const r = await edit({
+      'main.ts': "import { ca, readB } from './ca.ts';\nimport { cb, twice } from './cb.ts';\nexport const v = [ca, cb, readB(), twice(2)];\n",
+      'ca.ts': "import { cb, twice } from './cb.ts';\nexport const ca: number = twice(5);\nexport function readB(): number {\n  return cb;\n}\n",
+      'cb.ts':
+        "import { ca } from './ca.ts';\nexport function twice(n: number): number {\n  return n * 2;\n}\nexport const cb = 7;\nexport function readA(): number {\n  return ca;\n}\n",
+    });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.deepEqual(api()['v'], [10, 7, 7, 4]);
+  });
+});

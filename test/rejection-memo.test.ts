@@ -7,7 +7,7 @@ import { type ReadFiles, RejectionMemo, SEEN_TWICE_MS } from '../src/runtime/rej
 
 const read = (files: Record<string, [text: string | null, stamp: string | null]>): ReadFiles => {
   const texts = new Map(Object.entries(files).map(([p, [text]]) => [p, text]));
-  return { texts, stampOf: (p) => files[p]?.[1] ?? null };
+  return { contentOf: (p) => texts.get(p), stampOf: (p) => files[p]?.[1] ?? null };
 };
 
 describe('the rejection memo', () => {

@@ -28,12 +28,19 @@ interface FileFacts {
    * and every `/// <reference>` line: while these stay the same, so do the files it brings into the program.
    */
   readonly links: string;
+  /**
+   * The file declares names for every file (a script, such as a `.d.ts` without imports or exports, or
+   * a `declare global`): a change to its API is felt by files that never import it.
+   */
+  readonly global: boolean;
 }
 
 export class ImportGraph {
   readonly #facts = new Map<string, FileFacts>();
   /** Files that count as there whatever the disk says now (the program as a check saw it: see update). */
   #existing: ReadonlySet<string> | null = null;
+  /** Files whose API changed while they declared (or had declared) global names, until a scope takes them. */
+  readonly #globalChanged = new Set<string>();
 
   constructor(private readonly aliases: PathAliases | null = null) {}
 
@@ -63,6 +70,7 @@ export class ImportGraph {
       text = known ?? fs.readFileSync(file, 'utf8');
     } catch {
       this.#facts.delete(file);
+      if (before?.global) this.#globalChanged.add(file);
       return before !== undefined;
     }
     const parsed = parseSync(file, text, { sourceType: 'module' });
@@ -102,8 +110,11 @@ export class ImportGraph {
       ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!),
       ...[...text.matchAll(/^\s*\/\/\/\s*<reference\b[^>]*>/gm)].map((m) => m[0].trim()),
     ];
-    this.#facts.set(file, { imports, reexports, api, links: specifiers.join('\n') });
-    return before === undefined || before.api !== api;
+    const global = !parsed.module.hasModuleSyntax || /\bdeclare\s+global\b/.test(text);
+    this.#facts.set(file, { imports, reexports, api, links: specifiers.join('\n'), global });
+    const apiChanged = before === undefined || before.api !== api || before.global !== global;
+    if (apiChanged && (global || before?.global)) this.#globalChanged.add(file);
+    return apiChanged;
   }
 
   /** The project files `file` imports (type-only imports and re-exports included), as last analyzed. */
@@ -117,9 +128,14 @@ export class ImportGraph {
   }
 
   /** The files to check after `changed`: themselves, and the importers of every file whose API changed,
-   * following re-exports (an importer that re-exports a changed API has a changed API too). */
+   * following re-exports (an importer that re-exports a changed API has a changed API too); every file
+   * when the global names changed. */
   scope(changed: ReadonlyMap<string, boolean>): Set<string> {
     const out = new Set(changed.keys());
+    // Global names changed: every file may use them.
+    const global = [...changed].some(([f, apiChanged]) => apiChanged && this.#globalChanged.has(f));
+    for (const f of changed.keys()) this.#globalChanged.delete(f);
+    if (global) return new Set([...out, ...this.#facts.keys()]);
     const queue = [...changed].filter(([, apiChanged]) => apiChanged).map(([f]) => f);
     const seen = new Set(queue);
     while (queue.length > 0) {

@@ -39,6 +39,16 @@ export class CheckerRestarted extends Error {
   }
 }
 
+/** Ends process `pid` (TypeScript's, under a checker), if there is one. */
+function killProcess(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone already */
+  }
+}
+
 /** True when process `pid` is still there (a zombie not yet reaped counts as ended). */
 function isRunning(pid: number): boolean {
   try {
@@ -148,6 +158,10 @@ export class WorkerTypeGate implements TypeGate {
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
   #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
 
+  /** Counts restarts: a checker started before the last one is not taken. */
+  #generation = 0;
+  /** What the configuration of the last checker started is refused for (tsconfig.json's own errors). */
+  #configErrors: readonly Diagnostic[] = [];
   /** TypeScript's process under the current checker, when the checker could tell. */
   #tsPid: number | null = null;
 
@@ -234,23 +248,29 @@ export class WorkerTypeGate implements TypeGate {
 
   /** Starts a checker if there is none; one start at a time, whoever asks. */
   async #ensureWorker(): Promise<void> {
-    if (this.#worker) return;
-    this.#starting ??= startWorker(this.#setup).then(
-      ({ worker, opened }) => {
-        this.#starting = null;
-        if (this.#closed) void worker.terminate();
-        else {
+    while (!this.#worker) {
+      if (this.#closed) throw new Error('the type checker was closed');
+      const generation = this.#generation;
+      this.#starting ??= startWorker(this.#setup).then(
+        ({ worker, opened }) => {
+          this.#starting = null;
+          // Started with a configuration that changed since (a restart meanwhile): it is not the checker.
+          if (this.#closed || generation !== this.#generation) {
+            void worker.terminate();
+            killProcess(opened.pid);
+            return;
+          }
+          this.#configErrors = opened.errors;
           this.#attach(worker, opened.pid);
           this.#fresh = true;
-        }
-      },
-      (e: unknown) => {
-        this.#starting = null;
-        throw e;
-      },
-    );
-    await this.#starting;
-    if (!this.#worker) throw new Error('the type checker was closed');
+        },
+        (e: unknown) => {
+          this.#starting = null;
+          throw e;
+        },
+      );
+      await this.#starting;
+    }
   }
 
   #request(question: DistributiveOmit<Exclude<ToChecker, { kind: 'open' | 'close' }>, 'id'>): Promise<Answered> {
@@ -265,7 +285,11 @@ export class WorkerTypeGate implements TypeGate {
   }
 
   /** Replaces the checker with a fresh one at the next check (its configuration changed). */
-  restart(): void {
+  /**
+   * Replaces the checker with a fresh one, started now (its configuration changed); resolves with the
+   * problems the new configuration has (empty when none), or rejects when no checker can start with it.
+   */
+  restart(): Promise<readonly Diagnostic[]> {
     const worker = this.#worker;
     this.#worker = null;
     this.#ahead = null;
@@ -273,6 +297,9 @@ export class WorkerTypeGate implements TypeGate {
     void worker?.terminate();
     // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
     this.#failAll(new CheckerRestarted());
+    // A start under way began with the old configuration: it is discarded as it ends, and a new one starts.
+    this.#generation++;
+    return this.#ensureWorker().then(() => this.#configErrors);
   }
 
   /** The id of TypeScript's process under the checker, null while there is none. */
@@ -300,14 +327,8 @@ export class WorkerTypeGate implements TypeGate {
 
   /** Ends TypeScript's process of the current checker (the thread's next read from it fails, and the thread ends). */
   #stopTypeScript(): void {
-    const pid = this.#tsPid;
+    killProcess(this.#tsPid);
     this.#tsPid = null;
-    if (pid === null) return;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone already */
-    }
   }
 
   /** The process exits: a thread blocked on TypeScript's process would hold the exit until its answer came. */

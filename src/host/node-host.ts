@@ -13,6 +13,7 @@ import type { CompileCache, FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { createInstanceFinder } from './instances.js';
+import { isUtf8, notUtf8 } from './utf8-text.js';
 import { workerThreadsFor } from './workers.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
@@ -42,18 +43,30 @@ async function readText(file: string): Promise<FileRead> {
   try {
     handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const stat = await handle.stat({ bigint: true });
-    if (stat.isDirectory()) return { kind: 'unreadable', code: 'EISDIR', message: 'it is a folder' };
-    if (!stat.isFile()) return { kind: 'unreadable', code: 'ENOTREG', message: `it is not a regular file (${kindOf(stat)})` };
+    if (stat.isDirectory()) return { kind: 'unreadable', code: 'EISDIR', message: 'it is a folder', stamp: stampOf(stat) };
+    if (!stat.isFile()) return { kind: 'unreadable', code: 'ENOTREG', message: `it is not a regular file (${kindOf(stat)})`, stamp: stampOf(stat) };
     const size = Number(stat.size);
     if (size > MAX_SOURCE_BYTES)
       return {
         kind: 'unreadable',
         code: 'EFBIG',
         message: `it is ${(size / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MB imago reads`,
+        stamp: stampOf(stat),
       };
-    // Stated before the read: a write during it makes a newer stamp, never an older one for newer text.
-    const stamp = `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`;
-    return { kind: 'text', text: await handle.readFile('utf8'), stamp };
+    // The stamp names the write the text came from: stated before and after the read, and read again
+    // while they differ (a save in place caught between its truncate and its write).
+    let stamp = stampOf(stat);
+    for (let tries = 0; ; tries++) {
+      const bytes = await readFrom0(handle, Number(stat.size));
+      const after = stampOf(await handle.stat({ bigint: true }));
+      if (after === stamp || tries === 3) {
+        // Text that is not UTF-8 is refused, where it stops being UTF-8: decoded anyway, it would run
+        // with replacement characters in its strings.
+        if (!isUtf8(bytes)) return { ...notUtf8(bytes), stamp: after };
+        return { kind: 'text', text: bytes.toString('utf8'), stamp: after };
+      }
+      stamp = after;
+    }
   } catch (e: unknown) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
@@ -70,6 +83,25 @@ async function readText(file: string): Promise<FileRead> {
     await handle?.close().catch(() => undefined);
   }
 }
+
+/** The whole file from its first byte (a second read of one handle must not start where the first ended). */
+async function readFrom0(handle: fs.promises.FileHandle, sizeHint: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(Math.max(sizeHint, 4096) + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+    if (bytesRead === 0) return buffer.subarray(0, length);
+    length += bytesRead;
+  }
+}
+
+/** Which write of a file `stat` describes: its device, inode, modification and change times, and size. */
+const stampOf = (stat: fs.BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`;
 
 /** What a file that is not a regular file is, for messages. */
 function kindOf(stat: fs.Stats | fs.BigIntStats): string {

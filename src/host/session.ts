@@ -25,6 +25,7 @@ import { writeEvents } from './events-file.js';
 import { gitIndexLock } from './git-lock.js';
 import { type ImageFileSettings, ImageSaver } from './image-saver.js';
 import { createNodeHost } from './node-host.js';
+import { packageJsonNotice, packageType } from './package-json.js';
 import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
 import { openTypeChecking } from './type-checking.js';
@@ -172,6 +173,29 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   };
   if (options.watch) {
     const gitLock = gitIndexLock(options.root);
+    // A tsconfig.json's text as last seen: one save arrives as several events, and restarts the checker once.
+    const configTexts = new Map<string, string | null>();
+    const configChanged = (file: string): boolean => {
+      let text: string | null;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        text = null;
+      }
+      if (configTexts.has(file) && configTexts.get(file) === text) return false;
+      configTexts.set(file, text);
+      return true;
+    };
+    configChanged(path.join(options.root, 'tsconfig.json'));
+    // The root package.json's "type" as the program starts (what its modules are run as).
+    const startTypes = new Map<string, string>();
+    const rootPackage = path.join(options.root, 'package.json');
+    try {
+      const read = packageType(fs.readFileSync(rootPackage, 'utf8'));
+      if ('type' in read) startTypes.set(rootPackage, read.type);
+    } catch {
+      /* none */
+    }
     const b = new Batcher({
       image,
       debounceMs: options.debounceMs,
@@ -192,12 +216,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     watcher = watchTree(
       options.root,
       (file) => {
-        if (typing.opened && path.basename(file) === 'tsconfig.json') {
+        if (typing.opened && path.basename(file) === 'tsconfig.json' && configChanged(file)) {
           // The checker's configuration changed: a fresh checker checks the whole program next time.
           typing.restart();
           out.line(
             `${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`,
           );
+        }
+        if (path.basename(file) === 'package.json') {
+          const notice = packageJsonNotice(file, path.relative(options.root, file), startTypes.get(file) ?? null);
+          if (notice) out.line(notice);
         }
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);

@@ -4,7 +4,7 @@
 
 import { BackgroundCheck } from '../check/background-check.js';
 import { type ProjectSettings, readSettings } from '../check/project-config.js';
-import { type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
+import { CheckerRestarted, type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
 import type { Timers } from '../runtime/host.js';
 import type { Image } from '../runtime/image.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
@@ -43,6 +43,7 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
         return { aliases: null, compile: {} };
       });
   let background: BackgroundCheck | null = null;
+  let restarts = 0;
   let unsubscribe: (() => void) | null = null;
   return {
     opened,
@@ -63,7 +64,21 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
       });
     },
     restart() {
-      opened?.gate.restart();
+      if (!opened) return;
+      // Its own problems are said as soon as the new checker has read it (the change that follows is
+      // checked with it); only the last restart's, when saves come quickly.
+      const restart = ++restarts;
+      opened.gate.restart().then(
+        (errors) => {
+          if (errors.length === 0 || restart !== restarts) return;
+          out.line('the changed tsconfig.json has problems (changes are checked with it as TypeScript reads it):');
+          out.diagnostics(errors);
+        },
+        (e: unknown) => {
+          if (e instanceof CheckerRestarted || restart !== restarts) return;
+          out.line(`the type checker cannot start with the changed tsconfig.json: ${(e as Error).message}; fix it and save (changes are rejected until then)`);
+        },
+      );
       background?.schedule();
     },
     close() {

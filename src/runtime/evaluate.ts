@@ -10,6 +10,7 @@ import { disposeOwner, Owner } from './owner.js';
 import type { PreparedChange } from './prepare.js';
 import { calledBodyChanged, probeItem } from './probe.js';
 import type { Restoring } from './resume.js';
+import { guardUninitialized } from './uninitialized.js';
 
 /** An old statement's owner released because the statement ran again or went away. */
 export interface Replaced {
@@ -138,6 +139,9 @@ export async function evaluateChange(
     if (errors.length > 0) throw errors[0];
   };
 
+  // In an import cycle among new modules, a binding read before its module ran throws, as in Node.
+  const uninitialized = guardUninitialized(change.order, previous, versionOf);
+
   const runStep = (step: Step, inBackground: boolean): unknown => {
     const { record, item } = step;
     if (step.restore) {
@@ -160,6 +164,7 @@ export async function evaluateChange(
       owners.set(item.key, owner);
     }
     const result = probeItem(ctx, record, step.version, item, () => ctx.tracker.runOwned(owner, step.version.items[step.index]!));
+    uninitialized.ran(record, item);
     ev.currentItem = null;
     ctx.restoring?.afterItem(record, item);
     return result;
@@ -292,7 +297,14 @@ export async function evaluateChange(
     await run(0, 0, false);
   } finally {
     // The rest of a module that awaited at top level runs later: its `require`s still run their files.
-    if (ev.background) ev.background = ev.background.finally(done);
-    else done();
+    if (ev.background)
+      ev.background = ev.background.finally(() => {
+        uninitialized.release();
+        done();
+      });
+    else {
+      uninitialized.release();
+      done();
+    }
   }
 }

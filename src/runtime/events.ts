@@ -145,3 +145,19 @@ export const EMPTY_SUMMARY: ChangeSummary = {
 export function assertNever(value: never): never {
   throw new Error(`imago: unexpected ${JSON.stringify(value)}`);
 }
+
+/**
+ * Sends `event` to every listener. A listener's bug must not break the change that published: it
+ * surfaces as an uncaught error instead.
+ */
+export function deliver(listeners: Iterable<(event: ImageEvent) => void>, event: ImageEvent): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(event);
+    } catch (e: unknown) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
+}

@@ -37,7 +37,16 @@ export type FileRead =
       readonly stamp?: string;
     }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'unreadable'; readonly code: string; readonly message: string };
+  | {
+      readonly kind: 'unreadable';
+      readonly code: string;
+      readonly message: string;
+      /** Where in the file the problem is, when it is in its bytes (text that is not UTF-8). */
+      readonly line?: number;
+      readonly column?: number;
+      /** Which write of the file was found so, when the host could tell (as a text's stamp). */
+      readonly stamp?: string;
+    };
 
 /**
  * Modules compiled by an earlier run (or earlier in this one), by file, text and compile options: a start

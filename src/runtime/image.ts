@@ -13,7 +13,7 @@ import { commitChange, unloadModule } from './commit.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { dynamicImport } from './dynamic-import.js';
-import { EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
+import { deliver, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
 import type { ChangeIntent } from './intent.js';
 import { type Introspection, introspection, layerObjects } from './introspect.js';
@@ -30,6 +30,9 @@ import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
 
 export type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
+
+/** A project's declaration file (not a package's). */
+const DECLARATIONS = /^(?!.*\/node_modules\/).*\.d\.[cm]?ts$/;
 
 export class Image {
   readonly #ctx: ImageContext;
@@ -103,16 +106,7 @@ export class Image {
 
   /** Sends `event` to every subscriber (the session publishes `ready`, `error` and `typecheck` here too). */
   publish(event: ImageEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (e: unknown) {
-        // A subscriber's bug must not break the change that published: it surfaces as an uncaught error.
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-    }
+    deliver(this.#listeners, event);
   }
 
   /** True once the entry and its imports have been evaluated. */
@@ -251,7 +245,9 @@ export class Image {
     const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
     const inProgram = (p: string): boolean => this.#ctx.modules.has(p) || this.#ctx.roots.has(p);
-    const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && typeGate!.knows(p);
+    // A declaration file the checker does not know yet (created, or restored after a deletion) may join
+    // its program through tsconfig.json's `include`: the checker hears of it.
+    const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && (typeGate!.knows(p) || DECLARATIONS.test(p));
     // The checker hears of every file touched (a file created after an import of it failed, say), even
     // those that are not candidates for this change.
     const touched = [...this.#pending.keys()];
@@ -272,7 +268,7 @@ export class Image {
       // Never a checker that failed (it is restarted, and asked again), nor the program's own import().
       // Without stamps, only a rejection the texts decide (not a statement that threw, which a retry may pass).
       const checkerFailed = errors.some((e) => e.code === 'IMAGO_CHECKER');
-      const byText = phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck';
+      const byText = phase === 'read' || phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck';
       this.#lastRejection.remember(this.#loaded && !checkerFailed && cause === undefined ? read : null, touched, host.now(), byText);
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };

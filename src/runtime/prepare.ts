@@ -77,7 +77,11 @@ function versionAfter(
 }
 
 /** The rejection of a file that cannot be read: which file, why, and what to do. */
-export function unreadable(ctx: ImageContext, path: string, read: { readonly code: string; readonly message: string }): Diagnostic {
+export function unreadable(
+  ctx: ImageContext,
+  path: string,
+  read: { readonly code: string; readonly message: string; readonly line?: number; readonly column?: number },
+): Diagnostic {
   const fix =
     read.code === 'EISDIR'
       ? 'a folder is where the file was; put the file back'
@@ -89,11 +93,13 @@ export function unreadable(ctx: ImageContext, path: string, read: { readonly cod
             ? 'a module must be a regular file; put the file back'
             : read.code === 'EFBIG'
               ? 'split it, or load the data at run time (fs.readFile) instead of importing it'
-              : 'check the file and save it again';
+              : read.code === 'EILSEQ'
+                ? 'save it as UTF-8 (a source file is UTF-8 text)'
+                : 'check the file and save it again';
   return {
     file: relativePath(ctx, path),
-    line: 1,
-    column: 1,
+    line: read.line ?? 1,
+    column: read.column ?? 1,
     code: 'IMAGO_READ',
     message: `cannot read ${relativePath(ctx, path)}: ${read.message} (${read.code}); ${fix}`,
   };

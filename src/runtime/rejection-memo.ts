@@ -9,20 +9,19 @@
 // Without stamps (texts given, not read; a host that cannot tell), only a rejection the texts alone
 // decide counts, and only within a moment of it.
 
-import type { CheckedTexts } from './sources.js';
-
 /** Without stamps, how soon after a rejection the same texts count as the same save seen twice. */
 export const SEEN_TWICE_MS = 1000;
 
-/** A change's files as read: text and stamp (sources.ts stampOf) of each. */
+/** A change's files as read: what each read gave (sources.ts contentOf) and its stamp (stampOf). */
 export interface ReadFiles {
-  readonly texts: CheckedTexts;
+  /** The text, null when missing, a description of why it could not be read; undefined when not read. */
+  contentOf(path: string): string | null | undefined;
   stampOf(path: string): string | null;
 }
 
 interface Rejected {
   readonly at: number;
-  /** True when the texts alone decided the rejection (a parse, resolve, link or type error). */
+  /** True when the texts alone decided the rejection (a read, parse, resolve, link or type error). */
   readonly byText: boolean;
   readonly files: ReadonlyMap<string, { readonly text: string | null | undefined; readonly stamp: string | null }>;
 }
@@ -32,7 +31,7 @@ export class RejectionMemo {
 
   /** The change that touched `touched`, read as `read`, was rejected at `at` (null: nothing to compare, forget). */
   remember(read: ReadFiles | null, touched: readonly string[], at: number, byText: boolean): void {
-    this.#last = read ? { at, byText, files: new Map(touched.map((p) => [p, { text: read.texts.get(p), stamp: read.stampOf(p) }])) } : null;
+    this.#last = read ? { at, byText, files: new Map(touched.map((p) => [p, { text: read.contentOf(p), stamp: read.stampOf(p) }])) } : null;
   }
 
   /** True when `touched`, read as `read`, are the rejected change's files from the same save. */
@@ -42,7 +41,8 @@ export class RejectionMemo {
     let stamped = true;
     for (const p of touched) {
       const then = last.files.get(p);
-      if (!then || !read.texts.has(p) || then.text !== read.texts.get(p)) return false;
+      const content = read.contentOf(p);
+      if (!then || content === undefined || then.text !== content) return false;
       const stamp = read.stampOf(p);
       if (then.stamp === null || stamp === null) stamped = false;
       else if (then.stamp !== stamp) return false;

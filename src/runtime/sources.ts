@@ -124,18 +124,24 @@ export class SourceSnapshot {
 
   /**
    * Which write of `path` was read: the host's stamp, `missing` for a file that was not there, or null
-   * when the host cannot tell (a text given, not read; a host without stamps).
+   * when the host cannot tell (a text given, not read; a host without stamps; a file it could not stat).
    */
   stampOf(path: string): string | null {
     const r = this.#reads.get(path);
-    if (r?.kind === 'missing') return 'missing';
-    return r?.kind === 'text' ? (r.stamp ?? null) : null;
+    return r?.kind === 'missing' ? 'missing' : (r?.stamp ?? null);
+  }
+
+  /** What reading `path` gave: its text, null when missing, why it could not be read; undefined when not read. */
+  contentOf(path: string): string | null | undefined {
+    const r = this.#reads.get(path);
+    if (r?.kind === 'unreadable') return `\0unreadable\0${r.code}\0${r.message}`;
+    return r ? (r.kind === 'text' ? r.text : null) : undefined;
   }
 
   /** The touched files that could not be read, with why. */
-  unreadable(): Array<{ readonly path: string; readonly code: string; readonly message: string }> {
-    const out: Array<{ path: string; code: string; message: string }> = [];
-    for (const [path, r] of this.#reads) if (r.kind === 'unreadable') out.push({ path, code: r.code, message: r.message });
+  unreadable(): Array<{ readonly path: string; readonly code: string; readonly message: string; readonly line?: number; readonly column?: number }> {
+    const out: Array<{ path: string; code: string; message: string; line?: number; column?: number }> = [];
+    for (const [path, r] of this.#reads) if (r.kind === 'unreadable') out.push({ ...r, path });
     return out;
   }
 }

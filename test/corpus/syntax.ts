@@ -1,0 +1,75 @@
+// Syntax errors of every kind: each breaks a file of the program, and the change is refused at parse
+// with the file and the place; the program keeps running the previous version.
+
+import { appended, type CorpusCase, replaced } from './project.js';
+
+const parse = (file: string): CorpusCase['expect'] => ({ ok: false, phase: 'parse', file, says: /./ });
+
+/** Broken text added at the end of a file. */
+const broken: Array<[string, string]> = [
+  ['an unclosed brace', 'export function open(): number {\n  return 1;\n'],
+  ['a stray closing brace', '}\n'],
+  ['an unclosed string', "export const s = 'never closed;\n"],
+  ['an unclosed template', 'export const t = `never ${1} closed;\n'],
+  ['an unclosed block comment', '/* never closed\nexport const c = 1;\n'],
+  ['an unclosed regular expression', 'export const r = /abc;\n'],
+  ['an invalid regular expression flag', 'export const r = /abc/qq;\n'],
+  ['an unclosed parenthesis', 'export const p = (1 + 2;\n'],
+  ['an unclosed bracket', 'export const a = [1, 2;\n'],
+  ['a missing operand', 'export const m = 1 +;\n'],
+  ['a const without a name', 'export const = 1;\n'],
+  ['a const without an initializer', 'export const k;\n'],
+  ['let let', 'let let = 1;\n'],
+  ['a reserved word as a name', 'export const enum = 1;\n'],
+  ['export export', 'export export const e = 1;\n'],
+  ['an unfinished import', "import { score as s2 from './logic.ts';\n"],
+  ['an import in a block', "{ import { score as s3 } from './logic.ts'; }\n"],
+  ['an arrow with two arrows', 'export const f = (a: number) => => a;\n'],
+  ['a class without a name', 'export class { }\n'],
+  ['extends with nothing', 'class A extends { }\n'],
+  ['a getter with a parameter', 'export class G { get x(a: number) { return a; } }\n'],
+  ['a setter without a parameter', 'export class S { set x() { } }\n'],
+  ['a return at the top level', 'return;\n'],
+  ['a break outside a loop', 'break;\n'],
+  ['a continue outside a loop', 'continue;\n'],
+  ['a duplicate label', 'a: a: for (;;) break a;\n'],
+  ['with in a module', 'with (Math) { }\n'],
+  ['a duplicate parameter', 'export function dup(a: number, a: number): number { return a; }\n'],
+  ['delete of a name', 'let gone = 1;\ndelete gone;\n'],
+  ['a legacy octal literal', 'export const o = 010;\n'],
+  ['an octal escape in a string', "export const e = '\\07';\n"],
+  ['an invalid unicode escape', "export const u = '\\u{zzzz}';\n"],
+  ['a hex literal without digits', 'export const h = 0x;\n'],
+  ['a misplaced numeric separator', 'export const n = 1__000;\n'],
+  ['a private name outside a class', 'export const q = this.#secret;\n'],
+  ['super outside a class', 'super();\n'],
+  ['new.target at the top level', 'export const nt = new.target;\n'],
+  ['an invalid assignment target', '1 = 2;\n'],
+  ['an optional chain assigned', 'const oc: { a?: { b: number } } = {};\noc.a?.b = 1;\n'],
+  ['a rest element not last', 'const [...first, last] = [1, 2];\n'],
+  ['a for-of without an iterable', 'for (const x of) { }\n'],
+  ['an if without a condition', 'if () { }\n'],
+  ['merge conflict markers', '<<<<<<< HEAD\nexport const side = 1;\n=======\nexport const side = 2;\n>>>>>>> branch\n'],
+  ['JSX in a .ts file', 'export const el = <div>hi</div>;\n'],
+  ['a decorator on nothing', '@\n'],
+  ['yield outside a generator', 'export function notGen(): void { yield 1; }\n'],
+  ['await in a plain function', 'export function notAsync(): void { await 1; }\n'],
+  ['a lone backslash', 'export const b = 1 \\ 2;\n'],
+  ['a type annotation without a type', 'export const ty: = 1;\n'],
+  ['an interface with a body error', 'interface Bad { a: number; b: ; }\n'],
+  ['an enum member with a bad name', 'enum E { 1a }\n'],
+  ['a generic never closed', 'export function gen<T(x: T): T { return x; }\n'],
+];
+
+export const cases: CorpusCase[] = [
+  ...broken.map(([what, text]): CorpusCase => ({ name: `syntax: ${what}`, category: 'syntax', edit: appended('logic.ts', `\n${text}`), expect: parse('logic.ts') })),
+  // In the entry, in a nested folder, in the class's file, in the store's file.
+  { name: 'syntax: the entry broken', category: 'syntax', edit: appended('main.ts', 'setInterval(() => {\n'), expect: parse('main.ts') },
+  { name: 'syntax: a nested file broken', category: 'syntax', edit: replaced('util/deep.ts', 'return `deep', 'return (`deep'), expect: parse('util/deep.ts') },
+  { name: 'syntax: the class broken', category: 'syntax', edit: replaced('model.ts', 'hp = 10;', 'hp = ;'), expect: parse('model.ts') },
+  { name: "syntax: the store's class broken", category: 'syntax', edit: replaced('units.ts', "tag = 'u';", "tag = 'u;"), expect: parse('units.ts') },
+  { name: 'syntax: a function body cut off', category: 'syntax', edit: { 'logic.ts': 'export function score(n: number): number {\n  return n * ' }, expect: parse('logic.ts') },
+  { name: 'syntax: two files broken at once', category: 'syntax', edit: { ...appended('logic.ts', '\n}}\n'), ...appended('util/deep.ts', '\n{{\n') }, expect: parse('logic.ts') },
+  { name: 'syntax: a byte order mark and garbage', category: 'syntax', edit: { 'logic.ts': '\uFEFF%%% not code %%%\n' }, expect: parse('logic.ts') },
+  { name: 'syntax: NUL bytes in the text', category: 'syntax', edit: appended('logic.ts', 'export const z = 1;\u0000\u0000\n'), expect: parse('logic.ts') },
+];
