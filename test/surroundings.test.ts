@@ -202,16 +202,19 @@ describe('stopping with nobody reading', () => {
   }
 });
 
+/** main.ts printing `p<n>` every 10 ms. */
+const probeMain = (n: number): string => `${lib(n).replace('part', 'probe')}setInterval(() => console.log(probe()), 10);\n`;
+
 describe('when the disk is full for the events file', () => {
   it('says so once, goes on applying edits, and stops on SIGTERM', async () => {
-    const p = tempProject({ 'main.ts': lib(1).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    const p = tempProject({ 'main.ts': probeMain(1) });
     cleanup.push(() => p.remove());
     const cli = new CliRun(p.dir, ['run', '--typecheck', 'off', '--events', '/dev/full', 'main.ts']);
     cleanup.push(() => cli.kill());
     await cli.until('the first line', () => cli.lines.includes('p1'), 20000);
-    p.write({ 'main.ts': lib(2).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    p.write({ 'main.ts': probeMain(2) });
     await cli.until('the edit applied', () => cli.lines.includes('p2'));
-    p.write({ 'main.ts': lib(3).replace('part', 'probe') + 'setInterval(() => console.log(probe()), 10);\n' });
+    p.write({ 'main.ts': probeMain(3) });
     await cli.until('the next edit applied', () => cli.lines.includes('p3'));
     const warnings = cli.stderr.split('\n').filter((l) => l.includes('cannot write the events file /dev/full'));
     assert.equal(warnings.length, 1, cli.stderr);
