@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { gitIndexLock } from '../src/host/git-lock.js';
+import { GIT_SETTLE_MS, gitBusy, gitBusyWatch, gitIndexLock } from '../src/host/git-lock.js';
 import { CliRun, type Event } from './helpers/cli.js';
 import { sleep, type TempProject, tempProject } from './helpers/project.js';
 
@@ -160,5 +160,35 @@ describe("git's index lock, found from the project's root", () => {
     fs.rmSync(p.path('.git'), { recursive: true });
     fs.rmSync(p.path('wt/.git'));
     assert.equal(gitIndexLock(p.path('pkg')), null);
+  });
+});
+
+describe("git's index lock, and when it holds edits", () => {
+  it('holds while it was made a moment ago; a lock left behind, or held for minutes by a commit, holds nothing', () => {
+    const p = tempProject({});
+    cleanup.push(() => p.remove());
+    const lock = p.path('index.lock');
+    assert.equal(gitBusy(lock, 5000), false, 'no lock');
+    fs.writeFileSync(lock, '');
+    assert.equal(gitBusy(lock, 5000), true, 'a lock just made');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, old, old);
+    assert.equal(gitBusy(lock, 5000), false, 'a lock a minute old');
+  });
+
+  it('keeps edits waiting a moment after the lock goes (git takes it more than once in one command)', () => {
+    const p = tempProject({});
+    cleanup.push(() => p.remove());
+    const lock = p.path('index.lock');
+    let now = Date.now();
+    const busy = gitBusyWatch(lock, 5000, () => now);
+    assert.equal(busy(), false);
+    fs.writeFileSync(lock, '');
+    assert.equal(busy(), true);
+    fs.rmSync(lock);
+    now += GIT_SETTLE_MS - 10;
+    assert.equal(busy(), true, 'settling');
+    now += 20;
+    assert.equal(busy(), false, 'settled');
   });
 });

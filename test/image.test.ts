@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { ManualClock } from '../src/host/memory-host.js';
-import type { ChangeResult, LiveImage } from '../src/index.js';
+import type { LiveImage } from '../src/index.js';
 import { applyEdit, call, type Project, type StartOptions, startImage } from './helpers/image.js';
 
 async function start(
@@ -361,88 +361,5 @@ describe('layers and errors', () => {
       stack = (e as Error).stack ?? '';
     }
     assert.ok(stack.includes(`${live.project.path('main.ts')}:4:22`), `expected main.ts:4:22 (the new Error) in\n${stack}`);
-  });
-});
-
-describe('a rejected change seen twice', () => {
-  it('is said once: the same save delivered again leaves the rejection standing without a second report, however late', async () => {
-    const { image, edit, project, host } = await startImage({ 'main.ts': 'export const v = 1;\n' }, 'main.ts', { manualClock: true });
-    const reloads: boolean[] = [];
-    image.subscribe((e) => {
-      if (e.kind === 'reload') reloads.push(e.ok);
-    });
-    const again = (): Promise<ChangeResult> => image.change([project.path('main.ts')]);
-    assert.equal((await edit({ 'main.ts': 'export const v = 1 +;\n' })).kind, 'rejected');
-    assert.equal((await again()).kind, 'unchanged');
-    host!.clock!.advance(60_000);
-    assert.equal((await again()).kind, 'unchanged', 'a minute later, the same save is still the same save');
-    assert.equal((await edit({ 'main.ts': 'export const v = 2 +;\n' })).kind, 'rejected', 'other broken texts are reported');
-    assert.equal((await edit({ 'main.ts': 'export const v = 2;\n' })).kind, 'applied');
-    assert.deepEqual(reloads, [false, false, true]);
-  });
-
-  it('is said once when a migration refused it: the same save again is not migrated again', async () => {
-    const { image, edit, project, api } = await startImage({
-      'main.ts': 'class P { hp = 10; }\nexport const p = new P();\n',
-    });
-    const reloads: boolean[] = [];
-    image.subscribe((e) => {
-      if (e.kind === 'reload') reloads.push(e.ok);
-    });
-    const r = await edit({ 'main.ts': 'class P { hp = 10; armor!: number; }\nexport const p = new P();\n' });
-    assert.equal(r.kind === 'rejected' && r.phase, 'migrate');
-    assert.equal((await image.change([project.path('main.ts')])).kind, 'unchanged');
-    assert.deepEqual(reloads, [false]);
-    assert.equal((await edit({ 'main.ts': 'class P { hp = 10; armor?: number; }\nexport const p = new P();\n' })).kind, 'applied');
-    assert.equal('armor' in (api()['p'] as object), true);
-  });
-
-  it('is checked again when saved again with the same text (a new write: the world it meets may have changed)', async () => {
-    const { image, edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
-    const reloads: boolean[] = [];
-    image.subscribe((e) => {
-      if (e.kind === 'reload') reloads.push(e.ok);
-    });
-    assert.equal((await edit({ 'main.ts': 'export const v = 1 +;\n' })).kind, 'rejected');
-    assert.equal((await edit({ 'main.ts': 'export const v = 1 +;\n' })).kind, 'rejected');
-    assert.deepEqual(reloads, [false, false]);
-  });
-
-  it('is tried again when saved again after a statement threw (a retry may pass)', async () => {
-    const { image, edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
-    const throwing = "if (!(globalThis as Record<string, unknown>)['ready']) throw new Error('not yet');\nexport const v = 2;\n";
-    assert.equal((await edit({ 'main.ts': throwing })).kind, 'rejected');
-    (globalThis as Record<string, unknown>)['ready'] = true;
-    try {
-      assert.equal((await edit({ 'main.ts': throwing })).kind, 'applied');
-      assert.equal(image.entry?.['v'], 2);
-    } finally {
-      delete (globalThis as Record<string, unknown>)['ready'];
-    }
-  });
-});
-
-describe('import cycles among new modules (the dead zone of ES modules)', () => {
-  it('throws a ReferenceError for a binding read before its module ran, as Node does, and the change is refused', async () => {
-    const { edit } = await startImage({ 'main.ts': 'export const v = 1;\n' });
-    const r = await edit({
-      'main.ts': "import { ca } from './ca.ts';\nexport const v = ca;\n",
-      'ca.ts': "import { cb } from './cb.ts';\nexport const ca: number = cb + 1;\n",
-      'cb.ts': "import { ca } from './ca.ts';\nexport const cb: number = ca + 1;\n",
-    });
-    assert.equal(r.kind, 'rejected');
-    assert.match(JSON.stringify(r), /ReferenceError: Cannot access 'ca' before initialization/);
-  });
-
-  it('reads in functions, hoisted functions at the top level, and every export once the cycle ran', async () => {
-    const { edit, api } = await startImage({ 'main.ts': 'export const v = 1;\n' });
-    const r = await edit({
-      'main.ts': "import { ca, readB } from './ca.ts';\nimport { cb, twice } from './cb.ts';\nexport const v = [ca, cb, readB(), twice(2)];\n",
-      'ca.ts': "import { cb, twice } from './cb.ts';\nexport const ca: number = twice(5);\nexport function readB(): number {\n  return cb;\n}\n",
-      'cb.ts':
-        "import { ca } from './ca.ts';\nexport function twice(n: number): number {\n  return n * 2;\n}\nexport const cb = 7;\nexport function readA(): number {\n  return ca;\n}\n",
-    });
-    assert.equal(r.kind, 'applied', JSON.stringify(r));
-    assert.deepEqual(api()['v'], [10, 7, 7, 4]);
   });
 });

@@ -3,11 +3,11 @@
 // takes the program down. A checker that fails (TypeScript's process died, the thread ended) is replaced
 // by a fresh one at once: the check it was asked fails with the cause, and the next finds it ready.
 
-import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CheckedTexts } from '../runtime/sources.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
+import { isRunning, killProcess, retire } from './process-end.js';
 import type { ProjectSettings } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 
@@ -36,30 +36,6 @@ type QueryAnswer = { probe: 'probed'; deps: 'deps'; symbol: 'symbol'; spans: 'sp
 export class CheckerRestarted extends Error {
   constructor() {
     super('the checker restarted because its configuration changed');
-  }
-}
-
-/** Ends process `pid` (TypeScript's, under a checker), if there is one. */
-function killProcess(pid: number | null): void {
-  if (pid === null) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone already */
-  }
-}
-
-/** True when process `pid` is still there (a zombie not yet reaped counts as ended). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
   }
 }
 
@@ -210,6 +186,16 @@ export class WorkerTypeGate implements TypeGate {
   }
 
   async #ask(texts: CheckedTexts, all: boolean): Promise<Answer> {
+    try {
+      return await this.#askOnce(texts, all);
+    } catch (e: unknown) {
+      // tsconfig.json changed while the check ran: the checker did not fail, ask the new one.
+      if (!(e instanceof CheckerRestarted) || this.#closed) throw e;
+      return this.#askOnce(texts, true);
+    }
+  }
+
+  async #askOnce(texts: CheckedTexts, all: boolean): Promise<Answer> {
     if (this.#closed) throw new Error('the type checker was closed');
     await this.#ensureWorker();
     // A checker started since the last check (the last one failed, or restarted) reads everything
@@ -256,8 +242,7 @@ export class WorkerTypeGate implements TypeGate {
           this.#starting = null;
           // Started with a configuration that changed since (a restart meanwhile): it is not the checker.
           if (this.#closed || generation !== this.#generation) {
-            void worker.terminate();
-            killProcess(opened.pid);
+            retire(worker, opened.pid);
             return;
           }
           this.#configErrors = opened.errors;
@@ -266,6 +251,8 @@ export class WorkerTypeGate implements TypeGate {
         },
         (e: unknown) => {
           this.#starting = null;
+          // A start with a configuration that changed since failed: the loop starts one with the new.
+          if (generation !== this.#generation && !this.#closed) return;
           throw e;
         },
       );
@@ -293,8 +280,8 @@ export class WorkerTypeGate implements TypeGate {
     const worker = this.#worker;
     this.#worker = null;
     this.#ahead = null;
-    this.#stopTypeScript();
-    void worker?.terminate();
+    if (worker) retire(worker, this.#tsPid);
+    this.#tsPid = null;
     // Questions the old checker will never answer (its exit is no longer heard: #worker moved on).
     this.#failAll(new CheckerRestarted());
     // A start under way began with the old configuration: it is discarded as it ends, and a new one starts.
@@ -382,9 +369,9 @@ export class WorkerTypeGate implements TypeGate {
       const pid = this.#tsPid;
       this.#worker = null;
       this.#tsPid = null;
-      void worker?.terminate();
       // TypeScript's process killed or crashed shows as a failed write to it: say what happened.
       const why = pid !== null && !isRunning(pid) ? `TypeScript's process (pid ${pid}) ended` : m.message;
+      if (worker) retire(worker, pid);
       waiting.reject(new Error(why));
       this.#failAll(new Error(`the checker failed: ${why}`));
       // The next change finds a fresh checker ready rather than waiting for it to start.

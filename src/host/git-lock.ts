@@ -1,5 +1,7 @@
 // Where git says it is writing a working tree: its index lock, held from before a checkout, a stash, a
 // merge or a reset touches the first file until after the last (the batcher waits while it is there).
+// git holds it at other times too (a commit, while its message is edited; hooks), and a git that was
+// killed leaves it behind: only a lock made in the last few seconds counts.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,4 +36,32 @@ function readOrEmpty(file: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * True while `lock` says git is writing the tree: it exists and was made less than `freshMs` ago (a
+ * lock older than that is held for something else, or left behind, and holds no edit).
+ */
+export function gitBusy(lock: string, freshMs: number, now: number = Date.now()): boolean {
+  try {
+    return now - fs.statSync(lock).mtimeMs < freshMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How long after git's lock went away a batch still waits: one git command takes the lock more than once
+ * (`git stash pop` applies, then updates the index and drops the stash), writing files in between.
+ */
+export const GIT_SETTLE_MS = 100;
+
+/** A `busy()` for the batcher: while git's lock is fresh (gitBusy), and GIT_SETTLE_MS after it was last seen. */
+export function gitBusyWatch(lock: string, freshMs: number, now: () => number = Date.now): () => boolean {
+  let lastSeen = Number.NEGATIVE_INFINITY;
+  return () => {
+    const t = now();
+    if (gitBusy(lock, freshMs, t)) lastSeen = t;
+    return t - lastSeen < GIT_SETTLE_MS;
+  };
 }

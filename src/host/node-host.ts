@@ -77,7 +77,10 @@ async function readText(file: string): Promise<FileRead> {
       ELOOP: 'too many levels of symbolic links',
       EIO: 'an input/output error',
     };
-    return { kind: 'unreadable', code, message: messages[code] ?? (e instanceof Error ? e.message : String(e)) };
+    const message = messages[code] ?? (e instanceof Error ? e.message : String(e));
+    // The link itself is stated (it needs no permission to read the file): the same refusal seen twice is said once.
+    const stat = await fs.promises.lstat(file, { bigint: true }).catch(() => null);
+    return { kind: 'unreadable', code, message, ...(stat ? { stamp: stampOf(stat) } : {}) };
   } finally {
     // A read-only descriptor that fails to close has nothing to lose; the read's outcome stands.
     await handle?.close().catch(() => undefined);

@@ -19,16 +19,10 @@ export function packageType(text: string): { type: string } | { error: string } 
 const kindOf = (type: string): string => (type === 'module' ? 'ES modules' : 'CommonJS');
 
 /**
- * The notice for `file` (shown as `rel`) after a change, given the "type" the program started with
- * (null: not known); null when there is nothing to say.
+ * The notice for a package.json (shown as `rel`) that now holds `text` (null: deleted), given the "type"
+ * the program started with (null: not known); null when there is nothing to say.
  */
-export function packageJsonNotice(file: string, rel: string, startType: string | null): string | null {
-  let text: string | null;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    text = null;
-  }
+export function packageJsonNotice(text: string | null, rel: string, startType: string | null): string | null {
   if (text === null) {
     return startType === 'module'
       ? `${rel} was deleted: the program keeps running as it started (ES modules); a restart would run its .ts files as CommonJS`
@@ -40,4 +34,59 @@ export function packageJsonNotice(file: string, rel: string, startType: string |
   if (startType !== null && kindOf(read.type) !== kindOf(startType))
     return `${rel} now makes its .ts files ${kindOf(read.type)} (they started as ${kindOf(startType)}): module kinds are fixed when imago starts; restart imago to run them that way`;
   return null;
+}
+
+/** How long a package.json must stay as it is before it is read (a save caught half-written is not said). */
+const SETTLE_MS = 100;
+
+/**
+ * Says what a package.json's changes mean once each save has settled, and once per text: `changed(file)`
+ * on every file event of one.
+ */
+export class PackageJsonWatch {
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** The text each was last read with (undefined: not read since the start). */
+  readonly #texts = new Map<string, string | null>();
+  /** The "type" each started with (what its modules run as). */
+  readonly #startTypes = new Map<string, string>();
+
+  constructor(
+    private readonly relative: (file: string) => string,
+    private readonly say: (line: string) => void,
+    known: readonly string[],
+  ) {
+    for (const file of known) {
+      const text = readOrNull(file);
+      this.#texts.set(file, text);
+      const read = text === null ? null : packageType(text);
+      if (read && 'type' in read) this.#startTypes.set(file, read.type);
+    }
+  }
+
+  changed(file: string): void {
+    clearTimeout(this.#timers.get(file));
+    const timer = setTimeout(() => {
+      this.#timers.delete(file);
+      const text = readOrNull(file);
+      if (this.#texts.has(file) && this.#texts.get(file) === text) return;
+      this.#texts.set(file, text);
+      const notice = packageJsonNotice(text, this.relative(file), this.#startTypes.get(file) ?? null);
+      if (notice) this.say(notice);
+    }, SETTLE_MS);
+    timer.unref();
+    this.#timers.set(file, timer);
+  }
+
+  close(): void {
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }

@@ -16,16 +16,16 @@ import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
-import { Batcher } from './batcher.js';
+import { Batcher, BUSY_MAX_MS } from './batcher.js';
 import { openCompileCache } from './compile-cache.js';
 import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
-import { gitIndexLock } from './git-lock.js';
+import { gitBusyWatch, gitIndexLock } from './git-lock.js';
 import { type ImageFileSettings, ImageSaver } from './image-saver.js';
 import { createNodeHost } from './node-host.js';
-import { packageJsonNotice, packageType } from './package-json.js';
+import { PackageJsonWatch } from './package-json.js';
 import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
 import { openTypeChecking } from './type-checking.js';
@@ -187,22 +187,19 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       return true;
     };
     configChanged(path.join(options.root, 'tsconfig.json'));
-    // The root package.json's "type" as the program starts (what its modules are run as).
-    const startTypes = new Map<string, string>();
-    const rootPackage = path.join(options.root, 'package.json');
-    try {
-      const read = packageType(fs.readFileSync(rootPackage, 'utf8'));
-      if ('type' in read) startTypes.set(rootPackage, read.type);
-    } catch {
-      /* none */
-    }
+    const packages = new PackageJsonWatch(
+      (file) => path.relative(options.root, file),
+      (line) => out.line(line),
+      [path.join(options.root, 'package.json')],
+    );
+    disposers.push(() => packages.close());
     const b = new Batcher({
       image,
       debounceMs: options.debounceMs,
       timers: host.timers,
       exists: (file) => host.isFile(file),
       now: () => host.now(),
-      ...(gitLock ? { busy: () => fs.existsSync(gitLock) } : {}),
+      ...(gitLock ? { busy: gitBusyWatch(gitLock, BUSY_MAX_MS) } : {}),
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
       checkAhead: typing.opened && options.typecheck !== 'off' ? (texts) => started && typing.opened?.gate.checkAhead(texts) : null,
       onResult: (r) => {
@@ -223,10 +220,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
             `${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`,
           );
         }
-        if (path.basename(file) === 'package.json') {
-          const notice = packageJsonNotice(file, path.relative(options.root, file), startTypes.get(file) ?? null);
-          if (notice) out.line(notice);
-        }
+        if (path.basename(file) === 'package.json') packages.changed(file);
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
@@ -239,6 +233,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         b.add(file);
       },
       (message) => out.line(message),
+      undefined,
+      // Edits already batched are of files that are gone with the folder: none applies.
+      () => b.dispose(),
     );
   }
 

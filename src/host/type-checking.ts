@@ -4,7 +4,7 @@
 
 import { BackgroundCheck } from '../check/background-check.js';
 import { type ProjectSettings, readSettings } from '../check/project-config.js';
-import { CheckerRestarted, type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
+import { type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
 import type { Timers } from '../runtime/host.js';
 import type { Image } from '../runtime/image.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
@@ -44,6 +44,7 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
       });
   let background: BackgroundCheck | null = null;
   let restarts = 0;
+  let closed = false;
   let unsubscribe: (() => void) | null = null;
   return {
     opened,
@@ -75,13 +76,14 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
           out.diagnostics(errors);
         },
         (e: unknown) => {
-          if (e instanceof CheckerRestarted || restart !== restarts) return;
+          if (closed || restart !== restarts) return;
           out.line(`the type checker cannot start with the changed tsconfig.json: ${(e as Error).message}; fix it and save (changes are rejected until then)`);
         },
       );
       background?.schedule();
     },
     close() {
+      closed = true;
       unsubscribe?.();
       opened?.gate.close();
       background?.close();

@@ -26,7 +26,14 @@ const isDirectory = (p: string): boolean => {
 export type WatchFolder = (dir: string, options: { persistent: boolean }, listener: (event: string, name: string | Buffer | null) => void) => fs.FSWatcher;
 
 /** Calls `onFile(absolutePath)` for every source file created, changed, renamed or deleted below `root`. */
-export function watchTree(root: string, onFile: (file: string) => void, onError: (message: string) => void, watch: WatchFolder = fs.watch): Watcher {
+export function watchTree(
+  root: string,
+  onFile: (file: string) => void,
+  onError: (message: string) => void,
+  watch: WatchFolder = fs.watch,
+  /** The project folder was moved or deleted (said through onError too): watching has ended. */
+  onRootGone: () => void = () => undefined,
+): Watcher {
   const watchers = new Map<string, fs.FSWatcher>();
   let gone = false;
   let lookAgain: NodeJS.Timeout | null = null;
@@ -44,6 +51,7 @@ export function watchTree(root: string, onFile: (file: string) => void, onError:
     onError(
       `the project folder ${root} was moved or deleted: imago no longer sees edits; the program keeps running its last version with its state. Stop it (Ctrl-C) and start imago again where the project is now`,
     );
+    onRootGone();
     return true;
   };
   const drop = (dir: string): void => {

@@ -147,6 +147,7 @@ export async function evaluateChange(
     if (step.restore) {
       for (const n of item.names) record.state[n] = ctx.restoring!.bindings.get(record)!.get(n)!.value;
       ctx.restoring!.restored();
+      uninitialized.ran(record, item);
       return undefined;
     }
     ev.currentItem = null;

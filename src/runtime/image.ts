@@ -284,6 +284,7 @@ export class Image {
         'read',
         cannotRead.map((u) => unreadable(this.#ctx, u.path, u)),
       );
+    const heldBefore = candidates.filter((p) => !inProgram(p) && typeGate?.knows(p));
     // The type check and compiling are independent: both run at once, and both must pass.
     const checking =
       mode === 'off'
@@ -300,8 +301,9 @@ export class Image {
       return reject(prepared.phase, prepared.errors);
     }
     const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
-    const typeFiles = candidates.filter((p) => !inProgram(p));
     const outcome = await checking;
+    // Type files the checker's program held or holds (a declaration file it was told of may be neither: a build's output).
+    const typeFiles = candidates.filter((p) => !inProgram(p) && (heldBefore.includes(p) || !outcome?.ok || typeGate!.knows(p)));
     if (outcome?.ok) for (const notice of outcome.r.notices) this.#ctx.warn(notice);
     if (!swaps && typeFiles.length === 0) {
       clearPending();

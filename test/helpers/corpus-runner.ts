@@ -171,7 +171,7 @@ export class CorpusShard {
         const t = this.#lastTick();
         return t.gen === gen ? t : null;
       },
-      20000,
+      60000,
     );
   }
 
@@ -181,7 +181,7 @@ export class CorpusShard {
     const since = (): Event[] => cli.reloads().slice(mark);
     if ('settles' in expect) {
       // Passes through whatever the disk held on the way; ends with the final text applied.
-      await cli.until('the final text applied', () => since().at(-1)?.ok === true, 15000);
+      await cli.until('the final text applied', () => since().at(-1)?.ok === true, 45000);
       return null;
     }
     if ('none' in expect) {
@@ -190,7 +190,7 @@ export class CorpusShard {
       if (expect.notice && !expect.notice.test(cli.stderr.slice(err))) return `imago did not say ${expect.notice}: ${cli.stderr.slice(err).slice(0, 400)}`;
       return since().length > 0 ? `expected no change, got ${JSON.stringify(since()).slice(0, 600)}` : null;
     }
-    const ev = await cli.until('a reload event', () => since()[0], 15000);
+    const ev = await cli.until('a reload event', () => since()[0], 45000);
     if (ev.ok !== expect.ok) return `expected ${expect.ok ? 'applied' : 'rejected'}, got ${JSON.stringify(ev).slice(0, 600)}`;
     const lines = cli.lines.length;
     if (expect.ok) {
