@@ -192,3 +192,28 @@ describe("git's index lock, and when it holds edits", () => {
     assert.equal(busy(), false, 'settled');
   });
 });
+
+describe('a slow save in place (truncate, a pause, then write)', () => {
+  it("keeps a module's state: the empty file is waited for, not applied", async () => {
+    const side = 'export let hits = 0;\nsetInterval(() => {\n  hits++;\n}, 5);\n';
+    const p = tempProject({ 'main.ts': "import { hits } from './side.ts';\nsetInterval(() => console.log(`hits ${hits}`), 10);\n", 'side.ts': side });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    cleanup.push(() => {
+      cli.kill();
+      p.remove();
+    });
+    const hits = (): number => Number(/^hits (\d+)$/.exec(cli.lines.at(-1) ?? '')?.[1] ?? -1);
+    await cli.until('hits counting', () => hits() >= 20, 20000);
+    fs.writeFileSync(p.path('side.ts'), '');
+    await sleep(100);
+    fs.writeFileSync(p.path('side.ts'), side);
+    const before = hits();
+    await sleep(600);
+    assert.ok(hits() > before, `hits went from ${before} to ${hits()}: the module's state was lost`);
+    assert.deepEqual(
+      cli.reloads().map((r) => r.ok),
+      [],
+      'the file came back as it was: nothing to apply',
+    );
+  });
+});

@@ -626,3 +626,20 @@ describe('the background check', () => {
     assert.equal(again.checked, 151, 'left alone, it checks every file');
   });
 });
+
+describe('a change felt through a middle module', () => {
+  it("rejects a method's new signature in a file that reaches the class only through another module's exports", async () => {
+    const { gate, p } = await gateFor({
+      'user.ts': 'export class User {\n  greet(prefix: string): string {\n    return prefix;\n  }\n}\n',
+      'store.ts': "import { User } from './user.ts';\nexport function find(): User {\n  return new User();\n}\n",
+      'main.ts': "import { find } from './store.ts';\nexport const g: string = find().greet('hello');\n",
+    });
+    assert.deepEqual((await gate.check(texts(p.path('main.ts')), true)).errors, []);
+    p.write({ 'user.ts': 'export class User {\n  greet(opts: { prefix: string }): string {\n    return opts.prefix;\n  }\n}\n' });
+    const errors = (await gate.check(texts(p.path('user.ts')), false)).errors;
+    assert.deepEqual(
+      errors.map((e) => [e.file, e.code]),
+      [['main.ts', 'TS2345']],
+    );
+  });
+});

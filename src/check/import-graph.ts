@@ -19,8 +19,6 @@ const paths = { dirname: path.dirname, resolve: path.resolve, relative: path.rel
 
 interface FileFacts {
   readonly imports: ReadonlySet<string>;
-  /** Files whose exports this file re-exports (`export * from`, `export { x } from`). */
-  readonly reexports: ReadonlySet<string>;
   /** Isolated declarations, or the whole text when they cannot be computed without inference. */
   readonly api: string;
   /**
@@ -81,7 +79,6 @@ export class ImportGraph {
       return r.kind === 'project' ? r.path : null;
     };
     const imports = new Set<string>();
-    const reexports = new Set<string>();
     for (const i of parsed.module.staticImports) {
       const r = resolve(i.moduleRequest.value);
       if (r) imports.add(r);
@@ -96,10 +93,7 @@ export class ImportGraph {
       for (const entry of e.entries) {
         const spec = entry.moduleRequest?.value;
         const r = spec ? resolve(spec) : null;
-        if (r) {
-          imports.add(r);
-          reexports.add(r);
-        }
+        if (r) imports.add(r);
       }
     }
     const decl = isolatedDeclarationSync(file, text, {});
@@ -111,7 +105,7 @@ export class ImportGraph {
       ...[...text.matchAll(/^\s*\/\/\/\s*<reference\b[^>]*>/gm)].map((m) => m[0].trim()),
     ];
     const global = !parsed.module.hasModuleSyntax || /\bdeclare\s+global\b/.test(text);
-    this.#facts.set(file, { imports, reexports, api, links: specifiers.join('\n'), global });
+    this.#facts.set(file, { imports, api, links: specifiers.join('\n'), global });
     const apiChanged = before === undefined || before.api !== api || before.global !== global;
     if (apiChanged && (global || before?.global)) this.#globalChanged.add(file);
     return apiChanged;
@@ -127,23 +121,28 @@ export class ImportGraph {
     return this.#facts.get(file)?.links;
   }
 
-  /** The files to check after `changed`: themselves, and the importers of every file whose API changed,
-   * following re-exports (an importer that re-exports a changed API has a changed API too); every file
-   * when the global names changed. */
+  /**
+   * The files to check after `changed`: themselves, and every file that imports, directly or through
+   * other files, a file whose API changed (types travel through a middle module's exports: `find():
+   * User` in store.ts carries a change of User to main.ts, which never imports user.ts); every file when
+   * the global names changed.
+   */
   scope(changed: ReadonlyMap<string, boolean>): Set<string> {
     const out = new Set(changed.keys());
     // Global names changed: every file may use them.
     const global = [...changed].some(([f, apiChanged]) => apiChanged && this.#globalChanged.has(f));
     for (const f of changed.keys()) this.#globalChanged.delete(f);
     if (global) return new Set([...out, ...this.#facts.keys()]);
+    const importers = new Map<string, string[]>();
+    for (const [importer, facts] of this.#facts) {
+      for (const f of facts.imports) importers.set(f, [...(importers.get(f) ?? []), importer]);
+    }
     const queue = [...changed].filter(([, apiChanged]) => apiChanged).map(([f]) => f);
     const seen = new Set(queue);
     while (queue.length > 0) {
-      const file = queue.pop()!;
-      for (const [importer, facts] of this.#facts) {
-        if (!facts.imports.has(file)) continue;
+      for (const importer of importers.get(queue.pop()!) ?? []) {
         out.add(importer);
-        if (facts.reexports.has(file) && !seen.has(importer)) {
+        if (!seen.has(importer)) {
           seen.add(importer);
           queue.push(importer);
         }

@@ -20,7 +20,7 @@ export interface BatcherOptions {
   readonly onResult?: (result: ChangeResult) => void;
   /** Told of a failure of imago itself while applying a change. */
   readonly onInternalError: (message: string) => void;
-  /** Whether a file exists (a batch with a file gone waits a moment for it to come back). */
+  /** Whether a file is there with content (a batch with a file gone or empty waits a moment for it). */
   readonly exists?: (file: string) => boolean;
   /** The clock the wait for a gone file is measured with (milliseconds). */
   readonly now?: () => number;

@@ -197,7 +197,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       image,
       debounceMs: options.debounceMs,
       timers: host.timers,
-      exists: (file) => host.isFile(file),
+      // An empty file is a save caught between its truncate and its write (a slow editor, `: > f; cp`):
+      // waited for like a gone one, or an emptied module would lose its state for a moment's read.
+      exists: (file) => host.isFile(file) && fs.statSync(file, { throwIfNoEntry: false })?.size !== 0,
       now: () => host.now(),
       ...(gitLock ? { busy: gitBusyWatch(gitLock, BUSY_MAX_MS) } : {}),
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
