@@ -278,9 +278,11 @@ describe("when TypeScript's process is killed", () => {
     const { cli, p } = await startLib([]);
     await cli.until('the checker running', () => childrenOf(cli.pid).length > 0, 20000);
     const killed = childrenOf(cli.pid);
-    for (const child of killed) process.kill(child, 'SIGKILL');
-    await sleep(100);
+    // Frozen, the checker cannot answer: the change waits for it, in flight, when it is killed.
+    for (const child of killed) process.kill(child, 'SIGSTOP');
     p.write({ 'lib.ts': lib(2) });
+    await sleep(300);
+    for (const child of killed) process.kill(child, 'SIGKILL');
     const rejected = await cli.until('the change rejected', () => lastReload(cli)?.ok === false && lastReload(cli));
     assert.match(JSON.stringify(rejected['errors']), /TypeScript's process \(pid \d+\) ended.*save again/);
     const mark = cli.lines.length;
@@ -290,6 +292,22 @@ describe("when TypeScript's process is killed", () => {
     p.write({ 'lib.ts': lib(2) });
     await cli.until('the change saved again applied', () => cli.lines.includes('p2'), 20000);
     assert.equal(lastReload(cli)?.ok, true);
+    await cli.stop('SIGTERM');
+  });
+
+  it('says so at once when it is killed between changes, and the next change is checked by a new checker', async () => {
+    const { cli, p } = await startLib([]);
+    await cli.until('the checker running', () => childrenOf(cli.pid).length > 0, 20000);
+    const killed = childrenOf(cli.pid);
+    for (const child of killed) process.kill(child, 'SIGKILL');
+    await cli.until('imago to say so', () => /TypeScript's process \(pid \d+\) ended \(killed by SIGKILL\); a new type checker is starting/.test(cli.stderr));
+    p.write({ 'lib.ts': lib(2) });
+    await cli.until('the change applied', () => cli.lines.includes('p2'), 20000);
+    assert.deepEqual(
+      cli.reloads().map((r) => r.ok),
+      [true],
+      'applied, not rejected',
+    );
     await cli.stop('SIGTERM');
   });
 });

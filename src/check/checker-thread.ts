@@ -20,7 +20,7 @@ import type { ImportGraph } from './import-graph.js';
 import { ambientDeclarations, type ProjectConfig, projectConfig, settingsOf } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 import { convertDiagnostics } from './ts-diagnostics.js';
-import { sessionOfItsOwn, typescriptPid } from './typescript-process.js';
+import { onTypescriptEnd, sessionOfItsOwn, typescriptPid } from './typescript-process.js';
 
 /** How long the background check holds the thread before it looks for questions waiting. */
 const SLICE_MS = 3;
@@ -135,6 +135,9 @@ function open(setup: CheckerSetup): FromChecker {
     setup.root,
     rel(setup.root),
   );
+  const pid = typescriptPid(api);
+  // Said at once, not at the next question: the next change then finds a new checker.
+  if (pid !== null) onTypescriptEnd(api, (how) => state?.api === api && send({ kind: 'ended', pid, how }));
   return {
     kind: 'opened',
     ms: performance.now() - t0,
@@ -142,7 +145,7 @@ function open(setup: CheckerSetup): FromChecker {
     config: config.userConfig ?? 'imago defaults (no tsconfig.json)',
     errors,
     settings,
-    pid: typescriptPid(api),
+    pid,
   };
 }
 

@@ -135,4 +135,6 @@ export type FromChecker =
   | SymbolAnswer
   | SpansAnswer
   /** `fatal`: the checker cannot answer anything any more (TypeScript's process is gone): replace it. */
-  | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly fatal?: boolean };
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly fatal?: boolean }
+  /** TypeScript's process ended by itself (killed, crashed), asked or not: the checker is to be replaced. */
+  | { readonly kind: 'ended'; readonly pid: number; readonly how: string };

@@ -134,6 +134,8 @@ export class WorkerTypeGate implements TypeGate {
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
   #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
 
+  /** Told when TypeScript's process ended between questions (a new checker is starting). */
+  onLost: ((why: string) => void) | null = null;
   /** Counts restarts: a checker started before the last one is not taken. */
   #generation = 0;
   /** What the configuration of the last checker started is refused for (tsconfig.json's own errors). */
@@ -331,16 +333,10 @@ export class WorkerTypeGate implements TypeGate {
       process.once('exit', () => WorkerTypeGate.stopAll());
     }
     live.add(this);
-    worker.on('message', (m: FromChecker) => this.#receive(m));
-    const lost = (why: string): void => {
-      if (this.#worker !== worker) return;
-      this.#worker = null;
-      this.#failAll(new Error(why));
-      if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
-    };
-    worker.on('error', (e) => lost(`the checker failed: ${e.message}`));
+    worker.on('message', (m: FromChecker) => this.#receive(m, worker));
+    worker.on('error', (e) => this.#lose(worker, `the checker failed: ${e.message}`));
     worker.on('exit', (code) => {
-      if (!this.#closed) lost(`the checker stopped (exit code ${code})`);
+      if (!this.#closed) this.#lose(worker, `the checker stopped (exit code ${code})`);
     });
   }
 
@@ -350,8 +346,14 @@ export class WorkerTypeGate implements TypeGate {
     else this.#worker?.unref();
   }
 
-  #receive(m: FromChecker): void {
+  #receive(m: FromChecker, from: Worker): void {
     if (m.kind === 'opened') return;
+    if (m.kind === 'ended') {
+      // TypeScript's process was killed or crashed, asked or not: a new checker now, and the user told.
+      const why = `TypeScript's process (pid ${m.pid}) ended (${m.how})`;
+      if (this.#lose(from, `the checker failed: ${why}`)) this.onLost?.(why);
+      return;
+    }
     const waiting = this.#pending.get(m.id);
     if (!waiting) return;
     this.#pending.delete(m.id);
@@ -364,22 +366,29 @@ export class WorkerTypeGate implements TypeGate {
         return;
       }
       // Whatever broke a check (TypeScript's process died, a protocol error), a fresh checker is the way
-      // back; what the old one was still asked will never be answered.
-      const worker = this.#worker;
+      // back. TypeScript's process killed or crashed shows as a failed write to it: say what happened.
       const pid = this.#tsPid;
-      this.#worker = null;
-      this.#tsPid = null;
-      // TypeScript's process killed or crashed shows as a failed write to it: say what happened.
       const why = pid !== null && !isRunning(pid) ? `TypeScript's process (pid ${pid}) ended` : m.message;
-      if (worker) retire(worker, pid);
       waiting.reject(new Error(why));
-      this.#failAll(new Error(`the checker failed: ${why}`));
-      // The next change finds a fresh checker ready rather than waiting for it to start.
-      if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
+      this.#lose(from, `the checker failed: ${why}`);
       return;
     }
     this.#queries.delete(m.id);
     waiting.resolve(m);
+  }
+
+  /**
+   * `worker`, the gate's checker, is lost: retired, what it was asked fails with `why`, and a fresh one
+   * starts (the next change finds it ready). False when it was not the gate's checker any more.
+   */
+  #lose(worker: Worker, why: string): boolean {
+    if (this.#worker !== worker) return false;
+    retire(worker, this.#tsPid);
+    this.#worker = null;
+    this.#tsPid = null;
+    this.#failAll(new Error(why));
+    if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
+    return true;
   }
 
   #failAll(error: Error): void {

@@ -38,3 +38,15 @@ export function typescriptPid(api: API): number | null {
   const pid = (api as unknown as { client?: { channel?: { child?: { pid?: unknown } } } }).client?.channel?.child?.pid;
   return typeof pid === 'number' ? pid : null;
 }
+
+/**
+ * Calls `ended(how)` when TypeScript's process ends (a signal or an exit code), read from the sync
+ * client's insides like its pid; does nothing if they change.
+ */
+export function onTypescriptEnd(api: API, ended: (how: string) => void): void {
+  const child = (api as unknown as { client?: { channel?: { child?: unknown } } }).client?.channel?.child;
+  if (!child || typeof (child as { once?: unknown }).once !== 'function') return;
+  (child as { once(event: 'exit', listener: (code: number | null, signal: string | null) => void): void }).once('exit', (code, signal) =>
+    ended(signal ? `killed by ${signal}` : `exit code ${code}`),
+  );
+}

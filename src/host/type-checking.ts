@@ -42,6 +42,7 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
         out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
         return { aliases: null, compile: {} };
       });
+  if (opened) opened.gate.onLost = (why) => out.line(`${why}; a new type checker is starting, and checks the next change`);
   let background: BackgroundCheck | null = null;
   let restarts = 0;
   let closed = false;
