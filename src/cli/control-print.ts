@@ -112,6 +112,13 @@ export function statusText(r: StatusReply): string {
   lines.push(
     `memory: ${mb(r.memory.rss)} resident (heap ${mb(r.memory.heapUsed)})${r.memory.checkers !== null ? `; the checker ${mb(r.memory.checkers)}` : ''}`,
   );
+  const active = Object.entries(r.resources.active)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
+  lines.push(
+    `resources: ${plural(r.resources.ownedTimers, 'timer')} and ${plural(r.resources.disposers, 'dispose callback')} owned by top-level statements; ${plural(r.resources.processListeners, 'process listener')}; active: ${active || 'none'}`,
+  );
   lines.push(`control clients: ${r.clients}`);
   return lines.join('\n');
 }

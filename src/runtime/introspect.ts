@@ -19,6 +19,9 @@ export interface ModuleSummary {
   readonly functions: number;
   readonly classes: number;
   readonly bindings: number;
+  /** Timers made by its top-level statements (and their timer chains) that are still pending, and its `hot.dispose` callbacks. */
+  readonly timers: number;
+  readonly disposers: number;
 }
 
 interface Place {
@@ -92,8 +95,20 @@ export function moduleSummaries(ctx: ImageContext): ModuleSummary[] {
       functions: compiled?.functions.length ?? 0,
       classes: compiled?.classes.size ?? 0,
       bindings: compiled?.items.filter((i) => i.kind === 'binding').reduce((n, i) => n + i.names.length, 0) ?? 0,
+      ...ownedCounts(r),
     };
   });
+}
+
+/** What the module's statement runs own now (owner.ts): pending timers and dispose callbacks. */
+function ownedCounts(record: ModuleRecord): { timers: number; disposers: number } {
+  let timers = 0;
+  let disposers = 0;
+  for (const owner of [...record.owners.values(), record.moduleOwner]) {
+    timers += owner.timers.size;
+    disposers += owner.disposers.length;
+  }
+  return { timers, disposers };
 }
 
 /** Imports of `record`'s source that its compiled code does not link (type-only use, or none), read from the module they name. */

@@ -82,6 +82,17 @@ export interface StatusReply {
   };
   /** Bytes: this process's resident set and heap, and the checker processes' resident sets where the platform says. */
   readonly memory: { readonly rss: number; readonly heapUsed: number; readonly checkers: number | null };
+  /**
+   * What the program holds open, to see a leak: timers its top-level statements made that are pending
+   * and its `hot.dispose` callbacks (every module's, from the runtime), Node's active resources by type
+   * (`process.getActiveResourcesInfo()`: `Timeout`, `TCPServerWrap`, ...), and listeners on `process`.
+   */
+  readonly resources: {
+    readonly ownedTimers: number;
+    readonly disposers: number;
+    readonly active: Readonly<Record<string, number>>;
+    readonly processListeners: number;
+  };
   readonly clients: number;
   /** The program's first load applied; while it did not, `firstLoad` says why. */
   readonly loaded: boolean;

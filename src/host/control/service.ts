@@ -58,6 +58,13 @@ function treeRss(pid: number): number | null {
   }
 }
 
+/** Node's active resources (handles and requests that keep the process alive), counted by type. */
+function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
 export class Service implements ControlService {
   readonly #setup: ServiceSetup;
   readonly #evaluator: Evaluator;
@@ -275,6 +282,7 @@ export class Service implements ControlService {
     const memory = process.memoryUsage();
     const pids = this.#setup.checkerPids();
     const rss = pids.map(treeRss);
+    const modules = this.#setup.image.introspection.modules();
     return {
       kind: 'status',
       id,
@@ -283,13 +291,19 @@ export class Service implements ControlService {
       root: this.#setup.root,
       startedAt: this.#startedAt,
       uptimeMs: Date.now() - this.#startedAt,
-      modules: this.#setup.image.introspection.modules(),
+      modules,
       changes: [...this.#changes],
       typecheck: { mode: this.#setup.mode, lastCheck: this.#lastCheck },
       memory: {
         rss: memory.rss,
         heapUsed: memory.heapUsed,
         checkers: rss.length > 0 && rss.every((r) => r !== null) ? rss.reduce((a, b) => a! + b!, 0) : null,
+      },
+      resources: {
+        ownedTimers: modules.reduce((n, m) => n + m.timers, 0),
+        disposers: modules.reduce((n, m) => n + m.disposers, 0),
+        active: activeResources(),
+        processListeners: process.eventNames().reduce((n, name) => n + process.listenerCount(name), 0),
       },
       clients: this.#setup.clients(),
       loaded: this.#setup.image.loaded,
