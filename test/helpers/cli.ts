@@ -67,6 +67,11 @@ export class CliRun {
     });
   }
 
+  /** The process id of imago (its node process). */
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
   /** Starts `imago run --events <file> ...args`. */
   static run(dir: string, args: readonly string[], nodeArgs: readonly string[] = []): CliRun {
     const events = path.join(dir, '.events.ndjson');
