@@ -1,6 +1,7 @@
 // The soak (issue 20, item 4): thousands of edits to a program under load, through the real CLI. Edits
 // alternate good (a new version of rules.ts, seen in the HTTP answer and the timer's beat) and bad (a
-// syntax error, a type error, a top-level statement that throws: each rejected, the program running on).
+// syntax error, a type error, a top-level statement that throws: each rejected, the program running on),
+// saved in place or renamed over the file, as editors do.
 // Measured every `every` edits: the process tree's PSS after a GC of imago's process (through the
 // control channel), the requests answered and failed, what the program holds open (imago status'
 // `resources`), and the time from writing a good edit to the first answer that shows it.
@@ -173,7 +174,7 @@ class Soak {
       if (a.beat === k) beat = true;
     });
     try {
-      fs.writeFileSync(path.join(this.run.dir, 'rules.ts'), rules(k));
+      this.#write(reload, rules(k));
       if (!(await this.#event(reload, `good edit v${k}`, true))) return null;
       await this.run.until(`answers showing v${k} (its function and its timer)`, () => seen !== null && beat, this.options.editTimeoutMs);
       this.good$.seen++;
@@ -189,13 +190,28 @@ class Soak {
     const { kind, phase } = BAD_KINDS[which]!;
     this.bad$.written++;
     const t0 = performance.now();
-    fs.writeFileSync(path.join(this.run.dir, 'rules.ts'), badRules(kind, reload));
+    this.#write(reload, badRules(kind, reload));
     const event = await this.#event(reload, `bad edit (${kind})`, false);
     if (!event) return null;
     const ms = performance.now() - t0;
     if (event.phase !== phase) this.problems.push(`reload ${reload}: bad edit (${kind}) rejected in phase ${event.phase}, not ${phase}`);
     this.bad$.rejected++;
     return ms;
+  }
+
+  /**
+   * Writes rules.ts as editors do: in place (truncated, then written) for two edits in four, else to a
+   * temporary file renamed over it (a new inode), so both kinds of save meet good and bad edits.
+   */
+  #write(reload: number, text: string): void {
+    const file = path.join(this.run.dir, 'rules.ts');
+    if (reload % 4 < 2) {
+      fs.writeFileSync(file, text);
+      return;
+    }
+    const temporary = path.join(this.run.dir, '.rules.ts.tmp');
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
   }
 
   /** Events after the last edit's: only the background check's. */
