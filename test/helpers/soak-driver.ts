@@ -123,8 +123,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     soak.expectNoMoreEvents();
     return {
       rows,
-      good: soak.good$,
-      bad: soak.bad$,
+      good: soak.goodEdits,
+      bad: soak.badEdits,
       requests,
       before,
       after,
@@ -153,8 +153,8 @@ function refusal(a: Answer, applied: number, written: number): string | null {
 class Soak {
   readonly problems: string[] = [];
   readonly effects: Array<{ reload: number; ms: number }> = [];
-  readonly good$ = { written: 0, seen: 0 };
-  readonly bad$ = { written: 0, rejected: 0 };
+  readonly goodEdits = { written: 0, seen: 0 };
+  readonly badEdits = { written: 0, rejected: 0 };
 
   constructor(
     readonly run: CliRun,
@@ -165,7 +165,7 @@ class Soak {
 
   /** Writes version `k`; returns the time to the first answer showing it (null: never seen). */
   async good(reload: number, k: number): Promise<number | null> {
-    this.good$.written++;
+    this.goodEdits.written++;
     let seen: number | null = null;
     let beat = false;
     const t0 = performance.now();
@@ -177,7 +177,7 @@ class Soak {
       this.#write(reload, rules(k));
       if (!(await this.#event(reload, `good edit v${k}`, true))) return null;
       await this.run.until(`answers showing v${k} (its function and its timer)`, () => seen !== null && beat, this.options.editTimeoutMs);
-      this.good$.seen++;
+      this.goodEdits.seen++;
       this.effects.push({ reload, ms: seen ?? Number.NaN });
       return seen;
     } finally {
@@ -188,14 +188,14 @@ class Soak {
   /** Writes bad edit `n` of kind BAD_KINDS[which]; returns the time to its rejection (null: not rejected). */
   async bad(reload: number, which: number): Promise<number | null> {
     const { kind, phase } = BAD_KINDS[which]!;
-    this.bad$.written++;
+    this.badEdits.written++;
     const t0 = performance.now();
     this.#write(reload, badRules(kind, reload));
     const event = await this.#event(reload, `bad edit (${kind})`, false);
     if (!event) return null;
     const ms = performance.now() - t0;
     if (event.phase !== phase) this.problems.push(`reload ${reload}: bad edit (${kind}) rejected in phase ${event.phase}, not ${phase}`);
-    this.bad$.rejected++;
+    this.badEdits.rejected++;
     return ms;
   }
 
