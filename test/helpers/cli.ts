@@ -107,10 +107,6 @@ export class CliRun {
     });
   }
 
-  get pid(): number {
-    return this.#child.pid!;
-  }
-
   /** Sends a signal and waits for the process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.exit) this.#child.kill(signal);
