@@ -60,10 +60,12 @@ async function readText(file: string): Promise<FileRead> {
       const bytes = await readFrom0(handle, Number(stat.size));
       const after = stampOf(await handle.stat({ bigint: true }));
       if (after === stamp || tries === 3) {
+        // Written to all along: the text stands, unstamped (the rejection memo then goes by the moment).
+        const stamped = after === stamp ? { stamp: after } : {};
         // Text that is not UTF-8 is refused, where it stops being UTF-8: decoded anyway, it would run
         // with replacement characters in its strings.
-        if (!isUtf8(bytes)) return { ...notUtf8(bytes), stamp: after };
-        return { kind: 'text', text: bytes.toString('utf8'), stamp: after };
+        if (!isUtf8(bytes)) return { ...notUtf8(bytes), ...stamped };
+        return { kind: 'text', text: bytes.toString('utf8'), ...stamped };
       }
       stamp = after;
     }
