@@ -36,8 +36,11 @@ export function packageJsonNotice(text: string | null, rel: string, startType: s
   return null;
 }
 
-/** How long a package.json must stay as it is before it is read (a save caught half-written is not said). */
-const SETTLE_MS = 100;
+/**
+ * How long a package.json must stay as it is before it is read: a save caught half-written is not said,
+ * nor a project folder being deleted (the watcher says that, 100 ms after its files go).
+ */
+const SETTLE_MS = 200;
 
 /**
  * Says what a package.json's changes mean once each save has settled, and once per text: `changed(file)`
@@ -47,6 +50,8 @@ export class PackageJsonWatch {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** The text each was last read with (undefined: not read since the start). */
   readonly #texts = new Map<string, string | null>();
+  /** Files something was said of (an invalid text, another module kind), until it no longer holds. */
+  readonly #said = new Set<string>();
   /** The "type" each started with (what its modules run as). */
   readonly #startTypes = new Map<string, string>();
 
@@ -72,6 +77,10 @@ export class PackageJsonWatch {
       this.#texts.set(file, text);
       const notice = packageJsonNotice(text, this.relative(file), this.#startTypes.get(file) ?? null);
       if (notice) this.say(notice);
+      // What was said of it no longer holds: said too.
+      else if (this.#said.has(file)) this.say(`${this.relative(file)} is as the program started again: nothing to restart for`);
+      if (notice) this.#said.add(file);
+      else this.#said.delete(file);
     }, SETTLE_MS);
     timer.unref();
     this.#timers.set(file, timer);

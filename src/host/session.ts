@@ -32,6 +32,9 @@ import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
 import { onWorkerStart, useWorkerSettings } from './workers.js';
 
+/** How long a tsconfig.json must stay as it is before the checker is started again with it. */
+const CONFIG_SETTLE_MS = 150;
+
 export interface SessionOptions {
   /** Absolute path of the entry file. */
   readonly entry: string;
@@ -109,6 +112,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         },
       })
     : null;
+  // What imago says of the program's surroundings goes to the terminal and, as a warning, to --events.
+  const notice = (message: string, errors: readonly Diagnostic[] = []): void => image.publish({ kind: 'warning', message, errors });
+  typing.sayWith(notice);
   const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];
   if (options.eventsFile) disposers.push(writeEvents(image, options.eventsFile, (m) => out.line(m)));
@@ -187,9 +193,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       return true;
     };
     configChanged(path.join(options.root, 'tsconfig.json'));
+    const configTimers = new Map<string, NodeJS.Timeout>();
+    disposers.push(() => {
+      for (const t of configTimers.values()) clearTimeout(t);
+    });
     const packages = new PackageJsonWatch(
       (file) => path.relative(options.root, file),
-      (line) => out.line(line),
+      (line) => notice(line),
       [path.join(options.root, 'package.json')],
     );
     disposers.push(() => packages.close());
@@ -215,29 +225,41 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     watcher = watchTree(
       options.root,
       (file) => {
-        if (typing.opened && path.basename(file) === 'tsconfig.json' && configChanged(file)) {
-          // The checker's configuration changed: a fresh checker checks the whole program next time.
-          typing.restart();
-          out.line(
-            `${path.relative(options.root, file)} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`,
-          );
+        if (typing.opened && path.basename(file) === 'tsconfig.json') {
+          // Once the save settled (an editor's several events, a folder being deleted): if the checker's
+          // configuration changed, a fresh checker checks the whole program.
+          clearTimeout(configTimers.get(file));
+          const timer = setTimeout(() => {
+            configTimers.delete(file);
+            if (!fs.existsSync(options.root) || !configChanged(file)) return;
+            typing.restart();
+            const rel = path.relative(options.root, file);
+            notice(
+              fs.existsSync(file)
+                ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
+                : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
+            );
+          }, CONFIG_SETTLE_MS);
+          timer.unref();
+          configTimers.set(file, timer);
         }
         if (path.basename(file) === 'package.json') packages.changed(file);
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
-          if (problems.length === 0) out.line(`${rel} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
-          else {
-            out.line(`${rel} changed, and does not compile: a worker that starts it now fails`);
-            out.diagnostics(problems);
-          }
+          if (problems.length === 0) notice(`${rel} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
+          else notice(`${rel} changed, and does not compile: a worker that starts it now fails`, problems);
         }
         b.add(file);
       },
-      (message) => out.line(message),
+      (message) => notice(message),
       undefined,
-      // Edits already batched are of files that are gone with the folder: none applies.
-      () => b.dispose(),
+      // Edits already batched are of files that are gone with the folder: none applies, nor is more said of them.
+      () => {
+        b.dispose();
+        packages.close();
+        typing.close();
+      },
     );
   }
 

@@ -5,6 +5,7 @@
 import { BackgroundCheck } from '../check/background-check.js';
 import { type ProjectSettings, readSettings } from '../check/project-config.js';
 import { type OpenedGate, WorkerTypeGate } from '../check/type-gate.js';
+import type { Diagnostic } from '../compile/diagnostic.js';
 import type { Timers } from '../runtime/host.js';
 import type { Image } from '../runtime/image.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
@@ -19,6 +20,8 @@ export interface TypeChecking {
   attach(image: Image, timers: Timers): void;
   /** tsconfig.json changed: the next change and the next background check start a fresh checker. */
   restart(): void;
+  /** Where what the checker has to say goes from now on (a warning of the image, once there is one). */
+  sayWith(say: (message: string, errors?: readonly Diagnostic[]) => void): void;
   close(): void;
 }
 
@@ -42,7 +45,11 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
         out.line(`cannot read tsconfig.json (${(e as Error).message}); its paths and class-field settings are not applied`);
         return { aliases: null, compile: {} };
       });
-  if (opened) opened.gate.onLost = (why) => out.line(`${why}; a new type checker is starting, and checks the next change`);
+  let say = (message: string, errors: readonly Diagnostic[] = []): void => {
+    out.line(message);
+    out.diagnostics(errors);
+  };
+  if (opened) opened.gate.onLost = (why) => say(`${why}; a new type checker is starting, and checks the next change`);
   let background: BackgroundCheck | null = null;
   let restarts = 0;
   let closed = false;
@@ -73,15 +80,17 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
       opened.gate.restart().then(
         (errors) => {
           if (errors.length === 0 || restart !== restarts) return;
-          out.line('the changed tsconfig.json has problems (changes are checked with it as TypeScript reads it):');
-          out.diagnostics(errors);
+          say('the changed tsconfig.json has problems (changes are checked with it as TypeScript reads it):', errors);
         },
         (e: unknown) => {
           if (closed || restart !== restarts) return;
-          out.line(`the type checker cannot start with the changed tsconfig.json: ${(e as Error).message}; fix it and save (changes are rejected until then)`);
+          say(`the type checker cannot start with the changed tsconfig.json: ${(e as Error).message}; fix it and save (changes are rejected until then)`);
         },
       );
       background?.schedule();
+    },
+    sayWith(next) {
+      say = next;
     },
     close() {
       closed = true;
