@@ -1,0 +1,212 @@
+// The fuzzer's generator: a small seeded PRNG, values of each field type, random class edits (add,
+// remove, rename by marker, retype, reorder, re-parent, move between A and B, change an initializer,
+// and edits that must be rejected), and the program text a declaration becomes, with the harness that
+// lets the fuzzer drive and read the live image through the program's own exports.
+
+import { type Cls, type Decl, type FieldDef, TYPES, type Ty, typeText, type Val } from './layout-model.js';
+
+/** mulberry32: small, fast, and the same sequence on every platform for a seed. */
+export class Rng {
+  #s: number;
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
+  next(): number {
+    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
+    let t = this.#s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+const NUMBERS: readonly number[] = [0, 1, -7, 2.5, 0.1, 1e21, 123456789, -0.5, 3];
+const I32S: readonly number[] = [0, 5, -3, 2147483647, -2147483648, 40];
+const STRINGS: readonly string[] = ['a', '', '12', '-3', '2.5', 'true', 'false', '1e3', 'x1', '2147483648'];
+const BIGINTS: readonly bigint[] = [0n, 7n, -4n, 2n ** 60n];
+
+/** A value of type `ty`, as a well-typed program would write it. */
+export function randomValue(rng: Rng, ty: Ty): Val {
+  switch (ty) {
+    case 'number':
+      return rng.pick(NUMBERS);
+    case 'i32':
+      return rng.pick(I32S);
+    case 'string':
+      return rng.pick(STRINGS);
+    case 'boolean':
+      return rng.chance(0.5);
+    case 'bigint':
+      return rng.pick(BIGINTS);
+    case 'opt':
+      return rng.chance(0.3) ? undefined : rng.pick(NUMBERS);
+    case 'numstr':
+      return rng.chance(0.5) ? rng.pick(NUMBERS) : rng.pick(STRINGS);
+  }
+}
+
+const literal = (v: Val): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
+
+function fieldText(f: FieldDef): string {
+  const marker = f.from ? `  /** @renamed ${f.from} */\n` : '';
+  const name = f.ty === 'opt' ? `${f.name}?` : f.init ? f.name : `${f.name}!`;
+  return `${marker}  ${name}: ${typeText(f.ty)}${f.init ? ` = ${literal(f.init.v)}` : ''};\n`;
+}
+
+/** The classes of a declaration as source. */
+export function classesText(d: Decl): string {
+  return `export class A {\n${d.A.map(fieldText).join('')}}\nexport class B${d.bExtends ? ' extends A' : ''} {\n${d.B.map(fieldText).join('')}}\n`;
+}
+
+/** The program: the classes, then a harness whose text never changes (so it never runs again). */
+export function programText(d: Decl): string {
+  return `import { createStore, type Handle, type i32 } from 'imago/store';
+${classesText(d)}
+type O = Record<string, unknown>;
+export const objs: object[] = [];
+const stores = { A: createStore(A, { name: 'storeA' }), B: createStore(B, { name: 'storeB' }) } as unknown as Record<string, import('imago/store').Store<O>>;
+const handles: Record<string, Array<Handle<O>>> = { A: [], B: [] };
+export function spawn(k: string): void { objs.push(k === 'A' ? new A() : new B()); }
+export function put(i: number, f: string, v: unknown): void { (objs[i] as O)[f] = v; }
+export function addRow(k: string): string | null {
+  try { handles[k]!.push(stores[k]!.add({})); return null; } catch (e: unknown) { return String(e); }
+}
+export function putRow(k: string, i: number, f: string, v: unknown): void { stores[k]!.set(handles[k]![i]!, f, v); }
+export function removeRow(k: string, i: number): void { stores[k]!.remove(handles[k]![i]!); handles[k]!.splice(i, 1); }
+const enc = (v: unknown): string => \`\${typeof v}:\${Object.is(v, -0) ? '-0' : String(v)}\`;
+function store(k: string): unknown {
+  const s = stores[k]!;
+  const cols = s.save().fields.map((f) => f.name);
+  const hs = handles[k]!;
+  if (s.size !== hs.length) return { size: s.size, handles: hs.length };
+  return { cols, rows: hs.map((h) => (s.has(h) ? cols.map((c) => enc(s.get(h, c))) : 'stale')) };
+}
+export function dump(): unknown {
+  return {
+    objs: objs.map((o) => [o instanceof B ? 'B' : 'A', o instanceof A, Object.keys(o).map((k) => [k, enc((o as O)[k])])]),
+    A: store('A'),
+    B: store('B'),
+  };
+}
+`;
+}
+
+const POOL: readonly string[] = Array.from({ length: 14 }, (_, i) => `f${i}`);
+
+/** One class edit: the declaration it gives and what it is, in words. */
+export interface Edit {
+  readonly next: Decl;
+  readonly what: string;
+}
+
+type Fields = FieldDef[];
+interface Draft {
+  A: Fields;
+  B: Fields;
+  bExtends: boolean;
+  /** Names this edit already added, removed, renamed (both names) or moved: not touched twice in one edit. */
+  touched: Set<string>;
+}
+
+function newField(rng: Rng, name: string, ty: Ty = rng.pick(TYPES)): FieldDef {
+  return { name, ty, init: rng.chance(0.85) ? { v: randomValue(rng, ty) } : null };
+}
+
+const insertAt = (rng: Rng, fs: Fields, f: FieldDef): void => {
+  fs.splice(rng.int(fs.length + 1), 0, f);
+};
+
+/** One primitive edit to the draft; returns its description, or null when it does not apply. */
+function primitive(rng: Rng, d: Draft): string | null {
+  const cls: Cls = rng.chance(0.5) ? 'A' : 'B';
+  const fs = d[cls];
+  const free = POOL.filter((n) => !d.A.some((f) => f.name === n) && !d.B.some((f) => f.name === n) && !d.touched.has(n));
+  const untouched = fs.map((f, i) => [f, i] as const).filter(([f]) => !d.touched.has(f.name));
+  const kind = rng.int(100);
+  if (kind < 20) {
+    const name = free[0] === undefined ? null : rng.pick(free);
+    if (name === null) return null;
+    const f = newField(rng, name);
+    insertAt(rng, fs, f);
+    d.touched.add(name);
+    return `add ${cls}.${fieldText(f).trim()}`;
+  }
+  if (untouched.length === 0) return null;
+  const [f, at] = rng.pick(untouched);
+  if (kind < 32) {
+    fs.splice(at, 1);
+    d.touched.add(f.name);
+    return `remove ${cls}.${f.name}`;
+  }
+  if (kind < 46) {
+    const name = free[0] === undefined ? null : rng.pick(free);
+    if (name === null) return null;
+    const ty = rng.chance(0.3) ? rng.pick(TYPES) : f.ty;
+    fs[at] = { name, ty, init: ty === f.ty ? f.init : { v: randomValue(rng, ty) }, from: f.name };
+    d.touched.add(name).add(f.name);
+    return `rename ${cls}.${f.name} -> ${name}: ${ty}`;
+  }
+  if (kind < 64) {
+    const ty = rng.pick(TYPES.filter((t) => t !== f.ty));
+    fs[at] = { name: f.name, ty, init: f.init || rng.chance(0.3) ? { v: randomValue(rng, ty) } : null };
+    return `retype ${cls}.${f.name}: ${f.ty} -> ${ty}`;
+  }
+  if (kind < 72) {
+    if (fs.length < 2) return null;
+    for (let i = fs.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [fs[i], fs[j]] = [fs[j]!, fs[i]!];
+    }
+    return `reorder ${cls}: ${fs.map((x) => x.name).join(', ')}`;
+  }
+  if (kind < 80) {
+    d.bExtends = !d.bExtends;
+    return d.bExtends ? 'B extends A' : 'B no longer extends A';
+  }
+  if (kind < 90) {
+    const to: Cls = cls === 'A' ? 'B' : 'A';
+    fs.splice(at, 1);
+    insertAt(rng, d[to], f);
+    d.touched.add(f.name);
+    return `move ${cls}.${f.name} to ${to}`;
+  }
+  const init = rng.chance(0.85) ? { v: randomValue(rng, f.ty) } : null;
+  fs[at] = { ...f, init };
+  return `initializer of ${cls}.${f.name}: ${init ? literal(init.v) : 'none'}`;
+}
+
+/** A random edit of `decl`: one to three primitive edits in one change, its text different from decl's. */
+export function generateEdit(rng: Rng, decl: Decl): Edit {
+  for (;;) {
+    const d: Draft = { A: [...decl.A], B: [...decl.B], bExtends: decl.bExtends, touched: new Set() };
+    const n = rng.chance(0.7) ? 1 : rng.chance(0.6) ? 2 : 3;
+    const what: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = primitive(rng, d);
+      if (w) what.push(w);
+    }
+    const next: Decl = { A: d.A, B: d.B, bExtends: d.bExtends };
+    if (what.length > 0 && classesText(next) !== classesText(decl)) return { next, what: what.join('; ') };
+  }
+}
+
+/** The declaration every run starts from. */
+export function initialDecl(rng: Rng): Decl {
+  return {
+    A: [newField(rng, 'f0', 'number'), newField(rng, 'f1', 'string'), newField(rng, 'f2', rng.pick(TYPES))].map((f) => ({
+      ...f,
+      init: f.init ?? { v: randomValue(rng, f.ty) },
+    })),
+    B: [newField(rng, 'f3', 'i32'), newField(rng, 'f4', rng.pick(TYPES))].map((f) => ({ ...f, init: f.init ?? { v: randomValue(rng, f.ty) } })),
+    bExtends: true,
+  };
+}

@@ -1,0 +1,196 @@
+// A plain model of what live instances and store rows hold across class edits, written from
+// docs/semantics.md ("Data layout") and docs/stores.md ("Live layout changes"), not from imago's code:
+// two classes A and B (B extends A or not), each field with a type and maybe an initializer; instances
+// and rows as maps of field name -> value. `migrate` says what every instance and row holds after an
+// edit, or that the edit is rejected. The fuzzer (layout-fuzz.ts) compares it with a live image.
+
+/** The field types the fuzzer uses: `i32` is imago/store's (an Int32Array column; unchecked on instances). */
+export type Ty = 'number' | 'i32' | 'string' | 'boolean' | 'bigint' | 'opt' | 'numstr';
+export const TYPES: readonly Ty[] = ['number', 'i32', 'string', 'boolean', 'bigint', 'opt', 'numstr'];
+
+export type Val = number | string | boolean | bigint | undefined;
+
+export interface FieldDef {
+  readonly name: string;
+  readonly ty: Ty;
+  /** The initializer's value, or null when the field has none. */
+  readonly init: { readonly v: Val } | null;
+  /** `/** @renamed from *\/`: written only in the edit that renames. */
+  readonly from?: string;
+}
+
+export type Cls = 'A' | 'B';
+export const CLASSES: readonly Cls[] = ['A', 'B'];
+
+export interface Decl {
+  readonly A: readonly FieldDef[];
+  readonly B: readonly FieldDef[];
+  readonly bExtends: boolean;
+}
+
+export type Vals = ReadonlyMap<string, Val>;
+
+export interface Inst {
+  readonly cls: Cls;
+  readonly vals: Vals;
+}
+
+export interface World {
+  readonly decl: Decl;
+  readonly objs: readonly Inst[];
+  /** The rows of the store of A and of B, in the order the program keeps their handles. */
+  readonly rows: Readonly<Record<Cls, readonly Vals[]>>;
+}
+
+/** The fields an instance of `cls` (or a row of its store) has, in the order a new instance gets them. */
+export function chainOf(decl: Decl, cls: Cls): readonly FieldDef[] {
+  return cls === 'A' ? decl.A : decl.bExtends ? [...decl.A, ...decl.B] : decl.B;
+}
+
+/** TypeScript's text for a field of type `ty` (the `?` of an optional field goes on the name). */
+export function typeText(ty: Ty): string {
+  return ty === 'opt' ? 'number' : ty === 'numstr' ? 'number | string' : ty;
+}
+
+/** A store column: `number` is a Float64Array, `i32` an Int32Array, the rest plain arrays. */
+const columnOf = (ty: Ty): 'f64' | 'i32' | 'value' => (ty === 'number' ? 'f64' : ty === 'i32' ? 'i32' : 'value');
+
+export const acceptsUndefined = (ty: Ty): boolean => ty === 'opt';
+
+/** semantics.md: `i32` is an imported alias, which imago does not check on instances. */
+function fitsInstance(v: Val, ty: Ty): boolean {
+  switch (ty) {
+    case 'i32':
+      return true;
+    case 'opt':
+      return v === undefined || typeof v === 'number';
+    case 'numstr':
+      return typeof v === 'number' || typeof v === 'string';
+    default:
+      return typeof v === ty;
+  }
+}
+
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const INTEGER = /^[-+]?\d+$/;
+const safe = (b: bigint): boolean => b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER);
+
+/** semantics.md's exact conversions to one primitive; null when there is none. */
+function convertTo(v: Val, kind: 'number' | 'string' | 'boolean' | 'bigint'): { v: Val } | null {
+  switch (kind) {
+    case 'string':
+      return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? { v: String(v) } : null;
+    case 'number':
+      if (typeof v === 'string' && DECIMAL.test(v)) return { v: Number(v) };
+      return typeof v === 'bigint' && safe(v) ? { v: Number(v) } : null;
+    case 'bigint':
+      if (typeof v === 'number' && Number.isInteger(v)) return { v: BigInt(v) };
+      return typeof v === 'string' && INTEGER.test(v) ? { v: BigInt(v) } : null;
+    case 'boolean':
+      return v === 'true' ? { v: true } : v === 'false' ? { v: false } : null;
+  }
+}
+
+/** A live instance's value under a new type: kept when it fits, else converted exactly (union members in written order), else null. */
+export function convertInstance(v: Val, ty: Ty): { v: Val } | null {
+  if (fitsInstance(v, ty)) return { v };
+  const kinds = ty === 'numstr' ? (['number', 'string'] as const) : ty === 'opt' ? (['number'] as const) : ty === 'i32' ? [] : [ty];
+  for (const k of kinds) {
+    const c = convertTo(v, k);
+    if (c) return c;
+  }
+  return null;
+}
+
+/** A row's value under a new type: typed columns take numbers they hold exactly (stores.md); plain columns convert as instances do. */
+export function convertRow(v: Val, ty: Ty): { v: Val } | null {
+  const col = columnOf(ty);
+  if (col === 'value') return convertInstance(v, ty);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : typeof v === 'bigint' && safe(v) ? Number(v) : null;
+  if (n === null) return null;
+  return col === 'f64' || (Number.isInteger(n) && n >= -(2 ** 31) && n <= 2 ** 31 - 1) ? { v: n } : null;
+}
+
+/** What one instance or row holds after an edit, or why the edit is rejected. */
+function migrateOne(vals: Vals, was: readonly FieldDef[], now: readonly FieldDef[], row: boolean): Map<string, Val> | string {
+  const out = new Map<string, Val>();
+  const oldTy = new Map(was.map((f) => [f.name, f.ty]));
+  for (const f of now) {
+    const had = oldTy.get(f.name);
+    let source: string | null = null;
+    if (vals.has(f.name) && had !== undefined) source = f.name;
+    else if (f.from !== undefined && vals.has(f.from) && oldTy.has(f.from)) source = f.from;
+    if (source !== null) {
+      const v = vals.get(source);
+      const sameType = oldTy.get(source) === f.ty;
+      // A kept field of the same type is not checked; a renamed one is, on instances (semantics.md: converted if the type changed).
+      if (sameType && (source === f.name || row)) {
+        out.set(f.name, v);
+        continue;
+      }
+      const c = row ? convertRow(v, f.ty) : convertInstance(v, f.ty);
+      if (!c) return `${f.name}: ${String(v)} does not convert to ${f.ty}`;
+      out.set(f.name, c.v);
+    } else if (f.init) out.set(f.name, f.init.v);
+    else if (acceptsUndefined(f.ty)) out.set(f.name, undefined);
+    else return `${f.name} is added with no initializer and ${f.ty} does not allow undefined`;
+  }
+  return out;
+}
+
+export type Outcome = { readonly kind: 'applied'; readonly world: World } | { readonly kind: 'rejected'; readonly why: string };
+
+/** The world after the class edit `next`: every instance and row migrated, or the edit rejected whole. */
+export function migrate(world: World, next: Decl): Outcome {
+  const objs: Inst[] = [];
+  for (const o of world.objs) {
+    const r = migrateOne(o.vals, chainOf(world.decl, o.cls), chainOf(next, o.cls), false);
+    if (typeof r === 'string') return { kind: 'rejected', why: `instance of ${o.cls}: ${r}` };
+    objs.push({ cls: o.cls, vals: r });
+  }
+  const rows: Record<Cls, Vals[]> = { A: [], B: [] };
+  for (const cls of CLASSES) {
+    for (const vals of world.rows[cls]) {
+      const r = migrateOne(vals, chainOf(world.decl, cls), chainOf(next, cls), true);
+      if (typeof r === 'string') return { kind: 'rejected', why: `row of ${cls}: ${r}` };
+      rows[cls].push(r);
+    }
+  }
+  return { kind: 'applied', world: { decl: withoutMarkers(next), objs, rows } };
+}
+
+/** The declaration once an edit is done: a marker whose old field is gone does nothing. */
+export function withoutMarkers(decl: Decl): Decl {
+  const strip = (fs: readonly FieldDef[]): FieldDef[] => fs.map(({ name, ty, init }) => ({ name, ty, init }));
+  return { A: strip(decl.A), B: strip(decl.B), bExtends: decl.bExtends };
+}
+
+/** What `new A()` / `new B()` holds: initializers, undefined where there is none. */
+export function newInstance(decl: Decl, cls: Cls): Inst {
+  return { cls, vals: new Map(chainOf(decl, cls).map((f) => [f.name, f.init ? f.init.v : undefined])) };
+}
+
+/** What `store.add({})` adds: initializers; it throws (adds nothing) for a field with none whose type does not allow undefined. */
+export function newRow(decl: Decl, cls: Cls): Vals | null {
+  const fields = chainOf(decl, cls);
+  if (fields.some((f) => !f.init && !acceptsUndefined(f.ty))) return null;
+  return new Map(fields.map((f) => [f.name, f.init ? f.init.v : undefined]));
+}
+
+/** One value as the program's dump() writes it: its type and its text. */
+export function encode(v: unknown): string {
+  return `${typeof v}:${Object.is(v, -0) ? '-0' : String(v)}`;
+}
+
+/** The dump the program must produce for `world` (same shape as the program's dump(), see layout-gen.ts). */
+export function expectedDump(world: World): unknown {
+  const store = (cls: Cls) => {
+    const cols = chainOf(world.decl, cls).map((f) => f.name);
+    return { cols, rows: world.rows[cls].map((r) => cols.map((c) => encode(r.get(c)))) };
+  };
+  return {
+    objs: world.objs.map((o) => [o.cls, o.cls === 'A' || world.decl.bExtends, chainOf(world.decl, o.cls).map((f) => [f.name, encode(o.vals.get(f.name))])]),
+    A: store('A'),
+    B: store('B'),
+  };
+}
