@@ -3,7 +3,7 @@
 // and edits that must be rejected), and the program text a declaration becomes, with the harness that
 // lets the fuzzer drive and read the live image through the program's own exports.
 
-import { type Cls, type Decl, type FieldDef, TYPES, type Ty, typeText, type Val } from './layout-model.js';
+import { type Cls, type Decl, type FieldDef, LITERALS, TYPES, type Ty, typeText, type Val } from './layout-model.js';
 
 /** mulberry32: small, fast, and the same sequence on every platform for a seed. */
 export class Rng {
@@ -29,9 +29,31 @@ export class Rng {
   }
 }
 
-const NUMBERS: readonly number[] = [0, 1, -7, 2.5, 0.1, 1e21, 123456789, -0.5, 3];
+const NUMBERS: readonly number[] = [0, 1, -7, 2.5, 0.1, 1e21, 123456789, -0.5, 3, 300, 1.5, -0, Number.NaN, Number.POSITIVE_INFINITY];
 const I32S: readonly number[] = [0, 5, -3, 2147483647, -2147483648, 40];
-const STRINGS: readonly string[] = ['a', '', '12', '-3', '2.5', 'true', 'false', '1e3', 'x1', '2147483648'];
+const F32S: readonly number[] = [0, 1.5, -2, 0.25, 16777216, Number.NaN];
+const U8S: readonly number[] = [0, 1, 255, 7];
+const STRINGS: readonly string[] = [
+  'a',
+  '',
+  '12',
+  '-3',
+  '2.5',
+  'true',
+  'false',
+  '1e3',
+  'x1',
+  '2147483648',
+  '1e400',
+  ' 7 ',
+  '0x10',
+  '.5',
+  '+3',
+  '-0',
+  '1_0',
+  '1',
+  'x',
+];
 const BIGINTS: readonly bigint[] = [0n, 7n, -4n, 2n ** 60n];
 
 /** A value of type `ty`, as a well-typed program would write it. */
@@ -41,6 +63,14 @@ export function randomValue(rng: Rng, ty: Ty): Val {
       return rng.pick(NUMBERS);
     case 'i32':
       return rng.pick(I32S);
+    case 'f32':
+      return rng.pick(F32S);
+    case 'u8':
+      return rng.pick(U8S);
+    case 'strnull':
+      return rng.chance(0.3) ? null : rng.pick(STRINGS);
+    case 'lit':
+      return rng.pick(LITERALS);
     case 'string':
       return rng.pick(STRINGS);
     case 'boolean':
@@ -54,7 +84,7 @@ export function randomValue(rng: Rng, ty: Ty): Val {
   }
 }
 
-const literal = (v: Val): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
+const literal = (v: Val): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : String(v));
 
 function fieldText(f: FieldDef): string {
   const marker = f.from ? `  /** @renamed ${f.from} */\n` : '';
@@ -69,7 +99,7 @@ export function classesText(d: Decl): string {
 
 /** The program: the classes, then a harness whose text never changes (so it never runs again). */
 export function programText(d: Decl): string {
-  return `import { createStore, type Handle, type i32 } from 'imago/store';
+  return `import { createStore, type f32, type Handle, type i32, type u8 } from 'imago/store';
 ${classesText(d)}
 type O = Record<string, unknown>;
 export const objs: object[] = [];

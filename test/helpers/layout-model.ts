@@ -4,11 +4,16 @@
 // and rows as maps of field name -> value. `migrate` says what every instance and row holds after an
 // edit, or that the edit is rejected. The fuzzer (layout-fuzz.ts) compares it with a live image.
 
-/** The field types the fuzzer uses: `i32` is imago/store's (an Int32Array column; unchecked on instances). */
-export type Ty = 'number' | 'i32' | 'string' | 'boolean' | 'bigint' | 'opt' | 'numstr';
-export const TYPES: readonly Ty[] = ['number', 'i32', 'string', 'boolean', 'bigint', 'opt', 'numstr'];
+/**
+ * The field types the fuzzer uses: `i32`, `f32`, `u8` are imago/store's (typed columns; imported aliases,
+ * so not checked on instances); `opt` is `x?: number`, `numstr` `number | string`, `strnull`
+ * `string | null`, `lit` `'1' | '2' | 'x'`.
+ */
+export type Ty = 'number' | 'i32' | 'f32' | 'u8' | 'string' | 'boolean' | 'bigint' | 'opt' | 'numstr' | 'strnull' | 'lit';
+export const TYPES: readonly Ty[] = ['number', 'i32', 'f32', 'u8', 'string', 'boolean', 'bigint', 'opt', 'numstr', 'strnull', 'lit'];
+export const LITERALS: readonly string[] = ['1', '2', 'x'];
 
-export type Val = number | string | boolean | bigint | undefined;
+export type Val = number | string | boolean | bigint | null | undefined;
 
 export interface FieldDef {
   readonly name: string;
@@ -49,11 +54,32 @@ export function chainOf(decl: Decl, cls: Cls): readonly FieldDef[] {
 
 /** TypeScript's text for a field of type `ty` (the `?` of an optional field goes on the name). */
 export function typeText(ty: Ty): string {
-  return ty === 'opt' ? 'number' : ty === 'numstr' ? 'number | string' : ty;
+  switch (ty) {
+    case 'opt':
+      return 'number';
+    case 'numstr':
+      return 'number | string';
+    case 'strnull':
+      return 'string | null';
+    case 'lit':
+      return LITERALS.map((l) => `'${l}'`).join(' | ');
+    default:
+      return ty;
+  }
 }
 
-/** A store column: `number` is a Float64Array, `i32` an Int32Array, the rest plain arrays. */
-const columnOf = (ty: Ty): 'f64' | 'i32' | 'value' => (ty === 'number' ? 'f64' : ty === 'i32' ? 'i32' : 'value');
+type Column = 'f64' | 'i32' | 'f32' | 'u8' | 'value';
+
+/** A store column: `number` is a Float64Array, `i32`/`f32`/`u8` typed arrays of theirs, the rest plain arrays. */
+const columnOf = (ty: Ty): Column => (ty === 'number' ? 'f64' : ty === 'i32' || ty === 'f32' || ty === 'u8' ? ty : 'value');
+
+/** Whether a typed column holds `n` exactly (stores.md: widenings copy; narrowings only when every value fits). */
+function holds(col: Exclude<Column, 'value'>, n: number): boolean {
+  if (col === 'f64') return true;
+  if (col === 'f32') return Number.isNaN(n) || Object.is(Math.fround(n), n);
+  const [min, max] = col === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 255];
+  return Number.isInteger(n) && n >= min && n <= max;
+}
 
 export const acceptsUndefined = (ty: Ty): boolean => ty === 'opt';
 
@@ -61,7 +87,13 @@ export const acceptsUndefined = (ty: Ty): boolean => ty === 'opt';
 function fitsInstance(v: Val, ty: Ty): boolean {
   switch (ty) {
     case 'i32':
+    case 'f32':
+    case 'u8':
       return true;
+    case 'strnull':
+      return v === null || typeof v === 'string';
+    case 'lit':
+      return typeof v === 'string' && LITERALS.includes(v);
     case 'opt':
       return v === undefined || typeof v === 'number';
     case 'numstr':
@@ -71,8 +103,9 @@ function fitsInstance(v: Val, ty: Ty): boolean {
   }
 }
 
-const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const INTEGER = /^[-+]?\d+$/;
+// Decimal and integer texts; surrounding white space is allowed (test/layout.test.ts: ' 12.5 ' -> 12.5).
+const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const INTEGER = /^\s*[-+]?\d+\s*$/;
 const safe = (b: bigint): boolean => b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER);
 
 /** semantics.md's exact conversions to one primitive; null when there is none. */
@@ -81,11 +114,12 @@ function convertTo(v: Val, kind: 'number' | 'string' | 'boolean' | 'bigint'): { 
     case 'string':
       return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? { v: String(v) } : null;
     case 'number':
-      if (typeof v === 'string' && DECIMAL.test(v)) return { v: Number(v) };
+      // "Exact": a text too large for a double (1e400) is not the number Infinity.
+      if (typeof v === 'string' && DECIMAL.test(v) && Number.isFinite(Number(v))) return { v: Number(v) };
       return typeof v === 'bigint' && safe(v) ? { v: Number(v) } : null;
     case 'bigint':
       if (typeof v === 'number' && Number.isInteger(v)) return { v: BigInt(v) };
-      return typeof v === 'string' && INTEGER.test(v) ? { v: BigInt(v) } : null;
+      return typeof v === 'string' && INTEGER.test(v) ? { v: BigInt(v.trim()) } : null;
     case 'boolean':
       return v === 'true' ? { v: true } : v === 'false' ? { v: false } : null;
   }
@@ -94,10 +128,26 @@ function convertTo(v: Val, kind: 'number' | 'string' | 'boolean' | 'bigint'): { 
 /** A live instance's value under a new type: kept when it fits, else converted exactly (union members in written order), else null. */
 export function convertInstance(v: Val, ty: Ty): { v: Val } | null {
   if (fitsInstance(v, ty)) return { v };
-  const kinds = ty === 'numstr' ? (['number', 'string'] as const) : ty === 'opt' ? (['number'] as const) : ty === 'i32' ? [] : [ty];
+  const kinds = ((): ReadonlyArray<'number' | 'string' | 'boolean' | 'bigint'> => {
+    switch (ty) {
+      case 'numstr':
+        return ['number', 'string'];
+      case 'opt':
+        return ['number'];
+      case 'strnull':
+      case 'lit':
+        return ['string'];
+      case 'i32':
+      case 'f32':
+      case 'u8':
+        return [];
+      default:
+        return [ty];
+    }
+  })();
   for (const k of kinds) {
     const c = convertTo(v, k);
-    if (c) return c;
+    if (c && fitsInstance(c.v, ty)) return c;
   }
   return null;
 }
@@ -106,9 +156,10 @@ export function convertInstance(v: Val, ty: Ty): { v: Val } | null {
 export function convertRow(v: Val, ty: Ty): { v: Val } | null {
   const col = columnOf(ty);
   if (col === 'value') return convertInstance(v, ty);
-  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : typeof v === 'bigint' && safe(v) ? Number(v) : null;
-  if (n === null) return null;
-  return col === 'f64' || (Number.isInteger(n) && n >= -(2 ** 31) && n <= 2 ** 31 - 1) ? { v: n } : null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? convertTo(v, 'number')?.v : typeof v === 'bigint' && safe(v) ? Number(v) : null;
+  if (typeof n !== 'number' || !holds(col, n)) return null;
+  // An integer column has no -0.
+  return { v: col === 'i32' || col === 'u8' ? n + 0 : n };
 }
 
 /** What one instance or row holds after an edit, or why the edit is rejected. */
