@@ -135,6 +135,7 @@ describe('values against types', () => {
     assert.deepEqual(convert(7, shape('string')), { value: '7' });
     assert.deepEqual(convert(' 12.5 ', shape('number')), { value: 12.5 });
     assert.equal(convert('12abc', shape('number')), undefined);
+    assert.equal(convert('1e400', shape('number')), undefined, 'a decimal text past the doubles does not become Infinity');
     assert.deepEqual(convert(3, shape('bigint')), { value: 3n });
     assert.equal(convert(3.5, shape('bigint')), undefined);
     assert.deepEqual(convert(2n ** 60n, shape('string')), { value: String(2n ** 60n) });

@@ -86,6 +86,18 @@ describe('store columns across changes', () => {
     assert.deepEqual(values(api() as unknown as Api, 'level'), [10, 20, 30]);
   });
 
+  it('does not turn a decimal text past the doubles into Infinity (found by the layout fuzzer)', async () => {
+    const { api, edit } = await startImage({ 'main.ts': program('x = 0; t: string = "1e400";') });
+    for (const type of ['f32', 'number']) {
+      const r = await edit({ 'main.ts': program(`x = 0; t: ${type} = 0;`) });
+      assert.ok(
+        r.kind === 'rejected' && /U\.t `.+`: 3 values in the 3 rows of Store<U> do not fit \(for example "1e400"/.test(r.errors[0]!.message),
+        JSON.stringify(r),
+      );
+    }
+    assert.deepEqual(values(api() as unknown as Api, 't'), ['1e400', '1e400', '1e400']);
+  });
+
   it('lets a class have a field called row', async () => {
     const { api, edit } = await startImage({ 'main.ts': program('x = 0; row = 1;') });
     const r = await edit({ 'main.ts': program('x = 0; row = 1; col = this.row + this.x;') });

@@ -74,7 +74,8 @@ function convertTo(value: unknown, kind: string): { value: unknown } | undefined
     case 'string':
       return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? { value: String(value) } : undefined;
     case 'number':
-      if (typeof value === 'string' && DECIMAL.test(value)) return { value: Number(value) };
+      // A text past the doubles (`1e400`) would become Infinity: not its value, so no conversion.
+      if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return { value: Number(value) };
       if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return { value: Number(value) };
       return undefined;
     case 'bigint':

@@ -48,7 +48,8 @@ const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 export function toElement(kind: ElementKind, value: unknown): { value: number } | undefined {
   if (fitsElement(kind, value)) return { value: value as number };
   let n: number | undefined;
-  if (typeof value === 'string' && DECIMAL.test(value)) n = Number(value);
+  // A text past the doubles (`1e400`) would become Infinity: not its value.
+  if (typeof value === 'string' && DECIMAL.test(value)) n = Number.isFinite(Number(value)) ? Number(value) : undefined;
   else if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) n = Number(value);
   else if (typeof value === 'boolean') return undefined;
   return n !== undefined && fitsElement(kind, n) ? { value: n } : undefined;
