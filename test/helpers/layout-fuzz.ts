@@ -62,7 +62,7 @@ export function firstDifference(actual: unknown, expected: unknown, path = '$'):
  * what a change promises (semantics.md: a reorder alone leaves instances as they are).
  */
 function byName(dump: unknown): unknown {
-  const d = dump as { objs: Array<[string, boolean, Array<[string, string]>]> };
+  const d = dump as { objs: Array<[string, unknown, Array<[string, string]>]> };
   return { ...d, objs: d.objs.map(([c, a, fs]) => [c, a, [...fs].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))]) };
 }
 
@@ -81,7 +81,7 @@ export async function fuzz(seed: number, steps: number, options: FuzzOptions = {
   const started = performance.now();
   const rng = new Rng(seed);
   const at = `${dir(seed)}/main.ts`;
-  let world: World = { decl: initialDecl(rng), objs: [], rows: { A: [], B: [] } };
+  let world: World = { decl: initialDecl(rng), objs: [], rows: { A: [], B: [], C: [] } };
   const host = createMemoryHost({ files: { [`${dir(seed)}/package.json`]: '{ "type": "module" }\n', [at]: programText(world.decl) } });
   const image = createImage({ entry: at, root: dir(seed), host });
   if (!options.heapWalk) {
@@ -161,7 +161,7 @@ type Op =
   | { readonly op: 'putRow' | 'remove'; readonly cls: Cls; readonly i: number; readonly f: string; readonly v: unknown };
 
 function pickOp(rng: Rng, world: World): Op {
-  const cls: Cls = rng.chance(0.5) ? 'A' : 'B';
+  const cls: Cls = rng.pick(CLASSES);
   const fields = chainOf(world.decl, cls);
   const rows = world.rows[cls];
   const k = rng.int(10);

@@ -3,7 +3,22 @@
 // and edits that must be rejected), and the program text a declaration becomes, with the harness that
 // lets the fuzzer drive and read the live image through the program's own exports.
 
-import { type Cls, type Decl, type FieldDef, LITERALS, TYPES, type Ty, typeText, type Val } from './layout-model.js';
+import {
+  CLASSES,
+  type Cls,
+  chainOf,
+  type Decl,
+  declaredTwice,
+  type FieldDef,
+  type Init,
+  LITERALS,
+  literalInit,
+  type Parent,
+  TYPES,
+  type Ty,
+  typeText,
+  type Val,
+} from './layout-model.js';
 
 /** mulberry32: small, fast, and the same sequence on every platform for a seed. */
 export class Rng {
@@ -86,15 +101,18 @@ export function randomValue(rng: Rng, ty: Ty): Val {
 
 const literal = (v: Val): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : String(v));
 
+const initText = (init: Init): string => (init.kind === 'value' ? literal(init.v) : `String(this.${init.of})`);
+
 function fieldText(f: FieldDef): string {
   const marker = f.from ? `  /** @renamed ${f.from} */\n` : '';
   const name = f.ty === 'opt' ? `${f.name}?` : f.init ? f.name : `${f.name}!`;
-  return `${marker}  ${name}: ${typeText(f.ty)}${f.init ? ` = ${literal(f.init.v)}` : ''};\n`;
+  return `${marker}  ${name}: ${typeText(f.ty)}${f.init ? ` = ${initText(f.init)}` : ''};\n`;
 }
 
 /** The classes of a declaration as source. */
 export function classesText(d: Decl): string {
-  return `export class A {\n${d.A.map(fieldText).join('')}}\nexport class B${d.bExtends ? ' extends A' : ''} {\n${d.B.map(fieldText).join('')}}\n`;
+  const body = (fs: readonly FieldDef[]): string => fs.map(fieldText).join('');
+  return `export class A {\n${body(d.A)}}\nexport class C {\n${body(d.C)}}\nexport class B${d.parent ? ` extends ${d.parent}` : ''} {\n${body(d.B)}}\n`;
 }
 
 /** The program: the classes, then a harness whose text never changes (so it never runs again). */
@@ -103,9 +121,9 @@ export function programText(d: Decl): string {
 ${classesText(d)}
 type O = Record<string, unknown>;
 export const objs: object[] = [];
-const stores = { A: createStore(A, { name: 'storeA' }), B: createStore(B, { name: 'storeB' }) } as unknown as Record<string, import('imago/store').Store<O>>;
-const handles: Record<string, Array<Handle<O>>> = { A: [], B: [] };
-export function spawn(k: string): void { objs.push(k === 'A' ? new A() : new B()); }
+const stores = { A: createStore(A, { name: 'storeA', layout: 'stable' }), B: createStore(B, { name: 'storeB' }), C: createStore(C, { name: 'storeC' }) } as unknown as Record<string, import('imago/store').Store<O>>;
+const handles: Record<string, Array<Handle<O>>> = { A: [], B: [], C: [] };
+export function spawn(k: string): void { objs.push(k === 'A' ? new A() : k === 'B' ? new B() : new C()); }
 export function put(i: number, f: string, v: unknown): void { (objs[i] as O)[f] = v; }
 export function addRow(k: string): string | null {
   try { handles[k]!.push(stores[k]!.add({})); return null; } catch (e: unknown) { return String(e); }
@@ -122,15 +140,16 @@ function store(k: string): unknown {
 }
 export function dump(): unknown {
   return {
-    objs: objs.map((o) => [o instanceof B ? 'B' : 'A', o instanceof A, Object.keys(o).map((k) => [k, enc((o as O)[k])])]),
+    objs: objs.map((o) => [o instanceof B ? 'B' : o instanceof C ? 'C' : 'A', o instanceof B ? (o instanceof A ? 'A' : o instanceof C ? 'C' : null) : o instanceof C ? 'C' : 'A', Object.keys(o).map((k) => [k, enc((o as O)[k])])]),
     A: store('A'),
     B: store('B'),
+    C: store('C'),
   };
 }
 `;
 }
 
-const POOL: readonly string[] = Array.from({ length: 14 }, (_, i) => `f${i}`);
+const POOL: readonly string[] = Array.from({ length: 18 }, (_, i) => `f${i}`);
 
 /** One class edit: the declaration it gives and what it is, in words. */
 export interface Edit {
@@ -142,13 +161,14 @@ type Fields = FieldDef[];
 interface Draft {
   A: Fields;
   B: Fields;
-  bExtends: boolean;
+  C: Fields;
+  parent: Parent;
   /** Names this edit already added, removed, renamed (both names) or moved: not touched twice in one edit. */
   touched: Set<string>;
 }
 
 function newField(rng: Rng, name: string, ty: Ty = rng.pick(TYPES)): FieldDef {
-  return { name, ty, init: rng.chance(0.85) ? { v: randomValue(rng, ty) } : null };
+  return { name, ty, init: rng.chance(0.85) ? literalInit(randomValue(rng, ty)) : null };
 }
 
 const insertAt = (rng: Rng, fs: Fields, f: FieldDef): void => {
@@ -157,9 +177,9 @@ const insertAt = (rng: Rng, fs: Fields, f: FieldDef): void => {
 
 /** One primitive edit to the draft; returns its description, or null when it does not apply. */
 function primitive(rng: Rng, d: Draft): string | null {
-  const cls: Cls = rng.chance(0.5) ? 'A' : 'B';
+  const cls: Cls = rng.pick(CLASSES);
   const fs = d[cls];
-  const free = POOL.filter((n) => !d.A.some((f) => f.name === n) && !d.B.some((f) => f.name === n) && !d.touched.has(n));
+  const free = POOL.filter((n) => !CLASSES.some((c) => d[c].some((f) => f.name === n)) && !d.touched.has(n));
   const untouched = fs.map((f, i) => [f, i] as const).filter(([f]) => !d.touched.has(f.name));
   const kind = rng.int(100);
   if (kind < 20) {
@@ -168,10 +188,13 @@ function primitive(rng: Rng, d: Draft): string | null {
     const f = newField(rng, name);
     insertAt(rng, fs, f);
     d.touched.add(name);
-    return `add ${cls}.${fieldText(f).trim()}`;
+    const copied = maybeCopy(rng, d, cls, f);
+    return `add ${cls}.${fieldText(copied).trim()}`;
   }
   if (untouched.length === 0) return null;
   const [f, at] = rng.pick(untouched);
+  const other: Cls = rng.pick(CLASSES.filter((c) => c !== cls));
+  const twice = declaredTwice(d, f.name);
   if (kind < 32) {
     fs.splice(at, 1);
     d.touched.add(f.name);
@@ -179,15 +202,16 @@ function primitive(rng: Rng, d: Draft): string | null {
   }
   if (kind < 46) {
     const name = free[0] === undefined ? null : rng.pick(free);
-    if (name === null) return null;
+    // A marker names a field of its own class; one the other class still declares is refused (by design).
+    if (name === null || twice) return null;
     const ty = rng.chance(0.3) ? rng.pick(TYPES) : f.ty;
-    fs[at] = { name, ty, init: ty === f.ty ? f.init : { v: randomValue(rng, ty) }, from: f.name };
+    fs[at] = { name, ty, init: ty === f.ty ? f.init : literalInit(randomValue(rng, ty)), from: f.name };
     d.touched.add(name).add(f.name);
     return `rename ${cls}.${f.name} -> ${name}: ${ty}`;
   }
   if (kind < 64) {
     const ty = rng.pick(TYPES.filter((t) => t !== f.ty));
-    fs[at] = { name: f.name, ty, init: f.init || rng.chance(0.3) ? { v: randomValue(rng, ty) } : null };
+    fs[at] = { name: f.name, ty, init: f.init || rng.chance(0.3) ? literalInit(randomValue(rng, ty)) : null };
     return `retype ${cls}.${f.name}: ${f.ty} -> ${ty}`;
   }
   if (kind < 72) {
@@ -199,44 +223,93 @@ function primitive(rng: Rng, d: Draft): string | null {
     return `reorder ${cls}: ${fs.map((x) => x.name).join(', ')}`;
   }
   if (kind < 80) {
-    d.bExtends = !d.bExtends;
-    return d.bExtends ? 'B extends A' : 'B no longer extends A';
+    d.parent = rng.pick((['A', 'C', null] as const).filter((p) => p !== d.parent));
+    return d.parent ? `B extends ${d.parent}` : 'B extends nothing';
+  }
+  if (kind < 86) {
+    if (twice) return null;
+    fs.splice(at, 1);
+    insertAt(rng, d[other], f);
+    d.touched.add(f.name);
+    return `move ${cls}.${f.name} to ${other}`;
   }
   if (kind < 90) {
-    const to: Cls = cls === 'A' ? 'B' : 'A';
-    fs.splice(at, 1);
-    insertAt(rng, d[to], f);
+    // B redeclares a field of A, with a type and initializer of its own.
+    if (cls === 'B' || cls !== d.parent || twice) return null;
+    const o = newField(rng, f.name);
+    insertAt(rng, d.B, o);
     d.touched.add(f.name);
-    return `move ${cls}.${f.name} to ${to}`;
+    return `override in B: ${fieldText(o).trim()}`;
   }
-  const init = rng.chance(0.85) ? { v: randomValue(rng, f.ty) } : null;
+  const init = rng.chance(0.85) ? literalInit(randomValue(rng, f.ty)) : null;
   fs[at] = { ...f, init };
-  return `initializer of ${cls}.${f.name}: ${init ? literal(init.v) : 'none'}`;
+  const copied = maybeCopy(rng, d, cls, fs[at]!);
+  return `initializer of ${cls}.${f.name}: ${copied.init ? initText(copied.init) : 'none'}`;
+}
+
+const STRINGY: readonly Ty[] = ['string', 'numstr', 'strnull'];
+
+/** Half the time, gives a field that holds strings the initializer `String(this.g)`, g a field before it. */
+function maybeCopy(rng: Rng, d: Draft, cls: Cls, f: FieldDef): FieldDef {
+  if (!STRINGY.includes(f.ty) || declaredTwice(d, f.name) || !rng.chance(0.5)) return f;
+  const chain = chainOf(d, cls);
+  const before = chain.slice(0, chain.indexOf(f));
+  if (before.length === 0) return f;
+  const copied: FieldDef = { ...f, init: { kind: 'copy', of: rng.pick(before).name } };
+  d[cls][d[cls].indexOf(f)] = copied;
+  return copied;
+}
+
+/**
+ * An initializer \`String(this.g)\` reads a field set before its own (in a new instance, and in a
+ * migration where a field added after another new one sees it): one whose g no longer comes before it
+ * in its class's chain becomes a literal, so what it reads is always defined.
+ */
+function repairCopies(rng: Rng, decl: Decl): { decl: Decl; what: string[] } {
+  const what: string[] = [];
+  const fix = (cls: Cls): FieldDef[] =>
+    decl[cls].map((f) => {
+      if (f.init?.kind !== 'copy') return f;
+      const of = f.init.of;
+      const chain = chainOf(decl, cls);
+      const g = chain.findIndex((x) => x.name === of);
+      // A new instance runs B's initializer of an override after all of A's: only fields of one class are copied.
+      if (g >= 0 && g < chain.indexOf(f) && !declaredTwice(decl, of) && !declaredTwice(decl, f.name)) return f;
+      const init = literalInit(randomValue(rng, f.ty));
+      what.push(`initializer of ${cls}.${f.name}: ${initText(init)}`);
+      return { ...f, init };
+    });
+  return { decl: { A: fix('A'), B: fix('B'), C: fix('C'), parent: decl.parent }, what };
 }
 
 /** A random edit of `decl`: one to three primitive edits in one change, its text different from decl's. */
 export function generateEdit(rng: Rng, decl: Decl): Edit {
   for (;;) {
-    const d: Draft = { A: [...decl.A], B: [...decl.B], bExtends: decl.bExtends, touched: new Set() };
+    const d: Draft = { A: [...decl.A], B: [...decl.B], C: [...decl.C], parent: decl.parent, touched: new Set() };
     const n = rng.chance(0.7) ? 1 : rng.chance(0.6) ? 2 : 3;
     const what: string[] = [];
     for (let i = 0; i < n; i++) {
       const w = primitive(rng, d);
       if (w) what.push(w);
     }
-    const next: Decl = { A: d.A, B: d.B, bExtends: d.bExtends };
+    const repaired = repairCopies(rng, { A: d.A, B: d.B, C: d.C, parent: d.parent });
+    const next = repaired.decl;
+    what.push(...repaired.what);
     if (what.length > 0 && classesText(next) !== classesText(decl)) return { next, what: what.join('; ') };
   }
 }
 
-/** The declaration every run starts from. */
+/** A field with a literal initializer. */
+function literalField(rng: Rng, name: string, ty: Ty): FieldDef {
+  return { name, ty, init: literalInit(randomValue(rng, ty)) };
+}
+
+/** The declaration every run starts from: B extends A. */
 export function initialDecl(rng: Rng): Decl {
   return {
-    A: [newField(rng, 'f0', 'number'), newField(rng, 'f1', 'string'), newField(rng, 'f2', rng.pick(TYPES))].map((f) => ({
-      ...f,
-      init: f.init ?? { v: randomValue(rng, f.ty) },
-    })),
-    B: [newField(rng, 'f3', 'i32'), newField(rng, 'f4', rng.pick(TYPES))].map((f) => ({ ...f, init: f.init ?? { v: randomValue(rng, f.ty) } })),
-    bExtends: true,
+    A: [literalField(rng, 'f0', 'number'), literalField(rng, 'f1', 'string'), literalField(rng, 'f2', rng.pick(TYPES))],
+    B: [literalField(rng, 'f3', 'i32'), literalField(rng, 'f4', rng.pick(TYPES))],
+    C: [literalField(rng, 'f5', 'string')],
+    parent: 'A',
   };
 }

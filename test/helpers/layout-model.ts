@@ -15,22 +15,36 @@ export const LITERALS: readonly string[] = ['1', '2', 'x'];
 
 export type Val = number | string | boolean | bigint | null | undefined;
 
+/** An initializer: a literal, or `String(this.of)` (run per instance and per row: semantics.md). */
+export type Init = { readonly kind: 'value'; readonly v: Val } | { readonly kind: 'copy'; readonly of: string };
+
+export const literalInit = (v: Val): Init => ({ kind: 'value', v });
+
+/** What an initializer gives where `self` holds the fields set so far (an instance's, or a row's). */
+export function initValue(init: Init, self: Vals): Val {
+  return init.kind === 'value' ? init.v : String(self.get(init.of));
+}
+
 export interface FieldDef {
   readonly name: string;
   readonly ty: Ty;
-  /** The initializer's value, or null when the field has none. */
-  readonly init: { readonly v: Val } | null;
+  /** The initializer, or null when the field has none. */
+  readonly init: Init | null;
   /** `/** @renamed from *\/`: written only in the edit that renames. */
   readonly from?: string;
 }
 
-export type Cls = 'A' | 'B';
-export const CLASSES: readonly Cls[] = ['A', 'B'];
+/** A and C are bases; B extends A, C or nothing. */
+export type Cls = 'A' | 'B' | 'C';
+export const CLASSES: readonly Cls[] = ['A', 'B', 'C'];
+export type Parent = 'A' | 'C' | null;
 
 export interface Decl {
   readonly A: readonly FieldDef[];
   readonly B: readonly FieldDef[];
-  readonly bExtends: boolean;
+  readonly C: readonly FieldDef[];
+  /** What B extends. */
+  readonly parent: Parent;
 }
 
 export type Vals = ReadonlyMap<string, Val>;
@@ -47,10 +61,19 @@ export interface World {
   readonly rows: Readonly<Record<Cls, readonly Vals[]>>;
 }
 
-/** The fields an instance of `cls` (or a row of its store) has, in the order a new instance gets them. */
+/**
+ * The fields an instance of `cls` (or a row of its store) has, in the order a new instance gets them; a
+ * field B redeclares (an override) takes the place of A's, with B's type and initializer.
+ */
 export function chainOf(decl: Decl, cls: Cls): readonly FieldDef[] {
-  return cls === 'A' ? decl.A : decl.bExtends ? [...decl.A, ...decl.B] : decl.B;
+  if (cls !== 'B' || decl.parent === null) return decl[cls];
+  const base = decl[decl.parent];
+  const own = new Map(decl.B.map((f) => [f.name, f]));
+  return [...base.map((f) => own.get(f.name) ?? f), ...decl.B.filter((f) => !base.some((a) => a.name === f.name))];
 }
+
+/** Whether two classes declare `name` (B overrides it when it extends the other). */
+export const declaredTwice = (decl: Decl, name: string): boolean => CLASSES.filter((c) => decl[c].some((f) => f.name === name)).length > 1;
 
 /** TypeScript's text for a field of type `ty` (the `?` of an optional field goes on the name). */
 export function typeText(ty: Ty): string {
@@ -182,7 +205,7 @@ function migrateOne(vals: Vals, was: readonly FieldDef[], now: readonly FieldDef
       const c = row ? convertRow(v, f.ty) : convertInstance(v, f.ty);
       if (!c) return `${f.name}: ${String(v)} does not convert to ${f.ty}`;
       out.set(f.name, c.v);
-    } else if (f.init) out.set(f.name, f.init.v);
+    } else if (f.init) out.set(f.name, initValue(f.init, out));
     else if (acceptsUndefined(f.ty)) out.set(f.name, undefined);
     else return `${f.name} is added with no initializer and ${f.ty} does not allow undefined`;
   }
@@ -199,7 +222,7 @@ export function migrate(world: World, next: Decl): Outcome {
     if (typeof r === 'string') return { kind: 'rejected', why: `instance of ${o.cls}: ${r}` };
     objs.push({ cls: o.cls, vals: r });
   }
-  const rows: Record<Cls, Vals[]> = { A: [], B: [] };
+  const rows: Record<Cls, Vals[]> = { A: [], B: [], C: [] };
   for (const cls of CLASSES) {
     for (const vals of world.rows[cls]) {
       const r = migrateOne(vals, chainOf(world.decl, cls), chainOf(next, cls), true);
@@ -213,19 +236,26 @@ export function migrate(world: World, next: Decl): Outcome {
 /** The declaration once an edit is done: a marker whose old field is gone does nothing. */
 export function withoutMarkers(decl: Decl): Decl {
   const strip = (fs: readonly FieldDef[]): FieldDef[] => fs.map(({ name, ty, init }) => ({ name, ty, init }));
-  return { A: strip(decl.A), B: strip(decl.B), bExtends: decl.bExtends };
+  return { A: strip(decl.A), B: strip(decl.B), C: strip(decl.C), parent: decl.parent };
 }
 
 /** What `new A()` / `new B()` holds: initializers, undefined where there is none. */
 export function newInstance(decl: Decl, cls: Cls): Inst {
-  return { cls, vals: new Map(chainOf(decl, cls).map((f) => [f.name, f.init ? f.init.v : undefined])) };
+  return { cls, vals: fresh(chainOf(decl, cls)) };
 }
 
 /** What `store.add({})` adds: initializers; it throws (adds nothing) for a field with none whose type does not allow undefined. */
 export function newRow(decl: Decl, cls: Cls): Vals | null {
   const fields = chainOf(decl, cls);
   if (fields.some((f) => !f.init && !acceptsUndefined(f.ty))) return null;
-  return new Map(fields.map((f) => [f.name, f.init ? f.init.v : undefined]));
+  return fresh(fields);
+}
+
+/** Fields set in order, each initializer seeing those before it. */
+function fresh(fields: readonly FieldDef[]): Vals {
+  const vals = new Map<string, Val>();
+  for (const f of fields) vals.set(f.name, f.init ? initValue(f.init, vals) : undefined);
+  return vals;
 }
 
 /** One value as the program's dump() writes it: its type and its text. */
@@ -240,8 +270,13 @@ export function expectedDump(world: World): unknown {
     return { cols, rows: world.rows[cls].map((r) => cols.map((c) => encode(r.get(c)))) };
   };
   return {
-    objs: world.objs.map((o) => [o.cls, o.cls === 'A' || world.decl.bExtends, chainOf(world.decl, o.cls).map((f) => [f.name, encode(o.vals.get(f.name))])]),
+    objs: world.objs.map((o) => [
+      o.cls,
+      o.cls === 'B' ? world.decl.parent : o.cls,
+      chainOf(world.decl, o.cls).map((f) => [f.name, encode(o.vals.get(f.name))]),
+    ]),
     A: store('A'),
     B: store('B'),
+    C: store('C'),
   };
 }
