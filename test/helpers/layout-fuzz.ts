@@ -7,7 +7,8 @@
 import { createMemoryHost } from '../../src/host/memory-host.js';
 import { createImage } from '../../src/index.js';
 import { classesText, generateEdit, initialDecl, programText, Rng, randomValue } from './layout-gen.js';
-import { CLASSES, type Cls, chainOf, expectedDump, migrate, newInstance, newRow, type Vals, type World } from './layout-model.js';
+import { CLASSES, type Cls, chainOf, expectedDump, migrate, newInstance, newRow, type Outcome, type Vals, type World } from './layout-model.js';
+import { describeStatements, generateStatements, runStatements, statementsText } from './layout-statements.js';
 
 export interface Failure {
   readonly kind: 'mismatch' | 'crash';
@@ -121,13 +122,21 @@ export async function fuzz(seed: number, steps: number, options: FuzzOptions = {
       const diff = check();
       if (diff) return fail('mismatch', diff);
       const edit = generateEdit(rng, world.decl);
-      what = edit.what;
+      const statements = generateStatements(rng, world, edit.next);
+      what = `${edit.what}${describeStatements(statements)}`;
       before = classesText(world.decl);
-      after = classesText(edit.next);
-      const expected = migrate(world, edit.next);
-      host.write({ [at]: programText(edit.next) });
+      after = `${classesText(edit.next)}${statementsText(statements, step)}`;
+      const migrated = migrate(world, edit.next);
+      const expected: Outcome =
+        migrated.kind === 'rejected'
+          ? migrated
+          : statements.late
+            ? { kind: 'rejected', why: 'it throws late' }
+            : { kind: 'applied', world: runStatements(migrated.world, statements) };
+      host.write({ [at]: programText(edit.next, statementsText(statements, step)) });
       const r = await image.change([at]);
-      if (r.kind === 'rejected' && r.phase !== 'migrate') return fail('crash', `rejected in phase ${r.phase}: ${r.errors.map((e) => e.message).join('; ')}`);
+      if (r.kind === 'rejected' && r.phase !== 'migrate' && !(statements.late && r.phase === 'evaluate'))
+        return fail('crash', `rejected in phase ${r.phase}: ${r.errors.map((e) => e.message).join('; ')}`);
       const got = r.kind === 'rejected' ? 'rejected' : 'applied';
       if (got !== expected.kind) {
         const why = r.kind === 'rejected' ? r.errors.map((e) => e.message).join('; ') : expected.kind === 'rejected' ? expected.why : '';

@@ -116,7 +116,7 @@ export function classesText(d: Decl): string {
 }
 
 /** The program: the classes, then a harness whose text never changes (so it never runs again). */
-export function programText(d: Decl): string {
+export function programText(d: Decl, statements = ''): string {
   return `import { createStore, type f32, type Handle, type i32, type u8 } from 'imago/store';
 ${classesText(d)}
 type O = Record<string, unknown>;
@@ -125,11 +125,13 @@ const stores = { A: createStore(A, { name: 'storeA', layout: 'stable' }), B: cre
 const handles: Record<string, Array<Handle<O>>> = { A: [], B: [], C: [] };
 export function spawn(k: string): void { objs.push(k === 'A' ? new A() : k === 'B' ? new B() : new C()); }
 export function put(i: number, f: string, v: unknown): void { (objs[i] as O)[f] = v; }
-export function addRow(k: string): string | null {
+export function rawAdd(k: string, _step: number): void { stores[k]!.add({}); }
+export function rawRemove(k: string, i: number, _step: number): void { stores[k]!.remove(handles[k]![i]!); }
+export function addRow(k: string, _step?: number): string | null {
   try { handles[k]!.push(stores[k]!.add({})); return null; } catch (e: unknown) { return String(e); }
 }
 export function putRow(k: string, i: number, f: string, v: unknown): void { stores[k]!.set(handles[k]![i]!, f, v); }
-export function removeRow(k: string, i: number): void { stores[k]!.remove(handles[k]![i]!); handles[k]!.splice(i, 1); }
+export function removeRow(k: string, i: number, _step?: number): void { stores[k]!.remove(handles[k]![i]!); handles[k]!.splice(i, 1); }
 const enc = (v: unknown): string => \`\${typeof v}:\${Object.is(v, -0) ? '-0' : String(v)}\`;
 function store(k: string): unknown {
   const s = stores[k]!;
@@ -146,7 +148,7 @@ export function dump(): unknown {
     C: store('C'),
   };
 }
-`;
+${statements}`;
 }
 
 const POOL: readonly string[] = Array.from({ length: 18 }, (_, i) => `f${i}`);
