@@ -103,6 +103,8 @@ export interface ClassInfo {
   readonly fields: readonly FieldDecl[];
   /** The class declares `static migrateInstance(instance, old, fromVersion)`. */
   readonly migrateHook: boolean;
+  /** The text of its `extends` expression (null: none). A version whose text differs re-parents the class. */
+  readonly heritage: string | null;
   /**
    * Module-scope bindings each instance field's initializer reads (directly, or through the module's
    * functions it calls), by field name; and those `migrateInstance` reads. A migration runs them for live

@@ -62,6 +62,12 @@ function declarations(program: AstNode): { classes: Map<string, AstNode>; aliase
   return { classes, aliases };
 }
 
+/** The text of a class's `extends` expression, null when it has none (or imago has no AST for it). */
+function heritageOf(source: string, cls: AstNode | undefined): string | null {
+  const parent = cls ? child(cls, 'superClass') : undefined;
+  return parent ? source.slice(parent.start, parent.end) : null;
+}
+
 /** The fields a TypeScript class declares (not `declare` ones), with their types and markers. */
 function tsFields(source: string, cls: AstNode, aliases: ReadonlyMap<string, AstNode>, comments: readonly Comment[]): Map<string, TsField> {
   const out = new Map<string, TsField>();
@@ -198,6 +204,7 @@ export function classLayouts(
       jsOffset: js.jsOffset,
       fields,
       migrateHook: cls ? hasMigrateHook(cls) : false,
+      heritage: heritageOf(source, cls),
       initializerReads: js.initializerReads,
       hookReads: js.hookReads,
     });

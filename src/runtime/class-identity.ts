@@ -26,6 +26,11 @@ export interface ClassIdentity {
   impl: Constructor;
   /** The instance fields the installed version declares (the live data layout issue migrates by these). */
   fields: readonly FieldDecl[];
+  /**
+   * The `extends` text of the installed version (compiled-module.ts ClassInfo.heritage); undefined for a
+   * class restored from an image file before its first definition.
+   */
+  heritage?: string | null;
   /** Counts layout changes (1 for the first layout): what a `migrateInstance` hook is told it migrates from. */
   layoutVersion: number;
   /** `{ field() { return initializer; } }` of the installed version (stores fill new rows and columns with it). */

@@ -63,6 +63,7 @@ function define(
   const fields = info?.fields ?? [];
   if (!identity) {
     const created = createClassIdentity(ctx.host, name, classConstructorName(record.id, name), impl, fields, initializers);
+    created.heritage = info?.heritage ?? null;
     record.classes.set(name, created);
     ctx.classes.add({ identity: created, record });
     tx.onUndo(() => {
@@ -75,6 +76,7 @@ function define(
   const before = installedLayers(identity);
   const beforeFields = identity.fields;
   const beforeInitializers = identity.initializers;
+  const beforeHeritage = identity.heritage;
   const parentChanged = parentOf(before.impl) !== parentOf(impl);
   const env = { ctx, tx };
   // Found before the new version is installed: the instances that exist now are the old ones.
@@ -82,10 +84,12 @@ function define(
   installVersion(identity, impl);
   identity.fields = fields;
   identity.initializers = initializers;
+  identity.heritage = info?.heritage ?? null;
   tx.onUndo(() => {
     installVersion(identity, before.impl, before);
     identity.fields = beforeFields;
     identity.initializers = beforeInitializers;
+    identity.heritage = beforeHeritage;
   });
   forgetDecoratorMetadata(identity, (undo) => tx.onUndo(undo));
   linkTc39Metadata(ctx, identity, ownTc39Metadata(before.impl), (undo) => tx.onUndo(undo));

@@ -196,10 +196,15 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
   };
   // A store is re-laid out at every new version of its class, so new rows get edited initializers.
   const storesStarted = ctx.host.now();
-  for (const store of affected.stores) migrateStore(env, step, store, changed, entry, account, count);
+  for (const store of affected.stores) if (!leavesLater(env, step, store.prototype)) migrateStore(env, step, store, changed, entry, account, count);
   log.storesMs += ctx.host.now() - storesStarted;
 
-  const groups = affected.groups ?? [];
+  const groups = (affected.groups ?? []).filter((group) => {
+    if (!leavesLater(env, step, group.prototype)) return true;
+    // Left to the step that re-parents them, which must know what they hold.
+    if (!group.from) remember(log, tx, { prototype: group.prototype, before: group.before, held: [...group.held], objects: group.objects, members: null });
+    return false;
+  });
   if (changed && groups.length > 0) {
     const planned = groups.map((group) => {
       const plan = planLayout(env, step, group.held, declaredLayout(ctx.classes, group.prototype), () => 'live instances');
@@ -239,13 +244,7 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
         });
         continue;
       }
-      const made: HeldGroup = { prototype: group.prototype, before: group.before, held, objects: group.objects, members: null };
-      const list = log.groups.get(group.prototype) ?? [];
-      log.groups.set(group.prototype, list);
-      list.push(made);
-      tx.onUndo(() => {
-        list.splice(list.indexOf(made), 1);
-      });
+      remember(log, tx, { prototype: group.prototype, before: group.before, held, objects: group.objects, members: null });
     }
   }
   if (changed) {
@@ -256,6 +255,33 @@ export function migrateStep(env: MigrationEnv, step: ClassStep, parentChanged: b
     log.steps.push(entry);
   }
   log.ms += ctx.host.now() - started;
+}
+
+/** Notes a group of instances in the transaction's log: later steps and the settling know what they hold. */
+function remember(log: MigrationEnv['tx']['layouts'], tx: MigrationEnv['tx'], made: HeldGroup): void {
+  const list = log.groups.get(made.prototype) ?? [];
+  log.groups.set(made.prototype, list);
+  list.push(made);
+  tx.onUndo(() => {
+    list.splice(list.indexOf(made), 1);
+  });
+}
+
+/**
+ * True when a class between `prototype` and the stepping class gets a new version later in this change
+ * with another `extends`: it is re-parented, and its own step migrates these objects from what they
+ * hold to its new chain. The stepping class must not hold them to its new layout first: a field it
+ * retyped or added without an initializer rejected the change for instances and rows that were leaving
+ * it (found by the layout fuzzer).
+ */
+function leavesLater(env: MigrationEnv, step: ClassStep, prototype: object | null): boolean {
+  for (let p = prototype; p !== null && p !== step.identity.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const entry = env.ctx.classes.get(p);
+    if (!entry || entry.identity.heritage === undefined) continue;
+    const next = env.tx.compiledOf(entry.record)?.classes.get(entry.identity.name);
+    if (next && next.heritage !== entry.identity.heritage) return true;
+  }
+  return false;
 }
 
 /** The fields held after a step: those held before (with their new declaration where it changed), then the new ones. */
