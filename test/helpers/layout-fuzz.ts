@@ -6,8 +6,8 @@
 
 import { createMemoryHost } from '../../src/host/memory-host.js';
 import { createImage } from '../../src/index.js';
-import { classesText, generateEdit, initialDecl, programText, Rng, randomValue } from './layout-gen.js';
-import { CLASSES, type Cls, chainOf, expectedDump, migrate, newInstance, newRow, type Outcome, type Vals, type World } from './layout-model.js';
+import { classesText, generateEdit, initialDecl, POOL, programText, Rng, randomValue } from './layout-gen.js';
+import { CLASSES, type Cls, chainOf, expectedDump, migrate, newInstance, newRow, type Outcome, TYPES, type Vals, type World } from './layout-model.js';
 import { describeStatements, generateStatements, runStatements, statementsText } from './layout-statements.js';
 
 export interface Failure {
@@ -184,7 +184,11 @@ function pickOp(rng: Rng, world: World): Op {
   if (world.objs.length === 0) return { op: 'spawn', cls };
   const i = rng.int(world.objs.length);
   const own = chainOf(world.decl, world.objs[i]!.cls);
-  if (own.length === 0) return { op: 'spawn', cls };
+  if (own.length === 0 || rng.chance(0.1)) {
+    // A property no class of its chain declares (another class may): later edits may declare it.
+    const name = rng.pick(POOL.filter((n) => !own.some((f) => f.name === n)));
+    return { op: 'put', i, f: name, v: randomValue(rng, rng.pick(TYPES)) };
+  }
   const f = rng.pick(own);
   return { op: 'put', i, f: f.name, v: randomValue(rng, f.ty) };
 }

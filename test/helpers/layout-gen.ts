@@ -151,7 +151,7 @@ export function dump(): unknown {
 ${statements}`;
 }
 
-const POOL: readonly string[] = Array.from({ length: 18 }, (_, i) => `f${i}`);
+export const POOL: readonly string[] = Array.from({ length: 18 }, (_, i) => `f${i}`);
 
 /** One class edit: the declaration it gives and what it is, in words. */
 export interface Edit {

@@ -51,6 +51,7 @@ export type Vals = ReadonlyMap<string, Val>;
 
 export interface Inst {
   readonly cls: Cls;
+  /** Its fields, and properties the program set that its chain does not declare. */
   readonly vals: Vals;
 }
 
@@ -209,6 +210,8 @@ function migrateOne(vals: Vals, was: readonly FieldDef[], now: readonly FieldDef
     else if (acceptsUndefined(f.ty)) out.set(f.name, undefined);
     else return `${f.name} is added with no initializer and ${f.ty} does not allow undefined`;
   }
+  // Properties the program set that no class declared stay (semantics.md, "Fast afterwards").
+  if (!row) for (const [k, v] of vals) if (!oldTy.has(k) && !out.has(k)) out.set(k, v);
   return out;
 }
 
@@ -273,7 +276,8 @@ export function expectedDump(world: World): unknown {
     objs: world.objs.map((o) => [
       o.cls,
       o.cls === 'B' ? world.decl.parent : o.cls,
-      chainOf(world.decl, o.cls).map((f) => [f.name, encode(o.vals.get(f.name))]),
+      // Its fields and the properties the program set that no class declares.
+      [...o.vals].map(([k, v]) => [k, encode(v)]),
     ]),
     A: store('A'),
     B: store('B'),
