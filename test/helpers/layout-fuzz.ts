@@ -6,8 +6,21 @@
 
 import { createMemoryHost } from '../../src/host/memory-host.js';
 import { createImage } from '../../src/index.js';
-import { classesText, generateEdit, initialDecl, POOL, programText, Rng, randomValue } from './layout-gen.js';
-import { CLASSES, type Cls, chainOf, expectedDump, migrate, newInstance, newRow, type Outcome, TYPES, type Vals, type World } from './layout-model.js';
+import { classesText, generateEdit, initialDecl, POOL, programFiles, Rng, randomValue } from './layout-gen.js';
+import {
+  CLASSES,
+  type Cls,
+  chainOf,
+  type Decl,
+  expectedDump,
+  migrate,
+  newInstance,
+  newRow,
+  type Outcome,
+  TYPES,
+  type Vals,
+  type World,
+} from './layout-model.js';
 import { describeStatements, generateStatements, runStatements, statementsText } from './layout-statements.js';
 
 export interface Failure {
@@ -81,10 +94,14 @@ export interface FuzzOptions {
 export async function fuzz(seed: number, steps: number, options: FuzzOptions = {}): Promise<FuzzResult> {
   const started = performance.now();
   const rng = new Rng(seed);
-  const at = `${dir(seed)}/main.ts`;
   let world: World = { decl: initialDecl(rng), objs: [], rows: { A: [], B: [], C: [] } };
-  const host = createMemoryHost({ files: { [`${dir(seed)}/package.json`]: '{ "type": "module" }\n', [at]: programText(world.decl) } });
-  const image = createImage({ entry: at, root: dir(seed), host });
+  // Odd seeds keep A and C in a module of their own: a change then edits two modules.
+  const split = seed % 2 === 1;
+  const files = (decl: Decl, statements = ''): Record<string, string> =>
+    Object.fromEntries(Object.entries(programFiles(decl, split, statements)).map(([rel, text]) => [`${dir(seed)}/${rel}`, text]));
+  const paths = Object.keys(files(world.decl));
+  const host = createMemoryHost({ files: { [`${dir(seed)}/package.json`]: '{ "type": "module" }\n', ...files(world.decl) } });
+  const image = createImage({ entry: `${dir(seed)}/main.ts`, root: dir(seed), host });
   if (!options.heapWalk) {
     const kept = (): readonly object[] => (image.entry?.['objs'] as object[] | undefined) ?? [];
     Object.assign(host, { findInstances: (prototype: object): object[] => kept().filter((o) => Object.prototype.isPrototypeOf.call(prototype, o)) });
@@ -133,8 +150,8 @@ export async function fuzz(seed: number, steps: number, options: FuzzOptions = {
           : statements.late
             ? { kind: 'rejected', why: 'it throws late' }
             : { kind: 'applied', world: runStatements(migrated.world, statements) };
-      host.write({ [at]: programText(edit.next, statementsText(statements, step)) });
-      const r = await image.change([at]);
+      host.write(files(edit.next, statementsText(statements, step)));
+      const r = await image.change(paths);
       if (r.kind === 'rejected' && r.phase !== 'migrate' && !(statements.late && r.phase === 'evaluate'))
         return fail('crash', `rejected in phase ${r.phase}: ${r.errors.map((e) => e.message).join('; ')}`);
       const got = r.kind === 'rejected' ? 'rejected' : 'applied';
@@ -148,8 +165,8 @@ export async function fuzz(seed: number, steps: number, options: FuzzOptions = {
       } else {
         rejected++;
         // The rejected text stays on the host: put the program back as it runs, as a user would.
-        host.write({ [at]: programText(world.decl) });
-        const back = await image.change([at]);
+        host.write(files(world.decl));
+        const back = await image.change(paths);
         if (back.kind === 'rejected') return fail('crash', `restoring the source after a rejection was rejected: ${JSON.stringify(back.errors)}`);
       }
       const d = check();

@@ -109,16 +109,30 @@ function fieldText(f: FieldDef): string {
   return `${marker}  ${name}: ${typeText(f.ty)}${f.init ? ` = ${initText(f.init)}` : ''};\n`;
 }
 
+const body = (fs: readonly FieldDef[]): string => fs.map(fieldText).join('');
+const basesText = (d: Decl): string => `export class A {\n${body(d.A)}}\nexport class C {\n${body(d.C)}}\n`;
+const subclassText = (d: Decl): string => `export class B${d.parent ? ` extends ${d.parent}` : ''} {\n${body(d.B)}}\n`;
+
 /** The classes of a declaration as source. */
 export function classesText(d: Decl): string {
-  const body = (fs: readonly FieldDef[]): string => fs.map(fieldText).join('');
-  return `export class A {\n${body(d.A)}}\nexport class C {\n${body(d.C)}}\nexport class B${d.parent ? ` extends ${d.parent}` : ''} {\n${body(d.B)}}\n`;
+  return `${basesText(d)}${subclassText(d)}`;
 }
 
-/** The program: the classes, then a harness whose text never changes (so it never runs again). */
-export function programText(d: Decl, statements = ''): string {
-  return `import { createStore, type f32, type Handle, type i32, type u8 } from 'imago/store';
-${classesText(d)}
+/**
+ * The program's files: main.ts has the classes, then a harness whose text never changes (so it never
+ * runs again). `split`: A and C live in bases.ts, so a change edits two modules.
+ */
+export function programFiles(d: Decl, split: boolean, statements = ''): Record<string, string> {
+  const imports = "import { createStore, type f32, type Handle, type i32, type u8 } from 'imago/store';\n";
+  if (!split) return { 'main.ts': programText(`${imports}${classesText(d)}`, statements) };
+  return {
+    'bases.ts': `import type { f32, i32, u8 } from 'imago/store';\n${basesText(d)}`,
+    'main.ts': programText(`${imports}import { A, C } from './bases.ts';\n${subclassText(d)}`, statements),
+  };
+}
+
+function programText(head: string, statements: string): string {
+  return `${head}
 type O = Record<string, unknown>;
 export const objs: object[] = [];
 const stores = { A: createStore(A, { name: 'storeA', layout: 'stable' }), B: createStore(B, { name: 'storeB' }), C: createStore(C, { name: 'storeC' }) } as unknown as Record<string, import('imago/store').Store<O>>;
