@@ -201,11 +201,12 @@ function pickOp(rng: Rng, world: World): Op {
   if (world.objs.length === 0) return { op: 'spawn', cls };
   const i = rng.int(world.objs.length);
   const own = chainOf(world.decl, world.objs[i]!.cls);
-  if (own.length === 0 || rng.chance(0.1)) {
+  const undeclared = POOL.filter((n) => !own.some((f) => f.name === n));
+  if ((own.length === 0 || rng.chance(0.1)) && undeclared.length > 0) {
     // A property no class of its chain declares (another class may): later edits may declare it.
-    const name = rng.pick(POOL.filter((n) => !own.some((f) => f.name === n)));
-    return { op: 'put', i, f: name, v: randomValue(rng, rng.pick(TYPES)) };
+    return { op: 'put', i, f: rng.pick(undeclared), v: randomValue(rng, rng.pick(TYPES)) };
   }
+  if (own.length === 0) return { op: 'spawn', cls };
   const f = rng.pick(own);
   return { op: 'put', i, f: f.name, v: randomValue(rng, f.ty) };
 }

@@ -245,9 +245,12 @@ function primitive(rng: Rng, d: Draft): string | null {
   if (kind < 86) {
     if (twice) return null;
     fs.splice(at, 1);
-    insertAt(rng, d[other], f);
+    // A third of the moves rename too: the marker is on the other class (semantics.md: fields match by name across the hierarchy).
+    const name = rng.chance(0.33) ? (free[0] === undefined ? null : rng.pick(free)) : null;
+    insertAt(rng, d[other], name ? { name, ty: f.ty, init: f.init, from: f.name } : f);
     d.touched.add(f.name);
-    return `move ${cls}.${f.name} to ${other}`;
+    if (name) d.touched.add(name);
+    return `move ${cls}.${f.name} to ${other}${name ? ` as ${name} (@renamed)` : ''}`;
   }
   if (kind < 90) {
     // B redeclares a field of A, with a type and initializer of its own.
