@@ -6,7 +6,7 @@
 
 import { createMemoryHost } from '../../src/host/memory-host.js';
 import { createImage } from '../../src/index.js';
-import { classesText, generateEdit, initialDecl, POOL, programFiles, Rng, randomValue } from './layout-gen.js';
+import { classesText, generateEdit, HARNESS_MAIN, initialDecl, POOL, programFiles, Rng, randomValue } from './layout-gen.js';
 import {
   CLASSES,
   type Cls,
@@ -100,7 +100,9 @@ export async function fuzz(seed: number, steps: number, options: FuzzOptions = {
   const files = (decl: Decl, statements = ''): Record<string, string> =>
     Object.fromEntries(Object.entries(programFiles(decl, split, statements)).map(([rel, text]) => [`${dir(seed)}/${rel}`, text]));
   const paths = Object.keys(files(world.decl));
-  const host = createMemoryHost({ files: { [`${dir(seed)}/package.json`]: '{ "type": "module" }\n', ...files(world.decl) } });
+  const host = createMemoryHost({
+    files: { [`${dir(seed)}/package.json`]: '{ "type": "module" }\n', [`${dir(seed)}/main.ts`]: HARNESS_MAIN, ...files(world.decl) },
+  });
   const image = createImage({ entry: `${dir(seed)}/main.ts`, root: dir(seed), host });
   if (!options.heapWalk) {
     const kept = (): readonly object[] => (image.entry?.['objs'] as object[] | undefined) ?? [];

@@ -118,21 +118,29 @@ export function classesText(d: Decl): string {
   return `${basesText(d)}${subclassText(d)}`;
 }
 
+/** What the statements an edit adds call: the harness's functions (main.ts puts them there). */
+const HARNESS = `function fuzz(): Record<string, (...args: unknown[]) => unknown> {
+  return (globalThis as unknown as { imagoFuzz: Record<string, (...args: unknown[]) => unknown> }).imagoFuzz;
+}
+`;
+
 /**
- * The program's files: main.ts has the classes, then a harness whose text never changes (so it never
- * runs again). `split`: A and C live in bases.ts, so a change edits two modules.
+ * The program's files. classes.ts has the classes (and an edit's statements after them); `split`: A and
+ * C live in bases.ts, so a change edits two modules. main.ts, the entry, is the harness: its text never
+ * changes (it is compiled once and never runs again), and it is how the fuzzer drives and reads the image.
  */
 export function programFiles(d: Decl, split: boolean, statements = ''): Record<string, string> {
-  const imports = "import { createStore, type f32, type Handle, type i32, type u8 } from 'imago/store';\n";
-  if (!split) return { 'main.ts': programText(`${imports}${classesText(d)}`, statements) };
+  const types = "import type { f32, i32, u8 } from 'imago/store';\n";
+  if (!split) return { 'classes.ts': `${types}${classesText(d)}${HARNESS}${statements}` };
   return {
-    'bases.ts': `import type { f32, i32, u8 } from 'imago/store';\n${basesText(d)}`,
-    'main.ts': programText(`${imports}import { A, C } from './bases.ts';\n${subclassText(d)}`, statements),
+    'bases.ts': `${types}${basesText(d)}`,
+    'classes.ts': `${types}import { A, C } from './bases.ts';\nexport { A, C };\n${subclassText(d)}${HARNESS}${statements}`,
   };
 }
 
-function programText(head: string, statements: string): string {
-  return `${head}
+/** The entry: the stores, the instances the fuzzer makes, and what reads them. */
+export const HARNESS_MAIN = `import { createStore, type Handle } from 'imago/store';
+import { A, B, C } from './classes.ts';
 type O = Record<string, unknown>;
 export const objs: object[] = [];
 const stores = { A: createStore(A, { name: 'storeA', layout: 'stable' }), B: createStore(B, { name: 'storeB' }), C: createStore(C, { name: 'storeC' }) } as unknown as Record<string, import('imago/store').Store<O>>;
@@ -162,8 +170,8 @@ export function dump(): unknown {
     C: store('C'),
   };
 }
-${statements}`;
-}
+(globalThis as unknown as { imagoFuzz: unknown }).imagoFuzz = { addRow, removeRow, rawAdd, rawRemove };
+`;
 
 export const POOL: readonly string[] = Array.from({ length: 18 }, (_, i) => `f${i}`);
 

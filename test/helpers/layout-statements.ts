@@ -59,11 +59,11 @@ export function statementsText(s: Statements, step: number): string {
   const line = (t: Stmt): string =>
     s.late
       ? t.op === 'add'
-        ? `rawAdd('${t.cls}', ${step});`
-        : `rawRemove('${t.cls}', ${t.i}, ${step});`
+        ? `fuzz().rawAdd!('${t.cls}', ${step});`
+        : `fuzz().rawRemove!('${t.cls}', ${t.i}, ${step});`
       : t.op === 'add'
-        ? `addRow('${t.cls}', ${step});`
-        : `removeRow('${t.cls}', ${t.i}, ${step});`;
+        ? `fuzz().addRow!('${t.cls}', ${step});`
+        : `fuzz().removeRow!('${t.cls}', ${t.i}, ${step});`;
   return `${s.stmts.map(line).join('\n')}${s.late ? `\nthrow new Error('late failure at step ${step}');` : ''}\n`;
 }
 
