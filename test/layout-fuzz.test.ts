@@ -52,4 +52,17 @@ export function row(): unknown[] { return rows.save().fields.map((f) => f.name).
     assert.equal(r.kind, 'applied', JSON.stringify(r));
     assert.deepEqual({ ...((api()['bs'] as object[])[0] as object) }, { a: 1, b: 2 });
   });
+
+  it('moves a value by the marker of the new parent a class joins in the same change', async () => {
+    const v = (c: string, b: string, parent: string): string => `export class A { a = 1; }
+export class C { ${c} }
+export class B extends ${parent} { ${b} }
+export const bs = [new B()];
+bs[0]!.x = 'kept';
+`;
+    const { api, edit } = await startImage({ 'main.ts': v('c = 0;', 'x = "init";', 'A') });
+    const r = await edit({ 'main.ts': v('c = 0; /** @renamed x */ y = "init";', '', 'C') });
+    assert.equal(r.kind, 'applied', JSON.stringify(r));
+    assert.deepEqual({ ...((api()['bs'] as object[])[0] as object) }, { c: 0, y: 'kept' }, "B's x moved to C's y with its value");
+  });
 });

@@ -114,7 +114,10 @@ export function planLayout(env: MigrationEnv, step: ClassStep, held: ChainLayout
     // An `accessor x` made a plain field again: its value is in the accessor's storage (tc39-decorators.ts).
     const storage = `#___accessor_${field.name}`;
     const fromAccessor = !field.name.startsWith('#') && step.record.privateNames.has(`${name}${storage}`) ? storage : null;
-    const fromName = field.owner === step.identity ? (field.decl.renamedFrom ?? fromAccessor) : null;
+    // A class the objects join in this change (the new parent of a re-parented class) has markers that
+    // move what they hold too: no step of its own ever saw them (found by the layout fuzzer).
+    const joined = field.owner !== step.identity && !held.some((h) => h.owner === field.owner) && !field.decl.renamedFrom?.startsWith('#');
+    const fromName = field.owner === step.identity ? (field.decl.renamedFrom ?? fromAccessor) : joined ? field.decl.renamedFrom : null;
     const fromKey = fromName ? fieldKey(step.record, name, fromName) : null;
     const from = fromKey === null ? undefined : heldByKey.get(fromKey);
     // A marker whose old field is no longer held has done its work (or names nothing): the field is new.
