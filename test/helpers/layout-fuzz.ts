@@ -1,8 +1,10 @@
 // The layout fuzzer: random class edits applied to a live image (memory host, in-process) that holds
-// instances of A and B and a handle store of each, with data written between edits; after every step
-// the program's own dump() must equal what the model (layout-model.ts) says every instance and row
-// holds, and an edit must be applied or rejected as the model says. Seeded: a failure names the seed,
-// the step and the edit, and `IMAGO_FUZZ_SEED=<seed> IMAGO_FUZZ_STEPS=<step> npm run fuzz` replays it.
+// instances of A, B and C and a handle store of each, with data written between edits (fields set,
+// properties no class declares, instances made, rows added and removed); after every step the
+// program's own dump() must equal what the model (layout-model.ts) says every instance and row holds,
+// and an edit must be applied or rejected as the model says. Seeded: a failure names the seed, the step
+// and the edit, and `IMAGO_FUZZ_SEED=<seed> IMAGO_FUZZ_STEPS=<step> IMAGO_FUZZ_RUN=<step> npm run fuzz`
+// replays it (bench/fuzz.ts).
 
 import { createMemoryHost } from '../../src/host/memory-host.js';
 import { createImage } from '../../src/index.js';
