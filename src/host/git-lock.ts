@@ -51,17 +51,39 @@ export function gitBusy(lock: string, freshMs: number, now: number = Date.now())
 }
 
 /**
- * How long after git's lock went away a batch still waits: one git command takes the lock more than once
- * (`git stash pop` applies, then updates the index and drops the stash), writing files in between.
+ * How long after git last touched its lock a batch still waits: one git command takes the lock more than
+ * once (`git stash` writes the stash, then resets the tree), writing files in between, and a loaded
+ * machine hands over file events late.
  */
 export const GIT_SETTLE_MS = 100;
 
-/** A `busy()` for the batcher: while git's lock is fresh (gitBusy), and GIT_SETTLE_MS after it was last seen. */
-export function gitBusyWatch(lock: string, freshMs: number, now: () => number = Date.now): () => boolean {
+export interface GitWatch {
+  /** True while git writes the tree: its lock is fresh (gitBusy), or was made or let go a moment ago. */
+  busy(): boolean;
+  close(): void;
+}
+
+/**
+ * Watches git's folder for its lock coming and going: the events arrive in order with the tree's own,
+ * so a batch of files git wrote sees git at work even when the lock was held for a millisecond.
+ */
+export function watchGit(lock: string, freshMs: number, now: () => number = Date.now): GitWatch {
   let lastSeen = Number.NEGATIVE_INFINITY;
-  return () => {
-    const t = now();
-    if (gitBusy(lock, freshMs, t)) lastSeen = t;
-    return t - lastSeen < GIT_SETTLE_MS;
+  let watcher: fs.FSWatcher | null = null;
+  try {
+    watcher = fs.watch(path.dirname(lock), { persistent: false }, (_event, name) => {
+      if (name?.toString() === path.basename(lock)) lastSeen = now();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    /* not watchable: the lock's age alone decides */
+  }
+  return {
+    busy() {
+      const t = now();
+      if (gitBusy(lock, freshMs, t)) lastSeen = t;
+      return t - lastSeen < GIT_SETTLE_MS;
+    },
+    close: () => watcher?.close(),
   };
 }

@@ -13,7 +13,7 @@ import type { CompileCache, FileRead, Host, Timers } from '../runtime/host.js';
 import { moduleKindOf } from '../runtime/module-kind.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { createInstanceFinder } from './instances.js';
-import { isUtf8, notUtf8 } from './utf8-text.js';
+import { notText } from './utf8-text.js';
 import { workerThreadsFor } from './workers.js';
 
 /** The platform timers as they are now, before any user code could replace them. */
@@ -64,7 +64,8 @@ async function readText(file: string): Promise<FileRead> {
         const stamped = after === stamp ? { stamp: after } : {};
         // Text that is not UTF-8 is refused, where it stops being UTF-8: decoded anyway, it would run
         // with replacement characters in its strings.
-        if (!isUtf8(bytes)) return { ...notUtf8(bytes), ...stamped };
+        const refused = notText(bytes);
+        if (refused) return { ...refused, ...stamped };
         return { kind: 'text', text: bytes.toString('utf8'), ...stamped };
       }
       stamp = after;

@@ -22,7 +22,7 @@ import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
 import { printEvents } from './event-lines.js';
 import { writeEvents } from './events-file.js';
-import { gitBusyWatch, gitIndexLock } from './git-lock.js';
+import { gitIndexLock, watchGit } from './git-lock.js';
 import { type ImageFileSettings, ImageSaver } from './image-saver.js';
 import { createNodeHost } from './node-host.js';
 import { PackageJsonWatch } from './package-json.js';
@@ -31,9 +31,6 @@ import { catchRuntimeErrors } from './runtime-errors.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
 import { onWorkerStart, useWorkerSettings } from './workers.js';
-
-/** How long a tsconfig.json must stay as it is before the checker is started again with it. */
-const CONFIG_SETTLE_MS = 150;
 
 export interface SessionOptions {
   /** Absolute path of the entry file. */
@@ -179,6 +176,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   };
   if (options.watch) {
     const gitLock = gitIndexLock(options.root);
+    const git = gitLock ? watchGit(gitLock, BUSY_MAX_MS) : null;
+    if (git) disposers.push(() => git.close());
     // A tsconfig.json's text as last seen: one save arrives as several events, and restarts the checker once.
     const configTexts = new Map<string, string | null>();
     const configChanged = (file: string): boolean => {
@@ -193,10 +192,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       return true;
     };
     configChanged(path.join(options.root, 'tsconfig.json'));
-    const configTimers = new Map<string, NodeJS.Timeout>();
-    disposers.push(() => {
-      for (const t of configTimers.values()) clearTimeout(t);
-    });
     const packages = new PackageJsonWatch(
       (file) => path.relative(options.root, file),
       (line) => notice(line),
@@ -211,7 +206,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       // waited for like a gone one, or an emptied module would lose its state for a moment's read.
       exists: (file) => host.isFile(file) && fs.statSync(file, { throwIfNoEntry: false })?.size !== 0,
       now: () => host.now(),
-      ...(gitLock ? { busy: gitBusyWatch(gitLock, BUSY_MAX_MS) } : {}),
+      ...(git ? { busy: () => git.busy() } : {}),
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
       checkAhead: typing.opened && options.typecheck !== 'off' ? (texts) => started && typing.opened?.gate.checkAhead(texts) : null,
       onResult: (r) => {
@@ -225,23 +220,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     watcher = watchTree(
       options.root,
       (file) => {
-        if (typing.opened && path.basename(file) === 'tsconfig.json') {
-          // Once the save settled (an editor's several events, a folder being deleted): if the checker's
-          // configuration changed, a fresh checker checks the whole program.
-          clearTimeout(configTimers.get(file));
-          const timer = setTimeout(() => {
-            configTimers.delete(file);
-            if (!fs.existsSync(options.root) || !configChanged(file)) return;
-            typing.restart();
-            const rel = path.relative(options.root, file);
-            notice(
-              fs.existsSync(file)
-                ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
-                : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
-            );
-          }, CONFIG_SETTLE_MS);
-          timer.unref();
-          configTimers.set(file, timer);
+        // The checker's configuration changed: a fresh checker checks the whole program, from the change
+        // this event is part of (a project folder being deleted is not a configuration).
+        if (typing.opened && path.basename(file) === 'tsconfig.json' && fs.existsSync(options.root) && configChanged(file)) {
+          typing.restart();
+          const rel = path.relative(options.root, file);
+          notice(
+            fs.existsSync(file)
+              ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
+              : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
+          );
         }
         if (path.basename(file) === 'package.json') packages.changed(file);
         if (workerFiles.has(file) && !image.paths.includes(file)) {

@@ -4,12 +4,39 @@
 import { isUtf8 } from 'node:buffer';
 import type { FileRead } from '../runtime/host.js';
 
-export { isUtf8 };
+/**
+ * Why `bytes` are not a source file's text, or null when they are: not UTF-8 (refused where they stop
+ * being it), or UTF-16 (with a byte order mark, or without one: every other byte zero, which is valid
+ * UTF-8 that would only ever parse as a row of NUL characters).
+ */
+export function notText(bytes: Buffer): Extract<FileRead, { kind: 'unreadable' }> | null {
+  const utf16 = (why: string): Extract<FileRead, { kind: 'unreadable' }> => ({
+    kind: 'unreadable',
+    code: 'EILSEQ',
+    message: `it is UTF-16 text (${why}), not UTF-8`,
+    line: 1,
+    column: 1,
+  });
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return utf16('it starts with a UTF-16 byte order mark');
+  if (isUtf8(bytes)) return looksUtf16(bytes) ? utf16('every other byte is zero') : null;
+  return notUtf8(bytes);
+}
+
+/** True when most bytes at even (or odd) offsets of the start are zero: ASCII saved as UTF-16. */
+function looksUtf16(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 512) & ~1;
+  if (n < 4 || !b.subarray(0, n).includes(0)) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0) even++;
+    if (b[i + 1] === 0) odd++;
+  }
+  return Math.max(even, odd) > (n / 2) * 0.6;
+}
 
 /** The first byte where `bytes` stop being UTF-8 (they are not), as a read refused with its place. */
-export function notUtf8(bytes: Buffer): Extract<FileRead, { kind: 'unreadable' }> {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
-    return { kind: 'unreadable', code: 'EILSEQ', message: 'it is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8', line: 1, column: 1 };
+function notUtf8(bytes: Buffer): Extract<FileRead, { kind: 'unreadable' }> {
   const at = firstNonUtf8(bytes);
   const before = bytes.subarray(0, at).toString('utf8');
   const line = before.split('\n').length;

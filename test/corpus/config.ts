@@ -11,7 +11,7 @@ const said = /tsconfig\.json changed/;
 export const cases: CorpusCase[] = [
   { name: 'config: tsconfig.json that is not JSON', category: 'config', edit: { 'tsconfig.json': '{ "compilerOptions": { "strict": true,, }\n' }, expect: { none: true, notice: /tsconfig\.json/ } },
   { name: 'config: tsconfig.json emptied', category: 'config', edit: { 'tsconfig.json': '' }, expect: { none: true, notice: said } },
-  { name: 'config: tsconfig.json deleted', category: 'config', edit: { 'tsconfig.json': null }, expect: { none: true, notice: said } },
+  { name: 'config: tsconfig.json deleted', category: 'config', edit: { 'tsconfig.json': null }, expect: { none: true, notice: /tsconfig\.json was deleted: the next change is type-checked with TypeScript's defaults/ } },
   { name: 'config: tsconfig.json with an unknown option', category: 'config', edit: { 'tsconfig.json': tsconfig({ notAnOption: true }) }, expect: { none: true, notice: /notAnOption/ } },
   { name: 'config: tsconfig.json with an option of the wrong type', category: 'config', edit: { 'tsconfig.json': tsconfig({ strict: 'yes' }) }, expect: { none: true, notice: /strict/ } },
   { name: 'config: tsconfig.json made stricter', category: 'config', edit: { 'tsconfig.json': tsconfig({ noUnusedLocals: true, exactOptionalPropertyTypes: true }) }, expect: { none: true, notice: said } },

@@ -74,6 +74,12 @@ export const cases: CorpusCase[] = [
     expect: read('logic.ts', /UTF-8/),
   },
   { name: 'files: a UTF-16 file', category: 'files', edit: [{ bytes: 'logic.ts', data: join(new Uint8Array([0xff, 0xfe]), new Uint8Array([...logic].flatMap((c) => [c.charCodeAt(0), 0]))) }], expect: read('logic.ts', /UTF-8|UTF-16/) },
+  {
+    name: 'files: a UTF-16 file without a byte order mark',
+    category: 'files',
+    edit: [{ bytes: 'logic.ts', data: new Uint8Array([...logic].flatMap((c) => [c.charCodeAt(0), 0])) }],
+    expect: read('logic.ts', /UTF-16 text \(every other byte is zero\)/),
+  },
   { name: 'files: grown to 50 MB of garbage', category: 'files', edit: [{ bytes: 'logic.ts', data: garbage(50 * 1024 * 1024, 3), atomic: true }], expect: read('logic.ts', /UTF-8/) },
   { name: 'files: grown past 64 MB', category: 'files', edit: [{ bytes: 'logic.ts', data: new Uint8Array(65 * 1024 * 1024).fill(0x20), atomic: true }], expect: read('logic.ts', /EFBIG|MB/) },
   // Half-written saves: whatever was read on the way, the final text is what runs.
