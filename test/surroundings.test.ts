@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createImage } from '../src/index.js';
 import { CLI, CliRun, type Event } from './helpers/cli.js';
+import { RawClient } from './helpers/control.js';
 import { memoryProject } from './helpers/image.js';
 import { sleep, tempProject, waitFor } from './helpers/project.js';
 
@@ -252,6 +253,13 @@ describe('when the project folder goes away', () => {
       // A moved folder is not a deleted entry; a deleted one may reject before the folder itself goes, never after.
       const after = cli.stderr.slice(cli.stderr.search(said));
       assert.doesNotMatch(how === 'moved' ? cli.stderr : after, /rejected/);
+      if (how === 'moved') {
+        // Its control socket moved with it: the REPL still evaluates in the running program.
+        const client = await RawClient.connect(path.join(away, '.imago', 'control.sock'));
+        cleanup.push(() => client.close());
+        const reply = await client.eval('6 * 2');
+        assert.equal(reply.kind, 'value', JSON.stringify(reply));
+      }
       const t0 = Date.now();
       await cli.stop('SIGTERM');
       assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
@@ -288,9 +296,14 @@ describe("when TypeScript's process is killed", () => {
     const mark = cli.lines.length;
     await sleep(300);
     assert.ok(cli.lines.slice(mark).includes('p1'), 'the previous version keeps running');
-    await cli.until('a new checker', () => childrenOf(cli.pid).some((c) => !killed.includes(c)), 20000);
+    // Saved again: checked by a new checker (started at once, or by this change when the lost one had
+    // lived only a moment), and applied.
     p.write({ 'lib.ts': lib(2) });
     await cli.until('the change saved again applied', () => cli.lines.includes('p2'), 20000);
+    assert.ok(
+      childrenOf(cli.pid).some((c) => !killed.includes(c)),
+      'a new checker',
+    );
     assert.equal(lastReload(cli)?.ok, true);
     await cli.stop('SIGTERM');
   });
@@ -300,7 +313,9 @@ describe("when TypeScript's process is killed", () => {
     await cli.until('the checker running', () => childrenOf(cli.pid).length > 0, 20000);
     const killed = childrenOf(cli.pid);
     for (const child of killed) process.kill(child, 'SIGKILL');
-    await cli.until('imago to say so', () => /TypeScript's process \(pid \d+\) ended \(killed by SIGKILL\); a new type checker is starting/.test(cli.stderr));
+    await cli.until('imago to say so', () =>
+      /TypeScript's process \(pid \d+\) ended \(killed by SIGKILL\); a new type checker checks the next change/.test(cli.stderr),
+    );
     p.write({ 'lib.ts': lib(2) });
     await cli.until('the change applied', () => cli.lines.includes('p2'), 20000);
     assert.deepEqual(

@@ -133,11 +133,17 @@ export class ImportGraph {
     const global = [...changed].some(([f, apiChanged]) => apiChanged && this.#globalChanged.has(f));
     for (const f of changed.keys()) this.#globalChanged.delete(f);
     if (global) return new Set([...out, ...this.#facts.keys()]);
+    const queue = [...changed].filter(([, apiChanged]) => apiChanged).map(([f]) => f);
+    // A body-only edit (the common one) has nothing to follow.
+    if (queue.length === 0) return out;
     const importers = new Map<string, string[]>();
     for (const [importer, facts] of this.#facts) {
-      for (const f of facts.imports) importers.set(f, [...(importers.get(f) ?? []), importer]);
+      for (const f of facts.imports) {
+        const list = importers.get(f);
+        if (list) list.push(importer);
+        else importers.set(f, [importer]);
+      }
     }
-    const queue = [...changed].filter(([, apiChanged]) => apiChanged).map(([f]) => f);
     const seen = new Set(queue);
     while (queue.length > 0) {
       for (const importer of importers.get(queue.pop()!) ?? []) {

@@ -1,8 +1,8 @@
-// Ending checker threads and TypeScript's processes under them: a thread retired with its process, a
+// Checker threads and TypeScript's processes under them: a thread started, retired with its process, a
 // process killed, and whether one is still there (a zombie not yet reaped counts as ended).
 
 import fs from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { ToChecker } from './protocol.js';
 
 /** Ends process `pid` (TypeScript's, under a checker), if there is one. */
@@ -39,4 +39,23 @@ export function retire(worker: Worker, pid: number | null): void {
   const close: ToChecker = { kind: 'close' };
   worker.postMessage(close);
   setTimeout(() => void worker.terminate(), 1000).unref();
+}
+
+/** How long a checker must have lived for its loss to start a new one at once (not a loop of losses). */
+export const EAGER_AFTER_MS = 5000;
+
+/** How a thread ended before anyone listened (a prestarted one that failed as it loaded). */
+export const endedEarly = new WeakMap<Worker, string>();
+
+export function newCheckerThread(): Worker {
+  // What the thread (and TypeScript's process under it) writes goes to imago's stderr as is.
+  const worker = new Worker(new URL('./checker-thread.js', import.meta.url), { stdout: false, stderr: false });
+  // The checker keeps the program alive only while it is asked something (see #hold).
+  worker.unref();
+  // Heard from the start: an error event nobody listens to would end imago itself.
+  worker.once('error', (e) => endedEarly.set(worker, e.message));
+  worker.once('exit', (code) => {
+    if (!endedEarly.has(worker)) endedEarly.set(worker, `exit code ${code}`);
+  });
+  return worker;
 }

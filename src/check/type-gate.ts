@@ -3,11 +3,11 @@
 // takes the program down. A checker that fails (TypeScript's process died, the thread ended) is replaced
 // by a fresh one at once: the check it was asked fails with the cause, and the next finds it ready.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CheckedTexts } from '../runtime/sources.js';
 import type { TypeGate, TypeGateResult } from '../runtime/type-gate.js';
-import { isRunning, killProcess, retire } from './process-end.js';
+import { EAGER_AFTER_MS, endedEarly, isRunning, killProcess, newCheckerThread, retire } from './process-end.js';
 import type { ProjectSettings } from './project-config.js';
 import type { CheckerSetup, FromChecker, ToChecker } from './protocol.js';
 
@@ -44,22 +44,6 @@ let prestarted: Worker | null = null;
 /** Gates not closed, for the process's exit (WorkerTypeGate.stopAll). */
 const live = new Set<WorkerTypeGate>();
 let exitHooked = false;
-
-/** How a thread ended before anyone listened (a prestarted one that failed as it loaded). */
-const endedEarly = new WeakMap<Worker, string>();
-
-function newCheckerThread(): Worker {
-  // What the thread (and TypeScript's process under it) writes goes to imago's stderr as is.
-  const worker = new Worker(new URL('./checker-thread.js', import.meta.url), { stdout: false, stderr: false });
-  // The checker keeps the program alive only while it is asked something (see #hold).
-  worker.unref();
-  // Heard from the start: an error event nobody listens to would end imago itself.
-  worker.once('error', (e) => endedEarly.set(worker, e.message));
-  worker.once('exit', (code) => {
-    if (!endedEarly.has(worker)) endedEarly.set(worker, `exit code ${code}`);
-  });
-  return worker;
-}
 
 /**
  * Starts a checker thread now, before the command line is read (bin/imago.js, for `imago run`): loading
@@ -134,6 +118,7 @@ export class WorkerTypeGate implements TypeGate {
   /** A check started as a file event came in (checkAhead), for the change that event's batch becomes. */
   #ahead: { readonly texts: CheckedTexts; readonly result: Promise<Answer>; done: boolean } | null = null;
 
+  #attachedAt = 0;
   /** Told when TypeScript's process ended between questions (a new checker is starting). */
   onLost: ((why: string) => void) | null = null;
   /** Counts restarts: a checker started before the last one is not taken. */
@@ -326,6 +311,7 @@ export class WorkerTypeGate implements TypeGate {
   }
 
   #attach(worker: Worker, tsPid: number | null): void {
+    this.#attachedAt = performance.now();
     this.#worker = worker;
     this.#tsPid = tsPid;
     if (live.size === 0 && !exitHooked) {
@@ -351,7 +337,7 @@ export class WorkerTypeGate implements TypeGate {
     if (m.kind === 'ended') {
       // TypeScript's process was killed or crashed, asked or not: a new checker now, and the user told.
       const why = `TypeScript's process (pid ${m.pid}) ended (${m.how})`;
-      if (this.#lose(from, `the checker failed: ${why}`)) this.onLost?.(why);
+      if (!this.#closed && this.#lose(from, `the checker failed: ${why}`)) this.onLost?.(why);
       return;
     }
     const waiting = this.#pending.get(m.id);
@@ -368,7 +354,8 @@ export class WorkerTypeGate implements TypeGate {
       // Whatever broke a check (TypeScript's process died, a protocol error), a fresh checker is the way
       // back. TypeScript's process killed or crashed shows as a failed write to it: say what happened.
       const pid = this.#tsPid;
-      const why = pid !== null && !isRunning(pid) ? `TypeScript's process (pid ${pid}) ended` : m.message;
+      const ended = pid !== null && (!isRunning(pid) || /EOF while reading from child process/.test(m.message));
+      const why = ended ? `TypeScript's process (pid ${pid}) ended` : m.message;
       waiting.reject(new Error(why));
       this.#lose(from, `the checker failed: ${why}`);
       return;
@@ -387,7 +374,9 @@ export class WorkerTypeGate implements TypeGate {
     this.#worker = null;
     this.#tsPid = null;
     this.#failAll(new Error(why));
-    if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
+    // A checker that lived only a moment is not started again on its own (a process killed as it opens,
+    // by the OOM killer say, would loop): the next question starts one.
+    if (!this.#closed && performance.now() - this.#attachedAt > EAGER_AFTER_MS) void this.#ensureWorker().catch(() => undefined);
     return true;
   }
 

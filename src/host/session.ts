@@ -16,7 +16,7 @@ import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
-import { Batcher, BUSY_MAX_MS } from './batcher.js';
+import { Batcher, BUSY_MAX_MS, REAPPEAR_MS } from './batcher.js';
 import { openCompileCache } from './compile-cache.js';
 import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
@@ -191,7 +191,27 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       configTexts.set(file, text);
       return true;
     };
-    configChanged(path.join(options.root, 'tsconfig.json'));
+    const rootConfig = path.join(options.root, 'tsconfig.json');
+    configChanged(rootConfig);
+    // The checker's configuration changed: a fresh checker checks the whole program, from the change this
+    // event is part of. A file gone is looked for again a moment later (an editor's save by rename, a
+    // project folder being deleted) before it counts as deleted.
+    const configEvent = (file: string, again = false): void => {
+      if (!fs.existsSync(options.root)) return;
+      const there = fs.existsSync(file);
+      if (!there && !again) {
+        setTimeout(() => configEvent(file, true), REAPPEAR_MS).unref();
+        return;
+      }
+      if (!configChanged(file)) return;
+      typing.restart();
+      const rel = path.relative(options.root, file);
+      notice(
+        there
+          ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
+          : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
+      );
+    };
     const packages = new PackageJsonWatch(
       (file) => path.relative(options.root, file),
       (line) => notice(line),
@@ -220,17 +240,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     watcher = watchTree(
       options.root,
       (file) => {
-        // The checker's configuration changed: a fresh checker checks the whole program, from the change
-        // this event is part of (a project folder being deleted is not a configuration).
-        if (typing.opened && path.basename(file) === 'tsconfig.json' && fs.existsSync(options.root) && configChanged(file)) {
-          typing.restart();
-          const rel = path.relative(options.root, file);
-          notice(
-            fs.existsSync(file)
-              ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
-              : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
-          );
-        }
+        if (typing.opened && (file === rootConfig || file === typing.opened.config)) configEvent(file);
         if (path.basename(file) === 'package.json') packages.changed(file);
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
@@ -246,7 +256,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       () => {
         b.dispose();
         packages.close();
-        typing.close();
       },
     );
   }

@@ -49,7 +49,7 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
     out.line(message);
     out.diagnostics(errors);
   };
-  if (opened) opened.gate.onLost = (why) => say(`${why}; a new type checker is starting, and checks the next change`);
+  if (opened) opened.gate.onLost = (why) => say(`${why}; a new type checker checks the next change`);
   let background: BackgroundCheck | null = null;
   let restarts = 0;
   let closed = false;
