@@ -2,7 +2,7 @@
 // was, no permission), and the reader of imago's output going away. Through the real CLI.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -129,28 +129,36 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Starts `imago run --typecheck off [args] main.ts` in `p` with its output piped, waits for `first` in it,
+ * then closes the pipes: the reader went away (a parent that died, `| head -1`).
+ */
+async function orphaned(p: ReturnType<typeof tempProject>, args: readonly string[], first: string): Promise<{ child: ChildProcess; exited: () => boolean }> {
+  const child = spawn(process.execPath, [CLI, 'run', '--typecheck', 'off', ...args, 'main.ts'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanup.push(() => {
+    child.kill('SIGKILL');
+    p.remove();
+  });
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  await waitFor('the first line', () => out.includes(first), 20000);
+  child.stdout!.destroy();
+  child.stderr!.destroy();
+  await sleep(300);
+  return { child, exited: () => exited };
+}
+
 describe('when the reader of its output goes away', () => {
   it('keeps the program running without spinning, applies edits, says so in the events file, and stops on SIGTERM', async () => {
     const p = tempProject({ 'main.ts': "export function probe(): string { return 'a'; }\nsetInterval(() => console.log(probe()), 20);\n" });
     const events = path.join(p.dir, '.events.ndjson');
-    // The reader is a pipe this test closes (a parent that died, `| head -1`).
-    const child = spawn(process.execPath, [CLI, 'run', '--typecheck', 'off', '--events', events, 'main.ts'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanup.push(() => {
-      child.kill('SIGKILL');
-      p.remove();
-    });
-    let exited = false;
-    child.on('exit', () => {
-      exited = true;
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    await waitFor('the first line', () => out.includes('a'), 20000);
-    child.stdout.destroy();
-    child.stderr.destroy();
-    await sleep(300);
+    const { child, exited } = await orphaned(p, ['--events', events], 'a');
     fs.writeFileSync(p.path('main.ts'), "export function probe(): string { return 'b'; }\nsetInterval(() => console.log(probe()), 20);\n");
     const read = (): Array<Record<string, unknown>> =>
       fs
@@ -169,7 +177,7 @@ describe('when the reader of its output goes away', () => {
     );
     const t0 = Date.now();
     child.kill('SIGTERM');
-    await waitFor('imago to exit', () => exited, 5000);
+    await waitFor('imago to exit', exited, 5000);
     assert.ok(Date.now() - t0 < 2000, 'it stopped within 2 s of SIGTERM');
   });
 });
@@ -178,26 +186,10 @@ describe('stopping with nobody reading', () => {
   for (const signal of ['SIGINT', 'SIGHUP'] as const) {
     it(`stops within 2 s of ${signal} after the reader of its output went away`, async () => {
       const p = tempProject({ 'main.ts': "setInterval(() => console.log('tick'), 10);\n" });
-      const child = spawn(process.execPath, [CLI, 'run', '--typecheck', 'off', 'main.ts'], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      cleanup.push(() => {
-        child.kill('SIGKILL');
-        p.remove();
-      });
-      let exited = false;
-      child.on('exit', () => {
-        exited = true;
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      await waitFor('the first line', () => out.includes('tick'), 20000);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      await sleep(300);
+      const { child, exited } = await orphaned(p, [], 'tick');
       const t0 = Date.now();
       child.kill(signal);
-      await waitFor('imago to exit', () => exited, 5000);
+      await waitFor('imago to exit', exited, 5000);
       assert.ok(Date.now() - t0 < 2000, `it stopped within 2 s of ${signal}`);
     });
   }
