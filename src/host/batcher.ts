@@ -25,6 +25,11 @@ export interface BatcherOptions {
   /** The clock the wait for a gone file is measured with (milliseconds). */
   readonly now?: () => number;
   /**
+   * Told of a batch's files as the batch, settled, is handed to the image (a tsconfig.json among them
+   * restarts the checker here: with the text the change sees, never a half-written one).
+   */
+  readonly onFlush?: (files: readonly string[]) => void;
+  /**
    * True while a tool is writing the project's files (git holds its index lock during a checkout, a
    * stash, a merge): the batch waits until it is done, at most BUSY_MAX_MS.
    */
@@ -169,6 +174,7 @@ export class Batcher {
     this.#goneSince.clear();
     const files = [...this.#batch];
     this.#batch.clear();
+    this.#options.onFlush?.(files);
     // After waiting for a file to come back, the early read (made while it was gone) is stale even if
     // no event said so: the change reads the files again.
     const early = waited ? null : this.#early;

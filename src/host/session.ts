@@ -16,7 +16,7 @@ import { Image } from '../runtime/image.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
-import { Batcher, BUSY_MAX_MS, REAPPEAR_MS } from './batcher.js';
+import { Batcher, BUSY_MAX_MS } from './batcher.js';
 import { openCompileCache } from './compile-cache.js';
 import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
@@ -193,21 +193,15 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     };
     const rootConfig = path.join(options.root, 'tsconfig.json');
     configChanged(rootConfig);
-    // The checker's configuration changed: a fresh checker checks the whole program, from the change this
-    // event is part of. A file gone is looked for again a moment later (an editor's save by rename, a
-    // project folder being deleted) before it counts as deleted.
-    const configEvent = (file: string, again = false): void => {
-      if (!fs.existsSync(options.root)) return;
-      const there = fs.existsSync(file);
-      if (!there && !again) {
-        setTimeout(() => configEvent(file, true), REAPPEAR_MS).unref();
-        return;
-      }
-      if (!configChanged(file)) return;
+    // The checker's configuration changed: a fresh checker checks the whole program, from the change the
+    // file is part of, once that change settled (a save by rename, a half-written save; a file still gone
+    // after the wait was deleted). A project folder being deleted is not a configuration.
+    const configSettled = (file: string): void => {
+      if (!typing.opened || (file !== rootConfig && file !== typing.opened.config) || !fs.existsSync(options.root) || !configChanged(file)) return;
       typing.restart();
       const rel = path.relative(options.root, file);
       notice(
-        there
+        fs.existsSync(file)
           ? `${rel} changed: the next change is type-checked with it (restart imago for its paths and class-field settings)`
           : `${rel} was deleted: the next change is type-checked with TypeScript's defaults (restart imago for its paths and class-field settings)`,
       );
@@ -235,12 +229,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         if (!started) void begin(r);
       },
       onInternalError: (m) => out.line(m),
+      onFlush: (files) => {
+        for (const f of files) configSettled(f);
+      },
     });
     batcher = b;
     watcher = watchTree(
       options.root,
       (file) => {
-        if (typing.opened && (file === rootConfig || file === typing.opened.config)) configEvent(file);
         if (path.basename(file) === 'package.json') packages.changed(file);
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
