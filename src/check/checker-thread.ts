@@ -149,10 +149,16 @@ function open(setup: CheckerSetup): FromChecker {
   };
 }
 
-function check(id: number, texts: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
+/** tsconfig.json, jsconfig.json and their variants (tsconfig.base.json): TypeScript's configurations. */
+const CONFIG = /^[tj]sconfig(?:\..*)?\.json$/;
+
+function check(id: number, given: ReadonlyArray<readonly [string, string | null]>, all: boolean): FromChecker {
   const s = state;
   if (!s) return { kind: 'failed', id, message: 'the checker is not open' };
   const t0 = performance.now();
+  // A configuration is read from the disk when a checker starts (a change of it starts a new one), never
+  // served: a text of it read early in a batch (a half-written save) made a checker check with defaults.
+  const texts = given.filter(([f]) => !CONFIG.test(path.basename(f)));
   // The changed files' texts come with the question (the image read them once, for the compiler too):
   // served to TypeScript instead of the disk, so the check is of exactly what the change compiles.
   served.clear();

@@ -103,7 +103,9 @@ export class CliRun {
       },
       ms,
     ).catch((e: unknown) => {
-      throw new Error(`${(e as Error).message}\nlast stdout: ${this.lines.slice(-5).join(' | ')}\nstderr:\n${this.stderr.slice(-1500)}`);
+      throw new Error(
+        `${(e as Error).message}\nlast stdout: ${this.lines.slice(-5).join(' | ')}\nstderr:\n${this.stderr.slice(-(Number(process.env['IMAGO_TEST_STDERR']) || 1500))}`,
+      );
     });
   }
 
