@@ -2,7 +2,7 @@
 // "type") are read once, when a module first loads (node-host.ts): a change applies at the next start,
 // and a package.json that no longer parses would stop that start. Said as it is saved, never silently.
 
-import fs from 'node:fs';
+import { SeenTexts } from './seen-texts.js';
 
 /** The "type" a package.json text gives ('' when none), or an error message when it is not JSON. */
 export function packageType(text: string): { type: string } | { error: string } {
@@ -48,8 +48,8 @@ const SETTLE_MS = 200;
  */
 export class PackageJsonWatch {
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  /** The text each was last read with (undefined: not read since the start). */
-  readonly #texts = new Map<string, string | null>();
+  /** The text each was last read with. */
+  readonly #texts = new SeenTexts();
   /** Files something was said of (an invalid text, another module kind), until it no longer holds. */
   readonly #said = new Set<string>();
   /** The "type" each started with (what its modules run as). */
@@ -61,8 +61,7 @@ export class PackageJsonWatch {
     known: readonly string[],
   ) {
     for (const file of known) {
-      const text = readOrNull(file);
-      this.#texts.set(file, text);
+      const text = this.#texts.readIfChanged(file)?.text ?? null;
       const read = text === null ? null : packageType(text);
       if (read && 'type' in read) this.#startTypes.set(file, read.type);
     }
@@ -72,9 +71,9 @@ export class PackageJsonWatch {
     clearTimeout(this.#timers.get(file));
     const timer = setTimeout(() => {
       this.#timers.delete(file);
-      const text = readOrNull(file);
-      if (this.#texts.has(file) && this.#texts.get(file) === text) return;
-      this.#texts.set(file, text);
+      const read = this.#texts.readIfChanged(file);
+      if (!read) return;
+      const text = read.text;
       const notice = packageJsonNotice(text, this.relative(file), this.#startTypes.get(file) ?? null);
       if (notice) this.say(notice);
       // What was said of it no longer holds: said too.
@@ -89,13 +88,5 @@ export class PackageJsonWatch {
   close(): void {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
-  }
-}
-
-function readOrNull(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
   }
 }

@@ -28,6 +28,7 @@ import { createNodeHost } from './node-host.js';
 import { PackageJsonWatch } from './package-json.js';
 import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
+import { SeenTexts } from './seen-texts.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
 import { onWorkerStart, useWorkerSettings } from './workers.js';
@@ -179,18 +180,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     const git = gitLock ? watchGit(gitLock, BUSY_MAX_MS) : null;
     if (git) disposers.push(() => git.close());
     // A tsconfig.json's text as last seen: one save arrives as several events, and restarts the checker once.
-    const configTexts = new Map<string, string | null>();
-    const configChanged = (file: string): boolean => {
-      let text: string | null;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        text = null;
-      }
-      if (configTexts.has(file) && configTexts.get(file) === text) return false;
-      configTexts.set(file, text);
-      return true;
-    };
+    const configTexts = new SeenTexts();
+    const configChanged = (file: string): boolean => configTexts.readIfChanged(file) !== null;
     const rootConfig = path.join(options.root, 'tsconfig.json');
     configChanged(rootConfig);
     // The checker's configuration changed: a fresh checker checks the whole program, from the change the
