@@ -58,10 +58,14 @@ async function readText(file: string): Promise<FileRead> {
     let stamp = stampOf(stat);
     for (let tries = 0; ; tries++) {
       const bytes = await readFrom0(handle, Number(stat.size));
-      const after = stampOf(await handle.stat({ bigint: true }));
-      if (after === stamp || tries === 3) {
+      const afterStat = await handle.stat({ bigint: true });
+      const after = stampOf(afterStat);
+      // The same stat before and after, and as many bytes as it says: times are only as fine as the
+      // kernel's clock tick, and a truncate, a write and a truncate within one tick look unchanged.
+      const stable = after === stamp && BigInt(bytes.length) === afterStat.size;
+      if (stable || tries === 3) {
         // Written to all along: the text stands, unstamped (the rejection memo then goes by the moment).
-        const stamped = after === stamp ? { stamp: after } : {};
+        const stamped = stable ? { stamp: after } : {};
         // Text that is not UTF-8 is refused, where it stops being UTF-8: decoded anyway, it would run
         // with replacement characters in its strings.
         const refused = notText(bytes);
