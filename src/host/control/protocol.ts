@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ImageEvent } from '../../runtime/events.js';
 import type { Described, ModuleSummary } from '../../runtime/introspect.js';
 import type { EditCommand, EditOutcome } from '../edit/commands.js';
+import type { ClassView, Entry, FileDiff, HealthView, InspectRoot, ModuleView, Preview, StoreView, TimelineEntry } from '../inspector/wire.js';
 
 /** The protocol's version, said in the `hello` reply: a client checks it before anything else. */
 export const PROTOCOL_VERSION = 1;
@@ -54,7 +55,35 @@ export type Request =
   /** A structural edit (docs/edits.md), applied to the files and the running image as one change; `dryRun`: planned only. */
   | { readonly id: RequestId; readonly kind: 'edit'; readonly command: EditCommand; readonly module?: string; readonly dryRun?: boolean }
   /** Forgets the declarations this connection's REPL session made in `module` (all modules when omitted). */
-  | { readonly id: RequestId; readonly kind: 'clear'; readonly module?: string };
+  | { readonly id: RequestId; readonly kind: 'clear'; readonly module?: string }
+  // The inspector's questions (docs/inspector.md); any client may ask them.
+  /** What happened to the image (changes applied and refused, errors, saves), oldest first; `after`: only entries past that id. */
+  | { readonly id: RequestId; readonly kind: 'timeline'; readonly after?: number }
+  /** The source diff a timeline entry applied (or, for a refused change, what was refused). */
+  | { readonly id: RequestId; readonly kind: 'diff'; readonly change: number }
+  /** Every module: version, exports, bindings with a preview of their values, functions with their versions. */
+  | { readonly id: RequestId; readonly kind: 'modules' }
+  /** Opens a value: the entries at `path` under `root`, `limit` of them from `offset`. */
+  | {
+      readonly id: RequestId;
+      readonly kind: 'inspect';
+      readonly root: InspectRoot;
+      readonly path?: ReadonlyArray<string | number>;
+      readonly offset?: number;
+      readonly limit?: number;
+    }
+  /** Every class: its layout now and its layouts before, methods, stores. */
+  | { readonly id: RequestId; readonly kind: 'classes' }
+  /** Walks the heap for the live instances of a class (pausing the program for the time it says), keeping them weakly to inspect. */
+  | { readonly id: RequestId; readonly kind: 'instances'; readonly module: string; readonly name: string }
+  /** Every live handle store: rows, columns with their types and sizes. */
+  | { readonly id: RequestId; readonly kind: 'stores' }
+  /** A page of a store's rows in packed order. */
+  | { readonly id: RequestId; readonly kind: 'rows'; readonly store: number; readonly offset?: number; readonly limit?: number }
+  /** Memory, event-loop delay and tick rate over time, and the checker's state. */
+  | { readonly id: RequestId; readonly kind: 'health' }
+  /** Opens the inspector's page (`port`: that port, else a free one), or `close`s it; says its address. */
+  | { readonly id: RequestId; readonly kind: 'inspector'; readonly port?: number; readonly close?: boolean };
 
 export type RequestKind = Request['kind'];
 
@@ -147,6 +176,41 @@ export type Reply =
   | { readonly kind: 'unsubscribed'; readonly id: RequestId }
   | { readonly kind: 'cleared'; readonly id: RequestId; readonly names: readonly string[] }
   | { readonly kind: 'edited'; readonly id: RequestId; readonly outcome: EditOutcome }
+  | { readonly kind: 'timeline'; readonly id: RequestId; readonly entries: readonly TimelineEntry[] }
+  | { readonly kind: 'diff'; readonly id: RequestId; readonly change: number; readonly files: readonly FileDiff[]; readonly note?: string }
+  | { readonly kind: 'modules'; readonly id: RequestId; readonly modules: readonly ModuleView[] }
+  | {
+      readonly kind: 'inspected';
+      readonly id: RequestId;
+      readonly value: Preview;
+      readonly entries: readonly Entry[];
+      /** Entries in all (those past `offset + limit` are asked for with a larger offset). */
+      readonly total: number;
+      readonly offset: number;
+    }
+  | { readonly kind: 'classes'; readonly id: RequestId; readonly classes: readonly ClassView[] }
+  | {
+      readonly kind: 'instances';
+      readonly id: RequestId;
+      /** What `inspect` names them by (`{ instances: set }`), while they live. */
+      readonly set: number;
+      readonly count: number;
+      /** How long the heap walk paused the program. */
+      readonly ms: number;
+    }
+  | { readonly kind: 'stores'; readonly id: RequestId; readonly stores: readonly StoreView[] }
+  | {
+      readonly kind: 'rows';
+      readonly id: RequestId;
+      readonly store: number;
+      readonly total: number;
+      readonly offset: number;
+      readonly columns: readonly string[];
+      /** Each row's handle and its cells, as text. */
+      readonly rows: ReadonlyArray<{ readonly row: number; readonly handle: number; readonly cells: readonly string[] }>;
+    }
+  | ({ readonly kind: 'health'; readonly id: RequestId } & HealthView)
+  | { readonly kind: 'inspector'; readonly id: RequestId; readonly url: string | null }
   /** A request that could not be served; `id` is null when the line could not be read at all. */
   | { readonly kind: 'error'; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string };
 

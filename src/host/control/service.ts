@@ -41,7 +41,15 @@ export interface ServiceSetup {
   readonly ticking: () => 'running' | 'paused' | 'none';
   /** After a REPL input ran (evaluator.ts). */
   readonly afterInput?: () => string | null;
+  /** Answers the inspector's kinds (inspector/answers.ts). */
+  readonly inspector?: (request: InspectorRequest, connection: Connection) => Promise<Reply>;
 }
+
+/** The request kinds the inspector answers. */
+export type InspectorRequest = Extract<
+  Request,
+  { kind: 'timeline' | 'diff' | 'modules' | 'inspect' | 'classes' | 'instances' | 'stores' | 'rows' | 'health' | 'inspector' }
+>;
 
 /** Resident set of a process and its descendants, from /proc (null where there is none). */
 function treeRss(pid: number): number | null {
@@ -180,6 +188,10 @@ export class Service implements ControlService {
       case 'unsubscribe':
         this.#stopSubscription(connection);
         return { kind: 'unsubscribed', id };
+      default:
+        return this.#setup.inspector
+          ? this.#setup.inspector(request, connection)
+          : { kind: 'error', id, code: 'unavailable', message: `'${request.kind}' is answered by the inspector, which this image has not set up` };
     }
   }
 

@@ -8,7 +8,7 @@ export type Read =
   | { readonly ok: true; readonly request: Request }
   | { readonly ok: false; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string; readonly fatal: boolean };
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'typecheck' | 'events' | 'edit'>;
+type Shape = Record<string, 'string' | 'number' | 'count' | 'port' | 'boolean' | 'typecheck' | 'events' | 'edit' | 'root' | 'path'>;
 
 /** Each kind's fields (required ones end in `!`). */
 const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
@@ -22,7 +22,32 @@ const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
   unsubscribe: {},
   clear: { module: 'string' },
   edit: { 'command!': 'edit', module: 'string', dryRun: 'boolean' },
+  timeline: { after: 'count' },
+  diff: { 'change!': 'count' },
+  modules: {},
+  inspect: { 'root!': 'root', path: 'path', offset: 'count', limit: 'count' },
+  classes: {},
+  instances: { 'module!': 'string', 'name!': 'string' },
+  stores: {},
+  rows: { 'store!': 'count', offset: 'count', limit: 'count' },
+  health: {},
+  inspector: { port: 'port', close: 'boolean' },
 };
+
+/** The deepest path `inspect` follows. */
+const MAX_PATH = 100;
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2_147_483_647;
+
+function inspectRoot(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).sort().join(',');
+  if (keys === 'module,name') return typeof o['module'] === 'string' && typeof o['name'] === 'string';
+  if (keys === 'instances') return isCount(o['instances']);
+  if (keys === 'row,store') return isCount(o['store']) && isCount(o['row']);
+  return false;
+}
 
 function fits(value: unknown, type: Shape[string]): boolean {
   switch (type) {
@@ -32,6 +57,14 @@ function fits(value: unknown, type: Shape[string]): boolean {
       return Array.isArray(value) && value.every((e) => EVENT_KINDS.includes(e as EventKind));
     case 'edit':
       return editCommand(value);
+    case 'count':
+      return isCount(value);
+    case 'port':
+      return isCount(value) && value <= 65535;
+    case 'root':
+      return inspectRoot(value);
+    case 'path':
+      return Array.isArray(value) && value.length <= MAX_PATH && value.every((k) => typeof k === 'string' || isCount(k));
     case 'number':
       // A timer's range: whole milliseconds up to 2^31 - 1 (about 24.8 days).
       return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 2_147_483_647;
@@ -43,6 +76,10 @@ function fits(value: unknown, type: Shape[string]): boolean {
 const TYPE_WORDS = {
   string: 'a string',
   number: 'a whole number of milliseconds from 1 to 2147483647',
+  count: 'a whole number from 0',
+  port: 'a port number from 0 to 65535 (0: a free one)',
+  root: '{ module, name }, { instances } or { store, row }',
+  path: `a list of at most ${MAX_PATH} keys (strings, or whole numbers for elements and entries)`,
   boolean: 'true or false',
   typecheck: "'gate' or 'off'",
   events: `a list of event kinds (${EVENT_KINDS.join(', ')})`,
