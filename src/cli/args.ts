@@ -46,8 +46,10 @@ Usage:
   imago deps <module>:<name>[.<member>]
                                    what references it (from the type checker; works without an image)
   imago status                     the running image: modules, last changes, checker, memory
+  imago inspect                    open the running image's inspector (a live view in a browser); prints
+                                   its address (imago run --ui opens it at the start)
   imago edit <command>             a structural edit (add-field, remove-field, rename-field, retype-field,
-                                   rename) of the files and the running image, as one change
+                                   rename, move) of the files and the running image, as one change
   imago --help                     this help
   imago --version                  the version
 

@@ -1,9 +1,9 @@
 // The options of the commands that talk to a running image through its control channel.
 
 import { parseArgs as utilParseArgs } from 'node:util';
-import { parseOwn } from './args.js';
+import { parseOwn, portNumber } from './args.js';
 
-export type ControlCommand = 'repl' | 'describe' | 'deps' | 'status';
+export type ControlCommand = 'repl' | 'describe' | 'deps' | 'status' | 'inspect';
 
 export type ControlArgs =
   | { readonly command: 'repl'; readonly control: string | undefined; readonly root: string | undefined; readonly typecheck: 'gate' | 'off' }
@@ -16,10 +16,19 @@ export type ControlArgs =
       readonly instances: boolean;
       readonly entry: string | undefined;
     }
-  | { readonly command: 'status'; readonly control: string | undefined; readonly root: string | undefined; readonly json: boolean };
+  | { readonly command: 'status'; readonly control: string | undefined; readonly root: string | undefined; readonly json: boolean }
+  | {
+      readonly command: 'inspect';
+      readonly control: string | undefined;
+      readonly root: string | undefined;
+      readonly json: boolean;
+      /** The port asked for (undefined: a free one), or close the page. */
+      readonly port: number | undefined;
+      readonly close: boolean;
+    };
 
 export function isControlCommand(command: string): command is ControlCommand {
-  return command === 'repl' || command === 'describe' || command === 'deps' || command === 'status';
+  return command === 'repl' || command === 'describe' || command === 'deps' || command === 'status' || command === 'inspect';
 }
 
 const COMMON = {
@@ -33,6 +42,7 @@ const OPTIONS = {
   describe: { ...COMMON, json: { type: 'boolean' }, instances: { type: 'boolean' } },
   deps: { ...COMMON, json: { type: 'boolean' }, entry: { type: 'string' } },
   status: { ...COMMON, json: { type: 'boolean' } },
+  inspect: { ...COMMON, json: { type: 'boolean' }, 'ui-port': { type: 'string' }, close: { type: 'boolean' } },
 } as const;
 
 const SOCKET = `The image is found through its control socket: .imago/control.sock under the project root (the
@@ -75,6 +85,16 @@ changes (applied or rejected, with timing), the type checker's state, memory, op
 
 ${SOCKET}
 `,
+  inspect: `Usage: imago inspect [--ui-port <n>] [--close] [--json] [--control <path>] [--root <dir>]
+
+Opens the inspector of a running image (as 'imago run --ui' does at its start) and prints its address:
+a page on 127.0.0.1 with a token, showing the image live in a browser: its changes, modules and values,
+classes and instances, stores, health, and a REPL (docs/inspector.md). The page stays open while the
+image runs; asked again, the same address is printed. --ui-port <n> opens it on that port (default: a
+free one); --close closes it (open pages lose their connection).
+
+${SOCKET}
+`,
 };
 
 export function parseControl(
@@ -113,6 +133,14 @@ export function parseControl(
     case 'status':
       if (positionals.length > 0) return { command: 'error', message: `'imago status' takes no arguments, got '${positionals[0]}'` };
       return { command, control, root, json };
+    case 'inspect': {
+      if (positionals.length > 0) return { command: 'error', message: `'imago inspect' takes no arguments, got '${positionals[0]}'` };
+      const text = values['ui-port'] as string | undefined;
+      const port = text === undefined ? undefined : portNumber('--ui-port', text);
+      if (typeof port === 'string') return { command: 'error', message: port };
+      if (port !== undefined && values['close'] === true) return { command: 'error', message: '--ui-port opens the inspector and --close closes it: give one' };
+      return { command, control, root, json, port, close: values['close'] === true };
+    }
     default: {
       if (positionals.length !== 1)
         return { command: 'error', message: `'imago ${command}' takes one <module>:<name>, e.g. 'imago ${command} src/world.ts:Critter'` };

@@ -134,3 +134,22 @@ export function guessEntry(root: string): string | null {
     if (fs.existsSync(path.join(root, candidate))) return path.join(root, candidate);
   return null;
 }
+
+/** `imago inspect`: opens (or closes) the image's inspector and prints its address. */
+export async function inspectCommand(socket: string, options: { json: boolean; port: number | undefined; close: boolean }): Promise<number> {
+  const client = await connectControl(socket);
+  try {
+    const reply = await client.request({
+      kind: 'inspector',
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.close ? { close: true } : {}),
+    });
+    const problem = failed(reply);
+    if (problem) throw new Error(problem);
+    const { url } = reply as Extract<Reply, { kind: 'inspector' }>;
+    process.stdout.write(options.json ? `${JSON.stringify(reply, null, 2)}\n` : url === null ? 'the inspector is closed\n' : `${url}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

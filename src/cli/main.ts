@@ -188,7 +188,7 @@ async function control(given: ControlArgs | EditArgs): Promise<number> {
   const root = args.root ? path.resolve(args.root) : findRoot(anchor);
   if (args.root && !fs.existsSync(root)) fail(`--root folder '${args.root}' not found`);
   const socket = path.resolve(args.control ?? defaultControlPath(root));
-  const { depsCommand, describeCommand, parseTarget, statusCommand } = await import('./control-commands.js');
+  const { depsCommand, describeCommand, inspectCommand, parseTarget, statusCommand } = await import('./control-commands.js');
   const { repl } = await import('./repl.js');
   try {
     switch (args.command) {
@@ -198,6 +198,8 @@ async function control(given: ControlArgs | EditArgs): Promise<number> {
         return await repl({ socket, typecheck: args.typecheck, history: path.join(path.dirname(socket), 'repl_history') });
       case 'status':
         return await statusCommand(socket, args.json);
+      case 'inspect':
+        return await inspectCommand(socket, args);
       case 'describe':
       case 'deps': {
         const parsed = parseTarget(args.target);
@@ -238,6 +240,7 @@ switch (parsed.command) {
   case 'describe':
   case 'deps':
   case 'status':
+  case 'inspect':
     process.exit(await control(parsed));
     break;
   case 'check':
