@@ -11,8 +11,8 @@ export interface Series {
   readonly values: ReadonlyArray<number | null>;
 }
 
-const WIDTH = 640;
-const HEIGHT = 180;
+const WIDTH = 1200;
+const HEIGHT = 200;
 const PAD = { left: 64, right: 8, top: 10, bottom: 20 };
 
 /** The points of one series as SVG path data, a new segment after each gap. */
@@ -30,19 +30,31 @@ function pathOf(values: ReadonlyArray<number | null>, x: (i: number) => number, 
   return d;
 }
 
-/** A round number at or above `max` for the axis top: 1, 2 or 5 times a power of ten (or of 1024 for bytes). */
-function niceTop(max: number): number {
-  if (max <= 0) return 1;
-  const exp = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 5, 10]) if (m * exp >= max) return m * exp;
-  return 10 * exp;
+/** A round number of `unit`s at or above `max` for the axis top: 1, 2 or 5 times a power of ten. */
+function niceTop(max: number, unit: number): number {
+  if (max <= 0) return unit;
+  const scaled = max / unit;
+  const exp = 10 ** Math.floor(Math.log10(scaled));
+  for (const m of [1, 2, 5, 10]) if (m * exp >= scaled) return m * exp * unit;
+  return 10 * exp * unit;
 }
 
-export function LineChart({ series, format, spanText }: { series: readonly Series[]; format: (v: number) => string; spanText: string }): ComponentChildren {
+export function LineChart({
+  series,
+  format,
+  unit = 1,
+  spanText,
+}: {
+  series: readonly Series[];
+  format: (v: number) => string;
+  /** The axis' step is a round number of these (1 MiB for bytes). */
+  unit?: number;
+  spanText: string;
+}): ComponentChildren {
   const n = Math.max(0, ...series.map((s) => s.values.length));
   let max = 0;
   for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
-  const top = niceTop(max);
+  const top = niceTop(max, unit);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const x = (i: number): number => PAD.left + (n <= 1 ? plotW : (i / (n - 1)) * plotW);

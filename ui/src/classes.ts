@@ -54,7 +54,7 @@ function Instances({ api, cls }: { api: Api; cls: ClassView }): ComponentChildre
         ? html`<div class="instance-count" data-instance-count>${found.count.toLocaleString('en-US')} live instance${found.count === 1 ? '' : 's'} (heap walk: ${formatMs(found.ms)})</div>
           ${
             found.count > 0
-              ? html`<${TreeChildren} key=${found.set} api=${api} root=${{ instances: found.set }} path=${[]} attrs=${(_: unknown, i: number) => ({ 'data-instance': i })} />`
+              ? html`<div class="instance-list"><${TreeChildren} key=${found.set} api=${api} root=${{ instances: found.set }} path=${[]} attrs=${(_: unknown, i: number) => ({ 'data-instance': i })} /></div>`
               : null
           }`
         : null

@@ -35,6 +35,7 @@ export function Health({ api, samples, initial }: { api: Api; samples: readonly 
           { name: 'checkers', tone: 's3', values: samples.map((s) => s.checkers) },
         ]}
         format=${formatBytes}
+        unit=${1024 * 1024}
         spanText=${spanS > 0 ? `${spanS}s ago` : ''}
       />
     </section>

@@ -161,7 +161,7 @@ export function VirtualTable({
   const { first, shift, start, end } = visibleRange(view, total);
   const spacer = Math.min(total * ROW_HEIGHT, MAX_SPACER);
   const top = Math.max(0, Math.min(view.scrollTop, Math.max(0, spacer - view.height)) - shift - (first - start) * ROW_HEIGHT);
-  const cols = `minmax(70px, 0.6fr) minmax(90px, 0.8fr) repeat(${Math.max(1, names.length)}, minmax(90px, 1fr))`;
+  const cols = `80px 100px repeat(${Math.max(1, names.length)}, minmax(90px, 1fr))`;
   const rows: ComponentChildren[] = [];
   for (let i = start; i < end; i++) {
     const page = cache.current.peek(Math.floor(i / PAGE));
