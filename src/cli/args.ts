@@ -20,6 +20,8 @@ export interface RunArgs {
   readonly control: string | null | undefined;
   /** `--image FILE` and what goes with it (docs/images.md). */
   readonly image: { readonly file: string; readonly fresh: boolean; readonly dropMissing: boolean; readonly autosaveSeconds: number | undefined } | undefined;
+  /** `--ui`: open the inspector's page on this port (0: a free one); null: no page. */
+  readonly ui: number | null;
 }
 
 export type ParsedArgs =
@@ -84,6 +86,9 @@ Options:
   --control <path>     the control socket (default: .imago/control.sock under the root): imago repl,
                        describe, deps and status talk to the program through it (docs/control.md)
   --no-control         open no control socket
+  --ui                 serve the inspector, a live view of the image in a browser, on 127.0.0.1 (the
+                       address with its token is printed; docs/inspector.md)
+  --ui-port <n>        with --ui: that port (default: a free one)
   --image <file>       keep the program's state in an image file: resume from it if it exists, save it
                        when the program stops (Ctrl-C, SIGTERM, its end) and when it calls saveImage()
                        from 'imago/image' (docs/images.md)
@@ -124,6 +129,8 @@ const RUN_OPTIONS = {
   'image-drop-missing': { type: 'boolean' },
   control: { type: 'string' },
   'no-control': { type: 'boolean' },
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' },
 } as const;
 
 const CHECK_OPTIONS = { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } as const;
@@ -179,6 +186,7 @@ export function parseOwn(
         '--image': 'a file path',
         '--autosave': 'a number of seconds',
         '--control': 'a socket path',
+        '--ui-port': 'a port number',
         '--entry': 'a file path',
       };
       return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
@@ -219,8 +227,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const control = v['control'] as string | undefined;
   if (control === '') return { command: 'error', message: '--control needs a socket path' };
   if (control !== undefined && v['no-control'] === true) return { command: 'error', message: '--control and --no-control contradict each other; give one' };
+  const ui = uiPort(v);
+  if (typeof ui === 'string') return { command: 'error', message: ui };
   return {
     command: 'run',
+    ui,
     entry,
     args: rest,
     events,
@@ -232,6 +243,21 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     image,
     control: v['no-control'] === true ? null : control,
   };
+}
+
+/** `--ui` and `--ui-port`: the port (0: a free one), null for no page; a string says what is wrong. */
+function uiPort(v: Record<string, string | boolean | undefined>): number | null | string {
+  const port = v['ui-port'] as string | undefined;
+  if (port === undefined) return v['ui'] === true ? 0 : null;
+  if (v['ui'] !== true) return '--ui-port goes with --ui (the inspector is off unless asked for): add --ui';
+  return portNumber('--ui-port', port);
+}
+
+/** A TCP port from a flag's text, or what is wrong with it. */
+export function portNumber(flag: string, text: string): number | string {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) return `${flag} takes a port number from 0 to 65535 (0: a free one), got '${text}'`;
+  return n;
 }
 
 /** `--image` and the options that need it; a string says what is wrong. */

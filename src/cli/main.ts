@@ -100,6 +100,7 @@ async function run(args: RunArgs): Promise<void> {
     stderr: output.stderr,
     ...(image ? { image } : {}),
     control: args.control === null ? null : { path: path.resolve(args.control ?? defaultControlPath(root)), own: args.control === undefined },
+    ui: args.ui,
   });
   const live = session;
   if (!args.watch && !live.started) {

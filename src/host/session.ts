@@ -50,6 +50,8 @@ export interface SessionOptions {
   readonly stderr: (text: string) => void;
   /** The control channel's socket (docs/control.md); `own`: it is in imago's `.imago` folder. Null: none. */
   readonly control?: { readonly path: string; readonly own: boolean } | null;
+  /** `--ui`: serve the inspector's page on this port (0: a free one); null or absent: no page. */
+  readonly ui?: number | null;
   /** `--image FILE`: the image file, and what was read of it to resume from (image-saver.ts). */
   readonly image?: { readonly settings: ImageFileSettings; readonly resume: ResumeInput | undefined };
 }
@@ -98,18 +100,22 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     ...(options.image?.resume ? { resume: options.image.resume } : {}),
     ...(options.image ? { saveImage: () => saver!.save(true) } : {}),
   });
-  const control = options.control
-    ? await openControl(options, image, typing, out, {
-        ticking: () => (!lifecycle?.drives ? 'none' : lifecycle.paused ? 'paused' : 'running'),
-        // An input may have fixed what paused the tick (state the tick reads): it is tried again.
-        afterInput: () => {
-          if (!lifecycle?.paused) return null;
-          lifecycle.resume();
-          out.line('tick resumed after a REPL input');
-          return 'the tick was paused by an error: it is resumed, and pauses again if it still fails';
-        },
-      })
-    : null;
+  // Set once the program loaded; the control channel and the inspector read it from the start.
+  let lifecycle: Lifecycle | null = null;
+  const control =
+    options.control || typeof options.ui === 'number'
+      ? await openControl(options, image, typing, out, {
+          ticks: () => (lifecycle?.drives ? lifecycle.ticks : null),
+          ticking: () => (!lifecycle?.drives ? 'none' : lifecycle.paused ? 'paused' : 'running'),
+          // An input may have fixed what paused the tick (state the tick reads): it is tried again.
+          afterInput: () => {
+            if (!lifecycle?.paused) return null;
+            lifecycle.resume();
+            out.line('tick resumed after a REPL input');
+            return 'the tick was paused by an error: it is resumed, and pauses again if it still fails';
+          },
+        })
+      : null;
   // What imago says of the program's surroundings goes to the terminal and, as a warning, to --events.
   const notice = (message: string, errors: readonly Diagnostic[] = []): void => image.publish({ kind: 'warning', message, errors });
   typing.sayWith(notice);
@@ -134,7 +140,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again${unchecked}`);
     }),
   );
-  let lifecycle: Lifecycle | null = null;
   let started = false;
   let saveFailed = false;
   // A change that applies resumes a tick paused by an error.

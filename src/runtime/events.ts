@@ -88,6 +88,8 @@ export type ImageEvent =
       readonly ms: number;
       /** imago's own work on the change: prepare (read, parse, resolve, link) plus commit, type check aside. */
       readonly applyMs: number;
+      /** applyMs in its two parts: preparing the change (read, parse, resolve, link) and committing it at the safe point. */
+      readonly timings?: { readonly prepareMs: number; readonly commitMs: number };
       readonly summary: ChangeSummary;
       /** The type check of the change, when one ran; `errors` are reported, not gated, under --typecheck=warn. */
       readonly typecheck?: TypecheckReport;

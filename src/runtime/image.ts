@@ -356,6 +356,7 @@ export class Image {
         files,
         ms,
         applyMs,
+        timings: { prepareMs, commitMs: applyMs - prepareMs },
         summary: committed.summary,
         ...(typecheck ? { typecheck } : {}),
         ...(cause ? { cause } : {}),

@@ -4,6 +4,7 @@
 
 import { lineStarts, positionAt } from '../compile/source-text.js';
 import { typedImports } from '../compile/typed-imports.js';
+import type { StoreCore } from '../store/store-core.js';
 import type { ImageContext } from './context.js';
 import type { Applied, FunctionHistory, LayoutEntry } from './history.js';
 import type { ModuleRecord } from './module-record.js';
@@ -196,9 +197,63 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
   };
 }
 
+/** What a module exports and its functions' histories (the inspector's module view). */
+export interface ModuleDetail {
+  readonly exports: readonly string[];
+  readonly functions: ReadonlyArray<{
+    readonly name: string;
+    readonly exported: boolean;
+    readonly versions: number;
+    readonly lastAt: number | null;
+    readonly line: number;
+  }>;
+  readonly classes: readonly string[];
+}
+
+export function moduleDetail(ctx: ImageContext, path: string): Lookup<ModuleDetail> {
+  const found = findModule(ctx, path);
+  if (!found.ok) return found;
+  const record = found.value;
+  const compiled = record.version?.compiled;
+  if (!compiled) return { ok: false, message: `${record.rel} has not run yet` };
+  const exportedLocals = new Set([...compiled.exports.values()].flatMap((e) => (e.kind === 'local' ? [e.local] : [])));
+  return {
+    ok: true,
+    value: {
+      exports: [...compiled.exports.keys()],
+      functions: compiled.functions.map((f) => {
+        const h = record.history.functions.get(f.name);
+        return {
+          name: f.name,
+          exported: exportedLocals.has(f.name),
+          versions: h?.count ?? 1,
+          lastAt: h?.recent.at(-1)?.at ?? null,
+          line: compiled.positions.sourceOfJs(f.jsOffset).line,
+        };
+      }),
+      classes: [...compiled.classes.keys()],
+    },
+  };
+}
+
+/** The live instances of class `name` of module `path` (a heap walk; null: the host cannot walk its heap). */
+export function instancesOf(ctx: ImageContext, path: string, name: string): Lookup<object[] | null> {
+  const found = findModule(ctx, path);
+  if (!found.ok) return found;
+  const identity = found.value.classes.get(name);
+  if (!identity) return { ok: false, message: `${found.value.rel} has no class '${name}'` };
+  return { ok: true, value: ctx.host.findInstances?.(identity.prototype) ?? null };
+}
+
 /** What can be asked of an image at a safe point. */
 export interface Introspection {
   modules(): ModuleSummary[];
+  detail(path: string): Lookup<ModuleDetail>;
+  instances(path: string, name: string): Lookup<object[] | null>;
+  /** The image's live handle stores, in the order they were made. */
+  stores(): readonly StoreCore[];
+  /** The TypeScript text the module at `path` (absolute or project-relative, exactly) runs, or null. */
+  source(path: string): string | null;
   /** The running version of the module at absolute path `file` (null when it is not loaded). */
   version(file: string): number | null;
   scope(path: string): Lookup<ModuleScope>;
@@ -208,6 +263,10 @@ export interface Introspection {
 export function introspection(ctx: ImageContext): Introspection {
   return {
     modules: () => moduleSummaries(ctx),
+    detail: (path) => moduleDetail(ctx, path),
+    instances: (path, name) => instancesOf(ctx, path, name),
+    stores: () => ctx.stores.list(),
+    source: (path) => ctx.modules.get(ctx.host.paths.resolve(ctx.root, path))?.version?.source ?? null,
     version: (file) => ctx.modules.get(file)?.versions ?? null,
     scope: (path) => scopeOf(ctx, path),
     describe: (path, name, instances) => describeName(ctx, path, name, instances),

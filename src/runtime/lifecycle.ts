@@ -30,6 +30,8 @@ export class Lifecycle {
   #last = 0;
   #hadTick = false;
   #missing = false;
+  /** Ticks run so far (what the inspector's tick rate is counted from). */
+  ticks = 0;
 
   constructor(private readonly options: LifecycleOptions) {}
 
@@ -103,6 +105,7 @@ export class Lifecycle {
       this.options.onNotice?.('tick() is exported again; ticking resumes');
     }
     this.#hadTick = true;
+    this.ticks++;
     const now = this.options.host.now();
     const dt = (now - this.#last) / 1000;
     this.#last = now;

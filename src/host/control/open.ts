@@ -2,15 +2,18 @@
 // cannot open is said on stderr with the reason; the program runs without it.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { WorkerTypeGate } from '../../check/type-gate.js';
 import type { Image } from '../../runtime/image.js';
+import { Inspector } from '../inspector/inspector.js';
 import type { Reporter } from '../report.js';
 import type { TypeChecking } from '../type-checking.js';
 import { type ControlServer, listenControl } from './server.js';
 import { Service, type ServiceSetup } from './service.js';
 
 export interface OpenedControl {
-  readonly server: ControlServer;
+  /** The socket, when it opened. */
+  readonly server: ControlServer | null;
   close(): Promise<void>;
 }
 
@@ -28,13 +31,14 @@ export async function openControl(
     readonly root: string;
     readonly entry: string;
     readonly typecheck: string;
+    /** `--ui`: open the inspector's page on this port (0: a free one). */
+    readonly ui?: number | null;
   },
   image: Image,
   typing: TypeChecking,
   out: Reporter,
-  program: Pick<ServiceSetup, 'ticking' | 'afterInput'>,
+  program: Pick<ServiceSetup, 'ticking' | 'afterInput'> & { readonly ticks: () => number | null },
 ): Promise<OpenedControl | null> {
-  const where = options.control!;
   let extra: Promise<WorkerTypeGate> | null = null;
   let stale = false;
   const unsubscribe = image.subscribe((e) => {
@@ -42,11 +46,31 @@ export async function openControl(
   });
   let server: ControlServer | null = null;
   const checker = typing.opened?.gate ?? null;
+  const mode = options.typecheck === 'off' || !checker ? 'off' : (options.typecheck as 'gate' | 'warn');
+  const checkerPids = (): number[] => [checker?.pid].filter((p): p is number => typeof p === 'number');
+  const inspector = new Inspector({
+    image,
+    root: options.root,
+    entry: options.entry,
+    version: imagoVersion(),
+    mode,
+    checkerPids,
+    ticks: program.ticks,
+    ticking: program.ticking,
+    readOnDisk: (rel) => {
+      try {
+        return fs.readFileSync(path.resolve(options.root, rel), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    say: (line) => out.line(line),
+  });
   const service = new Service({
     image,
     root: options.root,
     entry: options.entry,
-    mode: options.typecheck === 'off' || !checker ? 'off' : (options.typecheck as 'gate' | 'warn'),
+    mode,
     checker,
     openChecker: async () => {
       // A start that failed is tried again at the next question.
@@ -67,22 +91,26 @@ export async function openControl(
     },
     version: imagoVersion(),
     clients: () => server?.clients ?? 0,
-    checkerPids: () => [checker?.pid].filter((p): p is number => typeof p === 'number'),
-    ...program,
+    checkerPids,
+    ticking: program.ticking,
+    ...(program.afterInput ? { afterInput: program.afterInput } : {}),
+    inspector: (request) => inspector.answers.handle(request),
   });
-  try {
-    server = await listenControl(where.path, where.own, service);
-  } catch (e: unknown) {
-    service.dispose();
-    unsubscribe();
-    out.line(`the control channel is not open: ${(e as Error).message}`);
-    return null;
+  inspector.serveWith((request, connection) => service.handle(request, connection));
+  if (options.control) {
+    try {
+      server = await listenControl(options.control.path, options.control.own, service);
+    } catch (e: unknown) {
+      out.line(`the control channel is not open: ${(e as Error).message}`);
+    }
   }
+  if (typeof options.ui === 'number') await inspector.open(options.ui).catch((e: unknown) => out.line(`the inspector is not open: ${(e as Error).message}`));
   const opened = server;
   return {
     server: opened,
     async close() {
-      opened.close();
+      opened?.close();
+      inspector.dispose();
       service.dispose();
       unsubscribe();
       if (extra) (await extra.catch(() => null))?.close();

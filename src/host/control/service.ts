@@ -9,6 +9,7 @@ import type { Image } from '../../runtime/image.js';
 import type { TypecheckMode } from '../../runtime/type-gate.js';
 import { declaringFile } from '../edit/declared.js';
 import { runEdit } from '../edit/run.js';
+import { treeRss } from '../process-memory.js';
 import { Evaluator, ReplSession } from './evaluator.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
 import { checkedText, dropClashes } from './repl-session.js';
@@ -19,6 +20,9 @@ function strip<T extends { kind: string; id: number }>(answer: T): Omit<T, 'kind
   const { kind: _k, id: _i, ...rest } = answer;
   return rest;
 }
+
+/** What can be asked before the program's first load applied. */
+const BEFORE_LOAD = new Set<Request['kind']>(['hello', 'status', 'subscribe', 'unsubscribe', 'deps', 'timeline', 'diff', 'health', 'inspector']);
 
 /** How many changes `status` keeps. */
 const CHANGES_KEPT = 10;
@@ -50,21 +54,6 @@ export type InspectorRequest = Extract<
   Request,
   { kind: 'timeline' | 'diff' | 'modules' | 'inspect' | 'classes' | 'instances' | 'stores' | 'rows' | 'health' | 'inspector' }
 >;
-
-/** Resident set of a process and its descendants, from /proc (null where there is none). */
-function treeRss(pid: number): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    let kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-      const children = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children ? children.split(/\s+/) : []) kb += (treeRss(Number(child)) ?? 0) / 1024;
-    }
-    return kb * 1024;
-  } catch {
-    return null;
-  }
-}
 
 /** Node's active resources (handles and requests that keep the process alive), counted by type. */
 function activeResources(): Record<string, number> {
@@ -123,7 +112,7 @@ export class Service implements ControlService {
   async handle(request: Request, connection: Connection): Promise<Reply> {
     const { id } = request;
     const { image } = this.#setup;
-    if (!image.loaded && request.kind !== 'hello' && request.kind !== 'status' && request.kind !== 'subscribe' && request.kind !== 'deps')
+    if (!image.loaded && !BEFORE_LOAD.has(request.kind))
       return { kind: 'error', id, code: 'not-ready', message: 'the program has not loaded yet (its first load was rejected or is under way): fix it and save' };
     switch (request.kind) {
       case 'hello':

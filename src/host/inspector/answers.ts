@@ -1,0 +1,238 @@
+// The inspector's questions answered from the running image: its timeline, modules and their values,
+// classes and their instances, handle stores and their rows, and its health. Live state is read at the
+// image's next safe point (between ticks, never inside a change), one bounded page at a time.
+
+import type { Image } from '../../runtime/image.js';
+import type { Introspection } from '../../runtime/introspect.js';
+import type { StoreCore } from '../../store/store-core.js';
+import type { Reply } from '../control/protocol.js';
+import type { InspectorRequest } from '../control/service.js';
+import type { Health } from './health.js';
+import { cellText, child, entries, preview } from './previews.js';
+import type { Timeline } from './timeline.js';
+import type { BindingView, ClassView, HealthView, InspectRoot, ModuleView, StoreView } from './wire.js';
+
+/** The most entries one `inspect` or `rows` answers, and the page when none is asked for. */
+const MAX_PAGE = 1000;
+const PAGE = 100;
+/** Instance sets kept (weakly) for `inspect`, newest first. */
+const SETS = 8;
+
+export interface AnswersSetup {
+  readonly image: Image;
+  readonly timeline: Timeline;
+  readonly health: Health;
+  readonly healthState: () => Omit<HealthView, 'samples'>;
+  /** Opens the inspector's page on `port` (0 or undefined: a free one) and says its address; `close` closes it. */
+  readonly open: (port: number | undefined) => Promise<string>;
+  readonly close: () => void;
+}
+
+type Found<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+export class InspectorAnswers {
+  readonly #setup: AnswersSetup;
+  readonly #sets = new Map<number, WeakRef<object>[]>();
+  #nextSet = 1;
+
+  constructor(setup: AnswersSetup) {
+    this.#setup = setup;
+  }
+
+  async handle(request: InspectorRequest): Promise<Reply> {
+    const { id } = request;
+    const { image, timeline } = this.#setup;
+    const notFound = (message: string): Reply => ({ kind: 'error', id, code: 'not-found', message });
+    switch (request.kind) {
+      case 'timeline':
+        return { kind: 'timeline', id, entries: timeline.entries(request.after ?? 0) };
+      case 'diff': {
+        const d = timeline.diff(request.change);
+        return d.ok ? { kind: 'diff', id, change: request.change, files: d.files, ...(d.note ? { note: d.note } : {}) } : notFound(d.message);
+      }
+      case 'modules':
+        return { kind: 'modules', id, modules: await image.atSafePoint(modulesView) };
+      case 'classes':
+        return { kind: 'classes', id, classes: await image.atSafePoint(classesView) };
+      case 'stores':
+        return { kind: 'stores', id, stores: await image.atSafePoint((i) => i.stores().map(storeView)) };
+      case 'instances': {
+        const walked = await image.atSafePoint((i) => {
+          const t0 = performance.now();
+          const found = i.instances(request.module, request.name);
+          return { found, ms: performance.now() - t0 };
+        });
+        if (!walked.found.ok) return notFound(walked.found.message);
+        if (walked.found.value === null) return { kind: 'error', id, code: 'unavailable', message: 'this image cannot walk its heap (no inspector session)' };
+        const set = this.#nextSet++;
+        this.#sets.set(
+          set,
+          walked.found.value.map((o) => new WeakRef(o)),
+        );
+        for (const old of this.#sets.keys()) if (this.#sets.size > SETS) this.#sets.delete(old);
+        return { kind: 'instances', id, set, count: walked.found.value.length, ms: Math.round(walked.ms * 10) / 10 };
+      }
+      case 'inspect': {
+        const offset = request.offset ?? 0;
+        const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
+        const opened = await image.atSafePoint((i) => {
+          const start = this.#root(i, request.root);
+          if (!start.ok) return start;
+          let value = start.value;
+          for (const key of request.path ?? []) {
+            const next = child(value, key);
+            if (!next.ok) return next;
+            value = next.value;
+          }
+          return { ok: true as const, value: { preview: preview(value), ...entries(value, offset, limit) } };
+        });
+        if (!opened.ok) return notFound(opened.message);
+        return { kind: 'inspected', id, value: opened.value.preview, entries: opened.value.entries, total: opened.value.total, offset };
+      }
+      case 'rows': {
+        const offset = request.offset ?? 0;
+        const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
+        const page = await image.atSafePoint((i) => {
+          const store = i.stores().find((s) => s.tag === request.store);
+          return store ? { ok: true as const, value: rows(store, offset, limit) } : { ok: false as const, message: noStore(i, request.store) };
+        });
+        if (!page.ok) return notFound(page.message);
+        return { kind: 'rows', id, store: request.store, offset, ...page.value };
+      }
+      case 'health':
+        return { kind: 'health', id, samples: [...this.#setup.health.samples], ...this.#setup.healthState() };
+      case 'inspector':
+        if (request.close === true) {
+          this.#setup.close();
+          return { kind: 'inspector', id, url: null };
+        }
+        try {
+          return { kind: 'inspector', id, url: await this.#setup.open(request.port) };
+        } catch (e: unknown) {
+          return { kind: 'error', id, code: 'unavailable', message: e instanceof Error ? e.message : String(e) };
+        }
+    }
+  }
+
+  #root(i: Introspection, root: InspectRoot): Found<unknown> {
+    if ('instances' in root) {
+      const set = this.#sets.get(root.instances);
+      if (!set) return { ok: false, message: `instance set ${root.instances} is gone (the last ${SETS} are kept): count the instances again` };
+      return { ok: true, value: set.map((r) => r.deref()).filter((o) => o !== undefined) };
+    }
+    if ('store' in root) {
+      const store = i.stores().find((s) => s.tag === root.store);
+      if (!store) return { ok: false, message: noStore(i, root.store) };
+      if (root.row >= store.size) return { ok: false, message: `${store.name} has ${store.size} rows now, not ${root.row + 1}` };
+      const row = store.rowAt(root.row);
+      return { ok: true, value: Object.fromEntries(store.specs.map((s) => [s.name, store.cols[s.name]?.[row]])) };
+    }
+    const scope = i.scope(root.module);
+    if (!scope.ok) return scope;
+    if (!scope.value.names.has(root.name)) return { ok: false, message: `${scope.value.rel} has no top-level '${root.name}' now` };
+    return { ok: true, value: scope.value.get(root.name) };
+  }
+}
+
+function noStore(i: Introspection, tag: number): string {
+  const live = i.stores().map((s) => `${s.tag} (${s.name})`);
+  return `no live store ${tag}${live.length > 0 ? ` (live: ${live.join(', ')})` : ' (the image has none)'}`;
+}
+
+function modulesView(i: Introspection): ModuleView[] {
+  return i.modules().flatMap((m): ModuleView[] => {
+    const detail = i.detail(m.file);
+    const scope = i.scope(m.file);
+    if (!detail.ok || !scope.ok) return [];
+    const exported = new Set(detail.value.functions.filter((f) => f.exported).map((f) => f.name));
+    const bindings: BindingView[] = [];
+    for (const { name, kind } of scope.value.names.values()) {
+      if (kind === 'function') continue;
+      let value: unknown;
+      try {
+        value = scope.value.get(name);
+      } catch {
+        // A binding in its temporal dead zone (its module has not reached it).
+        bindings.push({
+          name,
+          kind,
+          exported: detail.value.exports.includes(name),
+          value: { type: 'uninitialized', text: '<uninitialized>', expandable: false },
+        });
+        continue;
+      }
+      bindings.push({ name, kind, exported: detail.value.exports.includes(name) || exported.has(name), value: preview(value) });
+    }
+    return [
+      {
+        file: m.file,
+        rel: m.rel,
+        version: m.version,
+        appliedAt: m.appliedAt,
+        exports: detail.value.exports,
+        bindings,
+        functions: detail.value.functions,
+        classes: detail.value.classes,
+      },
+    ];
+  });
+}
+
+function classesView(i: Introspection): ClassView[] {
+  const out: ClassView[] = [];
+  for (const m of i.modules()) {
+    const detail = i.detail(m.file);
+    if (!detail.ok) continue;
+    for (const name of detail.value.classes) {
+      const d = i.describe(m.file, name, false);
+      if (!d.ok || d.value.kind !== 'class') continue;
+      const c = d.value;
+      out.push({
+        module: m.rel,
+        name,
+        line: c.line,
+        exported: c.exported,
+        layoutVersion: c.layoutVersion,
+        fields: c.fields,
+        layouts: c.layouts,
+        methods: c.methods,
+        statics: c.statics,
+        stores: c.stores,
+      });
+    }
+  }
+  return out;
+}
+
+function storeView(store: StoreCore): StoreView {
+  const columns = store.specs.map((s) => {
+    const column = store.cols[s.name];
+    const bytes = column && ArrayBuffer.isView(column) ? column.byteLength : (column?.length ?? 0) * 8;
+    return { name: s.name, kind: s.kind, type: s.decl.typeText || null, bytes };
+  });
+  const slots = store.stamps.byteLength + store.free.byteLength + store.tables().reduce((n, t) => n + t.byteLength, 0);
+  return {
+    tag: store.tag,
+    name: store.name,
+    className: store.className,
+    layout: store.layout,
+    rows: store.size,
+    capacity: store.capacity,
+    columns,
+    bytes: columns.reduce((n, c) => n + c.bytes, slots),
+  };
+}
+
+function rows(
+  store: StoreCore,
+  offset: number,
+  limit: number,
+): { total: number; columns: string[]; rows: Array<{ row: number; handle: number; cells: string[] }> } {
+  const columns = store.specs.map((s) => s.name);
+  const out: Array<{ row: number; handle: number; cells: string[] }> = [];
+  for (let k = offset; k < Math.min(store.size, offset + limit); k++) {
+    const row = store.rowAt(k);
+    out.push({ row: k, handle: store.handleAt(row), cells: columns.map((c) => cellText(store.cols[c]?.[row])) });
+  }
+  return { total: store.size, columns, rows: out };
+}

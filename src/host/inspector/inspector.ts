@@ -1,0 +1,144 @@
+// One image's inspector: its timeline (kept from the start, so a page opened later by `imago inspect`
+// sees every change), its health sampler, the answers to the inspector's questions, and the web server
+// that shows them, opened by `imago run --ui` or by an `inspector` request and closed on request or at exit.
+
+import type { Image } from '../../runtime/image.js';
+import type { Reply, Request } from '../control/protocol.js';
+import type { Connection } from '../control/server.js';
+import { readRequest } from '../control/validate.js';
+import { InspectorAnswers } from './answers.js';
+import { Health } from './health.js';
+import { type InspectorServer, listenInspector } from './http.js';
+import { newToken } from './security.js';
+import { Timeline } from './timeline.js';
+import type { HealthView, Pushed } from './wire.js';
+
+export interface InspectorSetup {
+  readonly image: Image;
+  readonly root: string;
+  readonly entry: string;
+  readonly version: string;
+  readonly mode: string;
+  readonly checkerPids: () => readonly number[];
+  readonly ticks: () => number | null;
+  readonly ticking: () => 'running' | 'paused' | 'none';
+  /** Reads a project file's text as it is on disk now (null: unreadable). */
+  readonly readOnDisk: (rel: string) => string | null;
+  /** Says a line to the user (`[imago] ...`). */
+  readonly say: (line: string) => void;
+}
+
+export class Inspector {
+  readonly answers: InspectorAnswers;
+  readonly #setup: InspectorSetup;
+  readonly #timeline: Timeline;
+  readonly #health: Health;
+  readonly #stop: () => void;
+  #lastCheck: HealthView['typecheck']['lastCheck'] = null;
+  #server: Promise<InspectorServer> | null = null;
+  #handle: ((request: Request, connection: Connection) => Promise<Reply>) | null = null;
+
+  constructor(setup: InspectorSetup) {
+    this.#setup = setup;
+    const { image } = setup;
+    this.#timeline = new Timeline({
+      subscribe: (fn) => image.subscribe(fn),
+      source: (rel) => image.introspection.source(rel),
+      get files() {
+        return image.files;
+      },
+      readOnDisk: setup.readOnDisk,
+    });
+    this.#health = new Health({ checkerPids: setup.checkerPids, ticks: setup.ticks });
+    this.#stop = image.subscribe((e) => {
+      if (e.kind === 'typecheck') this.#lastCheck = { at: Date.now(), ok: e.ok, errors: e.errors.length, ms: e.ms };
+    });
+    this.answers = new InspectorAnswers({
+      image,
+      timeline: this.#timeline,
+      health: this.#health,
+      healthState: () => this.#state(),
+      open: (port) => this.open(port ?? 0),
+      close: () => this.close(),
+    });
+  }
+
+  /** What answers a page's requests: the control channel's service (set once it exists). */
+  serveWith(handle: (request: Request, connection: Connection) => Promise<Reply>): void {
+    this.#handle = handle;
+  }
+
+  /** Opens the web server (once; a second call gives the same address) and says its address. */
+  async open(port: number): Promise<string> {
+    if (this.#server) {
+      const server = await this.#server;
+      if (port !== 0 && port !== server.port) throw new Error(`the inspector is open on port ${server.port} already: use ${server.url}, or close it first`);
+      return server.url;
+    }
+    const token = newToken();
+    const opening = listenInspector(port, token, {
+      ask: (body, connection) => this.#ask(body, connection),
+      hello: (client) => this.#hello(client),
+      feed: (push) => {
+        const stopEntries = this.#timeline.onEntry((entry) => push('change', entry));
+        const stopHealth = this.#health.listen((sample) => push('health', sample));
+        return () => {
+          stopEntries();
+          stopHealth();
+        };
+      },
+    });
+    this.#server = opening;
+    try {
+      const server = await opening;
+      this.#setup.say(`inspector: ${server.url}`);
+      return server.url;
+    } catch (e: unknown) {
+      this.#server = null;
+      throw e;
+    }
+  }
+
+  close(): void {
+    const server = this.#server;
+    this.#server = null;
+    void server?.then(
+      (s) => s.close(),
+      () => undefined,
+    );
+  }
+
+  dispose(): void {
+    this.close();
+    this.#stop();
+    this.#timeline.dispose();
+    this.#health.stop();
+  }
+
+  async #ask(body: string, connection: Connection): Promise<Reply> {
+    const read = readRequest(body);
+    if (!read.ok) return { kind: 'error', id: read.id, code: read.code, message: read.message };
+    if (!this.#handle) return { kind: 'error', id: read.request.id, code: 'not-ready', message: 'the inspector is starting: ask again' };
+    return this.#handle(read.request, connection);
+  }
+
+  #hello(client: number): Pushed['hello'] {
+    const { root, entry, version, mode } = this.#setup;
+    return {
+      client,
+      pid: process.pid,
+      entry,
+      root,
+      imago: version,
+      typecheck: mode,
+      timeline: this.#timeline.entries(),
+      health: { samples: [...this.#health.samples], ...this.#state() },
+    };
+  }
+
+  #state(): Omit<HealthView, 'samples'> {
+    const { mode } = this.#setup;
+    const state = mode === 'off' ? 'off' : this.#setup.checkerPids().length > 0 ? 'running' : 'starting';
+    return { ticking: this.#setup.ticking(), typecheck: { mode, state, lastCheck: this.#lastCheck } };
+  }
+}
