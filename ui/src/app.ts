@@ -1,5 +1,108 @@
-import { h, render } from 'preact';
-import type { Pushed } from './wire.js';
+// The inspector's page: a header (which image, whether the feed is connected), the pane navigation
+// and the pane shown. The token comes from the page's <meta name="imago-token">; the pane from the
+// location's hash, so a reload keeps it.
 
-const hello: Pushed['hello'] | null = null;
-render(h('p', null, String(hello)), document.body);
+import type { ComponentChildren } from 'preact';
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from './api.js';
+import { Classes } from './classes.js';
+import { type ImageState, useImage } from './connection.js';
+import { Health } from './health.js';
+import { html } from './html.js';
+import { Modules } from './modules.js';
+import { INITIAL_REPL, Repl, type ReplState } from './repl.js';
+import { Stores } from './stores.js';
+import { Timeline } from './timeline.js';
+
+const PANES = ['timeline', 'modules', 'classes', 'stores', 'health', 'repl'] as const;
+type PaneName = (typeof PANES)[number];
+const TITLES: Record<PaneName, string> = { timeline: 'Timeline', modules: 'Modules', classes: 'Classes', stores: 'Stores', health: 'Health', repl: 'REPL' };
+
+function paneFromHash(): PaneName {
+  const name = location.hash.slice(1);
+  return (PANES as readonly string[]).includes(name) ? (name as PaneName) : 'timeline';
+}
+
+function Header({ image }: { image: ImageState }): ComponentChildren {
+  const hello = image.hello;
+  const open = image.connection === 'open';
+  return html`<header class="top">
+    <span class="brand">imago</span>
+    ${
+      hello
+        ? html`<span class="file" title=${hello.root}>${hello.entry}</span>
+          <span class="muted">pid ${hello.pid} · imago ${hello.imago} · typecheck ${hello.typecheck}</span>`
+        : html`<span class="muted">waiting for the image…</span>`
+    }
+    <span class="spacer-flex"></span>
+    <span class=${`connection ${open ? 'conn-open' : 'conn-closed'}`} data-connection=${open ? 'open' : 'closed'}>
+      ${open ? '● live' : image.connection === 'connecting' ? '○ connecting…' : '○ disconnected: reconnecting…'}
+    </span>
+  </header>`;
+}
+
+function App({ api }: { api: Api }): ComponentChildren {
+  const image = useImage(api);
+  const [pane, setPane] = useState<PaneName>(paneFromHash);
+  const [repl, setRepl] = useState<ReplState>(INITIAL_REPL);
+  useEffect(() => {
+    const follow = (): void => setPane(paneFromHash());
+    addEventListener('hashchange', follow);
+    return (): void => removeEventListener('hashchange', follow);
+  }, []);
+  const go = (name: PaneName): void => {
+    history.replaceState(null, '', `#${name}`);
+    setPane(name);
+  };
+  // Panes that show the image's structure ask again when a change lands (its id), or after a reconnect.
+  const changes = (image.timeline.at(-1)?.id ?? 0) + (image.hello?.client ?? 0) * 1e9;
+  const refused = image.timeline.filter((t) => (t.event.kind === 'reload' || t.event.kind === 'load') && !t.event.ok).length;
+  let body: ComponentChildren;
+  switch (pane) {
+    case 'timeline':
+      body = html`<${Timeline} api=${api} timeline=${image.timeline} />`;
+      break;
+    case 'modules':
+      body = html`<${Modules} api=${api} changes=${changes} />`;
+      break;
+    case 'classes':
+      body = html`<${Classes} api=${api} changes=${changes} />`;
+      break;
+    case 'stores':
+      body = html`<${Stores} api=${api} changes=${changes} />`;
+      break;
+    case 'health':
+      body = html`<${Health} api=${api} samples=${image.samples} initial=${image.health} />`;
+      break;
+    case 'repl':
+      body = html`<${Repl} api=${api} state=${repl} setState=${setRepl} />`;
+      break;
+    default: {
+      const _: never = pane;
+      body = _;
+    }
+  }
+  return html`<div class="app">
+    <${Header} image=${image} />
+    <nav class="tabs">
+      ${PANES.map(
+        (
+          name,
+        ) => html`<button class=${`tab${name === pane ? ' active' : ''}`} data-nav=${name} aria-current=${name === pane ? 'page' : undefined} onClick=${() => go(name)}>
+          ${TITLES[name]}${name === 'timeline' && image.timeline.length > 0 ? html` <span class="count">${image.timeline.length}${refused > 0 ? html` · <span class="bad">${refused} refused</span>` : null}</span>` : null}
+        </button>`,
+      )}
+    </nav>
+    <main class="pane" data-pane=${pane} key=${pane}>${body}</main>
+  </div>`;
+}
+
+function Root(): ComponentChildren {
+  const token = document.querySelector('meta[name="imago-token"]')?.getAttribute('content') ?? '';
+  const api = useMemo(() => new Api(token), [token]);
+  if (token === '' || token.startsWith('%')) return html`<div class="error">This page has no session token: open the address imago printed.</div>`;
+  return html`<${App} api=${api} />`;
+}
+
+render(html`<${Root} />`, document.body);
