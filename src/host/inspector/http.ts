@@ -185,17 +185,17 @@ export async function listenInspector(port: number, token: string, handlers: Ins
       }
       const chunks: Buffer[] = [];
       let bytes = 0;
+      // A body too large is read to its end (up to MAX_UNREAD) and dropped, so the client reads the refusal.
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > MAX_BODY) {
-          send(res, 413, 'text/plain; charset=utf-8', `imago inspector: a request is at most ${MAX_BODY} bytes\n`);
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
+        if (bytes > MAX_UNREAD) req.destroy();
+        else if (bytes <= MAX_BODY) chunks.push(chunk);
       });
       req.on('end', () => {
-        if (bytes > MAX_BODY) return;
+        if (bytes > MAX_BODY) {
+          send(res, 413, 'text/plain; charset=utf-8', `imago inspector: a request is at most ${MAX_BODY} bytes\n`);
+          return;
+        }
         const client = Number(url.searchParams.get('client'));
         const connection = pages.get(client)?.connection ?? { number: 0, send: () => undefined, onClose: () => undefined };
         handlers

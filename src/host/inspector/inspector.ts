@@ -36,6 +36,8 @@ export class Inspector {
   readonly #stop: () => void;
   #lastCheck: HealthView['typecheck']['lastCheck'] = null;
   #server: Promise<InspectorServer> | null = null;
+  /** The server once it listens (closed at once by `close`). */
+  #listening: InspectorServer | null = null;
   #handle: ((request: Request, connection: Connection) => Promise<Reply>) | null = null;
 
   constructor(setup: InspectorSetup) {
@@ -91,6 +93,12 @@ export class Inspector {
     this.#server = opening;
     try {
       const server = await opening;
+      if (this.#server !== opening) {
+        // Closed while it was opening.
+        server.close();
+        throw new Error('the inspector was closed while it opened');
+      }
+      this.#listening = server;
       this.#setup.say(`inspector: ${server.url}`);
       return server.url;
     } catch (e: unknown) {
@@ -100,12 +108,10 @@ export class Inspector {
   }
 
   close(): void {
-    const server = this.#server;
+    if (this.#listening) this.#setup.say('inspector closed');
+    this.#listening?.close();
+    this.#listening = null;
     this.#server = null;
-    void server?.then(
-      (s) => s.close(),
-      () => undefined,
-    );
   }
 
   dispose(): void {

@@ -69,7 +69,8 @@ export class Timeline {
       });
       let added = 0;
       let removed = 0;
-      for (const line of patch.split('\n').slice(2)) {
+      const lines = patch.split('\n');
+      for (const line of lines.slice(lines.findIndex((l) => l.startsWith('@@')))) {
         if (line.startsWith('+')) added++;
         else if (line.startsWith('-')) removed++;
       }
