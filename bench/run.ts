@@ -7,6 +7,7 @@ import { measureControl, reportControl } from './control.js';
 import { measureEdit, reportEdit } from './edit.js';
 import { measureHeap, reportHeap } from './heap.js';
 import { measureImage, reportImage } from './image.js';
+import { measureInspector, reportInspector } from './inspector.js';
 import { measureLatency, reportLatency } from './latency.js';
 import { measureLayout, reportLayout } from './layout.js';
 import { measureStartup, reportStartup } from './startup.js';
@@ -30,3 +31,4 @@ if (!only || only === 'store') for (const l of reportStore(await measureStore())
 if (!only || only === 'image') for (const l of reportImage(await measureImage())) console.log(l);
 if (!only || only === 'control') for (const l of reportControl(await measureControl())) console.log(l);
 if (!only || only === 'edit') for (const l of reportEdit(await measureEdit())) console.log(l);
+if (!only || only === 'inspector') for (const l of reportInspector(await measureInspector())) console.log(l);
