@@ -2,7 +2,7 @@
 // with the address it printed, headless Chromium, the inspector's `POST /api`, and the frames of a
 // Chromium trace.
 
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { CliRun } from '../test/helpers/cli.js';
 import { type TempProject, tempProject } from '../test/helpers/project.js';
 
@@ -76,54 +76,67 @@ export interface Frame {
 
 export interface TraceFrames {
   readonly frames: Frame[];
-  /** Main-thread tasks of the page's renderer (RunTask), ms. */
+  /** The renderer main thread's animation frames (`AnimationFrame`: its tasks and rendering for one frame; > 50 ms is what the Long Animation Frames API calls long), ms. */
+  readonly animation: number[];
+  /** The renderer main thread's tasks, ms. */
   readonly tasks: number[];
-  /** For each frame over `longMs`: what the renderer's main thread did in it, longest first (name, ms). */
+  /** For each frame over `longMs`: what the renderer's main thread did in it, most first (name, ms). */
   readonly long: Array<{ readonly frame: Frame; readonly work: ReadonlyArray<readonly [string, number]> }>;
+}
+
+/** Async events `name` of process `pid` paired begin to end: each one's begin and ms. */
+function spans(events: readonly TraceEvent[], name: string, pid: number): Array<{ readonly begin: TraceEvent; readonly ms: number }> {
+  const open = new Map<string, TraceEvent>();
+  const out: Array<{ begin: TraceEvent; ms: number }> = [];
+  for (const e of events) {
+    if (e.name !== name || e.pid !== pid || (e.ph !== 'b' && e.ph !== 'e')) continue;
+    const key = String(e.id2?.local ?? e.id2?.global ?? e.id);
+    const begin = open.get(key);
+    if (e.ph === 'b') open.set(key, e);
+    else if (begin) {
+      open.delete(key);
+      out.push({ begin, ms: (e.ts - begin.ts) / 1000 });
+    }
+  }
+  return out;
 }
 
 /**
  * The frames of the page's renderer in a Chromium trace: each `PipelineReporter` (Chromium's own record
  * of one frame, from its BeginImplFrame to its presentation or drop; what DevTools' Frames track draws)
- * of the renderer process that had something to draw (state not NO_UPDATE_DESIRED), paired b/e.
+ * of the renderer process that had something to draw (state not NO_UPDATE_DESIRED).
  */
 export function traceFrames(json: string, longMs = 50): TraceFrames {
   const parsed = JSON.parse(json) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
   const main = events.find((e) => e.name === 'thread_name' && e.args?.['name'] === 'CrRendererMain');
   if (!main) throw new Error('the trace has no renderer main thread');
-  const open = new Map<string, TraceEvent>();
-  const raw: Array<{ ts: number; ms: number; state: string }> = [];
-  for (const e of events) {
-    if (e.name !== 'PipelineReporter' || e.pid !== main.pid) continue;
-    const key = String(e.id2?.local ?? e.id2?.global ?? e.id);
-    if (e.ph === 'b') open.set(key, e);
-    else if (e.ph === 'e') {
-      const begin = open.get(key);
-      open.delete(key);
-      const state = (begin?.args?.['frame_reporter'] as { state?: string } | undefined)?.state ?? '?';
-      if (begin && state !== 'STATE_NO_UPDATE_DESIRED') raw.push({ ts: begin.ts, ms: (e.ts - begin.ts) / 1000, state });
-    }
-  }
+  const raw = spans(events, 'PipelineReporter', main.pid)
+    .map(({ begin, ms }) => ({ ts: begin.ts, ms, state: (begin.args?.['frame_reporter'] as { state?: string } | undefined)?.state ?? '?' }))
+    .filter((f) => f.state !== 'STATE_NO_UPDATE_DESIRED');
   const t0 = Math.min(...raw.map((f) => f.ts));
-  const frames = raw.map((f) => ({ start: (f.ts - t0) / 1000, ms: f.ms, state: f.state }));
+  const frame = (f: (typeof raw)[number]): Frame => ({ start: (f.ts - t0) / 1000, ms: f.ms, state: f.state });
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined);
-  const tasks = onMain.filter((e) => e.name === 'RunTask').map((e) => e.dur! / 1000);
+  const isTask = (e: TraceEvent): boolean => e.name.endsWith('RunTask');
   const long = raw
     .filter((f) => f.ms > longMs)
     .map((f) => {
       const end = f.ts + f.ms * 1000;
       const work = new Map<string, number>();
       for (const e of onMain) {
-        if (e.name === 'RunTask' || e.ts >= end || e.ts + e.dur! <= f.ts) continue;
+        if (isTask(e) || e.ts >= end || e.ts + e.dur! <= f.ts) continue;
         const data = e.args?.['data'] as { functionName?: string; url?: string } | undefined;
-        const what = data?.functionName || data?.url ? `${e.name} ${data.functionName || '(anonymous)'} ${(data.url ?? '').replace(/^.*\//, '')}` : e.name;
+        const what = data?.url ? `${e.name} ${data.functionName || '(anonymous)'} ${data.url.replace(/^.*\//, '')}` : e.name;
         work.set(what, (work.get(what) ?? 0) + (Math.min(end, e.ts + e.dur!) - Math.max(f.ts, e.ts)) / 1000);
       }
-      const top = [...work].sort((a, b) => b[1] - a[1]).slice(0, 4);
-      return { frame: { start: (f.ts - t0) / 1000, ms: f.ms, state: f.state }, work: top };
+      return { frame: frame(f), work: [...work].sort((a, b) => b[1] - a[1]).slice(0, 4) };
     });
-  return { frames, tasks, long };
+  return {
+    frames: raw.map(frame),
+    animation: spans(events, 'AnimationFrame', main.pid).map((s) => s.ms),
+    tasks: onMain.filter(isTask).map((e) => e.dur! / 1000),
+    long,
+  };
 }
 
 // What runs in the page. Strings, not functions: this project compiles without the DOM's types.
@@ -149,6 +162,25 @@ export const WATCH_ENTRIES = `(() => {
 /** The first change entry (applied or refused) the page showed past id `after`: its id, when it appeared, its kind. */
 export const seenChangeAfter = (after: number): string =>
   `Object.entries(window.__seen).map(([id, s]) => ({ id: Number(id), ...s })).filter((s) => s.id > ${after} && (s.kind === 'applied' || s.kind === 'rejected')).sort((a, b) => a.id - b.id)[0]`;
+
+/**
+ * Waits until `expression` (evaluated in the page every 10 ms) is truthy and returns its value. Not
+ * `page.waitForFunction`: that evals in the page, which the inspector's CSP forbids (rightly).
+ */
+export async function waitInPage<T>(page: Page, expression: string, ms = 10000): Promise<T> {
+  const v = await page.evaluate(`new Promise((resolve) => {
+    const t0 = performance.now();
+    const look = () => {
+      const v = (${expression});
+      if (v) resolve(v);
+      else if (performance.now() - t0 > ${ms}) resolve(null);
+      else setTimeout(look, 10);
+    };
+    look();
+  })`);
+  if (!v) throw new Error(`timed out after ${ms} ms waiting in the page for ${expression}`);
+  return v as T;
+}
 
 /** True once more than `n` elements match `selector`. */
 export const moreThan = (selector: string, n: number): string => `document.querySelectorAll(${JSON.stringify(selector)}).length > ${n}`;

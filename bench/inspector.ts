@@ -10,7 +10,18 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { sleep } from '../test/helpers/project.js';
-import { ask, jumpToRow, moreThan, seenChangeAfter, type TraceFrames, traceFrames, WATCH_ENTRIES, withBrowser, withProgram } from './inspector-browser.js';
+import {
+  ask,
+  jumpToRow,
+  moreThan,
+  seenChangeAfter,
+  type TraceFrames,
+  traceFrames,
+  WATCH_ENTRIES,
+  waitInPage,
+  withBrowser,
+  withProgram,
+} from './inspector-browser.js';
 import { fmt, median, quantile } from './stats.js';
 
 const EDITS = 30;
@@ -59,11 +70,7 @@ async function measureChanges(): Promise<{ applied: number[]; shown: number[] }>
         const written = Date.now();
         fs.writeFileSync(run.project.path('main.ts'), EDITED(i));
         // Waited for in the page (it polls itself, each frame): nothing asks the image meanwhile.
-        const seen = (await (await page.waitForFunction(seenChangeAfter(last), undefined, { timeout: 30000 })).jsonValue()) as {
-          id: number;
-          at: number;
-          kind: string;
-        };
+        const seen = await waitInPage<{ id: number; at: number; kind: string }>(page, seenChangeAfter(last), 30000);
         const entry = ((await ask(url, { kind: 'timeline', after: last }))['entries'] as Entry[]).find((e) => e.id === seen.id);
         if (entry?.event.kind !== 'reload' || entry.event.ok !== true)
           throw new Error(`edit ${i} was not applied: ${JSON.stringify(entry ?? seen).slice(0, 400)}`);
@@ -150,7 +157,7 @@ async function useThePage(page: Page, until: number): Promise<number> {
     await act(async () => {
       const shown = await page.locator(`${TOP} > .tree-row`).count();
       await page.click(`${TOP} > button.more`);
-      await page.waitForFunction(moreThan(`${TOP} > .tree-row`, shown));
+      await waitInPage(page, moreThan(`${TOP} > .tree-row`, shown));
     }, 1000);
     await act(() => page.click('[data-nav="health"]'), 1000);
     await act(async () => {
@@ -158,7 +165,7 @@ async function useThePage(page: Page, until: number): Promise<number> {
       const outputs = await page.locator('[data-repl-output]').count();
       await page.fill('[data-repl-input]', `things.length + ${round}`);
       await page.press('[data-repl-input]', 'Enter');
-      await page.waitForFunction(moreThan('[data-repl-output]', outputs), undefined, { timeout: 20000 });
+      await waitInPage(page, moreThan('[data-repl-output]', outputs), 20000);
     }, 1000);
     await act(() => openThings(page), 800);
   }
@@ -238,9 +245,9 @@ async function measureScroll(): Promise<Pick<InspectorResult, 'scroll' | 'scroll
   return withProgram({ 'main.ts': STORE }, ['--typecheck', 'off'], true, (run) =>
     withBrowser(async (browser) => {
       const url = run.url!;
-      const stores = (await ask(url, { kind: 'stores' }))['stores'] as Array<{ tag: number; name: string; rows: number }>;
-      const store = stores.find((s) => s.name === 'ps');
-      if (!store || store.rows !== ROWS) throw new Error(`no store ps of ${ROWS} rows: ${JSON.stringify(stores)}`);
+      const stores = (await ask(url, { kind: 'stores' }))['stores'] as Array<{ tag: number; className: string; rows: number }>;
+      const store = stores.find((s) => s.className === 'P');
+      if (!store || store.rows !== ROWS) throw new Error(`no store of P with ${ROWS} rows: ${JSON.stringify(stores)}`);
       const still = await browser.newPage();
       await still.setContent(STATIC);
       const baseline = await scrollUnderTrace(still, jumpStatic);
@@ -271,10 +278,16 @@ export function reportInspector(r: InspectorResult): string[] {
     `median ${fmt(median(v), d).padStart(6)} ms  p95 ${fmt(quantile(v, 0.95), d).padStart(6)} ms  p99 ${fmt(quantile(v, 0.99), d).padStart(6)} ms  max ${fmt(Math.max(...v), d).padStart(6)} ms`;
   const late = (what: string, v: readonly number[]): string =>
     `  ${what.padEnd(58)} p50 ${fmt(median(v), 2).padStart(6)} ms  p99 ${fmt(quantile(v, 0.99), 2).padStart(6)} ms  max ${fmt(Math.max(...v), 2).padStart(6)} ms  (${v.length} ticks)`;
-  const frames = (what: string, t: TraceFrames): string => {
+  const frames = (what: string, t: TraceFrames): string[] => {
     const d = t.frames.map((f) => f.ms);
     const dropped = t.frames.filter((f) => f.state === 'STATE_DROPPED').length;
-    return `  ${what.padEnd(58)} ${String(d.length).padStart(4)} frames (${dropped} dropped)  p50 ${fmt(median(d), 1)} ms  p99 ${fmt(quantile(d, 0.99), 1)} ms  max ${fmt(Math.max(...d), 1)} ms  over 50 ms: ${d.filter((x) => x > 50).length}; longest main-thread task ${fmt(Math.max(0, ...t.tasks), 1)} ms`;
+    const over = (v: readonly number[]): number => v.filter((x) => x > 50).length;
+    const q = (v: readonly number[]): string =>
+      `p50 ${fmt(median(v), 1)} ms  p99 ${fmt(quantile(v, 0.99), 1)} ms  max ${fmt(Math.max(0, ...v), 1)} ms  over 50 ms: ${over(v)}`;
+    return [
+      `  ${what.padEnd(52)} frames ${String(d.length).padStart(4)} (${dropped} dropped)  ${q(d)}`,
+      `  ${''.padEnd(52)} main thread: animation frames ${String(t.animation.length).padStart(4)}  ${q(t.animation)}; longest task ${fmt(Math.max(0, ...t.tasks), 1)} ms, ${over(t.tasks)} over 50 ms`,
+    ];
   };
   const p99Delta = quantile(r.latePage, 0.99) - quantile(r.lateNoUi, 0.99);
   const shown = r.jumps.filter((j) => j.ms !== null).map((j) => j.ms!);
@@ -288,8 +301,8 @@ export function reportInspector(r: InspectorResult): string[] {
     late(`a page open on \`things\`, used (${r.pageActions} actions)`, r.latePage),
     `  p99 with the page open minus without --ui: ${fmt(p99Delta, 2)} ms  goal <= 2 ms`,
     `  store table of 1M rows, click to the first rows shown: ${r.firstRowsMs} ms; scrolled (${BURSTS} bursts of ${WHEELS} wheel events, ${JUMPS.length} jumps), PipelineReporter frames of the renderer:`,
-    frames('a static page of 5,000 rows, no script (baseline)', r.scrollBaseline),
-    `${frames('the Stores pane, 1M rows', r.scroll)}  goal: none over 50 ms`,
+    ...frames('a static page of 5,000 rows, no script (baseline)', r.scrollBaseline),
+    ...frames('the Stores pane, 1M rows (goal: no frame over 50 ms)', r.scroll),
     `  rows after a jump: ${shown.length} of ${r.jumps.length} shown within ${JUMP_WAIT_MS} ms, right cells in ${r.jumps.filter(rightCells).length}; jump to shown median ${fmt(median(shown), 0)} ms, max ${fmt(Math.max(0, ...shown), 0)} ms`,
   ];
   for (const l of r.scroll.long.slice(0, 5))
