@@ -129,7 +129,10 @@ describe('inspector in Chromium', () => {
     await input.press('Enter');
     await input.fill('seen');
     await input.press('Enter');
-    await waitFor('the value', async () => (await page.locator('[data-repl-output][data-kind="value"]').allInnerTexts()).some((t) => /\btrue\b/.test(t)) || null);
+    await waitFor(
+      'the value',
+      async () => (await page.locator('[data-repl-output][data-kind="value"]').allInnerTexts()).some((t) => /\btrue\b/.test(t)) || null,
+    );
     await input.fill("ticks = 'many'");
     await input.press('Enter');
     const rejected = page.locator('[data-repl-output][data-kind="rejected"]').first();
@@ -173,18 +176,21 @@ describe('inspector in Chromium', () => {
     const other = await browser.newPage();
     try {
       await other.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
-      const outcome = await other.evaluate(async (target: string) => {
-        const body = JSON.stringify({ id: 1, kind: 'eval', code: 'hacked = 1' });
-        const simple = await fetch(target, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).then(
-          () => 'sent',
-          (e: Error) => e.message,
-        );
-        const json = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-          (r) => `answered ${r.status}`,
-          (e: Error) => `blocked: ${e.message}`,
-        );
-        return { simple, json };
-      }, `${run.url.replace('/?', '/api?')}`);
+      const outcome = await other.evaluate(
+        async (target: string) => {
+          const body = JSON.stringify({ id: 1, kind: 'eval', code: 'hacked = 1' });
+          const simple = await fetch(target, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).then(
+            () => 'sent',
+            (e: Error) => e.message,
+          );
+          const json = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+            (r) => `answered ${r.status}`,
+            (e: Error) => `blocked: ${e.message}`,
+          );
+          return { simple, json };
+        },
+        `${run.url.replace('/?', '/api?')}`,
+      );
       assert.match(outcome.json, /^blocked/, JSON.stringify(outcome));
       const hacked = await ask(run, { kind: 'eval', code: 'hacked' });
       assert.equal(hacked['text'], '0', 'the request from another origin did not run');
