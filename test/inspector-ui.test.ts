@@ -55,11 +55,11 @@ describe('inspector in Chromium', () => {
     run.project.write({ 'main.ts': MAIN.replace('return config.speed', 'return 3 * config.speed') });
     const entry = page.locator('[data-entry][data-kind="applied"]').first();
     await entry.waitFor();
-    assert.match(await entry.locator('[data-files]').innerText(), /main\.ts/);
+    assert.match((await entry.locator('[data-files]').textContent()) ?? '', /main\.ts/);
     await entry.click();
     const diff = page.locator('[data-diff]').first();
     await diff.waitFor();
-    const text = await diff.innerText();
+    const text = (await diff.textContent()) ?? '';
     assert.match(text, /-export function speed\(\): number \{ return config\.speed/);
     assert.match(text, /\+export function speed\(\): number \{ return 3 \* config\.speed/);
   });
@@ -70,8 +70,8 @@ describe('inspector in Chromium', () => {
     await refused.waitFor();
     const frame = refused.locator('pre[data-frame]').first();
     await frame.waitFor();
-    assert.match(await frame.innerText(), /return 'fast'/);
-    assert.match(await refused.innerText(), /TS2322/);
+    assert.match((await frame.textContent()) ?? '', /return 'fast'/);
+    assert.match((await refused.textContent()) ?? '', /TS2322/);
     run.project.write({ 'main.ts': MAIN });
     await waitFor('the fix applied', () => run.cli.reloads().filter((e) => e.ok).length >= 2, 15000);
   });
@@ -85,9 +85,9 @@ describe('inspector in Chromium', () => {
     await binding.locator('[data-expand]').first().click();
     const speed = page.locator('[data-key="speed"] [data-preview]').first();
     await speed.waitFor();
-    assert.equal((await speed.innerText()).trim(), '2');
+    assert.equal(((await speed.textContent()) ?? '').trim(), '2');
     const label = page.locator('[data-key="label"] [data-preview]').first();
-    assert.equal((await label.innerText()).trim(), '"calm"');
+    assert.equal(((await label.textContent()) ?? '').trim(), '"calm"');
   });
 
   it('counts the live instances of a class on request and lists them', async () => {
@@ -97,7 +97,7 @@ describe('inspector in Chromium', () => {
     await pet.locator('button[data-count-instances]').click();
     const count = pet.locator('[data-instance-count]');
     await count.waitFor();
-    assert.match(await count.innerText(), /\b3\b/);
+    assert.match((await count.textContent()) ?? '', /\b3\b/);
     await pet.locator('[data-instance="2"]').waitFor();
   });
 
@@ -114,7 +114,7 @@ describe('inspector in Chromium', () => {
     });
     const last = page.locator('[data-row="2999"]');
     await last.waitFor();
-    assert.match(await last.innerText(), /2999/);
+    assert.match((await last.textContent()) ?? '', /2999/);
     await scroller.evaluate((el) => {
       el.scrollTop = el.scrollHeight / 2;
     });
@@ -131,13 +131,13 @@ describe('inspector in Chromium', () => {
     await input.press('Enter');
     await waitFor(
       'the value',
-      async () => (await page.locator('[data-repl-output][data-kind="value"]').allInnerTexts()).some((t) => /\btrue\b/.test(t)) || null,
+      async () => (await page.locator('[data-repl-output][data-kind="value"]').allTextContents()).some((t) => /\btrue\b/.test(t)) || null,
     );
     await input.fill("ticks = 'many'");
     await input.press('Enter');
     const rejected = page.locator('[data-repl-output][data-kind="rejected"]').first();
     await rejected.waitFor();
-    assert.match(await rejected.innerText(), /TS2322/);
+    assert.match((await rejected.textContent()) ?? '', /TS2322/);
     const ticks = await ask(run, { kind: 'eval', code: 'typeof ticks' });
     assert.equal(ticks['text'], "'number'");
   });
@@ -147,10 +147,10 @@ describe('inspector in Chromium', () => {
     try {
       const bare = await other.goto(run.url.replace(/\?token=.*$/, ''));
       assert.equal(bare?.status(), 403);
-      assert.match(await other.innerText('body'), /no token/);
+      assert.match((await other.textContent('body')) ?? '', /no token/);
       const wrong = await other.goto(run.url.replace(/token=[0-9a-f]+/, `token=${'f'.repeat(64)}`));
       assert.equal(wrong?.status(), 403);
-      assert.match(await other.innerText('body'), /wrong token/);
+      assert.match((await other.textContent('body')) ?? '', /wrong token/);
     } finally {
       await other.close();
     }
@@ -161,7 +161,7 @@ describe('inspector in Chromium', () => {
     try {
       const rebound = await other.goto(run.url.replace('127.0.0.1', 'attacker.test'));
       assert.equal(rebound?.status(), 403);
-      assert.match(await other.innerText('body'), /DNS rebinding/);
+      assert.match((await other.textContent('body')) ?? '', /DNS rebinding/);
     } finally {
       await other.close();
     }
