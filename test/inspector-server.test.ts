@@ -132,6 +132,8 @@ describe('inspector server', () => {
       functions: Array<{ name: string; versions: number }>;
     }>;
     const world = modules.find((m) => m.rel === 'world.ts')!;
+    const store = world.bindings.find((b) => b.name === 'critters')!;
+    assert.deepEqual(store.value, { type: 'store', text: 'Store<Critter>: 2,500 rows (its rows are in the Stores pane)', expandable: false });
     const config = world.bindings.find((b) => b.name === 'config')!;
     assert.equal(config.kind, 'state');
     assert.ok(config.value.expandable);
@@ -182,6 +184,8 @@ describe('inspector server', () => {
       ['x', 'hp', 'name'],
     );
     assert.equal(critter.stores[0]?.rows, 2500);
+    // A store's rows and its row views are no instances: nothing made a Critter with new.
+    assert.equal((await ask(run, { kind: 'instances', module: 'world.ts', name: 'Critter' }))['count'], 0);
     const pets = await ask(run, { kind: 'instances', module: 'world.ts', name: 'Pet' });
     assert.equal(pets['count'], 2);
     assert.equal(typeof pets['ms'], 'number');

@@ -177,7 +177,7 @@ export function describeName(ctx: ImageContext, path: string, name: string, inst
   let count: { count: number; ms: number } | null = null;
   if (instances) {
     const t0 = ctx.host.now();
-    const found = ctx.host.findInstances?.(identity.prototype);
+    const found = liveInstances(ctx, identity.prototype);
     count = found ? { count: found.length, ms: ctx.host.now() - t0 } : null;
   }
   return {
@@ -242,7 +242,12 @@ export function instancesOf(ctx: ImageContext, path: string, name: string): Look
   if (!found.ok) return found;
   const identity = found.value.classes.get(name);
   if (!identity) return { ok: false, message: `${found.value.rel} has no class '${name}'` };
-  return { ok: true, value: ctx.host.findInstances?.(identity.prototype) ?? null };
+  return { ok: true, value: liveInstances(ctx, identity.prototype) };
+}
+
+/** What the program made of a class (a heap walk): no store's row views, none of imago's own objects. */
+function liveInstances(ctx: ImageContext, prototype: object): object[] | null {
+  return ctx.host.findInstances?.(prototype)?.filter((o) => !ctx.stores.isRowView(o) && !ctx.classes.isInternal(o)) ?? null;
 }
 
 /** What can be asked of an image at a safe point. */

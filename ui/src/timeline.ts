@@ -61,10 +61,8 @@ function timings(event: ImageEvent): string | null {
       if (!event.ok) return formatMs(event.ms);
       const said = [`total ${formatMs(event.ms)}`];
       if (event.typecheck) said.push(`type check ${formatMs(event.typecheck.ms)}${event.typecheck.early ? ' (early)' : ''}`);
-      // The server may split imago's own work in two; else it says it as one figure.
-      const split = (event as { timings?: { prepareMs?: number; commitMs?: number } }).timings;
-      if (split?.prepareMs !== undefined && split.commitMs !== undefined)
-        said.push(`prepare ${formatMs(split.prepareMs)}`, `commit ${formatMs(split.commitMs)}`);
+      // imago's own work in its two parts when the image says them; else as one figure.
+      if (event.timings) said.push(`prepare ${formatMs(event.timings.prepareMs)}`, `commit ${formatMs(event.timings.commitMs)}`);
       else said.push(`apply ${formatMs(event.applyMs)}`);
       return said.join(' · ');
     }

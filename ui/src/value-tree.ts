@@ -88,7 +88,7 @@ function TreeRow({
   const [open, setOpen] = useState(false);
   const expandable = entry.value.expandable;
   return html`<div class="tree-row" data-key=${String(entry.key)} ...${extra ?? {}}>
-    <div class="tree-line" onClick=${expandable ? () => setOpen(!open) : undefined}>
+    <div class=${expandable ? 'tree-line opens' : 'tree-line'} onClick=${expandable ? () => setOpen(!open) : undefined}>
       ${expandable ? html`<span class="toggle" data-expand aria-expanded=${open}>${open ? '▾' : '▸'}</span>` : html`<span class="toggle-space"></span>`}
       ${entry.mapKey ? html`<${PreviewText} value=${entry.mapKey} /><span class="punct"> => </span>` : html`<span class="label">${entry.label}</span><span class="punct">: </span>`}
       <${PreviewText} value=${entry.value} />
@@ -102,7 +102,7 @@ export function ValueRoot({ api, root, value }: { api: Api; root: InspectRoot; v
   const [open, setOpen] = useState(false);
   if (!value.expandable) return html`<span class="tree-line"><${PreviewText} value=${value} /></span>`;
   return html`<span class="value-root">
-    <span class="tree-line" onClick=${() => setOpen(!open)}>
+    <span class="tree-line opens" onClick=${() => setOpen(!open)}>
       <span class="toggle" data-expand aria-expanded=${open}>${open ? '▾' : '▸'}</span><${PreviewText} value=${value} />
     </span>
     ${open ? html`<${TreeChildren} api=${api} root=${root} path=${[]} />` : null}

@@ -161,18 +161,23 @@ export function VirtualTable({
   const { first, shift, start, end } = visibleRange(view, total);
   const spacer = Math.min(total * ROW_HEIGHT, MAX_SPACER);
   const top = Math.max(0, Math.min(view.scrollTop, Math.max(0, spacer - view.height)) - shift - (first - start) * ROW_HEIGHT);
-  const cols = `80px 100px repeat(${Math.max(1, names.length)}, minmax(90px, 1fr))`;
+  const cols = `72px 130px repeat(${Math.max(1, names.length)}, minmax(90px, 1fr))`;
   const rows: ComponentChildren[] = [];
   for (let i = start; i < end; i++) {
     const page = cache.current.peek(Math.floor(i / PAGE));
     const row = page?.rows[i - Math.floor(i / PAGE) * PAGE];
-    rows.push(
-      row
-        ? html`<div class="vrow" key=${i} data-row=${row.row}>
-            <span class="num">${row.row}</span><span class="num muted">${row.handle}</span>${row.cells.map((c) => html`<span>${c}</span>`)}
-          </div>`
-        : html`<div class="vrow pending" key=${i} data-pending-row=${i}><span class="num">${i}</span><span class="muted">…</span></div>`,
-    );
+    // Keyed by the slot in the window, not the row: a scroll reuses the same elements and changes only
+    // their text (a jump of thousands of rows would otherwise remove and create every element).
+    const slot = i - start;
+    if (row) {
+      rows.push(html`<div class="vrow" key=${slot} data-row=${row.row}>
+        <span class="num">${row.row}</span><span class="num muted">${row.handle}</span>${names.map((_, c) => html`<span>${row.cells[c] ?? ''}</span>`)}
+      </div>`);
+    } else {
+      rows.push(html`<div class="vrow pending" key=${slot} data-pending-row=${i}>
+        <span class="num">${i}</span><span class="muted">…</span>${names.map(() => html`<span></span>`)}
+      </div>`);
+    }
   }
   return html`<div class="vtable">
     ${error ? html`<div class="error">${error}</div>` : null}

@@ -8,6 +8,8 @@ import type { HealthSample } from './wire.js';
 
 const SAMPLES = 300;
 const EVERY_MS = 1000;
+/** How often the event loop's delay is sampled. */
+const RESOLUTION_MS = 10;
 
 export interface HealthSource {
   /** Process ids of the type checker's processes. */
@@ -19,7 +21,7 @@ export interface HealthSource {
 export class Health {
   readonly #samples: HealthSample[] = [];
   readonly #listeners = new Set<(sample: HealthSample) => void>();
-  readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  readonly #delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   readonly #source: HealthSource;
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastTicks: number | null = null;
@@ -68,7 +70,8 @@ export class Health {
     const rate = ticks !== null && this.#lastTicks !== null && seconds > 0.05 ? (ticks - this.#lastTicks) / seconds : null;
     this.#lastAt = now;
     this.#lastTicks = ticks;
-    const ms = (ns: number): number => (Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : 0);
+    // The histogram records each sampling interval whole (RESOLUTION_MS plus the delay): the delay is what exceeds it.
+    const ms = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100) : 0);
     const sample: HealthSample = {
       at: Date.now(),
       rss: memory.rss,

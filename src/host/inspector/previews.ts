@@ -5,6 +5,7 @@
 // costs what a page of it costs.
 
 import { types } from 'node:util';
+import { StoreCore } from '../../store/store-core.js';
 import type { Entry, Preview } from './wire.js';
 
 /** A preview's longest text, and how many items of a container it names. */
@@ -94,6 +95,8 @@ export function preview(value: unknown): Preview {
   }
   const object = value as object;
   if (types.isProxy(object)) return { type: 'proxy', text: 'Proxy (not opened: its traps are code)', expandable: false };
+  if (object instanceof StoreCore)
+    return { type: 'store', text: `${object.name}: ${object.size.toLocaleString('en-US')} rows (its rows are in the Stores pane)`, expandable: false };
   if (Array.isArray(object)) {
     const items = object.slice(0, ITEMS).map(short);
     return {
