@@ -249,7 +249,7 @@ const jumpStatic: Jump = async (page, row) => {
 };
 
 /** Wheel bursts over the scroller, a big jump after every other one, under a trace. */
-async function scrollUnderTrace(page: Page, jump: Jump): Promise<{ trace: TraceFrames; jumps: Awaited<ReturnType<Jump>>[] }> {
+async function scrollUnderTrace(page: Page, jump: Jump, name: string): Promise<{ trace: TraceFrames; jumps: Awaited<ReturnType<Jump>>[] }> {
   const box = (await page.locator('[data-rows-scroller]').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   const jumps: Awaited<ReturnType<Jump>>[] = [];
@@ -266,7 +266,11 @@ async function scrollUnderTrace(page: Page, jump: Jump): Promise<{ trace: TraceF
       await sleep(300);
     }
   }
-  const trace = traceFrames((await page.context().browser()!.stopTracing()).toString('utf8'));
+  const json = (await page.context().browser()!.stopTracing()).toString('utf8');
+  // IMAGO_BENCH_TRACES=<folder> keeps the traces, to open in DevTools' Performance panel.
+  const keep = process.env['IMAGO_BENCH_TRACES'];
+  if (keep) fs.writeFileSync(`${keep}/inspector-${name}.json`, json);
+  const trace = traceFrames(json);
   return { trace, jumps };
 }
 
@@ -279,7 +283,7 @@ async function measureScroll(): Promise<Pick<InspectorResult, 'scroll' | 'scroll
       if (!store || store.rows !== ROWS) throw new Error(`no store of P with ${ROWS} rows: ${JSON.stringify(stores)}`);
       const still = await browser.newPage();
       await still.setContent(STATIC);
-      const baseline = await scrollUnderTrace(still, jumpStatic);
+      const baseline = await scrollUnderTrace(still, jumpStatic, 'static');
       await still.close();
       const page = await browser.newPage();
       await page.goto(url);
@@ -289,7 +293,7 @@ async function measureScroll(): Promise<Pick<InspectorResult, 'scroll' | 'scroll
       await page.waitForSelector('[data-row="0"]');
       const firstRowsMs = Date.now() - t0;
       await sleep(500);
-      const scrolled = await scrollUnderTrace(page, jumpInTable);
+      const scrolled = await scrollUnderTrace(page, jumpInTable, 'stores');
       return { scroll: scrolled.trace, scrollBaseline: baseline.trace, jumps: scrolled.jumps, firstRowsMs };
     }),
   );
