@@ -300,6 +300,8 @@ describe('imago inspect', () => {
       const url = first.stdout.trim();
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
       assert.equal(inspect().stdout.trim(), url);
+      const status = spawnSync(process.execPath, [CLI, 'status'], { cwd: running.project.dir, encoding: 'utf8' });
+      assert.ok(status.stdout.includes(`inspector: ${url}`), status.stdout);
       const { port, token } = parts(url);
       assert.equal((await request(port, { path: `/?token=${token}` })).status, 200);
       const timeline = await ask({ port, token }, { kind: 'timeline' });

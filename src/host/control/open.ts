@@ -97,6 +97,7 @@ export async function openControl(
     lastCheck: () => typing.lastCheck,
     ...(program.afterInput ? { afterInput: program.afterInput } : {}),
     inspector: (request) => inspector.answers.handle(request),
+    inspectorUrl: () => inspector.url,
   });
   inspector.serveWith((request, connection) => service.handle(request, connection));
   if (options.control) {

@@ -47,6 +47,8 @@ export interface ServiceSetup {
   readonly afterInput?: () => string | null;
   /** The last whole-program check that completed (null: none yet, or no checker). */
   readonly lastCheck?: () => StatusReply['typecheck']['lastCheck'];
+  /** The inspector's address while it is open. */
+  readonly inspectorUrl?: () => string | null;
   /** Answers the inspector's kinds (inspector/answers.ts). */
   readonly inspector?: (request: InspectorRequest, connection: Connection) => Promise<Reply>;
 }
@@ -307,6 +309,7 @@ export class Service implements ControlService {
         processListeners: process.eventNames().reduce((n, name) => n + process.listenerCount(name), 0),
       },
       clients: this.#setup.clients(),
+      inspector: this.#setup.inspectorUrl?.() ?? null,
       loaded: this.#setup.image.loaded,
       ticking: this.#setup.ticking(),
       ...(this.#firstLoad ? { firstLoad: this.#firstLoad } : {}),

@@ -61,6 +61,11 @@ export class Inspector {
     });
   }
 
+  /** The address while the web server listens, else null. */
+  get url(): string | null {
+    return this.#listening?.url ?? null;
+  }
+
   /** What answers a page's requests: the control channel's service (set once it exists). */
   serveWith(handle: (request: Request, connection: Connection) => Promise<Reply>): void {
     this.#handle = handle;
