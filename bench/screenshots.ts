@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     await cli.until('the rule change', () => cli.reloads().length >= 1, 15000);
     p.write({ 'world.ts': files['world.ts']!.replace('age: f32 = 0;', 'age: f32 = 0;\n  speed: f32 = 1;') });
     await cli.until('the new field', () => cli.reloads().length >= 2, 15000);
+    // State worth opening: a record of the run, added to the live program.
+    p.write({ 'main.ts': `${files['main.ts']!}\nexport let census = { born: 10, died: 3, oldest: { id: 4, age: 12.5 }, ages: [1.5, 2.25, 4] };\n` });
+    await cli.until('the census', () => cli.reloads().length >= 3, 15000);
     // A change that is refused: a string where a number is declared.
     p.write({ 'rules.ts': files['rules.ts']!.replace('return (0.4 + age * 0.01) * dt;', "return '0.4' + age * dt;") });
     await cli.until('the refused change', () => cli.reloads().some((r) => r.ok === false), 15000);
@@ -56,9 +59,10 @@ async function main(): Promise<void> {
       await page.waitForSelector('[data-diff] .patch');
     });
     await shoot(page, 'modules', async () => {
-      await page.click('[data-module="world.ts"]');
-      await page.locator('[data-binding="critters"] [data-expand]').first().click();
-      await page.waitForSelector('[data-binding="critters"] [data-key]');
+      await page.click('[data-module="main.ts"]');
+      await page.locator('[data-binding="census"] [data-expand]').first().click();
+      await page.locator('[data-binding="census"] [data-key="oldest"] [data-expand]').first().click();
+      await page.waitForSelector('[data-binding="census"] [data-key="age"]');
     });
     await shoot(page, 'classes', async () => {
       await page.click('[data-class="world.ts:Critter"] button[data-count-instances]');

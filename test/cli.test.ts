@@ -97,7 +97,7 @@ async function startDemo(
   const p = tempProject(files);
   const cli = CliRun.run(p.dir, ['--tick-ms', '5', ...extra, 'main.ts']);
   try {
-    await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)));
+    await cli.until('the first frame', () => cli.lines.some((l) => /^\|.*\| t=/.test(l)), 30000);
   } catch (e: unknown) {
     cli.kill();
     p.remove();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { CLI, runOnce } from './helpers/cli.js';
 import { runWithControl } from './helpers/control.js';
-import { ask, EventStream, type Inspected, parts, type Reply, request, runWithInspector } from './helpers/inspector.js';
+import { ask, EventStream, eventually, type Inspected, parts, type Reply, request, runWithInspector } from './helpers/inspector.js';
 import { waitFor } from './helpers/project.js';
 
 const WORLD = `import { createStore, type f64 } from 'imago/store';
@@ -255,8 +255,14 @@ describe('inspector server', () => {
         events.of('health').find((s) => ((s as { ticksPerSecond: number | null }).ticksPerSecond ?? 0) > 0),
       )) as { rss: number; loopP99: number };
       assert.ok(sample.rss > 0);
-      const health = await ask(run, { kind: 'health' });
+      // Every whole-program check that completes is there to see, a clean one too (one follows each applied change).
+      run.project.write({ 'main.ts': MAIN });
+      const health = await eventually('a whole-program check', async () => {
+        const h = await ask(run, { kind: 'health' });
+        return (h['typecheck'] as { lastCheck: unknown }).lastCheck ? h : null;
+      });
       assert.equal(health['ticking'], 'running');
+      assert.equal((health['typecheck'] as { lastCheck: { ok: boolean } }).lastCheck.ok, true);
       assert.equal((health['typecheck'] as { mode: string }).mode, 'gate');
     } finally {
       events.close();
@@ -270,6 +276,10 @@ describe('inspector server', () => {
       const { client } = (await waitFor('hello', () => events.of('hello')[0])) as { client: number };
       assert.equal((await ask(run, { kind: 'eval', code: 'let z = 40' }, client))['kind'], 'value');
       assert.equal((await ask(run, { kind: 'eval', code: 'z + 2' }, client))['text'], '42');
+      // Asked at once, answered in order: the second sees what the first declared.
+      const [first, second] = await Promise.all([ask(run, { kind: 'eval', code: 'let q = 1' }, client), ask(run, { kind: 'eval', code: 'q + 1' }, client)]);
+      assert.equal(first['kind'], 'value');
+      assert.equal(second['text'], '2');
       const other = await ask(run, { kind: 'eval', code: 'z' });
       assert.equal(other['kind'], 'rejected', 'another page has a session of its own');
     } finally {
@@ -290,6 +300,8 @@ describe('imago inspect', () => {
       const url = first.stdout.trim();
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
       assert.equal(inspect().stdout.trim(), url);
+      const status = spawnSync(process.execPath, [CLI, 'status'], { cwd: running.project.dir, encoding: 'utf8' });
+      assert.ok(status.stdout.includes(`inspector: ${url}`), status.stdout);
       const { port, token } = parts(url);
       assert.equal((await request(port, { path: `/?token=${token}` })).status, 200);
       const timeline = await ask({ port, token }, { kind: 'timeline' });

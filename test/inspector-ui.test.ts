@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ask, type Inspected, runWithInspector } from './helpers/inspector.js';
+import { ask, eventually, type Inspected, runWithInspector } from './helpers/inspector.js';
 import { waitFor } from './helpers/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -118,7 +118,7 @@ describe('inspector in Chromium', () => {
     await scroller.evaluate((el) => {
       el.scrollTop = el.scrollHeight / 2;
     });
-    await waitFor('rows in the middle', async () => (await page.locator('[data-row="1500"]').count()) > 0 || null, 10000);
+    await eventually('rows in the middle', async () => (await page.locator('[data-row="1500"]').count()) > 0 || null, 10000);
   });
 
   it('runs REPL inputs in a module, keeps their declarations, and shows a type error instead of running it', async () => {
@@ -129,10 +129,10 @@ describe('inspector in Chromium', () => {
     await input.press('Enter');
     await input.fill('seen');
     await input.press('Enter');
-    await waitFor(
-      'the value',
-      async () => (await page.locator('[data-repl-output][data-kind="value"]').allTextContents()).some((t) => /\btrue\b/.test(t)) || null,
-    );
+    const outputs = (): Promise<string[]> => page.locator('[data-repl-output]').allTextContents();
+    await eventually('the value', async () => (await outputs()).some((t) => /> seen\s*true/.test(t))).catch(async (e: Error) => {
+      throw new Error(`${e.message}; the REPL shows: ${JSON.stringify(await outputs())}`);
+    });
     await input.fill("ticks = 'many'");
     await input.press('Enter');
     const rejected = page.locator('[data-repl-output][data-kind="rejected"]').first();

@@ -40,6 +40,8 @@ export class BackgroundCheck {
     private readonly timers: Timers,
     private readonly onReport: (report: BackgroundReport) => void,
     private readonly onFailure: (message: string) => void,
+    /** Told of every whole-program check that completed (reported or not). */
+    private readonly onDone: (report: BackgroundReport) => void = () => undefined,
   ) {}
 
   /** Checks the whole program a moment after the last call. */
@@ -85,6 +87,7 @@ export class BackgroundCheck {
         if (!this.#cancelled) this.#again = true;
         return;
       }
+      this.onDone({ ms: result.ms, files: result.checked, errors: result.errors });
       const key = result.errors.map((d) => formatDiagnostic(d)).join('\n');
       if (key !== this.#last) {
         this.#last = key;

@@ -120,5 +120,6 @@ export function statusText(r: StatusReply): string {
     `resources: ${plural(r.resources.ownedTimers, 'timer')} and ${plural(r.resources.disposers, 'dispose callback')} owned by top-level statements; ${plural(r.resources.processListeners, 'process listener')}; active: ${active || 'none'}`,
   );
   lines.push(`control clients: ${r.clients}`);
+  if (r.inspector) lines.push(`inspector: ${r.inspector}`);
   return lines.join('\n');
 }

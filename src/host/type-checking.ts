@@ -18,6 +18,8 @@ export interface TypeChecking {
   readonly settings: ProjectSettings;
   /** Starts the background check of the whole program after each change `image` applies. */
   attach(image: Image, timers: Timers): void;
+  /** The last whole-program check that completed (the background check), whether or not it reported. */
+  readonly lastCheck: { readonly at: number; readonly ok: boolean; readonly errors: number; readonly ms: number } | null;
   /** tsconfig.json changed: the next change and the next background check start a fresh checker. */
   restart(): void;
   /** Where what the checker has to say goes from now on (a warning of the image, once there is one). */
@@ -54,9 +56,13 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
   let restarts = 0;
   let closed = false;
   let unsubscribe: (() => void) | null = null;
+  let lastCheck: TypeChecking['lastCheck'] = null;
   return {
     opened,
     settings,
+    get lastCheck() {
+      return lastCheck;
+    },
     attach(image, timers) {
       if (!opened) return;
       const check = new BackgroundCheck(
@@ -64,6 +70,9 @@ export async function openTypeChecking(root: string, entry: string, mode: Typech
         timers,
         (report) => image.publish({ kind: 'typecheck', ok: report.errors.length === 0, ms: report.ms, files: report.files, errors: report.errors }),
         (message) => out.line(message),
+        (report) => {
+          lastCheck = { at: Date.now(), ok: report.errors.length === 0, errors: report.errors.length, ms: report.ms };
+        },
       );
       background = check;
       unsubscribe = image.subscribe((event) => {

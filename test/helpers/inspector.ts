@@ -118,3 +118,14 @@ export class EventStream {
     this.#req.destroy();
   }
 }
+
+/** Polls an asynchronous `check` until it gives a value, or fails after `ms` with `what` in the message. */
+export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 10000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -79,8 +79,10 @@ export function Repl({ api, state, setState }: { api: Api; state: ReplState; set
     const area = e.currentTarget as HTMLTextAreaElement;
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
-      if (input.trim() === '') return;
-      run(input);
+      // What the box holds now: a render may not have caught up with the last keystroke yet.
+      const code = area.value;
+      if (code.trim() === '') return;
+      run(code);
       setInput('');
       setCursor(state.history.length + 1);
       return;

@@ -57,6 +57,7 @@ export async function openControl(
     checkerPids,
     ticks: program.ticks,
     ticking: program.ticking,
+    lastCheck: () => typing.lastCheck,
     readOnDisk: (rel) => {
       try {
         return fs.readFileSync(path.resolve(options.root, rel), 'utf8');
@@ -93,8 +94,10 @@ export async function openControl(
     clients: () => server?.clients ?? 0,
     checkerPids,
     ticking: program.ticking,
+    lastCheck: () => typing.lastCheck,
     ...(program.afterInput ? { afterInput: program.afterInput } : {}),
     inspector: (request) => inspector.answers.handle(request),
+    inspectorUrl: () => inspector.url,
   });
   inspector.serveWith((request, connection) => service.handle(request, connection));
   if (options.control) {

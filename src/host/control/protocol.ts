@@ -123,6 +123,8 @@ export interface StatusReply {
     readonly processListeners: number;
   };
   readonly clients: number;
+  /** The inspector's address while it is open (docs/inspector.md). */
+  readonly inspector?: string | null;
   /** The program's first load applied; while it did not, `firstLoad` says why. */
   readonly loaded: boolean;
   readonly firstLoad?: string;

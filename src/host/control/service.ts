@@ -45,6 +45,10 @@ export interface ServiceSetup {
   readonly ticking: () => 'running' | 'paused' | 'none';
   /** After a REPL input ran (evaluator.ts). */
   readonly afterInput?: () => string | null;
+  /** The last whole-program check that completed (null: none yet, or no checker). */
+  readonly lastCheck?: () => StatusReply['typecheck']['lastCheck'];
+  /** The inspector's address while it is open. */
+  readonly inspectorUrl?: () => string | null;
   /** Answers the inspector's kinds (inspector/answers.ts). */
   readonly inspector?: (request: InspectorRequest, connection: Connection) => Promise<Reply>;
 }
@@ -67,7 +71,6 @@ export class Service implements ControlService {
   readonly #evaluator: Evaluator;
   readonly #sessions = new WeakMap<Connection, ReplSession>();
   readonly #changes: StatusReply['changes'][number][] = [];
-  #lastCheck: StatusReply['typecheck']['lastCheck'] = null;
   /** Why the program has not loaded, while its first load is rejected. */
   #firstLoad: string | null = null;
   readonly #startedAt = Date.now();
@@ -100,7 +103,6 @@ export class Service implements ControlService {
         this.#firstLoad = `rejected (${e.phase})${first ? `: ${first.file}:${first.line}:${first.column} ${first.message}` : ''}`;
       }
       if (e.kind === 'ready') this.#firstLoad = null;
-      if (e.kind === 'typecheck') this.#lastCheck = { at: Date.now(), ok: e.ok, errors: e.errors.length, ms: e.ms };
     });
   }
 
@@ -294,7 +296,7 @@ export class Service implements ControlService {
       uptimeMs: Date.now() - this.#startedAt,
       modules,
       changes: [...this.#changes],
-      typecheck: { mode: this.#setup.mode, lastCheck: this.#lastCheck },
+      typecheck: { mode: this.#setup.mode, lastCheck: this.#setup.lastCheck?.() ?? null },
       memory: {
         rss: memory.rss,
         heapUsed: memory.heapUsed,
@@ -307,6 +309,7 @@ export class Service implements ControlService {
         processListeners: process.eventNames().reduce((n, name) => n + process.listenerCount(name), 0),
       },
       clients: this.#setup.clients(),
+      inspector: this.#setup.inspectorUrl?.() ?? null,
       loaded: this.#setup.image.loaded,
       ticking: this.#setup.ticking(),
       ...(this.#firstLoad ? { firstLoad: this.#firstLoad } : {}),

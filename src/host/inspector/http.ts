@@ -96,7 +96,10 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 /** Listens on 127.0.0.1:`port` (0: a free one). Rejects with what to do when the port is taken. */
 export async function listenInspector(port: number, token: string, handlers: InspectorHandlers): Promise<InspectorServer> {
-  const pages = new Map<number, { readonly res: http.ServerResponse; readonly connection: Connection; readonly closers: Array<() => void> }>();
+  const pages = new Map<
+    number,
+    { readonly res: http.ServerResponse; readonly connection: Connection; readonly closers: Array<() => void>; queue: Promise<unknown> }
+  >();
   let next = 0;
   let bound = port;
   const write = (res: http.ServerResponse, name: string, data: unknown): void => {
@@ -167,7 +170,7 @@ export async function listenInspector(port: number, token: string, handlers: Ins
         send: (message: FromImage) => write(res, 'control', message),
         onClose: (fn) => closers.push(fn),
       };
-      pages.set(client, { res, connection, closers });
+      pages.set(client, { res, connection, closers, queue: Promise.resolve() });
       res.writeHead(200, headers({ 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' }));
       req.socket.unref();
       req.socket.setNoDelay(true);
@@ -196,10 +199,13 @@ export async function listenInspector(port: number, token: string, handlers: Ins
           send(res, 413, 'text/plain; charset=utf-8', `imago inspector: a request is at most ${MAX_BODY} bytes\n`);
           return;
         }
-        const client = Number(url.searchParams.get('client'));
-        const connection = pages.get(client)?.connection ?? { number: 0, send: () => undefined, onClose: () => undefined };
-        handlers
-          .ask(Buffer.concat(chunks).toString('utf8'), connection)
+        const page = pages.get(Number(url.searchParams.get('client')));
+        const connection = page?.connection ?? { number: 0, send: () => undefined, onClose: () => undefined };
+        const body = Buffer.concat(chunks).toString('utf8');
+        // One page's questions are answered in the order it asked: an input sees the declarations of the one before.
+        const answer = page ? page.queue.then(() => handlers.ask(body, connection)) : handlers.ask(body, connection);
+        if (page) page.queue = answer.catch(() => undefined);
+        answer
           .then((reply) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(reply)))
           .catch((e: unknown) => {
             const reply: Reply = {

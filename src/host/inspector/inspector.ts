@@ -22,6 +22,7 @@ export interface InspectorSetup {
   readonly checkerPids: () => readonly number[];
   readonly ticks: () => number | null;
   readonly ticking: () => 'running' | 'paused' | 'none';
+  readonly lastCheck: () => HealthView['typecheck']['lastCheck'];
   /** Reads a project file's text as it is on disk now (null: unreadable). */
   readonly readOnDisk: (rel: string) => string | null;
   /** Says a line to the user (`[imago] ...`). */
@@ -33,8 +34,6 @@ export class Inspector {
   readonly #setup: InspectorSetup;
   readonly #timeline: Timeline;
   readonly #health: Health;
-  readonly #stop: () => void;
-  #lastCheck: HealthView['typecheck']['lastCheck'] = null;
   #server: Promise<InspectorServer> | null = null;
   /** The server once it listens (closed at once by `close`). */
   #listening: InspectorServer | null = null;
@@ -52,9 +51,6 @@ export class Inspector {
       readOnDisk: setup.readOnDisk,
     });
     this.#health = new Health({ checkerPids: setup.checkerPids, ticks: setup.ticks });
-    this.#stop = image.subscribe((e) => {
-      if (e.kind === 'typecheck') this.#lastCheck = { at: Date.now(), ok: e.ok, errors: e.errors.length, ms: e.ms };
-    });
     this.answers = new InspectorAnswers({
       image,
       timeline: this.#timeline,
@@ -63,6 +59,11 @@ export class Inspector {
       open: (port) => this.open(port ?? 0),
       close: () => this.close(),
     });
+  }
+
+  /** The address while the web server listens, else null. */
+  get url(): string | null {
+    return this.#listening?.url ?? null;
   }
 
   /** What answers a page's requests: the control channel's service (set once it exists). */
@@ -116,7 +117,6 @@ export class Inspector {
 
   dispose(): void {
     this.close();
-    this.#stop();
     this.#timeline.dispose();
     this.#health.stop();
   }
@@ -145,6 +145,6 @@ export class Inspector {
   #state(): Omit<HealthView, 'samples'> {
     const { mode } = this.#setup;
     const state = mode === 'off' ? 'off' : this.#setup.checkerPids().length > 0 ? 'running' : 'starting';
-    return { ticking: this.#setup.ticking(), typecheck: { mode, state, lastCheck: this.#lastCheck } };
+    return { ticking: this.#setup.ticking(), typecheck: { mode, state, lastCheck: this.#setup.lastCheck() } };
   }
 }
