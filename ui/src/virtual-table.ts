@@ -11,6 +11,10 @@ import { html } from './html.js';
 import { Lru } from './lru.js';
 
 const ROW_HEIGHT = 22;
+/** Column widths, px: the row number, the handle, each field. */
+const NUM_WIDTH = 72;
+const HANDLE_WIDTH = 130;
+const CELL_WIDTH = 140;
 const PAGE = 200;
 const OVERSCAN = 8;
 /** Browsers cap an element's height (Firefox near 17.9 million px): past this the scroll position is scaled. */
@@ -161,7 +165,9 @@ export function VirtualTable({
   const { first, shift, start, end } = visibleRange(view, total);
   const spacer = Math.min(total * ROW_HEIGHT, MAX_SPACER);
   const top = Math.max(0, Math.min(view.scrollTop, Math.max(0, spacer - view.height)) - shift - (first - start) * ROW_HEIGHT);
-  const cols = `72px 130px repeat(${Math.max(1, names.length)}, minmax(90px, 1fr))`;
+  // Fixed widths: a row's layout never depends on its text (no min-content measuring while scrolling).
+  const cols = `${NUM_WIDTH}px ${HANDLE_WIDTH}px repeat(${Math.max(1, names.length)}, ${CELL_WIDTH}px)`;
+  const width = NUM_WIDTH + HANDLE_WIDTH + Math.max(1, names.length) * CELL_WIDTH;
   const rows: ComponentChildren[] = [];
   for (let i = start; i < end; i++) {
     const page = cache.current.peek(Math.floor(i / PAGE));
@@ -181,7 +187,7 @@ export function VirtualTable({
   }
   return html`<div class="vtable">
     ${error ? html`<div class="error">${error}</div>` : null}
-    <div class="rows-scroller" data-rows-scroller ref=${scroller} onScroll=${onScroll} style=${`--cols: ${cols}; --row: ${ROW_HEIGHT}px`}>
+    <div class="rows-scroller" data-rows-scroller ref=${scroller} onScroll=${onScroll} style=${`--cols: ${cols}; --row: ${ROW_HEIGHT}px; --width: ${width}px`}>
       <div class="vrow vhead"><span>row</span><span>handle</span>${names.map((n) => html`<span>${n}</span>`)}</div>
       <div class="spacer" style=${`height: ${spacer}px`}>
         <div class="vrows" style=${`transform: translateY(${top}px)`}>${rows}</div>

@@ -58,13 +58,7 @@ export async function openControl(
     ticks: program.ticks,
     ticking: program.ticking,
     lastCheck: () => typing.lastCheck,
-    readOnDisk: (rel) => {
-      try {
-        return fs.readFileSync(path.resolve(options.root, rel), 'utf8');
-      } catch {
-        return null;
-      }
-    },
+    readOnDisk: (rel) => readRegularFile(path.resolve(options.root, rel)),
     say: (line) => out.line(line),
   });
   const service = new Service({
@@ -119,4 +113,27 @@ export async function openControl(
       if (extra) (await extra.catch(() => null))?.close();
     },
   };
+}
+
+/** The most a refused file's text is kept for its diff. */
+const MAX_DIFF_BYTES = 4 << 20;
+
+/**
+ * The text of a regular file, or null: never waits on a named pipe or a device put where a module was
+ * (opened without blocking, then checked), and never reads more than MAX_DIFF_BYTES.
+ */
+function readRegularFile(file: string): string | null {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_DIFF_BYTES) return null;
+    const buffer = Buffer.alloc(st.size);
+    const read = fs.readSync(fd, buffer, 0, st.size, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }

@@ -63,7 +63,8 @@ export class Timeline {
     const texts = this.#texts.get(id);
     if (!texts) return { ok: false, message: `entry ${id} (${entry.event.kind}) has no diff kept (the texts of the last ${TEXTS} changes are)` };
     const files = texts.files.map(({ file, before, after }) => {
-      if (before === after) return { file, patch: '', added: 0, removed: 0 };
+      // A refused file that could not be read as text (gone, a pipe, too large): nothing to compare.
+      if (before === after || (texts.refused && after === null)) return { file, patch: '', added: 0, removed: 0 };
       const patch = createTwoFilesPatch(`a/${file}`, `b/${file}`, before ?? '', after ?? '', before === null ? '(new)' : '', after === null ? '(gone)' : '', {
         context: 3,
       });
