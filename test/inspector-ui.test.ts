@@ -176,6 +176,13 @@ describe('inspector in Chromium', () => {
     const other = await browser.newPage();
     try {
       await other.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      // What the inspector answered the browser's own requests (its headers, its Origin): a no-cors reply is opaque to the page.
+      const answers: Array<{ status: number; body: string }> = [];
+      await other.route('**/api?**', async (route) => {
+        const response = await route.fetch();
+        answers.push({ status: response.status(), body: await response.text() });
+        await route.fulfill({ response });
+      });
       const outcome = await other.evaluate(
         async (target: string) => {
           const body = JSON.stringify({ id: 1, kind: 'eval', code: 'hacked = 1' });
@@ -191,7 +198,10 @@ describe('inspector in Chromium', () => {
         },
         `${run.url.replace('/?', '/api?')}`,
       );
-      assert.match(outcome.json, /^blocked/, JSON.stringify(outcome));
+      assert.match(outcome.json, /^(blocked|answered 403)/, JSON.stringify(outcome));
+      const refused = answers.find((a) => a.status === 403);
+      assert.ok(refused, JSON.stringify(answers));
+      assert.match(refused.body, /Origin 'http:\/\/127\.0\.0\.1:\d+' is not this server's/);
       const hacked = await ask(run, { kind: 'eval', code: 'hacked' });
       assert.equal(hacked['text'], '0', 'the request from another origin did not run');
     } finally {

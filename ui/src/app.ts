@@ -37,9 +37,44 @@ function Header({ image }: { image: ImageState }): ComponentChildren {
     }
     <span class="spacer-flex"></span>
     <span class=${`connection ${open ? 'conn-open' : 'conn-closed'}`} data-connection=${open ? 'open' : 'closed'}>
-      ${open ? '● live' : image.connection === 'connecting' ? '○ connecting…' : '○ disconnected: reconnecting…'}
+      ${
+        open
+          ? '● live'
+          : image.connection === 'connecting'
+            ? '○ connecting…'
+            : image.connection === 'gone'
+              ? '○ this address is closed (the program stopped, or its inspector was closed): open the address imago prints now'
+              : '○ disconnected: reconnecting…'
+      }
     </span>
   </header>`;
+}
+
+/** How long the structure must rest before the panes ask again. */
+const SETTLE_MS = 250;
+
+/** A number that moves when the program's code changed (an applied change, a start, a resume), or the page reconnected. */
+function structureVersion(image: ImageState): number {
+  let last = 0;
+  for (let k = image.timeline.length - 1; k >= 0; k--) {
+    const e = image.timeline[k]!;
+    if ((e.event.kind === 'reload' && e.event.ok) || e.event.kind === 'ready' || e.event.kind === 'image') {
+      last = e.id;
+      break;
+    }
+  }
+  return last + (image.hello?.client ?? 0) * 1e9;
+}
+
+/** `value`, once it has not changed for `ms`. */
+function useSettled(value: number, ms: number): number {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (value === settled) return;
+    const timer = setTimeout(() => setSettled(value), ms);
+    return (): void => clearTimeout(timer);
+  }, [value, settled, ms]);
+  return settled;
 }
 
 function App({ api }: { api: Api }): ComponentChildren {
@@ -55,13 +90,16 @@ function App({ api }: { api: Api }): ComponentChildren {
     history.replaceState(null, '', `#${name}`);
     setPane(name);
   };
-  // Panes that show the image's structure ask again when a change lands (its id), or after a reconnect.
-  const changes = (image.timeline.at(-1)?.id ?? 0) + (image.hello?.client ?? 0) * 1e9;
+  // Panes that show the image's structure ask again when its code changes (not at every error or
+  // check), or after a reconnect; a burst of changes makes them ask once.
+  const changes = useSettled(structureVersion(image), SETTLE_MS);
   const refused = image.timeline.filter((t) => (t.event.kind === 'reload' || t.event.kind === 'load') && !t.event.ok).length;
+  // The same element while the timeline is the same: a health sample does not render every entry again.
+  const timeline = useMemo(() => html`<${Timeline} api=${api} timeline=${image.timeline} />`, [api, image.timeline]);
   let body: ComponentChildren;
   switch (pane) {
     case 'timeline':
-      body = html`<${Timeline} api=${api} timeline=${image.timeline} />`;
+      body = timeline;
       break;
     case 'modules':
       body = html`<${Modules} api=${api} changes=${changes} />`;

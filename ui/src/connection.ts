@@ -8,7 +8,11 @@ import type { HealthSample, HealthView, Pushed, TimelineEntry } from './wire.js'
 /** Health samples the page keeps for its chart (one a second: five minutes). */
 export const KEPT_SAMPLES = 300;
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** Timeline entries the page keeps (the image keeps its last 1,000 changes and 200 other events). */
+export const KEPT_ENTRIES = 1200;
+
+/** `gone`: the address no longer answers with this token (the program stopped, or its inspector was closed). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'gone';
 
 export interface ImageState {
   readonly connection: ConnectionState;
@@ -28,8 +32,23 @@ export function useImage(api: Api): ImageState {
   useEffect(() => {
     const source = new EventSource(`/events?token=${encodeURIComponent(api.token)}`);
     source.onopen = (): void => setState((s) => ({ ...s, connection: 'open' }));
-    // EventSource reconnects by itself; until the next `hello` the page shows it is cut off.
-    source.onerror = (): void => setState((s) => ({ ...s, connection: 'closed' }));
+    // EventSource reconnects by itself after a dropped connection; a refusal (the token is dead) ends it.
+    source.onerror = (): void => setState((s) => ({ ...s, connection: source.readyState === EventSource.CLOSED ? 'gone' : 'closed' }));
+    // Entries that come in a burst (an error thrown on every tick) are added once per frame, not one render each.
+    let pending: TimelineEntry[] = [];
+    let frame = 0;
+    const flush = (): void => {
+      frame = 0;
+      const batch = pending;
+      pending = [];
+      setState((s) => {
+        const known = new Set(s.timeline.map((t) => t.id));
+        const fresh = batch.filter((entry) => !known.has(entry.id));
+        if (fresh.length === 0) return s;
+        const timeline = [...s.timeline, ...fresh];
+        return { ...s, timeline: timeline.length > KEPT_ENTRIES ? timeline.slice(timeline.length - KEPT_ENTRIES) : timeline };
+      });
+    };
     source.addEventListener('hello', (e: MessageEvent<string>) => {
       const hello = JSON.parse(e.data) as Pushed['hello'];
       api.setClient(hello.client);
@@ -42,8 +61,8 @@ export function useImage(api: Api): ImageState {
       });
     });
     source.addEventListener('change', (e: MessageEvent<string>) => {
-      const entry = JSON.parse(e.data) as Pushed['change'];
-      setState((s) => (s.timeline.some((t) => t.id === entry.id) ? s : { ...s, timeline: [...s.timeline, entry] }));
+      pending.push(JSON.parse(e.data) as Pushed['change']);
+      if (frame === 0) frame = requestAnimationFrame(flush);
     });
     source.addEventListener('health', (e: MessageEvent<string>) => {
       const sample = JSON.parse(e.data) as Pushed['health'];
@@ -53,7 +72,10 @@ export function useImage(api: Api): ImageState {
         return { ...s, samples };
       });
     });
-    return (): void => source.close();
+    return (): void => {
+      cancelAnimationFrame(frame);
+      source.close();
+    };
   }, [api]);
   return state;
 }

@@ -26,12 +26,15 @@ export function Diff({ api, change }: { api: Api; change: number }): ComponentCh
       (f) => html`<div class="diff-file">
         <div class="diff-file-head"><span class="file">${f.file}</span> <span class="patch-add">+${f.added}</span> <span class="patch-del">-${f.removed}</span></div>
         ${
-          f.patch === ''
-            ? html`<div class="muted">text unchanged</div>`
-            : html`<pre class="patch">${f.patch
-                .replace(/\n$/, '')
-                .split('\n')
-                .map((line) => html`<div class=${lineClass(line)}>${line || ' '}</div>`)}</pre>`
+          f.tooLarge
+            ? html`<div class="muted">the texts differ too much to diff here in the time allowed: compare them with git or your editor</div>`
+            : f.patch === ''
+              ? html`<div class="muted">text unchanged (or not readable as text)</div>`
+              : html`<pre class="patch">${f.patch
+                  .replace(/\n$/, '')
+                  .split('\n')
+                  .filter((line) => !line.startsWith('====') && !line.startsWith('Index:'))
+                  .map((line) => html`<div class=${lineClass(line)}>${line || ' '}</div>`)}</pre>`
         }
       </div>`,
     )}

@@ -11,7 +11,13 @@ import { useQuery } from './query.js';
 import { ValueRoot } from './value-tree.js';
 import type { ModuleView } from './wire.js';
 
-function ModuleDetails({ api, module }: { api: Api; module: ModuleView }): ComponentChildren {
+function ModuleDetails({ api, rel, changes }: { api: Api; rel: string; changes: number }): ComponentChildren {
+  const q = useQuery(() => api.ask({ kind: 'module', module: rel }, 'module'), [api, rel, changes]);
+  if (!q.value) return q.error ? html`<div class="error">${q.error}</div>` : html`<div class="muted">reading the module at the next safe point…</div>`;
+  return html`<${ModuleBody} api=${api} module=${q.value.module} />`;
+}
+
+function ModuleBody({ api, module }: { api: Api; module: ModuleView }): ComponentChildren {
   return html`<div class="module-details">
     <h3>bindings</h3>
     ${
@@ -29,7 +35,8 @@ function ModuleDetails({ api, module }: { api: Api; module: ModuleView }): Compo
                 </tr>`,
               )}
             </tbody>
-          </table>`
+          </table>
+          ${module.bindingCount > module.bindings.length ? html`<div class="muted">the first ${module.bindings.length} of ${count(module.bindingCount, 'binding')}</div>` : null}`
     }
     <h3>functions</h3>
     ${
@@ -76,9 +83,9 @@ export function Modules({ api, changes }: { api: Api; changes: number }): Compon
             <span class="file">${m.rel}</span>
             <span class="badge badge-info">v${m.version}</span>
             <span class="muted">${m.appliedAt === null ? 'not applied' : `applied ${formatTime(m.appliedAt)} (${formatAgo(m.appliedAt, now)})`}</span>
-            <span class="exports">${m.exports.length > 0 ? `exports ${m.exports.join(', ')}` : 'no exports'}</span>
+            <span class="exports">${m.exportCount > 0 ? `exports ${m.exports.join(', ')}${m.exportCount > m.exports.length ? `, … (${m.exportCount})` : ''}` : 'no exports'}</span>
           </div>
-          ${open.has(m.rel) ? html`<${ModuleDetails} api=${api} module=${m} />` : null}
+          ${open.has(m.rel) ? html`<${ModuleDetails} api=${api} rel=${m.rel} changes=${changes} />` : null}
         </li>`,
       )}
     </ul>

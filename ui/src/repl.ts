@@ -84,7 +84,8 @@ export function Repl({ api, state, setState }: { api: Api; state: ReplState; set
       if (code.trim() === '') return;
       run(code);
       setInput('');
-      setCursor(state.history.length + 1);
+      // Past the last entry, as the history will stand (an input equal to the last one is not added again).
+      setCursor(state.history.at(-1) === code ? state.history.length : state.history.length + 1);
       return;
     }
     // History only from the first line (Up) or the last (Down), so a multi-line input can be edited.

@@ -159,10 +159,16 @@ function Entry({ api, entry }: { api: Api; entry: TimelineEntry }): ComponentChi
   </li>`;
 }
 
+/** Entries shown at first, and how many more each "older" click shows. */
+const SHOWN = 200;
+
 export function Timeline({ api, timeline }: { api: Api; timeline: readonly TimelineEntry[] }): ComponentChildren {
+  const [shown, setShown] = useState(SHOWN);
   if (timeline.length === 0) return html`<div class="empty">Nothing has happened yet: save a file of the program.</div>`;
-  const newestFirst = timeline.slice().reverse();
+  const newestFirst = timeline.slice(Math.max(0, timeline.length - shown)).reverse();
+  const older = timeline.length - newestFirst.length;
   return html`<ol class="timeline">
     ${newestFirst.map((entry) => html`<${Entry} key=${entry.id} api=${api} entry=${entry} />`)}
+    ${older > 0 ? html`<li class="more"><button onClick=${() => setShown(shown + SHOWN)}>${count(older, 'older entry', 'older entries')}: show ${Math.min(SHOWN, older)} more</button></li>` : null}
   </ol>`;
 }

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ImageEvent } from '../../runtime/events.js';
 import type { Described, ModuleSummary } from '../../runtime/introspect.js';
 import type { EditCommand, EditOutcome } from '../edit/commands.js';
-import type { ClassView, Entry, FileDiff, HealthView, InspectRoot, ModuleView, Preview, StoreView, TimelineEntry } from '../inspector/wire.js';
+import type { ClassView, Entry, FileDiff, HealthView, InspectRoot, ModuleListing, ModuleView, Preview, StoreView, TimelineEntry } from '../inspector/wire.js';
 
 /** The protocol's version, said in the `hello` reply: a client checks it before anything else. */
 export const PROTOCOL_VERSION = 1;
@@ -61,8 +61,10 @@ export type Request =
   | { readonly id: RequestId; readonly kind: 'timeline'; readonly after?: number }
   /** The source diff a timeline entry applied (or, for a refused change, what was refused). */
   | { readonly id: RequestId; readonly kind: 'diff'; readonly change: number }
-  /** Every module: version, exports, bindings with a preview of their values, functions with their versions. */
+  /** Every module: its version, when it was applied, its first exports, how many bindings and functions it has. */
   | { readonly id: RequestId; readonly kind: 'modules' }
+  /** One module: its bindings with a preview of their values, its functions with their versions. */
+  | { readonly id: RequestId; readonly kind: 'module'; readonly module: string }
   /** Opens a value: the entries at `path` under `root`, `limit` of them from `offset`. */
   | {
       readonly id: RequestId;
@@ -180,7 +182,8 @@ export type Reply =
   | { readonly kind: 'edited'; readonly id: RequestId; readonly outcome: EditOutcome }
   | { readonly kind: 'timeline'; readonly id: RequestId; readonly entries: readonly TimelineEntry[] }
   | { readonly kind: 'diff'; readonly id: RequestId; readonly change: number; readonly files: readonly FileDiff[]; readonly note?: string }
-  | { readonly kind: 'modules'; readonly id: RequestId; readonly modules: readonly ModuleView[] }
+  | { readonly kind: 'modules'; readonly id: RequestId; readonly modules: readonly ModuleListing[] }
+  | { readonly kind: 'module'; readonly id: RequestId; readonly module: ModuleView }
   | {
       readonly kind: 'inspected';
       readonly id: RequestId;

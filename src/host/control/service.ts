@@ -56,7 +56,7 @@ export interface ServiceSetup {
 /** The request kinds the inspector answers. */
 export type InspectorRequest = Extract<
   Request,
-  { kind: 'timeline' | 'diff' | 'modules' | 'inspect' | 'classes' | 'instances' | 'stores' | 'rows' | 'health' | 'inspector' }
+  { kind: 'timeline' | 'diff' | 'modules' | 'module' | 'inspect' | 'classes' | 'instances' | 'stores' | 'rows' | 'health' | 'inspector' }
 >;
 
 /** Node's active resources (handles and requests that keep the process alive), counted by type. */

@@ -25,6 +25,7 @@ const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
   timeline: { after: 'count' },
   diff: { 'change!': 'count' },
   modules: {},
+  module: { 'module!': 'string' },
   inspect: { 'root!': 'root', path: 'path', offset: 'count', limit: 'count' },
   classes: {},
   instances: { 'module!': 'string', 'name!': 'string' },

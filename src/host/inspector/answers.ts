@@ -8,15 +8,19 @@ import type { StoreCore } from '../../store/store-core.js';
 import type { Reply } from '../control/protocol.js';
 import type { InspectorRequest } from '../control/service.js';
 import type { Health } from './health.js';
-import { cellText, child, entries, preview } from './previews.js';
+import { cellText, child, entries, knowStore, preview } from './previews.js';
 import type { Timeline } from './timeline.js';
-import type { BindingView, ClassView, HealthView, InspectRoot, ModuleView, StoreView } from './wire.js';
+import type { BindingView, ClassView, Entry, HealthView, InspectRoot, ModuleListing, ModuleView, Preview, StoreView } from './wire.js';
 
 /** The most entries one `inspect` or `rows` answers, and the page when none is asked for. */
 const MAX_PAGE = 1000;
 const PAGE = 100;
-/** Instance sets kept (weakly) for `inspect`, newest first. */
+/** Instance sets kept (weakly) for `inspect`, newest first, and the instances each keeps (the count is of all). */
 const SETS = 8;
+const KEPT_INSTANCES = 10_000;
+/** Exports a module's listing names, and bindings an opened module shows. */
+const EXPORTS_LISTED = 50;
+const BINDINGS_LISTED = 1000;
 
 export interface AnswersSetup {
   readonly image: Image;
@@ -47,11 +51,15 @@ export class InspectorAnswers {
       case 'timeline':
         return { kind: 'timeline', id, entries: timeline.entries(request.after ?? 0) };
       case 'diff': {
-        const d = timeline.diff(request.change);
+        const d = await timeline.diff(request.change);
         return d.ok ? { kind: 'diff', id, change: request.change, files: d.files, ...(d.note ? { note: d.note } : {}) } : notFound(d.message);
       }
       case 'modules':
-        return { kind: 'modules', id, modules: await image.atSafePoint(modulesView) };
+        return { kind: 'modules', id, modules: await image.atSafePoint(modulesListing) };
+      case 'module': {
+        const view = await image.atSafePoint((i) => moduleView(i, request.module));
+        return view.ok ? { kind: 'module', id, module: view.value } : notFound(view.message);
+      }
       case 'classes':
         return { kind: 'classes', id, classes: await image.atSafePoint(classesView) };
       case 'stores':
@@ -67,7 +75,7 @@ export class InspectorAnswers {
         const set = this.#nextSet++;
         this.#sets.set(
           set,
-          walked.found.value.map((o) => new WeakRef(o)),
+          walked.found.value.slice(0, KEPT_INSTANCES).map((o) => new WeakRef(o)),
         );
         for (const old of this.#sets.keys()) if (this.#sets.size > SETS) this.#sets.delete(old);
         return { kind: 'instances', id, set, count: walked.found.value.length, ms: Math.round(walked.ms * 10) / 10 };
@@ -76,15 +84,18 @@ export class InspectorAnswers {
         const offset = request.offset ?? 0;
         const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
         const opened = await image.atSafePoint((i) => {
-          const start = this.#root(i, request.root);
+          for (const store of i.stores()) knowStore(store);
+          const root = request.root;
+          if ('instances' in root && (request.path ?? []).length === 0) return this.#instancePage(root.instances, offset, limit);
+          const start = this.#root(i, root, request.path?.[0]);
           if (!start.ok) return start;
           let value = start.value;
-          for (const key of request.path ?? []) {
+          for (const key of 'instances' in root ? (request.path ?? []).slice(1) : (request.path ?? [])) {
             const next = child(value, key);
             if (!next.ok) return next;
             value = next.value;
           }
-          return { ok: true as const, value: { preview: preview(value), ...entries(value, offset, limit) } };
+          return { ok: true as const, value: { preview: safePreview(value), ...entries(value, offset, limit) } };
         });
         if (!opened.ok) return notFound(opened.message);
         return { kind: 'inspected', id, value: opened.value.preview, entries: opened.value.entries, total: opened.value.total, offset };
@@ -93,6 +104,7 @@ export class InspectorAnswers {
         const offset = request.offset ?? 0;
         const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
         const page = await image.atSafePoint((i) => {
+          for (const store of i.stores()) knowStore(store);
           const store = i.stores().find((s) => s.tag === request.store);
           return store ? { ok: true as const, value: rows(store, offset, limit) } : { ok: false as const, message: noStore(i, request.store) };
         });
@@ -114,11 +126,33 @@ export class InspectorAnswers {
     }
   }
 
-  #root(i: Introspection, root: InspectRoot): Found<unknown> {
+  /** A page of an instance set, dereferencing only that page. */
+  #instancePage(id: number, offset: number, limit: number): Found<{ preview: Preview; entries: Entry[]; total: number }> {
+    const set = this.#sets.get(id);
+    if (!set) return { ok: false, message: gone(id) };
+    const out: Entry[] = set.slice(offset, offset + limit).map((ref, k) => {
+      const o = ref.deref();
+      return {
+        key: offset + k,
+        label: `[${offset + k}]`,
+        value: o === undefined ? { type: 'collected', text: '(collected since the count)', expandable: false } : safePreview(o),
+      };
+    });
+    return {
+      ok: true,
+      value: { preview: { type: 'array', text: `${set.length} instances`, expandable: set.length > 0, size: set.length }, entries: out, total: set.length },
+    };
+  }
+
+  /** Where an `inspect` starts; for an instance set, the instance the path's first key names. */
+  #root(i: Introspection, root: InspectRoot, first: string | number | undefined): Found<unknown> {
     if ('instances' in root) {
       const set = this.#sets.get(root.instances);
-      if (!set) return { ok: false, message: `instance set ${root.instances} is gone (the last ${SETS} are kept): count the instances again` };
-      return { ok: true, value: set.map((r) => r.deref()).filter((o) => o !== undefined) };
+      if (!set) return { ok: false, message: gone(root.instances) };
+      const o = set[Number(first)]?.deref();
+      return o === undefined
+        ? { ok: false, message: `instance ${String(first)} is not in set ${root.instances} now (collected, or past its ${set.length})` }
+        : { ok: true, value: o };
     }
     if ('store' in root) {
       const store = i.stores().find((s) => s.tag === root.store);
@@ -139,43 +173,75 @@ function noStore(i: Introspection, tag: number): string {
   return `no live store ${tag}${live.length > 0 ? ` (live: ${live.join(', ')})` : ' (the image has none)'}`;
 }
 
-function modulesView(i: Introspection): ModuleView[] {
-  return i.modules().flatMap((m): ModuleView[] => {
+function gone(set: number): string {
+  return `instance set ${set} is gone (the last ${SETS} are kept): count the instances again`;
+}
+
+/** A preview that cannot fail the answer it is part of (a value imago cannot read is said so). */
+function safePreview(value: unknown): Preview {
+  try {
+    return preview(value);
+  } catch (e: unknown) {
+    return { type: 'unreadable', text: `(not readable: ${e instanceof Error ? e.message : String(e)})`, expandable: false };
+  }
+}
+
+function modulesListing(i: Introspection): ModuleListing[] {
+  return i.modules().flatMap((m): ModuleListing[] => {
     const detail = i.detail(m.file);
-    const scope = i.scope(m.file);
-    if (!detail.ok || !scope.ok) return [];
-    const exported = new Set(detail.value.functions.filter((f) => f.exported).map((f) => f.name));
-    const bindings: BindingView[] = [];
-    for (const { name, kind } of scope.value.names.values()) {
-      if (kind === 'function') continue;
-      let value: unknown;
-      try {
-        value = scope.value.get(name);
-      } catch {
-        // A binding in its temporal dead zone (its module has not reached it).
-        bindings.push({
-          name,
-          kind,
-          exported: detail.value.exports.includes(name),
-          value: { type: 'uninitialized', text: '<uninitialized>', expandable: false },
-        });
-        continue;
-      }
-      bindings.push({ name, kind, exported: detail.value.exports.includes(name) || exported.has(name), value: preview(value) });
-    }
+    if (!detail.ok) return [];
     return [
       {
         file: m.file,
         rel: m.rel,
         version: m.version,
         appliedAt: m.appliedAt,
-        exports: detail.value.exports,
-        bindings,
-        functions: detail.value.functions,
-        classes: detail.value.classes,
+        exports: detail.value.exports.slice(0, EXPORTS_LISTED),
+        exportCount: detail.value.exports.length,
+        bindings: m.bindings,
+        functions: m.functions,
+        classes: m.classes,
       },
     ];
   });
+}
+
+function moduleView(i: Introspection, module: string): Found<ModuleView> {
+  for (const store of i.stores()) knowStore(store);
+  const detail = i.detail(module);
+  if (!detail.ok) return detail;
+  const scope = i.scope(module);
+  if (!scope.ok) return scope;
+  const exported = new Set(detail.value.exports);
+  const bindings: BindingView[] = [];
+  let count = 0;
+  for (const { name, kind } of scope.value.names.values()) {
+    if (kind === 'function') continue;
+    if (count++ >= BINDINGS_LISTED) continue;
+    let value: Preview;
+    try {
+      value = safePreview(scope.value.get(name));
+    } catch {
+      // A binding in its temporal dead zone (its module has not reached it).
+      value = { type: 'uninitialized', text: '<uninitialized>', expandable: false };
+    }
+    bindings.push({ name, kind, exported: exported.has(name), value });
+  }
+  const summary = i.modules().find((m) => m.rel === scope.value.rel);
+  return {
+    ok: true,
+    value: {
+      file: scope.value.file,
+      rel: scope.value.rel,
+      version: scope.value.version,
+      appliedAt: summary?.appliedAt ?? null,
+      exports: detail.value.exports,
+      bindings,
+      bindingCount: count,
+      functions: detail.value.functions,
+      classes: detail.value.classes,
+    },
+  };
 }
 
 function classesView(i: Introspection): ClassView[] {
@@ -232,7 +298,15 @@ function rows(
   const out: Array<{ row: number; handle: number; cells: string[] }> = [];
   for (let k = offset; k < Math.min(store.size, offset + limit); k++) {
     const row = store.rowAt(k);
-    out.push({ row: k, handle: store.handleAt(row), cells: columns.map((c) => cellText(store.cols[c]?.[row])) });
+    out.push({ row: k, handle: store.handleAt(row), cells: columns.map((c) => safeCell(store.cols[c]?.[row])) });
   }
   return { total: store.size, columns, rows: out };
+}
+
+function safeCell(value: unknown): string {
+  try {
+    return cellText(value);
+  } catch {
+    return '(not readable)';
+  }
 }

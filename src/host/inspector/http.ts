@@ -23,6 +23,8 @@ export interface InspectorHandlers {
   readonly ask: (body: string, connection: Connection) => Promise<Reply>;
   /** The first event of a page: who the image is and what happened so far. */
   readonly hello: (client: number) => unknown;
+  /** Says a failure of the server once it listens (never the program's error). */
+  readonly failed: (message: string) => void;
   /** Pushes to every open page: `push(name, data)`; returns the unsubscribe. */
   readonly feed: (push: (name: string, data: unknown) => void) => () => void;
 }
@@ -236,7 +238,12 @@ export async function listenInspector(port: number, token: string, handlers: Ins
         ),
       );
     });
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => {
+      server.removeAllListeners('error');
+      // Later (an accept failing for want of file descriptors): the inspector's, said, never the program's.
+      server.on('error', (e: Error) => handlers.failed(`the inspector's server failed: ${e.message}`));
+      resolve();
+    });
   });
   server.unref();
   bound = (server.address() as AddressInfo).port;

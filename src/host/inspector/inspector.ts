@@ -82,6 +82,7 @@ export class Inspector {
     const opening = listenInspector(port, token, {
       ask: (body, connection) => this.#ask(body, connection),
       hello: (client) => this.#hello(client),
+      failed: (message) => this.#setup.say(message),
       feed: (push) => {
         const stopEntries = this.#timeline.onEntry((entry) => push('change', entry));
         const stopHealth = this.#health.listen((sample) => push('health', sample));
@@ -103,7 +104,7 @@ export class Inspector {
       this.#setup.say(`inspector: ${server.url}`);
       return server.url;
     } catch (e: unknown) {
-      this.#server = null;
+      if (this.#server === opening) this.#server = null;
       throw e;
     }
   }
@@ -125,6 +126,14 @@ export class Inspector {
     const read = readRequest(body);
     if (!read.ok) return { kind: 'error', id: read.id, code: read.code, message: read.message };
     if (!this.#handle) return { kind: 'error', id: read.request.id, code: 'not-ready', message: 'the inspector is starting: ask again' };
+    // A page is pushed the image's events on its own stream (GET /events); a subscription per request would outlive it.
+    if (read.request.kind === 'subscribe' || read.request.kind === 'unsubscribe')
+      return {
+        kind: 'error',
+        id: read.request.id,
+        code: 'bad-request',
+        message: `'${read.request.kind}' is for the control socket: a page gets the image's events from GET /events`,
+      };
     return this.#handle(read.request, connection);
   }
 

@@ -1,14 +1,21 @@
 // What happened to the image, numbered: every event it published since the inspector's timeline began
 // (changes applied and refused, errors, warnings, whole-program checks, image saves), and for each change
-// the texts it went from and to, so the page can show the diff it applied. Bounded: the last ENTRIES
-// entries, and the texts of the last TEXTS changes.
+// the texts it went from and to, so the page can show the diff it applied. Bounded: the last CHANGES
+// changes and the last NOISE other events (an error thrown 50 times a second never pushes the changes
+// out), and the texts of the last TEXTS changes within TEXT_BYTES.
 
 import { createTwoFilesPatch } from 'diff';
 import type { ImageEvent } from '../../runtime/events.js';
 import type { FileDiff, TimelineEntry } from './wire.js';
 
-const ENTRIES = 1000;
+const CHANGES = 1000;
+const NOISE = 200;
 const TEXTS = 200;
+/** Characters of text kept for diffs in all, and the longest text kept. */
+const TEXT_CHARS = 16 << 20;
+const LONGEST_TEXT = 2 << 20;
+/** A diff that takes longer is given up (it runs in slices between the program's own work). */
+const DIFF_TIMEOUT_MS = 2000;
 
 export interface TimelineSource {
   subscribe(listener: (event: ImageEvent) => void): () => void;
@@ -23,11 +30,23 @@ export interface TimelineSource {
 interface Texts {
   readonly files: ReadonlyArray<{ readonly file: string; readonly before: string | null; readonly after: string | null }>;
   readonly refused: boolean;
+  readonly chars: number;
+  /** Kept once computed. */
+  diff?: Promise<FileDiff[]>;
+}
+
+type Diffed = { readonly ok: true; readonly files: FileDiff[]; readonly note?: string } | { readonly ok: false; readonly message: string };
+
+/** Changes to the program's code, as opposed to what happened while it ran. */
+function isChange(event: ImageEvent): boolean {
+  return event.kind === 'ready' || event.kind === 'load' || event.kind === 'reload' || event.kind === 'image';
 }
 
 export class Timeline {
-  readonly #entries: TimelineEntry[] = [];
+  readonly #changes: TimelineEntry[] = [];
+  readonly #noise: TimelineEntry[] = [];
   readonly #texts = new Map<number, Texts>();
+  #chars = 0;
   /** The text each loaded module runs, as last seen. */
   readonly #running = new Map<string, string>();
   readonly #listeners = new Set<(entry: TimelineEntry) => void>();
@@ -52,31 +71,23 @@ export class Timeline {
     return () => this.#listeners.delete(fn);
   }
 
+  /** The entries kept, oldest first; `after`: only those past that id. */
   entries(after = 0): TimelineEntry[] {
-    return this.#entries.filter((e) => e.id > after);
+    return [...this.#changes, ...this.#noise].filter((e) => e.id > after).sort((a, b) => a.id - b.id);
   }
 
   /** The diff of entry `id`, or why there is none. */
-  diff(id: number): { readonly ok: true; readonly files: FileDiff[]; readonly note?: string } | { readonly ok: false; readonly message: string } {
-    const entry = this.#entries.find((e) => e.id === id);
-    if (!entry) return { ok: false, message: `no timeline entry ${id} (entries kept: ${this.#entries[0]?.id ?? 0} to ${this.#next - 1})` };
+  async diff(id: number): Promise<Diffed> {
+    const entry = this.#changes.find((e) => e.id === id) ?? this.#noise.find((e) => e.id === id);
+    if (!entry) return { ok: false, message: `no timeline entry ${id} (kept: the last ${CHANGES} changes and ${NOISE} other events)` };
     const texts = this.#texts.get(id);
-    if (!texts) return { ok: false, message: `entry ${id} (${entry.event.kind}) has no diff kept (the texts of the last ${TEXTS} changes are)` };
-    const files = texts.files.map(({ file, before, after }) => {
-      // A refused file that could not be read as text (gone, a pipe, too large): nothing to compare.
-      if (before === after || (texts.refused && after === null)) return { file, patch: '', added: 0, removed: 0 };
-      const patch = createTwoFilesPatch(`a/${file}`, `b/${file}`, before ?? '', after ?? '', before === null ? '(new)' : '', after === null ? '(gone)' : '', {
-        context: 3,
-      });
-      let added = 0;
-      let removed = 0;
-      const lines = patch.split('\n');
-      for (const line of lines.slice(lines.findIndex((l) => l.startsWith('@@')))) {
-        if (line.startsWith('+')) added++;
-        else if (line.startsWith('-')) removed++;
-      }
-      return { file, patch, added, removed };
-    });
+    if (!texts)
+      return {
+        ok: false,
+        message: `entry ${id} (${entry.event.kind}) has no diff kept (the texts of the last ${TEXTS} changes are, files up to ${LONGEST_TEXT >> 20} MiB)`,
+      };
+    texts.diff ??= Promise.all(texts.files.map((f) => fileDiff(f.file, f.before, f.after, texts.refused)));
+    const files = await texts.diff;
     return texts.refused ? { ok: true, files, note: 'refused: what was on disk when the change was refused, against the text that runs' } : { ok: true, files };
   }
 
@@ -91,26 +102,58 @@ export class Timeline {
   #record(event: ImageEvent): void {
     const id = this.#next++;
     let texts: Texts | null = null;
+    const kept = (text: string | null): string | null => (text !== null && text.length > LONGEST_TEXT ? null : text);
     if (event.kind === 'ready') this.#see(this.#source.files);
     else if (event.kind === 'reload' && event.ok) {
-      texts = {
-        refused: false,
-        files: event.files.map((file) => ({ file, before: this.#running.get(file) ?? null, after: this.#source.source(file) })),
-      };
+      const files = event.files.map((file) => ({ file, before: kept(this.#running.get(file) ?? null), after: kept(this.#source.source(file)) }));
+      texts = { refused: false, files, chars: files.reduce((n, f) => n + (f.before?.length ?? 0) + (f.after?.length ?? 0), 0) };
       this.#see(event.files);
     } else if ((event.kind === 'reload' || event.kind === 'load') && !event.ok) {
-      texts = { refused: true, files: event.files.map((file) => ({ file, before: this.#running.get(file) ?? null, after: this.#source.readOnDisk(file) })) };
+      const files = event.files.map((file) => ({ file, before: kept(this.#running.get(file) ?? null), after: kept(this.#source.readOnDisk(file)) }));
+      texts = { refused: true, files, chars: files.reduce((n, f) => n + (f.after?.length ?? 0), 0) };
     }
     const entry: TimelineEntry = { id, at: Date.now(), event, diff: texts !== null };
-    this.#entries.push(entry);
-    if (this.#entries.length > ENTRIES) this.#entries.splice(0, this.#entries.length - ENTRIES);
-    if (texts) {
-      this.#texts.set(id, texts);
-      for (const old of this.#texts.keys()) {
-        if (this.#texts.size <= TEXTS) break;
-        this.#texts.delete(old);
-      }
-    }
+    const list = isChange(event) ? this.#changes : this.#noise;
+    list.push(entry);
+    if (list.length > (list === this.#changes ? CHANGES : NOISE)) list.shift();
+    if (texts) this.#keep(id, texts);
     for (const fn of [...this.#listeners]) fn(entry);
   }
+
+  /** Keeps a change's texts, forgetting the oldest past TEXTS changes or TEXT_CHARS characters. */
+  #keep(id: number, texts: Texts): void {
+    this.#texts.set(id, texts);
+    this.#chars += texts.chars;
+    for (const [old, t] of this.#texts) {
+      if (this.#texts.size <= TEXTS && this.#chars <= TEXT_CHARS) break;
+      this.#texts.delete(old);
+      this.#chars -= t.chars;
+    }
+  }
+}
+
+/** A unified diff of one file, computed in slices (never holding the program up) and given up past DIFF_TIMEOUT_MS. */
+function fileDiff(file: string, before: string | null, after: string | null, refused: boolean): Promise<FileDiff> {
+  // A refused file that could not be read as text (gone, a pipe, too large): nothing to compare.
+  if (before === after || (refused && after === null)) return Promise.resolve({ file, patch: '', added: 0, removed: 0 });
+  return new Promise((resolve) => {
+    createTwoFilesPatch(`a/${file}`, `b/${file}`, before ?? '', after ?? '', before === null ? '(new)' : '', after === null ? '(gone)' : '', {
+      context: 3,
+      timeout: DIFF_TIMEOUT_MS,
+      callback: (patch: string | undefined) => {
+        if (patch === undefined) {
+          resolve({ file, patch: '', added: 0, removed: 0, tooLarge: true });
+          return;
+        }
+        let added = 0;
+        let removed = 0;
+        const lines = patch.split('\n');
+        for (const line of lines.slice(lines.findIndex((l) => l.startsWith('@@')))) {
+          if (line.startsWith('+')) added++;
+          else if (line.startsWith('-')) removed++;
+        }
+        resolve({ file, patch, added, removed });
+      },
+    });
+  });
 }

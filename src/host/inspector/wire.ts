@@ -50,6 +50,8 @@ export interface FileDiff {
   readonly patch: string;
   readonly added: number;
   readonly removed: number;
+  /** The texts differ too much to diff in the time allowed: no patch. */
+  readonly tooLarge?: boolean;
 }
 
 export interface BindingView {
@@ -68,13 +70,29 @@ export interface FunctionView {
   readonly line: number;
 }
 
+/** A module as the modules list shows it, before it is opened (`module` gives the rest). */
+export interface ModuleListing {
+  readonly file: string;
+  readonly rel: string;
+  readonly version: number;
+  readonly appliedAt: number | null;
+  /** The first EXPORTS_LISTED exports, and how many it has. */
+  readonly exports: readonly string[];
+  readonly exportCount: number;
+  readonly bindings: number;
+  readonly functions: number;
+  readonly classes: number;
+}
+
 export interface ModuleView {
   readonly file: string;
   readonly rel: string;
   readonly version: number;
   readonly appliedAt: number | null;
   readonly exports: readonly string[];
+  /** Its first bindings (a module of thousands lists BINDINGS_LISTED), and how many it has. */
   readonly bindings: readonly BindingView[];
+  readonly bindingCount: number;
   readonly functions: readonly FunctionView[];
   readonly classes: readonly string[];
 }
@@ -134,7 +152,7 @@ export interface HealthView {
   readonly ticking: 'running' | 'paused' | 'none';
   readonly typecheck: {
     readonly mode: string;
-    /** `idle`, `checking` (a change or the whole program), or `off`. */
+    /** `running` (the checker answers), `starting` (its process is not up yet), or `off`. */
     readonly state: string;
     readonly lastCheck: { readonly at: number; readonly ok: boolean; readonly errors: number; readonly ms: number } | null;
   };
