@@ -376,6 +376,9 @@ export let regex = re;
 class Bytes extends Uint8Array { override get length(): number { ran++; return 0; } }
 export let bytes = new Bytes(4);
 export let prim = { [Symbol.toPrimitive]() { ran++; return 1; }, toString() { ran++; return 's'; } };
+class Player { #secret = 'hidden'; name = 'p'; reveal(): string { return this.#secret; } }
+export let player = new Player();
+export let long = 'x'.repeat(4500);
 ran = 0;
 `;
 const BUSY = `import './hostile.js';
@@ -414,6 +417,17 @@ describe('inspector under hostile values and heavy use', () => {
       assert.notEqual(opened['kind'], 'error', `${name}: ${JSON.stringify(opened)}`);
       assert.equal((await ask(run, { kind: 'eval', code: 'ran', module: 'hostile.ts', typecheck: 'off' }))['text'], '0', name);
     }
+    const player = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'player' } });
+    assert.deepEqual(
+      entriesOf(player).map((e) => `${e.label}=${e.value.text}`),
+      ['name="p"', '#secret="hidden"'],
+    );
+    const secret = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'player' }, path: ['#secret'] });
+    assert.equal((secret['value'] as { text: string }).text, '"hidden"');
+    assert.match(text('long'), /\(4,500 characters\)$/);
+    const pieces = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'long' } });
+    assert.equal(pieces['total'], 5);
+    assert.equal(entriesOf(pieces)[4]!.value.text, 'x'.repeat(500));
     const second = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'bag' }, path: [1] });
     assert.equal((second['value'] as { text: string }).text, '2');
     assert.equal((await ask(run, { kind: 'eval', code: 'ran', module: 'hostile.ts', typecheck: 'off' }))['text'], '0', 'nothing of the program ran');

@@ -5,12 +5,14 @@
 // rebinding) and another site's page posting to the inspector.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ask, eventually, type Inspected, runWithInspector } from './helpers/inspector.js';
+import { CLI } from './helpers/cli.js';
+import { ask, eventually, type Inspected, parts, runWithInspector } from './helpers/inspector.js';
 import { waitFor } from './helpers/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -140,6 +142,28 @@ describe('inspector in Chromium', () => {
     assert.match((await rejected.textContent()) ?? '', /TS2322/);
     const ticks = await ask(run, { kind: 'eval', code: 'typeof ticks' });
     assert.equal(ticks['text'], "'number'");
+    // The pane's own commands: a shorter timeout stops a runaway input sooner; the program goes on.
+    await input.fill('.timeout 300');
+    await input.press('Enter');
+    await input.fill('while (true) {}');
+    await input.press('Enter');
+    const stopped = page.locator('[data-repl-output][data-kind="thrown"]').first();
+    await stopped.waitFor();
+    assert.match((await stopped.textContent()) ?? '', /timed out/);
+  });
+
+  it('says so when its address is closed (imago inspect --close), instead of reconnecting for ever', async () => {
+    const closed = spawnSync(process.execPath, [CLI, 'inspect', '--close'], { cwd: run.project.dir, encoding: 'utf8' });
+    assert.equal(closed.stdout.trim(), 'the inspector is closed', closed.stderr);
+    await page.waitForSelector('[data-connection="closed"]');
+    await eventually(
+      'the page to say its address is closed',
+      async () => /this address is closed/.test((await page.textContent('[data-connection]')) ?? ''),
+      15000,
+    );
+    // Open again for the tests that follow (a new token: a new address).
+    const reopened = spawnSync(process.execPath, [CLI, 'inspect'], { cwd: run.project.dir, encoding: 'utf8' });
+    run = { ...run, url: reopened.stdout.trim(), ...parts(reopened.stdout.trim()) };
   });
 
   it('refuses the page without the token and with a wrong one', async () => {

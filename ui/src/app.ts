@@ -43,7 +43,7 @@ function Header({ image }: { image: ImageState }): ComponentChildren {
           : image.connection === 'connecting'
             ? '○ connecting…'
             : image.connection === 'gone'
-              ? '○ this address is closed (the program stopped, or its inspector was closed): open the address imago prints now'
+              ? '○ this address is closed: the program stopped, or its inspector was closed (imago inspect prints its address now)'
               : '○ disconnected: reconnecting…'
       }
     </span>
@@ -93,7 +93,13 @@ function App({ api }: { api: Api }): ComponentChildren {
   // Panes that show the image's structure ask again when its code changes (not at every error or
   // check), or after a reconnect; a burst of changes makes them ask once.
   const changes = useSettled(structureVersion(image), SETTLE_MS);
-  const refused = image.timeline.filter((t) => (t.event.kind === 'reload' || t.event.kind === 'load') && !t.event.ok).length;
+  // Refusals since the last change that applied: what still stands between the files and the program.
+  let refused = 0;
+  for (let k = image.timeline.length - 1; k >= 0; k--) {
+    const e = image.timeline[k]!.event;
+    if ((e.kind === 'reload' && e.ok) || e.kind === 'ready') break;
+    if ((e.kind === 'reload' || e.kind === 'load') && !e.ok) refused++;
+  }
   // The same element while the timeline is the same: a health sample does not render every entry again.
   const timeline = useMemo(() => html`<${Timeline} api=${api} timeline=${image.timeline} />`, [api, image.timeline]);
   let body: ComponentChildren;
@@ -128,7 +134,7 @@ function App({ api }: { api: Api }): ComponentChildren {
         (
           name,
         ) => html`<button class=${`tab${name === pane ? ' active' : ''}`} data-nav=${name} aria-current=${name === pane ? 'page' : undefined} onClick=${() => go(name)}>
-          ${TITLES[name]}${name === 'timeline' && image.timeline.length > 0 ? html` <span class="count">${image.timeline.length}${refused > 0 ? html` · <span class="bad">${refused} refused</span>` : null}</span>` : null}
+          ${TITLES[name]}${name === 'timeline' && image.timeline.length > 0 ? html` <span class="count">${image.timeline.length}${refused > 0 ? html` · <span class="bad">${refused} refused since the last applied</span>` : null}</span>` : null}
         </button>`,
       )}
     </nav>

@@ -51,7 +51,11 @@ function Instances({ api, cls }: { api: Api; cls: ClassView }): ComponentChildre
     ${error ? html`<div class="error">${error}</div>` : null}
     ${
       found
-        ? html`<div class="instance-count" data-instance-count>${found.count.toLocaleString('en-US')} live instance${found.count === 1 ? '' : 's'} (heap walk: ${formatMs(found.ms)})</div>
+        ? html`<div class="instance-count" data-instance-count>${found.count.toLocaleString('en-US')} live instance${found.count === 1 ? '' : 's'} (heap walk: ${formatMs(found.ms)})${
+            cls.stores.length > 0
+              ? html`<span class="muted"> (rows of its stores are not instances: ${cls.stores.map((s) => `${s.name} ${s.rows.toLocaleString('en-US')}`).join(', ')})</span>`
+              : null
+          }${found.count > 10_000 ? html`<span class="muted"> (the first 10,000 are listed)</span>` : null}</div>
           ${
             found.count > 0
               ? html`<div class="instance-list"><${TreeChildren} key=${found.set} api=${api} root=${{ instances: found.set }} path=${[]} attrs=${(_: unknown, i: number) => ({ 'data-instance': i })} /></div>`

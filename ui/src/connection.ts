@@ -11,7 +11,7 @@ export const KEPT_SAMPLES = 300;
 /** Timeline entries the page keeps (the image keeps its last 1,000 changes and 200 other events). */
 export const KEPT_ENTRIES = 1200;
 
-/** `gone`: the address no longer answers with this token (the program stopped, or its inspector was closed). */
+/** `gone`: nothing answers at this address with this page's token (the program stopped, or its inspector was closed or opened anew); EventSource keeps trying. */
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'gone';
 
 export interface ImageState {
@@ -33,7 +33,20 @@ export function useImage(api: Api): ImageState {
     const source = new EventSource(`/events?token=${encodeURIComponent(api.token)}`);
     source.onopen = (): void => setState((s) => ({ ...s, connection: 'open' }));
     // EventSource reconnects by itself after a dropped connection; a refusal (the token is dead) ends it.
-    source.onerror = (): void => setState((s) => ({ ...s, connection: source.readyState === EventSource.CLOSED ? 'gone' : 'closed' }));
+    source.onerror = (): void => {
+      setState((s) => ({ ...s, connection: source.readyState === EventSource.CLOSED ? 'gone' : 'closed' }));
+      // EventSource retries a refused connection for ever: ask once whether anything answers with this token.
+      fetch(`/api?token=${encodeURIComponent(api.token)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"id":0,"kind":"hello"}',
+      }).then(
+        (r) => {
+          if (r.status === 403) setState((s) => ({ ...s, connection: 'gone' }));
+        },
+        () => setState((s) => (s.connection === 'open' ? s : { ...s, connection: 'gone' })),
+      );
+    };
     // Entries that come in a burst (an error thrown on every tick) are added once per frame, not one render each.
     let pending: TimelineEntry[] = [];
     let frame = 0;

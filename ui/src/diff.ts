@@ -33,7 +33,7 @@ export function Diff({ api, change }: { api: Api; change: number }): ComponentCh
               : html`<pre class="patch">${f.patch
                   .replace(/\n$/, '')
                   .split('\n')
-                  .filter((line) => !line.startsWith('====') && !line.startsWith('Index:'))
+                  .filter((_, k, lines) => k >= lines.findIndex((line) => line.startsWith('@@')))
                   .map((line) => html`<div class=${lineClass(line)}>${line || ' '}</div>`)}</pre>`
         }
       </div>`,

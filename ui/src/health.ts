@@ -51,7 +51,7 @@ export function Health({ api, samples, initial }: { api: Api; samples: readonly 
       <section class="card stat" data-tick-rate>
         <div class="stat-label">tick rate</div>
         <div class="stat-value">${!last ? '–' : last.ticksPerSecond === null ? 'no tick' : `${last.ticksPerSecond.toFixed(1)} ticks/s`}</div>
-        <div class="muted">ticking: ${view?.ticking ?? '?'}</div>
+        <div class="muted">ticking: ${view?.ticking === 'paused' ? 'paused: a tick threw; it resumes at the next change that applies (or a REPL input)' : (view?.ticking ?? '?')}</div>
       </section>
       <section class="card stat" data-typecheck-state>
         <div class="stat-label">type checker</div>

@@ -12,9 +12,18 @@ import { ValueRoot } from './value-tree.js';
 import type { ModuleView } from './wire.js';
 
 function ModuleDetails({ api, rel, changes }: { api: Api; rel: string; changes: number }): ComponentChildren {
-  const q = useQuery(() => api.ask({ kind: 'module', module: rel }, 'module'), [api, rel, changes]);
+  const [readAt, setReadAt] = useState(0);
+  const q = useQuery(
+    () =>
+      api.ask({ kind: 'module', module: rel }, 'module').then((r) => {
+        setReadAt(Date.now());
+        return r;
+      }),
+    [api, rel, changes],
+  );
   if (!q.value) return q.error ? html`<div class="error">${q.error}</div>` : html`<div class="muted">reading the module at the next safe point…</div>`;
-  return html`<${ModuleBody} api=${api} module=${q.value.module} />`;
+  return html`<div class="read-at muted">values as read at ${formatTime(readAt)} (they are read again after each change) · <button class="link" data-read-again onClick=${q.reload}>read again</button></div>
+    <${ModuleBody} api=${api} module=${q.value.module} />`;
 }
 
 function ModuleBody({ api, module }: { api: Api; module: ModuleView }): ComponentChildren {

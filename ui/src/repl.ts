@@ -10,7 +10,16 @@ import { formatMs } from './format.js';
 import { html } from './html.js';
 import { useQuery } from './query.js';
 
-type Answer = ReplyOf<'value' | 'rejected' | 'thrown'> | { readonly kind: 'error'; readonly message: string };
+type Answer =
+  | ReplyOf<'value' | 'rejected' | 'thrown'>
+  | { readonly kind: 'error'; readonly message: string }
+  /** What a dot-command said. */
+  | { readonly kind: 'note'; readonly text: string };
+
+const HELP = `.timeout [ms]   how long an input may run before it is stopped (default 5000)
+.clear          forget what this page declared in the module
+.help           this help
+Enter runs, Shift+Enter starts a new line, Up and Down walk the history.`;
 
 export interface ReplOutput {
   readonly n: number;
@@ -24,6 +33,8 @@ export interface ReplState {
   readonly module: string;
   readonly log: readonly ReplOutput[];
   readonly history: readonly string[];
+  /** `.timeout`: how long an input may run (the image's default when absent). */
+  readonly timeoutMs?: number;
 }
 
 export const INITIAL_REPL: ReplState = { module: '', log: [], history: [] };
@@ -45,6 +56,8 @@ function Answer({ answer }: { answer: Answer }): ComponentChildren {
         ${(answer.notices ?? []).map((n) => html`<div class="muted">${n}</div>`)}`;
     case 'error':
       return html`<div class="error">${answer.message}</div>`;
+    case 'note':
+      return html`<pre class="out-note muted">${answer.text}</pre>`;
     default: {
       const _: never = answer;
       return _;
@@ -58,6 +71,8 @@ export function Repl({ api, state, setState }: { api: Api; state: ReplState; set
   /** Where Up/Down stands in the history: its length when at the fresh input. */
   const [cursor, setCursor] = useState(state.history.length);
   const counter = useRef(state.log.length);
+  // What `.timeout` set, read by the inputs that follow at once (before a render catches up).
+  const timeout = useRef(state.timeoutMs);
   const logEnd = useRef<HTMLDivElement>(null);
   useEffect(() => logEnd.current?.scrollIntoView({ block: 'end' }), [state.log]);
 
@@ -70,9 +85,31 @@ export function Repl({ api, state, setState }: { api: Api; state: ReplState; set
       history: s.history.at(-1) === code ? s.history : [...s.history, code],
     }));
     const settle = (answer: Answer): void => setState((s) => ({ ...s, log: s.log.map((o) => (o.n === n ? { ...o, answer } : o)) }));
+    const failed = (e: unknown): void => settle({ kind: 'error', message: errorText(e) });
+    const command = /^\.(\w+)\s*(.*)$/.exec(code.trim());
+    if (command) {
+      const [, name, rest] = command;
+      if (name === 'help') settle({ kind: 'note', text: HELP });
+      else if (name === 'timeout' && rest === '') settle({ kind: 'note', text: `inputs may run ${timeout.current ?? 5000} ms` });
+      else if (name === 'timeout') {
+        const ms = Number(rest);
+        if (!Number.isInteger(ms) || ms < 1 || ms > 2_147_483_647)
+          settle({ kind: 'error', message: `.timeout takes a whole number of milliseconds from 1, not '${rest}'` });
+        else {
+          timeout.current = ms;
+          setState((s) => ({ ...s, timeoutMs: ms }));
+          settle({ kind: 'note', text: `inputs may run ${ms} ms` });
+        }
+      } else if (name === 'clear')
+        api
+          .ask({ kind: 'clear', ...(module ? { module } : {}) }, 'cleared')
+          .then((r) => settle({ kind: 'note', text: r.names.length > 0 ? `forgot ${r.names.join(', ')}` : 'nothing to forget' }), failed);
+      else settle({ kind: 'error', message: `no command .${name ?? ''}: .help lists them` });
+      return;
+    }
     api
-      .ask({ kind: 'eval', code, ...(module ? { module } : {}) }, 'value', 'rejected', 'thrown')
-      .then(settle, (e: unknown) => settle({ kind: 'error', message: errorText(e) }));
+      .ask({ kind: 'eval', code, ...(module ? { module } : {}), ...(timeout.current ? { timeoutMs: timeout.current } : {}) }, 'value', 'rejected', 'thrown')
+      .then(settle, failed);
   };
 
   const onKey = (e: KeyboardEvent): void => {

@@ -10,8 +10,14 @@ import { useQuery } from './query.js';
 import { VirtualTable } from './virtual-table.js';
 import type { StoreView } from './wire.js';
 
+/** Bytes of a store's columns (the rest of its bytes are its handle stamps, free list and slot tables). */
+function columnBytes(store: StoreView): number {
+  return store.columns.reduce((n, c) => n + c.bytes, 0);
+}
+
 function Columns({ store }: { store: StoreView }): ComponentChildren {
-  return html`<table class="grid columns">
+  return html`<div class="pane-note">${formatBytes(store.bytes)} in all: columns ${formatBytes(columnBytes(store))}, handles and free list ${formatBytes(store.bytes - columnBytes(store))}</div>
+  <table class="grid columns">
     <thead><tr><th>column</th><th>kind</th><th>type</th><th>bytes</th></tr></thead>
     <tbody>
       ${store.columns.map(
@@ -32,7 +38,10 @@ export function Stores({ api, changes }: { api: Api; changes: number }): Compone
   return html`<div class="stores">
     ${q.error ? html`<div class="error">${q.error}</div>` : null}
     ${stores.length === 0 ? html`<div class="empty">No live handle stores (imago/store).</div>` : null}
-    <table class="grid store-list">
+    ${
+      stores.length === 0
+        ? null
+        : html`<table class="grid store-list">
       <thead><tr><th>store</th><th>class</th><th>rows</th><th>capacity</th><th>layout</th><th>bytes</th><th>columns</th></tr></thead>
       <tbody>
         ${stores.map(
@@ -44,12 +53,13 @@ export function Stores({ api, changes }: { api: Api; changes: number }): Compone
             <td class="num">${s.rows.toLocaleString('en-US')}</td>
             <td class="num">${s.capacity.toLocaleString('en-US')}</td>
             <td class="muted">${s.layout}</td>
-            <td class="num">${formatBytes(s.bytes)}</td>
+            <td class="num" title=${`columns ${formatBytes(columnBytes(s))}, handles and free list ${formatBytes(s.bytes - columnBytes(s))}`}>${formatBytes(s.bytes)}</td>
             <td class="muted">${s.columns.map((c) => c.name).join(', ')}</td>
           </tr>`,
         )}
       </tbody>
-    </table>
+    </table>`
+    }
     ${
       current
         ? html`<div class="store-detail">

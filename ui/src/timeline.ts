@@ -64,6 +64,10 @@ function timings(event: ImageEvent): string | null {
       // imago's own work in its two parts when the image says them; else as one figure.
       if (event.timings) said.push(`prepare ${formatMs(event.timings.prepareMs)}`, `commit ${formatMs(event.timings.commitMs)}`);
       else said.push(`apply ${formatMs(event.applyMs)}`);
+      // The check and the prepare run side by side; the rest of the total is waiting (for the checker, busy
+      // with the whole program, or for the safe point between ticks).
+      const waited = event.ms - Math.max(event.typecheck?.ms ?? 0, event.timings?.prepareMs ?? event.applyMs) - (event.timings?.commitMs ?? 0);
+      if (waited >= 20) said.push(`waited ${formatMs(waited)}`);
       return said.join(' · ');
     }
     case 'typecheck':

@@ -193,6 +193,6 @@ export function VirtualTable({
         <div class="vrows" style=${`transform: translateY(${top}px)`}>${rows}</div>
       </div>
     </div>
-    <div class="pane-note">${total.toLocaleString('en-US')} rows; showing ${end > start ? `${(start + 1).toLocaleString('en-US')}–${end.toLocaleString('en-US')}` : 'none'}; ${cache.current.size} pages cached</div>
+    <div class="pane-note">${total.toLocaleString('en-US')} rows; rows ${end > start ? `${start.toLocaleString('en-US')}–${(end - 1).toLocaleString('en-US')}` : 'none'} in the page; ${cache.current.size === 1 ? '1 page' : `${cache.current.size} pages`} of ${PAGE} cached</div>
   </div>`;
 }

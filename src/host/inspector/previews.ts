@@ -13,6 +13,8 @@ import type { Entry, Preview } from './wire.js';
 /** A preview's longest text, and how many items of a container it names. */
 const MAX_TEXT = 200;
 const ITEMS = 5;
+/** Characters of a long string each entry shows when it is opened. */
+const CHUNK = 1000;
 
 /** Built-ins captured before the program ran: what a program's monkey-patching cannot reach. */
 const getter = (proto: object, key: string): ((this: unknown) => unknown) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
@@ -122,13 +124,25 @@ function ownKeys(value: object): string[] {
 
 function listKeys(value: object): string[] {
   const names = Object.getOwnPropertyNames(value);
-  if (!Array.isArray(value) && !types.isTypedArray(value)) return names;
-  return names.filter((k) => k !== 'length' && !/^(?:0|[1-9]\d*)$/.test(k));
+  // imago keeps a class's `#private` fields under symbols described `#name` (they survive edits that way): shown by that name.
+  const privates = Object.getOwnPropertySymbols(value)
+    .map((sym) => sym.description)
+    .filter((d): d is string => d?.startsWith('#') === true && !names.includes(d));
+  if (!Array.isArray(value) && !types.isTypedArray(value)) return [...names, ...privates];
+  return [...names.filter((k) => k !== 'length' && !/^(?:0|[1-9]\d*)$/.test(k)), ...privates];
+}
+
+/** An own property's descriptor by the name the inspector shows: a string key, else a `#private` field's symbol. */
+function descriptor(value: object, key: string): PropertyDescriptor | undefined {
+  const d = Object.getOwnPropertyDescriptor(value, key);
+  if (d || !key.startsWith('#')) return d;
+  const sym = Object.getOwnPropertySymbols(value).find((x) => x.description === key);
+  return sym === undefined ? undefined : Object.getOwnPropertyDescriptor(value, sym);
 }
 
 /** An own property's preview text: its value's short form, or `(...)` for an accessor (not called). */
 function propertyText(value: object, key: string): string {
-  const d = Object.getOwnPropertyDescriptor(value, key);
+  const d = descriptor(value, key);
   if (!d) return 'undefined';
   return 'value' in d ? short(d.value) : '(...)';
 }
@@ -161,7 +175,9 @@ export function preview(value: unknown): Preview {
     case 'undefined':
       return { type: 'undefined', text: 'undefined', expandable: false };
     case 'string':
-      return { type: 'string', text: quoted(value), expandable: false };
+      return value.length > MAX_TEXT
+        ? { type: 'string', text: `${quoted(value)} (${value.length.toLocaleString('en-US')} characters)`, expandable: true, size: value.length }
+        : { type: 'string', text: quoted(value), expandable: false };
     case 'number':
     case 'boolean':
       return { type: typeof value, text: Object.is(value, -0) ? '-0' : String(value), expandable: false };
@@ -243,7 +259,7 @@ export function child(value: unknown, key: string | number): { readonly ok: true
   const name = String(key);
   if (unformattedStack(value, name))
     return { ok: false, message: `an error's stack is not read by the inspector (formatting it may run the program's code): read ${name} in the REPL` };
-  const d = Object.getOwnPropertyDescriptor(value, name);
+  const d = descriptor(value, name);
   if (!d) return { ok: false, message: `'${name}' is not there now (the value changed since it was shown)` };
   if (!('value' in d)) return { ok: false, message: `'${name}' is a getter: the inspector does not run it` };
   return { ok: true, value: d.value };
@@ -251,6 +267,17 @@ export function child(value: unknown, key: string | number): { readonly ok: true
 
 /** A page of `value`'s entries: elements, map or set entries, or own properties. */
 export function entries(value: unknown, offset: number, limit: number): { readonly entries: Entry[]; readonly total: number } {
+  if (typeof value === 'string') {
+    // A long string, opened: its text in pieces of CHUNK characters.
+    const out: Entry[] = [];
+    for (let k = offset; k < Math.min(Math.ceil(value.length / CHUNK), offset + limit); k++)
+      out.push({
+        key: k,
+        label: `[${(k * CHUNK).toLocaleString('en-US')}…]`,
+        value: { type: 'text', text: value.slice(k * CHUNK, (k + 1) * CHUNK), expandable: false },
+      });
+    return { entries: out, total: Math.ceil(value.length / CHUNK) };
+  }
   if (typeof value !== 'object' || value === null || types.isProxy(value) || stores.has(value)) return { entries: [], total: 0 };
   if (Array.isArray(value)) {
     const out = arrayItems(value, offset, limit).map(
@@ -287,7 +314,7 @@ export function entries(value: unknown, offset: number, limit: number): { readon
         label: k,
         value: { type: 'getter', text: '(...) formatting a stack may run the program’s code: read it in the REPL', expandable: false },
       };
-    const d = Object.getOwnPropertyDescriptor(value, k);
+    const d = descriptor(value, k);
     return { key: k, label: d && !('value' in d) ? `get ${k}` : k, value: d ? entryValue(d) : preview(undefined) };
   });
   return { entries: out, total: keys.length };
