@@ -298,14 +298,15 @@ function rows(
   const out: Array<{ row: number; handle: number; cells: string[] }> = [];
   for (let k = offset; k < Math.min(store.size, offset + limit); k++) {
     const row = store.rowAt(k);
-    out.push({ row: k, handle: store.handleAt(row), cells: columns.map((c) => safeCell(store.cols[c]?.[row])) });
+    out.push({ row: k, handle: store.handleAt(row), cells: store.specs.map((spec) => safeCell(store.cols[spec.name]?.[row], spec.kind === 'f32')) });
   }
   return { total: store.size, columns, rows: out };
 }
 
-function safeCell(value: unknown): string {
+/** A cell as text; an f32 column's value to the 7 digits a float32 holds (not 33.94334030151367). */
+function safeCell(value: unknown, f32: boolean): string {
   try {
-    return cellText(value);
+    return f32 && typeof value === 'number' ? String(Number(value.toPrecision(7))) : cellText(value);
   } catch {
     return '(not readable)';
   }
