@@ -238,6 +238,7 @@ describe('inspector server', () => {
       };
       assert.ok(applied.event.ok);
       assert.ok(applied.event.summary.functions.changed >= 1);
+      assert.ok((applied.event.summary as { names?: { functions: { changed: string[] } } }).names?.functions.changed.includes('main.ts:speed'));
       assert.ok(applied.event.timings.prepareMs >= 0 && applied.event.timings.commitMs >= 0);
       const diff = await ask(run, { kind: 'diff', change: applied.id });
       const file = (diff['files'] as Array<{ file: string; patch: string; added: number; removed: number }>)[0]!;

@@ -58,6 +58,7 @@ describe('inspector in Chromium', () => {
     const entry = page.locator('[data-entry][data-kind="applied"]').first();
     await entry.waitFor();
     assert.match((await entry.locator('[data-files]').textContent()) ?? '', /main\.ts/);
+    assert.match((await entry.textContent()) ?? '', /functions: changed main\.ts:speed/);
     await entry.click();
     const diff = page.locator('[data-diff]').first();
     await diff.waitFor();

@@ -9,7 +9,7 @@ import { parseCompiledName } from './compiled-names.js';
 import { type ImageContext, withTransaction } from './context.js';
 import { ChangeRejection, messageOf } from './errors.js';
 import { type Evaluation, evaluateChange, newEvaluation } from './evaluate.js';
-import type { ChangeSummary, ClosureReport, Phase } from './events.js';
+import { type ChangeSummary, type ClosureReport, keepName, NAMES_KEPT, type Phase } from './events.js';
 import { type Instantiated, installVersions, removedFunction } from './instantiate.js';
 import { installLayer } from './layer.js';
 import { locateError } from './locate.js';
@@ -167,6 +167,7 @@ function rollback(ctx: ImageContext, tx: Transaction, ev: Evaluation, phase: Pha
 
 function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: PreparedChange, migration: MigrationResult | null): ChangeSummary {
   const removed = { bindings: 0, classes: 0, effects: 0 };
+  const removedNames = { bindings: [] as string[], classes: [] as string[] };
   for (const [record, version] of made.versions) {
     const newKeys = new Set(version.compiled.items.map((it) => it.key));
     for (const it of record.version?.compiled.items ?? []) {
@@ -174,6 +175,8 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
       if (it.kind === 'binding') removed.bindings++;
       else if (it.kind === 'class') removed.classes++;
       else removed.effects++;
+      if (it.kind === 'binding' || it.kind === 'class')
+        for (const n of it.names) keepName(it.kind === 'binding' ? removedNames.bindings : removedNames.classes, `${record.rel}:${n}`);
     }
   }
   return {
@@ -185,6 +188,12 @@ function summarize(tx: Transaction, ev: Evaluation, made: Instantiated, change: 
     classes: { changed: ev.counts.classesChanged, added: ev.counts.classesAdded, removed: removed.classes },
     enums: [...tx.notes],
     layouts: migration?.reports ?? [],
+    names: {
+      functions: made.functionNames,
+      bindings: { reevaluated: ev.names.bindingsReevaluated, added: ev.names.bindingsAdded, removed: removedNames.bindings },
+      classes: { changed: ev.names.classesChanged, added: ev.names.classesAdded, removed: removedNames.classes },
+      modules: { added: made.modulesAddedNames, removed: change.unloaded.slice(0, NAMES_KEPT).map((r) => r.rel) },
+    },
     ...closureSummary(made, change.unloaded),
     ...(migration
       ? {

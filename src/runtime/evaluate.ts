@@ -4,6 +4,7 @@
 import type { Item } from '../compile/compiled-module.js';
 import type { ImageContext } from './context.js';
 import { messageOf } from './errors.js';
+import { keepName } from './events.js';
 import { locateError } from './locate.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
 import { disposeOwner, Owner } from './owner.js';
@@ -28,6 +29,8 @@ export interface Evaluation {
   /** New owners by module and item key, installed at commit. */
   readonly staged: Map<ModuleRecord, Map<string, Owner>>;
   readonly counts: { bindingsAdded: number; bindingsReevaluated: number; effectsRun: number; classesAdded: number; classesChanged: number };
+  /** The names counted, `file:name`. */
+  readonly names: { bindingsAdded: string[]; bindingsReevaluated: string[]; classesAdded: string[]; classesChanged: string[] };
   /** The module being evaluated (for errors with no project frame), and the item running in it. */
   current: string;
   currentItem: { readonly record: ModuleRecord; readonly key: string } | null;
@@ -50,6 +53,7 @@ export function newEvaluation(): Evaluation {
     currentItem: null,
     background: null,
     counts: { bindingsAdded: 0, bindingsReevaluated: 0, effectsRun: 0, classesAdded: 0, classesChanged: 0 },
+    names: { bindingsAdded: [], bindingsReevaluated: [], classesAdded: [], classesChanged: [] },
   };
 }
 
@@ -179,9 +183,12 @@ export async function evaluateChange(
       for (const n of item.names) if (!quiet?.has(n)) reevaluated.add(`${record.id}\0${n}`);
       if (before) ev.counts.bindingsReevaluated++;
       else ev.counts.bindingsAdded++;
+      for (const n of item.names) keepName(before ? ev.names.bindingsReevaluated : ev.names.bindingsAdded, `${record.rel}:${n}`);
     } else if (item.kind === 'class') {
       if (!before) ev.counts.classesAdded++;
       else if (before.text !== item.text) ev.counts.classesChanged++;
+      if (!before || before.text !== item.text)
+        for (const n of item.names) keepName(before ? ev.names.classesChanged : ev.names.classesAdded, `${record.rel}:${n}`);
     } else ev.counts.effectsRun++;
   };
 

@@ -29,6 +29,8 @@ export interface ChangeSummary {
   readonly moved?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
   /** Classes whose live instances were migrated to a new data layout. */
   readonly layouts: readonly LayoutReport[];
+  /** What the counts above count, as `file:name` (the first NAMES_KEPT of each). */
+  readonly names?: ChangeNames;
   /**
    * When a layout changed: instances found and migrated and the time it took; store rows migrated and the
    * time their columns took (each part of `applyMs`).
@@ -39,6 +41,22 @@ export interface ChangeSummary {
    * run the new body; `kept` lists those whose closures keep the body they had, and why.
    */
   readonly closures?: { readonly followed: number; readonly kept: readonly ClosureReport[] };
+}
+
+/** The names of what a change swapped, added and removed (`rules.ts:move`). */
+export interface ChangeNames {
+  readonly functions: { readonly changed: readonly string[]; readonly added: readonly string[]; readonly removed: readonly string[] };
+  readonly bindings: { readonly reevaluated: readonly string[]; readonly added: readonly string[]; readonly removed: readonly string[] };
+  readonly classes: { readonly changed: readonly string[]; readonly added: readonly string[]; readonly removed: readonly string[] };
+  readonly modules: { readonly added: readonly string[]; readonly removed: readonly string[] };
+}
+
+/** How many names of each kind a summary keeps. */
+export const NAMES_KEPT = 50;
+
+/** Adds `name` to `list` while it holds fewer than NAMES_KEPT. */
+export function keepName(list: string[], name: string): void {
+  if (list.length < NAMES_KEPT) list.push(name);
 }
 
 /** A place whose closures, made before a change, keep their body. */

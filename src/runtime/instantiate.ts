@@ -8,7 +8,7 @@ import { callGenerated, trampolineSource } from './codegen.js';
 import { generatedName, versionName } from './compiled-names.js';
 import type { ImageContext } from './context.js';
 import { ChangeRejection, ImagoError } from './errors.js';
-import type { ChangeSummary } from './events.js';
+import { type ChangeSummary, keepName } from './events.js';
 import { restoreView, updateLinks, updateView } from './export-view.js';
 import { lateBodies } from './late-bodies.js';
 import { installLayer } from './layer.js';
@@ -21,7 +21,10 @@ import type { Transaction } from './transaction.js';
 export interface Instantiated {
   readonly versions: Map<ModuleRecord, LiveVersion>;
   readonly functions: { changed: number; added: number; removed: number };
+  /** Their names, `file:name`. */
+  readonly functionNames: { changed: string[]; added: string[]; removed: string[] };
   readonly modulesAdded: number;
+  readonly modulesAddedNames: string[];
   /** What the change does to closures made by older versions, per module (applied when it commits). */
   readonly closures: Array<{ readonly record: ModuleRecord; readonly version: LiveVersion; readonly plan: ClosurePlan }>;
 }
@@ -36,16 +39,22 @@ export function removedFunction(name: string, rel: string): () => never {
   };
 }
 
-function countFunctions(old: LiveVersion | null, next: PreparedModule): ChangeSummary['functions'] {
+function countFunctions(old: LiveVersion | null, next: PreparedModule, rel: string, names: Instantiated['functionNames']): ChangeSummary['functions'] {
   const before = new Map(old?.compiled.functions.map((f) => [f.name, f.text]) ?? []);
   let changed = 0;
   let added = 0;
   for (const f of next.compiled.functions) {
     const text = before.get(f.name);
-    if (text === undefined) added++;
-    else if (text !== f.text) changed++;
+    if (text === undefined) {
+      added++;
+      keepName(names.added, `${rel}:${f.name}`);
+    } else if (text !== f.text) {
+      changed++;
+      keepName(names.changed, `${rel}:${f.name}`);
+    }
     before.delete(f.name);
   }
+  for (const name of before.keys()) keepName(names.removed, `${rel}:${name}`);
   return { changed, added, removed: before.size };
 }
 
@@ -142,6 +151,8 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
 export function installVersions(ctx: ImageContext, tx: Transaction, change: PreparedChange, current: (rel: string) => void): Instantiated {
   const versions = new Map<ModuleRecord, LiveVersion>();
   const functions = { changed: 0, added: 0, removed: 0 };
+  const functionNames: Instantiated['functionNames'] = { changed: [], added: [], removed: [] };
+  const modulesAddedNames: string[] = [];
   const closures: Instantiated['closures'] = [];
   let modulesAdded = 0;
   for (const record of change.order) {
@@ -150,12 +161,14 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     current(record.rel);
     checkClassesKept(ctx, tx, record, record.version, next);
     const version = instantiate(ctx, tx, record, next);
-    const f = countFunctions(record.version, next);
+    const f = countFunctions(record.version, next, record.rel, functionNames);
     functions.changed += f.changed;
     functions.added += f.added;
     functions.removed += f.removed;
-    if (!record.version) modulesAdded++;
-    else {
+    if (!record.version) {
+      modulesAdded++;
+      keepName(modulesAddedNames, record.rel);
+    } else {
       const layer = Object.getPrototypeOf(record.chain.pin) as object;
       tx.onUndo(() => installLayer(record.chain.pin, layer));
     }
@@ -190,7 +203,7 @@ export function installVersions(ctx: ImageContext, tx: Transaction, change: Prep
     const undo = updateView(ctx, record, version);
     if (undo) tx.onUndo(() => restoreView(undo));
   }
-  return { versions, functions, modulesAdded, closures };
+  return { versions, functions, functionNames, modulesAdded, modulesAddedNames, closures };
 }
 
 /**

@@ -15,18 +15,38 @@ function parts(triple: Readonly<Record<string, number>>, words: Readonly<Record<
   return said.length > 0 ? said.join(', ') : null;
 }
 
+/** The names of a counted triple's parts (`changed move, metabolism; added spawn`), or null when none are kept. */
+function named(
+  names: Readonly<Record<string, readonly string[]>> | undefined,
+  triple: Readonly<Record<string, number>>,
+  words: Readonly<Record<string, string>>,
+): string | null {
+  if (!names) return null;
+  const said = Object.entries(words)
+    .filter(([k]) => (names[k]?.length ?? 0) > 0)
+    .map(([k, word]) => `${word} ${names[k]!.join(', ')}${(triple[k] ?? 0) > names[k]!.length ? `, … (${triple[k]})` : ''}`);
+  return said.length > 0 ? said.join('; ') : null;
+}
+
 /** One line per kind of thing the change touched; empty when it swapped nothing (a types-only edit). */
 export function describeSummary(s: ChangeSummary): string[] {
   const lines: string[] = [];
   const add = (label: string, text: string | null): void => {
     if (text !== null) lines.push(`${label}: ${text}`);
   };
-  add('functions', parts(s.functions, { changed: 'changed', added: 'added', removed: 'removed' }));
-  add('bindings', parts(s.bindings, { reevaluated: 're-evaluated', added: 'added', removed: 'removed' }));
+  const n = s.names;
+  const triple = (
+    label: string,
+    counts: Readonly<Record<string, number>>,
+    names: Readonly<Record<string, readonly string[]>> | undefined,
+    words: Readonly<Record<string, string>>,
+  ): void => add(label, named(names, counts, words) ?? parts(counts, words));
+  triple('functions', s.functions, n?.functions, { changed: 'changed', added: 'added', removed: 'removed' });
+  triple('bindings', s.bindings, n?.bindings, { reevaluated: 're-evaluated', added: 'added', removed: 'removed' });
   add('statements', parts(s.effects, { run: 're-run', removed: 'removed' }));
-  add('classes', parts(s.classes, { changed: 'changed', added: 'added', removed: 'removed' }));
+  triple('classes', s.classes, n?.classes, { changed: 'changed', added: 'added', removed: 'removed' });
   if (s.enums.length > 0) add('enums', s.enums.join(', '));
-  add('modules', parts(s.modules, { added: 'added', removed: 'removed' }));
+  triple('modules', s.modules, n?.modules, { added: 'added', removed: 'removed' });
   for (const m of s.moved ?? []) lines.push(`moved: ${m.from} → ${m.to}`);
   if (s.migration) {
     const m = s.migration;
