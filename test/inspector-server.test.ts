@@ -284,6 +284,12 @@ describe('inspector server', () => {
       const { client } = (await waitFor('hello', () => events.of('hello')[0])) as { client: number };
       assert.equal((await ask(run, { kind: 'eval', code: 'let z = 40' }, client))['kind'], 'value');
       assert.equal((await ask(run, { kind: 'eval', code: 'z + 2' }, client))['text'], '42');
+      // A long input holds back the page's next inputs, never its other questions.
+      const slow = ask(run, { kind: 'eval', code: 'await new Promise((r) => setTimeout(r, 3000)); 1' }, client);
+      const t0 = Date.now();
+      await ask(run, { kind: 'modules' }, client);
+      assert.ok(Date.now() - t0 < 2500, `modules waited ${Date.now() - t0} ms behind an input`);
+      assert.equal((await slow)['text'], '1');
       // Asked at once, answered in order: the second sees what the first declared.
       const [first, second] = await Promise.all([ask(run, { kind: 'eval', code: 'let q = 1' }, client), ask(run, { kind: 'eval', code: 'q + 1' }, client)]);
       assert.equal(first['kind'], 'value');
@@ -380,6 +386,11 @@ export let prim = { [Symbol.toPrimitive]() { ran++; return 1; }, toString() { ra
 class Player { #secret = 'hidden'; name = 'p'; reveal(): string { return this.#secret; } }
 export let player = new Player();
 export let long = 'x'.repeat(4500);
+export const captured: { stack?: string } = {};
+Error.captureStackTrace(captured);
+class Base { #x = 1; base(): number { return this.#x; } }
+class Derived extends Base { #x = 2; derived(): number { return this.#x; } }
+export let both = new Derived();
 ran = 0;
 `;
 const BUSY = `import './hostile.js';
@@ -426,6 +437,15 @@ describe('inspector under hostile values and heavy use', () => {
     const secret = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'player' }, path: ['#secret'] });
     assert.equal((secret['value'] as { text: string }).text, '"hidden"');
     assert.match(text('long'), /\(4,500 characters\)$/);
+    // A captured stack is formatted when it is first read (Error.prepareStackTrace): it is not read.
+    assert.equal(text('captured'), '{stack: (...)}');
+    const twins = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'both' } });
+    assert.deepEqual(
+      entriesOf(twins).map((e) => `${e.label}=${e.value.text}`),
+      ['#x=1', '#x (2)=2'],
+    );
+    const second2 = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'both' }, path: ['#x (2)'] });
+    assert.equal((second2['value'] as { text: string }).text, '2');
     const pieces = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'long' } });
     assert.equal(pieces['total'], 5);
     assert.equal(entriesOf(pieces)[4]!.value.text, 'x'.repeat(500));

@@ -144,6 +144,10 @@ describe('inspector in Chromium', () => {
     const ticks = await ask(run, { kind: 'eval', code: 'typeof ticks' });
     assert.equal(ticks['text'], "'number'");
     // The pane's own commands: a shorter timeout stops a runaway input sooner; the program goes on.
+    // A leading dot followed by a digit is a number, not a command.
+    await input.fill('.5 + 1');
+    await input.press('Enter');
+    await eventually('the number', async () => (await outputs()).some((t) => /> \.5 \+ 1\s*1\.5/.test(t)));
     await input.fill('.timeout 300');
     await input.press('Enter');
     await input.fill('while (true) {}');

@@ -4,7 +4,7 @@
 
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api.js';
 import { Classes } from './classes.js';
 import { type ImageState, useImage } from './connection.js';
@@ -42,9 +42,11 @@ function Header({ image }: { image: ImageState }): ComponentChildren {
           ? '● live'
           : image.connection === 'connecting'
             ? '○ connecting…'
-            : image.connection === 'gone'
-              ? '○ this address is closed: the program stopped, or its inspector was closed (imago inspect prints its address now)'
-              : '○ disconnected: reconnecting…'
+            : image.connection === 'busy'
+              ? '○ the image refused this page’s event stream (16 pages open already?): asking again in a few seconds'
+              : image.connection === 'gone'
+                ? '○ this address is closed: the program stopped, or its inspector was closed (imago inspect prints its address now)'
+                : '○ disconnected: reconnecting…'
       }
     </span>
   </header>`;
@@ -66,16 +68,24 @@ function structureVersion(image: ImageState): number {
   return last + (image.hello?.client ?? 0) * 1e9;
 }
 
-/** `value`, once it has not changed for `ms`. */
+/** `value`, once it has not changed for `ms`, or at the latest MAX_WAIT_MS after it first moved. */
 function useSettled(value: number, ms: number): number {
   const [settled, setSettled] = useState(value);
+  const since = useRef(0);
   useEffect(() => {
-    if (value === settled) return;
-    const timer = setTimeout(() => setSettled(value), ms);
+    if (value === settled) {
+      since.current = 0;
+      return;
+    }
+    if (since.current === 0) since.current = Date.now();
+    const timer = setTimeout(() => setSettled(value), Math.max(0, Math.min(ms, since.current + MAX_WAIT_MS - Date.now())));
     return (): void => clearTimeout(timer);
   }, [value, settled, ms]);
   return settled;
 }
+
+/** A steady stream of changes (an autosave) still refreshes the panes this often. */
+const MAX_WAIT_MS = 1000;
 
 function App({ api }: { api: Api }): ComponentChildren {
   const image = useImage(api);

@@ -12,7 +12,10 @@ export const KEPT_SAMPLES = 300;
 export const KEPT_ENTRIES = 1200;
 
 /** `gone`: nothing answers at this address with this page's token (the program stopped, or its inspector was closed or opened anew); EventSource keeps trying. */
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'gone';
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'gone' | 'busy';
+
+/** How long a page whose event stream was refused waits before it asks again. */
+const RETRY_MS = 5000;
 
 export interface ImageState {
   readonly connection: ConnectionState;
@@ -29,13 +32,15 @@ const INITIAL: ImageState = { connection: 'connecting', hello: null, timeline: [
 /** Subscribes to the image's pushed events for the life of the component. */
 export function useImage(api: Api): ImageState {
   const [state, setState] = useState<ImageState>(INITIAL);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const source = new EventSource(`/events?token=${encodeURIComponent(api.token)}`);
+    let retry: ReturnType<typeof setTimeout> | undefined;
     source.onopen = (): void => setState((s) => ({ ...s, connection: 'open' }));
     // EventSource reconnects by itself after a dropped connection; a refusal (the token is dead) ends it.
     source.onerror = (): void => {
-      setState((s) => ({ ...s, connection: source.readyState === EventSource.CLOSED ? 'gone' : 'closed' }));
-      // EventSource retries a refused connection for ever: ask once whether anything answers with this token.
+      setState((s) => ({ ...s, connection: 'closed' }));
+      // EventSource retries a dropped connection by itself, not a refused one: ask whether anything answers with this token.
       fetch(`/api?token=${encodeURIComponent(api.token)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -43,6 +48,11 @@ export function useImage(api: Api): ImageState {
       }).then(
         (r) => {
           if (r.status === 403) setState((s) => ({ ...s, connection: 'gone' }));
+          else if (source.readyState === EventSource.CLOSED) {
+            // The image answers, but refused the stream (16 pages open already): try again in a while.
+            setState((s) => ({ ...s, connection: 'busy' }));
+            retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
+          }
         },
         () => setState((s) => (s.connection === 'open' ? s : { ...s, connection: 'gone' })),
       );
@@ -75,6 +85,8 @@ export function useImage(api: Api): ImageState {
     });
     source.addEventListener('change', (e: MessageEvent<string>) => {
       pending.push(JSON.parse(e.data) as Pushed['change']);
+      // A hidden tab draws no frames: what waits for one is bounded too.
+      if (pending.length > KEPT_ENTRIES) pending.splice(0, pending.length - KEPT_ENTRIES);
       if (frame === 0) frame = requestAnimationFrame(flush);
     });
     source.addEventListener('health', (e: MessageEvent<string>) => {
@@ -87,8 +99,9 @@ export function useImage(api: Api): ImageState {
     });
     return (): void => {
       cancelAnimationFrame(frame);
+      clearTimeout(retry);
       source.close();
     };
-  }, [api]);
+  }, [api, attempt]);
   return state;
 }

@@ -22,7 +22,7 @@ function ModuleDetails({ api, rel, changes }: { api: Api; rel: string; changes: 
     [api, rel, changes],
   );
   if (!q.value) return q.error ? html`<div class="error">${q.error}</div>` : html`<div class="muted">reading the module at the next safe point…</div>`;
-  return html`<div class="read-at muted">values as read at ${formatTime(readAt)} (they are read again after each change) · <button class="link" data-read-again onClick=${q.reload}>read again</button></div>
+  return html`${q.error ? html`<div class="error">reading it again failed: ${q.error} (the values below are older)</div>` : null}<div class="read-at muted">values as read at ${formatTime(readAt)} (they are read again after each change) · <button class="link" data-read-again onClick=${q.reload}>read again</button></div>
     <${ModuleBody} api=${api} module=${q.value.module} />`;
 }
 

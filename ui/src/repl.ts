@@ -86,7 +86,7 @@ export function Repl({ api, state, setState }: { api: Api; state: ReplState; set
     }));
     const settle = (answer: Answer): void => setState((s) => ({ ...s, log: s.log.map((o) => (o.n === n ? { ...o, answer } : o)) }));
     const failed = (e: unknown): void => settle({ kind: 'error', message: errorText(e) });
-    const command = /^\.(\w+)\s*(.*)$/.exec(code.trim());
+    const command = /^\.([a-z]+)\b\s*(.*)$/i.exec(code.trim());
     if (command) {
       const [, name, rest] = command;
       if (name === 'help') settle({ kind: 'note', text: HELP });

@@ -64,7 +64,7 @@ export function Stores({ api, changes }: { api: Api; changes: number }): Compone
       current
         ? html`<div class="store-detail">
             <${Columns} store=${current} />
-            <${VirtualTable} key=${current.tag} api=${api} store=${current.tag} initialTotal=${current.rows} columns=${current.columns.map((c) => c.name)} />
+            <${VirtualTable} key=${current.tag} api=${api} store=${current.tag} initialTotal=${current.rows} columns=${current.columns.map((c) => c.name)} kinds=${current.columns.map((c) => c.kind)} />
           </div>`
         : stores.length > 0
           ? html`<div class="pane-note">Select a store to see its rows.</div>`

@@ -16,15 +16,12 @@ function parts(triple: Readonly<Record<string, number>>, words: Readonly<Record<
 }
 
 /** The names of a counted triple's parts (`changed move, metabolism; added spawn`), or null when none are kept. */
-function named(
-  names: Readonly<Record<string, readonly string[]>> | undefined,
-  triple: Readonly<Record<string, number>>,
-  words: Readonly<Record<string, string>>,
-): string | null {
+function named(names: Readonly<Record<string, readonly string[]>> | undefined, words: Readonly<Record<string, string>>): string | null {
   if (!names) return null;
   const said = Object.entries(words)
     .filter(([k]) => (names[k]?.length ?? 0) > 0)
-    .map(([k, word]) => `${word} ${names[k]!.join(', ')}${(triple[k] ?? 0) > names[k]!.length ? `, … (${triple[k]})` : ''}`);
+    // Names are kept per name (a destructuring names several), the first 50 of each kind.
+    .map(([k, word]) => `${word} ${names[k]!.join(', ')}${names[k]!.length >= 50 ? ', …' : ''}`);
   return said.length > 0 ? said.join('; ') : null;
 }
 
@@ -40,7 +37,7 @@ export function describeSummary(s: ChangeSummary): string[] {
     counts: Readonly<Record<string, number>>,
     names: Readonly<Record<string, readonly string[]>> | undefined,
     words: Readonly<Record<string, string>>,
-  ): void => add(label, named(names, counts, words) ?? parts(counts, words));
+  ): void => add(label, named(names, words) ?? parts(counts, words));
   triple('functions', s.functions, n?.functions, { changed: 'changed', added: 'added', removed: 'removed' });
   triple('bindings', s.bindings, n?.bindings, { reevaluated: 're-evaluated', added: 'added', removed: 'removed' });
   add('statements', parts(s.effects, { run: 're-run', removed: 'removed' }));

@@ -14,7 +14,9 @@ const ROW_HEIGHT = 22;
 /** Column widths, px: the row number, the handle, each field. */
 const NUM_WIDTH = 72;
 const HANDLE_WIDTH = 130;
-const CELL_WIDTH = 140;
+const CELL_WIDTH = 110;
+/** Wider cells for what needs more digits or words: a float64's 17 digits, a plain value's preview. */
+const WIDTHS: Readonly<Record<string, number>> = { f64: 170, value: 240 };
 const PAGE = 200;
 const OVERSCAN = 8;
 /** Browsers cap an element's height (Firefox near 17.9 million px): past this the scroll position is scaled. */
@@ -57,11 +59,14 @@ export function VirtualTable({
   store,
   initialTotal,
   columns,
+  kinds,
 }: {
   api: Api;
   store: number;
   initialTotal: number;
   columns: readonly string[];
+  /** Each column's element kind (`f32`, `value`, ...), for its width. */
+  kinds: readonly string[];
 }): ComponentChildren {
   const scroller = useRef<HTMLDivElement>(null);
   const cache = useRef(new Lru<number, Page>(CACHED_PAGES));
@@ -166,8 +171,9 @@ export function VirtualTable({
   const spacer = Math.min(total * ROW_HEIGHT, MAX_SPACER);
   const top = Math.max(0, Math.min(view.scrollTop, Math.max(0, spacer - view.height)) - shift - (first - start) * ROW_HEIGHT);
   // Fixed widths: a row's layout never depends on its text (no min-content measuring while scrolling).
-  const cols = `${NUM_WIDTH}px ${HANDLE_WIDTH}px repeat(${Math.max(1, names.length)}, ${CELL_WIDTH}px)`;
-  const width = NUM_WIDTH + HANDLE_WIDTH + Math.max(1, names.length) * CELL_WIDTH;
+  const widths = names.map((_, c) => WIDTHS[kinds[c] ?? ''] ?? CELL_WIDTH);
+  const cols = `${NUM_WIDTH}px ${HANDLE_WIDTH}px ${widths.map((w) => `${w}px`).join(' ') || `${CELL_WIDTH}px`}`;
+  const width = NUM_WIDTH + HANDLE_WIDTH + (widths.reduce((a, b) => a + b, 0) || CELL_WIDTH);
   const rows: ComponentChildren[] = [];
   for (let i = start; i < end; i++) {
     const page = cache.current.peek(Math.floor(i / PAGE));
@@ -177,7 +183,7 @@ export function VirtualTable({
     const slot = i - start;
     if (row) {
       rows.push(html`<div class="vrow" key=${slot} data-row=${row.row}>
-        <span class="num">${row.row}</span><span class="num muted">${row.handle}</span>${names.map((_, c) => html`<span>${row.cells[c] ?? ''}</span>`)}
+        <span class="num">${row.row}</span><span class="num muted">${row.handle}</span>${names.map((_, c) => html`<span title=${row.cells[c] ?? ''}>${row.cells[c] ?? ''}</span>`)}
       </div>`);
     } else {
       rows.push(html`<div class="vrow pending" key=${slot} data-pending-row=${i}>
@@ -188,7 +194,7 @@ export function VirtualTable({
   return html`<div class="vtable">
     ${error ? html`<div class="error">${error}</div>` : null}
     <div class="rows-scroller" data-rows-scroller ref=${scroller} onScroll=${onScroll} style=${`--cols: ${cols}; --row: ${ROW_HEIGHT}px; --width: ${width}px`}>
-      <div class="vrow vhead"><span>row</span><span>handle</span>${names.map((n) => html`<span>${n}</span>`)}</div>
+      <div class="vrow vhead"><span>row</span><span>handle</span>${names.map((n) => html`<span title=${n}>${n}</span>`)}</div>
       <div class="spacer" style=${`height: ${spacer}px`}>
         <div class="vrows" style=${`transform: translateY(${top}px)`}>${rows}</div>
       </div>

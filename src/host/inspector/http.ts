@@ -204,9 +204,11 @@ export async function listenInspector(port: number, token: string, handlers: Ins
         const page = pages.get(Number(url.searchParams.get('client')));
         const connection = page?.connection ?? { number: 0, send: () => undefined, onClose: () => undefined };
         const body = Buffer.concat(chunks).toString('utf8');
-        // One page's questions are answered in the order it asked: an input sees the declarations of the one before.
-        const answer = page ? page.queue.then(() => handlers.ask(body, connection)) : handlers.ask(body, connection);
-        if (page) page.queue = answer.catch(() => undefined);
+        // One page's REPL questions are answered in the order it asked (an input sees the declarations of
+        // the one before); its other questions (rows, values, diffs) never wait behind a long input.
+        const ordered = page !== undefined && /"kind"\s*:\s*"(?:eval|complete|clear)"/.test(body);
+        const answer = ordered ? page.queue.then(() => handlers.ask(body, connection)) : handlers.ask(body, connection);
+        if (ordered) page.queue = answer.catch(() => undefined);
         answer
           .then((reply) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(reply)))
           .catch((e: unknown) => {

@@ -1,11 +1,14 @@
 // How the inspector shows a live value without holding it or changing it: a one-line preview, and a
-// page of its entries when it is opened. Nothing here runs the program's code: values are read through
-// property descriptors, never by a property read (no getter, no `length` or `size` a subclass
-// overrides); a Map's or Set's entries and a typed array's length through the built-ins themselves
-// (never a method the object or a subclass provides, no Symbol.species); no Proxy is opened or walked
-// through (a trap is code), not even in a prototype chain; no `toString`, `inspect.custom` or
-// `Symbol.toPrimitive` is called. Every walk is bounded: a preview names at most ITEMS entries, a page
-// is what was asked for; only an object's own keys are listed whole (see docs/inspector.md, limits).
+// page of its entries when it is opened. Nothing of the value runs: it is read through property
+// descriptors, never by a property read (no getter, no `length` or `size` a subclass overrides); a
+// Map's or Set's entries and a typed array's length through built-ins captured when imago loaded (never
+// a method the object or a subclass provides, no Symbol.species); no Proxy is opened or walked through
+// (a trap is code), not even in a prototype chain; no `toString`, `Symbol.toPrimitive` or
+// `inspect.custom` is called, and no `stack` is read (V8 formats it on first read, through
+// `Error.prepareStackTrace`). The program shares the realm: one that patches the built-ins themselves
+// (Array.prototype, Object.getOwnPropertyDescriptor, util.types) is out of this reach. Every walk is
+// bounded: a preview names at most ITEMS entries, a page is what was asked for; only an object's own
+// keys are listed whole (docs/inspector.md, limits).
 
 import { types } from 'node:util';
 import type { Entry, Preview } from './wire.js';
@@ -125,9 +128,16 @@ function ownKeys(value: object): string[] {
 function listKeys(value: object): string[] {
   const names = Object.getOwnPropertyNames(value);
   // imago keeps a class's `#private` fields under symbols described `#name` (they survive edits that way): shown by that name.
-  const privates = Object.getOwnPropertySymbols(value)
-    .map((sym) => sym.description)
-    .filter((d): d is string => d?.startsWith('#') === true && !names.includes(d));
+  // Two classes of a chain may each have a `#x`: the second is `#x (2)`, and so on, in the object's order.
+  const seen = new Map<string, number>();
+  const privates: string[] = [];
+  for (const sym of Object.getOwnPropertySymbols(value)) {
+    const d = sym.description;
+    if (d === undefined || !d.startsWith('#') || names.includes(d)) continue;
+    const n = (seen.get(d) ?? 0) + 1;
+    seen.set(d, n);
+    privates.push(n === 1 ? d : `${d} (${n})`);
+  }
   if (!Array.isArray(value) && !types.isTypedArray(value)) return [...names, ...privates];
   return [...names.filter((k) => k !== 'length' && !/^(?:0|[1-9]\d*)$/.test(k)), ...privates];
 }
@@ -136,13 +146,27 @@ function listKeys(value: object): string[] {
 function descriptor(value: object, key: string): PropertyDescriptor | undefined {
   const d = Object.getOwnPropertyDescriptor(value, key);
   if (d || !key.startsWith('#')) return d;
-  const sym = Object.getOwnPropertySymbols(value).find((x) => x.description === key);
+  const [, name, nth] = /^(#[^ ]+)(?: \((\d+)\))?$/.exec(key) ?? [];
+  const sym = Object.getOwnPropertySymbols(value).filter((x) => x.description === name)[Number(nth ?? 1) - 1];
   return sym === undefined ? undefined : Object.getOwnPropertyDescriptor(value, sym);
 }
 
+/** `descriptor`, or 'uninitialized' for a module namespace's binding not yet initialized (reading it throws). */
+function readDescriptor(value: object, key: string): PropertyDescriptor | undefined | 'uninitialized' {
+  try {
+    return descriptor(value, key);
+  } catch {
+    return 'uninitialized';
+  }
+}
+
+const UNINITIALIZED: Preview = { type: 'uninitialized', text: '<uninitialized>', expandable: false };
+
 /** An own property's preview text: its value's short form, or `(...)` for an accessor (not called). */
 function propertyText(value: object, key: string): string {
-  const d = descriptor(value, key);
+  if (unformattedStack(value, key)) return '(...)';
+  const d = readDescriptor(value, key);
+  if (d === 'uninitialized') return '<uninitialized>';
   if (!d) return 'undefined';
   return 'value' in d ? short(d.value) : '(...)';
 }
@@ -258,8 +282,9 @@ export function child(value: unknown, key: string | number): { readonly ok: true
   }
   const name = String(key);
   if (unformattedStack(value, name))
-    return { ok: false, message: `an error's stack is not read by the inspector (formatting it may run the program's code): read ${name} in the REPL` };
-  const d = descriptor(value, name);
+    return { ok: false, message: `a stack is not read by the inspector (formatting it may run the program's code): read ${name} in the REPL` };
+  const d = readDescriptor(value, name);
+  if (d === 'uninitialized') return { ok: false, message: `'${name}' is not initialized yet` };
   if (!d) return { ok: false, message: `'${name}' is not there now (the value changed since it was shown)` };
   if (!('value' in d)) return { ok: false, message: `'${name}' is a getter: the inspector does not run it` };
   return { ok: true, value: d.value };
@@ -314,15 +339,17 @@ export function entries(value: unknown, offset: number, limit: number): { readon
         label: k,
         value: { type: 'getter', text: '(...) formatting a stack may run the program’s code: read it in the REPL', expandable: false },
       };
-    const d = descriptor(value, k);
+    const d = readDescriptor(value, k);
+    if (d === 'uninitialized') return { key: k, label: k, value: UNINITIALIZED };
     return { key: k, label: d && !('value' in d) ? `get ${k}` : k, value: d ? entryValue(d) : preview(undefined) };
   });
   return { entries: out, total: keys.length };
 }
 
-/** An error's `stack`: V8 formats it when it is first read, through `Error.prepareStackTrace` and the message's `toString`. */
-function unformattedStack(value: object, key: string): boolean {
-  return key === 'stack' && types.isNativeError(value);
+/** A `stack`: V8 formats it when it is first read, through `Error.prepareStackTrace` and the message's `toString`. */
+function unformattedStack(_value: object, key: string): boolean {
+  // Not only errors: Error.captureStackTrace(obj) gives any object (a DOMException, a library's own error class) such a stack.
+  return key === 'stack';
 }
 
 function entryValue(d: PropertyDescriptor): Preview {

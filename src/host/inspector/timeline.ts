@@ -4,8 +4,8 @@
 // changes and the last NOISE other events (an error thrown 50 times a second never pushes the changes
 // out), and the texts of the last TEXTS changes within TEXT_BYTES.
 
-import { createTwoFilesPatch } from 'diff';
 import type { ImageEvent } from '../../runtime/events.js';
+import { Differ } from './differ.js';
 import type { FileDiff, TimelineEntry } from './wire.js';
 
 const CHANGES = 1000;
@@ -14,8 +14,6 @@ const TEXTS = 200;
 /** Characters of text kept for diffs in all, and the longest text kept. */
 const TEXT_CHARS = 16 << 20;
 const LONGEST_TEXT = 2 << 20;
-/** A diff that takes longer is given up (it runs in slices between the program's own work). */
-const DIFF_TIMEOUT_MS = 2000;
 
 export interface TimelineSource {
   subscribe(listener: (event: ImageEvent) => void): () => void;
@@ -27,15 +25,19 @@ export interface TimelineSource {
   readOnDisk(rel: string): string | null;
 }
 
+/** A file's text as kept: null where there is none (new, gone, unreadable), TOO_LARGE past LONGEST_TEXT. */
+const TOO_LARGE: unique symbol = Symbol('too large');
+type Kept = string | null | typeof TOO_LARGE;
+
 interface Texts {
-  readonly files: ReadonlyArray<{ readonly file: string; readonly before: string | null; readonly after: string | null }>;
+  readonly files: ReadonlyArray<{ readonly file: string; readonly before: Kept; readonly after: Kept }>;
   readonly refused: boolean;
   readonly chars: number;
-  /** Kept once computed. */
-  diff?: Promise<FileDiff[]>;
+  /** Kept once computed (a failure is not kept: asked again, it is tried again). */
+  diff?: FileDiff[];
 }
 
-type Diffed = { readonly ok: true; readonly files: FileDiff[]; readonly note?: string } | { readonly ok: false; readonly message: string };
+type Diffed = { readonly ok: true; readonly files: readonly FileDiff[]; readonly note?: string } | { readonly ok: false; readonly message: string };
 
 /** Changes to the program's code, as opposed to what happened while it ran. */
 function isChange(event: ImageEvent): boolean {
@@ -51,6 +53,7 @@ export class Timeline {
   readonly #running = new Map<string, string>();
   readonly #listeners = new Set<(entry: TimelineEntry) => void>();
   readonly #source: TimelineSource;
+  readonly #differ = new Differ();
   readonly #stop: () => void;
   #next = 1;
 
@@ -63,6 +66,7 @@ export class Timeline {
   dispose(): void {
     this.#stop();
     this.#listeners.clear();
+    this.#differ.dispose();
   }
 
   /** Calls `fn` with each entry as it is recorded; returns the unsubscribe. */
@@ -86,8 +90,10 @@ export class Timeline {
         ok: false,
         message: `entry ${id} (${entry.event.kind}) has no diff kept (the texts of the last ${TEXTS} changes are, files up to ${LONGEST_TEXT >> 20} MiB)`,
       };
-    texts.diff ??= Promise.all(texts.files.map((f) => fileDiff(f.file, f.before, f.after, texts.refused)));
-    const files = await texts.diff;
+    const files: ReadonlyArray<FileDiff & { readonly failed?: string }> =
+      texts.diff ?? (await Promise.all(texts.files.map((f) => this.#fileDiff(f.file, f.before, f.after, texts.refused))));
+    if (files.some((f) => f.failed)) return { ok: false, message: `the diff could not be computed: ${files.find((f) => f.failed)?.failed}` };
+    texts.diff = [...files];
     return texts.refused ? { ok: true, files, note: 'refused: what was on disk when the change was refused, against the text that runs' } : { ok: true, files };
   }
 
@@ -102,15 +108,24 @@ export class Timeline {
   #record(event: ImageEvent): void {
     const id = this.#next++;
     let texts: Texts | null = null;
-    const kept = (text: string | null): string | null => (text !== null && text.length > LONGEST_TEXT ? null : text);
+    const kept = (text: string | null): Kept => (text !== null && text.length > LONGEST_TEXT ? TOO_LARGE : text);
+    const chars = (k: Kept): number => (typeof k === 'string' ? k.length : 0);
     if (event.kind === 'ready') this.#see(this.#source.files);
     else if (event.kind === 'reload' && event.ok) {
-      const files = event.files.map((file) => ({ file, before: kept(this.#running.get(file) ?? null), after: kept(this.#source.source(file)) }));
-      texts = { refused: false, files, chars: files.reduce((n, f) => n + (f.before?.length ?? 0) + (f.after?.length ?? 0), 0) };
+      const files = event.files.map((file): Texts['files'][number] => ({
+        file,
+        before: kept(this.#running.get(file) ?? null),
+        after: kept(this.#source.source(file)),
+      }));
+      texts = { refused: false, files, chars: files.reduce((n, f) => n + chars(f.before) + chars(f.after), 0) };
       this.#see(event.files);
     } else if ((event.kind === 'reload' || event.kind === 'load') && !event.ok) {
-      const files = event.files.map((file) => ({ file, before: kept(this.#running.get(file) ?? null), after: kept(this.#source.readOnDisk(file)) }));
-      texts = { refused: true, files, chars: files.reduce((n, f) => n + (f.after?.length ?? 0), 0) };
+      const files = event.files.map((file): Texts['files'][number] => ({
+        file,
+        before: kept(this.#running.get(file) ?? null),
+        after: kept(this.#source.readOnDisk(file)),
+      }));
+      texts = { refused: true, files, chars: files.reduce((n, f) => n + chars(f.after), 0) };
     }
     const entry: TimelineEntry = { id, at: Date.now(), event, diff: texts !== null };
     const list = isChange(event) ? this.#changes : this.#noise;
@@ -118,6 +133,24 @@ export class Timeline {
     if (list.length > (list === this.#changes ? CHANGES : NOISE)) list.shift();
     if (texts) this.#keep(id, texts);
     for (const fn of [...this.#listeners]) fn(entry);
+  }
+
+  /** A unified diff of one file, from the diff worker (never on the program's thread). */
+  async #fileDiff(file: string, before: Kept, after: Kept, refused: boolean): Promise<FileDiff & { failed?: string }> {
+    if (before === TOO_LARGE || after === TOO_LARGE) return { file, patch: '', added: 0, removed: 0, tooLarge: true };
+    // A refused file that could not be read as text (gone, a pipe): nothing to compare.
+    if (before === after || (refused && after === null)) return { file, patch: '', added: 0, removed: 0 };
+    const patch = await this.#differ.diff(file, before, after);
+    if (patch instanceof Error) return { file, patch: '', added: 0, removed: 0, failed: patch.message };
+    if (patch === null) return { file, patch: '', added: 0, removed: 0, tooLarge: true };
+    let added = 0;
+    let removed = 0;
+    const lines = patch.split('\n');
+    for (const line of lines.slice(lines.findIndex((l) => l.startsWith('@@')))) {
+      if (line.startsWith('+')) added++;
+      else if (line.startsWith('-')) removed++;
+    }
+    return { file, patch, added, removed };
   }
 
   /** Keeps a change's texts, forgetting the oldest past TEXTS changes or TEXT_CHARS characters. */
@@ -130,30 +163,4 @@ export class Timeline {
       this.#chars -= t.chars;
     }
   }
-}
-
-/** A unified diff of one file, computed in slices (never holding the program up) and given up past DIFF_TIMEOUT_MS. */
-function fileDiff(file: string, before: string | null, after: string | null, refused: boolean): Promise<FileDiff> {
-  // A refused file that could not be read as text (gone, a pipe, too large): nothing to compare.
-  if (before === after || (refused && after === null)) return Promise.resolve({ file, patch: '', added: 0, removed: 0 });
-  return new Promise((resolve) => {
-    createTwoFilesPatch(`a/${file}`, `b/${file}`, before ?? '', after ?? '', before === null ? '(new)' : '', after === null ? '(gone)' : '', {
-      context: 3,
-      timeout: DIFF_TIMEOUT_MS,
-      callback: (patch: string | undefined) => {
-        if (patch === undefined) {
-          resolve({ file, patch: '', added: 0, removed: 0, tooLarge: true });
-          return;
-        }
-        let added = 0;
-        let removed = 0;
-        const lines = patch.split('\n');
-        for (const line of lines.slice(lines.findIndex((l) => l.startsWith('@@')))) {
-          if (line.startsWith('+')) added++;
-          else if (line.startsWith('-')) removed++;
-        }
-        resolve({ file, patch, added, removed });
-      },
-    });
-  });
 }
