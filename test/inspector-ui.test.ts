@@ -118,6 +118,11 @@ describe('inspector in Chromium', () => {
     const last = page.locator('[data-row="2999"]');
     await last.waitFor();
     assert.match((await last.textContent()) ?? '', /2999/);
+    // A row opens below the table, its values read through the inspector's value tree.
+    await last.click();
+    const x = page.locator('[data-row-detail] [data-key="x"] [data-preview]');
+    await x.waitFor();
+    assert.equal(((await x.textContent()) ?? '').trim(), '2999');
     await scroller.evaluate((el) => {
       el.scrollTop = el.scrollHeight / 2;
     });

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preac
 import { type Api, errorText, type ReplyOf } from './api.js';
 import { html } from './html.js';
 import { Lru } from './lru.js';
+import { TreeChildren } from './value-tree.js';
 
 const ROW_HEIGHT = 22;
 /** Column widths, px: the row number, the handle, each field. */
@@ -76,6 +77,8 @@ export function VirtualTable({
   const [view, setView] = useState<View>({ scrollTop: 0, height: 400 });
   const [, setArrivals] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  /** A row clicked open below the table (its packed position), its values to inspect. */
+  const [opened, setOpened] = useState<number | null>(null);
   // What the callbacks below read: the latest without re-subscribing them.
   const latest = useRef({ view, total });
   latest.current = { view, total };
@@ -182,7 +185,8 @@ export function VirtualTable({
     // their text (a jump of thousands of rows would otherwise remove and create every element).
     const slot = i - start;
     if (row) {
-      rows.push(html`<div class="vrow" key=${slot} data-row=${row.row}>
+      const at = row.row;
+      rows.push(html`<div class=${`vrow${opened === at ? ' selected' : ''}`} key=${slot} data-row=${row.row} onClick=${() => setOpened(opened === at ? null : at)}>
         <span class="num">${row.row}</span><span class="num muted">${row.handle}</span>${names.map((_, c) => html`<span title=${row.cells[c] ?? ''}>${row.cells[c] ?? ''}</span>`)}
       </div>`);
     } else {
@@ -199,6 +203,14 @@ export function VirtualTable({
         <div class="vrows" style=${`transform: translateY(${top}px)`}>${rows}</div>
       </div>
     </div>
+    ${
+      opened !== null && opened < total
+        ? html`<div class="row-detail" data-row-detail>
+            <div class="muted">row ${opened.toLocaleString('en-US')} (click it again to close): its values as read now</div>
+            <${TreeChildren} key=${opened} api=${api} root=${{ store, row: opened }} path=${[]} />
+          </div>`
+        : html`<div class="muted small">click a row to open its values</div>`
+    }
     <div class="pane-note">${total.toLocaleString('en-US')} rows; rows ${end > start ? `${start.toLocaleString('en-US')}–${(end - 1).toLocaleString('en-US')}` : 'none'} in the page; ${cache.current.size === 1 ? '1 page' : `${cache.current.size} pages`} of ${PAGE} cached</div>
   </div>`;
 }
