@@ -252,19 +252,8 @@ function classesView(i: Introspection): ClassView[] {
     for (const name of detail.value.classes) {
       const d = i.describe(m.file, name, false);
       if (!d.ok || d.value.kind !== 'class') continue;
-      const c = d.value;
-      out.push({
-        module: m.rel,
-        name,
-        line: c.line,
-        exported: c.exported,
-        layoutVersion: c.layoutVersion,
-        fields: c.fields,
-        layouts: c.layouts,
-        methods: c.methods,
-        statics: c.statics,
-        stores: c.stores,
-      });
+      const { kind: _kind, instances: _instances, ...view } = d.value;
+      out.push(view);
     }
   }
   return out;

@@ -4,7 +4,7 @@
 // only: the page (ui/src) imports them too.
 
 import type { ImageEvent } from '../../runtime/events.js';
-import type { LayoutEntry } from '../../runtime/history.js';
+import type { Described } from '../../runtime/introspect.js';
 
 /** A value as the page shows it without holding it: a short text, and whether it can be opened. */
 export interface Preview {
@@ -97,19 +97,8 @@ export interface ModuleView {
   readonly classes: readonly string[];
 }
 
-export interface ClassView {
-  readonly module: string;
-  readonly name: string;
-  readonly line: number;
-  readonly exported: boolean;
-  readonly layoutVersion: number;
-  readonly fields: LayoutEntry['fields'];
-  /** Every layout it has had, oldest first (the last is the current one). */
-  readonly layouts: readonly LayoutEntry[];
-  readonly methods: readonly string[];
-  readonly statics: readonly string[];
-  readonly stores: ReadonlyArray<{ readonly name: string; readonly rows: number }>;
-}
+/** A class as `describe` tells it (its place, layout now and before, methods, stores), without a count of instances. */
+export type ClassView = Omit<Extract<Described, { kind: 'class' }>, 'kind' | 'instances'>;
 
 export interface ColumnView {
   readonly name: string;
