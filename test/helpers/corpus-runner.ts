@@ -218,7 +218,8 @@ export class CorpusShard {
       const leaked = cli.lines.slice(lines).find((l) => expect.quiet!.test(l));
       if (leaked) problems.push(`the refused change left something running: it printed ${JSON.stringify(leaked)}`);
     }
-    if (since().length > 1) problems.push(`${since().length} reload events for one edit: ${JSON.stringify(since().map((e) => e.ok))}`);
+    if (since().length > 1)
+      problems.push(`${since().length} reload events for one edit: ${JSON.stringify(since().map((e) => (process.env['IMAGO_CORPUS_VERBOSE'] ? e : e.ok)))}`);
     return problems.length > 0 ? problems.join('; ') : null;
   }
 }
