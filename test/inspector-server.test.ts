@@ -391,6 +391,7 @@ Error.captureStackTrace(captured);
 class Base { #x = 1; base(): number { return this.#x; } }
 class Derived extends Base { #x = 2; derived(): number { return this.#x; } }
 export let both = new Derived();
+export let odds = { class() { return 1; }, buffer: new ArrayBuffer(16) };
 ran = 0;
 `;
 const BUSY = `import './hostile.js';
@@ -437,6 +438,12 @@ describe('inspector under hostile values and heavy use', () => {
     const secret = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'player' }, path: ['#secret'] });
     assert.equal((secret['value'] as { text: string }).text, '"hidden"');
     assert.match(text('long'), /\(4,500 characters\)$/);
+    assert.equal(text('odds'), '{class: ƒ class, buffer: ArrayBuffer}');
+    const odds = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'odds' } });
+    assert.deepEqual(
+      entriesOf(odds).map((e) => e.value.text),
+      ['ƒ class()', 'ArrayBuffer(16 bytes)'],
+    );
     // A captured stack is formatted when it is first read (Error.prepareStackTrace): it is not read.
     assert.equal(text('captured'), '{stack: (...)}');
     const twins = await ask(run, { kind: 'inspect', root: { module: 'hostile.ts', name: 'both' } });

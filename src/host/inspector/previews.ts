@@ -39,6 +39,8 @@ const REGEXP_FLAGS = ['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll
       ] as const,
   );
 const DATE_TIME = Date.prototype.getTime;
+const ARRAY_BUFFER_BYTES = getter(ArrayBuffer.prototype, 'byteLength');
+const SHARED_BUFFER_BYTES = getter(SharedArrayBuffer.prototype, 'byteLength');
 const FUNCTION_TEXT = Function.prototype.toString;
 
 /** Objects that are stores (told by the image at each question): shown as stores, not their insides. */
@@ -210,7 +212,8 @@ export function preview(value: unknown): Preview {
       return { type: typeof value, text: short(value), expandable: false };
     case 'function': {
       if (types.isProxy(value)) return { type: 'proxy', text: 'Proxy of a function (not opened: its traps are code)', expandable: false };
-      const isClass = /^class\b/.test(Reflect.apply(FUNCTION_TEXT, value, []).slice(0, 6));
+      // `class X {`, `class {`, not a method named class (`class() {}`).
+      const isClass = /^class[\s{]/.test(Reflect.apply(FUNCTION_TEXT, value, []).slice(0, 6));
       return { type: isClass ? 'class' : 'function', text: isClass ? `class ${functionName(value)}` : `ƒ ${functionName(value)}()`, expandable: false };
     }
   }
@@ -254,6 +257,10 @@ export function preview(value: unknown): Preview {
     return { type: 'regexp', text: cut(`/${call<string>(REGEXP_SOURCE, object)}/${flags}`), expandable: false };
   }
   if (types.isPromise(object)) return { type: 'promise', text: 'Promise', expandable: false };
+  if (types.isArrayBuffer(object) || types.isSharedArrayBuffer(object)) {
+    const bytes = call<number>(types.isArrayBuffer(object) ? ARRAY_BUFFER_BYTES : SHARED_BUFFER_BYTES, object);
+    return { type: 'buffer', text: `${className(object)}(${bytes.toLocaleString('en-US')} bytes)`, expandable: false };
+  }
   if (types.isWeakMap(object) || types.isWeakSet(object))
     return { type: 'weak', text: `${className(object)} (entries not listed: held weakly)`, expandable: false };
   if (types.isNativeError(object)) {
