@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { measureClosures, reportClosures } from './closures.js';
+import { measureCluster, reportCluster } from './cluster.js';
 import { measureControl, reportControl } from './control.js';
 import { measureEdit, reportEdit } from './edit.js';
 import { measureHeap, reportHeap } from './heap.js';
@@ -32,3 +33,4 @@ if (!only || only === 'image') for (const l of reportImage(await measureImage())
 if (!only || only === 'control') for (const l of reportControl(await measureControl())) console.log(l);
 if (!only || only === 'edit') for (const l of reportEdit(await measureEdit())) console.log(l);
 if (!only || only === 'inspector') for (const l of reportInspector(await measureInspector())) console.log(l);
+if (!only || only === 'cluster') for (const l of reportCluster(await measureCluster())) console.log(l);
