@@ -15,19 +15,31 @@ import type { Event } from '../test/helpers/cli.js';
 /** The repository (this file runs from dist/bench). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The entry: a server on $PORT; under a cluster every worker runs it and shares the port. */
-export const SERVER = `import http from 'node:http';
+/**
+ * The entry: a server on $PORT; under a cluster every worker runs it and shares the port. `graceful`:
+ * on SIGINT (how PM2 stops a worker) it stops accepting, lets the requests under way end and exits, as
+ * PM2's documentation asks of an app (imago never stops a worker for a change).
+ */
+export function server(graceful: boolean): string {
+  const stop = graceful
+    ? `
+process.on('SIGINT', () => {
+  server.close(() => process.exit(0));
+});
+`
+    : '';
+  return `import http from 'node:http';
 import { answer } from './handler.ts';
 
 const port = Number(process.env['PORT']);
-http
-  .createServer((_req, res) => {
-    const body: string = JSON.stringify(answer(process.pid));
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  })
-  .listen(port);
-`;
+const server = http.createServer((_req, res) => {
+  const body: string = JSON.stringify(answer(process.pid));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(body);
+});
+server.listen(port);
+${stop}`;
+}
 
 /**
  * The module every change edits: the version in the answer. `throwInWorker`: a top-level statement that

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CliRun, type Event } from '../test/helpers/cli.js';
 import { sleep, tempProject } from '../test/helpers/project.js';
-import { alive, EventsTail, freePort, handler, SERVER } from './cluster-app.js';
+import { alive, EventsTail, freePort, handler, server } from './cluster-app.js';
 import { ClusterLoad, type Sample, whenAllServe } from './cluster-load.js';
 
 export interface LoadShape {
@@ -89,7 +89,7 @@ async function change(
 
 export async function measureImagoCluster(shape: LoadShape, edits: number): Promise<ImagoResult> {
   const loadBefore = os.loadavg()[0]!;
-  const project = tempProject({ 'server.ts': SERVER, 'handler.ts': handler('v0') });
+  const project = tempProject({ 'server.ts': server(false), 'handler.ts': handler('v0') });
   const port = await freePort();
   const events = path.join(project.dir, '.events.ndjson');
   const cli = new CliRun(project.dir, ['run', '--events', events, '--cluster', String(shape.workers), '--no-control', 'server.ts'], events, [], {

@@ -1,12 +1,13 @@
 // The PM2 half of the cluster bench (bench/cluster.ts): the same server compiled to plain JavaScript,
 // `pm2 start server.js -i 4`, the same load, and RELOADS changes each made as a PM2 user makes them:
-// the handler saved, then `pm2 reload`.
+// the handler saved, then `pm2 reload`. Once as the app is, once with the graceful stop PM2's
+// documentation asks for.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sleep, tempProject } from '../test/helpers/project.js';
-import { alive, compiled, freePort, handler, Pm2, REPO, SERVER } from './cluster-app.js';
+import { alive, compiled, freePort, handler, Pm2, REPO, server } from './cluster-app.js';
 import type { LoadShape } from './cluster-imago.js';
 import { ClusterLoad, type Sample, whenAllServe } from './cluster-load.js';
 
@@ -19,6 +20,7 @@ export interface Pm2Reload {
 
 export interface Pm2Result {
   readonly version: string;
+  readonly graceful: boolean;
   readonly reloads: Pm2Reload[];
   readonly samples: Sample[];
   readonly quiet: readonly [number, number];
@@ -29,9 +31,10 @@ export interface Pm2Result {
   readonly leftRunning: number[];
 }
 
-export async function measurePm2Cluster(shape: LoadShape, reloads: number): Promise<Pm2Result> {
+/** `graceful`: the server closes on SIGINT and exits when its requests have ended (bench/cluster-app.ts). */
+export async function measurePm2Cluster(shape: LoadShape, reloads: number, graceful: boolean): Promise<Pm2Result> {
   const loadBefore = os.loadavg()[0]!;
-  const project = tempProject({ 'server.js': compiled('server.ts', SERVER), 'handler.js': compiled('handler.ts', handler('v0')) });
+  const project = tempProject({ 'server.js': compiled('server.ts', server(graceful)), 'handler.js': compiled('handler.ts', handler('v0')) });
   const pm2 = new Pm2(project.dir);
   let load: ClusterLoad | null = null;
   const pids = new Set<number>();
@@ -65,6 +68,7 @@ export async function measurePm2Cluster(shape: LoadShape, reloads: number): Prom
     for (const s of load.samples) if (s.failure === null) pids.add(s.pid);
     return {
       version: pm2Version(),
+      graceful,
       reloads: done,
       samples: load.samples,
       quiet,

@@ -5,8 +5,10 @@
 // 3. save to every worker answering with the new version, 4 workers (goal median <= 50 ms); baseline:
 //    save to imago's reload event;
 // 4. a change that throws in worker 2 only: rejected (reload ok:false) and answered by no worker.
-// CLUSTER_EDITS, CLUSTER_PM2_RELOADS, CLUSTER_CONNECTIONS, CLUSTER_PAUSE_MS, CLUSTER_QUIET_MS change the
-// sizes; CLUSTER_ONLY=imago|pm2 runs one half.
+// PM2 runs the app twice: as it is (RELOADS reloads), and with a graceful stop on SIGINT, as PM2's
+// documentation asks (GRACEFUL_RELOADS). CLUSTER_EDITS, CLUSTER_PM2_RELOADS, CLUSTER_PM2_GRACEFUL_RELOADS
+// (0: not run), CLUSTER_CONNECTIONS, CLUSTER_PAUSE_MS, CLUSTER_QUIET_MS change the sizes;
+// CLUSTER_ONLY=imago|pm2 runs one side.
 
 import { type ImagoResult, type LoadShape, measureImagoCluster } from './cluster-imago.js';
 import { failureCounts, isRefusal, type Sample, within } from './cluster-load.js';
@@ -22,6 +24,7 @@ export interface ClusterResult {
   /** A half that did not run to its end is its error's message; null: not run (CLUSTER_ONLY). */
   readonly imago: ImagoResult | string | null;
   readonly pm2: Pm2Result | string | null;
+  readonly pm2Graceful: Pm2Result | string | null;
 }
 
 export async function measureCluster(): Promise<ClusterResult> {
@@ -33,12 +36,14 @@ export async function measureCluster(): Promise<ClusterResult> {
   };
   const edits = env('CLUSTER_EDITS', 100);
   const pm2Reloads = env('CLUSTER_PM2_RELOADS', 100);
+  const gracefulReloads = env('CLUSTER_PM2_GRACEFUL_RELOADS', 30);
   const only = process.env['CLUSTER_ONLY'];
   const attempt = async <T>(run: () => Promise<T>): Promise<T | string> =>
     run().catch((e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e)));
   const imago = only === 'pm2' ? null : await attempt(() => measureImagoCluster(shape, edits));
-  const pm2 = only === 'imago' ? null : await attempt(() => measurePm2Cluster(shape, pm2Reloads));
-  return { shape, edits, pm2Reloads, imago, pm2 };
+  const pm2 = only === 'imago' ? null : await attempt(() => measurePm2Cluster(shape, pm2Reloads, false));
+  const pm2Graceful = only === 'imago' || gracefulReloads === 0 ? null : await attempt(() => measurePm2Cluster(shape, gracefulReloads, true));
+  return { shape, edits, pm2Reloads, imago, pm2, pm2Graceful };
 }
 
 // ---- the report
@@ -130,7 +135,7 @@ function reportPm2(r: Pm2Result): string[] {
   const quiet = within(r.samples, ...r.quiet);
   const phase = within(r.samples, ...r.editPhase);
   const lines = [
-    `  PM2 ${r.version}, pm2 start server.js -i 4 (the same server compiled to JavaScript), load avg ${fmt(r.load[0])} -> ${fmt(r.load[1])}:`,
+    `  PM2 ${r.version}, pm2 start server.js -i 4 (the same server compiled to JavaScript${r.graceful ? ', with a graceful stop on SIGINT' : ', as it is'}), load avg ${fmt(r.load[0])} -> ${fmt(r.load[1])}:`,
     failuresLine(`during the ${r.reloads.length} reloads (first save to last taken)`, phase),
     failuresLine('the whole run', r.samples),
     latencyLine('quiet window before the reloads', quiet),
@@ -155,13 +160,25 @@ export function reportCluster(r: ClusterResult): string[] {
   ];
   if (typeof r.imago === 'string') lines.push(`  imago --cluster: did not run to its end: ${r.imago}`);
   else if (r.imago) lines.push(...reportImago(r.imago, r.edits));
-  if (typeof r.pm2 === 'string') lines.push(`  PM2: did not run to its end: ${r.pm2}`);
-  else if (r.pm2) lines.push(...reportPm2(r.pm2));
-  if (r.imago && typeof r.imago !== 'string' && r.pm2 && typeof r.pm2 !== 'string') {
-    const failed = (s: readonly Sample[]): number => s.filter((x) => x.failure !== null).length;
-    lines.push(
-      `  failed requests during changes: imago ${failed(within(r.imago.samples, ...r.imago.editPhase))} in ${r.edits} changes, PM2 ${failed(within(r.pm2.samples, ...r.pm2.editPhase))} in ${r.pm2.reloads.length} reloads  goal 0`,
-    );
+  for (const [what, pm2] of [
+    ['PM2', r.pm2],
+    ['PM2, graceful stop', r.pm2Graceful],
+  ] as const) {
+    if (typeof pm2 === 'string') lines.push(`  ${what}: did not run to its end: ${pm2}`);
+    else if (pm2) lines.push(...reportPm2(pm2));
   }
+  // The summary: failed requests of the kept-alive load (the same for every side), and the probe's.
+  const failed = (s: readonly Sample[], probe: boolean): number => s.filter((x) => x.failure !== null && x.probe === probe).length;
+  const sides: string[] = [];
+  if (r.imago && typeof r.imago !== 'string') {
+    const phase = within(r.imago.samples, ...r.imago.editPhase);
+    sides.push(`imago ${failed(phase, false)} (+${failed(phase, true)} of the probe) in ${r.imago.changes.length} changes`);
+  }
+  for (const pm2 of [r.pm2, r.pm2Graceful]) {
+    if (!pm2 || typeof pm2 === 'string') continue;
+    const phase = within(pm2.samples, ...pm2.editPhase);
+    sides.push(`PM2${pm2.graceful ? ' graceful' : ''} ${failed(phase, false)} (+${failed(phase, true)}) in ${pm2.reloads.length} reloads`);
+  }
+  if (sides.length > 0) lines.push(`  failed requests of the kept-alive load during changes: ${sides.join('; ')}  goal 0`);
   return lines;
 }
