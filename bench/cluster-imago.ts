@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CliRun, type Event } from '../test/helpers/cli.js';
 import { sleep, tempProject } from '../test/helpers/project.js';
 import { alive, EventsTail, freePort, handler, server } from './cluster-app.js';
-import { ClusterLoad, type Sample, whenAllServe } from './cluster-load.js';
+import { ClusterLoad, probedWindow, type Sample, whenAllServe } from './cluster-load.js';
 
 export interface LoadShape {
   readonly workers: number;
@@ -37,9 +37,10 @@ export interface ImagoResult {
   readonly rejected: {
     readonly event: Event | null;
     readonly eventMs: number | null;
-    /** Answers with the version that throws in worker 2, in REJECT_WATCH_MS after the event (goal 0). */
+    /** Answers with the version that throws in worker 2, from its save to REJECT_WATCH_MS after its event (goal 0), of `answers`. */
     readonly newVersionAnswers: number;
-    /** In that time, each pid's versions answered. */
+    readonly answers: number;
+    /** In the REJECT_WATCH_MS after the event, each pid's versions answered. */
     readonly versionsByPid: Array<[number, string[]]>;
     /** A good change right after: save to all workers serving it (null: they did not). */
     readonly recoveredMs: number | null;
@@ -107,9 +108,7 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
     pids = [...new Set(load.samples.filter((s) => s.failure === null).map((s) => s.pid))];
     const pidSet = new Set(pids);
 
-    const q0 = performance.now();
-    await sleep(shape.quietMs);
-    const quiet = [q0, performance.now()] as const;
+    const quiet = await probedWindow(load, shape.quietMs);
 
     const changes: ImagoChange[] = [];
     const changeWindows: Array<readonly [number, number]> = [];
@@ -122,16 +121,18 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
     }
     const editPhase = [changeWindows[0]![0], changeWindows.at(-1)![1]] as const;
 
-    const a0 = performance.now();
-    await sleep(shape.quietMs / 2);
-    const quietAfter = [a0, performance.now()] as const;
+    const quietAfter = await probedWindow(load, shape.quietMs / 2);
 
-    const bad = await change(project, tail, load, handler('bad', 2), 'bad', pidSet);
-    const w0 = performance.now();
-    await sleep(REJECT_WATCH_MS);
-    const watched = load.samples.filter((s) => s.failure === null && s.start >= w0);
+    // The change that throws in worker 2: its reload event, then REJECT_WATCH_MS of answers (the probe
+    // asking every worker); any answer with its version from the save on breaks the all-or-nothing rule.
+    const before = tail.reloads().length;
+    project.write({ 'handler.ts': handler('bad', 2) });
+    const written = performance.now();
+    const reload = await nextReload(tail, before, CHANGE_WAIT_MS);
+    const watch = await probedWindow(load, REJECT_WATCH_MS);
+    const answers = load.samples.filter((s) => s.failure === null && s.end >= written);
     const byPid = new Map<number, Set<string>>();
-    for (const s of watched) byPid.set(s.pid, (byPid.get(s.pid) ?? new Set()).add(s.version));
+    for (const s of answers.filter((x) => x.start >= watch[0])) byPid.set(s.pid, (byPid.get(s.pid) ?? new Set()).add(s.version));
     const recovered = await change(project, tail, load, handler(`v${edits + 1}`), `v${edits + 1}`, pidSet);
 
     await load.stop();
@@ -145,9 +146,10 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
       editPhase,
       quietAfter,
       rejected: {
-        event: bad.event,
-        eventMs: bad.eventMs,
-        newVersionAnswers: watched.filter((s) => s.version === 'bad').length,
+        event: reload?.event ?? null,
+        eventMs: reload === null ? null : reload.at - written,
+        newVersionAnswers: answers.filter((s) => s.version === 'bad').length,
+        answers: answers.length,
         versionsByPid: [...byPid].map(([pid, v]) => [pid, [...v]]),
         recoveredMs: recovered.allServeMs,
       },

@@ -165,6 +165,18 @@ export const isRefusal = (failure: string): boolean => failure === 'ECONNREFUSED
 const PROBE_PAUSE_MS = 2;
 
 /**
+ * A window of `ms` with the probe running as it does while a change is awaited (so that the requests
+ * of a window without changes meet the same load as those during one); returns it (performance.now()).
+ */
+export async function probedWindow(load: ClusterLoad, ms: number): Promise<readonly [number, number]> {
+  const stopProbe = load.probe(PROBE_PAUSE_MS);
+  const from = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  stopProbe();
+  return [from, performance.now()];
+}
+
+/**
  * Resolves with the time (performance.now()) at which `count` distinct pids have answered `version`
  * (`pids`: only those count), or null after `ms`. Looks at the samples already ended since `since` too.
  * The probe runs meanwhile.

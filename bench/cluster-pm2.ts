@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sleep, tempProject } from '../test/helpers/project.js';
 import { alive, compiled, freePort, handler, Pm2, REPO, server } from './cluster-app.js';
 import type { LoadShape } from './cluster-imago.js';
-import { ClusterLoad, type Sample, whenAllServe } from './cluster-load.js';
+import { ClusterLoad, probedWindow, type Sample, whenAllServe } from './cluster-load.js';
 
 export interface Pm2Reload {
   /** `pm2 reload`'s own time (a node process started, the daemon asked, the workers restarted one by one). */
@@ -48,9 +48,7 @@ export async function measurePm2Cluster(shape: LoadShape, reloads: number, grace
       throw new Error(`fewer than ${shape.workers} PM2 workers answered in 30 s: pids ${[...new Set(load.samples.map((s) => s.pid))].join(', ')}`);
     await sleep(2000);
 
-    const q0 = performance.now();
-    await sleep(shape.quietMs);
-    const quiet = [q0, performance.now()] as const;
+    const quiet = await probedWindow(load, shape.quietMs);
 
     const done: Pm2Reload[] = [];
     const changeWindows: Array<readonly [number, number]> = [];

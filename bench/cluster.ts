@@ -123,7 +123,7 @@ function reportImago(r: ImagoResult, edits: number): string[] {
           `      change ${i}: all serving ${c.allServeMs === null ? 'never' : `${fmt(c.allServeMs, 1)} ms`}; event ${JSON.stringify(c.event).slice(0, 300)}`,
       ),
     `    a change throwing in worker 2 only: reload ok ${String(rj.event?.['ok'])}, phase ${String(rj.event?.['phase'])}, in ${rj.eventMs === null ? '-' : fmt(rj.eventMs, 1)} ms; ${rjErrors[0]?.message?.split('\n')[0] ?? 'no error given'}`,
-    `      answers with its version in the next 2 s: ${rj.newVersionAnswers} (goal 0); versions answered by pid: ${rj.versionsByPid.map(([pid, v]) => `${pid} ${v.join('/')}`).join(', ')}`,
+    `      answers with its version from the save to 2 s after the event: ${rj.newVersionAnswers} of ${rj.answers} (goal 0); in those 2 s, versions by pid: ${rj.versionsByPid.map(([pid, v]) => `${pid} ${v.join('/')}`).join(', ')}`,
     `      a good change after it, save to every worker on it: ${rj.recoveredMs === null ? 'never' : `${fmt(rj.recoveredMs, 1)} ms`}`,
   ];
   if (r.leftRunning.length > 0) lines.push(`    still running 3 s after imago was stopped (then killed): ${r.leftRunning.join(', ')}`);
@@ -156,7 +156,7 @@ function reportPm2(r: Pm2Result): string[] {
 
 export function reportCluster(r: ClusterResult): string[] {
   const lines = [
-    `cluster (issue 22): ${r.shape.workers} workers, ${r.shape.connections} kept-alive connections on 127.0.0.1, ${r.shape.pauseMs} ms between a connection's requests, quiet windows ${r.shape.quietMs / 1000} s:`,
+    `cluster (issue 22): ${r.shape.workers} workers, ${r.shape.connections} kept-alive connections on 127.0.0.1, ${r.shape.pauseMs} ms between a connection's requests; a probe (a new connection a request, every 2 ms) while a change is awaited and in the windows without changes (${r.shape.quietMs / 1000} s); latencies are the kept-alive requests':`,
   ];
   if (typeof r.imago === 'string') lines.push(`  imago --cluster: did not run to its end: ${r.imago}`);
   else if (r.imago) lines.push(...reportImago(r.imago, r.edits));
