@@ -209,7 +209,7 @@ describe('compatibility', () => {
     );
   });
 
-  it('a worker on a project TypeScript file runs through imago, and says that its edits apply when it starts again', async () => {
+  it('a worker on a project TypeScript file runs through imago; an edit to it while no worker runs it applies when one starts', async () => {
     const main = `import { Worker } from 'node:worker_threads';
 export function spawn(n: number): void {
   const w = new Worker(new URL('./w.ts', import.meta.url), { workerData: { n } });
@@ -230,10 +230,10 @@ setInterval(() => undefined, 1000);
       await cli.until('the worker to answer', () => cli.lines.includes('from worker 6765'), 20000);
       assert.match(
         cli.stderr,
-        /a worker runs w\.ts through imago's loader; edits to it apply when a worker starts it again \(it is not type-checked: import its types from the program to have it checked\)/,
+        /a worker runs w\.ts through imago's loader; edits to its modules apply in every thread that runs them \(it is not type-checked: import its types from the program to have it checked\)/,
       );
       p.write({ 'w.ts': worker('parentPort!.postMessage(-fib((workerData as { n: number }).n));') });
-      await cli.until('the notice', () => /w\.ts changed: a worker takes it when it starts again/.test(cli.stderr));
+      await cli.until('the notice', () => /w\.ts changed: no worker runs it now; a worker takes it when it starts/.test(cli.stderr));
       p.write({ 'main.ts': main.replace('spawn(20);', 'spawn(10);') });
       await cli.until('a new worker with the edit', () => cli.lines.includes('from worker -55'), 15000);
       p.write({ 'w.ts': worker('parentPort!.postMessage(fib(;') });

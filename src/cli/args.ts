@@ -1,5 +1,6 @@
 // Command-line parsing for `imago`: strict, with one-line errors that say what to do.
 
+import { availableParallelism } from 'node:os';
 import { parseArgs as utilParseArgs } from 'node:util';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { type ControlArgs, type ControlCommand, isControlCommand, parseControl } from './control-args.js';
@@ -22,6 +23,10 @@ export interface RunArgs {
   readonly image: { readonly file: string; readonly fresh: boolean; readonly dropMissing: boolean; readonly autosaveSeconds: number | undefined } | undefined;
   /** `--ui`: open the inspector's page on this port (0: a free one); null: no page. */
   readonly ui: number | null;
+  /** `--cluster <n|auto>`: the number of worker processes; null: the program runs in imago's process. */
+  readonly cluster: number | null;
+  /** `--swap-timeout <ms>`: how long each step of a change shared by threads or processes waits for each. */
+  readonly swapTimeoutMs: number;
 }
 
 export type ParsedArgs =
@@ -91,6 +96,11 @@ Options:
   --ui                 serve the inspector, a live view of the image in a browser, on 127.0.0.1 (the
                        address with its token is printed; docs/inspector.md)
   --ui-port <n>        with --ui: that port (default: a free one)
+  --cluster <n|auto>   run the program in n worker processes (auto: one per CPU) with Node's cluster
+                       module, sharing its listening sockets; each change applies in all of them at
+                       once, or in none (docs/scaling.md)
+  --swap-timeout <ms>  how long a change shared with worker threads or --cluster workers waits for each
+                       to prepare, and to reach a safe point, before it is rejected everywhere (default 2000)
   --image <file>       keep the program's state in an image file: resume from it if it exists, save it
                        when the program stops (Ctrl-C, SIGTERM, its end) and when it calls saveImage()
                        from 'imago/image' (docs/images.md)
@@ -133,6 +143,8 @@ const RUN_OPTIONS = {
   'no-control': { type: 'boolean' },
   ui: { type: 'boolean' },
   'ui-port': { type: 'string' },
+  cluster: { type: 'string' },
+  'swap-timeout': { type: 'string' },
 } as const;
 
 const CHECK_OPTIONS = { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } as const;
@@ -189,6 +201,8 @@ export function parseOwn(
         '--autosave': 'a number of seconds',
         '--control': 'a socket path',
         '--ui-port': 'a port number',
+        '--cluster': 'a number of worker processes, or auto',
+        '--swap-timeout': 'a number of milliseconds',
         '--entry': 'a file path',
       };
       return { error: `${flag} needs ${what[flag] ?? 'a value'}` };
@@ -231,7 +245,23 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (control !== undefined && v['no-control'] === true) return { command: 'error', message: '--control and --no-control contradict each other; give one' };
   const ui = uiPort(v);
   if (typeof ui === 'string') return { command: 'error', message: ui };
+  const cluster = clusterSize(v['cluster'] as string | undefined);
+  if (typeof cluster === 'string') return { command: 'error', message: cluster };
+  if (cluster !== null && image)
+    return {
+      command: 'error',
+      message: '--cluster does not go with --image yet (every worker process would save its own state to the one file): drop one of them',
+    };
+  if (cluster !== null && ui !== null)
+    return {
+      command: 'error',
+      message: '--cluster does not go with --ui yet (the inspector shows one process, and the primary runs no program): drop one of them',
+    };
+  const swapTimeoutMs = v['swap-timeout'] === undefined ? 2000 : number('--swap-timeout', v['swap-timeout'] as string, 1);
+  if (typeof swapTimeoutMs === 'string') return { command: 'error', message: swapTimeoutMs };
   return {
+    cluster,
+    swapTimeoutMs,
     command: 'run',
     ui,
     entry,
@@ -245,6 +275,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     image,
     control: v['no-control'] === true ? null : control,
   };
+}
+
+/** `--cluster`'s worker count (auto: one per CPU), null without it; a string says what is wrong. */
+function clusterSize(text: string | undefined): number | null | string {
+  if (text === undefined) return null;
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) return `--cluster takes a number of worker processes (1 to 256) or auto, got '${text}'`;
+  return n;
 }
 
 /** `--ui` and `--ui-port`: the port (0: a free one), null for no page; a string says what is wrong. */

@@ -101,6 +101,8 @@ async function run(args: RunArgs): Promise<void> {
     ...(image ? { image } : {}),
     control: args.control === null ? null : { path: path.resolve(args.control ?? defaultControlPath(root)), own: args.control === undefined },
     ui: args.ui,
+    cluster: args.cluster,
+    swapTimeoutMs: args.swapTimeoutMs,
   });
   const live = session;
   if (!args.watch && !live.started) {

@@ -13,6 +13,8 @@ export interface EventLinesOptions {
   readonly watch: boolean;
   /** The entry, as the ready line names it. */
   readonly entry: string;
+  /** What the members of the image's cohort are, as a reload line counts them (default: worker threads). */
+  readonly members?: 'worker thread' | 'worker process';
 }
 
 const megabytes = (n: number): string => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(1)} MB`);
@@ -23,6 +25,8 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
   let warned = new Set<string>();
   const typecheckNote = (t: { ms: number; files: number; early?: boolean } | undefined): string =>
     t ? `; ${plural(t.files, 'file')} type-checked in ${t.ms.toFixed(1)} ms${t.early ? ', begun on save' : ''}` : '';
+  const membersNote = (n: number | undefined): string =>
+    n ? (options.members === 'worker process' ? `; in ${plural(n, 'worker process', 'worker processes')}` : `; also in ${plural(n, 'worker thread')}`) : '';
   return image.subscribe((event) => {
     switch (event.kind) {
       case 'reload':
@@ -32,7 +36,7 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
           );
         } else if (event.ok) {
           out.line(
-            `${event.cause === 'import' ? 'loaded' : 'reloaded'} ${event.files.join(', ')}${event.cause === 'import' ? ' for import()' : ''} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${typecheckNote(event.typecheck)})`,
+            `${event.cause === 'import' ? 'loaded' : 'reloaded'} ${event.files.join(', ')}${event.cause === 'import' ? ' for import()' : ''} in ${event.ms.toFixed(1)} ms (${describeSummary(event.summary)}${membersNote(event.members)}${typecheckNote(event.typecheck)})`,
           );
           const [kept, ...places] = describeKeptClosures(event.summary);
           if (kept) out.line(kept);
@@ -55,7 +59,7 @@ export function printEvents(image: Image, out: Reporter, options: EventLinesOpti
         break;
       case 'ready':
         out.line(
-          `running ${options.entry} (${plural(event.files.length, 'module')}${event.cached ? `, ${event.cached} compiled by an earlier run` : ''}) in ${event.ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
+          `running ${options.entry} (${plural(event.files.length, 'module')}${event.cached ? `, ${event.cached} compiled by an earlier run` : ''}${event.workers !== undefined ? `, in ${plural(event.workers, 'worker process', 'worker processes')}` : ''}) in ${event.ms.toFixed(0)} ms${options.watch ? '; watching for changes' : ''}`,
         );
         break;
       case 'typecheck': {

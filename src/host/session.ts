@@ -17,6 +17,9 @@ import { Lifecycle } from '../runtime/lifecycle.js';
 import type { ResumeInput } from '../runtime/resume.js';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { Batcher, BUSY_MAX_MS } from './batcher.js';
+import { ClusterPrimary } from './cluster/primary.js';
+import { Coordinator } from './cohort/coordinator.js';
+import { threadCohort } from './cohort/threads.js';
 import { openCompileCache } from './compile-cache.js';
 import { openControl } from './control/open.js';
 import { lowerDecorators } from './decorator-lowering.js';
@@ -31,7 +34,10 @@ import { catchRuntimeErrors } from './runtime-errors.js';
 import { SeenTexts } from './seen-texts.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
-import { onWorkerStart, useWorkerSettings } from './workers.js';
+import { onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
+
+/** --swap-timeout's default: how long each step of a shared change waits for a thread or process. */
+export const SWAP_TIMEOUT_MS = 2000;
 
 export interface SessionOptions {
   /** Absolute path of the entry file. */
@@ -52,6 +58,10 @@ export interface SessionOptions {
   readonly control?: { readonly path: string; readonly own: boolean } | null;
   /** `--ui`: serve the inspector's page on this port (0: a free one); null or absent: no page. */
   readonly ui?: number | null;
+  /** `--cluster <n>`: run the program in n worker processes (cluster/primary.ts); null or absent: in this one. */
+  readonly cluster?: number | null;
+  /** --swap-timeout: how long a change shared with worker threads waits for each of them at each step (default 2000). */
+  readonly swapTimeoutMs?: number;
   /** `--image FILE`: the image file, and what was read of it to resume from (image-saver.ts). */
   readonly image?: { readonly settings: ImageFileSettings; readonly resume: ResumeInput | undefined };
 }
@@ -88,7 +98,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const compileCache = openCompileCache(options.root, options.entry, (m) => out.line(m));
   const host = createNodeHost({ compileCache });
   const typing = await openTypeChecking(options.root, options.entry, options.typecheck, out, options.checker);
+  // Worker threads on project files take each change with the program; under --cluster, the worker processes (cohort/).
+  const clustered = options.cluster ?? null;
+  const members = new Coordinator({
+    hollow: clustered !== null,
+    timeoutMs: options.swapTimeoutMs ?? SWAP_TIMEOUT_MS,
+    root: options.root,
+    notice: (message) => notice(message),
+  });
   const image = new Image({
+    cohort: members,
     host,
     root: options.root,
     entry: options.entry,
@@ -122,12 +141,21 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const saver = options.image ? new ImageSaver(image, options.image.settings, path.relative(options.root, options.entry)) : null;
   const disposers: Array<() => void> = [];
   if (options.eventsFile) disposers.push(writeEvents(image, options.eventsFile, (m) => out.line(m)));
-  disposers.push(printEvents(image, out, { typecheck: options.typecheck, watch: options.watch, entry: path.relative(options.root, options.entry) }));
+  disposers.push(
+    printEvents(image, out, {
+      typecheck: options.typecheck,
+      watch: options.watch,
+      entry: path.relative(options.root, options.entry),
+      members: clustered === null ? 'worker thread' : 'worker process',
+    }),
+  );
   typing.attach(image, host.timers);
   const errors = catchRuntimeErrors(image, out);
   // Workers started on project files run them through imago, without watching them: said once, and at each edit.
   const workerFiles = new Set<string>();
-  disposers.push(useWorkerSettings({ aliases: typing.settings.aliases, compile: typing.settings.compile }));
+  const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
+  disposers.push(useWorkerSettings(workerSettings));
+  if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.texts)));
   disposers.push(
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;
@@ -137,7 +165,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         typing.opened && options.typecheck !== 'off' && !typing.opened.gate.knows(file)
           ? ' (it is not type-checked: import its types from the program to have it checked)'
           : '';
-      out.line(`a worker runs ${path.relative(options.root, file)} through imago's loader; edits to it apply when a worker starts it again${unchecked}`);
+      out.line(
+        `a worker runs ${path.relative(options.root, file)} through imago's loader; edits to its modules apply in every thread that runs them${unchecked}`,
+      );
     }),
   );
   let started = false;
@@ -145,6 +175,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   // A change that applies resumes a tick paused by an error.
   disposers.push(
     image.subscribe((event) => {
+      if (event.kind === 'reload' && event.ok) primary?.refill();
       if (event.kind !== 'reload' || !event.ok || !lifecycle?.paused) return;
       lifecycle.resume();
       out.line('tick resumed');
@@ -157,9 +188,24 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     out.line(`type errors (running anyway: --typecheck=${options.typecheck}):`);
     out.diagnostics(r.typecheck.errors);
   };
+  let primary: ClusterPrimary | null = null;
   const begin = async (r: ChangeResult): Promise<void> => {
     reportLoadTypeErrors(r);
     started = true;
+    if (clustered !== null) {
+      primary = new ClusterPrimary({
+        count: clustered,
+        coordinator: members,
+        worker: { entry: options.entry, root: options.root, tickMs: options.tickMs, args: process.argv.slice(2), settings: workerSettings },
+        texts: () => members.texts,
+        notice,
+        publish: (event) => image.publish(event),
+      });
+      const workers = await primary.start();
+      const files = image.paths.map((p) => path.relative(options.root, p));
+      image.publish({ kind: 'ready', ms: performance.now(), files, workers });
+      return;
+    }
     const resumed = image.resumed;
     if (resumed) image.publish({ kind: 'image', action: 'resumed', ...resumed });
     lifecycle = new Lifecycle({
@@ -169,6 +215,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       resumed: resumed !== null,
       onError: errors.report,
       onNotice: (m) => out.line(m),
+      holding: () => image.introspection.committing(),
     });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     image.publish({ kind: 'ready', ms: performance.now(), files: image.files, ...(compileCache ? { cached: compileCache.hits } : {}) });
@@ -237,7 +284,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         if (workerFiles.has(file) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
-          if (problems.length === 0) notice(`${rel} changed: a worker takes it when it starts again (workers are not swapped in place yet)`);
+          if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);
           else notice(`${rel} changed, and does not compile: a worker that starts it now fails`, problems);
         }
         b.add(file);
@@ -278,6 +325,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       watcher?.close();
       batcher?.dispose();
       await lifecycle?.stop();
+      await primary?.stop();
       // The state as stop() left it; never over a good image when the program did not start (a refused resume).
       if (saver && started)
         await saver.save().catch(() => {

@@ -1,7 +1,8 @@
 // Workers whose entry is a project TypeScript file (`new Worker(new URL('./w.ts', import.meta.url))`)
 // start through imago's loader: the worker runs worker-entry.js, which loads the file as an image of its
-// own (no watching: edits to it apply when a worker starts again). The program sees `node:worker_threads`
-// with this Worker class, and inside such a worker, `workerData` as the program passed it.
+// own, on the texts the program runs now, and joins the program's cohort (cohort/): an edit to a module
+// it holds is one change with the program's. The program sees `node:worker_threads` with this Worker
+// class, and inside such a worker, `workerData` as the program passed it.
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,26 @@ export interface WorkerEnvelope {
   readonly data: unknown;
   /** The project's settings, as the program's image compiles and resolves with them. */
   readonly settings: WorkerSettings | null;
+  /** The worker's end of its channel to the cohort's coordinator, and the texts it starts on (null: no cohort). */
+  readonly cohort: { readonly port: WorkerThreads.MessagePort; readonly texts: ReadonlyArray<readonly [string, string]> } | null;
+}
+
+/** Where workers started from now on join a cohort (the session's coordinator, or the worker's own channel to it). */
+export interface WorkerCohort {
+  /** A worker on `file` started: the coordinator's end of its channel. */
+  join(port: WorkerThreads.MessagePort, threadId: number, file: string): void;
+  /** The texts a new worker starts on (what the program runs now). */
+  texts(): ReadonlyMap<string, string>;
+}
+
+let cohort: WorkerCohort | null = null;
+
+/** Workers started from now on join `next`, until the returned function is called. */
+export function useWorkerCohort(next: WorkerCohort): () => void {
+  cohort = next;
+  return () => {
+    if (cohort === next) cohort = null;
+  };
 }
 
 /** What a worker's image takes from the program's: tsconfig paths and the settings that change what runs. */
@@ -66,8 +87,17 @@ export function workerThreadsFor(real: typeof WorkerThreads): object {
         super(filename, options);
         return;
       }
-      const envelope: WorkerEnvelope = { entry, data: options?.workerData, settings };
-      super(BOOTSTRAP, { ...options, workerData: { [ENVELOPE]: envelope } });
+      const joining = cohort;
+      const channel = joining ? new real.MessageChannel() : null;
+      const envelope: WorkerEnvelope = {
+        entry,
+        data: options?.workerData,
+        settings,
+        cohort: channel && joining ? { port: channel.port2, texts: [...joining.texts()] } : null,
+      };
+      const transferList = [...(options?.transferList ?? []), ...(channel ? [channel.port2] : [])];
+      super(BOOTSTRAP, { ...options, workerData: { [ENVELOPE]: envelope }, transferList });
+      if (channel && joining) joining.join(channel.port1, this.threadId, entry);
       for (const l of listeners) l(entry);
     }
   }

@@ -34,8 +34,12 @@ type Attempt =
   | { readonly kind: 'committed'; readonly outcome: CommitOutcome }
   | { readonly kind: 'failed'; readonly phase: Phase; readonly error: unknown; readonly note?: string };
 
-/** Instantiates, installs and evaluates a prepared change; undoes all of it if anything throws. */
-export async function commitChange(ctx: ImageContext, change: PreparedChange): Promise<CommitOutcome> {
+/**
+ * Instantiates, installs and evaluates a prepared change; undoes all of it if anything throws. With
+ * `beforeClose` (a change taken by several programs at once: cohort.ts), the transaction waits for it
+ * at its point of no return: it throws (a ChangeRejection) to undo everything after all.
+ */
+export async function commitChange(ctx: ImageContext, change: PreparedChange, beforeClose?: () => Promise<void>): Promise<CommitOutcome> {
   const tx = new Transaction(new Map([...change.prepared.values()].map((p) => [p.record, { source: p.source, compiled: p.compiled }])));
   const ev: Evaluation = newEvaluation();
   const attempt = await withTransaction(ctx, tx, async (): Promise<Attempt> => {
@@ -81,6 +85,14 @@ export async function commitChange(ctx: ImageContext, change: PreparedChange): P
       const at = ev.currentItem;
       const why = at ? made.closures.find((c) => c.record === at.record)?.plan.rerun.get(at.key) : undefined;
       return { kind: 'failed', phase: 'evaluate', error: e, ...(why ? { note: why } : {}) };
+    }
+    // The other programs taking this change are ready too, or it is undone here (settling is not undone).
+    if (beforeClose) {
+      try {
+        await beforeClose();
+      } catch (e: unknown) {
+        return { kind: 'failed', phase: 'coordinate', error: e };
+      }
     }
     // Fields no longer declared leave migrated instances and stores; nothing below can throw.
     const migration = settleLayouts({ ctx, tx });

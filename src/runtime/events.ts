@@ -4,7 +4,7 @@ import type { Diagnostic } from '../compile/diagnostic.js';
 import type { ResumeReport } from './resume.js';
 
 /** Where a rejected change failed. */
-export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate' | 'resume';
+export type Phase = 'read' | 'parse' | 'resolve' | 'link' | 'typecheck' | 'instantiate' | 'evaluate' | 'migrate' | 'resume' | 'coordinate';
 
 /** What the type check of a change found. */
 export interface TypecheckReport {
@@ -97,7 +97,8 @@ export interface LayoutReport {
 
 export type ImageEvent =
   /** `cached`: modules the first load took from the host's compile cache instead of compiling them. */
-  | { readonly kind: 'ready'; readonly ms: number; readonly files: readonly string[]; readonly cached?: number }
+  /** `workers`: under `imago run --cluster`, the worker processes that loaded the program. */
+  | { readonly kind: 'ready'; readonly ms: number; readonly files: readonly string[]; readonly cached?: number; readonly workers?: number }
   | { readonly kind: 'load'; readonly ok: false; readonly phase: Phase; readonly files: readonly string[]; readonly errors: readonly Diagnostic[] }
   | {
       readonly kind: 'reload';
@@ -116,6 +117,8 @@ export type ImageEvent =
        * change, the files are back to the text that runs (nothing to swap; the rejection is cleared).
        */
       readonly cause?: 'import' | 'restored';
+      /** How many other programs took the change with this one (worker threads, a cluster's worker processes: cohort.ts). */
+      readonly members?: number;
     }
   | {
       readonly kind: 'reload';

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CompileOptions } from '../compile/transpile.js';
 import type { SavedImage } from '../image/api.js';
+import type { Cohort, Coordinated } from './cohort.js';
 import type { ChangeSummary, ImageEvent, Phase, TypecheckReport } from './events.js';
 import type { Host } from './host.js';
 import type { ChangeIntent } from './intent.js';
@@ -33,6 +34,8 @@ export interface ImageOptions {
   readonly resume?: ResumeInput;
   /** What the program's `saveImage()` does (the host writes the file); without it, saveImage() says --image is missing. */
   readonly saveImage?: () => Promise<SavedImage>;
+  /** Programs that run this project's modules beside this one and take its changes with it (cohort.ts). */
+  readonly cohort?: Cohort;
 }
 
 /** What applying a change did. */
@@ -59,6 +62,8 @@ export interface ChangeOptions {
    * what the files will hold: used as they are even if other files are being edited meanwhile.
    */
   readonly intent?: ChangeIntent;
+  /** This image is a member of a cohort and the change is its coordinator's: the steps wait for its word (cohort.ts). */
+  readonly coordinated?: Coordinated;
 }
 
 export type ImageListener = (event: ImageEvent) => void;

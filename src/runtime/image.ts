@@ -8,24 +8,25 @@ import { createStoreApi } from '../store/api.js';
 import { StoreRegistry } from '../store/registry.js';
 import type { StoreCore } from '../store/store-core.js';
 import { runAcceptors } from './acceptors.js';
+import { ChangeSources } from './change-sources.js';
 import { ClassRegistry } from './class-registry.js';
+import { type CohortVote, membersOnly, refusedElsewhere, waitForCohort } from './cohort.js';
 import { commitChange, unloadModule } from './commit.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { dynamicImport } from './dynamic-import.js';
 import { deliver, EMPTY_SUMMARY, type ImageEvent, type Phase, type TypecheckReport } from './events.js';
 import type { ChangeOptions, ChangeResult, ImageListener, ImageOptions } from './image-options.js';
-import type { ChangeIntent } from './intent.js';
 import { type Introspection, introspection, layerObjects } from './introspect.js';
 import { locateError, mapPosition } from './locate.js';
 import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
-import { prepareChange, unreadable } from './prepare.js';
+import { NOTHING_PREPARED, prepareChange, unreadable } from './prepare.js';
 import { RejectionMemo } from './rejection-memo.js';
 import type { ResumeReport } from './resume.js';
 import { type Captured, SAVE_DURING_CHANGE, timedCapture } from './save-state.js';
-import { SourceSnapshot } from './sources.js';
+import type { SourceSnapshot } from './sources.js';
 import type { TypecheckMode } from './type-gate.js';
 import { uncheckedFiles, uncheckedNotice } from './unchecked.js';
 
@@ -50,16 +51,13 @@ export class Image {
   #rejected = false;
   /** The texts the last change was rejected for (rejection-memo.ts). */
   readonly #lastRejection = new RejectionMemo();
-  /** Snapshots completed so far, and the number of the newest whose texts a change took. */
-  #reads = 0;
-  #taken = 0;
-  /** Texts an edit applied, for their paths, until its files hold them (pin). */
-  readonly #pins = new Map<string, string>();
+  readonly #sources: ChangeSources;
   /** TypeScript files loaded that the type checker does not see, said once each (unchecked.ts). */
   readonly #saidUnchecked = new Set<string>();
 
   constructor(options: ImageOptions) {
     this.#options = options;
+    this.#sources = new ChangeSources(options.host);
     const tracker = new TimerTracker(options.host.timers);
     const classes = new ClassRegistry();
     const stores = new StoreRegistry<StoreCore>({ layoutOf: classes.layoutOf, debug: options.debug ?? false });
@@ -129,27 +127,24 @@ export class Image {
    * an edit applied from memory, while its files are being written, is not undone by a read in between.
    */
   pin(texts: ReadonlyMap<string, string>): () => void {
-    for (const [p, t] of texts) this.#pins.set(p, t);
-    return () => {
-      for (const [p, t] of texts) if (this.#pins.get(p) === t) this.#pins.delete(p);
-    };
+    return this.#sources.pin(texts);
   }
 
   /** A snapshot of `texts` (absolute path -> text) for a change to apply without reading the files. */
   snapshotOf(texts: ReadonlyMap<string, string | null>): SourceSnapshot {
-    return SourceSnapshot.of(this.#options.host, texts, ++this.#reads);
+    return this.#sources.snapshotOf(texts);
   }
 
   /** Reads `paths` (absolute) once, for a change to apply (and for its type check to begin early). */
   snapshot(paths: Iterable<string>): Promise<SourceSnapshot> {
-    return SourceSnapshot.take(this.#options.host, paths, () => ++this.#reads);
+    return this.#sources.snapshot(paths);
   }
 
   /** Applies the current text of `paths` (absolute) and of any earlier rejected edit, as one change. */
   change(paths: readonly string[], options: ChangeOptions = {}): Promise<ChangeResult> {
     const generation = ++this.#generation;
     for (const p of paths) this.#pending.set(p, generation);
-    const run = this.#queue.then(() => this.#apply(generation, options.sources, options.cause, options.intent));
+    const run = this.#queue.then(() => this.#apply(generation, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -206,9 +201,14 @@ export class Image {
     return this.#ctx.stores.list();
   }
 
-  /** Absolute paths of the loaded modules. */
+  /** Absolute paths of the loaded modules (of the cohort's members too: cohort.ts). */
   get paths(): string[] {
-    return [...this.#ctx.modules.keys()];
+    return [...new Set([...this.#ctx.modules.keys(), ...(this.#options.cohort?.paths() ?? [])])];
+  }
+
+  /** The source text each loaded module runs now (absolute path -> text), for a new member of its cohort. */
+  get texts(): Map<string, string> {
+    return new Map([...this.#ctx.modules].flatMap(([p, r]) => (r.version ? [[p, r.version.source] as const] : [])));
   }
 
   /** Project-relative paths of the loaded modules. */
@@ -240,11 +240,17 @@ export class Image {
     for (const record of [...this.#ctx.modules.values()]) unloadModule(this.#ctx, record, true);
   }
 
-  async #apply(generation: number, given: SourceSnapshot | undefined, cause: 'import' | undefined, intent?: ChangeIntent): Promise<ChangeResult> {
+  async #apply(generation: number, options: ChangeOptions): Promise<ChangeResult> {
+    const { sources: given, cause, intent, coordinated } = options;
     const { host, typeGate } = this.#options;
     const mode: TypecheckMode = typeGate ? (this.#options.typecheck ?? 'gate') : 'off';
     const t0 = host.now();
-    const inProgram = (p: string): boolean => this.#ctx.modules.has(p) || this.#ctx.roots.has(p);
+    // A member of a cohort takes exactly the texts its coordinator sent: nothing earlier is retried here.
+    if (coordinated) for (const p of this.#pending.keys()) if (!given?.covers([p])) this.#pending.delete(p);
+    const cohort = this.#loaded ? (this.#options.cohort ?? null) : null;
+    const hollow = this.#options.cohort?.hollow === true;
+    const local = (p: string): boolean => this.#ctx.modules.has(p) || (!hollow && this.#ctx.roots.has(p));
+    const inProgram = (p: string): boolean => local(p) || this.#ctx.roots.has(p) || cohort?.holds(p) === true;
     // A declaration file the checker does not know yet (created, or restored after a deletion) may join
     // its program through tsconfig.json's `include`: the checker hears of it.
     const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && (typeGate!.knows(p) || DECLARATIONS.test(p));
@@ -261,23 +267,28 @@ export class Image {
     if (candidates.length === 0) return { kind: 'unchanged' };
     const rel = candidates.map((p) => relativePath(this.#ctx, p));
     let read: SourceSnapshot | null = null;
+    // Members of the cohort asked to prepare: whatever rejects the change here rolls it back there too.
+    let round = false;
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
-      this.#typesFailing = phase === 'typecheck';
-      this.#rejected = this.#loaded;
-      // Never a checker that failed (it is restarted, and asked again), nor the program's own import().
-      // Without stamps, only a rejection the texts decide (not a statement that threw, which a retry may pass).
-      const checkerFailed = errors.some((e) => e.code === 'IMAGO_CHECKER');
-      const byText = phase === 'read' || phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck';
-      this.#lastRejection.remember(this.#loaded && !checkerFailed && cause === undefined ? read : null, touched, host.now(), byText);
+      if (round) void cohort?.finish(false);
+      if (!coordinated) {
+        this.#typesFailing = phase === 'typecheck';
+        this.#rejected = this.#loaded;
+        // Never a checker that failed (it is restarted, and asked again), nor the program's own import().
+        // Without stamps, only a rejection the texts decide (not a statement that threw, which a retry may pass).
+        const checkerFailed = errors.some((e) => e.code === 'IMAGO_CHECKER');
+        const byText = phase === 'read' || phase === 'parse' || phase === 'resolve' || phase === 'link' || phase === 'typecheck';
+        this.#lastRejection.remember(this.#loaded && !checkerFailed && cause === undefined ? read : null, touched, host.now(), byText);
+      }
       this.publish(this.#loaded ? { kind: 'reload', ok: false, phase, files: rel, ms, errors } : { kind: 'load', ok: false, phase, files: rel, errors });
       return { kind: 'rejected', phase, files: rel, ms, errors };
     };
     // One read of each touched file: the type checker and the compiler get the same bytes.
-    const sources = (await this.#sourcesFor(touched, given, intent !== undefined)).pinned(this.#pins, () => ++this.#reads);
+    const sources = await this.#sources.forChange(touched, given, intent !== undefined || coordinated !== undefined);
     read = sources;
     // The very save the last change was rejected for, seen twice: said once.
-    if (this.#rejected && cause === undefined && this.#lastRejection.seenAgain(sources, touched, host.now())) return { kind: 'unchanged' };
+    if (this.#rejected && cause === undefined && !coordinated && this.#lastRejection.seenAgain(sources, touched, host.now())) return { kind: 'unchanged' };
     const cannotRead = sources.unreadable().filter((u) => candidates.includes(u.path));
     if (cannotRead.length > 0)
       return reject(
@@ -294,13 +305,19 @@ export class Image {
             (e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }),
           );
     const tPrepare = host.now();
-    const prepared = await prepareChange(this.#ctx, candidates.filter(inProgram), sources, intent);
+    const prepared = hollow ? NOTHING_PREPARED : await prepareChange(this.#ctx, candidates.filter(local), sources, intent);
     const prepareMs = host.now() - tPrepare;
     if (!prepared.ok) {
       await checking;
       return reject(prepared.phase, prepared.errors);
     }
-    const swaps = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
+    const swapsHere = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
+    // The cohort's members prepare the same texts while the check runs on.
+    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates) : null;
+    if (shared && !shared.ok) return Promise.resolve(checking).then(() => reject(shared.phase, shared.errors));
+    round = shared !== null && shared.members > 0;
+    const sharedFiles = shared?.ok ? shared.files : [];
+    const swaps = swapsHere || sharedFiles.length > 0 || (hollow && !this.#loaded);
     const outcome = await checking;
     // Type files the checker's program held or holds (a declaration file it was told of may be neither: a build's output).
     const typeFiles = candidates.filter((p) => !inProgram(p) && (heldBefore.includes(p) || !outcome?.ok || typeGate!.knows(p)));
@@ -332,12 +349,18 @@ export class Image {
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
+    if (coordinated && swapsHere && !(await coordinated.prepared([...prepared.change.prepared.values()].map((p) => p.record.rel))))
+      return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
-    const committed = swaps
-      ? await commitChange(this.#ctx, prepared.change)
-      : { ok: true as const, summary: EMPTY_SUMMARY, files: typeFiles.map((p) => relativePath(this.#ctx, p)) };
+    // Step two of a shared change: the members commit at their safe points as this image does at its own.
+    const beforeClose = waitForCohort(round ? cohort : null, coordinated, rel[0]);
+    const committed = swapsHere
+      ? await commitChange(this.#ctx, prepared.change, beforeClose)
+      : await membersOnly(beforeClose, [...typeFiles.map((p) => relativePath(this.#ctx, p)), ...sharedFiles]);
     if (!committed.ok) return reject(committed.phase, committed.errors);
+    const membersDid = round ? await cohort!.finish(true) : null;
+    const summary = swapsHere || !membersDid ? committed.summary : membersDid;
     if (mode !== 'off' && typeGate)
       for (const p of uncheckedFiles(typeGate, prepared.change.prepared.keys(), this.#saidUnchecked))
         this.#ctx.warn(uncheckedNotice(relativePath(this.#ctx, p)));
@@ -346,7 +369,7 @@ export class Image {
     this.#rejected = false;
     const ms = host.now() - t0;
     const applyMs = prepareMs + (host.now() - tSafe);
-    const files = committed.files;
+    const files = [...new Set([...committed.files, ...sharedFiles])];
     const wasLoaded = this.#loaded;
     this.#loaded = true;
     if (wasLoaded) {
@@ -357,36 +380,14 @@ export class Image {
         ms,
         applyMs,
         timings: { prepareMs, commitMs: applyMs - prepareMs },
-        summary: committed.summary,
+        summary,
         ...(typecheck ? { typecheck } : {}),
         ...(cause ? { cause } : {}),
+        ...(round && shared?.ok ? { members: shared.members } : {}),
       });
       runAcceptors(this.#ctx, new Set(committed.files));
     }
-    return { kind: 'applied', files, ms, applyMs, summary: committed.summary, ...(typecheck ? { typecheck } : {}) };
-  }
-
-  /**
-   * The texts a change applies: the snapshot it was given if it covers every touched file and was read
-   * after the one the last change took (texts never go back to an older save), else a read now, which
-   * keeps the given snapshot (and the type check begun with it) when the texts are the same.
-   */
-  async #sourcesFor(touched: readonly string[], given: SourceSnapshot | undefined, exact: boolean): Promise<SourceSnapshot> {
-    // Texts an edit computed are what its files will hold: used as they are, the other touched files read now.
-    if (exact && given) {
-      const missing = touched.filter((p) => !given.covers([p]));
-      const combined = missing.length === 0 ? given : SourceSnapshot.merge(given, await this.snapshot(missing), ++this.#reads);
-      this.#taken = Math.max(this.#taken, combined.sequence);
-      return combined;
-    }
-    const usable = given?.covers(touched) ? given : undefined;
-    if (usable && usable.sequence > this.#taken) {
-      this.#taken = usable.sequence;
-      return usable;
-    }
-    const now = await this.snapshot(touched);
-    this.#taken = now.sequence;
-    return usable && now.sameAs(usable, touched) ? usable : now;
+    return { kind: 'applied', files, ms, applyMs, summary, ...(typecheck ? { typecheck } : {}) };
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {

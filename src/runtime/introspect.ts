@@ -263,10 +263,13 @@ export interface Introspection {
   version(file: string): number | null;
   scope(path: string): Lookup<ModuleScope>;
   describe(path: string, name: string, instances: boolean): Lookup<Described>;
+  /** True while a change is being committed (and, for a change shared with other programs, waits for them). */
+  committing(): boolean;
 }
 
 export function introspection(ctx: ImageContext): Introspection {
   return {
+    committing: () => ctx.transaction !== null,
     modules: () => moduleSummaries(ctx),
     detail: (path) => moduleDetail(ctx, path),
     instances: (path, name) => instancesOf(ctx, path, name),

@@ -17,6 +17,8 @@ export interface LifecycleOptions {
   readonly onError: (hook: LifecycleHook, error: unknown) => void;
   /** Told when ticking stops or resumes because the entry stopped or started exporting `tick`. */
   readonly onNotice?: (message: string) => void;
+  /** True while a change is being committed: no tick starts then (a change shared with other programs waits for them mid-commit). */
+  readonly holding?: () => boolean;
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
@@ -91,7 +93,7 @@ export class Lifecycle {
   }
 
   #tick(): void {
-    if (this.#paused || this.#inFlight) return;
+    if (this.#paused || this.#inFlight || this.options.holding?.()) return;
     const tick = this.options.exports()?.['tick'];
     if (typeof tick !== 'function') {
       if (this.#hadTick && !this.#missing) {

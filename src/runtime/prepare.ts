@@ -65,6 +65,9 @@ export type PrepareOutcome =
   | { readonly ok: true; readonly change: PreparedChange }
   | { readonly ok: false; readonly phase: Phase; readonly errors: Diagnostic[] };
 
+/** A change that prepares nothing here (an image whose program runs in its cohort's members only). */
+export const NOTHING_PREPARED: PrepareOutcome = { ok: true, change: { prepared: new Map(), order: [], unloaded: [], moves: [] } };
+
 /** The source and compiled form a record will have after the change. */
 function versionAfter(
   record: ModuleRecord,

@@ -1,0 +1,110 @@
+// A member's side of a cohort (runtime/cohort.ts): an image in a worker thread or a cluster's worker
+// process takes the changes its coordinator sends, one round at a time, in the coordinator's three steps.
+// It tells the coordinator which modules it holds, after it loaded and after every change it applied.
+
+import type { Diagnostic } from '../../compile/diagnostic.js';
+import type { Coordinated } from '../../runtime/cohort.js';
+import type { ChangeResult, Image } from '../../runtime/image.js';
+import { TAG, type ToCoordinator, type ToMember } from './messages.js';
+
+/** One change as this member takes it. */
+class MemberRound implements Coordinated {
+  /** Where the round is: an outcome of the change before `prepared` still has to answer the first step. */
+  #step: 'prepare' | 'commit' | 'done' = 'prepare';
+  #go: ((go: boolean) => void) | null = null;
+  #keep: ((keep: boolean) => void) | null = null;
+  /** The coordinator's word, when it came before the change asked for it. */
+  #commitBy: number | null = null;
+  #finished: boolean | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly send: (m: ToCoordinator) => void,
+  ) {}
+
+  prepared(files: readonly string[]): Promise<boolean> {
+    this.#step = 'commit';
+    if (this.#finished !== null) return Promise.resolve(false);
+    this.send({ imago: TAG, t: 'prepared', id: this.id, files });
+    return new Promise((resolve) => {
+      this.#go = resolve;
+      if (this.#commitBy !== null) this.commit(this.#commitBy);
+    });
+  }
+
+  ready(): Promise<boolean> {
+    this.#step = 'done';
+    if (this.#finished !== null) return Promise.resolve(this.#finished);
+    this.send({ imago: TAG, t: 'ready', id: this.id });
+    return new Promise((resolve) => {
+      this.#keep = resolve;
+    });
+  }
+
+  /** The coordinator says: commit now, unless `deadline` passed (it gave up on this member then). */
+  commit(deadline: number): void {
+    if (!this.#go) {
+      this.#commitBy = deadline;
+      return;
+    }
+    const go = this.#go;
+    this.#go = null;
+    go(Date.now() <= deadline);
+  }
+
+  /** The coordinator's last word: keep the change, or undo it (wherever this member is in it). */
+  finish(keep: boolean): void {
+    this.#finished = keep;
+    this.#go?.(false);
+    this.#go = null;
+    this.#keep?.(keep);
+    this.#keep = null;
+  }
+
+  /** The change ended here: a refusal is said at the step it came at; any other ending was said already. */
+  ended(r: ChangeResult): void {
+    if (r.kind === 'applied' && this.#finished === true) this.send({ imago: TAG, t: 'applied', id: this.id, summary: r.summary });
+    if (this.#finished !== null) return;
+    if (r.kind === 'unchanged' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
+    if (r.kind === 'rejected') this.send({ imago: TAG, t: 'refused', id: this.id, refusal: { phase: r.phase, errors: r.errors } });
+  }
+}
+
+/**
+ * Serves a coordinator: what it says goes to the returned function. `send` carries this member's
+ * answers. The image's modules are reported now and after every change it applies.
+ */
+export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void): { heard: (m: ToMember) => void; dispose: () => void } {
+  const rounds = new Map<number, MemberRound>();
+  let held = new Set<string>();
+  const report = (): void => {
+    const texts = image.texts;
+    const now = image.paths;
+    const fresh = now.filter((p) => !held.has(p) && texts.has(p)).map((p) => [p, texts.get(p)!] as const);
+    held = new Set(now);
+    send({ imago: TAG, t: 'held', paths: now, texts: fresh });
+  };
+  const unsubscribe = image.subscribe((e) => {
+    if (e.kind === 'reload' && e.ok) report();
+  });
+  report();
+  const heard = (m: ToMember): void => {
+    if (m.t === 'prepare') {
+      const round = new MemberRound(m.id, send);
+      rounds.set(m.id, round);
+      const ended = (r: ChangeResult): void => {
+        rounds.delete(m.id);
+        round.ended(r);
+      };
+      image.change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round }).then(ended, (e: unknown) => {
+        const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
+        ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
+      });
+      return;
+    }
+    const round = rounds.get(m.id);
+    if (m.t === 'commit') round?.commit(m.deadline);
+    else round?.finish(m.keep);
+  };
+  return { heard, dispose: unsubscribe };
+}
