@@ -40,6 +40,8 @@ export interface ImagoResult {
     /** Answers with the version that throws in worker 2, from its save to REJECT_WATCH_MS after its event (goal 0), of `answers`. */
     readonly newVersionAnswers: number;
     readonly answers: number;
+    /** Each such answer: its worker, when its request started and ended (ms after the save), whether the probe sent it. */
+    readonly newVersionSeen: Array<{ readonly pid: number; readonly startMs: number; readonly endMs: number; readonly probe: boolean }>;
     /** In the REJECT_WATCH_MS after the event, each pid's versions answered. */
     readonly versionsByPid: Array<[number, string[]]>;
     /** A good change right after: save to all workers serving it (null: they did not). */
@@ -150,6 +152,9 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
         eventMs: reload === null ? null : reload.at - written,
         newVersionAnswers: answers.filter((s) => s.version === 'bad').length,
         answers: answers.length,
+        newVersionSeen: answers
+          .filter((s) => s.version === 'bad')
+          .map((s) => ({ pid: s.pid, startMs: s.start - written, endMs: s.end - written, probe: s.probe })),
         versionsByPid: [...byPid].map(([pid, v]) => [pid, [...v]]),
         recoveredMs: recovered.allServeMs,
       },

@@ -127,6 +127,11 @@ function reportImago(r: ImagoResult, edits: number): string[] {
       ),
     `    a change throwing in worker 2 only: reload ok ${String(rj.event?.['ok'])}, phase ${String(rj.event?.['phase'])}, in ${rj.eventMs === null ? '-' : fmt(rj.eventMs, 1)} ms; ${rjErrors[0]?.message?.split('\n')[0] ?? 'no error given'}`,
     `      answers with its version from the save to 2 s after the event: ${rj.newVersionAnswers} of ${rj.answers} (goal 0); in those 2 s, versions by pid: ${rj.versionsByPid.map(([pid, v]) => `${pid} ${v.join('/')}`).join(', ')}`,
+    ...(rj.newVersionSeen.length === 0
+      ? []
+      : [
+          `      those answers (pid: request start-end, ms after the save): ${rj.newVersionSeen.map((a) => `${a.pid}: ${fmt(a.startMs, 1)}-${fmt(a.endMs, 1)}${a.probe ? ' (probe)' : ''}`).join(', ')}`,
+        ]),
     `      a good change after it, save to every worker on it: ${rj.recoveredMs === null ? 'never' : `${fmt(rj.recoveredMs, 1)} ms`}`,
   ];
   if (r.leftRunning.length > 0) lines.push(`    still running 3 s after imago was stopped (then killed): ${r.leftRunning.join(', ')}`);
