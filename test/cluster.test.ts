@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CliRun } from './helpers/cli.js';
-import { sleep, tempProject } from './helpers/project.js';
+import { sleep, tempProject, waitFor } from './helpers/project.js';
 
 const SERVER = `import http from 'node:http';
 import { answer } from './handler.ts';
@@ -176,7 +176,7 @@ describe('imago run --cluster', () => {
       const q = tempProject({ 'main.ts': 'console.log(1);\n' });
       const run = new CliRun(q.dir, ['run', ...flags, 'main.ts']);
       try {
-        const done = await run.until('the refusal', () => run.exit, 15000);
+        const done = await waitFor('the refusal', () => run.exit, 15000);
         assert.equal(done.code, 2);
         assert.match(run.stderr, message);
       } finally {

@@ -160,6 +160,35 @@ describe('worker threads take the program changes with it', () => {
     }
   });
 
+  it('a worker that loaded while a change applied is brought up to the running code', async () => {
+    // The worker starts once the program runs (it starts on the texts the program runs then).
+    const main = MAIN.replace("const w = new Worker(new URL('./w.ts', import.meta.url));", "let w: Worker | null = null;\nsetTimeout(() => {\n  console.log('starting the worker');\n  w = new Worker(new URL('./w.ts', import.meta.url));\n  w.on('message', (m: unknown) => console.log('worker ' + String(m)));\n}, 300);")
+      .replace("w.on('message', (m: unknown) => console.log('worker ' + String(m)));\nw.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));\nw.on('exit', (c: number) => console.log('worker exit ' + c));\n", '')
+      .replace("w.postMessage('poke');", "w?.postMessage('poke');");
+    // The worker's load is slow: the program's next change lands while it loads.
+    const slow = worker('A').replace("let count = 0;", "let count = 0;\nconst until = Date.now() + 1500;\nwhile (Date.now() < until) {}");
+    const p = tempProject({ 'main.ts': main, 'w.ts': slow, 'shared.ts': shared('v1') });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the worker starting', () => cli.lines.includes('starting the worker'), 20000);
+      p.write({ 'shared.ts': shared('v2') });
+      const r = await cli.until('the change', () => cli.reloads()[0]);
+      assert.equal(r.ok, true, JSON.stringify(r));
+      assert.equal(r['members'], undefined, 'the loading worker was part of the change');
+      await cli.until('the catch-up said', () =>
+        /worker thread \d+ \(w\.ts\) started on an older shared\.ts than the program runs \(a change applied while it loaded\): it is brought up to date/.test(cli.stderr),
+      );
+      await cli.until('the worker on v2', () => last(cli, 'worker')?.label === 'A v2', 10000);
+      // Its state was kept through the catch-up: the count goes on.
+      const first = cli.lines.findIndex((l) => /^worker A v2 /.test(l));
+      assert.ok(!cli.lines.slice(first).some((l) => /^worker A v1 /.test(l)));
+      assert.ok(Number(/ (\d+)$/.exec(cli.lines[first]!)![1]) > 1, cli.lines[first]);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
   it('a worker that crashed is not waited for: the next change applies in the main thread at once', async () => {
     const crash = "parentPort!.on('message', () => { if (fs.existsSync(new URL('./crash', import.meta.url))) throw new Error('crashed'); });\n";
     const p = tempProject({ 'main.ts': MAIN, 'w.ts': worker('A', crash), 'shared.ts': shared('v1') });

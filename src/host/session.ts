@@ -105,6 +105,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     timeoutMs: options.swapTimeoutMs ?? SWAP_TIMEOUT_MS,
     root: options.root,
     notice: (message) => notice(message),
+    running: () => image.texts,
+    stale: (texts) => void image.change([...texts.keys()], { sources: image.snapshotOf(texts) }),
   });
   const image = new Image({
     cohort: members,

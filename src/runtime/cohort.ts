@@ -9,6 +9,7 @@
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CommitOutcome } from './commit.js';
 import { ChangeRejection } from './errors.js';
+import type { ChangeIntent } from './intent.js';
 import { type ChangeSummary, EMPTY_SUMMARY, type Phase } from './events.js';
 
 /** What the members said: yes (with the files they change), or the first member's refusal. */
@@ -25,10 +26,11 @@ export interface Cohort {
   /** The modules the members' programs hold (absolute paths). */
   paths(): readonly string[];
   /**
-   * Step one: the members that hold any of `paths` prepare `texts` (the change's snapshot); resolves
+   * Step one: the members that hold any of `paths` prepare `texts` (the change's snapshot, with what a
+   * structural edit means beyond them: `intent`); resolves
    * when all voted. A refusal (or a member that did not answer in time) ends the round everywhere.
    */
-  prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[]): Promise<CohortVote>;
+  prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent: ChangeIntent | undefined): Promise<CohortVote>;
   /** Step two: every member that voted yes commits at its safe point; resolves when all are ready, or one is not. */
   commit(): Promise<CohortVote>;
   /**

@@ -313,7 +313,7 @@ export class Image {
     }
     const swapsHere = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     // The cohort's members prepare the same texts while the check runs on.
-    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates) : null;
+    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates, intent) : null;
     if (shared && !shared.ok) return Promise.resolve(checking).then(() => reject(shared.phase, shared.errors));
     round = shared !== null && shared.members > 0;
     const sharedFiles = shared?.ok ? shared.files : [];

@@ -4,7 +4,7 @@
 
 import { createImage } from '../../index.js';
 import { Lifecycle } from '../../runtime/lifecycle.js';
-import { serveCoordinator } from '../cohort/member.js';
+import { loadOn, serveCoordinator } from '../cohort/member.js';
 import { isToMember, TAG, type ToCoordinator } from '../cohort/messages.js';
 import { createNodeHost } from '../node-host.js';
 import { Reporter } from '../report.js';
@@ -35,9 +35,7 @@ let lifecycle: Lifecycle | null = null;
 let member: ReturnType<typeof serveCoordinator> | null = null;
 
 async function start(texts: ReadonlyArray<readonly [string, string]>): Promise<void> {
-  const unpin = image.pin(new Map(texts));
-  const loaded = await image.load();
-  unpin();
+  const loaded = await loadOn(image, settings!.entry, texts);
   if (loaded.kind === 'rejected') {
     send({ imago: TAG, t: 'failed', phase: loaded.phase, errors: loaded.errors });
     process.exitCode = 1;

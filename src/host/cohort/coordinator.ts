@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Cohort, CohortVote } from '../../runtime/cohort.js';
 import type { ChangeSummary } from '../../runtime/events.js';
+import type { ChangeIntent } from '../../runtime/intent.js';
 import { type Refusal, TAG, type ToCoordinator, type ToMember } from './messages.js';
 
 /** One member, as the host reaches it. */
@@ -23,6 +24,13 @@ export interface CoordinatorOptions {
   readonly root: string;
   /** Told what happened to members that imago does not say through a change's result. */
   readonly notice: (message: string) => void;
+  /** The texts the program runs besides the members' (the main thread's modules). */
+  readonly running?: () => ReadonlyMap<string, string>;
+  /**
+   * A member started on texts older than the program runs (a change applied while it loaded): `texts`
+   * are the running ones, for a change that brings it up to date.
+   */
+  readonly stale?: (texts: ReadonlyMap<string, string>) => void;
 }
 
 type Answer = ToCoordinator | 'gone' | 'late';
@@ -92,13 +100,13 @@ export class Coordinator implements Cohort {
     return [...all];
   }
 
-  async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[]): Promise<CohortVote> {
+  async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent?: ChangeIntent): Promise<CohortVote> {
     const involved = [...this.#members].filter(([, m]) => paths.some((p) => m.held.has(p))).map(([link]) => link);
     if (involved.length === 0) return { ok: true, files: [], members: 0 };
     const round: Round = { id: ++this.#ids, texts, members: new Map(involved.map((l) => [l, null])), finished: false };
     this.#round = round;
     const list = [...texts];
-    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
+    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}) }));
     const refused = this.#refusal(answers, 'prepare');
     if (refused) return refused;
     const files = new Set<string>();
@@ -195,7 +203,18 @@ export class Coordinator implements Cohort {
       const member = this.#members.get(link);
       if (!member) return;
       member.held = new Set(message.paths);
-      for (const [p, t] of message.texts) if (!this.#texts.has(p)) this.#texts.set(p, t);
+      const behind = new Map<string, string>();
+      const own = message.texts.length > 0 ? this.#options.running?.() : undefined;
+      for (const [p, t] of message.texts) {
+        const running = this.#texts.get(p) ?? own?.get(p);
+        if (running === undefined) this.#texts.set(p, t);
+        else if (running !== t) behind.set(p, running);
+      }
+      if (behind.size > 0) {
+        const files = [...behind.keys()].map((p) => path.relative(this.#options.root, p)).join(', ');
+        this.#options.notice(`${link.name} started on an older ${files} than the program runs (a change applied while it loaded): it is brought up to date`);
+        this.#options.stale?.(behind);
+      }
       return;
     }
     const round = this.#round;

@@ -96,7 +96,7 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
         rounds.delete(m.id);
         round.ended(r);
       };
-      image.change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round }).then(ended, (e: unknown) => {
+      image.change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) }).then(ended, (e: unknown) => {
         const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
         ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
       });
@@ -107,4 +107,15 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
     else round?.finish(m.keep);
   };
   return { heard, dispose: unsubscribe };
+}
+
+/**
+ * Loads a new member's program on `texts` (what its cohort runs now; the files may hold an edit that was
+ * rejected, or one not applied yet): every module it loads that `texts` has is compiled from them.
+ */
+export async function loadOn(image: Image, entry: string, texts: ReadonlyArray<readonly [string, string]>): Promise<ChangeResult> {
+  if (texts.length === 0) return image.load();
+  const all = new Map<string, string | null>(texts);
+  if (!all.has(entry)) all.set(entry, (await image.snapshot([entry])).texts.get(entry) ?? null);
+  return image.change([entry], { sources: image.snapshotOf(all) });
 }
