@@ -162,11 +162,17 @@ describe('worker threads take the program changes with it', () => {
 
   it('a worker that loaded while a change applied is brought up to the running code', async () => {
     // The worker starts once the program runs (it starts on the texts the program runs then).
-    const main = MAIN.replace("const w = new Worker(new URL('./w.ts', import.meta.url));", "let w: Worker | null = null;\nsetTimeout(() => {\n  console.log('starting the worker');\n  w = new Worker(new URL('./w.ts', import.meta.url));\n  w.on('message', (m: unknown) => console.log('worker ' + String(m)));\n}, 300);")
-      .replace("w.on('message', (m: unknown) => console.log('worker ' + String(m)));\nw.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));\nw.on('exit', (c: number) => console.log('worker exit ' + c));\n", '')
+    const main = MAIN.replace(
+      "const w = new Worker(new URL('./w.ts', import.meta.url));",
+      "let w: Worker | null = null;\nsetTimeout(() => {\n  console.log('starting the worker');\n  w = new Worker(new URL('./w.ts', import.meta.url));\n  w.on('message', (m: unknown) => console.log('worker ' + String(m)));\n}, 300);",
+    )
+      .replace(
+        "w.on('message', (m: unknown) => console.log('worker ' + String(m)));\nw.on('error', (e: Error) => console.log('worker error: ' + e.message.split('\\n')[0]));\nw.on('exit', (c: number) => console.log('worker exit ' + c));\n",
+        '',
+      )
       .replace("w.postMessage('poke');", "w?.postMessage('poke');");
     // The worker's load is slow: the program's next change lands while it loads.
-    const slow = worker('A').replace("let count = 0;", "let count = 0;\nconst until = Date.now() + 1500;\nwhile (Date.now() < until) {}");
+    const slow = worker('A').replace('let count = 0;', 'let count = 0;\nconst until = Date.now() + 1500;\nwhile (Date.now() < until) {}');
     const p = tempProject({ 'main.ts': main, 'w.ts': slow, 'shared.ts': shared('v1') });
     const cli = CliRun.run(p.dir, ['main.ts']);
     try {
@@ -176,7 +182,9 @@ describe('worker threads take the program changes with it', () => {
       assert.equal(r.ok, true, JSON.stringify(r));
       assert.equal(r['members'], undefined, 'the loading worker was part of the change');
       await cli.until('the catch-up said', () =>
-        /worker thread \d+ \(w\.ts\) started on an older shared\.ts than the program runs \(a change applied while it loaded\): it is brought up to date/.test(cli.stderr),
+        /worker thread \d+ \(w\.ts\) started on an older shared\.ts than the program runs \(a change applied while it loaded\): it is brought up to date/.test(
+          cli.stderr,
+        ),
       );
       await cli.until('the worker on v2', () => last(cli, 'worker')?.label === 'A v2', 10000);
       // Its state was kept through the catch-up: the count goes on.

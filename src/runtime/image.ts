@@ -349,7 +349,11 @@ export class Image {
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
-    if (coordinated && swapsHere && !(await coordinated.prepared([...prepared.change.prepared.values()].map((p) => p.record.rel))))
+    if (
+      coordinated &&
+      (swapsHere || round) &&
+      !(await coordinated.prepared([...new Set([...[...prepared.change.prepared.values()].map((p) => p.record.rel), ...sharedFiles])]))
+    )
       return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();

@@ -96,10 +96,12 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
         rounds.delete(m.id);
         round.ended(r);
       };
-      image.change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) }).then(ended, (e: unknown) => {
-        const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
-        ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
-      });
+      image
+        .change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) })
+        .then(ended, (e: unknown) => {
+          const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
+          ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
+        });
       return;
     }
     const round = rounds.get(m.id);

@@ -11,6 +11,7 @@ import { declaringFile } from '../edit/declared.js';
 import { runEdit } from '../edit/run.js';
 import { treeRss } from '../process-memory.js';
 import { Evaluator, ReplSession } from './evaluator.js';
+import { FleetMember } from './fleet-member.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
 import { checkedText, dropClashes } from './repl-session.js';
 import type { Connection, ControlService } from './server.js';
@@ -179,6 +180,16 @@ export class Service implements ControlService {
       case 'unsubscribe':
         this.#stopSubscription(connection);
         return { kind: 'unsubscribed', id };
+      case 'fleet': {
+        let member = this.#fleet.get(connection);
+        if (!member) {
+          const m = new FleetMember(image, this.#setup.root);
+          this.#fleet.set(connection, m);
+          connection.onClose(() => m.dispose());
+          member = m;
+        }
+        return { kind: 'fleet', id, answer: await member.step(request.step) };
+      }
       default:
         return this.#setup.inspector
           ? this.#setup.inspector(request, connection)
@@ -187,6 +198,8 @@ export class Service implements ControlService {
   }
 
   readonly #subscriptions = new WeakMap<Connection, () => void>();
+  /** Each connection that takes part in a fleet's changes is one member of it. */
+  readonly #fleet = new WeakMap<Connection, FleetMember>();
 
   #stopSubscription(connection: Connection): void {
     this.#subscriptions.get(connection)?.();
