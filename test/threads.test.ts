@@ -4,8 +4,9 @@
 // point in time, rejects it everywhere; a worker that ended is not waited for.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { CliRun } from './helpers/cli.js';
+import { CLI, CliRun } from './helpers/cli.js';
 import { tempProject } from './helpers/project.js';
 
 const MAIN = `import { Worker } from 'node:worker_threads';
@@ -191,6 +192,38 @@ describe('worker threads take the program changes with it', () => {
       const first = cli.lines.findIndex((l) => /^worker A v2 /.test(l));
       assert.ok(!cli.lines.slice(first).some((l) => /^worker A v1 /.test(l)));
       assert.ok(Number(/ (\d+)$/.exec(cli.lines[first]!)![1]) > 1, cli.lines[first]);
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
+  it("a structural edit's meaning reaches the worker: a renamed field keeps its values in the worker's instances", async () => {
+    const p = tempProject({
+      'main.ts': `import { Worker } from 'node:worker_threads';
+import { Critter } from './critter.ts';
+const mine = new Critter();
+mine.hp = 7;
+const w = new Worker(new URL('./w.ts', import.meta.url));
+w.on('message', (m: unknown) => console.log('worker ' + String(m)));
+setInterval(() => { console.log('main ' + mine.show()); w.postMessage('x'); }, 60);
+`,
+      'critter.ts': "export class Critter {\n  hp = 10;\n  show(): string { return 'v1 ' + JSON.stringify(this); }\n}\n",
+      'w.ts': `import { parentPort } from 'node:worker_threads';
+import { Critter } from './critter.ts';
+const theirs = new Critter();
+theirs.hp = 3;
+parentPort!.on('message', () => parentPort!.postMessage(theirs.show()));
+`,
+    });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('the worker answering', () => cli.lines.includes('worker v1 {"hp":3}'), 20000);
+      const edit = spawnSync(process.execPath, [CLI, 'edit', 'rename-field', 'Critter.hp', 'health'], { cwd: p.dir, encoding: 'utf8' });
+      assert.equal(edit.status, 0, edit.stdout + edit.stderr);
+      await cli.until('both renamed, values kept', () => cli.lines.includes('worker v1 {"health":3}') && cli.lines.includes('main v1 {"health":7}'));
+      const r = cli.reloads().at(-1)!;
+      assert.equal(r['members'], 1);
     } finally {
       cli.kill();
       p.remove();
