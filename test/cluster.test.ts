@@ -4,11 +4,12 @@
 // files hold).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CliRun } from './helpers/cli.js';
+import { CLI, CliRun } from './helpers/cli.js';
 import { sleep, tempProject, waitFor } from './helpers/project.js';
 
 const SERVER = `import http from 'node:http';
@@ -69,7 +70,7 @@ describe('imago run --cluster', () => {
     try {
       const ready = await cli.until('the workers ready', () => cli.events().find((e) => e.kind === 'ready'), 30000);
       assert.equal(ready['workers'], 2);
-      assert.match(cli.stderr, /running server\.ts \(2 modules, in 2 worker processes\)/);
+      await cli.until('the running line', () => /running server\.ts \(2 modules, in 2 worker processes\)/.test(cli.stderr));
       const pids = await serving(port);
       assert.equal(pids.size, 2, 'both workers answer');
       // Constant load: four clients, one request after another, for the whole run.
@@ -158,6 +159,13 @@ describe('imago run --cluster', () => {
     try {
       await cli.until('the workers ready', () => cli.events().find((e) => e.kind === 'ready'), 30000);
       const pids = [...(await serving(port)).keys()];
+      // The primary holds no program: what reads it says where it runs.
+      const described = spawnSync(process.execPath, [CLI, 'describe', 'handler.ts:answer'], { cwd: p.dir, encoding: 'utf8' });
+      assert.equal(described.status, 1);
+      assert.match(
+        described.stderr,
+        /this is the primary of 'imago run --cluster 2': the program runs in its worker processes \(worker \d+ \(pid \d+\), worker \d+ \(pid \d+\)\)/,
+      );
       const exit = await cli.stop('SIGINT');
       assert.equal(exit.code, 130, cli.stderr);
       assert.deepEqual(cli.lines.filter((l) => l.startsWith('stopped ')).sort(), pids.map((pid) => `stopped ${pid}`).sort());
@@ -169,6 +177,7 @@ describe('imago run --cluster', () => {
     for (const [flags, message] of [
       [['--cluster', '0'], /--cluster takes a number of worker processes \(1 to 256\) or auto, got '0'/],
       [['--cluster', 'many'], /--cluster takes a number/],
+      [['--cluster', 'main.ts'], /--cluster needs a number of worker processes \(or auto\) before the entry/],
       [['--cluster', '2', '--image', 'x.img'], /--cluster does not go with --image yet/],
       [['--cluster', '2', '--ui'], /--cluster does not go with --ui yet/],
       [['--swap-timeout', '0'], /--swap-timeout takes a number >= 1, got '0'/],

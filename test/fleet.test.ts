@@ -119,6 +119,11 @@ describe('imago fleet apply', () => {
       assert.match(missing.stderr, /no imago is running there \(no socket at .*nobody\.sock\)/);
       assert.deepEqual(await versions(a.port), ['v2']);
 
+      // A file missing from the release that no image runs: a mistake, not a deletion.
+      const typo = spawnSync(process.execPath, [CLI, 'fleet', 'apply', '--control', a.socket, '--root', release.dir, 'handlr.ts'], { encoding: 'utf8' });
+      assert.equal(typo.status, 1);
+      assert.match(typo.stderr, /no such file in .*: handlr\.ts \(and no image runs it\): nothing was changed in any image/);
+
       // And the next good change applies in both again.
       const again = fleet(release.dir, [a.socket, b.socket]);
       assert.equal(again.code, 0, again.stdout + again.stderr);

@@ -238,6 +238,9 @@ parentPort!.on('message', () => parentPort!.postMessage(theirs.show()));
       await cli.until('the worker answering', () => last(cli, 'worker')?.label === 'A v1', 20000);
       p.write({ crash: '' });
       await cli.until('the worker gone', () => cli.lines.includes('worker exit 1'));
+      await cli.until('the crash said', () =>
+        /worker thread \d+ \(w\.ts\) ended with an uncaught error \(crashed\): its modules take no changes until a worker starts them again/.test(cli.stderr),
+      );
       p.write({ 'shared.ts': shared('v2') });
       const r = await cli.until('the change', () => cli.reloads()[0]);
       assert.equal(r.ok, true, JSON.stringify(r));

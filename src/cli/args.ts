@@ -290,6 +290,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 function clusterSize(text: string | undefined): number | null | string {
   if (text === undefined) return null;
   if (text === 'auto') return availableParallelism();
+  if (/\.[cm]?tsx?$/.test(text)) return `--cluster needs a number of worker processes (or auto) before the entry, as in 'imago run --cluster 4 ${text}'`;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 256) return `--cluster takes a number of worker processes (1 to 256) or auto, got '${text}'`;
   return n;

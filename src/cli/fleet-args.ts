@@ -19,8 +19,10 @@ image whose control socket is named, as one change: each image type-checks the t
 (with its worker threads or --cluster workers), then all commit at their safe points, then all keep the
 change, or none does. A refusal anywhere, or an image that does not answer a step within --swap-timeout
 (default 2000 ms), rolls the change back everywhere. Paths are the same in every image: relative to
-each image's root. Run the images with --no-watch: the change comes from this command, not their files
-(docs/scaling.md says how a fleet of machines is driven this way).
+each image's root. Run the images with --no-watch: the change comes from this command, not their files;
+copy the release into each image's root as well (rsync, your deployment tool), so that a module the
+change adds is there for later changes and restarts (docs/scaling.md says how a fleet is driven).
+A file named that is missing from the release is deleted where an image runs it (an error elsewhere).
 
 Exit status: 0 applied everywhere, 1 refused (nothing changed anywhere), 2 a bad command line.
 `;

@@ -43,6 +43,11 @@ function controlLink(client: ControlClient, socket: string, heard: () => (m: ToC
   };
 }
 
+/** Resolves null after `ms`. */
+function after(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
+}
+
 function fromAnswer(a: FleetAnswer, round: number): ToCoordinator | null {
   switch (a.t) {
     case 'prepared':
@@ -74,19 +79,25 @@ export async function fleetCommand(args: FleetArgs, root: string): Promise<numbe
   // Every image is reached before anything is asked: one that cannot be is a refusal of the whole change.
   const clients = await Promise.all(args.controls.map((c) => connectControl(path.resolve(c)).then((client) => ({ client, socket: c }))));
   const out: string[] = [];
+  const t0 = performance.now();
   const coordinator = new Coordinator({ hollow: true, timeoutMs: args.swapTimeoutMs + 1000, root, notice: (m) => out.push(m) });
   try {
     for (const { client, socket } of clients) {
       let heard: ((m: ToCoordinator) => void) | null = null;
       const link = controlLink(client, socket, () => heard!, args.swapTimeoutMs);
       heard = coordinator.join(link);
-      const joined = await client.request({ kind: 'fleet', step: { t: 'join' } });
+      // An image busy in a long synchronous run answers nothing: nothing is asked of any image then.
+      const joined = await Promise.race([client.request({ kind: 'fleet', step: { t: 'join' } }), after(args.swapTimeoutMs)]);
+      if (joined === null)
+        throw new Error(`the image at ${socket} did not answer within ${args.swapTimeoutMs} ms (--swap-timeout): it is busy; nothing was changed in any image`);
       if (joined.kind !== 'fleet' || joined.answer.t !== 'held')
         throw new Error(`the image at ${socket} cannot take part in a fleet: ${joined.kind === 'error' ? joined.message : joined.kind}`);
       heard({ imago: TAG, t: 'held', paths: joined.answer.paths, texts: [] });
     }
     const paths = [...texts.keys()];
-    const t0 = performance.now();
+    // A file missing from the release is a deletion only where an image runs it; anywhere else, a mistake.
+    const absent = paths.filter((p) => texts.get(p) === null && !coordinator.holds(p));
+    if (absent.length > 0) throw new Error(`no such file in ${root}: ${absent.join(', ')} (and no image runs it): nothing was changed in any image`);
     const prepared = await coordinator.prepare(texts, paths);
     const outcome = prepared.ok ? await coordinator.commit() : prepared;
     if (prepared.ok && prepared.members === 0) return report(args, { ok: true, files: [], images: 0, ms: performance.now() - t0 }, out);

@@ -34,7 +34,7 @@ import { catchRuntimeErrors } from './runtime-errors.js';
 import { SeenTexts } from './seen-texts.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
-import { onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
+import { onWorkerCrash, onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
 
 /** --swap-timeout's default: how long each step of a shared change waits for a thread or process. */
 export const SWAP_TIMEOUT_MS = 2000;
@@ -123,11 +123,17 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   });
   // Set once the program loaded; the control channel and the inspector read it from the start.
   let lifecycle: Lifecycle | null = null;
+  // Under --cluster: the primary's workers, forked once the program type-checked.
+  let primary: ClusterPrimary | null = null;
   const control =
     options.control || typeof options.ui === 'number'
       ? await openControl(options, image, typing, out, {
           ticks: () => (lifecycle?.drives ? lifecycle.ticks : null),
           ticking: () => (!lifecycle?.drives ? 'none' : lifecycle.paused ? 'paused' : 'running'),
+          elsewhere: () =>
+            options.cluster
+              ? `this is the primary of 'imago run --cluster ${options.cluster}': the program runs in its worker processes${primary ? ` (${primary.describe()})` : ''}, which the REPL, describe and the inspector cannot reach yet (docs/scaling.md#limits)`
+              : null,
           // An input may have fixed what paused the tick (state the tick reads): it is tried again.
           afterInput: () => {
             if (!lifecycle?.paused) return null;
@@ -172,6 +178,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       );
     }),
   );
+  disposers.push(
+    onWorkerCrash((file, threadId, e) =>
+      out.line(
+        `worker thread ${threadId} (${path.relative(options.root, file)}) ended with an uncaught error (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): its modules take no changes until a worker starts them again`,
+      ),
+    ),
+  );
   let started = false;
   let saveFailed = false;
   // A change that applies resumes a tick paused by an error.
@@ -190,7 +203,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     out.line(`type errors (running anyway: --typecheck=${options.typecheck}):`);
     out.diagnostics(r.typecheck.errors);
   };
-  let primary: ClusterPrimary | null = null;
   const begin = async (r: ChangeResult): Promise<void> => {
     reportLoadTypeErrors(r);
     started = true;
@@ -283,7 +295,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       options.root,
       (file) => {
         if (path.basename(file) === 'package.json') packages.changed(file);
-        if (workerFiles.has(file) && !image.paths.includes(file)) {
+        if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) {
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
           if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);

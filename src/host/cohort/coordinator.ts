@@ -41,6 +41,8 @@ interface Member {
 
 interface Round {
   readonly id: number;
+  /** The first touched file, as refusals that are no file's name it. */
+  readonly file: string;
   readonly texts: ReadonlyMap<string, string | null>;
   /** Members in the round, and the step each still has to answer (null: answered). */
   readonly members: Map<MemberLink, null | ((answer: ToCoordinator | 'gone') => void)>;
@@ -51,6 +53,8 @@ export class Coordinator implements Cohort {
   readonly hollow: boolean;
   readonly #options: CoordinatorOptions;
   readonly #members = new Map<MemberLink, Member>();
+  /** Every module a member held at some time (an edit to one no member holds now is said, not lost in silence). */
+  readonly #everHeld = new Set<string>();
   /** The text each module the members hold runs now (from their reports and the changes kept since). */
   readonly #texts = new Map<string, string>();
   #round: Round | null = null;
@@ -89,6 +93,11 @@ export class Coordinator implements Cohort {
     }
   }
 
+  /** True when a member held `file` at some time (it may hold it no more). */
+  held(file: string): boolean {
+    return this.#everHeld.has(file);
+  }
+
   holds(file: string): boolean {
     for (const m of this.#members.values()) if (m.held.has(file)) return true;
     return false;
@@ -103,11 +112,13 @@ export class Coordinator implements Cohort {
   async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent?: ChangeIntent): Promise<CohortVote> {
     const involved = [...this.#members].filter(([, m]) => paths.some((p) => m.held.has(p))).map(([link]) => link);
     if (involved.length === 0) return { ok: true, files: [], members: 0 };
-    const round: Round = { id: ++this.#ids, texts, members: new Map(involved.map((l) => [l, null])), finished: false };
+    const first = paths[0] ?? '';
+    const file = path.isAbsolute(first) ? path.relative(this.#options.root, first) : first;
+    const round: Round = { id: ++this.#ids, file, texts, members: new Map(involved.map((l) => [l, null])), finished: false };
     this.#round = round;
     const list = [...texts];
     const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}) }));
-    const refused = this.#refusal(answers, 'prepare');
+    const refused = this.#refusal(round, answers, 'prepare');
     if (refused) return refused;
     const files = new Set<string>();
     for (const [link, a] of answers) {
@@ -125,7 +136,7 @@ export class Coordinator implements Cohort {
     if (!round) return { ok: true, files: [], members: 0 };
     const deadline = Date.now() + this.#options.timeoutMs;
     const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'commit', id: round.id, deadline }));
-    return this.#refusal(answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
+    return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
   }
 
   async finish(keep: boolean): Promise<ChangeSummary | null> {
@@ -167,7 +178,7 @@ export class Coordinator implements Cohort {
   }
 
   /** The first refusal among the answers (or a member late), having ended the round; null if all said yes. */
-  #refusal(answers: Map<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
+  #refusal(round: Round, answers: Map<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
     let refusal: Refusal | null = null;
     for (const [link, a] of answers) {
       if (a === 'late') {
@@ -176,7 +187,7 @@ export class Coordinator implements Cohort {
           phase: 'coordinate',
           errors: [
             {
-              file: '',
+              file: round.file,
               line: 1,
               column: 1,
               code: 'IMAGO_SWAP_TIMEOUT',
@@ -203,6 +214,7 @@ export class Coordinator implements Cohort {
       const member = this.#members.get(link);
       if (!member) return;
       member.held = new Set(message.paths);
+      for (const p of message.paths) this.#everHeld.add(p);
       const behind = new Map<string, string>();
       const own = message.texts.length > 0 ? this.#options.running?.() : undefined;
       for (const [p, t] of message.texts) {

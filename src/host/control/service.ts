@@ -23,6 +23,8 @@ function strip<T extends { kind: string; id: number }>(answer: T): Omit<T, 'kind
 }
 
 /** What can be asked before the program's first load applied. */
+/** What reads or runs the program's own modules: a cluster's primary holds none of them. */
+const PROGRAM_KINDS = new Set<Request['kind']>(['eval', 'complete', 'clear', 'describe', 'module', 'inspect', 'classes', 'instances', 'stores', 'rows']);
 const BEFORE_LOAD = new Set<Request['kind']>(['hello', 'status', 'subscribe', 'unsubscribe', 'deps', 'timeline', 'diff', 'health', 'inspector']);
 
 /** How many changes `status` keeps. */
@@ -50,6 +52,8 @@ export interface ServiceSetup {
   readonly lastCheck?: () => StatusReply['typecheck']['lastCheck'];
   /** The inspector's address while it is open. */
   readonly inspectorUrl?: () => string | null;
+  /** Under --cluster: where the program runs instead (a sentence for what cannot be answered here), else null. */
+  readonly elsewhere?: () => string | null;
   /** Answers the inspector's kinds (inspector/answers.ts). */
   readonly inspector?: (request: InspectorRequest, connection: Connection) => Promise<Reply>;
 }
@@ -115,6 +119,8 @@ export class Service implements ControlService {
   async handle(request: Request, connection: Connection): Promise<Reply> {
     const { id } = request;
     const { image } = this.#setup;
+    const elsewhere = PROGRAM_KINDS.has(request.kind) ? (this.#setup.elsewhere?.() ?? null) : null;
+    if (elsewhere) return { kind: 'error', id, code: 'unavailable', message: elsewhere };
     if (!image.loaded && !BEFORE_LOAD.has(request.kind))
       return { kind: 'error', id, code: 'not-ready', message: 'the program has not loaded yet (its first load was rejected or is under way): fix it and save' };
     switch (request.kind) {
