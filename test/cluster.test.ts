@@ -44,6 +44,8 @@ function get(port: number, fresh = false): Promise<{ version: string; pid: numbe
       });
     });
     req.on('error', (e) => resolve({ error: e.message }));
+    // A request the program never answers (its handler threw) is a failure, not a hang.
+    req.setTimeout(3000, () => req.destroy(new Error('no answer within 3 s')));
   });
 }
 
@@ -152,6 +154,45 @@ describe('imago run --cluster', () => {
     }
   });
 
+  it('a worker that failed to load is forked again by the fix; the only worker killed comes back on the running code', async () => {
+    const port = await freePort();
+    const p = tempProject({ 'server.ts': SERVER, 'handler.ts': handler('v1', "throw new Error('not yet');\n") });
+    const cli = new CliRun(
+      p.dir,
+      ['run', '--events', path.join(p.dir, '.events.ndjson'), '--cluster', '1', 'server.ts'],
+      path.join(p.dir, '.events.ndjson'),
+      [],
+      {
+        env: { PORT: String(port) },
+      },
+    );
+    try {
+      await cli.until('the failed load said', () => /worker process 1 \(pid \d+\) could not load the program \(evaluate\)/.test(cli.stderr), 30000);
+      p.write({ 'handler.ts': handler('v2') });
+      await cli.until('a worker forked again', () => /forking 1 worker again on the changed code/.test(cli.stderr), 15000);
+      let now = new Map<number, string>();
+      for (let i = 0; i < 100 && now.size === 0; i++) {
+        now = await serving(port, 2);
+        await sleep(100);
+      }
+      assert.deepEqual([...new Set(now.values())], ['v2']);
+      // A rejected edit on disk, and the one worker killed: it comes back on v2, which no file holds now.
+      p.write({ 'handler.ts': 'export function answer(): string {\n  return 5;\n}\n' });
+      await cli.until('the type error', () => cli.reloads().some((e) => e.phase === 'typecheck'), 15000);
+      const [victim] = [...now.keys()];
+      process.kill(victim!, 'SIGKILL');
+      let after = new Map<number, string>();
+      for (let i = 0; i < 100 && (after.size === 0 || after.has(victim!)); i++) {
+        after = await serving(port, 2);
+        await sleep(100);
+      }
+      assert.deepEqual([...new Set(after.values())], ['v2'], JSON.stringify([...after]));
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
   it('stops every worker with the primary, and refuses what it cannot do yet', async () => {
     const port = await freePort();
     const p = tempProject({ 'server.ts': `${SERVER}export function stop(): void { console.log('stopped ' + process.pid); }\n`, 'handler.ts': handler('v1') });
@@ -181,6 +222,7 @@ describe('imago run --cluster', () => {
       [['--cluster', '2', '--image', 'x.img'], /--cluster does not go with --image yet/],
       [['--cluster', '2', '--ui'], /--cluster does not go with --ui yet/],
       [['--swap-timeout', '0'], /--swap-timeout takes a number >= 1, got '0'/],
+      [['--swap-timeout', '3000000000'], /--swap-timeout takes at most 600000 ms/],
     ] as const) {
       const q = tempProject({ 'main.ts': 'console.log(1);\n' });
       const run = new CliRun(q.dir, ['run', ...flags, 'main.ts']);

@@ -268,6 +268,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     };
   const swapTimeoutMs = v['swap-timeout'] === undefined ? 2000 : number('--swap-timeout', v['swap-timeout'] as string, 1);
   if (typeof swapTimeoutMs === 'string') return { command: 'error', message: swapTimeoutMs };
+  if (swapTimeoutMs > 600_000) return { command: 'error', message: `--swap-timeout takes at most 600000 ms (10 minutes), got '${String(v['swap-timeout'])}'` };
   return {
     cluster,
     swapTimeoutMs,

@@ -105,8 +105,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     timeoutMs: options.swapTimeoutMs ?? SWAP_TIMEOUT_MS,
     root: options.root,
     notice: (message) => notice(message),
-    running: () => image.texts,
-    stale: (texts) => void image.change([...texts.keys()], { sources: image.snapshotOf(texts) }),
+    running: () => image.introspection.texts(),
+    stale: (bringUp) => void image.atSafePoint(bringUp),
   });
   const image = new Image({
     cohort: members,
@@ -163,7 +163,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const workerFiles = new Set<string>();
   const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
   disposers.push(useWorkerSettings(workerSettings));
-  if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.texts)));
+  if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.introspection.texts())));
   disposers.push(
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;
@@ -215,7 +215,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         notice,
         publish: (event) => image.publish(event),
       });
-      const workers = await primary.start();
+      // The first workers read the files themselves: an edit refused meanwhile may be what they read.
+      const refusedMeanwhile = image.subscribe((e) => {
+        if (e.kind === 'reload' && !e.ok)
+          notice(
+            `a change to ${e.files.join(', ')} was rejected while the worker processes loaded: a worker may have read it from the files; save the fixed text again`,
+          );
+      });
+      const workers = await primary.start().finally(refusedMeanwhile);
       const files = image.paths.map((p) => path.relative(options.root, p));
       image.publish({ kind: 'ready', ms: performance.now(), files, workers });
       return;
@@ -229,7 +236,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       resumed: resumed !== null,
       onError: errors.report,
       onNotice: (m) => out.line(m),
-      holding: () => image.introspection.committing(),
+      holding: () => image.committing,
     });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     image.publish({ kind: 'ready', ms: performance.now(), files: image.files, ...(compileCache ? { cached: compileCache.hits } : {}) });
@@ -296,6 +303,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       (file) => {
         if (path.basename(file) === 'package.json') packages.changed(file);
         if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) {
+          members.forget(file);
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
           if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);

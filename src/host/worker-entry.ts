@@ -32,7 +32,7 @@ const port = cohort?.port ?? null;
 if (port)
   useWorkerCohort({
     join: (p, threadId, file) => port.postMessage({ imago: TAG, t: 'adopt', threadId, file, port: p }, [p]),
-    texts: () => image.texts,
+    texts: () => image.introspection.texts(),
   });
 // The program's modules as they run, not as the files say (an edit rejected since is on disk).
 const loaded = await loadOn(image, entry, cohort?.texts ?? []);

@@ -135,9 +135,9 @@ export class ClusterPrimary {
     });
   }
 
-  /** After a change applied, workers that died early may be forked again (the change may be the fix). */
+  /** After a change applied, workers that died early or failed to load are forked again (the change may be the fix). */
   refill(): void {
-    if (this.#stopping || this.#earlyDeaths < EARLY_DEATHS) return;
+    if (this.#stopping) return;
     this.#earlyDeaths = 0;
     const missing = this.#options.count - this.#slots.size;
     if (missing > 0) this.#options.notice(`forking ${missing} worker${missing > 1 ? 's' : ''} again on the changed code`);

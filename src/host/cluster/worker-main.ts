@@ -32,12 +32,25 @@ onWorkerStart((file) =>
   ),
 );
 const host = createNodeHost();
-const image = createImage({ host, entry: settings.entry, root: settings.root, aliases: settings.settings.aliases, compileOptions: settings.settings.compile });
+const image = createImage({
+  host,
+  entry: settings.entry,
+  root: settings.root,
+  aliases: settings.settings.aliases,
+  compileOptions: settings.settings.compile,
+  // Changes land between ticks, as in one process.
+  safePoint: () => lifecycle?.safePoint() ?? Promise.resolve(),
+});
 // The primary's terminal and events file say what happened here, named by worker.
 const out = new Reporter((text) => process.stderr.write(text.replace(/^\[imago\] /gm, `[imago worker ${id}] `)));
 const errors = catchRuntimeErrors(image, out);
 image.subscribe((event) => {
   if (event.kind === 'error' || event.kind === 'warning') send({ imago: TAG, t: 'event', event });
+  // A change that applies resumes a tick paused by an error, as in one process.
+  if (event.kind === 'reload' && event.ok && lifecycle?.paused) {
+    lifecycle.resume();
+    out.line('tick resumed');
+  }
 });
 let lifecycle: Lifecycle | null = null;
 let member: ReturnType<typeof serveCoordinator> | null = null;
@@ -57,7 +70,7 @@ async function start(texts: ReadonlyArray<readonly [string, string]>): Promise<v
     tickMs: settings!.tickMs,
     onError: errors.report,
     onNotice: (m) => out.line(m),
-    holding: () => image.introspection.committing(),
+    holding: () => image.committing,
   });
   if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
   send({ imago: TAG, t: 'loaded' });

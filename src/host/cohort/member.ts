@@ -65,7 +65,8 @@ class MemberRound implements Coordinated {
   ended(r: ChangeResult): void {
     if (r.kind === 'applied' && this.#finished === true) this.send({ imago: TAG, t: 'applied', id: this.id, summary: r.summary });
     if (this.#finished !== null) return;
-    if (r.kind === 'unchanged' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
+    // Nothing here to commit (no module of its own changed; a type file only): out of the round.
+    if (r.kind !== 'rejected' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
     if (r.kind === 'rejected') this.send({ imago: TAG, t: 'refused', id: this.id, refusal: { phase: r.phase, errors: r.errors } });
   }
 }
@@ -78,7 +79,7 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
   const rounds = new Map<number, MemberRound>();
   let held = new Set<string>();
   const report = (): void => {
-    const texts = image.texts;
+    const texts = image.introspection.texts();
     const now = image.paths;
     const fresh = now.filter((p) => !held.has(p) && texts.has(p)).map((p) => [p, texts.get(p)!] as const);
     held = new Set(now);
