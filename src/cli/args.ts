@@ -5,6 +5,7 @@ import { parseArgs as utilParseArgs } from 'node:util';
 import type { TypecheckMode } from '../runtime/type-gate.js';
 import { type ControlArgs, type ControlCommand, isControlCommand, parseControl } from './control-args.js';
 import { type EditArgs, parseEdit } from './edit-command.js';
+import { type FleetArgs, parseFleet } from './fleet-args.js';
 
 export interface RunArgs {
   readonly command: 'run';
@@ -31,7 +32,8 @@ export interface RunArgs {
 
 export type ParsedArgs =
   | RunArgs
-  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' | 'edit' | ControlCommand }
+  | { readonly command: 'help'; readonly topic: 'main' | 'run' | 'check' | 'image' | 'edit' | 'fleet' | ControlCommand }
+  | FleetArgs
   | { readonly command: 'image-info'; readonly file: string }
   | { readonly command: 'version' }
   | { readonly command: 'check'; readonly entry: string; readonly root: string | undefined }
@@ -55,6 +57,9 @@ Usage:
                                    its address (imago run --ui opens it at the start)
   imago edit <command>             a structural edit (add-field, remove-field, rename-field, retype-field,
                                    rename, move) of the files and the running image, as one change
+  imago fleet apply --control <socket>... <file>...
+                                   one change to several running images (machines, clusters) at once:
+                                   applied in all of them, or in none (docs/scaling.md)
   imago --help                     this help
   imago --version                  the version
 
@@ -220,6 +225,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === 'image') return parseImage(args);
   if (isControlCommand(command)) return parseControl(command, args);
   if (command === 'edit') return parseEdit(args);
+  if (command === 'fleet') {
+    const fleet = parseFleet(args);
+    return fleet.command === 'help' ? { command: 'help', topic: 'fleet' } : fleet;
+  }
   if (command !== 'run') return { command: 'error', message: `unknown command '${command}'; try 'imago run <entry.ts>' or 'imago --help'` };
   const { own, entry, rest } = splitAtEntry(args, RUN_OPTIONS);
   const parsed = parseOwn('run', own, RUN_OPTIONS);
@@ -259,6 +268,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     };
   const swapTimeoutMs = v['swap-timeout'] === undefined ? 2000 : number('--swap-timeout', v['swap-timeout'] as string, 1);
   if (typeof swapTimeoutMs === 'string') return { command: 'error', message: swapTimeoutMs };
+  if (swapTimeoutMs > 600_000) return { command: 'error', message: `--swap-timeout takes at most 600000 ms (10 minutes), got '${String(v['swap-timeout'])}'` };
   return {
     cluster,
     swapTimeoutMs,
@@ -281,6 +291,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 function clusterSize(text: string | undefined): number | null | string {
   if (text === undefined) return null;
   if (text === 'auto') return availableParallelism();
+  if (/\.[cm]?tsx?$/.test(text)) return `--cluster needs a number of worker processes (or auto) before the entry, as in 'imago run --cluster 4 ${text}'`;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 256) return `--cluster takes a number of worker processes (1 to 256) or auto, got '${text}'`;
   return n;

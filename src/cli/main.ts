@@ -13,6 +13,7 @@ import { CHECK_HELP, IMAGE_HELP, MAIN_HELP, parseArgs, RUN_HELP, type RunArgs } 
 import { CONTROL_HELP, type ControlArgs } from './control-args.js';
 import { defaultControlPath, findRoot } from './control-client.js';
 import { EDIT_HELP, type EditArgs, editCommand } from './edit-command.js';
+import { FLEET_HELP } from './fleet-args.js';
 
 function fail(message: string): never {
   discardPrestartedChecker();
@@ -234,7 +235,9 @@ switch (parsed.command) {
               ? MAIN_HELP
               : parsed.topic === 'edit'
                 ? EDIT_HELP
-                : CONTROL_HELP[parsed.topic],
+                : parsed.topic === 'fleet'
+                  ? FLEET_HELP
+                  : CONTROL_HELP[parsed.topic],
     );
     break;
   case 'edit':
@@ -248,6 +251,18 @@ switch (parsed.command) {
   case 'check':
     await check(parsed.entry, parsed.root);
     break;
+  case 'fleet': {
+    const root = parsed.root ? path.resolve(parsed.root) : findRoot(process.cwd());
+    if (parsed.root && !fs.existsSync(root)) fail(`--root folder '${parsed.root}' not found`);
+    const { fleetCommand } = await import('./fleet-command.js');
+    process.exit(
+      await fleetCommand(parsed, root).catch((e: unknown) => {
+        process.stderr.write(`imago: ${(e as Error).message}\n`);
+        return 1;
+      }),
+    );
+    break;
+  }
   case 'image-info':
     process.exit(await (await import('./image-info.js')).imageInfo(parsed.file));
     break;

@@ -34,7 +34,7 @@ import { catchRuntimeErrors } from './runtime-errors.js';
 import { SeenTexts } from './seen-texts.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
-import { onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
+import { onWorkerCrash, onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
 
 /** --swap-timeout's default: how long each step of a shared change waits for a thread or process. */
 export const SWAP_TIMEOUT_MS = 2000;
@@ -105,6 +105,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     timeoutMs: options.swapTimeoutMs ?? SWAP_TIMEOUT_MS,
     root: options.root,
     notice: (message) => notice(message),
+    running: () => image.introspection.texts(),
+    stale: (bringUp) => void image.atSafePoint(bringUp),
   });
   const image = new Image({
     cohort: members,
@@ -121,11 +123,17 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   });
   // Set once the program loaded; the control channel and the inspector read it from the start.
   let lifecycle: Lifecycle | null = null;
+  // Under --cluster: the primary's workers, forked once the program type-checked.
+  let primary: ClusterPrimary | null = null;
   const control =
     options.control || typeof options.ui === 'number'
       ? await openControl(options, image, typing, out, {
           ticks: () => (lifecycle?.drives ? lifecycle.ticks : null),
           ticking: () => (!lifecycle?.drives ? 'none' : lifecycle.paused ? 'paused' : 'running'),
+          elsewhere: () =>
+            options.cluster
+              ? `this is the primary of 'imago run --cluster ${options.cluster}': the program runs in its worker processes${primary ? ` (${primary.describe()})` : ''}, which the REPL, describe and the inspector cannot reach yet (docs/scaling.md#limits)`
+              : null,
           // An input may have fixed what paused the tick (state the tick reads): it is tried again.
           afterInput: () => {
             if (!lifecycle?.paused) return null;
@@ -155,7 +163,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const workerFiles = new Set<string>();
   const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
   disposers.push(useWorkerSettings(workerSettings));
-  if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.texts)));
+  if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.introspection.texts())));
   disposers.push(
     onWorkerStart((file) => {
       if (workerFiles.has(file)) return;
@@ -169,6 +177,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         `a worker runs ${path.relative(options.root, file)} through imago's loader; edits to its modules apply in every thread that runs them${unchecked}`,
       );
     }),
+  );
+  disposers.push(
+    onWorkerCrash((file, threadId, e) =>
+      out.line(
+        `worker thread ${threadId} (${path.relative(options.root, file)}) ended with an uncaught error (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): its modules take no changes until a worker starts them again`,
+      ),
+    ),
   );
   let started = false;
   let saveFailed = false;
@@ -188,7 +203,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     out.line(`type errors (running anyway: --typecheck=${options.typecheck}):`);
     out.diagnostics(r.typecheck.errors);
   };
-  let primary: ClusterPrimary | null = null;
   const begin = async (r: ChangeResult): Promise<void> => {
     reportLoadTypeErrors(r);
     started = true;
@@ -201,7 +215,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         notice,
         publish: (event) => image.publish(event),
       });
-      const workers = await primary.start();
+      // The first workers read the files themselves: an edit refused meanwhile may be what they read.
+      const refusedMeanwhile = image.subscribe((e) => {
+        if (e.kind === 'reload' && !e.ok)
+          notice(
+            `a change to ${e.files.join(', ')} was rejected while the worker processes loaded: a worker may have read it from the files; save the fixed text again`,
+          );
+      });
+      const workers = await primary.start().finally(refusedMeanwhile);
       const files = image.paths.map((p) => path.relative(options.root, p));
       image.publish({ kind: 'ready', ms: performance.now(), files, workers });
       return;
@@ -215,7 +236,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       resumed: resumed !== null,
       onError: errors.report,
       onNotice: (m) => out.line(m),
-      holding: () => image.introspection.committing(),
+      holding: () => image.committing,
     });
     if (lifecycle.drives || typeof image.entry?.['start'] === 'function') await lifecycle.start();
     image.publish({ kind: 'ready', ms: performance.now(), files: image.files, ...(compileCache ? { cached: compileCache.hits } : {}) });
@@ -281,7 +302,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       options.root,
       (file) => {
         if (path.basename(file) === 'package.json') packages.changed(file);
-        if (workerFiles.has(file) && !image.paths.includes(file)) {
+        if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) {
+          members.forget(file);
           const rel = path.relative(options.root, file);
           const problems = workerFileProblems(file, rel, typing.settings.compile);
           if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { formatDiagnostic } from '../compile/diagnostic.js';
 import { createImage } from '../index.js';
-import { serveCoordinator } from './cohort/member.js';
+import { loadOn, serveCoordinator } from './cohort/member.js';
 import { isToMember, TAG } from './cohort/messages.js';
 import { ENVELOPE, useWorkerCohort, useWorkerSettings, type WorkerEnvelope } from './workers.js';
 
@@ -32,12 +32,10 @@ const port = cohort?.port ?? null;
 if (port)
   useWorkerCohort({
     join: (p, threadId, file) => port.postMessage({ imago: TAG, t: 'adopt', threadId, file, port: p }, [p]),
-    texts: () => image.texts,
+    texts: () => image.introspection.texts(),
   });
 // The program's modules as they run, not as the files say (an edit rejected since is on disk).
-const unpin = cohort ? image.pin(new Map(cohort.texts)) : null;
-const loaded = await image.load();
-unpin?.();
+const loaded = await loadOn(image, entry, cohort?.texts ?? []);
 if (loaded.kind === 'rejected') {
   const details = loaded.errors.map((d) => formatDiagnostic(d)).join('\n');
   throw new Error(`imago could not start the worker ${path.basename(entry)} (${loaded.phase}):\n${details}`);

@@ -68,6 +68,16 @@ export function onWorkerStart(listener: WorkerListener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Told of a worker on a project file that threw (its thread ended). */
+export type WorkerCrashListener = (file: string, threadId: number, error: unknown) => void;
+const crashListeners = new Set<WorkerCrashListener>();
+
+/** Hears of workers on project files that threw, until the returned function is called. */
+export function onWorkerCrash(listener: WorkerCrashListener): () => void {
+  crashListeners.add(listener);
+  return () => crashListeners.delete(listener);
+}
+
 /** The project TypeScript file a Worker's first argument names, or null (a .js file, code to eval). */
 function typeScriptEntry(filename: unknown, options: WorkerThreads.WorkerOptions | undefined): string | null {
   if (options?.eval) return null;
@@ -99,6 +109,13 @@ export function workerThreadsFor(real: typeof WorkerThreads): object {
       super(BOOTSTRAP, { ...options, workerData: { [ENVELOPE]: envelope }, transferList });
       if (channel && joining) joining.join(channel.port1, this.threadId, entry);
       for (const l of listeners) l(entry);
+      const threadId = this.threadId;
+      // A worker that throws is said (its modules take no changes from now on); the program's own
+      // 'error' handlers see it as before, and with none the error is thrown as Node would.
+      this.on('error', (e: unknown) => {
+        for (const l of crashListeners) l(entry, threadId, e);
+        if (this.listenerCount('error') === 1) throw e;
+      });
     }
   }
   const data = real.workerData as Record<string, unknown> | null | undefined;

@@ -10,6 +10,7 @@ import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CommitOutcome } from './commit.js';
 import { ChangeRejection } from './errors.js';
 import { type ChangeSummary, EMPTY_SUMMARY, type Phase } from './events.js';
+import type { ChangeIntent } from './intent.js';
 
 /** What the members said: yes (with the files they change), or the first member's refusal. */
 export type CohortVote =
@@ -25,10 +26,11 @@ export interface Cohort {
   /** The modules the members' programs hold (absolute paths). */
   paths(): readonly string[];
   /**
-   * Step one: the members that hold any of `paths` prepare `texts` (the change's snapshot); resolves
+   * Step one: the members that hold any of `paths` prepare `texts` (the change's snapshot, with what a
+   * structural edit means beyond them: `intent`); resolves
    * when all voted. A refusal (or a member that did not answer in time) ends the round everywhere.
    */
-  prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[]): Promise<CohortVote>;
+  prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent: ChangeIntent | undefined): Promise<CohortVote>;
   /** Step two: every member that voted yes commits at its safe point; resolves when all are ready, or one is not. */
   commit(): Promise<CohortVote>;
   /**
@@ -48,7 +50,7 @@ export interface Coordinated {
 
 /** Why a member rolls back a change it could take: another member, or the coordinator, refused it. */
 export function refusedElsewhere(file: string | undefined): ChangeRejection {
-  const message = 'the change was rejected by another thread or process running it';
+  const message = 'the change was rejected by another thread, process or image taking it with this one';
   return new ChangeRejection('coordinate', [{ file: file ?? '', line: 1, column: 1, code: 'IMAGO_COHORT', message }]);
 }
 
@@ -57,16 +59,14 @@ export function refusedElsewhere(file: string | undefined): ChangeRejection {
  * ready (sent the word to commit now); a member, for its coordinator's word. Throws to roll back.
  */
 export function waitForCohort(cohort: Cohort | null, coordinated: Coordinated | undefined, file: string | undefined): (() => Promise<void>) | undefined {
-  if (cohort) {
-    const ready = cohort.commit();
-    return async () => {
-      const v = await ready;
-      if (!v.ok) throw new ChangeRejection(v.phase, [...v.errors]);
-    };
-  }
-  if (!coordinated) return undefined;
+  if (!cohort && !coordinated) return undefined;
+  // Sent now: the members commit at their safe points while this image commits at its own.
+  const ready = cohort?.commit();
   return async () => {
-    if (!(await coordinated.ready())) throw refusedElsewhere(file);
+    const v = await ready;
+    if (v && !v.ok) throw new ChangeRejection(v.phase, [...v.errors]);
+    // An image that is itself a member (of a fleet's coordinator) is ready once its own members are.
+    if (coordinated && !(await coordinated.ready())) throw refusedElsewhere(file);
   };
 }
 

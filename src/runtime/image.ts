@@ -122,10 +122,7 @@ export class Image {
     return this.change([this.#options.entry]);
   }
 
-  /**
-   * Until the returned function is called, changes read `texts` for these paths whatever the files hold:
-   * an edit applied from memory, while its files are being written, is not undone by a read in between.
-   */
+  /** Until the returned function is called, changes read `texts` for these paths whatever the files hold (an edit from memory). */
   pin(texts: ReadonlyMap<string, string>): () => void {
     return this.#sources.pin(texts);
   }
@@ -151,14 +148,12 @@ export class Image {
 
   /** The live exports of a loaded module (path absolute or relative to the root), or null. */
   exportsOf(path: string): Record<string, unknown> | null {
-    const abs = this.#options.host.paths.resolve(this.#options.root, path);
-    return this.#ctx.modules.get(abs)?.view ?? null;
+    return this.#ctx.modules.get(this.#options.host.paths.resolve(this.#options.root, path))?.view ?? null;
   }
 
   /** The instance fields the installed version of class `name` in module `path` declares, or null. */
   classFields(path: string, name: string): ReadonlyArray<{ readonly name: string; readonly initializer: string | null }> | null {
-    const abs = this.#options.host.paths.resolve(this.#options.root, path);
-    return this.#ctx.modules.get(abs)?.classes.get(name)?.fields ?? null;
+    return this.#ctx.modules.get(this.#options.host.paths.resolve(this.#options.root, path))?.classes.get(name)?.fields ?? null;
   }
 
   /** What can be asked of the image now, outside a safe point (to read, not to run code: see atSafePoint). */
@@ -206,9 +201,9 @@ export class Image {
     return [...new Set([...this.#ctx.modules.keys(), ...(this.#options.cohort?.paths() ?? [])])];
   }
 
-  /** The source text each loaded module runs now (absolute path -> text), for a new member of its cohort. */
-  get texts(): Map<string, string> {
-    return new Map([...this.#ctx.modules].flatMap(([p, r]) => (r.version ? [[p, r.version.source] as const] : [])));
+  /** True while a change is being committed (no tick starts then: a change shared by a cohort may wait mid-commit). */
+  get committing(): boolean {
+    return this.#ctx.transaction !== null;
   }
 
   /** Project-relative paths of the loaded modules. */
@@ -272,7 +267,9 @@ export class Image {
     const reject = (phase: Phase, errors: readonly Diagnostic[]): ChangeResult => {
       const ms = host.now() - t0;
       if (round) void cohort?.finish(false);
-      if (!coordinated) {
+      // A member drops what its coordinator sent: nothing of it is retried from the files later.
+      if (coordinated) clearPending();
+      else {
         this.#typesFailing = phase === 'typecheck';
         this.#rejected = this.#loaded;
         // Never a checker that failed (it is restarted, and asked again), nor the program's own import().
@@ -313,7 +310,7 @@ export class Image {
     }
     const swapsHere = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     // The cohort's members prepare the same texts while the check runs on.
-    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates) : null;
+    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates, intent) : null;
     if (shared && !shared.ok) return Promise.resolve(checking).then(() => reject(shared.phase, shared.errors));
     round = shared !== null && shared.members > 0;
     const sharedFiles = shared?.ok ? shared.files : [];
@@ -349,12 +346,13 @@ export class Image {
       typecheck = { ms: checked.ms, files: checked.checked, errors: checked.errors, ...(checked.early ? { early: true } : {}) };
       if (checked.errors.length > 0 && mode === 'gate') return reject('typecheck', checked.errors);
     }
-    if (coordinated && swapsHere && !(await coordinated.prepared([...prepared.change.prepared.values()].map((p) => p.record.rel))))
-      return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
+    const joined = coordinated && (swapsHere || round) ? coordinated : undefined;
+    const mine = [...prepared.change.prepared.values()].map((p) => p.record.rel);
+    if (joined && !(await joined.prepared([...new Set([...mine, ...sharedFiles])]))) return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
     // Step two of a shared change: the members commit at their safe points as this image does at its own.
-    const beforeClose = waitForCohort(round ? cohort : null, coordinated, rel[0]);
+    const beforeClose = waitForCohort(round ? cohort : null, joined, rel[0]);
     const committed = swapsHere
       ? await commitChange(this.#ctx, prepared.change, beforeClose)
       : await membersOnly(beforeClose, [...typeFiles.map((p) => relativePath(this.#ctx, p)), ...sharedFiles]);

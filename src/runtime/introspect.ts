@@ -263,13 +263,13 @@ export interface Introspection {
   version(file: string): number | null;
   scope(path: string): Lookup<ModuleScope>;
   describe(path: string, name: string, instances: boolean): Lookup<Described>;
-  /** True while a change is being committed (and, for a change shared with other programs, waits for them). */
-  committing(): boolean;
+  /** The source text each loaded module runs now (absolute path -> text), for a new member of its cohort. */
+  texts(): Map<string, string>;
 }
 
 export function introspection(ctx: ImageContext): Introspection {
   return {
-    committing: () => ctx.transaction !== null,
+    texts: () => new Map([...ctx.modules].flatMap(([p, r]) => (r.version ? [[p, r.version.source] as const] : []))),
     modules: () => moduleSummaries(ctx),
     detail: (path) => moduleDetail(ctx, path),
     instances: (path, name) => instancesOf(ctx, path, name),

@@ -5,7 +5,6 @@
 // the code the cluster runs now.
 
 import cluster, { type Worker } from 'node:cluster';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ImageEvent } from '../../runtime/events.js';
@@ -13,7 +12,7 @@ import type { Coordinator, MemberLink } from '../cohort/coordinator.js';
 import { isToCoordinator, TAG } from '../cohort/messages.js';
 import { type ClusterWorkerSettings, type FromWorker, isClusterMessage, type ToWorker, WORKER_ENV } from './wire.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('./worker-boot.js', import.meta.url));
 /** A worker that dies this soon after it loaded, this many times in a row, is not forked again. */
 const EARLY_DEATH_MS = 2000;
 const EARLY_DEATHS = 3;
@@ -59,6 +58,11 @@ export class ClusterPrimary {
     return this.#slots.size;
   }
 
+  /** `worker 1 (pid 4242), worker 2 (pid 4243)`: the workers running now. */
+  describe(): string {
+    return [...this.#slots].map((s) => `worker ${s.worker.id} (pid ${s.worker.process.pid ?? '?'})`).join(', ') || 'none running now';
+  }
+
   /** Stops every worker (its program's stop()), then resolves; one that does not stop in time is killed. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -67,7 +71,12 @@ export class ClusterPrimary {
         (slot) =>
           new Promise<void>((resolve) => {
             if (slot.worker.isDead()) return resolve();
-            const kill = setTimeout(() => slot.worker.process.kill('SIGKILL'), STOP_MS);
+            const kill = setTimeout(() => {
+              this.#options.notice(
+                `worker process ${slot.worker.id} (pid ${slot.worker.process.pid ?? '?'}) did not stop within ${STOP_MS / 1000} s (busy?): it is killed, its stop() did not finish`,
+              );
+              slot.worker.process.kill('SIGKILL');
+            }, STOP_MS);
             slot.worker.once('exit', () => {
               clearTimeout(kill);
               resolve();
@@ -126,9 +135,9 @@ export class ClusterPrimary {
     });
   }
 
-  /** After a change applied, workers that died early may be forked again (the change may be the fix). */
+  /** After a change applied, workers that died early or failed to load are forked again (the change may be the fix). */
   refill(): void {
-    if (this.#stopping || this.#earlyDeaths < EARLY_DEATHS) return;
+    if (this.#stopping) return;
     this.#earlyDeaths = 0;
     const missing = this.#options.count - this.#slots.size;
     if (missing > 0) this.#options.notice(`forking ${missing} worker${missing > 1 ? 's' : ''} again on the changed code`);
@@ -142,10 +151,5 @@ export class ClusterPrimary {
     } catch {
       // The worker is going away; its exit says so.
     }
-  }
-
-  /** The folder worker-main.js is in (tests). */
-  static get workerMain(): string {
-    return path.resolve(WORKER_MAIN);
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Cohort, CohortVote } from '../../runtime/cohort.js';
 import type { ChangeSummary } from '../../runtime/events.js';
+import type { ChangeIntent } from '../../runtime/intent.js';
 import { type Refusal, TAG, type ToCoordinator, type ToMember } from './messages.js';
 
 /** One member, as the host reaches it. */
@@ -23,6 +24,13 @@ export interface CoordinatorOptions {
   readonly root: string;
   /** Told what happened to members that imago does not say through a change's result. */
   readonly notice: (message: string) => void;
+  /** The texts the program runs besides the members' (the main thread's modules). */
+  readonly running?: () => ReadonlyMap<string, string>;
+  /**
+   * A member started on texts older than the program runs (a change applied while it loaded): `bringUp`
+   * takes it the running texts, in a round of its own, to run between the image's changes.
+   */
+  readonly stale?: (bringUp: () => Promise<void>) => void;
 }
 
 type Answer = ToCoordinator | 'gone' | 'late';
@@ -33,19 +41,27 @@ interface Member {
 
 interface Round {
   readonly id: number;
+  /** The first touched file, as refusals that are no file's name it. */
+  readonly file: string;
   readonly texts: ReadonlyMap<string, string | null>;
   /** Members in the round, and the step each still has to answer (null: answered). */
   readonly members: Map<MemberLink, null | ((answer: ToCoordinator | 'gone') => void)>;
   finished: boolean;
+  /** Ends the step under way at once (the round finished meanwhile): its timer is cleared. */
+  cancel: (() => void) | null;
 }
 
 export class Coordinator implements Cohort {
   readonly hollow: boolean;
   readonly #options: CoordinatorOptions;
   readonly #members = new Map<MemberLink, Member>();
+  /** Every module a member held at some time (an edit to one no member holds now is said, not lost in silence). */
+  readonly #everHeld = new Set<string>();
   /** The text each module the members hold runs now (from their reports and the changes kept since). */
   readonly #texts = new Map<string, string>();
   #round: Round | null = null;
+  /** Members' reports of modules new to them, held back while a round is under way. */
+  readonly #heldBack: Array<[MemberLink, ToCoordinator]> = [];
   #ids = 0;
 
   constructor(options: CoordinatorOptions) {
@@ -58,10 +74,14 @@ export class Coordinator implements Cohort {
     return this.#members.size;
   }
 
-  /** Texts of the members' modules as they run now, for a new member to start on (of modules no member holds: none, the files say). */
+  /** Texts of the members' modules as they run now (the last change kept), for a new member to start on. */
   get texts(): ReadonlyMap<string, string> {
-    for (const p of this.#texts.keys()) if (!this.holds(p)) this.#texts.delete(p);
     return this.#texts;
+  }
+
+  /** `file` was saved while no member holds it: a member that starts it takes it from the file, as saved. */
+  forget(file: string): void {
+    this.#texts.delete(file);
   }
 
   /** A member joins: what it says goes to the returned function. */
@@ -81,6 +101,11 @@ export class Coordinator implements Cohort {
     }
   }
 
+  /** True when a member held `file` at some time (it may hold it no more). */
+  held(file: string): boolean {
+    return this.#everHeld.has(file);
+  }
+
   holds(file: string): boolean {
     for (const m of this.#members.values()) if (m.held.has(file)) return true;
     return false;
@@ -92,14 +117,16 @@ export class Coordinator implements Cohort {
     return [...all];
   }
 
-  async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[]): Promise<CohortVote> {
+  async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent?: ChangeIntent): Promise<CohortVote> {
     const involved = [...this.#members].filter(([, m]) => paths.some((p) => m.held.has(p))).map(([link]) => link);
     if (involved.length === 0) return { ok: true, files: [], members: 0 };
-    const round: Round = { id: ++this.#ids, texts, members: new Map(involved.map((l) => [l, null])), finished: false };
+    const first = paths[0] ?? '';
+    const file = path.isAbsolute(first) ? path.relative(this.#options.root, first) : first;
+    const round: Round = { id: ++this.#ids, file, texts, members: new Map(involved.map((l) => [l, null])), finished: false, cancel: null };
     this.#round = round;
     const list = [...texts];
-    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
-    const refused = this.#refusal(answers, 'prepare');
+    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}) }));
+    const refused = this.#refusal(round, answers, 'prepare');
     if (refused) return refused;
     const files = new Set<string>();
     for (const [link, a] of answers) {
@@ -108,29 +135,88 @@ export class Coordinator implements Cohort {
       if (a.files.length === 0) round.members.delete(link);
       for (const f of a.files) files.add(f);
     }
-    if (round.members.size === 0) this.#round = null;
+    if (round.members.size === 0) this.#end(round);
     return { ok: true, files: [...files], members: round.members.size };
   }
 
   async commit(): Promise<CohortVote> {
     const round = this.#round;
-    if (!round) return { ok: true, files: [], members: 0 };
+    if (!round || round.finished) return { ok: false, phase: 'coordinate', errors: [this.#ended(round)] };
     const deadline = Date.now() + this.#options.timeoutMs;
     const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'commit', id: round.id, deadline }));
-    return this.#refusal(answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
+    return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
   }
 
   async finish(keep: boolean): Promise<ChangeSummary | null> {
     const round = this.#round;
     if (!round || round.finished) return null;
+    if (!keep) {
+      this.#finishRound(round, false);
+      return null;
+    }
     round.finished = true;
-    const answers = keep ? this.#step(round, (link) => link.send({ imago: TAG, t: 'finish', id: round.id, keep })) : null;
-    if (!keep) for (const link of round.members.keys()) link.send({ imago: TAG, t: 'finish', id: round.id, keep });
-    if (keep) for (const [p, t] of round.texts) if (t !== null && this.holds(p)) this.#texts.set(p, t);
-    const said = answers ? [...(await answers).values()] : [];
-    if (this.#round === round) this.#round = null;
+    round.cancel?.();
+    const answers = this.#step(round, (link) => link.send({ imago: TAG, t: 'finish', id: round.id, keep }));
+    for (const [p, t] of round.texts) {
+      if (t === null) this.#texts.delete(p);
+      else if (this.holds(p)) this.#texts.set(p, t);
+    }
+    const said = [...(await answers).values()];
+    this.#end(round);
     for (const a of said) if (typeof a === 'object' && a.t === 'applied') return a.summary;
     return null;
+  }
+
+  /** A round for one member that started on older texts: the running ones (checked and kept already). */
+  async #bringUp(link: MemberLink, texts: ReadonlyMap<string, string>): Promise<void> {
+    if (!this.#members.has(link) || this.#round) return;
+    const paths = [...texts.keys()];
+    const round: Round = {
+      id: ++this.#ids,
+      file: path.relative(this.#options.root, paths[0] ?? ''),
+      texts,
+      members: new Map([[link, null]]),
+      finished: false,
+      cancel: null,
+    };
+    this.#round = round;
+    const list = [...texts];
+    const prepared = await this.#step(round, (l) => l.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
+    const refused = this.#refusal(round, prepared, 'prepare') ?? (round.members.size > 0 ? null : false);
+    if (refused === false) return this.#end(round);
+    const deadline = Date.now() + this.#options.timeoutMs;
+    const failed = refused ?? this.#refusal(round, await this.#step(round, (l) => l.send({ imago: TAG, t: 'commit', id: round.id, deadline })), 'commit');
+    if (failed && !failed.ok) {
+      const why = failed.errors[0]?.message ?? failed.phase;
+      this.#options.notice(`${link.name} could not be brought up to date (${why}): it runs older code until it starts again`);
+      return;
+    }
+    round.finished = true;
+    await this.#step(round, (l) => l.send({ imago: TAG, t: 'finish', id: round.id, keep: true }));
+    this.#end(round);
+  }
+
+  /** Rolls `round` back in every member (once), ending any step of it under way. */
+  #finishRound(round: Round, keep: false): void {
+    if (round.finished) return;
+    round.finished = true;
+    round.cancel?.();
+    for (const link of round.members.keys()) link.send({ imago: TAG, t: 'finish', id: round.id, keep });
+    this.#end(round);
+  }
+
+  /** The round is over: members' reports held back meanwhile are read now. */
+  #end(round: Round): void {
+    if (this.#round !== round) return;
+    this.#round = null;
+    const held = this.#heldBack.splice(0);
+    for (const [link, message] of held) if (this.#members.has(link)) this.#heard(link, message);
+  }
+
+  /** Why a step of a round that is over cannot be taken. */
+  #ended(round: Round | null): Diagnostic {
+    const message = 'the change was ended before its members committed it (a refusal, or a timeout): it is rejected everywhere';
+    return { file: round?.file ?? '', line: 1, column: 1, code: 'IMAGO_COHORT', message };
   }
 
   /** Sends one step to every member of the round and waits for all answers, at most the timeout. */
@@ -138,20 +224,24 @@ export class Coordinator implements Cohort {
     const answers = new Map<MemberLink, Answer>();
     const links = [...round.members.keys()];
     return new Promise((resolve) => {
+      if (links.length === 0) return resolve(answers);
       let pending = links.length;
-      const timer = setTimeout(() => {
-        for (const link of links) if (!answers.has(link)) answers.set(link, 'late');
+      const done = (missing: Answer): void => {
+        clearTimeout(timer);
+        round.cancel = null;
+        for (const link of links) if (!answers.has(link)) answers.set(link, missing);
         for (const link of round.members.keys()) round.members.set(link, null);
         resolve(answers);
-      }, this.#options.timeoutMs);
+      };
+      const timer = setTimeout(() => done('late'), this.#options.timeoutMs);
+      // The round finished while this step waited (the coordinator's own commit failed): it ends now.
+      round.cancel = () => done('gone');
       for (const link of links) {
         round.members.set(link, (answer) => {
-          round.members.set(link, null);
+          // A member that left is out of the round (it is not set back).
+          if (round.members.has(link)) round.members.set(link, null);
           answers.set(link, answer);
-          if (--pending === 0) {
-            clearTimeout(timer);
-            resolve(answers);
-          }
+          if (--pending === 0) done('gone');
         });
         send(link);
       }
@@ -159,7 +249,7 @@ export class Coordinator implements Cohort {
   }
 
   /** The first refusal among the answers (or a member late), having ended the round; null if all said yes. */
-  #refusal(answers: Map<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
+  #refusal(round: Round, answers: Map<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
     let refusal: Refusal | null = null;
     for (const [link, a] of answers) {
       if (a === 'late') {
@@ -168,7 +258,7 @@ export class Coordinator implements Cohort {
           phase: 'coordinate',
           errors: [
             {
-              file: '',
+              file: round.file,
               line: 1,
               column: 1,
               code: 'IMAGO_SWAP_TIMEOUT',
@@ -181,7 +271,7 @@ export class Coordinator implements Cohort {
       }
     }
     if (!refusal) return null;
-    this.finish(false);
+    this.#finishRound(round, false);
     return { ok: false, phase: refusal.phase, errors: refusal.errors };
   }
 
@@ -194,8 +284,25 @@ export class Coordinator implements Cohort {
     if (message.t === 'held') {
       const member = this.#members.get(link);
       if (!member) return;
+      // A member that reports while a change is under way is compared with what that change leaves.
+      if (this.#round && message.texts.length > 0) {
+        this.#heldBack.push([link, message]);
+        return;
+      }
       member.held = new Set(message.paths);
-      for (const [p, t] of message.texts) if (!this.#texts.has(p)) this.#texts.set(p, t);
+      for (const p of message.paths) this.#everHeld.add(p);
+      const behind = new Map<string, string>();
+      const own = message.texts.length > 0 ? this.#options.running?.() : undefined;
+      for (const [p, t] of message.texts) {
+        const running = this.#texts.get(p) ?? own?.get(p);
+        if (running === undefined) this.#texts.set(p, t);
+        else if (running !== t) behind.set(p, running);
+      }
+      if (behind.size > 0) {
+        const files = [...behind.keys()].map((p) => path.relative(this.#options.root, p)).join(', ');
+        this.#options.notice(`${link.name} started on an older ${files} than the program runs (a change applied while it loaded): it is brought up to date`);
+        this.#options.stale?.(() => this.#bringUp(link, behind));
+      }
       return;
     }
     const round = this.#round;

@@ -65,7 +65,8 @@ class MemberRound implements Coordinated {
   ended(r: ChangeResult): void {
     if (r.kind === 'applied' && this.#finished === true) this.send({ imago: TAG, t: 'applied', id: this.id, summary: r.summary });
     if (this.#finished !== null) return;
-    if (r.kind === 'unchanged' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
+    // Nothing here to commit (no module of its own changed; a type file only): out of the round.
+    if (r.kind !== 'rejected' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
     if (r.kind === 'rejected') this.send({ imago: TAG, t: 'refused', id: this.id, refusal: { phase: r.phase, errors: r.errors } });
   }
 }
@@ -78,7 +79,7 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
   const rounds = new Map<number, MemberRound>();
   let held = new Set<string>();
   const report = (): void => {
-    const texts = image.texts;
+    const texts = image.introspection.texts();
     const now = image.paths;
     const fresh = now.filter((p) => !held.has(p) && texts.has(p)).map((p) => [p, texts.get(p)!] as const);
     held = new Set(now);
@@ -96,10 +97,12 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
         rounds.delete(m.id);
         round.ended(r);
       };
-      image.change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round }).then(ended, (e: unknown) => {
-        const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
-        ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
-      });
+      image
+        .change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) })
+        .then(ended, (e: unknown) => {
+          const error: Diagnostic = { file: '', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: `imago failed while applying a change: ${String(e)}` };
+          ended({ kind: 'rejected', phase: 'coordinate', files: [], ms: 0, errors: [error] });
+        });
       return;
     }
     const round = rounds.get(m.id);
@@ -107,4 +110,15 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
     else round?.finish(m.keep);
   };
   return { heard, dispose: unsubscribe };
+}
+
+/**
+ * Loads a new member's program on `texts` (what its cohort runs now; the files may hold an edit that was
+ * rejected, or one not applied yet): every module it loads that `texts` has is compiled from them.
+ */
+export async function loadOn(image: Image, entry: string, texts: ReadonlyArray<readonly [string, string]>): Promise<ChangeResult> {
+  if (texts.length === 0) return image.load();
+  const all = new Map<string, string | null>(texts);
+  if (!all.has(entry)) all.set(entry, (await image.snapshot([entry])).texts.get(entry) ?? null);
+  return image.change([entry], { sources: image.snapshotOf(all) });
 }

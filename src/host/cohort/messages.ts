@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ChangeSummary, Phase } from '../../runtime/events.js';
+import type { ChangeIntent } from '../../runtime/intent.js';
 
 export const TAG = 'imago-cohort';
 
@@ -21,6 +22,8 @@ export type ToMember =
       readonly id: number;
       readonly texts: ReadonlyArray<readonly [string, string | null]>;
       readonly paths: readonly string[];
+      /** What a structural edit means beyond the texts (runtime/intent.ts): renames keep their data in every member. */
+      readonly intent?: ChangeIntent;
     }
   /** Commit now if `deadline` (Date.now() milliseconds) has not passed. */
   | { readonly imago: typeof TAG; readonly t: 'commit'; readonly id: number; readonly deadline: number }

@@ -37,7 +37,7 @@ export async function openControl(
   image: Image,
   typing: TypeChecking,
   out: Reporter,
-  program: Pick<ServiceSetup, 'ticking' | 'afterInput'> & { readonly ticks: () => number | null },
+  program: Pick<ServiceSetup, 'ticking' | 'afterInput' | 'elsewhere'> & { readonly ticks: () => number | null },
 ): Promise<OpenedControl | null> {
   let extra: Promise<WorkerTypeGate> | null = null;
   let stale = false;
@@ -90,6 +90,7 @@ export async function openControl(
     ticking: program.ticking,
     lastCheck: () => typing.lastCheck,
     ...(program.afterInput ? { afterInput: program.afterInput } : {}),
+    ...(program.elsewhere ? { elsewhere: program.elsewhere } : {}),
     inspector: (request) => inspector.answers.handle(request),
     inspectorUrl: () => inspector.url,
   });

@@ -4,7 +4,7 @@
 
 import type { DepsAnswer, SourcePlace } from '../../check/protocol.js';
 import type { Diagnostic } from '../../compile/diagnostic.js';
-import type { ImageEvent } from '../../runtime/events.js';
+import type { ChangeSummary, ImageEvent, Phase } from '../../runtime/events.js';
 import type { Described, ModuleSummary } from '../../runtime/introspect.js';
 import type { EditCommand, EditOutcome } from '../edit/commands.js';
 import type { ClassView, Entry, FileDiff, HealthView, InspectRoot, ModuleListing, ModuleView, Preview, StoreView, TimelineEntry } from '../inspector/wire.js';
@@ -85,7 +85,34 @@ export type Request =
   /** Memory, event-loop delay and tick rate over time, and the checker's state. */
   | { readonly id: RequestId; readonly kind: 'health' }
   /** Opens the inspector's page (`port`: that port, else a free one), or `close`s it; says its address. */
-  | { readonly id: RequestId; readonly kind: 'inspector'; readonly port?: number; readonly close?: boolean };
+  | { readonly id: RequestId; readonly kind: 'inspector'; readonly port?: number; readonly close?: boolean }
+  /** One step of a change a fleet's coordinator takes to several images at once (`imago fleet`, docs/scaling.md). */
+  | { readonly id: RequestId; readonly kind: 'fleet'; readonly step: FleetStep };
+
+/**
+ * The steps of a fleet's change, as one image takes them (paths relative to its root; each step waits at
+ * most `withinMs` for the image and its own threads or worker processes).
+ */
+export type FleetStep =
+  | { readonly t: 'join' }
+  | {
+      readonly t: 'prepare';
+      readonly round: number;
+      readonly texts: ReadonlyArray<readonly [string, string | null]>;
+      readonly paths: readonly string[];
+      readonly withinMs: number;
+    }
+  | { readonly t: 'commit'; readonly round: number; readonly withinMs: number }
+  | { readonly t: 'finish'; readonly round: number; readonly keep: boolean };
+
+/** What the image says to a step: its modules (join), prepared (with the files it changes), ready, applied, finished, or refused. */
+export type FleetAnswer =
+  | { readonly t: 'held'; readonly paths: readonly string[] }
+  | { readonly t: 'prepared'; readonly files: readonly string[] }
+  | { readonly t: 'ready' }
+  | { readonly t: 'applied'; readonly summary: ChangeSummary | null }
+  | { readonly t: 'finished' }
+  | { readonly t: 'refused'; readonly phase: Phase; readonly errors: readonly Diagnostic[] };
 
 export type RequestKind = Request['kind'];
 
@@ -216,6 +243,7 @@ export type Reply =
     }
   | ({ readonly kind: 'health'; readonly id: RequestId } & HealthView)
   | { readonly kind: 'inspector'; readonly id: RequestId; readonly url: string | null }
+  | { readonly kind: 'fleet'; readonly id: RequestId; readonly answer: FleetAnswer }
   /** A request that could not be served; `id` is null when the line could not be read at all. */
   | { readonly kind: 'error'; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string };
 

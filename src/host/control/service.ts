@@ -11,6 +11,7 @@ import { declaringFile } from '../edit/declared.js';
 import { runEdit } from '../edit/run.js';
 import { treeRss } from '../process-memory.js';
 import { Evaluator, ReplSession } from './evaluator.js';
+import { FleetMember } from './fleet-member.js';
 import { EVENT_KINDS, type EventKind, PROTOCOL_VERSION, type Reply, type Request, type StatusReply } from './protocol.js';
 import { checkedText, dropClashes } from './repl-session.js';
 import type { Connection, ControlService } from './server.js';
@@ -22,6 +23,8 @@ function strip<T extends { kind: string; id: number }>(answer: T): Omit<T, 'kind
 }
 
 /** What can be asked before the program's first load applied. */
+/** What reads or runs the program's own modules: a cluster's primary holds none of them. */
+const PROGRAM_KINDS = new Set<Request['kind']>(['eval', 'complete', 'clear', 'describe', 'module', 'inspect', 'classes', 'instances', 'stores', 'rows']);
 const BEFORE_LOAD = new Set<Request['kind']>(['hello', 'status', 'subscribe', 'unsubscribe', 'deps', 'timeline', 'diff', 'health', 'inspector']);
 
 /** How many changes `status` keeps. */
@@ -49,6 +52,8 @@ export interface ServiceSetup {
   readonly lastCheck?: () => StatusReply['typecheck']['lastCheck'];
   /** The inspector's address while it is open. */
   readonly inspectorUrl?: () => string | null;
+  /** Under --cluster: where the program runs instead (a sentence for what cannot be answered here), else null. */
+  readonly elsewhere?: () => string | null;
   /** Answers the inspector's kinds (inspector/answers.ts). */
   readonly inspector?: (request: InspectorRequest, connection: Connection) => Promise<Reply>;
 }
@@ -114,6 +119,8 @@ export class Service implements ControlService {
   async handle(request: Request, connection: Connection): Promise<Reply> {
     const { id } = request;
     const { image } = this.#setup;
+    const elsewhere = PROGRAM_KINDS.has(request.kind) ? (this.#setup.elsewhere?.() ?? null) : null;
+    if (elsewhere) return { kind: 'error', id, code: 'unavailable', message: elsewhere };
     if (!image.loaded && !BEFORE_LOAD.has(request.kind))
       return { kind: 'error', id, code: 'not-ready', message: 'the program has not loaded yet (its first load was rejected or is under way): fix it and save' };
     switch (request.kind) {
@@ -179,6 +186,16 @@ export class Service implements ControlService {
       case 'unsubscribe':
         this.#stopSubscription(connection);
         return { kind: 'unsubscribed', id };
+      case 'fleet': {
+        let member = this.#fleet.get(connection);
+        if (!member) {
+          const m = new FleetMember(image, this.#setup.root);
+          this.#fleet.set(connection, m);
+          connection.onClose(() => m.dispose());
+          member = m;
+        }
+        return { kind: 'fleet', id, answer: await member.step(request.step) };
+      }
       default:
         return this.#setup.inspector
           ? this.#setup.inspector(request, connection)
@@ -187,6 +204,8 @@ export class Service implements ControlService {
   }
 
   readonly #subscriptions = new WeakMap<Connection, () => void>();
+  /** Each connection that takes part in a fleet's changes is one member of it. */
+  readonly #fleet = new WeakMap<Connection, FleetMember>();
 
   #stopSubscription(connection: Connection): void {
     this.#subscriptions.get(connection)?.();

@@ -8,7 +8,7 @@ export type Read =
   | { readonly ok: true; readonly request: Request }
   | { readonly ok: false; readonly id: RequestId | null; readonly code: ErrorCode; readonly message: string; readonly fatal: boolean };
 
-type Shape = Record<string, 'string' | 'number' | 'count' | 'port' | 'boolean' | 'typecheck' | 'events' | 'edit' | 'root' | 'path'>;
+type Shape = Record<string, 'string' | 'number' | 'count' | 'port' | 'boolean' | 'typecheck' | 'events' | 'edit' | 'root' | 'path' | 'fleet'>;
 
 /** Each kind's fields (required ones end in `!`). */
 const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
@@ -33,6 +33,7 @@ const SHAPES: Readonly<Record<Request['kind'], Shape>> = {
   rows: { 'store!': 'count', offset: 'count', limit: 'count' },
   health: {},
   inspector: { port: 'port', close: 'boolean' },
+  fleet: { 'step!': 'fleet' },
 };
 
 /** The deepest path `inspect` follows. */
@@ -64,6 +65,8 @@ function fits(value: unknown, type: Shape[string]): boolean {
       return isCount(value) && value <= 65535;
     case 'root':
       return inspectRoot(value);
+    case 'fleet':
+      return fleetStep(value);
     case 'path':
       return Array.isArray(value) && value.length <= MAX_PATH && value.every((k) => typeof k === 'string' || isCount(k));
     case 'number':
@@ -85,6 +88,7 @@ const TYPE_WORDS = {
   typecheck: "'gate' or 'off'",
   events: `a list of event kinds (${EVENT_KINDS.join(', ')})`,
   edit: `an edit command: { kind: ${EDIT_COMMANDS.join(' | ')}, className, ... } (docs/control.md)`,
+  fleet: "a fleet step: { t: 'join' | 'prepare' | 'commit' | 'finish', ... } (docs/scaling.md)",
 } as const;
 
 /** The fields each edit command takes (all strings, but `force`), by kind. */
@@ -110,6 +114,34 @@ function editCommand(value: unknown): boolean {
     if (f.endsWith('?') && v === undefined) return true;
     return f === 'force' ? typeof v === 'boolean' : typeof v === 'string';
   });
+}
+
+/** A fleet step: `join`, `prepare` (texts as [path, text or null] pairs), `commit` or `finish`. */
+function fleetStep(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  const within = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 600_000;
+  const keys = Object.keys(o).sort().join(',');
+  switch (o['t']) {
+    case 'join':
+      return keys === 't';
+    case 'prepare':
+      return (
+        keys === 'paths,round,t,texts,withinMs' &&
+        isCount(o['round']) &&
+        within(o['withinMs']) &&
+        Array.isArray(o['paths']) &&
+        o['paths'].every((p) => typeof p === 'string') &&
+        Array.isArray(o['texts']) &&
+        o['texts'].every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (typeof e[1] === 'string' || e[1] === null))
+      );
+    case 'commit':
+      return keys === 'round,t,withinMs' && isCount(o['round']) && within(o['withinMs']);
+    case 'finish':
+      return keys === 'keep,round,t' && isCount(o['round']) && typeof o['keep'] === 'boolean';
+    default:
+      return false;
+  }
 }
 
 /** Reads one line; `fatal` errors (not JSON at all) close the connection. */

@@ -134,6 +134,14 @@ export class Inspector {
         code: 'bad-request',
         message: `'${read.request.kind}' is for the control socket: a page gets the image's events from GET /events`,
       };
+    // A fleet's change lives as long as the connection that takes it: a page's requests have none.
+    if (read.request.kind === 'fleet')
+      return {
+        kind: 'error',
+        id: read.request.id,
+        code: 'bad-request',
+        message: "'fleet' is for the control socket (imago fleet): a page cannot take part in a fleet's change",
+      };
     return this.#handle(read.request, connection);
   }
 

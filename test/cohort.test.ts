@@ -1,0 +1,107 @@
+// The coordinator's rounds (host/cohort/coordinator.ts), driven directly with members that answer as
+// told: a round ended early leaves nothing behind for the next one; steps with no member left do not
+// wait; a member that reports while a round is under way is compared with what the round leaves.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Coordinator, type MemberLink } from '../src/host/cohort/coordinator.js';
+import { TAG, type ToCoordinator, type ToMember } from '../src/host/cohort/messages.js';
+
+interface Fake {
+  readonly link: MemberLink;
+  readonly heard: ToMember[];
+  say(m: ToCoordinator): void;
+}
+
+function fake(coordinator: Coordinator, name: string, answer: (m: ToMember) => ToCoordinator | null): Fake {
+  const heard: ToMember[] = [];
+  let say: (m: ToCoordinator) => void = () => undefined;
+  const link: MemberLink = {
+    name,
+    send: (m) => {
+      heard.push(m);
+      const a = answer(m);
+      if (a) queueMicrotask(() => say(a));
+    },
+  };
+  say = coordinator.join(link);
+  say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [] });
+  return { link, heard, say: (m) => say(m) };
+}
+
+const TEXTS = new Map([['/p/shared.ts', 'export const v = 2;']]);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('the coordinator', () => {
+  it("a round ended while its commit step waits leaves no timer that ends the next round (the members' keep is the coordinator's)", async () => {
+    const c = new Coordinator({ hollow: false, timeoutMs: 150, root: '/p', notice: () => undefined });
+    // The member prepares at once; it never answers a commit of the first round.
+    let round = 0;
+    const m = fake(c, 'worker thread 1', (msg) => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'] };
+      if (msg.t === 'commit' && msg.id > 1) return { imago: TAG, t: 'ready', id: msg.id };
+      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: null as never };
+      return null;
+    });
+    const first = await c.prepare(TEXTS, ['/p/shared.ts'], undefined);
+    assert.deepEqual(first, { ok: true, files: ['shared.ts'], members: 1 });
+    const waiting = c.commit();
+    // The coordinator's own commit failed meanwhile: it rolls the round back.
+    await c.finish(false);
+    const ended = await waiting;
+    assert.equal(ended.ok, true, 'the cancelled step answers at once, as gone');
+    round = (await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok ? 2 : 0;
+    assert.equal(round, 2);
+    assert.deepEqual(await c.commit(), { ok: true, files: [], members: 1 });
+    // Past the first round's timeout: its timer must not have touched the second round.
+    await sleep(200);
+    await c.finish(true);
+    const finishes = m.heard.filter((h) => h.t === 'finish').map((h) => [h.id, (h as { keep: boolean }).keep]);
+    assert.deepEqual(finishes, [
+      [1, false],
+      [2, true],
+    ]);
+    // And a step asked for after its round ended is refused, not taken as a yes.
+    const late = await c.commit();
+    assert.equal(late.ok, false);
+  });
+
+  it('a step with no member left does not wait for the timeout', async () => {
+    const c = new Coordinator({ hollow: false, timeoutMs: 2000, root: '/p', notice: () => undefined });
+    const m = fake(c, 'worker thread 1', (msg) => (msg.t === 'prepare' ? { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'] } : null));
+    assert.equal((await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok, true);
+    const t0 = performance.now();
+    const commit = c.commit();
+    c.leave(m.link, 'exited');
+    assert.equal((await commit).ok, true);
+    await c.finish(true);
+    assert.ok(performance.now() - t0 < 500, `took ${(performance.now() - t0).toFixed(0)} ms`);
+  });
+
+  it('a member that reports older texts while a round is under way is brought up to date after it', async () => {
+    const stale: Array<() => Promise<void>> = [];
+    const c = new Coordinator({ hollow: true, timeoutMs: 500, root: '/p', notice: () => undefined, stale: (run) => stale.push(run) });
+    const a = fake(c, 'worker process 1', (msg) => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'] };
+      if (msg.t === 'commit') return { imago: TAG, t: 'ready', id: msg.id };
+      return null;
+    });
+    assert.equal((await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok, true);
+    // A worker forked meanwhile started on the text before this change.
+    const b = fake(c, 'worker process 2', (msg) => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'] };
+      if (msg.t === 'commit') return { imago: TAG, t: 'ready', id: msg.id };
+      return null;
+    });
+    b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+    assert.equal(stale.length, 0, 'compared before the round ended');
+    assert.equal((await c.commit()).ok, true);
+    await c.finish(true);
+    assert.equal(stale.length, 1);
+    await stale[0]!();
+    const toB = b.heard.map((h) => h.t);
+    assert.deepEqual(toB, ['prepare', 'commit', 'finish']);
+    assert.deepEqual((b.heard[0] as { texts: unknown }).texts, [['/p/shared.ts', 'export const v = 2;']]);
+    assert.equal(a.heard.length, 3, 'the up-to-date member was not asked again');
+  });
+});
