@@ -6,8 +6,8 @@
 //    save to imago's reload event;
 // 4. a change that throws in worker 2 only: rejected (reload ok:false) and answered by no worker.
 // PM2 runs the app twice: as it is (RELOADS reloads), and with a graceful stop on SIGINT, as PM2's
-// documentation asks (GRACEFUL_RELOADS). CLUSTER_EDITS, CLUSTER_PM2_RELOADS, CLUSTER_PM2_GRACEFUL_RELOADS
-// (0: not run), CLUSTER_CONNECTIONS, CLUSTER_PAUSE_MS, CLUSTER_QUIET_MS change the sizes;
+// documentation asks (GRACEFUL_RELOADS). CLUSTER_EDITS, CLUSTER_PM2_RELOADS and CLUSTER_PM2_GRACEFUL_RELOADS
+// (each 0: that run skipped), CLUSTER_CONNECTIONS, CLUSTER_PAUSE_MS, CLUSTER_QUIET_MS change the sizes;
 // CLUSTER_ONLY=imago|pm2 runs one side.
 
 import { type ImagoResult, type LoadShape, measureImagoCluster } from './cluster-imago.js';
@@ -41,7 +41,7 @@ export async function measureCluster(): Promise<ClusterResult> {
   const attempt = async <T>(run: () => Promise<T>): Promise<T | string> =>
     run().catch((e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e)));
   const imago = only === 'pm2' ? null : await attempt(() => measureImagoCluster(shape, edits));
-  const pm2 = only === 'imago' ? null : await attempt(() => measurePm2Cluster(shape, pm2Reloads, false));
+  const pm2 = only === 'imago' || pm2Reloads === 0 ? null : await attempt(() => measurePm2Cluster(shape, pm2Reloads, false));
   const pm2Graceful = only === 'imago' || gracefulReloads === 0 ? null : await attempt(() => measurePm2Cluster(shape, gracefulReloads, true));
   return { shape, edits, pm2Reloads, imago, pm2, pm2Graceful };
 }
