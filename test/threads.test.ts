@@ -131,6 +131,45 @@ describe('worker threads take the program changes with it', () => {
     }
   });
 
+  it('while a worker commits slowly and then throws, the main thread never runs the change, and loses nothing of its state', async () => {
+    const counter = (v: string, extra = ''): string =>
+      `import { isMainThread } from 'node:worker_threads';\nexport let count = 0;\nexport function bump(): number { return ++count; }\nexport function label(): string { return '${v}'; }\n${extra}`;
+    const p = tempProject({
+      'main.ts': `import { Worker } from 'node:worker_threads';
+import { bump, label } from './m.ts';
+const w = new Worker(new URL('./w.ts', import.meta.url));
+w.on('message', (m: unknown) => console.log('worker ' + String(m)));
+setInterval(() => { const n = bump(); if (n % 10 === 0) console.log('main ' + label() + ' ' + n); }, 5);
+`,
+      'w.ts':
+        "import { parentPort } from 'node:worker_threads';\nimport { label } from './m.ts';\nparentPort!.postMessage('up ' + label());\nparentPort!.on('message', () => undefined);\n",
+      'm.ts': counter('v1'),
+    });
+    const cli = CliRun.run(p.dir, ['--swap-timeout', '5000', 'main.ts']);
+    try {
+      await cli.until('the worker up', () => cli.lines.includes('worker up v1'), 20000);
+      await cli.until('main counting', () => last(cli, 'main') !== null);
+      p.write({
+        'm.ts': counter('v2', "if (!isMainThread) { const until = Date.now() + 1500; while (Date.now() < until) {} throw new Error('slow, then no'); }\n"),
+      });
+      const r = await cli.until('the rejection', () => cli.reloads()[0], 15000);
+      assert.equal(r.ok, false, JSON.stringify(r));
+      assert.match((r['errors'] as Array<{ message: string }>)[0]!.message, /slow, then no \(in worker thread \d+ \(w\.ts\)\)/);
+      const after = last(cli, 'main')!.count;
+      await cli.until('more counting', () => last(cli, 'main')!.count > after + 20);
+      const mains = cli.lines.filter((l) => l.startsWith('main ')).map((l) => l.split(' '));
+      assert.ok(!mains.some(([, v]) => v === 'v2'), 'the main thread ran the change before it was kept');
+      const counts = mains.map(([, , n]) => Number(n));
+      assert.ok(
+        counts.every((n, i) => i === 0 || n > counts[i - 1]!),
+        'the count went back: what the program did during the change was undone',
+      );
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
+
   it('a worker busy past --swap-timeout rejects the change everywhere, naming it; once free, the next save applies', async () => {
     const p = tempProject({ 'main.ts': MAIN, 'w.ts': worker('A'), 'shared.ts': shared('v1') });
     const cli = CliRun.run(p.dir, ['--swap-timeout', '300', 'main.ts']);

@@ -80,7 +80,7 @@ export async function fleetCommand(args: FleetArgs, root: string): Promise<numbe
   const clients = await Promise.all(args.controls.map((c) => connectControl(path.resolve(c)).then((client) => ({ client, socket: c }))));
   const out: string[] = [];
   const t0 = performance.now();
-  const coordinator = new Coordinator({ hollow: true, timeoutMs: args.swapTimeoutMs + 1000, root, notice: (m) => out.push(m) });
+  const coordinator = new Coordinator({ hollow: true, timeoutMs: args.swapTimeoutMs + 1000, root, notice: (m) => out.push(m), local: false });
   try {
     for (const { client, socket } of clients) {
       let heard: ((m: ToCoordinator) => void) | null = null;

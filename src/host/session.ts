@@ -161,6 +161,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const errors = catchRuntimeErrors(image, out);
   // Workers started on project files run them through imago, without watching them: said once, and at each edit.
   const workerFiles = new Set<string>();
+  disposers.push(() => members.dispose());
   const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
   disposers.push(useWorkerSettings(workerSettings));
   if (clustered === null) disposers.push(useWorkerCohort(threadCohort(members, options.root, () => image.introspection.texts())));

@@ -34,6 +34,12 @@ export interface Cohort {
   /** Step two: every member that voted yes commits at its safe point; resolves when all are ready, or one is not. */
   commit(): Promise<CohortVote>;
   /**
+   * The decision, taken once the coordinator's own commit reached its point of no return (the members
+   * wait for it without running program code): true when `keep` stands, false when a member that
+   * waited too long took the rollback first.
+   */
+  decide(keep: boolean): boolean;
+  /**
    * Step three: every member keeps the change, or rolls it back (after any refusal, anywhere). Kept, it
    * resolves to what the change did in the first member that says so (null: none did in time).
    */
@@ -60,13 +66,11 @@ export function refusedElsewhere(file: string | undefined): ChangeRejection {
  */
 export function waitForCohort(cohort: Cohort | null, coordinated: Coordinated | undefined, file: string | undefined): (() => Promise<void>) | undefined {
   if (!cohort && !coordinated) return undefined;
-  // Sent now: the members commit at their safe points while this image commits at its own.
-  const ready = cohort?.commit();
   return async () => {
-    const v = await ready;
-    if (v && !v.ok) throw new ChangeRejection(v.phase, [...v.errors]);
     // An image that is itself a member (of a fleet's coordinator) is ready once its own members are.
     if (coordinated && !(await coordinated.ready())) throw refusedElsewhere(file);
+    // The members are ready already (they committed first) and wait for this, without running code.
+    if (cohort && !cohort.decide(true)) throw refusedElsewhere(file);
   };
 }
 

@@ -352,6 +352,10 @@ export class Image {
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
     // Step two of a shared change: the members commit at their safe points as this image does at its own.
+    // The members commit first, up to their points of no return, where they wait without running code;
+    // this image commits last, so nothing of the change runs here before all are ready.
+    const ready = round ? await cohort!.commit() : null;
+    if (ready && !ready.ok) return reject(ready.phase, ready.errors);
     const beforeClose = waitForCohort(round ? cohort : null, joined, rel[0]);
     const committed = swapsHere
       ? await commitChange(this.#ctx, prepared.change, beforeClose)

@@ -3,11 +3,13 @@
 // waits for every member of the round, at most the swap timeout; a member that refuses, or does not
 // answer in time, ends the round everywhere; a member that exits is dropped from it and reported.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Cohort, CohortVote } from '../../runtime/cohort.js';
 import type { ChangeSummary } from '../../runtime/events.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
+import { claim, type Decision, decisionFolder } from './decision.js';
 import { type Refusal, TAG, type ToCoordinator, type ToMember } from './messages.js';
 
 /** One member, as the host reaches it. */
@@ -31,6 +33,11 @@ export interface CoordinatorOptions {
    * takes it the running texts, in a round of its own, to run between the image's changes.
    */
   readonly stale?: (bringUp: () => Promise<void>) => void;
+  /**
+   * The members run on this machine: they wait for each decision without running code, on a file
+   * (decision.ts). False for a fleet: its members are told the decision by message.
+   */
+  readonly local?: boolean;
 }
 
 type Answer = ToCoordinator | 'gone' | 'late';
@@ -49,6 +56,10 @@ interface Round {
   finished: boolean;
   /** Ends the step under way at once (the round finished meanwhile): its timer is cleared. */
   cancel: (() => void) | null;
+  /** The decision's file, for members on this machine (decision.ts). */
+  decision: string | null;
+  /** Answers that came before their step asked (a member that kept the change as soon as it was decided). */
+  readonly early: Map<MemberLink, ToCoordinator>;
 }
 
 export class Coordinator implements Cohort {
@@ -64,9 +75,17 @@ export class Coordinator implements Cohort {
   readonly #heldBack: Array<[MemberLink, ToCoordinator]> = [];
   #ids = 0;
 
+  #decisions: ReturnType<typeof decisionFolder> | null = null;
+
   constructor(options: CoordinatorOptions) {
     this.hollow = options.hollow;
     this.#options = options;
+  }
+
+  /** Removes the decision files. */
+  dispose(): void {
+    this.#decisions?.dispose();
+    this.#decisions = null;
   }
 
   /** Members known now. */
@@ -122,7 +141,7 @@ export class Coordinator implements Cohort {
     if (involved.length === 0) return { ok: true, files: [], members: 0 };
     const first = paths[0] ?? '';
     const file = path.isAbsolute(first) ? path.relative(this.#options.root, first) : first;
-    const round: Round = { id: ++this.#ids, file, texts, members: new Map(involved.map((l) => [l, null])), finished: false, cancel: null };
+    const round = this.#newRound(file, texts, involved);
     this.#round = round;
     const list = [...texts];
     const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}) }));
@@ -142,8 +161,7 @@ export class Coordinator implements Cohort {
   async commit(): Promise<CohortVote> {
     const round = this.#round;
     if (!round || round.finished) return { ok: false, phase: 'coordinate', errors: [this.#ended(round)] };
-    const deadline = Date.now() + this.#options.timeoutMs;
-    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'commit', id: round.id, deadline }));
+    const answers = await this.#step(round, (link) => link.send(this.#commitMessage(round)));
     return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
   }
 
@@ -171,21 +189,17 @@ export class Coordinator implements Cohort {
   async #bringUp(link: MemberLink, texts: ReadonlyMap<string, string>): Promise<void> {
     if (!this.#members.has(link) || this.#round) return;
     const paths = [...texts.keys()];
-    const round: Round = {
-      id: ++this.#ids,
-      file: path.relative(this.#options.root, paths[0] ?? ''),
-      texts,
-      members: new Map([[link, null]]),
-      finished: false,
-      cancel: null,
-    };
+    const round = this.#newRound(path.relative(this.#options.root, paths[0] ?? ''), texts, [link]);
     this.#round = round;
     const list = [...texts];
     const prepared = await this.#step(round, (l) => l.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
     const refused = this.#refusal(round, prepared, 'prepare') ?? (round.members.size > 0 ? null : false);
     if (refused === false) return this.#end(round);
-    const deadline = Date.now() + this.#options.timeoutMs;
-    const failed = refused ?? this.#refusal(round, await this.#step(round, (l) => l.send({ imago: TAG, t: 'commit', id: round.id, deadline })), 'commit');
+    const failed = refused ?? this.#refusal(round, await this.#step(round, (l) => l.send(this.#commitMessage(round))), 'commit');
+    if (!failed && round.decision && this.#claim(round, 'keep') !== 'keep') {
+      this.#finishRound(round, false);
+      return;
+    }
     if (failed && !failed.ok) {
       const why = failed.errors[0]?.message ?? failed.phase;
       this.#options.notice(`${link.name} could not be brought up to date (${why}): it runs older code until it starts again`);
@@ -196,10 +210,38 @@ export class Coordinator implements Cohort {
     this.#end(round);
   }
 
+  decide(keep: boolean): boolean {
+    const round = this.#round;
+    if (!round || round.finished) return !keep;
+    return !round.decision || this.#claim(round, keep ? 'keep' : 'rollback') === (keep ? 'keep' : 'rollback');
+  }
+
+  #claim(round: Round, value: Decision): Decision {
+    return round.decision ? claim(round.decision, value) : value;
+  }
+
+  #newRound(file: string, texts: ReadonlyMap<string, string | null>, links: readonly MemberLink[]): Round {
+    const id = ++this.#ids;
+    if (this.#options.local !== false) this.#decisions ??= decisionFolder();
+    const previous = this.#decisions?.file(id - 1);
+    if (previous) fs.rmSync(previous, { force: true });
+    const decision = this.#decisions?.file(id) ?? null;
+    return { id, file, texts, members: new Map(links.map((l) => [l, null])), finished: false, cancel: null, decision, early: new Map() };
+  }
+
+  /** Commit now; members on this machine then wait for the decision at most two timeouts (the coordinator commits after them). */
+  #commitMessage(round: Round): ToMember {
+    const deadline = Date.now() + this.#options.timeoutMs;
+    const decision = round.decision ? { file: round.decision, until: deadline + 2 * this.#options.timeoutMs } : undefined;
+    return { imago: TAG, t: 'commit', id: round.id, deadline, ...(decision ? { decision } : {}) };
+  }
+
   /** Rolls `round` back in every member (once), ending any step of it under way. */
   #finishRound(round: Round, keep: false): void {
     if (round.finished) return;
     round.finished = true;
+    // Members waiting at their point of no return read it at once.
+    this.#claim(round, 'rollback');
     round.cancel?.();
     for (const link of round.members.keys()) link.send({ imago: TAG, t: 'finish', id: round.id, keep });
     this.#end(round);
@@ -237,6 +279,8 @@ export class Coordinator implements Cohort {
       // The round finished while this step waited (the coordinator's own commit failed): it ends now.
       round.cancel = () => done('gone');
       for (const link of links) {
+        const early = round.early.get(link);
+        round.early.delete(link);
         round.members.set(link, (answer) => {
           // A member that left is out of the round (it is not set back).
           if (round.members.has(link)) round.members.set(link, null);
@@ -244,6 +288,7 @@ export class Coordinator implements Cohort {
           if (--pending === 0) done('gone');
         });
         send(link);
+        if (early) round.members.get(link)?.(early);
       }
     });
   }
@@ -307,7 +352,9 @@ export class Coordinator implements Cohort {
     }
     const round = this.#round;
     if (!round || round.id !== message.id) return;
-    round.members.get(link)?.(message);
+    const waiting = round.members.get(link);
+    if (waiting) waiting(message);
+    else if (waiting === null && message.t === 'applied') round.early.set(link, message);
   }
 
   /** A member's name for messages: `worker thread 2 (src/w.ts)`. */

@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Coordinated } from '../../runtime/cohort.js';
 import type { ChangeResult, Image } from '../../runtime/image.js';
+import { awaitDecision } from './decision.js';
 import { TAG, type ToCoordinator, type ToMember } from './messages.js';
 
 /** One change as this member takes it. */
@@ -16,6 +17,8 @@ class MemberRound implements Coordinated {
   /** The coordinator's word, when it came before the change asked for it. */
   #commitBy: number | null = null;
   #finished: boolean | null = null;
+  /** Where the decision appears, for a member on the coordinator's machine (decision.ts). */
+  #decision: { readonly file: string; readonly until: number } | null = null;
 
   constructor(
     readonly id: number,
@@ -36,13 +39,20 @@ class MemberRound implements Coordinated {
     this.#step = 'done';
     if (this.#finished !== null) return Promise.resolve(this.#finished);
     this.send({ imago: TAG, t: 'ready', id: this.id });
+    // On the coordinator's machine: wait here, synchronously, so that no program code runs the change
+    // before it is kept (a timer, a request), and none of it is undone by a rollback.
+    if (this.#decision) {
+      this.#finished = awaitDecision(this.#decision.file, this.#decision.until) === 'keep';
+      return Promise.resolve(this.#finished);
+    }
     return new Promise((resolve) => {
       this.#keep = resolve;
     });
   }
 
   /** The coordinator says: commit now, unless `deadline` passed (it gave up on this member then). */
-  commit(deadline: number): void {
+  commit(deadline: number, decision?: { readonly file: string; readonly until: number }): void {
+    if (decision) this.#decision = decision;
     if (!this.#go) {
       this.#commitBy = deadline;
       return;
@@ -106,7 +116,7 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
       return;
     }
     const round = rounds.get(m.id);
-    if (m.t === 'commit') round?.commit(m.deadline);
+    if (m.t === 'commit') round?.commit(m.deadline, m.decision);
     else round?.finish(m.keep);
   };
   return { heard, dispose: unsubscribe };

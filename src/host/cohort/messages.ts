@@ -26,7 +26,14 @@ export type ToMember =
       readonly intent?: ChangeIntent;
     }
   /** Commit now if `deadline` (Date.now() milliseconds) has not passed. */
-  | { readonly imago: typeof TAG; readonly t: 'commit'; readonly id: number; readonly deadline: number }
+  | {
+      readonly imago: typeof TAG;
+      readonly t: 'commit';
+      readonly id: number;
+      readonly deadline: number;
+      /** Where the round's decision appears (decision.ts), and the time a member that waits for it gives up (rolls back). */
+      readonly decision?: { readonly file: string; readonly until: number };
+    }
   | { readonly imago: typeof TAG; readonly t: 'finish'; readonly id: number; readonly keep: boolean };
 
 export type ToCoordinator =
