@@ -199,9 +199,18 @@ async function main(): Promise<void> {
   const extras = options.mode === 'full' ? await measureExtras() : null;
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   const json = options.json ?? `${options.out.replace(/\.md$/, '')}.json`;
-  fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json), extras));
+  // Sections measured by other benches (## Cluster: npm run bench cluster) are kept as they are.
+  const kept = keptSections(options.out);
+  fs.writeFileSync(options.out, renderReport(info, runs, restartTools, path.relative(path.dirname(options.out), json), extras) + kept);
   fs.writeFileSync(json, JSON.stringify({ info, runs, restartTools: [...restartTools], extras }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 
 await main();
+
+/** The hand-copied sections of other benches at the end of the page (from `## Cluster:` on), to write again. */
+function keptSections(file: string): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const at = text.indexOf('\n## Cluster:');
+  return at === -1 ? '' : text.slice(at);
+}
