@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, CliRun } from './helpers/cli.js';
+import { freePort } from './helpers/ports.js';
 import { sleep, type TempProject, tempProject } from './helpers/project.js';
 
 const SERVER = `import http from 'node:http';
@@ -19,14 +19,6 @@ http.createServer((req, res) => {
 `;
 const handler = (body: string): string => `${body}export function answer(): string {\n  return 'v' + VERSION;\n}\n`;
 const V1 = handler('const VERSION = 1;\n');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function get(port: number): Promise<string> {
   return new Promise((resolve) => {

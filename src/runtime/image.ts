@@ -249,8 +249,7 @@ export class Image {
     // A declaration file the checker does not know yet (created, or restored after a deletion) may join
     // its program through tsconfig.json's `include`: the checker hears of it.
     const typesOnly = (p: string): boolean => mode !== 'off' && this.#loaded && !inProgram(p) && (typeGate!.knows(p) || DECLARATIONS.test(p));
-    // The checker hears of every file touched (a file created after an import of it failed, say), even
-    // those that are not candidates for this change.
+    // The checker hears of every file touched (a file created after an import of it failed), candidate or not.
     const touched = [...this.#pending.keys()];
     // While the program fails its type check, any touched source file may be the fix (a deleted type
     // file restored): check again with it.
@@ -351,11 +350,9 @@ export class Image {
     if (joined && !(await joined.prepared([...new Set([...mine, ...sharedFiles])]))) return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
-    // Step two of a shared change: the members commit at their safe points as this image does at its own.
-    // The members commit first, up to their points of no return, where they wait without running code;
-    // this image commits last, so nothing of the change runs here before all are ready.
-    const ready = round ? await cohort!.commit() : null;
-    if (ready && !ready.ok) return reject(ready.phase, ready.errors);
+    // Step two: the members commit first, to their points of no return, and wait there without running code.
+    const ready = round ? await cohort!.commit() : { ok: true as const };
+    if (!ready.ok) return reject(ready.phase, ready.errors);
     const beforeClose = waitForCohort(round ? cohort : null, joined, rel[0]);
     const committed = swapsHere
       ? await commitChange(this.#ctx, prepared.change, beforeClose)
