@@ -46,8 +46,11 @@ export function awaitDecision(file: string, until: number): Decision {
 /** A folder for one coordinator's decision files, removed with it. */
 export function decisionFolder(): { readonly file: (round: number) => string; readonly dispose: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imago-cohort-'));
-  return {
-    file: (round) => path.join(dir, String(round)),
-    dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
+  const dispose = (): void => {
+    process.off('exit', dispose);
+    fs.rmSync(dir, { recursive: true, force: true });
   };
+  // A process that exits without closing its session (process.exit in the program) leaves no folder behind.
+  process.on('exit', dispose);
+  return { file: (round) => path.join(dir, String(round)), dispose };
 }
