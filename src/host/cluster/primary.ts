@@ -109,7 +109,7 @@ export class ClusterPrimary {
           slot.loadedAt = Date.now();
           resolve(true);
         } else if (m.t === 'failed') {
-          this.#options.notice(`${name()} could not load the program (${m.phase}); it is not forked again`, m.errors);
+          this.#options.notice(`${name()} could not load the program (${m.phase}); a worker is forked again when a change applies`, m.errors);
           slot.loadedAt = -1;
           resolve(false);
         } else if (m.t === 'event') this.#options.publish(m.event);
@@ -139,7 +139,8 @@ export class ClusterPrimary {
   refill(): void {
     if (this.#stopping) return;
     this.#earlyDeaths = 0;
-    const missing = this.#options.count - this.#slots.size;
+    // A worker that failed to load may not have exited yet: it counts as missing.
+    const missing = this.#options.count - [...this.#slots].filter((slot) => slot.loadedAt !== -1).length;
     if (missing > 0) this.#options.notice(`forking ${missing} worker${missing > 1 ? 's' : ''} again on the changed code`);
     for (let i = 0; i < missing; i++) void this.#fork();
   }
