@@ -80,15 +80,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Whether a process of that pid exists (signal 0). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e: unknown) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// The same check imago's image-file lock uses.
+export { alive } from '../src/host/image-file.js';
 
 // ---- imago's events file, read as it grows
 
