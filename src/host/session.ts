@@ -107,6 +107,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     notice: (message) => notice(message),
     running: () => image.introspection.texts(),
     stale: (bringUp) => void image.atSafePoint(bringUp),
+    // The last member running a file left while an edit of it was prepared: said as if it had left before.
+    unheld: (files) => {
+      for (const file of files) if (!image.paths.includes(file)) editedWhileUnheld(file);
+    },
   });
   const image = new Image({
     cohort: members,
@@ -161,6 +165,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const errors = catchRuntimeErrors(image, out);
   // Workers started on project files run them through imago, without watching them: said once, and at each edit.
   const workerFiles = new Set<string>();
+  /** A worker's file edited while no worker runs it: a worker that starts it takes it from the file, as saved. */
+  const editedWhileUnheld = (file: string): void => {
+    members.forget(file);
+    const rel = path.relative(options.root, file);
+    const problems = workerFileProblems(file, rel, typing.settings.compile);
+    if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);
+    else notice(`${rel} changed, and does not compile: a worker that starts it now fails`, problems);
+  };
   disposers.push(() => members.dispose());
   const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
   disposers.push(useWorkerSettings(workerSettings));
@@ -303,13 +315,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       options.root,
       (file) => {
         if (path.basename(file) === 'package.json') packages.changed(file);
-        if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) {
-          members.forget(file);
-          const rel = path.relative(options.root, file);
-          const problems = workerFileProblems(file, rel, typing.settings.compile);
-          if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);
-          else notice(`${rel} changed, and does not compile: a worker that starts it now fails`, problems);
-        }
+        if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) editedWhileUnheld(file);
         b.add(file);
       },
       (message) => notice(message),
