@@ -13,11 +13,12 @@ interface Fake {
   say(m: ToCoordinator): void;
 }
 
-function fake(coordinator: Coordinator, name: string, answer: (m: ToMember) => ToCoordinator | null): Fake {
+function fake(coordinator: Coordinator, name: string, answer: (m: ToMember) => ToCoordinator | null, restart?: () => void): Fake {
   const heard: ToMember[] = [];
   let say: (m: ToCoordinator) => void = () => undefined;
   const link: MemberLink = {
     name,
+    ...(restart ? { restart } : {}),
     send: (m) => {
       heard.push(m);
       const a = answer(m);
@@ -44,7 +45,7 @@ describe('the coordinator', () => {
       return null;
     });
     const first = await c.prepare(TEXTS, ['/p/shared.ts'], undefined);
-    assert.deepEqual(first, { ok: true, files: ['shared.ts'], members: 1 });
+    assert.deepEqual(first, { ok: true, files: ['shared.ts'], members: 1, quiet: false });
     const waiting = c.commit();
     // The coordinator's own commit failed meanwhile: it rolls the round back.
     await c.finish(false);
@@ -52,7 +53,7 @@ describe('the coordinator', () => {
     assert.equal(ended.ok, true, 'the cancelled step answers at once, as gone');
     round = (await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok ? 2 : 0;
     assert.equal(round, 2);
-    assert.deepEqual(await c.commit(), { ok: true, files: [], members: 1 });
+    assert.deepEqual(await c.commit(), { ok: true, files: [], members: 1, quiet: false });
     // Past the first round's timeout: its timer must not have touched the second round.
     await sleep(200);
     await c.finish(true);
@@ -103,5 +104,79 @@ describe('the coordinator', () => {
     assert.deepEqual(toB, ['prepare', 'commit', 'finish']);
     assert.deepEqual((b.heard[0] as { texts: unknown }).texts, [['/p/shared.ts', 'export const v = 2;']]);
     assert.equal(a.heard.length, 3, 'the up-to-date member was not asked again');
+  });
+
+  it('members that prepared quietly get no commit step: the kept change is their word to commit', async () => {
+    const c = new Coordinator({ hollow: true, timeoutMs: 500, root: '/p', notice: () => undefined });
+    const quietly = (msg: ToMember): ToCoordinator | null => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
+      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
+      return null;
+    };
+    const a = fake(c, 'worker process 1', quietly);
+    const b = fake(c, 'worker process 2', quietly);
+    const vote = await c.prepare(TEXTS, ['/p/shared.ts'], undefined);
+    assert.deepEqual(vote, { ok: true, files: ['shared.ts'], members: 2, quiet: true });
+    assert.equal((await c.commit()).ok, true);
+    assert.equal(c.decide(true), true);
+    assert.equal(await c.finish(true), 'summary');
+    for (const m of [a, b])
+      assert.deepEqual(
+        m.heard.map((h) => h.t),
+        ['prepare', 'finish'],
+      );
+    // One member that is not quiet: it alone is asked to commit, and waits on a decision file.
+    const c2 = new Coordinator({ hollow: true, timeoutMs: 500, root: '/p', notice: () => undefined });
+    const q = fake(c2, 'worker process 1', quietly);
+    const loud = fake(c2, 'worker process 2', (msg) => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'] };
+      if (msg.t === 'commit') return { imago: TAG, t: 'ready', id: msg.id };
+      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
+      return null;
+    });
+    assert.equal((await c2.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok && true, true);
+    assert.equal((await c2.commit()).ok, true);
+    assert.equal(c2.decide(true), true);
+    await c2.finish(true);
+    assert.deepEqual(
+      q.heard.map((h) => h.t),
+      ['prepare', 'finish'],
+    );
+    assert.deepEqual(
+      loud.heard.map((h) => h.t),
+      ['prepare', 'commit', 'finish'],
+    );
+    const commit = loud.heard[1] as { decision?: { file: string } };
+    assert.ok(commit.decision?.file, 'the member that waits is told where the decision appears');
+    c.dispose();
+    c2.dispose();
+  });
+
+  it('a quiet member whose commit failed after the change was kept is said, and started again when it can be', async () => {
+    const notices: string[] = [];
+    let restarted = 0;
+    const c = new Coordinator({ hollow: true, timeoutMs: 500, root: '/p', notice: (m) => notices.push(m) });
+    fake(
+      c,
+      'worker process 1',
+      (msg) => {
+        if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
+        if (msg.t === 'finish' && msg.keep) {
+          const error = { file: 'shared.ts', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: 'a fault\nwith a stack' };
+          return { imago: TAG, t: 'refused', id: msg.id, refusal: { phase: 'instantiate', errors: [error] } };
+        }
+        return null;
+      },
+      () => restarted++,
+    );
+    assert.equal((await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok, true);
+    await c.commit();
+    await c.finish(true);
+    assert.equal(restarted, 1);
+    assert.equal(notices.length, 1);
+    assert.match(
+      notices[0]!,
+      /worker process 1 could not take a change the others kept \(a fault\); it is started again on the code the others run\. This is a fault in imago/,
+    );
   });
 });

@@ -10,6 +10,8 @@ import { formatDiagnostic } from '../compile/diagnostic.js';
 import { createImage } from '../index.js';
 import { loadOn, serveCoordinator } from './cohort/member.js';
 import { isToMember, TAG } from './cohort/messages.js';
+import { ShippedModules } from './cohort/shipped.js';
+import { createNodeHost } from './node-host.js';
 import { ENVELOPE, useWorkerCohort, useWorkerSettings, type WorkerEnvelope } from './workers.js';
 
 /** The nearest folder at or above `dir` with a package.json, as for the program itself. */
@@ -23,7 +25,10 @@ function rootOf(dir: string): string {
 const { entry, settings, cohort } = (workerData as Record<string, WorkerEnvelope>)[ENVELOPE]!;
 // Workers this one starts take the same settings, and join the same cohort through this worker's channel.
 if (settings) useWorkerSettings(settings);
+// Each change's modules come compiled from the program's thread (cohort/shipped.ts).
+const shipped = new ShippedModules();
 const image = createImage({
+  host: createNodeHost({ compileCache: shipped }),
   entry,
   root: rootOf(path.dirname(entry)),
   ...(settings ? { aliases: settings.aliases, compileOptions: settings.compile } : {}),
@@ -41,7 +46,7 @@ if (loaded.kind === 'rejected') {
   throw new Error(`imago could not start the worker ${path.basename(entry)} (${loaded.phase}):\n${details}`);
 }
 if (port) {
-  const member = serveCoordinator(image, (m) => port.postMessage(m));
+  const member = serveCoordinator(image, (m) => port.postMessage(m), shipped);
   port.on('message', (m: unknown) => {
     if (isToMember(m)) member.heard(m);
   });

@@ -3,18 +3,24 @@
 // three steps the coordinating image drives (Erlang's release handler: load everywhere, then switch at
 // a point of no return): every member prepares the texts and votes; if all voted yes, every member
 // commits at its own safe point up to the point of no return and says it is ready; then all keep the
-// change, or all roll it back. The host carries the messages (threads, processes); the core knows only
-// these two faces of it.
+// change, or all roll it back. A member whose commit runs none of the program's code (a change of
+// function bodies: quiet-commit.ts) skips the second step: it commits when the change is kept, since
+// nothing there can fail, and so never waits at a point of no return. The host carries the messages
+// (threads, processes); the core knows only these two faces of it.
 
 import type { Diagnostic } from '../compile/diagnostic.js';
 import type { CommitOutcome } from './commit.js';
+import type { CompiledText } from './compile-cached.js';
 import { ChangeRejection } from './errors.js';
 import { type ChangeSummary, EMPTY_SUMMARY, type Phase } from './events.js';
 import type { ChangeIntent } from './intent.js';
 
-/** What the members said: yes (with the files they change), or the first member's refusal. */
+/**
+ * What the members said: yes (with the files they change; `quiet`: no member's commit runs program
+ * code), or the first member's refusal.
+ */
 export type CohortVote =
-  | { readonly ok: true; readonly files: readonly string[]; readonly members: number }
+  | { readonly ok: true; readonly files: readonly string[]; readonly members: number; readonly quiet: boolean }
   | { readonly ok: false; readonly phase: Phase; readonly errors: readonly Diagnostic[] };
 
 /** The coordinating image's view of the members that run beside it. */
@@ -27,10 +33,16 @@ export interface Cohort {
   paths(): readonly string[];
   /**
    * Step one: the members that hold any of `paths` prepare `texts` (the change's snapshot, with what a
-   * structural edit means beyond them: `intent`); resolves
-   * when all voted. A refusal (or a member that did not answer in time) ends the round everywhere.
+   * structural edit means beyond them: `intent`), taking the modules `compiled` here instead of
+   * compiling them each; resolves when all voted. A refusal (or a member that did not answer in time)
+   * ends the round everywhere.
    */
-  prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent: ChangeIntent | undefined): Promise<CohortVote>;
+  prepare(
+    texts: ReadonlyMap<string, string | null>,
+    paths: readonly string[],
+    intent: ChangeIntent | undefined,
+    compiled: readonly CompiledText[],
+  ): Promise<CohortVote>;
   /** Step two: every member that voted yes commits at its safe point; resolves when all are ready, or one is not. */
   commit(): Promise<CohortVote>;
   /**
@@ -48,8 +60,12 @@ export interface Cohort {
 
 /** A member's side of one change, given by the host that carries the coordinator's messages. */
 export interface Coordinated {
-  /** The change prepared here (changing `files`): resolves true to commit it, false when it was refused elsewhere. */
-  prepared(files: readonly string[]): Promise<boolean>;
+  /**
+   * The change prepared here (changing `files`): resolves true to commit it, false when it was refused
+   * elsewhere. `quiet`: its commit runs no program code, so it may be told to commit only once the change
+   * is kept (ready() then resolves true at once).
+   */
+  prepared(files: readonly string[], quiet: boolean): Promise<boolean>;
   /** The change committed here up to the point of no return: resolves true to keep it, false to roll it back. */
   ready(): Promise<boolean>;
 }

@@ -116,7 +116,7 @@ export async function evaluateChange(
     const before = oldItems.get(item.key);
     let run: boolean;
     // An item that called a closure it passes while it ran depends on its body: a change there runs it again.
-    const bodyChanged = before !== undefined && calledBodyChanged(record, item.key, previous.get(record) ?? null, version);
+    const bodyChanged = before !== undefined && calledBodyChanged(record, item.key, previous.get(record)?.compiled ?? null, version.compiled);
     if (item.kind === 'effect') run = isNew && (!before || bodyChanged || (rerun.get(record)?.has(item.key) ?? false));
     else if (item.kind === 'class') run = isNew;
     else {

@@ -12,6 +12,7 @@ import { ChangeSources } from './change-sources.js';
 import { ClassRegistry } from './class-registry.js';
 import { type CohortVote, membersOnly, refusedElsewhere, waitForCohort } from './cohort.js';
 import { commitChange, unloadModule } from './commit.js';
+import { compileForMembers } from './compile-cached.js';
 import { parseCompiledName } from './compiled-names.js';
 import { type CodeOrigin, type ImageContext, relativePath } from './context.js';
 import { dynamicImport } from './dynamic-import.js';
@@ -23,6 +24,7 @@ import type { ModuleRecord } from './module-record.js';
 import { createModuleGlobals, type ModuleGlobals } from './module-runtime.js';
 import { TimerTracker } from './owner.js';
 import { NOTHING_PREPARED, prepareChange, unreadable } from './prepare.js';
+import { runsNoProgramCode } from './quiet-commit.js';
 import { RejectionMemo } from './rejection-memo.js';
 import type { ResumeReport } from './resume.js';
 import { type Captured, SAVE_DURING_CHANGE, timedCapture } from './save-state.js';
@@ -97,9 +99,7 @@ export class Image {
   /** Calls `listener` with every event from now on; returns the function that stops it (README: From code). */
   subscribe(listener: ImageListener): () => void {
     this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return () => void this.#listeners.delete(listener);
   }
 
   /** Sends `event` to every subscriber (the session publishes `ready`, `error` and `typecheck` here too). */
@@ -308,8 +308,9 @@ export class Image {
       return reject(prepared.phase, prepared.errors);
     }
     const swapsHere = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
-    // The cohort's members prepare the same texts while the check runs on.
-    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates, intent) : null;
+    // The cohort's members prepare the same texts while the check runs on, taking the modules compiled here.
+    const shipped = cohort && !intent ? compileForMembers(this.#ctx, cohort, candidates, sources.texts, prepared.change) : [];
+    const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates, intent, shipped) : null;
     if (shared && !shared.ok) return Promise.resolve(checking).then(() => reject(shared.phase, shared.errors));
     round = shared !== null && shared.members > 0;
     const sharedFiles = shared?.ok ? shared.files : [];
@@ -347,7 +348,8 @@ export class Image {
     }
     const joined = coordinated && (swapsHere || round) ? coordinated : undefined;
     const mine = [...prepared.change.prepared.values()].map((p) => p.record.rel);
-    if (joined && !(await joined.prepared([...new Set([...mine, ...sharedFiles])]))) return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
+    const quiet = joined !== undefined && (!swapsHere || runsNoProgramCode(this.#ctx, prepared.change, intent)) && (shared?.quiet ?? true);
+    if (joined && !(await joined.prepared([...new Set([...mine, ...sharedFiles])], quiet))) return reject('coordinate', refusedElsewhere(rel[0]).diagnostics);
     if (this.#options.safePoint) await this.#options.safePoint();
     const tSafe = host.now();
     // Step two: the members commit first, to their points of no return, and wait there without running code.
@@ -390,9 +392,8 @@ export class Image {
   }
 
   #moduleGlobals(record: ModuleRecord): ModuleGlobals {
-    const known = this.#globals.get(record);
-    if (known) return known;
-    const globals = createModuleGlobals(this.#ctx, record, (specifier) => dynamicImport(this.#ctx, record, specifier, (paths, o) => this.change(paths, o)));
+    const load = (specifier: string): ReturnType<typeof dynamicImport> => dynamicImport(this.#ctx, record, specifier, (paths, o) => this.change(paths, o));
+    const globals = this.#globals.get(record) ?? createModuleGlobals(this.#ctx, record, load);
     this.#globals.set(record, globals);
     return globals;
   }

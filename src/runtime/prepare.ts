@@ -1,10 +1,10 @@
 // The first half of a change: read, compile, resolve and link every affected module, off to the side.
 // Nothing here touches the running program; any failure rejects the whole change with diagnostics.
 
-import { type CompileResult, compileModule } from '../compile/compile-module.js';
 import type { CompiledModule } from '../compile/compiled-module.js';
 import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { codeFrame } from '../compile/source-text.js';
+import { compileCached, moduleSource } from './compile-cached.js';
 import { type ImageContext, relativePath } from './context.js';
 import { messageOf } from './errors.js';
 import type { Phase } from './events.js';
@@ -108,11 +108,6 @@ export function unreadable(
   };
 }
 
-/** Wraps JSON as a module with a default export, so data files hot-swap like code. */
-function moduleSource(path: string, text: string): string {
-  return extensionOf(path) === '.json' ? `export default ${text.trim() || 'null'};\n` : text;
-}
-
 /** A JSON file's syntax error, placed in the file itself, or null when it parses. */
 function jsonProblem(rel: string, text: string): Diagnostic | null {
   try {
@@ -129,23 +124,6 @@ function jsonProblem(rel: string, text: string): Diagnostic | null {
  * Prepares a change of the files `paths` (absolute), with their texts from `sources` (files new to the
  * program are read into it as they are reached). The entry is prepared when it is not loaded yet.
  */
-/** Compiles a module's text, or takes what the host's compile cache kept of the same text and options. */
-function compileCached(ctx: ImageContext, record: ModuleRecord, source: string): CompileResult {
-  const options = {
-    ...ctx.compileOptions,
-    commonjs: record.kind === 'commonjs',
-    ...(ctx.host.lowerDecorators ? { lowerDecorators: ctx.host.lowerDecorators } : {}),
-  };
-  const cache = ctx.host.compileCache;
-  // What the output depends on besides the text: the options (decorator lowering by its presence).
-  const key = cache ? JSON.stringify({ ...options, lowerDecorators: options.lowerDecorators !== undefined }) : '';
-  const kept = cache?.get(record.rel, source, key);
-  if (kept) return { ok: true, module: kept };
-  const result = compileModule(record.rel, source, options);
-  if (result.ok) cache?.put(record.rel, source, key, result.module);
-  return result;
-}
-
 export async function prepareChange(ctx: ImageContext, paths: readonly string[], sources: SourceSnapshot, intent?: ChangeIntent): Promise<PrepareOutcome> {
   const prepared = new Map<string, PreparedModule>();
   const fresh = new Map<string, ModuleRecord>();
@@ -184,7 +162,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const source = moduleSource(id, text);
-    const result = compileCached(ctx, record, source);
+    const result = compileCached(ctx, record.rel, record.kind, source);
     if (!result.ok) {
       parseErrors.push(...result.errors);
       continue;

@@ -6,7 +6,7 @@
 // the call; afterwards the cells are as they were. Async closures are not probed: running them through
 // the cell would settle them later than their own code does.
 
-import type { Item } from '../compile/compiled-module.js';
+import type { CompiledModule, Item } from '../compile/compiled-module.js';
 import type { ImageContext } from './context.js';
 import { lateBodies } from './late-bodies.js';
 import type { LiveVersion, ModuleRecord } from './module-record.js';
@@ -57,9 +57,9 @@ export function probeItem(ctx: ImageContext, record: ModuleRecord, version: Live
 }
 
 /** Whether an item that called some of its closures must run again: one of those bodies changed. */
-export function calledBodyChanged(record: ModuleRecord, key: string, before: LiveVersion | null, next: LiveVersion): boolean {
+export function calledBodyChanged(record: ModuleRecord, key: string, before: CompiledModule | null, next: CompiledModule): boolean {
   const called = record.immediate.get(key);
   if (!called || !before) return false;
-  const text = (v: LiveVersion, k: string): string | undefined => v.compiled.sites.find((s) => s.key === k)?.text;
+  const text = (v: CompiledModule, k: string): string | undefined => v.sites.find((s) => s.key === k)?.text;
   return called.some((k) => text(before, k) !== text(next, k));
 }

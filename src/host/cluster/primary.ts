@@ -97,6 +97,8 @@ export class ClusterPrimary {
         return name();
       },
       send: (m) => this.#send(worker, m),
+      // Forked again on the texts the cluster runs, as any worker that dies.
+      restart: () => worker.process.kill('SIGKILL'),
     };
     const slot: Slot = { worker, link, loadedAt: null };
     this.#slots.add(slot);

@@ -8,6 +8,7 @@ import { createImage } from '../../index.js';
 import { Lifecycle } from '../../runtime/lifecycle.js';
 import { loadOn, serveCoordinator } from '../cohort/member.js';
 import { isToMember, TAG, type ToCoordinator } from '../cohort/messages.js';
+import { ShippedModules } from '../cohort/shipped.js';
 import { createNodeHost } from '../node-host.js';
 import { Reporter } from '../report.js';
 import { catchRuntimeErrors } from '../runtime-errors.js';
@@ -31,7 +32,9 @@ onWorkerStart((file) =>
     `a worker thread runs ${path.relative(settings.root, file)}; under --cluster, threads do not take changes yet: they run the code they started with (docs/scaling.md#limits)`,
   ),
 );
-const host = createNodeHost();
+// Each change's modules come compiled from the primary (cohort/shipped.ts).
+const shipped = new ShippedModules();
+const host = createNodeHost({ compileCache: shipped });
 const image = createImage({
   host,
   entry: settings.entry,
@@ -63,7 +66,7 @@ async function start(texts: ReadonlyArray<readonly [string, string]>): Promise<v
     process.disconnect();
     return;
   }
-  member = serveCoordinator(image, send);
+  member = serveCoordinator(image, send, shipped);
   lifecycle = new Lifecycle({
     host,
     exports: () => image.entry,

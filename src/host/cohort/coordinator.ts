@@ -3,20 +3,23 @@
 // waits for every member of the round, at most the swap timeout; a member that refuses, or does not
 // answer in time, ends the round everywhere; a member that exits is dropped from it and reported.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Cohort, CohortVote } from '../../runtime/cohort.js';
+import type { CompiledText } from '../../runtime/compile-cached.js';
 import type { ChangeSummary } from '../../runtime/events.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
-import { claim, type Decision, decisionFolder } from './decision.js';
+import { claim, type Decision, decisionFolder, remove } from './decision.js';
 import { type Refusal, TAG, type ToCoordinator, type ToMember } from './messages.js';
+import { shipModules } from './shipped.js';
 
 /** One member, as the host reaches it. */
 export interface MemberLink {
   /** How messages name it: `worker thread 2 (src/worker.ts)`, `worker process 1 (pid 4242)`. */
   readonly name: string;
   send(message: ToMember): void;
+  /** Ends the member so that it starts again on the code the cohort runs (a cluster's worker process); none for a thread. */
+  readonly restart?: () => void;
 }
 
 export interface CoordinatorOptions {
@@ -33,6 +36,11 @@ export interface CoordinatorOptions {
    * takes it the running texts, in a round of its own, to run between the image's changes.
    */
   readonly stale?: (bringUp: () => Promise<void>) => void;
+  /**
+   * The last members holding `files` (absolute) left while a change of them was prepared: the change has
+   * no member to run in, and a member that starts them later reads them as the files are.
+   */
+  readonly unheld?: (files: readonly string[]) => void;
   /**
    * The members run on this machine: they wait for each decision without running code, on a file
    * (decision.ts). False for a fleet: its members are told the decision by message.
@@ -53,10 +61,12 @@ interface Round {
   readonly texts: ReadonlyMap<string, string | null>;
   /** Members in the round, and the step each still has to answer (null: answered). */
   readonly members: Map<MemberLink, null | ((answer: ToCoordinator | 'gone') => void)>;
+  /** Members whose commit runs no program code: they commit when the change is kept, with no step of their own. */
+  readonly quiet: Set<MemberLink>;
   finished: boolean;
   /** Ends the step under way at once (the round finished meanwhile): its timer is cleared. */
   cancel: (() => void) | null;
-  /** The decision's file, for members on this machine (decision.ts). */
+  /** The decision's file, for members on this machine (decision.ts); null too while no member waits on it (all quiet). */
   decision: string | null;
   /** Answers that came before their step asked (a member that kept the change as soon as it was decided). */
   readonly early: Map<MemberLink, ToCoordinator>;
@@ -76,6 +86,7 @@ export class Coordinator implements Cohort {
   #ids = 0;
 
   #decisions: ReturnType<typeof decisionFolder> | null = null;
+  #lastDecision: string | null = null;
 
   constructor(options: CoordinatorOptions) {
     this.hollow = options.hollow;
@@ -136,15 +147,23 @@ export class Coordinator implements Cohort {
     return [...all];
   }
 
-  async prepare(texts: ReadonlyMap<string, string | null>, paths: readonly string[], intent?: ChangeIntent): Promise<CohortVote> {
+  async prepare(
+    texts: ReadonlyMap<string, string | null>,
+    paths: readonly string[],
+    intent?: ChangeIntent,
+    compiled: readonly CompiledText[] = [],
+  ): Promise<CohortVote> {
     const involved = [...this.#members].filter(([, m]) => paths.some((p) => m.held.has(p))).map(([link]) => link);
-    if (involved.length === 0) return { ok: true, files: [], members: 0 };
+    if (involved.length === 0) return { ok: true, files: [], members: 0, quiet: true };
     const first = paths[0] ?? '';
     const file = path.isAbsolute(first) ? path.relative(this.#options.root, first) : first;
     const round = this.#newRound(file, texts, involved);
     this.#round = round;
     const list = [...texts];
-    const answers = await this.#step(round, (link) => link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}) }));
+    const shipped = compiled.length > 0 ? { compiled: shipModules(compiled) } : {};
+    const answers = await this.#step(round, (link) =>
+      link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}), ...shipped }),
+    );
     const refused = this.#refusal(round, answers, 'prepare');
     if (refused) return refused;
     const files = new Set<string>();
@@ -152,17 +171,31 @@ export class Coordinator implements Cohort {
       if (a === 'gone' || a === 'late' || a.t !== 'prepared') continue;
       // A member the change does not touch is out of the round.
       if (a.files.length === 0) round.members.delete(link);
+      else if (a.quiet) round.quiet.add(link);
       for (const f of a.files) files.add(f);
     }
     if (round.members.size === 0) this.#end(round);
-    return { ok: true, files: [...files], members: round.members.size };
+    const orphans = [...answers.values()].some((a) => a === 'gone') ? paths.filter((p) => this.#everHeld.has(p) && !this.holds(p)) : [];
+    if (orphans.length > 0) this.#options.unheld?.(orphans);
+    const quiet = [...round.members.keys()].every((link) => round.quiet.has(link));
+    return { ok: true, files: [...files], members: round.members.size, quiet };
   }
 
   async commit(): Promise<CohortVote> {
     const round = this.#round;
     if (!round || round.finished) return { ok: false, phase: 'coordinate', errors: [this.#ended(round)] };
-    const answers = await this.#step(round, (link) => link.send(this.#commitMessage(round)));
-    return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size };
+    const answers = await this.#commitStep(round);
+    return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size, quiet: false };
+  }
+
+  /** The members that are not quiet commit now, to their points of no return; the quiet ones wait for the decision. */
+  #commitStep(round: Round): Promise<Map<MemberLink, Answer>> {
+    const unsure = [...round.members.keys()].filter((link) => !round.quiet.has(link));
+    if (unsure.length > 0 && this.#options.local !== false) {
+      this.#decisions ??= decisionFolder();
+      round.decision = this.#decisions.file(round.id);
+    }
+    return this.#step(round, (link) => link.send(this.#commitMessage(round)), unsure);
   }
 
   async finish(keep: boolean): Promise<ChangeSummary | null> {
@@ -175,14 +208,28 @@ export class Coordinator implements Cohort {
     round.finished = true;
     round.cancel?.();
     const answers = this.#step(round, (link) => link.send({ imago: TAG, t: 'finish', id: round.id, keep }));
+    // The kept texts are what the cohort runs, also of a module whose last member left during the round:
+    // a member that starts it next takes this text, not an older one.
     for (const [p, t] of round.texts) {
       if (t === null) this.#texts.delete(p);
-      else if (this.holds(p)) this.#texts.set(p, t);
+      else if (this.#everHeld.has(p)) this.#texts.set(p, t);
     }
-    const said = [...(await answers).values()];
+    const said = await answers;
     this.#end(round);
-    for (const a of said) if (typeof a === 'object' && a.t === 'applied') return a.summary;
+    for (const [link, a] of said) if (typeof a === 'object' && a.t === 'refused') this.#diverged(link, a.refusal);
+    for (const a of said.values()) if (typeof a === 'object' && a.t === 'applied') return a.summary;
     return null;
+  }
+
+  /**
+   * A quiet member's commit failed after the change was kept everywhere else: only a fault of imago's
+   * can do that (nothing of the program runs there). Said; a worker process starts again on the code kept.
+   */
+  #diverged(link: MemberLink, refusal: Refusal): void {
+    const why = refusal.errors[0]?.message.split('\n')[0] ?? refusal.phase;
+    const then = link.restart ? 'it is started again on the code the others run' : 'it runs the code it ran before until it starts again';
+    this.#options.notice(`${link.name} could not take a change the others kept (${why}); ${then}. This is a fault in imago: please report it`);
+    link.restart?.();
   }
 
   /** A round for one member that started on older texts: the running ones (checked and kept already). */
@@ -195,7 +242,8 @@ export class Coordinator implements Cohort {
     const prepared = await this.#step(round, (l) => l.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
     const refused = this.#refusal(round, prepared, 'prepare') ?? (round.members.size > 0 ? null : false);
     if (refused === false) return this.#end(round);
-    const failed = refused ?? this.#refusal(round, await this.#step(round, (l) => l.send(this.#commitMessage(round))), 'commit');
+    for (const [l, a] of prepared) if (typeof a === 'object' && a.t === 'prepared' && a.quiet) round.quiet.add(l);
+    const failed = refused ?? this.#refusal(round, await this.#commitStep(round), 'commit');
     if (!failed && round.decision && this.#claim(round, 'keep') !== 'keep') {
       this.#finishRound(round, false);
       return;
@@ -222,11 +270,11 @@ export class Coordinator implements Cohort {
 
   #newRound(file: string, texts: ReadonlyMap<string, string | null>, links: readonly MemberLink[]): Round {
     const id = ++this.#ids;
-    if (this.#options.local !== false) this.#decisions ??= decisionFolder();
-    const previous = this.#decisions?.file(id - 1);
-    if (previous) fs.rmSync(previous, { force: true });
-    const decision = this.#decisions?.file(id) ?? null;
-    return { id, file, texts, members: new Map(links.map((l) => [l, null])), finished: false, cancel: null, decision, early: new Map() };
+    // The last round's decision stays until now: a member may read it late.
+    if (this.#lastDecision) remove(this.#lastDecision);
+    this.#lastDecision = null;
+    const members = new Map(links.map((l) => [l, null]));
+    return { id, file, texts, members, quiet: new Set(), finished: false, cancel: null, decision: null, early: new Map() };
   }
 
   /** Commit now; members on this machine then wait for the decision at most two timeouts (the coordinator commits after them). */
@@ -251,6 +299,7 @@ export class Coordinator implements Cohort {
   #end(round: Round): void {
     if (this.#round !== round) return;
     this.#round = null;
+    this.#lastDecision = round.decision;
     const held = this.#heldBack.splice(0);
     for (const [link, message] of held) if (this.#members.has(link)) this.#heard(link, message);
   }
@@ -261,10 +310,9 @@ export class Coordinator implements Cohort {
     return { file: round?.file ?? '', line: 1, column: 1, code: 'IMAGO_COHORT', message };
   }
 
-  /** Sends one step to every member of the round and waits for all answers, at most the timeout. */
-  #step(round: Round, send: (link: MemberLink) => void): Promise<Map<MemberLink, Answer>> {
+  /** Sends one step to `links` (every member of the round) and waits for all answers, at most the timeout. */
+  #step(round: Round, send: (link: MemberLink) => void, links = [...round.members.keys()]): Promise<Map<MemberLink, Answer>> {
     const answers = new Map<MemberLink, Answer>();
-    const links = [...round.members.keys()];
     return new Promise((resolve) => {
       if (links.length === 0) return resolve(answers);
       let pending = links.length;

@@ -24,7 +24,16 @@ export function claim(file: string, value: Decision): Decision {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return fs.readFileSync(file, 'utf8') === 'keep' ? 'keep' : 'rollback';
   } finally {
-    fs.rmSync(aside, { force: true });
+    remove(aside);
+  }
+}
+
+/** Removes a decision file (or its aside copy) if it is there. */
+export function remove(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Not there (never claimed): nothing to remove.
   }
 }
 

@@ -7,6 +7,7 @@ import type { Coordinated } from '../../runtime/cohort.js';
 import type { ChangeResult, Image } from '../../runtime/image.js';
 import { awaitDecision } from './decision.js';
 import { TAG, type ToCoordinator, type ToMember } from './messages.js';
+import type { ShippedModules } from './shipped.js';
 
 /** One change as this member takes it. */
 class MemberRound implements Coordinated {
@@ -19,16 +20,19 @@ class MemberRound implements Coordinated {
   #finished: boolean | null = null;
   /** Where the decision appears, for a member on the coordinator's machine (decision.ts). */
   #decision: { readonly file: string; readonly until: number } | null = null;
+  /** Its commit runs no program code: a kept change is the word to commit (no commit step, no wait). */
+  #quiet = false;
 
   constructor(
     readonly id: number,
     readonly send: (m: ToCoordinator) => void,
   ) {}
 
-  prepared(files: readonly string[]): Promise<boolean> {
+  prepared(files: readonly string[], quiet: boolean): Promise<boolean> {
     this.#step = 'commit';
     if (this.#finished !== null) return Promise.resolve(false);
-    this.send({ imago: TAG, t: 'prepared', id: this.id, files });
+    this.#quiet = quiet;
+    this.send({ imago: TAG, t: 'prepared', id: this.id, files, ...(quiet ? { quiet: true as const } : {}) });
     return new Promise((resolve) => {
       this.#go = resolve;
       if (this.#commitBy !== null) this.commit(this.#commitBy);
@@ -62,10 +66,10 @@ class MemberRound implements Coordinated {
     go(Date.now() <= deadline);
   }
 
-  /** The coordinator's last word: keep the change, or undo it (wherever this member is in it). */
+  /** The coordinator's last word: keep the change, or undo it (wherever this member is in it); a quiet member commits now. */
   finish(keep: boolean): void {
     this.#finished = keep;
-    this.#go?.(false);
+    this.#go?.(keep && this.#quiet);
     this.#go = null;
     this.#keep?.(keep);
     this.#keep = null;
@@ -74,6 +78,9 @@ class MemberRound implements Coordinated {
   /** The change ended here: a refusal is said at the step it came at; any other ending was said already. */
   ended(r: ChangeResult): void {
     if (r.kind === 'applied' && this.#finished === true) this.send({ imago: TAG, t: 'applied', id: this.id, summary: r.summary });
+    // A quiet commit that failed after the change was kept (a fault of imago's): the coordinator says so.
+    if (r.kind === 'rejected' && this.#finished === true && this.#quiet)
+      this.send({ imago: TAG, t: 'refused', id: this.id, refusal: { phase: r.phase, errors: r.errors } });
     if (this.#finished !== null) return;
     // Nothing here to commit (no module of its own changed; a type file only): out of the round.
     if (r.kind !== 'rejected' && this.#step === 'prepare') this.send({ imago: TAG, t: 'prepared', id: this.id, files: [] });
@@ -83,9 +90,14 @@ class MemberRound implements Coordinated {
 
 /**
  * Serves a coordinator: what it says goes to the returned function. `send` carries this member's
- * answers. The image's modules are reported now and after every change it applies.
+ * answers. The image's modules are reported now and after every change it applies. `shipped`: the
+ * compile cache of the image's host, given the modules the coordinator compiled for each change.
  */
-export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void): { heard: (m: ToMember) => void; dispose: () => void } {
+export function serveCoordinator(
+  image: Image,
+  send: (m: ToCoordinator) => void,
+  shipped?: ShippedModules,
+): { heard: (m: ToMember) => void; dispose: () => void } {
   const rounds = new Map<number, MemberRound>();
   let held = new Set<string>();
   const report = (): void => {
@@ -105,8 +117,10 @@ export function serveCoordinator(image: Image, send: (m: ToCoordinator) => void)
       rounds.set(m.id, round);
       const ended = (r: ChangeResult): void => {
         rounds.delete(m.id);
+        shipped?.clear();
         round.ended(r);
       };
+      shipped?.take(m.compiled ?? []);
       image
         .change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) })
         .then(ended, (e: unknown) => {

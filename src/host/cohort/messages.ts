@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { ChangeSummary, Phase } from '../../runtime/events.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
+import type { ShippedModule } from './shipped.js';
 
 export const TAG = 'imago-cohort';
 
@@ -24,6 +25,8 @@ export type ToMember =
       readonly paths: readonly string[];
       /** What a structural edit means beyond the texts (runtime/intent.ts): renames keep their data in every member. */
       readonly intent?: ChangeIntent;
+      /** Modules the coordinator compiled from these texts: the member takes them instead of compiling (shipped.ts). */
+      readonly compiled?: readonly ShippedModule[];
     }
   /** Commit now if `deadline` (Date.now() milliseconds) has not passed. */
   | {
@@ -37,12 +40,15 @@ export type ToMember =
   | { readonly imago: typeof TAG; readonly t: 'finish'; readonly id: number; readonly keep: boolean };
 
 export type ToCoordinator =
-  /** Prepared: the files it changes (none: it holds nothing the change touches, and is out of the round). */
-  | { readonly imago: typeof TAG; readonly t: 'prepared'; readonly id: number; readonly files: readonly string[] }
+  /**
+   * Prepared: the files it changes (none: it holds nothing the change touches, and is out of the round).
+   * `quiet`: its commit runs no program code; it commits on `finish` without a `commit` step (cohort.ts).
+   */
+  | { readonly imago: typeof TAG; readonly t: 'prepared'; readonly id: number; readonly files: readonly string[]; readonly quiet?: true }
   | { readonly imago: typeof TAG; readonly t: 'ready'; readonly id: number }
   /** Kept: what the change did here (the coordinator's reload event says it when it ran nowhere else). */
   | { readonly imago: typeof TAG; readonly t: 'applied'; readonly id: number; readonly summary: ChangeSummary }
-  /** Refused at `step` (what it prepared or committed is undone). */
+  /** Refused at `step` (what it prepared or committed is undone); after a `finish` that kept the change, a quiet commit that failed. */
   | { readonly imago: typeof TAG; readonly t: 'refused'; readonly id: number; readonly refusal: Refusal }
   /** The modules it holds now, with the texts of those new to it (a new member starts on them). */
   | { readonly imago: typeof TAG; readonly t: 'held'; readonly paths: readonly string[]; readonly texts: ReadonlyArray<readonly [string, string]> };

@@ -1,0 +1,40 @@
+// Whether committing a prepared change runs any of the program's code. Most edits while a server runs
+// change function bodies only: their commit installs new bodies and runs no statement, no class
+// definition, no dispose callback, so nothing in it can throw but a fault of imago's own. A member of a
+// cohort that says so at prepare time (cohort.ts) commits when the change is decided, with no step of its
+// own and no wait at a point of no return: two-phase commit where the second phase cannot fail.
+//
+// The rules mirror evaluate.ts's choice of what runs (docs/semantics.md); the cohort test checks them
+// against what commits do.
+
+import type { Item } from '../compile/compiled-module.js';
+import { planClosures } from './closure-cells.js';
+import type { ImageContext } from './context.js';
+import type { ChangeIntent } from './intent.js';
+import type { PreparedChange } from './prepare.js';
+import { calledBodyChanged } from './probe.js';
+
+const wholeText = (item: Item): string => item.fullText ?? item.text;
+
+/** True when committing `change` runs none of the program's code (so the program cannot make it fail). */
+export function runsNoProgramCode(ctx: ImageContext, change: PreparedChange, intent: ChangeIntent | undefined): boolean {
+  // A structural edit migrates data; a resume decodes it; a module unloaded or moved releases what it owns.
+  if (intent || ctx.resume || change.unloaded.length > 0 || change.moves.length > 0) return false;
+  for (const p of change.prepared.values()) {
+    const before = p.record.version?.compiled;
+    // A new module runs its statements; renamed and moved names carry values over.
+    if (!before || p.compiled.renamedNames || (p.compiled.movedIn?.length ?? 0) > 0) return false;
+    const items = p.compiled.items;
+    if (items.length !== before.items.length) return false;
+    for (const [i, item] of items.entries()) {
+      const old = before.items[i]!;
+      // A class runs for every new version of its module; a statement with new text runs again.
+      if (item.kind === 'class' || old.key !== item.key || old.kind !== item.kind || wholeText(old) !== wholeText(item)) return false;
+      // A statement that called a function whose body changed runs again.
+      if (calledBodyChanged(p.record, item.key, before, p.compiled)) return false;
+    }
+    // A statement whose closure cannot take its new body runs again (the new version's cells do not matter to that).
+    if (planClosures(p.record, p.compiled, []).rerun.size > 0) return false;
+  }
+  return true;
+}
