@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CliRun, type Event } from '../test/helpers/cli.js';
 import { sleep, tempProject } from '../test/helpers/project.js';
 import { alive, EventsTail, freePort, handler, server } from './cluster-app.js';
+import { Burner } from './cluster-burn.js';
 import { ClusterLoad, probedWindow, type Sample, whenAllServe } from './cluster-load.js';
 
 export interface LoadShape {
@@ -32,6 +33,10 @@ export interface ImagoResult {
   /** performance.now() windows: the quiet one before the changes, each change (save to the later of its two ends), the changes' phase, the quiet one after. */
   readonly quiet: readonly [number, number];
   readonly changeWindows: Array<readonly [number, number]>;
+  /** After each change, a window of the same length without one, between the changes (the probe running as in a change). */
+  readonly betweenWindows: Array<readonly [number, number]>;
+  /** Likewise, with a burst of CONTROL_BURST_MS on both cores in a process that is not imago (the control). */
+  readonly burstWindows: Array<readonly [number, number]>;
   readonly editPhase: readonly [number, number];
   readonly quietAfter: readonly [number, number];
   readonly rejected: {
@@ -55,6 +60,8 @@ export interface ImagoResult {
 }
 
 const CHANGE_WAIT_MS = 10_000;
+/** The control's burst, on each core: 4 ms of CPU in all, less than a type check of one file takes. */
+export const CONTROL_BURST_MS = 2;
 const REJECT_WATCH_MS = 2000;
 
 /** Resolves with the first reload event after the `before`-th one, and when it was read; null after `ms`. */
@@ -101,6 +108,7 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
   const tail = new EventsTail(events);
   let load: ClusterLoad | null = null;
   let pids: number[] = [];
+  const burner = new Burner();
   try {
     const ready = await cli.until('ready', () => tail.seen.find((e) => e.event.kind === 'ready'), 120_000);
     load = new ClusterLoad(port, shape.connections, shape.pauseMs);
@@ -114,12 +122,20 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
 
     const changes: ImagoChange[] = [];
     const changeWindows: Array<readonly [number, number]> = [];
+    const betweenWindows: Array<readonly [number, number]> = [];
+    const burstWindows: Array<readonly [number, number]> = [];
     for (let i = 1; i <= edits; i++) {
       const c = await change(project, tail, load, handler(`v${i}`), `v${i}`, pidSet);
       changes.push({ allServeMs: c.allServeMs, eventMs: c.eventMs, event: c.event });
       changeWindows.push([c.written, c.done]);
-      // Apart, as a user saves: the watcher sees each save as one change.
-      await sleep(200 + (i % 5) * 40);
+      // Apart, as a user saves (the watcher sees each save as one change); meanwhile, two windows as
+      // long as this change's: one with nothing happening, one with the control's burst.
+      await sleep(60 + (i % 5) * 13);
+      betweenWindows.push(await probedWindow(load, c.done - c.written));
+      await sleep(60 + (i % 5) * 13);
+      void burner.burn(CONTROL_BURST_MS);
+      burstWindows.push(await probedWindow(load, c.done - c.written));
+      await sleep(60 + (i % 5) * 13);
     }
     const editPhase = [changeWindows[0]![0], changeWindows.at(-1)![1]] as const;
 
@@ -145,6 +161,8 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
       samples: load.samples,
       quiet,
       changeWindows,
+      betweenWindows,
+      burstWindows,
       editPhase,
       quietAfter,
       rejected: {
@@ -163,6 +181,7 @@ export async function measureImagoCluster(shape: LoadShape, edits: number): Prom
       stderrTail: cli.stderr.slice(-3000),
     };
   } finally {
+    burner.stop();
     await load?.stop();
     tail.dispose();
     if (!cli.exit) await stopImago(cli, pids);

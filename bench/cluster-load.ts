@@ -206,7 +206,8 @@ function allServe(load: ClusterLoad, version: string, count: number, since: numb
       seen.add(s.pid);
       return seen.size >= count;
     };
-    for (const s of load.samples) if (take(s)) return resolve(s.end);
+    // The samples that ended since `since` (the last ones; not a scan of the whole run, inside the window measured).
+    for (let i = load.samples.length - 1; i >= 0 && load.samples[i]!.end >= since; i--) if (take(load.samples[i]!)) return resolve(load.samples[i]!.end);
     const timer = setTimeout(() => {
       stop();
       resolve(null);

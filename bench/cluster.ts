@@ -10,7 +10,7 @@
 // (each 0: that run skipped), CLUSTER_CONNECTIONS, CLUSTER_PAUSE_MS, CLUSTER_QUIET_MS change the sizes;
 // CLUSTER_ONLY=imago|pm2 runs one side.
 
-import { type ImagoResult, type LoadShape, measureImagoCluster } from './cluster-imago.js';
+import { CONTROL_BURST_MS, type ImagoResult, type LoadShape, measureImagoCluster } from './cluster-imago.js';
 import { failureCounts, isRefusal, type Sample, within } from './cluster-load.js';
 import { measurePm2Cluster, type Pm2Result } from './cluster-pm2.js';
 import { fmt, median, quantile } from './stats.js';
@@ -97,6 +97,8 @@ const p99 = (samples: readonly Sample[]): number => quantile(latencies(samples),
 
 function reportImago(r: ImagoResult, edits: number): string[] {
   const during = duringAny(r.samples, r.changeWindows);
+  const between = duringAny(r.samples, r.betweenWindows);
+  const burst = duringAny(r.samples, r.burstWindows);
   const quiet = within(r.samples, ...r.quiet);
   const phase = within(r.samples, ...r.editPhase);
   const serve = r.changes.map((c) => c.allServeMs);
@@ -112,9 +114,12 @@ function reportImago(r: ImagoResult, edits: number): string[] {
     failuresLine('the whole run (warm-up, quiet, changes, rejected change)', r.samples),
     latencyLine('quiet window before the changes (baseline)', quiet),
     latencyLine('requests during a change (save to all workers on it)', during),
+    latencyLine('windows as long, between the changes, without one (baseline 2)', between),
+    latencyLine(`those windows with a ${CONTROL_BURST_MS} ms burst on both cores elsewhere (control)`, burst),
     latencyLine('the whole phase of changes', phase),
     latencyLine('quiet window after the changes', within(r.samples, ...r.quietAfter)),
-    `    p99 during a change / quiet: ${fmt(p99(during) / p99(quiet))}x  goal <= 1.2x`,
+    `    p99 during a change / quiet: ${fmt(p99(during) / p99(quiet))}x  goal <= 1.2x;  / windows between: ${fmt(p99(during) / p99(between))}x`,
+    `    control: p99 with a burst of ${2 * CONTROL_BURST_MS} ms of CPU in a process that is not imago / without: ${fmt(p99(burst) / p99(between))}x (what that alone does on this machine at this load)`,
     spread('save to every worker serving the new version', serve),
     spread('save to the reload event read (baseline)', event),
     `    every worker serving / reload event, medians: ${fmt(median(serve.filter((x): x is number => x !== null)) / median(event.filter((x): x is number => x !== null)))}x;  goal: median <= 50 ms`,
