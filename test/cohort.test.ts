@@ -179,4 +179,87 @@ describe('the coordinator', () => {
       /worker process 1 could not take a change the others kept \(a fault\); it is started again on the code the others run\. This is a fault in imago/,
     );
   });
+
+  it('a quiet member still busy when the kept change ends is said, and so is its failure when it answers late', async () => {
+    const notices: string[] = [];
+    let restarted = 0;
+    const c = new Coordinator({ hollow: true, timeoutMs: 100, root: '/p', notice: (m) => notices.push(m) });
+    const m = fake(
+      c,
+      'worker process 1',
+      (msg) => (msg.t === 'prepare' ? { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true } : null),
+      () => restarted++,
+    );
+    assert.equal((await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok, true);
+    await c.commit();
+    await c.finish(true);
+    assert.deepEqual(notices, ['worker process 1 has not taken the change yet (it is busy): it takes it when it is free']);
+    const error = { file: 'shared.ts', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: 'a fault' };
+    m.say({ imago: TAG, t: 'refused', id: 1, refusal: { phase: 'instantiate', errors: [error] } });
+    assert.equal(restarted, 1);
+    assert.match(notices[1] ?? '', /worker process 1 could not take a change the others kept \(a fault\)/);
+    // Said once: the same answer again is no longer owed.
+    m.say({ imago: TAG, t: 'refused', id: 1, refusal: { phase: 'instantiate', errors: [error] } });
+    assert.equal(restarted, 1);
+  });
+
+  it('bringing a member up to date: a quiet member is not asked to commit, and its failure after the keep is said', async () => {
+    const stale: Array<() => Promise<void>> = [];
+    const notices: string[] = [];
+    let restarted = 0;
+    const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: (m) => notices.push(m), stale: (run) => stale.push(run) });
+    const b = fake(
+      c,
+      'worker process 2',
+      (msg) => {
+        if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
+        const error = { file: 'shared.ts', line: 1, column: 1, code: 'IMAGO_INTERNAL', message: 'a fault' };
+        if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'refused', id: msg.id, refusal: { phase: 'instantiate', errors: [error] } };
+        return null;
+      },
+      () => restarted++,
+    );
+    // It reports an older text than the one the cohort runs.
+    c.join({ name: 'worker process 1', send: () => undefined })({
+      imago: TAG,
+      t: 'held',
+      paths: ['/p/shared.ts'],
+      texts: [['/p/shared.ts', 'export const v = 2;']],
+    });
+    b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+    assert.equal(stale.length, 1);
+    await stale[0]!();
+    assert.deepEqual(
+      b.heard.map((h) => h.t),
+      ['prepare', 'finish'],
+    );
+    assert.equal(restarted, 1);
+    assert.ok(
+      notices.some((n) => /worker process 2 could not take a change the others kept/.test(n)),
+      notices.join('\n'),
+    );
+  });
+
+  it('bringing a member up to date that no longer runs the texts ends the round at once, with nothing said', async () => {
+    const stale: Array<() => Promise<void>> = [];
+    const notices: string[] = [];
+    const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: (m) => notices.push(m), stale: (run) => stale.push(run) });
+    const b = fake(c, 'worker process 2', (msg) => (msg.t === 'prepare' ? { imago: TAG, t: 'prepared', id: msg.id, files: [] } : null));
+    c.join({ name: 'worker process 1', send: () => undefined })({
+      imago: TAG,
+      t: 'held',
+      paths: ['/p/shared.ts'],
+      texts: [['/p/shared.ts', 'export const v = 2;']],
+    });
+    b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+    await stale[0]!();
+    assert.deepEqual(
+      b.heard.map((h) => h.t),
+      ['prepare'],
+    );
+    assert.deepEqual(
+      notices.filter((n) => !/started on an older/.test(n)),
+      [],
+    );
+  });
 });

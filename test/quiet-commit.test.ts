@@ -82,13 +82,62 @@ describe('a quiet commit', () => {
   });
 });
 
+describe('what a commit could still refuse is refused at prepare, or the commit is not quiet', () => {
+  it('code the engine refuses (a regular expression newer than this V8) is rejected at prepare, in the source', async () => {
+    const live = await startImage({
+      'main.ts': "import { ok } from './lib.ts';\nexport const shown = (): boolean => ok('a');\n",
+      'lib.ts': 'export function ok(s: string): boolean {\n  return /a/.test(s);\n}\n',
+    });
+    const lib = live.project.path('lib.ts');
+    for (const regex of ['/[b-a]/', '/(?<a>x)|(?<a>y)/']) {
+      live.project.write({ 'lib.ts': `export function ok(s: string): boolean {\n  return ${regex}.test(s);\n}\n` });
+      const c = coordinated();
+      const r = await live.image.change([lib], { sources: await live.image.snapshot([lib]), coordinated: c });
+      assert.equal(c.quiet, null, 'never voted: refused before');
+      assert.equal(r.kind, 'rejected');
+      if (r.kind !== 'rejected') return;
+      assert.equal(r.phase, 'parse');
+      assert.equal(r.errors[0]?.code, 'IMAGO_PARSE');
+      assert.equal(r.errors[0]?.file, 'lib.ts');
+      assert.equal(r.errors[0]?.line, 2, `placed on the regular expression's line: ${JSON.stringify(r.errors[0])}`);
+      assert.match(r.errors[0]!.message, /Invalid regular expression[\s\S]*this JavaScript engine refuses what lib\.ts compiles to/);
+    }
+    assert.equal((live.api()['shown'] as () => boolean)(), true, 'the old code runs on');
+  });
+
+  it('a function declared under a name an explicit rename gave away is not quiet (installing it may be refused)', async () => {
+    const live = await startImage({
+      'main.ts': "import { pulse } from './lib.ts';\nexport const shown = (): number => pulse();\n",
+      'lib.ts': 'export let count = 0;\nexport function pulse(): number { count += 1; return count; }\n',
+    });
+    const lib = live.project.path('lib.ts');
+    const main = live.project.path('main.ts');
+    live.project.write({
+      'lib.ts': 'export let count = 0;\nexport function beat(): number { count += 1; return count; }\n',
+      'main.ts': "import { beat } from './lib.ts';\nexport const shown = (): number => beat();\n",
+    });
+    const renamed = await live.image.change([lib, main], {
+      sources: await live.image.snapshot([lib, main]),
+      intent: { fieldRenames: [], functionRenames: [{ file: lib, from: 'pulse', to: 'beat' }] },
+    });
+    assert.equal(renamed.kind, 'applied', JSON.stringify(renamed));
+    live.project.write({
+      'lib.ts': 'export let count = 0;\nexport function beat(): number { count += 1; return count; }\nexport function pulse(): number { return -1; }\n',
+    });
+    const c = coordinated();
+    const r = await live.image.change([lib], { sources: await live.image.snapshot([lib]), coordinated: c });
+    assert.equal(c.quiet, false);
+    assert.equal(r.kind, 'rejected', 'refused as it commits, in the step every member waits in');
+  });
+});
+
 describe('modules shipped to members', () => {
   it('come back as compiled for the same file, text and options, and not for another text', () => {
     const source = 'export function f(): number { return 1; }\nexport const v = f();\n';
     const compiled = compileModule('lib.ts', source);
     assert.ok(compiled.ok);
     const shipped = new ShippedModules();
-    shipped.take(shipModules([{ file: 'lib.ts', source, options: 'o', module: compiled.module }]));
+    shipped.take(1, shipModules([{ file: 'lib.ts', source, options: 'o', module: compiled.module }]));
     const back = shipped.get('lib.ts', source, 'o');
     assert.ok(back, 'taken');
     assert.equal(back.code, compiled.module.code);
@@ -100,7 +149,9 @@ describe('modules shipped to members', () => {
     assert.equal(back.positions.sourceOfJs(0).line, compiled.module.positions.sourceOfJs(0).line);
     assert.equal(shipped.get('lib.ts', `${source}// edited\n`, 'o'), null, 'another text is compiled by the member');
     assert.equal(shipped.get('lib.ts', source, 'other options'), null);
-    shipped.clear();
+    shipped.clear(0);
+    assert.ok(shipped.get('lib.ts', source, 'o'), 'an earlier round that ends late does not let go of this one');
+    shipped.clear(1);
     assert.equal(shipped.get('lib.ts', source, 'o'), null, 'nothing is kept past its change');
   });
 });

@@ -291,4 +291,52 @@ parentPort!.on('message', () => parentPort!.postMessage(theirs.show()));
       p.remove();
     }
   });
+
+  it("an edit to a worker's file whose last worker leaves before the edit's change comes is said, and the next worker runs it", async () => {
+    const main = (extra: string): string => `import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
+function spawn(): void {
+  const w = new Worker(new URL('./w.ts', import.meta.url));
+  w.on('message', (m: unknown) => console.log('worker ' + String(m)));
+  w.on('exit', () => console.log('worker exit'));
+}
+spawn();
+setInterval(() => {
+  const f = new URL('./again', import.meta.url);
+  if (fs.existsSync(f)) { fs.unlinkSync(f); spawn(); }
+}, 20);
+${extra}`;
+    const w = (tag: string): string => `import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+parentPort!.postMessage('${tag}');
+const t = setInterval(() => {
+  const q = new URL('./quit', import.meta.url);
+  if (fs.existsSync(q)) { fs.unlinkSync(q); clearInterval(t); process.exit(0); }
+}, 20);
+`;
+    const p = tempProject({ 'main.ts': main(''), 'w.ts': w('A') });
+    const cli = CliRun.run(p.dir, ['main.ts']);
+    try {
+      await cli.until('worker A', () => cli.lines.includes('worker A'), 20000);
+      // A change of main.ts that takes a while (a top-level await) holds the queue...
+      p.write({ 'main.ts': main('await new Promise((r) => setTimeout(r, 400));\n') });
+      await new Promise((r) => setTimeout(r, 60));
+      // ...while w.ts is saved (its worker runs it) and the worker then leaves, before w.ts's change comes.
+      p.write({ 'w.ts': w('B') });
+      await new Promise((r) => setTimeout(r, 10));
+      p.write({ quit: '' });
+      await cli.until('the worker to exit', () => cli.lines.includes('worker exit'), 5000);
+      await cli.until('the notice', () => /w\.ts changed: no worker runs it now; a worker takes it when it starts/.test(cli.stderr), 8000);
+      p.write({ again: '' });
+      await cli.until('a new worker', () => cli.lines.filter((l) => /^worker [AB]$/.test(l)).length >= 2, 8000);
+      assert.deepEqual(
+        cli.lines.filter((l) => /^worker [AB]$/.test(l)),
+        ['worker A', 'worker B'],
+        'the new worker runs the edit, not the text the last one ran',
+      );
+    } finally {
+      cli.kill();
+      p.remove();
+    }
+  });
 });

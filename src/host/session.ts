@@ -173,6 +173,20 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     if (problems.length === 0) notice(`${rel} changed: no worker runs it now; a worker takes it when it starts`);
     else notice(`${rel} changed, and does not compile: a worker that starts it now fails`, problems);
   };
+  /** Files saved while a worker ran them, until their change decided them (or the last worker running them left first). */
+  const savedWhileHeld = new Set<string>();
+  const settleSavedWhileHeld = (r: ChangeResult): void => {
+    for (const file of savedWhileHeld) {
+      // Applied or rejected with its change: decided (a rejected text stays out of the workers).
+      if (r.kind !== 'unchanged' && r.files.includes(path.relative(options.root, file))) savedWhileHeld.delete(file);
+      else if (!members.holds(file) && !image.paths.includes(file)) {
+        // Its last worker left before its change came: the edit reached none, as if saved after.
+        savedWhileHeld.delete(file);
+        const running = members.texts.get(file);
+        if (running !== undefined && readTextOrNull(file) !== running) editedWhileUnheld(file);
+      }
+    }
+  };
   disposers.push(() => members.dispose());
   const workerSettings = { aliases: typing.settings.aliases, compile: typing.settings.compile };
   disposers.push(useWorkerSettings(workerSettings));
@@ -301,6 +315,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       // The check of a batch starts as it is read, while it waits to go quiet (once the program runs).
       checkAhead: typing.opened && options.typecheck !== 'off' ? (texts) => started && typing.opened?.gate.checkAhead(texts) : null,
       onResult: (r) => {
+        settleSavedWhileHeld(r);
         if (r.kind !== 'applied') return;
         watchModules();
         if (!started) void begin(r);
@@ -316,6 +331,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       (file) => {
         if (path.basename(file) === 'package.json') packages.changed(file);
         if ((workerFiles.has(file) || members.held(file)) && !image.paths.includes(file)) editedWhileUnheld(file);
+        else if (members.holds(file)) savedWhileHeld.add(file);
         b.add(file);
       },
       (message) => notice(message),
@@ -369,4 +385,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       for (const dispose of disposers.reverse()) dispose();
     },
   };
+}
+
+/** A file's text now, or null when it cannot be read (gone). */
+function readTextOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }

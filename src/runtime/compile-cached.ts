@@ -47,7 +47,8 @@ export function compileCached(ctx: ImageContext, rel: string, kind: ModuleKind, 
 /**
  * The modules of `paths` (absolute) that `members` hold, compiled from `texts` for them: they take these
  * instead of compiling each (a text that does not compile is left to them: they say why). A module this
- * image prepared itself (`here`) is not compiled twice.
+ * image prepared itself (`here`) is not compiled twice; the others are compiled only when `compileRest`
+ * (an image that runs no program: a program's own thread keeps its time for the program).
  */
 export function compileForMembers(
   ctx: ImageContext,
@@ -55,6 +56,7 @@ export function compileForMembers(
   paths: readonly string[],
   texts: ReadonlyMap<string, string | null>,
   here: PreparedChange,
+  compileRest: boolean,
 ): CompiledText[] {
   const out: CompiledText[] = [];
   for (const path of paths.filter((p) => members.holds(p))) {
@@ -64,6 +66,7 @@ export function compileForMembers(
     const file = relativePath(ctx, path);
     const source = moduleSource(path, text);
     const mine = here.prepared.get(path);
+    if (mine?.source !== source && !compileRest) continue;
     const result = mine?.source === source ? { ok: true as const, module: mine.compiled } : compileCached(ctx, file, kind, source);
     if (result.ok) out.push({ file, source, options: optionsFor(ctx, kind).key, module: result.module });
   }

@@ -309,7 +309,7 @@ export class Image {
     }
     const swapsHere = prepared.change.prepared.size > 0 || prepared.change.unloaded.length > 0;
     // The cohort's members prepare the same texts while the check runs on, taking the modules compiled here.
-    const shipped = cohort && !intent ? compileForMembers(this.#ctx, cohort, candidates, sources.texts, prepared.change) : [];
+    const shipped = cohort && !intent ? compileForMembers(this.#ctx, cohort, candidates, sources.texts, prepared.change, hollow) : [];
     const shared: CohortVote | null = cohort ? await cohort.prepare(sources.texts, candidates, intent, shipped) : null;
     if (shared && !shared.ok) return Promise.resolve(checking).then(() => reject(shared.phase, shared.errors));
     round = shared !== null && shared.members > 0;

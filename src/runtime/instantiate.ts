@@ -70,7 +70,8 @@ function instantiate(ctx: ImageContext, tx: Transaction, record: ModuleRecord, n
   const number = record.versions + 1;
   const filename = versionName(record.id, number);
   ctx.origins.set(filename, { record, source: next.source, positions: next.compiled.positions });
-  const fn = ctx.host.compileFunction(next.compiled.code, next.compiled.params, filename);
+  // Compiled at prepare under this name (engine-compile.ts); a module that took another's record as it moved, again.
+  const fn = next.engine.filename === filename ? next.engine.fn : ctx.host.compileFunction(next.compiled.code, next.compiled.params, filename);
   const { rt, meta } = ctx.moduleGlobals(record);
   const cells = cellsFor(record, next.compiled);
   const out = fn(record.state, record.chain.calls, record.trampolines, record.links, rt, meta, cells);

@@ -6,6 +6,7 @@ import { type Diagnostic, diagnosticAt } from '../compile/diagnostic.js';
 import { codeFrame } from '../compile/source-text.js';
 import { compileCached, moduleSource } from './compile-cached.js';
 import { type ImageContext, relativePath } from './context.js';
+import { type EngineCompiled, engineCompile } from './engine-compile.js';
 import { messageOf } from './errors.js';
 import type { Phase } from './events.js';
 import { type ChangeIntent, withIntent } from './intent.js';
@@ -48,6 +49,8 @@ export interface PreparedModule {
   readonly source: string;
   readonly compiled: CompiledModule;
   readonly targets: readonly DependencyTarget[];
+  /** Its code as the engine compiled it at prepare time (engine-compile.ts), for the commit to run. */
+  readonly engine: EngineCompiled;
 }
 
 export interface PreparedChange {
@@ -168,6 +171,11 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
       continue;
     }
     const compiled = withIntent(result.module, id, intent);
+    const engine = engineCompile(ctx, record, compiled, source);
+    if (!engine.ok) {
+      parseErrors.push(engine.error);
+      continue;
+    }
     // A file the change has a text for is there (an edit that creates a file applies it before writing it).
     const files = { isFile: (p: string): boolean => sources.texts.has(p) || ctx.host.isFile(p), paths: ctx.host.paths };
     const targets: DependencyTarget[] = [];
@@ -227,7 +235,7 @@ export async function prepareChange(ctx: ImageContext, paths: readonly string[],
         }
       }
     }
-    prepared.set(id, { record, source, compiled, targets });
+    prepared.set(id, { record, source, compiled, targets, engine: engine.made });
   }
   if (readErrors.length > 0) return { ok: false, phase: 'read', errors: readErrors };
   if (parseErrors.length > 0) return { ok: false, phase: 'parse', errors: parseErrors };

@@ -4,23 +4,16 @@
 // answer in time, ends the round everywhere; a member that exits is dropped from it and reported.
 
 import path from 'node:path';
-import type { Diagnostic } from '../../compile/diagnostic.js';
 import type { Cohort, CohortVote } from '../../runtime/cohort.js';
 import type { CompiledText } from '../../runtime/compile-cached.js';
 import type { ChangeSummary } from '../../runtime/events.js';
 import type { ChangeIntent } from '../../runtime/intent.js';
 import { claim, type Decision, decisionFolder, remove } from './decision.js';
 import { type Refusal, TAG, type ToCoordinator, type ToMember } from './messages.js';
+import { type Answer, endedDiagnostic, type MemberLink, type Round, refusalIn, runStep } from './round.js';
 import { shipModules } from './shipped.js';
 
-/** One member, as the host reaches it. */
-export interface MemberLink {
-  /** How messages name it: `worker thread 2 (src/worker.ts)`, `worker process 1 (pid 4242)`. */
-  readonly name: string;
-  send(message: ToMember): void;
-  /** Ends the member so that it starts again on the code the cohort runs (a cluster's worker process); none for a thread. */
-  readonly restart?: () => void;
-}
+export type { MemberLink } from './round.js';
 
 export interface CoordinatorOptions {
   readonly hollow: boolean;
@@ -48,28 +41,8 @@ export interface CoordinatorOptions {
   readonly local?: boolean;
 }
 
-type Answer = ToCoordinator | 'gone' | 'late';
-
 interface Member {
   held: ReadonlySet<string>;
-}
-
-interface Round {
-  readonly id: number;
-  /** The first touched file, as refusals that are no file's name it. */
-  readonly file: string;
-  readonly texts: ReadonlyMap<string, string | null>;
-  /** Members in the round, and the step each still has to answer (null: answered). */
-  readonly members: Map<MemberLink, null | ((answer: ToCoordinator | 'gone') => void)>;
-  /** Members whose commit runs no program code: they commit when the change is kept, with no step of their own. */
-  readonly quiet: Set<MemberLink>;
-  finished: boolean;
-  /** Ends the step under way at once (the round finished meanwhile): its timer is cleared. */
-  cancel: (() => void) | null;
-  /** The decision's file, for members on this machine (decision.ts); null too while no member waits on it (all quiet). */
-  decision: string | null;
-  /** Answers that came before their step asked (a member that kept the change as soon as it was decided). */
-  readonly early: Map<MemberLink, ToCoordinator>;
 }
 
 export class Coordinator implements Cohort {
@@ -87,6 +60,8 @@ export class Coordinator implements Cohort {
 
   #decisions: ReturnType<typeof decisionFolder> | null = null;
   #lastDecision: string | null = null;
+  /** Quiet members that had not taken a kept change when its round ended (busy): the round each owes an answer to. */
+  readonly #owing = new Map<MemberLink, number>();
 
   constructor(options: CoordinatorOptions) {
     this.hollow = options.hollow;
@@ -123,6 +98,7 @@ export class Coordinator implements Cohort {
   /** A member is gone (exited, crashed): it is no part of any round from now on. */
   leave(link: MemberLink, why: string): void {
     if (!this.#members.delete(link)) return;
+    this.#owing.delete(link);
     const waiting = this.#round?.members.get(link);
     if (this.#round && waiting !== undefined) {
       this.#options.notice(`${link.name} ${why} during a change: the change goes on without it`);
@@ -159,12 +135,13 @@ export class Coordinator implements Cohort {
     const file = path.isAbsolute(first) ? path.relative(this.#options.root, first) : first;
     const round = this.#newRound(file, texts, involved);
     this.#round = round;
+    const heldBefore = paths.filter((p) => this.holds(p));
     const list = [...texts];
     const shipped = compiled.length > 0 ? { compiled: shipModules(compiled) } : {};
-    const answers = await this.#step(round, (link) =>
+    const answers = await runStep(this.#options.timeoutMs, round, (link) =>
       link.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths, ...(intent ? { intent } : {}), ...shipped }),
     );
-    const refused = this.#refusal(round, answers, 'prepare');
+    const refused = this.#refused(round, answers, 'prepare');
     if (refused) return refused;
     const files = new Set<string>();
     for (const [link, a] of answers) {
@@ -175,7 +152,7 @@ export class Coordinator implements Cohort {
       for (const f of a.files) files.add(f);
     }
     if (round.members.size === 0) this.#end(round);
-    const orphans = [...answers.values()].some((a) => a === 'gone') ? paths.filter((p) => this.#everHeld.has(p) && !this.holds(p)) : [];
+    const orphans = heldBefore.filter((p) => !this.holds(p));
     if (orphans.length > 0) this.#options.unheld?.(orphans);
     const quiet = [...round.members.keys()].every((link) => round.quiet.has(link));
     return { ok: true, files: [...files], members: round.members.size, quiet };
@@ -183,9 +160,9 @@ export class Coordinator implements Cohort {
 
   async commit(): Promise<CohortVote> {
     const round = this.#round;
-    if (!round || round.finished) return { ok: false, phase: 'coordinate', errors: [this.#ended(round)] };
+    if (!round || round.finished) return { ok: false, phase: 'coordinate', errors: [endedDiagnostic(round)] };
     const answers = await this.#commitStep(round);
-    return this.#refusal(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size, quiet: false };
+    return this.#refused(round, answers, 'commit') ?? { ok: true, files: [], members: round.members.size, quiet: false };
   }
 
   /** The members that are not quiet commit now, to their points of no return; the quiet ones wait for the decision. */
@@ -195,7 +172,7 @@ export class Coordinator implements Cohort {
       this.#decisions ??= decisionFolder();
       round.decision = this.#decisions.file(round.id);
     }
-    return this.#step(round, (link) => link.send(this.#commitMessage(round)), unsure);
+    return runStep(this.#options.timeoutMs, round, (link) => link.send(this.#commitMessage(round)), unsure);
   }
 
   async finish(keep: boolean): Promise<ChangeSummary | null> {
@@ -207,7 +184,7 @@ export class Coordinator implements Cohort {
     }
     round.finished = true;
     round.cancel?.();
-    const answers = this.#step(round, (link) => link.send({ imago: TAG, t: 'finish', id: round.id, keep }));
+    const answers = runStep(this.#options.timeoutMs, round, (link) => link.send({ imago: TAG, t: 'finish', id: round.id, keep }));
     // The kept texts are what the cohort runs, also of a module whose last member left during the round:
     // a member that starts it next takes this text, not an older one.
     for (const [p, t] of round.texts) {
@@ -216,9 +193,20 @@ export class Coordinator implements Cohort {
     }
     const said = await answers;
     this.#end(round);
-    for (const [link, a] of said) if (typeof a === 'object' && a.t === 'refused') this.#diverged(link, a.refusal);
+    this.#afterKeep(round, said);
     for (const a of said.values()) if (typeof a === 'object' && a.t === 'applied') return a.summary;
     return null;
+  }
+
+  /** What members said to a kept change: a quiet commit that failed is said; one still busy answers later. */
+  #afterKeep(round: Round, said: ReadonlyMap<MemberLink, Answer>): void {
+    for (const [link, a] of said) {
+      if (typeof a === 'object' && a.t === 'refused') this.#diverged(link, a.refusal);
+      else if (a === 'late' && round.quiet.has(link)) {
+        this.#owing.set(link, round.id);
+        this.#options.notice(`${link.name} has not taken the change yet (it is busy): it takes it when it is free`);
+      }
+    }
   }
 
   /**
@@ -239,11 +227,17 @@ export class Coordinator implements Cohort {
     const round = this.#newRound(path.relative(this.#options.root, paths[0] ?? ''), texts, [link]);
     this.#round = round;
     const list = [...texts];
-    const prepared = await this.#step(round, (l) => l.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
-    const refused = this.#refusal(round, prepared, 'prepare') ?? (round.members.size > 0 ? null : false);
+    const prepared = await runStep(this.#options.timeoutMs, round, (l) => l.send({ imago: TAG, t: 'prepare', id: round.id, texts: list, paths }));
+    const refused = this.#refused(round, prepared, 'prepare') ?? (round.members.size > 0 ? null : false);
     if (refused === false) return this.#end(round);
-    for (const [l, a] of prepared) if (typeof a === 'object' && a.t === 'prepared' && a.quiet) round.quiet.add(l);
-    const failed = refused ?? this.#refusal(round, await this.#commitStep(round), 'commit');
+    for (const [l, a] of prepared) {
+      if (typeof a !== 'object' || a.t !== 'prepared') continue;
+      // Nothing of these texts runs there any more: out of the round, as in prepare().
+      if (a.files.length === 0) round.members.delete(l);
+      else if (a.quiet) round.quiet.add(l);
+    }
+    if (round.members.size === 0) return this.#end(round);
+    const failed = refused ?? this.#refused(round, await this.#commitStep(round), 'commit');
     if (!failed && round.decision && this.#claim(round, 'keep') !== 'keep') {
       this.#finishRound(round, false);
       return;
@@ -254,8 +248,9 @@ export class Coordinator implements Cohort {
       return;
     }
     round.finished = true;
-    await this.#step(round, (l) => l.send({ imago: TAG, t: 'finish', id: round.id, keep: true }));
+    const said = await runStep(this.#options.timeoutMs, round, (l) => l.send({ imago: TAG, t: 'finish', id: round.id, keep: true }));
     this.#end(round);
+    this.#afterKeep(round, said);
   }
 
   decide(keep: boolean): boolean {
@@ -304,73 +299,12 @@ export class Coordinator implements Cohort {
     for (const [link, message] of held) if (this.#members.has(link)) this.#heard(link, message);
   }
 
-  /** Why a step of a round that is over cannot be taken. */
-  #ended(round: Round | null): Diagnostic {
-    const message = 'the change was ended before its members committed it (a refusal, or a timeout): it is rejected everywhere';
-    return { file: round?.file ?? '', line: 1, column: 1, code: 'IMAGO_COHORT', message };
-  }
-
-  /** Sends one step to `links` (every member of the round) and waits for all answers, at most the timeout. */
-  #step(round: Round, send: (link: MemberLink) => void, links = [...round.members.keys()]): Promise<Map<MemberLink, Answer>> {
-    const answers = new Map<MemberLink, Answer>();
-    return new Promise((resolve) => {
-      if (links.length === 0) return resolve(answers);
-      let pending = links.length;
-      const done = (missing: Answer): void => {
-        clearTimeout(timer);
-        round.cancel = null;
-        for (const link of links) if (!answers.has(link)) answers.set(link, missing);
-        for (const link of round.members.keys()) round.members.set(link, null);
-        resolve(answers);
-      };
-      const timer = setTimeout(() => done('late'), this.#options.timeoutMs);
-      // The round finished while this step waited (the coordinator's own commit failed): it ends now.
-      round.cancel = () => done('gone');
-      for (const link of links) {
-        const early = round.early.get(link);
-        round.early.delete(link);
-        round.members.set(link, (answer) => {
-          // A member that left is out of the round (it is not set back).
-          if (round.members.has(link)) round.members.set(link, null);
-          answers.set(link, answer);
-          if (--pending === 0) done('gone');
-        });
-        send(link);
-        if (early) round.members.get(link)?.(early);
-      }
-    });
-  }
-
   /** The first refusal among the answers (or a member late), having ended the round; null if all said yes. */
-  #refusal(round: Round, answers: Map<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
-    let refusal: Refusal | null = null;
-    for (const [link, a] of answers) {
-      if (a === 'late') {
-        const what = step === 'prepare' ? 'prepare the change' : 'reach a safe point and commit the change';
-        refusal ??= {
-          phase: 'coordinate',
-          errors: [
-            {
-              file: round.file,
-              line: 1,
-              column: 1,
-              code: 'IMAGO_SWAP_TIMEOUT',
-              message: `${link.name} did not ${what} within ${this.#options.timeoutMs} ms (--swap-timeout): it is busy (a long synchronous run, a loop); the change is rejected in every thread and process. Save again once it is free, or raise --swap-timeout`,
-            },
-          ],
-        };
-      } else if (a !== 'gone' && a.t === 'refused') {
-        refusal ??= { phase: a.refusal.phase, errors: a.refusal.errors.map((e) => this.#named(link, e)) };
-      }
-    }
+  #refused(round: Round, answers: ReadonlyMap<MemberLink, Answer>, step: 'prepare' | 'commit'): CohortVote | null {
+    const refusal = refusalIn(round, answers, step, this.#options.timeoutMs);
     if (!refusal) return null;
     this.#finishRound(round, false);
     return { ok: false, phase: refusal.phase, errors: refusal.errors };
-  }
-
-  /** A member's diagnostic says which member it comes from. */
-  #named(link: MemberLink, d: Diagnostic): Diagnostic {
-    return { ...d, message: `${d.message} (in ${link.name})` };
   }
 
   #heard(link: MemberLink, message: ToCoordinator): void {
@@ -396,6 +330,12 @@ export class Coordinator implements Cohort {
         this.#options.notice(`${link.name} started on an older ${files} than the program runs (a change applied while it loaded): it is brought up to date`);
         this.#options.stale?.(() => this.#bringUp(link, behind));
       }
+      return;
+    }
+    // A quiet member that was busy when its kept change's round ended: it took it now, or failed to.
+    if (this.#owing.get(link) === message.id && (message.t === 'applied' || message.t === 'refused')) {
+      this.#owing.delete(link);
+      if (message.t === 'refused') this.#diverged(link, message.refusal);
       return;
     }
     const round = this.#round;

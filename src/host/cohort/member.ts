@@ -117,10 +117,10 @@ export function serveCoordinator(
       rounds.set(m.id, round);
       const ended = (r: ChangeResult): void => {
         rounds.delete(m.id);
-        shipped?.clear();
+        shipped?.clear(m.id);
         round.ended(r);
       };
-      shipped?.take(m.compiled ?? []);
+      shipped?.take(m.id, m.compiled ?? []);
       image
         .change(m.paths, { sources: image.snapshotOf(new Map(m.texts)), coordinated: round, ...(m.intent ? { intent: m.intent } : {}) })
         .then(ended, (e: unknown) => {

@@ -28,15 +28,20 @@ export function shipModules(compiled: readonly CompiledText[]): ShippedModule[] 
  */
 export class ShippedModules implements CompileCache {
   readonly #modules = new Map<string, ShippedModule>();
+  #round: number | null = null;
 
-  /** The modules of the change about to be prepared (those of the last one are let go). */
-  take(modules: readonly ShippedModule[]): void {
+  /** The modules of round `round`, about to be prepared (those of the last one are let go). */
+  take(round: number, modules: readonly ShippedModule[]): void {
     this.#modules.clear();
+    this.#round = round;
     for (const m of modules) this.#modules.set(`${m.options}\0${m.file}`, m);
   }
 
-  clear(): void {
+  /** Round `round` ended: its modules are let go (unless a later round's came meanwhile). */
+  clear(round: number): void {
+    if (this.#round !== round) return;
     this.#modules.clear();
+    this.#round = null;
   }
 
   get(file: string, source: string, options: string): CompiledModule | null {
