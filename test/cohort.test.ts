@@ -119,7 +119,7 @@ describe('the coordinator', () => {
     assert.deepEqual(vote, { ok: true, files: ['shared.ts'], members: 2, quiet: true });
     assert.equal((await c.commit()).ok, true);
     assert.equal(c.decide(true), true);
-    assert.equal(await c.finish(true), 'summary');
+    assert.deepEqual(await c.finish(true), { summary: 'summary', members: 2 });
     for (const m of [a, b])
       assert.deepEqual(
         m.heard.map((h) => h.t),
@@ -261,5 +261,54 @@ describe('the coordinator', () => {
       notices.filter((n) => !/started on an older/.test(n)),
       [],
     );
+  });
+
+  it('a refusal every member gives alike is said of all of them; different ones name the first', async () => {
+    const refusing =
+      (message: string) =>
+      (msg: ToMember): ToCoordinator | null =>
+        msg.t === 'prepare'
+          ? {
+              imago: TAG,
+              t: 'refused',
+              id: msg.id,
+              refusal: { phase: 'parse', errors: [{ file: 'shared.ts', line: 1, column: 1, code: 'IMAGO_PARSE', message }] },
+            }
+          : null;
+    const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: () => undefined });
+    fake(c, 'worker process 1', refusing('bad'));
+    fake(c, 'worker process 2', refusing('bad'));
+    const alike = await c.prepare(TEXTS, ['/p/shared.ts'], undefined);
+    assert.equal(alike.ok, false);
+    assert.equal(alike.ok ? '' : alike.errors[0]?.message, 'bad (in each of worker process 1, worker process 2)');
+    const c2 = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: () => undefined });
+    fake(c2, 'worker process 1', refusing('bad here'));
+    fake(c2, 'worker process 2', refusing('bad there'));
+    const apart = await c2.prepare(TEXTS, ['/p/shared.ts'], undefined);
+    assert.equal(apart.ok ? '' : apart.errors[0]?.message, 'bad here (in worker process 1)');
+  });
+
+  it('a kept change counts the members that applied it (not one that left); idle() waits for the round to end', async () => {
+    const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: () => undefined });
+    const quietly = (msg: ToMember): ToCoordinator | null => {
+      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
+      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
+      return null;
+    };
+    fake(c, 'worker process 1', quietly);
+    const leaving = fake(c, 'worker process 2', quietly);
+    await c.idle();
+    assert.equal((await c.prepare(TEXTS, ['/p/shared.ts'], undefined)).ok, true);
+    let idle = false;
+    void c.idle().then(() => {
+      idle = true;
+    });
+    c.leave(leaving.link, 'exited');
+    await c.commit();
+    await sleep(10);
+    assert.equal(idle, false, 'not while the change is under way');
+    assert.deepEqual(await c.finish(true), { summary: 'summary', members: 1 });
+    await sleep(0);
+    assert.equal(idle, true);
   });
 });

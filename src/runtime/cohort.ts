@@ -53,9 +53,10 @@ export interface Cohort {
   decide(keep: boolean): boolean;
   /**
    * Step three: every member keeps the change, or rolls it back (after any refusal, anywhere). Kept, it
-   * resolves to what the change did in the first member that says so (null: none did in time).
+   * resolves to what the change did in the first member that says so (null: none did in time) and how
+   * many members said they applied it.
    */
-  finish(keep: boolean): Promise<ChangeSummary | null>;
+  finish(keep: boolean): Promise<{ readonly summary: ChangeSummary | null; readonly members: number } | null>;
 }
 
 /** A member's side of one change, given by the host that carries the coordinator's messages. */

@@ -361,7 +361,7 @@ export class Image {
       : await membersOnly(beforeClose, [...typeFiles.map((p) => relativePath(this.#ctx, p)), ...sharedFiles]);
     if (!committed.ok) return reject(committed.phase, committed.errors);
     const membersDid = round ? await cohort!.finish(true) : null;
-    const summary = swapsHere || !membersDid ? committed.summary : membersDid;
+    const summary = swapsHere || !membersDid?.summary ? committed.summary : membersDid.summary;
     if (mode !== 'off' && typeGate)
       for (const p of uncheckedFiles(typeGate, prepared.change.prepared.keys(), this.#saidUnchecked))
         this.#ctx.warn(uncheckedNotice(relativePath(this.#ctx, p)));
@@ -384,7 +384,7 @@ export class Image {
         summary,
         ...(typecheck ? { typecheck } : {}),
         ...(cause ? { cause } : {}),
-        ...(round && shared?.ok ? { members: shared.members } : {}),
+        ...(membersDid ? { members: membersDid.members } : {}),
       });
       runAcceptors(this.#ctx, new Set(committed.files));
     }

@@ -106,7 +106,9 @@ export class ClusterPrimary {
     return new Promise((resolve) => {
       worker.on('message', (m: unknown) => {
         if (!isClusterMessage<FromWorker>(m)) return;
-        if (m.t === 'listening') this.#send(worker, { imago: TAG, t: 'start', texts: [...this.#options.texts()] });
+        // A worker forked while a change is under way starts on what the change leaves, not on the texts before it.
+        if (m.t === 'listening')
+          void this.#options.coordinator.idle().then(() => this.#send(worker, { imago: TAG, t: 'start', texts: [...this.#options.texts()] }));
         else if (m.t === 'loaded') {
           slot.loadedAt = Date.now();
           resolve(true);

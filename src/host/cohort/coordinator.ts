@@ -62,6 +62,8 @@ export class Coordinator implements Cohort {
   #lastDecision: string | null = null;
   /** Quiet members that had not taken a kept change when its round ended (busy): the round each owes an answer to. */
   readonly #owing = new Map<MemberLink, number>();
+  /** Waiting for the round under way to end (idle()). */
+  readonly #idle: Array<() => void> = [];
 
   constructor(options: CoordinatorOptions) {
     this.hollow = options.hollow;
@@ -87,6 +89,11 @@ export class Coordinator implements Cohort {
   /** `file` was saved while no member holds it: a member that starts it takes it from the file, as saved. */
   forget(file: string): void {
     this.#texts.delete(file);
+  }
+
+  /** Resolves when no change is under way here (at once when none is): a member about to start waits for it, to start on what it leaves. */
+  idle(): Promise<void> {
+    return this.#round ? new Promise((resolve) => this.#idle.push(resolve)) : Promise.resolve();
   }
 
   /** A member joins: what it says goes to the returned function. */
@@ -175,7 +182,7 @@ export class Coordinator implements Cohort {
     return runStep(this.#options.timeoutMs, round, (link) => link.send(this.#commitMessage(round)), unsure);
   }
 
-  async finish(keep: boolean): Promise<ChangeSummary | null> {
+  async finish(keep: boolean): Promise<{ readonly summary: ChangeSummary | null; readonly members: number } | null> {
     const round = this.#round;
     if (!round || round.finished) return null;
     if (!keep) {
@@ -194,8 +201,8 @@ export class Coordinator implements Cohort {
     const said = await answers;
     this.#end(round);
     this.#afterKeep(round, said);
-    for (const a of said.values()) if (typeof a === 'object' && a.t === 'applied') return a.summary;
-    return null;
+    const applied = [...said.values()].flatMap((a) => (typeof a === 'object' && a.t === 'applied' ? [a.summary] : []));
+    return { summary: applied[0] ?? null, members: applied.length };
   }
 
   /** What members said to a kept change: a quiet commit that failed is said; one still busy answers later. */
@@ -295,6 +302,7 @@ export class Coordinator implements Cohort {
     if (this.#round !== round) return;
     this.#round = null;
     this.#lastDecision = round.decision;
+    for (const resolve of this.#idle.splice(0)) resolve();
     const held = this.#heldBack.splice(0);
     for (const [link, message] of held) if (this.#members.has(link)) this.#heard(link, message);
   }

@@ -78,29 +78,41 @@ export function runStep(
 /** The first refusal among the answers of a step, or of a member late (named); null if all said yes. */
 export function refusalIn(round: Round, answers: ReadonlyMap<MemberLink, Answer>, step: 'prepare' | 'commit', timeoutMs: number): Refusal | null {
   let refusal: Refusal | null = null;
+  const refusedBy: MemberLink[] = [];
   for (const [link, a] of answers) {
     if (a === 'late') {
-      const what = step === 'prepare' ? 'prepare the change' : 'reach a safe point and commit the change';
-      refusal ??= {
-        phase: 'coordinate',
-        errors: [
-          {
-            file: round.file,
-            line: 1,
-            column: 1,
-            code: 'IMAGO_SWAP_TIMEOUT',
-            message: `${link.name} did not ${what} within ${timeoutMs} ms (--swap-timeout): it is busy (a long synchronous run, a loop); the change is rejected in every thread and process. Save again once it is free, or raise --swap-timeout`,
-          },
-        ],
-      };
+      const what =
+        step === 'prepare'
+          ? 'prepare the change within TIMEOUT ms (--swap-timeout): it is busy running the program (a long synchronous run, a loop), or preparing a change this large takes it longer'
+          : 'reach a safe point and commit the change within TIMEOUT ms (--swap-timeout): it is busy (a long synchronous run, a loop)';
+      const message = `${link.name} did not ${what.replace('TIMEOUT', String(timeoutMs))}; the change is rejected in every thread and process. Save again once it is free, or raise --swap-timeout`;
+      refusal ??= { phase: 'coordinate', errors: [{ file: round.file, line: 1, column: 1, code: 'IMAGO_SWAP_TIMEOUT', message }] };
     } else if (a !== 'gone' && a.t === 'refused') {
-      refusal ??= { phase: a.refusal.phase, errors: a.refusal.errors.map((e) => named(link, e)) };
+      refusedBy.push(link);
+      refusal ??= { phase: a.refusal.phase, errors: a.refusal.errors.map((e) => named([link], e)) };
     }
+  }
+  // Every member refused, with the same errors (a text none of them can compile): said of all, not of the first.
+  const same = (l: MemberLink): boolean => {
+    const a = answers.get(l);
+    const first = answers.get(refusedBy[0]!);
+    return (
+      typeof a === 'object' &&
+      a.t === 'refused' &&
+      typeof first === 'object' &&
+      first.t === 'refused' &&
+      JSON.stringify(a.refusal) === JSON.stringify(first.refusal)
+    );
+  };
+  if (refusal && refusedBy.length > 1 && refusedBy.length === answers.size && refusedBy.every(same)) {
+    const first = answers.get(refusedBy[0]!) as Extract<Answer, { t: 'refused' }>;
+    refusal = { phase: first.refusal.phase, errors: first.refusal.errors.map((e) => named(refusedBy, e)) };
   }
   return refusal;
 }
 
-/** A member's diagnostic says which member it comes from. */
-function named(link: MemberLink, d: Diagnostic): Diagnostic {
-  return { ...d, message: `${d.message} (in ${link.name})` };
+/** A member's diagnostic says which members it comes from. */
+function named(links: readonly MemberLink[], d: Diagnostic): Diagnostic {
+  const which = links.length === 1 ? links[0]!.name : `each of ${links.map((l) => l.name).join(', ')}`;
+  return { ...d, message: `${d.message} (in ${which})` };
 }
