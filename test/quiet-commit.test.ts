@@ -54,6 +54,28 @@ describe('a quiet commit', () => {
     assert.deepEqual(added, { quiet: true, ran: 0 });
   });
 
+  it('is said for an edit inside a closure a statement passes (a listener): it takes the new body, nothing runs again', async () => {
+    const listener = (n: number): string =>
+      `${LIB}let seen = 0;\nexport const count = (): number => seen;\nprocess.on('imago-test-quiet', () => {\n  seen += ${n};\n});\n`;
+    const p = await predicted({ 'lib.ts': listener(1) }, { 'lib.ts': listener(2) });
+    assert.deepEqual(p, { quiet: true, ran: 0 });
+  });
+
+  it('is not said for such an edit when the closure cannot take its new body (it reads a name it did not have)', async () => {
+    const listener = (body: string): string =>
+      `${LIB}let seen = 0;\nexport const count = (): number => seen;\n{\n  const a = 1;\n  const b = 2;\n  process.on('imago-test-loud', () => {\n    ${body}\n  });\n}\n`;
+    const p = await predicted({ 'lib.ts': listener('seen += a;') }, { 'lib.ts': listener('seen += a + b;') });
+    assert.equal(p.quiet, false);
+    assert.ok(p.ran > 0, 'the statement ran again');
+  });
+
+  it('is not said for an edit inside a statement of a module with a top-level await (its statements may still be running)', async () => {
+    const listener = (n: number): string =>
+      `${LIB}let seen = 0;\nexport const count = (): number => seen;\nawait Promise.resolve();\nprocess.on('imago-test-tla', () => {\n  seen += ${n};\n});\n`;
+    const p = await predicted({ 'lib.ts': listener(1) }, { 'lib.ts': listener(2) });
+    assert.equal(p.quiet, false);
+  });
+
   it('is not said when a statement runs again: a constant, an effect, a closure a statement called', async () => {
     const constant = await predicted({ 'lib.ts': `${LIB}export const limit = 5;\n` }, { 'lib.ts': `${LIB}export const limit = 6;\n` });
     assert.equal(constant.quiet, false);

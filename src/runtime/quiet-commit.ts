@@ -39,10 +39,15 @@ export function runsNoProgramCode(ctx: ImageContext, change: PreparedChange, int
     if (p.record.movedOut.size > 0 || p.record.functionAliases.size > 0 || p.compiled.renamedFunctions) return false;
     const items = p.compiled.items;
     if (items.length !== before.items.length) return false;
+    // A statement's text leaves out the bodies of the closures it passes, which follow edits; what makes
+    // one run again (it called one of them, or one cannot follow) is read below from what ran at the
+    // last commit. Code runs meanwhile only in a module with a top-level await still settling: there,
+    // any change inside a statement counts.
+    const textOf = items.some((i) => i.isAsync) || before.items.some((i) => i.isAsync) ? wholeText : (i: Item): string => i.text;
     for (const [i, item] of items.entries()) {
       const old = before.items[i]!;
       // A class runs for every new version of its module; a statement with new text runs again.
-      if (item.kind === 'class' || old.key !== item.key || old.kind !== item.kind || wholeText(old) !== wholeText(item)) return false;
+      if (item.kind === 'class' || old.key !== item.key || old.kind !== item.kind || textOf(old) !== textOf(item)) return false;
       // A statement that called a function whose body changed runs again.
       if (calledBodyChanged(p.record, item.key, before, p.compiled)) return false;
     }
