@@ -31,6 +31,17 @@ function fake(coordinator: Coordinator, name: string, answer: (m: ToMember) => T
 }
 
 const TEXTS = new Map([['/p/shared.ts', 'export const v = 2;']]);
+
+/** A member that runs the cohort's text of shared.ts joins, then `b` reports it runs an older one (it is brought up to date). */
+function behind(c: Coordinator, b: Fake): void {
+  c.join({ name: 'worker process 1', send: () => undefined })({
+    imago: TAG,
+    t: 'held',
+    paths: ['/p/shared.ts'],
+    texts: [['/p/shared.ts', 'export const v = 2;']],
+  });
+  b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('the coordinator', () => {
@@ -220,13 +231,7 @@ describe('the coordinator', () => {
       () => restarted++,
     );
     // It reports an older text than the one the cohort runs.
-    c.join({ name: 'worker process 1', send: () => undefined })({
-      imago: TAG,
-      t: 'held',
-      paths: ['/p/shared.ts'],
-      texts: [['/p/shared.ts', 'export const v = 2;']],
-    });
-    b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+    behind(c, b);
     assert.equal(stale.length, 1);
     await stale[0]!();
     assert.deepEqual(
@@ -245,13 +250,7 @@ describe('the coordinator', () => {
     const notices: string[] = [];
     const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: (m) => notices.push(m), stale: (run) => stale.push(run) });
     const b = fake(c, 'worker process 2', (msg) => (msg.t === 'prepare' ? { imago: TAG, t: 'prepared', id: msg.id, files: [] } : null));
-    c.join({ name: 'worker process 1', send: () => undefined })({
-      imago: TAG,
-      t: 'held',
-      paths: ['/p/shared.ts'],
-      texts: [['/p/shared.ts', 'export const v = 2;']],
-    });
-    b.say({ imago: TAG, t: 'held', paths: ['/p/shared.ts'], texts: [['/p/shared.ts', 'export const v = 1;']] });
+    behind(c, b);
     await stale[0]!();
     assert.deepEqual(
       b.heard.map((h) => h.t),
