@@ -32,6 +32,13 @@ function fake(coordinator: Coordinator, name: string, answer: (m: ToMember) => T
 
 const TEXTS = new Map([['/p/shared.ts', 'export const v = 2;']]);
 
+/** A member that prepares quietly (its commit runs no program code) and applies the change once it is kept. */
+function quietly(msg: ToMember): ToCoordinator | null {
+  if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
+  if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
+  return null;
+}
+
 /** A member that runs the cohort's text of shared.ts joins, then `b` reports it runs an older one (it is brought up to date). */
 function behind(c: Coordinator, b: Fake): void {
   c.join({ name: 'worker process 1', send: () => undefined })({
@@ -119,11 +126,6 @@ describe('the coordinator', () => {
 
   it('members that prepared quietly get no commit step: the kept change is their word to commit', async () => {
     const c = new Coordinator({ hollow: true, timeoutMs: 500, root: '/p', notice: () => undefined });
-    const quietly = (msg: ToMember): ToCoordinator | null => {
-      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
-      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
-      return null;
-    };
     const a = fake(c, 'worker process 1', quietly);
     const b = fake(c, 'worker process 2', quietly);
     const vote = await c.prepare(TEXTS, ['/p/shared.ts'], undefined);
@@ -289,11 +291,6 @@ describe('the coordinator', () => {
 
   it('a kept change counts the members that applied it (not one that left); idle() waits for the round to end', async () => {
     const c = new Coordinator({ hollow: true, timeoutMs: 300, root: '/p', notice: () => undefined });
-    const quietly = (msg: ToMember): ToCoordinator | null => {
-      if (msg.t === 'prepare') return { imago: TAG, t: 'prepared', id: msg.id, files: ['shared.ts'], quiet: true };
-      if (msg.t === 'finish' && msg.keep) return { imago: TAG, t: 'applied', id: msg.id, summary: 'summary' as never };
-      return null;
-    };
     fake(c, 'worker process 1', quietly);
     const leaving = fake(c, 'worker process 2', quietly);
     await c.idle();

@@ -31,7 +31,7 @@ import { createNodeHost } from './node-host.js';
 import { PackageJsonWatch } from './package-json.js';
 import { Reporter } from './report.js';
 import { catchRuntimeErrors } from './runtime-errors.js';
-import { SeenTexts } from './seen-texts.js';
+import { readOrNull, SeenTexts } from './seen-texts.js';
 import { openTypeChecking } from './type-checking.js';
 import { type Watcher, watchTree } from './watcher.js';
 import { onWorkerCrash, onWorkerStart, useWorkerCohort, useWorkerSettings } from './workers.js';
@@ -183,7 +183,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         // Its last worker left before its change came: the edit reached none, as if saved after.
         savedWhileHeld.delete(file);
         const running = members.texts.get(file);
-        if (running !== undefined && readTextOrNull(file) !== running) editedWhileUnheld(file);
+        if (running !== undefined && readOrNull(file) !== running) editedWhileUnheld(file);
       }
     }
   };
@@ -385,13 +385,4 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       for (const dispose of disposers.reverse()) dispose();
     },
   };
-}
-
-/** A file's text now, or null when it cannot be read (gone). */
-function readTextOrNull(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
